@@ -1,0 +1,98 @@
+# kam — build, test, install.
+#   make            build build/kam (installs flex/bison etc. if missing)
+#   make test       the whole test suite, normal build and under ASan+UBSan
+#   make demo       check and run the bundled example
+#   make install    PREFIX=/usr/local (binary in $(PREFIX)/bin/kam)
+# Honours CC, CFLAGS, CPPFLAGS, LDFLAGS, PREFIX, DESTDIR.
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+PREFIX  ?= /usr/local
+BUILD   ?= build
+
+WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -Wwrite-strings
+# flex and bison output trips a few of the stricter warnings
+GENWARN := -std=c11 -Wall -Wextra -Werror -Wno-unused-function -Wno-sign-compare \
+           -Wno-unused-parameter
+INC     := -I$(BUILD)/gen -Ilang -Iruntime -Istdlib -Iinclude
+LDLIBS  := -lm
+
+SRC_LANG    := lang/srcfile.c lang/diag.c lang/ast.c lang/types.c lang/check.c
+SRC_RUNTIME := runtime/arena.c runtime/date.c
+SRC_STDLIB  := stdlib/registry.c
+SRC_CLI     := cli/main.c cli/cmd_check.c
+GEN         := $(BUILD)/gen/parser.c $(BUILD)/gen/lexer.c
+
+LIB_SRC := $(SRC_LANG) $(SRC_RUNTIME) $(SRC_STDLIB)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/parser.o $(BUILD)/obj/gen/lexer.o
+CLI_OBJ := $(SRC_CLI:%.c=$(BUILD)/obj/%.o)
+
+.PHONY: all test test-fast sanitize demo install uninstall clean deps
+
+all: $(BUILD)/kam
+
+deps: $(BUILD)/.deps-ok
+
+$(BUILD)/.deps-ok: scripts/deps.sh
+	@CC="$(CC)" sh scripts/deps.sh
+	@mkdir -p $(BUILD) && touch $@
+
+$(BUILD)/gen/parser.c $(BUILD)/gen/parser.h: lang/parser.y $(BUILD)/.deps-ok
+	@mkdir -p $(BUILD)/gen
+	bison -Wall -Werror -d -o $(BUILD)/gen/parser.c lang/parser.y
+
+$(BUILD)/gen/lexer.c $(BUILD)/gen/lexer.h: lang/lexer.l $(BUILD)/gen/parser.h
+	@mkdir -p $(BUILD)/gen
+	flex -o $(BUILD)/gen/lexer.c --header-file=$(BUILD)/gen/lexer.h lang/lexer.l
+
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c $(BUILD)/gen/parser.h
+	@mkdir -p $(dir $@)
+	$(CC) $(GENWARN) $(CPPFLAGS) $(INC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/%.o: %.c $(BUILD)/gen/parser.h
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CPPFLAGS) $(INC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libkam.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/kam: $(CLI_OBJ) $(BUILD)/libkam.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libkam.a $(LDLIBS)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# The suite, against this build and against an ASan+UBSan build.
+test: $(BUILD)/kam
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/san \
+	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    LDFLAGS="-fsanitize=address,undefined" $(BUILD)/san/kam
+	@BUILD=$(BUILD) CC="$(CC)" sh tests/run.sh $(BUILD)/kam $(BUILD)/san/kam
+
+# The suite against this build only (quicker while working).
+test-fast: $(BUILD)/kam
+	@BUILD=$(BUILD) CC="$(CC)" sh tests/run.sh $(BUILD)/kam
+
+sanitize:
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/san \
+	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    LDFLAGS="-fsanitize=address,undefined" $(BUILD)/san/kam
+	@BUILD=$(BUILD) CC="$(CC)" sh tests/run.sh $(BUILD)/san/kam
+
+demo: $(BUILD)/kam
+	@echo "== kam check examples/key_accounts.kam"
+	@$(BUILD)/kam check examples/key_accounts.kam && echo "examples/key_accounts.kam: no problems found"
+	@echo
+	@echo "== a policy with mistakes: kam check examples/mistakes.kam"
+	@$(BUILD)/kam check examples/mistakes.kam || true
+
+install: $(BUILD)/kam
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BUILD)/kam $(DESTDIR)$(PREFIX)/bin/kam
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/kam
+
+clean:
+	rm -rf $(BUILD)

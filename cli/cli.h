@@ -1,0 +1,27 @@
+/* cli.h — what the subcommands share: exit codes, the command table entry
+ * points, and small option-parsing helpers. Each cmd_*.c holds one
+ * subcommand; main.c dispatches. */
+#ifndef KAM_CLI_H
+#define KAM_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#define KAM_VERSION "0.1.0"
+
+/* Exit codes, documented in docs/cli.md and kam --help. */
+enum {
+    EXIT_OK = 0,        /* success */
+    EXIT_POLICY = 1,    /* policy errors (or warnings with --werror), failed tests */
+    EXIT_USAGE = 2,     /* bad command line, unreadable input file */
+    EXIT_DATA = 3       /* data errors in records */
+};
+
+int cmd_check(int argc, char **argv);
+
+/* Whether to colour diagnostics on this stream (a terminal, NO_COLOR unset). */
+bool cli_use_color(FILE *f);
+/* Prints "kam: message" and a hint to run --help; returns EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

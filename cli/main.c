@@ -1,0 +1,81 @@
+/* main.c — the kam command: dispatches to a subcommand (cmd_*.c) and
+ * answers --help and --version. */
+#define _POSIX_C_SOURCE 200809L
+#include "cli.h"
+#include "../lang/diag.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct Command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} Command;
+
+static const Command commands[] = {
+    {"check", cmd_check, "check policies: every error at once, with file:line:col"},
+};
+
+static void usage(FILE *out)
+{
+    fputs("usage: kam COMMAND [OPTIONS] [ARGS]\n\n"
+          "kam is a rules language for key account management: policies say which\n"
+          "customers are key accounts, how relationships move through stages and\n"
+          "which services each account earns.\n\ncommands:\n", out);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fputs("\n'kam COMMAND --help' describes a command.\n\n"
+          "exit status: 0 ok, 1 policy errors or failed tests, 2 usage error or\n"
+          "unreadable input, 3 data errors.\n", out);
+}
+
+bool cli_use_color(FILE *f)
+{
+    const char *nc = getenv("NO_COLOR");
+    const char *term = getenv("TERM");
+    if (nc && *nc) return false;
+    if (term && strcmp(term, "dumb") == 0) return false;
+    return isatty(fileno(f));
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("kam: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'kam %s%s--help' for more information.\n", cmd ? cmd : "",
+            cmd ? " " : "");
+    return EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
+        printf("kam %s\n", KAM_VERSION);
+        return EXIT_OK;
+    }
+    const char *names[32];
+    int n = 0;
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(commands[i].name, name) == 0) return commands[i].run(argc - 1, argv + 1);
+        names[n++] = commands[i].name;
+    }
+    const char *best = diag_closest(name, names, n);
+    if (best)
+        return cli_usage_error(NULL, "unknown command '%s'; did you mean '%s'?", name, best);
+    return cli_usage_error(NULL, "unknown command '%s'", name);
+}

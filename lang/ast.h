@@ -1,0 +1,152 @@
+/* ast.h — the syntax tree of a policy, as the parser builds it and the
+ * checker annotates it (types, resolved symbols). Every node lives in the
+ * compile's arena. Type and symbol definitions are in check.h/types.h;
+ * this file only holds the shapes. */
+#ifndef KAM_AST_H
+#define KAM_AST_H
+
+#include "srcfile.h"
+#include "types.h"
+#include "../runtime/arena.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum {
+    EX_NUMBER,      /* 25, 1.5M, 250k: num; flexible unit */
+    EX_PERCENT,     /* 12%: num = 0.12 */
+    EX_STRING,      /* "text": str */
+    EX_BOOL,        /* true / false: num = 0 or 1 */
+    EX_DATE,        /* 2026-01-31: date (days since 1970-01-01) */
+    EX_NAME,        /* a reference: str */
+    EX_UNARY,       /* op a */
+    EX_BINARY,      /* a op b */
+    EX_IN,          /* a [not] in [args] */
+    EX_BETWEEN,     /* a [not] between b and c */
+    EX_MISSING,     /* a is [not] missing */
+    EX_IF,          /* if a then b else c */
+    EX_CALL,        /* str(args [where where]) */
+    EX_ERROR        /* a piece the parser could not read; checks stay quiet */
+} ExprKind;
+
+typedef enum {
+    OPX_ADD, OPX_SUB, OPX_MUL, OPX_DIV,
+    OPX_EQ, OPX_NE, OPX_LT, OPX_LE, OPX_GT, OPX_GE,
+    OPX_AND, OPX_OR, OPX_COALESCE,
+    OPX_NEG, OPX_NOT
+} AstOp;
+
+struct Sym;
+
+typedef struct Expr {
+    ExprKind kind;
+    AstOp op;
+    bool negated;           /* not in / not between / is not missing */
+    Span span;
+    double num;
+    int32_t date;
+    const char *str;
+    struct Expr *a, *b, *c;
+    PtrVec args;            /* Expr*: call arguments, the list of `in` */
+    struct Expr *where;     /* aggregate filter */
+    Span name_span;         /* a call's function name */
+    /* Filled in by the checker. */
+    Type ty;
+    struct Sym *sym;        /* EX_NAME: what it names; entitled(): the entitlement */
+    int member;             /* EX_NAME resolved to an enum/stage member, else -1 */
+    int fn;                 /* EX_CALL: index in the stdlib registry */
+    int agg;                /* EX_CALL of an aggregate: its slot, else -1 */
+} Expr;
+
+/* A name as written, with where it was written. */
+typedef struct Ident {
+    const char *name;
+    Span span;
+} Ident;
+
+/* A type as written: a name (money, kam_stage, ...) or an inline enum. */
+typedef struct TypeRef {
+    Ident name;             /* name.name == NULL for an inline enum */
+    PtrVec members;         /* Ident*: inline enum members */
+    bool optional;          /* written with ? */
+    Span span;
+} TypeRef;
+
+typedef struct Field {
+    Ident name;
+    TypeRef *type;
+    bool key;
+    int index;              /* position in the record, set by the checker */
+    Type ty;
+} Field;
+
+/* `weight when cond as "label"` in a score. */
+typedef struct Criterion {
+    Expr *weight, *cond;
+    const char *label;      /* NULL if none */
+    Span span;
+} Criterion;
+
+/* `name when cond` or `name otherwise` in a tier. */
+typedef struct TierBranch {
+    Ident name;
+    Expr *cond;             /* NULL for otherwise */
+    Span span;
+} TierBranch;
+
+/* `from -> to when cond` in a stages block; from "any" is any non-final. */
+typedef struct Transition {
+    Ident from, to;
+    bool from_any;
+    Expr *cond;
+    Span span;
+    int from_member, to_member;   /* set by the checker */
+} Transition;
+
+/* `name: value` in `given { }` and `with { }`. */
+typedef struct Attr {
+    Ident name;
+    Expr *value;
+    struct Sym *sym;        /* given: the field or param it sets */
+} Attr;
+
+typedef enum {
+    D_POLICY, D_IMPORT, D_RECORD, D_PARAM, D_CONST, D_LET, D_SCORE,
+    D_SELECT, D_TIER, D_STAGES, D_ENTITLE, D_FLAG, D_LIMIT, D_TEST
+} DeclKind;
+
+typedef struct Decl {
+    DeclKind kind;
+    Span span;              /* the whole definition */
+    Ident name;             /* the defined name (not for policy/import/test) */
+    const char *str;        /* policy title, import path, test name, flag text */
+    Span str_span;
+    TypeRef *type;          /* param/const/let: declared type, or NULL */
+    Expr *value;            /* param/const/let: value; select/entitle/flag: cond;
+                               limit: the count */
+    Expr *by;               /* limit: ranking expression */
+    Expr *as_of;            /* test: `as of DATE`, or NULL */
+    PtrVec fields;          /* record: Field* */
+    PtrVec items;           /* score: Criterion*; tier: TierBranch*;
+                               stages: Transition*; test: Expr* (expects) */
+    PtrVec order, finals;   /* stages: Ident* */
+    PtrVec attrs;           /* entitle: with-attributes; test: given */
+    Span order_span;        /* stages: where `order` was written */
+    bool has_order;
+} Decl;
+
+/* A parsed policy: its definitions in source order, imports merged in. */
+typedef struct Program {
+    PtrVec decls;
+    Arena *arena;
+} Program;
+
+Expr *ast_expr(Arena *a, ExprKind kind, Span span);
+Expr *ast_binary(Arena *a, AstOp op, Expr *l, Expr *r, Span span);
+Expr *ast_unary(Arena *a, AstOp op, Expr *x, Span span);
+Decl *ast_decl(Arena *a, DeclKind kind, Span span);
+Ident *ast_ident(Arena *a, const char *name, Span span);
+const char *ast_op_text(AstOp op);
+const char *ast_decl_kind_name(DeclKind k);
+
+#endif

@@ -1,0 +1,1537 @@
+/* check.c — name resolution and type checking. Turns a parsed Program into
+ * a Policy: every name resolved (with "did you mean" when not), every
+ * expression typed with units kept honest, optional fields handled, lets
+ * free of cycles, stage blocks consistent, and the rules put in an order
+ * where each comes after what it reads. Loading (and imports) is here too,
+ * as the entry point. Code generation is not: see compile.c. */
+#define _XOPEN_SOURCE 700
+#include "check.h"
+#include "parse.h"
+#include "../stdlib/registry.h"
+
+#include <limits.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------- symtab */
+
+typedef struct SymTab {
+    Sym **slots;
+    int cap, n;
+} SymTab;
+
+static unsigned hash_name(const char *s)
+{
+    unsigned h = 2166136261u;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+static Sym *tab_get(const SymTab *t, const char *name)
+{
+    if (!t->cap) return NULL;
+    for (unsigned i = hash_name(name) & (unsigned)(t->cap - 1);; i = (i + 1) & (unsigned)(t->cap - 1)) {
+        Sym *s = t->slots[i];
+        if (!s) return NULL;
+        if (strcmp(s->name, name) == 0) return s;
+    }
+}
+
+static void tab_put(SymTab *t, Sym *sym)
+{
+    if ((t->n + 1) * 2 > t->cap) {
+        int cap = t->cap ? t->cap * 2 : 64;
+        Sym **slots = xcalloc((size_t)cap, sizeof(Sym *));
+        for (int i = 0; i < t->cap; i++) {
+            Sym *s = t->slots[i];
+            if (!s) continue;
+            unsigned j = hash_name(s->name) & (unsigned)(cap - 1);
+            while (slots[j]) j = (j + 1) & (unsigned)(cap - 1);
+            slots[j] = s;
+        }
+        free(t->slots);
+        t->slots = slots;
+        t->cap = cap;
+    }
+    unsigned j = hash_name(sym->name) & (unsigned)(t->cap - 1);
+    while (t->slots[j]) j = (j + 1) & (unsigned)(t->cap - 1);
+    t->slots[j] = sym;
+    t->n++;
+}
+
+/* --------------------------------------------------------------- checker */
+
+typedef enum {
+    CTX_RULE,       /* a rule's body: fields, rules, params, aggregates */
+    CTX_CONST,      /* a param/const value, a weight, a limit: constants only */
+    CTX_TEST        /* a test's expect: anything */
+} CheckCtx;
+
+/* An aggregate call and the names its argument reads, for the check (after
+ * every rule is typed) that it does not read another aggregate. */
+typedef struct AggRefs {
+    Expr *call;
+    PtrVec refs;
+} AggRefs;
+
+enum { MAX_PRESENT = 64 };
+
+typedef struct Checker {
+    Policy *p;
+    DiagList *d;
+    Arena *a;
+    SymTab tab;
+    Sym *cur;               /* rule whose body is being checked */
+    CheckCtx ctx;
+    const char *ctx_what;   /* for CTX_CONST messages: "a param's value" */
+    AggRefs *agg;           /* aggregate whose argument is being checked */
+    PtrVec aggrefs;         /* AggRefs* */
+    Sym *present[MAX_PRESENT];  /* optional names known present here */
+    int npresent;
+    PtrVec syms;            /* Sym*, definition order */
+} Checker;
+
+static Diag *err(Checker *c, Span sp, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static Diag *warn(Checker *c, Span sp, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static Diag *vreport(Checker *c, DiagLevel lv, Span sp, const char *code,
+                     const char *fmt, va_list ap)
+{
+    char buf[1024];
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    return diag_add(c->d, lv, sp, code, "%s", buf);
+}
+
+static Diag *err(Checker *c, Span sp, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    Diag *g = vreport(c, DIAG_ERROR, sp, code, fmt, ap);
+    va_end(ap);
+    return g;
+}
+
+static Diag *warn(Checker *c, Span sp, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    Diag *g = vreport(c, DIAG_WARNING, sp, code, fmt, ap);
+    va_end(ap);
+    return g;
+}
+
+/* Appends "; did you mean 'x'?" to a diagnostic's message, if x exists. */
+static void did_you_mean(Diag *g, const char *best)
+{
+    if (!best || !g->msg) return;
+    size_t n = strlen(g->msg);
+    char *m = xmalloc(n + strlen(best) + 24);
+    sprintf(m, "%s; did you mean '%s'?", g->msg, best);
+    free(g->msg);
+    g->msg = m;
+    diag_suggest(g, best);
+}
+
+static const char *sym_kind_name(SymKind k)
+{
+    static const char *const n[] = {
+        [SYM_FIELD] = "field", [SYM_PARAM] = "param", [SYM_CONST] = "const",
+        [SYM_LET] = "let", [SYM_SCORE] = "score", [SYM_SELECT] = "select",
+        [SYM_TIER] = "tier", [SYM_STAGES] = "stages block",
+        [SYM_ENTITLE] = "entitlement", [SYM_FLAG] = "flag",
+    };
+    return n[k];
+}
+
+static bool is_rule(const Sym *s)
+{
+    return s->kind >= SYM_LET;
+}
+
+static int line_of(Checker *c, Span sp)
+{
+    int line, col;
+    src_linecol(&c->p->src, sp.file, sp.start, &line, &col);
+    return line;
+}
+
+static Sym *define(Checker *c, SymKind kind, Ident name, Decl *decl)
+{
+    Sym *old = tab_get(&c->tab, name.name);
+    Sym *s = arena_alloc(c->a, sizeof *s);
+    s->kind = kind;
+    s->name = name.name;
+    s->span = name.span;
+    s->decl = decl;
+    s->slot = -1;
+    if (old) {
+        err(c, name.span, "duplicate-definition",
+            "'%s' is already defined (as a %s at line %d)", name.name,
+            sym_kind_name(old->kind), line_of(c, old->span));
+        return s;   /* checked, but not reachable by name */
+    }
+    tab_put(&c->tab, s);
+    ptrvec_push(c->a, &c->syms, s);
+    return s;
+}
+
+/* Candidate names for "did you mean": every symbol, today, and the members
+ * of the enum the context expects. */
+static const char *closest_name(Checker *c, const char *name, const EnumInfo *hint)
+{
+    int n = c->syms.len + 1 + (hint ? hint->n : 0);
+    const char **cands = xmalloc(sizeof(char *) * (size_t)n);
+    int k = 0;
+    for (int i = 0; i < c->syms.len; i++) cands[k++] = ((Sym *)c->syms.items[i])->name;
+    cands[k++] = "today";
+    if (hint)
+        for (int i = 0; i < hint->n; i++) cands[k++] = hint->members[i];
+    const char *best = diag_closest(name, cands, k);
+    free(cands);
+    return best;
+}
+
+static void add_dep(Checker *c, Sym *s)
+{
+    s->used = true;
+    if (c->cur && c->cur != s) ptrvec_push(c->a, &c->cur->deps, s);
+    if (c->agg) ptrvec_push(c->a, &c->agg->refs, s);
+}
+
+/* ------------------------------------------------------------- types */
+
+static Type t_err(void) { return ty_make(TY_ERROR); }
+
+static Type t_flex(void)
+{
+    Type t = ty_make(TY_NUMBER);
+    t.flex = true;
+    return t;
+}
+
+static bool is_err(Type t) { return t.kind == TY_ERROR; }
+
+static const char *tn(Type t, char *buf)
+{
+    return ty_name(t, buf, 96);
+}
+
+/* Whether values of the two types can be compared or mixed in if/??. */
+static bool compatible(Type a, Type b)
+{
+    if (is_err(a) || is_err(b)) return true;
+    if (ty_is_numeric(a) && ty_is_numeric(b)) {
+        if (a.flex || b.flex) return true;
+        return (a.kind == TY_MONEY) == (b.kind == TY_MONEY);
+    }
+    return ty_same(a, b);
+}
+
+/* The type of a value that may be either (assumes compatible). */
+static Type unify(Type a, Type b)
+{
+    if (is_err(a)) return b;
+    if (is_err(b)) return a;
+    Type r = a;
+    if (ty_is_numeric(a) && ty_is_numeric(b)) {
+        if (a.flex && b.flex) r = t_flex();
+        else if (a.flex) r = b;
+        else if (b.flex) r = a;
+        else if (a.kind == b.kind) r = a;
+        else r = ty_make(TY_NUMBER);
+    }
+    r.optional = a.optional || b.optional;
+    return r;
+}
+
+/* ---------------------------------------------------------- expressions */
+
+static Type check(Checker *c, Expr *e, const EnumInfo *hint);
+static Type check_let(Checker *c, Sym *s);
+static void check_const_value(Checker *c, Sym *s, const char *what);
+
+static bool is_present(Checker *c, const Sym *s)
+{
+    for (int i = 0; i < c->npresent; i++)
+        if (c->present[i] == s) return true;
+    return false;
+}
+
+/* Checks e and insists that it cannot be missing. */
+static Type need(Checker *c, Expr *e, const EnumInfo *hint)
+{
+    Type t = check(c, e, hint);
+    if (t.optional) {
+        const char *nm = e->kind == EX_NAME ? e->str : NULL;
+        char b[96];
+        if (nm)
+            err(c, e->span, "optional-unhandled",
+                "'%s' may be missing (it is %s): handle it with `%s ?? default` or "
+                "`%s is missing`", nm, tn(t, b), nm, nm);
+        else
+            err(c, e->span, "optional-unhandled",
+                "this value may be missing: handle it with `?? default` or `is missing`");
+        t.optional = false;
+    }
+    return t;
+}
+
+static Type need_bool(Checker *c, Expr *e, const char *what)
+{
+    Type t = need(c, e, NULL);
+    if (!is_err(t) && t.kind != TY_BOOL) {
+        char b[96];
+        err(c, e->span, "type-mismatch", "%s must be a bool (true or false), not %s",
+            what, tn(t, b));
+    }
+    return ty_make(TY_BOOL);
+}
+
+static Type need_numeric(Checker *c, Expr *e, const char *what)
+{
+    Type t = need(c, e, NULL);
+    if (!is_err(t) && !ty_is_numeric(t)) {
+        char b[96];
+        err(c, e->span, "type-mismatch", "%s must be a number, not %s", what, tn(t, b));
+        return t_err();
+    }
+    return t;
+}
+
+/* Facts "this optional name is present" that hold where e is `truth`. */
+static void facts(Checker *c, Expr *e, bool truth)
+{
+    if (e->kind == EX_MISSING && e->a->kind == EX_NAME && e->a->sym) {
+        if (e->negated == truth && c->npresent < MAX_PRESENT)
+            c->present[c->npresent++] = e->a->sym;
+    } else if (e->kind == EX_BINARY && e->op == OPX_AND && truth) {
+        facts(c, e->a, true);
+        facts(c, e->b, true);
+    } else if (e->kind == EX_BINARY && e->op == OPX_OR && !truth) {
+        facts(c, e->a, false);
+        facts(c, e->b, false);
+    } else if (e->kind == EX_UNARY && e->op == OPX_NOT) {
+        facts(c, e->a, !truth);
+    }
+}
+
+static bool is_loose_name(Checker *c, const Expr *e)
+{
+    return e->kind == EX_NAME && !tab_get(&c->tab, e->str) && strcmp(e->str, "today") != 0;
+}
+
+static const EnumInfo *enum_of(Type t)
+{
+    return (t.kind == TY_ENUM || t.kind == TY_STAGE) ? t.en : NULL;
+}
+
+/* Which enum, tier or stages block has `name` as a member (for a hint when
+ * a member is used where no enum is expected). */
+static const char *member_owner(Checker *c, const char *name)
+{
+    for (int i = 0; i < c->syms.len; i++) {
+        Sym *s = c->syms.items[i];
+        const EnumInfo *en = enum_of(s->ty);
+        if (en && (s->kind == SYM_FIELD || s->kind == SYM_TIER || s->kind == SYM_STAGES) &&
+            ty_member(en, name) >= 0)
+            return s->name;
+    }
+    return NULL;
+}
+
+static Type check_name(Checker *c, Expr *e, const EnumInfo *hint)
+{
+    if (hint) {
+        int m = ty_member(hint, e->str);
+        if (m >= 0) {
+            e->member = m;
+            Type t = ty_make(hint->kind == ENUM_STAGE ? TY_STAGE : TY_ENUM);
+            t.en = (EnumInfo *)hint;
+            return t;
+        }
+    }
+    Sym *s = tab_get(&c->tab, e->str);
+    if (!s) {
+        if (strcmp(e->str, "today") == 0) {
+            if (c->ctx == CTX_CONST) {
+                err(c, e->span, "not-constant", "%s must be a constant: 'today' changes "
+                    "with --as-of", c->ctx_what);
+                return t_err();
+            }
+            return ty_make(TY_DATE);
+        }
+        const char *owner = member_owner(c, e->str);
+        if (owner && !hint) {
+            err(c, e->span, "unknown-name",
+                "'%s' is a value of '%s': compare it, as in `%s == %s`", e->str, owner,
+                owner, e->str);
+            return t_err();
+        }
+        Diag *g;
+        if (hint) {
+            g = err(c, e->span, "unknown-member", "'%s' is not a value of %s '%s'", e->str,
+                    hint->kind == ENUM_STAGE ? "stages" : hint->kind == ENUM_TIER ? "tier" : "enum",
+                    hint->name);
+            const char *best = diag_closest(e->str, hint->members, hint->n);
+            if (!best) best = closest_name(c, e->str, NULL);
+            did_you_mean(g, best);
+        } else {
+            g = err(c, e->span, "unknown-name", "unknown name '%s'", e->str);
+            did_you_mean(g, closest_name(c, e->str, NULL));
+        }
+        return t_err();
+    }
+    e->sym = s;
+    if (c->ctx == CTX_CONST && s->kind != SYM_PARAM && s->kind != SYM_CONST) {
+        err(c, e->span, "not-constant", "%s must be a constant, but '%s' is a %s that "
+            "differs from account to account", c->ctx_what, s->name, sym_kind_name(s->kind));
+        return t_err();
+    }
+    if (c->cur && s == c->cur && c->cur->kind == SYM_STAGES) {
+        Diag *g = err(c, e->span, "cycle",
+                      "'%s' is the stage being computed here; the account's current stage "
+                      "is the field '%s'", s->name,
+                      c->p->stage_field ? c->p->stage_field->name.name : "?");
+        if (c->p->stage_field) diag_suggest(g, c->p->stage_field->name.name);
+        return t_err();
+    }
+    add_dep(c, s);
+    if ((s->kind == SYM_PARAM || s->kind == SYM_CONST) && s->state != 2)
+        check_const_value(c, s, s->kind == SYM_PARAM ? "a param's value" : "a const's value");
+    Type t = s->kind == SYM_LET ? check_let(c, s) : s->ty;
+    if (t.optional && is_present(c, s)) t.optional = false;
+    return t;
+}
+
+static Type check_arith(Checker *c, Expr *e, Type l, Type r)
+{
+    if (is_err(l) || is_err(r)) return t_err();
+    char b1[96], b2[96];
+    AstOp op = e->op;
+    if (l.kind == TY_DATE || r.kind == TY_DATE) {
+        if (op == OPX_SUB && l.kind == TY_DATE && r.kind == TY_DATE) return ty_make(TY_INT);
+        if ((op == OPX_ADD || op == OPX_SUB) && l.kind == TY_DATE &&
+            (r.kind == TY_INT || r.flex))
+            return ty_make(TY_DATE);
+        if (op == OPX_ADD && r.kind == TY_DATE && (l.kind == TY_INT || l.flex))
+            return ty_make(TY_DATE);
+        err(c, e->span, "type-mismatch", "cannot apply %s to %s and %s (a date takes "
+            "+ or - a number of days; date - date is days)", ast_op_text(op), tn(l, b1), tn(r, b2));
+        return t_err();
+    }
+    if (!ty_is_numeric(l) || !ty_is_numeric(r)) {
+        err(c, e->span, "type-mismatch", "%s needs numbers, not %s and %s", ast_op_text(op),
+            tn(l, b1), tn(r, b2));
+        return t_err();
+    }
+    bool lm = l.kind == TY_MONEY, rm = r.kind == TY_MONEY;
+    if (l.flex && r.flex) return t_flex();
+    switch (op) {
+    case OPX_ADD:
+    case OPX_SUB:
+        if (lm && rm) return ty_make(TY_MONEY);
+        if (lm || rm) {
+            if ((lm && r.flex) || (rm && l.flex)) return ty_make(TY_MONEY);
+            err(c, e->span, "unit-mismatch", "cannot %s money and %s: units differ (to apply a "
+                "percentage to money, multiply: x * (1 + p))", op == OPX_ADD ? "add" : "subtract",
+                tn(lm ? r : l, b1));
+            return t_err();
+        }
+        return unify(l, r);
+    case OPX_MUL:
+        if (lm && rm) {
+            err(c, e->span, "unit-mismatch", "money * money has no meaning; divide to get a ratio");
+            return t_err();
+        }
+        if (lm || rm) return ty_make(TY_MONEY);
+        if (l.kind == TY_INT && r.kind == TY_INT) return ty_make(TY_INT);
+        if ((l.kind == TY_PERCENT && (r.flex || r.kind == TY_PERCENT)) ||
+            (r.kind == TY_PERCENT && l.flex))
+            return ty_make(TY_PERCENT);
+        return l.flex ? r : r.flex ? l : ty_make(TY_NUMBER);
+    case OPX_DIV:
+        if (lm && rm) return ty_make(TY_NUMBER);
+        if (lm) return ty_make(TY_MONEY);
+        if (rm) {
+            if (l.flex) {
+                err(c, e->span, "unit-mismatch", "a number divided by money has no unit in kam; "
+                    "divide money by money for a ratio");
+            } else {
+                err(c, e->span, "unit-mismatch", "cannot divide %s by money", tn(l, b1));
+            }
+            return t_err();
+        }
+        if (l.kind == TY_PERCENT && r.flex) return ty_make(TY_PERCENT);
+        return ty_make(TY_NUMBER);
+    default:
+        return t_err();
+    }
+}
+
+/* Checks both sides of a comparison, letting a bare enum member on either
+ * side take its meaning from the other. */
+static void check_pair(Checker *c, Expr *a, Expr *b, Type *ta, Type *tb)
+{
+    if (is_loose_name(c, a) && !is_loose_name(c, b)) {
+        *tb = need(c, b, NULL);
+        *ta = need(c, a, enum_of(*tb));
+    } else {
+        *ta = need(c, a, NULL);
+        *tb = need(c, b, enum_of(*ta));
+    }
+}
+
+static void compare_types(Checker *c, Span sp, AstOp op, Type ta, Type tb, Expr *rhs)
+{
+    char b1[96], b2[96];
+    if (is_err(ta) || is_err(tb)) return;
+    if (!compatible(ta, tb)) {
+        if ((ta.kind == TY_STAGE && ty_is_numeric(tb)) || (tb.kind == TY_STAGE && ty_is_numeric(ta))) {
+            const EnumInfo *en = ta.kind == TY_STAGE ? ta.en : tb.en;
+            err(c, sp, "type-mismatch", "cannot compare %s with a number: stages compare "
+                "with stage names, as in `%s >= %s`", tn(ta.kind == TY_STAGE ? ta : tb, b1),
+                en->name, en->n > 1 ? en->members[1] : en->members[0]);
+        } else {
+            err(c, sp, (ty_is_numeric(ta) && ty_is_numeric(tb)) ? "unit-mismatch" : "type-mismatch",
+                "cannot compare %s with %s", tn(ta, b1), tn(tb, b2));
+        }
+        return;
+    }
+    bool ordering = op == OPX_LT || op == OPX_LE || op == OPX_GT || op == OPX_GE;
+    if (!ordering) return;
+    if (ta.kind == TY_BOOL) {
+        err(c, sp, "type-mismatch", "bools have no order; use == or !=");
+    } else if (ta.kind == TY_ENUM) {
+        err(c, sp, "type-mismatch", "values of %s have no order; use ==, != or `in [...]`",
+            tn(ta, b1));
+    } else if (ta.kind == TY_STAGE && rhs && rhs->member >= ta.en->norder) {
+        warn(c, sp, "final-stage-order", "'%s' is a final stage, outside the order: "
+             "this comparison is always false; use == or !=", ta.en->members[rhs->member]);
+    }
+}
+
+static Type check_call(Checker *c, Expr *e)
+{
+    bool known;
+    int nargs = e->args.len;
+    int fi = std_lookup(e->str, nargs, &known);
+    char b1[96], b2[96];
+    if (fi < 0) {
+        for (int i = 0; i < nargs; i++) check(c, e->args.items[i], NULL);
+        if (known) {
+            int lo = INT_MAX, hi = 0;
+            for (int i = 0; i < std_count(); i++) {
+                const StdFunc *f = std_func(i);
+                if (strcmp(f->name, e->str) != 0) continue;
+                if (f->min_args < lo) lo = f->min_args;
+                if (f->max_args > hi) hi = f->max_args;
+            }
+            if (lo == hi)
+                err(c, e->span, "arity", "%s takes %d argument%s, not %d", e->str, lo,
+                    lo == 1 ? "" : "s", nargs);
+            else
+                err(c, e->span, "arity", "%s takes %d to %d arguments, not %d", e->str, lo,
+                    hi, nargs);
+        } else {
+            Diag *g = err(c, e->name_span, "unknown-function", "unknown function '%s'", e->str);
+            const char *names[64];
+            int n = 0;
+            for (int i = 0; i < std_count() && n < 64; i++) names[n++] = std_func(i)->name;
+            did_you_mean(g, diag_closest(e->str, names, n));
+        }
+        return t_err();
+    }
+    const StdFunc *f = std_func(fi);
+    e->fn = fi;
+    Expr **args = (Expr **)e->args.items;
+    if (e->where && !f->aggregate) {
+        err(c, e->where->span, "syntax", "`where` filters an aggregate (total, count, avg, min, "
+            "max, rank, percentile), not %s", f->name);
+    }
+    if (f->aggregate) {
+        if (c->ctx == CTX_CONST) {
+            err(c, e->span, "not-constant", "%s must be a constant, not an aggregate",
+                c->ctx_what);
+            return t_err();
+        }
+        if (c->agg) {
+            err(c, e->span, "nested-aggregate", "an aggregate cannot range over another "
+                "aggregate");
+            return t_err();
+        }
+        AggRefs *ar = arena_alloc(c->a, sizeof *ar);
+        ar->call = e;
+        ptrvec_push(c->a, &c->aggrefs, ar);
+        c->agg = ar;
+        e->agg = c->p->aggs.len;
+        ptrvec_push(c->a, &c->p->aggs, e);
+        if (c->cur) c->cur->uses_agg = true;
+        Type t = t_err();
+        if (f->sig == SIG_AGG_COUNT) {
+            if (nargs == 1) need_bool(c, args[0], "count's argument");
+            t = ty_make(TY_INT);
+        } else {
+            t = need_numeric(c, args[0], "the aggregated value");
+            if (f->sig == SIG_AGG_RANK) t = ty_make(TY_INT);
+            else if (f->sig == SIG_AGG_PERCENTILE) t = ty_make(TY_PERCENT);
+            else if (!is_err(t) && t.kind == TY_INT && strcmp(f->name, "avg") == 0)
+                t = ty_make(TY_NUMBER);
+        }
+        if (e->where) need_bool(c, e->where, "a `where` filter");
+        c->agg = NULL;
+        return t;
+    }
+    switch (f->sig) {
+    case SIG_NUM_SAME:
+        return need_numeric(c, args[0], "the argument");
+    case SIG_ROUND: {
+        Type t = need_numeric(c, args[0], "the argument");
+        if (nargs == 2) {
+            Type d = need_numeric(c, args[1], "the number of digits");
+            if (!is_err(d) && d.kind != TY_INT && !d.flex)
+                err(c, args[1]->span, "type-mismatch", "the number of digits must be a whole "
+                    "number, not %s", tn(d, b1));
+        }
+        return t;
+    }
+    case SIG_MINMAX:
+    case SIG_CLAMP: {
+        Type t = need_numeric(c, args[0], "the argument");
+        for (int i = 1; i < nargs; i++) {
+            Type u = need_numeric(c, args[i], "the argument");
+            if (!compatible(t, u)) {
+                err(c, args[i]->span, "unit-mismatch", "%s's arguments must share a unit: "
+                    "%s and %s", f->name, tn(t, b1), tn(u, b2));
+                t = t_err();
+            } else {
+                t = unify(t, u);
+            }
+        }
+        return t;
+    }
+    case SIG_DATE_INT:
+    case SIG_DATE2_INT:
+        for (int i = 0; i < nargs; i++) {
+            Type t = need(c, args[i], NULL);
+            if (!is_err(t) && t.kind != TY_DATE)
+                err(c, args[i]->span, "type-mismatch", "%s takes a date, not %s", f->name,
+                    tn(t, b1));
+        }
+        if (c->ctx == CTX_CONST && f->sig == SIG_DATE_INT) {
+            err(c, e->span, "not-constant", "%s must be a constant: %s depends on today",
+                c->ctx_what, f->name);
+            return t_err();
+        }
+        return ty_make(TY_INT);
+    case SIG_STR_STR:
+    case SIG_STR_INT:
+    case SIG_STR2_BOOL:
+    case SIG_MATCHES:
+        for (int i = 0; i < nargs; i++) {
+            Type t = need(c, args[i], NULL);
+            if (!is_err(t) && t.kind != TY_STRING)
+                err(c, args[i]->span, "type-mismatch", "%s takes strings, not %s", f->name,
+                    tn(t, b1));
+        }
+        if (f->sig == SIG_MATCHES) {
+            if (args[1]->kind != EX_STRING) {
+                err(c, args[1]->span, "not-constant", "the pattern of matches must be a "
+                    "string literal");
+            } else {
+                regex_t re;
+                int rc = regcomp(&re, args[1]->str, REG_EXTENDED | REG_NOSUB);
+                if (rc != 0) {
+                    char msg[256];
+                    regerror(rc, &re, msg, sizeof msg);
+                    err(c, args[1]->span, "bad-regex", "bad regular expression: %s", msg);
+                } else {
+                    regfree(&re);
+                }
+            }
+        }
+        return ty_make(f->sig == SIG_STR_STR ? TY_STRING : f->sig == SIG_STR_INT ? TY_INT
+                                                                                 : TY_BOOL);
+    case SIG_ENTITLED: {
+        Expr *a = args[0];
+        Sym *s = a->kind == EX_NAME ? tab_get(&c->tab, a->str) : NULL;
+        if (!s || s->kind != SYM_ENTITLE) {
+            Diag *g = err(c, a->span, "unknown-name", "entitled() takes the name of an "
+                          "entitlement%s%s%s", a->kind == EX_NAME ? "; '" : "",
+                          a->kind == EX_NAME ? a->str : "",
+                          a->kind == EX_NAME ? "' is not one" : "");
+            if (a->kind == EX_NAME) {
+                const char *names[256];
+                int n = 0;
+                for (int i = 0; i < c->syms.len && n < 256; i++) {
+                    Sym *t = c->syms.items[i];
+                    if (t->kind == SYM_ENTITLE) names[n++] = t->name;
+                }
+                did_you_mean(g, diag_closest(a->str, names, n));
+            }
+            return ty_make(TY_BOOL);
+        }
+        if (c->ctx == CTX_CONST) {
+            err(c, e->span, "not-constant", "%s must be a constant", c->ctx_what);
+            return t_err();
+        }
+        e->sym = s;
+        a->sym = s;
+        a->ty = ty_make(TY_BOOL);
+        add_dep(c, s);
+        return ty_make(TY_BOOL);
+    }
+    default:
+        return t_err();
+    }
+}
+
+static Type check(Checker *c, Expr *e, const EnumInfo *hint)
+{
+    Type t = t_err();
+    char b1[96], b2[96];
+    switch (e->kind) {
+    case EX_NUMBER: t = t_flex(); break;
+    case EX_PERCENT: t = ty_make(TY_PERCENT); break;
+    case EX_STRING: t = ty_make(TY_STRING); break;
+    case EX_BOOL: t = ty_make(TY_BOOL); break;
+    case EX_DATE: t = ty_make(TY_DATE); break;
+    case EX_ERROR: t = t_err(); break;
+    case EX_NAME: t = check_name(c, e, hint); break;
+    case EX_UNARY:
+        if (e->op == OPX_NOT) {
+            t = need_bool(c, e->a, "the operand of `not`");
+        } else {
+            t = need_numeric(c, e->a, "the operand of unary -");
+        }
+        break;
+    case EX_BINARY:
+        switch (e->op) {
+        case OPX_AND:
+        case OPX_OR: {
+            need_bool(c, e->a, e->op == OPX_AND ? "the left side of `and`" : "the left side of `or`");
+            int saved = c->npresent;
+            facts(c, e->a, e->op == OPX_AND);
+            need_bool(c, e->b, e->op == OPX_AND ? "the right side of `and`" : "the right side of `or`");
+            c->npresent = saved;
+            t = ty_make(TY_BOOL);
+            break;
+        }
+        case OPX_COALESCE: {
+            Type l = check(c, e->a, hint);
+            if (!is_err(l) && !l.optional)
+                warn(c, e->a->span, "never-missing", "this value is never missing, so `??` "
+                     "never uses its right side");
+            Type r = check(c, e->b, enum_of(l) ? enum_of(l) : hint);
+            l.optional = false;
+            if (!compatible(l, r)) {
+                err(c, e->span, "type-mismatch", "the default after ?? must be %s like the "
+                    "value before it, not %s", tn(l, b1), tn(r, b2));
+                t = t_err();
+            } else {
+                t = unify(l, r);
+                t.optional = r.optional;
+            }
+            break;
+        }
+        case OPX_EQ: case OPX_NE: case OPX_LT: case OPX_LE: case OPX_GT: case OPX_GE: {
+            Type ta, tb;
+            check_pair(c, e->a, e->b, &ta, &tb);
+            compare_types(c, e->span, e->op, ta, tb, e->b);
+            t = ty_make(TY_BOOL);
+            break;
+        }
+        default: {
+            Type l = need(c, e->a, NULL);
+            Type r = need(c, e->b, NULL);
+            t = check_arith(c, e, l, r);
+        }
+        }
+        break;
+    case EX_IN: {
+        Type ta = need(c, e->a, NULL);
+        for (int i = 0; i < e->args.len; i++) {
+            Expr *x = e->args.items[i];
+            Type tx = need(c, x, enum_of(ta));
+            compare_types(c, x->span, OPX_EQ, ta, tx, x);
+        }
+        t = ty_make(TY_BOOL);
+        break;
+    }
+    case EX_BETWEEN: {
+        Type ta = need(c, e->a, NULL);
+        Type lo = need(c, e->b, enum_of(ta));
+        Type hi = need(c, e->c, enum_of(ta));
+        compare_types(c, e->b->span, OPX_GE, ta, lo, e->b);
+        compare_types(c, e->c->span, OPX_LE, ta, hi, e->c);
+        t = ty_make(TY_BOOL);
+        break;
+    }
+    case EX_MISSING: {
+        Type ta = check(c, e->a, NULL);
+        if (!is_err(ta) && !ta.optional)
+            warn(c, e->a->span, "never-missing", "this value is never missing (only fields "
+                 "declared with ? can be), so this test is always %s",
+                 e->negated ? "true" : "false");
+        t = ty_make(TY_BOOL);
+        break;
+    }
+    case EX_IF: {
+        need_bool(c, e->a, "the condition of `if`");
+        int saved = c->npresent;
+        facts(c, e->a, true);
+        Type tb = check(c, e->b, hint);
+        c->npresent = saved;
+        facts(c, e->a, false);
+        Type tc = check(c, e->c, enum_of(tb) ? enum_of(tb) : hint);
+        c->npresent = saved;
+        if (!compatible(tb, tc)) {
+            err(c, e->span, "type-mismatch", "the branches of `if` differ: %s and %s",
+                tn(tb, b1), tn(tc, b2));
+            t = t_err();
+        } else {
+            t = unify(tb, tc);
+        }
+        break;
+    }
+    case EX_CALL:
+        t = check_call(c, e);
+        break;
+    }
+    e->ty = t;
+    return t;
+}
+
+/* ------------------------------------------------------------ definitions */
+
+/* The declared type of a param/const/let (no enum members allowed there). */
+static Type resolve_type(Checker *c, TypeRef *tr, const char *owner);
+
+static Type check_let(Checker *c, Sym *s)
+{
+    if (s->state == 2) return s->ty;
+    if (s->state == 1) return t_err();      /* a cycle: reported by order_rules */
+    s->state = 1;
+    Sym *cur = c->cur;
+    CheckCtx ctx = c->ctx;
+    AggRefs *agg = c->agg;
+    int np = c->npresent;
+    c->cur = s;
+    c->ctx = CTX_RULE;
+    c->agg = NULL;
+    c->npresent = 0;
+    Type t = check(c, s->decl->value, NULL);
+    if (s->decl->type) {
+        Type want = resolve_type(c, s->decl->type, s->name);
+        char b1[96], b2[96];
+        if (!compatible(want, t))
+            err(c, s->decl->value->span, "type-mismatch", "'%s' is declared %s but its value "
+                "is %s", s->name, tn(want, b1), tn(t, b2));
+        else if (!is_err(want))
+            t = want;
+    }
+    c->cur = cur;
+    c->ctx = ctx;
+    c->agg = agg;
+    c->npresent = np;
+    s->ty = t;
+    s->state = 2;
+    return t;
+}
+
+static const char *const builtin_types[] = {
+    "string", "int", "number", "money", "percent", "bool", "date",
+};
+static const TypeKind builtin_kinds[] = {
+    TY_STRING, TY_INT, TY_NUMBER, TY_MONEY, TY_PERCENT, TY_BOOL, TY_DATE,
+};
+
+static Type resolve_type(Checker *c, TypeRef *tr, const char *owner)
+{
+    Type t = t_err();
+    if (!tr->name.name) {
+        EnumInfo *en = arena_alloc(c->a, sizeof *en);
+        en->name = owner;
+        en->kind = ENUM_PLAIN;
+        en->n = tr->members.len;
+        en->norder = en->n;
+        en->members = arena_alloc(c->a, sizeof(char *) * (size_t)(en->n + 1));
+        en->spans = arena_alloc(c->a, sizeof(Span) * (size_t)(en->n + 1));
+        for (int i = 0; i < en->n; i++) {
+            Ident *id = tr->members.items[i];
+            for (int j = 0; j < i; j++)
+                if (strcmp(en->members[j], id->name) == 0)
+                    err(c, id->span, "duplicate-definition", "'%s' is listed twice in this enum",
+                        id->name);
+            en->members[i] = id->name;
+            en->spans[i] = id->span;
+        }
+        t = ty_make(TY_ENUM);
+        t.en = en;
+    } else {
+        const char *nm = tr->name.name;
+        for (size_t i = 0; i < sizeof builtin_types / sizeof builtin_types[0]; i++)
+            if (strcmp(nm, builtin_types[i]) == 0) t = ty_make(builtin_kinds[i]);
+        if (is_err(t)) {
+            Sym *s = tab_get(&c->tab, nm);
+            if (s && (s->kind == SYM_STAGES || s->kind == SYM_TIER) && enum_of(s->ty)) {
+                t = s->ty;
+                t.optional = false;
+            } else {
+                Diag *g = err(c, tr->name.span, "unknown-type", "unknown type '%s' (types are "
+                              "string, int, number, money, percent, bool, date, enum { ... } "
+                              "and the name of a stages block)", nm);
+                const char *cands[32];
+                int n = 0;
+                for (size_t i = 0; i < sizeof builtin_types / sizeof builtin_types[0]; i++)
+                    cands[n++] = builtin_types[i];
+                for (int i = 0; i < c->syms.len && n < 32; i++) {
+                    Sym *x = c->syms.items[i];
+                    if (x->kind == SYM_STAGES) cands[n++] = x->name;
+                }
+                did_you_mean(g, diag_closest(nm, cands, n));
+            }
+        }
+    }
+    t.optional = tr->optional && !is_err(t);
+    return t;
+}
+
+static void check_record(Checker *c, Decl *d)
+{
+    Policy *p = c->p;
+    p->nfields = d->fields.len;
+    p->fields = arena_alloc(c->a, sizeof(Field *) * (size_t)(p->nfields + 1));
+    p->key_field = -1;
+    for (int i = 0; i < d->fields.len; i++) {
+        Field *f = d->fields.items[i];
+        f->index = i;
+        p->fields[i] = f;
+        Sym *s = define(c, SYM_FIELD, f->name, NULL);
+        s->field = f;
+        f->ty = resolve_type(c, f->type, f->name.name);
+        s->ty = f->ty;
+        if (f->key) {
+            if (p->key_field >= 0)
+                err(c, f->name.span, "duplicate-key", "the record already has a key field, '%s'",
+                    p->fields[p->key_field]->name.name);
+            else
+                p->key_field = i;
+            if (f->ty.optional)
+                err(c, f->type->span, "optional-key", "the key field cannot be optional");
+        }
+    }
+    if (p->key_field < 0) {
+        warn(c, d->name.span, "no-key", "record '%s' has no key field (write `key` after a "
+             "field's type, as in `id: string key`): accounts will be named by line number",
+             d->name.name);
+    }
+}
+
+static EnumInfo *stage_enum(Checker *c, Decl *d)
+{
+    EnumInfo *en = arena_alloc(c->a, sizeof *en);
+    en->name = d->name.name;
+    en->kind = ENUM_STAGE;
+    int n = d->order.len + d->finals.len;
+    en->members = arena_alloc(c->a, sizeof(char *) * (size_t)(n + 1));
+    en->spans = arena_alloc(c->a, sizeof(Span) * (size_t)(n + 1));
+    for (int i = 0; i < n; i++) {
+        Ident *id = i < d->order.len ? d->order.items[i] : d->finals.items[i - d->order.len];
+        bool dup = false;
+        for (int j = 0; j < en->n; j++)
+            if (strcmp(en->members[j], id->name) == 0) dup = true;
+        if (dup) {
+            err(c, id->span, "duplicate-definition", "stage '%s' is listed twice", id->name);
+            continue;
+        }
+        if (i == d->order.len) en->norder = en->n;
+        en->members[en->n] = id->name;
+        en->spans[en->n++] = id->span;
+    }
+    if (d->finals.len == 0) en->norder = en->n;
+    if (!d->has_order)
+        err(c, d->name.span, "missing-order", "stages block '%s' needs an `order` line listing "
+            "its stages, as in `order pre_kam, early_kam, mid_kam`", d->name.name);
+    return en;
+}
+
+static EnumInfo *tier_enum(Checker *c, Decl *d)
+{
+    EnumInfo *en = arena_alloc(c->a, sizeof *en);
+    en->name = d->name.name;
+    en->kind = ENUM_TIER;
+    en->members = arena_alloc(c->a, sizeof(char *) * (size_t)(d->items.len + 1));
+    en->spans = arena_alloc(c->a, sizeof(Span) * (size_t)(d->items.len + 1));
+    for (int i = 0; i < d->items.len; i++) {
+        TierBranch *b = d->items.items[i];
+        if (ty_member(en, b->name.name) >= 0) continue;
+        en->members[en->n] = b->name.name;
+        en->spans[en->n++] = b->name.span;
+    }
+    en->norder = en->n;
+    return en;
+}
+
+static int stage_member(Checker *c, const EnumInfo *en, Ident id)
+{
+    int m = ty_member(en, id.name);
+    if (m < 0) {
+        Diag *g = err(c, id.span, "unknown-stage", "'%s' is not a stage of '%s'", id.name,
+                      en->name);
+        did_you_mean(g, diag_closest(id.name, en->members, en->n));
+    }
+    return m;
+}
+
+static void check_stages(Checker *c, Sym *s)
+{
+    Decl *d = s->decl;
+    EnumInfo *en = s->ty.en;
+    Policy *p = c->p;
+    /* the record field that holds the current stage */
+    Field *holder = NULL;
+    for (int i = 0; i < p->nfields; i++) {
+        Field *f = p->fields[i];
+        if (f->ty.kind == TY_STAGE && f->ty.en == en) {
+            if (holder)
+                err(c, f->name.span, "duplicate-stage-field", "the record has two fields of "
+                    "type %s ('%s' and '%s'); the stages block reads the current stage from one",
+                    en->name, holder->name.name, f->name.name);
+            else
+                holder = f;
+        }
+    }
+    if (!holder && p->record)
+        err(c, d->name.span, "no-stage-field", "no record field has type %s: add one, as in "
+            "`stage: %s`, so the current stage can be read", en->name, en->name);
+    if (holder) {
+        if (!p->stage_field) p->stage_field = holder;
+        if (holder->ty.optional)
+            err(c, holder->type->span, "optional-stage", "the current-stage field cannot be "
+                "optional");
+    }
+    bool *reached = xcalloc((size_t)en->n + 1, sizeof(bool));
+    for (int i = 0; i < d->items.len; i++) {
+        Transition *t = d->items.items[i];
+        t->from_member = t->to_member = -1;
+        if (!t->from_any) {
+            t->from_member = stage_member(c, en, t->from);
+            if (t->from_member >= en->norder)
+                err(c, t->from.span, "from-final", "no transition leaves '%s': it is a final "
+                    "stage", t->from.name);
+        }
+        if (strcmp(t->to.name, "any") == 0)
+            err(c, t->to.span, "unknown-stage", "a transition goes to one stage, not `any`");
+        else
+            t->to_member = stage_member(c, en, t->to);
+        if (t->to_member >= 0) reached[t->to_member] = true;
+        if (t->to_member >= 0 && t->to_member == t->from_member)
+            warn(c, t->span, "self-transition", "a transition from '%s' to itself changes "
+                 "nothing", t->from.name);
+        c->cur = s;
+        need_bool(c, t->cond, "a transition's condition");
+        c->cur = NULL;
+    }
+    for (int i = 1; i < en->n; i++) {
+        if (!reached[i])
+            warn(c, en->spans[i], "unreachable-stage", "stage '%s' is unreachable: no "
+                 "transition leads to it", en->members[i]);
+    }
+    free(reached);
+}
+
+static void check_tier(Checker *c, Sym *s)
+{
+    Decl *d = s->decl;
+    bool has_otherwise = false;
+    for (int i = 0; i < d->items.len; i++) {
+        TierBranch *b = d->items.items[i];
+        if (!b->cond) {
+            if (i != d->items.len - 1) {
+                err(c, b->span, "otherwise-not-last", "`otherwise` must be the last branch of "
+                    "tier '%s': the branches after it can never match", d->name.name);
+            }
+            has_otherwise = true;
+            continue;
+        }
+        c->cur = s;
+        need_bool(c, b->cond, "a tier branch's condition");
+        c->cur = NULL;
+    }
+    if (!has_otherwise && d->items.len)
+        warn(c, d->name.span, "no-otherwise", "tier '%s' has no `otherwise` branch: accounts "
+             "that match no branch get no tier", d->name.name);
+    if (!d->items.len)
+        err(c, d->name.span, "empty-block", "tier '%s' has no branches", d->name.name);
+}
+
+/* Types a param or const value; they may refer to each other in any order,
+ * so this runs on demand, once each (state as for lets). */
+static void check_const_value(Checker *c, Sym *s, const char *what)
+{
+    if (s->state == 2) return;
+    if (s->state == 1) {
+        err(c, s->span, "cycle", "'%s' is defined in terms of itself", s->name);
+        s->ty = t_err();
+        return;
+    }
+    s->state = 1;
+    CheckCtx ctx = c->ctx;
+    const char *ctx_what = c->ctx_what;
+    Sym *cur = c->cur;
+    AggRefs *agg = c->agg;
+    c->agg = NULL;
+    c->ctx = CTX_CONST;
+    c->ctx_what = what;
+    c->cur = NULL;
+    Type t = need(c, s->decl->value, NULL);
+    if (s->decl->type) {
+        Type want = resolve_type(c, s->decl->type, s->name);
+        char b1[96], b2[96];
+        if (want.optional) {
+            err(c, s->decl->type->span, "type-mismatch", "a %s cannot be optional",
+                sym_kind_name(s->kind));
+            want.optional = false;
+        }
+        if (!compatible(want, t))
+            err(c, s->decl->value->span, "type-mismatch", "'%s' is declared %s but its value "
+                "is %s", s->name, tn(want, b1), tn(t, b2));
+        else if (!is_err(want))
+            t = want;
+    }
+    c->ctx = ctx;
+    c->ctx_what = ctx_what;
+    c->cur = cur;
+    c->agg = agg;
+    s->ty = t;
+    s->state = 2;
+}
+
+static void check_test(Checker *c, Decl *d)
+{
+    Policy *p = c->p;
+    for (int i = 0; i < d->attrs.len; i++) {
+        Attr *a = d->attrs.items[i];
+        for (int j = 0; j < i; j++) {
+            Attr *b = d->attrs.items[j];
+            if (strcmp(a->name.name, b->name.name) == 0)
+                err(c, a->name.span, "duplicate-definition", "'%s' is given twice", a->name.name);
+        }
+        Sym *s = tab_get(&c->tab, a->name.name);
+        if (!s || (s->kind != SYM_FIELD && s->kind != SYM_PARAM)) {
+            Diag *g;
+            if (s)
+                g = err(c, a->name.span, "not-a-field", "`given` sets record fields and params; "
+                        "'%s' is a %s, which the policy computes", a->name.name,
+                        sym_kind_name(s->kind));
+            else
+                g = err(c, a->name.span, "unknown-name", "'%s' is not a field of record '%s'",
+                        a->name.name, p->record ? p->record->name.name : "?");
+            if (!s) {
+                const char **cands = xmalloc(sizeof(char *) * (size_t)(c->syms.len + 1));
+                int n = 0;
+                for (int k = 0; k < c->syms.len; k++) {
+                    Sym *x = c->syms.items[k];
+                    if (x->kind == SYM_FIELD || x->kind == SYM_PARAM) cands[n++] = x->name;
+                }
+                did_you_mean(g, diag_closest(a->name.name, cands, n));
+                free(cands);
+            }
+            c->ctx = CTX_CONST;
+            c->ctx_what = "a given value";
+            check(c, a->value, NULL);
+            c->ctx = CTX_RULE;
+            continue;
+        }
+        a->sym = s;
+        s->used = true;
+        c->ctx = CTX_CONST;
+        c->ctx_what = "a given value";
+        Type want = s->ty;
+        Type t = need(c, a->value, enum_of(want));
+        c->ctx = CTX_RULE;
+        char b1[96], b2[96];
+        want.optional = false;
+        if (!compatible(want, t))
+            err(c, a->value->span, "type-mismatch", "'%s' is %s, but this value is %s",
+                a->name.name, tn(want, b1), tn(t, b2));
+    }
+    c->ctx = CTX_TEST;
+    for (int i = 0; i < d->items.len; i++)
+        need_bool(c, d->items.items[i], "an expectation");
+    c->ctx = CTX_RULE;
+    if (!d->items.len)
+        warn(c, d->str_span, "empty-test", "test \"%s\" expects nothing, so it cannot fail",
+             d->str);
+}
+
+static void check_limit(Checker *c, Decl *d)
+{
+    Sym *s = tab_get(&c->tab, d->name.name);
+    if (!s || s->kind != SYM_SELECT) {
+        Diag *g = err(c, d->name.span, "not-a-select", "`limit` caps a select, and '%s' is %s",
+                      d->name.name, s ? sym_kind_name(s->kind) : "not defined");
+        if (!s) {
+            const char *names[256];
+            int n = 0;
+            for (int i = 0; i < c->syms.len && n < 256; i++) {
+                Sym *t = c->syms.items[i];
+                if (t->kind == SYM_SELECT) names[n++] = t->name;
+            }
+            did_you_mean(g, diag_closest(d->name.name, names, n));
+        }
+        return;
+    }
+    if (s->limit) {
+        err(c, d->name.span, "duplicate-definition", "select '%s' already has a limit (line %d)",
+            s->name, line_of(c, s->limit->span));
+        return;
+    }
+    s->limit = d;
+    s->uses_agg = true;
+    c->ctx = CTX_CONST;
+    c->ctx_what = "the number in `limit`";
+    Type n = need_numeric(c, d->value, "the number in `limit`");
+    char b[96];
+    if (!is_err(n) && n.kind != TY_INT && !n.flex)
+        err(c, d->value->span, "type-mismatch", "the number in `limit` must be a whole "
+            "number, not %s", tn(n, b));
+    if (d->value->kind == EX_NUMBER && (d->value->num < 0 || d->value->num != (long)d->value->num))
+        err(c, d->value->span, "bad-literal", "the number in `limit` must be a whole number "
+            "of at least 0");
+    c->ctx = CTX_RULE;
+    c->cur = s;
+    Type by = need_numeric(c, d->by, "the ranking after `by`");
+    (void)by;
+    c->cur = NULL;
+}
+
+/* ----------------------------------------------------------- rule order */
+
+/* Depth-first over rule dependencies: reports each cycle once, and lists
+ * the rules so that each follows everything it reads. */
+typedef struct OrderState {
+    Checker *c;
+    int *mark;              /* by sym position: 0 new, 1 on the stack, 2 done */
+    Sym **stack;
+    int depth;
+    Sym **out;
+    int nout;
+} OrderState;
+
+static int sym_pos(Checker *c, const Sym *s)
+{
+    for (int i = 0; i < c->syms.len; i++)
+        if (c->syms.items[i] == s) return i;
+    return -1;
+}
+
+static void visit(OrderState *st, Sym *s, int pos)
+{
+    if (st->mark[pos] == 2) return;
+    if (st->mark[pos] == 1) {
+        /* the cycle is the stack from s's frame to the top */
+        int from = st->depth - 1;
+        while (from > 0 && st->stack[from] != s) from--;
+        char path[1024];
+        size_t used = 0;
+        for (int i = from; i < st->depth && used < sizeof path - 64; i++)
+            used += (size_t)snprintf(path + used, sizeof path - used, "%s -> ", st->stack[i]->name);
+        snprintf(path + used, sizeof path - used, "%s", s->name);
+        err(st->c, s->span, "cycle", "'%s' depends on itself: %s", s->name, path);
+        return;
+    }
+    st->mark[pos] = 1;
+    st->stack[st->depth++] = s;
+    for (int i = 0; i < s->deps.len; i++) {
+        Sym *d = s->deps.items[i];
+        if (!is_rule(d)) continue;
+        int dp = sym_pos(st->c, d);
+        if (dp >= 0) visit(st, d, dp);
+    }
+    st->depth--;
+    st->mark[pos] = 2;
+    st->out[st->nout++] = s;
+}
+
+static void order_rules(Checker *c)
+{
+    int n = c->syms.len;
+    OrderState st = {c, xcalloc((size_t)n + 1, sizeof(int)), xmalloc(sizeof(Sym *) * ((size_t)n + 1)),
+                     0, arena_alloc(c->a, sizeof(Sym *) * ((size_t)n + 1)), 0};
+    for (int i = 0; i < n; i++) {
+        Sym *s = c->syms.items[i];
+        if (is_rule(s)) visit(&st, s, i);
+    }
+    c->p->order = st.out;
+    c->p->norder = st.nout;
+    free(st.mark);
+    free(st.stack);
+    /* Aggregates: a rule needs the portfolio pass if anything it reads does. */
+    for (int i = 0; i < st.nout; i++) {
+        Sym *s = st.out[i];
+        for (int j = 0; j < s->deps.len; j++)
+            if (((Sym *)s->deps.items[j])->uses_agg) s->uses_agg = true;
+    }
+    for (int i = 0; i < c->aggrefs.len; i++) {
+        AggRefs *ar = c->aggrefs.items[i];
+        for (int j = 0; j < ar->refs.len; j++) {
+            Sym *s = ar->refs.items[j];
+            if (s->uses_agg) {
+                err(c, ar->call->span, "nested-aggregate", "%s ranges over '%s', which itself "
+                    "depends on an aggregate or a limit; aggregates see per-account values only",
+                    ar->call->str, s->name);
+                break;
+            }
+        }
+    }
+}
+
+/* --------------------------------------------------------------- driver */
+
+static void check_program(Checker *c)
+{
+    Policy *p = c->p;
+    PtrVec *decls = &p->prog.decls;
+    /* 1. the record and the names of everything */
+    for (int i = 0; i < decls->len; i++) {
+        Decl *d = decls->items[i];
+        switch (d->kind) {
+        case D_POLICY:
+            if (d->span.file != 0) break;      /* an imported file's title */
+            if (p->title)
+                err(c, d->span, "duplicate-definition", "the policy already has a title");
+            else
+                p->title = d->str;
+            break;
+        case D_RECORD:
+            if (p->record)
+                err(c, d->name.span, "duplicate-definition", "a policy has one record block; "
+                    "'%s' is already defined at line %d", p->record->name.name,
+                    line_of(c, p->record->span));
+            else
+                p->record = d;
+            break;
+        case D_PARAM: define(c, SYM_PARAM, d->name, d); break;
+        case D_CONST: define(c, SYM_CONST, d->name, d); break;
+        case D_LET: define(c, SYM_LET, d->name, d); break;
+        case D_SCORE: define(c, SYM_SCORE, d->name, d)->ty = ty_make(TY_NUMBER); break;
+        case D_SELECT: define(c, SYM_SELECT, d->name, d)->ty = ty_make(TY_BOOL); break;
+        case D_TIER: {
+            Sym *s = define(c, SYM_TIER, d->name, d);
+            s->ty = ty_make(TY_ENUM);
+            s->ty.en = tier_enum(c, d);
+            break;
+        }
+        case D_STAGES: {
+            Sym *s = define(c, SYM_STAGES, d->name, d);
+            s->ty = ty_make(TY_STAGE);
+            s->ty.en = stage_enum(c, d);
+            if (!p->stages) p->stages = s;
+            break;
+        }
+        case D_ENTITLE: define(c, SYM_ENTITLE, d->name, d)->ty = ty_make(TY_BOOL); break;
+        case D_FLAG: define(c, SYM_FLAG, d->name, d)->ty = ty_make(TY_BOOL); break;
+        case D_TEST: ptrvec_push(c->a, &p->tests, d); break;
+        case D_IMPORT:
+        case D_LIMIT:
+            break;
+        }
+    }
+    if (p->record) check_record(c, p->record);
+    else {
+        Span sp = {0, 0, 0};
+        err(c, sp, "no-record", "the policy has no `record` block describing an account's "
+            "fields, as in `record account { id: string key ... }`");
+    }
+    /* 2. params and consts first (rules read them) */
+    for (int i = 0; i < c->syms.len; i++) {
+        Sym *s = c->syms.items[i];
+        if (s->kind == SYM_PARAM) check_const_value(c, s, "a param's value");
+        else if (s->kind == SYM_CONST) check_const_value(c, s, "a const's value");
+    }
+    /* 3. rule bodies, in definition order */
+    for (int i = 0; i < decls->len; i++) {
+        Decl *d = decls->items[i];
+        Sym *s = d->kind >= D_LET && d->kind <= D_FLAG ? tab_get(&c->tab, d->name.name) : NULL;
+        if (s && s->decl != d) s = NULL;     /* a duplicate: its body is still checked */
+        Sym scratch = {0};
+        if (!s && d->kind >= D_LET && d->kind <= D_FLAG) {
+            scratch.name = d->name.name;
+            scratch.decl = d;
+            scratch.kind = SYM_LET;
+            s = &scratch;
+        }
+        c->cur = NULL;
+        c->npresent = 0;
+        switch (d->kind) {
+        case D_LET:
+            check_let(c, s);
+            break;
+        case D_SCORE:
+            if (!d->items.len)
+                warn(c, d->name.span, "empty-block", "score '%s' has no criteria, so it is "
+                     "always 0", d->name.name);
+            for (int k = 0; k < d->items.len; k++) {
+                Criterion *cr = d->items.items[k];
+                c->ctx = CTX_CONST;
+                c->ctx_what = "a weight";
+                Type w = need_numeric(c, cr->weight, "a weight");
+                char b[96];
+                if (!is_err(w) && w.kind == TY_MONEY)
+                    err(c, cr->weight->span, "unit-mismatch", "a weight is a number of points, "
+                        "not %s", tn(w, b));
+                c->ctx = CTX_RULE;
+                c->cur = s;
+                need_bool(c, cr->cond, "a criterion's condition");
+                c->cur = NULL;
+            }
+            break;
+        case D_SELECT:
+        case D_FLAG:
+            c->cur = s;
+            need_bool(c, d->value, d->kind == D_SELECT ? "a select's condition"
+                                                       : "a flag's condition");
+            break;
+        case D_ENTITLE:
+            c->cur = s;
+            need_bool(c, d->value, "an entitlement's condition");
+            for (int k = 0; k < d->attrs.len; k++) {
+                Attr *a = d->attrs.items[k];
+                for (int j = 0; j < k; j++)
+                    if (strcmp(((Attr *)d->attrs.items[j])->name.name, a->name.name) == 0)
+                        err(c, a->name.span, "duplicate-definition", "'%s' is set twice",
+                            a->name.name);
+                need(c, a->value, NULL);
+            }
+            break;
+        case D_TIER:
+            if (s->kind == SYM_TIER) check_tier(c, s);
+            break;
+        case D_STAGES:
+            if (s->kind == SYM_STAGES) check_stages(c, s);
+            break;
+        case D_LIMIT:
+            check_limit(c, d);
+            break;
+        case D_TEST:
+            check_test(c, d);
+            break;
+        default:
+            break;
+        }
+        c->cur = NULL;
+    }
+    /* 4. cycles, evaluation order, aggregates */
+    order_rules(c);
+    p->syms = (Sym **)c->syms.items;
+    p->nsyms = c->syms.len;
+}
+
+static void load_imports(Policy *p, DiagList *diags)
+{
+    /* The decl list grows as imports are parsed, so this loop sees the
+       imports of imported files too. */
+    char **seen = xmalloc(sizeof(char *) * 1);
+    int nseen = 0;
+    char *rp = realpath(p->src.files[0]->path, NULL);
+    seen[nseen++] = rp ? rp : xstrdup(p->src.files[0]->path);
+    for (int i = 0; i < p->prog.decls.len; i++) {
+        Decl *d = p->prog.decls.items[i];
+        if (d->kind != D_IMPORT) continue;
+        /* relative to the importing file's folder */
+        const char *from = p->src.files[d->span.file]->path;
+        const char *slash = strrchr(from, '/');
+        char path[4096];
+        if (d->str[0] == '/' || !slash)
+            snprintf(path, sizeof path, "%s", d->str);
+        else
+            snprintf(path, sizeof path, "%.*s/%s", (int)(slash - from), from, d->str);
+        char *real = realpath(path, NULL);
+        bool dup = false;
+        for (int k = 0; real && k < nseen; k++)
+            if (strcmp(seen[k], real) == 0) dup = true;
+        if (dup) {
+            free(real);
+            continue;   /* imported already (or a cycle): its names are in */
+        }
+        char msg[4200];
+        int file = src_load(&p->src, path, msg, sizeof msg);
+        if (file < 0) {
+            free(real);
+            diag_add(diags, DIAG_ERROR, d->str_span, "import", "cannot import \"%s\": %s",
+                     d->str, strchr(msg, ':') ? strchr(msg, ':') + 2 : msg);
+            continue;
+        }
+        seen = xrealloc(seen, sizeof(char *) * (size_t)(nseen + 1));
+        seen[nseen++] = real ? real : xstrdup(path);
+        parse_file(&p->prog, &p->src, file, diags);
+    }
+    for (int k = 0; k < nseen; k++) free(seen[k]);
+    free(seen);
+}
+
+static Policy *load_common(Policy *p, DiagList *diags)
+{
+    parse_file(&p->prog, &p->src, 0, diags);
+    load_imports(p, diags);
+    Checker c = {0};
+    c.p = p;
+    c.d = diags;
+    c.a = &p->arena;
+    check_program(&c);
+    SymTab *tab = xmalloc(sizeof *tab);
+    *tab = c.tab;
+    p->symtab = tab;
+    diag_sort(diags);
+    return p;
+}
+
+static Policy *new_policy(void)
+{
+    Policy *p = xcalloc(1, sizeof *p);
+    arena_init(&p->arena);
+    src_init(&p->src);
+    p->prog.arena = &p->arena;
+    p->key_field = -1;
+    return p;
+}
+
+Policy *policy_load(const char *path, DiagList *diags, char *errbuf, size_t errlen)
+{
+    Policy *p = new_policy();
+    if (src_load(&p->src, path, errbuf, errlen) < 0) {
+        policy_free(p);
+        return NULL;
+    }
+    return load_common(p, diags);
+}
+
+Policy *policy_load_text(const char *name, const char *text, size_t len, DiagList *diags)
+{
+    Policy *p = new_policy();
+    src_add(&p->src, name, text, len);
+    return load_common(p, diags);
+}
+
+void policy_free(Policy *p)
+{
+    if (!p) return;
+    if (p->symtab) {
+        free(((SymTab *)p->symtab)->slots);
+        free(p->symtab);
+    }
+    src_free(&p->src);
+    arena_free(&p->arena);
+    free(p);
+}
+
+Sym *policy_sym(const Policy *p, const char *name)
+{
+    return p->symtab ? tab_get(p->symtab, name) : NULL;
+}

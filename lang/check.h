@@ -1,0 +1,64 @@
+/* check.h — the checked policy. policy_load reads a policy file (and what
+ * it imports), parses it and resolves every name and type, producing a
+ * Policy: the symbol table, the record schema, the rules in evaluation
+ * order and the aggregates, ready for the compiler. All problems go to the
+ * diagnostic list; the checker prints nothing. */
+#ifndef KAM_CHECK_H
+#define KAM_CHECK_H
+
+#include "ast.h"
+#include "diag.h"
+
+typedef enum {
+    SYM_FIELD, SYM_PARAM, SYM_CONST, SYM_LET, SYM_SCORE, SYM_SELECT,
+    SYM_TIER, SYM_STAGES, SYM_ENTITLE, SYM_FLAG
+} SymKind;
+
+/* A defined name. Rules (let .. flag) are evaluated per record in `order`. */
+typedef struct Sym {
+    SymKind kind;
+    const char *name;
+    Span span;              /* where it is defined */
+    Decl *decl;             /* NULL for fields */
+    Field *field;           /* SYM_FIELD */
+    Type ty;
+    int state;              /* checking lets: 0 new, 1 in progress, 2 done */
+    PtrVec deps;            /* Sym*: the rules and fields its definition reads */
+    bool uses_agg;          /* needs a portfolio pass (aggregate or limit) */
+    bool used;              /* read by some other definition or test */
+    Decl *limit;            /* SYM_SELECT: its `limit`, if any */
+    int slot;               /* compiler's slot; -1 until assigned */
+} Sym;
+
+typedef struct Policy {
+    Arena arena;
+    SrcSet src;
+    Program prog;
+    const char *title;
+    Decl *record;           /* NULL if the policy has no record block */
+    Field **fields;
+    int nfields;
+    int key_field;          /* index, or -1 */
+    Sym **syms;             /* every defined name, in definition order */
+    int nsyms;
+    Sym **order;            /* rules in an order that respects their deps */
+    int norder;
+    Sym *stages;            /* the stages block's symbol, or NULL */
+    Field *stage_field;     /* the record field holding the current stage */
+    PtrVec aggs;            /* Expr*: the aggregate calls, by slot */
+    PtrVec tests;           /* Decl*: test blocks */
+    void *symtab;           /* name -> Sym, private to check.c */
+} Policy;
+
+/* Loads, parses and checks the policy in `path` ("-" for stdin). Returns the
+ * Policy even when there are errors (for tools that want partial results);
+ * the caller tests diag_failed. NULL only if the file cannot be read (a
+ * diagnostic-free message is then in err). */
+Policy *policy_load(const char *path, DiagList *diags, char *err, size_t errlen);
+/* The same from text in memory, named `name` in messages. */
+Policy *policy_load_text(const char *name, const char *text, size_t len, DiagList *diags);
+void policy_free(Policy *p);
+/* The symbol of that name, or NULL. */
+Sym *policy_sym(const Policy *p, const char *name);
+
+#endif

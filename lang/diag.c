@@ -1,0 +1,246 @@
+/* diag.c — collecting and rendering diagnostics, and the edit-distance
+ * search behind "did you mean". See diag.h. */
+#include "diag.h"
+#include "../runtime/arena.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+void diag_init(DiagList *d)
+{
+    memset(d, 0, sizeof *d);
+}
+
+void diag_free(DiagList *d)
+{
+    for (int i = 0; i < d->n; i++) {
+        free(d->items[i].msg);
+        free(d->items[i].suggestion);
+    }
+    free(d->items);
+    memset(d, 0, sizeof *d);
+}
+
+Diag *diag_add(DiagList *d, DiagLevel level, Span span, const char *code,
+               const char *fmt, ...)
+{
+    static Diag sink;           /* returned once the list is full; never read */
+    if (level == DIAG_ERROR) d->nerrors++;
+    else if (level == DIAG_WARNING) d->nwarnings++;
+    if (d->n >= DIAG_MAX) {
+        memset(&sink, 0, sizeof sink);
+        return &sink;
+    }
+    if (d->n == d->cap) {
+        d->cap = d->cap ? d->cap * 2 : 16;
+        d->items = xrealloc(d->items, sizeof(Diag) * (size_t)d->cap);
+    }
+    Diag *g = &d->items[d->n++];
+    g->level = level;
+    g->span = span;
+    g->code = code;
+    g->suggestion = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    int len = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    g->msg = xmalloc((size_t)(len > 0 ? len : 0) + 1);
+    va_start(ap, fmt);
+    vsnprintf(g->msg, (size_t)(len > 0 ? len : 0) + 1, fmt, ap);
+    va_end(ap);
+    return g;
+}
+
+void diag_suggest(Diag *g, const char *replacement)
+{
+    if (!g->msg) return;        /* the overflow sink */
+    free(g->suggestion);
+    g->suggestion = replacement ? xstrdup(replacement) : NULL;
+}
+
+static int cmp_diag(const void *a, const void *b)
+{
+    const Diag *x = a, *y = b;
+    if (x->span.file != y->span.file) return x->span.file < y->span.file ? -1 : 1;
+    if (x->span.start != y->span.start) return x->span.start < y->span.start ? -1 : 1;
+    return x < y ? -1 : x > y;  /* qsort is not stable: fall back on order added */
+}
+
+void diag_sort(DiagList *d)
+{
+    /* Stable by construction: ties compare by address, i.e. insertion order. */
+    if (d->n > 1) qsort(d->items, (size_t)d->n, sizeof(Diag), cmp_diag);
+}
+
+bool diag_failed(const DiagList *d)
+{
+    return d->nerrors > 0 || (d->werror && d->nwarnings > 0);
+}
+
+static const char *level_name(DiagLevel l)
+{
+    switch (l) {
+    case DIAG_ERROR: return "error";
+    case DIAG_WARNING: return "warning";
+    default: return "note";
+    }
+}
+
+static const char *level_color(DiagLevel l)
+{
+    switch (l) {
+    case DIAG_ERROR: return "\033[1;31m";
+    case DIAG_WARNING: return "\033[1;35m";
+    default: return "\033[1;36m";
+    }
+}
+
+/* Writes the source line, then a caret line whose padding copies the tabs
+ * of the source so the caret sits under the right character. */
+static void render_snippet(FILE *out, const SrcSet *src, const Diag *g, bool color)
+{
+    int line, col, eline, ecol;
+    src_linecol(src, g->span.file, g->span.start, &line, &col);
+    src_linecol(src, g->span.file, g->span.end, &eline, &ecol);
+    size_t len;
+    const char *text = src_line(src, g->span.file, line, &len);
+    fprintf(out, "%5d | ", line);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+        fputc(c < 0x20 && c != '\t' ? ' ' : c, out);   /* keep the terminal sane */
+    }
+    fputs("\n      | ", out);
+    int width = 0;              /* characters in the span on this line */
+    int i = 0;
+    for (int c = 1; c < col && (size_t)i < len; i++) {
+        if (((unsigned char)text[i] & 0xC0) == 0x80) continue;
+        fputc(text[i] == '\t' ? '\t' : ' ', out);
+        c++;
+    }
+    if (eline == line) width = ecol - col;
+    else {
+        for (size_t j = (size_t)i; j < len; j++)
+            if (((unsigned char)text[j] & 0xC0) != 0x80) width++;
+    }
+    if (width < 1) width = 1;
+    if (color) fputs(level_color(g->level), out);
+    fputc('^', out);
+    for (int k = 1; k < width; k++) fputc('~', out);
+    if (color) fputs("\033[0m", out);
+    fputc('\n', out);
+}
+
+void diag_render_text(FILE *out, const SrcSet *src, const DiagList *d, bool color)
+{
+    for (int i = 0; i < d->n; i++) {
+        const Diag *g = &d->items[i];
+        int line, col;
+        src_linecol(src, g->span.file, g->span.start, &line, &col);
+        const char *path = src->files[g->span.file]->path;
+        if (color)
+            fprintf(out, "\033[1m%s:%d:%d:\033[0m %s%s:\033[0m \033[1m%s\033[0m [%s]\n",
+                    path, line, col, level_color(g->level), level_name(g->level),
+                    g->msg, g->code);
+        else
+            fprintf(out, "%s:%d:%d: %s: %s [%s]\n", path, line, col,
+                    level_name(g->level), g->msg, g->code);
+        render_snippet(out, src, g, color);
+    }
+    if (d->n < d->nerrors + d->nwarnings)
+        fprintf(out, "kam: %d more diagnostics not shown\n",
+                d->nerrors + d->nwarnings - d->n);
+}
+
+void diag_json_string(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"': fputs("\\\"", out); break;
+        case '\\': fputs("\\\\", out); break;
+        case '\n': fputs("\\n", out); break;
+        case '\r': fputs("\\r", out); break;
+        case '\t': fputs("\\t", out); break;
+        default:
+            if (*p < 0x20) fprintf(out, "\\u%04x", *p);
+            else fputc(*p, out);
+        }
+    }
+    fputc('"', out);
+}
+
+void diag_render_json_items(FILE *out, const SrcSet *src, const DiagList *d, bool *first)
+{
+    for (int i = 0; i < d->n; i++) {
+        const Diag *g = &d->items[i];
+        int line, col, eline, ecol;
+        src_linecol(src, g->span.file, g->span.start, &line, &col);
+        src_linecol(src, g->span.file, g->span.end, &eline, &ecol);
+        fputs(*first ? "\n  {" : ",\n  {", out);
+        *first = false;
+        fputs("\"file\":", out);
+        diag_json_string(out, src->files[g->span.file]->path);
+        fprintf(out, ",\"line\":%d,\"column\":%d,\"end_line\":%d,\"end_column\":%d,"
+                     "\"severity\":\"%s\",\"code\":",
+                line, col, eline, ecol, level_name(g->level));
+        diag_json_string(out, g->code);
+        fputs(",\"message\":", out);
+        diag_json_string(out, g->msg);
+        if (g->suggestion) {
+            fputs(",\"suggestion\":", out);
+            diag_json_string(out, g->suggestion);
+        }
+        fputc('}', out);
+    }
+}
+
+/* Optimal-string-alignment distance (Levenshtein plus adjacent swaps),
+ * case-insensitive, bounded: returns limit+1 once it is exceeded. */
+static int edit_distance(const char *a, const char *b, int limit)
+{
+    int la = (int)strlen(a), lb = (int)strlen(b);
+    if (abs(la - lb) > limit) return limit + 1;
+    if (la > 64 || lb > 64) return limit + 1;
+    int d[65][65];
+    for (int i = 0; i <= la; i++) d[i][0] = i;
+    for (int j = 0; j <= lb; j++) d[0][j] = j;
+    for (int i = 1; i <= la; i++) {
+        for (int j = 1; j <= lb; j++) {
+            char ca = a[i - 1], cb = b[j - 1];
+            if (ca >= 'A' && ca <= 'Z') ca = (char)(ca - 'A' + 'a');
+            if (cb >= 'A' && cb <= 'Z') cb = (char)(cb - 'A' + 'a');
+            int cost = ca != cb;
+            int v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v) v = d[i][j - 1] + 1;
+            if (d[i - 1][j - 1] + cost < v) v = d[i - 1][j - 1] + cost;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+        }
+    }
+    return d[la][lb];
+}
+
+const char *diag_closest(const char *name, const char *const *cands, int n)
+{
+    int len = (int)strlen(name);
+    int limit = len <= 3 ? 1 : len <= 6 ? 2 : 3;
+    const char *best = NULL;
+    int best_d = limit + 1;
+    for (int i = 0; i < n; i++) {
+        if (!cands[i] || strcmp(cands[i], name) == 0) continue;
+        int dist = edit_distance(name, cands[i], limit);
+        if (dist < best_d) {
+            best_d = dist;
+            best = cands[i];
+        }
+    }
+    /* A prefix relation ("revenue" for "revenue_growth") is a good hint too. */
+    if (!best && len >= 4) {
+        for (int i = 0; i < n; i++)
+            if (cands[i] && strncmp(cands[i], name, (size_t)len) == 0) return cands[i];
+    }
+    return best;
+}

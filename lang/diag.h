@@ -1,0 +1,57 @@
+/* diag.h — diagnostics: the list that the lexer, parser, checker and
+ * compiler append to (they never print), and the renderers that turn the
+ * list into GCC-style text with carets, or JSON. Codes are stable
+ * kebab-case identifiers documented in docs/diagnostics.md. */
+#ifndef KAM_DIAG_H
+#define KAM_DIAG_H
+
+#include "srcfile.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+typedef enum { DIAG_ERROR, DIAG_WARNING, DIAG_NOTE } DiagLevel;
+
+typedef struct Diag {
+    DiagLevel level;
+    Span span;
+    const char *code;   /* stable identifier, a string literal */
+    char *msg;          /* owned */
+    char *suggestion;   /* owned, or NULL: the "did you mean" replacement */
+} Diag;
+
+typedef struct DiagList {
+    Diag *items;
+    int n, cap;
+    int nerrors, nwarnings;
+    bool werror;        /* count warnings as errors */
+} DiagList;
+
+enum { DIAG_MAX = 500 };   /* more than this many are dropped, with a note */
+
+void diag_init(DiagList *d);
+void diag_free(DiagList *d);
+/* Appends a diagnostic; the message is printf-formatted. Returns it, so a
+ * suggestion can be attached. */
+Diag *diag_add(DiagList *d, DiagLevel level, Span span, const char *code,
+               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Sets the suggestion of a diagnostic (copied). */
+void diag_suggest(Diag *g, const char *replacement);
+/* Sorts by file, then position (stable), so output follows the source. */
+void diag_sort(DiagList *d);
+bool diag_failed(const DiagList *d);
+
+/* `path:line:col: error: message`, the source line, and ^~~~ under the span. */
+void diag_render_text(FILE *out, const SrcSet *src, const DiagList *d, bool color);
+/* The diagnostics as JSON objects, comma-separated (a leading comma unless
+ * *first); for a caller that wraps several lists into one document
+ * {"diagnostics":[...],"errors":N,"warnings":N}. */
+void diag_render_json_items(FILE *out, const SrcSet *src, const DiagList *d, bool *first);
+/* Writes s as a JSON string literal (quotes included). */
+void diag_json_string(FILE *out, const char *s);
+
+/* The closest of cands[0..n) to name by edit distance, or NULL if none is
+ * close enough to be a plausible typo. */
+const char *diag_closest(const char *name, const char *const *cands, int n);
+
+#endif

@@ -1,0 +1,25 @@
+/* parse.h — the interface between the scanner (lexer.l), the parser
+ * (parser.y) and their caller: the context both share and the one entry
+ * point that turns a source file into definitions appended to a Program. */
+#ifndef KAM_PARSE_H
+#define KAM_PARSE_H
+
+#include "ast.h"
+#include "diag.h"
+
+/* State shared by the scanner and the parser for one file. */
+typedef struct ParseCtx {
+    Arena *arena;
+    DiagList *diags;
+    SrcSet *src;
+    int file;
+    Program *prog;
+    unsigned offset;    /* scanner position, in bytes */
+    bool at_bol;        /* no token yet on the current line */
+} ParseCtx;
+
+/* Parses source file `file` of src, appending its definitions to prog and
+ * its syntax errors to diags. Returns false if there were syntax errors. */
+bool parse_file(Program *prog, SrcSet *src, int file, DiagList *diags);
+
+#endif

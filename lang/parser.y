@@ -1,0 +1,496 @@
+/* parser.y — the kam grammar: a pure bison parser that builds the AST (and
+ * nothing else: no evaluation, no printing). Syntax errors go to the
+ * diagnostic list with the tokens that were expected; recovery happens at
+ * definition boundaries and inside definitions, so one run reports several
+ * errors. Precedence is spelled out as grammar levels, lowest first:
+ * if/then/else, or, and, not, comparisons (== != < <= > >= in between is),
+ * ??, + -, * /, unary -. */
+%code requires {
+#include "parse.h"
+typedef void *yyscan_t;
+/* Locations are byte spans: a rule's span runs from its first symbol's
+   start to its last symbol's end; an empty rule sits where it is. */
+#define YYLLOC_DEFAULT(Cur, Rhs, N)                                        \
+    do {                                                                    \
+        if (N) {                                                            \
+            (Cur).file = YYRHSLOC(Rhs, 1).file;                             \
+            (Cur).start = YYRHSLOC(Rhs, 1).start;                           \
+            (Cur).end = YYRHSLOC(Rhs, N).end;                               \
+        } else {                                                            \
+            (Cur).file = YYRHSLOC(Rhs, 0).file;                             \
+            (Cur).start = (Cur).end = YYRHSLOC(Rhs, 0).end;                 \
+        }                                                                   \
+    } while (0)
+}
+
+%code {
+#include <string.h>
+
+int kam_yylex(KAM_YYSTYPE *lval, KAM_YYLTYPE *loc, yyscan_t scanner);
+static void kam_yyerror(KAM_YYLTYPE *loc, yyscan_t scanner, ParseCtx *ctx, const char *msg);
+
+#define A (ctx->arena)
+#define YYMAXDEPTH 2000
+
+/* A span covering two others. */
+static Span join(Span a, Span b)
+{
+    Span s = {a.file, a.start, b.end};
+    return s;
+}
+
+static Decl *decl(ParseCtx *ctx, DeclKind k, Span sp)
+{
+    Decl *d = ast_decl(A, k, sp);
+    ptrvec_push(A, &ctx->prog->decls, d);
+    return d;
+}
+
+static Ident mkid(const char *name, Span sp)
+{
+    Ident id = {name, sp};
+    return id;
+}
+
+static Expr *error_expr(ParseCtx *ctx, Span sp)
+{
+    return ast_expr(A, EX_ERROR, sp);
+}
+}
+
+%define api.pure full
+%define api.prefix {kam_yy}
+%define api.location.type {Span}
+%define parse.error custom
+%locations
+%expect 0
+%lex-param {yyscan_t scanner}
+%parse-param {yyscan_t scanner} {ParseCtx *ctx}
+
+%union {
+    double num;
+    int32_t date;
+    const char *str;
+    Expr *expr;
+    Decl *decl;
+    TypeRef *tref;
+    PtrVec vec;
+    Criterion *crit;
+    TierBranch *branch;
+    Transition *trans;
+    Attr *attr;
+    int op;
+}
+
+%token <str> IDENT "name" STRING "string" INVALID "invalid character"
+%token <num> NUMBER "number" PERCENT "percentage" TRUE "`true`" FALSE "`false`"
+%token <date> DATE "date"
+%token POLICY "`policy`" IMPORT "`import`" RECORD "`record`" PARAM "`param`"
+%token CONST "`const`" LET "`let`" SCORE "`score`" SELECT "`select`"
+%token TIER "`tier`" STAGES "`stages`" ENTITLE "`entitle`" FLAG "`flag`"
+%token LIMIT "`limit`" TEST "`test`" GIVEN "`given`" EXPECT "`expect`"
+%token WHEN "`when`" OTHERWISE "`otherwise`" AS "`as`" OF "`of`" WITH "`with`"
+%token TO "`to`" BY "`by`" KEY "`key`" ENUM "`enum`"
+%token AND "`and`" OR "`or`" NOT "`not`" IN "`in`" BETWEEN "`between`"
+%token IF "`if`" THEN "`then`" ELSE "`else`" IS "`is`" MISSING "`missing`"
+%token WHERE "`where`"
+%token ARROW "`->`" EQ "`==`" NE "`!=`" LE "`<=`" GE "`>=`" LT "`<`" GT "`>`"
+%token QQ "`??`" MINUS_BOL "`-` (starting a line)"
+%token '-' "`-`" '+' "`+`" '*' "`*`" '/' "`/`" '(' "`(`" ')' "`)`"
+%token '{' "`{`" '}' "`}`" '[' "`[`" ']' "`]`" ',' "`,`" ':' "`:`" '=' "`=`"
+%token '?' "`?`"
+
+%type <expr> expr if_expr or_expr and_expr not_expr cmp_expr coal_expr
+%type <expr> add_expr mul_expr unary_expr primary weight
+%type <vec> expr_list args fields criteria branches stage_items ident_list attrs
+%type <vec> test_items opt_with
+%type <tref> type opt_type
+%type <op> cmp_op
+%type <crit> criterion
+%type <branch> branch
+%type <trans> transition
+%type <attr> attr
+%type <str> opt_label opt_text
+%type <expr> opt_as_of
+
+%%
+
+program
+    : %empty
+    | program item
+    | program error
+    ;
+
+item
+    : POLICY STRING                 { Decl *d = decl(ctx, D_POLICY, join(@1, @2));
+                                      d->str = $2; d->str_span = @2; }
+    | IMPORT STRING                 { Decl *d = decl(ctx, D_IMPORT, join(@1, @2));
+                                      d->str = $2; d->str_span = @2; }
+    | RECORD IDENT '{' fields '}'   { Decl *d = decl(ctx, D_RECORD, join(@1, @5));
+                                      d->name = mkid($2, @2); d->fields = $4; }
+    | PARAM IDENT opt_type '=' expr { Decl *d = decl(ctx, D_PARAM, join(@1, @5));
+                                      d->name = mkid($2, @2); d->type = $3; d->value = $5; }
+    | PARAM IDENT opt_type '=' error
+                                    { Decl *d = decl(ctx, D_PARAM, @1);
+                                      d->name = mkid($2, @2); d->type = $3;
+                                      d->value = error_expr(ctx, @5); }
+    | CONST IDENT opt_type '=' expr { Decl *d = decl(ctx, D_CONST, join(@1, @5));
+                                      d->name = mkid($2, @2); d->type = $3; d->value = $5; }
+    | CONST IDENT opt_type '=' error
+                                    { Decl *d = decl(ctx, D_CONST, @1);
+                                      d->name = mkid($2, @2); d->type = $3;
+                                      d->value = error_expr(ctx, @5); }
+    | LET IDENT opt_type '=' expr   { Decl *d = decl(ctx, D_LET, join(@1, @5));
+                                      d->name = mkid($2, @2); d->type = $3; d->value = $5; }
+    | LET IDENT opt_type '=' error  { Decl *d = decl(ctx, D_LET, @1);
+                                      d->name = mkid($2, @2); d->type = $3;
+                                      d->value = error_expr(ctx, @5); }
+    | SCORE IDENT '{' criteria '}'  { Decl *d = decl(ctx, D_SCORE, join(@1, @5));
+                                      d->name = mkid($2, @2); d->items = $4; }
+    | SELECT IDENT WHEN expr        { Decl *d = decl(ctx, D_SELECT, join(@1, @4));
+                                      d->name = mkid($2, @2); d->value = $4; }
+    | SELECT IDENT WHEN error       { Decl *d = decl(ctx, D_SELECT, @1);
+                                      d->name = mkid($2, @2); d->value = error_expr(ctx, @4); }
+    | TIER IDENT '{' branches '}'   { Decl *d = decl(ctx, D_TIER, join(@1, @5));
+                                      d->name = mkid($2, @2); d->items = $4; }
+    | STAGES IDENT '{' stage_items '}'
+                                    { Decl *d = decl(ctx, D_STAGES, join(@1, @5));
+                                      d->name = mkid($2, @2);
+                                      /* stage_items collected order/final/transitions
+                                         into a scratch Decl: see stage_items */
+                                      Decl *s = $4.len ? $4.items[0] : NULL;
+                                      if (s) { d->order = s->order; d->finals = s->finals;
+                                               d->items = s->items; d->has_order = s->has_order;
+                                               d->order_span = s->order_span; } }
+    | ENTITLE IDENT WHEN expr opt_with
+                                    { Decl *d = decl(ctx, D_ENTITLE, join(@1, @4));
+                                      d->name = mkid($2, @2); d->value = $4; d->attrs = $5; }
+    | ENTITLE IDENT WHEN error      { Decl *d = decl(ctx, D_ENTITLE, @1);
+                                      d->name = mkid($2, @2); d->value = error_expr(ctx, @4); }
+    | FLAG IDENT opt_text WHEN expr { Decl *d = decl(ctx, D_FLAG, join(@1, @5));
+                                      d->name = mkid($2, @2); d->str = $3; d->value = $5; }
+    | FLAG IDENT opt_text WHEN error
+                                    { Decl *d = decl(ctx, D_FLAG, @1);
+                                      d->name = mkid($2, @2); d->str = $3;
+                                      d->value = error_expr(ctx, @5); }
+    | LIMIT IDENT TO expr BY expr   { Decl *d = decl(ctx, D_LIMIT, join(@1, @6));
+                                      d->name = mkid($2, @2); d->value = $4; d->by = $6; }
+    | TEST STRING opt_as_of '{' test_items '}'
+                                    { Decl *d = decl(ctx, D_TEST, join(@1, @6));
+                                      d->str = $2; d->str_span = @2; d->as_of = $3;
+                                      /* test_items: a scratch Decl, as for stages */
+                                      Decl *s = $5.len ? $5.items[0] : NULL;
+                                      if (s) { d->items = s->items; d->attrs = s->attrs;
+                                               if (s->as_of) {
+                                                   if (d->as_of)
+                                                       diag_add(ctx->diags, DIAG_ERROR, s->as_of->span,
+                                                                "duplicate-definition",
+                                                                "this test already has `as of`");
+                                                   else d->as_of = s->as_of;
+                                               } } }
+    ;
+
+opt_type
+    : %empty                        { $$ = NULL; }
+    | ':' type                      { $$ = $2; }
+    ;
+
+type
+    : IDENT                         { $$ = arena_alloc(A, sizeof *$$);
+                                      $$->name = mkid($1, @1); $$->span = @1; }
+    | IDENT '?'                     { $$ = arena_alloc(A, sizeof *$$);
+                                      $$->name = mkid($1, @1); $$->optional = true;
+                                      $$->span = join(@1, @2); }
+    | ENUM '{' ident_list '}'       { $$ = arena_alloc(A, sizeof *$$);
+                                      $$->members = $3; $$->span = join(@1, @4); }
+    | ENUM '{' ident_list '}' '?'   { $$ = arena_alloc(A, sizeof *$$);
+                                      $$->members = $3; $$->optional = true;
+                                      $$->span = join(@1, @5); }
+    ;
+
+ident_list
+    : IDENT                         { memset(&$$, 0, sizeof $$);
+                                      ptrvec_push(A, &$$, ast_ident(A, $1, @1)); }
+    | ident_list ',' IDENT          { $$ = $1; ptrvec_push(A, &$$, ast_ident(A, $3, @3)); }
+    ;
+
+fields
+    : %empty                        { memset(&$$, 0, sizeof $$); }
+    | fields IDENT ':' type         { $$ = $1;
+                                      Field *f = arena_alloc(A, sizeof *f);
+                                      f->name = mkid($2, @2); f->type = $4;
+                                      ptrvec_push(A, &$$, f); }
+    | fields IDENT ':' type KEY     { $$ = $1;
+                                      Field *f = arena_alloc(A, sizeof *f);
+                                      f->name = mkid($2, @2); f->type = $4; f->key = true;
+                                      ptrvec_push(A, &$$, f); }
+    | fields ','                    { $$ = $1; }
+    | fields error                  { $$ = $1; }
+    ;
+
+criteria
+    : %empty                        { memset(&$$, 0, sizeof $$); }
+    | criteria criterion            { $$ = $1; ptrvec_push(A, &$$, $2); }
+    | criteria error                { $$ = $1; }
+    ;
+
+/* A weight is a number or a name (a param or const); a negative weight
+   starts its line, so that it cannot be read as a subtraction. */
+criterion
+    : weight WHEN expr opt_label      { $$ = arena_alloc(A, sizeof *$$);
+                                      $$->weight = $1; $$->cond = $3; $$->label = $4;
+                                      $$->span = join(@1, @3); }
+    ;
+
+weight
+    : NUMBER                        { $$ = ast_expr(A, EX_NUMBER, @1); $$->num = $1; }
+    | IDENT                         { $$ = ast_expr(A, EX_NAME, @1); $$->str = $1; }
+    | MINUS_BOL NUMBER              { $$ = ast_expr(A, EX_NUMBER, @$); $$->num = -$2; }
+    | MINUS_BOL IDENT               { Expr *x = ast_expr(A, EX_NAME, @2); x->str = $2;
+                                      $$ = ast_unary(A, OPX_NEG, x, @$); }
+    ;
+
+opt_label
+    : %empty                        { $$ = NULL; }
+    | AS STRING                     { $$ = $2; }
+    ;
+
+branches
+    : %empty                        { memset(&$$, 0, sizeof $$); }
+    | branches branch               { $$ = $1; ptrvec_push(A, &$$, $2); }
+    | branches error                { $$ = $1; }
+    ;
+
+branch
+    : IDENT WHEN expr               { $$ = arena_alloc(A, sizeof *$$);
+                                      $$->name = mkid($1, @1); $$->cond = $3;
+                                      $$->span = join(@1, @3); }
+    | IDENT OTHERWISE               { $$ = arena_alloc(A, sizeof *$$);
+                                      $$->name = mkid($1, @1); $$->span = join(@1, @2); }
+    ;
+
+/* One scratch Decl (items[0]) gathers `order`, `final` and transitions. */
+stage_items
+    : %empty                        { memset(&$$, 0, sizeof $$);
+                                      ptrvec_push(A, &$$, ast_decl(A, D_STAGES, @$)); }
+    | stage_items IDENT ident_list  { $$ = $1; Decl *s = $$.items[0];
+                                      if (strcmp($2, "order") == 0) {
+                                          if (s->has_order)
+                                              diag_add(ctx->diags, DIAG_ERROR, @2, "duplicate-definition",
+                                                       "a stages block has one `order` line");
+                                          for (int i = 0; i < $3.len; i++)
+                                              ptrvec_push(A, &s->order, $3.items[i]);
+                                          s->has_order = true; s->order_span = @2;
+                                      } else if (strcmp($2, "final") == 0) {
+                                          for (int i = 0; i < $3.len; i++)
+                                              ptrvec_push(A, &s->finals, $3.items[i]);
+                                      } else {
+                                          diag_add(ctx->diags, DIAG_ERROR, @2, "syntax",
+                                                   "expected `order`, `final` or a transition "
+                                                   "`from -> to when ...`, found '%s'", $2);
+                                      } }
+    | stage_items transition        { $$ = $1; ptrvec_push(A, &((Decl *)$$.items[0])->items, $2); }
+    | stage_items error             { $$ = $1; }
+    ;
+
+transition
+    : IDENT ARROW IDENT WHEN expr   { $$ = arena_alloc(A, sizeof *$$);
+                                      $$->from = mkid($1, @1); $$->to = mkid($3, @3);
+                                      $$->from_any = strcmp($1, "any") == 0;
+                                      $$->cond = $5; $$->span = join(@1, @5); }
+    ;
+
+opt_with
+    : %empty                        { memset(&$$, 0, sizeof $$); }
+    | WITH '{' attrs '}'            { $$ = $3; }
+    ;
+
+attrs
+    : %empty                        { memset(&$$, 0, sizeof $$); }
+    | attrs attr                    { $$ = $1; ptrvec_push(A, &$$, $2); }
+    | attrs ','                     { $$ = $1; }
+    | attrs error                   { $$ = $1; }
+    ;
+
+attr
+    : IDENT ':' expr                { $$ = arena_alloc(A, sizeof *$$);
+                                      $$->name = mkid($1, @1); $$->value = $3; }
+    ;
+
+opt_text
+    : %empty                        { $$ = NULL; }
+    | STRING                        { $$ = $1; }
+    ;
+
+opt_as_of
+    : %empty                        { $$ = NULL; }
+    | AS OF DATE                    { $$ = ast_expr(A, EX_DATE, @3); $$->date = $3; }
+    ;
+
+/* One scratch Decl (items[0]) gathers expects (items), givens (attrs) and
+   an `as of` written inside the block. */
+test_items
+    : %empty                        { memset(&$$, 0, sizeof $$);
+                                      ptrvec_push(A, &$$, ast_decl(A, D_TEST, @$)); }
+    | test_items GIVEN '{' attrs '}'
+                                    { $$ = $1; Decl *s = $$.items[0];
+                                      for (int i = 0; i < $4.len; i++)
+                                          ptrvec_push(A, &s->attrs, $4.items[i]); }
+    | test_items EXPECT expr        { $$ = $1; ptrvec_push(A, &((Decl *)$$.items[0])->items, $3); }
+    | test_items AS OF DATE         { $$ = $1; Decl *s = $$.items[0];
+                                      Expr *e = ast_expr(A, EX_DATE, @4); e->date = $4;
+                                      if (s->as_of)
+                                          diag_add(ctx->diags, DIAG_ERROR, @2, "duplicate-definition",
+                                                   "this test already has `as of`");
+                                      else s->as_of = e; }
+    | test_items error              { $$ = $1; }
+    ;
+
+expr
+    : or_expr
+    | if_expr
+    ;
+
+if_expr
+    : IF expr THEN expr ELSE expr   { $$ = ast_expr(A, EX_IF, @$);
+                                      $$->a = $2; $$->b = $4; $$->c = $6; }
+    ;
+
+or_expr
+    : and_expr
+    | or_expr OR and_expr           { $$ = ast_binary(A, OPX_OR, $1, $3, @$); }
+    ;
+
+and_expr
+    : not_expr
+    | and_expr AND not_expr         { $$ = ast_binary(A, OPX_AND, $1, $3, @$); }
+    ;
+
+not_expr
+    : cmp_expr
+    | NOT not_expr                  { $$ = ast_unary(A, OPX_NOT, $2, @$); }
+    ;
+
+cmp_expr
+    : coal_expr
+    | coal_expr cmp_op coal_expr    { $$ = ast_binary(A, (AstOp)$2, $1, $3, @$); }
+    | coal_expr IN '[' expr_list ']'
+                                    { $$ = ast_expr(A, EX_IN, @$); $$->a = $1; $$->args = $4; }
+    | coal_expr NOT IN '[' expr_list ']'
+                                    { $$ = ast_expr(A, EX_IN, @$); $$->a = $1; $$->args = $5;
+                                      $$->negated = true; }
+    | coal_expr BETWEEN coal_expr AND coal_expr
+                                    { $$ = ast_expr(A, EX_BETWEEN, @$);
+                                      $$->a = $1; $$->b = $3; $$->c = $5; }
+    | coal_expr NOT BETWEEN coal_expr AND coal_expr
+                                    { $$ = ast_expr(A, EX_BETWEEN, @$);
+                                      $$->a = $1; $$->b = $4; $$->c = $6; $$->negated = true; }
+    | coal_expr IS MISSING          { $$ = ast_expr(A, EX_MISSING, @$); $$->a = $1; }
+    | coal_expr IS NOT MISSING      { $$ = ast_expr(A, EX_MISSING, @$); $$->a = $1;
+                                      $$->negated = true; }
+    ;
+
+cmp_op
+    : EQ    { $$ = OPX_EQ; }
+    | NE    { $$ = OPX_NE; }
+    | LT    { $$ = OPX_LT; }
+    | LE    { $$ = OPX_LE; }
+    | GT    { $$ = OPX_GT; }
+    | GE    { $$ = OPX_GE; }
+    ;
+
+coal_expr
+    : add_expr
+    | add_expr QQ coal_expr         { $$ = ast_binary(A, OPX_COALESCE, $1, $3, @$); }
+    ;
+
+add_expr
+    : mul_expr
+    | add_expr '+' mul_expr         { $$ = ast_binary(A, OPX_ADD, $1, $3, @$); }
+    | add_expr '-' mul_expr         { $$ = ast_binary(A, OPX_SUB, $1, $3, @$); }
+    ;
+
+mul_expr
+    : unary_expr
+    | mul_expr '*' unary_expr       { $$ = ast_binary(A, OPX_MUL, $1, $3, @$); }
+    | mul_expr '/' unary_expr       { $$ = ast_binary(A, OPX_DIV, $1, $3, @$); }
+    ;
+
+unary_expr
+    : primary
+    | '-' unary_expr                { $$ = ast_unary(A, OPX_NEG, $2, @$); }
+    | MINUS_BOL unary_expr          { $$ = ast_unary(A, OPX_NEG, $2, @$); }
+    ;
+
+primary
+    : NUMBER                        { $$ = ast_expr(A, EX_NUMBER, @1); $$->num = $1; }
+    | PERCENT                       { $$ = ast_expr(A, EX_PERCENT, @1); $$->num = $1; }
+    | STRING                        { $$ = ast_expr(A, EX_STRING, @1); $$->str = $1; }
+    | DATE                          { $$ = ast_expr(A, EX_DATE, @1); $$->date = $1; }
+    | TRUE                          { $$ = ast_expr(A, EX_BOOL, @1); $$->num = 1; }
+    | FALSE                         { $$ = ast_expr(A, EX_BOOL, @1); $$->num = 0; }
+    | IDENT                         { $$ = ast_expr(A, EX_NAME, @1); $$->str = $1; }
+    | IDENT '(' args ')'            { $$ = ast_expr(A, EX_CALL, @$); $$->str = $1;
+                                      $$->name_span = @1; $$->args = $3; }
+    | IDENT '(' args WHERE expr ')' { $$ = ast_expr(A, EX_CALL, @$); $$->str = $1;
+                                      $$->name_span = @1; $$->args = $3; $$->where = $5; }
+    | '(' expr ')'                  { $$ = $2; }
+    | '(' error ')'                 { $$ = error_expr(ctx, @$); }
+    ;
+
+args
+    : %empty                        { memset(&$$, 0, sizeof $$); }
+    | expr_list
+    ;
+
+expr_list
+    : expr                          { memset(&$$, 0, sizeof $$); ptrvec_push(A, &$$, $1); }
+    | expr_list ',' expr            { $$ = $1; ptrvec_push(A, &$$, $3); }
+    ;
+
+%%
+
+/* "unexpected X; expected A, B or C", naming the text of X where useful. */
+static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner, ParseCtx *ctx)
+{
+    (void)scanner;
+    enum { MAXEXP = 6 };
+    yysymbol_kind_t expected[MAXEXP];
+    int n = yypcontext_expected_tokens(yyctx, expected, MAXEXP);
+    yysymbol_kind_t tok = yypcontext_token(yyctx);
+    Span loc = *yypcontext_location(yyctx);
+    char found[160];
+    const SrcFile *f = ctx->src->files[ctx->file];
+    unsigned len = loc.end - loc.start;
+    if (tok == YYSYMBOL_YYEOF)
+        snprintf(found, sizeof found, "end of file");
+    else if (tok == YYSYMBOL_INVALID)
+        snprintf(found, sizeof found, "character '%.*s'", (int)(len > 8 ? 8 : len),
+                 f->text + loc.start);
+    else if (tok == YYSYMBOL_IDENT || tok == YYSYMBOL_NUMBER || tok == YYSYMBOL_PERCENT)
+        snprintf(found, sizeof found, "%s '%.*s'", yysymbol_name(tok),
+                 (int)(len > 40 ? 40 : len), f->text + loc.start);
+    else
+        snprintf(found, sizeof found, "%s", yysymbol_name(tok));
+    char want[400] = "";
+    if (n > 0 && n < MAXEXP) {
+        size_t used = 0;
+        for (int i = 0; i < n; i++) {
+            const char *sep = i == 0 ? "; expected " : i == n - 1 ? " or " : ", ";
+            used += (size_t)snprintf(want + used, sizeof want - used, "%s%s", sep,
+                                     yysymbol_name(expected[i]));
+            if (used >= sizeof want) break;
+        }
+    }
+    diag_add(ctx->diags, DIAG_ERROR, loc, "syntax", "unexpected %s%s", found, want);
+    return 0;
+}
+
+static void kam_yyerror(KAM_YYLTYPE *loc, yyscan_t scanner, ParseCtx *ctx, const char *msg)
+{
+    (void)scanner;
+    /* Only "memory exhausted" reaches here (syntax errors are reported above):
+       the parser's stack is bounded, which bounds expression nesting. */
+    diag_add(ctx->diags, DIAG_ERROR, *loc, "too-deep",
+             "%s: expression or block nested too deeply", msg);
+}

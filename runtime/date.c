@@ -1,0 +1,86 @@
+/* date.c — civil-date arithmetic (the days-from-civil algorithm: eras of
+ * 400 years, March-based years so leap days fall at the end). */
+#include "date.h"
+
+
+static bool is_leap(int y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int days_in_month(int y, int m)
+{
+    static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && is_leap(y) ? 29 : dm[m - 1];
+}
+
+bool date_from_ymd(int y, int m, int d, int32_t *out)
+{
+    if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+        return false;
+    y -= m <= 2;
+    int era = y / 400;
+    int yoe = y - era * 400;
+    int mp = (m + 9) % 12;
+    int doy = (153 * mp + 2) / 5 + d - 1;
+    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    *out = (int32_t)(era * 146097 + doe - 719468);
+    return true;
+}
+
+void date_to_ymd(int32_t days, int *y, int *m, int *d)
+{
+    int z = days + 719468;
+    int era = (z >= 0 ? z : z - 146096) / 146097;
+    int doe = z - era * 146097;
+    int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int yy = yoe + era * 400;
+    int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = yy + (*m <= 2);
+}
+
+bool date_parse(const char *s, size_t n, int32_t *out)
+{
+    if (n != 10 || s[4] != '-' || s[7] != '-') return false;
+    int v[8], k = 0;
+    for (size_t i = 0; i < 10; i++) {
+        if (i == 4 || i == 7) continue;
+        if (s[i] < '0' || s[i] > '9') return false;
+        v[k++] = s[i] - '0';
+    }
+    int y = v[0] * 1000 + v[1] * 100 + v[2] * 10 + v[3];
+    int m = v[4] * 10 + v[5];
+    int d = v[6] * 10 + v[7];
+    return date_from_ymd(y, m, d, out);
+}
+
+void date_format(int32_t days, char *buf)
+{
+    int y, m, d;
+    date_to_ymd(days, &y, &m, &d);
+    unsigned yy = (unsigned)y % 10000u, mm = (unsigned)m % 100u, dd = (unsigned)d % 100u;
+    buf[0] = (char)('0' + yy / 1000);
+    buf[1] = (char)('0' + yy / 100 % 10);
+    buf[2] = (char)('0' + yy / 10 % 10);
+    buf[3] = (char)('0' + yy % 10);
+    buf[4] = '-';
+    buf[5] = (char)('0' + mm / 10);
+    buf[6] = (char)('0' + mm % 10);
+    buf[7] = '-';
+    buf[8] = (char)('0' + dd / 10);
+    buf[9] = (char)('0' + dd % 10);
+    buf[10] = '\0';
+}
+
+int date_months_between(int32_t from, int32_t to)
+{
+    int fy, fm, fd, ty, tm, td;
+    date_to_ymd(from, &fy, &fm, &fd);
+    date_to_ymd(to, &ty, &tm, &td);
+    int months = (ty * 12 + tm) - (fy * 12 + fm);
+    if (td < fd) months--;     /* the month is not complete until its day */
+    return months;
+}

@@ -1,0 +1,50 @@
+/* reader_csv.h — a streaming RFC 4180 CSV reader: records one at a time from
+ * a file or stdin, fields as borrowed (pointer, length) slices of the read
+ * buffer. It knows nothing of headers, types or the policy's record schema:
+ * the first row is just the first record, and every field is bytes.
+ *
+ * Accepted input (RFC 4180 plus what real exports contain):
+ *   - fields separated by ',', records ended by LF, CRLF or a lone CR
+ *     (old Mac exports); the last record may lack its line end;
+ *   - quoted fields may hold ',', CR, LF and doubled quotes ("");
+ *     a '"' inside an unquoted field is kept as a literal character;
+ *   - a UTF-8 byte order mark at the very start is skipped;
+ *   - blank lines (nothing between two line ends) are skipped, so a trailing
+ *     blank line is not a record; write "" to mean one empty field;
+ *   - any byte, NUL included, is data: use RdField.len, not strlen.
+ * Malformed: an unterminated quoted field, text after a closing quote, a
+ * record over 64 MiB, more than 10000 fields. Errors are sticky: after
+ * rd_csv_next returns -1 every later call returns -1 too. */
+#ifndef KAM_READER_CSV_H
+#define KAM_READER_CSV_H
+
+#include <stddef.h>
+
+/* One field of the current record. Borrowed from the reader's buffer: valid
+ * until the next rd_csv_next or rd_csv_close. Quotes are already removed and
+ * "" unescaped; ptr[len] is '\0' as a convenience for strtod and friends,
+ * but the field itself may contain NUL bytes. */
+typedef struct RdField { const char *ptr; size_t len; } RdField;   /* borrowed; valid until the next rd_csv_next */
+
+/* An open CSV input; owns its file descriptor (not stdin's) and buffers. */
+typedef struct CsvReader CsvReader;
+
+/* path "-" = stdin. On failure returns NULL and writes a message naming the path and strerror into err. Opened read-only. */
+CsvReader *rd_csv_open(const char *path, char *err, size_t errlen);
+
+/* Reads the next record. Returns 1 and sets *fields, *nfields, *line (1-based physical line where the record starts), 0 at end of input, -1 on a malformed record (message via rd_csv_error, which names the line and says what is wrong, e.g. an unterminated quoted field or text after a closing quote). */
+/* *fields points into the reader and is reused by the next call. A read
+ * error also returns -1. "Physical line" counts LF, CRLF and lone CR,
+ * including those inside quoted fields. */
+int rd_csv_next(CsvReader *r, RdField **fields, size_t *nfields, long *line);
+
+/* The last error as "path:line: message", or "" if there was none. */
+const char *rd_csv_error(const CsvReader *r);
+
+/* Byte offset consumed so far and total size if known (0 if not, e.g. stdin) — for progress bars. */
+long long rd_csv_offset(const CsvReader *r);  long long rd_csv_size(const CsvReader *r);
+
+/* Closes the file (never stdin) and frees everything; NULL is a no-op. */
+void rd_csv_close(CsvReader *r);
+
+#endif

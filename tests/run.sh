@@ -1,0 +1,86 @@
+#!/bin/sh
+# run.sh — the kam test runner: golden tests (a command and its exact
+# stdout, stderr and exit status), CLI tests (shell scripts) and unit tests
+# (C programs printing PASS/FAIL lines), against each kam binary given.
+# Ends with one line "N passed, N failed"; exits 1 on any failure.
+# UPDATE=1 rewrites the golden files from the current output, for review.
+set -u
+cd "$(dirname "$0")/.." || exit 2
+root=$(pwd)
+BUILD=${BUILD:-build}
+CC=${CC:-cc}
+passed=0
+failed=0
+failures=""
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+pass() { passed=$((passed + 1)); [ -n "${VERBOSE:-}" ] && echo "ok   $1"; return 0; }
+fail() { failed=$((failed + 1)); failures="$failures
+  $1"; echo "FAIL $1"; [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/     /' | head -40; return 0; }
+
+for kam in "$@"; do
+    case "$kam" in /*) ;; *) kam="$root/$kam" ;; esac
+    tag=$(basename "$(dirname "$kam")")
+
+    # Golden tests: tests/golden/AREA/NAME.kam, run as `kam $(cat NAME.args)`
+    # (default: check NAME.kam) from that folder; expected NAME.out (stdout)
+    # and NAME.err (stderr, then "exit N").
+    for dir in tests/golden/*/; do
+        for src in "$dir"*.kam; do
+            [ -e "$src" ] || continue
+            name=$(basename "$src" .kam)
+            [ -e "$dir$name.out" ] || [ -e "$dir$name.err" ] || [ -n "${UPDATE:-}" ] || continue
+            if [ -e "$dir$name.args" ]; then args=$(cat "$dir$name.args"); else args="check $name.kam"; fi
+            (cd "$dir" && eval "\"$kam\" $args" >"$tmp/out" 2>"$tmp/err" </dev/null; echo "exit $?" >>"$tmp/err")
+            if [ -n "${UPDATE:-}" ] && [ "$tag" != san ]; then
+                cp "$tmp/out" "$dir$name.out"; cp "$tmp/err" "$dir$name.err"
+            fi
+            if cmp -s "$tmp/out" "$dir$name.out" && cmp -s "$tmp/err" "$dir$name.err"; then
+                pass "$tag golden $dir$name"
+            else
+                fail "$tag golden $dir$name" "$(diff "$dir$name.out" "$tmp/out"; diff "$dir$name.err" "$tmp/err")"
+            fi
+        done
+    done
+
+    # CLI tests: tests/cli/*.sh, run with KAM set; exit 0 = pass.
+    for t in tests/cli/*.sh; do
+        [ -e "$t" ] || continue
+        if out=$(KAM="$kam" ROOT="$root" sh "$t" 2>&1); then
+            pass "$tag cli $t"
+        else
+            fail "$tag cli $t" "$out"
+        fi
+    done
+done
+
+# Unit tests: tests/unit/test_*.c, built against the library once.
+for t in tests/unit/test_*.c; do
+    [ -e "$t" ] || continue
+    name=$(basename "$t" .c)
+    bin="$BUILD/tests/$name"
+    mkdir -p "$BUILD/tests"
+    if ! $CC -std=c11 -Wall -Wextra -Werror -O1 -g -fsanitize=address,undefined \
+        -Ilang -Iruntime -Istdlib -Iinclude -I"$BUILD/gen" -o "$bin" "$t" "$BUILD/libkam.a" -lm 2>"$tmp/cc"; then
+        fail "unit $name (does not build)" "$(cat "$tmp/cc")"
+        continue
+    fi
+    "$bin" "$root/tests" >"$tmp/unit" 2>&1
+    rc=$?
+    p=$(grep -c '^PASS ' "$tmp/unit")
+    f=$(grep -c '^FAIL ' "$tmp/unit")
+    passed=$((passed + p))
+    if [ "$f" -gt 0 ] || [ "$rc" -ne 0 ] || [ "$p" -eq 0 ]; then
+        [ "$f" -eq 0 ] && f=1
+        failed=$((failed + f))
+        echo "FAIL unit $name (exit $rc)"
+        grep -v '^PASS ' "$tmp/unit" | head -40 | sed 's/^/     /'
+        failures="$failures
+  unit $name"
+    fi
+done
+
+[ "$failed" -gt 0 ] && printf 'failures:%s\n' "$failures"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
