@@ -125,7 +125,7 @@ static const char *const name_legal[] = {
     "AG", "GmbH", "Inc.", "Ltd", "S.A.", "plc", "BV", "Oy", "SE", "LLC",
 };
 static const char *const surname[] = {
-    "Smith", "Jones", "M\xc3\xbcller", "Schmidt", "Dubois", "Rossi", "Garc\xc3\xad" "a",
+    "Smith", "Jones", "M\303\274ller", "Schmidt", "Dubois", "Rossi", "Garc\303\255a",
     "Nowak", "Jensen", "Svensson", "O'Brien", "Kowalski", "Tanaka", "Silva",
 };
 static const char *const nickname[] = {
@@ -136,23 +136,32 @@ static const char *const nickname[] = {
 #define PICK(r, a) ((a)[rng_below((r), COUNT(a))])
 
 /* A company name; about 6% contain a comma and 3% a double quote, so the
- * readers' RFC 4180 quoting is exercised. */
+ * readers' RFC 4180 quoting is exercised. The parts are drawn one statement
+ * at a time: the order in which function arguments are evaluated is
+ * unspecified, and gcc and clang differ. */
 static void random_name(Rng *r, char *out, size_t cap)
 {
     int64_t kind = rng_below(r, 1000);
-    if (kind < 40)
-        snprintf(out, cap, "%s, %s & Partners", PICK(r, surname), PICK(r, surname));
-    else if (kind < 60)
-        snprintf(out, cap, "%s %s Holdings, %s", PICK(r, name_stem), PICK(r, name_sector),
-                 PICK(r, name_legal));
-    else if (kind < 90)
-        snprintf(out, cap, "%s \"%s\" %s", PICK(r, name_stem), PICK(r, nickname),
-                 PICK(r, name_sector));
-    else if (kind < 250)
+    if (kind < 40) {
+        const char *a = PICK(r, surname);
+        const char *b = PICK(r, surname);
+        snprintf(out, cap, "%s, %s & Partners", a, b);
+    } else if (kind < 90) {
+        const char *a = PICK(r, name_stem);
+        const char *b = kind < 60 ? PICK(r, name_sector) : PICK(r, nickname);
+        const char *c = kind < 60 ? PICK(r, name_legal) : PICK(r, name_sector);
+        if (kind < 60)
+            snprintf(out, cap, "%s %s Holdings, %s", a, b, c);
+        else
+            snprintf(out, cap, "%s \"%s\" %s", a, b, c);
+    } else if (kind < 250) {
         snprintf(out, cap, "%s & Sons", PICK(r, surname));
-    else
-        snprintf(out, cap, "%s %s %s", PICK(r, name_stem), PICK(r, name_sector),
-                 PICK(r, name_legal));
+    } else {
+        const char *a = PICK(r, name_stem);
+        const char *b = PICK(r, name_sector);
+        const char *c = PICK(r, name_legal);
+        snprintf(out, cap, "%s %s %s", a, b, c);
+    }
 }
 
 /* One generated account, with money in cents and percents in units of

@@ -398,7 +398,7 @@ static Type check_name(Checker *c, Expr *e, const EnumInfo *hint)
                       "is the field '%s'", s->name,
                       c->p->stage_field ? c->p->stage_field->name.name : "?");
         if (c->p->stage_field) diag_suggest(g, c->p->stage_field->name.name);
-        return t_err();
+        return s->ty;   /* typed as usual, so the rest of the line checks quietly */
     }
     add_dep(c, s);
     if ((s->kind == SYM_PARAM || s->kind == SYM_CONST) && s->state != 2)
