@@ -18,10 +18,11 @@ GENWARN := -std=c11 -Wall -Wextra -Werror -Wno-unused-function -Wno-sign-compare
 INC     := -I$(BUILD)/gen -Ilang -Iruntime -Istdlib -Iinclude
 LDLIBS  := -lm
 
-SRC_LANG    := lang/srcfile.c lang/diag.c lang/ast.c lang/types.c lang/check.c
-SRC_RUNTIME := runtime/arena.c runtime/date.c
-SRC_STDLIB  := stdlib/registry.c
-SRC_CLI     := cli/main.c cli/cmd_check.c
+SRC_LANG    := lang/srcfile.c lang/diag.c lang/ast.c lang/types.c lang/check.c lang/compile.c
+SRC_RUNTIME := runtime/arena.c runtime/date.c runtime/vm.c runtime/disasm.c runtime/reader_csv.c \
+               runtime/reader.c runtime/writer.c
+SRC_STDLIB  := stdlib/registry.c stdlib/math.c stdlib/dates.c stdlib/str.c
+SRC_CLI     := cli/main.c cli/cmd_check.c cli/cmd_run.c cli/cmd_disasm.c cli/run.c
 GEN         := $(BUILD)/gen/parser.c $(BUILD)/gen/lexer.c
 
 LIB_SRC := $(SRC_LANG) $(SRC_RUNTIME) $(SRC_STDLIB)

@@ -3,7 +3,7 @@
  * bytes, and prints records per second. Nothing is converted or stored, so
  * the figure is the ceiling for any command that loads CSV.
  *
- * Build:  cc -std=c11 -O2 -Iruntime bench/csv_read_bench.c \
+ * Build:  mkdir -p build && cc -std=c11 -O2 -Iruntime bench/csv_read_bench.c \
  *             runtime/reader_csv.c runtime/arena.c -o build/csv_read_bench
  * Run:    build/csv_read_bench accounts.csv   (use "-" for stdin) */
 #define _POSIX_C_SOURCE 200809L

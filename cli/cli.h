@@ -18,6 +18,13 @@ enum {
 };
 
 int cmd_check(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_disasm(int argc, char **argv);
+
+/* Matches option `name` at argv[*i], as "--name VALUE" or "--name=VALUE".
+ * Returns true if it matched; *value is then the value (NULL if missing)
+ * and *i is left on the last argument used. */
+bool cli_opt_value(int argc, char **argv, int *i, const char *name, const char **value);
 
 /* Whether to colour diagnostics on this stream (a terminal, NO_COLOR unset). */
 bool cli_use_color(FILE *f);

@@ -17,6 +17,8 @@ typedef struct Command {
 
 static const Command commands[] = {
     {"check", cmd_check, "check policies: every error at once, with file:line:col"},
+    {"run", cmd_run, "evaluate a policy for every account in a data file"},
+    {"disasm", cmd_disasm, "print a policy's bytecode"},
 };
 
 static void usage(FILE *out)
@@ -51,6 +53,24 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     fprintf(stderr, "\nTry 'kam %s%s--help' for more information.\n", cmd ? cmd : "",
             cmd ? " " : "");
     return EXIT_USAGE;
+}
+
+bool cli_opt_value(int argc, char **argv, int *i, const char *name, const char **value)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) != 0) return false;
+    if (a[n] == '=') {
+        *value = a + n + 1;
+        return true;
+    }
+    if (a[n] != '\0') return false;
+    if (*i + 1 < argc) {
+        *value = argv[++*i];
+    } else {
+        *value = NULL;
+    }
+    return true;
 }
 
 int main(int argc, char **argv)

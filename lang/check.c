@@ -1535,3 +1535,25 @@ Sym *policy_sym(const Policy *p, const char *name)
 {
     return p->symtab ? tab_get(p->symtab, name) : NULL;
 }
+
+Type policy_check_expr(Policy *p, Expr *e, DiagList *diags, bool constant, Type want,
+                       const char *what)
+{
+    Checker c = {0};
+    c.p = p;
+    c.d = diags;
+    c.a = &p->arena;
+    c.tab = *(SymTab *)p->symtab;     /* borrowed: nothing is defined here */
+    c.syms.items = (void **)p->syms;
+    c.syms.len = c.syms.cap = p->nsyms;
+    c.ctx = constant ? CTX_CONST : CTX_TEST;
+    c.ctx_what = what;
+    Type t = need(&c, e, enum_of(want));
+    char b1[96], b2[96];
+    if (want.kind != TY_ERROR && !compatible(want, t)) {
+        err(&c, e->span, "type-mismatch", "%s must be %s, not %s", what, tn(want, b1), tn(t, b2));
+        return t_err();
+    }
+    /* aggregates registered here extend p->aggs, which the caller compiles */
+    return t;
+}

@@ -58,6 +58,12 @@ Policy *policy_load(const char *path, DiagList *diags, char *err, size_t errlen)
 /* The same from text in memory, named `name` in messages. */
 Policy *policy_load_text(const char *name, const char *text, size_t len, DiagList *diags);
 void policy_free(Policy *p);
+/* Checks an expression written outside the policy (a --where filter, a
+ * --set value, REPL input) against its names. constant: only params,
+ * consts and literals may appear. want: the required type, or TY_ERROR for
+ * any (non-optional) type. `what` names it in messages ("--where"). */
+Type policy_check_expr(Policy *p, Expr *e, DiagList *diags, bool constant, Type want,
+                       const char *what);
 /* The symbol of that name, or NULL. */
 Sym *policy_sym(const Policy *p, const char *name);
 

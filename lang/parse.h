@@ -16,10 +16,15 @@ typedef struct ParseCtx {
     Program *prog;
     unsigned offset;    /* scanner position, in bytes */
     bool at_bol;        /* no token yet on the current line */
+    bool start_expr;    /* scanner: begin with START_EXPR (parse one expression) */
+    Expr *expr;         /* the expression parsed in that mode */
 } ParseCtx;
 
 /* Parses source file `file` of src, appending its definitions to prog and
  * its syntax errors to diags. Returns false if there were syntax errors. */
 bool parse_file(Program *prog, SrcSet *src, int file, DiagList *diags);
+/* Parses source file `file` as one expression (in prog's arena); NULL with
+ * diagnostics if it is not one. */
+Expr *parse_expr(Program *prog, SrcSet *src, int file, DiagList *diags);
 
 #endif

@@ -95,6 +95,7 @@ static Expr *error_expr(ParseCtx *ctx, Span sp)
 %token IF "`if`" THEN "`then`" ELSE "`else`" IS "`is`" MISSING "`missing`"
 %token WHERE "`where`"
 %token ARROW "`->`" EQ "`==`" NE "`!=`" LE "`<=`" GE "`>=`" LT "`<`" GT "`>`"
+%token START_EXPR "start of expression"
 %token QQ "`??`" MINUS_BOL "`-` (starting a line)"
 %token '-' "`-`" '+' "`+`" '*' "`*`" '/' "`/`" '(' "`(`" ')' "`)`"
 %token '{' "`{`" '}' "`}`" '[' "`[`" ']' "`]`" ',' "`,`" ':' "`:`" '=' "`=`"
@@ -114,6 +115,14 @@ static Expr *error_expr(ParseCtx *ctx, Span sp)
 %type <expr> opt_as_of
 
 %%
+
+/* A file of definitions, or (after the scanner's first token START_EXPR)
+   one expression: --set values, --where filters, REPL input. */
+start
+    : program
+    | START_EXPR expr               { ctx->expr = $2; }
+    | START_EXPR error              { ctx->expr = NULL; }
+    ;
 
 program
     : %empty

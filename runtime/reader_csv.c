@@ -253,7 +253,9 @@ static int skip_to_record(CsvReader *r)
 {
     if (!r->started) {
         r->started = 1;
-        while (r->len < 3 && !r->eof)
+        /* wait for more only while what came could still be a BOM, so a
+         * short first line on a pipe is not held back */
+        while (r->len < 3 && !r->eof && memcmp(r->buf, "\xEF\xBB\xBF", r->len) == 0)
             if (refill(r, 0) < 0) return -1;
         if (r->len >= 3 && memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0) r->pos = 3;
     }

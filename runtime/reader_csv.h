@@ -14,7 +14,11 @@
  *   - any byte, NUL included, is data: use RdField.len, not strlen.
  * Malformed: an unterminated quoted field, text after a closing quote, a
  * record over 64 MiB, more than 10000 fields. Errors are sticky: after
- * rd_csv_next returns -1 every later call returns -1 too. */
+ * rd_csv_next returns -1 every later call returns -1 too.
+ *
+ * No global state: readers are independent. Memory comes from arena.h's
+ * xmalloc family, so exhaustion exits rather than returning NULL; link
+ * runtime/arena.c. */
 #ifndef KAM_READER_CSV_H
 #define KAM_READER_CSV_H
 
@@ -32,8 +36,8 @@ typedef struct CsvReader CsvReader;
 /* path "-" = stdin. On failure returns NULL and writes a message naming the path and strerror into err. Opened read-only. */
 CsvReader *rd_csv_open(const char *path, char *err, size_t errlen);
 
-/* Reads the next record. Returns 1 and sets *fields, *nfields, *line (1-based physical line where the record starts), 0 at end of input, -1 on a malformed record (message via rd_csv_error, which names the line and says what is wrong, e.g. an unterminated quoted field or text after a closing quote). */
-/* *fields points into the reader and is reused by the next call. A read
+/* Reads the next record. Returns 1 and sets *fields, *nfields, *line (1-based physical line where the record starts), 0 at end of input, -1 on a malformed record (message via rd_csv_error, which names the line and says what is wrong, e.g. an unterminated quoted field or text after a closing quote).
+ * *fields points into the reader and is reused by the next call. A read
  * error also returns -1. "Physical line" counts LF, CRLF and lone CR,
  * including those inside quoted fields. */
 int rd_csv_next(CsvReader *r, RdField **fields, size_t *nfields, long *line);

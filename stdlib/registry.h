@@ -27,8 +27,15 @@ typedef enum {
     SIG_AGG_PERCENTILE  /* percentile(x): share of records with a lower x -> percent */
 } SigKind;
 
+struct Value;
+struct Vm;
+/* An implementation: d = f(args[0..n)); see std.h. NULL for the functions
+ * the VM does itself (aggregates, entitled, matches). */
+typedef void (*StdFn)(struct Value *d, const struct Value *args, int n, struct Vm *vm);
+
 typedef struct StdFunc {
     const char *name;
+    StdFn fn;
     int min_args, max_args;
     SigKind sig;
     bool aggregate;

@@ -1,0 +1,47 @@
+/* run.h — what `kam run` and the commands built on it (diff, explain, the
+ * REPL) share: the options that shape a run, and the run itself. */
+#ifndef KAM_RUN_H
+#define KAM_RUN_H
+
+#include "../runtime/writer.h"
+#include "../runtime/vm.h"
+
+typedef enum { ON_ERROR_REPORT, ON_ERROR_SKIP, ON_ERROR_FAIL } OnError;
+
+enum { MAX_SETS = 64 };
+
+typedef struct RunOptions {
+    const char *sets[MAX_SETS];     /* "NAME=VALUE" */
+    int nsets;
+    const char *as_of;              /* YYYY-MM-DD, or NULL for today */
+    const char *where;              /* a bool expression, or NULL */
+    const char *out_path;           /* NULL for stdout */
+    OutFormat format;
+    OnError on_error;
+} RunOptions;
+
+void run_options_init(RunOptions *o);
+/* Parses an option that every evaluating command takes (--set, --as-of,
+ * --where, --on-error) at argv[i]. Returns how many arguments it used (0 if
+ * argv[i] is not one of them), or -1 after printing a usage error. */
+int run_parse_common(RunOptions *o, int argc, char **argv, int i, const char *cmd);
+/* A policy loaded, compiled and ready: params set, init code run. */
+typedef struct RunSession {
+    Policy *pol;
+    Chunk *chunk;
+    Vm *vm;
+    DiagList diags;
+} RunSession;
+
+/* Loads and compiles the policy, applies --where, --as-of and --set, runs
+ * the init code. Prints what went wrong; returns an exit status (EXIT_OK on
+ * success). Call run_unload whatever it returns. */
+int run_load(RunSession *rs, const char *policy_path, const RunOptions *o);
+void run_unload(RunSession *rs);
+/* The aggregates' first pass over the data (nothing if the policy has no
+ * aggregates). -1 with a message in err if the data cannot be opened. */
+int run_pass1(RunSession *rs, const char *data_path, char *err, size_t errlen);
+/* Runs the policy over the data and writes outcomes; returns the exit status. */
+int run_policy(const char *policy_path, const char *data_path, const RunOptions *o);
+
+#endif

@@ -1,0 +1,700 @@
+/* compile.c — code generation: a checked Policy becomes a Chunk of register
+ * bytecode (runtime/bytecode.h). Three code segments: init (params and
+ * consts, in dependency order, each skipped when --set overrides it), pass
+ * one (only when the policy has aggregates: the rules that do not need them,
+ * then each aggregate's accumulation), and the per-record code (every rule
+ * in dependency order). and/or short-circuit; operations on constants are
+ * folded. Nothing here runs code or reads data. */
+#include "../runtime/bytecode.h"
+#include "../stdlib/registry.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const op_names[OP__COUNT] = {
+#define OP(name, operands, doc) #name,
+#include "../runtime/opcodes.def"
+#undef OP
+};
+const char *const op_operands[OP__COUNT] = {
+#define OP(name, operands, doc) operands,
+#include "../runtime/opcodes.def"
+#undef OP
+};
+const char *const op_docs[OP__COUNT] = {
+#define OP(name, operands, doc) doc,
+#include "../runtime/opcodes.def"
+#undef OP
+};
+
+/* While compiling, constants are numbered apart from the other registers
+ * (tagged with CONST_TAG) and placed after them at the end. */
+enum { CONST_TAG = 0x8000, MAX_SPLIT = 0x7fff };
+
+typedef struct Cg {
+    Chunk *c;
+    Policy *p;
+    DiagList *d;
+    Value *consts;          /* constant values, by index */
+    const char **const_names;
+    int nconsts, capconsts;
+    int fixed;              /* registers below this are named (fields, rules ...) */
+    int next_temp, max_temp;
+    Span span;              /* source of the instructions being emitted */
+    bool failed;
+    int today_reg;
+    int *set_flag_reg;      /* per sym index: the "overridden by --set" flag */
+    uint8_t *param_done;    /* per sym index: init code emitted */
+} Cg;
+
+static void fail(Cg *g, const char *what)
+{
+    if (!g->failed)
+        diag_add(g->d, DIAG_ERROR, g->span, "too-large", "the policy is too large to compile: %s",
+                 what);
+    g->failed = true;
+}
+
+static int emit(Cg *g, OpCode op, int x, int d, int a, int b)
+{
+    Chunk *c = g->c;
+    if (c->ncode >= MAX_CODE) {
+        fail(g, "more than 65535 instructions");
+        return c->ncode ? c->ncode - 1 : 0;
+    }
+    if (c->ncode == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 256;
+        c->code = xrealloc(c->code, sizeof(Instr) * (size_t)c->cap);
+        c->spans = xrealloc(c->spans, sizeof(Span) * (size_t)c->cap);
+    }
+    Instr in = {(uint8_t)op, (uint8_t)x, (uint16_t)d, (uint16_t)a, (uint16_t)b};
+    c->code[c->ncode] = in;
+    c->spans[c->ncode] = g->span;
+    return c->ncode++;
+}
+
+static void patch(Cg *g, int at)
+{
+    g->c->code[at].b = (uint16_t)g->c->ncode;
+}
+
+static int temp(Cg *g)
+{
+    int r = g->next_temp++;
+    if (r > g->max_temp) g->max_temp = r;
+    if (r >= MAX_SPLIT) {
+        fail(g, "more than 32767 registers");
+        return 0;
+    }
+    return r;
+}
+
+static bool is_const(int r) { return r & CONST_TAG; }
+
+static Value const_val(Cg *g, int r) { return g->consts[r & ~CONST_TAG]; }
+
+static int konst(Cg *g, Value v, const char *name)
+{
+    for (int i = 0; i < g->nconsts; i++) {      /* share equal constants */
+        Value *k = &g->consts[i];
+        if (k->len == v.len && k->missing == v.missing && k->u.i == v.u.i) return CONST_TAG | i;
+    }
+    if (g->nconsts >= MAX_SPLIT) {
+        fail(g, "more than 32767 constants");
+        return CONST_TAG;
+    }
+    if (g->nconsts == g->capconsts) {
+        g->capconsts = g->capconsts ? g->capconsts * 2 : 64;
+        g->consts = xrealloc(g->consts, sizeof(Value) * (size_t)g->capconsts);
+        g->const_names = xrealloc(g->const_names, sizeof(char *) * (size_t)g->capconsts);
+    }
+    g->consts[g->nconsts] = v;
+    g->const_names[g->nconsts] = name;
+    return CONST_TAG | g->nconsts++;
+}
+
+static int knum(Cg *g, double d) { return konst(g, val_num(d), NULL); }
+static int kint(Cg *g, int64_t i, const char *name) { return konst(g, val_int(i), name); }
+
+static int sym_index(const Policy *p, const Sym *s)
+{
+    for (int i = 0; i < p->nsyms; i++)
+        if (p->syms[i] == s) return i;
+    return -1;
+}
+
+/* ------------------------------------------------------------ expressions */
+
+static int expr(Cg *g, Expr *e);
+
+static bool is_stage(Type t) { return t.kind == TY_STAGE; }
+static bool is_int_like(Type t)
+{
+    return t.kind == TY_BOOL || t.kind == TY_DATE || t.kind == TY_ENUM || t.kind == TY_STAGE;
+}
+
+/* Folds a numeric operation on two constants; false if it cannot. */
+static bool fold(OpCode op, Value a, Value b, Value *out)
+{
+    double x = a.u.num, y = b.u.num;
+    switch (op) {
+    case OP_ADD: *out = val_num(x + y); return true;
+    case OP_SUB: *out = val_num(x - y); return true;
+    case OP_MUL: *out = val_num(x * y); return true;
+    case OP_DIV: if (y == 0) return false; *out = val_num(x / y); return true;
+    case OP_EQ_N: *out = val_int(x == y); return true;
+    case OP_NE_N: *out = val_int(x != y); return true;
+    case OP_LT_N: *out = val_int(x < y); return true;
+    case OP_LE_N: *out = val_int(x <= y); return true;
+    case OP_GT_N: *out = val_int(x > y); return true;
+    case OP_GE_N: *out = val_int(x >= y); return true;
+    default: return false;
+    }
+}
+
+static int binop(Cg *g, OpCode op, int x, int ra, int rb)
+{
+    Value v;
+    if (is_const(ra) && is_const(rb) && fold(op, const_val(g, ra), const_val(g, rb), &v))
+        return konst(g, v, NULL);
+    int d = temp(g);
+    emit(g, op, x, d, ra, rb);
+    return d;
+}
+
+static OpCode cmp_op(AstOp op, Type t)
+{
+    static const OpCode n[] = {OP_EQ_N, OP_NE_N, OP_LT_N, OP_LE_N, OP_GT_N, OP_GE_N};
+    static const OpCode i[] = {OP_EQ_I, OP_NE_I, OP_LT_I, OP_LE_I, OP_GT_I, OP_GE_I};
+    static const OpCode st[] = {OP_EQ_I, OP_NE_I, OP_LT_ST, OP_LE_ST, OP_GT_ST, OP_GE_ST};
+    static const OpCode s[] = {OP_EQ_S, OP_NE_S, OP_LT_S, OP_LE_S, OP_GT_S, OP_GE_S};
+    int k = (int)op - (int)OPX_EQ;
+    if (t.kind == TY_STRING) return s[k];
+    if (is_stage(t)) return st[k];
+    if (is_int_like(t)) return i[k];
+    return n[k];
+}
+
+static int compare(Cg *g, AstOp op, Expr *a, int ra, int rb)
+{
+    Type t = a->ty;
+    int x = is_stage(t) && t.en ? t.en->norder : 0;
+    return binop(g, cmp_op(op, t), x, ra, rb);
+}
+
+static int call(Cg *g, Expr *e)
+{
+    const StdFunc *f = std_func(e->fn);
+    Expr **args = (Expr **)e->args.items;
+    int n = e->args.len;
+    if (f->aggregate) {
+        int ra = n ? expr(g, args[0]) : kint(g, 1, NULL);
+        int d = temp(g);
+        emit(g, OP_AGG, e->agg, d, ra, 0);
+        return d;
+    }
+    if (f->sig == SIG_ENTITLED) return e->sym->slot;
+    if (f->sig == SIG_MATCHES) {
+        Chunk *c = g->c;
+        if (c->nregex >= 255) {
+            fail(g, "more than 255 regular expressions");
+            return 0;
+        }
+        c->regex = xrealloc(c->regex, sizeof(regex_t) * (size_t)(c->nregex + 1));
+        if (regcomp(&c->regex[c->nregex], args[1]->str, REG_EXTENDED | REG_NOSUB) != 0) {
+            fail(g, "a regular expression does not compile");
+            return 0;
+        }
+        int ra = expr(g, args[0]);
+        int d = temp(g);
+        emit(g, OP_MATCH, c->nregex++, d, ra, 0);
+        return d;
+    }
+    int regs[16];
+    for (int i = 0; i < n && i < 16; i++) regs[i] = expr(g, args[i]);
+    int base = g->next_temp;
+    for (int i = 0; i < n && i < 16; i++) {
+        int t = temp(g);
+        emit(g, OP_MOV, 0, t, regs[i], 0);
+    }
+    int d = temp(g);
+    emit(g, OP_CALL, e->fn, d, base, n);
+    return d;
+}
+
+static int expr(Cg *g, Expr *e)
+{
+    Span saved = g->span;
+    g->span = e->span;
+    int r = 0;
+    switch (e->kind) {
+    case EX_NUMBER:
+    case EX_PERCENT:
+        r = knum(g, e->num);
+        break;
+    case EX_BOOL:
+        r = kint(g, e->num != 0, NULL);
+        break;
+    case EX_DATE:
+        r = kint(g, e->date, NULL);
+        break;
+    case EX_STRING:
+        r = konst(g, val_str(e->str, (uint32_t)strlen(e->str)), NULL);
+        break;
+    case EX_NAME:
+        if (e->member >= 0) {
+            const EnumInfo *en = e->ty.en;
+            r = kint(g, e->member, en ? en->members[e->member] : NULL);
+        } else if (e->sym) {
+            r = e->sym->slot;
+        } else {
+            r = g->today_reg;       /* the only unresolved name that checks */
+        }
+        break;
+    case EX_UNARY: {
+        int ra = expr(g, e->a);
+        if (e->op == OPX_NEG) {
+            if (is_const(ra)) {
+                r = knum(g, -const_val(g, ra).u.num);
+            } else {
+                r = temp(g);
+                emit(g, OP_NEG, 0, r, ra, 0);
+            }
+        } else {
+            if (is_const(ra)) {
+                r = kint(g, !const_val(g, ra).u.i, NULL);
+            } else {
+                r = temp(g);
+                emit(g, OP_NOT, 0, r, ra, 0);
+            }
+        }
+        break;
+    }
+    case EX_BINARY:
+        switch (e->op) {
+        case OPX_AND:
+        case OPX_OR: {
+            r = temp(g);
+            int ra = expr(g, e->a);
+            emit(g, OP_MOV, 0, r, ra, 0);
+            int j = emit(g, e->op == OPX_AND ? OP_JF : OP_JT, 0, 0, r, 0);
+            int rb = expr(g, e->b);
+            emit(g, OP_MOV, 0, r, rb, 0);
+            patch(g, j);
+            break;
+        }
+        case OPX_COALESCE: {
+            int ra = expr(g, e->a);
+            int rb = expr(g, e->b);
+            r = temp(g);
+            emit(g, OP_COALESCE, 0, r, ra, rb);
+            break;
+        }
+        case OPX_EQ: case OPX_NE: case OPX_LT: case OPX_LE: case OPX_GT: case OPX_GE: {
+            int ra = expr(g, e->a);
+            int rb = expr(g, e->b);
+            r = compare(g, e->op, e->a->ty.kind == TY_ERROR ? e->b : e->a, ra, rb);
+            break;
+        }
+        default: {
+            int ra = expr(g, e->a);
+            int rb = expr(g, e->b);
+            Type ta = e->a->ty, tb = e->b->ty;
+            OpCode op;
+            if (ta.kind == TY_DATE && tb.kind == TY_DATE) op = OP_DATE_DIFF;
+            else if (ta.kind == TY_DATE) op = e->op == OPX_ADD ? OP_DATE_ADD : OP_DATE_SUB;
+            else if (tb.kind == TY_DATE) {      /* days + date */
+                int t = ra;
+                ra = rb;
+                rb = t;
+                op = OP_DATE_ADD;
+            } else {
+                op = e->op == OPX_ADD ? OP_ADD : e->op == OPX_SUB ? OP_SUB
+                   : e->op == OPX_MUL ? OP_MUL : OP_DIV;
+            }
+            r = binop(g, op, 0, ra, rb);
+        }
+        }
+        break;
+    case EX_IN: {
+        int ra = expr(g, e->a);
+        r = temp(g);
+        emit(g, OP_MOV, 0, r, kint(g, 0, NULL), 0);
+        int *jumps = xmalloc(sizeof(int) * (size_t)(e->args.len + 1));
+        for (int i = 0; i < e->args.len; i++) {
+            int rb = expr(g, e->args.items[i]);
+            emit(g, cmp_op(OPX_EQ, e->a->ty), 0, r, ra, rb);
+            jumps[i] = emit(g, OP_JT, 0, 0, r, 0);
+        }
+        for (int i = 0; i < e->args.len; i++) patch(g, jumps[i]);
+        free(jumps);
+        if (e->negated) emit(g, OP_NOT, 0, r, r, 0);
+        break;
+    }
+    case EX_BETWEEN: {
+        int ra = expr(g, e->a);
+        int x = is_stage(e->a->ty) && e->a->ty.en ? e->a->ty.en->norder : 0;
+        r = temp(g);
+        int lo = expr(g, e->b);
+        emit(g, cmp_op(OPX_GE, e->a->ty), x, r, ra, lo);
+        int j = emit(g, OP_JF, 0, 0, r, 0);
+        int hi = expr(g, e->c);
+        emit(g, cmp_op(OPX_LE, e->a->ty), x, r, ra, hi);
+        patch(g, j);
+        if (e->negated) emit(g, OP_NOT, 0, r, r, 0);
+        break;
+    }
+    case EX_MISSING: {
+        int ra = expr(g, e->a);
+        r = temp(g);
+        emit(g, OP_IS_MISSING, 0, r, ra, 0);
+        if (e->negated) emit(g, OP_NOT, 0, r, r, 0);
+        break;
+    }
+    case EX_IF: {
+        r = temp(g);
+        int rc = expr(g, e->a);
+        int jelse = emit(g, OP_JF, 0, 0, rc, 0);
+        int rb = expr(g, e->b);
+        emit(g, OP_MOV, 0, r, rb, 0);
+        int jend = emit(g, OP_JMP, 0, 0, 0, 0);
+        patch(g, jelse);
+        int rc2 = expr(g, e->c);
+        emit(g, OP_MOV, 0, r, rc2, 0);
+        patch(g, jend);
+        break;
+    }
+    case EX_CALL:
+        r = call(g, e);
+        break;
+    case EX_ERROR:
+        r = knum(g, 0);
+        break;
+    }
+    g->span = saved;
+    return r;
+}
+
+/* ------------------------------------------------------------------ rules */
+
+static void rule(Cg *g, Sym *s)
+{
+    Decl *d = s->decl;
+    int dst = s->slot;
+    g->next_temp = g->fixed;
+    g->span = d->span;
+    switch (s->kind) {
+    case SYM_LET:
+    case SYM_SELECT:
+    case SYM_ENTITLE:
+    case SYM_FLAG: {
+        int r = expr(g, d->value);
+        g->span = d->span;
+        emit(g, OP_MOV, 0, dst, r, 0);
+        break;
+    }
+    case SYM_SCORE:
+        emit(g, OP_MOV, 0, dst, knum(g, 0), 0);
+        for (int i = 0; i < d->items.len; i++) {
+            Criterion *cr = d->items.items[i];
+            g->next_temp = g->fixed;
+            int rc = expr(g, cr->cond);
+            g->span = cr->span;
+            int j = emit(g, OP_JF, 0, 0, rc, 0);
+            int rw = expr(g, cr->weight);
+            emit(g, OP_ADD, 0, dst, dst, rw);
+            patch(g, j);
+        }
+        break;
+    case SYM_TIER: {
+        const EnumInfo *en = s->ty.en;
+        int *ends = xmalloc(sizeof(int) * (size_t)(d->items.len + 1));
+        int nend = 0;
+        for (int i = 0; i < d->items.len; i++) {
+            TierBranch *b = d->items.items[i];
+            int m = kint(g, ty_member(en, b->name.name), b->name.name);
+            g->next_temp = g->fixed;
+            g->span = b->span;
+            if (!b->cond) {
+                emit(g, OP_MOV, 0, dst, m, 0);
+                ends[nend++] = emit(g, OP_JMP, 0, 0, 0, 0);
+                break;
+            }
+            int rc = expr(g, b->cond);
+            g->span = b->span;
+            int j = emit(g, OP_JF, 0, 0, rc, 0);
+            emit(g, OP_MOV, 0, dst, m, 0);
+            ends[nend++] = emit(g, OP_JMP, 0, 0, 0, 0);
+            patch(g, j);
+        }
+        emit(g, OP_SET_MISSING, 0, dst, 0, 0);
+        for (int i = 0; i < nend; i++) patch(g, ends[i]);
+        free(ends);
+        break;
+    }
+    case SYM_STAGES: {
+        const EnumInfo *en = s->ty.en;
+        int cur = g->p->stage_field ? g->p->stage_field->index : -1;
+        /* the stage field of *this* block */
+        for (int i = 0; i < g->p->nfields; i++) {
+            Field *f = g->p->fields[i];
+            if (f->ty.kind == TY_STAGE && f->ty.en == en) cur = i;
+        }
+        int fr = cur >= 0 ? g->c->field_reg[cur] : knum(g, 0);
+        int *ends = xmalloc(sizeof(int) * (size_t)(d->items.len + 1));
+        int nend = 0;
+        for (int i = 0; i < d->items.len; i++) {
+            Transition *t = d->items.items[i];
+            g->next_temp = g->fixed;
+            g->span = t->span;
+            int rt = temp(g);
+            if (t->from_any) emit(g, OP_STAGE_FROM, en->norder, rt, fr, 0);
+            else emit(g, OP_EQ_I, 0, rt, fr, kint(g, t->from_member, t->from.name));
+            int j1 = emit(g, OP_JF, 0, 0, rt, 0);
+            int rc = expr(g, t->cond);
+            g->span = t->span;
+            int j2 = emit(g, OP_JF, 0, 0, rc, 0);
+            emit(g, OP_MOV, 0, dst, kint(g, t->to_member, t->to.name), 0);
+            ends[nend++] = emit(g, OP_JMP, 0, 0, 0, 0);
+            patch(g, j1);
+            patch(g, j2);
+        }
+        g->span = d->span;
+        emit(g, OP_MOV, 0, dst, fr, 0);
+        for (int i = 0; i < nend; i++) patch(g, ends[i]);
+        free(ends);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+/* Emits init code for the params and consts that e names, then for e's
+ * owner: dependencies first, each once. */
+static void collect_params(Cg *g, Expr *e);
+
+static void init_param(Cg *g, Sym *s)
+{
+    int k = sym_index(g->p, s);
+    if (k < 0 || g->param_done[k]) return;
+    g->param_done[k] = 1;
+    collect_params(g, s->decl->value);
+    g->next_temp = g->fixed;
+    g->span = s->decl->span;
+    int flag = g->set_flag_reg[k];
+    int j = emit(g, OP_JT, 0, 0, flag, 0);
+    int r = expr(g, s->decl->value);
+    emit(g, OP_MOV, 0, s->slot, r, 0);
+    patch(g, j);
+}
+
+static void collect_params(Cg *g, Expr *e)
+{
+    if (!e) return;
+    if (e->kind == EX_NAME && e->sym && (e->sym->kind == SYM_PARAM || e->sym->kind == SYM_CONST))
+        init_param(g, e->sym);
+    collect_params(g, e->a);
+    collect_params(g, e->b);
+    collect_params(g, e->c);
+    for (int i = 0; i < e->args.len; i++) collect_params(g, e->args.items[i]);
+}
+
+static void mark_fields(Chunk *c, const Sym *s)
+{
+    for (int i = 0; i < s->deps.len; i++) {
+        const Sym *d = s->deps.items[i];
+        if (d->kind == SYM_FIELD) c->field_used[d->field->index] = true;
+    }
+}
+
+/* Moves tagged constants after the other registers and fills the initial
+ * register file. */
+static void finish(Cg *g)
+{
+    Chunk *c = g->c;
+    int base = g->max_temp + 1;
+    c->nregs = base + g->nconsts;
+    if (c->nregs >= MAX_REGS) {
+        fail(g, "more than 65535 registers");
+        return;
+    }
+    for (int i = 0; i < c->ncode; i++) {
+        Instr *in = &c->code[i];
+        const char *ops = op_operands[in->op];
+        if (strchr(ops, 'd') && (in->d & CONST_TAG)) in->d = (uint16_t)(base + (in->d & ~CONST_TAG));
+        if (strchr(ops, 'a') && (in->a & CONST_TAG)) in->a = (uint16_t)(base + (in->a & ~CONST_TAG));
+        if (strchr(ops, 'b') && (in->b & CONST_TAG)) in->b = (uint16_t)(base + (in->b & ~CONST_TAG));
+    }
+    Value *init = xcalloc((size_t)c->nregs, sizeof(Value));
+    uint8_t *role = xcalloc((size_t)c->nregs, 1);
+    const char **names = xcalloc((size_t)c->nregs, sizeof(char *));
+    memcpy(role, c->role, (size_t)g->fixed);
+    memcpy(names, c->reg_name, sizeof(char *) * (size_t)g->fixed);
+    for (int i = 0; i < g->nconsts; i++) {
+        init[base + i] = g->consts[i];
+        role[base + i] = REG_CONST;
+        names[base + i] = g->const_names[i];
+    }
+    free(c->role);
+    free(c->reg_name);
+    c->init = init;
+    c->role = role;
+    c->reg_name = names;
+    for (int i = 0; i < c->naggs; i++) {
+        AggSlot *a = &c->aggs[i];
+        if (a->arg_reg >= 0 && (a->arg_reg & CONST_TAG)) a->arg_reg = base + (a->arg_reg & ~CONST_TAG);
+    }
+}
+
+static void mark_expr_fields(Chunk *c, const Expr *e)
+{
+    if (!e) return;
+    if (e->kind == EX_NAME && e->sym && e->sym->kind == SYM_FIELD)
+        c->field_used[e->sym->field->index] = true;
+    mark_expr_fields(c, e->a);
+    mark_expr_fields(c, e->b);
+    mark_expr_fields(c, e->c);
+    mark_expr_fields(c, e->where);
+    for (int i = 0; i < e->args.len; i++) mark_expr_fields(c, e->args.items[i]);
+}
+
+Chunk *cg_compile(Policy *p, Expr *where, DiagList *diags)
+{
+    Chunk *c = xcalloc(1, sizeof *c);
+    c->pol = p;
+    c->where_pc = -1;
+    c->where_reg = -1;
+    Cg g = {0};
+    g.c = c;
+    g.p = p;
+    g.d = diags;
+    /* Named registers: fields, then every symbol, then today and the
+       --set flags. */
+    int nreg = p->nfields + p->nsyms + 1 + p->nsyms;
+    c->role = xcalloc((size_t)nreg + 1, 1);
+    c->reg_name = xcalloc((size_t)nreg + 1, sizeof(char *));
+    c->field_reg = xcalloc((size_t)p->nfields + 1, sizeof(int));
+    c->field_used = xcalloc((size_t)p->nfields + 1, sizeof(bool));
+    c->param_reg = xcalloc((size_t)p->nsyms + 1, sizeof(int));
+    g.set_flag_reg = xcalloc((size_t)p->nsyms + 1, sizeof(int));
+    g.param_done = xcalloc((size_t)p->nsyms + 1, 1);
+    int r = 0;
+    for (int i = 0; i < p->nfields; i++) {
+        c->field_reg[i] = r;
+        c->role[r] = REG_FIELD;
+        c->reg_name[r++] = p->fields[i]->name.name;
+    }
+    for (int i = 0; i < p->nsyms; i++) {
+        Sym *s = p->syms[i];
+        c->param_reg[i] = -1;
+        if (s->kind == SYM_FIELD) {
+            s->slot = c->field_reg[s->field->index];
+            continue;
+        }
+        s->slot = r;
+        c->role[r] = s->kind == SYM_PARAM || s->kind == SYM_CONST ? REG_PARAM : REG_RULE;
+        if (s->kind == SYM_PARAM || s->kind == SYM_CONST) c->param_reg[i] = r;
+        c->reg_name[r++] = s->name;
+    }
+    g.today_reg = r;
+    c->today_reg = r;
+    c->reg_name[r++] = "today";
+    for (int i = 0; i < p->nsyms; i++) {
+        Sym *s = p->syms[i];
+        if (s->kind != SYM_PARAM && s->kind != SYM_CONST) continue;
+        g.set_flag_reg[i] = r;
+        c->reg_name[r++] = "(set)";
+    }
+    g.fixed = r;
+    g.next_temp = g.max_temp = r;
+    if (r >= MAX_SPLIT) fail(&g, "too many names");
+
+    /* init: params and consts */
+    c->init_pc = c->ncode;
+    for (int i = 0; i < p->nsyms; i++) {
+        Sym *s = p->syms[i];
+        if (s->kind == SYM_PARAM || s->kind == SYM_CONST) init_param(&g, s);
+    }
+    emit(&g, OP_HALT, 0, 0, 0, 0);
+
+    /* pass one: aggregates */
+    c->naggs = p->aggs.len;
+    c->aggs = xcalloc((size_t)c->naggs + 1, sizeof(AggSlot));
+    c->pass1_pc = -1;
+    if (c->naggs) {
+        c->pass1_pc = c->ncode;
+        for (int i = 0; i < p->norder; i++)
+            if (!p->order[i]->uses_agg) rule(&g, p->order[i]);
+        for (int i = 0; i < c->naggs; i++) {
+            Expr *call_e = p->aggs.items[i];
+            AggSlot *a = &c->aggs[i];
+            a->call = call_e;
+            a->fn = call_e->fn;
+            g.next_temp = g.fixed;
+            g.span = call_e->span;
+            int ra = call_e->args.len ? expr(&g, call_e->args.items[0]) : kint(&g, 1, NULL);
+            int rf = call_e->where ? expr(&g, call_e->where) : kint(&g, 1, NULL);
+            g.span = call_e->span;
+            emit(&g, OP_AGG_ADD, i, 0, ra, rf);
+            a->arg_reg = -1;
+            a->filter_reg = -1;
+        }
+        emit(&g, OP_HALT, 0, 0, 0, 0);
+    }
+
+    /* the record code */
+    c->record_pc = c->ncode;
+    for (int i = 0; i < p->norder; i++) {
+        rule(&g, p->order[i]);
+        mark_fields(c, p->order[i]);
+    }
+    emit(&g, OP_HALT, 0, 0, 0, 0);
+    if (where) {
+        c->where_pc = c->ncode;
+        g.next_temp = g.fixed;
+        int rw = expr(&g, where);
+        c->where_reg = temp(&g);
+        emit(&g, OP_MOV, 0, c->where_reg, rw, 0);
+        emit(&g, OP_HALT, 0, 0, 0, 0);
+        mark_expr_fields(c, where);
+    }
+    if (p->key_field >= 0) c->field_used[p->key_field] = true;
+    for (int i = 0; i < p->nfields; i++)
+        if (p->fields[i]->ty.kind == TY_STAGE) c->field_used[i] = true;
+    finish(&g);
+    free(g.consts);
+    free(g.const_names);
+    c->set_flag_reg = g.set_flag_reg;
+    free(g.param_done);
+    if (g.failed) {
+        cg_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void cg_free(Chunk *c)
+{
+    if (!c) return;
+    for (int i = 0; i < c->nregex; i++) regfree(&c->regex[i]);
+    free(c->regex);
+    free(c->code);
+    free(c->spans);
+    free(c->init);
+    free(c->role);
+    free(c->reg_name);
+    free(c->field_reg);
+    free(c->field_used);
+    free(c->param_reg);
+    free(c->set_flag_reg);
+    free(c->aggs);
+    free(c);
+}
+
+int cg_reg_of(const Chunk *c, const Sym *s)
+{
+    (void)c;
+    return s->slot;
+}

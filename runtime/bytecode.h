@@ -1,0 +1,84 @@
+/* bytecode.h — a compiled policy: instructions, the register file's layout
+ * and initial values, and what the runtime needs to feed records in and
+ * take outcomes out. Built by lang/compile.c, run by runtime/vm.c, printed
+ * by runtime/disasm.c. The Policy it came from stays alive beside it (names,
+ * types and spans for messages). */
+#ifndef KAM_BYTECODE_H
+#define KAM_BYTECODE_H
+
+#include "value.h"
+#include "../lang/check.h"
+
+#include <regex.h>
+#include <stdio.h>
+#include <stdint.h>
+
+typedef enum {
+#define OP(name, operands, doc) OP_##name,
+#include "opcodes.def"
+#undef OP
+    OP__COUNT
+} OpCode;
+
+typedef struct Instr {
+    uint8_t op;
+    uint8_t x;          /* immediate: function, stage order, slot */
+    uint16_t d, a, b;   /* registers; b is the target of jumps */
+} Instr;
+
+/* The operand letters and the name of each opcode (opcodes.def). */
+extern const char *const op_names[OP__COUNT];
+extern const char *const op_operands[OP__COUNT];
+extern const char *const op_docs[OP__COUNT];
+
+enum { MAX_REGS = 65535, MAX_CODE = 65535 };
+
+/* Why a register exists, for the disassembler and for reading results. */
+typedef enum { REG_TEMP, REG_CONST, REG_FIELD, REG_PARAM, REG_RULE, REG_AGGARG } RegRole;
+
+/* One aggregate call: its function and how to finish it after pass one. */
+typedef struct AggSlot {
+    Expr *call;
+    int fn;             /* registry index */
+    int arg_reg;        /* register holding the argument (or -1: count()) */
+    int filter_reg;     /* register holding the where filter (or -1) */
+} AggSlot;
+
+typedef struct Chunk {
+    Policy *pol;
+    Instr *code;
+    Span *spans;        /* per instruction: the source it came from */
+    int ncode, cap;
+    int init_pc;        /* params and consts: run once per run (and after :set) */
+    int pass1_pc;       /* aggregates' first pass over records (if any) */
+    int record_pc;      /* per record: every rule */
+    int where_pc;       /* a --where filter, appended after compile (or -1) */
+    int nregs;
+    Value *init;        /* initial register file: constants, zeros */
+    uint8_t *role;      /* RegRole per register */
+    const char **reg_name;  /* a name for the disassembler, or NULL */
+    int *field_reg;     /* by record field index */
+    bool *field_used;   /* fields that some rule reads (converted from data) */
+    int *param_reg;     /* by Sym index in pol->syms; -1 if not a param/const */
+    AggSlot *aggs;
+    int naggs;
+    regex_t *regex;     /* matches() patterns, by MATCH's x */
+    int nregex;
+    int where_reg;      /* result of the --where filter, or -1 */
+    int today_reg;      /* the evaluation date (set before running) */
+    int *set_flag_reg;  /* by Sym index: a bool register that, when true,
+                           keeps init code from overwriting a --set param */
+} Chunk;
+
+/* Compiles a checked policy (no errors) into a chunk; `where`, if not NULL,
+ * is a checked bool filter (--where) compiled into its own segment. Returns
+ * NULL with a diagnostic if a limit (registers, code size) is exceeded. */
+Chunk *cg_compile(Policy *p, Expr *where, DiagList *diags);
+void cg_free(Chunk *c);
+/* The register holding a rule's (or field's, param's) value, or -1. */
+int cg_reg_of(const Chunk *c, const Sym *s);
+
+/* disasm.c: prints the code, one instruction a line, with source lines. */
+void disasm_chunk(FILE *out, const Chunk *c);
+
+#endif

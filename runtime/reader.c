@@ -1,0 +1,272 @@
+/* reader.c — matching a data source to the record schema, and converting
+ * field text to values by type. Conversions accept: numbers and money as
+ * plain decimals (an optional sign, digits, a point, an exponent); percent
+ * as a ratio (0.12) or with a percent sign (12%); int as whole numbers; bool
+ * as true/false, yes/no, 1/0 (any case); dates as YYYY-MM-DD; enum and
+ * stage values as declared member names. Nothing is coerced: anything else
+ * is an error naming the field and the text. */
+#define _POSIX_C_SOURCE 200809L
+#include "reader.h"
+#include "date.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Powers of ten that are exact doubles. */
+static const double pow10_exact[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8,
+                                     1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* A decimal number. The common shape (sign, up to 15 digits, a point) is
+ * converted exactly as strtod would (one correctly rounded division);
+ * anything else goes to strtod. Returns false if s is not a number. */
+static bool parse_number(const char *s, size_t n, double *out)
+{
+    size_t i = 0;
+    bool neg = false;
+    if (i < n && (s[i] == '-' || s[i] == '+')) neg = s[i++] == '-';
+    uint64_t mant = 0;
+    int digits = 0, frac = 0;
+    size_t start = i;
+    while (i < n && s[i] >= '0' && s[i] <= '9') {
+        mant = mant * 10 + (uint64_t)(s[i++] - '0');
+        if (mant) digits++;
+    }
+    size_t int_end = i;
+    if (i < n && s[i] == '.') {
+        i++;
+        while (i < n && s[i] >= '0' && s[i] <= '9') {
+            mant = mant * 10 + (uint64_t)(s[i++] - '0');
+            if (mant) digits++;
+            frac++;
+        }
+    }
+    if (int_end == start && frac == 0) return false;   /* no digits at all */
+    if (i == n && digits <= 15) {
+        double v = (double)mant;
+        if (frac) v /= pow10_exact[frac <= 22 ? frac : 22];
+        if (frac > 22) return false;
+        *out = neg ? -v : v;
+        return true;
+    }
+    /* exponents, long mantissas: the library, on a bounded copy */
+    char buf[64];
+    if (n >= sizeof buf) return false;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    char *end;
+    errno = 0;
+    double v = strtod(buf, &end);
+    if (end != buf + n || errno == ERANGE || !isfinite(v)) return false;
+    for (size_t k = 0; k < n; k++)      /* no hex, inf, nan spellings */
+        if (!strchr("0123456789+-.eE", buf[k])) return false;
+    *out = v;
+    return true;
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+int rd_convert(Type t, const char *s, size_t n, Value *out)
+{
+    while (n && is_space(*s)) s++, n--;          /* exports pad with spaces */
+    while (n && is_space(s[n - 1])) n--;
+    if (n == 0 && t.kind != TY_STRING) return 1;
+    double d;
+    switch (t.kind) {
+    case TY_STRING:
+        *out = val_str(s, (uint32_t)n);
+        return 0;
+    case TY_NUMBER:
+    case TY_MONEY:
+        if (!parse_number(s, n, &d)) return -1;
+        *out = val_num(d);
+        return 0;
+    case TY_INT:
+        if (!parse_number(s, n, &d) || d != floor(d) || memchr(s, '.', n) ||
+            memchr(s, 'e', n) || memchr(s, 'E', n))
+            return -1;
+        *out = val_num(d);
+        return 0;
+    case TY_PERCENT:
+        if (s[n - 1] == '%') {
+            size_t m = n - 1;
+            while (m && is_space(s[m - 1])) m--;
+            if (!parse_number(s, m, &d)) return -1;
+            d /= 100;
+        } else if (!parse_number(s, n, &d)) {
+            return -1;
+        }
+        *out = val_num(d);
+        return 0;
+    case TY_BOOL:
+        if ((n == 4 && strncasecmp(s, "true", 4) == 0) || (n == 3 && strncasecmp(s, "yes", 3) == 0) ||
+            (n == 1 && s[0] == '1')) {
+            *out = val_int(1);
+            return 0;
+        }
+        if ((n == 5 && strncasecmp(s, "false", 5) == 0) || (n == 2 && strncasecmp(s, "no", 2) == 0) ||
+            (n == 1 && s[0] == '0')) {
+            *out = val_int(0);
+            return 0;
+        }
+        return -1;
+    case TY_DATE: {
+        int32_t days;
+        if (!date_parse(s, n, &days)) return -1;
+        *out = val_int(days);
+        return 0;
+    }
+    case TY_ENUM:
+    case TY_STAGE:
+        for (int i = 0; i < t.en->n; i++) {
+            const char *m = t.en->members[i];
+            if (strlen(m) == n && memcmp(m, s, n) == 0) {
+                *out = val_int(i);
+                return 0;
+            }
+        }
+        return -1;
+    default:
+        return -1;
+    }
+}
+
+const char *rd_expected(Type t, char *buf, size_t len)
+{
+    switch (t.kind) {
+    case TY_NUMBER: return "a number";
+    case TY_MONEY: return "money (a plain decimal such as 1250000.50)";
+    case TY_INT: return "a whole number";
+    case TY_PERCENT: return "percent (0.12 or 12%)";
+    case TY_BOOL: return "bool (true/false, yes/no, 1/0)";
+    case TY_DATE: return "a date (YYYY-MM-DD)";
+    case TY_ENUM:
+    case TY_STAGE: {
+        size_t used = (size_t)snprintf(buf, len, "one of ");
+        for (int i = 0; i < t.en->n && used < len; i++)
+            used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
+                                     t.en->members[i]);
+        return buf;
+    }
+    default: return "a value";
+    }
+}
+
+Source *rd_open(const Policy *pol, const char *path, char *err, size_t errlen)
+{
+    Source *s = xcalloc(1, sizeof *s);
+    s->kind = SRC_CSV;
+    s->pol = pol;
+    s->path = xstrdup(strcmp(path, "-") == 0 ? "<stdin>" : path);
+    s->csv = rd_csv_open(path, err, errlen);
+    if (!s->csv) {
+        rd_close(s);
+        return NULL;
+    }
+    RdField *hdr;
+    size_t nh;
+    long line;
+    int rc = rd_csv_next(s->csv, &hdr, &nh, &line);
+    if (rc <= 0) {
+        if (rc == 0) snprintf(err, errlen, "%s: empty file: expected a header line naming the columns", s->path);
+        else snprintf(err, errlen, "%s", rd_csv_error(s->csv));
+        rd_close(s);
+        return NULL;
+    }
+    s->ncols = (int)nh;
+    s->col = xmalloc(sizeof(int) * (size_t)(pol->nfields + 1));
+    for (int i = 0; i < pol->nfields; i++) s->col[i] = -1;
+    for (size_t c = 0; c < nh; c++) {
+        const char *h = hdr[c].ptr;
+        size_t hl = hdr[c].len;
+        while (hl && is_space(*h)) h++, hl--;
+        while (hl && is_space(h[hl - 1])) hl--;
+        for (int i = 0; i < pol->nfields; i++) {
+            const char *name = pol->fields[i]->name.name;
+            if (strlen(name) != hl || memcmp(name, h, hl) != 0) continue;
+            if (s->col[i] >= 0) {
+                snprintf(err, errlen, "%s:%ld: column \"%s\" appears twice in the header "
+                         "(columns %d and %zu)", s->path, line, name, s->col[i] + 1, c + 1);
+                rd_close(s);
+                return NULL;
+            }
+            s->col[i] = (int)c;
+        }
+    }
+    size_t used = 0;
+    int nmissing = 0;
+    for (int i = 0; i < pol->nfields; i++) {
+        const Field *f = pol->fields[i];
+        if (s->col[i] >= 0 || f->ty.optional) continue;
+        if (nmissing++ == 0)
+            used += (size_t)snprintf(err + used, errlen - used, "%s:%ld: the header lacks "
+                                     "required column%s", s->path, line, "");
+        if (used < errlen)
+            used += (size_t)snprintf(err + used, errlen - used, "%s \"%s\"",
+                                     nmissing > 1 ? "," : "", f->name.name);
+    }
+    if (nmissing) {
+        if (used < errlen)
+            snprintf(err + used, errlen - used, " (the record %s declares them; columns "
+                     "are matched by name)", pol->record ? pol->record->name.name : "");
+        rd_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+void rd_close(Source *s)
+{
+    if (!s) return;
+    rd_csv_close(s->csv);
+    free(s->col);
+    free(s->path);
+    free(s);
+}
+
+int rd_next(Source *s)
+{
+    int rc = rd_csv_next(s->csv, &s->fields, &s->nfields, &s->line);
+    if (rc < 0) snprintf(s->err, sizeof s->err, "%s", rd_csv_error(s->csv));
+    if (rc == 1 && (int)s->nfields != s->ncols) {
+        snprintf(s->err, sizeof s->err, "%s:%ld: %zu field%s, but the header has %d columns",
+                 s->path, s->line, s->nfields, s->nfields == 1 ? "" : "s", s->ncols);
+        return 2;
+    }
+    return rc;
+}
+
+int rd_field(Source *s, int i, Value *out)
+{
+    const Field *f = s->pol->fields[i];
+    int c = s->col[i];
+    if (c < 0) {                    /* an optional column that is absent */
+        *out = val_int(0);
+        out->missing = 1;
+        return 0;
+    }
+    const RdField *raw = &s->fields[c];
+    int rc = rd_convert(f->ty, raw->ptr, raw->len, out);
+    if (rc == 0) return 0;
+    if (rc == 1 && f->ty.optional) {
+        *out = val_int(0);
+        out->missing = 1;
+        return 0;
+    }
+    char buf[256];
+    if (rc == 1)
+        snprintf(s->err, sizeof s->err, "%s:%ld: field \"%s\": required value is empty "
+                 "(expected %s)", s->path, s->line, f->name.name, rd_expected(f->ty, buf, sizeof buf));
+    else
+        snprintf(s->err, sizeof s->err, "%s:%ld: field \"%s\": expected %s, got \"%.*s\"",
+                 s->path, s->line, f->name.name, rd_expected(f->ty, buf, sizeof buf),
+                 (int)(raw->len > 60 ? 60 : raw->len), raw->ptr);
+    return -1;
+}

@@ -1,0 +1,47 @@
+/* reader.h — account records from a data source, matched to the policy's
+ * record schema. A Source opens a file by its kind (CSV now; JSON Lines and
+ * SQLite come through the same interface), matches the header to the
+ * fields by name, and converts the fields a policy reads from text to
+ * register values, reporting malformed ones with file, line, field and the
+ * bad text. It does not run policies. */
+#ifndef KAM_READER_H
+#define KAM_READER_H
+
+#include "reader_csv.h"
+#include "value.h"
+#include "../lang/check.h"
+
+typedef enum { SRC_CSV } SourceKind;
+
+typedef struct Source {
+    SourceKind kind;
+    char *path;             /* for messages ("-" shows as "<stdin>") */
+    CsvReader *csv;
+    const Policy *pol;
+    int *col;               /* by field index: the column, or -1 if absent */
+    int ncols;              /* columns in the header */
+    RdField *fields;        /* the current record's raw fields */
+    size_t nfields;
+    long line;              /* line where the current record starts */
+    char err[512];          /* the last error, "path:line: ..." */
+} Source;
+
+/* Opens `path` ("-" for stdin) and reads its header. NULL with a message in
+ * err if it cannot be opened, has no header or lacks required columns (all
+ * named at once). */
+Source *rd_open(const Policy *pol, const char *path, char *err, size_t errlen);
+void rd_close(Source *s);
+/* The next record: 1; 0 at the end; 2 if this record is malformed but the
+ * input goes on (wrong number of fields; message in s->err); -1 if the input
+ * is malformed beyond recovery (message in s->err). */
+int rd_next(Source *s);
+/* Converts field i of the current record into *out. Returns 0, or -1 with
+ * s->err set to "path:line: field "name": expected T, got "text"". */
+int rd_field(Source *s, int i, Value *out);
+/* Converts text as a value of type t (the same rules as data fields).
+ * Returns 0, 1 for an empty text (missing), -1 if malformed. */
+int rd_convert(Type t, const char *text, size_t len, Value *out);
+/* "percent (0.12 or 12%)" and the like, for messages. */
+const char *rd_expected(Type t, char *buf, size_t len);
+
+#endif

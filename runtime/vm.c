@@ -1,0 +1,253 @@
+/* vm.c — the interpreter loop. Dispatch is a switch over OpCode (which the
+ * compiler turns into a jump table); every instruction reads and writes
+ * registers only. See opcodes.def for what each instruction does. */
+#include "vm.h"
+#include "../stdlib/std.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+Vm *vm_new(const Chunk *c)
+{
+    Vm *vm = xcalloc(1, sizeof *vm);
+    vm->c = c;
+    vm->regs = xmalloc(sizeof(Value) * (size_t)(c->nregs ? c->nregs : 1));
+    memcpy(vm->regs, c->init, sizeof(Value) * (size_t)c->nregs);
+    vm->agg = xcalloc((size_t)c->naggs + 1, sizeof(AggState));
+    for (int i = 0; i < c->naggs; i++) {
+        vm->agg[i].min = INFINITY;
+        vm->agg[i].max = -INFINITY;
+    }
+    return vm;
+}
+
+void vm_free(Vm *vm)
+{
+    if (!vm) return;
+    for (int i = 0; i < vm->c->naggs; i++) free(vm->agg[i].vals);
+    free(vm->agg);
+    free(vm->regs);
+    vm_reset_scratch(vm);
+    free(vm->spill);
+    free(vm->scratch);
+    free(vm);
+}
+
+void vm_set_today(Vm *vm, int32_t today)
+{
+    vm->regs[vm->c->today_reg] = val_int(today);
+}
+
+char *vm_scratch(Vm *vm, size_t n)
+{
+    if (vm->scratch_used + n > vm->scratch_cap) {
+        if (vm->scratch_used == 0) {    /* nothing handed out yet: grow */
+            size_t cap = vm->scratch_cap ? vm->scratch_cap : 4096;
+            while (cap < n) cap *= 2;
+            free(vm->scratch);
+            vm->scratch = xmalloc(cap);
+            vm->scratch_cap = cap;
+        } else {                        /* keep earlier strings in place */
+            vm->spill = xrealloc(vm->spill, sizeof(void *) * (size_t)(vm->nspill + 1));
+            return vm->spill[vm->nspill++] = xmalloc(n ? n : 1);
+        }
+    }
+    char *p = vm->scratch + vm->scratch_used;
+    vm->scratch_used += n;
+    return p;
+}
+
+void vm_reset_scratch(Vm *vm)
+{
+    for (int i = 0; i < vm->nspill; i++) free(vm->spill[i]);
+    vm->nspill = 0;
+    vm->scratch_used = 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+void vm_agg_finish(Vm *vm)
+{
+    for (int i = 0; i < vm->c->naggs; i++) {
+        AggState *s = &vm->agg[i];
+        if (s->nvals > 1) qsort(s->vals, s->nvals, sizeof(double), cmp_double);
+    }
+}
+
+static int str_cmp(Value a, Value b)
+{
+    size_t n = a.len < b.len ? a.len : b.len;
+    int c = n ? memcmp(a.u.str, b.u.str, n) : 0;
+    if (c) return c;
+    return (a.len > b.len) - (a.len < b.len);
+}
+
+/* Number of sorted values strictly below / strictly above x. */
+static size_t count_below(const double *v, size_t n, double x)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (v[mid] < x) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+static size_t count_above(const double *v, size_t n, double x)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (v[mid] <= x) lo = mid + 1;
+        else hi = mid;
+    }
+    return n - lo;
+}
+
+static Value agg_value(Vm *vm, int slot, Value arg)
+{
+    const AggSlot *a = &vm->c->aggs[slot];
+    const AggState *s = &vm->agg[slot];
+    switch (std_func(a->fn)->sig) {
+    case SIG_AGG_COUNT:
+        return val_num((double)s->count);
+    case SIG_AGG_RANK:
+        return val_num(1.0 + (double)count_above(s->vals, s->nvals, arg.u.num));
+    case SIG_AGG_PERCENTILE:
+        return val_num(s->nvals ? (double)count_below(s->vals, s->nvals, arg.u.num) /
+                                      (double)s->nvals
+                                : 0);
+    default:
+        break;
+    }
+    const char *name = std_func(a->fn)->name;
+    if (strcmp(name, "total") == 0) return val_num(s->sum);
+    if (s->count == 0) return val_num(0);
+    if (strcmp(name, "avg") == 0) return val_num(s->sum / (double)s->count);
+    if (strcmp(name, "min") == 0) return val_num(s->min);
+    return val_num(s->max);
+}
+
+static void agg_add(Vm *vm, int slot, Value arg)
+{
+    AggState *s = &vm->agg[slot];
+    SigKind sig = std_func(vm->c->aggs[slot].fn)->sig;
+    double x = arg.u.num;
+    if (sig == SIG_AGG_COUNT) {
+        if (arg.u.i) s->count++;
+        return;
+    }
+    s->count++;
+    s->sum += x;
+    if (x < s->min) s->min = x;
+    if (x > s->max) s->max = x;
+    if (sig == SIG_AGG_RANK || sig == SIG_AGG_PERCENTILE) {
+        if (s->nvals == s->cap) {
+            s->cap = s->cap ? s->cap * 2 : 1024;
+            s->vals = xrealloc(s->vals, sizeof(double) * s->cap);
+        }
+        s->vals[s->nvals++] = x;
+    }
+}
+
+int vm_run(Vm *vm, int pc)
+{
+    const Instr *code = vm->c->code;
+    Value *R = vm->regs;
+    for (;;) {
+        const Instr in = code[pc++];
+        switch ((OpCode)in.op) {
+        case OP_HALT:
+            return 0;
+        case OP_MOV:
+            R[in.d] = R[in.a];
+            break;
+        case OP_ADD: R[in.d] = val_num(R[in.a].u.num + R[in.b].u.num); break;
+        case OP_SUB: R[in.d] = val_num(R[in.a].u.num - R[in.b].u.num); break;
+        case OP_MUL: R[in.d] = val_num(R[in.a].u.num * R[in.b].u.num); break;
+        case OP_DIV:
+            if (R[in.b].u.num == 0) {
+                vm->err = "division by zero";
+                vm->err_span = vm->c->spans[pc - 1];
+                return -1;
+            }
+            R[in.d] = val_num(R[in.a].u.num / R[in.b].u.num);
+            break;
+        case OP_NEG: R[in.d] = val_num(-R[in.a].u.num); break;
+        case OP_DATE_ADD:
+            R[in.d] = val_int(R[in.a].u.i + (int64_t)floor(R[in.b].u.num));
+            break;
+        case OP_DATE_SUB:
+            R[in.d] = val_int(R[in.a].u.i - (int64_t)floor(R[in.b].u.num));
+            break;
+        case OP_DATE_DIFF:
+            R[in.d] = val_num((double)(R[in.a].u.i - R[in.b].u.i));
+            break;
+        case OP_EQ_N: R[in.d] = val_int(R[in.a].u.num == R[in.b].u.num); break;
+        case OP_NE_N: R[in.d] = val_int(R[in.a].u.num != R[in.b].u.num); break;
+        case OP_LT_N: R[in.d] = val_int(R[in.a].u.num < R[in.b].u.num); break;
+        case OP_LE_N: R[in.d] = val_int(R[in.a].u.num <= R[in.b].u.num); break;
+        case OP_GT_N: R[in.d] = val_int(R[in.a].u.num > R[in.b].u.num); break;
+        case OP_GE_N: R[in.d] = val_int(R[in.a].u.num >= R[in.b].u.num); break;
+        case OP_EQ_I: R[in.d] = val_int(R[in.a].u.i == R[in.b].u.i); break;
+        case OP_NE_I: R[in.d] = val_int(R[in.a].u.i != R[in.b].u.i); break;
+        case OP_LT_I: R[in.d] = val_int(R[in.a].u.i < R[in.b].u.i); break;
+        case OP_LE_I: R[in.d] = val_int(R[in.a].u.i <= R[in.b].u.i); break;
+        case OP_GT_I: R[in.d] = val_int(R[in.a].u.i > R[in.b].u.i); break;
+        case OP_GE_I: R[in.d] = val_int(R[in.a].u.i >= R[in.b].u.i); break;
+#define STAGE_CMP(OPNAME, REL)                                                  \
+        case OPNAME: {                                                          \
+            int64_t x = R[in.a].u.i, y = R[in.b].u.i;                           \
+            R[in.d] = val_int(x < in.x && y < in.x && x REL y);                 \
+            break;                                                              \
+        }
+        STAGE_CMP(OP_LT_ST, <)
+        STAGE_CMP(OP_LE_ST, <=)
+        STAGE_CMP(OP_GT_ST, >)
+        STAGE_CMP(OP_GE_ST, >=)
+#undef STAGE_CMP
+        case OP_EQ_S: R[in.d] = val_int(str_cmp(R[in.a], R[in.b]) == 0); break;
+        case OP_NE_S: R[in.d] = val_int(str_cmp(R[in.a], R[in.b]) != 0); break;
+        case OP_LT_S: R[in.d] = val_int(str_cmp(R[in.a], R[in.b]) < 0); break;
+        case OP_LE_S: R[in.d] = val_int(str_cmp(R[in.a], R[in.b]) <= 0); break;
+        case OP_GT_S: R[in.d] = val_int(str_cmp(R[in.a], R[in.b]) > 0); break;
+        case OP_GE_S: R[in.d] = val_int(str_cmp(R[in.a], R[in.b]) >= 0); break;
+        case OP_NOT: R[in.d] = val_int(!R[in.a].u.i); break;
+        case OP_JMP: pc = in.b; break;
+        case OP_JF: if (!R[in.a].u.i) pc = in.b; break;
+        case OP_JT: if (R[in.a].u.i) pc = in.b; break;
+        case OP_IS_MISSING: R[in.d] = val_int(R[in.a].missing != 0); break;
+        case OP_COALESCE: R[in.d] = R[in.a].missing ? R[in.b] : R[in.a]; break;
+        case OP_SET_MISSING:
+            R[in.d] = val_int(0);
+            R[in.d].missing = 1;
+            break;
+        case OP_CALL:
+            std_func(in.x)->fn(&R[in.d], &R[in.a], in.b, vm);
+            break;
+        case OP_MATCH: {
+            Value s = R[in.a];
+            char *z = vm_scratch(vm, (size_t)s.len + 1);
+            memcpy(z, s.u.str, s.len);
+            z[s.len] = '\0';
+            R[in.d] = val_int(regexec(&vm->c->regex[in.x], z, 0, NULL, 0) == 0);
+            break;
+        }
+        case OP_AGG: R[in.d] = agg_value(vm, in.x, R[in.a]); break;
+        case OP_AGG_ADD:
+            if (R[in.b].u.i) agg_add(vm, in.x, R[in.a]);
+            break;
+        case OP_STAGE_FROM: R[in.d] = val_int(R[in.a].u.i < in.x); break;
+        default:
+            vm->err = "bad instruction";
+            vm->err_span = vm->c->spans[pc - 1];
+            return -1;
+        }
+    }
+}

@@ -1,0 +1,43 @@
+/* vm.h — the virtual machine that runs a Chunk against one record's
+ * registers: a loop over 8-byte register instructions. It also keeps the
+ * aggregates' state between the first pass and the second. The VM reads no
+ * files and prints nothing: a runtime problem (division by zero) is
+ * returned as an error for the record. */
+#ifndef KAM_VM_H
+#define KAM_VM_H
+
+#include "bytecode.h"
+
+typedef struct AggState {
+    double sum, min, max;
+    long count;
+    double *vals;           /* rank/percentile: every value, sorted after pass one */
+    size_t nvals, cap;
+} AggState;
+
+typedef struct Vm {
+    const Chunk *c;
+    Value *regs;            /* the register file, c->nregs values */
+    AggState *agg;          /* c->naggs */
+    char *scratch;          /* per-record string space (lower, upper, matches) */
+    size_t scratch_used, scratch_cap;
+    void **spill;           /* scratch requests the block could not hold */
+    int nspill;
+    const char *err;        /* after vm_run fails: what went wrong */
+    Span err_span;          /* and where in the policy */
+} Vm;
+
+/* A VM with its registers set to the chunk's initial values. */
+Vm *vm_new(const Chunk *c);
+void vm_free(Vm *vm);
+/* Sets today (days since 1970-01-01). */
+void vm_set_today(Vm *vm, int32_t today);
+/* Runs from pc to the next HALT. Returns 0, or -1 with vm->err set. */
+int vm_run(Vm *vm, int pc);
+/* After the first pass: finishes averages and sorts rank/percentile values. */
+void vm_agg_finish(Vm *vm);
+/* Scratch bytes valid until vm_reset_scratch (once per record). */
+char *vm_scratch(Vm *vm, size_t n);
+void vm_reset_scratch(Vm *vm);
+
+#endif

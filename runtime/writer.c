@@ -1,0 +1,321 @@
+/* writer.c — formatting outcomes (see writer.h). The table format keeps
+ * every row to align the columns, so it is meant for terminals; CSV and JSON
+ * Lines stream. */
+#include "writer.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { BUF_SIZE = 1 << 16 };
+
+typedef enum { COL_KEY, COL_NUM, COL_BOOL, COL_ENUM, COL_ENTS, COL_FLAGS } ColKind;
+
+typedef struct Col {
+    const char *name;
+    ColKind kind;
+    int reg;
+    const EnumInfo *en;
+} Col;
+
+struct Writer {
+    FILE *out;
+    OutFormat fmt;
+    const Chunk *c;
+    Col *cols;
+    int ncols;
+    int *ents, *flags;      /* registers */
+    const char **ent_names, **flag_names;
+    int nents, nflags;
+    char *buf;
+    size_t used;
+    bool failed;
+    /* table: every cell, row-major, and the column widths */
+    char **cells;
+    size_t ncells, capcells;
+    int *width;
+};
+
+static void flush(Writer *w)
+{
+    if (w->used && fwrite(w->buf, 1, w->used, w->out) != w->used) w->failed = true;
+    w->used = 0;
+}
+
+static void put(Writer *w, const char *s, size_t n)
+{
+    if (w->used + n > BUF_SIZE) {
+        flush(w);
+        if (n > BUF_SIZE) {
+            if (fwrite(s, 1, n, w->out) != n) w->failed = true;
+            return;
+        }
+    }
+    memcpy(w->buf + w->used, s, n);
+    w->used += n;
+}
+
+static void puts_(Writer *w, const char *s)
+{
+    put(w, s, strlen(s));
+}
+
+int wr_format_number(double v, char *buf)
+{
+    if (v == 0) {
+        buf[0] = '0';
+        buf[1] = '\0';
+        return 1;
+    }
+    if (fabs(v) < 1e15 && v == floor(v)) {
+        unsigned long long u = (unsigned long long)fabs(v);
+        char tmp[24];
+        int n = 0;
+        while (u) {
+            tmp[n++] = (char)('0' + u % 10);
+            u /= 10;
+        }
+        int k = 0;
+        if (v < 0) buf[k++] = '-';
+        while (n) buf[k++] = tmp[--n];
+        buf[k] = '\0';
+        return k;
+    }
+    return snprintf(buf, 32, "%.15g", v);
+}
+
+Writer *wr_open(FILE *out, OutFormat fmt, const Chunk *c)
+{
+    Writer *w = xcalloc(1, sizeof *w);
+    w->out = out;
+    w->fmt = fmt;
+    w->c = c;
+    w->buf = xmalloc(BUF_SIZE);
+    const Policy *p = c->pol;
+    w->cols = xcalloc((size_t)p->nsyms + 3, sizeof(Col));
+    w->ents = xcalloc((size_t)p->nsyms + 1, sizeof(int));
+    w->flags = xcalloc((size_t)p->nsyms + 1, sizeof(int));
+    w->ent_names = xcalloc((size_t)p->nsyms + 1, sizeof(char *));
+    w->flag_names = xcalloc((size_t)p->nsyms + 1, sizeof(char *));
+    Col key = {p->key_field >= 0 ? p->fields[p->key_field]->name.name : "line", COL_KEY, -1, NULL};
+    w->cols[w->ncols++] = key;
+    static const SymKind order[] = {SYM_SCORE, SYM_SELECT, SYM_TIER, SYM_STAGES};
+    for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
+        for (int i = 0; i < p->nsyms; i++) {
+            Sym *s = p->syms[i];
+            if (s->kind != order[k]) continue;
+            Col col = {s->name, s->kind == SYM_SCORE ? COL_NUM : s->kind == SYM_SELECT ? COL_BOOL
+                                                                                         : COL_ENUM,
+                       s->slot, s->ty.en};
+            w->cols[w->ncols++] = col;
+        }
+    }
+    for (int i = 0; i < p->nsyms; i++) {
+        Sym *s = p->syms[i];
+        if (s->kind == SYM_ENTITLE) {
+            w->ent_names[w->nents] = s->name;
+            w->ents[w->nents++] = s->slot;
+        } else if (s->kind == SYM_FLAG) {
+            w->flag_names[w->nflags] = s->name;
+            w->flags[w->nflags++] = s->slot;
+        }
+    }
+    Col ents = {"entitlements", COL_ENTS, -1, NULL};
+    Col flags = {"flags", COL_FLAGS, -1, NULL};
+    w->cols[w->ncols++] = ents;
+    w->cols[w->ncols++] = flags;
+    w->width = xcalloc((size_t)w->ncols, sizeof(int));
+    if (fmt == FMT_CSV) {
+        for (int i = 0; i < w->ncols; i++) {
+            if (i) put(w, ",", 1);
+            puts_(w, w->cols[i].name);
+        }
+        put(w, "\n", 1);
+    }
+    return w;
+}
+
+/* A CSV field, quoted when it holds a comma, quote or line break. */
+static void put_csv(Writer *w, const char *s, size_t n)
+{
+    bool quote = false;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r') quote = true;
+    if (!quote) {
+        put(w, s, n);
+        return;
+    }
+    put(w, "\"", 1);
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"') put(w, "\"", 1);
+        put(w, s + i, 1);
+    }
+    put(w, "\"", 1);
+}
+
+static void put_json_string(Writer *w, const char *s, size_t n)
+{
+    put(w, "\"", 1);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            put(w, "\\", 1);
+            put(w, s + i, 1);
+        } else if (c < 0x20) {
+            char esc[8];
+            snprintf(esc, sizeof esc, "\\u%04x", c);
+            put(w, esc, 6);
+        } else {
+            put(w, s + i, 1);
+        }
+    }
+    put(w, "\"", 1);
+}
+
+/* The text of one cell (not for the key). */
+static size_t cell_text(Writer *w, const Col *col, const Value *regs, char *buf, size_t cap)
+{
+    const Value *v = col->reg >= 0 ? &regs[col->reg] : NULL;
+    switch (col->kind) {
+    case COL_NUM:
+        return (size_t)wr_format_number(v->u.num, buf);
+    case COL_BOOL:
+        strcpy(buf, v->u.i ? "true" : "false");
+        return strlen(buf);
+    case COL_ENUM:
+        if (v->missing || !col->en || v->u.i < 0 || v->u.i >= col->en->n) return 0;
+        snprintf(buf, cap, "%s", col->en->members[v->u.i]);
+        return strlen(buf);
+    case COL_ENTS:
+    case COL_FLAGS: {
+        int n = col->kind == COL_ENTS ? w->nents : w->nflags;
+        int *regs_ = col->kind == COL_ENTS ? w->ents : w->flags;
+        const char **names = col->kind == COL_ENTS ? w->ent_names : w->flag_names;
+        size_t used = 0;
+        buf[0] = '\0';
+        for (int i = 0; i < n; i++) {
+            if (!regs[regs_[i]].u.i) continue;
+            size_t len = strlen(names[i]);
+            if (used + len + 2 >= cap) break;
+            if (used) buf[used++] = ';';
+            memcpy(buf + used, names[i], len);
+            used += len;
+            buf[used] = '\0';
+        }
+        return used;
+    }
+    default:
+        return 0;
+    }
+}
+
+static void add_cell(Writer *w, int col, const char *s, size_t n)
+{
+    if (w->ncells == w->capcells) {
+        w->capcells = w->capcells ? w->capcells * 2 : 256;
+        w->cells = xrealloc(w->cells, sizeof(char *) * w->capcells);
+    }
+    char *copy = xmalloc(n + 1);
+    memcpy(copy, s, n);
+    copy[n] = '\0';
+    w->cells[w->ncells++] = copy;
+    int width = 0;
+    for (size_t i = 0; i < n; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80) width++;
+    if (width > w->width[col]) w->width[col] = width;
+}
+
+void wr_record(Writer *w, const Value *regs, const char *key, size_t keylen, long line)
+{
+    char buf[4096], lbuf[32];
+    if (!key) {
+        keylen = (size_t)snprintf(lbuf, sizeof lbuf, "%ld", line);
+        key = lbuf;
+    }
+    if (w->fmt == FMT_TABLE) {
+        if (w->ncells == 0)
+            for (int i = 0; i < w->ncols; i++) add_cell(w, i, w->cols[i].name, strlen(w->cols[i].name));
+        add_cell(w, 0, key, keylen);
+        for (int i = 1; i < w->ncols; i++) {
+            size_t n = cell_text(w, &w->cols[i], regs, buf, sizeof buf);
+            add_cell(w, i, buf, n);
+        }
+        return;
+    }
+    if (w->fmt == FMT_CSV) {
+        put_csv(w, key, keylen);
+        for (int i = 1; i < w->ncols; i++) {
+            put(w, ",", 1);
+            size_t n = cell_text(w, &w->cols[i], regs, buf, sizeof buf);
+            put_csv(w, buf, n);
+        }
+        put(w, "\n", 1);
+        return;
+    }
+    /* JSON Lines */
+    put(w, "{", 1);
+    for (int i = 0; i < w->ncols; i++) {
+        const Col *col = &w->cols[i];
+        if (i) put(w, ",", 1);
+        put_json_string(w, col->name, strlen(col->name));
+        put(w, ":", 1);
+        if (col->kind == COL_KEY) {
+            if (key == lbuf) put(w, key, keylen);
+            else put_json_string(w, key, keylen);
+        } else if (col->kind == COL_ENTS || col->kind == COL_FLAGS) {
+            int n = col->kind == COL_ENTS ? w->nents : w->nflags;
+            int *r = col->kind == COL_ENTS ? w->ents : w->flags;
+            const char **names = col->kind == COL_ENTS ? w->ent_names : w->flag_names;
+            put(w, "[", 1);
+            bool first = true;
+            for (int k = 0; k < n; k++) {
+                if (!regs[r[k]].u.i) continue;
+                if (!first) put(w, ",", 1);
+                first = false;
+                put_json_string(w, names[k], strlen(names[k]));
+            }
+            put(w, "]", 1);
+        } else if (col->kind == COL_ENUM) {
+            size_t n = cell_text(w, col, regs, buf, sizeof buf);
+            if (regs[col->reg].missing) puts_(w, "null");
+            else put_json_string(w, buf, n);
+        } else {
+            size_t n = cell_text(w, col, regs, buf, sizeof buf);
+            put(w, buf, n);
+        }
+    }
+    put(w, "}\n", 2);
+}
+
+int wr_close(Writer *w)
+{
+    if (w->fmt == FMT_TABLE && w->ncells) {
+        size_t rows = w->ncells / (size_t)w->ncols;
+        for (size_t r = 0; r < rows; r++) {
+            for (int i = 0; i < w->ncols; i++) {
+                const char *s = w->cells[r * (size_t)w->ncols + (size_t)i];
+                puts_(w, s);
+                if (i == w->ncols - 1) break;
+                int width = 0;
+                for (const char *q = s; *q; q++)
+                    if (((unsigned char)*q & 0xC0) != 0x80) width++;
+                for (int k = width; k < w->width[i] + 2; k++) put(w, " ", 1);
+            }
+            put(w, "\n", 1);
+        }
+    }
+    flush(w);
+    if (fflush(w->out) != 0) w->failed = true;
+    int rc = w->failed || ferror(w->out) ? -1 : 0;
+    for (size_t i = 0; i < w->ncells; i++) free(w->cells[i]);
+    free(w->cells);
+    free(w->width);
+    free(w->cols);
+    free(w->ents);
+    free(w->flags);
+    free(w->ent_names);
+    free(w->flag_names);
+    free(w->buf);
+    free(w);
+    return rc;
+}

@@ -1,0 +1,28 @@
+/* writer.h — per-record outcomes out: CSV, JSON Lines or an aligned table.
+ * Columns: the key (or the line number when the record has no key), every
+ * score, select, tier and stages block under its own name, then the
+ * entitlements and flags that hold (';'-joined in declaration order in CSV
+ * and the table, arrays in JSON Lines). Output is buffered in large blocks;
+ * the writer reports write errors, it never hides them. */
+#ifndef KAM_WRITER_H
+#define KAM_WRITER_H
+
+#include "bytecode.h"
+
+#include <stdio.h>
+
+typedef enum { FMT_CSV, FMT_JSONL, FMT_TABLE } OutFormat;
+
+typedef struct Writer Writer;
+
+Writer *wr_open(FILE *out, OutFormat fmt, const Chunk *c);
+/* One record's outcomes, read from the VM's registers. */
+void wr_record(Writer *w, const Value *regs, const char *key, size_t keylen, long line);
+/* Flushes (the table is printed here) and frees. Returns 0, or -1 if any
+ * write failed. Does not close the FILE. */
+int wr_close(Writer *w);
+/* Formats a number as kam prints it: whole numbers without a point, others
+ * with up to 15 significant digits. Returns the length. */
+int wr_format_number(double v, char *buf);
+
+#endif
