@@ -20,7 +20,7 @@ LDLIBS  := -lm
 
 SRC_LANG    := lang/srcfile.c lang/diag.c lang/ast.c lang/types.c lang/check.c lang/compile.c
 SRC_RUNTIME := runtime/arena.c runtime/date.c runtime/vm.c runtime/disasm.c runtime/reader_csv.c \
-               runtime/reader.c runtime/writer.c
+               runtime/reader.c runtime/writer.c runtime/kam.c
 SRC_STDLIB  := stdlib/registry.c stdlib/math.c stdlib/dates.c stdlib/str.c
 SRC_CLI     := cli/main.c cli/cmd_check.c cli/cmd_run.c cli/cmd_disasm.c cli/run.c
 GEN         := $(BUILD)/gen/parser.c $(BUILD)/gen/lexer.c
@@ -31,7 +31,7 @@ CLI_OBJ := $(SRC_CLI:%.c=$(BUILD)/obj/%.o)
 
 .PHONY: all test test-fast sanitize demo install uninstall clean deps
 
-all: $(BUILD)/kam
+all: $(BUILD)/kam $(BUILD)/libkam.a
 
 deps: $(BUILD)/.deps-ok
 
@@ -62,6 +62,9 @@ $(BUILD)/libkam.a: $(LIB_OBJ)
 $(BUILD)/kam: $(CLI_OBJ) $(BUILD)/libkam.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libkam.a $(LDLIBS)
 
+$(BUILD)/embed: examples/embed.c include/kam.h $(BUILD)/libkam.a
+	$(CC) $(WARN) $(CPPFLAGS) -Iinclude $(CFLAGS) $(LDFLAGS) -o $@ examples/embed.c $(BUILD)/libkam.a $(LDLIBS)
+
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
 # The suite, against this build and against an ASan+UBSan build.
@@ -83,7 +86,16 @@ sanitize:
 
 demo: $(BUILD)/kam
 	@echo "== kam check examples/key_accounts.kam"
-	@$(BUILD)/kam check examples/key_accounts.kam && echo "examples/key_accounts.kam: no problems found"
+	@$(BUILD)/kam check examples/key_accounts.kam && echo "no problems found"
+	@echo
+	@echo "== kam run: every account's score, selection, tier, stage, entitlements, flags"
+	@$(BUILD)/kam run examples/key_accounts.kam examples/accounts.csv --as-of 2026-06-30 --format table
+	@echo
+	@echo "== the key accounts only (--where key_account)"
+	@$(BUILD)/kam run examples/key_accounts.kam examples/accounts.csv --as-of 2026-06-30 --format table --where key_account
+	@echo
+	@echo "== what if the selection threshold were 50? (--set key_threshold=50)"
+	@$(BUILD)/kam run examples/key_accounts.kam examples/accounts.csv --as-of 2026-06-30 --format table --where key_account --set key_threshold=50
 	@echo
 	@echo "== a policy with mistakes: kam check examples/mistakes.kam"
 	@$(BUILD)/kam check examples/mistakes.kam || true

@@ -234,12 +234,12 @@ static const char *spool_stdin(char *buf, size_t len, int *fd_out)
 }
 
 /* Reads the fields the policy uses into the VM's registers. */
-static int load_record(RunSession *rs, Source *src)
+static int load_record(RunSession *rs, Source *src, const bool *used)
 {
     const Chunk *c = rs->chunk;
     Value *R = rs->vm->regs;
     for (int i = 0; i < rs->pol->nfields; i++) {
-        if (!c->field_used[i]) continue;
+        if (!used[i]) continue;
         if (rd_field(src, i, &R[c->field_reg[i]]) != 0) return -1;
     }
     return 0;
@@ -255,7 +255,7 @@ int run_pass1(RunSession *rs, const char *data_path, char *err, size_t errlen)
         if (rc < 0) break;
         if (rc == 2) continue;
         vm_reset_scratch(rs->vm);
-        if (load_record(rs, src) != 0) continue;   /* reported in pass two */
+        if (load_record(rs, src, rs->chunk->pass1_field_used) != 0) continue;   /* reported in pass two */
         if (vm_run(rs->vm, rs->chunk->pass1_pc) != 0) continue;
     }
     rd_close(src);
@@ -327,7 +327,7 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
         char msg[1024];
         vm_reset_scratch(rs.vm);
         if (rc == 2) problem = src->err;
-        else if (load_record(&rs, src) != 0) problem = src->err;
+        else if (load_record(&rs, src, c->field_used) != 0) problem = src->err;
         const char *key = NULL;
         size_t keylen = 0;
         if (!problem && p->key_field >= 0) {

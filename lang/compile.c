@@ -548,6 +548,18 @@ static void finish(Cg *g)
     }
 }
 
+/* Marks the symbols an expression names (for pass one's subset). */
+static void mark_needed(const Policy *p, bool *need, const Expr *e)
+{
+    if (!e) return;
+    if (e->sym) need[sym_index(p, e->sym)] = true;
+    mark_needed(p, need, e->a);
+    mark_needed(p, need, e->b);
+    mark_needed(p, need, e->c);
+    mark_needed(p, need, e->where);
+    for (int i = 0; i < e->args.len; i++) mark_needed(p, need, e->args.items[i]);
+}
+
 static void mark_expr_fields(Chunk *c, const Expr *e)
 {
     if (!e) return;
@@ -577,6 +589,7 @@ Chunk *cg_compile(Policy *p, Expr *where, DiagList *diags)
     c->reg_name = xcalloc((size_t)nreg + 1, sizeof(char *));
     c->field_reg = xcalloc((size_t)p->nfields + 1, sizeof(int));
     c->field_used = xcalloc((size_t)p->nfields + 1, sizeof(bool));
+    c->pass1_field_used = xcalloc((size_t)p->nfields + 1, sizeof(bool));
     c->param_reg = xcalloc((size_t)p->nsyms + 1, sizeof(int));
     g.set_flag_reg = xcalloc((size_t)p->nsyms + 1, sizeof(int));
     g.param_done = xcalloc((size_t)p->nsyms + 1, 1);
@@ -625,8 +638,23 @@ Chunk *cg_compile(Policy *p, Expr *where, DiagList *diags)
     c->pass1_pc = -1;
     if (c->naggs) {
         c->pass1_pc = c->ncode;
+        /* only what the aggregates read: their names, closed over deps */
+        bool *need = xcalloc((size_t)p->nsyms + 1, sizeof(bool));
+        for (int i = 0; i < p->aggs.len; i++) {
+            Expr *call_e = p->aggs.items[i];
+            for (int k = 0; k < call_e->args.len; k++) mark_needed(p, need, call_e->args.items[k]);
+            mark_needed(p, need, call_e->where);
+        }
+        for (int i = p->norder - 1; i >= 0; i--) {     /* deps come earlier */
+            Sym *s = p->order[i];
+            if (!need[sym_index(p, s)]) continue;
+            for (int k = 0; k < s->deps.len; k++) need[sym_index(p, s->deps.items[k])] = true;
+        }
+        for (int i = 0; i < p->nsyms; i++)
+            if (need[i] && p->syms[i]->kind == SYM_FIELD) c->pass1_field_used[p->syms[i]->field->index] = true;
         for (int i = 0; i < p->norder; i++)
-            if (!p->order[i]->uses_agg) rule(&g, p->order[i]);
+            if (need[sym_index(p, p->order[i])] && !p->order[i]->uses_agg) rule(&g, p->order[i]);
+        free(need);
         for (int i = 0; i < c->naggs; i++) {
             Expr *call_e = p->aggs.items[i];
             AggSlot *a = &c->aggs[i];
@@ -687,6 +715,7 @@ void cg_free(Chunk *c)
     free(c->reg_name);
     free(c->field_reg);
     free(c->field_used);
+    free(c->pass1_field_used);
     free(c->param_reg);
     free(c->set_flag_reg);
     free(c->aggs);

@@ -491,6 +491,18 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner, Pa
             if (used >= sizeof want) break;
         }
     }
+    /* a keyword where a name belongs: say so */
+    bool want_name = false;
+    for (int i = 0; i < n; i++)
+        if (expected[i] == YYSYMBOL_IDENT) want_name = true;
+    const char *tn = yysymbol_name(tok);
+    if ((want_name || n == 0) && tn[0] == '`' && len > 0 &&
+        ((f->text[loc.start] >= 'a' && f->text[loc.start] <= 'z'))) {
+        diag_add(ctx->diags, DIAG_ERROR, loc, "syntax", "unexpected %s%s (`%.*s` is a reserved "
+                 "word; a name cannot be `%.*s`)", found, want, (int)len, f->text + loc.start,
+                 (int)len, f->text + loc.start);
+        return 0;
+    }
     diag_add(ctx->diags, DIAG_ERROR, loc, "syntax", "unexpected %s%s", found, want);
     return 0;
 }

@@ -59,6 +59,7 @@ typedef struct Chunk {
     const char **reg_name;  /* a name for the disassembler, or NULL */
     int *field_reg;     /* by record field index */
     bool *field_used;   /* fields that some rule reads (converted from data) */
+    bool *pass1_field_used; /* the subset pass one reads */
     int *param_reg;     /* by Sym index in pol->syms; -1 if not a param/const */
     AggSlot *aggs;
     int naggs;

@@ -89,9 +89,8 @@ int rd_convert(Type t, const char *s, size_t n, Value *out)
         *out = val_num(d);
         return 0;
     case TY_INT:
-        if (!parse_number(s, n, &d) || d != floor(d) || memchr(s, '.', n) ||
-            memchr(s, 'e', n) || memchr(s, 'E', n))
-            return -1;
+        if (!parse_number(s, n, &d) || d != floor(d) || fabs(d) > 9007199254740992.0)
+            return -1;      /* 12 and 12.0 are whole numbers; 12.5 is not */
         *out = val_num(d);
         return 0;
     case TY_PERCENT:
@@ -106,6 +105,14 @@ int rd_convert(Type t, const char *s, size_t n, Value *out)
         *out = val_num(d);
         return 0;
     case TY_BOOL:
+        if (n == 4 && memcmp(s, "true", 4) == 0) {     /* the common spellings first */
+            *out = val_int(1);
+            return 0;
+        }
+        if (n == 5 && memcmp(s, "false", 5) == 0) {
+            *out = val_int(0);
+            return 0;
+        }
         if ((n == 4 && strncasecmp(s, "true", 4) == 0) || (n == 3 && strncasecmp(s, "yes", 3) == 0) ||
             (n == 1 && s[0] == '1')) {
             *out = val_int(1);
@@ -127,7 +134,7 @@ int rd_convert(Type t, const char *s, size_t n, Value *out)
     case TY_STAGE:
         for (int i = 0; i < t.en->n; i++) {
             const char *m = t.en->members[i];
-            if (strlen(m) == n && memcmp(m, s, n) == 0) {
+            if (m[0] == s[0] && memcmp(m, s, n) == 0 && m[n] == '\0') {
                 *out = val_int(i);
                 return 0;
             }
@@ -214,8 +221,8 @@ Source *rd_open(const Policy *pol, const char *path, char *err, size_t errlen)
     }
     if (nmissing) {
         if (used < errlen)
-            snprintf(err + used, errlen - used, " (the record %s declares them; columns "
-                     "are matched by name)", pol->record ? pol->record->name.name : "");
+            snprintf(err + used, errlen - used, " (declared in record %s; columns are "
+                     "matched by name)", pol->record ? pol->record->name.name : "");
         rd_close(s);
         return NULL;
     }
@@ -262,8 +269,9 @@ int rd_field(Source *s, int i, Value *out)
     }
     char buf[256];
     if (rc == 1)
-        snprintf(s->err, sizeof s->err, "%s:%ld: field \"%s\": required value is empty "
-                 "(expected %s)", s->path, s->line, f->name.name, rd_expected(f->ty, buf, sizeof buf));
+        snprintf(s->err, sizeof s->err, "%s:%ld: field \"%s\": empty, but the field is "
+                 "required (write %s, or declare it optional with ?)", s->path, s->line,
+                 f->name.name, rd_expected(f->ty, buf, sizeof buf));
     else
         snprintf(s->err, sizeof s->err, "%s:%ld: field \"%s\": expected %s, got \"%.*s\"",
                  s->path, s->line, f->name.name, rd_expected(f->ty, buf, sizeof buf),

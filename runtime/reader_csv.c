@@ -12,7 +12,12 @@
  *   - quoted fields are searched with memchr for '"'; doubled quotes are
  *     collapsed in place once the field is complete;
  *   - every field is a pointer into the buffer (zero copy), NUL-terminated
- *     in place by overwriting the delimiter that followed it.
+ *     in place by overwriting the delimiter that followed it;
+ *   - with a field limit (rd_csv_set_field_limit), the rest of a record
+ *     after the last wanted field is skipped with memchr for '\n' when that
+ *     span cannot hold a quoted field or a lone CR; otherwise the usual
+ *     field-by-field scan runs on, storing nothing, so quotes, lines and
+ *     errors come out exactly as without the limit.
  *
  * A record may straddle the end of the buffer. The fields already finished
  * stay put (they are rebased when the buffer moves); the unfinished field
@@ -28,6 +33,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +62,7 @@ struct CsvReader {
     int eof;              /* read(2) has returned 0 */
     int started;          /* the byte order mark check has been done */
     int failed;           /* an error was reported; it sticks */
+    size_t keep;          /* fields stored per record; SIZE_MAX = all */
     RdField *fields;      /* the current record's fields, reused */
     size_t fcap;
     char err[512];
@@ -106,6 +113,7 @@ CsvReader *rd_csv_open(const char *path, char *err, size_t errlen)
     r->buf[0] = '\n';
     r->size = size;
     r->line = 1;
+    r->keep = SIZE_MAX;
     r->fcap = FIELDS_INIT;
     r->fields = xmalloc(r->fcap * sizeof *r->fields);
     return r;
@@ -134,6 +142,11 @@ long long rd_csv_offset(const CsvReader *r)
 long long rd_csv_size(const CsvReader *r)
 {
     return r->size;
+}
+
+void rd_csv_set_field_limit(CsvReader *r, size_t n)
+{
+    r->keep = n ? n : SIZE_MAX;
 }
 
 /* Records "name:line: message" and makes the error sticky; returns -1. */
@@ -220,6 +233,21 @@ static long count_lines(const char *s, size_t n)
     return lines;
 }
 
+/* The '\n' that ends the record whose unread rest starts at p, if the
+ * rest can be skipped without parsing it: it ends inside the buffer and
+ * holds no '"' and no CR except one just before that '\n'. Such a span is
+ * unquoted fields on one physical line, so it cannot be malformed (the
+ * field count aside). NULL means "scan it field by field". */
+static char *skip_rest(char *p, char *end)
+{
+    char *nl = memchr(p, '\n', (size_t)(end - p));
+    if (!nl) return NULL;
+    size_t n = (size_t)(nl - p);
+    if (n && nl[-1] == '\r') n--;
+    if (memchr(p, '"', n) || memchr(p, '\r', n)) return NULL;
+    return nl;
+}
+
 /* Collapses each "" in s[0..n) to " in place; returns the new length.
  * The scanner has checked that quotes only come in pairs here. */
 static size_t unescape(char *s, size_t n)
@@ -290,7 +318,8 @@ int rd_csv_next(CsvReader *r, RdField **fields, size_t *nfields, long *line)
 
     const long rec_line = r->line;
     long cur_line = r->line;   /* line on which the current field starts */
-    size_t nf = 0;             /* fields finished */
+    size_t nf = 0;             /* fields finished, stored or not */
+    const size_t keep = r->keep;   /* fields to store; the rest are skipped */
     size_t resume = 0;         /* how far into the field scanning got, 0 = not begun */
     int escaped = 0;           /* the quoted field being scanned holds "" */
     /* Cached copies of reader state, reloaded after each refill: the field
@@ -353,28 +382,40 @@ int rd_csv_next(CsvReader *r, RdField **fields, size_t *nfields, long *line)
                 resume = (size_t)(q - f);
                 goto more;
             }
-            if (escaped) tlen = unescape(text, tlen);
+            if (escaped && nf < keep) tlen = unescape(text, tlen);
         }
 
-        /* The field is complete: store it and look at what ended it. */
-        if (nf == fcap) {
-            if (nf == MAX_FIELDS)
-                return fail(r, rec_line, "record has more than %d fields", MAX_FIELDS);
-            fcap = fcap * 2 > MAX_FIELDS ? MAX_FIELDS : fcap * 2;
-            fv = r->fields = xrealloc(r->fields, fcap * sizeof *fv);
-            r->fcap = fcap;
-        }
+        /* The field is complete: store it (unless it is past the limit)
+         * and look at what ended it. */
         char delim = d < end ? *d : '\0';
-        text[tlen] = '\0';
-        fv[nf].ptr = text;
-        fv[nf].len = tlen;
+        if (nf < keep) {
+            if (nf == fcap) {
+                if (nf == MAX_FIELDS)
+                    return fail(r, rec_line, "record has more than %d fields", MAX_FIELDS);
+                fcap = fcap * 2 > MAX_FIELDS ? MAX_FIELDS : fcap * 2;
+                fv = r->fields = xrealloc(r->fields, fcap * sizeof *fv);
+                r->fcap = fcap;
+            }
+            text[tlen] = '\0';
+            fv[nf].ptr = text;
+            fv[nf].len = tlen;
+        }
         nf++;
         cur_line += nl;
         if (delim == ',') {
-            f = d + 1;
-            resume = 0;
-            escaped = 0;
-            continue;
+            /* Just stored the last wanted field: try to jump to the line
+             * end; if the rest might hold quotes or a lone CR, or runs past
+             * the buffer, scan it like any other fields (tried once, as nf
+             * moves on). */
+            char *rest_end = nf == keep ? skip_rest(d + 1, end) : NULL;
+            if (!rest_end) {
+                f = d + 1;
+                resume = 0;
+                escaped = 0;
+                continue;
+            }
+            d = rest_end;
+            delim = '\n';
         }
         if (delim == '\n') {
             d += 1;
@@ -385,13 +426,13 @@ int rd_csv_next(CsvReader *r, RdField **fields, size_t *nfields, long *line)
         r->pos = (size_t)(d - r->buf);
         r->line = cur_line;
         *fields = fv;
-        *nfields = nf;
+        *nfields = nf < keep ? nf : keep;
         *line = rec_line;
         return 1;
 
     more:;
         size_t fs = (size_t)(f - rec);
-        rc = refill(r, nf);
+        rc = refill(r, nf < keep ? nf : keep);
         if (rc == -1) return -1;
         if (rc == -2) {
             if (quoted)

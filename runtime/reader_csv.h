@@ -42,6 +42,16 @@ CsvReader *rd_csv_open(const char *path, char *err, size_t errlen);
  * including those inside quoted fields. */
 int rd_csv_next(CsvReader *r, RdField **fields, size_t *nfields, long *line);
 
+/* Split only the first n fields of each record; the rest of the record is
+ * skipped as fast as possible (still honouring quotes, so line counting and
+ * record boundaries stay exact). *nfields then reports at most n. 0 = all (the default).
+ * Takes effect from the next rd_csv_next. The skipped part is still checked
+ * for an unterminated quote or text after a closing quote wherever it holds
+ * a '"' (same message and line as without a limit), but fields past the
+ * limit do not count towards the 10000-field limit. For a pass that needs
+ * only leading columns (e.g. an aggregate over column 4 of 19). */
+void rd_csv_set_field_limit(CsvReader *r, size_t n);
+
 /* The last error as "path:line: message", or "" if there was none. */
 const char *rd_csv_error(const CsvReader *r);
 

@@ -180,12 +180,22 @@ static size_t cell_text(Writer *w, const Col *col, const Value *regs, char *buf,
     case COL_NUM:
         return (size_t)wr_format_number(v->u.num, buf);
     case COL_BOOL:
-        strcpy(buf, v->u.i ? "true" : "false");
-        return strlen(buf);
+        if (v->u.i) {
+            memcpy(buf, "true", 5);
+            return 4;
+        }
+        memcpy(buf, "false", 6);
+        return 5;
     case COL_ENUM:
         if (v->missing || !col->en || v->u.i < 0 || v->u.i >= col->en->n) return 0;
-        snprintf(buf, cap, "%s", col->en->members[v->u.i]);
-        return strlen(buf);
+        {
+            const char *m = col->en->members[v->u.i];
+            size_t n = strlen(m);
+            if (n >= cap) n = cap - 1;
+            memcpy(buf, m, n);
+            buf[n] = '\0';
+            return n;
+        }
     case COL_ENTS:
     case COL_FLAGS: {
         int n = col->kind == COL_ENTS ? w->nents : w->nflags;

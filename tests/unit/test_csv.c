@@ -244,9 +244,11 @@ static void remove_temp(char *path)
     free(path);
 }
 
-/* Reads every record of path with the reader under test, checking on the
- * way that each field is NUL-terminated as the header promises. */
-static Table read_table(const char *path)
+/* Reads every record of path with the reader under test, splitting only
+ * the first limit fields (0 = all), checking on the way that each field is
+ * NUL-terminated as the header promises and that no record has more than
+ * limit fields. */
+static Table read_table_limit(const char *path, size_t limit)
 {
     Table t = { 0 };
     CsvReader *r = rd_csv_open(path, t.err, sizeof t.err);
@@ -254,11 +256,19 @@ static Table read_table(const char *path)
         t.rc = -2;
         return t;
     }
+    if (limit) rd_csv_set_field_limit(r, limit);
     RdField *f;
     size_t nf;
     long line;
     int rc;
     while ((rc = rd_csv_next(r, &f, &nf, &line)) == 1) {
+        if (limit && nf > limit) {
+            snprintf(t.err, sizeof t.err, "record at line %ld has %zu fields, over the limit %zu",
+                     line, nf, limit);
+            t.rc = -3;
+            rd_csv_close(r);
+            return t;
+        }
         Row *row = table_add(&t, line);
         for (size_t i = 0; i < nf; i++) {
             if (f[i].ptr[f[i].len] != '\0') {
@@ -275,6 +285,8 @@ static Table read_table(const char *path)
     rd_csv_close(r);
     return t;
 }
+
+static Table read_table(const char *path) { return read_table_limit(path, 0); }
 
 /* Writes data to a temporary file and reads it back. */
 static Table read_bytes(const char *data, size_t n)
@@ -473,6 +485,35 @@ static void differential(const char *data, size_t n, char *why)
     else expect_clean(&got, why);
     table_free(&got);
     table_free(&want);
+}
+
+/* Reads data once with no field limit and once with the given one. The
+ * limited read must give the same records on the same lines, each cut to
+ * its first limit fields, and end the same way: cleanly, or with the same
+ * error message (which names the line). */
+static void differential_limit(const char *data, size_t n, size_t limit, char *why)
+{
+    char *path = write_temp(data, n);
+    Table all = read_table_limit(path, 0), got = read_table_limit(path, limit);
+    remove_temp(path);
+    for (size_t i = 0; i < all.n; i++) {
+        Row *row = &all.rows[i];
+        for (; row->n > limit; row->n--) free(row->f[row->n - 1].p);
+    }
+    compare_tables(&got, &all, why);
+    if (got.rc != all.rc)
+        why_set(why, "limit %zu: rc %d (%s), without a limit rc %d (%s)", limit, got.rc, got.err,
+                all.rc, all.err);
+    else if (strcmp(got.err, all.err) != 0)
+        why_set(why, "limit %zu: error \"%s\", without a limit \"%s\"", limit, got.err, all.err);
+    if (why[0] && !strstr(why, "limit ")) {
+        char tmp[600];
+        snprintf(tmp, sizeof tmp, "%s", why);
+        why[0] = '\0';
+        why_set(why, "limit %zu: %s", limit, tmp);
+    }
+    table_free(&all);
+    table_free(&got);
 }
 
 /* ---- JSON fixtures -------------------------------------------------------- */
@@ -1074,18 +1115,15 @@ static void case_record_limit(const void *arg, char *why)
     free(data);
 }
 
-/* Deterministic records of many shapes, over 2 MiB in all, so that records
- * straddle several buffer refills; each is compared field by field. */
-static void case_block_boundaries(const void *arg, char *why)
+/* Writes deterministic records of many shapes, over 2 MiB in all, to b and
+ * what they hold to want. */
+static void block_records(Buf *b, Table *want)
 {
-    (void)arg;
-    Buf b = { 0 };
-    Table want = { 0 };
     unsigned seed = 12345;
     long line = 1;
     char tmp[400];
-    for (int rec = 0; b.len < (5u << 19); rec++) {   /* 2.5 MiB */
-        Row *row = table_add(&want, line);
+    for (int rec = 0; b->len < (5u << 19); rec++) {   /* 2.5 MiB */
+        Row *row = table_add(want, line);
         int nf = 1 + (int)(seed % 23);
         for (int k = 0; k < nf; k++) {
             seed = seed * 1103515245u + 12345u;
@@ -1105,24 +1143,34 @@ static void case_block_boundaries(const void *arg, char *why)
             }
             /* quote the specials, and a lone empty field (else a blank line) */
             int needs_quotes = kind >= 3 || (v.len == 0 && nf == 1);
-            if (k) buf_byte(&b, ',');
+            if (k) buf_byte(b, ',');
             if (needs_quotes) {
-                buf_byte(&b, '"');
+                buf_byte(b, '"');
                 for (size_t i = 0; i < v.len; i++) {
-                    if (v.p[i] == '"') buf_byte(&b, '"');
+                    if (v.p[i] == '"') buf_byte(b, '"');
                     if (v.p[i] == '\n') line++;
-                    buf_byte(&b, v.p[i]);
+                    buf_byte(b, v.p[i]);
                 }
-                buf_byte(&b, '"');
+                buf_byte(b, '"');
             } else {
-                buf_add(&b, v.p, v.len);
+                buf_add(b, v.p, v.len);
             }
             row_add(row, v.p, v.len);
             free(v.p);
         }
-        buf_puts(&b, rec % 3 == 0 ? "\r\n" : "\n");
+        buf_puts(b, rec % 3 == 0 ? "\r\n" : "\n");
         line++;
     }
+}
+
+/* The records of block_records, so that records straddle several buffer
+ * refills; each is compared field by field. */
+static void case_block_boundaries(const void *arg, char *why)
+{
+    (void)arg;
+    Buf b = { 0 };
+    Table want = { 0 };
+    block_records(&b, &want);
     Table got = read_bytes(b.p, b.len);
     expect_clean(&got, why);
     compare_tables(&got, &want, why);
@@ -1130,6 +1178,21 @@ static void case_block_boundaries(const void *arg, char *why)
     table_free(&got);
     table_free(&want);
     free(b.p);
+}
+
+/* Fills b with short plain records up to exactly prefix bytes (prefix
+ * large), so that whatever is appended next starts at that offset. */
+static void pad_records(Buf *b, size_t prefix)
+{
+    while (b->len + 64 <= prefix) buf_puts(b, "pad,0123456789012345678901234567890123456789012345678901234\n");
+    size_t rest = prefix - b->len;   /* 0..63: one more short record */
+    if (rest == 1) {                 /* a lone "\n" would be a blank line */
+        b->p[b->len - 1] = 'Z';
+        buf_puts(b, "\n");
+    } else if (rest > 1) {
+        while (b->len < prefix - 1) buf_byte(b, 'y');
+        buf_byte(b, '\n');
+    }
 }
 
 /* Puts a tricky tail at every offset around the end of the first read
@@ -1143,15 +1206,7 @@ static void case_boundary_sweep(const void *arg, char *why)
     for (size_t k = 0; k <= tlen + 2 && !why[0]; k++) {
         size_t prefix = READER_BLOCK - k;
         Buf b = { 0 };
-        while (b.len + 64 <= prefix) buf_puts(&b, "pad,0123456789012345678901234567890123456789012345678901234\n");
-        size_t rest = prefix - b.len;   /* 0..63: one more short record */
-        if (rest == 1) {                /* a lone "\n" would be a blank line */
-            b.p[b.len - 1] = 'Z';
-            buf_puts(&b, "\n");
-        } else if (rest > 1) {
-            while (b.len < prefix - 1) buf_byte(&b, 'y');
-            buf_byte(&b, '\n');
-        }
+        pad_records(&b, prefix);
         buf_add(&b, tail, tlen);
         Table got = read_bytes(b.p, b.len);
         expect_clean(&got, why);
@@ -1222,6 +1277,274 @@ static void case_reference_sanity(const void *arg, char *why)
     table_free(&want);
 }
 
+/* ---- field limit (rd_csv_set_field_limit) ------------------------------- */
+
+static Table read_text_limit(const char *text, size_t limit)
+{
+    char *path = write_temp(text, strlen(text));
+    Table t = read_table_limit(path, limit);
+    remove_temp(path);
+    return t;
+}
+
+/* A limit below, at and above the width of the records. */
+static void case_limit_widths(const void *arg, char *why)
+{
+    (void)arg;
+    const char *text = "a,b,c,d\n1,2\nx\n\"q\",\"r\"\r\n";
+    Table tb = read_text_limit(text, 2);
+    expect_clean(&tb, why);
+    expect_rows(&tb, why, "a|b", "1|2", "x", "q|r", (const char *)NULL);
+    expect_lines(&tb, why, 1L, 2L, 3L, 4L, 0L);
+    table_free(&tb);
+    for (size_t limit = 4; limit <= 5; limit++) {
+        tb = read_text_limit(text, limit);
+        expect_clean(&tb, why);
+        expect_rows(&tb, why, "a|b|c|d", "1|2", "x", "q|r", (const char *)NULL);
+        table_free(&tb);
+    }
+    tb = read_text_limit(text, 1);
+    expect_clean(&tb, why);
+    expect_rows(&tb, why, "a", "1", "x", "q", (const char *)NULL);
+    table_free(&tb);
+}
+
+/* Quotes, quoted line breaks, CRLF and a lone CR after the limit: the
+ * skipped part still ends the record where it really ends and counts its
+ * lines. */
+static void case_limit_skipped_specials(const void *arg, char *why)
+{
+    (void)arg;
+    const char *text = "h1,h2,h3\r\n"
+                       "k,\"multi\nline\r\nfield\",\"q\"\"\"\n"
+                       "k2,skip\"lit,z\r\n"
+                       "k3,x\ry,z\n"
+                       "\n"
+                       "k4,\"a\rb\",\"\"\"\"\r\n"
+                       "last,\"no end\"";
+    Table tb = read_text_limit(text, 1);
+    expect_clean(&tb, why);
+    expect_rows(&tb, why, "h1", "k", "k2", "k3", "y", "k4", "last", (const char *)NULL);
+    expect_lines(&tb, why, 1L, 2L, 5L, 6L, 7L, 9L, 11L, 0L);
+    table_free(&tb);
+    tb = read_text_limit(text, 2);
+    expect_clean(&tb, why);
+    expect_rows(&tb, why, "h1|h2", "k|multi\nline\r\nfield", "k2|skip\"lit", "k3|x", "y|z",
+                "k4|a\rb", "last|no end", (const char *)NULL);
+    expect_lines(&tb, why, 1L, 2L, 5L, 6L, 7L, 9L, 11L, 0L);
+    table_free(&tb);
+}
+
+/* Malformed quoting in a skipped column is still found, on its line. */
+static void case_limit_skipped_errors(const void *arg, char *why)
+{
+    (void)arg;
+    Table tb = read_text_limit("a,b\n1,2,\"oops\n3,4\n", 1);
+    expect_rows(&tb, why, "a", (const char *)NULL);
+    expect_error(&tb, why, 2L, "unterminated quoted field", "field 3", (const char *)NULL);
+    table_free(&tb);
+    tb = read_text_limit("a,b,c\n1,\"x\ny\",\"z\"w,3\n", 1);
+    expect_rows(&tb, why, "a", (const char *)NULL);
+    expect_error(&tb, why, 3L, "after the closing quote", "field 3", "'w'", (const char *)NULL);
+    table_free(&tb);
+    /* the error is sticky with a limit too */
+    char *path = write_temp("a,\"b\n", 5);
+    char err[256];
+    CsvReader *r = rd_csv_open(path, err, sizeof err);
+    if (!r) {
+        why_set(why, "open failed: %s", err);
+    } else {
+        rd_csv_set_field_limit(r, 1);
+        RdField *f;
+        size_t nf;
+        long line;
+        if (rd_csv_next(r, &f, &nf, &line) != -1) why_set(why, "first call did not fail");
+        if (rd_csv_next(r, &f, &nf, &line) != -1) why_set(why, "error is not sticky");
+        if (!strstr(rd_csv_error(r), ":1: ")) why_set(why, "wrong line: %s", rd_csv_error(r));
+        rd_csv_close(r);
+    }
+    remove_temp(path);
+}
+
+/* Fields past the limit are not stored, so they do not count towards the
+ * 10000-field limit, on the memchr path or the field-by-field one. */
+static void case_limit_many_skipped_fields(const void *arg, char *why)
+{
+    (void)arg;
+    Buf b = { 0 };
+    buf_puts(&b, "x\n1");
+    for (int i = 0; i < 10005; i++) buf_puts(&b, ",1");
+    buf_puts(&b, "\n2");
+    for (int i = 0; i < 10005; i++) buf_puts(&b, ",2");
+    buf_puts(&b, ",\"q\"\nok\n");
+    char *path = write_temp(b.p, b.len);
+    Table tb = read_table_limit(path, 2);
+    expect_clean(&tb, why);
+    expect_rows(&tb, why, "x", "1|1", "2|2", "ok", (const char *)NULL);
+    expect_lines(&tb, why, 1L, 2L, 3L, 4L, 0L);
+    table_free(&tb);
+    tb = read_table(path);   /* without a limit the record is refused */
+    expect_error(&tb, why, 2L, "more than 10000 fields", (const char *)NULL);
+    table_free(&tb);
+    remove_temp(path);
+    free(b.p);
+}
+
+/* The limit can change between records, and 0 means all fields again. */
+static void case_limit_changes(const void *arg, char *why)
+{
+    (void)arg;
+    char *path = write_temp("a,b,c\nd,e,f\ng,h,i\n", 18);
+    char err[256];
+    CsvReader *r = rd_csv_open(path, err, sizeof err);
+    if (!r) {
+        why_set(why, "open failed: %s", err);
+    } else {
+        RdField *f;
+        size_t nf;
+        long line;
+        static const size_t limits[] = { 1, 0, 2 }, want[] = { 1, 3, 2 };
+        for (int i = 0; i < 3; i++) {
+            rd_csv_set_field_limit(r, limits[i]);
+            if (rd_csv_next(r, &f, &nf, &line) != 1) why_set(why, "record %d not read", i + 1);
+            else if (nf != want[i] || line != i + 1 || f[0].ptr[0] != "adg"[i])
+                why_set(why, "record %d: %zu fields on line %ld, want %zu on %d", i + 1, nf, line,
+                        want[i], i + 1);
+        }
+        rd_csv_close(r);
+    }
+    remove_temp(path);
+}
+
+/* A tail whose skipped part holds every special case, at every offset
+ * around the end of the first read block: the memchr skip must hand over
+ * to the field scan when the line end is not in the buffer yet, including
+ * a CR read without the LF after it. */
+static void case_limit_boundary_sweep(const void *arg, char *why)
+{
+    (void)arg;
+    static const char tail[] =
+        "k1,k2,plain,rest,more\r\n"
+        "k3,\"q\nx\",skip\"\"d,\"e\r\nf\"\n"
+        "lone,cr\rafter,1,2\n"
+        "wide,1,2,3,4,5,6,7,8,9\r\n"
+        "last,x,y";
+    const size_t tlen = sizeof tail - 1;
+    for (size_t k = 0; k <= tlen + 2 && !why[0]; k++) {
+        Buf b = { 0 };
+        pad_records(&b, READER_BLOCK - k);
+        buf_add(&b, tail, tlen);
+        for (size_t limit = 1; limit <= 3 && !why[0]; limit++) differential_limit(b.p, b.len, limit, why);
+        if (why[0]) {
+            char tmp[600];
+            snprintf(tmp, sizeof tmp, "%s", why);
+            why[0] = '\0';
+            why_set(why, "tail at block end minus %zu: %s", k, tmp);
+        }
+        free(b.p);
+    }
+}
+
+/* The records of block_records (2.5 MiB, every field shape) with limits. */
+static void case_limit_block_records(const void *arg, char *why)
+{
+    (void)arg;
+    Buf b = { 0 };
+    Table want = { 0 };
+    block_records(&b, &want);
+    static const size_t limits[] = { 1, 2, 3, 7, 22, 23, 40 };
+    for (size_t i = 0; i < sizeof limits / sizeof limits[0] && !why[0]; i++)
+        differential_limit(b.p, b.len, limits[i], why);
+    table_free(&want);
+    free(b.p);
+}
+
+/* Skipped parts longer than the buffer: a 3 MiB plain tail and a 3 MiB
+ * quoted field with line breaks, both after the limit. */
+static void case_limit_long_skipped(const void *arg, char *why)
+{
+    (void)arg;
+    const size_t big = 3u << 20;
+    Buf b = { 0 };
+    buf_puts(&b, "h1,h2\nk1,v1,");
+    for (size_t i = 0; i < big; i++) buf_byte(&b, i % 1000 == 999 ? ',' : 'p');   /* 3145 fields */
+    buf_puts(&b, "\nk2,v2,\"");
+    for (size_t i = 0; i < big; i++) buf_puts(&b, i % 1000 == 999 ? "\n" : i % 777 == 0 ? "\"\"" : "Q");
+    buf_puts(&b, "\",x\r\nend,1\n");
+    for (size_t limit = 1; limit <= 3 && !why[0]; limit++) differential_limit(b.p, b.len, limit, why);
+    free(b.p);
+}
+
+/* A pseudo-random number below n. */
+static unsigned rnd(unsigned *seed, unsigned n)
+{
+    *seed = *seed * 1103515245u + 12345u;
+    return (*seed >> 16) % n;
+}
+
+/* Appends random CSV-like text: records of 1..8 fields, plain, empty,
+ * quoted with "", ',' and line breaks, or plain with a literal '"'; ended
+ * by LF, CRLF or a lone CR, with blank lines; now and then a defect (a
+ * quote never closed, text after a closing quote). Unlike random bytes it
+ * has long quote-free stretches, so the memchr skip is taken often. */
+static void random_csv(Buf *b, unsigned *seed)
+{
+    static const char *const quoted[] = { "\"a,b\"", "\"x\ny\"", "\"c\r\nd\"", "\"e\rf\"",
+                                          "\"\"\"\"", "\"\"", "\"g\"\"h\"" };
+    static const char *const ends[] = { "\n", "\n", "\n", "\r\n", "\r\n", "\r", "\n\n", "\r\n\r\n" };
+    int records = 1 + (int)rnd(seed, 12);
+    for (int rec = 0; rec < records; rec++) {
+        int nf = 1 + (int)rnd(seed, 8);
+        for (int k = 0; k < nf; k++) {
+            if (k) buf_byte(b, ',');
+            unsigned kind = rnd(seed, 10);
+            if (kind < 4) {
+                for (unsigned i = rnd(seed, 6); i > 0; i--) buf_byte(b, (char)('a' + rnd(seed, 26)));
+            } else if (kind < 7) {
+                buf_puts(b, quoted[rnd(seed, sizeof quoted / sizeof quoted[0])]);
+            } else if (kind < 8) {
+                buf_puts(b, "5'10\"");
+            } else if (kind < 9) {
+                unsigned defect = rnd(seed, 30);
+                if (defect == 0) buf_puts(b, "\"open");
+                else if (defect == 1) buf_puts(b, "\"x\"y");
+            }   /* else empty */
+        }
+        if (rec + 1 < records || rnd(seed, 3)) buf_puts(b, ends[rnd(seed, sizeof ends / sizeof ends[0])]);
+    }
+}
+
+/* Random CSV-like text and random bytes, each read with limits 1 to 4 and
+ * without one: same first fields, same lines, same error. */
+static void case_limit_random(const void *arg, char *why)
+{
+    (void)arg;
+    static const char alphabet[] = { 'a', 'b', ',', ',', '"', '"', '\r', '\n', '\n', '\0',
+                                     '\xEF', '\xBB', '\xBF', ' ' };
+    unsigned seed = 4242;
+    for (int iter = 0; iter < 3000 && !why[0]; iter++) {
+        Buf b = { 0 };
+        buf_add(&b, "", 0);
+        if (iter % 2 == 0) {
+            random_csv(&b, &seed);
+        } else {
+            size_t n = rnd(&seed, 300);
+            for (size_t i = 0; i < n; i++) {
+                unsigned v = rnd(&seed, 4096);
+                buf_byte(&b, v % 16 < sizeof alphabet ? alphabet[v % 16 % sizeof alphabet] : (char)(v >> 4));
+            }
+        }
+        for (size_t limit = 1; limit <= 4 && !why[0]; limit++) differential_limit(b.p, b.len, limit, why);
+        if (why[0]) {
+            char tmp[600], shown[200];
+            snprintf(tmp, sizeof tmp, "%s", why);
+            why[0] = '\0';
+            why_set(why, "input %d \"%s\": %s", iter, show(b.p, b.len, shown, sizeof shown), tmp);
+        }
+        free(b.p);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -1250,6 +1573,15 @@ int main(int argc, char **argv)
         { "boundary_sweep", case_boundary_sweep },
         { "reference_parser_sanity", case_reference_sanity },
         { "random_bytes_vs_reference", case_random_differential },
+        { "limit_widths", case_limit_widths },
+        { "limit_skipped_quotes_crlf_lone_cr", case_limit_skipped_specials },
+        { "limit_skipped_errors", case_limit_skipped_errors },
+        { "limit_skipped_fields_uncounted", case_limit_many_skipped_fields },
+        { "limit_changes_between_records", case_limit_changes },
+        { "limit_boundary_sweep", case_limit_boundary_sweep },
+        { "limit_block_records", case_limit_block_records },
+        { "limit_long_skipped_part", case_limit_long_skipped },
+        { "limit_random_vs_unlimited", case_limit_random },
     };
     /* tests/run.sh passes the tests/ folder; accept that as well */
     char dir[2048], probe[2100];
