@@ -47,13 +47,18 @@ $(BUILD)/gen/lexer.c $(BUILD)/gen/lexer.h: lang/lexer.l $(BUILD)/gen/parser.h
 	@mkdir -p $(BUILD)/gen
 	flex -o $(BUILD)/gen/lexer.c --header-file=$(BUILD)/gen/lexer.h lang/lexer.l
 
+# `make V=1` shows the full commands
+Q := $(if $(V),,@)
+
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c $(BUILD)/gen/parser.h
 	@mkdir -p $(dir $@)
-	$(CC) $(GENWARN) $(CPPFLAGS) $(INC) $(CFLAGS) -MMD -MP -c $< -o $@
+	@$(if $(V),,echo "  CC      $<")
+	$(Q)$(CC) $(GENWARN) $(CPPFLAGS) $(INC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/obj/%.o: %.c $(BUILD)/gen/parser.h
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(CPPFLAGS) $(INC) $(CFLAGS) -MMD -MP -c $< -o $@
+	@$(if $(V),,echo "  CC      $<")
+	$(Q)$(CC) $(WARN) $(CPPFLAGS) $(INC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libkam.a: $(LIB_OBJ)
 	rm -f $@

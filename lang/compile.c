@@ -74,10 +74,19 @@ static int emit(Cg *g, OpCode op, int x, int d, int a, int b)
     return c->ncode++;
 }
 
+/* Points the jump at `at` to the next instruction. */
 static void patch(Cg *g, int at)
 {
-    g->c->code[at].b = (uint16_t)g->c->ncode;
+    Instr *in = &g->c->code[at];
+    if (strchr(op_operands[in->op], 't')) in->d = (uint16_t)g->c->ncode;
+    else in->b = (uint16_t)g->c->ncode;
 }
+
+/* A list of jumps waiting for the same target (freed by patch_all). */
+typedef struct Jumps {
+    int *at;
+    int n, cap;
+} Jumps;
 
 static int temp(Cg *g)
 {
@@ -127,6 +136,7 @@ static int sym_index(const Policy *p, const Sym *s)
 /* ------------------------------------------------------------ expressions */
 
 static int expr(Cg *g, Expr *e);
+static int expr_to(Cg *g, Expr *e, int dst);
 
 static bool is_stage(Type t) { return t.kind == TY_STAGE; }
 static bool is_int_like(Type t)
@@ -153,15 +163,23 @@ static bool fold(OpCode op, Value a, Value b, Value *out)
     }
 }
 
-static int binop(Cg *g, OpCode op, int x, int ra, int rb)
+/* The destination the caller asked for, or a new temporary. */
+static int dest(Cg *g, int dst)
+{
+    return dst >= 0 ? dst : temp(g);
+}
+
+static int binop_to(Cg *g, OpCode op, int x, int ra, int rb, int dst)
 {
     Value v;
     if (is_const(ra) && is_const(rb) && fold(op, const_val(g, ra), const_val(g, rb), &v))
         return konst(g, v, NULL);
-    int d = temp(g);
+    int d = dest(g, dst);
     emit(g, op, x, d, ra, rb);
     return d;
 }
+
+
 
 static OpCode cmp_op(AstOp op, Type t)
 {
@@ -176,11 +194,80 @@ static OpCode cmp_op(AstOp op, Type t)
     return n[k];
 }
 
-static int compare(Cg *g, AstOp op, Expr *a, int ra, int rb)
+static int compare(Cg *g, AstOp op, Expr *a, int ra, int rb, int dst)
 {
     Type t = a->ty;
     int x = is_stage(t) && t.en ? t.en->norder : 0;
-    return binop(g, cmp_op(op, t), x, ra, rb);
+    return binop_to(g, cmp_op(op, t), x, ra, rb, dst);
+}
+
+static void add_jump(Jumps *j, int at)
+{
+    if (j->n == j->cap) {
+        j->cap = j->cap ? j->cap * 2 : 8;
+        j->at = xrealloc(j->at, sizeof(int) * (size_t)j->cap);
+    }
+    j->at[j->n++] = at;
+}
+
+static void patch_all(Cg *g, Jumps *j)
+{
+    for (int i = 0; i < j->n; i++) patch(g, j->at[i]);
+    free(j->at);
+    j->at = NULL;
+    j->n = j->cap = 0;
+}
+
+/* Emits code that jumps (to a target added to `out`) when the bool e equals
+ * `when`, and falls through otherwise: and/or/not become control flow, and
+ * a numeric or member comparison fuses with its branch. */
+static void cond(Cg *g, Expr *e, bool when, Jumps *out)
+{
+    Span saved = g->span;
+    g->span = e->span;
+    if (e->kind == EX_UNARY && e->op == OPX_NOT) {
+        cond(g, e->a, !when, out);
+    } else if (e->kind == EX_BINARY && (e->op == OPX_AND || e->op == OPX_OR)) {
+        bool is_and = e->op == OPX_AND;
+        if (is_and != when) {           /* and/false, or/true: either side decides */
+            cond(g, e->a, when, out);
+            cond(g, e->b, when, out);
+        } else {                        /* and/true, or/false: both sides needed */
+            Jumps skip = {0};
+            cond(g, e->a, !when, &skip);
+            cond(g, e->b, when, out);
+            patch_all(g, &skip);
+        }
+    } else if (e->kind == EX_BINARY && e->op >= OPX_EQ && e->op <= OPX_GE &&
+               e->a->ty.kind != TY_ERROR &&
+               (ty_is_numeric(e->a->ty) ||
+                ((e->op == OPX_EQ || e->op == OPX_NE) && is_int_like(e->a->ty)))) {
+        int ra = expr(g, e->a);
+        int rb = expr(g, e->b);
+        g->span = e->span;
+        AstOp op = e->op;
+        if (when) {                     /* jump when true = jump unless the negation */
+            static const AstOp neg[] = {[OPX_EQ] = OPX_NE, [OPX_NE] = OPX_EQ, [OPX_LT] = OPX_GE,
+                                        [OPX_LE] = OPX_GT, [OPX_GT] = OPX_LE, [OPX_GE] = OPX_LT};
+            op = neg[op];
+        }
+        OpCode jop;
+        if (ty_is_numeric(e->a->ty)) {
+            static const OpCode n[] = {OP_JFEQ_N, OP_JFNE_N, OP_JFLT_N, OP_JFLE_N, OP_JFGT_N, OP_JFGE_N};
+            jop = n[op - OPX_EQ];
+        } else {
+            jop = op == OPX_EQ ? OP_JFEQ_I : OP_JFNE_I;
+        }
+        add_jump(out, emit(g, jop, 0, 0, ra, rb));
+    } else {
+        int r = expr(g, e);
+        if (is_const(r)) {              /* a constant condition: jump or not, now */
+            if ((const_val(g, r).u.i != 0) == when) add_jump(out, emit(g, OP_JMP, 0, 0, 0, 0));
+        } else {
+            add_jump(out, emit(g, when ? OP_JT : OP_JF, 0, 0, r, 0));
+        }
+    }
+    g->span = saved;
 }
 
 static int call(Cg *g, Expr *e)
@@ -224,6 +311,14 @@ static int call(Cg *g, Expr *e)
 }
 
 static int expr(Cg *g, Expr *e)
+{
+    return expr_to(g, e, -1);
+}
+
+/* Compiles e; its value ends up in dst when dst >= 0 and that costs
+ * nothing extra, else wherever is cheapest (a name's own register, a
+ * constant). Returns the register holding the value. */
+static int expr_to(Cg *g, Expr *e, int dst)
 {
     Span saved = g->span;
     g->span = e->span;
@@ -275,26 +370,26 @@ static int expr(Cg *g, Expr *e)
         switch (e->op) {
         case OPX_AND:
         case OPX_OR: {
-            r = temp(g);
-            int ra = expr(g, e->a);
-            emit(g, OP_MOV, 0, r, ra, 0);
+            r = dest(g, dst);
+            int ra = expr_to(g, e->a, r);
+            if (ra != r) emit(g, OP_MOV, 0, r, ra, 0);
             int j = emit(g, e->op == OPX_AND ? OP_JF : OP_JT, 0, 0, r, 0);
-            int rb = expr(g, e->b);
-            emit(g, OP_MOV, 0, r, rb, 0);
+            int rb = expr_to(g, e->b, r);
+            if (rb != r) emit(g, OP_MOV, 0, r, rb, 0);
             patch(g, j);
             break;
         }
         case OPX_COALESCE: {
             int ra = expr(g, e->a);
             int rb = expr(g, e->b);
-            r = temp(g);
+            r = dest(g, dst);
             emit(g, OP_COALESCE, 0, r, ra, rb);
             break;
         }
         case OPX_EQ: case OPX_NE: case OPX_LT: case OPX_LE: case OPX_GT: case OPX_GE: {
             int ra = expr(g, e->a);
             int rb = expr(g, e->b);
-            r = compare(g, e->op, e->a->ty.kind == TY_ERROR ? e->b : e->a, ra, rb);
+            r = compare(g, e->op, e->a->ty.kind == TY_ERROR ? e->b : e->a, ra, rb, dst);
             break;
         }
         default: {
@@ -313,7 +408,7 @@ static int expr(Cg *g, Expr *e)
                 op = e->op == OPX_ADD ? OP_ADD : e->op == OPX_SUB ? OP_SUB
                    : e->op == OPX_MUL ? OP_MUL : OP_DIV;
             }
-            r = binop(g, op, 0, ra, rb);
+            r = binop_to(g, op, 0, ra, rb, dst);
         }
         }
         break;
@@ -353,15 +448,15 @@ static int expr(Cg *g, Expr *e)
         break;
     }
     case EX_IF: {
-        r = temp(g);
-        int rc = expr(g, e->a);
-        int jelse = emit(g, OP_JF, 0, 0, rc, 0);
-        int rb = expr(g, e->b);
-        emit(g, OP_MOV, 0, r, rb, 0);
+        r = dest(g, dst);
+        Jumps jelse = {0};
+        cond(g, e->a, false, &jelse);
+        int rb = expr_to(g, e->b, r);
+        if (rb != r) emit(g, OP_MOV, 0, r, rb, 0);
         int jend = emit(g, OP_JMP, 0, 0, 0, 0);
-        patch(g, jelse);
-        int rc2 = expr(g, e->c);
-        emit(g, OP_MOV, 0, r, rc2, 0);
+        patch_all(g, &jelse);
+        int rc2 = expr_to(g, e->c, r);
+        if (rc2 != r) emit(g, OP_MOV, 0, r, rc2, 0);
         patch(g, jend);
         break;
     }
@@ -389,9 +484,9 @@ static void rule(Cg *g, Sym *s)
     case SYM_SELECT:
     case SYM_ENTITLE:
     case SYM_FLAG: {
-        int r = expr(g, d->value);
+        int r = expr_to(g, d->value, dst);
         g->span = d->span;
-        emit(g, OP_MOV, 0, dst, r, 0);
+        if (r != dst) emit(g, OP_MOV, 0, dst, r, 0);
         break;
     }
     case SYM_SCORE:
@@ -399,12 +494,12 @@ static void rule(Cg *g, Sym *s)
         for (int i = 0; i < d->items.len; i++) {
             Criterion *cr = d->items.items[i];
             g->next_temp = g->fixed;
-            int rc = expr(g, cr->cond);
+            Jumps skip = {0};
+            cond(g, cr->cond, false, &skip);
             g->span = cr->span;
-            int j = emit(g, OP_JF, 0, 0, rc, 0);
             int rw = expr(g, cr->weight);
             emit(g, OP_ADD, 0, dst, dst, rw);
-            patch(g, j);
+            patch_all(g, &skip);
         }
         break;
     case SYM_TIER: {
@@ -421,12 +516,12 @@ static void rule(Cg *g, Sym *s)
                 ends[nend++] = emit(g, OP_JMP, 0, 0, 0, 0);
                 break;
             }
-            int rc = expr(g, b->cond);
+            Jumps next = {0};
+            cond(g, b->cond, false, &next);
             g->span = b->span;
-            int j = emit(g, OP_JF, 0, 0, rc, 0);
             emit(g, OP_MOV, 0, dst, m, 0);
             ends[nend++] = emit(g, OP_JMP, 0, 0, 0, 0);
-            patch(g, j);
+            patch_all(g, &next);
         }
         emit(g, OP_SET_MISSING, 0, dst, 0, 0);
         for (int i = 0; i < nend; i++) patch(g, ends[i]);
@@ -448,17 +543,19 @@ static void rule(Cg *g, Sym *s)
             Transition *t = d->items.items[i];
             g->next_temp = g->fixed;
             g->span = t->span;
-            int rt = temp(g);
-            if (t->from_any) emit(g, OP_STAGE_FROM, en->norder, rt, fr, 0);
-            else emit(g, OP_EQ_I, 0, rt, fr, kint(g, t->from_member, t->from.name));
-            int j1 = emit(g, OP_JF, 0, 0, rt, 0);
-            int rc = expr(g, t->cond);
+            Jumps next = {0};
+            if (t->from_any) {
+                int rt = temp(g);
+                emit(g, OP_STAGE_FROM, en->norder, rt, fr, 0);
+                add_jump(&next, emit(g, OP_JF, 0, 0, rt, 0));
+            } else {
+                add_jump(&next, emit(g, OP_JFEQ_I, 0, 0, fr, kint(g, t->from_member, t->from.name)));
+            }
+            cond(g, t->cond, false, &next);
             g->span = t->span;
-            int j2 = emit(g, OP_JF, 0, 0, rc, 0);
             emit(g, OP_MOV, 0, dst, kint(g, t->to_member, t->to.name), 0);
             ends[nend++] = emit(g, OP_JMP, 0, 0, 0, 0);
-            patch(g, j1);
-            patch(g, j2);
+            patch_all(g, &next);
         }
         g->span = d->span;
         emit(g, OP_MOV, 0, dst, fr, 0);

@@ -63,6 +63,7 @@ static void segment(FILE *out, const Chunk *c, const char *title, int from)
             first = false;
         }
         if (strchr(ops, 'j')) fprintf(out, "%s-> %04d", first ? " " : ", ", in->b);
+        if (strchr(ops, 't')) fprintf(out, "%s-> %04d", first ? " " : ", ", in->d);
         if (strchr(ops, 'x')) fprintf(out, "  [x=%d]", in->x);
         fputc('\n', out);
         if (in->op == OP_HALT) break;

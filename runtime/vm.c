@@ -222,6 +222,14 @@ int vm_run(Vm *vm, int pc)
         case OP_JMP: pc = in.b; break;
         case OP_JF: if (!R[in.a].u.i) pc = in.b; break;
         case OP_JT: if (R[in.a].u.i) pc = in.b; break;
+        case OP_JFEQ_N: if (!(R[in.a].u.num == R[in.b].u.num)) pc = in.d; break;
+        case OP_JFNE_N: if (!(R[in.a].u.num != R[in.b].u.num)) pc = in.d; break;
+        case OP_JFLT_N: if (!(R[in.a].u.num < R[in.b].u.num)) pc = in.d; break;
+        case OP_JFLE_N: if (!(R[in.a].u.num <= R[in.b].u.num)) pc = in.d; break;
+        case OP_JFGT_N: if (!(R[in.a].u.num > R[in.b].u.num)) pc = in.d; break;
+        case OP_JFGE_N: if (!(R[in.a].u.num >= R[in.b].u.num)) pc = in.d; break;
+        case OP_JFEQ_I: if (R[in.a].u.i != R[in.b].u.i) pc = in.d; break;
+        case OP_JFNE_I: if (R[in.a].u.i == R[in.b].u.i) pc = in.d; break;
         case OP_IS_MISSING: R[in.d] = val_int(R[in.a].missing != 0); break;
         case OP_COALESCE: R[in.d] = R[in.a].missing ? R[in.b] : R[in.a]; break;
         case OP_SET_MISSING:
