@@ -34,7 +34,7 @@ int cmd_disasm(int argc, char **argv)
         diag_render_text(stderr, &p->src, &d, cli_use_color(stderr));
         status = EXIT_POLICY;
     } else {
-        Chunk *c = cg_compile(p, NULL, &d);
+        Chunk *c = cg_compile(p, NULL, 0, &d);
         if (!c) {
             diag_render_text(stderr, &p->src, &d, cli_use_color(stderr));
             status = EXIT_POLICY;

@@ -125,7 +125,7 @@ int run_load(RunSession *rs, const char *policy_path, const RunOptions *o)
         }
         diag_free(&wd);
     }
-    rs->chunk = cg_compile(p, where, &rs->diags);
+    rs->chunk = cg_compile(p, where ? &where : NULL, where ? 1 : 0, &rs->diags);
     if (!rs->chunk) {
         show_diags(p, &rs->diags);
         return EXIT_POLICY;
@@ -353,8 +353,8 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
             if (o->on_error == ON_ERROR_FAIL) stop = true;
             continue;
         }
-        if (c->where_pc >= 0) {
-            if (vm_run(rs.vm, c->where_pc) != 0 || !rs.vm->regs[c->where_reg].u.i) continue;
+        if (c->probe_pc >= 0) {
+            if (vm_run(rs.vm, c->probe_pc) != 0 || !rs.vm->regs[c->probe_reg[0]].u.i) continue;
         }
         wr_record(w, rs.vm->regs, key, keylen, src->line);
     }

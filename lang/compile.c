@@ -669,12 +669,13 @@ static void mark_expr_fields(Chunk *c, const Expr *e)
     for (int i = 0; i < e->args.len; i++) mark_expr_fields(c, e->args.items[i]);
 }
 
-Chunk *cg_compile(Policy *p, Expr *where, DiagList *diags)
+Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags)
 {
     Chunk *c = xcalloc(1, sizeof *c);
     c->pol = p;
-    c->where_pc = -1;
-    c->where_reg = -1;
+    c->probe_pc = -1;
+    c->nprobes = nprobes;
+    c->probe_reg = xcalloc((size_t)nprobes + 1, sizeof(int));
     Cg g = {0};
     g.c = c;
     g.p = p;
@@ -776,14 +777,18 @@ Chunk *cg_compile(Policy *p, Expr *where, DiagList *diags)
         mark_fields(c, p->order[i]);
     }
     emit(&g, OP_HALT, 0, 0, 0, 0);
-    if (where) {
-        c->where_pc = c->ncode;
-        g.next_temp = g.fixed;
-        int rw = expr(&g, where);
-        c->where_reg = temp(&g);
-        emit(&g, OP_MOV, 0, c->where_reg, rw, 0);
+    if (nprobes) {
+        c->probe_pc = c->ncode;
+        for (int i = 0; i < nprobes; i++) {
+            g.next_temp = g.fixed + nprobes;    /* probe results stay put */
+            g.span = probes[i]->span;
+            int pr = expr(&g, probes[i]);
+            c->probe_reg[i] = g.fixed + i;
+            if (g.fixed + i > g.max_temp) g.max_temp = g.fixed + i;
+            emit(&g, OP_MOV, 0, c->probe_reg[i], pr, 0);
+            mark_expr_fields(c, probes[i]);
+        }
         emit(&g, OP_HALT, 0, 0, 0, 0);
-        mark_expr_fields(c, where);
     }
     if (p->key_field >= 0) c->field_used[p->key_field] = true;
     for (int i = 0; i < p->nfields; i++)
@@ -816,6 +821,7 @@ void cg_free(Chunk *c)
     free(c->param_reg);
     free(c->set_flag_reg);
     free(c->aggs);
+    free(c->probe_reg);
     free(c);
 }
 

@@ -52,7 +52,7 @@ typedef struct Chunk {
     int init_pc;        /* params and consts: run once per run (and after :set) */
     int pass1_pc;       /* aggregates' first pass over records (if any) */
     int record_pc;      /* per record: every rule */
-    int where_pc;       /* a --where filter, appended after compile (or -1) */
+    int probe_pc;       /* extra expressions (--where, REPL input, explain), or -1 */
     int nregs;
     Value *init;        /* initial register file: constants, zeros */
     uint8_t *role;      /* RegRole per register */
@@ -65,16 +65,19 @@ typedef struct Chunk {
     int naggs;
     regex_t *regex;     /* matches() patterns, by MATCH's x */
     int nregex;
-    int where_reg;      /* result of the --where filter, or -1 */
+    int *probe_reg;     /* by probe: the register holding its value */
+    int nprobes;
     int today_reg;      /* the evaluation date (set before running) */
     int *set_flag_reg;  /* by Sym index: a bool register that, when true,
                            keeps init code from overwriting a --set param */
 } Chunk;
 
-/* Compiles a checked policy (no errors) into a chunk; `where`, if not NULL,
- * is a checked bool filter (--where) compiled into its own segment. Returns
- * NULL with a diagnostic if a limit (registers, code size) is exceeded. */
-Chunk *cg_compile(Policy *p, Expr *where, DiagList *diags);
+/* Compiles a checked policy (no errors) into a chunk. `probes` are extra
+ * checked expressions (a --where filter, REPL input, what explain looks at)
+ * compiled into their own segment, run after the record code, each leaving
+ * its value in probe_reg[i]. Returns NULL with a diagnostic if a limit
+ * (registers, code size) is exceeded. */
+Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags);
 void cg_free(Chunk *c);
 /* The register holding a rule's (or field's, param's) value, or -1. */
 int cg_reg_of(const Chunk *c, const Sym *s);

@@ -76,5 +76,5 @@ void disasm_chunk(FILE *out, const Chunk *c)
     segment(out, c, "init (params and consts)", c->init_pc);
     segment(out, c, "pass one (aggregates)", c->pass1_pc);
     segment(out, c, "record", c->record_pc);
-    segment(out, c, "where", c->where_pc);
+    segment(out, c, "probes (--where, REPL)", c->probe_pc);
 }

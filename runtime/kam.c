@@ -44,7 +44,7 @@ static kam_policy *finish(Policy *pol, DiagList *d, char **diagnostics)
 {
     kam_policy *kp = NULL;
     if (!diag_failed(d)) {
-        Chunk *c = cg_compile(pol, NULL, d);
+        Chunk *c = cg_compile(pol, NULL, 0, d);
         if (c) {
             kp = xcalloc(1, sizeof *kp);
             kp->pol = pol;

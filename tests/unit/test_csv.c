@@ -1,8 +1,9 @@
 /* test_csv.c — tests for the CSV reader (runtime/reader_csv.c): the
  * csv-spectrum conformance fixtures, hand-written edge cases, buffer-boundary
- * sweeps, limits, and a differential test against a slow reference parser
- * on random bytes. It does not test type conversion or headers-as-schema;
- * those live above the reader.
+ * sweeps, limits, a differential test against a slow reference parser
+ * on random bytes, and the field limit (rd_csv_set_field_limit) checked
+ * against the same reader without one. It does not test type conversion or
+ * headers-as-schema; those live above the reader.
  *
  * Build and run from the repository root:
  *
