@@ -65,6 +65,8 @@ static const char *const stage_name[] = {
     "pre_kam", "early_kam", "mid_kam", "partnership", "synergistic", "uncoupling",
 };
 
+enum { SEG_ENTERPRISE, SEG_MID_MARKET, SEG_SMB };
+
 static const char *const segment_name[] = { "enterprise", "mid_market", "smb" };
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
@@ -195,12 +197,12 @@ static int64_t random_revenue(Rng *r, int segment)
 {
     int64_t lo, hi, band = rng_below(r, 100);
     switch (segment) {
-    case 0:
+    case SEG_ENTERPRISE:
         if (band < 50) lo = 5000000, hi = 50000000;
         else if (band < 85) lo = 50000000, hi = 200000000;
         else lo = 200000000, hi = 800000000;
         break;
-    case 1:
+    case SEG_MID_MARKET:
         if (band < 50) lo = 1000000, hi = 5000000;
         else lo = 5000000, hi = 20000000;
         break;
@@ -226,6 +228,7 @@ typedef struct {
     int recent;             /* permille chance stage_since is in the last year */
 } StageProfile;
 
+/*  share  trust  exec  joint  wallet      margin innovation recent */
 static const StageProfile profile[] = {
     [ST_PRE] = { 470, 0, 3, 0, 3, 0, 1, 100, 3000, 0, 110, 780 },
     [ST_EARLY] = { 220, 1, 4, 1, 6, 0, 2, 500, 4500, 600, 150, 550 },
@@ -251,7 +254,7 @@ static void random_account(Rng *r, const Window *w, uint64_t index, Account *a)
     snprintf(a->id, sizeof a->id, "A%07llu", (unsigned long long)index);
     random_name(r, a->name, sizeof a->name);
     int64_t seg = rng_below(r, 100);
-    a->segment = seg < 20 ? 0 : seg < 55 ? 1 : 2;
+    a->segment = seg < 20 ? SEG_ENTERPRISE : seg < 55 ? SEG_MID_MARKET : SEG_SMB;
     a->stage = random_stage(r);
     const StageProfile *p = &profile[a->stage];
 

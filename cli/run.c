@@ -95,6 +95,49 @@ static void show_diags(const Policy *p, const DiagList *d)
     diag_render_text(stderr, &p->src, d, cli_use_color(stderr));
 }
 
+int run_set_param(Policy *p, const Chunk *c, Vm *vm, const char *name, const char *value, FILE *err)
+{
+    Sym *s = policy_sym(p, name);
+    int k = -1;
+    for (int j = 0; s && j < p->nsyms; j++)
+        if (p->syms[j] == s) k = j;
+    if (!s || s->kind != SYM_PARAM) {
+        const char *params[256];
+        int n = 0;
+        for (int j = 0; j < p->nsyms && n < 256; j++)
+            if (p->syms[j]->kind == SYM_PARAM) params[n++] = p->syms[j]->name;
+        if (s) {
+            fprintf(err, "kam: '%s' is a %s; only params can be set\n", name,
+                    s->kind == SYM_CONST ? "const" : s->kind == SYM_FIELD ? "field" : "rule");
+        } else {
+            const char *best = diag_closest(name, params, n);
+            fprintf(err, "kam: no param named '%s'%s%s%s\n", name, best ? "; did you mean '" : "",
+                    best ? best : "", best ? "'?" : "");
+        }
+        return -1;
+    }
+    DiagList vd;
+    diag_init(&vd);
+    char label[300];
+    snprintf(label, sizeof label, "value for %s", name);
+    int file = src_add(&p->src, label, value, strlen(value));
+    Expr *e = parse_expr(&p->prog, &p->src, file, &vd);
+    if (e) policy_check_expr(p, e, &vd, true, s->ty, "the value");
+    Value v;
+    if (!vd.nerrors && e && !literal_value(e, &v))
+        diag_add(&vd, DIAG_ERROR, e->span, "not-constant",
+                 "a param is set to a literal value (a number, 12%%, a date, true/false, a name)");
+    if (vd.nerrors || !e) {
+        diag_render_text(err, &p->src, &vd, cli_use_color(err));
+        diag_free(&vd);
+        return -1;
+    }
+    diag_free(&vd);
+    vm->regs[s->slot] = v;
+    vm->regs[c->set_flag_reg[k]] = val_int(1);
+    return 0;
+}
+
 int run_load(RunSession *rs, const char *policy_path, const RunOptions *o)
 {
     memset(rs, 0, sizeof *rs);
@@ -145,43 +188,7 @@ int run_load(RunSession *rs, const char *policy_path, const RunOptions *o)
         const char *eq = strchr(o->sets[i], '=');
         char name[256];
         snprintf(name, sizeof name, "%.*s", (int)(eq - o->sets[i]), o->sets[i]);
-        Sym *s = policy_sym(p, name);
-        int k = -1;
-        for (int j = 0; s && j < p->nsyms; j++)
-            if (p->syms[j] == s) k = j;
-        if (!s || s->kind != SYM_PARAM) {
-            const char *params[256];
-            int n = 0;
-            for (int j = 0; j < p->nsyms && n < 256; j++)
-                if (p->syms[j]->kind == SYM_PARAM) params[n++] = p->syms[j]->name;
-            const char *best = s ? NULL : diag_closest(name, params, n);
-            fprintf(stderr, "kam: --set %s: %s%s%s%s\n", o->sets[i],
-                    s ? "only params can be set; this is a " : "no param named '",
-                    s ? (s->kind == SYM_CONST ? "const" : "rule") : name, s ? "" : "'",
-                    best ? "" : "");
-            if (best) fprintf(stderr, "kam: did you mean '%s'?\n", best);
-            return EXIT_USAGE;
-        }
-        DiagList vd;
-        diag_init(&vd);
-        char label[300];
-        snprintf(label, sizeof label, "--set %s", name);
-        int file = src_add(&p->src, label, eq + 1, strlen(eq + 1));
-        Expr *e = parse_expr(&p->prog, &p->src, file, &vd);
-        Type want = s->ty;
-        if (e) policy_check_expr(p, e, &vd, true, want, "the value");
-        Value v;
-        if (!vd.nerrors && e && !literal_value(e, &v))
-            diag_add(&vd, DIAG_ERROR, e->span, "not-constant",
-                     "--set takes a literal value (a number, 12%%, a date, true/false, a name)");
-        if (vd.nerrors || !e) {
-            show_diags(p, &vd);
-            diag_free(&vd);
-            return EXIT_USAGE;
-        }
-        diag_free(&vd);
-        rs->vm->regs[s->slot] = v;
-        rs->vm->regs[rs->chunk->set_flag_reg[k]] = val_int(1);
+        if (run_set_param(p, rs->chunk, rs->vm, name, eq + 1, stderr) != 0) return EXIT_USAGE;
     }
     if (vm_run(rs->vm, rs->chunk->init_pc) != 0) {
         int line, col;
@@ -250,6 +257,7 @@ int run_pass1(RunSession *rs, const char *data_path, char *err, size_t errlen)
     if (rs->chunk->pass1_pc < 0) return 0;
     Source *src = rd_open(rs->pol, data_path, err, errlen);
     if (!src) return -1;
+    rd_limit_to(src, rs->chunk->pass1_field_used);
     int rc;
     while ((rc = rd_next(src)) != 0) {
         if (rc < 0) break;

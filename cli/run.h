@@ -38,6 +38,9 @@ typedef struct RunSession {
  * success). Call run_unload whatever it returns. */
 int run_load(RunSession *rs, const char *policy_path, const RunOptions *o);
 void run_unload(RunSession *rs);
+/* Sets param `name` to the literal `value` (checked against its type) in the
+ * VM, before the init code runs. 0, or -1 after printing why to err. */
+int run_set_param(Policy *p, const Chunk *c, Vm *vm, const char *name, const char *value, FILE *err);
 /* The aggregates' first pass over the data (nothing if the policy has no
  * aggregates). -1 with a message in err if the data cannot be opened. */
 int run_pass1(RunSession *rs, const char *data_path, char *err, size_t errlen);

@@ -1476,10 +1476,45 @@ static void load_imports(Policy *p, DiagList *diags)
     free(seen);
 }
 
-static Policy *load_common(Policy *p, DiagList *diags)
+/* Whether a definition kind has a name that later definitions can replace. */
+static bool named_rule(DeclKind k)
+{
+    return k == D_PARAM || k == D_CONST || k == D_LET || k == D_SCORE || k == D_SELECT ||
+           k == D_TIER || k == D_STAGES || k == D_ENTITLE || k == D_FLAG;
+}
+
+/* Session definitions (from files numbered >= first_extra) replace earlier
+ * definitions of the same name: a what-if redefinition. */
+static void apply_overrides(Policy *p, int first_extra)
+{
+    PtrVec *v = &p->prog.decls;
+    int out = 0;
+    for (int i = 0; i < v->len; i++) {
+        Decl *d = v->items[i];
+        bool replaced = false;
+        if (named_rule(d->kind) && d->name.name) {
+            for (int j = i + 1; j < v->len && !replaced; j++) {
+                Decl *e = v->items[j];
+                if (e->span.file >= first_extra && named_rule(e->kind) && e->name.name &&
+                    strcmp(e->name.name, d->name.name) == 0)
+                    replaced = true;
+            }
+        }
+        if (!replaced) v->items[out++] = d;
+    }
+    v->len = out;
+}
+
+static Policy *load_common(Policy *p, DiagList *diags, const char *const *extra, int nextra)
 {
     parse_file(&p->prog, &p->src, 0, diags);
     load_imports(p, diags);
+    int first_extra = p->src.n;
+    for (int i = 0; i < nextra; i++) {
+        int file = src_add(&p->src, "<input>", extra[i], strlen(extra[i]));
+        parse_file(&p->prog, &p->src, file, diags);
+    }
+    if (nextra) apply_overrides(p, first_extra);
     Checker c = {0};
     c.p = p;
     c.d = diags;
@@ -1509,14 +1544,25 @@ Policy *policy_load(const char *path, DiagList *diags, char *errbuf, size_t errl
         policy_free(p);
         return NULL;
     }
-    return load_common(p, diags);
+    return load_common(p, diags, NULL, 0);
+}
+
+Policy *policy_load_ext(const char *path, const char *const *extra, int nextra, DiagList *diags,
+                        char *errbuf, size_t errlen)
+{
+    Policy *p = new_policy();
+    if (src_load(&p->src, path, errbuf, errlen) < 0) {
+        policy_free(p);
+        return NULL;
+    }
+    return load_common(p, diags, extra, nextra);
 }
 
 Policy *policy_load_text(const char *name, const char *text, size_t len, DiagList *diags)
 {
     Policy *p = new_policy();
     src_add(&p->src, name, text, len);
-    return load_common(p, diags);
+    return load_common(p, diags, NULL, 0);
 }
 
 void policy_free(Policy *p)

@@ -55,6 +55,11 @@ typedef struct Policy {
  * the caller tests diag_failed. NULL only if the file cannot be read (a
  * diagnostic-free message is then in err). */
 Policy *policy_load(const char *path, DiagList *diags, char *err, size_t errlen);
+/* The same with session definitions (REPL input): each text is parsed as a
+ * file named "<input>", and a definition there replaces an earlier one of
+ * the same name (a what-if). */
+Policy *policy_load_ext(const char *path, const char *const *extra, int nextra, DiagList *diags,
+                        char *err, size_t errlen);
 /* The same from text in memory, named `name` in messages. */
 Policy *policy_load_text(const char *name, const char *text, size_t len, DiagList *diags);
 void policy_free(Policy *p);

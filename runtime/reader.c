@@ -238,10 +238,23 @@ void rd_close(Source *s)
     free(s);
 }
 
+void rd_limit_to(Source *s, const bool *used)
+{
+    int last = -1;
+    for (int i = 0; i < s->pol->nfields; i++)
+        if (used[i] && s->col[i] > last) last = s->col[i];
+    s->limited = (size_t)(last + 1 > 0 ? last + 1 : 1);
+    rd_csv_set_field_limit(s->csv, s->limited);
+}
+
 int rd_next(Source *s)
 {
     int rc = rd_csv_next(s->csv, &s->fields, &s->nfields, &s->line);
     if (rc < 0) snprintf(s->err, sizeof s->err, "%s", rd_csv_error(s->csv));
+    if (rc == 1 && s->limited) {
+        /* a short record: reported in the full pass, not here */
+        return s->nfields >= s->limited ? 1 : 2;
+    }
     if (rc == 1 && (int)s->nfields != s->ncols) {
         snprintf(s->err, sizeof s->err, "%s:%ld: %zu field%s, but the header has %d columns",
                  s->path, s->line, s->nfields, s->nfields == 1 ? "" : "s", s->ncols);

@@ -23,6 +23,7 @@ typedef struct Source {
     RdField *fields;        /* the current record's raw fields */
     size_t nfields;
     long line;              /* line where the current record starts */
+    size_t limited;         /* reading only this many leading columns, or 0 */
     char err[512];          /* the last error, "path:line: ..." */
 } Source;
 
@@ -35,6 +36,10 @@ void rd_close(Source *s);
  * input goes on (wrong number of fields; message in s->err); -1 if the input
  * is malformed beyond recovery (message in s->err). */
 int rd_next(Source *s);
+/* Reads only the columns up to the last of the fields marked in `used`
+ * (pass one); the rest of each record is skipped. Records are then not
+ * checked for their number of fields (the full pass does that). */
+void rd_limit_to(Source *s, const bool *used);
 /* Converts field i of the current record into *out. Returns 0, or -1 with
  * s->err set to "path:line: field "name": expected T, got "text"". */
 int rd_field(Source *s, int i, Value *out);
