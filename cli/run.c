@@ -240,17 +240,6 @@ static const char *spool_stdin(char *buf, size_t len, int *fd_out)
     return buf;
 }
 
-/* Reads the fields the policy uses into the VM's registers. */
-static int load_record(RunSession *rs, Source *src, const bool *used)
-{
-    const Chunk *c = rs->chunk;
-    Value *R = rs->vm->regs;
-    for (int i = 0; i < rs->pol->nfields; i++) {
-        if (!used[i]) continue;
-        if (rd_field(src, i, &R[c->field_reg[i]]) != 0) return -1;
-    }
-    return 0;
-}
 
 int run_pass1(RunSession *rs, const char *data_path, char *err, size_t errlen)
 {
@@ -258,14 +247,16 @@ int run_pass1(RunSession *rs, const char *data_path, char *err, size_t errlen)
     Source *src = rd_open(rs->pol, data_path, err, errlen);
     if (!src) return -1;
     rd_limit_to(src, rs->chunk->pass1_field_used);
+    RdPlan plan = rd_plan(src, rs->chunk->pass1_field_used, rs->chunk->field_reg);
     int rc;
     while ((rc = rd_next(src)) != 0) {
         if (rc < 0) break;
         if (rc == 2) continue;
         vm_reset_scratch(rs->vm);
-        if (load_record(rs, src, rs->chunk->pass1_field_used) != 0) continue;   /* reported in pass two */
+        if (rd_fill(src, &plan, rs->vm->regs) != 0) continue;   /* reported in pass two */
         if (vm_run(rs->vm, rs->chunk->pass1_pc) != 0) continue;
     }
+    rd_plan_free(&plan);
     rd_close(src);
     vm_agg_finish(rs->vm);
     return 0;
@@ -319,6 +310,7 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
         }
     }
     Writer *w = wr_open(out, o->format, rs.chunk);
+    RdPlan plan = rd_plan(src, rs.chunk->field_used, rs.chunk->field_reg);
     const Chunk *c = rs.chunk;
     const Policy *p = rs.pol;
     long bad = 0, records = 0;
@@ -335,7 +327,7 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
         char msg[1024];
         vm_reset_scratch(rs.vm);
         if (rc == 2) problem = src->err;
-        else if (load_record(&rs, src, c->field_used) != 0) problem = src->err;
+        else if (rd_fill(src, &plan, rs.vm->regs) != 0) problem = src->err;
         const char *key = NULL;
         size_t keylen = 0;
         if (!problem && p->key_field >= 0) {
@@ -366,6 +358,7 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
         }
         wr_record(w, rs.vm->regs, key, keylen, src->line);
     }
+    rd_plan_free(&plan);
     rd_close(src);
     int wrc = wr_close(w);
     if (o->out_path) {

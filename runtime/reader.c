@@ -75,6 +75,8 @@ static bool is_space(char c)
 
 int rd_convert(Type t, const char *s, size_t n, Value *out)
 {
+    out->missing = 0;
+    out->len = 0;
     while (n && is_space(*s)) s++, n--;          /* exports pad with spaces */
     while (n && is_space(s[n - 1])) n--;
     if (n == 0 && t.kind != TY_STRING) return 1;
@@ -261,6 +263,39 @@ int rd_next(Source *s)
         return 2;
     }
     return rc;
+}
+
+RdPlan rd_plan(const Source *s, const bool *used, const int *field_reg)
+{
+    RdPlan p = {xcalloc((size_t)s->pol->nfields + 1, sizeof(RdPlanItem)), 0};
+    for (int i = 0; i < s->pol->nfields; i++) {
+        if (!used[i]) continue;
+        RdPlanItem it = {i, s->col[i], field_reg[i]};
+        p.items[p.n++] = it;
+    }
+    return p;
+}
+
+void rd_plan_free(RdPlan *p)
+{
+    free(p->items);
+    p->items = NULL;
+    p->n = 0;
+}
+
+int rd_fill(Source *s, const RdPlan *plan, Value *regs)
+{
+    const RdField *raw = s->fields;
+    for (int k = 0; k < plan->n; k++) {
+        const RdPlanItem *it = &plan->items[k];
+        if (it->col >= 0) {
+            const RdField *f = &raw[it->col];
+            if (rd_convert(s->pol->fields[it->field]->ty, f->ptr, f->len, &regs[it->reg]) == 0)
+                continue;
+        }
+        if (rd_field(s, it->field, &regs[it->reg]) != 0) return -1;   /* missing or bad */
+    }
+    return 0;
 }
 
 int rd_field(Source *s, int i, Value *out)

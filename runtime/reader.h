@@ -43,6 +43,23 @@ void rd_limit_to(Source *s, const bool *used);
 /* Converts field i of the current record into *out. Returns 0, or -1 with
  * s->err set to "path:line: field "name": expected T, got "text"". */
 int rd_field(Source *s, int i, Value *out);
+/* The fields one pass converts, worked out once: for each, its column and
+ * the register it goes to. */
+typedef struct RdPlanItem {
+    int field, col, reg;
+} RdPlanItem;
+
+typedef struct RdPlan {
+    RdPlanItem *items;
+    int n;
+} RdPlan;
+
+/* A plan for the fields marked in `used`, into registers field_reg[i]. */
+RdPlan rd_plan(const Source *s, const bool *used, const int *field_reg);
+void rd_plan_free(RdPlan *p);
+/* Converts the planned fields of the current record into regs. 0, or -1
+ * with s->err set as rd_field does. */
+int rd_fill(Source *s, const RdPlan *plan, Value *regs);
 /* Converts text as a value of type t (the same rules as data fields).
  * Returns 0, 1 for an empty text (missing), -1 if malformed. */
 int rd_convert(Type t, const char *text, size_t len, Value *out);
