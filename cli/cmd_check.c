@@ -68,6 +68,7 @@ int cmd_check(int argc, char **argv)
     bool json = strcmp(format, "json") == 0;
     bool color = !json && cli_use_color(stderr);
     int errors = 0, warnings = 0, unreadable = 0;
+    bool truncated = false;
     bool first = true;
     if (json && !quiet) fputs("{\"diagnostics\":[", stdout);
     for (int i = 0; i < nfiles; i++) {
@@ -86,13 +87,15 @@ int cmd_check(int argc, char **argv)
             if (json) diag_render_json_items(stdout, &p->src, &diags, &first);
             else diag_render_text(stderr, &p->src, &diags, color);
         }
+        if (diags.n < diags.nerrors + diags.nwarnings) truncated = true;
         errors += diags.nerrors;
         warnings += diags.nwarnings;
         policy_free(p);
         diag_free(&diags);
     }
     if (json && !quiet)
-        printf("%s],\"errors\":%d,\"warnings\":%d}\n", first ? "" : "\n", errors, warnings);
+        printf("%s],\"errors\":%d,\"warnings\":%d%s}\n", first ? "" : "\n", errors, warnings,
+               truncated ? ",\"truncated\":true" : "");
     else if (!quiet && (errors || warnings))
         fprintf(stderr, "%d error%s, %d warning%s\n", errors, errors == 1 ? "" : "s", warnings,
                 warnings == 1 ? "" : "s");

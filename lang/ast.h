@@ -133,11 +133,14 @@ typedef struct Decl {
     PtrVec attrs;           /* entitle: with-attributes; test: given */
     Span order_span;        /* stages: where `order` was written */
     bool has_order;
+    bool broken;            /* a syntax error inside: its member list may be
+                               incomplete, so its names are not called unknown */
 } Decl;
 
 /* A parsed policy: its definitions in source order, imports merged in. */
 typedef struct Program {
     PtrVec decls;
+    PtrVec skipped;         /* Span*: text that syntax-error recovery skipped */
     Arena *arena;
 } Program;
 

@@ -92,7 +92,11 @@ typedef struct Checker {
     Sym *present[MAX_PRESENT];  /* optional names known present here */
     int npresent;
     PtrVec syms;            /* Sym*, definition order */
+    int depth;              /* expression nesting, bounded by MAX_DEPTH */
+    bool too_deep;          /* reported once */
 } Checker;
+
+enum { MAX_DEPTH = 1000 };
 
 static Diag *err(Checker *c, Span sp, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -135,6 +139,29 @@ static void did_you_mean(Diag *g, const char *best)
     free(g->msg);
     g->msg = m;
     diag_suggest(g, best);
+}
+
+/* Whether `name` occurs as a word in text that syntax-error recovery
+ * skipped: then its definition may be lost, and "unknown" would be a
+ * cascade, not news. */
+static bool lost_name(Checker *c, const char *name)
+{
+    size_t n = strlen(name);
+    for (int i = 0; i < c->p->prog.skipped.len; i++) {
+        const Span *sp = c->p->prog.skipped.items[i];
+        const SrcFile *f = c->p->src.files[sp->file];
+        unsigned end = sp->end < f->len ? sp->end : (unsigned)f->len;
+        for (unsigned k = sp->start; k + n <= end; k++) {
+            if (memcmp(f->text + k, name, n) != 0) continue;
+            char before = k ? f->text[k - 1] : ' ', after = k + n < f->len ? f->text[k + n] : ' ';
+            bool wb = !(before == '_' || (before >= 'a' && before <= 'z') || (before >= 'A' && before <= 'Z') ||
+                        (before >= '0' && before <= '9'));
+            bool wa = !(after == '_' || (after >= 'a' && after <= 'z') || (after >= 'A' && after <= 'Z') ||
+                        (after >= '0' && after <= '9'));
+            if (wb && wa) return true;
+        }
+    }
+    return false;
 }
 
 static const char *sym_kind_name(SymKind k)
@@ -184,6 +211,7 @@ static Sym *define(Checker *c, SymKind kind, Ident name, Decl *decl)
  * of the enum the context expects. */
 static const char *closest_name(Checker *c, const char *name, const EnumInfo *hint)
 {
+    if (diag_full(c->d)) return NULL;       /* not shown anyway: save the time */
     int n = c->syms.len + 1 + (hint ? hint->n : 0);
     const char **cands = xmalloc(sizeof(char *) * (size_t)n);
     int k = 0;
@@ -249,6 +277,31 @@ static Type unify(Type a, Type b)
     return r;
 }
 
+/* The value of a number literal, possibly negated. */
+static bool literal_number(const Expr *e, double *v)
+{
+    if (e->kind == EX_NUMBER || e->kind == EX_PERCENT) {
+        *v = e->num;
+        return true;
+    }
+    if (e->kind == EX_UNARY && e->op == OPX_NEG && literal_number(e->a, v)) {
+        *v = -*v;
+        return true;
+    }
+    return false;
+}
+
+/* A literal where a whole number belongs must be one. */
+static bool check_whole(Checker *c, const Expr *e, const char *what)
+{
+    double v;
+    if (literal_number(e, &v) && v != (double)(long long)v) {
+        err(c, e->span, "type-mismatch", "%s must be a whole number, not %g", what, v);
+        return false;
+    }
+    return true;
+}
+
 /* ---------------------------------------------------------- expressions */
 
 static Type check(Checker *c, Expr *e, const EnumInfo *hint);
@@ -304,19 +357,27 @@ static Type need_numeric(Checker *c, Expr *e, const char *what)
 }
 
 /* Facts "this optional name is present" that hold where e is `truth`. */
+static void facts_at(Checker *c, Expr *e, bool truth, int depth);
+
 static void facts(Checker *c, Expr *e, bool truth)
 {
+    facts_at(c, e, truth, 0);
+}
+
+static void facts_at(Checker *c, Expr *e, bool truth, int depth)
+{
+    if (depth > 64) return;     /* facts that deep are not worth the stack */
     if (e->kind == EX_MISSING && e->a->kind == EX_NAME && e->a->sym) {
         if (e->negated == truth && c->npresent < MAX_PRESENT)
             c->present[c->npresent++] = e->a->sym;
     } else if (e->kind == EX_BINARY && e->op == OPX_AND && truth) {
-        facts(c, e->a, true);
-        facts(c, e->b, true);
+        facts_at(c, e->a, true, depth + 1);
+        facts_at(c, e->b, true, depth + 1);
     } else if (e->kind == EX_BINARY && e->op == OPX_OR && !truth) {
-        facts(c, e->a, false);
-        facts(c, e->b, false);
+        facts_at(c, e->a, false, depth + 1);
+        facts_at(c, e->b, false, depth + 1);
     } else if (e->kind == EX_UNARY && e->op == OPX_NOT) {
-        facts(c, e->a, !truth);
+        facts_at(c, e->a, !truth, depth + 1);
     }
 }
 
@@ -356,6 +417,7 @@ static Type check_name(Checker *c, Expr *e, const EnumInfo *hint)
         }
     }
     Sym *s = tab_get(&c->tab, e->str);
+    if (!s && (lost_name(c, e->str) || (hint && hint->incomplete))) return t_err();
     if (!s) {
         if (strcmp(e->str, "today") == 0) {
             if (c->ctx == CTX_CONST) {
@@ -400,6 +462,10 @@ static Type check_name(Checker *c, Expr *e, const EnumInfo *hint)
         if (c->p->stage_field) diag_suggest(g, c->p->stage_field->name.name);
         return s->ty;   /* typed as usual, so the rest of the line checks quietly */
     }
+    if (c->cur && s == c->cur && is_rule(s)) {
+        err(c, e->span, "cycle", "'%s' depends on itself: %s -> %s", s->name, s->name, s->name);
+        return t_err();
+    }
     add_dep(c, s);
     if ((s->kind == SYM_PARAM || s->kind == SYM_CONST) && s->state != 2)
         check_const_value(c, s, s->kind == SYM_PARAM ? "a param's value" : "a const's value");
@@ -416,10 +482,14 @@ static Type check_arith(Checker *c, Expr *e, Type l, Type r)
     if (l.kind == TY_DATE || r.kind == TY_DATE) {
         if (op == OPX_SUB && l.kind == TY_DATE && r.kind == TY_DATE) return ty_make(TY_INT);
         if ((op == OPX_ADD || op == OPX_SUB) && l.kind == TY_DATE &&
-            (r.kind == TY_INT || r.flex))
+            (r.kind == TY_INT || r.flex)) {
+            check_whole(c, e->b, "a number of days");
             return ty_make(TY_DATE);
-        if (op == OPX_ADD && r.kind == TY_DATE && (l.kind == TY_INT || l.flex))
+        }
+        if (op == OPX_ADD && r.kind == TY_DATE && (l.kind == TY_INT || l.flex)) {
+            check_whole(c, e->a, "a number of days");
             return ty_make(TY_DATE);
+        }
         err(c, e->span, "type-mismatch", "cannot apply %s to %s and %s (a date takes "
             "+ or - a number of days; date - date is days)", ast_op_text(op), tn(l, b1), tn(r, b2));
         return t_err();
@@ -486,33 +556,48 @@ static void check_pair(Checker *c, Expr *a, Expr *b, Type *ta, Type *tb)
     }
 }
 
-static void compare_types(Checker *c, Span sp, AstOp op, Type ta, Type tb, Expr *rhs)
+/* Whether values of the two types can be compared with op; reports why
+ * not. lhs/rhs (may be NULL) are the operands, for the final-stage warning. */
+static bool compare_types(Checker *c, Span sp, AstOp op, Type ta, Type tb, const Expr *lhs,
+                          const Expr *rhs)
 {
     char b1[96], b2[96];
-    if (is_err(ta) || is_err(tb)) return;
+    if (is_err(ta) || is_err(tb)) return true;
     if (!compatible(ta, tb)) {
         if ((ta.kind == TY_STAGE && ty_is_numeric(tb)) || (tb.kind == TY_STAGE && ty_is_numeric(ta))) {
             const EnumInfo *en = ta.kind == TY_STAGE ? ta.en : tb.en;
+            /* inside the transitions, the example must use the current-stage field */
+            const char *subject = en->name;
+            if (c->cur && c->cur->kind == SYM_STAGES && c->p->stage_field)
+                subject = c->p->stage_field->name.name;
             err(c, sp, "type-mismatch", "cannot compare %s with a number: stages compare "
                 "with stage names, as in `%s >= %s`", tn(ta.kind == TY_STAGE ? ta : tb, b1),
-                en->name, en->n > 1 ? en->members[1] : en->members[0]);
+                subject, en->n > 1 ? en->members[1] : en->members[0]);
         } else {
             err(c, sp, (ty_is_numeric(ta) && ty_is_numeric(tb)) ? "unit-mismatch" : "type-mismatch",
                 "cannot compare %s with %s", tn(ta, b1), tn(tb, b2));
         }
-        return;
+        return false;
     }
     bool ordering = op == OPX_LT || op == OPX_LE || op == OPX_GT || op == OPX_GE;
-    if (!ordering) return;
+    if (!ordering) return true;
     if (ta.kind == TY_BOOL) {
         err(c, sp, "type-mismatch", "bools have no order; use == or !=");
-    } else if (ta.kind == TY_ENUM) {
+        return false;
+    }
+    if (ta.kind == TY_ENUM) {
         err(c, sp, "type-mismatch", "values of %s have no order; use ==, != or `in [...]`",
             tn(ta, b1));
-    } else if (ta.kind == TY_STAGE && rhs && rhs->member >= ta.en->norder) {
-        warn(c, sp, "final-stage-order", "'%s' is a final stage, outside the order: "
-             "this comparison is always false; use == or !=", ta.en->members[rhs->member]);
+        return false;
     }
+    if (ta.kind == TY_STAGE) {
+        const Expr *fin = rhs && rhs->member >= ta.en->norder ? rhs
+                        : lhs && lhs->member >= ta.en->norder ? lhs : NULL;
+        if (fin)
+            warn(c, sp, "final-stage-order", "'%s' is a final stage, outside the order: "
+                 "this comparison is always false; use == or !=", ta.en->members[fin->member]);
+    }
+    return true;
 }
 
 static Type check_call(Checker *c, Expr *e)
@@ -596,6 +681,8 @@ static Type check_call(Checker *c, Expr *e)
             if (!is_err(d) && d.kind != TY_INT && !d.flex)
                 err(c, args[1]->span, "type-mismatch", "the number of digits must be a whole "
                     "number, not %s", tn(d, b1));
+            else
+                check_whole(c, args[1], "the number of digits");
         }
         return t;
     }
@@ -659,6 +746,7 @@ static Type check_call(Checker *c, Expr *e)
     case SIG_ENTITLED: {
         Expr *a = args[0];
         Sym *s = a->kind == EX_NAME ? tab_get(&c->tab, a->str) : NULL;
+        if (!s && a->kind == EX_NAME && lost_name(c, a->str)) return ty_make(TY_BOOL);
         if (!s || s->kind != SYM_ENTITLE) {
             Diag *g = err(c, a->span, "unknown-name", "entitled() takes the name of an "
                           "entitlement%s%s%s", a->kind == EX_NAME ? "; '" : "",
@@ -679,6 +767,10 @@ static Type check_call(Checker *c, Expr *e)
             err(c, e->span, "not-constant", "%s must be a constant", c->ctx_what);
             return t_err();
         }
+        if (c->cur == s) {
+            err(c, a->span, "cycle", "'%s' depends on itself: %s -> %s", s->name, s->name, s->name);
+            return ty_make(TY_BOOL);
+        }
         e->sym = s;
         a->sym = s;
         a->ty = ty_make(TY_BOOL);
@@ -694,6 +786,15 @@ static Type check(Checker *c, Expr *e, const EnumInfo *hint)
 {
     Type t = t_err();
     char b1[96], b2[96];
+    if (c->depth >= MAX_DEPTH) {
+        if (!c->too_deep)
+            err(c, e->span, "too-deep", "expressions (or definitions that use each other) are "
+                "nested more than %d deep here; split them into lets", MAX_DEPTH);
+        c->too_deep = true;
+        e->ty = t;
+        return t;
+    }
+    c->depth++;
     switch (e->kind) {
     case EX_NUMBER: t = t_flex(); break;
     case EX_PERCENT: t = ty_make(TY_PERCENT); break;
@@ -741,7 +842,7 @@ static Type check(Checker *c, Expr *e, const EnumInfo *hint)
         case OPX_EQ: case OPX_NE: case OPX_LT: case OPX_LE: case OPX_GT: case OPX_GE: {
             Type ta, tb;
             check_pair(c, e->a, e->b, &ta, &tb);
-            compare_types(c, e->span, e->op, ta, tb, e->b);
+            compare_types(c, e->span, e->op, ta, tb, e->a, e->b);
             t = ty_make(TY_BOOL);
             break;
         }
@@ -757,7 +858,7 @@ static Type check(Checker *c, Expr *e, const EnumInfo *hint)
         for (int i = 0; i < e->args.len; i++) {
             Expr *x = e->args.items[i];
             Type tx = need(c, x, enum_of(ta));
-            compare_types(c, x->span, OPX_EQ, ta, tx, x);
+            compare_types(c, x->span, OPX_EQ, ta, tx, NULL, x);
         }
         t = ty_make(TY_BOOL);
         break;
@@ -766,8 +867,8 @@ static Type check(Checker *c, Expr *e, const EnumInfo *hint)
         Type ta = need(c, e->a, NULL);
         Type lo = need(c, e->b, enum_of(ta));
         Type hi = need(c, e->c, enum_of(ta));
-        compare_types(c, e->b->span, OPX_GE, ta, lo, e->b);
-        compare_types(c, e->c->span, OPX_LE, ta, hi, e->c);
+        if (compare_types(c, e->b->span, OPX_GE, ta, lo, NULL, e->b))
+            compare_types(c, e->c->span, OPX_LE, ta, hi, NULL, e->c);
         t = ty_make(TY_BOOL);
         break;
     }
@@ -802,6 +903,7 @@ static Type check(Checker *c, Expr *e, const EnumInfo *hint)
         t = check_call(c, e);
         break;
     }
+    c->depth--;
     e->ty = t;
     return t;
 }
@@ -881,7 +983,7 @@ static Type resolve_type(Checker *c, TypeRef *tr, const char *owner)
             if (s && (s->kind == SYM_STAGES || s->kind == SYM_TIER) && enum_of(s->ty)) {
                 t = s->ty;
                 t.optional = false;
-            } else {
+            } else if (!lost_name(c, nm)) {
                 Diag *g = err(c, tr->name.span, "unknown-type", "unknown type '%s' (types are "
                               "string, int, number, money, percent, bool, date, enum { ... } "
                               "and the name of a stages block)", nm);
@@ -954,6 +1056,7 @@ static EnumInfo *stage_enum(Checker *c, Decl *d)
         en->spans[en->n++] = id->span;
     }
     if (d->finals.len == 0) en->norder = en->n;
+    en->incomplete = d->broken;
     if (!d->has_order)
         err(c, d->name.span, "missing-order", "stages block '%s' needs an `order` line listing "
             "its stages, as in `order pre_kam, early_kam, mid_kam`", d->name.name);
@@ -974,12 +1077,14 @@ static EnumInfo *tier_enum(Checker *c, Decl *d)
         en->spans[en->n++] = b->name.span;
     }
     en->norder = en->n;
+    en->incomplete = d->broken;
     return en;
 }
 
 static int stage_member(Checker *c, const EnumInfo *en, Ident id)
 {
     int m = ty_member(en, id.name);
+    if (m < 0 && (en->incomplete || lost_name(c, id.name))) return -1;
     if (m < 0) {
         Diag *g = err(c, id.span, "unknown-stage", "'%s' is not a stage of '%s'", id.name,
                       en->name);
@@ -1006,7 +1111,16 @@ static void check_stages(Checker *c, Sym *s)
                 holder = f;
         }
     }
-    if (!holder && p->record)
+    /* a field whose type is a misspelling of this block's name was
+       reported already; do not also say no field has the type */
+    bool typo = false;
+    for (int i = 0; i < p->nfields; i++) {
+        const Field *f = p->fields[i];
+        const char *tn_ = f->type->name.name;
+        const char *cand[1] = {en->name};
+        if (f->ty.kind == TY_ERROR && tn_ && diag_closest(tn_, cand, 1)) typo = true;
+    }
+    if (!holder && p->record && !typo && !p->record->broken && !lost_name(c, en->name))
         err(c, d->name.span, "no-stage-field", "no record field has type %s: add one, as in "
             "`stage: %s`, so the current stage can be read", en->name, en->name);
     if (holder) {
@@ -1037,7 +1151,12 @@ static void check_stages(Checker *c, Sym *s)
         need_bool(c, t->cond, "a transition's condition");
         c->cur = NULL;
     }
-    for (int i = 1; i < en->n; i++) {
+    bool unsure = en->incomplete;
+    for (int i = 0; i < d->items.len; i++) {
+        Transition *t = d->items.items[i];
+        if ((!t->from_any && t->from_member < 0) || t->to_member < 0) unsure = true;
+    }
+    for (int i = 1; i < en->n && !unsure; i++) {
         if (!reached[i])
             warn(c, en->spans[i], "unreachable-stage", "stage '%s' is unreachable: no "
                  "transition leads to it", en->members[i]);
@@ -1103,6 +1222,7 @@ static void check_const_value(Checker *c, Sym *s, const char *what)
                 "is %s", s->name, tn(want, b1), tn(t, b2));
         else if (!is_err(want))
             t = want;
+        if (want.kind == TY_INT) check_whole(c, s->decl->value, "an int's value");
     }
     c->ctx = ctx;
     c->ctx_what = ctx_what;
@@ -1123,6 +1243,7 @@ static void check_test(Checker *c, Decl *d)
                 err(c, a->name.span, "duplicate-definition", "'%s' is given twice", a->name.name);
         }
         Sym *s = tab_get(&c->tab, a->name.name);
+        if (!s && lost_name(c, a->name.name)) continue;
         if (!s || (s->kind != SYM_FIELD && s->kind != SYM_PARAM)) {
             Diag *g;
             if (s)
@@ -1160,22 +1281,37 @@ static void check_test(Checker *c, Decl *d)
         if (!compatible(want, t))
             err(c, a->value->span, "type-mismatch", "'%s' is %s, but this value is %s",
                 a->name.name, tn(want, b1), tn(t, b2));
+        else if (want.kind == TY_INT)
+            check_whole(c, a->value, "an int field's value");
     }
     c->ctx = CTX_TEST;
     for (int i = 0; i < d->items.len; i++)
         need_bool(c, d->items.items[i], "an expectation");
     c->ctx = CTX_RULE;
-    if (!d->items.len)
+    if (!d->items.len) {
+        char name[200];
+        size_t k = 0;
+        for (const char *q = d->str; *q && k < sizeof name - 3; q++) {
+            if (*q == '\n' || *q == '\t') {        /* keep the message on one line */
+                name[k++] = '\\';
+                name[k++] = *q == '\n' ? 'n' : 't';
+            } else if ((unsigned char)*q >= 0x20) {
+                name[k++] = *q;
+            }
+        }
+        name[k] = '\0';
         warn(c, d->str_span, "empty-test", "test \"%s\" expects nothing, so it cannot fail",
-             d->str);
+             name);
+    }
 }
 
 static void check_limit(Checker *c, Decl *d)
 {
     Sym *s = tab_get(&c->tab, d->name.name);
     if (!s || s->kind != SYM_SELECT) {
-        Diag *g = err(c, d->name.span, "not-a-select", "`limit` caps a select, and '%s' is %s",
-                      d->name.name, s ? sym_kind_name(s->kind) : "not defined");
+        Diag *g = err(c, d->name.span, "not-a-select", "`limit` caps a select, and '%s' is %s%s",
+                      d->name.name, s ? (s->kind == SYM_ENTITLE ? "an " : "a ") : "",
+                      s ? sym_kind_name(s->kind) : "not defined");
         if (!s) {
             const char *names[256];
             int n = 0;
@@ -1201,7 +1337,8 @@ static void check_limit(Checker *c, Decl *d)
     if (!is_err(n) && n.kind != TY_INT && !n.flex)
         err(c, d->value->span, "type-mismatch", "the number in `limit` must be a whole "
             "number, not %s", tn(n, b));
-    if (d->value->kind == EX_NUMBER && (d->value->num < 0 || d->value->num != (long)d->value->num))
+    double lim;
+    if (literal_number(d->value, &lim) && (lim < 0 || lim != (double)(long long)lim))
         err(c, d->value->span, "bad-literal", "the number in `limit` must be a whole number "
             "of at least 0");
     c->ctx = CTX_RULE;

@@ -36,7 +36,8 @@ Diag *diag_add(DiagList *d, DiagLevel level, Span span, const char *code,
         d->cap = d->cap ? d->cap * 2 : 16;
         d->items = xrealloc(d->items, sizeof(Diag) * (size_t)d->cap);
     }
-    Diag *g = &d->items[d->n++];
+    Diag *g = &d->items[d->n];
+    g->seq = d->n++;
     g->level = level;
     g->span = span;
     g->code = code;
@@ -64,13 +65,17 @@ static int cmp_diag(const void *a, const void *b)
     const Diag *x = a, *y = b;
     if (x->span.file != y->span.file) return x->span.file < y->span.file ? -1 : 1;
     if (x->span.start != y->span.start) return x->span.start < y->span.start ? -1 : 1;
-    return x < y ? -1 : x > y;  /* qsort is not stable: fall back on order added */
+    return (x->seq > y->seq) - (x->seq < y->seq);   /* qsort is not stable */
 }
 
 void diag_sort(DiagList *d)
 {
-    /* Stable by construction: ties compare by address, i.e. insertion order. */
     if (d->n > 1) qsort(d->items, (size_t)d->n, sizeof(Diag), cmp_diag);
+}
+
+bool diag_full(const DiagList *d)
+{
+    return d->n >= DIAG_MAX;
 }
 
 bool diag_failed(const DiagList *d)
@@ -97,32 +102,44 @@ static const char *level_color(DiagLevel l)
 }
 
 /* Writes the source line, then a caret line whose padding copies the tabs
- * of the source so the caret sits under the right character. */
+ * of the source so the caret sits under the right character. A very long
+ * line is shown as a window around the spot, marked with "...". */
 static void render_snippet(FILE *out, const SrcSet *src, const Diag *g, bool color)
 {
+    enum { BEFORE = 60, WIDTH = 200 };
     int line, col, eline, ecol;
     src_linecol(src, g->span.file, g->span.start, &line, &col);
     src_linecol(src, g->span.file, g->span.end, &eline, &ecol);
     size_t len;
     const char *text = src_line(src, g->span.file, line, &len);
-    fprintf(out, "%5d | ", line);
-    for (size_t i = 0; i < len; i++) {
+    /* byte offsets of the window [from, to) and of the spot */
+    size_t from = 0, at = 0;
+    for (int c = 1; c < col && at < len; at++)
+        if (((unsigned char)text[at + 1] & 0xC0) != 0x80) c++;
+    if (at > len) at = len;
+    if (len > WIDTH && at > BEFORE) {
+        from = at - BEFORE;
+        while (from < len && ((unsigned char)text[from] & 0xC0) == 0x80) from++;
+    }
+    size_t to = from + WIDTH < len ? from + WIDTH : len;
+    while (to < len && ((unsigned char)text[to] & 0xC0) == 0x80) to++;
+    fprintf(out, "%5d | %s", line, from ? "..." : "");
+    for (size_t i = from; i < to; i++) {
         unsigned char c = (unsigned char)text[i];
         fputc(c < 0x20 && c != '\t' ? ' ' : c, out);   /* keep the terminal sane */
     }
-    fputs("\n      | ", out);
-    int width = 0;              /* characters in the span on this line */
-    int i = 0;
-    for (int c = 1; c < col && (size_t)i < len; i++) {
+    fputs(to < len ? "...\n      | " : "\n      | ", out);
+    if (from) fputs("   ", out);
+    int width = 0;              /* characters of the span shown on this line */
+    size_t i = from;
+    for (; i < at && i < to; i++) {
         if (((unsigned char)text[i] & 0xC0) == 0x80) continue;
         fputc(text[i] == '\t' ? '\t' : ' ', out);
-        c++;
     }
-    if (eline == line) width = ecol - col;
-    else {
-        for (size_t j = (size_t)i; j < len; j++)
-            if (((unsigned char)text[j] & 0xC0) != 0x80) width++;
-    }
+    size_t span_end = eline == line ? g->span.end - (g->span.start - (unsigned)at) : to;
+    if (span_end > to) span_end = to;
+    for (size_t j = i; j < span_end; j++)
+        if (((unsigned char)text[j] & 0xC0) != 0x80) width++;
     if (width < 1) width = 1;
     if (color) fputs(level_color(g->level), out);
     fputc('^', out);
@@ -152,10 +169,31 @@ void diag_render_text(FILE *out, const SrcSet *src, const DiagList *d, bool colo
                 d->nerrors + d->nwarnings - d->n);
 }
 
+/* Length of the valid UTF-8 sequence at p (1..4), or 0 if it is not one. */
+static int utf8_len(const unsigned char *p)
+{
+    if (p[0] < 0x80) return 1;
+    int n = p[0] >= 0xF0 && p[0] <= 0xF4 ? 4 : p[0] >= 0xE0 ? 3 : p[0] >= 0xC2 && p[0] < 0xE0 ? 2 : 0;
+    if (p[0] >= 0xF5) n = 0;
+    for (int i = 1; i < n; i++)
+        if ((p[i] & 0xC0) != 0x80) return 0;
+    return n;
+}
+
 void diag_json_string(FILE *out, const char *s)
 {
     fputc('"', out);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p >= 0x80) {           /* valid UTF-8 as is; a stray byte as U+FFFD */
+            int n = utf8_len(p);
+            if (n == 0) {
+                fputs("\\ufffd", out);
+            } else {
+                fwrite(p, 1, (size_t)n, out);
+                p += n - 1;
+            }
+            continue;
+        }
         switch (*p) {
         case '"': fputs("\\\"", out); break;
         case '\\': fputs("\\\\", out); break;

@@ -18,6 +18,7 @@ typedef struct Diag {
     const char *code;   /* stable identifier, a string literal */
     char *msg;          /* owned */
     char *suggestion;   /* owned, or NULL: the "did you mean" replacement */
+    int seq;            /* order of addition: ties in diag_sort keep it */
 } Diag;
 
 typedef struct DiagList {
@@ -35,6 +36,9 @@ void diag_free(DiagList *d);
  * suggestion can be attached. */
 Diag *diag_add(DiagList *d, DiagLevel level, Span span, const char *code,
                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Whether the list is full (further diagnostics are only counted): callers
+ * can skip expensive work such as suggestions. */
+bool diag_full(const DiagList *d);
 /* Sets the suggestion of a diagnostic (copied). */
 void diag_suggest(Diag *g, const char *replacement);
 /* Sorts by file, then position (stable), so output follows the source. */

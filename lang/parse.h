@@ -18,6 +18,7 @@ typedef struct ParseCtx {
     bool at_bol;        /* no token yet on the current line */
     bool start_expr;    /* scanner: begin with START_EXPR (parse one expression) */
     Expr *expr;         /* the expression parsed in that mode */
+    bool block_broken;  /* a syntax error inside the block being parsed */
 } ParseCtx;
 
 /* Parses source file `file` of src, appending its definitions to prog and

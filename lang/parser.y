@@ -56,6 +56,24 @@ static Expr *error_expr(ParseCtx *ctx, Span sp)
 {
     return ast_expr(A, EX_ERROR, sp);
 }
+
+/* Remembers text that error recovery skipped: names written there may be
+   definitions the parser lost, so the checker does not call them unknown. */
+static void skipped(ParseCtx *ctx, Span sp)
+{
+    Span *p = arena_alloc(A, sizeof *p);
+    *p = sp;
+    ptrvec_push(A, &ctx->prog->skipped, p);
+    ctx->block_broken = true;
+}
+
+/* A block whose inside had a syntax error: its member list is incomplete. */
+static bool take_broken(ParseCtx *ctx)
+{
+    bool b = ctx->block_broken;
+    ctx->block_broken = false;
+    return b;
+}
 }
 
 %define api.pure full
@@ -121,13 +139,13 @@ static Expr *error_expr(ParseCtx *ctx, Span sp)
 start
     : program
     | START_EXPR expr               { ctx->expr = $2; }
-    | START_EXPR error              { ctx->expr = NULL; }
+    | START_EXPR error              { ctx->expr = NULL; skipped(ctx, @2); }
     ;
 
 program
     : %empty
     | program item
-    | program error
+    | program error                 { skipped(ctx, @2); take_broken(ctx); }
     ;
 
 item
@@ -136,32 +154,54 @@ item
     | IMPORT STRING                 { Decl *d = decl(ctx, D_IMPORT, join(@1, @2));
                                       d->str = $2; d->str_span = @2; }
     | RECORD IDENT '{' fields '}'   { Decl *d = decl(ctx, D_RECORD, join(@1, @5));
-                                      d->name = mkid($2, @2); d->fields = $4; }
+                                      d->name = mkid($2, @2); d->fields = $4;
+                                      d->broken = take_broken(ctx); }
     | PARAM IDENT opt_type '=' expr { Decl *d = decl(ctx, D_PARAM, join(@1, @5));
                                       d->name = mkid($2, @2); d->type = $3; d->value = $5; }
     | PARAM IDENT opt_type '=' error
                                     { Decl *d = decl(ctx, D_PARAM, @1);
                                       d->name = mkid($2, @2); d->type = $3;
-                                      d->value = error_expr(ctx, @5); }
+                                      d->value = error_expr(ctx, @5); skipped(ctx, @5); }
+    | PARAM IDENT error             { Decl *d = decl(ctx, D_PARAM, @1);
+                                      d->name = mkid($2, @2); d->value = error_expr(ctx, @3);
+                                      skipped(ctx, @3); }
     | CONST IDENT opt_type '=' expr { Decl *d = decl(ctx, D_CONST, join(@1, @5));
                                       d->name = mkid($2, @2); d->type = $3; d->value = $5; }
     | CONST IDENT opt_type '=' error
                                     { Decl *d = decl(ctx, D_CONST, @1);
                                       d->name = mkid($2, @2); d->type = $3;
-                                      d->value = error_expr(ctx, @5); }
+                                      d->value = error_expr(ctx, @5); skipped(ctx, @5); }
+    | CONST IDENT error             { Decl *d = decl(ctx, D_CONST, @1);
+                                      d->name = mkid($2, @2); d->value = error_expr(ctx, @3);
+                                      skipped(ctx, @3); }
     | LET IDENT opt_type '=' expr   { Decl *d = decl(ctx, D_LET, join(@1, @5));
                                       d->name = mkid($2, @2); d->type = $3; d->value = $5; }
     | LET IDENT opt_type '=' error  { Decl *d = decl(ctx, D_LET, @1);
                                       d->name = mkid($2, @2); d->type = $3;
-                                      d->value = error_expr(ctx, @5); }
+                                      d->value = error_expr(ctx, @5); skipped(ctx, @5); }
+    | LET IDENT error               { Decl *d = decl(ctx, D_LET, @1);
+                                      d->name = mkid($2, @2); d->value = error_expr(ctx, @3);
+                                      skipped(ctx, @3); }
     | SCORE IDENT '{' criteria '}'  { Decl *d = decl(ctx, D_SCORE, join(@1, @5));
-                                      d->name = mkid($2, @2); d->items = $4; }
+                                      d->name = mkid($2, @2); d->items = $4;
+                                      d->broken = take_broken(ctx); }
+    | SCORE IDENT error             { Decl *d = decl(ctx, D_SCORE, @1);
+                                      d->name = mkid($2, @2); skipped(ctx, @3);
+                                      d->broken = take_broken(ctx); }
     | SELECT IDENT WHEN expr        { Decl *d = decl(ctx, D_SELECT, join(@1, @4));
                                       d->name = mkid($2, @2); d->value = $4; }
     | SELECT IDENT WHEN error       { Decl *d = decl(ctx, D_SELECT, @1);
-                                      d->name = mkid($2, @2); d->value = error_expr(ctx, @4); }
+                                      d->name = mkid($2, @2); d->value = error_expr(ctx, @4);
+                                      skipped(ctx, @4); }
+    | SELECT IDENT error            { Decl *d = decl(ctx, D_SELECT, @1);
+                                      d->name = mkid($2, @2); d->value = error_expr(ctx, @3);
+                                      skipped(ctx, @3); }
     | TIER IDENT '{' branches '}'   { Decl *d = decl(ctx, D_TIER, join(@1, @5));
-                                      d->name = mkid($2, @2); d->items = $4; }
+                                      d->name = mkid($2, @2); d->items = $4;
+                                      d->broken = take_broken(ctx); }
+    | TIER IDENT error              { Decl *d = decl(ctx, D_TIER, @1);
+                                      d->name = mkid($2, @2); skipped(ctx, @3);
+                                      d->broken = take_broken(ctx); }
     | STAGES IDENT '{' stage_items '}'
                                     { Decl *d = decl(ctx, D_STAGES, join(@1, @5));
                                       d->name = mkid($2, @2);
@@ -170,18 +210,29 @@ item
                                       Decl *s = $4.len ? $4.items[0] : NULL;
                                       if (s) { d->order = s->order; d->finals = s->finals;
                                                d->items = s->items; d->has_order = s->has_order;
-                                               d->order_span = s->order_span; } }
+                                               d->order_span = s->order_span; }
+                                      d->broken = take_broken(ctx); }
+    | STAGES IDENT error            { Decl *d = decl(ctx, D_STAGES, @1);
+                                      d->name = mkid($2, @2); skipped(ctx, @3);
+                                      d->broken = take_broken(ctx); d->has_order = true; }
     | ENTITLE IDENT WHEN expr opt_with
                                     { Decl *d = decl(ctx, D_ENTITLE, join(@1, @4));
                                       d->name = mkid($2, @2); d->value = $4; d->attrs = $5; }
     | ENTITLE IDENT WHEN error      { Decl *d = decl(ctx, D_ENTITLE, @1);
-                                      d->name = mkid($2, @2); d->value = error_expr(ctx, @4); }
+                                      d->name = mkid($2, @2); d->value = error_expr(ctx, @4);
+                                      skipped(ctx, @4); }
+    | ENTITLE IDENT error           { Decl *d = decl(ctx, D_ENTITLE, @1);
+                                      d->name = mkid($2, @2); d->value = error_expr(ctx, @3);
+                                      skipped(ctx, @3); }
     | FLAG IDENT opt_text WHEN expr { Decl *d = decl(ctx, D_FLAG, join(@1, @5));
                                       d->name = mkid($2, @2); d->str = $3; d->value = $5; }
     | FLAG IDENT opt_text WHEN error
                                     { Decl *d = decl(ctx, D_FLAG, @1);
                                       d->name = mkid($2, @2); d->str = $3;
-                                      d->value = error_expr(ctx, @5); }
+                                      d->value = error_expr(ctx, @5); skipped(ctx, @5); }
+    | FLAG IDENT opt_text error     { Decl *d = decl(ctx, D_FLAG, @1);
+                                      d->name = mkid($2, @2); d->str = $3;
+                                      d->value = error_expr(ctx, @4); skipped(ctx, @4); }
     | LIMIT IDENT TO expr BY expr   { Decl *d = decl(ctx, D_LIMIT, join(@1, @6));
                                       d->name = mkid($2, @2); d->value = $4; d->by = $6; }
     | TEST STRING opt_as_of '{' test_items '}'
@@ -234,13 +285,13 @@ fields
                                       f->name = mkid($2, @2); f->type = $4; f->key = true;
                                       ptrvec_push(A, &$$, f); }
     | fields ','                    { $$ = $1; }
-    | fields error                  { $$ = $1; }
+    | fields error                  { $$ = $1; skipped(ctx, @2); }
     ;
 
 criteria
     : %empty                        { memset(&$$, 0, sizeof $$); }
     | criteria criterion            { $$ = $1; ptrvec_push(A, &$$, $2); }
-    | criteria error                { $$ = $1; }
+    | criteria error                { $$ = $1; skipped(ctx, @2); }
     ;
 
 /* A weight is a number or a name (a param or const); a negative weight
@@ -267,7 +318,7 @@ opt_label
 branches
     : %empty                        { memset(&$$, 0, sizeof $$); }
     | branches branch               { $$ = $1; ptrvec_push(A, &$$, $2); }
-    | branches error                { $$ = $1; }
+    | branches error                { $$ = $1; skipped(ctx, @2); }
     ;
 
 branch
@@ -293,13 +344,13 @@ stage_items
                                       } else if (strcmp($2, "final") == 0) {
                                           for (int i = 0; i < $3.len; i++)
                                               ptrvec_push(A, &s->finals, $3.items[i]);
-                                      } else {
+                                      } else if (!ctx->block_broken) {
                                           diag_add(ctx->diags, DIAG_ERROR, @2, "syntax",
                                                    "expected `order`, `final` or a transition "
                                                    "`from -> to when ...`, found '%s'", $2);
                                       } }
     | stage_items transition        { $$ = $1; ptrvec_push(A, &((Decl *)$$.items[0])->items, $2); }
-    | stage_items error             { $$ = $1; }
+    | stage_items error             { $$ = $1; skipped(ctx, @2); }
     ;
 
 transition
@@ -318,7 +369,7 @@ attrs
     : %empty                        { memset(&$$, 0, sizeof $$); }
     | attrs attr                    { $$ = $1; ptrvec_push(A, &$$, $2); }
     | attrs ','                     { $$ = $1; }
-    | attrs error                   { $$ = $1; }
+    | attrs error                   { $$ = $1; skipped(ctx, @2); }
     ;
 
 attr
@@ -352,7 +403,7 @@ test_items
                                           diag_add(ctx->diags, DIAG_ERROR, @2, "duplicate-definition",
                                                    "this test already has `as of`");
                                       else s->as_of = e; }
-    | test_items error              { $$ = $1; }
+    | test_items error              { $$ = $1; skipped(ctx, @2); }
     ;
 
 expr
@@ -444,7 +495,6 @@ primary
     | IDENT '(' args WHERE expr ')' { $$ = ast_expr(A, EX_CALL, @$); $$->str = $1;
                                       $$->name_span = @1; $$->args = $3; $$->where = $5; }
     | '(' expr ')'                  { $$ = $2; }
-    | '(' error ')'                 { $$ = error_expr(ctx, @$); }
     ;
 
 args
@@ -473,9 +523,19 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner, Pa
     unsigned len = loc.end - loc.start;
     if (tok == YYSYMBOL_YYEOF)
         snprintf(found, sizeof found, "end of file");
-    else if (tok == YYSYMBOL_INVALID)
-        snprintf(found, sizeof found, "character '%.*s'", (int)(len > 8 ? 8 : len),
-                 f->text + loc.start);
+    else if (tok == YYSYMBOL_INVALID) {
+        const unsigned char *b = (const unsigned char *)f->text + loc.start;
+        bool utf8 = b[0] < 0x80 ? b[0] >= 0x20 && b[0] < 0x7f : len >= 2;
+        for (unsigned k = 1; k < len; k++)
+            if ((b[k] & 0xC0) != 0x80) utf8 = false;
+        if (utf8)
+            snprintf(found, sizeof found, "character '%.*s'", (int)(len > 8 ? 8 : len),
+                     f->text + loc.start);
+        else
+            snprintf(found, sizeof found, "byte 0x%02X (not a character kam reads here)", b[0]);
+    }
+    else if (tok == YYSYMBOL_MINUS_BOL)
+        snprintf(found, sizeof found, "`-` at the start of a line");
     else if (tok == YYSYMBOL_IDENT || tok == YYSYMBOL_NUMBER || tok == YYSYMBOL_PERCENT)
         snprintf(found, sizeof found, "%s '%.*s'", yysymbol_name(tok),
                  (int)(len > 40 ? 40 : len), f->text + loc.start);
@@ -503,6 +563,12 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner, Pa
                  (int)len, f->text + loc.start);
         return 0;
     }
+    if (tok == YYSYMBOL_MINUS_BOL) {
+        diag_add(ctx->diags, DIAG_ERROR, loc, "syntax", "unexpected %s%s (a line that starts "
+                 "with `-` begins a new item; to continue an expression, end the line before "
+                 "with the operator)", found, want);
+        return 0;
+    }
     diag_add(ctx->diags, DIAG_ERROR, loc, "syntax", "unexpected %s%s", found, want);
     return 0;
 }
@@ -512,6 +578,8 @@ static void kam_yyerror(KAM_YYLTYPE *loc, yyscan_t scanner, ParseCtx *ctx, const
     (void)scanner;
     /* Only "memory exhausted" reaches here (syntax errors are reported above):
        the parser's stack is bounded, which bounds expression nesting. */
+    (void)msg;
     diag_add(ctx->diags, DIAG_ERROR, *loc, "too-deep",
-             "%s: expression or block nested too deeply", msg);
+             "expression or block nested too deeply (more than %d levels); split it into lets",
+             YYMAXDEPTH / 2);
 }

@@ -47,6 +47,10 @@ static void index_lines(SrcFile *f)
 
 int src_add(SrcSet *s, const char *name, const char *text, size_t len)
 {
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {   /* a UTF-8 byte-order mark */
+        text += 3;
+        len -= 3;
+    }
     SrcFile *f = xcalloc(1, sizeof *f);
     f->path = xstrdup(name);
     f->text = xmalloc(len + 1);

@@ -32,6 +32,7 @@ typedef struct EnumInfo {
     const char **members;
     Span *spans;
     int n, norder;
+    bool incomplete;        /* its block had a syntax error: members may be lost */
 } EnumInfo;
 
 typedef struct Type {
