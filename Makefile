@@ -29,7 +29,7 @@ LIB_SRC := $(SRC_LANG) $(SRC_RUNTIME) $(SRC_STDLIB)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/parser.o $(BUILD)/obj/gen/lexer.o
 CLI_OBJ := $(SRC_CLI:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all test test-fast sanitize demo install uninstall clean deps
+.PHONY: all test test-fast sanitize demo bench install uninstall clean deps
 
 all: $(BUILD)/kam $(BUILD)/libkam.a
 
@@ -104,6 +104,12 @@ demo: $(BUILD)/kam
 	@echo
 	@echo "== a policy with mistakes: kam check examples/mistakes.kam"
 	@$(BUILD)/kam check examples/mistakes.kam || true
+
+# kam against the hand-written C baseline (and jq, sqlite3 if installed) on
+# 1,000,000 generated accounts: medians and ratios. BENCH_N=... to change.
+BENCH_N ?= 1000000
+bench: $(BUILD)/kam
+	@sh bench/run.sh $(BENCH_N)
 
 install: $(BUILD)/kam
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -1,0 +1,98 @@
+/* session.h — an analyst's session: a policy (plus definitions typed at
+ * the REPL), account records held in memory, what-ifs (:set, :where,
+ * redefinitions), and the baseline outcomes that :diff compares against.
+ * Used by the REPL, `kam diff` and `kam explain`. Evaluation runs the
+ * compiled policy over the in-memory records, so a what-if over a million
+ * accounts takes a fraction of a second. */
+#ifndef KAM_SESSION_H
+#define KAM_SESSION_H
+
+#include "../runtime/bytecode.h"
+#include "../runtime/vm.h"
+
+#include <stdio.h>
+
+/* One outcome column (a score, select, tier, stages block, entitlement or
+ * flag), as kam run lists them. */
+typedef struct OutCol {
+    const char *name;
+    SymKind kind;
+    const EnumInfo *en;     /* tiers and stages */
+    int reg;
+} OutCol;
+
+/* The outcomes of every record under one policy and what-if. Values are
+ * doubles: numbers, 0/1, member indexes, NAN for no value. */
+typedef struct Outcomes {
+    OutCol *cols;
+    int ncols;
+    double *v;              /* nrec * ncols */
+    int nrec;
+    char **names;           /* copies of the column names (cols point into a policy) */
+    char ***members;        /* per column: copies of member names, or NULL */
+} Outcomes;
+
+typedef struct Session {
+    char *policy_path, *data_path;
+    char **defs;            /* definitions typed in the session, in order */
+    int ndefs;
+    char **set_names, **set_values;     /* :set what-ifs */
+    int nsets;
+    char *where;            /* :where filter, or NULL */
+    int focus;              /* the focused record, or -1 */
+    int32_t today;
+    Policy *pol;            /* the policy with the session's definitions */
+    Chunk *chunk;
+    /* records in memory: every field converted */
+    Arena data;
+    Value *vals;            /* nrec * nfields */
+    char **keys;
+    long *lines;
+    int nrec, cap, nfields;
+    Outcomes base;          /* the baseline: the policy file alone, no what-ifs */
+    FILE *out, *err;
+} Session;
+
+void ses_init(Session *s, FILE *out, FILE *err);
+void ses_free(Session *s);
+/* Loads (or reloads, with path NULL) the policy with the session's
+ * definitions. On errors prints them and keeps the previous policy: -1. */
+int ses_load_policy(Session *s, const char *path);
+/* Reads the records of a data file into memory (all fields). Bad records
+ * are reported (at most a few) and left out. -1 if the file is unusable. */
+int ses_load_data(Session *s, const char *path);
+/* Recomputes the baseline: the policy file alone over all records. */
+int ses_baseline(Session *s);
+/* Adds a definition typed in the session (replacing one of the same name).
+ * -1 (with errors printed) if it does not check; nothing changes then. */
+int ses_define(Session *s, const char *text);
+/* Sets a param for what-ifs; NULL value removes the override. -1 if bad. */
+int ses_set(Session *s, const char *name, const char *value);
+/* Drops every what-if: :set values, :where, redefinitions of the file's rules. */
+void ses_reset(Session *s);
+/* Index of the record with that key, or -1 (prints a suggestion). */
+int ses_find(Session *s, const char *key);
+
+/* Callback for each evaluated record: its index and the VM registers. */
+typedef void (*SesVisit)(Session *s, int rec, const Value *regs, const Chunk *c, void *ud);
+/* Evaluates the current policy (with what-ifs) over the records that pass
+ * :where (all if !filtered), with extra probe expressions (checked already,
+ * against s->pol). Returns the number of records visited, -1 on error. */
+int ses_eval(Session *s, Expr **probes, int nprobes, bool filtered, SesVisit visit, void *ud);
+/* Parses and checks an expression typed in the session. NULL (errors
+ * printed) if it does not check. */
+Expr *ses_parse_expr(Session *s, const char *text, const char *label, Type want);
+/* The current outcomes (with what-ifs and :where). */
+int ses_outcomes(Session *s, Outcomes *o, bool filtered);
+void outcomes_free(Outcomes *o);
+/* Writes "fit 50 -> 75; key_account false -> true; +dedicated_manager" for
+ * a record whose outcomes differ; returns the number of differences. */
+int outcomes_diff_text(const Outcomes *a, int ra, const Outcomes *b, int rb, char *buf, size_t len);
+/* The record's value of column `c` as text. */
+void outcome_text(const Outcomes *o, int rec, int c, char *buf, size_t len);
+/* Formats a value of type t for people: 12%, 250,000, 2026-01-31, gold. */
+void ses_format_value(Type t, const Value *v, char *buf, size_t len);
+/* The money field that best stands for revenue (name has "revenue"), or -1. */
+int ses_revenue_field(const Session *s);
+
+#endif
