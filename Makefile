@@ -17,12 +17,14 @@ GENWARN := -std=c11 -Wall -Wextra -Werror -Wno-unused-function -Wno-sign-compare
            -Wno-unused-parameter
 INC     := -I$(BUILD)/gen -Ilang -Iruntime -Istdlib -Iinclude
 LDLIBS  := -lm
+CLI_LIBS := -lreadline
 
 SRC_LANG    := lang/srcfile.c lang/diag.c lang/ast.c lang/types.c lang/check.c lang/compile.c
 SRC_RUNTIME := runtime/arena.c runtime/date.c runtime/vm.c runtime/disasm.c runtime/reader_csv.c \
                runtime/reader.c runtime/writer.c runtime/kam.c
 SRC_STDLIB  := stdlib/registry.c stdlib/math.c stdlib/dates.c stdlib/str.c
-SRC_CLI     := cli/main.c cli/cmd_check.c cli/cmd_run.c cli/cmd_disasm.c cli/run.c
+SRC_CLI     := cli/main.c cli/cmd_check.c cli/cmd_run.c cli/cmd_disasm.c cli/run.c \
+               cli/session.c cli/repl.c cli/explain.c cli/cmd_explain.c cli/cmd_diff.c
 GEN         := $(BUILD)/gen/parser.c $(BUILD)/gen/lexer.c
 
 LIB_SRC := $(SRC_LANG) $(SRC_RUNTIME) $(SRC_STDLIB)
@@ -65,7 +67,7 @@ $(BUILD)/libkam.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/kam: $(CLI_OBJ) $(BUILD)/libkam.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libkam.a $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libkam.a $(LDLIBS) $(CLI_LIBS)
 
 $(BUILD)/embed: examples/embed.c include/kam.h $(BUILD)/libkam.a
 	$(CC) $(WARN) $(CPPFLAGS) -Iinclude $(CFLAGS) $(LDFLAGS) -o $@ examples/embed.c $(BUILD)/libkam.a $(LDLIBS)

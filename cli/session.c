@@ -232,6 +232,21 @@ static Vm *start_vm(Session *s, Chunk *c, Policy *p, bool with_sets)
     return vm;
 }
 
+Vm *ses_prepare(Session *s, Chunk *c)
+{
+    Vm *vm = start_vm(s, c, s->pol, true);
+    size_t nf = (size_t)s->nfields;
+    if (c->pass1_pc >= 0) {
+        for (int r = 0; r < s->nrec; r++) {
+            memcpy(vm->regs, s->vals + (size_t)r * nf, sizeof(Value) * nf);
+            vm_reset_scratch(vm);
+            vm_run(vm, c->pass1_pc);
+        }
+        vm_agg_finish(vm);
+    }
+    return vm;
+}
+
 /* Runs chunk c (compiled from policy p) over the records. */
 static int eval_chunk(Session *s, Policy *p, Chunk *c, bool with_sets, int where_probe,
                       SesVisit visit, void *ud)
@@ -617,6 +632,14 @@ void ses_reset(Session *s)
     }
 }
 
+int ses_set_today(Session *s, const char *as_of)
+{
+    int32_t d;
+    if (!date_parse(as_of, strlen(as_of), &d)) return -1;
+    s->today = d;
+    return 0;
+}
+
 int ses_find(Session *s, const char *key)
 {
     for (int i = 0; i < s->nrec; i++)
@@ -674,8 +697,12 @@ void ses_format_value(Type t, const Value *v, char *buf, size_t len)
     }
     case TY_INT:
     case TY_NUMBER:
-        wr_format_number(v->u.num, nb);
-        snprintf(buf, len, "%s", nb);
+        if (v->u.num == floor(v->u.num) && fabs(v->u.num) < 1e15) {
+            wr_format_number(v->u.num, nb);
+            snprintf(buf, len, "%s", nb);
+        } else {
+            snprintf(buf, len, "%.6g", v->u.num);     /* for people: 6 digits */
+        }
         break;
     case TY_BOOL:
         snprintf(buf, len, "%s", v->u.i ? "true" : "false");

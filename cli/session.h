@@ -70,6 +70,8 @@ int ses_define(Session *s, const char *text);
 int ses_set(Session *s, const char *name, const char *value);
 /* Drops every what-if: :set values, :where, redefinitions of the file's rules. */
 void ses_reset(Session *s);
+/* Sets the date `today` stands for (YYYY-MM-DD); -1 if malformed. */
+int ses_set_today(Session *s, const char *as_of);
 /* Index of the record with that key, or -1 (prints a suggestion). */
 int ses_find(Session *s, const char *key);
 
@@ -79,6 +81,10 @@ typedef void (*SesVisit)(Session *s, int rec, const Value *regs, const Chunk *c,
  * :where (all if !filtered), with extra probe expressions (checked already,
  * against s->pol). Returns the number of records visited, -1 on error. */
 int ses_eval(Session *s, Expr **probes, int nprobes, bool filtered, SesVisit visit, void *ud);
+/* A VM for chunk c (compiled from s->pol) with the what-ifs applied, init
+ * run and the aggregates' first pass done over all records: ready to
+ * evaluate single records. */
+Vm *ses_prepare(Session *s, Chunk *c);
 /* Parses and checks an expression typed in the session. NULL (errors
  * printed) if it does not check. */
 Expr *ses_parse_expr(Session *s, const char *text, const char *label, Type want);
