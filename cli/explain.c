@@ -228,6 +228,7 @@ static Value *eval_with(Ex *x, const Field *f, Value v)
     size_t nf = (size_t)x->s->nfields;
     Value *regs = x->vm->regs;
     memcpy(regs, x->s->vals + (size_t)x->rec * nf, sizeof(Value) * nf);
+    x->vm->ordinal = x->rec;
     if (f) regs[x->c->field_reg[f->index]] = v;
     vm_reset_scratch(x->vm);
     if (vm_run(x->vm, x->c->record_pc) != 0) return NULL;

@@ -249,9 +249,16 @@ int run_pass1(RunSession *rs, const char *data_path, char *err, size_t errlen)
     rd_limit_to(src, rs->chunk->pass1_field_used);
     RdPlan plan = rd_plan(src, rs->chunk->pass1_field_used, rs->chunk->field_reg);
     int rc;
+    long ordinal = 0;
+    const Policy *p = rs->pol;
     while ((rc = rd_next(src)) != 0) {
         if (rc < 0) break;
+        rs->vm->ordinal = ordinal++;
         if (rc == 2) continue;
+        if (p->key_field >= 0 && src->col[p->key_field] < (int)src->nfields) {
+            rs->vm->key = src->fields[src->col[p->key_field]].ptr;
+            rs->vm->keylen = src->fields[src->col[p->key_field]].len;
+        }
         vm_reset_scratch(rs->vm);
         if (rd_fill(src, &plan, rs->vm->regs) != 0) continue;   /* reported in pass two */
         if (vm_run(rs->vm, rs->chunk->pass1_pc) != 0) continue;
@@ -322,6 +329,7 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
             bad++;
             break;
         }
+        rs.vm->ordinal = records;
         records++;
         const char *problem = NULL;
         char msg[1024];

@@ -239,6 +239,9 @@ Vm *ses_prepare(Session *s, Chunk *c)
     if (c->pass1_pc >= 0) {
         for (int r = 0; r < s->nrec; r++) {
             memcpy(vm->regs, s->vals + (size_t)r * nf, sizeof(Value) * nf);
+            vm->ordinal = r;
+            vm->key = s->keys[r];
+            vm->keylen = strlen(s->keys[r]);
             vm_reset_scratch(vm);
             vm_run(vm, c->pass1_pc);
         }
@@ -256,6 +259,9 @@ static int eval_chunk(Session *s, Policy *p, Chunk *c, bool with_sets, int where
     if (c->pass1_pc >= 0) {
         for (int r = 0; r < s->nrec; r++) {
             memcpy(vm->regs, s->vals + (size_t)r * nf, sizeof(Value) * nf);
+            vm->ordinal = r;
+            vm->key = s->keys[r];
+            vm->keylen = strlen(s->keys[r]);
             vm_reset_scratch(vm);
             vm_run(vm, c->pass1_pc);
         }
@@ -264,6 +270,7 @@ static int eval_chunk(Session *s, Policy *p, Chunk *c, bool with_sets, int where
     int visited = 0;
     for (int r = 0; r < s->nrec; r++) {
         memcpy(vm->regs, s->vals + (size_t)r * nf, sizeof(Value) * nf);
+        vm->ordinal = r;
         vm_reset_scratch(vm);
         if (vm_run(vm, c->record_pc) != 0) continue;
         if (c->probe_pc >= 0 && vm_run(vm, c->probe_pc) != 0) continue;

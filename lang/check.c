@@ -1412,8 +1412,17 @@ static void order_rules(Checker *c)
     /* Aggregates: a rule needs the portfolio pass if anything it reads does. */
     for (int i = 0; i < st.nout; i++) {
         Sym *s = st.out[i];
-        for (int j = 0; j < s->deps.len; j++)
-            if (((Sym *)s->deps.items[j])->uses_agg) s->uses_agg = true;
+        for (int j = 0; j < s->deps.len; j++) {
+            Sym *d = s->deps.items[j];
+            if (!d->uses_agg) continue;
+            /* a limit ranks in the first pass: what it reads cannot wait
+               for the aggregates, which that pass computes */
+            if (s->limit && d != s)
+                err(c, s->limit->span, "nested-aggregate", "`limit %s` ranks accounts in the first "
+                    "pass, but '%s' needs an aggregate or another limit, known only after it",
+                    s->name, d->name);
+            s->uses_agg = true;
+        }
     }
     for (int i = 0; i < c->aggrefs.len; i++) {
         AggRefs *ar = c->aggrefs.items[i];

@@ -45,6 +45,7 @@ typedef struct Cg {
     bool failed;
     int today_reg;
     int *set_flag_reg;      /* per sym index: the "overridden by --set" flag */
+    bool pass1;             /* compiling the first pass (limits enter, not read) */
     uint8_t *param_done;    /* per sym index: init code emitted */
 } Cg;
 
@@ -480,8 +481,26 @@ static void rule(Cg *g, Sym *s)
     g->next_temp = g->fixed;
     g->span = d->span;
     switch (s->kind) {
-    case SYM_LET:
     case SYM_SELECT:
+        if (s->limit) {
+            int slot = -1;
+            for (int i = 0; i < g->c->nlimits; i++)
+                if (g->c->limits[i].select == s) slot = i;
+            int raw = temp(g);
+            int r = expr_to(g, d->value, raw);
+            if (r != raw) emit(g, OP_MOV, 0, raw, r, 0);
+            g->span = s->limit->span;
+            if (g->pass1) {
+                int by = expr(g, s->limit->by);
+                emit(g, OP_LIMIT_ADD, slot, 0, raw, by);
+                emit(g, OP_MOV, 0, dst, raw, 0);
+            } else {
+                emit(g, OP_LIMIT_GET, slot, dst, raw, 0);
+            }
+            break;
+        }
+        /* fall through */
+    case SYM_LET:
     case SYM_ENTITLE:
     case SYM_FLAG: {
         int r = expr_to(g, d->value, dst);
@@ -682,7 +701,7 @@ Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags)
     g.d = diags;
     /* Named registers: fields, then every symbol, then today and the
        --set flags. */
-    int nreg = p->nfields + p->nsyms + 1 + p->nsyms;
+    int nreg = p->nfields + p->nsyms + 1 + p->nsyms + p->nsyms;
     c->role = xcalloc((size_t)nreg + 1, 1);
     c->reg_name = xcalloc((size_t)nreg + 1, sizeof(char *));
     c->field_reg = xcalloc((size_t)p->nfields + 1, sizeof(int));
@@ -718,6 +737,18 @@ Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags)
         g.set_flag_reg[i] = r;
         c->reg_name[r++] = "(set)";
     }
+    /* limits: a register each for the count, computed by the init code */
+    for (int i = 0; i < p->nsyms; i++)
+        if (p->syms[i]->kind == SYM_SELECT && p->syms[i]->limit) c->nlimits++;
+    c->limits = xcalloc((size_t)c->nlimits + 1, sizeof(LimitSlot));
+    c->nlimits = 0;
+    for (int i = 0; i < p->nsyms; i++) {
+        Sym *s = p->syms[i];
+        if (s->kind != SYM_SELECT || !s->limit) continue;
+        c->limits[c->nlimits].select = s;
+        c->limits[c->nlimits++].count_reg = r;
+        c->reg_name[r++] = "(limit)";
+    }
     g.fixed = r;
     g.next_temp = g.max_temp = r;
     if (r >= MAX_SPLIT) fail(&g, "too many names");
@@ -728,13 +759,20 @@ Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags)
         Sym *s = p->syms[i];
         if (s->kind == SYM_PARAM || s->kind == SYM_CONST) init_param(&g, s);
     }
+    for (int i = 0; i < c->nlimits; i++) {
+        g.next_temp = g.fixed;
+        g.span = c->limits[i].select->limit->span;
+        collect_params(&g, c->limits[i].select->limit->value);
+        int rn = expr(&g, c->limits[i].select->limit->value);
+        emit(&g, OP_MOV, 0, c->limits[i].count_reg, rn, 0);
+    }
     emit(&g, OP_HALT, 0, 0, 0, 0);
 
-    /* pass one: aggregates */
+    /* pass one: aggregates and limits */
     c->naggs = p->aggs.len;
     c->aggs = xcalloc((size_t)c->naggs + 1, sizeof(AggSlot));
     c->pass1_pc = -1;
-    if (c->naggs) {
+    if (c->naggs || c->nlimits) {
         c->pass1_pc = c->ncode;
         /* only what the aggregates read: their names, closed over deps */
         bool *need = xcalloc((size_t)p->nsyms + 1, sizeof(bool));
@@ -743,6 +781,12 @@ Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags)
             for (int k = 0; k < call_e->args.len; k++) mark_needed(p, need, call_e->args.items[k]);
             mark_needed(p, need, call_e->where);
         }
+        for (int i = 0; i < c->nlimits; i++) {
+            const Sym *sel = c->limits[i].select;
+            need[sym_index(p, sel)] = true;
+            mark_needed(p, need, sel->limit->by);
+            if (p->key_field >= 0) c->pass1_field_used[p->key_field] = true;   /* ties */
+        }
         for (int i = p->norder - 1; i >= 0; i--) {     /* deps come earlier */
             Sym *s = p->order[i];
             if (!need[sym_index(p, s)]) continue;
@@ -750,8 +794,13 @@ Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags)
         }
         for (int i = 0; i < p->nsyms; i++)
             if (need[i] && p->syms[i]->kind == SYM_FIELD) c->pass1_field_used[p->syms[i]->field->index] = true;
-        for (int i = 0; i < p->norder; i++)
-            if (need[sym_index(p, p->order[i])] && !p->order[i]->uses_agg) rule(&g, p->order[i]);
+        g.pass1 = true;
+        for (int i = 0; i < p->norder; i++) {
+            Sym *s = p->order[i];
+            if (need[sym_index(p, s)] && (!s->uses_agg || (s->kind == SYM_SELECT && s->limit)))
+                rule(&g, s);
+        }
+        g.pass1 = false;
         free(need);
         for (int i = 0; i < c->naggs; i++) {
             Expr *call_e = p->aggs.items[i];
@@ -821,6 +870,7 @@ void cg_free(Chunk *c)
     free(c->param_reg);
     free(c->set_flag_reg);
     free(c->aggs);
+    free(c->limits);
     free(c->probe_reg);
     free(c);
 }

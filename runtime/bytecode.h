@@ -44,6 +44,12 @@ typedef struct AggSlot {
     int filter_reg;     /* register holding the where filter (or -1) */
 } AggSlot;
 
+/* One `limit NAME to N by EXPR`: where its count lives. */
+typedef struct LimitSlot {
+    const Sym *select;
+    int count_reg;      /* register holding N (init code computes it) */
+} LimitSlot;
+
 typedef struct Chunk {
     Policy *pol;
     Instr *code;
@@ -63,6 +69,8 @@ typedef struct Chunk {
     int *param_reg;     /* by Sym index in pol->syms; -1 if not a param/const */
     AggSlot *aggs;
     int naggs;
+    LimitSlot *limits;
+    int nlimits;
     regex_t *regex;     /* matches() patterns, by MATCH's x */
     int nregex;
     int *probe_reg;     /* by probe: the register holding its value */

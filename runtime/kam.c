@@ -238,6 +238,11 @@ int kam_eval_run(kam_eval *e)
             s->min = 1e308;
             s->max = -1e308;
         }
+        vm_limits_reset(e->vm);
+        e->vm->ordinal = 0;
+        int kf = pol->key_field;
+        e->vm->key = kf >= 0 && e->text[kf] ? e->text[kf] : "";
+        e->vm->keylen = strlen(e->vm->key);
         if (vm_run(e->vm, c->pass1_pc) != 0) return fail(e, "%s", e->vm->err);
         vm_agg_finish(e->vm);
     }

@@ -15,6 +15,7 @@ Vm *vm_new(const Chunk *c)
     vm->regs = xmalloc(sizeof(Value) * (size_t)(c->nregs ? c->nregs : 1));
     memcpy(vm->regs, c->init, sizeof(Value) * (size_t)c->nregs);
     vm->agg = xcalloc((size_t)c->naggs + 1, sizeof(AggState));
+    vm->lim = xcalloc((size_t)c->nlimits + 1, sizeof(LimitState));
     for (int i = 0; i < c->naggs; i++) {
         vm->agg[i].min = INFINITY;
         vm->agg[i].max = -INFINITY;
@@ -27,6 +28,8 @@ void vm_free(Vm *vm)
     if (!vm) return;
     for (int i = 0; i < vm->c->naggs; i++) free(vm->agg[i].vals);
     free(vm->agg);
+    vm_limits_reset(vm);
+    free(vm->lim);
     free(vm->regs);
     vm_reset_scratch(vm);
     free(vm->spill);
@@ -71,8 +74,44 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+void vm_limits_reset(Vm *vm)
+{
+    for (int i = 0; i < vm->c->nlimits; i++) {
+        LimitState *l = &vm->lim[i];
+        for (size_t k = 0; k < l->n; k++) free(l->cands[k].key);
+        free(l->cands);
+        free(l->keep);
+        memset(l, 0, sizeof *l);
+    }
+}
+
+/* Highest `by` first; ties by ascending key, then by position. */
+static int cmp_cand(const void *a, const void *b)
+{
+    const LimitCand *x = a, *y = b;
+    if (x->by != y->by) return x->by > y->by ? -1 : 1;
+    int c = strcmp(x->key, y->key);
+    if (c) return c;
+    return (x->ordinal > y->ordinal) - (x->ordinal < y->ordinal);
+}
+
 void vm_agg_finish(Vm *vm)
 {
+    for (int i = 0; i < vm->c->nlimits; i++) {
+        LimitState *l = &vm->lim[i];
+        double n = vm->regs[vm->c->limits[i].count_reg].u.num;
+        size_t keep = n <= 0 ? 0 : n >= (double)l->n ? l->n : (size_t)n;
+        if (l->n > 1) qsort(l->cands, l->n, sizeof(LimitCand), cmp_cand);
+        long maxord = 0;
+        for (size_t k = 0; k < keep; k++)
+            if (l->cands[k].ordinal > maxord) maxord = l->cands[k].ordinal;
+        l->nkeep = (size_t)maxord / 8 + 1;
+        l->keep = xcalloc(l->nkeep, 1);
+        for (size_t k = 0; k < keep; k++) {
+            long o = l->cands[k].ordinal;
+            l->keep[o / 8] |= (uint8_t)(1u << (o % 8));
+        }
+    }
     for (int i = 0; i < vm->c->naggs; i++) {
         AggState *s = &vm->agg[i];
         if (s->nvals > 1) qsort(s->vals, s->nvals, sizeof(double), cmp_double);
@@ -251,6 +290,28 @@ int vm_run(Vm *vm, int pc)
         case OP_AGG_ADD:
             if (R[in.b].u.i) agg_add(vm, in.x, R[in.a]);
             break;
+        case OP_LIMIT_ADD:
+            if (R[in.a].u.i) {
+                LimitState *l = &vm->lim[in.x];
+                if (l->n == l->cap) {
+                    l->cap = l->cap ? l->cap * 2 : 256;
+                    l->cands = xrealloc(l->cands, sizeof(LimitCand) * l->cap);
+                }
+                LimitCand *c = &l->cands[l->n++];
+                c->by = R[in.b].u.num;
+                c->ordinal = vm->ordinal;
+                c->key = xmalloc(vm->keylen + 1);
+                if (vm->keylen) memcpy(c->key, vm->key, vm->keylen);
+                c->key[vm->keylen] = '\0';
+            }
+            break;
+        case OP_LIMIT_GET: {
+            const LimitState *l = &vm->lim[in.x];
+            long o = vm->ordinal;
+            bool kept = o >= 0 && (size_t)(o / 8) < l->nkeep && (l->keep[o / 8] >> (o % 8)) & 1;
+            R[in.d] = val_int(R[in.a].u.i && kept);
+            break;
+        }
         case OP_STAGE_FROM: R[in.d] = val_int(R[in.a].u.i < in.x); break;
         default:
             vm->err = "bad instruction";

@@ -15,10 +15,28 @@ typedef struct AggState {
     size_t nvals, cap;
 } AggState;
 
+/* A limit's candidates (first pass) and then the records it keeps. */
+typedef struct LimitCand {
+    double by;
+    long ordinal;
+    char *key;
+} LimitCand;
+
+typedef struct LimitState {
+    LimitCand *cands;
+    size_t n, cap;
+    uint8_t *keep;          /* bit per record ordinal */
+    size_t nkeep;           /* bytes in keep */
+} LimitState;
+
 typedef struct Vm {
     const Chunk *c;
     Value *regs;            /* the register file, c->nregs values */
     AggState *agg;          /* c->naggs */
+    LimitState *lim;        /* c->nlimits */
+    long ordinal;           /* the record's position in the data (same in both passes) */
+    const char *key;        /* its key, for breaking ties in limits */
+    size_t keylen;
     char *scratch;          /* per-record string space (lower, upper, matches) */
     size_t scratch_used, scratch_cap;
     void **spill;           /* scratch requests the block could not hold */
@@ -34,8 +52,11 @@ void vm_free(Vm *vm);
 void vm_set_today(Vm *vm, int32_t today);
 /* Runs from pc to the next HALT. Returns 0, or -1 with vm->err set. */
 int vm_run(Vm *vm, int pc);
-/* After the first pass: finishes averages and sorts rank/percentile values. */
+/* After the first pass: sorts rank/percentile values and decides which
+ * records each limit keeps. */
 void vm_agg_finish(Vm *vm);
+/* Forgets every limit's candidates (before a new first pass). */
+void vm_limits_reset(Vm *vm);
 /* Scratch bytes valid until vm_reset_scratch (once per record). */
 char *vm_scratch(Vm *vm, size_t n);
 void vm_reset_scratch(Vm *vm);
