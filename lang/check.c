@@ -1417,10 +1417,16 @@ static void order_rules(Checker *c)
             if (!d->uses_agg) continue;
             /* a limit ranks in the first pass: what it reads cannot wait
                for the aggregates, which that pass computes */
-            if (s->limit && d != s)
-                err(c, s->limit->span, "nested-aggregate", "`limit %s` ranks accounts in the first "
-                    "pass, but '%s' needs an aggregate or another limit, known only after it",
-                    s->name, d->name);
+            if (s->limit && d != s) {
+                if (d->limit)
+                    err(c, s->limit->span, "nested-aggregate", "`limit %s` depends on '%s', which "
+                        "has a limit of its own: chained limits are not supported (both rank in "
+                        "the same first pass)", s->name, d->name);
+                else
+                    err(c, s->limit->span, "nested-aggregate", "`limit %s` ranks accounts in the "
+                        "first pass, but '%s' needs an aggregate, known only after it", s->name,
+                        d->name);
+            }
             s->uses_agg = true;
         }
     }

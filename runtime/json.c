@@ -29,8 +29,7 @@ static const unsigned char string_class[256] = {
     0, 0, SC_QUOTE, 0, C4(0), C4(0), C4(0),                 /* 0x20-0x2F */
     C16(0),                                                  /* 0x30-0x3F */
     C16(0),                                                  /* 0x40-0x4F */
-    C4(0), C4(0), C4(0), 0, 0, 0, 0,                         /* 0x50-0x5B */
-    SC_BACKSLASH, 0, 0, 0,                                   /* 0x5C-0x5F */
+    C4(0), C4(0), C4(0), SC_BACKSLASH, 0, 0, 0,              /* 0x50-0x5F */
     C16(0), C16(0),                                          /* 0x60-0x7F */
     C16(SC_HIGH), C16(SC_HIGH), C16(SC_HIGH), C16(SC_HIGH),  /* 0x80-0xBF */
     C16(SC_HIGH), C16(SC_HIGH), C16(SC_HIGH), C16(SC_HIGH),  /* 0xC0-0xFF */
@@ -68,7 +67,8 @@ static const char *describe(const char *p, const char *end, char out[24])
 {
     if (p >= end) return "the end of the input";
     unsigned char c = (unsigned char)*p;
-    if (c > 0x20 && c < 0x7f && c != '\'') snprintf(out, 24, "'%c'", c);
+    if (c == '\'') snprintf(out, 24, "\"'\"");
+    else if (c > 0x20 && c < 0x7f) snprintf(out, 24, "'%c'", c);
     else snprintf(out, 24, "byte 0x%02X", c);
     return out;
 }
@@ -194,9 +194,12 @@ static const unsigned char *unescape(const unsigned char *q, const unsigned char
         return q + used;
     }
     default:
-        fail(e, (const char *)q, JSON_ERR_SYNTAX,
-             "invalid escape \\%s (valid: \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)",
-             describe((const char *)q + 1, (const char *)end, b));
+        if (q[1] > 0x20 && q[1] < 0x7f)
+            fail(e, (const char *)q, JSON_ERR_SYNTAX,
+                 "invalid escape \\%c (valid: \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)", q[1]);
+        else
+            fail(e, (const char *)q, JSON_ERR_SYNTAX,
+                 "invalid escape: a backslash followed by %s", describe((const char *)q + 1, (const char *)end, b));
         return NULL;
     }
     if (w) {
@@ -222,7 +225,7 @@ const char *json_scan_string(const char *p, const char *end, char *out, size_t *
             size_t n = utf8_length(q, e8);
             if (!n)
                 return fail(e, (const char *)q, JSON_ERR_UTF8,
-                            "byte 0x%02X does not start a valid UTF-8 sequence here", c);
+                            "invalid UTF-8: byte 0x%02X does not begin a well-formed sequence", c);
             q += n;
             continue;
         }
@@ -364,6 +367,7 @@ const char *json_scan_value(const char *p, const char *end, int max_depth, JsonE
                 break;
             }
             open[depth++] = (unsigned char)c;
+            after_comma = 0;
             if (c == '{') p = scan_key(p, end, 0, e);
             if (!p) return NULL;
             continue;   /* at the first element's value */

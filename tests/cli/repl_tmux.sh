@@ -2,6 +2,7 @@
 # commands and names, history across sessions (file mode 0600), Ctrl-C
 # abandoning a line, errors not ending the session, Ctrl-D leaving.
 set -u
+export TERM=xterm   # tmux needs a terminal type, CI may have none
 command -v tmux >/dev/null || { echo "tmux not installed"; exit 1; }
 case "$KAM" in */san/*) exit 0 ;; esac      # ASan and ptys: the plain build covers this
 t=$(mktemp -d)
