@@ -31,6 +31,11 @@ static void help(void)
           "  --as-of DATE              the date 'today' stands for (default: today)\n"
           "  --where EXPR              only output accounts for which EXPR holds\n"
           "  --out FILE                write to FILE (complete, or not at all)\n"
+          "  --summary                 counts per select, tier, stage move, entitlement and\n"
+          "                            flag, revenue per tier, instead of one line per account\n"
+          "  --coverage                criteria, tier branches, transitions, entitlements and\n"
+          "                            flags that never fired (or always did) on this data\n"
+          "  --no-progress             no progress bar (shown on a terminal for large files)\n"
           "  --on-error report|skip|fail\n"
           "                            a malformed record: report it and go on (default;\n"
           "                            exit 3 at the end), skip it quietly, or stop\n"
@@ -43,6 +48,7 @@ int cmd_run(int argc, char **argv)
 {
     RunOptions o;
     run_options_init(&o);
+    o.progress = true;
     const char *pos[2];
     int npos = 0;
     const char *format = NULL;
@@ -61,6 +67,12 @@ int cmd_run(int argc, char **argv)
         } else if (cli_opt_value(argc, argv, &i, "--format", &val)) {
             if (!val) return cli_usage_error("run", "--format needs a value: table, csv or jsonl");
             format = val;
+        } else if (strcmp(a, "--summary") == 0) {
+            o.summary = true;
+        } else if (strcmp(a, "--coverage") == 0) {
+            o.coverage = true;
+        } else if (strcmp(a, "--no-progress") == 0) {
+            o.progress = false;
         } else if (cli_opt_value(argc, argv, &i, "--out", &val)) {
             if (!val) return cli_usage_error("run", "--out needs a file name");
             o.out_path = val;
@@ -73,7 +85,16 @@ int cmd_run(int argc, char **argv)
         }
     }
     if (npos < 2) return cli_usage_error("run", npos ? "no data file given" : "no policy file given");
+    if (o.summary && o.coverage) return cli_usage_error("run", "--summary or --coverage, not both");
+    if (format && strcmp(format, "json") == 0) {
+        if (!o.summary && !o.coverage)
+            return cli_usage_error("run", "--format json goes with --summary or --coverage (rows: jsonl)");
+        o.json = true;
+        format = NULL;
+    }
     if (format) {
+        if (o.summary || o.coverage)
+            return cli_usage_error("run", "--summary and --coverage print text, or json with --format json");
         if (strcmp(format, "csv") == 0) o.format = FMT_CSV;
         else if (strcmp(format, "jsonl") == 0) o.format = FMT_JSONL;
         else if (strcmp(format, "table") == 0) o.format = FMT_TABLE;

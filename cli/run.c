@@ -9,6 +9,7 @@
 #include "../runtime/date.h"
 #include "../runtime/reader.h"
 #include "../runtime/vm.h"
+#include "report.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -168,7 +169,15 @@ int run_load(RunSession *rs, const char *policy_path, const RunOptions *o)
         }
         diag_free(&wd);
     }
-    rs->chunk = cg_compile(p, where ? &where : NULL, where ? 1 : 0, &rs->diags);
+    /* probes: the --where filter first, then what --coverage watches */
+    PtrVec probes = {0};
+    ptrvec_push(&p->arena, &probes, where);
+    if (o->coverage) cov_collect(rs, &probes);
+    rs->chunk = cg_compile(p, (Expr **)probes.items + (where ? 0 : 1), probes.len - (where ? 0 : 1),
+                           &rs->diags);
+    if (!where)     /* probe numbers were counted with the filter's slot */
+        for (int i = 0; i < rs->ncov; i++)
+            if (rs->cov[i].probe > 0) rs->cov[i].probe--;
     if (!rs->chunk) {
         show_diags(p, &rs->diags);
         return EXIT_POLICY;
@@ -202,6 +211,7 @@ int run_load(RunSession *rs, const char *policy_path, const RunOptions *o)
 
 void run_unload(RunSession *rs)
 {
+    free(rs->cov);
     vm_free(rs->vm);
     cg_free(rs->chunk);
     policy_free(rs->pol);
@@ -316,7 +326,10 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
             goto done;
         }
     }
-    Writer *w = wr_open(out, o->format, rs.chunk);
+    Writer *w = o->summary || o->coverage ? NULL : wr_open(out, o->format, rs.chunk);
+    Summary *sum = o->summary ? summary_new(&rs) : NULL;
+    Progress prog;
+    progress_start(&prog, o->progress, src);
     RdPlan plan = rd_plan(src, rs.chunk->field_used, rs.chunk->field_reg);
     const Chunk *c = rs.chunk;
     const Policy *p = rs.pol;
@@ -362,13 +375,25 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
             continue;
         }
         if (c->probe_pc >= 0) {
-            if (vm_run(rs.vm, c->probe_pc) != 0 || !rs.vm->regs[c->probe_reg[0]].u.i) continue;
+            if (vm_run(rs.vm, c->probe_pc) != 0) continue;
+            if (o->where && !rs.vm->regs[c->probe_reg[0]].u.i) continue;
         }
-        wr_record(w, rs.vm->regs, key, keylen, src->line);
+        if (w) wr_record(w, rs.vm->regs, key, keylen, src->line);
+        if (sum) summary_add(sum, &rs);
+        if (o->coverage) cov_add(&rs);
+        if ((records & 0xffff) == 0) progress_tick(&prog, src, records);
     }
+    progress_end(&prog);
     rd_plan_free(&plan);
     rd_close(src);
-    int wrc = wr_close(w);
+    if (sum) {
+        summary_print(sum, &rs, out, o->json);
+        summary_free(sum);
+    }
+    if (o->coverage) cov_print(&rs, out, o->json, records - bad);
+    int wrc = 0;
+    if (w) wrc = wr_close(w);
+    else if (fflush(out) != 0 || ferror(out)) wrc = -1;
     if (o->out_path) {
         int crc = fclose(out);
         if (wrc != 0 || crc != 0 || (stop && o->on_error == ON_ERROR_FAIL)) {

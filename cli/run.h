@@ -17,7 +17,11 @@ typedef struct RunOptions {
     const char *where;              /* a bool expression, or NULL */
     const char *out_path;           /* NULL for stdout */
     OutFormat format;
+    bool json;                      /* --format json (with --summary or --coverage) */
     OnError on_error;
+    bool summary;                   /* --summary instead of rows */
+    bool coverage;                  /* --coverage instead of rows */
+    bool progress;                  /* a progress bar on stderr (a terminal) */
 } RunOptions;
 
 void run_options_init(RunOptions *o);
@@ -25,12 +29,23 @@ void run_options_init(RunOptions *o);
  * --where, --on-error) at argv[i]. Returns how many arguments it used (0 if
  * argv[i] is not one of them), or -1 after printing a usage error. */
 int run_parse_common(RunOptions *o, int argc, char **argv, int i, const char *cmd);
+/* What --coverage watches: a criterion, tier branch or transition whose
+ * condition is probe `probe`, and how often it decided the outcome. */
+typedef struct CovItem {
+    const Sym *rule;
+    int index;              /* criterion / branch / transition number */
+    int probe;              /* its condition's probe, or -1 (otherwise) */
+    long fired;
+} CovItem;
+
 /* A policy loaded, compiled and ready: params set, init code run. */
 typedef struct RunSession {
     Policy *pol;
     Chunk *chunk;
     Vm *vm;
     DiagList diags;
+    CovItem *cov;           /* --coverage */
+    int ncov;
 } RunSession;
 
 /* Loads and compiles the policy, applies --where, --as-of and --set, runs

@@ -37,6 +37,43 @@ static const unsigned char string_class[256] = {
 #undef C4
 };
 
+/* The 8 bytes in x, as loaded from memory, flagged (bit 7 of each byte)
+ * where a byte is not plain in a string: below 0x20, '"', '\\', or 0x80
+ * and up. These are the classic "has a zero byte" / "has a byte below n"
+ * bit tricks: a borrow may flag extra bytes above a true one, but never
+ * below it and never misses one, so the lowest flag is exact. */
+static uint64_t special_bytes(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    uint64_t quote = x ^ (ones * '"'), backslash = x ^ (ones * '\\');
+    return (((x - ones * 0x20) & ~x) | ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) |
+            x) & highs;
+}
+
+/* Whether this machine is little-endian (folded to a constant). */
+static int little_endian(void)
+{
+    const uint32_t one = 1;
+    unsigned char first;
+    memcpy(&first, &one, 1);
+    return first == 1;
+}
+
+/* The first byte in q..end that is not plain in a string, or end. On a
+ * little-endian machine the lowest-addressed byte of a word is its lowest
+ * byte, so the first flagged byte is found by counting trailing zeros. */
+static const unsigned char *skip_plain(const unsigned char *q, const unsigned char *end)
+{
+    if (little_endian()) {
+        for (uint64_t x, m; end - q >= 8; q += 8) {
+            memcpy(&x, q, 8);
+            if ((m = special_bytes(x)) != 0) return q + (__builtin_ctzll(m) >> 3);
+        }
+    }
+    while (q < end && string_class[*q] == SC_PLAIN) q++;
+    return q;
+}
+
 /* JSON whitespace: space, tab, LF, CR. */
 static int is_space(unsigned char c)
 {
@@ -147,7 +184,10 @@ static size_t put_utf8(char *w, unsigned long cp)
 
 /* Decodes the escape at q ('\\'), within q..end, into w (if not NULL).
  * Returns the byte after the escape and adds the bytes written to *wn, or
- * NULL with e filled in. The output is never longer than the escape. */
+ * NULL with e filled in. The output is never longer than the escape. Kept
+ * out of line so that json_scan_string stays small for plain strings. */
+static const unsigned char *unescape(const unsigned char *q, const unsigned char *end, char *w,
+                                     size_t *wn, JsonError *e) __attribute__((noinline));
 static const unsigned char *unescape(const unsigned char *q, const unsigned char *end, char *w,
                                      size_t *wn, JsonError *e)
 {
@@ -216,7 +256,7 @@ const char *json_scan_string(const char *p, const char *end, char *out, size_t *
     const unsigned char *e8 = (const unsigned char *)end;
     size_t wn = 0;   /* bytes of out written */
     for (;;) {
-        while (q < e8 && string_class[*q] == SC_PLAIN) q++;
+        q = skip_plain(q, e8);
         if (q == e8)
             return fail(e, p, JSON_ERR_SYNTAX, "unterminated string (no closing quote)");
         unsigned char c = *q;

@@ -266,21 +266,11 @@ static void keys_reset(JsonlReader *r)
     }
 }
 
-/* Makes room for field number nf (0-based), keeping the key table at most
- * half full; a bigger table is refilled with the fields so far. */
-static void grow_fields(JsonlReader *r, size_t nf)
+/* json_skip_space, but without a call when no whitespace is there (the
+ * usual case between tokens in machine-written JSON Lines). */
+static inline const char *skip_space(const char *p, const char *end)
 {
-    if (nf == r->fcap) {
-        r->fcap *= 2;
-        r->fields = xrealloc(r->fields, r->fcap * sizeof *r->fields);
-    }
-    if ((nf + 1) * 2 > r->kcap) {
-        free(r->keys);
-        r->kcap *= 2;
-        r->keys = xcalloc(r->kcap, sizeof *r->keys);
-        r->gen = 1;
-        for (size_t i = 0; i < nf; i++) (void)key_insert(r, i);   /* no duplicates among them */
-    }
+    return p < end && (unsigned char)*p > ' ' ? p : json_skip_space(p, end);
 }
 
 /* Writes key k for a message: printable ASCII as is, other bytes as \xNN,
@@ -337,12 +327,11 @@ static int not_object(JsonlReader *r, long line, const char *s, const char *p, c
 static int parse_line(JsonlReader *r, char *s, char *end, long line, size_t *nfields)
 {
     JsonError e;
-    const char *p = json_skip_space(s, end), *q;
+    const char *p = skip_space(s, end), *q;
     if (p == end) return 0;
     if (*p != '{') return not_object(r, line, s, p, end);
-    p = json_skip_space(p + 1, end);
+    p = skip_space(p + 1, end);
     size_t nf = 0;
-    keys_reset(r);
     if (p < end && *p == '}') {
         p++;
     } else {
@@ -356,21 +345,24 @@ static int parse_line(JsonlReader *r, char *s, char *end, long line, size_t *nfi
                          : "expected a string key");
                 return scan_error(r, line, s, &e);
             }
-            if (nf == r->fcap || (nf + 1) * 2 > r->kcap) grow_fields(r, nf);
+            if (nf == r->fcap) {
+                r->fcap *= 2;
+                r->fields = xrealloc(r->fields, r->fcap * sizeof *r->fields);
+            }
             JsonField *f = &r->fields[nf];
             /* the key is decoded in place, just after its opening quote */
             char *key = (char *)p + 1;
             q = json_scan_string(p, end, key, &f->keylen, &e);
             if (!q) return scan_error(r, line, s, &e);
             f->key = key;
-            p = json_skip_space(q, end);
+            p = skip_space(q, end);
             if (p == end || *p != ':') {
                 e.at = p;
                 e.kind = JSON_ERR_SYNTAX;
                 snprintf(e.msg, sizeof e.msg, "expected ':' after the key");
                 return scan_error(r, line, s, &e);
             }
-            p = json_skip_space(p + 1, end);
+            p = skip_space(p + 1, end);
             int terminate = 1;   /* the value needs a NUL written at q */
             if (p < end && *p == '"') {
                 char *val = (char *)p + 1;
@@ -400,7 +392,7 @@ static int parse_line(JsonlReader *r, char *s, char *end, long line, size_t *nfi
                 f->len = (size_t)(q - p);
             }
             const char *value_end = q;
-            p = json_skip_space(q, end);
+            p = skip_space(q, end);
             if (p == end) {
                 e.at = p;
                 e.kind = JSON_ERR_SYNTAX;
@@ -409,15 +401,9 @@ static int parse_line(JsonlReader *r, char *s, char *end, long line, size_t *nfi
             }
             char c = *p;   /* read before the NUL may overwrite it */
             if (terminate) *(char *)value_end = '\0';
-            long dup = key_insert(r, nf);
             nf++;
-            if (dup >= 0) {
-                char shown[200];
-                return complain(r, line, "duplicate key \"%s\" (fields %ld and %zu of the object)",
-                                show_key(f->key, f->keylen, shown, sizeof shown), dup + 1, nf);
-            }
             if (c == ',') {
-                p = json_skip_space(p + 1, end);
+                p = skip_space(p + 1, end);
                 continue;
             }
             if (c == '}') {
@@ -430,12 +416,31 @@ static int parse_line(JsonlReader *r, char *s, char *end, long line, size_t *nfi
             return scan_error(r, line, s, &e);
         }
     }
-    p = json_skip_space(p, end);
+    p = skip_space(p, end);
     if (p != end) {
         e.at = p;
         e.kind = JSON_ERR_SYNTAX;
         snprintf(e.msg, sizeof e.msg, "text after the object (one object per line)");
         return scan_error(r, line, s, &e);
+    }
+    /* Keys are checked for duplicates only now, when the NULs written
+     * just after them are long stored: key_hash's word loads would stall
+     * on such a fresh byte store if it ran as each key was read. */
+    if (nf * 2 > r->kcap) {   /* keep the table at most half full */
+        while (nf * 2 > r->kcap) r->kcap *= 2;
+        free(r->keys);
+        r->keys = xcalloc(r->kcap, sizeof *r->keys);
+        r->gen = 0;
+    }
+    keys_reset(r);
+    for (size_t i = 0; i < nf; i++) {
+        long dup = key_insert(r, i);
+        if (dup >= 0) {
+            char shown[200];
+            return complain(r, line, "duplicate key \"%s\" (members %ld and %zu of the object)",
+                            show_key(r->fields[i].key, r->fields[i].keylen, shown, sizeof shown),
+                            dup + 1, i + 1);
+        }
     }
     *nfields = nf;
     return 1;

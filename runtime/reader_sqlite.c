@@ -9,7 +9,7 @@
 
 #include "arena.h"
 
-#include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -128,8 +128,15 @@ static void open_error(char *err, size_t errlen, const char *path, const char *f
 static void db_error(char *err, size_t errlen, const char *path, sqlite3 *db)
 {
     int rc = sqlite3_errcode(db), sys = sqlite3_system_errno(db);
+    int ext = sqlite3_extended_errcode(db);
     if (rc == SQLITE_CANTOPEN && sys)
         open_error(err, errlen, path, "cannot open: %s", strerror(sys));
+    else if (ext == SQLITE_READONLY_ROLLBACK || ext == SQLITE_READONLY_RECOVERY)
+        /* SQLite says "attempt to write a readonly database", which puzzles */
+        open_error(err, errlen, path,
+                   "a write to this database was interrupted and must be %s by a program that"
+                   " may write to it (e.g. the sqlite3 shell) before it can be read read-only",
+                   ext == SQLITE_READONLY_ROLLBACK ? "rolled back" : "recovered");
     else
         open_error(err, errlen, path, "%s", sqlite3_errmsg(db));
 }
@@ -337,20 +344,60 @@ int rd_sqlite_columns(const SqliteReader *r, const char *const **names)
     return r->ncols;
 }
 
-/* Renders d in the fewest significant digits that read back as d. When
- * some form of 15 or fewer digits round-trips, "%.15g" already prints the
- * shortest one (a double is closer to that decimal than half a unit in its
- * 15th digit, and %g drops the trailing zeros), so at most three tries. */
+/* Renders d in the layout of "%.17g" (plain digits for exponents -4 to
+ * 16, else d.ddde+XX) but with the fewest significant digits that read
+ * back as d: 0.12 is "0.12", 100.0 is "100", 885166650.0 is "885166650",
+ * 1e-7 is "1e-07", 1e20 is "1e+20". Infinities are "inf" and "-inf".
+ * The digits: for a normal double, when some decimal of 15 or fewer
+ * digits reads back as d, "%.14e" prints exactly that decimal padded with
+ * zeros (d is within 2^-52 of it, relatively, which is less than half a
+ * unit in its 15th digit), so at most three tries; subnormals have fewer
+ * bits, so they are searched digit by digit. */
 static size_t format_real(double d, char *buf)
 {
     if (isnan(d)) return (size_t)snprintf(buf, NUM_SLOT, "nan");
     if (isinf(d)) return (size_t)snprintf(buf, NUM_SLOT, d < 0 ? "-inf" : "inf");
-    int n = 0;
-    for (int prec = 15; prec <= 17; prec++) {
-        n = snprintf(buf, NUM_SLOT, "%.*g", prec, d);
-        if (strtod(buf, NULL) == d) break;
+    char e[40];
+    int first = (d == 0 || d >= DBL_MIN || d <= -DBL_MIN) ? 14 : 0;
+    for (int prec = first; prec <= 16; prec++) {
+        snprintf(e, sizeof e, "%.*e", prec, d);
+        if (strtod(e, NULL) == d) break;
     }
-    return (size_t)n;
+    /* e is "[-]D[.DDD]e(+|-)XX": take the digits and the exponent */
+    const char *p = e;
+    int neg = *p == '-';
+    if (neg) p++;
+    char dig[20];
+    int k = 0;
+    for (; *p && *p != 'e'; p++)
+        if (*p >= '0' && *p <= '9' && k < (int)sizeof dig) dig[k++] = *p;
+    int exp10 = *p == 'e' ? atoi(p + 1) : 0;
+    while (k > 1 && dig[k - 1] == '0') k--;
+
+    char *o = buf;
+    if (neg) *o++ = '-';
+    if (exp10 < -4 || exp10 >= 17) {   /* d.ddde+XX, as %g writes it */
+        *o++ = dig[0];
+        if (k > 1) {
+            *o++ = '.';
+            memcpy(o, dig + 1, (size_t)k - 1);
+            o += k - 1;
+        }
+        o += snprintf(o, 8, "e%c%02d", exp10 < 0 ? '-' : '+', abs(exp10));
+    } else if (exp10 < 0) {             /* 0.000ddd */
+        *o++ = '0';
+        *o++ = '.';
+        for (int z = -1; z > exp10; z--) *o++ = '0';
+        memcpy(o, dig, (size_t)k);
+        o += k;
+    } else {                            /* ddd, ddd000 or ddd.ddd */
+        for (int i = 0; i < k || i <= exp10; i++) {
+            if (i == exp10 + 1) *o++ = '.';
+            *o++ = i < k ? dig[i] : '0';
+        }
+    }
+    *o = '\0';
+    return (size_t)(o - buf);
 }
 
 /* Sets the reader's message to "path: table \"t\", row N: " and fmt. */

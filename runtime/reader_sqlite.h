@@ -77,10 +77,13 @@ int rd_sqlite_columns(const SqliteReader *r, const char *const **names);
  * this scan, for messages); 0 at the end; -1 on an error, with the message
  * in rd_sqlite_error. Values as text:
  *   INTEGER  decimal digits, with '-' if negative ("-42");
- *   REAL     the shortest of "%.1g" ... "%.17g" that reads back as the same
- *            double, so 0.12 is "0.12" and 1e-7 is "1e-07"; a whole number
- *            has no point ("3"); infinities are "inf" and "-inf" (SQLite
- *            stores no NaN: it becomes NULL);
+ *   REAL     the fewest significant digits that read back as the same
+ *            double, laid out as "%.17g" lays out (plain for decimal
+ *            exponents -4 to 16, else d.ddde+XX): 0.12 is "0.12", 3.0 is
+ *            "3", 1e15 is "1000000000000000", 1e-7 is "1e-07", 1e20 is
+ *            "1e+20"; infinities are "inf" and "-inf" (SQLite stores no
+ *            NaN: it becomes NULL). Printed in the C locale's format
+ *            (the caller must not set LC_NUMERIC);
  *   TEXT     the bytes as stored (UTF-8; a UTF-16 database is converted by
  *            SQLite), not validated;
  *   NULL     ptr == NULL;

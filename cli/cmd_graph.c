@@ -1,0 +1,91 @@
+/* cmd_graph.c — `kam graph POLICY`: the stage machine as Graphviz DOT.
+ * Ordered stages left to right, final stages as double octagons, each
+ * transition an edge labelled with its condition; `any ->` transitions are
+ * dashed edges from every ordered stage. */
+#include "cli.h"
+#include "../lang/check.h"
+
+#include <string.h>
+
+/* A DOT string literal: quotes and backslashes escaped, one line. */
+static void dot_string(const char *s, size_t n)
+{
+    putchar('"');
+    bool space = false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
+            if (!space) putchar(' ');
+            space = true;
+            continue;
+        }
+        space = false;
+        if (c == '"' || c == '\\') putchar('\\');
+        putchar(c);
+    }
+    putchar('"');
+}
+
+int cmd_graph(int argc, char **argv)
+{
+    const char *path = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs("usage: kam graph POLICY\n\nPrints each stages block of the policy as a "
+                  "Graphviz DOT graph:\n  kam graph policy.kam | dot -Tsvg > stages.svg\n", stdout);
+            return EXIT_OK;
+        }
+        if (argv[i][0] == '-' && argv[i][1]) return cli_usage_error("graph", "unknown option '%s'", argv[i]);
+        if (path) return cli_usage_error("graph", "one policy at a time");
+        path = argv[i];
+    }
+    if (!path) return cli_usage_error("graph", "no policy file given");
+    DiagList d;
+    diag_init(&d);
+    char msg[4200];
+    Policy *p = policy_load(path, &d, msg, sizeof msg);
+    if (!p) {
+        fprintf(stderr, "kam: %s\n", msg);
+        diag_free(&d);
+        return EXIT_USAGE;
+    }
+    int status = EXIT_OK;
+    if (d.nerrors) {
+        diag_render_text(stderr, &p->src, &d, cli_use_color(stderr));
+        status = EXIT_POLICY;
+    }
+    int blocks = 0;
+    for (int i = 0; status == EXIT_OK && i < p->nsyms; i++) {
+        const Sym *s = p->syms[i];
+        if (s->kind != SYM_STAGES) continue;
+        const EnumInfo *en = s->ty.en;
+        blocks++;
+        printf("digraph %s {\n  rankdir=LR;\n  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n"
+               "  edge [fontname=\"Helvetica\", fontsize=10];\n", s->name);
+        for (int m = 0; m < en->n; m++)
+            printf("  %s%s;\n", en->members[m], m >= en->norder ? " [shape=doubleoctagon]" : "");
+        if (en->norder > 1) {       /* keep the order visible */
+            for (int m = 0; m + 1 < en->norder; m++)
+                printf("  %s -> %s [style=invis, weight=10];\n", en->members[m], en->members[m + 1]);
+        }
+        for (int k = 0; k < s->decl->items.len; k++) {
+            const Transition *t = s->decl->items.items[k];
+            const SrcFile *f = p->src.files[t->cond->span.file];
+            for (int m = 0; m < en->norder; m++) {
+                if (!t->from_any && m != t->from_member) continue;
+                if (t->from_any && m == t->to_member) continue;
+                printf("  %s -> %s [label=", en->members[m], en->members[t->to_member]);
+                dot_string(f->text + t->cond->span.start, t->cond->span.end - t->cond->span.start);
+                printf("%s];\n", t->from_any ? ", style=dashed" : "");
+            }
+        }
+        printf("}\n");
+    }
+    if (status == EXIT_OK && !blocks) {
+        fprintf(stderr, "kam: %s has no stages block\n", path);
+        status = EXIT_POLICY;
+    }
+    policy_free(p);
+    diag_free(&d);
+    return status;
+}

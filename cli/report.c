@@ -1,0 +1,408 @@
+/* report.c — --summary, --coverage and the progress bar (see report.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "report.h"
+#include "session.h"
+#include "../runtime/writer.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---------------------------------------------------------------- summary */
+
+struct Summary {
+    long records;
+    const Sym **syms;       /* selects, tiers, stages, entitlements, flags */
+    int nsyms;
+    long **counts;          /* per sym: count (bools) or per member (+1 for none) */
+    double **revenue;       /* tiers: revenue per member */
+    long **moves;           /* stages: n*n matrix from -> to */
+    int *stage_field;       /* stages: register of the current-stage field */
+    int rev_field;          /* register of the revenue field, or -1 */
+    const char *rev_name;
+};
+
+Summary *summary_new(const RunSession *rs)
+{
+    const Policy *p = rs->pol;
+    Summary *s = xcalloc(1, sizeof *s);
+    s->syms = xcalloc((size_t)p->nsyms + 1, sizeof(Sym *));
+    s->counts = xcalloc((size_t)p->nsyms + 1, sizeof(long *));
+    s->revenue = xcalloc((size_t)p->nsyms + 1, sizeof(double *));
+    s->moves = xcalloc((size_t)p->nsyms + 1, sizeof(long *));
+    s->stage_field = xcalloc((size_t)p->nsyms + 1, sizeof(int));
+    static const SymKind order[] = {SYM_SELECT, SYM_TIER, SYM_STAGES, SYM_ENTITLE, SYM_FLAG};
+    for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
+        for (int i = 0; i < p->nsyms; i++) {
+            const Sym *y = p->syms[i];
+            if (y->kind != order[k]) continue;
+            int n = s->nsyms++;
+            s->syms[n] = y;
+            int members = y->ty.en ? y->ty.en->n : 0;
+            s->counts[n] = xcalloc((size_t)members + 2, sizeof(long));
+            if (y->kind == SYM_TIER) s->revenue[n] = xcalloc((size_t)members + 2, sizeof(double));
+            if (y->kind == SYM_STAGES) {
+                s->moves[n] = xcalloc((size_t)(members * members) + 1, sizeof(long));
+                s->stage_field[n] = -1;
+                for (int f = 0; f < p->nfields; f++)
+                    if (p->fields[f]->ty.kind == TY_STAGE && p->fields[f]->ty.en == y->ty.en)
+                        s->stage_field[n] = rs->chunk->field_reg[f];
+            }
+        }
+    }
+    s->rev_field = -1;
+    for (int f = 0; f < p->nfields; f++) {
+        if (p->fields[f]->ty.kind != TY_MONEY) continue;
+        if (s->rev_field < 0 || strstr(p->fields[f]->name.name, "revenue")) {
+            s->rev_field = rs->chunk->field_reg[f];
+            s->rev_name = p->fields[f]->name.name;
+            if (strstr(s->rev_name, "revenue")) break;
+        }
+    }
+    return s;
+}
+
+void summary_add(Summary *s, const RunSession *rs)
+{
+    const Value *R = rs->vm->regs;
+    s->records++;
+    double rev = s->rev_field >= 0 ? R[s->rev_field].u.num : 0;
+    for (int n = 0; n < s->nsyms; n++) {
+        const Sym *y = s->syms[n];
+        const Value *v = &R[y->slot];
+        if (y->kind == SYM_TIER || y->kind == SYM_STAGES) {
+            int members = y->ty.en->n;
+            int m = v->missing || v->u.i < 0 || v->u.i >= members ? members : (int)v->u.i;
+            s->counts[n][m]++;
+            if (s->revenue[n]) s->revenue[n][m] += rev;
+            if (s->moves[n] && s->stage_field[n] >= 0 && m < members) {
+                int from = (int)R[s->stage_field[n]].u.i;
+                if (from >= 0 && from < members) s->moves[n][from * members + m]++;
+            }
+        } else {
+            s->counts[n][0] += v->u.i != 0;
+        }
+    }
+}
+
+static void bar(FILE *out, long n, long max)
+{
+    int w = max > 0 ? (int)((double)n * 24 / (double)max + 0.5) : 0;
+    for (int i = 0; i < w; i++) fputs("\u2588", out);
+    for (int i = w; i < 24; i++) fputc(' ', out);
+}
+
+static double pct(long n, long of)
+{
+    return of ? 100.0 * (double)n / (double)of : 0;
+}
+
+void summary_print(const Summary *s, const RunSession *rs, FILE *out, bool json)
+{
+    (void)rs;
+    char nb[64];
+    if (json) {
+        fprintf(out, "{\"records\":%ld", s->records);
+        static const char *const sections[] = {"selects", "tiers", "stages", "entitlements", "flags"};
+        static const SymKind kinds[] = {SYM_SELECT, SYM_TIER, SYM_STAGES, SYM_ENTITLE, SYM_FLAG};
+        for (int k = 0; k < 5; k++) {
+            fprintf(out, ",\"%s\":{", sections[k]);
+            bool first = true;
+            for (int n = 0; n < s->nsyms; n++) {
+                const Sym *y = s->syms[n];
+                if (y->kind != kinds[k]) continue;
+                fputs(first ? "" : ",", out);
+                first = false;
+                diag_json_string(out, y->name);
+                fputc(':', out);
+                if (y->kind == SYM_TIER || y->kind == SYM_STAGES) {
+                    const EnumInfo *en = y->ty.en;
+                    fputc('{', out);
+                    for (int m = 0; m <= en->n; m++) {
+                        if (m == en->n && !s->counts[n][m]) break;
+                        fputs(m ? "," : "", out);
+                        diag_json_string(out, m < en->n ? en->members[m] : "(none)");
+                        if (y->kind == SYM_TIER && s->rev_field >= 0) {
+                            wr_format_number(round(s->revenue[n][m] * 100) / 100, nb);
+                            fprintf(out, ":{\"accounts\":%ld,\"%s\":%s}", s->counts[n][m], s->rev_name, nb);
+                        } else if (y->kind == SYM_STAGES) {
+                            fprintf(out, ":{\"accounts\":%ld,\"from\":{", s->counts[n][m]);
+                            bool f2 = true;
+                            for (int from = 0; m < en->n && from < en->n; from++) {
+                                long c = s->moves[n][from * en->n + m];
+                                if (!c) continue;
+                                fputs(f2 ? "" : ",", out);
+                                f2 = false;
+                                diag_json_string(out, en->members[from]);
+                                fprintf(out, ":%ld", c);
+                            }
+                            fputs("}}", out);
+                        } else {
+                            fprintf(out, ":%ld", s->counts[n][m]);
+                        }
+                    }
+                    fputc('}', out);
+                } else {
+                    fprintf(out, "%ld", s->counts[n][0]);
+                }
+            }
+            fputc('}', out);
+        }
+        fputs("}\n", out);
+        return;
+    }
+    fprintf(out, "%ld accounts\n", s->records);
+    SymKind last = (SymKind)-1;
+    for (int n = 0; n < s->nsyms; n++) {
+        const Sym *y = s->syms[n];
+        if (y->kind == SYM_SELECT || y->kind == SYM_ENTITLE || y->kind == SYM_FLAG) {
+            if (y->kind != last)
+                fprintf(out, "\n%s\n", y->kind == SYM_SELECT ? "selects" : y->kind == SYM_ENTITLE ? "entitlements" : "flags");
+            last = y->kind;
+            fprintf(out, "  %-24s %8ld  ", y->name, s->counts[n][0]);
+            bar(out, s->counts[n][0], s->records);
+            fprintf(out, " %5.1f%%\n", pct(s->counts[n][0], s->records));
+            continue;
+        }
+        last = y->kind;
+        const EnumInfo *en = y->ty.en;
+        long max = 1;
+        for (int m = 0; m <= en->n; m++)
+            if (s->counts[n][m] > max) max = s->counts[n][m];
+        if (y->kind == SYM_TIER) {
+            fprintf(out, "\ntier %s\n  %-24s %8s  %-24s %6s", y->name, "", "accounts", "", "share");
+            if (s->rev_field >= 0) fprintf(out, "  %s", s->rev_name);
+            fputc('\n', out);
+            for (int m = 0; m <= en->n; m++) {
+                if (m == en->n && !s->counts[n][m]) break;
+                fprintf(out, "  %-24s %8ld  ", m < en->n ? en->members[m] : "(none)", s->counts[n][m]);
+                bar(out, s->counts[n][m], max);
+                fprintf(out, " %5.1f%%", pct(s->counts[n][m], s->records));
+                if (s->rev_field >= 0) {
+                    Value v = val_num(s->revenue[n][m]);
+                    ses_format_value(ty_make(TY_MONEY), &v, nb, sizeof nb);
+                    fprintf(out, "  %s", nb);
+                }
+                fputc('\n', out);
+            }
+        } else {
+            fprintf(out, "\nstages %s: from (rows) -> to (columns)\n  %-14s", y->name, "");
+            for (int m = 0; m < en->n; m++) fprintf(out, " %12.12s", en->members[m]);
+            fputc('\n', out);
+            for (int from = 0; from < en->n; from++) {
+                fprintf(out, "  %-14.14s", en->members[from]);
+                for (int m = 0; m < en->n; m++) {
+                    long c = s->moves[n][from * en->n + m];
+                    if (c) fprintf(out, " %12ld", c);
+                    else fprintf(out, " %12s", ".");
+                }
+                fputc('\n', out);
+            }
+            long moved = 0;
+            for (int from = 0; from < en->n; from++)
+                for (int m = 0; m < en->n; m++)
+                    if (m != from) moved += s->moves[n][from * en->n + m];
+            fprintf(out, "  %ld account%s move%s stage\n", moved, moved == 1 ? "" : "s", moved == 1 ? "s" : "");
+        }
+    }
+}
+
+void summary_free(Summary *s)
+{
+    for (int n = 0; n < s->nsyms; n++) {
+        free(s->counts[n]);
+        free(s->revenue[n]);
+        free(s->moves[n]);
+    }
+    free(s->counts);
+    free(s->revenue);
+    free(s->moves);
+    free(s->stage_field);
+    free(s->syms);
+    free(s);
+}
+
+/* --------------------------------------------------------------- coverage */
+
+static void cov_push(RunSession *rs, const Sym *rule, int index, int probe)
+{
+    rs->cov = xrealloc(rs->cov, sizeof(CovItem) * (size_t)(rs->ncov + 1));
+    CovItem it = {rule, index, probe, 0};
+    rs->cov[rs->ncov++] = it;
+}
+
+void cov_collect(RunSession *rs, PtrVec *probes)
+{
+    Policy *p = rs->pol;
+    for (int i = 0; i < p->nsyms; i++) {
+        const Sym *y = p->syms[i];
+        const Decl *d = y->decl;
+        if (!d) continue;
+        if (y->kind == SYM_SCORE || y->kind == SYM_TIER || y->kind == SYM_STAGES) {
+            for (int k = 0; k < d->items.len; k++) {
+                Expr *cond = y->kind == SYM_SCORE ? ((Criterion *)d->items.items[k])->cond
+                           : y->kind == SYM_TIER ? ((TierBranch *)d->items.items[k])->cond
+                                                 : ((Transition *)d->items.items[k])->cond;
+                int probe = -1;
+                if (cond) {
+                    probe = probes->len;
+                    ptrvec_push(&p->arena, probes, cond);
+                }
+                cov_push(rs, y, k, probe);
+            }
+        } else if (y->kind == SYM_ENTITLE || y->kind == SYM_FLAG) {
+            cov_push(rs, y, -1, -1);
+        }
+    }
+}
+
+void cov_add(RunSession *rs)
+{
+    const Value *R = rs->vm->regs;
+    const Chunk *c = rs->chunk;
+    for (int i = 0; i < rs->ncov; i++) {
+        CovItem *it = &rs->cov[i];
+        const Sym *y = it->rule;
+        bool hit = it->probe >= 0 && R[c->probe_reg[it->probe]].u.i;
+        if (y->kind == SYM_ENTITLE || y->kind == SYM_FLAG) {
+            hit = R[y->slot].u.i != 0;
+        } else if (y->kind == SYM_TIER) {
+            /* a branch fires when its condition holds and no earlier one's does */
+            const TierBranch *b = y->decl->items.items[it->index];
+            bool earlier = false;
+            for (int j = i - it->index; j < i; j++)
+                if (rs->cov[j].probe >= 0 && R[c->probe_reg[rs->cov[j].probe]].u.i) earlier = true;
+            hit = !earlier && (!b->cond || hit);
+        } else if (y->kind == SYM_STAGES) {
+            const Transition *t = y->decl->items.items[it->index];
+            int cur = -1;
+            for (int f = 0; f < rs->pol->nfields; f++)
+                if (rs->pol->fields[f]->ty.kind == TY_STAGE && rs->pol->fields[f]->ty.en == y->ty.en)
+                    cur = (int)R[c->field_reg[f]].u.i;
+            bool applies = t->from_any ? cur >= 0 && cur < y->ty.en->norder : cur == t->from_member;
+            bool earlier = false;
+            for (int j = i - it->index; j < i; j++) {
+                const Transition *u = y->decl->items.items[rs->cov[j].index];
+                bool a = u->from_any ? cur >= 0 && cur < y->ty.en->norder : cur == u->from_member;
+                if (a && R[c->probe_reg[rs->cov[j].probe]].u.i) earlier = true;
+            }
+            hit = applies && hit && !earlier;
+        }
+        if (hit) it->fired++;
+    }
+}
+
+static void cov_name(const RunSession *rs, const CovItem *it, char *buf, size_t len)
+{
+    const Sym *y = it->rule;
+    const Decl *d = y->decl;
+    int line = 0, col = 0;
+    Span sp = d->span;
+    if (y->kind == SYM_SCORE) {
+        const Criterion *cr = d->items.items[it->index];
+        sp = cr->span;
+        src_linecol(&rs->pol->src, sp.file, sp.start, &line, &col);
+        const SrcFile *f = rs->pol->src.files[cr->cond->span.file];
+        if (cr->label)
+            snprintf(buf, len, "score %s: \"%s\" (line %d)", y->name, cr->label, line);
+        else
+            snprintf(buf, len, "score %s: %.*s (line %d)", y->name,
+                     (int)(cr->cond->span.end - cr->cond->span.start > 60 ? 60 : cr->cond->span.end - cr->cond->span.start),
+                     f->text + cr->cond->span.start, line);
+    } else if (y->kind == SYM_TIER) {
+        const TierBranch *b = d->items.items[it->index];
+        src_linecol(&rs->pol->src, b->span.file, b->span.start, &line, &col);
+        snprintf(buf, len, "tier %s: %s (line %d)", y->name, b->name.name, line);
+    } else if (y->kind == SYM_STAGES) {
+        const Transition *t = d->items.items[it->index];
+        src_linecol(&rs->pol->src, t->span.file, t->span.start, &line, &col);
+        snprintf(buf, len, "stages %s: %s -> %s (line %d)", y->name, t->from.name, t->to.name, line);
+    } else {
+        src_linecol(&rs->pol->src, sp.file, sp.start, &line, &col);
+        snprintf(buf, len, "%s %s (line %d)", y->kind == SYM_ENTITLE ? "entitlement" : "flag", y->name, line);
+    }
+}
+
+static void cov_print_text(const RunSession *rs, FILE *out, long records);
+
+void cov_print(const RunSession *rs, FILE *out, bool json, long records)
+{
+    char name[300];
+    if (!json) {
+        cov_print_text(rs, out, records);
+        return;
+    }
+    {
+        fputs("{\"coverage\":[", out);
+        for (int i = 0; i < rs->ncov; i++) {
+            cov_name(rs, &rs->cov[i], name, sizeof name);
+            fputs(i ? ",\n  {" : "\n  {", out);
+            fputs("\"item\":", out);
+            diag_json_string(out, name);
+            fprintf(out, ",\"fired\":%ld,\"never\":%s,\"always\":%s}", rs->cov[i].fired,
+                    rs->cov[i].fired == 0 ? "true" : "false",
+                    records > 0 && rs->cov[i].fired == records ? "true" : "false");
+        }
+        fprintf(out, "\n],\"records\":%ld}\n", records);
+    }
+}
+
+static void cov_print_text(const RunSession *rs, FILE *out, long records)
+{
+    char name[300];
+    int never = 0, always = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        bool header = false;
+        for (int i = 0; i < rs->ncov; i++) {
+            long f = rs->cov[i].fired;
+            bool show = pass == 0 ? f == 0 : (records > 0 && f == records);
+            if (!show) continue;
+            if (!header) {
+                fprintf(out, "%s on these %ld accounts:\n", pass == 0 ? "never fired" : "always fired", records);
+                header = true;
+            }
+            cov_name(rs, &rs->cov[i], name, sizeof name);
+            fprintf(out, "  %s\n", name);
+            if (pass == 0) never++;
+            else always++;
+        }
+    }
+    fprintf(out, "%d of %d items never fired, %d always fired\n", never, rs->ncov, always);
+}
+
+/* --------------------------------------------------------------- progress */
+
+static double seconds(struct timespec a, struct timespec b)
+{
+    return (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+}
+
+void progress_start(Progress *p, bool want, const Source *src)
+{
+    memset(p, 0, sizeof *p);
+    p->size = rd_csv_size(src->csv);
+    p->on = want && isatty(STDERR_FILENO) && p->size > 16 * 1024 * 1024;
+    clock_gettime(CLOCK_MONOTONIC, &p->start);
+    p->last = p->start;
+}
+
+void progress_tick(Progress *p, const Source *src, long records)
+{
+    if (!p->on) return;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (seconds(p->last, now) < 0.2) return;
+    p->last = now;
+    double done = p->size ? (double)rd_csv_offset(src->csv) / (double)p->size : 0;
+    double rate = (double)records / (seconds(p->start, now) + 1e-9);
+    int w = (int)(done * 30);
+    fputs("\r  [", stderr);
+    for (int i = 0; i < 30; i++) fputc(i < w ? '#' : ' ', stderr);
+    fprintf(stderr, "] %3.0f%%  %ld records  %.0f records/s ", done * 100, records, rate);
+}
+
+void progress_end(Progress *p)
+{
+    if (p->on) fputs("\r\033[K", stderr);
+}

@@ -1,0 +1,40 @@
+/* report.h — what `kam run` can print instead of one line per account:
+ * --summary (counts per select, tier, flag and entitlement, revenue per
+ * tier, the stage-movement matrix) and --coverage (criteria, branches,
+ * transitions, entitlements and flags that never or always fired), and the
+ * progress bar shown on a terminal during long runs. */
+#ifndef KAM_REPORT_H
+#define KAM_REPORT_H
+
+#include "run.h"
+#include "../runtime/reader.h"
+
+#include <stdio.h>
+#include <time.h>
+
+typedef struct Summary Summary;
+
+Summary *summary_new(const RunSession *rs);
+/* Adds the record just evaluated (the VM's registers). */
+void summary_add(Summary *s, const RunSession *rs);
+void summary_print(const Summary *s, const RunSession *rs, FILE *out, bool json);
+void summary_free(Summary *s);
+
+/* --coverage: adds the conditions to watch to `probes` (their probe index
+ * is their position there) and records them in rs->cov. */
+void cov_collect(RunSession *rs, PtrVec *probes);
+void cov_add(RunSession *rs);
+void cov_print(const RunSession *rs, FILE *out, bool json, long records);
+
+typedef struct Progress {
+    bool on;
+    struct timespec start, last;
+    long long size;
+} Progress;
+
+/* A bar on stderr if `want` and stderr is a terminal and the input is large. */
+void progress_start(Progress *p, bool want, const Source *src);
+void progress_tick(Progress *p, const Source *src, long records);
+void progress_end(Progress *p);
+
+#endif
