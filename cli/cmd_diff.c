@@ -118,6 +118,7 @@ int cmd_diff(int argc, char **argv)
     int status = EXIT_OK;
     Outcomes before = {0}, after = {0};
     if (o.as_of) ses_set_today(&s, o.as_of);
+    s.input = o.input;
     if (o.where) s.where = xstrdup(o.where);
     if (ses_load_policy(&s, pos[0]) != 0) { status = EXIT_POLICY; goto done; }
     if (ses_load_data(&s, data) != 0) { status = EXIT_DATA; goto done; }
@@ -131,6 +132,7 @@ int cmd_diff(int argc, char **argv)
     if (two) {
         ses_init(&s2, stdout, stderr);
         if (o.as_of) ses_set_today(&s2, o.as_of);
+        s2.input = o.input;
         if (o.where) s2.where = xstrdup(o.where);
         if (ses_load_policy(&s2, pos[1]) != 0) { status = EXIT_POLICY; ses_free(&s2); goto done; }
         if (ses_load_data(&s2, data) != 0) { status = EXIT_DATA; ses_free(&s2); goto done; }

@@ -56,6 +56,7 @@ int cmd_explain(int argc, char **argv)
     ses_init(&s, stdout, stderr);
     int status = EXIT_OK;
     if (o.as_of) ses_set_today(&s, o.as_of);
+    s.input = o.input;
     if (ses_load_policy(&s, pos[0]) != 0) status = EXIT_POLICY;
     else if (ses_load_data(&s, pos[1]) != 0) status = EXIT_DATA;
     for (int i = 0; status == EXIT_OK && i < o.nsets; i++) {

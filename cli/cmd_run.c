@@ -20,8 +20,8 @@
 static void help(void)
 {
     fputs("usage: kam run [OPTIONS] POLICY DATA\n\n"
-          "Evaluates POLICY for every account in DATA (a .csv file, or - for standard\n"
-          "input) and writes one line of outcomes per account: the key, each score,\n"
+          "Evaluates POLICY for every account in DATA (.csv, .jsonl or .sqlite/.db,\n"
+          "or - for standard input) and writes one line of outcomes per account: the key, each score,\n"
           "select, tier and stage, the entitlements and the flags.\n\n"
           "options:\n"
           "  --format table|csv|jsonl  output format (default: table on a terminal,\n"
@@ -31,6 +31,9 @@ static void help(void)
           "  --as-of DATE              the date 'today' stands for (default: today)\n"
           "  --where EXPR              only output accounts for which EXPR holds\n"
           "  --out FILE                write to FILE (complete, or not at all)\n"
+          "  --input csv|jsonl|sqlite  the data's format (default: from its name;\n"
+          "                            standard input is csv unless told)\n"
+          "  --table NAME              the SQLite table (default: the record's name)\n"
           "  --summary                 counts per select, tier, stage move, entitlement and\n"
           "                            flag, revenue per tier, instead of one line per account\n"
           "  --coverage                criteria, tier branches, transitions, entitlements and\n"

@@ -381,7 +381,7 @@ static double seconds(struct timespec a, struct timespec b)
 void progress_start(Progress *p, bool want, const Source *src)
 {
     memset(p, 0, sizeof *p);
-    p->size = rd_csv_size(src->csv);
+    p->size = rd_size(src);
     p->on = want && isatty(STDERR_FILENO) && p->size > 16 * 1024 * 1024;
     clock_gettime(CLOCK_MONOTONIC, &p->start);
     p->last = p->start;
@@ -394,7 +394,7 @@ void progress_tick(Progress *p, const Source *src, long records)
     clock_gettime(CLOCK_MONOTONIC, &now);
     if (seconds(p->last, now) < 0.2) return;
     p->last = now;
-    double done = p->size ? (double)rd_csv_offset(src->csv) / (double)p->size : 0;
+    double done = p->size ? (double)rd_offset(src) / (double)p->size : 0;
     double rate = (double)records / (seconds(p->start, now) + 1e-9);
     int w = (int)(done * 30);
     fputs("\r  [", stderr);

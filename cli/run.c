@@ -54,6 +54,18 @@ int run_parse_common(RunOptions *o, int argc, char **argv, int i, const char *cm
             return -1;
         }
         o->where = val;
+    } else if (cli_opt_value(argc, argv, &at, "--input", &val)) {
+        if (!val || (strcmp(val, "csv") && strcmp(val, "jsonl") && strcmp(val, "sqlite"))) {
+            cli_usage_error(cmd, "--input takes csv, jsonl or sqlite");
+            return -1;
+        }
+        o->input.kind = val;
+    } else if (cli_opt_value(argc, argv, &at, "--table", &val)) {
+        if (!val || !*val) {
+            cli_usage_error(cmd, "--table needs the name of a SQLite table");
+            return -1;
+        }
+        o->input.table = val;
     } else if (cli_opt_value(argc, argv, &at, "--on-error", &val)) {
         if (val && strcmp(val, "report") == 0) o->on_error = ON_ERROR_REPORT;
         else if (val && strcmp(val, "skip") == 0) o->on_error = ON_ERROR_SKIP;
@@ -251,10 +263,10 @@ static const char *spool_stdin(char *buf, size_t len, int *fd_out)
 }
 
 
-int run_pass1(RunSession *rs, const char *data_path, char *err, size_t errlen)
+int run_pass1(RunSession *rs, const char *data_path, const SourceOpts *in, char *err, size_t errlen)
 {
     if (rs->chunk->pass1_pc < 0) return 0;
-    Source *src = rd_open(rs->pol, data_path, err, errlen);
+    Source *src = rd_open_with(rs->pol, data_path, in, err, errlen);
     if (!src) return -1;
     rd_limit_to(src, rs->chunk->pass1_field_used);
     RdPlan plan = rd_plan(src, rs->chunk->pass1_field_used, rs->chunk->field_reg);
@@ -299,12 +311,12 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
         }
     }
     char err[1024];
-    if (run_pass1(&rs, data_path, err, sizeof err) != 0) {
+    if (run_pass1(&rs, data_path, &o->input, err, sizeof err) != 0) {
         fprintf(stderr, "kam: %s\n", err);
         status = strstr(err, "header") ? EXIT_DATA : EXIT_USAGE;
         goto done;
     }
-    Source *src = rd_open(rs.pol, data_path, err, sizeof err);
+    Source *src = rd_open_with(rs.pol, data_path, &o->input, err, sizeof err);
     if (!src) {
         fprintf(stderr, "kam: %s\n", err);
         status = strstr(err, "header") || strstr(err, "empty file") ? EXIT_DATA : EXIT_USAGE;

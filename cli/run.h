@@ -5,6 +5,7 @@
 
 #include "../runtime/writer.h"
 #include "../runtime/vm.h"
+#include "../runtime/reader.h"
 
 typedef enum { ON_ERROR_REPORT, ON_ERROR_SKIP, ON_ERROR_FAIL } OnError;
 
@@ -19,6 +20,7 @@ typedef struct RunOptions {
     OutFormat format;
     bool json;                      /* --format json (with --summary or --coverage) */
     OnError on_error;
+    SourceOpts input;               /* --input csv|jsonl|sqlite, --table NAME */
     bool summary;                   /* --summary instead of rows */
     bool coverage;                  /* --coverage instead of rows */
     bool progress;                  /* a progress bar on stderr (a terminal) */
@@ -26,7 +28,7 @@ typedef struct RunOptions {
 
 void run_options_init(RunOptions *o);
 /* Parses an option that every evaluating command takes (--set, --as-of,
- * --where, --on-error) at argv[i]. Returns how many arguments it used (0 if
+ * --where, --on-error, --input, --table) at argv[i]. Returns how many arguments it used (0 if
  * argv[i] is not one of them), or -1 after printing a usage error. */
 int run_parse_common(RunOptions *o, int argc, char **argv, int i, const char *cmd);
 /* What --coverage watches: a criterion, tier branch or transition whose
@@ -58,7 +60,7 @@ void run_unload(RunSession *rs);
 int run_set_param(Policy *p, const Chunk *c, Vm *vm, const char *name, const char *value, FILE *err);
 /* The aggregates' first pass over the data (nothing if the policy has no
  * aggregates). -1 with a message in err if the data cannot be opened. */
-int run_pass1(RunSession *rs, const char *data_path, char *err, size_t errlen);
+int run_pass1(RunSession *rs, const char *data_path, const SourceOpts *in, char *err, size_t errlen);
 /* Runs the policy over the data and writes outcomes; returns the exit status. */
 int run_policy(const char *policy_path, const char *data_path, const RunOptions *o);
 

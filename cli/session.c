@@ -155,7 +155,7 @@ int ses_load_data(Session *s, const char *path)
         return -1;
     }
     char err[1024];
-    Source *src = rd_open(s->pol, path, err, sizeof err);
+    Source *src = rd_open_with(s->pol, path, &s->input, err, sizeof err);
     if (!src) {
         fprintf(s->err, "kam: %s\n", err);
         return -1;

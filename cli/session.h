@@ -9,6 +9,7 @@
 
 #include "../runtime/bytecode.h"
 #include "../runtime/vm.h"
+#include "../runtime/reader.h"
 
 #include <stdio.h>
 
@@ -41,6 +42,7 @@ typedef struct Session {
     char *where;            /* :where filter, or NULL */
     int focus;              /* the focused record, or -1 */
     int32_t today;
+    SourceOpts input;       /* how to read data files (--input, --table) */
     Policy *pol;            /* the policy with the session's definitions */
     Chunk *chunk;
     /* records in memory: every field converted */

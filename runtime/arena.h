@@ -21,9 +21,6 @@ void *arena_alloc(Arena *a, size_t n);
 /* A NUL-terminated copy of s[0..n) in the arena. */
 char *arena_strndup(Arena *a, const char *s, size_t n);
 char *arena_strdup(Arena *a, const char *s);
-/* printf into arena memory. */
-char *arena_printf(Arena *a, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 void arena_free(Arena *a);
 
 /* malloc/realloc/strdup that never return NULL: on exhaustion they print

@@ -7,6 +7,7 @@
  * is an error naming the field and the text. */
 #define _POSIX_C_SOURCE 200809L
 #include "reader.h"
+#include "reader_sqlite.h"
 #include "date.h"
 
 #include <errno.h>
@@ -168,33 +169,18 @@ const char *rd_expected(Type t, char *buf, size_t len)
     }
 }
 
-Source *rd_open(const Policy *pol, const char *path, char *err, size_t errlen)
+/* Matches column names to the record's fields: every required field needs
+ * one (all missing ones named at once), none may appear twice. */
+static bool match_header(Source *s, const char *const *names, const size_t *lens, size_t n,
+                         long line, char *err, size_t errlen)
 {
-    Source *s = xcalloc(1, sizeof *s);
-    s->kind = SRC_CSV;
-    s->pol = pol;
-    s->path = xstrdup(strcmp(path, "-") == 0 ? "<stdin>" : path);
-    s->csv = rd_csv_open(path, err, errlen);
-    if (!s->csv) {
-        rd_close(s);
-        return NULL;
-    }
-    RdField *hdr;
-    size_t nh;
-    long line;
-    int rc = rd_csv_next(s->csv, &hdr, &nh, &line);
-    if (rc <= 0) {
-        if (rc == 0) snprintf(err, errlen, "%s: empty file: expected a header line naming the columns", s->path);
-        else snprintf(err, errlen, "%s", rd_csv_error(s->csv));
-        rd_close(s);
-        return NULL;
-    }
-    s->ncols = (int)nh;
+    const Policy *pol = s->pol;
+    s->ncols = (int)n;
     s->col = xmalloc(sizeof(int) * (size_t)(pol->nfields + 1));
     for (int i = 0; i < pol->nfields; i++) s->col[i] = -1;
-    for (size_t c = 0; c < nh; c++) {
-        const char *h = hdr[c].ptr;
-        size_t hl = hdr[c].len;
+    for (size_t c = 0; c < n; c++) {
+        const char *h = names[c];
+        size_t hl = lens[c];
         while (hl && is_space(*h)) h++, hl--;
         while (hl && is_space(h[hl - 1])) hl--;
         for (int i = 0; i < pol->nfields; i++) {
@@ -203,8 +189,7 @@ Source *rd_open(const Policy *pol, const char *path, char *err, size_t errlen)
             if (s->col[i] >= 0) {
                 snprintf(err, errlen, "%s:%ld: column \"%s\" appears twice in the header "
                          "(columns %d and %zu)", s->path, line, name, s->col[i] + 1, c + 1);
-                rd_close(s);
-                return NULL;
+                return false;
             }
             s->col[i] = (int)c;
         }
@@ -225,16 +210,132 @@ Source *rd_open(const Policy *pol, const char *path, char *err, size_t errlen)
         if (used < errlen)
             snprintf(err + used, errlen - used, " (declared in record %s; columns are "
                      "matched by name)", pol->record ? pol->record->name.name : "");
+        return false;
+    }
+    return true;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+Source *rd_open(const Policy *pol, const char *path, char *err, size_t errlen)
+{
+    return rd_open_with(pol, path, NULL, err, errlen);
+}
+
+Source *rd_open_with(const Policy *pol, const char *path, const SourceOpts *opts, char *err,
+                     size_t errlen)
+{
+    Source *s = xcalloc(1, sizeof *s);
+    s->pol = pol;
+    const char *kind = opts ? opts->kind : NULL;
+    if (!kind) {
+        if (ends_with(path, ".jsonl") || ends_with(path, ".ndjson")) kind = "jsonl";
+        else if (ends_with(path, ".sqlite") || ends_with(path, ".sqlite3") || ends_with(path, ".db"))
+            kind = "sqlite";
+        else kind = "csv";
+    }
+    bool std_in = strcmp(path, "-") == 0;
+    if (strcmp(kind, "sqlite") == 0) {
+        if (std_in) {
+            snprintf(err, errlen, "SQLite data cannot come from standard input; name the file");
+            rd_close(s);
+            return NULL;
+        }
+        const char *table = opts && opts->table ? opts->table
+                          : pol->record ? pol->record->name.name : "account";
+        s->kind = SRC_SQLITE;
+        size_t plen = strlen(path) + strlen(table) + 2;
+        s->path = xmalloc(plen);
+        snprintf(s->path, plen, "%s:%s", path, table);
+        s->sql = rd_sqlite_open(path, table, err, errlen);
+        if (!s->sql) {
+            rd_close(s);
+            return NULL;
+        }
+        const char *const *names;
+        int n = rd_sqlite_columns(s->sql, &names);
+        size_t *lens = xmalloc(sizeof(size_t) * (size_t)(n + 1));
+        for (int i = 0; i < n; i++) lens[i] = strlen(names[i]);
+        bool ok = match_header(s, names, lens, (size_t)n, 0, err, errlen);
+        free(lens);
+        if (!ok) {
+            rd_close(s);
+            return NULL;
+        }
+        s->row = xcalloc((size_t)n + 1, sizeof(RdField));
+        return s;
+    }
+    s->path = xstrdup(std_in ? "<stdin>" : path);
+    if (strcmp(kind, "jsonl") == 0) {
+        s->kind = SRC_JSONL;
+        s->jsonl = rd_jsonl_open(path, err, errlen);
+        if (!s->jsonl) {
+            rd_close(s);
+            return NULL;
+        }
+        /* no header: every field is its own column, found by key per line */
+        s->ncols = pol->nfields;
+        s->col = xmalloc(sizeof(int) * (size_t)(pol->nfields + 1));
+        for (int i = 0; i < pol->nfields; i++) s->col[i] = i;
+        s->row = xcalloc((size_t)pol->nfields + 1, sizeof(RdField));
+        return s;
+    }
+    s->kind = SRC_CSV;
+    s->csv = rd_csv_open(path, err, errlen);
+    if (!s->csv) {
+        rd_close(s);
+        return NULL;
+    }
+    RdField *hdr;
+    size_t nh;
+    long line;
+    int rc = rd_csv_next(s->csv, &hdr, &nh, &line);
+    if (rc <= 0) {
+        if (rc == 0) snprintf(err, errlen, "%s: empty file: expected a header line naming the columns", s->path);
+        else snprintf(err, errlen, "%s", rd_csv_error(s->csv));
+        rd_close(s);
+        return NULL;
+    }
+    const char **names = xmalloc(sizeof(char *) * (nh + 1));
+    size_t *lens = xmalloc(sizeof(size_t) * (nh + 1));
+    for (size_t i = 0; i < nh; i++) {
+        names[i] = hdr[i].ptr;
+        lens[i] = hdr[i].len;
+    }
+    bool ok = match_header(s, names, lens, nh, line, err, errlen);
+    free(names);
+    free(lens);
+    if (!ok) {
         rd_close(s);
         return NULL;
     }
     return s;
 }
 
+long long rd_offset(const Source *s)
+{
+    return s->csv ? rd_csv_offset(s->csv) : s->jsonl ? rd_jsonl_offset(s->jsonl)
+         : s->sql ? rd_sqlite_offset(s->sql) : 0;
+}
+
+long long rd_size(const Source *s)
+{
+    return s->csv ? rd_csv_size(s->csv) : s->jsonl ? rd_jsonl_size(s->jsonl)
+         : s->sql ? rd_sqlite_size(s->sql) : 0;
+}
+
 void rd_close(Source *s)
 {
     if (!s) return;
     rd_csv_close(s->csv);
+    rd_jsonl_close(s->jsonl);
+    if (s->sql) rd_sqlite_close(s->sql);
+    free(s->row);
+    free(s->hint);
     free(s->col);
     free(s->path);
     free(s);
@@ -242,6 +343,7 @@ void rd_close(Source *s)
 
 void rd_limit_to(Source *s, const bool *used)
 {
+    if (s->kind != SRC_CSV) return;
     int last = -1;
     for (int i = 0; i < s->pol->nfields; i++)
         if (used[i] && s->col[i] > last) last = s->col[i];
@@ -249,8 +351,84 @@ void rd_limit_to(Source *s, const bool *used)
     rd_csv_set_field_limit(s->csv, s->limited);
 }
 
+/* JSON Lines: the line's keys put in field order (ptr NULL: absent/null). */
+static int next_jsonl(Source *s)
+{
+    JsonField *jf;
+    size_t n;
+    int rc = rd_jsonl_next(s->jsonl, &jf, &n, &s->line);
+    if (rc == 2 || rc < 0) {
+        snprintf(s->err, sizeof s->err, "%s", rd_jsonl_error(s->jsonl));
+        return rc < 0 ? -1 : 2;
+    }
+    if (rc == 0) return 0;
+    const Policy *pol = s->pol;
+    int nf = pol->nfields;
+    for (int i = 0; i < nf; i++) {
+        s->row[i].ptr = NULL;
+        s->row[i].len = 0;
+    }
+    if (!s->hint) {
+        s->hint = xcalloc(64, sizeof(int));
+    }
+    for (size_t k = 0; k < n; k++) {
+        const JsonField *f = &jf[k];
+        /* keys mostly come in the same order line after line: try the
+           field found at this position last time first */
+        int idx = -1;
+        if (k < 64) {
+            int h = s->hint[k];
+            const char *nm = pol->fields[h < nf ? h : 0]->name.name;
+            if (h < nf && strlen(nm) == f->keylen && memcmp(nm, f->key, f->keylen) == 0) idx = h;
+        }
+        for (int i = 0; idx < 0 && i < nf; i++) {
+            const char *nm = pol->fields[i]->name.name;
+            if (strlen(nm) == f->keylen && memcmp(nm, f->key, f->keylen) == 0) idx = i;
+        }
+        if (idx < 0) continue;          /* other keys are ignored */
+        if (k < 64) s->hint[k] = idx;
+        if (f->kind == JSON_ARRAY || f->kind == JSON_OBJECT) {
+            snprintf(s->err, sizeof s->err, "%s:%ld: field \"%s\": nested %s values are not "
+                     "supported (expected %s)", s->path, s->line, pol->fields[idx]->name.name,
+                     f->kind == JSON_ARRAY ? "array" : "object",
+                     pol->fields[idx]->ty.kind == TY_STRING ? "a string" : "a plain value");
+            return 2;
+        }
+        if (f->kind == JSON_NULL) continue;
+        s->row[idx].ptr = f->ptr;
+        s->row[idx].len = f->len;
+    }
+    s->fields = s->row;
+    s->nfields = (size_t)nf;
+    return 1;
+}
+
+static int next_sqlite(Source *s)
+{
+    SqlField *sf;
+    size_t n;
+    int rc = rd_sqlite_next(s->sql, &sf, &n, &s->line);
+    if (rc < 0) {
+        snprintf(s->err, sizeof s->err, "%s", rd_sqlite_error(s->sql));
+        /* a blob in one row is that row's problem; anything else ends the scan */
+        const char *e = rd_sqlite_error(s->sql);
+        size_t el = strlen(e), bl = strlen(": " RD_SQLITE_BLOB_ERROR);
+        return el >= bl && strcmp(e + el - bl, ": " RD_SQLITE_BLOB_ERROR) == 0 ? 2 : -1;
+    }
+    if (rc == 0) return 0;
+    for (size_t i = 0; i < n; i++) {
+        s->row[i].ptr = sf[i].ptr;
+        s->row[i].len = sf[i].len;
+    }
+    s->fields = s->row;
+    s->nfields = n;
+    return 1;
+}
+
 int rd_next(Source *s)
 {
+    if (s->kind == SRC_JSONL) return next_jsonl(s);
+    if (s->kind == SRC_SQLITE) return next_sqlite(s);
     int rc = rd_csv_next(s->csv, &s->fields, &s->nfields, &s->line);
     if (rc < 0) snprintf(s->err, sizeof s->err, "%s", rd_csv_error(s->csv));
     if (rc == 1 && s->limited) {
@@ -288,7 +466,7 @@ int rd_fill(Source *s, const RdPlan *plan, Value *regs)
     const RdField *raw = s->fields;
     for (int k = 0; k < plan->n; k++) {
         const RdPlanItem *it = &plan->items[k];
-        if (it->col >= 0) {
+        if (it->col >= 0 && raw[it->col].ptr) {
             const RdField *f = &raw[it->col];
             if (rd_convert(s->pol->fields[it->field]->ty, f->ptr, f->len, &regs[it->reg]) == 0)
                 continue;
@@ -308,7 +486,7 @@ int rd_field(Source *s, int i, Value *out)
         return 0;
     }
     const RdField *raw = &s->fields[c];
-    int rc = rd_convert(f->ty, raw->ptr, raw->len, out);
+    int rc = raw->ptr ? rd_convert(f->ty, raw->ptr, raw->len, out) : 1;
     if (rc == 0) return 0;
     if (rc == 1 && f->ty.optional) {
         *out = val_int(0);
@@ -316,7 +494,11 @@ int rd_field(Source *s, int i, Value *out)
         return 0;
     }
     char buf[256];
-    if (rc == 1)
+    if (rc == 1 && !raw->ptr)
+        snprintf(s->err, sizeof s->err, "%s:%ld: field \"%s\": %s, but the field is required "
+                 "(declare it optional with ? if it may be)", s->path, s->line, f->name.name,
+                 s->kind == SRC_JSONL ? "missing or null" : "NULL");
+    else if (rc == 1)
         snprintf(s->err, sizeof s->err, "%s:%ld: field \"%s\": empty, but the field is "
                  "required (write %s, or declare it optional with ?)", s->path, s->line,
                  f->name.name, rd_expected(f->ty, buf, sizeof buf));

@@ -8,15 +8,32 @@
 #define KAM_READER_H
 
 #include "reader_csv.h"
+#include "reader_jsonl.h"
 #include "value.h"
 #include "../lang/check.h"
 
-typedef enum { SRC_CSV } SourceKind;
+typedef enum { SRC_CSV, SRC_JSONL, SRC_SQLITE } SourceKind;
+
+struct SqliteReader;
+
+/* How to open a data file: its kind (by default from its name: .jsonl and
+ * .ndjson are JSON Lines, .sqlite/.sqlite3/.db SQLite, anything else CSV;
+ * standard input is CSV unless told) and, for SQLite, the table (by
+ * default the record's name). */
+typedef struct SourceOpts {
+    const char *kind;       /* "csv", "jsonl", "sqlite" or NULL */
+    const char *table;
+} SourceOpts;
 
 typedef struct Source {
     SourceKind kind;
     char *path;             /* for messages ("-" shows as "<stdin>") */
     CsvReader *csv;
+    JsonlReader *jsonl;
+    struct SqliteReader *sql;
+    RdField *row;           /* JSONL and SQLite: the record's fields by field
+                               index (ptr NULL: absent or null) */
+    int *hint;              /* JSONL: field index of the last key at each position */
     const Policy *pol;
     int *col;               /* by field index: the column, or -1 if absent */
     int ncols;              /* columns in the header */
@@ -31,6 +48,11 @@ typedef struct Source {
  * err if it cannot be opened, has no header or lacks required columns (all
  * named at once). */
 Source *rd_open(const Policy *pol, const char *path, char *err, size_t errlen);
+Source *rd_open_with(const Policy *pol, const char *path, const SourceOpts *opts, char *err,
+                     size_t errlen);
+/* Bytes (or rows) read so far and in all, for progress; size 0 if unknown. */
+long long rd_offset(const Source *s);
+long long rd_size(const Source *s);
 void rd_close(Source *s);
 /* The next record: 1; 0 at the end; 2 if this record is malformed but the
  * input goes on (wrong number of fields; message in s->err); -1 if the input

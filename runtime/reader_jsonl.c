@@ -339,10 +339,15 @@ static int parse_line(JsonlReader *r, char *s, char *end, long line, size_t *nfi
             if (p == end || *p != '"') {
                 e.at = p;
                 e.kind = JSON_ERR_SYNTAX;
-                snprintf(e.msg, sizeof e.msg, "%s",
-                         p == end ? "expected a string key, found the end of the line"
-                         : *p == '}' ? "expected a key after ',' (trailing comma before '}')"
-                         : "expected a string key");
+                unsigned char c = p < end ? (unsigned char)*p : 0;
+                if (p == end)
+                    snprintf(e.msg, sizeof e.msg, "expected a string key, found the end of the line");
+                else if (c == '}')
+                    snprintf(e.msg, sizeof e.msg, "expected a key after ',' (trailing comma before '}')");
+                else if (c > 0x20 && c < 0x7f)
+                    snprintf(e.msg, sizeof e.msg, "expected a string key, found '%c'", c);
+                else
+                    snprintf(e.msg, sizeof e.msg, "expected a string key, found byte 0x%02X", c);
                 return scan_error(r, line, s, &e);
             }
             if (nf == r->fcap) {
@@ -420,7 +425,11 @@ static int parse_line(JsonlReader *r, char *s, char *end, long line, size_t *nfi
     if (p != end) {
         e.at = p;
         e.kind = JSON_ERR_SYNTAX;
-        snprintf(e.msg, sizeof e.msg, "text after the object (one object per line)");
+        unsigned char c = (unsigned char)*p;
+        if (c > 0x20 && c < 0x7f)
+            snprintf(e.msg, sizeof e.msg, "unexpected '%c' after the object (one object per line)", c);
+        else
+            snprintf(e.msg, sizeof e.msg, "unexpected byte 0x%02X after the object (one object per line)", c);
         return scan_error(r, line, s, &e);
     }
     /* Keys are checked for duplicates only now, when the NULs written
@@ -486,10 +495,8 @@ int rd_jsonl_next(JsonlReader *r, JsonField **fields, size_t *nfields, long *lin
         int rc = parse_line(r, start, nl, ln, &nf);
         if (rc == 0) continue;
         *line = ln;
-        if (rc == 1) {
-            *fields = r->fields;
-            *nfields = nf;
-        }
+        *fields = r->fields;
+        *nfields = rc == 1 ? nf : 0;
         return rc;
     }
 }

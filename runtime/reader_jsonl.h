@@ -19,8 +19,11 @@
  * A malformed line (rd_jsonl_next returns 2) is reported and skipped, and
  * reading goes on with the next line: a value that is not an object, a
  * syntax error, invalid UTF-8, a lone surrogate escape, nesting deeper than
- * JSON_MAX_DEPTH, or a key that appears twice in one object (valid JSON, but
- * which value would a rule see?). Unrecoverable (returns -1, and so does
+ * JSON_MAX_DEPTH in all (the line's object counts), or a key that appears
+ * twice in the line's object (valid JSON, but which value would a rule
+ * see? Keys are compared after unescaping, so "a" and "\u0061" are the
+ * same; keys inside nested values are not checked, as those are returned
+ * as raw text). Unrecoverable (returns -1, and so does
  * every later call): a read error, or a line longer than 64 MiB.
  *
  * No global state: readers are independent. Memory comes from arena.h's
@@ -60,7 +63,7 @@ JsonlReader *rd_jsonl_open(const char *path, char *err, size_t errlen);
  *    2  this line is malformed: rd_jsonl_error says "path:LINE: ..." and
  *       what is wrong (not an object, a syntax error at column C, a
  *       duplicate key "k", invalid UTF-8 at column C, ...); *line is set and
- *       the next call reads the following line;
+ *       the next call reads the following line; *nfields is 0;
  *   -1  unrecoverable: a read error or a line over 64 MiB (message via
  *       rd_jsonl_error); every later call returns -1 too.
  * Columns are 1-based byte offsets within the line. */

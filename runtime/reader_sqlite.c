@@ -305,7 +305,7 @@ SqliteReader *rd_sqlite_open(const char *path, const char *table, char *err, siz
     if (found <= 0) {
         if (found < 0) db_error(err, errlen, path, db);
         else no_table_error(err, errlen, path, table, db);
-        sqlite3_close_v2(db);
+        sqlite3_close(db);
         return NULL;
     }
     Text quoted = {0};
@@ -317,7 +317,7 @@ SqliteReader *rd_sqlite_open(const char *path, const char *table, char *err, siz
         open_error(err, errlen, path, "%s \"%s\": %s", is_view ? "view" : "table", name,
                    sqlite3_errmsg(db));
         free(name);
-        sqlite3_close_v2(db);
+        sqlite3_close(db);
         return NULL;
     }
 
@@ -352,7 +352,9 @@ int rd_sqlite_columns(const SqliteReader *r, const char *const **names)
  * digits reads back as d, "%.14e" prints exactly that decimal padded with
  * zeros (d is within 2^-52 of it, relatively, which is less than half a
  * unit in its 15th digit), so at most three tries; subnormals have fewer
- * bits, so they are searched digit by digit. */
+ * bits, so they are searched digit by digit. Only the digits and the
+ * exponent are taken from printf, so a locale's decimal comma cannot leak
+ * into the text. */
 static size_t format_real(double d, char *buf)
 {
     if (isnan(d)) return (size_t)snprintf(buf, NUM_SLOT, "nan");
@@ -463,7 +465,7 @@ int rd_sqlite_next(SqliteReader *r, SqlField **fields, size_t *nfields, long *ro
             f->len = 0;
             break;
         default:   /* SQLITE_BLOB */
-            row_error(r, "column \"%s\": blob values are not supported", r->names[i]);
+            row_error(r, "column \"%s\": " RD_SQLITE_BLOB_ERROR, r->names[i]);
             return -1;
         }
     }

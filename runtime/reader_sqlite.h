@@ -39,6 +39,11 @@
 /* How long a locked database is retried before giving up, in milliseconds. */
 #define RD_SQLITE_BUSY_TIMEOUT_MS 2000
 
+/* The end of the message for a row with a BLOB, the one error that is not
+ * sticky: test for it as a suffix of rd_sqlite_error (the path, table and
+ * column names before it may contain any text, "blob" included). */
+#define RD_SQLITE_BLOB_ERROR "blob values are not supported"
+
 /* One value of the current row, as text. ptr == NULL means SQL NULL (len
  * is 0); otherwise ptr[len] is '\0', but a TEXT value may itself contain
  * NUL bytes (SQLite stores them), so use len, not strlen — the same rule as
@@ -82,17 +87,18 @@ int rd_sqlite_columns(const SqliteReader *r, const char *const **names);
  *            exponents -4 to 16, else d.ddde+XX): 0.12 is "0.12", 3.0 is
  *            "3", 1e15 is "1000000000000000", 1e-7 is "1e-07", 1e20 is
  *            "1e+20"; infinities are "inf" and "-inf" (SQLite stores no
- *            NaN: it becomes NULL). Printed in the C locale's format
- *            (the caller must not set LC_NUMERIC);
+ *            NaN: it becomes NULL). Always with '.', whatever the locale;
  *   TEXT     the bytes as stored (UTF-8; a UTF-16 database is converted by
  *            SQLite), not validated;
  *   NULL     ptr == NULL;
  *   BLOB     an error for that row, naming the row and column: "blob values
  *            are not supported".
- * A BLOB error is not sticky: *row is set to the bad row, and the next call
- * goes on with the following row, so the caller may report and skip it.
- * Any other error (I/O, a corrupt file, SQLITE_BUSY) is sticky: every later
- * call returns -1 too. */
+ * A BLOB error is not sticky: *row is set to the bad row, the message ends
+ * in ": " RD_SQLITE_BLOB_ERROR, and the next call goes on with the following
+ * row, so the caller may report and skip it. Any other error (I/O, a
+ * corrupt file, a run-time error in a view) is sticky: every later call
+ * returns -1 again with the same message, so a caller that skips rows must
+ * tell the two apart by that suffix or it will loop. */
 int rd_sqlite_next(SqliteReader *r, SqlField **fields, size_t *nfields, long *row);
 
 /* The last error as "path: table \"t\", row N: message" (or without the

@@ -9,9 +9,18 @@ t=$(mktemp -d)
 sock="$t/tmux.sock"
 trap 'tmux -S "$sock" kill-server 2>/dev/null; rm -rf "$t"' EXIT
 P="$ROOT/examples/key_accounts.kam"; D="$ROOT/examples/accounts.csv"
-start() {
-    tmux -S "$sock" new-session -d -x 160 -y 50 \
-        "env HOME=$t/home XDG_DATA_HOME= TERM=xterm $KAM repl $P $D --as-of 2026-06-30; echo REPL-EXITED-\$?; sleep 30"
+start() { # tmux's server start is occasionally refused ("server exited
+          # unexpectedly") on a busy machine: try a few times
+    for attempt in 1 2 3 4 5; do
+        if tmux -S "$sock" -f /dev/null new-session -d -x 160 -y 50 \
+            "env HOME=$t/home XDG_DATA_HOME= TERM=xterm $KAM repl $P $D --as-of 2026-06-30; echo REPL-EXITED-\$?; sleep 30" \
+            </dev/null >"$t/tmux.log" 2>&1; then
+            sleep 0.3
+            return 0
+        fi
+        sleep 0.5
+    done
+    echo "tmux could not start"; cat "$t/tmux.log"; exit 1
 }
 screen() { tmux -S "$sock" capture-pane -p -S -200; }
 wait_for() { # PATTERN: up to 10 s
