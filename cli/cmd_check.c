@@ -3,6 +3,7 @@
  * document. Nothing is run. */
 #include "cli.h"
 #include "../lang/check.h"
+#include "../runtime/reader.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -18,16 +19,85 @@ static void help(void)
           "options:\n"
           "  --format text|json   output format (default text)\n"
           "  --werror             treat warnings as errors\n"
+          "  --data FILE          also check FILE (CSV, JSON Lines, SQLite) against the\n"
+          "                       record: missing columns, values that do not convert\n"
+          "                       (the first 1000 records), optional fields never present\n"
+          "  --input FMT, --table NAME   how to read FILE, as for kam run\n"
           "  -q, --quiet          print nothing; the exit status tells\n"
           "  -h, --help           this help\n\n"
           "exit status: 0 no errors, 1 errors (or warnings with --werror),\n"
-          "2 usage error or a file that cannot be read.\n", stdout);
+          "2 usage error or a file that cannot be read, 3 the data does not fit.\n", stdout);
+}
+
+enum { SAMPLE = 1000 };
+
+/* Checks a data file against the policy's record. Returns the number of
+ * problems found (each printed to stderr), or -1 if the file cannot be
+ * used at all. */
+static int check_data(const Policy *p, const char *path, const SourceOpts *in)
+{
+    char err[1024];
+    Source *src = rd_open_with(p, path, in, err, sizeof err);
+    if (!src) {
+        fprintf(stderr, "kam: %s\n", err);
+        /* a header that does not fit is a finding; a file we cannot read is not */
+        return strstr(err, "header") || strstr(err, "appears twice") || strstr(err, "empty file") ? 1 : -1;
+    }
+    int problems = 0;
+    bool *reported = calloc((size_t)p->nfields + 1, sizeof(bool));
+    long *present = calloc((size_t)p->nfields + 1, sizeof(long));
+    long n = 0;
+    int rc;
+    while (n < SAMPLE && (rc = rd_next(src)) != 0) {
+        if (rc < 0) {
+            fprintf(stderr, "kam: %s\n", src->err);
+            problems++;
+            break;
+        }
+        n++;
+        if (rc == 2) {
+            fprintf(stderr, "kam: %s\n", src->err);
+            problems++;
+            continue;
+        }
+        for (int i = 0; i < p->nfields; i++) {
+            Value v;
+            if (rd_field(src, i, &v) != 0) {
+                if (!reported[i]) {
+                    fprintf(stderr, "kam: %s\n", src->err);
+                    reported[i] = true;
+                    problems++;
+                }
+            } else if (!v.missing) {
+                present[i]++;
+            }
+        }
+    }
+    for (int i = 0; i < p->nfields; i++) {
+        const Field *f = p->fields[i];
+        if (!f->ty.optional || present[i]) continue;
+        if (src->kind != SRC_JSONL && src->col[i] < 0)
+            fprintf(stderr, "kam: %s: warning: optional field \"%s\" has no column: it is missing "
+                    "in every record\n", src->path, f->name.name);
+        else
+            fprintf(stderr, "kam: %s: warning: optional field \"%s\" is missing in all %ld "
+                    "records checked\n", src->path, f->name.name, n);
+    }
+    if (!problems)
+        fprintf(stderr, "%s: %ld record%s checked against record %s: no problems\n", src->path, n,
+                n == 1 ? "" : "s", p->record ? p->record->name.name : "");
+    free(reported);
+    free(present);
+    rd_close(src);
+    return problems;
 }
 
 int cmd_check(int argc, char **argv)
 {
     const char *format = "text";
     bool werror = false, quiet = false;
+    const char *data = NULL;
+    SourceOpts in = {NULL, NULL};
     const char **files = calloc((size_t)argc + 1, sizeof(char *));
     int nfiles = 0;
     bool opts_done = false;
@@ -41,6 +111,21 @@ int cmd_check(int argc, char **argv)
             help();
             free(files);
             return EXIT_OK;
+        } else if (cli_opt_value(argc, argv, &i, "--data", &data)) {
+            if (!data) {
+                free(files);
+                return cli_usage_error("check", "--data needs a file");
+            }
+        } else if (cli_opt_value(argc, argv, &i, "--input", &in.kind)) {
+            if (!in.kind) {
+                free(files);
+                return cli_usage_error("check", "--input takes csv, jsonl or sqlite");
+            }
+        } else if (cli_opt_value(argc, argv, &i, "--table", &in.table)) {
+            if (!in.table) {
+                free(files);
+                return cli_usage_error("check", "--table needs a name");
+            }
         } else if (strcmp(a, "--werror") == 0) {
             werror = true;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
@@ -67,7 +152,7 @@ int cmd_check(int argc, char **argv)
     }
     bool json = strcmp(format, "json") == 0;
     bool color = !json && cli_use_color(stderr);
-    int errors = 0, warnings = 0, unreadable = 0;
+    int errors = 0, warnings = 0, unreadable = 0, data_problems = 0;
     bool truncated = false;
     bool first = true;
     if (json && !quiet) fputs("{\"diagnostics\":[", stdout);
@@ -90,6 +175,11 @@ int cmd_check(int argc, char **argv)
         if (diags.n < diags.nerrors + diags.nwarnings) truncated = true;
         errors += diags.nerrors;
         warnings += diags.nwarnings;
+        if (data && !diags.nerrors) {
+            int dp = check_data(p, data, &in);
+            if (dp < 0) unreadable++;
+            else data_problems += dp;
+        }
         policy_free(p);
         diag_free(&diags);
     }
@@ -102,5 +192,6 @@ int cmd_check(int argc, char **argv)
     free(files);
     if (unreadable) return EXIT_USAGE;
     if (errors || (werror && warnings)) return EXIT_POLICY;
+    if (data_problems) return EXIT_DATA;
     return EXIT_OK;
 }

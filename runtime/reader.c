@@ -468,7 +468,9 @@ int rd_fill(Source *s, const RdPlan *plan, Value *regs)
         const RdPlanItem *it = &plan->items[k];
         if (it->col >= 0 && raw[it->col].ptr) {
             const RdField *f = &raw[it->col];
-            if (rd_convert(s->pol->fields[it->field]->ty, f->ptr, f->len, &regs[it->reg]) == 0)
+            Type t = s->pol->fields[it->field]->ty;
+            if (rd_convert(t, f->ptr, f->len, &regs[it->reg]) == 0 &&
+                !(t.optional && t.kind == TY_STRING && regs[it->reg].len == 0))
                 continue;
         }
         if (rd_field(s, it->field, &regs[it->reg]) != 0) return -1;   /* missing or bad */
@@ -487,6 +489,7 @@ int rd_field(Source *s, int i, Value *out)
     }
     const RdField *raw = &s->fields[c];
     int rc = raw->ptr ? rd_convert(f->ty, raw->ptr, raw->len, out) : 1;
+    if (rc == 0 && f->ty.optional && f->ty.kind == TY_STRING && out->len == 0) rc = 1;
     if (rc == 0) return 0;
     if (rc == 1 && f->ty.optional) {
         *out = val_int(0);
