@@ -18,6 +18,7 @@ typedef struct Command {
 static const Command commands[] = {
     {"check", cmd_check, "check policies: every error at once, with file:line:col"},
     {"run", cmd_run, "evaluate a policy for every account in a data file"},
+    {"test", cmd_test, "run the policy's test blocks; ends with \"N passed, N failed\""},
     {"explain", cmd_explain, "why one account got its outcome, in sentences"},
     {"diff", cmd_diff, "which accounts change under a what-if or a new policy"},
     {"repl", cmd_repl, "the analyst's prompt: what-ifs, diffs, explanations"},

@@ -80,9 +80,7 @@ int run_parse_common(RunOptions *o, int argc, char **argv, int i, const char *cm
     return at - i + 1;
 }
 
-/* The value of a literal written in --set: a number, percentage, date,
- * bool, string or enum member, possibly negated. */
-static bool literal_value(const Expr *e, Value *out)
+bool run_literal_value(const Expr *e, Value *out)
 {
     switch (e->kind) {
     case EX_NUMBER:
@@ -95,7 +93,7 @@ static bool literal_value(const Expr *e, Value *out)
         *out = val_int(e->member);
         return true;
     case EX_UNARY:
-        if (e->op != OPX_NEG || !literal_value(e->a, out)) return false;
+        if (e->op != OPX_NEG || !run_literal_value(e->a, out)) return false;
         out->u.num = -out->u.num;
         return true;
     default:
@@ -137,7 +135,7 @@ int run_set_param(Policy *p, const Chunk *c, Vm *vm, const char *name, const cha
     Expr *e = parse_expr(&p->prog, &p->src, file, &vd);
     if (e) policy_check_expr(p, e, &vd, true, s->ty, "the value");
     Value v;
-    if (!vd.nerrors && e && !literal_value(e, &v))
+    if (!vd.nerrors && e && !run_literal_value(e, &v))
         diag_add(&vd, DIAG_ERROR, e->span, "not-constant",
                  "a param is set to a literal value (a number, 12%%, a date, true/false, a name)");
     if (vd.nerrors || !e) {

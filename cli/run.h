@@ -55,6 +55,9 @@ typedef struct RunSession {
  * success). Call run_unload whatever it returns. */
 int run_load(RunSession *rs, const char *policy_path, const RunOptions *o);
 void run_unload(RunSession *rs);
+/* The value of a literal (a number, percentage, date, bool, string or
+ * enum member, possibly negated): --set values, test givens. */
+bool run_literal_value(const Expr *e, Value *out);
 /* Sets param `name` to the literal `value` (checked against its type) in the
  * VM, before the init code runs. 0, or -1 after printing why to err. */
 int run_set_param(Policy *p, const Chunk *c, Vm *vm, const char *name, const char *value, FILE *err);

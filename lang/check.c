@@ -1013,7 +1013,8 @@ static void check_record(Checker *c, Decl *d)
         Field *f = d->fields.items[i];
         f->index = i;
         p->fields[i] = f;
-        Sym *s = define(c, SYM_FIELD, f->name, NULL);
+        Sym *s = tab_get(&c->tab, f->name.name);     /* defined before the rules */
+        if (!s || s->field != f) s = arena_alloc(c->a, sizeof *s);
         s->field = f;
         f->ty = resolve_type(c, f->type, f->name.name);
         s->ty = f->ty;
@@ -1450,7 +1451,17 @@ static void check_program(Checker *c)
 {
     Policy *p = c->p;
     PtrVec *decls = &p->prog.decls;
-    /* 1. the record and the names of everything */
+    /* 1. the record's fields first (messages about duplicates then name
+       the field as the first definition), then the names of everything */
+    for (int i = 0; i < decls->len; i++) {
+        Decl *d = decls->items[i];
+        if (d->kind != D_RECORD || p->record) continue;
+        for (int k = 0; k < d->fields.len; k++) {
+            Field *f = d->fields.items[k];
+            define(c, SYM_FIELD, f->name, NULL)->field = f;
+        }
+        break;
+    }
     for (int i = 0; i < decls->len; i++) {
         Decl *d = decls->items[i];
         switch (d->kind) {

@@ -19,6 +19,9 @@ typedef struct ParseCtx {
     bool start_expr;    /* scanner: begin with START_EXPR (parse one expression) */
     Expr *expr;         /* the expression parsed in that mode */
     bool block_broken;  /* a syntax error inside the block being parsed */
+    int last_tok;       /* scanner: the previous token */
+    bool record_pending;/* scanner: `record` seen, its `{` not yet */
+    int record_depth;   /* scanner: brace depth inside a record block */
 } ParseCtx;
 
 /* Parses source file `file` of src, appending its definitions to prog and

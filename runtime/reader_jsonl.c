@@ -39,6 +39,7 @@
 enum {
     BLOCK = 1 << 20,          /* initial buffer size, so the usual read size */
     MAX_LINE = 64 << 20,      /* longest line accepted, in bytes */
+    MAX_FIELDS = 100000,      /* most members in one line's object */
     FIELDS_INIT = 32,
     KEYS_INIT = 64,           /* duplicate-key table slots; a power of 2 */
     PAD = 16                  /* bytes after the data: the '\n' sentinel, and
@@ -351,7 +352,11 @@ static int parse_line(JsonlReader *r, char *s, char *end, long line, size_t *nfi
                 return scan_error(r, line, s, &e);
             }
             if (nf == r->fcap) {
-                r->fcap *= 2;
+                /* a cap, so that a 64 MiB line of "":0 members cannot make
+                 * the reader ask for a gigabyte of field slots */
+                if (nf == MAX_FIELDS)
+                    return complain(r, line, "object has more than %d members", MAX_FIELDS);
+                r->fcap = r->fcap * 2 > MAX_FIELDS ? MAX_FIELDS : r->fcap * 2;
                 r->fields = xrealloc(r->fields, r->fcap * sizeof *r->fields);
             }
             JsonField *f = &r->fields[nf];

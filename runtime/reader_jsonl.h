@@ -23,7 +23,8 @@
  * twice in the line's object (valid JSON, but which value would a rule
  * see? Keys are compared after unescaping, so "a" and "\u0061" are the
  * same; keys inside nested values are not checked, as those are returned
- * as raw text). Unrecoverable (returns -1, and so does
+ * as raw text), or more than 100000 members in the line's object.
+ * Unrecoverable (returns -1, and so does
  * every later call): a read error, or a line longer than 64 MiB.
  *
  * No global state: readers are independent. Memory comes from arena.h's

@@ -212,6 +212,10 @@ int vm_run(Vm *vm, int pc)
         case OP_MUL: R[in.d] = val_num(R[in.a].u.num * R[in.b].u.num); break;
         case OP_DIV:
             if (R[in.b].u.num == 0) {
+                if (R[in.a].u.num == 0) {       /* 0 / 0: a share of nothing is nothing */
+                    R[in.d] = val_num(0);
+                    break;
+                }
                 vm->err = "division by zero";
                 vm->err_span = vm->c->spans[pc - 1];
                 return -1;

@@ -21,10 +21,16 @@
  * it); the suite is read from conformance/JSONTestSuite/test_parsing inside
  * it. A folder that itself holds test_parsing/ is accepted too.
  *
- * For the sanitized build replace -O2 with -O1 -g
- * -fsanitize=address,undefined (tests/run.sh links build/libkam.a instead of
- * the .c files). Temporary files go to /tmp (mkstemp) and are removed; the
- * largest is about 65 MiB, for the line-length limit.
+ * The sanitized build, as tests/run.sh does it but from the sources:
+ *
+ *   cc -std=c11 -Wall -Wextra -Werror -O1 -g -fsanitize=address,undefined \
+ *      -Ilang -Iruntime -Istdlib -Iinclude -o build/test_json_san \
+ *      tests/unit/test_json.c runtime/json.c runtime/reader_jsonl.c \
+ *      runtime/arena.c -lm
+ *
+ * (tests/run.sh links build/libkam.a instead of the three .c files.) It
+ * takes a few seconds; temporary files go to /tmp (mkstemp) and are
+ * removed; the largest is about 65 MiB, for the line-length limit.
  *
  * Output: one line per case, "PASS name" or "FAIL name: reason"; the exit
  * status is 1 if any case failed, 2 on a usage error. Each case runs in a
@@ -1419,6 +1425,32 @@ static void case_jsonl_duplicates(const void *arg, char *why, char *note)
     free(b.p);
 }
 
+/* At most 100000 members in a line's object; one more makes the line
+ * malformed, and the next line is read as usual. */
+static void case_jsonl_member_limit(const void *arg, char *why, char *note)
+{
+    (void)arg, (void)note;
+    Buf b = { 0 };
+    char member[40];
+    for (int extra = 0; extra <= 1; extra++) {
+        buf_byte(&b, '{');
+        for (int i = 0; i < 100000 + extra; i++) {
+            snprintf(member, sizeof member, "%s\"%d\":%d", i ? "," : "", i, i);
+            buf_puts(&b, member);
+        }
+        buf_puts(&b, "}\n");
+    }
+    buf_puts(&b, "{\"z\":1}\n");
+    Run run = read_bytes(b.p, b.len);
+    expect_count(&run, 3, why);
+    if (!why[0] && (run.recs[0].rc != 1 || run.recs[0].n != 100000 || strcmp(run.recs[0].f[99999].val.p, "99999") != 0))
+        why_set(why, "100000 members: not a record of them (%s)", run.recs[0].err);
+    expect_bad(&run, 1, 2, why, "more than 100000 members", (const char *)NULL);
+    expect_record(&run, 2, 3, why, "z", JSON_NUMBER, "1", (const char *)NULL);
+    run_free(&run);
+    free(b.p);
+}
+
 /* A bad line is reported with its number and column, and reading goes on. */
 static void case_jsonl_bad_line_middle(const void *arg, char *why, char *note)
 {
@@ -1597,11 +1629,14 @@ static void case_jsonl_long_line(const void *arg, char *why, char *note)
     buf_fill(&b, 'x', big);
     buf_puts(&b, "\",\"n\":5}\n{");
     size_t fields = 0;
-    while (b.len < 7 * (size_t)READER_BLOCK) {
+    while (b.len < 7 * (size_t)READER_BLOCK) {   /* about 70000 fields, under the cap */
         char f[40];
-        snprintf(f, sizeof f, "\"f%zu\":%zu,", fields, fields);
+        snprintf(f, sizeof f, "\"f%zu\":%zu,\"", fields, fields);
         buf_puts(&b, f);
-        fields++;
+        buf_fill(&b, 'v', 80);
+        snprintf(f, sizeof f, "%zu\":\"xyz\",", fields);
+        buf_puts(&b, f);
+        fields += 2;
     }
     buf_puts(&b, "\"last\":\"\\u00e9\"}\n{\"after\":null}\n");
     Run run = read_bytes(b.p, b.len);
@@ -1613,8 +1648,10 @@ static void case_jsonl_long_line(const void *arg, char *why, char *note)
             r->f[0].val.p[big - 1] != 'x' || strcmp(r->f[1].val.p, "5") != 0)
             why_set(why, "the 3 MiB string line came back wrong (rc %d, %zu fields) %s", r->rc, r->n, r->err);
         r = &run.recs[2];
+        size_t mid = fields / 4 * 2;   /* an "f<n>":<n> member; "vvv...<n>":"xyz" follows */
         if (r->rc != 1 || r->n != fields + 1 || strcmp(r->f[r->n - 1].val.p, "\xC3\xA9") != 0 ||
-            strcmp(r->f[fields / 2].val.p, r->f[fields / 2].key.p + 1) != 0)
+            strcmp(r->f[mid].val.p, r->f[mid].key.p + 1) != 0 || strcmp(r->f[mid + 1].val.p, "xyz") != 0 ||
+            r->f[mid + 1].key.len != 80 + strlen(r->f[mid].val.p))
             why_set(why, "the long many-field line came back wrong (rc %d, %zu fields, want %zu) %s", r->rc,
                     r->n, fields + 1, r->err);
     }
@@ -2032,6 +2069,7 @@ int main(int argc, char **argv)
         { "jsonl_escapes_surrogates", case_jsonl_escapes },
         { "jsonl_nested_values_and_depth", case_jsonl_nested },
         { "jsonl_duplicate_keys", case_jsonl_duplicates },
+        { "jsonl_member_limit", case_jsonl_member_limit },
         { "jsonl_bad_line_in_middle", case_jsonl_bad_line_middle },
         { "jsonl_not_an_object", case_jsonl_not_object },
         { "jsonl_syntax_error_columns", case_jsonl_syntax_errors },

@@ -1,0 +1,430 @@
+/* cmd_test.c — `kam test POLICY...`: runs the policy's test blocks. Each
+ * test is one account: the `given` fields, every other field at its type's
+ * zero value (0, false, "", the first enum member or stage, the test's
+ * date) and optional ones missing; `today` is the test's `as of` date or
+ * DEFAULT_TODAY. Every `expect` is compiled as a probe and must hold. A
+ * failure shows the test's name and line, the expectation and the values of
+ * what it reads. --coverage reports which criteria, branches, transitions,
+ * entitlements, flags and bool rules the tests saw both true and false. */
+#define _POSIX_C_SOURCE 200809L
+#include "cli.h"
+#include "run.h"
+#include "session.h"
+#include "../runtime/date.h"
+#include "../runtime/writer.h"
+
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The date a test without `as of` runs on: fixed, so tests give the same
+ * answer every day (documented in docs/testing.md). */
+#define DEFAULT_TODAY "2026-01-01"
+
+/* One thing coverage watches and what the tests saw it be. */
+typedef struct Watch {
+    const Sym *rule;
+    int index;              /* criterion / branch / transition, or -1 */
+    int probe;              /* its condition's probe, or -1 */
+    bool seen_true, seen_false;
+} Watch;
+
+typedef struct TestRun {
+    Policy *p;
+    Chunk *c;
+    Expr **probes;
+    int nprobes, capprobes;
+    Watch *watch;
+    int nwatch;
+    int passed, failed;
+    bool json, first_json;
+    FILE *out;
+} TestRun;
+
+static int add_probe(TestRun *t, Expr *e)
+{
+    if (t->nprobes == t->capprobes) {
+        t->capprobes = t->capprobes ? t->capprobes * 2 : 64;
+        t->probes = xrealloc(t->probes, sizeof(Expr *) * (size_t)t->capprobes);
+    }
+    t->probes[t->nprobes] = e;
+    return t->nprobes++;
+}
+
+static void add_watch(TestRun *t, const Sym *rule, int index, Expr *cond)
+{
+    t->watch = xrealloc(t->watch, sizeof(Watch) * (size_t)(t->nwatch + 1));
+    Watch w = {rule, index, cond ? add_probe(t, cond) : -1, false, false};
+    t->watch[t->nwatch++] = w;
+}
+
+static void collect_watch(TestRun *t)
+{
+    for (int i = 0; i < t->p->nsyms; i++) {
+        const Sym *y = t->p->syms[i];
+        const Decl *d = y->decl;
+        if (!d) continue;
+        switch (y->kind) {
+        case SYM_SCORE:
+            for (int k = 0; k < d->items.len; k++)
+                add_watch(t, y, k, ((Criterion *)d->items.items[k])->cond);
+            break;
+        case SYM_TIER:
+            for (int k = 0; k < d->items.len; k++)
+                add_watch(t, y, k, ((TierBranch *)d->items.items[k])->cond);
+            break;
+        case SYM_STAGES:
+            for (int k = 0; k < d->items.len; k++)
+                add_watch(t, y, k, ((Transition *)d->items.items[k])->cond);
+            break;
+        case SYM_SELECT: case SYM_ENTITLE: case SYM_FLAG:
+            add_watch(t, y, -1, NULL);
+            break;
+        case SYM_LET:
+            if (y->ty.kind == TY_BOOL) add_watch(t, y, -1, NULL);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+/* Whether watched item w fired for the account in regs. */
+static bool fired(const TestRun *t, const Watch *w, const Value *R)
+{
+    const Sym *y = w->rule;
+    const Chunk *c = t->c;
+    if (w->index < 0) return R[y->slot].u.i != 0;
+    bool cond = w->probe < 0 || R[c->probe_reg[w->probe]].u.i;
+    const Watch *first = w - w->index;
+    if (y->kind == SYM_SCORE) return cond;
+    if (y->kind == SYM_TIER) {
+        for (const Watch *e = first; e < w; e++)
+            if (e->probe >= 0 && R[c->probe_reg[e->probe]].u.i) return false;
+        return cond;
+    }
+    /* a transition: it applies, its condition holds, and no earlier one fired */
+    int cur = -1;
+    for (int f = 0; f < t->p->nfields; f++)
+        if (t->p->fields[f]->ty.kind == TY_STAGE && t->p->fields[f]->ty.en == y->ty.en)
+            cur = (int)R[c->field_reg[f]].u.i;
+    for (const Watch *e = first; e <= w; e++) {
+        const Transition *tr = y->decl->items.items[e->index];
+        bool applies = tr->from_any ? cur >= 0 && cur < y->ty.en->norder : cur == tr->from_member;
+        bool holds = applies && R[c->probe_reg[e->probe]].u.i;
+        if (e < w && holds) return false;
+        if (e == w) return holds;
+    }
+    return false;
+}
+
+static void watch_name(const TestRun *t, const Watch *w, char *buf, size_t len)
+{
+    const Sym *y = w->rule;
+    int line, col;
+    if (w->index < 0) {
+        src_linecol(&t->p->src, y->span.file, y->span.start, &line, &col);
+        static const char *const kinds[] = {"field", "param", "const", "let", "score", "select",
+                                            "tier", "stages", "entitlement", "flag"};
+        snprintf(buf, len, "%s %s (line %d)", kinds[y->kind], y->name, line);
+    } else if (y->kind == SYM_SCORE) {
+        const Criterion *cr = y->decl->items.items[w->index];
+        src_linecol(&t->p->src, cr->span.file, cr->span.start, &line, &col);
+        snprintf(buf, len, "score %s criterion %d%s%s%s (line %d)", y->name, w->index + 1,
+                 cr->label ? " \"" : "", cr->label ? cr->label : "", cr->label ? "\"" : "", line);
+    } else if (y->kind == SYM_TIER) {
+        const TierBranch *b = y->decl->items.items[w->index];
+        src_linecol(&t->p->src, b->span.file, b->span.start, &line, &col);
+        snprintf(buf, len, "tier %s branch %s (line %d)", y->name, b->name.name, line);
+    } else {
+        const Transition *tr = y->decl->items.items[w->index];
+        src_linecol(&t->p->src, tr->span.file, tr->span.start, &line, &col);
+        snprintf(buf, len, "transition %s -> %s (line %d)", tr->from.name, tr->to.name, line);
+    }
+}
+
+/* The names an expression reads, once each, with their values. */
+static void show_reads(TestRun *t, const Expr *e, const Value *R, const Sym **seen, int *nseen,
+                       char *buf, size_t len, size_t *used)
+{
+    if (!e || *nseen >= 32) return;
+    if (e->kind == EX_NAME && e->sym) {
+        for (int i = 0; i < *nseen; i++)
+            if (seen[i] == e->sym) return;
+        seen[(*nseen)++] = e->sym;
+        char v[160];
+        Type ty = e->sym->ty;
+        if (ty.flex) ty.kind = TY_NUMBER;
+        ses_format_value(ty, &R[e->sym->slot], v, sizeof v);
+        if (*used < len)
+            *used += (size_t)snprintf(buf + *used, len - *used, "%s%s = %s", *used ? ", " : "",
+                                      e->sym->name, v);
+    }
+    show_reads(t, e->a, R, seen, nseen, buf, len, used);
+    show_reads(t, e->b, R, seen, nseen, buf, len, used);
+    show_reads(t, e->c, R, seen, nseen, buf, len, used);
+    for (int i = 0; i < e->args.len; i++) show_reads(t, e->args.items[i], R, seen, nseen, buf, len, used);
+}
+
+/* Runs one test block; returns true if every expectation held. */
+static bool run_test(TestRun *t, const Decl *d, int first_expect)
+{
+    Policy *p = t->p;
+    const Chunk *c = t->c;
+    Vm *vm = vm_new(c);
+    int32_t today;
+    if (d->as_of) today = d->as_of->date;
+    else date_parse(DEFAULT_TODAY, 10, &today);
+    vm_set_today(vm, today);
+    char problem[512] = "";
+    /* params given in the test */
+    for (int i = 0; i < d->attrs.len; i++) {
+        const Attr *a = d->attrs.items[i];
+        if (!a->sym || a->sym->kind != SYM_PARAM) continue;
+        Value v;
+        if (!run_literal_value(a->value, &v)) {
+            snprintf(problem, sizeof problem, "given %s: a literal value is needed here", a->name.name);
+            continue;
+        }
+        int k = -1;
+        for (int j = 0; j < p->nsyms; j++)
+            if (p->syms[j] == a->sym) k = j;
+        vm->regs[a->sym->slot] = v;
+        if (k >= 0) vm->regs[c->set_flag_reg[k]] = val_int(1);
+    }
+    vm_run(vm, c->init_pc);
+    /* the account: zero values, then the givens */
+    for (int i = 0; i < p->nfields; i++) {
+        const Field *f = p->fields[i];
+        Value v = val_num(0);
+        if (f->ty.kind == TY_BOOL || f->ty.kind == TY_ENUM || f->ty.kind == TY_STAGE) v = val_int(0);
+        if (f->ty.kind == TY_DATE) v = val_int(today);
+        if (f->ty.kind == TY_STRING) v = val_str("", 0);
+        if (f->ty.optional) {
+            v = val_int(0);
+            v.missing = 1;
+        }
+        vm->regs[c->field_reg[i]] = v;
+    }
+    for (int i = 0; i < d->attrs.len; i++) {
+        const Attr *a = d->attrs.items[i];
+        if (!a->sym || a->sym->kind != SYM_FIELD) continue;
+        Value v;
+        if (!run_literal_value(a->value, &v))
+            snprintf(problem, sizeof problem, "given %s: a literal value is needed here", a->name.name);
+        else
+            vm->regs[c->field_reg[a->sym->field->index]] = v;
+    }
+    int kf = p->key_field;
+    vm->key = kf >= 0 && vm->regs[c->field_reg[kf]].len ? vm->regs[c->field_reg[kf]].u.str : "";
+    vm->keylen = kf >= 0 ? vm->regs[c->field_reg[kf]].len : 0;
+    vm->ordinal = 0;
+    /* a portfolio of one */
+    if (c->pass1_pc >= 0 && vm_run(vm, c->pass1_pc) == 0) vm_agg_finish(vm);
+    bool ok = !problem[0];
+    if (vm_run(vm, c->record_pc) != 0 || (c->probe_pc >= 0 && vm_run(vm, c->probe_pc) != 0)) {
+        snprintf(problem, sizeof problem, "%s", vm->err ? vm->err : "evaluation failed");
+        ok = false;
+    }
+    int line, col;
+    src_linecol(&p->src, d->span.file, d->span.start, &line, &col);
+    const char *path = p->src.files[d->span.file]->path;
+    /* expectations */
+    char detail[2048] = "";
+    size_t used = 0;
+    for (int i = 0; !problem[0] && i < d->items.len; i++) {
+        const Expr *e = d->items.items[i];
+        if (vm->regs[c->probe_reg[first_expect + i]].u.i) continue;
+        ok = false;
+        int el, ec;
+        src_linecol(&p->src, e->span.file, e->span.start, &el, &ec);
+        const SrcFile *f = p->src.files[e->span.file];
+        char reads[1024] = "";
+        size_t ru = 0;
+        const Sym *seen[32];
+        int nseen = 0;
+        show_reads(t, e, vm->regs, seen, &nseen, reads, sizeof reads, &ru);
+        if (used < sizeof detail)
+            used += (size_t)snprintf(detail + used, sizeof detail - used,
+                                     "  expect %.*s  (line %d)\n    but %s\n",
+                                     (int)(e->span.end - e->span.start), f->text + e->span.start, el,
+                                     reads[0] ? reads : "it is false");
+    }
+    if (problem[0] && used < sizeof detail)
+        used += (size_t)snprintf(detail + used, sizeof detail - used, "  %s\n", problem);
+    /* coverage counts what passing and failing tests saw alike */
+    for (int i = 0; i < t->nwatch; i++) {
+        if (fired(t, &t->watch[i], vm->regs)) t->watch[i].seen_true = true;
+        else t->watch[i].seen_false = true;
+    }
+    if (t->json) {
+        fputs(t->first_json ? "\n  {" : ",\n  {", t->out);
+        t->first_json = false;
+        fputs("\"name\":", t->out);
+        diag_json_string(t->out, d->str);
+        fputs(",\"file\":", t->out);
+        diag_json_string(t->out, path);
+        fprintf(t->out, ",\"line\":%d,\"passed\":%s", line, ok ? "true" : "false");
+        if (!ok) {
+            fputs(",\"failure\":", t->out);
+            diag_json_string(t->out, detail);
+        }
+        fputc('}', t->out);
+    } else if (ok) {
+        fprintf(t->out, "PASS %s (%s:%d)\n", d->str, path, line);
+    } else {
+        fprintf(t->out, "FAIL %s (%s:%d)\n%s", d->str, path, line, detail);
+    }
+    vm_free(vm);
+    return ok;
+}
+
+static void help(void)
+{
+    fputs("usage: kam test [OPTIONS] POLICY...\n\n"
+          "Runs the test blocks of each policy. A test is one account: the given\n"
+          "fields, the others at their type's zero value (optional ones missing);\n"
+          "today is the test's `as of` date, or " DEFAULT_TODAY ". Every `expect` must hold.\n\n"
+          "options:\n"
+          "  --run REGEX        only tests whose name matches (POSIX extended regex)\n"
+          "  --format text|json\n"
+          "  --coverage         which criteria, tier branches, transitions, entitlements,\n"
+          "                     flags, selects and bool lets the tests saw true and false\n"
+          "  --threshold PCT    with --coverage: fail below PCT% covered\n\n"
+          "The last line is \"N passed, N failed\". Exit status: 0 all passed, 1 a test\n"
+          "failed, a policy has errors or coverage is below the threshold, 2 usage.\n", stdout);
+}
+
+int cmd_test(int argc, char **argv)
+{
+    const char *files[256];
+    int nfiles = 0;
+    const char *run_re = NULL, *format = "text";
+    bool coverage = false;
+    double threshold = -1;
+    for (int i = 1; i < argc; i++) {
+        const char *val = NULL;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            help();
+            return EXIT_OK;
+        } else if (cli_opt_value(argc, argv, &i, "--run", &val)) {
+            if (!val) return cli_usage_error("test", "--run needs a regular expression");
+            run_re = val;
+        } else if (cli_opt_value(argc, argv, &i, "--format", &val)) {
+            if (!val || (strcmp(val, "text") && strcmp(val, "json")))
+                return cli_usage_error("test", "--format takes text or json");
+            format = val;
+        } else if (strcmp(argv[i], "--coverage") == 0) {
+            coverage = true;
+        } else if (cli_opt_value(argc, argv, &i, "--threshold", &val)) {
+            char *end;
+            threshold = val ? strtod(val, &end) : -1;
+            if (!val || *end != '\0' || threshold < 0 || threshold > 100)
+                return cli_usage_error("test", "--threshold takes a percentage from 0 to 100");
+            coverage = true;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            return cli_usage_error("test", "unknown option '%s'", argv[i]);
+        } else if (nfiles < 256) {
+            files[nfiles++] = argv[i];
+        }
+    }
+    if (!nfiles) return cli_usage_error("test", "no policy file given");
+    regex_t re;
+    if (run_re && regcomp(&re, run_re, REG_EXTENDED | REG_NOSUB) != 0)
+        return cli_usage_error("test", "--run: '%s' is not a valid regular expression", run_re);
+    bool json = strcmp(format, "json") == 0;
+    int passed = 0, failed = 0, status = EXIT_OK, covered = 0, items = 0;
+    if (json) fputs("{\"tests\":[", stdout);
+    bool first_json = true;
+    for (int fi = 0; fi < nfiles; fi++) {
+        DiagList d;
+        diag_init(&d);
+        char msg[4200];
+        Policy *p = policy_load(files[fi], &d, msg, sizeof msg);
+        if (!p) {
+            fprintf(stderr, "kam: %s\n", msg);
+            diag_free(&d);
+            status = EXIT_USAGE;
+            continue;
+        }
+        if (d.nerrors) {
+            diag_render_text(stderr, &p->src, &d, cli_use_color(stderr));
+            fprintf(stderr, "kam: %s has errors; its tests were not run\n", files[fi]);
+            diag_free(&d);
+            policy_free(p);
+            failed++;
+            status = EXIT_POLICY;
+            continue;
+        }
+        TestRun t = {0};
+        t.p = p;
+        t.out = stdout;
+        t.json = json;
+        t.first_json = first_json;
+        int *first_expect = xcalloc((size_t)p->tests.len + 1, sizeof(int));
+        for (int k = 0; k < p->tests.len; k++) {
+            const Decl *td = p->tests.items[k];
+            first_expect[k] = t.nprobes;
+            for (int e = 0; e < td->items.len; e++) add_probe(&t, td->items.items[e]);
+        }
+        collect_watch(&t);
+        t.c = cg_compile(p, t.probes, t.nprobes, &d);
+        if (!t.c) {
+            diag_render_text(stderr, &p->src, &d, false);
+            status = EXIT_POLICY;
+        } else {
+            int ran = 0;
+            for (int k = 0; k < p->tests.len; k++) {
+                const Decl *td = p->tests.items[k];
+                if (run_re && regexec(&re, td->str, 0, NULL, 0) != 0) continue;
+                ran++;
+                if (run_test(&t, td, first_expect[k])) passed++;
+                else failed++;
+            }
+            if (!ran && !json)
+                fprintf(stdout, "%s: no tests%s\n", files[fi], run_re ? " match --run" : "");
+            if (coverage) {
+                char name[300];
+                int cov = 0;
+                for (int i = 0; i < t.nwatch; i++)
+                    if (t.watch[i].seen_true && t.watch[i].seen_false) cov++;
+                covered += cov;
+                items += t.nwatch;
+                if (!json) {
+                    fprintf(stdout, "coverage of %s: %d of %d seen both true and false (%.0f%%)\n",
+                            files[fi], cov, t.nwatch, t.nwatch ? 100.0 * cov / t.nwatch : 100.0);
+                    for (int i = 0; i < t.nwatch; i++) {
+                        const Watch *w = &t.watch[i];
+                        if (w->seen_true && w->seen_false) continue;
+                        watch_name(&t, w, name, sizeof name);
+                        fprintf(stdout, "  %s: %s\n", name,
+                                !w->seen_true && !w->seen_false ? "never evaluated"
+                                : w->seen_true ? "never false" : "never true");
+                    }
+                }
+            }
+            cg_free(t.c);
+        }
+        first_json = t.first_json;
+        free(first_expect);
+        free(t.probes);
+        free(t.watch);
+        diag_free(&d);
+        policy_free(p);
+    }
+    if (run_re) regfree(&re);
+    double pct = items ? 100.0 * covered / items : 100.0;
+    if (json) {
+        printf("\n],\"passed\":%d,\"failed\":%d", passed, failed);
+        if (coverage) printf(",\"coverage\":{\"covered\":%d,\"items\":%d,\"percent\":%.1f}", covered, items, pct);
+        printf("}\n");
+    } else {
+        printf("%d passed, %d failed\n", passed, failed);
+    }
+    if (coverage && threshold >= 0 && pct + 1e-9 < threshold) {
+        fprintf(stderr, "kam: coverage %.1f%% is below the threshold %.1f%%\n", pct, threshold);
+        if (status == EXIT_OK) status = EXIT_POLICY;
+    }
+    if (failed && status == EXIT_OK) status = EXIT_POLICY;
+    return status;
+}
