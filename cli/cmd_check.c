@@ -17,7 +17,8 @@ static void help(void)
           "  file:line:col: error: message [code]\n"
           "followed by the line and a caret; JSON goes to stdout.\n\n"
           "options:\n"
-          "  --format text|json   output format (default text)\n"
+          "  --format FMT         text (default), json, sarif (SARIF 2.1.0 for code\n"
+          "                       scanning) or github (workflow annotations)\n"
           "  --werror             treat warnings as errors\n"
           "  --data FILE          also check FILE (CSV, JSON Lines, SQLite) against the\n"
           "                       record: missing columns, values that do not convert\n"
@@ -137,9 +138,10 @@ int cmd_check(int argc, char **argv)
                 free(files);
                 return cli_usage_error("check", "--format needs a value: text or json");
             }
-            if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
+            if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0 &&
+                strcmp(format, "sarif") != 0 && strcmp(format, "github") != 0) {
                 free(files);
-                return cli_usage_error("check", "unknown format '%s' (text or json)", format);
+                return cli_usage_error("check", "unknown format '%s' (text, json, sarif or github)", format);
             }
         } else {
             free(files);
@@ -151,11 +153,14 @@ int cmd_check(int argc, char **argv)
         return cli_usage_error("check", "no policy file given");
     }
     bool json = strcmp(format, "json") == 0;
-    bool color = !json && cli_use_color(stderr);
+    bool sarif = strcmp(format, "sarif") == 0;
+    bool github = strcmp(format, "github") == 0;
+    bool color = !json && !sarif && !github && cli_use_color(stderr);
     int errors = 0, warnings = 0, unreadable = 0, data_problems = 0;
     bool truncated = false;
     bool first = true;
     if (json && !quiet) fputs("{\"diagnostics\":[", stdout);
+    if (sarif && !quiet) diag_sarif_begin(stdout, KAM_VERSION);
     for (int i = 0; i < nfiles; i++) {
         DiagList diags;
         diag_init(&diags);
@@ -170,6 +175,8 @@ int cmd_check(int argc, char **argv)
         }
         if (!quiet) {
             if (json) diag_render_json_items(stdout, &p->src, &diags, &first);
+            else if (sarif) diag_render_sarif_results(stdout, &p->src, &diags, &first);
+            else if (github) diag_render_github(stdout, &p->src, &diags);
             else diag_render_text(stderr, &p->src, &diags, color);
         }
         if (diags.n < diags.nerrors + diags.nwarnings) truncated = true;
@@ -183,10 +190,12 @@ int cmd_check(int argc, char **argv)
         policy_free(p);
         diag_free(&diags);
     }
-    if (json && !quiet)
+    if (sarif && !quiet)
+        diag_sarif_end(stdout);
+    else if (json && !quiet)
         printf("%s],\"errors\":%d,\"warnings\":%d%s}\n", first ? "" : "\n", errors, warnings,
                truncated ? ",\"truncated\":true" : "");
-    else if (!quiet && (errors || warnings))
+    else if (!quiet && !github && (errors || warnings))
         fprintf(stderr, "%d error%s, %d warning%s\n", errors, errors == 1 ? "" : "s", warnings,
                 warnings == 1 ? "" : "s");
     free(files);

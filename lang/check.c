@@ -302,6 +302,61 @@ static bool check_whole(Checker *c, const Expr *e, const char *what)
     return true;
 }
 
+/* A number known at compile time: a literal, or a const set to one. */
+static bool const_number(const Expr *e, double *v)
+{
+    if (literal_number(e, v)) return true;
+    if (e->kind == EX_NAME && e->sym && e->sym->kind == SYM_CONST && e->sym->decl &&
+        e->sym->decl->value != e)
+        return literal_number(e->sym->decl->value, v);
+    return false;
+}
+
+/* Whether a bool expression is constant: 1 always true, 0 always false,
+ * -1 depends on the account (or on a param, which --set can change). */
+static int const_truth(const Expr *e)
+{
+    double x, y;
+    switch (e->kind) {
+    case EX_BOOL:
+        return e->num != 0;
+    case EX_UNARY:
+        if (e->op == OPX_NOT) {
+            int a = const_truth(e->a);
+            return a < 0 ? -1 : !a;
+        }
+        return -1;
+    case EX_BINARY:
+        if (e->op == OPX_AND || e->op == OPX_OR) {
+            int a = const_truth(e->a), b = const_truth(e->b);
+            if (e->op == OPX_AND) return a == 0 || b == 0 ? 0 : a == 1 && b == 1 ? 1 : -1;
+            return a == 1 || b == 1 ? 1 : a == 0 && b == 0 ? 0 : -1;
+        }
+        if (e->op >= OPX_EQ && e->op <= OPX_GE && const_number(e->a, &x) && const_number(e->b, &y)) {
+            switch (e->op) {
+            case OPX_EQ: return x == y;
+            case OPX_NE: return x != y;
+            case OPX_LT: return x < y;
+            case OPX_LE: return x <= y;
+            case OPX_GT: return x > y;
+            default: return x >= y;
+            }
+        }
+        return -1;
+    default:
+        return -1;
+    }
+}
+
+static void warn_constant(Checker *c, const Expr *cond, const char *what)
+{
+    if (cond->kind == EX_BOOL) return;      /* `when true` says what it means */
+    int k = const_truth(cond);
+    if (k < 0) return;
+    warn(c, cond->span, "constant-condition", "this condition is always %s, so %s %s",
+         k ? "true" : "false", what, k ? "always holds" : "never holds");
+}
+
 /* ---------------------------------------------------------- expressions */
 
 static Type check(Checker *c, Expr *e, const EnumInfo *hint);
@@ -1150,7 +1205,44 @@ static void check_stages(Checker *c, Sym *s)
                  "nothing", t->from.name);
         c->cur = s;
         need_bool(c, t->cond, "a transition's condition");
+        warn_constant(c, t->cond, "the transition");
         c->cur = NULL;
+    }
+    /* transitions an earlier one from the same stage always pre-empts: its
+       condition is always true, or written the same */
+    for (int i = 0; i < d->items.len; i++) {
+        Transition *t = d->items.items[i];
+        const SrcFile *tf = c->p->src.files[t->cond->span.file];
+        for (int j = 0; j < i; j++) {
+            Transition *u = d->items.items[j];
+            if (t->to_member < 0 || u->to_member < 0 || (!u->from_any && u->from_member < 0)) continue;
+            bool covers = u->from_any ? (t->from_any || (t->from_member >= 0 && t->from_member < en->norder))
+                                      : !t->from_any && u->from_member == t->from_member && u->from_member >= 0;
+            if (!covers) continue;
+            const SrcFile *uf = c->p->src.files[u->cond->span.file];
+            unsigned tl = t->cond->span.end - t->cond->span.start, ul = u->cond->span.end - u->cond->span.start;
+            bool same = tl == ul && memcmp(tf->text + t->cond->span.start, uf->text + u->cond->span.start, tl) == 0;
+            if (const_truth(u->cond) == 1 || same) {
+                warn(c, t->span, "shadowed-transition", "this transition never fires: the one "
+                     "at line %d (%s -> %s) goes first and %s", line_of(c, u->span), u->from.name,
+                     u->to.name, same ? "has the same condition" : "always fires");
+                break;
+            }
+        }
+    }
+    /* ordered stages (but the last) whose only ways out end the relationship */
+    for (int m = 0; m + 1 < en->norder && !en->incomplete; m++) {
+        bool forward = false, known = true;
+        for (int i = 0; i < d->items.len; i++) {
+            Transition *t = d->items.items[i];
+            if (t->to_member < 0 || (!t->from_any && t->from_member < 0)) known = false;
+            if ((t->from_any || t->from_member == m) && t->to_member >= 0 && t->to_member < en->norder &&
+                t->to_member != m)
+                forward = true;
+        }
+        if (!forward && known)
+            warn(c, en->spans[m], "dead-end-stage", "stage '%s' has no way forward: no transition "
+                 "leads from it to another ordered stage", en->members[m]);
     }
     bool unsure = en->incomplete;
     for (int i = 0; i < d->items.len; i++) {
@@ -1181,6 +1273,7 @@ static void check_tier(Checker *c, Sym *s)
         }
         c->cur = s;
         need_bool(c, b->cond, "a tier branch's condition");
+        warn_constant(c, b->cond, "the branch");
         c->cur = NULL;
     }
     if (!has_otherwise && d->items.len)
@@ -1552,6 +1645,7 @@ static void check_program(Checker *c)
                 c->ctx = CTX_RULE;
                 c->cur = s;
                 need_bool(c, cr->cond, "a criterion's condition");
+                warn_constant(c, cr->cond, "the criterion");
                 c->cur = NULL;
             }
             break;
@@ -1560,10 +1654,12 @@ static void check_program(Checker *c)
             c->cur = s;
             need_bool(c, d->value, d->kind == D_SELECT ? "a select's condition"
                                                        : "a flag's condition");
+            warn_constant(c, d->value, d->kind == D_SELECT ? "the select" : "the flag");
             break;
         case D_ENTITLE:
             c->cur = s;
             need_bool(c, d->value, "an entitlement's condition");
+            warn_constant(c, d->value, "the entitlement");
             for (int k = 0; k < d->attrs.len; k++) {
                 Attr *a = d->attrs.items[k];
                 for (int j = 0; j < k; j++)

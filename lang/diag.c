@@ -282,3 +282,136 @@ const char *diag_closest(const char *name, const char *const *cands, int n)
     }
     return best;
 }
+
+/* Every diagnostic code with a line saying what it means: SARIF's rules.
+ * docs/diagnostics.md has the same list (a test keeps them in step). */
+static const struct { const char *code, *doc; } codes[] = {
+    {"syntax", "The text does not parse."},
+    {"bad-literal", "A malformed number, date or string escape."},
+    {"unterminated-string", "A string without its closing quote on the same line."},
+    {"too-deep", "Expressions or blocks nested too deeply."},
+    {"import", "An imported file cannot be read."},
+    {"no-record", "The policy has no record block."},
+    {"duplicate-definition", "A name defined twice."},
+    {"duplicate-key", "Two fields marked key."},
+    {"optional-key", "The key field marked optional."},
+    {"unknown-type", "A field type that is not a type."},
+    {"unknown-name", "A name that is not defined."},
+    {"unknown-member", "A name that is not a member of the enum, tier or stages it is compared with."},
+    {"unknown-function", "A call to a function that does not exist."},
+    {"arity", "A function called with the wrong number of arguments."},
+    {"type-mismatch", "Values of the wrong type."},
+    {"unit-mismatch", "Money mixed with ratios, or another unit error."},
+    {"optional-unhandled", "A field that may be missing used without ?? or is missing."},
+    {"not-constant", "A value that must be constant depends on the account."},
+    {"cycle", "Definitions that depend on themselves."},
+    {"nested-aggregate", "An aggregate over a value that needs an aggregate or a limit."},
+    {"bad-regex", "matches() with an invalid regular expression."},
+    {"missing-order", "A stages block without an order line."},
+    {"no-stage-field", "No record field has the stages block's type."},
+    {"duplicate-stage-field", "Two record fields have the stages block's type."},
+    {"optional-stage", "The current-stage field marked optional."},
+    {"unknown-stage", "A transition naming an undeclared stage."},
+    {"from-final", "A transition leaving a final stage."},
+    {"otherwise-not-last", "A tier branch after otherwise."},
+    {"empty-block", "A block with nothing in it."},
+    {"not-a-select", "limit naming something that is not a select."},
+    {"not-a-field", "given setting something the policy computes."},
+    {"too-large", "The policy exceeds the compiler's limits."},
+    {"no-key", "The record has no key field."},
+    {"unreachable-stage", "A stage no transition leads to."},
+    {"self-transition", "A transition from a stage to itself."},
+    {"final-stage-order", "An ordering comparison with a final stage: always false."},
+    {"no-otherwise", "A tier without otherwise."},
+    {"never-missing", "?? or is missing on a value that cannot be missing."},
+    {"empty-test", "A test with no expectation."},
+    {"constant-condition", "A condition that is always true or always false."},
+    {"shadowed-transition", "A transition that never fires: an earlier one from the same stage always does."},
+    {"dead-end-stage", "A stage whose only ways out lead to final stages."},
+};
+
+const char *diag_code_doc(const char *code)
+{
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+        if (strcmp(codes[i].code, code) == 0) return codes[i].doc;
+    return NULL;
+}
+
+void diag_sarif_begin(FILE *out, const char *version)
+{
+    fputs("{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\",\"version\":\"2.1.0\","
+          "\"runs\":[{\"tool\":{\"driver\":{\"name\":\"kam\",\"version\":", out);
+    diag_json_string(out, version);
+    fputs(",\"informationUri\":\"https://example.invalid/kam/docs/diagnostics.md\",\"rules\":[", out);
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        fputs(i ? ",{\"id\":" : "{\"id\":", out);
+        diag_json_string(out, codes[i].code);
+        fputs(",\"shortDescription\":{\"text\":", out);
+        diag_json_string(out, codes[i].doc);
+        fputs("}}", out);
+    }
+    fputs("]}},\"results\":[", out);
+}
+
+void diag_render_sarif_results(FILE *out, const SrcSet *src, const DiagList *d, bool *first)
+{
+    for (int i = 0; i < d->n; i++) {
+        const Diag *g = &d->items[i];
+        int line, col, eline, ecol;
+        src_linecol(src, g->span.file, g->span.start, &line, &col);
+        src_linecol(src, g->span.file, g->span.end, &eline, &ecol);
+        if (eline == line && ecol <= col) ecol = col + 1;   /* SARIF regions are not empty */
+        fputs(*first ? "\n  {" : ",\n  {", out);
+        *first = false;
+        fputs("\"ruleId\":", out);
+        diag_json_string(out, g->code);
+        fprintf(out, ",\"level\":\"%s\",\"message\":{\"text\":",
+                g->level == DIAG_ERROR ? "error" : g->level == DIAG_WARNING ? "warning" : "note");
+        diag_json_string(out, g->msg);
+        fputs("},\"locations\":[{\"physicalLocation\":{\"artifactLocation\":{\"uri\":", out);
+        diag_json_string(out, src->files[g->span.file]->path);
+        fprintf(out, "},\"region\":{\"startLine\":%d,\"startColumn\":%d,\"endLine\":%d,"
+                     "\"endColumn\":%d}}}]", line, col, eline, ecol);
+        if (g->suggestion) {
+            fputs(",\"properties\":{\"suggestion\":", out);
+            diag_json_string(out, g->suggestion);
+            fputc('}', out);
+        }
+        fputc('}', out);
+    }
+}
+
+void diag_sarif_end(FILE *out)
+{
+    fputs("\n]}]}\n", out);
+}
+
+/* Workflow-command escaping: % CR LF always; also : and , in properties. */
+static void gh_escape(FILE *out, const char *s, bool property)
+{
+    for (; *s; s++) {
+        if (*s == '%') fputs("%25", out);
+        else if (*s == '\r') fputs("%0D", out);
+        else if (*s == '\n') fputs("%0A", out);
+        else if (property && *s == ':') fputs("%3A", out);
+        else if (property && *s == ',') fputs("%2C", out);
+        else fputc(*s, out);
+    }
+}
+
+void diag_render_github(FILE *out, const SrcSet *src, const DiagList *d)
+{
+    for (int i = 0; i < d->n; i++) {
+        const Diag *g = &d->items[i];
+        int line, col, eline, ecol;
+        src_linecol(src, g->span.file, g->span.start, &line, &col);
+        src_linecol(src, g->span.file, g->span.end, &eline, &ecol);
+        fprintf(out, "::%s file=", g->level == DIAG_ERROR ? "error" : g->level == DIAG_WARNING ? "warning" : "notice");
+        gh_escape(out, src->files[g->span.file]->path, true);
+        fprintf(out, ",line=%d,col=%d,endLine=%d,endColumn=%d,title=", line, col, eline, ecol);
+        gh_escape(out, g->code, true);
+        fputs("::", out);
+        gh_escape(out, g->msg, false);
+        fputc('\n', out);
+    }
+}

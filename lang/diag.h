@@ -51,6 +51,15 @@ void diag_render_text(FILE *out, const SrcSet *src, const DiagList *d, bool colo
  * *first); for a caller that wraps several lists into one document
  * {"diagnostics":[...],"errors":N,"warnings":N}. */
 void diag_render_json_items(FILE *out, const SrcSet *src, const DiagList *d, bool *first);
+/* SARIF 2.1.0: the start of the document (tool, rules) and its end; the
+ * results of each file in between, comma-separated as for JSON. */
+void diag_sarif_begin(FILE *out, const char *version);
+void diag_render_sarif_results(FILE *out, const SrcSet *src, const DiagList *d, bool *first);
+void diag_sarif_end(FILE *out);
+/* GitHub Actions workflow commands: ::error file=F,line=L,col=C,...::msg */
+void diag_render_github(FILE *out, const SrcSet *src, const DiagList *d);
+/* The one-line description of a diagnostic code, or NULL. */
+const char *diag_code_doc(const char *code);
 /* Writes s as a JSON string literal (quotes included). */
 void diag_json_string(FILE *out, const char *s);
 

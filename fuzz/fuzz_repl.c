@@ -1,0 +1,241 @@
+/* fuzz_repl.c — libFuzzer harness for what `kam repl` does with typed
+ * input, without the REPL's terminal code (cli/repl.c, readline): a Session
+ * over examples/key_accounts.kam and examples/accounts.csv, fresh for every
+ * input, then each input line handled the way repl.c's non-tty loop does —
+ * a block continues over lines while brackets are open; a line starting
+ * with a definition keyword goes to ses_define, `:set`, `:where`, `:reset`,
+ * `:account`, `:explain`, `:diff` and `:type` to the session functions
+ * behind them, anything else is parsed with ses_parse_expr and evaluated
+ * over every account with ses_eval. Output goes to /dev/null. */
+#define _GNU_SOURCE
+#include "session.h"
+#include "explain.h"
+#include "cli.h"
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef KAM_ROOT
+#define KAM_ROOT "."
+#endif
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+enum { MAX_LINES = 64 };   /* a bigger input is cut: keep executions fast */
+
+static FILE *sink;
+
+/* cli/main.c defines these three beside main(); the harness has its own
+ * main (libFuzzer's), so it carries copies that behave the same. */
+bool cli_use_color(FILE *f)
+{
+    (void)f;
+    return false;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(sink, fmt, ap);
+    va_end(ap);
+    (void)cmd;
+    return EXIT_USAGE;
+}
+
+bool cli_opt_value(int argc, char **argv, int *i, const char *name, const char **value)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) != 0) return false;
+    if (a[n] == '=') {
+        *value = a + n + 1;
+        return true;
+    }
+    if (a[n] != '\0') return false;
+    *value = *i + 1 < argc ? argv[++*i] : NULL;
+    return true;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    int fd = open("/dev/null", O_RDONLY);   /* `import "-"` must not block */
+    if (fd >= 0) {
+        dup2(fd, STDIN_FILENO);
+        close(fd);
+    }
+    sink = fopen("/dev/null", "w");
+    return 0;
+}
+
+static void trim(char *s)
+{
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r')) s[--n] = '\0';
+    size_t k = 0;
+    while (s[k] == ' ' || s[k] == '\t') k++;
+    if (k) memmove(s, s + k, n - k + 1);
+}
+
+/* repl.c's open_brackets: unclosed ( [ { outside strings and comments. */
+static int open_brackets(const char *text)
+{
+    int depth = 0;
+    bool str = false;
+    for (const char *p = text; *p; p++) {
+        if (str) {
+            if (*p == '\\' && p[1]) p++;
+            else if (*p == '"' || *p == '\n') str = false;
+        } else if (*p == '"') {
+            str = true;
+        } else if (*p == '#') {
+            while (p[1] && p[1] != '\n') p++;
+        } else if (*p == '{' || *p == '(' || *p == '[') {
+            depth++;
+        } else if (*p == '}' || *p == ')' || *p == ']') {
+            depth--;
+        }
+    }
+    return depth;
+}
+
+static bool is_definition(const char *line)
+{
+    static const char *const starts[] = {"let ", "param ", "const ", "score ", "select ", "tier ",
+                                         "stages ", "entitle ", "flag ", "limit ", NULL};
+    for (int i = 0; starts[i]; i++)
+        if (strncmp(line, starts[i], strlen(starts[i])) == 0) return true;
+    return false;
+}
+
+/* Reads the probe's value the way the REPL's summary does. */
+static void visit(Session *s, int rec, const Value *regs, const Chunk *c, void *ud)
+{
+    (void)s;
+    (void)rec;
+    volatile double *acc = ud;
+    if (c->nprobes > 0) {
+        const Value *v = &regs[c->probe_reg[0]];
+        *acc += v->missing ? 0 : (double)v->len + (double)(v->u.i & 1);
+    }
+}
+
+static void evaluate(Session *s, const char *text)
+{
+    Expr *e = ses_parse_expr(s, text, "<input>", ty_make(TY_ERROR));
+    if (!e) return;
+    volatile double acc = 0;
+    ses_eval(s, &e, 1, s->focus < 0, visit, (void *)&acc);
+}
+
+static void show_diff(Session *s)
+{
+    Outcomes now;
+    if (ses_outcomes(s, &now, true) < 0) return;    /* as repl.c's show_diff */
+    char buf[1024];
+    for (int r = 0; r < now.nrec && r < s->base.nrec; r++)
+        outcomes_diff_text(&s->base, r, &now, r, buf, sizeof buf);
+    for (int r = 0; r < now.nrec; r++)
+        for (int c = 0; c < now.ncols; c++) outcome_text(&now, r, c, buf, sizeof buf);
+    outcomes_free(&now);
+}
+
+static void command(Session *s, char *line)
+{
+    char *args = line;
+    while (*args && *args != ' ' && *args != '\t') args++;
+    if (*args) *args++ = '\0';
+    trim(args);
+    if (!strcmp(line, ":set")) {
+        char *eq = strchr(args, '=');
+        if (!eq) {
+            ses_set(s, args, NULL);
+            return;
+        }
+        *eq = '\0';
+        trim(args);
+        char *value = eq + 1;
+        trim(value);
+        ses_set(s, args, value);
+    } else if (!strcmp(line, ":where")) {
+        if (!*args) {
+            free(s->where);
+            s->where = NULL;
+        } else if (ses_parse_expr(s, args, ":where", ty_make(TY_BOOL))) {
+            free(s->where);
+            s->where = strdup(args);
+            ses_eval(s, NULL, 0, true, NULL, NULL);
+        }
+    } else if (!strcmp(line, ":reset")) {
+        ses_reset(s);
+    } else if (!strcmp(line, ":account")) {
+        s->focus = *args ? ses_find(s, args) : -1;
+    } else if (!strcmp(line, ":explain")) {
+        int rec = *args ? ses_find(s, args) : s->focus;
+        if (rec >= 0) {
+            explain_record(s, rec, sink, false);
+            explain_record(s, rec, sink, true);
+        }
+    } else if (!strcmp(line, ":diff")) {
+        show_diff(s);
+    } else if (!strcmp(line, ":type")) {
+        if (*args) ses_parse_expr(s, args, "<input>", ty_make(TY_ERROR));
+    }
+}
+
+static void handle(Session *s, char *line)
+{
+    trim(line);
+    if (!*line || line[0] == '#') return;
+    if (line[0] == ':') command(s, line);
+    else if (is_definition(line)) ses_define(s, line);
+    else evaluate(s, line);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *text = malloc(size + 1);
+    memcpy(text, data, size);
+    text[size] = '\0';
+    Session s;
+    ses_init(&s, sink, sink);
+    ses_set_today(&s, "2026-06-30");
+    if (ses_load_policy(&s, KAM_ROOT "/examples/key_accounts.kam") != 0 ||
+        ses_load_data(&s, KAM_ROOT "/examples/accounts.csv") != 0)
+        abort();    /* the bundled example must load */
+    char *pending = NULL;
+    char *p = text;
+    for (int n = 0; p && n < MAX_LINES; n++) {
+        char *nl = strchr(p, '\n');
+        if (nl) *nl = '\0';
+        char *line;
+        if (pending) {
+            size_t len = strlen(pending) + strlen(p) + 2;
+            line = malloc(len);
+            snprintf(line, len, "%s\n%s", pending, p);
+            free(pending);
+            pending = NULL;
+        } else {
+            line = strdup(p);
+        }
+        p = nl ? nl + 1 : NULL;
+        if (line[0] != ':' && open_brackets(line) > 0) {
+            pending = line;
+            continue;
+        }
+        handle(&s, line);
+        free(line);
+    }
+    free(pending);
+    fflush(sink);
+    ses_free(&s);
+    free(text);
+    return 0;
+}

@@ -1,0 +1,42 @@
+#!/bin/sh
+# limits_output.sh — output that cannot be written: `kam run ... > /dev/full`
+# in every output format (csv, jsonl, table, --summary, --coverage) exits 2
+# with "writing the output failed"; never a silent 0. (Never `--out
+# /dev/full`: --out renames a temporary file over its target.) See
+# docs/limits.md.
+set -u
+[ -w /dev/full ] || exit 0      # no /dev/full here: nothing to test
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+failed=0
+cd "$tmp" || exit 1
+
+cat >p.kam <<'KAM'
+record account {
+  id: string key
+  revenue: money
+}
+select big when revenue > 1M
+KAM
+printf 'id,revenue\nA,2000000\nB,5\n' >d.csv
+
+for fmt in "--format csv" "--format jsonl" "--format table" "--summary" "--summary --format json" "--coverage"; do
+    # shellcheck disable=SC2086
+    "$KAM" run p.kam d.csv $fmt >/dev/full 2>err </dev/null
+    rc=$?
+    if [ "$rc" -ne 2 ]; then
+        echo "limits_output: run $fmt > /dev/full: exit $rc, want 2" >&2
+        cat err >&2
+        failed=1
+    elif ! grep -q '^kam: writing the output failed: No space left on device$' err; then
+        echo "limits_output: run $fmt > /dev/full: no clear message:" >&2
+        cat err >&2
+        failed=1
+    fi
+done
+# a big output, so that the error comes mid-stream rather than at the end
+awk 'BEGIN { print "id,revenue"; for (i = 0; i < 200000; i++) printf "A%d,%d\n", i, i * 10 }' >big.csv
+"$KAM" run p.kam big.csv --format csv >/dev/full 2>err </dev/null
+rc=$?
+[ "$rc" -eq 2 ] || { echo "limits_output: a big run > /dev/full: exit $rc, want 2" >&2; cat err >&2; failed=1; }
+exit $failed
