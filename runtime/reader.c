@@ -448,7 +448,15 @@ RdPlan rd_plan(const Source *s, const bool *used, const int *field_reg)
     RdPlan p = {xcalloc((size_t)s->pol->nfields + 1, sizeof(RdPlanItem)), 0};
     for (int i = 0; i < s->pol->nfields; i++) {
         if (!used[i]) continue;
-        RdPlanItem it = {i, s->col[i], field_reg[i]};
+        const Type *t = &s->pol->fields[i]->ty;
+        RdPlanItem it = {i, s->col[i], field_reg[i], t->kind, t->optional, t->en, NULL};
+        if (t->en) {
+            it.mlen = xmalloc((size_t)t->en->n + 1);
+            for (int m = 0; m < t->en->n; m++) {
+                size_t len = strlen(t->en->members[m]);
+                it.mlen[m] = (uint8_t)(len < 255 ? len : 255);
+            }
+        }
         p.items[p.n++] = it;
     }
     return p;
@@ -456,9 +464,50 @@ RdPlan rd_plan(const Source *s, const bool *used, const int *field_reg)
 
 void rd_plan_free(RdPlan *p)
 {
+    for (int i = 0; i < p->n; i++) free(p->items[i].mlen);
     free(p->items);
     p->items = NULL;
     p->n = 0;
+}
+
+/* The common shape of a number in exports, with no spaces: [-]digits[.digits]
+ * (at most 15 significant digits), converted exactly as strtod would.
+ * False for anything else: the general path then decides. */
+static inline bool fast_decimal_frac(const char *p, size_t n, double *out, size_t *nfrac)
+{
+    const char *end = p + n;
+    bool neg = false;
+    if (p < end && *p == '-') {
+        neg = true;
+        p++;
+    }
+    const char *start = p;
+    uint64_t mant = 0;
+    while (p < end && (unsigned)(*p - '0') < 10) mant = mant * 10 + (uint64_t)(*p++ - '0');
+    size_t ndig = (size_t)(p - start);
+    size_t frac = 0;
+    if (p < end && *p == '.') {
+        const char *f = ++p;
+        while (p < end && (unsigned)(*p - '0') < 10) mant = mant * 10 + (uint64_t)(*p++ - '0');
+        frac = (size_t)(p - f);
+    }
+    if (p != end || ndig + frac == 0 || ndig + frac > 15) return false;
+    double v = (double)mant;
+    if (frac) v /= pow10_exact[frac];
+    *out = neg ? -v : v;
+    *nfrac = frac;
+    return true;
+}
+
+static inline bool fast_decimal(const char *p, size_t n, double *out)
+{
+    size_t frac;
+    return fast_decimal_frac(p, n, out, &frac);
+}
+
+static inline bool fast_date(const char *s, size_t n, int32_t *out)
+{
+    return n == 10 && date_parse(s, n, out);
 }
 
 int rd_fill(Source *s, const RdPlan *plan, Value *regs)
@@ -466,14 +515,83 @@ int rd_fill(Source *s, const RdPlan *plan, Value *regs)
     const RdField *raw = s->fields;
     for (int k = 0; k < plan->n; k++) {
         const RdPlanItem *it = &plan->items[k];
+        Value *out = &regs[it->reg];
         if (it->col >= 0 && raw[it->col].ptr) {
-            const RdField *f = &raw[it->col];
-            Type t = s->pol->fields[it->field]->ty;
-            if (rd_convert(t, f->ptr, f->len, &regs[it->reg]) == 0 &&
-                !(t.optional && t.kind == TY_STRING && regs[it->reg].len == 0))
-                continue;
+            const char *p = raw[it->col].ptr;
+            size_t n = raw[it->col].len;
+            double d;
+            int32_t days;
+            out->missing = 0;
+            out->len = 0;
+            switch (it->kind) {     /* fast paths; anything unusual falls through */
+            case TY_NUMBER:
+            case TY_MONEY:
+                if (fast_decimal(p, n, &d)) {
+                    out->u.num = d;
+                    continue;
+                }
+                break;
+            case TY_PERCENT:
+                if (n > 1 && p[n - 1] == '%') {
+                    if (fast_decimal(p, n - 1, &d)) {
+                        out->u.num = d / 100;
+                        continue;
+                    }
+                } else if (fast_decimal(p, n, &d)) {
+                    out->u.num = d;
+                    continue;
+                }
+                break;
+            case TY_INT: {
+                size_t nfrac = 1;
+                if (fast_decimal_frac(p, n, &d, &nfrac) && nfrac == 0 && !(n && p[n - 1] == '.')) {
+                    out->u.num = d;
+                    continue;
+                }
+                break;
+            }
+            case TY_BOOL:
+                if (n == 4 && memcmp(p, "true", 4) == 0) {
+                    out->u.i = 1;
+                    continue;
+                }
+                if (n == 5 && memcmp(p, "false", 5) == 0) {
+                    out->u.i = 0;
+                    continue;
+                }
+                break;
+            case TY_DATE:
+                if (fast_date(p, n, &days)) {
+                    out->u.i = days;
+                    continue;
+                }
+                break;
+            case TY_ENUM:
+            case TY_STAGE: {
+                int found = -1;
+                for (int m = 0; m < it->en->n; m++)
+                    if (it->mlen[m] == n && memcmp(it->en->members[m], p, n) == 0) {
+                        found = m;
+                        break;
+                    }
+                if (found >= 0) {
+                    out->u.i = found;
+                    continue;
+                }
+                break;
+            }
+            case TY_STRING:
+                if (n || !it->optional) {
+                    out->u.str = p;
+                    out->len = (uint32_t)n;
+                    continue;
+                }
+                break;
+            default:
+                break;
+            }
         }
-        if (rd_field(s, it->field, &regs[it->reg]) != 0) return -1;   /* missing or bad */
+        if (rd_field(s, it->field, out) != 0) return -1;   /* missing, spaced or bad */
     }
     return 0;
 }

@@ -69,6 +69,10 @@ int rd_field(Source *s, int i, Value *out);
  * the register it goes to. */
 typedef struct RdPlanItem {
     int field, col, reg;
+    TypeKind kind;          /* the field's type, for the fast path */
+    bool optional;
+    const EnumInfo *en;
+    uint8_t *mlen;          /* enum/stage: member name lengths */
 } RdPlanItem;
 
 typedef struct RdPlan {

@@ -26,6 +26,9 @@ struct Writer {
     int ncols;
     int *ents, *flags;      /* registers */
     const char **ent_names, **flag_names;
+    size_t *ent_len, *flag_len;
+    size_t *member_len[64]; /* per column (< 64): lengths of its enum's members */
+    size_t row_max;         /* the most a row other than its key can take */
     int nents, nflags;
     char *buf;
     size_t used;
@@ -125,6 +128,24 @@ Writer *wr_open(FILE *out, OutFormat fmt, const Chunk *c)
     w->cols[w->ncols++] = ents;
     w->cols[w->ncols++] = flags;
     w->width = xcalloc((size_t)w->ncols, sizeof(int));
+    w->ent_len = xcalloc((size_t)w->nents + 1, sizeof(size_t));
+    w->flag_len = xcalloc((size_t)w->nflags + 1, sizeof(size_t));
+    w->row_max = 64;
+    for (int i = 0; i < w->nents; i++) w->row_max += (w->ent_len[i] = strlen(w->ent_names[i])) + 1;
+    for (int i = 0; i < w->nflags; i++) w->row_max += (w->flag_len[i] = strlen(w->flag_names[i])) + 1;
+    for (int i = 0; i < w->ncols; i++) {       /* every column: its widest cell */
+        const EnumInfo *en = w->cols[i].en;
+        size_t longest = 0;
+        if (en && w->cols[i].kind == COL_ENUM) {
+            if (i < 64) w->member_len[i] = xcalloc((size_t)en->n + 1, sizeof(size_t));
+            for (int m = 0; m < en->n; m++) {
+                size_t len = strlen(en->members[m]);
+                if (i < 64) w->member_len[i][m] = len;
+                if (len > longest) longest = len;
+            }
+        }
+        w->row_max += 40 + longest;
+    }
     if (fmt == FMT_CSV) {
         for (int i = 0; i < w->ncols; i++) {
             if (i) put(w, ",", 1);
@@ -235,6 +256,91 @@ static void add_cell(Writer *w, int col, const char *s, size_t n)
     if (width > w->width[col]) w->width[col] = width;
 }
 
+/* Appends s to o (no quoting needed: names and numbers). */
+static inline char *emit(char *o, const char *s, size_t n)
+{
+    memcpy(o, s, n);
+    return o + n;
+}
+
+/* One CSV row written straight into the buffer: the hot path of kam run.
+ * Only the key can need quoting; names of members, entitlements and flags
+ * are identifiers. */
+static void csv_record(Writer *w, const Value *regs, const char *key, size_t keylen)
+{
+    size_t need = keylen * 2 + 4 + w->row_max;
+    if (w->used + need > BUF_SIZE) {
+        flush(w);
+        if (need > BUF_SIZE) {          /* a huge key: the general path */
+            put_csv(w, key, keylen);
+            char buf[4096];
+            for (int i = 1; i < w->ncols; i++) {
+                put(w, ",", 1);
+                size_t n = cell_text(w, &w->cols[i], regs, buf, sizeof buf);
+                put_csv(w, buf, n);
+            }
+            put(w, "\n", 1);
+            return;
+        }
+    }
+    char *o = w->buf + w->used;
+    bool quote = false;
+    for (size_t i = 0; i < keylen; i++) {
+        char c = key[i];
+        if (c == ',' || c == '"' || c == '\n' || c == '\r') {
+            quote = true;
+            break;
+        }
+    }
+    if (quote) {
+        *o++ = '"';
+        for (size_t i = 0; i < keylen; i++) {
+            if (key[i] == '"') *o++ = '"';
+            *o++ = key[i];
+        }
+        *o++ = '"';
+    } else {
+        o = emit(o, key, keylen);
+    }
+    for (int i = 1; i < w->ncols; i++) {
+        const Col *col = &w->cols[i];
+        *o++ = ',';
+        const Value *v = col->reg >= 0 ? &regs[col->reg] : NULL;
+        switch (col->kind) {
+        case COL_NUM:
+            o += wr_format_number(v->u.num, o);
+            break;
+        case COL_BOOL:
+            o = v->u.i ? emit(o, "true", 4) : emit(o, "false", 5);
+            break;
+        case COL_ENUM:
+            if (!v->missing && col->en && v->u.i >= 0 && v->u.i < col->en->n)
+                o = emit(o, col->en->members[v->u.i],
+                         i < 64 ? w->member_len[i][v->u.i] : strlen(col->en->members[v->u.i]));
+            break;
+        case COL_ENTS:
+        case COL_FLAGS: {
+            int n = col->kind == COL_ENTS ? w->nents : w->nflags;
+            const int *r = col->kind == COL_ENTS ? w->ents : w->flags;
+            const char *const *names = col->kind == COL_ENTS ? w->ent_names : w->flag_names;
+            const size_t *lens = col->kind == COL_ENTS ? w->ent_len : w->flag_len;
+            bool first = true;
+            for (int k = 0; k < n; k++) {
+                if (!regs[r[k]].u.i) continue;
+                if (!first) *o++ = ';';
+                first = false;
+                o = emit(o, names[k], lens[k]);
+            }
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    *o++ = '\n';
+    w->used = (size_t)(o - w->buf);
+}
+
 void wr_record(Writer *w, const Value *regs, const char *key, size_t keylen, long line)
 {
     char buf[4096], lbuf[32];
@@ -253,13 +359,7 @@ void wr_record(Writer *w, const Value *regs, const char *key, size_t keylen, lon
         return;
     }
     if (w->fmt == FMT_CSV) {
-        put_csv(w, key, keylen);
-        for (int i = 1; i < w->ncols; i++) {
-            put(w, ",", 1);
-            size_t n = cell_text(w, &w->cols[i], regs, buf, sizeof buf);
-            put_csv(w, buf, n);
-        }
-        put(w, "\n", 1);
+        csv_record(w, regs, key, keylen);
         return;
     }
     /* JSON Lines */
@@ -320,6 +420,9 @@ int wr_close(Writer *w)
     for (size_t i = 0; i < w->ncells; i++) free(w->cells[i]);
     free(w->cells);
     free(w->width);
+    free(w->ent_len);
+    free(w->flag_len);
+    for (int i = 0; i < 64; i++) free(w->member_len[i]);
     free(w->cols);
     free(w->ents);
     free(w->flags);
