@@ -117,9 +117,12 @@ bench: $(BUILD)/kam
 install: $(BUILD)/kam
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(BUILD)/kam $(DESTDIR)$(PREFIX)/bin/kam
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 docs/kam.1 $(DESTDIR)$(PREFIX)/share/man/man1/kam.1
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/kam
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/kam.1
 
 clean:
 	rm -rf $(BUILD)

@@ -106,9 +106,12 @@ static Value const_val(Cg *g, int r) { return g->consts[r & ~CONST_TAG]; }
 
 static int konst(Cg *g, Value v, const char *name)
 {
-    for (int i = 0; i < g->nconsts; i++) {      /* share equal constants */
+    for (int i = 0; i < g->nconsts; i++) {      /* share equal constants (of one name) */
         Value *k = &g->consts[i];
-        if (k->len == v.len && k->missing == v.missing && k->u.i == v.u.i) return CONST_TAG | i;
+        const char *kn = g->const_names[i];
+        bool same_name = kn == name || (kn && name && strcmp(kn, name) == 0);
+        if (k->len == v.len && k->missing == v.missing && k->u.i == v.u.i && same_name)
+            return CONST_TAG | i;
     }
     if (g->nconsts >= MAX_SPLIT) {
         fail(g, "more than 32767 constants");

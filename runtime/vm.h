@@ -37,6 +37,9 @@ typedef struct Vm {
     long ordinal;           /* the record's position in the data (same in both passes) */
     const char *key;        /* its key, for breaking ties in limits */
     size_t keylen;
+    int32_t today_days;     /* months_since's cache of today's y-m-d */
+    int today_y, today_m, today_d;
+    bool today_known;
     char *scratch;          /* per-record string space (lower, upper, matches) */
     size_t scratch_used, scratch_cap;
     void **spill;           /* scratch requests the block could not hold */
