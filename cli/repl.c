@@ -278,7 +278,10 @@ static void show_diff(Session *s)
         return;
     }
     Outcomes cur;
-    if (ses_outcomes(s, &cur, true) < 0) return;
+    if (ses_outcomes(s, &cur, true) < 0) {
+        outcomes_free(&cur);        /* what was filled before the failure */
+        return;
+    }
     int rev = ses_revenue_field(s);
     long changed = 0;
     double revenue = 0;
