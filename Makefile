@@ -112,7 +112,7 @@ demo: $(BUILD)/kam
 # 1,000,000 generated accounts: medians and ratios. BENCH_N=... to change.
 BENCH_N ?= 1000000
 bench: $(BUILD)/kam
-	@sh bench/run.sh $(BENCH_N)
+	@bash bench/run.sh $(BENCH_N)
 
 install: $(BUILD)/kam
 	install -d $(DESTDIR)$(PREFIX)/bin
