@@ -13,12 +13,26 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 enum { MAX_SHOWN = 50 };
+
+/* The temporary output file of a `--out` run, for the signal handler to
+ * remove: the one piece of process-wide state kam keeps, because a signal
+ * handler can reach nothing else. Empty when no output is being written. */
+static char pending_out[4200];
+
+static void on_signal(int sig)
+{
+    if (pending_out[0]) unlink(pending_out);
+    static const char msg[] = "kam: interrupted; the output file was not written\n";
+    if (write(STDERR_FILENO, msg, sizeof msg - 1) < 0) { /* nothing more to do */ }
+    _exit(128 + sig);
+}
 
 void run_options_init(RunOptions *o)
 {
@@ -324,7 +338,26 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
     char tmp_path[4200] = "";
     if (o->out_path) {
         snprintf(tmp_path, sizeof tmp_path, "%s.tmp-XXXXXX", o->out_path);
+        /* SIGINT/SIGTERM while writing: remove the temporary file, so an
+           interrupted run leaves nothing behind */
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sigemptyset(&sa.sa_mask);
+        sigaddset(&sa.sa_mask, SIGINT);
+        sigaddset(&sa.sa_mask, SIGTERM);
+        sigset_t block, old_mask;
+        sigemptyset(&block);
+        sigaddset(&block, SIGINT);
+        sigaddset(&block, SIGTERM);
+        sigprocmask(SIG_BLOCK, &block, &old_mask);     /* no signal between creating and noting it */
         int fd = mkstemp(tmp_path);
+        if (fd >= 0) {
+            snprintf(pending_out, sizeof pending_out, "%s", tmp_path);
+            sigaction(SIGINT, &sa, NULL);
+            sigaction(SIGTERM, &sa, NULL);
+        }
+        sigprocmask(SIG_SETMASK, &old_mask, NULL);
         if (fd < 0 || !(out = fdopen(fd, "w"))) {
             fprintf(stderr, "kam: cannot write %s: %s\n", o->out_path, strerror(errno));
             if (fd >= 0) {
@@ -438,6 +471,7 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
         status = o->on_error == ON_ERROR_SKIP ? EXIT_OK : EXIT_DATA;
     }
 done:
+    pending_out[0] = '\0';
     if (spool_fd >= 0) close(spool_fd);
     run_unload(&rs);
     return status;
