@@ -146,7 +146,9 @@ int run_set_param(Policy *p, const Chunk *c, Vm *vm, const char *name, const cha
     char label[300];
     snprintf(label, sizeof label, "value for %s", name);
     int file = src_add(&p->src, label, value, strlen(value));
+    int skipped = p->prog.skipped.len;
     Expr *e = parse_expr(&p->prog, &p->src, file, &vd);
+    p->prog.skipped.len = skipped;
     if (e) policy_check_expr(p, e, &vd, true, s->ty, "the value");
     Value v;
     if (!vd.nerrors && e && !run_literal_value(e, &v))

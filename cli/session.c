@@ -290,9 +290,14 @@ Expr *ses_parse_expr(Session *s, const char *text, const char *label, Type want)
     }
     DiagList d;
     diag_init(&d);
+    int skipped = s->pol->prog.skipped.len;
     int file = src_add(&s->pol->src, label, text, strlen(text));
     Expr *e = parse_expr(&s->pol->prog, &s->pol->src, file, &d);
+    /* text this input's syntax errors skipped must not excuse later input */
+    s->pol->prog.skipped.len = skipped;
     if (e) policy_check_expr(s->pol, e, &d, false, want, label);
+    if (!d.nerrors && e && e->ty.kind == TY_ERROR)       /* never run what did not type */
+        diag_add(&d, DIAG_ERROR, e->span, "type-mismatch", "this expression has no type");
     if (d.nerrors) {
         diag_render_text(s->err, &s->pol->src, &d, cli_use_color(s->err));
         e = NULL;
