@@ -126,3 +126,6 @@ uninstall:
 
 clean:
 	rm -rf $(BUILD)
+
+# fuzzing (make fuzz, fuzz-regress) and valgrind: see fuzz/README.md
+include fuzz/fuzz.mk

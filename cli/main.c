@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "../lang/diag.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +79,17 @@ bool cli_opt_value(int argc, char **argv, int *i, const char *name, const char *
     return true;
 }
 
+/* Output that could not be written (a full disk, a closed pipe) is a
+ * failure, whatever the command thought. */
+static int finish(int status)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "kam: writing the output failed: %s\n", strerror(errno));
+        return status == EXIT_OK ? EXIT_USAGE : status;
+    }
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -87,16 +99,19 @@ int main(int argc, char **argv)
     const char *name = argv[1];
     if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
         usage(stdout);
-        return EXIT_OK;
+        return finish(EXIT_OK);
     }
     if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
         printf("kam %s\n", KAM_VERSION);
-        return EXIT_OK;
+        return finish(EXIT_OK);
     }
     const char *names[32];
     int n = 0;
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-        if (strcmp(commands[i].name, name) == 0) return commands[i].run(argc - 1, argv + 1);
+        if (strcmp(commands[i].name, name) == 0) {
+            int status = commands[i].run(argc - 1, argv + 1);
+            return finish(status);
+        }
         names[n++] = commands[i].name;
     }
     const char *best = diag_closest(name, names, n);

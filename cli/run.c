@@ -2,7 +2,7 @@
  * and the record loop of `kam run`: read, convert, evaluate, write; two
  * passes when the policy has aggregates. Data errors go to stderr as
  * "file:line: message", at most MAX_SHOWN of them, then a count. */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700
 #include "cli.h"
 #include "run.h"
 #include "../lang/parse.h"
@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -307,6 +308,7 @@ int run_pass1(RunSession *rs, const char *data_path, const SourceOpts *in, char 
 
 int run_policy(const char *policy_path, const char *data_path, const RunOptions *o)
 {
+    char *resolved = NULL;      /* --out through a symlink: the file it names */
     RunSession rs;
     int status = run_load(&rs, policy_path, o);
     if (status != EXIT_OK) {
@@ -338,8 +340,23 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
     }
     FILE *out = stdout;
     char tmp_path[4200] = "";
-    if (o->out_path) {
-        snprintf(tmp_path, sizeof tmp_path, "%s.tmp-XXXXXX", o->out_path);
+    struct stat target;
+    bool direct = o->out_path && stat(o->out_path, &target) == 0 && !S_ISREG(target.st_mode);
+    if (o->out_path && !direct) {
+        /* through a symlink: replace what it points at, not the link */
+        resolved = realpath(o->out_path, NULL);
+    }
+    const char *out_path = resolved ? resolved : o->out_path;
+    if (direct) {
+        out = fopen(o->out_path, "w");      /* a device or FIFO: no rename over it */
+        if (!out) {
+            fprintf(stderr, "kam: cannot write %s: %s\n", o->out_path, strerror(errno));
+            rd_close(src);
+            status = EXIT_USAGE;
+            goto done;
+        }
+    } else if (o->out_path) {
+        snprintf(tmp_path, sizeof tmp_path, "%s.tmp-XXXXXX", out_path);
         /* SIGINT/SIGTERM while writing: remove the temporary file, so an
            interrupted run leaves nothing behind */
         struct sigaction sa;
@@ -352,12 +369,22 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
         sigemptyset(&block);
         sigaddset(&block, SIGINT);
         sigaddset(&block, SIGTERM);
+        sigaddset(&block, SIGHUP);
         sigprocmask(SIG_BLOCK, &block, &old_mask);     /* no signal between creating and noting it */
         int fd = mkstemp(tmp_path);
         if (fd >= 0) {
             snprintf(pending_out, sizeof pending_out, "%s", tmp_path);
-            sigaction(SIGINT, &sa, NULL);
-            sigaction(SIGTERM, &sa, NULL);
+            const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+            for (size_t k = 0; k < sizeof sigs / sizeof sigs[0]; k++) {
+                struct sigaction was;
+                sigaction(sigs[k], NULL, &was);
+                if (was.sa_handler != SIG_IGN) sigaction(sigs[k], &sa, NULL);   /* nohup stays nohup */
+            }
+            /* the output gets the usual mode, not mkstemp's 0600 */
+            mode_t mask = umask(0);
+            umask(mask);
+            struct stat st;
+            fchmod(fd, stat(out_path, &st) == 0 ? (st.st_mode & 07777) : (0666 & ~mask));
         }
         sigprocmask(SIG_SETMASK, &old_mask, NULL);
         if (fd < 0 || !(out = fdopen(fd, "w"))) {
@@ -379,12 +406,14 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
     const Chunk *c = rs.chunk;
     const Policy *p = rs.pol;
     long bad = 0, records = 0;
-    bool stop = false;
+    bool stop = false, unreadable = false;
     int rc;
     while (!stop && (rc = rd_next(src)) != 0) {
-        if (rc < 0) {
+        if (rc < 0) {                   /* the input cannot be read further */
             fprintf(stderr, "kam: %s\n", src->err);
             bad++;
+            records++;
+            unreadable = true;
             break;
         }
         rs.vm->ordinal = records;
@@ -439,7 +468,14 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
     int wrc = 0;
     if (w) wrc = wr_close(w);
     else if (fflush(out) != 0 || ferror(out)) wrc = -1;
-    if (o->out_path) {
+    if (direct) {
+        int crc = fclose(out);
+        if (wrc != 0 || crc != 0) {
+            fprintf(stderr, "kam: writing %s failed: %s\n", o->out_path, strerror(errno));
+            status = EXIT_USAGE;
+            goto done;
+        }
+    } else if (o->out_path) {
         int crc = fclose(out);
         if (wrc != 0 || crc != 0 || (stop && o->on_error == ON_ERROR_FAIL)) {
             unlink(tmp_path);
@@ -452,7 +488,7 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
             status = wrc != 0 || crc != 0 ? EXIT_USAGE : EXIT_DATA;
             goto done;
         }
-        if (rename(tmp_path, o->out_path) != 0) {
+        if (rename(tmp_path, out_path) != 0) {
             fprintf(stderr, "kam: cannot rename %s to %s: %s\n", tmp_path, o->out_path,
                     strerror(errno));
             unlink(tmp_path);
@@ -470,10 +506,11 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
         fprintf(stderr, "kam: %ld of %ld records had errors and %s\n", bad, records,
                 o->on_error == ON_ERROR_FAIL ? "the run stopped at the first"
                                              : "were left out of the output");
-        status = o->on_error == ON_ERROR_SKIP ? EXIT_OK : EXIT_DATA;
+        status = o->on_error == ON_ERROR_SKIP && !unreadable ? EXIT_OK : EXIT_DATA;
     }
 done:
     pending_out[0] = '\0';
+    free(resolved);
     if (spool_fd >= 0) close(spool_fd);
     run_unload(&rs);
     return status;

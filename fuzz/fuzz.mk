@@ -23,10 +23,13 @@ FUZZ_JOBS    ?= 2
 FUZZ_TARGETS ?= policy csv jsonl repl
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_CFLAGS  := -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -std=c11 -Wall -Wextra \
+FUZZ_BASE    := -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -std=c11 \
                 -DKAM_ROOT='"$(CURDIR)"' -I$(BUILD)/gen -Ilang -Iruntime -Istdlib -Iinclude -Icli
+# the house warnings, without -Werror: a clang-only warning must not stop fuzzing
+FUZZ_CFLAGS  := $(FUZZ_BASE) -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+                -Wwrite-strings
 # flex/bison output: the Makefile relaxes the same warnings for it
-FUZZ_GENFLAGS := $(FUZZ_CFLAGS) -Wno-unused-function -Wno-sign-compare -Wno-unused-parameter
+FUZZ_GENFLAGS := $(FUZZ_BASE) -Wall -Wextra -Wno-unused-function -Wno-sign-compare -Wno-unused-parameter
 
 FUZZ_LIB_SRC := $(SRC_LANG) $(SRC_RUNTIME) $(SRC_STDLIB)
 FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=$(FUZZ_DIR)/obj/%.o) \
@@ -63,7 +66,7 @@ fuzz-seeds:
 	    cp "$$f" $(FUZZ_DIR)/seeds/policy/$$n-$$(basename "$$f"); done
 	@n=0; for f in examples/*.csv $$(find tests -name '*.csv' -size -64k); do n=$$((n+1)); \
 	    cp "$$f" $(FUZZ_DIR)/seeds/csv/$$n-$$(basename "$$f"); done
-	@n=0; for f in $$(find tests -name '*.jsonl' -o -name '*.json' -size -64k); do n=$$((n+1)); \
+	@n=0; for f in $$(find tests \( -name '*.jsonl' -o -name '*.json' \) -size -64k); do n=$$((n+1)); \
 	    cp "$$f" $(FUZZ_DIR)/seeds/jsonl/$$n-$$(basename "$$f"); done
 	@n=0; for f in $$(find tests -name '*.txt' -path '*repl*'); do n=$$((n+1)); \
 	    cp "$$f" $(FUZZ_DIR)/seeds/repl/$$n-$$(basename "$$f"); done
@@ -77,9 +80,10 @@ fuzz: fuzz-build fuzz-seeds
 	@for t in $(FUZZ_TARGETS); do mkdir -p $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/crashes/$$t fuzz/regressions/$$t; done
 	@echo "fuzzing $(FUZZ_TARGETS) for $(FUZZ_SECONDS)s each, $(FUZZ_JOBS) at a time (logs in $(FUZZ_DIR)/logs)"
 	@printf '%s\n' $(FUZZ_TARGETS) | xargs -P $(FUZZ_JOBS) -I{} sh -c '\
-	    dict=""; case {} in policy|repl) dict=-dict=fuzz/kam.dict ;; csv) dict=-dict=fuzz/csv.dict ;; jsonl) dict=-dict=fuzz/json.dict ;; esac; \
-	    $(FUZZ_DIR)/fuzz_{} -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
-	        $$dict -artifact_prefix=$(FUZZ_DIR)/crashes/{}/ -print_final_stats=1 \
+	    case {} in policy) opt="-dict=fuzz/kam.dict -max_len=16384" ;; repl) opt="-dict=fuzz/kam.dict -max_len=4096" ;; \
+	        csv) opt="-dict=fuzz/csv.dict -max_len=65536" ;; jsonl) opt="-dict=fuzz/json.dict -max_len=65536" ;; *) opt= ;; esac; \
+	    $(FUZZ_DIR)/fuzz_{} -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	        $$opt -artifact_prefix=$(FUZZ_DIR)/crashes/{}/ -print_final_stats=1 \
 	        $(FUZZ_DIR)/corpus/{} fuzz/seeds/{} $(FUZZ_DIR)/seeds/{} fuzz/regressions/{} \
 	        >$(FUZZ_DIR)/logs/{}.log 2>&1; \
 	    rc=$$?; \

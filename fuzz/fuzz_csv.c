@@ -15,7 +15,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static Policy *pol;
-static volatile unsigned h;     /* the bytes touched, so the reads are not optimized away */
+static volatile unsigned touched;   /* the bytes touched, so the reads are not optimized away */
 
 /* One field of every type, two optional, so rd_convert sees them all. */
 static const char policy_text[] =
@@ -66,7 +66,7 @@ static void read_all(const char *path, size_t limit)
         if (line < last || line < 1) abort();       /* lines only go forward */
         if (limit && n > limit) abort();
         last = line;
-        h += touch(f, n);
+        touched += touch(f, n);
     }
     if (rc < 0 && !rd_csv_error(r)[0]) abort();      /* an error has a message */
     if (rc < 0 && rd_csv_next(r, &f, &n, &line) != -1) abort();   /* errors are sticky */

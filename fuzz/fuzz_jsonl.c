@@ -17,7 +17,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static Policy *pol;
-static volatile unsigned h;     /* the bytes touched, so the reads are not optimized away */
+static volatile unsigned touched;   /* the bytes touched, so the reads are not optimized away */
 
 static const char policy_text[] =
     "record account {\n"
@@ -73,8 +73,8 @@ static void read_all(const char *path)
             continue;
         }
         for (size_t i = 0; i < n; i++) {
-            h += touch(f[i].key, f[i].keylen);
-            h += touch(f[i].ptr, f[i].len);
+            touched += touch(f[i].key, f[i].keylen);
+            touched += touch(f[i].ptr, f[i].len);
             /* a number is handed over as its literal: it must be one */
             if (f[i].kind == JSON_NUMBER && json_validate(f[i].ptr, f[i].len, NULL, 0) != 0)
                 abort();

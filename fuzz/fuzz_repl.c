@@ -6,7 +6,9 @@
  * with a definition keyword goes to ses_define, `:set`, `:where`, `:reset`,
  * `:account`, `:explain`, `:diff` and `:type` to the session functions
  * behind them, anything else is parsed with ses_parse_expr and evaluated
- * over every account with ses_eval. Output goes to /dev/null. */
+ * over every account with ses_eval. Output goes to /dev/null. Besides
+ * crashes and leaks it aborts on an expression that checks without errors
+ * but has no type (see parse below). */
 #define _GNU_SOURCE
 #include "session.h"
 #include "explain.h"
@@ -127,9 +129,22 @@ static void visit(Session *s, int rec, const Value *regs, const Chunk *c, void *
     }
 }
 
+/* ses_parse_expr, plus an oracle: an expression that checked must have a
+ * type. TY_ERROR means "already reported, stay quiet" — if nothing was
+ * reported the REPL would evaluate an unchecked expression. */
+static Expr *parse(Session *s, const char *text, const char *label, Type want)
+{
+    Expr *e = ses_parse_expr(s, text, label, want);
+    if (e && e->ty.kind == TY_ERROR) {
+        fprintf(stderr, "fuzz_repl: '%s' checked without errors but has no type\n", text);
+        abort();
+    }
+    return e;
+}
+
 static void evaluate(Session *s, const char *text)
 {
-    Expr *e = ses_parse_expr(s, text, "<input>", ty_make(TY_ERROR));
+    Expr *e = parse(s, text, "<input>", ty_make(TY_ERROR));
     if (!e) return;
     volatile double acc = 0;
     ses_eval(s, &e, 1, s->focus < 0, visit, (void *)&acc);
@@ -138,7 +153,10 @@ static void evaluate(Session *s, const char *text)
 static void show_diff(Session *s)
 {
     Outcomes now;
-    if (ses_outcomes(s, &now, true) < 0) return;    /* as repl.c's show_diff */
+    if (ses_outcomes(s, &now, true) < 0) {          /* as repl.c's show_diff */
+        outcomes_free(&now);
+        return;
+    }
     char buf[1024];
     for (int r = 0; r < now.nrec && r < s->base.nrec; r++)
         outcomes_diff_text(&s->base, r, &now, r, buf, sizeof buf);
@@ -168,7 +186,7 @@ static void command(Session *s, char *line)
         if (!*args) {
             free(s->where);
             s->where = NULL;
-        } else if (ses_parse_expr(s, args, ":where", ty_make(TY_BOOL))) {
+        } else if (parse(s, args, ":where", ty_make(TY_BOOL))) {
             free(s->where);
             s->where = strdup(args);
             ses_eval(s, NULL, 0, true, NULL, NULL);
@@ -186,7 +204,7 @@ static void command(Session *s, char *line)
     } else if (!strcmp(line, ":diff")) {
         show_diff(s);
     } else if (!strcmp(line, ":type")) {
-        if (*args) ses_parse_expr(s, args, "<input>", ty_make(TY_ERROR));
+        if (*args) parse(s, args, "<input>", ty_make(TY_ERROR));
     }
 }
 

@@ -1704,6 +1704,11 @@ static void load_imports(Policy *p, DiagList *diags)
         Decl *d = p->prog.decls.items[i];
         if (d->kind != D_IMPORT) continue;
         /* relative to the importing file's folder */
+        if (strcmp(d->str, "-") == 0 || d->str[0] == '\0') {
+            diag_add(diags, DIAG_ERROR, d->str_span, "import", "import names a file, not \"%s\"",
+                     d->str);
+            continue;
+        }
         const char *from = p->src.files[d->span.file]->path;
         const char *slash = strrchr(from, '/');
         char path[4096];

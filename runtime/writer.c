@@ -174,11 +174,31 @@ static void put_csv(Writer *w, const char *s, size_t n)
     put(w, "\"", 1);
 }
 
+/* Length of a valid UTF-8 sequence at s[0..n), or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    size_t len = s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 ? 2 : 0;
+    if (s[0] >= 0xF5 || len == 0 || len > n) return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((s[i] & 0xC0) != 0x80) return 0;
+    return len;
+}
+
 static void put_json_string(Writer *w, const char *s, size_t n)
 {
     put(w, "\"", 1);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80) {            /* JSON is UTF-8: a stray byte becomes U+FFFD */
+            size_t len = utf8_seq((const unsigned char *)s + i, n - i);
+            if (len) {
+                put(w, s + i, len);
+                i += len - 1;
+            } else {
+                put(w, "\\ufffd", 6);
+            }
+            continue;
+        }
         if (c == '"' || c == '\\') {
             put(w, "\\", 1);
             put(w, s + i, 1);
