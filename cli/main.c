@@ -23,6 +23,7 @@ static const Command commands[] = {
     {"explain", cmd_explain, "why one account got its outcome, in sentences"},
     {"diff", cmd_diff, "which accounts change under a what-if or a new policy"},
     {"repl", cmd_repl, "the analyst's prompt: what-ifs, diffs, explanations"},
+    {"fmt", cmd_fmt, "lay a policy file out in the canonical layout"},
     {"graph", cmd_graph, "the stage machine as Graphviz DOT"},
     {"disasm", cmd_disasm, "print a policy's bytecode"},
 };
