@@ -96,14 +96,20 @@ demo: $(BUILD)/kam
 	@echo "== kam check examples/key_accounts.kam"
 	@$(BUILD)/kam check examples/key_accounts.kam && echo "no problems found"
 	@echo
-	@echo "== kam run: every account's score, selection, tier, stage, entitlements, flags"
-	@$(BUILD)/kam run examples/key_accounts.kam examples/accounts.csv --as-of 2026-06-30 --format table
+	@echo "== kam test examples/key_accounts.kam --coverage"
+	@$(BUILD)/kam test examples/key_accounts.kam --coverage | tail -3
 	@echo
-	@echo "== the key accounts only (--where key_account)"
+	@echo "== kam run --summary: 120 accounts by tier, stage move, entitlement and flag"
+	@$(BUILD)/kam run examples/key_accounts.kam examples/accounts.csv --as-of 2026-06-30 --summary
+	@echo
+	@echo "== the key accounts (--where key_account)"
 	@$(BUILD)/kam run examples/key_accounts.kam examples/accounts.csv --as-of 2026-06-30 --format table --where key_account
 	@echo
-	@echo "== what if the selection threshold were 50? (--set key_threshold=50)"
-	@$(BUILD)/kam run examples/key_accounts.kam examples/accounts.csv --as-of 2026-06-30 --format table --where key_account --set key_threshold=50
+	@echo "== what if the growth floor were 8%? (kam diff --set growth_floor=8%)"
+	@$(BUILD)/kam diff examples/key_accounts.kam examples/accounts.csv --as-of 2026-06-30 --set growth_floor=8% --format table
+	@echo
+	@echo "== why is A0000106 not a key account? (kam explain)"
+	@$(BUILD)/kam explain examples/key_accounts.kam examples/accounts.csv --as-of 2026-06-30 --id A0000106
 	@echo
 	@echo "== a policy with mistakes: kam check examples/mistakes.kam"
 	@$(BUILD)/kam check examples/mistakes.kam || true

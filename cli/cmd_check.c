@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "../lang/check.h"
 #include "../runtime/reader.h"
+#include "../runtime/bytecode.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -172,6 +173,10 @@ int cmd_check(int argc, char **argv)
             unreadable++;
             diag_free(&diags);
             continue;
+        }
+        if (!diags.nerrors) {       /* what only compiling finds (too-large) */
+            Chunk *chunk = cg_compile(p, NULL, 0, &diags);
+            cg_free(chunk);
         }
         if (!quiet) {
             if (json) diag_render_json_items(stdout, &p->src, &diags, &first);

@@ -1511,7 +1511,8 @@ static void order_rules(Checker *c)
             if (!d->uses_agg) continue;
             /* a limit ranks in the first pass: what it reads cannot wait
                for the aggregates, which that pass computes */
-            if (s->limit && d != s) {
+            if (s->limit && d != s && !s->uses_agg_reported) {
+                s->uses_agg_reported = true;        /* once per limit */
                 if (d->limit)
                     err(c, s->limit->span, "nested-aggregate", "`limit %s` depends on '%s', which "
                         "has a limit of its own: chained limits are not supported (both rank in "

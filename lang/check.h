@@ -27,6 +27,7 @@ typedef struct Sym {
     bool uses_agg;          /* needs a portfolio pass (aggregate or limit) */
     bool used;              /* read by some other definition or test */
     Decl *limit;            /* SYM_SELECT: its `limit`, if any */
+    bool uses_agg_reported; /* its limit's nested-aggregate error was given */
     int slot;               /* compiler's slot; -1 until assigned */
 } Sym;
 
