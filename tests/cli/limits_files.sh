@@ -11,27 +11,8 @@ trap 'rm -rf "$tmp"' EXIT
 failed=0
 cd "$tmp" || exit 1
 
-# expect WANT PATTERN WHAT ARGS...: kam ARGS exits WANT and stderr matches
-# the extended regex PATTERN (empty: anything); no sanitizer report.
-expect() {
-    want=$1 pat=$2 what=$3
-    shift 3
-    "$KAM" "$@" >out 2>err </dev/null
-    got=$?
-    if [ "$got" -ne "$want" ]; then
-        echo "limits_files: $what: exit $got, want $want" >&2
-        head -c 600 err >&2
-        failed=1
-    elif [ -n "$pat" ] && ! grep -Eq -- "$pat" err; then
-        echo "limits_files: $what: stderr does not match /$pat/:" >&2
-        head -c 600 err >&2
-        failed=1
-    elif grep -q -e Sanitizer -e 'runtime error' err; then
-        echo "limits_files: $what: sanitizer report" >&2
-        head -20 err >&2
-        failed=1
-    fi
-}
+name=limits_files
+. "$ROOT/tests/cli/lib/expect.sh"
 
 cat >p.kam <<'KAM'
 record account {

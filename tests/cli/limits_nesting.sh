@@ -22,27 +22,8 @@ gen() {
         printf "\n" }' >"$1"
 }
 
-# expect WANT PATTERN WHAT ARGS...: kam ARGS exits WANT and stderr matches
-# the extended regex PATTERN (empty: anything); no sanitizer report.
-expect() {
-    want=$1 pat=$2 what=$3
-    shift 3
-    "$KAM" "$@" >out 2>err </dev/null
-    got=$?
-    if [ "$got" -ne "$want" ]; then
-        echo "limits_nesting: $what: exit $got, want $want" >&2
-        head -c 600 err >&2
-        failed=1
-    elif [ -n "$pat" ] && ! grep -Eq -- "$pat" err; then
-        echo "limits_nesting: $what: stderr does not match /$pat/:" >&2
-        head -c 600 err >&2
-        failed=1
-    elif grep -q -e Sanitizer -e 'runtime error' err; then
-        echo "limits_nesting: $what: sanitizer report" >&2
-        head -20 err >&2
-        failed=1
-    fi
-}
+name=limits_nesting
+. "$ROOT/tests/cli/lib/expect.sh"
 
 printf 'id,revenue\nA,2000000\nB,5\n' >d.csv
 deep='nested too deeply \(more than 1000 levels\).*\[too-deep\]'
