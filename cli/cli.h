@@ -4,6 +4,8 @@
 #ifndef KAM_CLI_H
 #define KAM_CLI_H
 
+#include "../lang/check.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -36,5 +38,20 @@ bool cli_opt_value(int argc, char **argv, int *i, const char *name, const char *
 bool cli_use_color(FILE *f);
 /* Prints "kam: message" and a hint to run --help; returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Loads a policy for a command that reads it; prints what is wrong.
+ * *status: EXIT_OK, EXIT_POLICY (errors: the Policy is still returned, to
+ * be freed) or EXIT_USAGE (unreadable: NULL). */
+Policy *cli_load_policy(const char *path, DiagList *d, int *status);
+/* Parses the arguments of a command that takes one policy and no options:
+ * returns -1 with *path set, or an exit status (--help printed, or a usage
+ * error). */
+int cli_one_policy_arg(int argc, char **argv, const char *cmd, const char *help, const char **path);
+
+/* REPL input: strips surrounding white space in place; whether a line opens
+ * a definition; unclosed brackets (strings and comments aside). */
+void cli_trim(char *s);
+bool cli_is_definition(const char *line);
+int cli_open_brackets(const char *text);
 
 #endif

@@ -28,31 +28,19 @@ static void dot_string(const char *s, size_t n)
 
 int cmd_graph(int argc, char **argv)
 {
-    const char *path = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs("usage: kam graph POLICY\n\nPrints each stages block of the policy as a "
-                  "Graphviz DOT graph:\n  kam graph policy.kam | dot -Tsvg > stages.svg\n", stdout);
-            return EXIT_OK;
-        }
-        if (argv[i][0] == '-' && argv[i][1]) return cli_usage_error("graph", "unknown option '%s'", argv[i]);
-        if (path) return cli_usage_error("graph", "one policy at a time");
-        path = argv[i];
-    }
-    if (!path) return cli_usage_error("graph", "no policy file given");
+    const char *path;
+    int rc = cli_one_policy_arg(argc, argv, "graph",
+                                "usage: kam graph POLICY\n\nPrints each stages block of the "
+                                "policy as a Graphviz DOT graph:\n  kam graph policy.kam | dot "
+                                "-Tsvg > stages.svg\n", &path);
+    if (rc >= 0) return rc;
     DiagList d;
     diag_init(&d);
-    char msg[4200];
-    Policy *p = policy_load(path, &d, msg, sizeof msg);
+    int status;
+    Policy *p = cli_load_policy(path, &d, &status);
     if (!p) {
-        fprintf(stderr, "kam: %s\n", msg);
         diag_free(&d);
-        return EXIT_USAGE;
-    }
-    int status = EXIT_OK;
-    if (d.nerrors) {
-        diag_render_text(stderr, &p->src, &d, cli_use_color(stderr));
-        status = EXIT_POLICY;
+        return status;
     }
     int blocks = 0;
     for (int i = 0; status == EXIT_OK && i < p->nsyms; i++) {

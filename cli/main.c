@@ -41,45 +41,6 @@ static void usage(FILE *out)
           "unreadable input, 3 data errors.\n", out);
 }
 
-bool cli_use_color(FILE *f)
-{
-    const char *nc = getenv("NO_COLOR");
-    const char *term = getenv("TERM");
-    if (nc && *nc) return false;
-    if (term && strcmp(term, "dumb") == 0) return false;
-    return isatty(fileno(f));
-}
-
-int cli_usage_error(const char *cmd, const char *fmt, ...)
-{
-    va_list ap;
-    fputs("kam: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\nTry 'kam %s%s--help' for more information.\n", cmd ? cmd : "",
-            cmd ? " " : "");
-    return EXIT_USAGE;
-}
-
-bool cli_opt_value(int argc, char **argv, int *i, const char *name, const char **value)
-{
-    const char *a = argv[*i];
-    size_t n = strlen(name);
-    if (strncmp(a, name, n) != 0) return false;
-    if (a[n] == '=') {
-        *value = a + n + 1;
-        return true;
-    }
-    if (a[n] != '\0') return false;
-    if (*i + 1 < argc) {
-        *value = argv[++*i];
-    } else {
-        *value = NULL;
-    }
-    return true;
-}
-
 /* Output that could not be written (a full disk, a closed pipe) is a
  * failure, whatever the command thought. */
 static int finish(int status)

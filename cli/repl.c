@@ -137,15 +137,6 @@ static char *history_path(void)
 
 /* ----------------------------------------------------------------- output */
 
-static void trim(char *s)
-{
-    size_t n = strlen(s);
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r')) s[--n] = '\0';
-    size_t k = 0;
-    while (s[k] == ' ' || s[k] == '\t') k++;
-    if (k) memmove(s, s + k, n - k + 1);
-}
-
 /* A bar of width proportional to n/max, at most 30 characters. */
 static void bar(FILE *out, long n, long max)
 {
@@ -529,46 +520,13 @@ static void help(Session *s, const char *cmd)
               s->out);
 }
 
-/* Whether a line opens a definition (which may continue over lines). */
-static bool is_definition(const char *line)
-{
-    static const char *const starts[] = {"let ", "param ", "const ", "score ", "select ", "tier ",
-                                         "stages ", "entitle ", "flag ", "limit ", NULL};
-    for (int i = 0; starts[i]; i++)
-        if (strncmp(line, starts[i], strlen(starts[i])) == 0) return true;
-    return false;
-}
-
-/* Unclosed brackets, braces and parentheses in text (strings and comments
- * aside): a block typed over several lines is complete at 0. */
-static int open_brackets(const char *text)
-{
-    int depth = 0;
-    bool str = false;
-    for (const char *p = text; *p; p++) {
-        if (str) {
-            if (*p == '\\' && p[1]) p++;
-            else if (*p == '"' || *p == '\n') str = false;
-        } else if (*p == '"') {
-            str = true;
-        } else if (*p == '#') {
-            while (p[1] && p[1] != '\n') p++;
-        } else if (*p == '{' || *p == '(' || *p == '[') {
-            depth++;
-        } else if (*p == '}' || *p == ')' || *p == ']') {
-            depth--;
-        }
-    }
-    return depth;
-}
-
 /* Runs one complete input. Returns false to leave. */
 static bool handle(Session *s, char *line)
 {
-    trim(line);
+    cli_trim(line);
     if (!*line || line[0] == '#') return true;
     if (line[0] != ':') {
-        if (is_definition(line)) {
+        if (cli_is_definition(line)) {
             if (ses_define(s, line) == 0) {
                 char name[128] = "";
                 sscanf(line, "%*s %127[A-Za-z0-9_]", name);
@@ -583,7 +541,7 @@ static bool handle(Session *s, char *line)
     char *cmd = line, *args = line;
     while (*args && *args != ' ' && *args != '\t') args++;
     if (*args) *args++ = '\0';
-    trim(args);
+    cli_trim(args);
     /* accept unique prefixes (:ex for :explain) */
     const Command *found = NULL;
     int matches = 0;
@@ -641,8 +599,8 @@ static bool handle(Session *s, char *line)
         } else {
             *eq = '\0';
             char *value = eq + 1;
-            trim(args);
-            trim(value);
+            cli_trim(args);
+            cli_trim(value);
             if (ses_set(s, args, value) == 0) fprintf(s->out, "%s = %s (what-if; :diff compares, :reset undoes)\n", args, value);
         }
     } else if (!strcmp(name, ":reset")) {
@@ -774,7 +732,7 @@ int cmd_repl(int argc, char **argv)
             line = joined;
             pending = NULL;
         }
-        if (line[0] != ':' && open_brackets(line) > 0) {
+        if (line[0] != ':' && cli_open_brackets(line) > 0) {
             pending = line;
             continue;
         }

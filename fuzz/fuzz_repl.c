@@ -32,38 +32,6 @@ enum { MAX_LINES = 64 };   /* a bigger input is cut: keep executions fast */
 
 static FILE *sink;
 
-/* cli/main.c defines these three beside main(); the harness has its own
- * main (libFuzzer's), so it carries copies that behave the same. */
-bool cli_use_color(FILE *f)
-{
-    (void)f;
-    return false;
-}
-
-int cli_usage_error(const char *cmd, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(sink, fmt, ap);
-    va_end(ap);
-    (void)cmd;
-    return EXIT_USAGE;
-}
-
-bool cli_opt_value(int argc, char **argv, int *i, const char *name, const char **value)
-{
-    const char *a = argv[*i];
-    size_t n = strlen(name);
-    if (strncmp(a, name, n) != 0) return false;
-    if (a[n] == '=') {
-        *value = a + n + 1;
-        return true;
-    }
-    if (a[n] != '\0') return false;
-    *value = *i + 1 < argc ? argv[++*i] : NULL;
-    return true;
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
@@ -77,47 +45,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-static void trim(char *s)
-{
-    size_t n = strlen(s);
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r')) s[--n] = '\0';
-    size_t k = 0;
-    while (s[k] == ' ' || s[k] == '\t') k++;
-    if (k) memmove(s, s + k, n - k + 1);
-}
-
-/* repl.c's open_brackets: unclosed ( [ { outside strings and comments. */
-static int open_brackets(const char *text)
-{
-    int depth = 0;
-    bool str = false;
-    for (const char *p = text; *p; p++) {
-        if (str) {
-            if (*p == '\\' && p[1]) p++;
-            else if (*p == '"' || *p == '\n') str = false;
-        } else if (*p == '"') {
-            str = true;
-        } else if (*p == '#') {
-            while (p[1] && p[1] != '\n') p++;
-        } else if (*p == '{' || *p == '(' || *p == '[') {
-            depth++;
-        } else if (*p == '}' || *p == ')' || *p == ']') {
-            depth--;
-        }
-    }
-    return depth;
-}
-
-static bool is_definition(const char *line)
-{
-    static const char *const starts[] = {"let ", "param ", "const ", "score ", "select ", "tier ",
-                                         "stages ", "entitle ", "flag ", "limit ", NULL};
-    for (int i = 0; starts[i]; i++)
-        if (strncmp(line, starts[i], strlen(starts[i])) == 0) return true;
-    return false;
-}
-
-/* Reads the probe's value the way the REPL's summary does. */
 static void visit(Session *s, int rec, const Value *regs, const Chunk *c, void *ud)
 {
     (void)s;
@@ -170,7 +97,7 @@ static void command(Session *s, char *line)
     char *args = line;
     while (*args && *args != ' ' && *args != '\t') args++;
     if (*args) *args++ = '\0';
-    trim(args);
+    cli_trim(args);
     if (!strcmp(line, ":set")) {
         char *eq = strchr(args, '=');
         if (!eq) {
@@ -178,9 +105,9 @@ static void command(Session *s, char *line)
             return;
         }
         *eq = '\0';
-        trim(args);
+        cli_trim(args);
         char *value = eq + 1;
-        trim(value);
+        cli_trim(value);
         ses_set(s, args, value);
     } else if (!strcmp(line, ":where")) {
         if (!*args) {
@@ -210,10 +137,10 @@ static void command(Session *s, char *line)
 
 static void handle(Session *s, char *line)
 {
-    trim(line);
+    cli_trim(line);
     if (!*line || line[0] == '#') return;
     if (line[0] == ':') command(s, line);
-    else if (is_definition(line)) ses_define(s, line);
+    else if (cli_is_definition(line)) ses_define(s, line);
     else evaluate(s, line);
 }
 
@@ -244,7 +171,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             line = strdup(p);
         }
         p = nl ? nl + 1 : NULL;
-        if (line[0] != ':' && open_brackets(line) > 0) {
+        if (line[0] != ':' && cli_open_brackets(line) > 0) {
             pending = line;
             continue;
         }
