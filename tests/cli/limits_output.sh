@@ -5,7 +5,7 @@
 # /dev/full`: --out renames a temporary file over its target.) See
 # docs/limits.md.
 set -u
-[ -w /dev/full ] || exit 0      # no /dev/full here: nothing to test
+[ -w /dev/full ] || { echo "skipped: no writable /dev/full here"; exit 77; }
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 failed=0

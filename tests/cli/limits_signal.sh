@@ -6,7 +6,7 @@
 # data comes through a FIFO that is kept open, so the signal always lands
 # mid-run, with no timing race. See docs/limits.md.
 set -u
-command -v mkfifo >/dev/null 2>&1 || exit 0
+command -v mkfifo >/dev/null 2>&1 || { echo "skipped: no mkfifo"; exit 77; }
 tmp=$(mktemp -d) || exit 1
 writer=
 trap '[ -n "$writer" ] && kill "$writer" 2>/dev/null; rm -rf "$tmp"' EXIT
