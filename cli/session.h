@@ -11,6 +11,8 @@
 #include "../runtime/vm.h"
 #include "../runtime/reader.h"
 
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 /* One outcome column (a score, select, tier, stages block, entitlement or
@@ -53,7 +55,16 @@ typedef struct Session {
     int nrec, cap, nfields;
     Outcomes base;          /* the baseline: the policy file alone, no what-ifs */
     FILE *out, *err;
+    /* set (by the REPL's SIGINT handler) to stop a long evaluation or load:
+       the running call then fails with "interrupted" and changes nothing */
+    volatile sig_atomic_t *interrupt;
 } Session;
+
+/* Whether the session was asked to stop (Ctrl-C); prints nothing. */
+static inline bool ses_interrupted(const Session *s)
+{
+    return s->interrupt && *s->interrupt;
+}
 
 void ses_init(Session *s, FILE *out, FILE *err);
 void ses_free(Session *s);
