@@ -36,6 +36,8 @@ static void help(void)
           "  --table NAME              the SQLite table (default: the record's name)\n"
           "  --summary                 counts per select, tier, stage move, entitlement and\n"
           "                            flag, revenue per tier, instead of one line per account\n"
+          "  --revenue FIELD           the money field --summary sums per tier (default: the\n"
+          "                            one money field whose name says revenue)\n"
           "  --coverage                criteria, tier branches, transitions, entitlements and\n"
           "                            flags that never fired (or always did) on this data\n"
           "  --no-progress             no progress bar (shown on a terminal for large files)\n"
@@ -74,6 +76,9 @@ int cmd_run(int argc, char **argv)
             o.summary = true;
         } else if (strcmp(a, "--coverage") == 0) {
             o.coverage = true;
+        } else if (cli_opt_value(argc, argv, &i, "--revenue", &val)) {
+            if (!val) return cli_usage_error("run", "--revenue needs the name of a money field");
+            o.revenue = val;
         } else if (strcmp(a, "--no-progress") == 0) {
             o.progress = false;
         } else if (cli_opt_value(argc, argv, &i, "--out", &val)) {

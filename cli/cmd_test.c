@@ -12,6 +12,7 @@
 #include "session.h"
 #include "../runtime/date.h"
 #include "../runtime/writer.h"
+#include "../api/engine.h"
 
 #include <regex.h>
 #include <stdlib.h>
@@ -38,6 +39,7 @@ typedef struct TestRun {
     int nwatch;
     int passed, failed;
     bool json, first_json;
+    bool params_failed;     /* a test's params could not be computed */
     FILE *out;
 } TestRun;
 
@@ -171,29 +173,29 @@ static bool run_test(TestRun *t, const Decl *d, int first_expect)
 {
     Policy *p = t->p;
     const Chunk *c = t->c;
-    Vm *vm = vm_new(c);
     int32_t today;
     if (d->as_of) today = d->as_of->date;
     else date_parse(DEFAULT_TODAY, 10, &today);
-    vm_set_today(vm, today);
-    char problem[512] = "";
-    /* params given in the test */
+    char problem[1024] = "";
+    /* the same steps as every evaluation: params, pass one, the record */
+    Engine eng;
+    eng_adopt(&eng, p, t->c, today, NULL, false);
+    Vm *vm = eng.vm;
     for (int i = 0; i < d->attrs.len; i++) {
         const Attr *a = d->attrs.items[i];
         if (!a->sym || a->sym->kind != SYM_PARAM) continue;
         Value v;
-        if (!run_literal_value(a->value, &v)) {
+        if (!eng_literal_value(a->value, &v))
             snprintf(problem, sizeof problem, "given %s: a literal value is needed here", a->name.name);
-            continue;
-        }
-        int k = -1;
-        for (int j = 0; j < p->nsyms; j++)
-            if (p->syms[j] == a->sym) k = j;
-        vm->regs[a->sym->slot] = v;
-        if (k >= 0) vm->regs[c->set_flag_reg[k]] = val_int(1);
+        else
+            eng_set_param_value(&eng, a->sym, v);
     }
-    vm_run(vm, c->init_pc);
+    if (eng_init(&eng) != ENG_OK) {
+        snprintf(problem, sizeof problem, "%s", eng.msg);
+        t->params_failed = true;
+    }
     /* the account: zero values, then the givens */
+    Value *row = xcalloc((size_t)p->nfields + 1, sizeof(Value));
     for (int i = 0; i < p->nfields; i++) {
         const Field *f = p->fields[i];
         Value v = val_num(0);
@@ -204,28 +206,38 @@ static bool run_test(TestRun *t, const Decl *d, int first_expect)
             v = val_int(0);
             v.missing = 1;
         }
-        vm->regs[c->field_reg[i]] = v;
+        row[i] = v;
     }
     for (int i = 0; i < d->attrs.len; i++) {
         const Attr *a = d->attrs.items[i];
         if (!a->sym || a->sym->kind != SYM_FIELD) continue;
         Value v;
-        if (!run_literal_value(a->value, &v))
+        if (!eng_literal_value(a->value, &v))
             snprintf(problem, sizeof problem, "given %s: a literal value is needed here", a->name.name);
         else
-            vm->regs[c->field_reg[a->sym->field->index]] = v;
+            row[a->sym->field->index] = v;
     }
     int kf = p->key_field;
-    vm->key = kf >= 0 && vm->regs[c->field_reg[kf]].len ? vm->regs[c->field_reg[kf]].u.str : "";
-    vm->keylen = kf >= 0 ? vm->regs[c->field_reg[kf]].len : 0;
-    vm->ordinal = 0;
-    /* a portfolio of one */
-    if (c->pass1_pc >= 0 && vm_run(vm, c->pass1_pc) == 0) vm_agg_finish(vm);
-    bool ok = !problem[0];
-    if (vm_run(vm, c->record_pc) != 0 || (c->probe_pc >= 0 && vm_run(vm, c->probe_pc) != 0)) {
-        snprintf(problem, sizeof problem, "%s", vm->err ? vm->err : "evaluation failed");
-        ok = false;
+    char *key = xstrdup(kf >= 0 && row[kf].len ? row[kf].u.str : "");
+    if (kf >= 0 && row[kf].len) {
+        free(key);
+        key = xcalloc(row[kf].len + 1, 1);
+        memcpy(key, row[kf].u.str, row[kf].len);
     }
+    EngTable one = {row, p->nfields, &key, 1};
+    bool ok = !problem[0];
+    if (!problem[0]) {
+        /* a portfolio of one */
+        if (eng_has_pass1(&eng) && eng_pass1_table(&eng, &one, NULL) > 0)
+            snprintf(problem, sizeof problem, "%s (in the first pass, for the aggregates)",
+                     vm->err ? vm->err : "evaluation failed");
+        eng_load_row(&eng, &one, 0);
+        char why[800];
+        if (!problem[0] && !eng_record(&eng, 0, key, strlen(key), why, sizeof why))
+            snprintf(problem, sizeof problem, "%s", why);
+        if (problem[0]) ok = false;
+    }
+    free(key);
     int line, col;
     src_linecol(&p->src, d->span.file, d->span.start, &line, &col);
     const char *path = p->src.files[d->span.file]->path;
@@ -275,7 +287,8 @@ static bool run_test(TestRun *t, const Decl *d, int first_expect)
     } else {
         fprintf(t->out, "FAIL %s (%s:%d)\n%s", d->str, path, line, detail);
     }
-    vm_free(vm);
+    free(row);
+    eng_close(&eng);
     return ok;
 }
 

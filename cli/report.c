@@ -21,9 +21,10 @@ struct Summary {
     int *stage_field;       /* stages: register of the current-stage field */
     int rev_field;          /* register of the revenue field, or -1 */
     const char *rev_name;
+    const char *rev_why;    /* why no revenue is summed */
 };
 
-Summary *summary_new(const RunSession *rs)
+Summary *summary_new(const RunSession *rs, int revenue, const char *why)
 {
     const Policy *p = rs->pol;
     Summary *s = xcalloc(1, sizeof *s);
@@ -51,15 +52,9 @@ Summary *summary_new(const RunSession *rs)
             }
         }
     }
-    s->rev_field = -1;
-    for (int f = 0; f < p->nfields; f++) {
-        if (p->fields[f]->ty.kind != TY_MONEY) continue;
-        if (s->rev_field < 0 || strstr(p->fields[f]->name.name, "revenue")) {
-            s->rev_field = rs->chunk->field_reg[f];
-            s->rev_name = p->fields[f]->name.name;
-            if (strstr(s->rev_name, "revenue")) break;
-        }
-    }
+    s->rev_field = revenue >= 0 ? rs->chunk->field_reg[revenue] : -1;
+    s->rev_name = revenue >= 0 ? p->fields[revenue]->name.name : NULL;
+    s->rev_why = why;
     return s;
 }
 
@@ -104,6 +99,12 @@ void summary_print(const Summary *s, const RunSession *rs, FILE *out, bool json)
     char nb[64];
     if (json) {
         fprintf(out, "{\"records\":%ld", s->records);
+        if (s->rev_field >= 0) {
+            fputs(",\"revenue_field\":", out);
+            diag_json_string(out, s->rev_name);
+        } else {
+            fputs(",\"revenue_field\":null", out);
+        }
         static const char *const sections[] = {"selects", "tiers", "stages", "entitlements", "flags"};
         static const SymKind kinds[] = {SYM_SELECT, SYM_TIER, SYM_STAGES, SYM_ENTITLE, SYM_FLAG};
         for (int k = 0; k < 5; k++) {
@@ -153,6 +154,8 @@ void summary_print(const Summary *s, const RunSession *rs, FILE *out, bool json)
         return;
     }
     fprintf(out, "%ld accounts\n", s->records);
+    if (s->rev_field >= 0) fprintf(out, "revenue per tier: the sum of %s\n", s->rev_name);
+    else if (s->rev_why) fprintf(out, "revenue per tier: not shown (%s)\n", s->rev_why);
     SymKind last = (SymKind)-1;
     for (int n = 0; n < s->nsyms; n++) {
         const Sym *y = s->syms[n];

@@ -14,7 +14,8 @@
 
 typedef struct Summary Summary;
 
-Summary *summary_new(const RunSession *rs);
+/* revenue: the money field (index) summed per tier, or -1 and `why` not. */
+Summary *summary_new(const RunSession *rs, int revenue, const char *why);
 /* Adds the record just evaluated (the VM's registers). */
 void summary_add(Summary *s, const RunSession *rs);
 void summary_print(const Summary *s, const RunSession *rs, FILE *out, bool json);

@@ -10,6 +10,7 @@
 #include "../runtime/reader.h"
 #include "../runtime/vm.h"
 #include "report.h"
+#include "../api/engine.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -95,81 +96,50 @@ int run_parse_common(RunOptions *o, int argc, char **argv, int i, const char *cm
     return at - i + 1;
 }
 
-bool run_literal_value(const Expr *e, Value *out)
-{
-    switch (e->kind) {
-    case EX_NUMBER:
-    case EX_PERCENT: *out = val_num(e->num); return true;
-    case EX_BOOL: *out = val_int(e->num != 0); return true;
-    case EX_DATE: *out = val_int(e->date); return true;
-    case EX_STRING: *out = val_str(e->str, (uint32_t)strlen(e->str)); return true;
-    case EX_NAME:
-        if (e->member < 0) return false;
-        *out = val_int(e->member);
-        return true;
-    case EX_UNARY:
-        if (e->op != OPX_NEG || !run_literal_value(e->a, out)) return false;
-        out->u.num = -out->u.num;
-        return true;
-    default:
-        return false;
-    }
-}
-
 static void show_diags(const Policy *p, const DiagList *d)
 {
     diag_render_text(stderr, &p->src, d, cli_use_color(stderr));
 }
 
-int run_set_param(Policy *p, const Chunk *c, Vm *vm, const char *name, const char *value, FILE *err)
+/* The money field --summary sums per tier: --revenue NAME, else the one
+ * money field whose name says "revenue". -1 (with *why set) if none or
+ * several: the summary then says so instead of printing a sum. */
+static int revenue_field(const Policy *p, const char *name, const char **why)
 {
-    Sym *s = policy_sym(p, name);
-    int k = -1;
-    for (int j = 0; s && j < p->nsyms; j++)
-        if (p->syms[j] == s) k = j;
-    if (!s || s->kind != SYM_PARAM) {
-        const char *params[256];
+    *why = NULL;
+    if (name) {
+        for (int f = 0; f < p->nfields; f++)
+            if (strcmp(p->fields[f]->name.name, name) == 0) {
+                if (p->fields[f]->ty.kind == TY_MONEY) return f;
+                fprintf(stderr, "kam: --revenue %s: the field is not money\n", name);
+                return -2;
+            }
+        const char *names[512];
         int n = 0;
-        for (int j = 0; j < p->nsyms && n < 256; j++)
-            if (p->syms[j]->kind == SYM_PARAM) params[n++] = p->syms[j]->name;
-        if (s) {
-            fprintf(err, "kam: '%s' is a %s; only params can be set\n", name,
-                    s->kind == SYM_CONST ? "const" : s->kind == SYM_FIELD ? "field" : "rule");
-        } else {
-            const char *best = diag_closest(name, params, n);
-            fprintf(err, "kam: no param named '%s'%s%s%s\n", name, best ? "; did you mean '" : "",
-                    best ? best : "", best ? "'?" : "");
+        for (int f = 0; f < p->nfields && n < 512; f++)
+            if (p->fields[f]->ty.kind == TY_MONEY) names[n++] = p->fields[f]->name.name;
+        const char *best = diag_closest(name, names, n);
+        fprintf(stderr, "kam: --revenue: the record has no money field '%s'%s%s%s\n", name,
+                best ? "; did you mean '" : "", best ? best : "", best ? "'?" : "");
+        return -2;
+    }
+    int found = -1, n = 0;
+    for (int f = 0; f < p->nfields; f++)
+        if (p->fields[f]->ty.kind == TY_MONEY && strstr(p->fields[f]->name.name, "revenue")) {
+            found = f;
+            n++;
         }
-        return -1;
-    }
-    DiagList vd;
-    diag_init(&vd);
-    char label[300];
-    snprintf(label, sizeof label, "value for %s", name);
-    int file = src_add(&p->src, label, value, strlen(value));
-    int skipped = p->prog.skipped.len;
-    Expr *e = parse_expr(&p->prog, &p->src, file, &vd);
-    p->prog.skipped.len = skipped;
-    if (e) policy_check_expr(p, e, &vd, true, s->ty, "the value");
-    Value v;
-    if (!vd.nerrors && e && !run_literal_value(e, &v))
-        diag_add(&vd, DIAG_ERROR, e->span, "not-constant",
-                 "a param is set to a literal value (a number, 12%%, a date, true/false, a name)");
-    if (vd.nerrors || !e) {
-        diag_render_text(err, &p->src, &vd, cli_use_color(err));
-        diag_free(&vd);
-        return -1;
-    }
-    diag_free(&vd);
-    vm->regs[s->slot] = v;
-    vm->regs[c->set_flag_reg[k]] = val_int(1);
-    return 0;
+    if (n == 1) return found;
+    *why = n ? "several money fields say revenue: choose one with --revenue FIELD"
+             : "no money field says revenue: choose one with --revenue FIELD";
+    return -1;
 }
 
 int run_load(RunSession *rs, const char *policy_path, const RunOptions *o)
 {
     memset(rs, 0, sizeof *rs);
     diag_init(&rs->diags);
+    rs->revenue = -1;
     char msg[4200];
     rs->pol = policy_load(policy_path, &rs->diags, msg, sizeof msg);
     if (!rs->pol) {
@@ -181,6 +151,11 @@ int run_load(RunSession *rs, const char *policy_path, const RunOptions *o)
         show_diags(p, &rs->diags);
         fprintf(stderr, "kam: %s has errors; nothing was run\n", policy_path);
         return EXIT_POLICY;
+    }
+    rs->summary = o->summary;
+    if (o->summary) {
+        rs->revenue = revenue_field(p, o->revenue, &rs->revenue_why);
+        if (rs->revenue == -2) return EXIT_USAGE;
     }
     Expr *where = NULL;
     if (o->where) {
@@ -200,49 +175,39 @@ int run_load(RunSession *rs, const char *policy_path, const RunOptions *o)
     PtrVec probes = {0};
     ptrvec_push(&p->arena, &probes, where);
     if (o->coverage) cov_collect(rs, &probes);
-    rs->chunk = cg_compile(p, (Expr **)probes.items + (where ? 0 : 1), probes.len - (where ? 0 : 1),
-                           &rs->diags);
+    EngStatus st = eng_open(&rs->eng, p, (Expr **)probes.items + (where ? 0 : 1),
+                            probes.len - (where ? 0 : 1), o->as_of ? 0 : eng_today(), stderr,
+                            cli_use_color(stderr));
     if (!where)     /* probe numbers were counted with the filter's slot */
         for (int i = 0; i < rs->ncov; i++)
             if (rs->cov[i].probe > 0) rs->cov[i].probe--;
-    if (!rs->chunk) {
-        show_diags(p, &rs->diags);
-        return EXIT_POLICY;
-    }
-    rs->vm = vm_new(rs->chunk);
-    int32_t today;
+    if (st != ENG_OK) return eng_exit_code(st);
+    rs->chunk = rs->eng.chunk;
+    rs->vm = rs->eng.vm;
     if (o->as_of) {
+        int32_t today;
         date_parse(o->as_of, strlen(o->as_of), &today);
-    } else {
-        time_t now = time(NULL);
-        struct tm tm;
-        localtime_r(&now, &tm);
-        date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, &today);
+        vm_set_today(rs->vm, today);
     }
-    vm_set_today(rs->vm, today);
     for (int i = 0; i < o->nsets; i++) {
         const char *eq = strchr(o->sets[i], '=');
         char name[256];
         snprintf(name, sizeof name, "%.*s", (int)(eq - o->sets[i]), o->sets[i]);
-        if (run_set_param(p, rs->chunk, rs->vm, name, eq + 1, stderr) != 0) return EXIT_USAGE;
+        st = eng_set_param(&rs->eng, name, eq + 1);
+        if (st != ENG_OK) return eng_exit_code(st);
     }
-    if (vm_run(rs->vm, rs->chunk->init_pc) != 0) {
-        int line, col;
-        src_linecol(&p->src, rs->vm->err_span.file, rs->vm->err_span.start, &line, &col);
-        fprintf(stderr, "kam: %s:%d:%d: %s while computing the params\n",
-                p->src.files[rs->vm->err_span.file]->path, line, col, rs->vm->err);
-        return EXIT_POLICY;
-    }
-    return EXIT_OK;
+    return eng_exit_code(eng_init(&rs->eng));
 }
 
 void run_unload(RunSession *rs)
 {
     free(rs->cov);
-    vm_free(rs->vm);
-    cg_free(rs->chunk);
+    eng_close(&rs->eng);
     policy_free(rs->pol);
     diag_free(&rs->diags);
+    for (int i = 0; i < rs->npass1_msgs; i++) free(rs->pass1_msgs[i]);
+    free(rs->pass1_msgs);
+    free(rs->pass1_ords);
     memset(rs, 0, sizeof *rs);
 }
 
@@ -278,32 +243,76 @@ static const char *spool_stdin(char *buf, size_t len, int *fd_out)
 }
 
 
+/* The fields pass two converts: what the rules read, and the field
+ * --summary sums. Pass one converts them too, so that both passes agree on
+ * which records exist (one that cannot be converted counts nowhere). */
+static bool *fields_read(const RunSession *rs)
+{
+    const Policy *p = rs->pol;
+    bool *used = xcalloc((size_t)p->nfields + 1, sizeof(bool));
+    for (int f = 0; f < p->nfields; f++) used[f] = rs->chunk->field_used[f];
+    if (rs->revenue >= 0) used[rs->revenue] = true;
+    for (int f = 0; rs->summary && f < p->nfields; f++)      /* --summary's stage moves */
+        if (p->fields[f]->ty.kind == TY_STAGE) used[f] = true;
+    return used;
+}
+
 int run_pass1(RunSession *rs, const char *data_path, const SourceOpts *in, char *err, size_t errlen)
 {
-    if (rs->chunk->pass1_pc < 0) return 0;
+    if (!eng_has_pass1(&rs->eng)) return 0;
     Source *src = rd_open_with(rs->pol, data_path, in, err, errlen);
     if (!src) return -1;
-    rd_limit_to(src, rs->chunk->pass1_field_used);
-    RdPlan plan = rd_plan(src, rs->chunk->pass1_field_used, rs->chunk->field_reg);
+    bool *used = fields_read(rs);
+    rd_limit_to(src, used);
+    RdPlan plan = rd_plan(src, used, rs->chunk->field_reg);
     int rc;
     long ordinal = 0;
     const Policy *p = rs->pol;
+    eng_pass1_begin(&rs->eng);
     while ((rc = rd_next(src)) != 0) {
-        if (rc < 0) break;
-        rs->vm->ordinal = ordinal++;
-        if (rc == 2) continue;
+        if (rc < 0) break;      /* pass two reports where the input stops */
+        long ord = ordinal++;
+        if (rc == 2) {          /* malformed: reported in pass two */
+            eng_pass1_left_out(&rs->eng, ord);
+            continue;
+        }
+        const char *key = NULL;
+        size_t keylen = 0;
         if (p->key_field >= 0 && src->col[p->key_field] < (int)src->nfields) {
-            rs->vm->key = src->fields[src->col[p->key_field]].ptr;
-            rs->vm->keylen = src->fields[src->col[p->key_field]].len;
+            key = src->fields[src->col[p->key_field]].ptr;
+            keylen = src->fields[src->col[p->key_field]].len;
+            if (!keylen) {      /* an empty key: reported in pass two */
+                eng_pass1_left_out(&rs->eng, ord);
+                continue;
+            }
         }
         vm_reset_scratch(rs->vm);
-        if (rd_fill(src, &plan, rs->vm->regs) != 0) continue;   /* reported in pass two */
-        if (vm_run(rs->vm, rs->chunk->pass1_pc) != 0) continue;
+        if (rd_fill(src, &plan, rs->vm->regs) != 0) {   /* reported in pass two */
+            eng_pass1_left_out(&rs->eng, ord);
+            continue;
+        }
+        if (!eng_pass1_record(&rs->eng, ord, key, keylen) && rs->npass1_msgs < MAX_SHOWN) {
+            char why[600];
+            snprintf(why, sizeof why, "%s (in the first pass, for the aggregates)", rs->vm->err);
+            rs->pass1_ords = xrealloc(rs->pass1_ords, sizeof(long) * (size_t)(rs->npass1_msgs + 1));
+            rs->pass1_msgs = xrealloc(rs->pass1_msgs, sizeof(char *) * (size_t)(rs->npass1_msgs + 1));
+            rs->pass1_ords[rs->npass1_msgs] = ord;
+            rs->pass1_msgs[rs->npass1_msgs++] = xstrdup(why);
+        }
     }
+    free(used);
     rd_plan_free(&plan);
     rd_close(src);
-    vm_agg_finish(rs->vm);
+    eng_pass1_end(&rs->eng);
     return 0;
+}
+
+/* Why pass one left record `ord` out, if it did so for a failed evaluation. */
+static const char *pass1_why(const RunSession *rs, long ord)
+{
+    for (int i = 0; i < rs->npass1_msgs; i++)
+        if (rs->pass1_ords[i] == ord) return rs->pass1_msgs[i];
+    return "evaluation failed in the first pass (for the aggregates)";
 }
 
 int run_policy(const char *policy_path, const char *data_path, const RunOptions *o)
@@ -399,10 +408,12 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
         }
     }
     Writer *w = o->summary || o->coverage ? NULL : wr_open(out, o->format, rs.chunk);
-    Summary *sum = o->summary ? summary_new(&rs) : NULL;
+    Summary *sum = o->summary ? summary_new(&rs, rs.revenue, rs.revenue_why) : NULL;
     Progress prog;
     progress_start(&prog, o->progress, src);
-    RdPlan plan = rd_plan(src, rs.chunk->field_used, rs.chunk->field_reg);
+    bool *used = fields_read(&rs);
+    RdPlan plan = rd_plan(src, used, rs.chunk->field_reg);
+    free(used);
     const Chunk *c = rs.chunk;
     const Policy *p = rs.pol;
     long bad = 0, records = 0;
@@ -416,10 +427,9 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
             unreadable = true;
             break;
         }
-        rs.vm->ordinal = records;
-        records++;
+        long ord = records++;
         const char *problem = NULL;
-        char msg[1024];
+        char msg[1024], why[800];
         vm_reset_scratch(rs.vm);
         if (rc == 2) problem = src->err;
         else if (rd_fill(src, &plan, rs.vm->regs) != 0) problem = src->err;
@@ -435,11 +445,12 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
                 problem = msg;
             }
         }
-        if (!problem && vm_run(rs.vm, c->record_pc) != 0) {
-            int line, col;
-            src_linecol(&p->src, rs.vm->err_span.file, rs.vm->err_span.start, &line, &col);
-            snprintf(msg, sizeof msg, "%s:%ld: %s (in %s:%d:%d)", src->path, src->line,
-                     rs.vm->err, p->src.files[rs.vm->err_span.file]->path, line, col);
+        if (!problem && eng_left_out(&rs.eng, ord)) {
+            snprintf(msg, sizeof msg, "%s:%ld: %s", src->path, src->line, pass1_why(&rs, ord));
+            problem = msg;
+        }
+        if (!problem && !eng_record(&rs.eng, ord, key, keylen, why, sizeof why)) {
+            snprintf(msg, sizeof msg, "%s:%ld: %s", src->path, src->line, why);
             problem = msg;
         }
         if (problem) {
@@ -448,10 +459,7 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
             if (o->on_error == ON_ERROR_FAIL) stop = true;
             continue;
         }
-        if (c->probe_pc >= 0) {
-            if (vm_run(rs.vm, c->probe_pc) != 0) continue;
-            if (o->where && !rs.vm->regs[c->probe_reg[0]].u.i) continue;
-        }
+        if (o->where && !rs.vm->regs[c->probe_reg[0]].u.i) continue;
         if (w) wr_record(w, rs.vm->regs, key, keylen, src->line);
         if (sum) summary_add(sum, &rs);
         if (o->coverage) cov_add(&rs);

@@ -6,6 +6,7 @@
 #include "../runtime/writer.h"
 #include "../runtime/vm.h"
 #include "../runtime/reader.h"
+#include "../api/engine.h"
 
 typedef enum { ON_ERROR_REPORT, ON_ERROR_SKIP, ON_ERROR_FAIL } OnError;
 
@@ -24,6 +25,7 @@ typedef struct RunOptions {
     bool summary;                   /* --summary instead of rows */
     bool coverage;                  /* --coverage instead of rows */
     bool progress;                  /* a progress bar on stderr (a terminal) */
+    const char *revenue;            /* --revenue FIELD: the money --summary sums */
 } RunOptions;
 
 void run_options_init(RunOptions *o);
@@ -43,11 +45,18 @@ typedef struct CovItem {
 /* A policy loaded, compiled and ready: params set, init code run. */
 typedef struct RunSession {
     Policy *pol;
+    Engine eng;             /* the evaluation: chunk and vm are its */
     Chunk *chunk;
     Vm *vm;
     DiagList diags;
     CovItem *cov;           /* --coverage */
     int ncov;
+    bool summary;           /* --summary: also reads the stage fields */
+    int revenue;            /* --summary's money field (index), or -1 */
+    const char *revenue_why;    /* why there is none */
+    long *pass1_ords;       /* records pass one left out for a failed evaluation */
+    char **pass1_msgs;      /* and why (at most MAX_SHOWN) */
+    int npass1_msgs;
 } RunSession;
 
 /* Loads and compiles the policy, applies --where, --as-of and --set, runs
@@ -55,12 +64,6 @@ typedef struct RunSession {
  * success). Call run_unload whatever it returns. */
 int run_load(RunSession *rs, const char *policy_path, const RunOptions *o);
 void run_unload(RunSession *rs);
-/* The value of a literal (a number, percentage, date, bool, string or
- * enum member, possibly negated): --set values, test givens. */
-bool run_literal_value(const Expr *e, Value *out);
-/* Sets param `name` to the literal `value` (checked against its type) in the
- * VM, before the init code runs. 0, or -1 after printing why to err. */
-int run_set_param(Policy *p, const Chunk *c, Vm *vm, const char *name, const char *value, FILE *err);
 /* The aggregates' first pass over the data (nothing if the policy has no
  * aggregates). -1 with a message in err if the data cannot be opened. */
 int run_pass1(RunSession *rs, const char *data_path, const SourceOpts *in, char *err, size_t errlen);

@@ -10,6 +10,7 @@
 #include "../runtime/date.h"
 #include "../runtime/reader.h"
 #include "../runtime/writer.h"
+#include "../api/engine.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -29,22 +30,68 @@ void ses_init(Session *s, FILE *out, FILE *err)
     date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, &s->today);
 }
 
+/* Records read from a data file, before they replace the session's. */
+typedef struct DataSet {
+    Arena data;
+    Value *vals;
+    char **keys;
+    long *lines;
+    int nrec, cap, nfields;
+} DataSet;
+
+static void dataset_free(DataSet *d)
+{
+    arena_free(&d->data);
+    free(d->vals);
+    free(d->keys);
+    free(d->lines);
+    memset(d, 0, sizeof *d);
+}
+
+/* Exchanges the session's records with d's. */
+static void swap_data(Session *s, DataSet *d)
+{
+    DataSet t = *d;
+    d->data = s->data;
+    d->vals = s->vals;
+    d->keys = s->keys;
+    d->lines = s->lines;
+    d->nrec = s->nrec;
+    d->cap = s->cap;
+    d->nfields = s->nfields;
+    s->data = t.data;
+    s->vals = t.vals;
+    s->keys = t.keys;
+    s->lines = t.lines;
+    s->nrec = t.nrec;
+    s->cap = t.cap;
+    s->nfields = t.nfields;
+    s->focus = -1;
+}
+
 static void free_data(Session *s)
 {
-    arena_free(&s->data);
-    free(s->vals);
-    free(s->keys);
-    free(s->lines);
-    s->vals = NULL;
-    s->keys = NULL;
-    s->lines = NULL;
-    s->nrec = s->cap = 0;
-    s->focus = -1;
+    DataSet none;
+    memset(&none, 0, sizeof none);
+    arena_init(&none.data);
+    swap_data(s, &none);
+    dataset_free(&none);
+}
+
+static void clear_eval_errors(Session *s)
+{
+    for (int i = 0; i < s->nerr_kept; i++) free(s->err_msgs[i]);
+    s->nerr_kept = 0;
+    s->nerr = 0;
 }
 
 void ses_free(Session *s)
 {
     free_data(s);
+    arena_free(&s->data);
+    clear_eval_errors(s);
+    free(s->err_recs);
+    free(s->err_msgs);
     outcomes_free(&s->base);
     cg_free(s->chunk);
     policy_free(s->pol);
@@ -109,6 +156,8 @@ static bool same_fields(const Policy *a, const Policy *b)
     return true;
 }
 
+static int read_data(Session *s, const Policy *p, const char *path, DataSet *ds);
+
 int ses_load_policy(Session *s, const char *path)
 {
     const char *p = path ? path : s->policy_path;
@@ -117,58 +166,91 @@ int ses_load_policy(Session *s, const char *path)
         return -1;
     }
     Chunk *chunk = NULL;
+    bool dropped = false;
     Policy *pol = load(s, p, s->defs, s->ndefs, &chunk);
     if (!pol && s->ndefs && path) {
         /* a new policy: the old session definitions may not fit it */
+        pol = load(s, p, NULL, 0, &chunk);
+        dropped = pol != NULL;
+    }
+    if (!pol) {
+        fprintf(s->err, "kam: %s was not loaded; the session is as it was\n", p);
+        return -1;
+    }
+    /* the records, read again for a policy that reads them differently:
+       all of this succeeds, or the session stays as it was */
+    DataSet ds;
+    memset(&ds, 0, sizeof ds);
+    arena_init(&ds.data);
+    bool relayout = s->data_path && !same_fields(s->pol, pol);
+    if (relayout && read_data(s, pol, s->data_path, &ds) != 0) {
+        fprintf(s->err, "kam: %s was not loaded: the data no longer fits it; the session is as it "
+                "was\n", p);
+        dataset_free(&ds);
+        cg_free(chunk);
+        policy_free(pol);
+        return -1;
+    }
+    Policy *old_pol = s->pol;
+    Chunk *old_chunk = s->chunk;
+    char *old_path = s->policy_path;
+    s->pol = pol;
+    s->chunk = chunk;
+    if (path) s->policy_path = xstrdup(path);
+    if (relayout) swap_data(s, &ds);        /* ds now holds the old records */
+    if (s->data_path && ses_baseline(s) != 0) {
+        /* the file alone cannot be evaluated over these records */
+        if (relayout) swap_data(s, &ds);
+        dataset_free(&ds);
+        if (path) {
+            free(s->policy_path);
+            s->policy_path = old_path;
+        }
+        s->pol = old_pol;
+        s->chunk = old_chunk;
+        cg_free(chunk);
+        policy_free(pol);
+        ses_baseline(s);
+        fprintf(s->err, "kam: %s was not loaded; the session is as it was\n", p);
+        return -1;
+    }
+    dataset_free(&ds);
+    if (path) free(old_path);
+    cg_free(old_chunk);
+    policy_free(old_pol);
+    if (dropped) {
         fprintf(s->err, "kam: (dropping the %d definition%s typed in this session)\n", s->ndefs,
                 s->ndefs == 1 ? "" : "s");
         for (int i = 0; i < s->ndefs; i++) free(s->defs[i]);
         s->ndefs = 0;
-        pol = load(s, p, NULL, 0, &chunk);
-    }
-    if (!pol) return -1;
-    bool relayout = !same_fields(s->pol, pol);
-    cg_free(s->chunk);
-    policy_free(s->pol);
-    s->pol = pol;
-    s->chunk = chunk;
-    if (path) {
-        char *copy = xstrdup(path);
-        free(s->policy_path);
-        s->policy_path = copy;
-    }
-    if (s->data_path && relayout) {
-        char *dp = xstrdup(s->data_path);
-        int rc = ses_load_data(s, dp);
-        free(dp);
-        if (rc != 0) return -1;
-    } else if (s->data_path) {
-        ses_baseline(s);
     }
     return 0;
 }
 
-int ses_load_data(Session *s, const char *path)
+/* Reads every record of path (all fields converted) into ds. Bad records
+ * are reported (a few) and left out; -1 if the file cannot be used at all
+ * or the reading was interrupted. */
+static int read_data(Session *s, const Policy *p, const char *path, DataSet *ds)
 {
-    if (!s->pol) {
-        fprintf(s->err, "kam: load a policy first (:load POLICY): it says which fields to read\n");
-        return -1;
-    }
     char err[1024];
-    Source *src = rd_open_with(s->pol, path, &s->input, err, sizeof err);
+    Source *src = rd_open_with(p, path, &s->input, err, sizeof err);
     if (!src) {
         fprintf(s->err, "kam: %s\n", err);
         return -1;
     }
-    free_data(s);
-    const Policy *p = s->pol;
-    s->nfields = p->nfields;
+    ds->nfields = p->nfields;
     int rc, bad = 0;
+    bool stopped = false;
     Value *row = xmalloc(sizeof(Value) * (size_t)(p->nfields + 1));
     while ((rc = rd_next(src)) != 0) {
         if (rc < 0) {
             fprintf(s->err, "kam: %s\n", src->err);
             bad++;
+            s->data_stopped = true;
+            break;
+        }
+        if ((ds->nrec & 4095) == 0 && ses_interrupted(s)) {
+            stopped = true;
             break;
         }
         bool ok = rc == 1;
@@ -190,29 +272,55 @@ int ses_load_data(Session *s, const char *path)
             if (++bad <= 5) fprintf(s->err, "kam: %s\n", src->err);
             continue;
         }
-        if (s->nrec == s->cap) {
-            s->cap = s->cap ? s->cap * 2 : 1024;
-            s->vals = xrealloc(s->vals, sizeof(Value) * (size_t)s->cap * (size_t)p->nfields);
-            s->keys = xrealloc(s->keys, sizeof(char *) * (size_t)s->cap);
-            s->lines = xrealloc(s->lines, sizeof(long) * (size_t)s->cap);
+        if (ds->nrec == ds->cap) {
+            ds->cap = ds->cap ? ds->cap * 2 : 1024;
+            ds->vals = xrealloc(ds->vals, sizeof(Value) * (size_t)ds->cap * (size_t)p->nfields);
+            ds->keys = xrealloc(ds->keys, sizeof(char *) * (size_t)ds->cap);
+            ds->lines = xrealloc(ds->lines, sizeof(long) * (size_t)ds->cap);
         }
         for (int i = 0; i < p->nfields; i++)      /* strings outlive the reader's buffer */
             if (p->fields[i]->ty.kind == TY_STRING && !row[i].missing)
-                row[i].u.str = arena_strndup(&s->data, row[i].u.str, row[i].len);
-        memcpy(s->vals + (size_t)s->nrec * (size_t)p->nfields, row, sizeof(Value) * (size_t)p->nfields);
+                row[i].u.str = arena_strndup(&ds->data, row[i].u.str, row[i].len);
+        memcpy(ds->vals + (size_t)ds->nrec * (size_t)p->nfields, row, sizeof(Value) * (size_t)p->nfields);
         char lbuf[32];
         if (!key) {
             keylen = (size_t)snprintf(lbuf, sizeof lbuf, "%ld", src->line);
             key = lbuf;
         }
-        s->keys[s->nrec] = arena_strndup(&s->data, key, keylen);
-        s->lines[s->nrec] = src->line;
-        s->nrec++;
+        ds->keys[ds->nrec] = arena_strndup(&ds->data, key, keylen);
+        ds->lines[ds->nrec] = src->line;
+        ds->nrec++;
     }
     free(row);
     rd_close(src);
+    if (stopped) {
+        fprintf(s->err, "kam: interrupted: %s was not read\n", path);
+        return -1;
+    }
     if (bad > 5) fprintf(s->err, "kam: ... %d more\n", bad - 5);
     if (bad) fprintf(s->err, "kam: %d record%s left out because of data errors\n", bad, bad == 1 ? "" : "s");
+    s->data_bad = bad;
+    return 0;
+}
+
+int ses_load_data(Session *s, const char *path)
+{
+    if (!s->pol) {
+        fprintf(s->err, "kam: load a policy first (:load POLICY): it says which fields to read\n");
+        return -1;
+    }
+    DataSet ds;
+    memset(&ds, 0, sizeof ds);
+    arena_init(&ds.data);
+    s->data_bad = 0;
+    s->data_stopped = false;
+    if (read_data(s, s->pol, path, &ds) != 0) {
+        dataset_free(&ds);
+        if (s->data_path) fprintf(s->err, "kam: the session keeps the records of %s\n", s->data_path);
+        return -1;
+    }
+    swap_data(s, &ds);
+    dataset_free(&ds);
     char *copy = xstrdup(path);
     free(s->data_path);
     s->data_path = copy;
@@ -222,63 +330,91 @@ int ses_load_data(Session *s, const char *path)
 
 /* ------------------------------------------------------------- evaluation */
 
-static Vm *start_vm(Session *s, Chunk *c, Policy *p, bool with_sets)
+static EngTable table_of(const Session *s)
 {
-    Vm *vm = vm_new(c);
-    vm_set_today(vm, s->today);
-    for (int i = 0; with_sets && i < s->nsets; i++)
-        run_set_param(p, c, vm, s->set_names[i], s->set_values[i], s->err);
-    vm_run(vm, c->init_pc);
-    return vm;
+    EngTable t = {s->vals, s->nfields, s->keys, s->nrec};
+    return t;
+}
+
+/* Steps 2 and 3 of an evaluation of chunk c (policy p) over the session's
+ * records: the what-ifs (if with_sets), params, the first pass. */
+static EngStatus start(Session *s, Engine *e, Policy *p, Chunk *c, bool with_sets)
+{
+    eng_adopt(e, p, c, s->today, s->err, cli_use_color(s->err));
+    for (int i = 0; with_sets && i < s->nsets; i++) {
+        EngStatus st = eng_set_param(e, s->set_names[i], s->set_values[i]);
+        if (st != ENG_OK) return st;
+    }
+    EngStatus st = eng_init(e);
+    if (st != ENG_OK) return st;
+    if (eng_has_pass1(e)) {
+        EngTable t = table_of(s);
+        if (eng_pass1_table(e, &t, s->interrupt) < 0) return ENG_INTERRUPTED;
+    }
+    return ENG_OK;
 }
 
 Vm *ses_prepare(Session *s, Chunk *c)
 {
-    Vm *vm = start_vm(s, c, s->pol, true);
-    size_t nf = (size_t)s->nfields;
-    if (c->pass1_pc >= 0) {
-        for (int r = 0; r < s->nrec; r++) {
-            memcpy(vm->regs, s->vals + (size_t)r * nf, sizeof(Value) * nf);
-            vm->ordinal = r;
-            vm->key = s->keys[r];
-            vm->keylen = strlen(s->keys[r]);
-            vm_reset_scratch(vm);
-            vm_run(vm, c->pass1_pc);
-        }
-        vm_agg_finish(vm);
+    Engine e;
+    if (start(s, &e, s->pol, c, true) != ENG_OK) {
+        eng_close(&e);
+        return NULL;
     }
-    return vm;
+    return eng_detach_vm(&e);
 }
 
-/* Runs chunk c (compiled from policy p) over the records. */
+/* Notes that record rec could not be evaluated, and why. */
+static void eval_error(Session *s, int rec, const char *why)
+{
+    s->nerr++;
+    if (s->nerr_kept == MAX_KEPT_ERRORS) return;
+    if (!s->err_recs) {
+        s->err_recs = xcalloc(MAX_KEPT_ERRORS, sizeof(int));
+        s->err_msgs = xcalloc(MAX_KEPT_ERRORS, sizeof(char *));
+    }
+    s->err_recs[s->nerr_kept] = rec;
+    s->err_msgs[s->nerr_kept++] = xstrdup(why);
+}
+
+/* Runs chunk c (compiled from policy p) over the records: visit for each
+ * one that passes the where probe. Records that cannot be evaluated are
+ * counted in s->nerr (and kept for :errors), never silently skipped.
+ * Returns the number visited, or -1 (reason printed). */
 static int eval_chunk(Session *s, Policy *p, Chunk *c, bool with_sets, int where_probe,
                       SesVisit visit, void *ud)
 {
-    Vm *vm = start_vm(s, c, p, with_sets);
-    size_t nf = (size_t)s->nfields;
-    if (c->pass1_pc >= 0) {
-        for (int r = 0; r < s->nrec; r++) {
-            memcpy(vm->regs, s->vals + (size_t)r * nf, sizeof(Value) * nf);
-            vm->ordinal = r;
-            vm->key = s->keys[r];
-            vm->keylen = strlen(s->keys[r]);
-            vm_reset_scratch(vm);
-            vm_run(vm, c->pass1_pc);
-        }
-        vm_agg_finish(vm);
+    clear_eval_errors(s);
+    Engine e;
+    EngStatus st = start(s, &e, p, c, with_sets);
+    if (st != ENG_OK) {
+        if (st == ENG_INTERRUPTED) fprintf(s->err, "kam: interrupted\n");
+        eng_close(&e);
+        return -1;
     }
     int visited = 0;
+    char why[800];
+    EngTable t = table_of(s);
     for (int r = 0; r < s->nrec; r++) {
-        memcpy(vm->regs, s->vals + (size_t)r * nf, sizeof(Value) * nf);
-        vm->ordinal = r;
-        vm_reset_scratch(vm);
-        if (vm_run(vm, c->record_pc) != 0) continue;
-        if (c->probe_pc >= 0 && vm_run(vm, c->probe_pc) != 0) continue;
-        if (where_probe >= 0 && !vm->regs[c->probe_reg[where_probe]].u.i) continue;
+        if ((r & 4095) == 0 && ses_interrupted(s)) {
+            fprintf(s->err, "kam: interrupted\n");
+            eng_close(&e);
+            return -1;
+        }
+        eng_load_row(&e, &t, r);
+        if (eng_left_out(&e, r)) {
+            eval_error(s, r, "evaluation failed in the first pass (for the aggregates)");
+            continue;
+        }
+        if (!eng_record(&e, r, s->keys[r], strlen(s->keys[r]), why, sizeof why)) {
+            eval_error(s, r, why);
+            continue;
+        }
+        if (where_probe >= 0 && !e.vm->regs[c->probe_reg[where_probe]].u.i) continue;
         visited++;
-        if (visit) visit(s, r, vm->regs, c, ud);
+        if (visit) visit(s, r, e.vm->regs, c, ud);
     }
-    vm_free(vm);
+    eng_close(&e);
     return visited;
 }
 
@@ -587,10 +723,12 @@ int ses_set(Session *s, const char *name, const char *value)
         return -1;
     }
     if (value) {                /* check it now, on a scratch VM */
-        Vm *vm = vm_new(s->chunk);
-        int rc = run_set_param(s->pol, s->chunk, vm, name, value, s->err);
-        vm_free(vm);
-        if (rc != 0) return -1;
+        Engine e;
+        eng_adopt(&e, s->pol, s->chunk, s->today, s->err, cli_use_color(s->err));
+        EngStatus st = eng_set_param(&e, name, value);
+        if (st == ENG_OK) st = eng_init(&e);      /* a value that breaks a param is refused */
+        eng_close(&e);
+        if (st != ENG_OK) return -1;
     }
     for (int i = 0; i < s->nsets; i++) {
         if (strcmp(s->set_names[i], name) != 0) continue;

@@ -58,7 +58,16 @@ typedef struct Session {
     /* set (by the REPL's SIGINT handler) to stop a long evaluation or load:
        the running call then fails with "interrupted" and changes nothing */
     volatile sig_atomic_t *interrupt;
+    /* the last evaluation's records that could not be evaluated: how many,
+       and the first MAX_KEPT_ERRORS of them with the reason (:errors) */
+    int nerr, nerr_kept;
+    int *err_recs;
+    char **err_msgs;
+    int data_bad;           /* records the last data load left out */
+    bool data_stopped;      /* and whether its reading stopped early */
 } Session;
+
+enum { MAX_KEPT_ERRORS = 1000 };
 
 /* Whether the session was asked to stop (Ctrl-C); prints nothing. */
 static inline bool ses_interrupted(const Session *s)
@@ -96,7 +105,8 @@ typedef void (*SesVisit)(Session *s, int rec, const Value *regs, const Chunk *c,
 int ses_eval(Session *s, Expr **probes, int nprobes, bool filtered, SesVisit visit, void *ud);
 /* A VM for chunk c (compiled from s->pol) with the what-ifs applied, init
  * run and the aggregates' first pass done over all records: ready to
- * evaluate single records. */
+ * evaluate single records. NULL (reason printed) if the params cannot be
+ * computed or the user interrupted. */
 Vm *ses_prepare(Session *s, Chunk *c);
 /* Parses and checks an expression typed in the session. NULL (errors
  * printed) if it does not check. */

@@ -1,0 +1,326 @@
+/* engine.c — the one evaluation engine (see engine.h): opening a policy
+ * for evaluation, params, the first pass, records. The record loops
+ * themselves belong to the callers (a streamed Source in cli/run.c, the
+ * in-memory table of a session): they feed records to these steps. */
+#define _POSIX_C_SOURCE 200809L
+#include "engine.h"
+#include "../lang/parse.h"
+#include "../runtime/date.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int eng_exit_code(EngStatus st)
+{
+    switch (st) {
+    case ENG_OK: return 0;
+    case ENG_POLICY: return 1;
+    case ENG_USAGE: return 2;
+    case ENG_DATA: return 3;
+    case ENG_INTERRUPTED: return 130;
+    }
+    return 2;
+}
+
+static int severity(EngStatus st)
+{
+    switch (st) {
+    case ENG_OK: return 0;
+    case ENG_DATA: return 1;
+    case ENG_POLICY: return 2;
+    case ENG_USAGE: return 3;
+    case ENG_INTERRUPTED: return 4;
+    }
+    return 3;
+}
+
+EngStatus eng_worse(EngStatus a, EngStatus b)
+{
+    return severity(a) >= severity(b) ? a : b;
+}
+
+int32_t eng_today(void)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    int32_t today = 0;
+    localtime_r(&now, &tm);
+    date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, &today);
+    return today;
+}
+
+EngStatus eng_open(Engine *e, Policy *pol, Expr **probes, int nprobes, int32_t today, FILE *err,
+                   bool color)
+{
+    memset(e, 0, sizeof *e);
+    e->pol = pol;
+    e->err = err;
+    e->color = color;
+    DiagList d;
+    diag_init(&d);
+    e->chunk = cg_compile(pol, probes, nprobes, &d);
+    if (!e->chunk) {
+        diag_render_text(err, &pol->src, &d, color);
+        diag_free(&d);
+        return ENG_POLICY;
+    }
+    diag_free(&d);
+    e->own_chunk = true;
+    e->vm = vm_new(e->chunk);
+    vm_set_today(e->vm, today);
+    return ENG_OK;
+}
+
+void eng_adopt(Engine *e, Policy *pol, Chunk *chunk, int32_t today, FILE *err, bool color)
+{
+    memset(e, 0, sizeof *e);
+    e->pol = pol;
+    e->err = err;
+    e->color = color;
+    e->chunk = chunk;
+    e->vm = vm_new(chunk);
+    vm_set_today(e->vm, today);
+}
+
+Vm *eng_detach_vm(Engine *e)
+{
+    Vm *vm = e->vm;
+    e->vm = NULL;
+    eng_close(e);
+    return vm;
+}
+
+void eng_close(Engine *e)
+{
+    vm_free(e->vm);
+    if (e->own_chunk) cg_free(e->chunk);
+    free(e->pass1_bad);
+    memset(e, 0, sizeof *e);
+}
+
+bool eng_literal_value(const Expr *x, Value *out)
+{
+    switch (x->kind) {
+    case EX_NUMBER:
+    case EX_PERCENT: *out = val_num(x->num); return true;
+    case EX_BOOL: *out = val_int(x->num != 0); return true;
+    case EX_DATE: *out = val_int(x->date); return true;
+    case EX_STRING: *out = val_str(x->str, (uint32_t)strlen(x->str)); return true;
+    case EX_NAME:
+        if (x->member < 0) return false;
+        *out = val_int(x->member);
+        return true;
+    case EX_UNARY:
+        if (x->op != OPX_NEG || !eng_literal_value(x->a, out)) return false;
+        out->u.num = -out->u.num;
+        return true;
+    default:
+        return false;
+    }
+}
+
+static int sym_index(const Policy *p, const Sym *s)
+{
+    for (int j = 0; j < p->nsyms; j++)
+        if (p->syms[j] == s) return j;
+    return -1;
+}
+
+void eng_set_param_value(Engine *e, const Sym *param, Value v)
+{
+    int k = sym_index(e->pol, param);
+    e->vm->regs[param->slot] = v;
+    if (k >= 0) e->vm->regs[e->chunk->set_flag_reg[k]] = val_int(1);
+}
+
+EngStatus eng_set_param(Engine *e, const char *name, const char *text)
+{
+    Policy *p = e->pol;
+    FILE *err = e->err ? e->err : stderr;
+    Sym *s = policy_sym(p, name);
+    if (!s || s->kind != SYM_PARAM) {
+        const char *params[256];
+        int n = 0;
+        for (int j = 0; j < p->nsyms && n < 256; j++)
+            if (p->syms[j]->kind == SYM_PARAM) params[n++] = p->syms[j]->name;
+        if (s) {
+            fprintf(err, "kam: '%s' is a %s; only params can be set\n", name,
+                    s->kind == SYM_CONST ? "const" : s->kind == SYM_FIELD ? "field" : "rule");
+        } else {
+            const char *best = diag_closest(name, params, n);
+            fprintf(err, "kam: no param named '%s'%s%s%s\n", name, best ? "; did you mean '" : "",
+                    best ? best : "", best ? "'?" : "");
+        }
+        return ENG_USAGE;
+    }
+    DiagList vd;
+    diag_init(&vd);
+    char label[300];
+    snprintf(label, sizeof label, "value for %s", name);
+    int file = src_add(&p->src, label, text, strlen(text));
+    int skipped = p->prog.skipped.len;
+    Expr *x = parse_expr(&p->prog, &p->src, file, &vd);
+    p->prog.skipped.len = skipped;
+    if (x) policy_check_expr(p, x, &vd, true, s->ty, "the value");
+    Value v;
+    if (!vd.nerrors && x && !eng_literal_value(x, &v))
+        diag_add(&vd, DIAG_ERROR, x->span, "not-constant",
+                 "a param is set to a literal value (a number, 12%%, a date, true/false, a name)");
+    if (vd.nerrors || !x) {
+        diag_render_text(err, &p->src, &vd, e->color);
+        diag_free(&vd);
+        return ENG_USAGE;
+    }
+    diag_free(&vd);
+    eng_set_param_value(e, s, v);
+    return ENG_OK;
+}
+
+/* "division by zero (in p.kam:12:5)" for the VM's last error. */
+static void vm_error_text(const Engine *e, char *buf, size_t len)
+{
+    const Policy *p = e->pol;
+    const Span *sp = &e->vm->err_span;
+    if (sp->file >= 0 && sp->file < p->src.n) {
+        int line, col;
+        src_linecol(&p->src, sp->file, sp->start, &line, &col);
+        snprintf(buf, len, "%s (in %s:%d:%d)", e->vm->err ? e->vm->err : "evaluation failed",
+                 p->src.files[sp->file]->path, line, col);
+    } else {
+        snprintf(buf, len, "%s", e->vm->err ? e->vm->err : "evaluation failed");
+    }
+}
+
+EngStatus eng_init(Engine *e)
+{
+    if (vm_run(e->vm, e->chunk->init_pc) == 0) return ENG_OK;
+    const Policy *p = e->pol;
+    const Span *sp = &e->vm->err_span;
+    int line, col;
+    src_linecol(&p->src, sp->file, sp->start, &line, &col);
+    snprintf(e->msg, sizeof e->msg, "%s:%d:%d: %s while computing the params",
+             p->src.files[sp->file]->path, line, col, e->vm->err ? e->vm->err : "evaluation failed");
+    if (e->err) fprintf(e->err, "kam: %s\n", e->msg);
+    return ENG_POLICY;
+}
+
+bool eng_has_pass1(const Engine *e)
+{
+    return e->chunk->pass1_pc >= 0;
+}
+
+void eng_pass1_begin(Engine *e)
+{
+    Vm *vm = e->vm;
+    for (int i = 0; i < e->chunk->naggs; i++) {
+        AggState *s = &vm->agg[i];
+        free(s->vals);
+        memset(s, 0, sizeof *s);
+        s->min = 1e308;
+        s->max = -1e308;
+    }
+    vm_limits_reset(vm);
+    memset(e->pass1_bad, 0, (size_t)e->npass1_bad_cap * sizeof(bool));
+    e->pass1_left_out = 0;
+}
+
+void eng_pass1_left_out(Engine *e, long ordinal)
+{
+    if (ordinal < 0) return;
+    if (ordinal >= e->npass1_bad_cap) {
+        long cap = e->npass1_bad_cap ? e->npass1_bad_cap : 1024;
+        while (cap <= ordinal) cap *= 2;
+        e->pass1_bad = xrealloc(e->pass1_bad, (size_t)cap * sizeof(bool));
+        memset(e->pass1_bad + e->npass1_bad_cap, 0, (size_t)(cap - e->npass1_bad_cap) * sizeof(bool));
+        e->npass1_bad_cap = cap;
+    }
+    if (!e->pass1_bad[ordinal]) e->pass1_left_out++;
+    e->pass1_bad[ordinal] = true;
+}
+
+bool eng_left_out(const Engine *e, long ordinal)
+{
+    return ordinal >= 0 && ordinal < e->npass1_bad_cap && e->pass1_bad[ordinal];
+}
+
+/* What a record adds to the aggregates and limits, to take it back out if
+ * its first-pass evaluation fails half-way. */
+typedef struct Undo {
+    AggState agg[16];
+    size_t lim[16];
+} Undo;
+
+bool eng_pass1_record(Engine *e, long ordinal, const char *key, size_t keylen)
+{
+    Vm *vm = e->vm;
+    const Chunk *c = e->chunk;
+    vm->ordinal = ordinal;
+    vm->key = key ? key : "";
+    vm->keylen = key ? keylen : 0;
+    vm_reset_scratch(vm);
+    Undo small;
+    AggState *aggs = c->naggs <= 16 ? small.agg : xmalloc(sizeof(AggState) * (size_t)c->naggs);
+    size_t *lims = c->nlimits <= 16 ? small.lim : xmalloc(sizeof(size_t) * (size_t)c->nlimits);
+    for (int i = 0; i < c->naggs; i++) aggs[i] = vm->agg[i];
+    for (int i = 0; i < c->nlimits; i++) lims[i] = vm->lim[i].n;
+    bool ok = vm_run(vm, c->pass1_pc) == 0;
+    if (!ok) {
+        for (int i = 0; i < c->naggs; i++) {    /* values appended are dropped by nvals */
+            AggState *s = &vm->agg[i];
+            double *vals = s->vals;
+            size_t cap = s->cap;
+            *s = aggs[i];
+            s->vals = vals;
+            s->cap = cap;
+        }
+        for (int i = 0; i < c->nlimits; i++) {
+            LimitState *l = &vm->lim[i];
+            while (l->n > lims[i]) free(l->cands[--l->n].key);
+        }
+        eng_pass1_left_out(e, ordinal);
+    }
+    if (aggs != small.agg) free(aggs);
+    if (lims != small.lim) free(lims);
+    return ok;
+}
+
+void eng_pass1_end(Engine *e)
+{
+    vm_agg_finish(e->vm);
+}
+
+bool eng_record(Engine *e, long ordinal, const char *key, size_t keylen, char *why, size_t len)
+{
+    Vm *vm = e->vm;
+    const Chunk *c = e->chunk;
+    vm->ordinal = ordinal;
+    vm->key = key ? key : "";
+    vm->keylen = key ? keylen : 0;
+    vm_reset_scratch(vm);
+    if (vm_run(vm, c->record_pc) != 0 || (c->probe_pc >= 0 && vm_run(vm, c->probe_pc) != 0)) {
+        vm_error_text(e, why, len);
+        return false;
+    }
+    return true;
+}
+
+void eng_load_row(Engine *e, const EngTable *t, int r)
+{
+    const Chunk *c = e->chunk;
+    const Value *row = t->vals + (size_t)r * (size_t)t->nfields;
+    for (int i = 0; i < t->nfields; i++) e->vm->regs[c->field_reg[i]] = row[i];
+}
+
+long eng_pass1_table(Engine *e, const EngTable *t, volatile sig_atomic_t *stop)
+{
+    eng_pass1_begin(e);
+    for (int r = 0; r < t->nrec; r++) {
+        if ((r & 4095) == 0 && stop && *stop) return -1;
+        eng_load_row(e, t, r);
+        const char *key = t->keys ? t->keys[r] : "";
+        eng_pass1_record(e, r, key, strlen(key));
+    }
+    eng_pass1_end(e);
+    return e->pass1_left_out;
+}

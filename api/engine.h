@@ -1,0 +1,120 @@
+/* engine.h — the one evaluation engine. Every command that evaluates a
+ * policy (run, test, explain, diff, the REPL), the embedding API (kam.h)
+ * and the fuzz harnesses go through it, so they cannot disagree. It holds
+ * the steps of an evaluation, always in this order:
+ *
+ *   1. open:    compile the checked policy (with probes: extra expressions
+ *               such as --where, test expectations, explain's sub-terms)
+ *   2. params:  --set / :set / test values, then the init code; a param
+ *               that cannot be computed (5 / 0) is a policy error
+ *   3. pass 1:  aggregates and limits over every record that exists; a
+ *               record whose first-pass evaluation fails is taken back out
+ *               whole (never half-counted) and is an error in pass 2 too
+ *   4. records: each record's rules and probes
+ *
+ * and the one status type, mapped to exit codes in one place. It does not
+ * read files of its own (the caller feeds records: streamed from a Source,
+ * or from memory), nor print results. Messages go to the FILE given. */
+#ifndef KAM_ENGINE_H
+#define KAM_ENGINE_H
+
+#include "../lang/check.h"
+#include "../runtime/bytecode.h"
+#include "../runtime/vm.h"
+#include "../runtime/reader.h"
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* How an evaluation (or a command) ended. */
+typedef enum EngStatus {
+    ENG_OK = 0,
+    ENG_POLICY,         /* the policy has errors, or a param cannot be computed */
+    ENG_USAGE,          /* a bad option or value, an unknown param, an unreadable file */
+    ENG_DATA,           /* data errors: records left out, or the input stopped early */
+    ENG_INTERRUPTED     /* stopped by the user (Ctrl-C) */
+} EngStatus;
+
+/* The exit status for a status: 0, 1, 2, 3, 130 (documented in docs/cli.md). */
+int eng_exit_code(EngStatus st);
+/* The worse of two statuses (usage > policy > data > ok). */
+EngStatus eng_worse(EngStatus a, EngStatus b);
+/* Today's local date, as days since 1970-01-01. */
+int32_t eng_today(void);
+
+typedef struct Engine {
+    Policy *pol;        /* the checked policy (not owned) */
+    Chunk *chunk;       /* compiled with the probes (owned unless adopted) */
+    bool own_chunk;
+    Vm *vm;             /* owned */
+    FILE *err;          /* where messages go (NULL: nowhere, see msg) */
+    char msg[600];      /* the last failure of a step, as a sentence */
+    bool color;         /* diagnostics in colour */
+    bool *pass1_bad;    /* by record ordinal: left out by pass 1 (owned) */
+    long npass1_bad_cap;
+    long pass1_left_out;    /* how many records pass 1 left out */
+} Engine;
+
+/* Step 1: compiles pol with the probes (probe i's value ends in
+ * chunk->probe_reg[i]) and makes a VM whose today is `today`. ENG_POLICY
+ * with diagnostics printed if the policy is too large to compile. */
+EngStatus eng_open(Engine *e, Policy *pol, Expr **probes, int nprobes, int32_t today, FILE *err,
+                   bool color);
+/* The same for a chunk compiled by the caller (who keeps owning it). */
+void eng_adopt(Engine *e, Policy *pol, Chunk *chunk, int32_t today, FILE *err, bool color);
+/* Hands the VM over to the caller (who frees it) and closes the rest. */
+Vm *eng_detach_vm(Engine *e);
+void eng_close(Engine *e);
+
+/* Step 2: gives param `name` the value written as `text` (a literal, as in
+ * `--set name=text`: 8%, 250k, 2026-01-31, true, a member name), checked
+ * against the param's type and unit. ENG_USAGE with the reason printed. */
+EngStatus eng_set_param(Engine *e, const char *name, const char *text);
+/* The same for a value already known (test `given` params). */
+void eng_set_param_value(Engine *e, const Sym *param, Value v);
+/* Runs the init code: params and consts. ENG_POLICY with "file:line:col:
+ * division by zero while computing the params" in e->msg (and printed). */
+EngStatus eng_init(Engine *e);
+/* The value of a literal expression (a number, 12%, a date, true/false, a
+ * string, an enum member, negated or not). */
+bool eng_literal_value(const Expr *x, Value *out);
+
+/* Step 3, for records fed one at a time. Begin forgets earlier aggregates
+ * and limits. For each record, its fields in the VM's field registers, call
+ * eng_pass1_record with its ordinal (the same number in pass 2) and key;
+ * false if it failed (vm->err says why; the record was taken back out of
+ * every aggregate and limit). eng_pass1_end finishes the aggregates. A
+ * policy without aggregates or limits needs no pass 1 (eng_has_pass1). */
+bool eng_has_pass1(const Engine *e);
+void eng_pass1_begin(Engine *e);
+bool eng_pass1_record(Engine *e, long ordinal, const char *key, size_t keylen);
+/* Marks a record as left out by pass 1 for a reason of the caller's (it
+ * could not be read or converted): pass 2 leaves it out too. */
+void eng_pass1_left_out(Engine *e, long ordinal);
+void eng_pass1_end(Engine *e);
+/* Whether pass 1 left record `ordinal` out. */
+bool eng_left_out(const Engine *e, long ordinal);
+
+/* Step 4: evaluates the record whose fields are in the VM's registers: its
+ * rules, then the probes. false if it failed; `why` then says so, with the
+ * place in the policy: "division by zero (in p.kam:12:5)". */
+bool eng_record(Engine *e, long ordinal, const char *key, size_t keylen, char *why, size_t len);
+
+/* In-memory records (the REPL, diff, explain, test): nrec rows of nfields
+ * values each, with their keys. */
+typedef struct EngTable {
+    const Value *vals;
+    int nfields;
+    char *const *keys;
+    int nrec;
+} EngTable;
+
+/* Copies row r of t into the VM's field registers. */
+void eng_load_row(Engine *e, const EngTable *t, int r);
+/* Pass 1 over a whole table (begin, every row, end). Returns how many rows
+ * it left out; stops early (returning -1) when *stop becomes true. */
+long eng_pass1_table(Engine *e, const EngTable *t, volatile sig_atomic_t *stop);
+
+#endif
