@@ -7,6 +7,7 @@
 #include "../lang/parse.h"
 #include "../runtime/date.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -134,10 +135,43 @@ void eng_set_param_value(Engine *e, const Sym *param, Value v)
     if (k >= 0) e->vm->regs[e->chunk->set_flag_reg[k]] = val_int(1);
 }
 
+/* A step's failure: into e->msg, and printed as "kam: ..." if e->err. */
+static void say(Engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(Engine *e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    va_end(ap);
+    if (e->err) fprintf(e->err, "kam: %s\n", e->msg);
+}
+
+/* Diagnostics: rendered to e->err with source lines and carets, or into
+ * e->msg when nothing is printed. */
+static void say_diags(Engine *e, const DiagList *d)
+{
+    if (e->err) {
+        diag_render_text(e->err, &e->pol->src, d, e->color);
+        if (d->n) snprintf(e->msg, sizeof e->msg, "%s", d->items[0].msg);
+        return;
+    }
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) {
+        snprintf(e->msg, sizeof e->msg, "%s", d->n ? d->items[0].msg : "error");
+        return;
+    }
+    diag_render_text(f, &e->pol->src, d, false);
+    fclose(f);
+    while (len && buf[len - 1] == '\n') buf[--len] = '\0';
+    snprintf(e->msg, sizeof e->msg, "%s", buf);
+    free(buf);
+}
+
 EngStatus eng_set_param(Engine *e, const char *name, const char *text)
 {
     Policy *p = e->pol;
-    FILE *err = e->err ? e->err : stderr;
     Sym *s = policy_sym(p, name);
     if (!s || s->kind != SYM_PARAM) {
         const char *params[256];
@@ -145,12 +179,12 @@ EngStatus eng_set_param(Engine *e, const char *name, const char *text)
         for (int j = 0; j < p->nsyms && n < 256; j++)
             if (p->syms[j]->kind == SYM_PARAM) params[n++] = p->syms[j]->name;
         if (s) {
-            fprintf(err, "kam: '%s' is a %s; only params can be set\n", name,
-                    s->kind == SYM_CONST ? "const" : s->kind == SYM_FIELD ? "field" : "rule");
+            say(e, "'%s' is a %s; only params can be set", name,
+                s->kind == SYM_CONST ? "const" : s->kind == SYM_FIELD ? "field" : "rule");
         } else {
             const char *best = diag_closest(name, params, n);
-            fprintf(err, "kam: no param named '%s'%s%s%s\n", name, best ? "; did you mean '" : "",
-                    best ? best : "", best ? "'?" : "");
+            say(e, "no param named '%s'%s%s%s", name, best ? "; did you mean '" : "",
+                best ? best : "", best ? "'?" : "");
         }
         return ENG_USAGE;
     }
@@ -168,7 +202,7 @@ EngStatus eng_set_param(Engine *e, const char *name, const char *text)
         diag_add(&vd, DIAG_ERROR, x->span, "not-constant",
                  "a param is set to a literal value (a number, 12%%, a date, true/false, a name)");
     if (vd.nerrors || !x) {
-        diag_render_text(err, &p->src, &vd, e->color);
+        say_diags(e, &vd);
         diag_free(&vd);
         return ENG_USAGE;
     }
@@ -199,9 +233,8 @@ EngStatus eng_init(Engine *e)
     const Span *sp = &e->vm->err_span;
     int line, col;
     src_linecol(&p->src, sp->file, sp->start, &line, &col);
-    snprintf(e->msg, sizeof e->msg, "%s:%d:%d: %s while computing the params",
-             p->src.files[sp->file]->path, line, col, e->vm->err ? e->vm->err : "evaluation failed");
-    if (e->err) fprintf(e->err, "kam: %s\n", e->msg);
+    say(e, "%s:%d:%d: %s while computing the params", p->src.files[sp->file]->path, line, col,
+        e->vm->err ? e->vm->err : "evaluation failed");
     return ENG_POLICY;
 }
 

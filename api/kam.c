@@ -1,11 +1,12 @@
-/* kam.c — the embedding API of include/kam.h, on top of the checker,
- * compiler, VM and the readers' value conversions. */
+/* kam.c — the embedding API of include/kam.h, on top of the evaluation
+ * engine (engine.h) and the readers' value conversions. */
 #define _POSIX_C_SOURCE 200809L
 #include "../include/kam.h"
-#include "bytecode.h"
-#include "date.h"
-#include "reader.h"
-#include "vm.h"
+#include "engine.h"
+#include "../runtime/bytecode.h"
+#include "../runtime/date.h"
+#include "../runtime/reader.h"
+#include "../runtime/vm.h"
 #include "../lang/parse.h"
 
 #include <stdarg.h>
@@ -21,7 +22,9 @@ struct kam_policy {
 
 struct kam_eval {
     kam_policy *p;
-    Vm *vm;
+    Engine eng;
+    Vm *vm;                 /* eng's */
+    bool params_ok;         /* the init code ran since the last change */
     char **text;            /* by field: our copy of the text (strings borrow it) */
     bool *set;              /* by field: given for the current record */
     char err[512];
@@ -117,18 +120,14 @@ kam_eval *kam_eval_new(kam_policy *p, const char *as_of)
     if (as_of) {
         if (!date_parse(as_of, strlen(as_of), &today)) return NULL;
     } else {
-        time_t now = time(NULL);
-        struct tm tm;
-        localtime_r(&now, &tm);
-        date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, &today);
+        today = eng_today();
     }
     kam_eval *e = xcalloc(1, sizeof *e);
     e->p = p;
-    e->vm = vm_new(p->chunk);
-    vm_set_today(e->vm, today);
+    eng_adopt(&e->eng, p->pol, p->chunk, today, NULL, false);
+    e->vm = e->eng.vm;
     e->text = xcalloc((size_t)p->pol->nfields + 1, sizeof(char *));
     e->set = xcalloc((size_t)p->pol->nfields + 1, sizeof(bool));
-    vm_run(e->vm, p->chunk->init_pc);
     return e;
 }
 
@@ -138,7 +137,7 @@ void kam_eval_free(kam_eval *e)
     kam_eval_clear(e);
     free(e->text);
     free(e->set);
-    vm_free(e->vm);
+    eng_close(&e->eng);
     free(e);
 }
 
@@ -153,37 +152,9 @@ void kam_eval_clear(kam_eval *e)
 
 int kam_eval_set_param(kam_eval *e, const char *name, const char *value)
 {
-    Policy *pol = e->p->pol;
-    Sym *s = policy_sym(pol, name);
-    if (!s || s->kind != SYM_PARAM) return fail(e, "no param named '%s'", name);
-    int k = -1;
-    for (int i = 0; i < pol->nsyms; i++)
-        if (pol->syms[i] == s) k = i;
-    Value v;
-    Type t = s->ty;
-    if (t.flex) t.kind = TY_NUMBER;
-    /* a param's value is given like data; 250k-style suffixes too */
-    size_t n = strlen(value);
-    double scale = 1;
-    char buf[64];
-    if (n && n < sizeof buf && ty_is_numeric(t) && strchr("kMB", value[n - 1])) {
-        scale = value[n - 1] == 'k' ? 1e3 : value[n - 1] == 'M' ? 1e6 : 1e9;
-        memcpy(buf, value, n - 1);
-        buf[n - 1] = '\0';
-        value = buf;
-        n--;
-    }
-    if (rd_convert(t, value, n, &v) != 0) {
-        char eb[256];
-        return fail(e, "param '%s': expected %s, got \"%s\"", name, rd_expected(t, eb, sizeof eb), value);
-    }
-    if (ty_is_numeric(t)) v.u.num *= scale;
-    if (v.len) {        /* a string param: keep our own copy alive */
-        return fail(e, "param '%s': string params cannot be set here", name);
-    }
-    e->vm->regs[s->slot] = v;
-    e->vm->regs[e->p->chunk->set_flag_reg[k]] = val_int(1);
-    vm_run(e->vm, e->p->chunk->init_pc);
+    /* the same rules as `kam run --set`: a literal of the param's type */
+    if (eng_set_param(&e->eng, name, value) != ENG_OK) return fail(e, "%s", e->eng.msg);
+    e->params_ok = false;
     return 0;
 }
 
@@ -229,29 +200,20 @@ int kam_eval_run(kam_eval *e)
         if (v->missing && !f->ty.optional && c->field_used[i])
             return fail(e, "field \"%s\" is required but missing", f->name.name);
     }
-    vm_reset_scratch(e->vm);
-    if (c->pass1_pc >= 0) {         /* a portfolio of one */
-        for (int i = 0; i < c->naggs; i++) {
-            AggState *s = &e->vm->agg[i];
-            free(s->vals);
-            memset(s, 0, sizeof *s);
-            s->min = 1e308;
-            s->max = -1e308;
-        }
-        vm_limits_reset(e->vm);
-        e->vm->ordinal = 0;
-        int kf = pol->key_field;
-        e->vm->key = kf >= 0 && e->text[kf] ? e->text[kf] : "";
-        e->vm->keylen = strlen(e->vm->key);
-        if (vm_run(e->vm, c->pass1_pc) != 0) return fail(e, "%s", e->vm->err);
-        vm_agg_finish(e->vm);
+    if (!e->params_ok) {
+        if (eng_init(&e->eng) != ENG_OK) return fail(e, "%s", e->eng.msg);
+        e->params_ok = true;
     }
-    if (vm_run(e->vm, c->record_pc) != 0) {
-        int line, col;
-        src_linecol(&pol->src, e->vm->err_span.file, e->vm->err_span.start, &line, &col);
-        return fail(e, "%s (at %s:%d:%d)", e->vm->err, pol->src.files[e->vm->err_span.file]->path,
-                    line, col);
+    int kf = pol->key_field;
+    const char *key = kf >= 0 && e->text[kf] ? e->text[kf] : "";
+    if (eng_has_pass1(&e->eng)) {     /* a portfolio of one */
+        eng_pass1_begin(&e->eng);
+        bool ok = eng_pass1_record(&e->eng, 0, key, strlen(key));
+        eng_pass1_end(&e->eng);
+        if (!ok) return fail(e, "%s (in the first pass, for the aggregates)", e->vm->err);
     }
+    char why[600];
+    if (!eng_record(&e->eng, 0, key, strlen(key), why, sizeof why)) return fail(e, "%s", why);
     return 0;
 }
 
