@@ -238,6 +238,20 @@ EngStatus eng_init(Engine *e)
     return ENG_POLICY;
 }
 
+Source *eng_source(const Policy *pol, const char *path, const SourceOpts *in, FILE *err,
+                   EngStatus *st)
+{
+    char msg[1024];
+    bool misfit;
+    Source *src = rd_open_ex(pol, path, in, msg, sizeof msg, &misfit);
+    *st = ENG_OK;
+    if (!src) {
+        fprintf(err, "kam: %s\n", msg);
+        *st = misfit ? ENG_DATA : ENG_USAGE;
+    }
+    return src;
+}
+
 bool eng_has_pass1(const Engine *e)
 {
     return e->chunk->pass1_pc >= 0;

@@ -102,6 +102,13 @@ bool eng_left_out(const Engine *e, long ordinal);
  * place in the policy: "division by zero (in p.kam:12:5)". */
 bool eng_record(Engine *e, long ordinal, const char *key, size_t keylen, char *why, size_t len);
 
+/* Opens a data source; NULL with the reason printed to err and *st set:
+ * ENG_USAGE if the file cannot be opened at all (missing, a folder,
+ * unreadable, SQLite from standard input), ENG_DATA if it opens but is not
+ * data for this policy (no header, a column missing, a corrupt file). */
+Source *eng_source(const Policy *pol, const char *path, const SourceOpts *in, FILE *err,
+                   EngStatus *st);
+
 /* In-memory records (the REPL, diff, explain, test): nrec rows of nfields
  * values each, with their keys. */
 typedef struct EngTable {

@@ -2,6 +2,7 @@
  * reports every diagnostic, as GCC-style text with carets or as one JSON
  * document. Nothing is run. */
 #include "cli.h"
+#include "../api/engine.h"
 #include "../lang/check.h"
 #include "../runtime/reader.h"
 #include "../runtime/bytecode.h"
@@ -38,13 +39,10 @@ enum { SAMPLE = 1000 };
  * used at all. */
 static int check_data(const Policy *p, const char *path, const SourceOpts *in)
 {
-    char err[1024];
-    Source *src = rd_open_with(p, path, in, err, sizeof err);
-    if (!src) {
-        fprintf(stderr, "kam: %s\n", err);
-        /* a header that does not fit is a finding; a file we cannot read is not */
-        return strstr(err, "header") || strstr(err, "appears twice") || strstr(err, "empty file") ? 1 : -1;
-    }
+    EngStatus st;
+    Source *src = eng_source(p, path, in, stderr, &st);
+    if (!src)   /* a header that does not fit is a finding; a file we cannot read is not */
+        return st == ENG_DATA ? 1 : -1;
     int problems = 0;
     bool *reported = calloc((size_t)p->nfields + 1, sizeof(bool));
     long *present = calloc((size_t)p->nfields + 1, sizeof(long));

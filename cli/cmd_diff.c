@@ -6,6 +6,7 @@
 #include "run.h"
 #include "session.h"
 #include "../runtime/writer.h"
+#include "../api/engine.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -30,30 +31,21 @@ static void csv_field(const char *s)
 static int changes(const Outcomes *a, int ra, const Outcomes *b, int rb, const char *key,
                    OutFormat fmt, bool *first_json)
 {
-    int n = 0;
-    for (int i = 0; i < b->ncols; i++) {
-        int j = -1;
-        for (int k = 0; k < a->ncols; k++)
-            if (a->cols[k].kind == b->cols[i].kind && strcmp(a->cols[k].name, b->cols[i].name) == 0) j = k;
-        double vb = b->v[(size_t)rb * (size_t)b->ncols + (size_t)i];
-        double va = j >= 0 ? a->v[(size_t)ra * (size_t)a->ncols + (size_t)j] : NAN;
-        if ((isnan(va) && isnan(vb)) || va == vb) continue;
-        char ta[80] = "", tb[80];
-        if (j >= 0) outcome_text(a, ra, j, ta, sizeof ta);
-        outcome_text(b, rb, i, tb, sizeof tb);
-        n++;
+    OutChange ch[256];
+    int n = outcomes_changes(a, ra, b, rb, ch, 256);
+    for (int i = 0; i < n && i < 256; i++) {
         if (fmt == FMT_CSV) {
             csv_field(key);
-            printf(",%s,%s,%s\n", b->cols[i].name, ta, tb);
+            printf(",%s,%s,%s\n", ch[i].name, ch[i].before, ch[i].after);
         } else if (fmt == FMT_JSONL) {
             fputs(*first_json ? "" : ",", stdout);
             *first_json = false;
             printf("{\"outcome\":");
-            diag_json_string(stdout, b->cols[i].name);
+            diag_json_string(stdout, ch[i].name);
             printf(",\"before\":");
-            diag_json_string(stdout, ta);
+            diag_json_string(stdout, ch[i].before);
             printf(",\"after\":");
-            diag_json_string(stdout, tb);
+            diag_json_string(stdout, ch[i].after);
             putchar('}');
         }
     }
@@ -81,7 +73,8 @@ int cmd_diff(int argc, char **argv)
                   "  --where EXPR              only accounts for which EXPR holds\n"
                   "  --format table|csv|jsonl  default: table on a terminal, csv otherwise;\n"
                   "                            csv and jsonl give one change per outcome\n\n"
-                  "exit status: 0 whatever changed, 1 policy errors, 2 usage, 3 data errors.\n",
+                  "exit status: 0 whatever changed, 1 policy errors, 2 usage or an unreadable file,\n"
+                  "3 data errors (records left out, evaluations that failed).\n",
                   stdout);
             return EXIT_OK;
         }
@@ -120,11 +113,13 @@ int cmd_diff(int argc, char **argv)
     if (o.as_of) ses_set_today(&s, o.as_of);
     s.input = o.input;
     if (o.where) s.where = xstrdup(o.where);
-    if (ses_load_policy(&s, pos[0]) != 0) { status = EXIT_POLICY; goto done; }
-    if (ses_load_data(&s, data) != 0) { status = EXIT_DATA; goto done; }
+    if (ses_load_policy(&s, pos[0]) != 0) { status = eng_exit_code(s.status); goto done; }
+    if (ses_load_data(&s, data) != 0) { status = eng_exit_code(s.status); goto done; }
     char **keys_before = NULL;
     int nbefore = 0;
-    if (ses_outcomes(&s, &before, true) < 0) { status = EXIT_USAGE; goto done; }
+    long left_out = s.data_bad, failed = 0;
+    if (ses_outcomes(&s, &before, true) < 0) { status = eng_exit_code(s.status); goto done; }
+    failed += s.nerr;
     keys_before = s.keys;
     nbefore = s.nrec;
     Session s2;             /* NEW.kam: its own records (it may read other fields) */
@@ -134,9 +129,11 @@ int cmd_diff(int argc, char **argv)
         if (o.as_of) ses_set_today(&s2, o.as_of);
         s2.input = o.input;
         if (o.where) s2.where = xstrdup(o.where);
-        if (ses_load_policy(&s2, pos[1]) != 0) { status = EXIT_POLICY; ses_free(&s2); goto done; }
-        if (ses_load_data(&s2, data) != 0) { status = EXIT_DATA; ses_free(&s2); goto done; }
-        if (ses_outcomes(&s2, &after, true) < 0) { status = EXIT_USAGE; ses_free(&s2); goto done; }
+        if (ses_load_policy(&s2, pos[1]) != 0) { status = eng_exit_code(s2.status); ses_free(&s2); goto done; }
+        if (ses_load_data(&s2, data) != 0) { status = eng_exit_code(s2.status); ses_free(&s2); goto done; }
+        if (ses_outcomes(&s2, &after, true) < 0) { status = eng_exit_code(s2.status); ses_free(&s2); goto done; }
+        left_out += s2.data_bad;
+        failed += s2.nerr;
     } else {
         for (int i = 0; i < o.nsets; i++) {
             char name[256];
@@ -144,7 +141,8 @@ int cmd_diff(int argc, char **argv)
             snprintf(name, sizeof name, "%.*s", (int)(eq - o.sets[i]), o.sets[i]);
             if (ses_set(&s, name, eq + 1) != 0) { status = EXIT_USAGE; goto done; }
         }
-        if (ses_outcomes(&s, &after, true) < 0) { status = EXIT_USAGE; goto done; }
+        if (ses_outcomes(&s, &after, true) < 0) { status = eng_exit_code(s.status); goto done; }
+        failed += s.nerr;
     }
     Session *sa = two ? &s2 : &s;
     if (fmt == FMT_CSV) puts("id,outcome,before,after");
@@ -219,6 +217,30 @@ int cmd_diff(int argc, char **argv)
                 sa->pol->fields[rev]->name.name);
     } else {
         fprintf(sum, "%ld of %d accounts changed\n", changed, sa->nrec);
+    }
+    if (two) outcomes_uncompared(&before, &after, sum);
+    /* accounts only one side could read are not silently out of the count */
+    long only_old = 0, only_new = 0;
+    for (int ra = 0; two && ra < nbefore; ra++) {
+        bool found = false;
+        for (int rb = 0; rb < sa->nrec && !found; rb++) found = !strcmp(keys_before[ra], sa->keys[rb]);
+        if (!found) only_old++;
+    }
+    for (int rb = 0; two && rb < sa->nrec; rb++) {
+        bool found = false;
+        for (int ra = 0; ra < nbefore && !found; ra++) found = !strcmp(keys_before[ra], sa->keys[rb]);
+        if (!found) only_new++;
+    }
+    if (only_old || only_new)
+        fprintf(stderr, "kam: %ld account%s only the old policy could read, %ld only the new: not "
+                "compared\n", only_old, only_old == 1 ? "" : "s", only_new);
+    if (failed)
+        fprintf(stderr, "kam: %ld evaluation%s failed (those accounts are not compared)\n", failed,
+                failed == 1 ? "" : "s");
+    if (left_out || failed || only_old || only_new || s.data_stopped || (two && s2.data_stopped)) {
+        if (left_out) fprintf(stderr, "kam: %ld record%s left out because of data errors\n", left_out,
+                              left_out == 1 ? "" : "s");
+        status = EXIT_DATA;
     }
     if (two) ses_free(&s2);
 done:

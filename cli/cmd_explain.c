@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "explain.h"
 #include "run.h"
+#include "../api/engine.h"
 
 #include <string.h>
 
@@ -57,8 +58,8 @@ int cmd_explain(int argc, char **argv)
     int status = EXIT_OK;
     if (o.as_of) ses_set_today(&s, o.as_of);
     s.input = o.input;
-    if (ses_load_policy(&s, pos[0]) != 0) status = EXIT_POLICY;
-    else if (ses_load_data(&s, pos[1]) != 0) status = EXIT_DATA;
+    if (ses_load_policy(&s, pos[0]) != 0) status = eng_exit_code(s.status);
+    else if (ses_load_data(&s, pos[1]) != 0) status = eng_exit_code(s.status);
     for (int i = 0; status == EXIT_OK && i < o.nsets; i++) {
         char name[256];
         const char *eq = strchr(o.sets[i], '=');
@@ -68,7 +69,8 @@ int cmd_explain(int argc, char **argv)
     if (status == EXIT_OK) {
         int rec = ses_find(&s, id);
         if (rec < 0) status = EXIT_USAGE;
-        else if (explain_record(&s, rec, stdout, strcmp(format, "json") == 0) != 0) status = EXIT_DATA;
+        else if (explain_record(&s, rec, stdout, strcmp(format, "json") == 0) != 0)
+            status = s.status == ENG_POLICY ? EXIT_POLICY : EXIT_DATA;
     }
     ses_free(&s);
     return status;

@@ -257,11 +257,12 @@ static bool *fields_read(const RunSession *rs)
     return used;
 }
 
-int run_pass1(RunSession *rs, const char *data_path, const SourceOpts *in, char *err, size_t errlen)
+EngStatus run_pass1(RunSession *rs, const char *data_path, const SourceOpts *in)
 {
-    if (!eng_has_pass1(&rs->eng)) return 0;
-    Source *src = rd_open_with(rs->pol, data_path, in, err, errlen);
-    if (!src) return -1;
+    if (!eng_has_pass1(&rs->eng)) return ENG_OK;
+    EngStatus st;
+    Source *src = eng_source(rs->pol, data_path, in, stderr, &st);
+    if (!src) return st;
     bool *used = fields_read(rs);
     rd_limit_to(src, used);
     RdPlan plan = rd_plan(src, used, rs->chunk->field_reg);
@@ -304,7 +305,7 @@ int run_pass1(RunSession *rs, const char *data_path, const SourceOpts *in, char 
     rd_plan_free(&plan);
     rd_close(src);
     eng_pass1_end(&rs->eng);
-    return 0;
+    return ENG_OK;
 }
 
 /* Why pass one left record `ord` out, if it did so for a failed evaluation. */
@@ -335,16 +336,14 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
             return EXIT_USAGE;
         }
     }
-    char err[1024];
-    if (run_pass1(&rs, data_path, &o->input, err, sizeof err) != 0) {
-        fprintf(stderr, "kam: %s\n", err);
-        status = strstr(err, "header") ? EXIT_DATA : EXIT_USAGE;
+    EngStatus est = run_pass1(&rs, data_path, &o->input);
+    if (est != ENG_OK) {
+        status = eng_exit_code(est);
         goto done;
     }
-    Source *src = rd_open_with(rs.pol, data_path, &o->input, err, sizeof err);
+    Source *src = eng_source(rs.pol, data_path, &o->input, stderr, &est);
     if (!src) {
-        fprintf(stderr, "kam: %s\n", err);
-        status = strstr(err, "header") || strstr(err, "empty file") ? EXIT_DATA : EXIT_USAGE;
+        status = eng_exit_code(est);
         goto done;
     }
     FILE *out = stdout;

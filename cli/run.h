@@ -65,8 +65,8 @@ typedef struct RunSession {
 int run_load(RunSession *rs, const char *policy_path, const RunOptions *o);
 void run_unload(RunSession *rs);
 /* The aggregates' first pass over the data (nothing if the policy has no
- * aggregates). -1 with a message in err if the data cannot be opened. */
-int run_pass1(RunSession *rs, const char *data_path, const SourceOpts *in, char *err, size_t errlen);
+ * aggregates). Not ENG_OK (reason printed) if the data cannot be opened. */
+EngStatus run_pass1(RunSession *rs, const char *data_path, const SourceOpts *in);
 /* Runs the policy over the data and writes outcomes; returns the exit status. */
 int run_policy(const char *policy_path, const char *data_path, const RunOptions *o);
 

@@ -119,8 +119,10 @@ static Policy *load(Session *s, const char *path, char **defs, int ndefs, Chunk 
     if (!p) {
         fprintf(s->err, "kam: %s\n", msg);
         diag_free(&d);
+        s->status = ENG_USAGE;
         return NULL;
     }
+    s->status = ENG_POLICY;
     if (d.nerrors) {
         diag_render_text(s->err, &p->src, &d, cli_use_color(s->err));
         diag_free(&d);
@@ -232,10 +234,10 @@ int ses_load_policy(Session *s, const char *path)
  * or the reading was interrupted. */
 static int read_data(Session *s, const Policy *p, const char *path, DataSet *ds)
 {
-    char err[1024];
-    Source *src = rd_open_with(p, path, &s->input, err, sizeof err);
+    EngStatus st;
+    Source *src = eng_source(p, path, &s->input, s->err, &st);
     if (!src) {
-        fprintf(s->err, "kam: %s\n", err);
+        s->status = st;
         return -1;
     }
     ds->nfields = p->nfields;
@@ -295,6 +297,7 @@ static int read_data(Session *s, const Policy *p, const char *path, DataSet *ds)
     rd_close(src);
     if (stopped) {
         fprintf(s->err, "kam: interrupted: %s was not read\n", path);
+        s->status = ENG_INTERRUPTED;
         return -1;
     }
     if (bad > 5) fprintf(s->err, "kam: ... %d more\n", bad - 5);
@@ -388,6 +391,7 @@ static int eval_chunk(Session *s, Policy *p, Chunk *c, bool with_sets, int where
     Engine e;
     EngStatus st = start(s, &e, p, c, with_sets);
     if (st != ENG_OK) {
+        s->status = st;
         if (st == ENG_INTERRUPTED) fprintf(s->err, "kam: interrupted\n");
         eng_close(&e);
         return -1;
@@ -629,34 +633,78 @@ static int find_col(const Outcomes *o, const char *name, SymKind kind)
     return -1;
 }
 
-int outcomes_diff_text(const Outcomes *a, int ra, const Outcomes *b, int rb, char *buf, size_t len)
+/* A select, entitlement or flag that one side does not have is false
+ * there: adding a flag and removing it are the same change both ways. A
+ * score, tier or stages block on one side only cannot be compared. */
+static bool absent_is_false(SymKind k)
 {
-    size_t used = 0;
+    return k == SYM_SELECT || k == SYM_ENTITLE || k == SYM_FLAG;
+}
+
+static double cell(const Outcomes *o, int rec, int col)
+{
+    return o->v[(size_t)rec * (size_t)o->ncols + (size_t)col];
+}
+
+int outcomes_changes(const Outcomes *a, int ra, const Outcomes *b, int rb, OutChange *out, int max)
+{
     int n = 0;
-    buf[0] = '\0';
-    for (int i = 0; i < b->ncols; i++) {
-        const OutCol *col = &b->cols[i];
-        int j = find_col(a, col->name, col->kind);
-        double vb = b->v[(size_t)rb * (size_t)b->ncols + (size_t)i];
-        double va = j >= 0 ? a->v[(size_t)ra * (size_t)a->ncols + (size_t)j] : NAN;
-        if (j < 0 && (col->kind == SYM_ENTITLE || col->kind == SYM_FLAG)) va = 0;
-        bool same = (isnan(va) && isnan(vb)) || va == vb;
-        if (same) continue;
-        n++;
-        char ta[64], tb[64];
-        if (used >= len) break;
-        const char *sep = used ? "; " : "";
-        if (col->kind == SYM_ENTITLE || col->kind == SYM_FLAG) {
-            used += (size_t)snprintf(buf + used, len - used, "%s%s%s", sep, vb != 0 ? "+" : "-",
-                                     col->name);
-        } else {
-            if (j >= 0) outcome_text(a, ra, j, ta, sizeof ta);
-            else snprintf(ta, sizeof ta, "(new)");
-            outcome_text(b, rb, i, tb, sizeof tb);
-            used += (size_t)snprintf(buf + used, len - used, "%s%s %s -> %s", sep, col->name, ta, tb);
+    /* every column of b, then those only a has: the union, in b's order */
+    for (int side = 0; side < 2; side++) {
+        const Outcomes *x = side ? a : b, *y = side ? b : a;
+        for (int i = 0; i < x->ncols; i++) {
+            const OutCol *col = &x->cols[i];
+            int j = find_col(y, col->name, col->kind);
+            if (side && j >= 0) continue;           /* seen from b already */
+            if (j < 0 && !absent_is_false(col->kind)) continue;
+            int ia = side ? i : j, ib = side ? j : i;
+            double va = ia >= 0 ? cell(a, ra, ia) : 0;
+            double vb = ib >= 0 ? cell(b, rb, ib) : 0;
+            if ((isnan(va) && isnan(vb)) || va == vb) continue;
+            if (n < max) {
+                OutChange *c = &out[n];
+                c->name = col->name;
+                c->kind = col->kind;
+                if (ia >= 0) outcome_text(a, ra, ia, c->before, sizeof c->before);
+                else snprintf(c->before, sizeof c->before, "false");
+                if (ib >= 0) outcome_text(b, rb, ib, c->after, sizeof c->after);
+                else snprintf(c->after, sizeof c->after, "false");
+            }
+            n++;
         }
     }
     return n;
+}
+
+int outcomes_diff_text(const Outcomes *a, int ra, const Outcomes *b, int rb, char *buf, size_t len)
+{
+    OutChange ch[64];
+    int n = outcomes_changes(a, ra, b, rb, ch, 64);
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < n && i < 64 && used < len; i++) {
+        const char *sep = used ? "; " : "";
+        if (ch[i].kind == SYM_ENTITLE || ch[i].kind == SYM_FLAG)
+            used += (size_t)snprintf(buf + used, len - used, "%s%s%s", sep,
+                                     strcmp(ch[i].after, "true") == 0 ? "+" : "-", ch[i].name);
+        else
+            used += (size_t)snprintf(buf + used, len - used, "%s%s %s -> %s", sep, ch[i].name,
+                                     ch[i].before, ch[i].after);
+    }
+    return n;
+}
+
+void outcomes_uncompared(const Outcomes *a, const Outcomes *b, FILE *out)
+{
+    for (int side = 0; side < 2; side++) {
+        const Outcomes *x = side ? a : b, *y = side ? b : a;
+        for (int i = 0; i < x->ncols; i++) {
+            const OutCol *col = &x->cols[i];
+            if (absent_is_false(col->kind) || find_col(y, col->name, col->kind) >= 0) continue;
+            fprintf(out, "note: %s is only in the %s policy: not compared\n", col->name,
+                    side ? "old" : "new");
+        }
+    }
 }
 
 /* ---------------------------------------------------------------- what-ifs */

@@ -63,6 +63,7 @@ typedef struct Session {
     int nerr, nerr_kept;
     int *err_recs;
     char **err_msgs;
+    int status;             /* EngStatus: why the last load or evaluation failed */
     int data_bad;           /* records the last data load left out */
     bool data_stopped;      /* and whether its reading stopped early */
 } Session;
@@ -114,6 +115,19 @@ Expr *ses_parse_expr(Session *s, const char *text, const char *label, Type want)
 /* The current outcomes (with what-ifs and :where). */
 int ses_outcomes(Session *s, Outcomes *o, bool filtered);
 void outcomes_free(Outcomes *o);
+/* One outcome that differs between two evaluations of an account. */
+typedef struct OutChange {
+    const char *name;
+    SymKind kind;
+    char before[80], after[80];
+} OutChange;
+/* The outcomes of record ra under a and rb under b that differ (at most
+ * max stored; the count returned is all of them). A select, entitlement or
+ * flag only one side has is false on the other, so the comparison is
+ * symmetric; a score, tier or stages block on one side only is not
+ * compared (outcomes_uncompared names them). */
+int outcomes_changes(const Outcomes *a, int ra, const Outcomes *b, int rb, OutChange *out, int max);
+void outcomes_uncompared(const Outcomes *a, const Outcomes *b, FILE *out);
 /* Writes "fit 50 -> 75; key_account false -> true; +dedicated_manager" for
  * a record whose outcomes differ; returns the number of differences. */
 int outcomes_diff_text(const Outcomes *a, int ra, const Outcomes *b, int rb, char *buf, size_t len);

@@ -229,6 +229,15 @@ Source *rd_open(const Policy *pol, const char *path, char *err, size_t errlen)
 Source *rd_open_with(const Policy *pol, const char *path, const SourceOpts *opts, char *err,
                      size_t errlen)
 {
+    return rd_open_ex(pol, path, opts, err, errlen, NULL);
+}
+
+Source *rd_open_ex(const Policy *pol, const char *path, const SourceOpts *opts, char *err,
+                   size_t errlen, bool *misfit)
+{
+    bool dummy;
+    if (!misfit) misfit = &dummy;
+    *misfit = false;
     Source *s = xcalloc(1, sizeof *s);
     s->pol = pol;
     const char *kind = opts ? opts->kind : NULL;
@@ -262,6 +271,7 @@ Source *rd_open_with(const Policy *pol, const char *path, const SourceOpts *opts
         for (int i = 0; i < n; i++) lens[i] = strlen(names[i]);
         bool ok = match_header(s, names, lens, (size_t)n, 0, err, errlen);
         free(lens);
+        *misfit = !ok;
         if (!ok) {
             rd_close(s);
             return NULL;
@@ -295,6 +305,7 @@ Source *rd_open_with(const Policy *pol, const char *path, const SourceOpts *opts
     long line;
     int rc = rd_csv_next(s->csv, &hdr, &nh, &line);
     if (rc <= 0) {
+        *misfit = rc == 0;
         if (rc == 0) snprintf(err, errlen, "%s: empty file: expected a header line naming the columns", s->path);
         else snprintf(err, errlen, "%s", rd_csv_error(s->csv));
         rd_close(s);
@@ -307,6 +318,7 @@ Source *rd_open_with(const Policy *pol, const char *path, const SourceOpts *opts
         lens[i] = hdr[i].len;
     }
     bool ok = match_header(s, names, lens, nh, line, err, errlen);
+    *misfit = !ok;
     free(names);
     free(lens);
     if (!ok) {

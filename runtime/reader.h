@@ -50,6 +50,11 @@ typedef struct Source {
 Source *rd_open(const Policy *pol, const char *path, char *err, size_t errlen);
 Source *rd_open_with(const Policy *pol, const char *path, const SourceOpts *opts, char *err,
                      size_t errlen);
+/* The same; *misfit tells a file that is not data for this policy (an empty
+ * file, a header without a required column, a column twice) from one that
+ * cannot be opened or read at all. */
+Source *rd_open_ex(const Policy *pol, const char *path, const SourceOpts *opts, char *err,
+                   size_t errlen, bool *misfit);
 /* Bytes (or rows) read so far and in all, for progress; size 0 if unknown. */
 long long rd_offset(const Source *s);
 long long rd_size(const Source *s);
