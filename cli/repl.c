@@ -36,7 +36,8 @@ static const Command commands[] = {
     {":show", "NAME", "a field's or rule's definition and type (and value, when focused)"},
     {":type", "EXPR", "the type of an expression"},
     {":set", "PARAM = VALUE", "what-if: give a param another value"},
-    {":reset", "", "drop every what-if (:set, :where, redefinitions)"},
+    {":reset", "", "drop every what-if (:set, :where, definitions typed here)"},
+    {":errors", "", "the accounts the last evaluation could not evaluate, and why"},
     {":diff", "", "accounts whose outcome differs from the baseline"},
     {":explain", "KEY", "why an account got its outcome, in sentences"},
     {":account", "[KEY]", "focus one account (bare expressions show its value); alone: unfocus"},
@@ -208,7 +209,9 @@ static void eval_expression(Session *s, const char *text)
     }
     FILE *o = s->out;
     if (focused) {
-        fprintf(o, "%s: %s\n", s->keys[s->focus], sm.focus_text[0] ? sm.focus_text : "(not evaluated)");
+        if (sm.focus_text[0]) fprintf(o, "%s: %s\n", s->keys[s->focus], sm.focus_text);
+        else if (s->nerr) fprintf(o, "%s: cannot be evaluated: %s\n", s->keys[s->focus], s->err_msgs[0]);
+        else fprintf(o, "%s: (not evaluated)\n", s->keys[s->focus]);
         free(sm.members);
         return;
     }
@@ -258,6 +261,7 @@ static void eval_expression(Session *s, const char *text)
     }
     if (sm.nmissing && sm.t.kind != TY_ENUM && sm.t.kind != TY_STAGE)
         fprintf(o, "missing in %ld accounts\n", sm.nmissing);
+    ses_note_errors(s);
     free(sm.members);
 }
 
@@ -312,6 +316,7 @@ static void show_diff(Session *s)
     } else {
         fprintf(s->out, "%ld account%s changed\n", changed, changed == 1 ? "" : "s");
     }
+    ses_note_errors(s);
     outcomes_free(&cur);
 }
 
@@ -389,7 +394,7 @@ static void sweep(Session *s, char *args)
     Type t = p->ty;
     long results[201][3];
     long *tiers = k.tier ? xcalloc((size_t)k.tier->n * 201, sizeof(long)) : NULL;
-    int steps = 0;
+    int steps = 0, sweep_errors = 0;
     long maxsel = 1;
     for (double x = v[0]; x <= v[1] + v[2] * 1e-9 && steps < 201; x += v[2], steps++) {
         char text[64], nb[40];
@@ -399,6 +404,7 @@ static void sweep(Session *s, char *args)
         k.selected = k.moved = 0;
         if (tiers) k.tiers = tiers + (size_t)steps * (size_t)k.tier->n;
         ses_eval(s, NULL, 0, true, sweep_visit, &k);
+        if (s->nerr > sweep_errors) sweep_errors = s->nerr;
         results[steps][0] = k.selected;
         results[steps][1] = k.moved;
         if (k.selected > maxsel) maxsel = k.selected;
@@ -424,6 +430,10 @@ static void sweep(Session *s, char *args)
                 fprintf(s->out, "  %*ld", (int)strlen(k.tier->members[m]), tiers[(size_t)i * (size_t)k.tier->n + (size_t)m]);
         fputc('\n', s->out);
     }
+    if (sweep_errors)
+        fprintf(s->out, "up to %d account%s per step could not be evaluated and %s not counted "
+                "(:set %s to a value, then :errors lists them)\n", sweep_errors,
+                sweep_errors == 1 ? "" : "s", sweep_errors == 1 ? "is" : "are", name);
     free(tiers);
 }
 
@@ -603,6 +613,8 @@ static bool handle(Session *s, char *line)
             cli_trim(value);
             if (ses_set(s, args, value) == 0) fprintf(s->out, "%s = %s (what-if; :diff compares, :reset undoes)\n", args, value);
         }
+    } else if (!strcmp(name, ":errors")) {
+        ses_list_errors(s, 50);
     } else if (!strcmp(name, ":reset")) {
         ses_reset(s);
         fprintf(s->out, "what-ifs dropped\n");

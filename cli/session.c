@@ -422,6 +422,29 @@ static int eval_chunk(Session *s, Policy *p, Chunk *c, bool with_sets, int where
     return visited;
 }
 
+void ses_note_errors(const Session *s)
+{
+    if (!s->nerr) return;
+    fprintf(s->out, "%d account%s could not be evaluated and %s not counted (:errors lists %s)\n",
+            s->nerr, s->nerr == 1 ? "" : "s", s->nerr == 1 ? "is" : "are",
+            s->nerr == 1 ? "it" : "them");
+}
+
+void ses_list_errors(const Session *s, int max)
+{
+    if (!s->nerr) {
+        fprintf(s->out, "every account was evaluated\n");
+        return;
+    }
+    for (int i = 0; i < s->nerr_kept && i < max; i++) {
+        int r = s->err_recs[i];
+        fprintf(s->out, "%s (%s:%ld): %s\n", s->keys[r], s->data_path ? s->data_path : "?",
+                s->lines[r], s->err_msgs[i]);
+    }
+    int shown = s->nerr_kept < max ? s->nerr_kept : max;
+    if (s->nerr > shown) fprintf(s->out, "... and %d more\n", s->nerr - shown);
+}
+
 Expr *ses_parse_expr(Session *s, const char *text, const char *label, Type want)
 {
     if (!s->pol) {
@@ -809,24 +832,19 @@ void ses_reset(Session *s)
     s->nsets = 0;
     free(s->where);
     s->where = NULL;
-    /* redefinitions of the file's rules go; new definitions stay */
+    /* every definition typed in the session goes: the policy file alone */
     if (s->ndefs && s->policy_path) {
-        Chunk *c = NULL;
-        Policy *base = load(s, s->policy_path, NULL, 0, &c);
-        if (base) {
-            int n = 0;
-            char name[256];
-            for (int i = 0; i < s->ndefs; i++) {
-                if (def_name(s->defs[i], name, sizeof name) && policy_sym(base, name))
-                    free(s->defs[i]);
-                else
-                    s->defs[n++] = s->defs[i];
-            }
-            s->ndefs = n;
-            cg_free(c);
-            policy_free(base);
-            ses_load_policy(s, NULL);
+        char **defs = s->defs;
+        int ndefs = s->ndefs;
+        s->defs = NULL;
+        s->ndefs = 0;
+        if (ses_load_policy(s, NULL) != 0) {    /* the file changed and no longer loads */
+            s->defs = defs;
+            s->ndefs = ndefs;
+            return;
         }
+        for (int i = 0; i < ndefs; i++) free(defs[i]);
+        free(defs);
     }
 }
 

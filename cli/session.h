@@ -91,7 +91,8 @@ int ses_baseline(Session *s);
 int ses_define(Session *s, const char *text);
 /* Sets a param for what-ifs; NULL value removes the override. -1 if bad. */
 int ses_set(Session *s, const char *name, const char *value);
-/* Drops every what-if: :set values, :where, redefinitions of the file's rules. */
+/* Drops every what-if: :set values, :where and every definition typed in
+ * the session (new rules and redefinitions alike): the policy file alone. */
 void ses_reset(Session *s);
 /* Sets the date `today` stands for (YYYY-MM-DD); -1 if malformed. */
 int ses_set_today(Session *s, const char *as_of);
@@ -109,6 +110,11 @@ int ses_eval(Session *s, Expr **probes, int nprobes, bool filtered, SesVisit vis
  * evaluate single records. NULL (reason printed) if the params cannot be
  * computed or the user interrupted. */
 Vm *ses_prepare(Session *s, Chunk *c);
+/* After an evaluation: "3 accounts could not be evaluated and are not
+ * counted (:errors lists them)", or nothing if every one was. */
+void ses_note_errors(const Session *s);
+/* :errors — the accounts the last evaluation could not evaluate, and why. */
+void ses_list_errors(const Session *s, int max);
 /* Parses and checks an expression typed in the session. NULL (errors
  * printed) if it does not check. */
 Expr *ses_parse_expr(Session *s, const char *text, const char *label, Type want);
