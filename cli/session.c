@@ -327,8 +327,9 @@ int ses_load_data(Session *s, const char *path)
     char *copy = xstrdup(path);
     free(s->data_path);
     s->data_path = copy;
-    ses_baseline(s);
-    return 0;
+    /* the records are in; a policy that cannot be evaluated over them
+       (a param that cannot be computed) is the policy's failure */
+    return ses_baseline(s);
 }
 
 /* ------------------------------------------------------------- evaluation */
