@@ -151,6 +151,7 @@ int run_set_param(Policy *p, const Chunk *c, Vm *vm, const char *name, const cha
     Expr *e = parse_expr(&p->prog, &p->src, file, &vd);
     p->prog.skipped.len = skipped;
     if (e) policy_check_expr(p, e, &vd, true, s->ty, "the value");
+    if (e && !vd.nerrors) policy_check_unit(p, e, s, &vd);     /* 8 for a percent: 800%? */
     Value v;
     if (!vd.nerrors && e && !run_literal_value(e, &v))
         diag_add(&vd, DIAG_ERROR, e->span, "not-constant",
