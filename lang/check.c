@@ -428,10 +428,11 @@ static const char *percent_desc(Checker *c, const Expr *e, char *buf, size_t len
     return buf;
 }
 
-/* A number for a message: 20, 2.5, -300. */
+/* A number for a message: 20, 2.5, -300, 100000000000000000. */
 static const char *num_text(double v, char *buf, size_t len)
 {
-    snprintf(buf, len, "%.12g", v);
+    if (v == floor(v) && fabs(v) < 1e18) snprintf(buf, len, "%.0f", v);
+    else snprintf(buf, len, "%.12g", v);
     return buf;
 }
 
