@@ -197,6 +197,7 @@ EngStatus eng_set_param(Engine *e, const char *name, const char *text)
     Expr *x = parse_expr(&p->prog, &p->src, file, &vd);
     p->prog.skipped.len = skipped;
     if (x) policy_check_expr(p, x, &vd, true, s->ty, "the value");
+    if (x && !vd.nerrors) policy_check_unit(p, x, s, &vd);     /* 8 for a percent: 800%? */
     Value v;
     if (!vd.nerrors && x && !eng_literal_value(x, &v))
         diag_add(&vd, DIAG_ERROR, x->span, "not-constant",

@@ -43,7 +43,8 @@ static int check_data(const Policy *p, const char *path, const SourceOpts *in)
     Source *src = eng_source(p, path, in, stderr, &st);
     if (!src)   /* a header that does not fit is a finding; a file we cannot read is not */
         return st == ENG_DATA ? 1 : -1;
-    int problems = 0;
+    int problems = 0, warnings = 0;
+    RdPctScan *pct = rd_pct_new(p);     /* percent columns written as 35 for 35% */
     bool *reported = calloc((size_t)p->nfields + 1, sizeof(bool));
     long *present = calloc((size_t)p->nfields + 1, sizeof(long));
     long n = 0;
@@ -70,12 +71,15 @@ static int check_data(const Policy *p, const char *path, const SourceOpts *in)
                 }
             } else if (!v.missing) {
                 present[i]++;
+                if (p->fields[i]->ty.kind == TY_PERCENT && src->col[i] >= 0)
+                    rd_pct_note(pct, i, src->fields[src->col[i]].ptr, src->fields[src->col[i]].len);
             }
         }
     }
     for (int i = 0; i < p->nfields; i++) {
         const Field *f = p->fields[i];
         if (!f->ty.optional || present[i]) continue;
+        warnings++;
         if (src->kind != SRC_JSONL && src->col[i] < 0)
             fprintf(stderr, "kam: %s: warning: optional field \"%s\" has no column: it is missing "
                     "in every record\n", src->path, f->name.name);
@@ -83,9 +87,15 @@ static int check_data(const Policy *p, const char *path, const SourceOpts *in)
             fprintf(stderr, "kam: %s: warning: optional field \"%s\" is missing in all %ld "
                     "records checked\n", src->path, f->name.name, n);
     }
-    if (!problems)
+    warnings += rd_pct_report(pct, p, src->path, stderr);
+    rd_pct_free(pct);
+    if (!problems && !warnings)
         fprintf(stderr, "%s: %ld record%s checked against record %s: no problems\n", src->path, n,
                 n == 1 ? "" : "s", p->record ? p->record->name.name : "");
+    else if (!problems)
+        fprintf(stderr, "%s: %ld record%s checked against record %s: no errors, %d warning%s\n",
+                src->path, n, n == 1 ? "" : "s", p->record ? p->record->name.name : "", warnings,
+                warnings == 1 ? "" : "s");
     free(reported);
     free(present);
     rd_close(src);

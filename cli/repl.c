@@ -361,7 +361,7 @@ static void sweep(Session *s, char *args)
     const char *texts[3] = {range, dots + 2, step};
     double v[3];
     for (int i = 0; i < 3; i++) {
-        Expr *e = ses_parse_expr(s, texts[i], i == 2 ? "step" : i ? "to" : "from", ty_make(TY_ERROR));
+        Expr *e = ses_parse_value(s, texts[i], i == 2 ? "step" : i ? "to" : "from", p);
         if (!e) return;
         bool neg = e->kind == EX_UNARY && e->op == OPX_NEG;
         const Expr *lit = neg ? e->a : e;

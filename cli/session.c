@@ -470,6 +470,21 @@ Expr *ses_parse_expr(Session *s, const char *text, const char *label, Type want)
     return e;
 }
 
+Expr *ses_parse_value(Session *s, const char *text, const char *label, const Sym *param)
+{
+    Expr *e = ses_parse_expr(s, text, label, param->ty);
+    if (!e) return NULL;
+    DiagList d;
+    diag_init(&d);
+    policy_check_unit(s->pol, e, param, &d);
+    if (d.nerrors) {
+        diag_render_text(s->err, &s->pol->src, &d, cli_use_color(s->err));
+        e = NULL;
+    }
+    diag_free(&d);
+    return e;
+}
+
 int ses_eval(Session *s, Expr **probes, int nprobes, bool filtered, SesVisit visit, void *ud)
 {
     if (!s->pol) {

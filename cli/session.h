@@ -118,6 +118,9 @@ void ses_list_errors(const Session *s, int max);
 /* Parses and checks an expression typed in the session. NULL (errors
  * printed) if it does not check. */
 Expr *ses_parse_expr(Session *s, const char *text, const char *label, Type want);
+/* The same for a value of param `param` (a :sweep bound or step), checked
+ * against its type and for the percent trap (5 for a percent is 500%). */
+Expr *ses_parse_value(Session *s, const char *text, const char *label, const Sym *param);
 /* The current outcomes (with what-ifs and :where). */
 int ses_outcomes(Session *s, Outcomes *o, bool filtered);
 void outcomes_free(Outcomes *o);

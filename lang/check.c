@@ -10,6 +10,7 @@
 #include "../stdlib/registry.h"
 
 #include <limits.h>
+#include <math.h>
 #include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -355,6 +356,152 @@ static void warn_constant(Checker *c, const Expr *cond, const char *what)
     if (k < 0) return;
     warn(c, cond->span, "constant-condition", "this condition is always %s, so %s %s",
          k ? "true" : "false", what, k ? "always holds" : "never holds");
+}
+
+/* ------------------------------------------------------ the percent trap */
+
+/* A percent is a ratio (12% is 0.12), and an unsuffixed number takes the
+ * unit of what it meets, so `margin > 20` means 2000%. A flexible constant
+ * that meets a percent is therefore read as a fraction only when it is at
+ * most 1 in size; above 1 it is an error that shows the fix, and exactly 1
+ * (100%, or a forgotten % sign?) a warning in comparisons. */
+
+/* The value of a flexible constant: an unsuffixed number literal, negated
+ * or combined with + - * /, or a param, const or let set from one without
+ * a declared type. */
+static bool flex_value(const Expr *e, double *v, int depth)
+{
+    double x, y;
+    if (depth > 32) return false;           /* a cycle, reported elsewhere */
+    switch (e->kind) {
+    case EX_NUMBER:
+        *v = e->num;
+        return true;
+    case EX_UNARY:
+        if (e->op != OPX_NEG || !flex_value(e->a, v, depth + 1)) return false;
+        *v = -*v;
+        return true;
+    case EX_BINARY:
+        if (e->op != OPX_ADD && e->op != OPX_SUB && e->op != OPX_MUL && e->op != OPX_DIV) return false;
+        if (!flex_value(e->a, &x, depth + 1) || !flex_value(e->b, &y, depth + 1)) return false;
+        if (e->op == OPX_DIV && y == 0) return false;
+        *v = e->op == OPX_ADD ? x + y : e->op == OPX_SUB ? x - y : e->op == OPX_MUL ? x * y : x / y;
+        return true;
+    case EX_NAME: {
+        const Sym *s = e->sym;
+        if (!s || !s->decl || s->decl->type || !s->decl->value || s->decl->value == e) return false;
+        if (s->kind != SYM_PARAM && s->kind != SYM_CONST && s->kind != SYM_LET) return false;
+        return flex_value(s->decl->value, v, depth + 1);
+    }
+    default:
+        return false;
+    }
+}
+
+/* A percentage literal (12%, -3%): its ratio in *v. */
+static bool percent_value(const Expr *e, double *v)
+{
+    if (e->kind == EX_PERCENT) {
+        *v = e->num;
+        return true;
+    }
+    if (e->kind == EX_UNARY && e->op == OPX_NEG && percent_value(e->a, v)) {
+        *v = -*v;
+        return true;
+    }
+    return false;
+}
+
+/* "percent 'margin'", or the percent expression's text if short. */
+static const char *percent_desc(Checker *c, const Expr *e, char *buf, size_t len)
+{
+    if (e->kind == EX_NAME && e->sym) {
+        snprintf(buf, len, "percent '%s'", e->sym->name);
+        return buf;
+    }
+    const SrcFile *f = c->p->src.files[e->span.file];
+    unsigned n = e->span.end - e->span.start;
+    if (e->span.end <= f->len && n <= 40 && !memchr(f->text + e->span.start, '\n', n))
+        snprintf(buf, len, "percent `%.*s`", (int)n, f->text + e->span.start);
+    else
+        snprintf(buf, len, "a percent");
+    return buf;
+}
+
+/* A number for a message: 20, 2.5, -300, 100000000000000000. */
+static const char *num_text(double v, char *buf, size_t len)
+{
+    if (v == floor(v) && fabs(v) < 1e18) snprintf(buf, len, "%.0f", v);
+    else snprintf(buf, len, "%.12g", v);
+    return buf;
+}
+
+/* lit (a flexible constant) meets the percent pct: `how` says how ("compared
+ * with", "added to", ...). one_ok: 1 (100%) is taken as meant, as in
+ * `1 - margin`; otherwise it gets a warning. */
+static void percent_meet(Checker *c, const Expr *lit, const Expr *pct, const char *how, bool one_ok)
+{
+    double v;
+    if (!flex_value(lit, &v, 0) || fabs(v) < 1 || (fabs(v) == 1 && one_ok)) return;
+    char pd[96], n1[40], n2[40], what[160], fix[160];
+    percent_desc(c, pct, pd, sizeof pd);
+    num_text(v, n1, sizeof n1);
+    num_text(v * 100, n2, sizeof n2);
+    bool named = lit->kind == EX_NAME && lit->sym;
+    if (named) {
+        snprintf(what, sizeof what, "'%s' (%s)", lit->sym->name, n1);
+        snprintf(fix, sizeof fix, "define '%s' as %s%%", lit->sym->name, n1);
+    } else {
+        snprintf(what, sizeof what, "%s", n1);
+        snprintf(fix, sizeof fix, "write %s%%", n1);
+    }
+    if (fabs(v) > 1)
+        err(c, lit->span, "percent-literal", "%s %s %s would mean %s%%; %s", what, how, pd, n2, fix);
+    else
+        warn(c, lit->span, "percent-literal", "%s %s %s means %s%%; write %s%% to say so (or "
+             "%s%% if that was meant)", what, how, pd, n2, n2, n1);
+}
+
+/* Both operands of a comparison or of + and -: whichever is a percent
+ * checks the other. */
+static void percent_pair(Checker *c, const Expr *a, Type ta, const Expr *b, Type tb,
+                         const char *how_a, const char *how_b, bool one_ok)
+{
+    if (ta.kind == TY_PERCENT && tb.flex) percent_meet(c, b, a, how_b, one_ok);
+    if (tb.kind == TY_PERCENT && ta.flex) percent_meet(c, a, b, how_a, one_ok);
+}
+
+/* A value given for a percent or a plain-number target (a declared
+ * percent, a test's given, a --set value): a flexible constant of 1 or more
+ * in size for a percent, or a percentage for a number param whose value in
+ * the policy is not a fraction, is an error. `kind` names the target
+ * ("param", "field", "let"). */
+static void percent_value_for(Checker *c, const Expr *e, Type want, const char *kind,
+                              const char *name, const Sym *param)
+{
+    double v;
+    char n1[40], n2[40];
+    if (want.kind == TY_PERCENT && flex_value(e, &v, 0) && fabs(v) >= 1) {
+        num_text(v, n1, sizeof n1);
+        num_text(v * 100, n2, sizeof n2);
+        if (fabs(v) > 1)
+            err(c, e->span, "percent-literal", "%s for percent %s '%s' would mean %s%%; write %s%%",
+                n1, kind, name, n2, n1);
+        else
+            err(c, e->span, "percent-literal", "%s for percent %s '%s' would mean %s%%; write "
+                "%s%% (or %s%% if that was meant)", n1, kind, name, n2, n2, n1);
+        return;
+    }
+    if ((want.kind == TY_NUMBER || want.kind == TY_INT) && param && percent_value(e, &v) && v != 0) {
+        double d;
+        if (param->decl && param->decl->value && flex_value(param->decl->value, &d, 0) &&
+            d != 0 && fabs(d) < 1)
+            return;     /* a ratio written as a fraction: 12% is 0.12 as meant */
+        num_text(v, n1, sizeof n1);
+        num_text(v * 100, n2, sizeof n2);
+        err(c, e->span, "percent-literal", "%s is a number: %s%% would mean %s; write %s "
+            "(or %s if that was meant)", name, n2, n1, n2, n1);
+    }
 }
 
 /* ---------------------------------------------------------- expressions */
@@ -754,6 +901,12 @@ static Type check_call(Checker *c, Expr *e)
                 t = unify(t, u);
             }
         }
+        for (int i = 0; i < nargs; i++)     /* max(margin, 5): 5 would be 500% */
+            for (int j = 0; j < nargs; j++)
+                if (i != j && args[j]->ty.kind == TY_PERCENT && args[i]->ty.flex) {
+                    percent_meet(c, args[i], args[j], "beside", true);
+                    break;
+                }
         return t;
     }
     case SIG_DATE_INT:
@@ -889,6 +1042,7 @@ static Type check(Checker *c, Expr *e, const EnumInfo *hint)
                     "value before it, not %s", tn(l, b1), tn(r, b2));
                 t = t_err();
             } else {
+                percent_pair(c, e->a, l, e->b, r, "as the value beside", "as the default for", true);
                 t = unify(l, r);
                 t.optional = r.optional;
             }
@@ -897,7 +1051,8 @@ static Type check(Checker *c, Expr *e, const EnumInfo *hint)
         case OPX_EQ: case OPX_NE: case OPX_LT: case OPX_LE: case OPX_GT: case OPX_GE: {
             Type ta, tb;
             check_pair(c, e->a, e->b, &ta, &tb);
-            compare_types(c, e->span, e->op, ta, tb, e->a, e->b);
+            if (compare_types(c, e->span, e->op, ta, tb, e->a, e->b))
+                percent_pair(c, e->a, ta, e->b, tb, "compared with", "compared with", false);
             t = ty_make(TY_BOOL);
             break;
         }
@@ -905,6 +1060,9 @@ static Type check(Checker *c, Expr *e, const EnumInfo *hint)
             Type l = need(c, e->a, NULL);
             Type r = need(c, e->b, NULL);
             t = check_arith(c, e, l, r);
+            if (!is_err(t) && (e->op == OPX_ADD || e->op == OPX_SUB))
+                percent_pair(c, e->a, l, e->b, r, e->op == OPX_ADD ? "added to" : "in a subtraction with",
+                             e->op == OPX_ADD ? "added to" : "subtracted from", true);
         }
         }
         break;
@@ -913,7 +1071,8 @@ static Type check(Checker *c, Expr *e, const EnumInfo *hint)
         for (int i = 0; i < e->args.len; i++) {
             Expr *x = e->args.items[i];
             Type tx = need(c, x, enum_of(ta));
-            compare_types(c, x->span, OPX_EQ, ta, tx, NULL, x);
+            if (compare_types(c, x->span, OPX_EQ, ta, tx, NULL, x))
+                percent_pair(c, e->a, ta, x, tx, "compared with", "compared with", false);
         }
         t = ty_make(TY_BOOL);
         break;
@@ -922,8 +1081,11 @@ static Type check(Checker *c, Expr *e, const EnumInfo *hint)
         Type ta = need(c, e->a, NULL);
         Type lo = need(c, e->b, enum_of(ta));
         Type hi = need(c, e->c, enum_of(ta));
-        if (compare_types(c, e->b->span, OPX_GE, ta, lo, NULL, e->b))
-            compare_types(c, e->c->span, OPX_LE, ta, hi, NULL, e->c);
+        if (compare_types(c, e->b->span, OPX_GE, ta, lo, NULL, e->b) &&
+            compare_types(c, e->c->span, OPX_LE, ta, hi, NULL, e->c)) {
+            percent_pair(c, e->a, ta, e->b, lo, "compared with", "compared with", false);
+            percent_pair(c, e->a, ta, e->c, hi, "compared with", "compared with", false);
+        }
         t = ty_make(TY_BOOL);
         break;
     }
@@ -950,6 +1112,8 @@ static Type check(Checker *c, Expr *e, const EnumInfo *hint)
                 tn(tb, b1), tn(tc, b2));
             t = t_err();
         } else {
+            percent_pair(c, e->b, tb, e->c, tc, "as the other branch to", "as the other branch to",
+                         true);
             t = unify(tb, tc);
         }
         break;
@@ -988,8 +1152,10 @@ static Type check_let(Checker *c, Sym *s)
         if (!compatible(want, t))
             err(c, s->decl->value->span, "type-mismatch", "'%s' is declared %s but its value "
                 "is %s", s->name, tn(want, b1), tn(t, b2));
-        else if (!is_err(want))
+        else if (!is_err(want)) {
+            if (!is_err(t)) percent_value_for(c, s->decl->value, want, "let", s->name, NULL);
             t = want;
+        }
     }
     c->cur = cur;
     c->ctx = ctx;
@@ -1314,8 +1480,10 @@ static void check_const_value(Checker *c, Sym *s, const char *what)
         if (!compatible(want, t))
             err(c, s->decl->value->span, "type-mismatch", "'%s' is declared %s but its value "
                 "is %s", s->name, tn(want, b1), tn(t, b2));
-        else if (!is_err(want))
+        else if (!is_err(want)) {
+            if (!is_err(t)) percent_value_for(c, s->decl->value, want, sym_kind_name(s->kind), s->name, NULL);
             t = want;
+        }
         if (want.kind == TY_INT) check_whole(c, s->decl->value, "an int's value");
     }
     c->ctx = ctx;
@@ -1377,6 +1545,9 @@ static void check_test(Checker *c, Decl *d)
                 a->name.name, tn(want, b1), tn(t, b2));
         else if (want.kind == TY_INT)
             check_whole(c, a->value, "an int field's value");
+        if (!is_err(t) && compatible(want, t))
+            percent_value_for(c, a->value, want, sym_kind_name(s->kind), a->name.name,
+                              s->kind == SYM_PARAM ? s : NULL);
     }
     c->ctx = CTX_TEST;
     for (int i = 0; i < d->items.len; i++)
@@ -1867,4 +2038,15 @@ Type policy_check_expr(Policy *p, Expr *e, DiagList *diags, bool constant, Type 
     }
     /* aggregates registered here extend p->aggs, which the caller compiles */
     return t;
+}
+
+void policy_check_unit(Policy *p, const Expr *e, const Sym *target, DiagList *diags)
+{
+    Checker c = {0};
+    c.p = p;
+    c.d = diags;
+    c.a = &p->arena;
+    if (e->ty.kind == TY_ERROR) return;
+    percent_value_for(&c, e, target->ty, sym_kind_name(target->kind), target->name,
+                      target->kind == SYM_PARAM ? target : NULL);
 }

@@ -70,6 +70,12 @@ void policy_free(Policy *p);
  * any (non-optional) type. `what` names it in messages ("--where"). */
 Type policy_check_expr(Policy *p, Expr *e, DiagList *diags, bool constant, Type want,
                        const char *what);
+/* The percent trap for a value written outside the policy for `target` (a
+ * --set, :set or :sweep value for a param), after policy_check_expr: a
+ * bare number of 1 or more in size for a percent (8 would mean 800%), or a
+ * percentage for a plain-number param (55% would mean 0.55), is a
+ * percent-literal error naming the target and the fix. */
+void policy_check_unit(Policy *p, const Expr *e, const Sym *target, DiagList *diags);
 /* The symbol of that name, or NULL. */
 Sym *policy_sym(const Policy *p, const char *name);
 

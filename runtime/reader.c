@@ -350,6 +350,7 @@ void rd_close(Source *s)
     free(s->hint);
     free(s->col);
     free(s->path);
+    rd_pct_free(s->pct);
     free(s);
 }
 
@@ -531,6 +532,7 @@ int rd_fill(Source *s, const RdPlan *plan, Value *regs)
         if (it->col >= 0 && raw[it->col].ptr) {
             const char *p = raw[it->col].ptr;
             size_t n = raw[it->col].len;
+            if (it->kind == TY_PERCENT && s->pct) rd_pct_note(s->pct, it->field, p, n);
             double d;
             int32_t days;
             out->missing = 0;

@@ -9,6 +9,7 @@
 
 #include "reader_csv.h"
 #include "reader_jsonl.h"
+#include "reader_pct.h"
 #include "value.h"
 #include "../lang/check.h"
 
@@ -42,6 +43,8 @@ typedef struct Source {
     long line;              /* line where the current record starts */
     size_t limited;         /* reading only this many leading columns, or 0 */
     char err[512];          /* the last error, "path:line: ..." */
+    RdPctScan *pct;         /* set by the caller: rd_fill notes percent values
+                               here (reader_pct.h); rd_close frees it */
 } Source;
 
 /* Opens `path` ("-" for stdin) and reads its header. NULL with a message in
