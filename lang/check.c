@@ -857,7 +857,7 @@ static Type check_call(Checker *c, Expr *e)
         c->agg = ar;
         e->agg = c->p->aggs.len;
         ptrvec_push(c->a, &c->p->aggs, e);
-        if (c->cur) c->cur->uses_agg = true;
+        if (c->cur) c->cur->uses_agg = c->cur->calls_agg = true;
         Type t = t_err();
         if (f->sig == SIG_AGG_COUNT) {
             if (nargs == 1) need_bool(c, args[0], "count's argument");
@@ -1677,6 +1677,14 @@ static void order_rules(Checker *c)
     /* Aggregates: a rule needs the portfolio pass if anything it reads does. */
     for (int i = 0; i < st.nout; i++) {
         Sym *s = st.out[i];
+        /* a limit ranks in the first pass, which computes the aggregates:
+           its own condition cannot use one (it would see a partial value) */
+        if (s->limit && s->calls_agg && !s->uses_agg_reported) {
+            s->uses_agg_reported = true;
+            err(c, s->limit->span, "nested-aggregate", "`limit %s` ranks accounts in the first "
+                "pass, but the condition or ranking of '%s' uses an aggregate, known only after "
+                "that pass: a limit cannot depend on an aggregate", s->name, s->name);
+        }
         for (int j = 0; j < s->deps.len; j++) {
             Sym *d = s->deps.items[j];
             if (!d->uses_agg) continue;

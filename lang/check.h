@@ -25,6 +25,7 @@ typedef struct Sym {
     int state;              /* checking lets: 0 new, 1 in progress, 2 done */
     PtrVec deps;            /* Sym*: the rules and fields its definition reads */
     bool uses_agg;          /* needs a portfolio pass (aggregate or limit) */
+    bool calls_agg;         /* its own definition calls an aggregate */
     bool used;              /* read by some other definition or test */
     Decl *limit;            /* SYM_SELECT: its `limit`, if any */
     bool uses_agg_reported; /* its limit's nested-aggregate error was given */
