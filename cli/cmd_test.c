@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "run.h"
 #include "session.h"
+#include "explain.h"
 #include "../runtime/date.h"
 #include "../runtime/writer.h"
 #include "../api/engine.h"
@@ -40,6 +41,7 @@ typedef struct TestRun {
     int passed, failed;
     bool json, first_json;
     bool params_failed;     /* a test's params could not be computed */
+    const char *path;       /* the policy file */
     FILE *out;
 } TestRun;
 
@@ -168,6 +170,67 @@ static void show_reads(TestRun *t, const Expr *e, const Value *R, const Sym **se
     for (int i = 0; i < e->args.len; i++) show_reads(t, e->args.items[i], R, seen, nseen, buf, len, used);
 }
 
+/* A failing test's account explained, as `kam explain` would (from the
+ * policy file loaded afresh: compiling it again must not disturb this run),
+ * and what the fields it does not give stand for. */
+static void explain_account(TestRun *t, const Decl *d, const Value *row, const char *key,
+                            int32_t today, int line)
+{
+    const Policy *p = t->p;
+    char notgiven[1024] = "";
+    size_t used = 0;
+    for (int i = 0; i < p->nfields; i++) {
+        const Field *f = p->fields[i];
+        if ((f->ty.kind != TY_ENUM && f->ty.kind != TY_STAGE) || f->ty.optional || !f->ty.en) continue;
+        bool given = false;
+        for (int k = 0; k < d->attrs.len; k++) {
+            const Attr *a = d->attrs.items[k];
+            if (a->sym && a->sym->kind == SYM_FIELD && a->sym->field == f) given = true;
+        }
+        if (given || used >= sizeof notgiven) continue;
+        used += (size_t)snprintf(notgiven + used, sizeof notgiven - used, "%s%s = %s", used ? ", " : "",
+                                 f->name.name, f->ty.en->members[0]);
+    }
+    if (notgiven[0])
+        fprintf(t->out, "  not given, so the first member: %s\n", notgiven);
+    Session es;
+    ses_init(&es, t->out, t->out);
+    es.today = today;
+    FILE *sink = fopen("/dev/null", "w");
+    if (sink) es.err = sink;        /* the policy checked already */
+    if (ses_load_policy(&es, t->path) == 0) {
+        for (int i = 0; i < d->attrs.len; i++) {
+            const Attr *a = d->attrs.items[i];
+            if (!a->sym || a->sym->kind != SYM_PARAM) continue;
+            const SrcFile *f = p->src.files[a->value->span.file];
+            char text[256];
+            snprintf(text, sizeof text, "%.*s", (int)(a->value->span.end - a->value->span.start),
+                     f->text + a->value->span.start);
+            ses_set(&es, a->name.name, text);
+        }
+        long ln = line;
+        const char *k = key[0] ? key : "the test's account";
+        if (ses_use_records(&es, row, &k, &ln, 1) == 0) {
+            char *text = NULL;
+            size_t len = 0;
+            FILE *mem = open_memstream(&text, &len);
+            if (mem) {
+                explain_record(&es, 0, mem, false);
+                fclose(mem);
+                fputs("  the account, explained:\n", t->out);
+                for (char *l = text; l && *l;) {
+                    char *nl = strchr(l, '\n');
+                    fprintf(t->out, "    %.*s\n", (int)(nl ? nl - l : (long)strlen(l)), l);
+                    l = nl ? nl + 1 : NULL;
+                }
+                free(text);
+            }
+        }
+    }
+    ses_free(&es);
+    if (sink) fclose(sink);
+}
+
 /* Runs one test block; returns true if every expectation held. */
 static bool run_test(TestRun *t, const Decl *d, int first_expect)
 {
@@ -237,7 +300,6 @@ static bool run_test(TestRun *t, const Decl *d, int first_expect)
             snprintf(problem, sizeof problem, "%s", why);
         if (problem[0]) ok = false;
     }
-    free(key);
     int line, col;
     src_linecol(&p->src, d->span.file, d->span.start, &line, &col);
     const char *path = p->src.files[d->span.file]->path;
@@ -287,6 +349,8 @@ static bool run_test(TestRun *t, const Decl *d, int first_expect)
     } else {
         fprintf(t->out, "FAIL %s (%s:%d)\n%s", d->str, path, line, detail);
     }
+    if (!ok && !t->json && !t->params_failed) explain_account(t, d, row, key, today, line);
+    free(key);
     free(row);
     eng_close(&eng);
     return ok;
@@ -371,6 +435,7 @@ int cmd_test(int argc, char **argv)
         }
         TestRun t = {0};
         t.p = p;
+        t.path = files[fi];
         t.out = stdout;
         t.json = json;
         t.first_json = first_json;

@@ -306,6 +306,33 @@ static int read_data(Session *s, const Policy *p, const char *path, DataSet *ds)
     return 0;
 }
 
+int ses_use_records(Session *s, const Value *vals, const char *const *keys, const long *lines, int n)
+{
+    if (!s->pol) return -1;
+    DataSet ds;
+    memset(&ds, 0, sizeof ds);
+    arena_init(&ds.data);
+    const Policy *p = s->pol;
+    ds.nfields = p->nfields;
+    ds.cap = ds.nrec = n;
+    ds.vals = xmalloc(sizeof(Value) * ((size_t)n * (size_t)p->nfields + 1));
+    ds.keys = xmalloc(sizeof(char *) * ((size_t)n + 1));
+    ds.lines = xmalloc(sizeof(long) * ((size_t)n + 1));
+    for (int r = 0; r < n; r++) {
+        for (int i = 0; i < p->nfields; i++) {
+            Value v = vals[(size_t)r * (size_t)p->nfields + (size_t)i];
+            if (p->fields[i]->ty.kind == TY_STRING && !v.missing)
+                v.u.str = arena_strndup(&ds.data, v.u.str, v.len);
+            ds.vals[(size_t)r * (size_t)p->nfields + (size_t)i] = v;
+        }
+        ds.keys[r] = arena_strndup(&ds.data, keys[r], strlen(keys[r]));
+        ds.lines[r] = lines ? lines[r] : r + 1;
+    }
+    swap_data(s, &ds);
+    dataset_free(&ds);
+    return ses_baseline(s);
+}
+
 int ses_load_data(Session *s, const char *path)
 {
     if (!s->pol) {

@@ -84,6 +84,9 @@ int ses_load_policy(Session *s, const char *path);
 /* Reads the records of a data file into memory (all fields). Bad records
  * are reported (at most a few) and left out. -1 if the file is unusable. */
 int ses_load_data(Session *s, const char *path);
+/* Uses n records given in memory (fields in the policy's order, values of
+ * its types) instead of a data file: a test's account, for instance. */
+int ses_use_records(Session *s, const Value *vals, const char *const *keys, const long *lines, int n);
 /* Recomputes the baseline: the policy file alone over all records. */
 int ses_baseline(Session *s);
 /* Adds a definition typed in the session (replacing one of the same name).
