@@ -81,7 +81,8 @@ int cmd_diff(int argc, char **argv)
                   "  --where EXPR              only accounts for which EXPR holds\n"
                   "  --format table|csv|jsonl  default: table on a terminal, csv otherwise;\n"
                   "                            csv and jsonl give one change per outcome\n\n"
-                  "exit status: 0 whatever changed, 1 policy errors, 2 usage, 3 data errors.\n",
+                  "exit status: 0 whatever changed, 1 policy errors, 2 usage, 3 data errors\n"
+                  "(records left out of the comparison).\n",
                   stdout);
             return EXIT_OK;
         }
@@ -219,6 +220,17 @@ int cmd_diff(int argc, char **argv)
                 sa->pol->fields[rev]->name.name);
     } else {
         fprintf(sum, "%ld of %d accounts changed\n", changed, sa->nrec);
+    }
+    /* a comparison that left records out is not the whole answer */
+    int dropped = two && s2.dropped > s.dropped ? s2.dropped : s.dropped;   /* the same file twice */
+    if (dropped || s.cut_short || (two && s2.cut_short)) {
+        if (dropped)
+            fprintf(stderr, "kam: the comparison leaves out %d malformed record%s\n", dropped,
+                    dropped == 1 ? "" : "s");
+        if (s.cut_short || (two && s2.cut_short))
+            fprintf(stderr, "kam: the comparison leaves out the records after the place where "
+                    "reading stopped\n");
+        status = EXIT_DATA;
     }
     if (two) ses_free(&s2);
 done:

@@ -48,6 +48,7 @@ typedef struct RunSession {
     DiagList diags;
     CovItem *cov;           /* --coverage */
     int ncov;
+    int npolicy_files;      /* pol->src.files[0..n): the policy and its imports */
 } RunSession;
 
 /* Loads and compiles the policy, applies --where, --as-of and --set, runs

@@ -163,12 +163,14 @@ int ses_load_data(Session *s, const char *path)
     free_data(s);
     const Policy *p = s->pol;
     s->nfields = p->nfields;
+    s->cut_short = false;
     int rc, bad = 0;
     Value *row = xmalloc(sizeof(Value) * (size_t)(p->nfields + 1));
     while ((rc = rd_next(src)) != 0) {
         if (rc < 0) {
             fprintf(s->err, "kam: %s\n", src->err);
-            bad++;
+            fprintf(s->err, "kam: reading stopped there, before the end of the data\n");
+            s->cut_short = true;
             break;
         }
         bool ok = rc == 1;
@@ -213,6 +215,7 @@ int ses_load_data(Session *s, const char *path)
     rd_close(src);
     if (bad > 5) fprintf(s->err, "kam: ... %d more\n", bad - 5);
     if (bad) fprintf(s->err, "kam: %d record%s left out because of data errors\n", bad, bad == 1 ? "" : "s");
+    s->dropped = bad;
     char *copy = xstrdup(path);
     free(s->data_path);
     s->data_path = copy;

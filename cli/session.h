@@ -51,6 +51,8 @@ typedef struct Session {
     char **keys;
     long *lines;
     int nrec, cap, nfields;
+    int dropped;            /* records the last ses_load_data left out */
+    bool cut_short;         /* ... and it stopped before the end of the data */
     Outcomes base;          /* the baseline: the policy file alone, no what-ifs */
     FILE *out, *err;
 } Session;
@@ -61,7 +63,9 @@ void ses_free(Session *s);
  * definitions. On errors prints them and keeps the previous policy: -1. */
 int ses_load_policy(Session *s, const char *path);
 /* Reads the records of a data file into memory (all fields). Bad records
- * are reported (at most a few) and left out. -1 if the file is unusable. */
+ * are reported (at most a few) and left out (counted in dropped); a read
+ * that stops early is reported and sets cut_short. -1 if the file is
+ * unusable. */
 int ses_load_data(Session *s, const char *path);
 /* Recomputes the baseline: the policy file alone over all records. */
 int ses_baseline(Session *s);
