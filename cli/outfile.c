@@ -377,8 +377,10 @@ static bool same_as_input(const char *target, const struct stat *ts, const OutIn
     return true;
 }
 
-OutFile *outfile_open(const char *target, const OutInput *inputs, int ninputs, char *err,
-                      size_t errlen)
+/* outfile_open, with unnamed temporaries allowed or not (the unit test
+ * tries both ways). */
+static OutFile *open_target(const char *target, const OutInput *inputs, int ninputs,
+                            bool allow_unnamed, char *err, size_t errlen)
 {
     struct stat ts;
     bool exists = stat(target, &ts) == 0;
@@ -432,7 +434,7 @@ OutFile *outfile_open(const char *target, const OutInput *inputs, int ninputs, c
     sigset_t old;
     block_signals(&old);        /* no signal between creating it and noting it */
     pending.tmp[0] = '\0';
-    int fd = create_unnamed(f);
+    int fd = allow_unnamed ? create_unnamed(f) : -1;
     if (fd >= 0) f->unnamed = true;
     else fd = create_named(f);
     int e = errno;
@@ -452,6 +454,12 @@ OutFile *outfile_open(const char *target, const OutInput *inputs, int ninputs, c
         return NULL;
     }
     return f;
+}
+
+OutFile *outfile_open(const char *target, const OutInput *inputs, int ninputs, char *err,
+                      size_t errlen)
+{
+    return open_target(target, inputs, ninputs, true, err, errlen);
 }
 
 FILE *outfile_stream(OutFile *f)
