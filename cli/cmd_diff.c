@@ -237,9 +237,16 @@ int cmd_diff(int argc, char **argv)
     if (failed)
         fprintf(stderr, "kam: %ld evaluation%s failed (those accounts are not compared)\n", failed,
                 failed == 1 ? "" : "s");
-    if (left_out || failed || only_old || only_new || s.data_stopped || (two && s2.data_stopped)) {
-        if (left_out) fprintf(stderr, "kam: %ld record%s left out because of data errors\n", left_out,
-                              left_out == 1 ? "" : "s");
+    /* a comparison that left records out is not the whole answer */
+    int dropped = two && s2.data_bad > s.data_bad ? s2.data_bad : s.data_bad;   /* the same file twice */
+    bool cut_short = s.data_stopped || (two && s2.data_stopped);
+    if (dropped || cut_short || failed || only_old || only_new) {
+        if (dropped)
+            fprintf(stderr, "kam: the comparison leaves out %d malformed record%s\n", dropped,
+                    dropped == 1 ? "" : "s");
+        if (cut_short)
+            fprintf(stderr, "kam: the comparison leaves out the records after the place where "
+                    "reading stopped\n");
         status = EXIT_DATA;
     }
     if (two) ses_free(&s2);

@@ -9,32 +9,17 @@
 #include "../runtime/date.h"
 #include "../runtime/reader.h"
 #include "../runtime/vm.h"
+#include "outfile.h"
 #include "report.h"
 #include "../api/engine.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 enum { MAX_SHOWN = 50 };
-
-/* The temporary output file of a `--out` run, for the signal handler to
- * remove: the one piece of process-wide state kam keeps, because a signal
- * handler can reach nothing else. Empty when no output is being written. */
-static char pending_out[4200];
-
-static void on_signal(int sig)
-{
-    if (pending_out[0]) unlink(pending_out);
-    static const char msg[] = "kam: interrupted; the output file was not written\n";
-    if (write(STDERR_FILENO, msg, sizeof msg - 1) < 0) { /* nothing more to do */ }
-    _exit(128 + sig);
-}
 
 void run_options_init(RunOptions *o)
 {
@@ -147,6 +132,7 @@ int run_load(RunSession *rs, const char *policy_path, const RunOptions *o)
         return EXIT_USAGE;
     }
     Policy *p = rs->pol;
+    rs->npolicy_files = p->src.n;
     if (rs->diags.nerrors) {
         show_diags(p, &rs->diags);
         fprintf(stderr, "kam: %s has errors; nothing was run\n", policy_path);
@@ -316,11 +302,30 @@ static const char *pass1_why(const RunSession *rs, long ord)
     return "evaluation failed in the first pass (for the aggregates)";
 }
 
+/* Opens --out (refusing the data, the policy or an import as the target),
+ * or NULL after printing why. */
+static OutFile *open_out(const RunSession *rs, const char *path, const char *data_path)
+{
+    int n = rs->npolicy_files;
+    OutInput *in = xmalloc(sizeof *in * (size_t)(n + 1));
+    in[0] = (OutInput){data_path, "the data file"};
+    for (int i = 0; i < n; i++)
+        in[i + 1] = (OutInput){rs->pol->src.files[i]->path,
+                               i ? "a file the policy imports" : "the policy"};
+    char err[4200];
+    OutFile *of = outfile_open(path, in, n + 1, err, sizeof err);
+    if (!of) fprintf(stderr, "kam: %s\n", err);
+    free(in);
+    return of;
+}
+
 int run_policy(const char *policy_path, const char *data_path, const RunOptions *o)
 {
-    char *resolved = NULL;      /* --out through a symlink: the file it names */
     RunSession rs;
     int status = run_load(&rs, policy_path, o);
+    OutFile *of = NULL;         /* --out; NULL for stdout */
+    if (status == EXIT_OK && o->out_path && !(of = open_out(&rs, o->out_path, data_path)))
+        status = EXIT_USAGE;
     if (status != EXIT_OK) {
         run_unload(&rs);
         return status;
@@ -332,8 +337,8 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
         if (!data_path) {
             fprintf(stderr, "kam: cannot spool standard input to a temporary file: %s\n",
                     strerror(errno));
-            run_unload(&rs);
-            return EXIT_USAGE;
+            status = EXIT_USAGE;
+            goto done;
         }
     }
     EngStatus est = run_pass1(&rs, data_path, &o->input);
@@ -346,66 +351,7 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
         status = eng_exit_code(est);
         goto done;
     }
-    FILE *out = stdout;
-    char tmp_path[4200] = "";
-    struct stat target;
-    bool direct = o->out_path && stat(o->out_path, &target) == 0 && !S_ISREG(target.st_mode);
-    if (o->out_path && !direct) {
-        /* through a symlink: replace what it points at, not the link */
-        resolved = realpath(o->out_path, NULL);
-    }
-    const char *out_path = resolved ? resolved : o->out_path;
-    if (direct) {
-        out = fopen(o->out_path, "w");      /* a device or FIFO: no rename over it */
-        if (!out) {
-            fprintf(stderr, "kam: cannot write %s: %s\n", o->out_path, strerror(errno));
-            rd_close(src);
-            status = EXIT_USAGE;
-            goto done;
-        }
-    } else if (o->out_path) {
-        snprintf(tmp_path, sizeof tmp_path, "%s.tmp-XXXXXX", out_path);
-        /* SIGINT/SIGTERM while writing: remove the temporary file, so an
-           interrupted run leaves nothing behind */
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_signal;
-        sigemptyset(&sa.sa_mask);
-        sigaddset(&sa.sa_mask, SIGINT);
-        sigaddset(&sa.sa_mask, SIGTERM);
-        sigset_t block, old_mask;
-        sigemptyset(&block);
-        sigaddset(&block, SIGINT);
-        sigaddset(&block, SIGTERM);
-        sigaddset(&block, SIGHUP);
-        sigprocmask(SIG_BLOCK, &block, &old_mask);     /* no signal between creating and noting it */
-        int fd = mkstemp(tmp_path);
-        if (fd >= 0) {
-            snprintf(pending_out, sizeof pending_out, "%s", tmp_path);
-            const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
-            for (size_t k = 0; k < sizeof sigs / sizeof sigs[0]; k++) {
-                struct sigaction was;
-                sigaction(sigs[k], NULL, &was);
-                if (was.sa_handler != SIG_IGN) sigaction(sigs[k], &sa, NULL);   /* nohup stays nohup */
-            }
-            /* the output gets the usual mode, not mkstemp's 0600 */
-            mode_t mask = umask(0);
-            umask(mask);
-            struct stat st;
-            fchmod(fd, stat(out_path, &st) == 0 ? (st.st_mode & 07777) : (0666 & ~mask));
-        }
-        sigprocmask(SIG_SETMASK, &old_mask, NULL);
-        if (fd < 0 || !(out = fdopen(fd, "w"))) {
-            fprintf(stderr, "kam: cannot write %s: %s\n", o->out_path, strerror(errno));
-            if (fd >= 0) {
-                close(fd);
-                unlink(tmp_path);
-            }
-            rd_close(src);
-            status = EXIT_USAGE;
-            goto done;
-        }
-    }
+    FILE *out = of ? outfile_stream(of) : stdout;
     Writer *w = o->summary || o->coverage ? NULL : wr_open(out, o->format, rs.chunk);
     Summary *sum = o->summary ? summary_new(&rs, rs.revenue, rs.revenue_why) : NULL;
     Progress prog;
@@ -422,8 +368,6 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
     while (!stop && (rc = rd_next(src)) != 0) {
         if (rc < 0) {                   /* the input cannot be read further */
             fprintf(stderr, "kam: %s\n", src->err);
-            bad++;
-            records++;
             unreadable = true;
             break;
         }
@@ -477,37 +421,41 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
     int wrc = 0;
     if (w) wrc = wr_close(w);
     else if (fflush(out) != 0 || ferror(out)) wrc = -1;
-    if (direct) {
-        int crc = fclose(out);
-        if (wrc != 0 || crc != 0) {
-            fprintf(stderr, "kam: writing %s failed: %s\n", o->out_path, strerror(errno));
-            status = EXIT_USAGE;
-            goto done;
-        }
-    } else if (o->out_path) {
-        int crc = fclose(out);
-        if (wrc != 0 || crc != 0 || (stop && o->on_error == ON_ERROR_FAIL)) {
-            unlink(tmp_path);
-            if (wrc != 0 || crc != 0)
-                fprintf(stderr, "kam: writing %s failed: %s; nothing was written\n", o->out_path,
-                        strerror(errno));
-            else
-                fprintf(stderr, "kam: stopped at the first bad record (--on-error fail); %s "
-                        "was not written\n", o->out_path);
-            status = wrc != 0 || crc != 0 ? EXIT_USAGE : EXIT_DATA;
-            goto done;
-        }
-        if (rename(tmp_path, out_path) != 0) {
-            fprintf(stderr, "kam: cannot rename %s to %s: %s\n", tmp_path, o->out_path,
-                    strerror(errno));
-            unlink(tmp_path);
-            status = EXIT_USAGE;
-            goto done;
-        }
-    } else if (wrc != 0) {
-        fprintf(stderr, "kam: writing the output failed: %s\n", strerror(errno));
+    if (wrc != 0) {
+        fprintf(stderr, "kam: writing %s failed: %s%s\n", of ? o->out_path : "the output",
+                strerror(errno), of ? "; nothing was written" : "");
         status = EXIT_USAGE;
         goto done;
+    }
+    if (unreadable) {
+        /* a read that stopped early is no result: the records after the
+           stop were never seen */
+        if (of)
+            fprintf(stderr, "kam: reading stopped there, before the end of the data; %s %s\n",
+                    o->out_path, outfile_abort(of) ? "was not written" : "is incomplete");
+        else
+            fprintf(stderr, "kam: reading stopped there, before the end of the data; the "
+                    "output stops after %ld record%s\n", records, records == 1 ? "" : "s");
+        of = NULL;
+        status = EXIT_DATA;
+        goto done;
+    }
+    if (of && stop && o->on_error == ON_ERROR_FAIL) {
+        fprintf(stderr, "kam: stopped at the first bad record (--on-error fail); %s %s\n",
+                o->out_path, outfile_abort(of) ? "was not written" : "is incomplete");
+        of = NULL;
+        status = EXIT_DATA;
+        goto done;
+    }
+    if (of) {
+        char err[1024];
+        int crc = outfile_commit(of, err, sizeof err);
+        of = NULL;
+        if (crc != 0) {
+            fprintf(stderr, "kam: %s\n", err);
+            status = EXIT_USAGE;
+            goto done;
+        }
     }
     if (bad) {
         if (bad > MAX_SHOWN && o->on_error != ON_ERROR_SKIP)
@@ -515,11 +463,10 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
         fprintf(stderr, "kam: %ld of %ld records had errors and %s\n", bad, records,
                 o->on_error == ON_ERROR_FAIL ? "the run stopped at the first"
                                              : "were left out of the output");
-        status = o->on_error == ON_ERROR_SKIP && !unreadable ? EXIT_OK : EXIT_DATA;
+        status = o->on_error == ON_ERROR_SKIP ? EXIT_OK : EXIT_DATA;
     }
 done:
-    pending_out[0] = '\0';
-    free(resolved);
+    if (of) outfile_abort(of);
     if (spool_fd >= 0) close(spool_fd);
     run_unload(&rs);
     return status;

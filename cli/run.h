@@ -57,6 +57,7 @@ typedef struct RunSession {
     long *pass1_ords;       /* records pass one left out for a failed evaluation */
     char **pass1_msgs;      /* and why (at most MAX_SHOWN) */
     int npass1_msgs;
+    int npolicy_files;      /* pol->src.files[0..n): the policy and its imports */
 } RunSession;
 
 /* Loads and compiles the policy, applies --where, --as-of and --set, runs

@@ -247,7 +247,7 @@ static int read_data(Session *s, const Policy *p, const char *path, DataSet *ds)
     while ((rc = rd_next(src)) != 0) {
         if (rc < 0) {
             fprintf(s->err, "kam: %s\n", src->err);
-            bad++;
+            fprintf(s->err, "kam: reading stopped there, before the end of the data\n");
             s->data_stopped = true;
             break;
         }

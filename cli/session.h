@@ -82,7 +82,9 @@ void ses_free(Session *s);
  * definitions. On errors prints them and keeps the previous policy: -1. */
 int ses_load_policy(Session *s, const char *path);
 /* Reads the records of a data file into memory (all fields). Bad records
- * are reported (at most a few) and left out. -1 if the file is unusable. */
+ * are reported (at most a few) and left out (counted in data_bad); a read
+ * that stops early is reported and sets data_stopped. All or nothing: -1
+ * (the session's records as they were) if the file is unusable. */
 int ses_load_data(Session *s, const char *path);
 /* Uses n records given in memory (fields in the policy's order, values of
  * its types) instead of a data file: a test's account, for instance. */

@@ -35,7 +35,7 @@ FUZZ_LIB_SRC := $(SRC_LANG) $(SRC_RUNTIME) $(SRC_STDLIB)
 FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=$(FUZZ_DIR)/obj/%.o) \
                 $(FUZZ_DIR)/obj/gen/parser.o $(FUZZ_DIR)/obj/gen/lexer.o
 # the REPL harness: the session and what it calls, not main.c or repl.c
-FUZZ_CLI_OBJ := $(addprefix $(FUZZ_DIR)/obj/cli/,cli.o session.o run.o report.o explain.o)
+FUZZ_CLI_OBJ := $(addprefix $(FUZZ_DIR)/obj/cli/,cli.o session.o run.o outfile.o report.o explain.o)
 
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 

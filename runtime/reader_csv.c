@@ -353,8 +353,9 @@ int rd_csv_next(CsvReader *r, RdField **fields, size_t *nfields, long *line)
                         goto more;
                     }
                     return fail(r, cur_line,
-                                "field %zu: unterminated quoted field (the quote opened here is "
-                                "never closed before the end of input)", nf + 1);
+                                "field %zu: unterminated quoted field: the quote opened on this "
+                                "line is never closed, so it runs to the end of the input",
+                                nf + 1);
                 }
                 if (q + 1 == end && !eof) {   /* closing, or first of ""? */
                     resume = (size_t)(q - f);

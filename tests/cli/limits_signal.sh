@@ -2,7 +2,8 @@
 # limits_signal.sh — SIGTERM and SIGINT while `kam run --out FILE` is
 # writing: kam says it was interrupted and exits 128+signal; FILE is not
 # there (or, if it was, still holds its old contents) and no temporary
-# FILE.tmp-XXXXXX is left: a run that did not finish leaves nothing. The
+# .FILE.kam-tmp-PID-XXXXXX is left: a run that did not finish leaves
+# nothing. (tests/cli/out_safety.sh tries the other signals.) The
 # data comes through a FIFO that is kept open, so the signal always lands
 # mid-run, with no timing race. See docs/limits.md.
 set -u
@@ -44,9 +45,14 @@ run() {
     $dflt "$KAM" run p.kam data --input csv --format csv --out out/res.csv \
         >/dev/null 2>err </dev/null &
     pid=$!
-    # wait (at most 10 s) for kam's temporary file: it is running then
+    # wait (at most 10 s) for kam's temporary file, named or (O_TMPFILE)
+    # not: it is running then
     n=0
-    while [ "$n" -lt 200 ] && ! ls out | grep -q 'tmp'; do sleep 0.05; n=$((n + 1)); done
+    while [ "$n" -lt 200 ] && ! ls -a out | grep -q 'kam-tmp' &&
+        ! ls -l "/proc/$pid/fd" 2>/dev/null | grep -q '/out/'; do
+        sleep 0.05
+        n=$((n + 1))
+    done
     sleep 0.2
     kill -"$sig" "$pid"
     { wait "$pid"; } 2>/dev/null
@@ -59,7 +65,7 @@ run() {
         echo "limits_signal: SIG$sig during --out: exit $rc, want $want" >&2
         failed=1
     fi
-    grep -q '^kam: interrupted; the output file was not written$' err ||
+    grep -q "^kam: interrupted by SIG$sig; out/res.csv was not written\$" err ||
         { echo "limits_signal: SIG$sig during --out: no message:" >&2; cat err >&2; failed=1; }
     if [ -n "$old" ]; then
         [ "$(cat out/res.csv 2>/dev/null)" = "$old" ] ||
@@ -68,7 +74,7 @@ run() {
         echo "limits_signal: SIG$sig during --out: a partial FILE was left ($(wc -c <out/res.csv) bytes)" >&2
         failed=1
     fi
-    if ls out | grep -q 'tmp'; then
+    if ls -a out | grep -q 'tmp'; then
         echo "limits_signal: SIG$sig during --out: a temporary file was left: $(ls out)" >&2
         failed=1
     fi
