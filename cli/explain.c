@@ -375,6 +375,11 @@ int explain_record(Session *s, int rec, FILE *out, bool json)
         return -1;
     }
     x.vm = ses_prepare(s, x.c);
+    if (!x.vm) {                /* interrupted (Ctrl-C at the REPL) */
+        cg_free(x.c);
+        free(x.probes);
+        return -1;
+    }
     Value *regs = eval_with(&x, NULL, val_int(0));
     if (!regs || (x.c->probe_pc >= 0 && vm_run(x.vm, x.c->probe_pc) != 0)) {
         fprintf(s->err, "kam: %s: %s\n", s->keys[rec], x.vm->err ? x.vm->err : "cannot be evaluated");

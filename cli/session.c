@@ -165,7 +165,14 @@ int ses_load_data(Session *s, const char *path)
     s->nfields = p->nfields;
     int rc, bad = 0;
     Value *row = xmalloc(sizeof(Value) * (size_t)(p->nfields + 1));
-    while ((rc = rd_next(src)) != 0) {
+    for (long n = 0; (rc = rd_next(src)) != 0; n++) {
+        if ((n & 4095) == 0 && ses_interrupted(s)) {    /* Ctrl-C: the caller says so */
+            free(row);
+            rd_close(src);
+            free_data(s);
+            outcomes_free(&s->base);
+            return -1;
+        }
         if (rc < 0) {
             fprintf(s->err, "kam: %s\n", src->err);
             bad++;
@@ -238,6 +245,10 @@ Vm *ses_prepare(Session *s, Chunk *c)
     size_t nf = (size_t)s->nfields;
     if (c->pass1_pc >= 0) {
         for (int r = 0; r < s->nrec; r++) {
+            if ((r & 4095) == 0 && ses_interrupted(s)) {
+                vm_free(vm);
+                return NULL;
+            }
             memcpy(vm->regs, s->vals + (size_t)r * nf, sizeof(Value) * nf);
             vm->ordinal = r;
             vm->key = s->keys[r];
@@ -258,6 +269,10 @@ static int eval_chunk(Session *s, Policy *p, Chunk *c, bool with_sets, int where
     size_t nf = (size_t)s->nfields;
     if (c->pass1_pc >= 0) {
         for (int r = 0; r < s->nrec; r++) {
+            if ((r & 4095) == 0 && ses_interrupted(s)) {
+                vm_free(vm);
+                return -1;
+            }
             memcpy(vm->regs, s->vals + (size_t)r * nf, sizeof(Value) * nf);
             vm->ordinal = r;
             vm->key = s->keys[r];
@@ -269,6 +284,10 @@ static int eval_chunk(Session *s, Policy *p, Chunk *c, bool with_sets, int where
     }
     int visited = 0;
     for (int r = 0; r < s->nrec; r++) {
+        if ((r & 4095) == 0 && ses_interrupted(s)) {
+            vm_free(vm);
+            return -1;
+        }
         memcpy(vm->regs, s->vals + (size_t)r * nf, sizeof(Value) * nf);
         vm->ordinal = r;
         vm_reset_scratch(vm);

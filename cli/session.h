@@ -96,7 +96,7 @@ typedef void (*SesVisit)(Session *s, int rec, const Value *regs, const Chunk *c,
 int ses_eval(Session *s, Expr **probes, int nprobes, bool filtered, SesVisit visit, void *ud);
 /* A VM for chunk c (compiled from s->pol) with the what-ifs applied, init
  * run and the aggregates' first pass done over all records: ready to
- * evaluate single records. */
+ * evaluate single records. NULL if interrupted. */
 Vm *ses_prepare(Session *s, Chunk *c);
 /* Parses and checks an expression typed in the session. NULL (errors
  * printed) if it does not check. */
