@@ -66,7 +66,7 @@ static Session *completion_session;     /* readline's callbacks take no context 
  * records and give up, changing nothing); at the prompt readline calls it
  * at a safe point, and it abandons the line being typed. */
 static volatile sig_atomic_t interrupt;
-static volatile sig_atomic_t running;           /* a command is running */
+static volatile sig_atomic_t running;           /* 0 only while readline reads a line */
 static volatile sig_atomic_t prompt_interrupted;
 
 static void on_sigint(int sig)
@@ -690,7 +690,7 @@ static void print_indented(FILE *out, const char *text, int indent)
 {
     for (const char *p = text; *p; p++) {
         fputc(*p, out);
-        if (*p == '\n' && p[1]) fprintf(out, "%*s", indent, "");
+        if (*p == '\n' && p[1] && p[1] != '\n') fprintf(out, "%*s", indent, "");
     }
     fputc('\n', out);
 }
@@ -990,18 +990,15 @@ static void pending_append(Pending *pd, const char *line)
     pd->text = joined;
 }
 
-/* Runs one complete input with Ctrl-C armed; false to leave. */
+/* Runs one complete input; false to leave. A Ctrl-C while it runs makes
+ * it stop (the flag stays set: the rest of the lines entered with it are
+ * dropped too). */
 static bool run(Session *s, char *text)
 {
-    interrupt = 0;              /* a Ctrl-C from before does not count */
-    running = 1;
+    if (interrupt) return true;
     bool go_on = handle(s, text);
-    running = 0;
     fflush(s->out);
-    if (interrupt) {
-        fprintf(s->err, "%sinterrupted\n", isatty(STDIN_FILENO) ? "\n" : "");
-        interrupt = 0;
-    }
+    if (interrupt) fprintf(s->err, "%sinterrupted\n", isatty(STDIN_FILENO) ? "\n" : "");
     return go_on;
 }
 
@@ -1110,6 +1107,7 @@ int cmd_repl(int argc, char **argv)
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
         sa.sa_handler = on_sigint;
+        running = 1;
         sigaction(SIGINT, &sa, NULL);
         printf("kam %s — %s%s%d accounts. :help for commands, Ctrl-D to leave.\n", KAM_VERSION,
                s.pol && s.pol->title ? s.pol->title : (s.pol ? "policy loaded" : "no policy"),
@@ -1120,9 +1118,12 @@ int cmd_repl(int argc, char **argv)
     bool go_on = true;
     while (go_on) {
         char *line;
+        interrupt = 0;          /* each line entered starts afresh */
         if (tty) {
             prompt_interrupted = 0;
+            running = 0;
             line = readline(pd.text && !pd.held ? "...> " : "kam> ");
+            running = 1;        /* from here Ctrl-C stops what runs */
             if (prompt_interrupted && pd.text && !pd.held) {    /* Ctrl-C abandons the block too */
                 free(pd.text);
                 pd.text = NULL;
@@ -1157,6 +1158,11 @@ int cmd_repl(int argc, char **argv)
             char end = *nl;
             *nl = '\0';
             go_on = feed(&s, &pd, p);
+            if (interrupt) {    /* the rest of a paste is dropped with what was stopped */
+                free(pd.text);
+                pd.text = NULL;
+                break;
+            }
             if (!go_on || !end) break;
             p = nl + 1 + (end == '\r' && nl[1] == '\n');
         }
