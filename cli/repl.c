@@ -445,6 +445,10 @@ static void show_diff(Session *s)
     char buf[2048];
     /* per-select counts before and after */
     for (int r = 0; r < s->nrec; r++) {
+        if ((r & 4095) == 0 && ses_interrupted(s)) {   /* Ctrl-C */
+            outcomes_free(&cur);
+            return;
+        }
         bool in_scope = false;
         for (int i = 0; i < cur.ncols; i++)
             if (!isnan(cur.v[(size_t)r * (size_t)cur.ncols + (size_t)i])) in_scope = true;
