@@ -253,12 +253,10 @@ static char **complete(const char *text, int start, int end)
     ncands = 0;
     const char *rest = NULL;
     const Command *cmd = line_command(line, &rest);
-    bool first_arg = cmd && line + start >= rest && !memchr(rest, '=', (size_t)(line + start - rest));
-    if (first_arg) {                            /* only the first word after the command */
-        for (const char *p = rest; p < line + start; p++)
-            if (*p != ' ' && *p != '\t') first_arg = false;
-    }
-    const EnumInfo *en = cmd ? NULL : compared_enum(s, line, start);
+    bool first_arg = cmd && line + start >= rest;      /* the first word after the command */
+    for (const char *p = rest; first_arg && p < line + start; p++)
+        if (*p != ' ' && *p != '\t') first_arg = false;
+    const EnumInfo *en = compared_enum(s, line, start);    /* also in :where, :type */
     if (cmd && first_arg && (!strcmp(cmd->name, ":set") || !strcmp(cmd->name, ":sweep"))) {
         for (int i = 0; s->pol && i < s->pol->nsyms; i++)
             if (s->pol->syms[i]->kind == SYM_PARAM) add_cand(s->pol->syms[i]->name);
@@ -1104,7 +1102,7 @@ int cmd_repl(int argc, char **argv)
         completion_session = &s;
         rl_readline_name = "kam";
         rl_attempted_completion_function = complete;
-        rl_completer_word_break_characters = default_breaks;
+        rl_completer_word_break_characters = (char *)default_breaks;  /* char * before readline 8 */
         rl_completion_word_break_hook = word_breaks;
         hist = history_path();
         if (hist) read_history(hist);

@@ -26,6 +26,7 @@ try 'stage in [pre_kam, ea' 'stage in [pre_kam, early_kam'     # not early_adopt
 try 'kam_stage not in [mid_kam,par' 'kam_stage not in [mid_kam,partnership'
 try 'kam_stage >= syn' 'kam_stage >= synergistic'
 try 'service_tier == pl' 'service_tier == platinum'
+try ':where segment == en' ':where segment == enterprise'
 try ':set k' ':set key_threshold'                  # not key_account
 try ':sweep gr' ':sweep growth_floor'              # not gross_margin
 try 'key_acc' 'key_account'                        # names elsewhere
