@@ -1,9 +1,12 @@
 /* repl.c — `kam repl [POLICY [DATA]]`: the analyst's prompt, on GNU
- * readline (the only file that includes it): editing, persistent history,
- * tab completion, multi-line blocks; commands (:load, :set, :diff,
- * :explain, ...), bare expressions evaluated over the loaded accounts, and
- * definitions typed at the prompt. With stdin not a terminal it reads
- * commands line by line, without prompts or banners, so it can be scripted. */
+ * readline (the only file that includes it): editing, persistent history
+ * (each session appends its own lines), tab completion that fits the place
+ * (params after :set, members after `==`, paths), input continued over
+ * lines, Ctrl-C that stops a running command; commands (:load, :set, :diff,
+ * :explain, :whatifs, ...), bare expressions evaluated over the loaded
+ * accounts, and definitions typed at the prompt. With stdin not a terminal
+ * it reads commands line by line, without prompts or banners, so it can be
+ * scripted. Evaluation itself is session.c's. */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 #include "explain.h"
@@ -11,6 +14,7 @@
 #include "../runtime/writer.h"
 #include "../stdlib/registry.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -37,6 +41,7 @@ static const Command commands[] = {
     {":type", "EXPR", "the type of an expression"},
     {":set", "PARAM = VALUE", "what-if: give a param another value"},
     {":reset", "", "drop every what-if (:set, :where, definitions typed here)"},
+    {":whatifs", "", "the what-ifs in force: :set values, :where, definitions typed here"},
     {":errors", "", "the accounts the last evaluation could not evaluate, and why"},
     {":diff", "", "accounts whose outcome differs from the baseline"},
     {":explain", "KEY", "why an account got its outcome, in sentences"},
@@ -56,14 +61,25 @@ static const char *const keywords[] = {
 };
 
 static Session *completion_session;     /* readline's callbacks take no context */
-static volatile sig_atomic_t interrupted;
+
+/* Ctrl-C. While a command runs, the handler only sets `interrupt` (the
+ * session's record loops and the sweep look at it every few thousand
+ * records and give up, changing nothing); at the prompt readline calls it
+ * at a safe point, and it abandons the line being typed. */
+static volatile sig_atomic_t interrupt;
+static volatile sig_atomic_t running;           /* 0 only while readline reads a line */
+static volatile sig_atomic_t prompt_interrupted;
 
 static void on_sigint(int sig)
 {
     (void)sig;
-    interrupted = 1;
-    /* abandon the line being typed and show a fresh prompt */
+    if (running) {
+        interrupt = 1;
+        return;
+    }
+    prompt_interrupted = 1;
     if (write(STDOUT_FILENO, "\n", 1) < 0) { /* nothing to do */ }
+    rl_set_prompt("kam> ");         /* an incomplete input is abandoned too */
     rl_on_new_line();
     rl_replace_line("", 0);
     rl_redisplay();
@@ -71,46 +87,194 @@ static void on_sigint(int sig)
 
 /* ------------------------------------------------------------- completion */
 
-static char *complete_word(const char *text, int state)
+/* The candidates for the word being completed, gathered by complete() and
+ * handed out one by one by next_candidate(). */
+static const char **cands;
+static int ncands, capcands;
+
+static void add_cand(const char *c)
 {
-    static int stage, idx;
+    if (ncands == capcands) {
+        capcands = capcands ? capcands * 2 : 256;
+        cands = xrealloc(cands, sizeof(char *) * (size_t)capcands);
+    }
+    cands[ncands++] = c;
+}
+
+static char *next_candidate(const char *text, int state)
+{
+    static int idx;
     static size_t len;
     if (!state) {
-        stage = 0;
         idx = 0;
         len = strlen(text);
     }
-    Session *s = completion_session;
-    for (;;) {
-        const char *cand = NULL;
-        if (stage == 0) {
-            if (idx < NCOMMANDS) cand = commands[idx++].name;
-            else stage++, idx = 0;
-        } else if (stage == 1) {
-            if (keywords[idx]) cand = keywords[idx++];
-            else stage++, idx = 0;
-        } else if (stage == 2) {
-            if (s && s->pol && idx < s->pol->nsyms) cand = s->pol->syms[idx++]->name;
-            else stage++, idx = 0;
-        } else if (stage == 3) {
-            if (idx < std_count()) cand = std_func(idx++)->name;
-            else return NULL;
-        }
-        if (cand && strncmp(cand, text, len) == 0) return xstrdup(cand);
+    while (idx < ncands) {
+        const char *c = cands[idx++];
+        if (strncmp(c, text, len) == 0) return xstrdup(c);
     }
+    return NULL;
+}
+
+/* The command a line starts with (unique prefixes allowed), or NULL. */
+static const Command *line_command(const char *line, const char **rest)
+{
+    while (*line == ' ' || *line == '\t') line++;
+    if (*line != ':') return NULL;
+    size_t n = 0;
+    while (line[n] && line[n] != ' ' && line[n] != '\t') n++;
+    *rest = line + n;
+    const Command *found = NULL;
+    int matches = 0;
+    for (int i = 0; i < NCOMMANDS; i++) {
+        if (strlen(commands[i].name) == n && strncmp(commands[i].name, line, n) == 0) return &commands[i];
+        if (strncmp(commands[i].name, line, n) == 0) {
+            found = &commands[i];
+            matches++;
+        }
+    }
+    return matches == 1 ? found : NULL;
+}
+
+static bool is_name_char(char c)
+{
+    return c == '_' || isalnum((unsigned char)c);
+}
+
+/* The name that ends at line[end] (spaces before end skipped), copied to
+ * buf; false if there is none. */
+static bool name_before(const char *line, int end, char *buf, size_t len)
+{
+    while (end > 0 && (line[end - 1] == ' ' || line[end - 1] == '\t')) end--;
+    int b = end;
+    while (b > 0 && is_name_char(line[b - 1])) b--;
+    if (b == end || (size_t)(end - b) >= len || isdigit((unsigned char)line[b])) return false;
+    memcpy(buf, line + b, (size_t)(end - b));
+    buf[end - b] = '\0';
+    return true;
+}
+
+/* The enum, tier or stage type of the name that line[0..start) compares
+ * with the word at `start`: `segment == `, `kam_stage >= `, `stage in [a, `.
+ * NULL if the word is not in such a place. */
+static const EnumInfo *compared_enum(const Session *s, const char *line, int start)
+{
+    if (!s->pol) return NULL;
+    int i = start;
+    while (i > 0 && (line[i - 1] == ' ' || line[i - 1] == '\t')) i--;
+    int opend = i;
+    if (i > 0 && (line[i - 1] == '[' || line[i - 1] == ',')) {
+        /* a list: back to its `[`, which must follow `in` */
+        while (i > 0 && line[i - 1] != '[') {
+            if (line[i - 1] == ']' || line[i - 1] == '(' || line[i - 1] == ')') return NULL;
+            i--;
+        }
+        if (i == 0) return NULL;
+        i--;
+        while (i > 0 && (line[i - 1] == ' ' || line[i - 1] == '\t')) i--;
+        if (i < 2 || strncmp(line + i - 2, "in", 2) != 0 || (i > 2 && is_name_char(line[i - 3]))) return NULL;
+        opend = i - 2;
+        /* `x not in [` */
+        int k = opend;
+        while (k > 0 && (line[k - 1] == ' ' || line[k - 1] == '\t')) k--;
+        if (k >= 3 && strncmp(line + k - 3, "not", 3) == 0 && (k == 3 || !is_name_char(line[k - 4]))) opend = k - 3;
+    } else {
+        int k = i;
+        while (k > 0 && strchr("=!<>", line[k - 1])) k--;
+        int oplen = i - k;
+        static const char *const ops[] = {"==", "!=", "<", "<=", ">", ">=", NULL};
+        bool ok = false;
+        for (int o = 0; ops[o]; o++)
+            if ((int)strlen(ops[o]) == oplen && strncmp(line + k, ops[o], (size_t)oplen) == 0) ok = true;
+        if (!ok) return NULL;
+        opend = k;
+    }
+    char name[128];
+    if (!name_before(line, opend, name, sizeof name)) return NULL;
+    const Sym *x = policy_sym(s->pol, name);
+    if (!x || (x->ty.kind != TY_ENUM && x->ty.kind != TY_STAGE) || !x->ty.en) return NULL;
+    return x->ty.en;
+}
+
+/* Whether the word ending at the cursor is a file path: after :load or
+ * :data, or a word starting with / ./ ../ ~ or holding a / that does not
+ * divide a name (`revenue/total(...)` is a division). */
+static bool path_word(const Session *s, const char *line, int wstart, int wend)
+{
+    const char *rest;
+    const Command *c = line_command(line, &rest);
+    if (c && (strcmp(c->name, ":load") == 0 || strcmp(c->name, ":data") == 0) && line + wstart >= rest)
+        return true;
+    const char *w = line + wstart;
+    int n = wend - wstart;
+    if (n <= 0) return false;
+    if (w[0] == '/' || w[0] == '~' || (n >= 2 && strncmp(w, "./", 2) == 0) || (n >= 3 && strncmp(w, "../", 3) == 0))
+        return true;
+    const char *slash = memchr(w, '/', (size_t)n);
+    if (!slash) return false;
+    char name[128];
+    size_t k = (size_t)(slash - w);
+    if (k == 0 || k >= sizeof name) return true;
+    memcpy(name, w, k);
+    name[k] = '\0';
+    for (size_t j = 0; j < k; j++)
+        if (!is_name_char(name[j])) return true;
+    if (isdigit((unsigned char)name[0])) return false;     /* 10/2 */
+    return !(s->pol && policy_sym(s->pol, name));
+}
+
+/* The start of the space-delimited word before the cursor. */
+static int word_start(void)
+{
+    int i = rl_point;
+    while (i > 0 && rl_line_buffer[i - 1] != ' ' && rl_line_buffer[i - 1] != '\t') i--;
+    return i;
+}
+
+static const char *default_breaks = " \t\n()[]{},=<>!+-*/";
+
+/* readline asks which characters end a word: a path is one word. */
+static char *word_breaks(void)
+{
+    static char path_breaks[] = " \t\n\"'";
+    if (path_word(completion_session, rl_line_buffer, word_start(), rl_point)) return path_breaks;
+    return (char *)default_breaks;
 }
 
 static char **complete(const char *text, int start, int end)
 {
     (void)end;
-    /* file names after :load and :data */
-    if (strncmp(rl_line_buffer, ":load ", 6) == 0 || strncmp(rl_line_buffer, ":data ", 6) == 0) {
-        rl_attempted_completion_over = 0;
+    Session *s = completion_session;
+    const char *line = rl_line_buffer;
+    if (path_word(s, line, word_start(), rl_point)) {
+        rl_attempted_completion_over = 0;       /* readline's file name completion */
         return NULL;
     }
     rl_attempted_completion_over = 1;
-    if (start > 0 && text[0] == ':') return NULL;
-    return rl_completion_matches(text, complete_word);
+    ncands = 0;
+    const char *rest = NULL;
+    const Command *cmd = line_command(line, &rest);
+    bool first_arg = cmd && line + start >= rest;      /* the first word after the command */
+    for (const char *p = rest; first_arg && p < line + start; p++)
+        if (*p != ' ' && *p != '\t') first_arg = false;
+    const EnumInfo *en = compared_enum(s, line, start);    /* also in :where, :type */
+    if (cmd && first_arg && (!strcmp(cmd->name, ":set") || !strcmp(cmd->name, ":sweep"))) {
+        for (int i = 0; s->pol && i < s->pol->nsyms; i++)
+            if (s->pol->syms[i]->kind == SYM_PARAM) add_cand(s->pol->syms[i]->name);
+    } else if (cmd && first_arg && !strcmp(cmd->name, ":help")) {
+        for (int i = 0; i < NCOMMANDS; i++) add_cand(commands[i].name);
+    } else if (en) {
+        for (int i = 0; i < en->n; i++) add_cand(en->members[i]);
+    } else if (start > 0 && text[0] == ':') {
+        return NULL;
+    } else {
+        if (start == 0)
+            for (int i = 0; i < NCOMMANDS; i++) add_cand(commands[i].name);
+        for (int i = 0; keywords[i]; i++) add_cand(keywords[i]);
+        for (int i = 0; s && s->pol && i < s->pol->nsyms; i++) add_cand(s->pol->syms[i]->name);
+        for (int i = 0; i < std_count(); i++) add_cand(std_func(i)->name);
+    }
+    return rl_completion_matches(text, next_candidate);
 }
 
 /* ---------------------------------------------------------------- history */
@@ -283,6 +447,10 @@ static void show_diff(Session *s)
     char buf[2048];
     /* per-select counts before and after */
     for (int r = 0; r < s->nrec; r++) {
+        if ((r & 4095) == 0 && ses_interrupted(s)) {   /* Ctrl-C */
+            outcomes_free(&cur);
+            return;
+        }
         bool in_scope = false;
         for (int i = 0; i < cur.ncols; i++)
             if (!isnan(cur.v[(size_t)r * (size_t)cur.ncols + (size_t)i])) in_scope = true;
@@ -396,14 +564,21 @@ static void sweep(Session *s, char *args)
     long *tiers = k.tier ? xcalloc((size_t)k.tier->n * 201, sizeof(long)) : NULL;
     int steps = 0, sweep_errors = 0;
     long maxsel = 1;
+    bool failed = false;
     for (double x = v[0]; x <= v[1] + v[2] * 1e-9 && steps < 201; x += v[2], steps++) {
         char text[64], nb[40];
         wr_format_number(t.kind == TY_PERCENT ? round(x * 1e6) / 1e4 : round(x * 1e6) / 1e6, nb);
         snprintf(text, sizeof text, "%s%s", nb, t.kind == TY_PERCENT ? "%" : "");
-        if (ses_set(s, name, text) != 0) break;
+        if (ses_interrupted(s) || ses_set(s, name, text) != 0) {
+            failed = true;
+            break;
+        }
         k.selected = k.moved = 0;
         if (tiers) k.tiers = tiers + (size_t)steps * (size_t)k.tier->n;
-        ses_eval(s, NULL, 0, true, sweep_visit, &k);
+        if (ses_eval(s, NULL, 0, true, sweep_visit, &k) < 0) {     /* Ctrl-C, or an error said */
+            failed = true;
+            break;
+        }
         if (s->nerr > sweep_errors) sweep_errors = s->nerr;
         results[steps][0] = k.selected;
         results[steps][1] = k.moved;
@@ -411,6 +586,10 @@ static void sweep(Session *s, char *args)
     }
     ses_set(s, name, old);      /* back to how it was */
     free(old);
+    if (failed) {               /* no table of half the steps */
+        free(tiers);
+        return;
+    }
     fprintf(s->out, "%-12s %-*s%s", name, sel_name ? 40 : 0, sel_name ? sel_name : "", "stage moves");
     if (k.tier) for (int m = 0; m < k.tier->n; m++) fprintf(s->out, "  %s", k.tier->members[m]);
     fputc('\n', s->out);
@@ -518,6 +697,63 @@ static void disasm_name(Session *s, const char *name)
     free(buf);
 }
 
+/* Prints text with every line after the first indented by `indent`. */
+static void print_indented(FILE *out, const char *text, int indent)
+{
+    for (const char *p = text; *p; p++) {
+        fputc(*p, out);
+        if (*p == '\n' && p[1] && p[1] != '\n') fprintf(out, "%*s", indent, "");
+    }
+    fputc('\n', out);
+}
+
+/* :whatifs — what makes the outcomes differ from the policy file's: the
+ * :set values (with the policy's own), the :where filter, and the
+ * definitions typed in the session, each marked new or redefining a rule
+ * of the file. */
+static void show_whatifs(Session *s)
+{
+    FILE *o = s->out;
+    if (!s->nsets && !s->where && !s->ndefs) {
+        fprintf(o, "no what-ifs: the outcomes are the policy file's own\n");
+        return;
+    }
+    /* the file alone, to tell redefinitions from new names */
+    Policy *file = NULL;
+    if (s->policy_path) {
+        DiagList d;
+        diag_init(&d);
+        char msg[512];
+        file = policy_load_ext(s->policy_path, NULL, 0, &d, msg, sizeof msg);
+        if (file && d.nerrors) {
+            policy_free(file);
+            file = NULL;
+        }
+        diag_free(&d);
+    }
+    for (int i = 0; i < s->nsets; i++) {
+        fprintf(o, ":set %s = %s", s->set_names[i], s->set_values[i]);
+        const Sym *p = file ? policy_sym(file, s->set_names[i]) : NULL;
+        if (p && p->decl && p->decl->value) {
+            Span v = p->decl->value->span;
+            const SrcFile *f = file->src.files[v.file];
+            fprintf(o, "   (the policy file: %.*s)", (int)(v.end - v.start), f->text + v.start);
+        }
+        fputc('\n', o);
+    }
+    if (s->where) fprintf(o, ":where %s\n", s->where);
+    for (int i = 0; i < s->ndefs; i++) {
+        char name[128] = "";
+        sscanf(s->defs[i], "%*s %127[A-Za-z0-9_]", name);
+        bool redefined = file && *name && policy_sym(file, name);
+        const char *mark = redefined ? "redefined " : "new       ";
+        fputs(mark, o);
+        print_indented(o, s->defs[i], (int)strlen(mark));
+    }
+    if (!file && s->ndefs) fprintf(o, "(the policy file could not be read again to tell new from redefined)\n");
+    policy_free(file);
+}
+
 static void help(Session *s, const char *cmd)
 {
     for (int i = 0; i < NCOMMANDS; i++) {
@@ -526,7 +762,10 @@ static void help(Session *s, const char *cmd)
     }
     if (!*cmd)
         fputs("  EXPR                             evaluated over the accounts (bool: counts; number: min/mean/max)\n"
-              "  let/param/score/... definition   extends the session; redefining a rule is a what-if\n",
+              "  let/param/score/... definition   extends the session; redefining a rule is a what-if\n"
+              "Input continues on the next line while brackets are open, after a line ending in an\n"
+              "operator (and, or, +, ==, ',', ->, = ...), and when a definition is followed by a line\n"
+              "starting with when, and, or, with; an empty line ends it. Ctrl-C stops a running command.\n",
               s->out);
 }
 
@@ -587,12 +826,16 @@ static bool handle(Session *s, char *line)
         else if (ses_load_data(s, args) == 0) fprintf(s->out, "%d accounts from %s\n", s->nrec, args);
     } else if (!strcmp(name, ":reload")) {
         if (ses_load_policy(s, NULL) == 0) {
+            int rc = 0;
             if (s->data_path) {
                 char *dp = xstrdup(s->data_path);
-                ses_load_data(s, dp);
+                rc = ses_load_data(s, dp);
                 free(dp);
             }
-            fprintf(s->out, "reloaded (%d accounts)\n", s->nrec);
+            if (rc == 0) fprintf(s->out, "reloaded (%d accounts)\n", s->nrec);
+            else if (!ses_interrupted(s))
+                fprintf(s->err, "kam: the policy was reloaded, the accounts were not (the session "
+                        "keeps the %d it had)\n", s->nrec);
         }
     } else if (!strcmp(name, ":show")) {
         if (!*args) fprintf(s->err, "kam: usage: :show NAME\n");
@@ -618,6 +861,8 @@ static bool handle(Session *s, char *line)
     } else if (!strcmp(name, ":reset")) {
         ses_reset(s);
         fprintf(s->out, "what-ifs dropped\n");
+    } else if (!strcmp(name, ":whatifs")) {
+        show_whatifs(s);
     } else if (!strcmp(name, ":diff")) {
         show_diff(s);
     } else if (!strcmp(name, ":explain")) {
@@ -642,10 +887,16 @@ static bool handle(Session *s, char *line)
             s->where = NULL;
             fprintf(s->out, "all %d accounts\n", s->nrec);
         } else if (ses_parse_expr(s, args, ":where", ty_make(TY_BOOL))) {
-            free(s->where);
+            char *before = s->where;
             s->where = xstrdup(args);
             int n = ses_eval(s, NULL, 0, true, NULL, NULL);
-            if (n >= 0) fprintf(s->out, "%d of %d accounts\n", n, s->nrec);
+            if (n >= 0) {
+                fprintf(s->out, "%d of %d accounts\n", n, s->nrec);
+                free(before);
+            } else {            /* interrupted: the filter stays as it was */
+                free(s->where);
+                s->where = before;
+            }
         }
     } else if (!strcmp(name, ":sweep")) {
         sweep(s, args);
@@ -653,6 +904,168 @@ static bool handle(Session *s, char *line)
         disasm_name(s, args);
     }
     return true;
+}
+
+/* ------------------------------------------------- input over several lines */
+
+/* The next token of text at *pp outside strings and comments (a string is
+ * one token): its start and length; false at the end. */
+static bool next_token(const char **pp, const char **tok, size_t *len)
+{
+    const char *p = *pp;
+    for (;;) {
+        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
+        if (*p != '#') break;
+        while (*p && *p != '\n') p++;
+    }
+    if (!*p) {
+        *pp = p;
+        return false;
+    }
+    const char *b = p;
+    if (*p == '"') {
+        for (p++; *p && *p != '"' && *p != '\n'; p++)
+            if (*p == '\\' && p[1]) p++;
+        if (*p == '"') p++;
+    } else if (is_name_char(*p) || *p == '.') {
+        while (is_name_char(*p) || *p == '.' || *p == '%') p++;
+    } else {
+        static const char *const two[] = {"==", "!=", "<=", ">=", "->", "??", NULL};
+        int n = 1;
+        for (int i = 0; two[i]; i++)
+            if (p[0] == two[i][0] && p[1] == two[i][1]) n = 2;
+        p += n;
+    }
+    *tok = b;
+    *len = (size_t)(p - b);
+    *pp = p;
+    return true;
+}
+
+static bool tok_in(const char *tok, size_t len, const char *const *set)
+{
+    for (int i = 0; set[i]; i++)
+        if (strlen(set[i]) == len && strncmp(set[i], tok, len) == 0) return true;
+    return false;
+}
+
+/* Words and operators after which an input cannot end. */
+static const char *const need_more[] = {
+    "and", "or", "not", "in", "between", "is", "when", "with", "if", "then", "else", "to", "by",
+    "+", "-", "*", "/", "==", "!=", "<", "<=", ">", ">=", ",", "->", "=", "??", NULL,
+};
+/* Words and operators that cannot start an input: a line starting with one
+ * continues a definition. */
+static const char *const go_on_words[] = {
+    "when", "and", "or", "with", "then", "else", "as", "to", "by", "in", "between", "is",
+    "*", "/", "==", "!=", "<", "<=", ">", ">=", "??", NULL,
+};
+
+/* Whether text cannot be a whole input yet: brackets open, the last token
+ * an operator, or a select, entitle or flag without its `when`. */
+static bool incomplete(const char *text)
+{
+    if (cli_open_brackets(text) > 0) return true;
+    const char *p = text, *tok, *last = NULL;
+    size_t len, lastlen = 0;
+    bool first = true, needs_when = false, has_when = false;
+    while (next_token(&p, &tok, &len)) {
+        if (first) {
+            static const char *const with_when[] = {"select", "entitle", "flag", NULL};
+            needs_when = tok_in(tok, len, with_when);
+            first = false;
+        }
+        if (len == 4 && strncmp(tok, "when", 4) == 0) has_when = true;
+        last = tok;
+        lastlen = len;
+    }
+    if (last && tok_in(last, lastlen, need_more)) return true;
+    return needs_when && !has_when;
+}
+
+/* Whether a line continues a definition before it (see go_on_words). */
+static bool continues(const char *line)
+{
+    const char *tok;
+    size_t len;
+    return next_token(&line, &tok, &len) && tok_in(tok, len, go_on_words);
+}
+
+/* Input waiting for more lines: incomplete (the prompt says `...>`), or a
+ * complete definition held until the next line shows whether that line
+ * continues it (`when ...` after `flag x "..."`). */
+typedef struct Pending {
+    char *text;             /* NULL when nothing waits */
+    bool held;              /* complete; waiting only for a continuation */
+} Pending;
+
+static void pending_append(Pending *pd, const char *line)
+{
+    size_t n = strlen(pd->text) + strlen(line) + 2;
+    char *joined = xmalloc(n);
+    snprintf(joined, n, "%s\n%s", pd->text, line);
+    free(pd->text);
+    pd->text = joined;
+}
+
+/* Runs one complete input; false to leave. A Ctrl-C while it runs makes
+ * it stop (the flag stays set: the rest of the lines entered with it are
+ * dropped too). */
+static bool run(Session *s, char *text)
+{
+    if (interrupt) return true;
+    bool go_on = handle(s, text);
+    fflush(s->out);
+    if (interrupt) fprintf(s->err, "%sinterrupted\n", isatty(STDIN_FILENO) ? "\n" : "");
+    return go_on;
+}
+
+/* Runs what waits, if anything; false to leave. */
+static bool flush_pending(Session *s, Pending *pd)
+{
+    if (!pd->text) return true;
+    char *text = pd->text;
+    pd->text = NULL;
+    pd->held = false;
+    bool go_on = run(s, text);
+    free(text);
+    return go_on;
+}
+
+/* Takes one physical line of input (no newline): runs what it completes,
+ * keeps what needs more. False to leave. */
+static bool feed(Session *s, Pending *pd, const char *line)
+{
+    const char *t = line;
+    while (*t == ' ' || *t == '\t') t++;
+    if (pd->text) {
+        bool open = cli_open_brackets(pd->text) > 0;
+        if (!open && pd->held && *t == '#') {       /* a comment between the lines */
+            pending_append(pd, line);
+            return true;
+        }
+        if (open || (!pd->held && *t && *t != ':') || (pd->held && continues(t))) {
+            pending_append(pd, line);
+        } else {
+            /* an empty line, a command or the next input: what waits runs first */
+            if (!flush_pending(s, pd)) return false;
+            if (!*t) return true;
+            pd->text = xstrdup(line);
+        }
+    } else {
+        if (!*t || *t == '#') return true;
+        pd->text = xstrdup(line);
+    }
+    const char *start = pd->text;
+    while (*start == ' ' || *start == '\t' || *start == '\n') start++;
+    pd->held = false;
+    if (*start == ':') return flush_pending(s, pd);     /* a command is one line */
+    if (incomplete(pd->text)) return true;
+    if (cli_is_definition(start)) {
+        pd->held = true;
+        return true;
+    }
+    return flush_pending(s, pd);
 }
 
 int cmd_repl(int argc, char **argv)
@@ -699,68 +1112,93 @@ int cmd_repl(int argc, char **argv)
         ses_free(&s);
         return EXIT_DATA;
     }
+    s.interrupt = &interrupt;
     char *hist = NULL;
     if (tty) {
         completion_session = &s;
         rl_readline_name = "kam";
         rl_attempted_completion_function = complete;
-        rl_completer_word_break_characters = (char *)" \t\n()[]{},=<>!+-*/";
+        rl_completer_word_break_characters = (char *)default_breaks;  /* char * before readline 8 */
+        rl_completion_word_break_hook = word_breaks;
         hist = history_path();
         if (hist) read_history(hist);
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
         sa.sa_handler = on_sigint;
+        running = 1;
         sigaction(SIGINT, &sa, NULL);
         printf("kam %s — %s%s%d accounts. :help for commands, Ctrl-D to leave.\n", KAM_VERSION,
                s.pol && s.pol->title ? s.pol->title : (s.pol ? "policy loaded" : "no policy"),
                ", ", s.nrec);
     }
-    char *pending = NULL;       /* a block typed over several lines */
-    for (;;) {
+    Pending pd = {NULL, false};
+    int added = 0;              /* history lines of this session */
+    bool go_on = true;
+    while (go_on) {
         char *line;
-        interrupted = 0;
+        interrupt = 0;          /* each line entered starts afresh */
         if (tty) {
-            line = readline(pending ? "...> " : "kam> ");
-            if (interrupted && pending) {   /* Ctrl-C abandons the block too */
-                free(pending);
-                pending = NULL;
+            prompt_interrupted = 0;
+            running = 0;
+            line = readline(pd.text && !pd.held ? "...> " : "kam> ");
+            running = 1;        /* from here Ctrl-C stops what runs */
+            if (prompt_interrupted && pd.text && !pd.held) {    /* Ctrl-C abandons the block too */
+                free(pd.text);
+                pd.text = NULL;
             }
         } else {
             size_t cap = 0;
             line = NULL;
-            if (getline(&line, &cap, stdin) < 0) {
+            ssize_t n = getline(&line, &cap, stdin);
+            if (n < 0) {
                 free(line);
                 line = NULL;
+            } else if (n > 0 && line[n - 1] == '\n') {
+                line[n - 1] = '\0';
             }
         }
         if (!line) break;
-        if (tty && *line) add_history(line);
-        if (pending) {
-            size_t n = strlen(pending) + strlen(line) + 2;
-            char *joined = xmalloc(n);
-            snprintf(joined, n, "%s\n%s", pending, line);
-            free(pending);
-            free(line);
-            line = joined;
-            pending = NULL;
+        if (tty) {              /* a paste's last newline is not part of the entry */
+            size_t n = strlen(line);
+            while (n && (line[n - 1] == '\n' || line[n - 1] == '\r')) n--;
+            if (n) {
+                char c = line[n];
+                line[n] = '\0';
+                add_history(line);
+                line[n] = c;
+                added++;
+            }
         }
-        if (line[0] != ':' && cli_open_brackets(line) > 0) {
-            pending = line;
-            continue;
+        /* a paste arrives as one line with the newlines in it: take each */
+        char *p = line;
+        for (;;) {
+            char *nl = p + strcspn(p, "\r\n");
+            char end = *nl;
+            *nl = '\0';
+            go_on = feed(&s, &pd, p);
+            if (interrupt) {    /* the rest of a paste is dropped with what was stopped */
+                free(pd.text);
+                pd.text = NULL;
+                break;
+            }
+            if (!go_on || !end) break;
+            p = nl + 1 + (end == '\r' && nl[1] == '\n');
         }
-        bool go_on = handle(&s, line);
         free(line);
-        fflush(stdout);
-        if (!go_on) break;
     }
-    free(pending);
+    if (go_on) flush_pending(&s, &pd);      /* the end of input runs what waits */
+    free(pd.text);
+    free(cands);
     if (tty) {
         putchar('\n');
         if (hist) {
-            /* the history holds what was typed: private to the user */
+            /* the history holds what was typed: private to the user. Only
+               this session's lines are appended, so two sessions at once
+               keep both theirs. */
             int fd = open(hist, O_WRONLY | O_CREAT, 0600);
             if (fd >= 0) close(fd);
-            write_history(hist);
+            if (added > history_length) added = history_length;
+            if (added > 0) append_history(added, hist);
             history_truncate_file(hist, 1000);
             chmod(hist, 0600);
         }

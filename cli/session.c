@@ -244,15 +244,15 @@ static int read_data(Session *s, const Policy *p, const char *path, DataSet *ds)
     int rc, bad = 0;
     bool stopped = false;
     Value *row = xmalloc(sizeof(Value) * (size_t)(p->nfields + 1));
-    while ((rc = rd_next(src)) != 0) {
+    for (long n = 0; (rc = rd_next(src)) != 0; n++) {
+        if ((n & 4095) == 0 && ses_interrupted(s)) {    /* Ctrl-C: nothing changes */
+            stopped = true;
+            break;
+        }
         if (rc < 0) {
             fprintf(s->err, "kam: %s\n", src->err);
             fprintf(s->err, "kam: reading stopped there, before the end of the data\n");
             s->data_stopped = true;
-            break;
-        }
-        if ((ds->nrec & 4095) == 0 && ses_interrupted(s)) {
-            stopped = true;
             break;
         }
         bool ok = rc == 1;
@@ -296,7 +296,7 @@ static int read_data(Session *s, const Policy *p, const char *path, DataSet *ds)
     free(row);
     rd_close(src);
     if (stopped) {
-        fprintf(s->err, "kam: interrupted: %s was not read\n", path);
+        fprintf(s->err, "kam: %s was not read\n", path);
         s->status = ENG_INTERRUPTED;
         return -1;
     }
@@ -419,8 +419,7 @@ static int eval_chunk(Session *s, Policy *p, Chunk *c, bool with_sets, int where
     Engine e;
     EngStatus st = start(s, &e, p, c, with_sets);
     if (st != ENG_OK) {
-        s->status = st;
-        if (st == ENG_INTERRUPTED) fprintf(s->err, "kam: interrupted\n");
+        s->status = st;         /* interrupted: the REPL says so */
         eng_close(&e);
         return -1;
     }
@@ -429,7 +428,7 @@ static int eval_chunk(Session *s, Policy *p, Chunk *c, bool with_sets, int where
     EngTable t = table_of(s);
     for (int r = 0; r < s->nrec; r++) {
         if ((r & 4095) == 0 && ses_interrupted(s)) {
-            fprintf(s->err, "kam: interrupted\n");
+            s->status = ENG_INTERRUPTED;
             eng_close(&e);
             return -1;
         }
