@@ -69,7 +69,11 @@ static int emit(Cg *g, OpCode op, int x, int d, int a, int b)
         c->code = xrealloc(c->code, sizeof(Instr) * (size_t)c->cap);
         c->spans = xrealloc(c->spans, sizeof(Span) * (size_t)c->cap);
     }
-    Instr in = {(uint8_t)op, (uint8_t)x, (uint16_t)d, (uint16_t)a, (uint16_t)b};
+    if (x < 0 || x > MAX_IMM) {     /* a slot, regex, function or stage count */
+        fail(g, "more than 65535 aggregates, limits, patterns or stages");
+        x = 0;
+    }
+    Instr in = {(uint8_t)op, (uint16_t)x, (uint16_t)d, (uint16_t)a, (uint16_t)b};
     c->code[c->ncode] = in;
     c->spans[c->ncode] = g->span;
     return c->ncode++;
@@ -288,8 +292,8 @@ static int call(Cg *g, Expr *e)
     if (f->sig == SIG_ENTITLED) return e->sym->slot;
     if (f->sig == SIG_MATCHES) {
         Chunk *c = g->c;
-        if (c->nregex >= 255) {
-            fail(g, "more than 255 regular expressions");
+        if (c->nregex >= MAX_IMM) {
+            fail(g, "more than 65535 regular expressions");
             return 0;
         }
         c->regex = xrealloc(c->regex, sizeof(regex_t) * (size_t)(c->nregex + 1));
