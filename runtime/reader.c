@@ -337,7 +337,7 @@ static int next_jsonl(Source *s)
     if (!s->hint) {
         s->hint = xcalloc(64, sizeof(int));
     }
-    for (size_t k = 0; k < n; k++) {
+    for (size_t k = 0; k < n && nf > 0; k++) {     /* an empty record reads no key */
         const JsonField *f = &jf[k];
         /* keys mostly come in the same order line after line: try the
            field found at this position last time first */
@@ -374,12 +374,9 @@ static int next_sqlite(Source *s)
     SqlField *sf;
     size_t n;
     int rc = rd_sqlite_next(s->sql, &sf, &n, &s->line);
-    if (rc < 0) {
+    if (rc < 0) {       /* a BLOB is not an error here: see rd_field */
         snprintf(s->err, sizeof s->err, "%s", rd_sqlite_error(s->sql));
-        /* a blob in one row is that row's problem; anything else ends the scan */
-        const char *e = rd_sqlite_error(s->sql);
-        size_t el = strlen(e), bl = strlen(": " RD_SQLITE_BLOB_ERROR);
-        return el >= bl && strcmp(e + el - bl, ": " RD_SQLITE_BLOB_ERROR) == 0 ? 2 : -1;
+        return -1;
     }
     if (rc == 0) return 0;
     for (size_t i = 0; i < n; i++) {
@@ -485,7 +482,7 @@ int rd_fill(Source *s, const RdPlan *plan, Value *regs)
     for (int k = 0; k < plan->n; k++) {
         const RdPlanItem *it = &plan->items[k];
         Value *out = &regs[it->reg];
-        if (it->col >= 0 && raw[it->col].ptr) {
+        if (it->col >= 0 && raw[it->col].ptr && raw[it->col].ptr != rd_sqlite_blob) {
             const char *p = raw[it->col].ptr;
             size_t n = raw[it->col].len;
             double d;
@@ -575,6 +572,11 @@ int rd_field(Source *s, int i, Value *out)
         return 0;
     }
     const RdField *raw = &s->fields[c];
+    if (raw->ptr == rd_sqlite_blob) {   /* only a column a rule reads is converted */
+        snprintf(s->err, sizeof s->err, "%s:%ld: field \"%s\": " RD_SQLITE_BLOB_ERROR " (kam "
+                 "reads text and numbers)", s->path, s->line, f->name.name);
+        return -1;
+    }
     int rc = raw->ptr ? rd_convert(f->ty, raw->ptr, raw->len, out) : 1;
     if (rc == 0 && f->ty.optional && f->ty.kind == TY_STRING && out->len == 0) rc = 1;
     if (rc == 0) return 0;
