@@ -152,15 +152,16 @@ static bool is_int_like(Type t)
     return t.kind == TY_BOOL || t.kind == TY_DATE || t.kind == TY_ENUM || t.kind == TY_STAGE;
 }
 
-/* Folds a numeric operation on two constants; false if it cannot. */
+/* Folds a numeric operation on two constants; false if it cannot (a
+ * division by zero or an overflow is left for the VM to report). */
 static bool fold(OpCode op, Value a, Value b, Value *out)
 {
     double x = a.u.num, y = b.u.num;
     switch (op) {
-    case OP_ADD: *out = val_num(x + y); return true;
-    case OP_SUB: *out = val_num(x - y); return true;
-    case OP_MUL: *out = val_num(x * y); return true;
-    case OP_DIV: if (y == 0) return false; *out = val_num(x / y); return true;
+    case OP_ADD: *out = val_num(x + y); return isfinite(out->u.num);
+    case OP_SUB: *out = val_num(x - y); return isfinite(out->u.num);
+    case OP_MUL: *out = val_num(x * y); return isfinite(out->u.num);
+    case OP_DIV: if (y == 0) return false; *out = val_num(x / y); return isfinite(out->u.num);
     case OP_EQ_N: *out = val_int(x == y); return true;
     case OP_NE_N: *out = val_int(x != y); return true;
     case OP_LT_N: *out = val_int(x < y); return true;
@@ -502,6 +503,10 @@ static void rule(Cg *g, Sym *s)
                 emit(g, OP_LIMIT_ADD, slot, 0, raw, by);
                 emit(g, OP_MOV, 0, dst, raw, 0);
             } else {
+                /* the order again, unused: a record whose order cannot be
+                   computed (an overflow) was left out of pass one, and
+                   here gets its error instead of silently losing its place */
+                expr(g, s->limit->by);
                 emit(g, OP_LIMIT_GET, slot, dst, raw, 0);
             }
             break;
