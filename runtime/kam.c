@@ -5,6 +5,7 @@
 #include "bytecode.h"
 #include "date.h"
 #include "reader.h"
+#include "decimal.h"
 #include "vm.h"
 #include "../lang/parse.h"
 
@@ -164,20 +165,20 @@ int kam_eval_set_param(kam_eval *e, const char *name, const char *value)
     if (t.flex) t.kind = TY_NUMBER;
     /* a param's value is given like data; 250k-style suffixes too */
     size_t n = strlen(value);
-    double scale = 1;
-    char buf[64];
-    if (n && n < sizeof buf && ty_is_numeric(t) && strchr("kMB", value[n - 1])) {
-        scale = value[n - 1] == 'k' ? 1e3 : value[n - 1] == 'M' ? 1e6 : 1e9;
-        memcpy(buf, value, n - 1);
-        buf[n - 1] = '\0';
-        value = buf;
-        n--;
+    int rc;
+    if (n && ty_is_numeric(t) && t.kind != TY_PERCENT && strchr("kMB", value[n - 1])) {
+        /* 1.1k is the decimal 1100: the point moves, no multiplication */
+        int shift = value[n - 1] == 'k' ? 3 : value[n - 1] == 'M' ? 6 : 9;
+        double d = 0;
+        rc = dec_parse(value, n - 1, shift, &d) == DEC_OK ? 0 : -1;
+        v = val_num(d);
+    } else {
+        rc = rd_convert(t, value, n, &v);
     }
-    if (rd_convert(t, value, n, &v) != 0) {
+    if (rc != 0) {
         char eb[256];
         return fail(e, "param '%s': expected %s, got \"%s\"", name, rd_expected(t, eb, sizeof eb), value);
     }
-    if (ty_is_numeric(t)) v.u.num *= scale;
     if (v.len) {        /* a string param: keep our own copy alive */
         return fail(e, "param '%s': string params cannot be set here", name);
     }
