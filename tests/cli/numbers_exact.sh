@@ -144,6 +144,33 @@ if [ $rc -ne 0 ] || ! cmp -s round.out round.want; then
     failed=1
 fi
 
+# --- literals: any length; too small to tell from zero is an error, not 0
+long=$(python3 -c 'print("5." + "0" * 130 + "e-3")')
+cat >lit.kam <<KAM
+record account {
+  id: string key
+  r: number
+}
+select a when r >= $long
+select b when r > 0.00000000000000000000001 and r < 1e-300
+KAM
+printf 'id,r\nA,0.005\nB,1e-310\nC,0.0049\n' >lit.csv
+"$KAM" run lit.kam lit.csv >out 2>err
+printf 'id,a,b,entitlements,flags\nA,true,false,,\nB,false,false,,\nC,false,false,,\n' >want
+if ! cmp -s out want; then
+    echo "numbers_exact: a 134-character literal:" >&2
+    cat out err >&2
+    failed=1
+fi
+printf 'record account {\n  id: string key\n  r: number\n}\nselect c when r > 1e-400\n' >tiny.kam
+"$KAM" check tiny.kam >out 2>&1
+rc=$?
+if [ $rc -ne 1 ] || ! grep -q "^tiny\.kam:5:19: error: number literal '1e-400' is out of range (not zero, but too small to tell from zero) \[bad-literal\]" out; then
+    echo "numbers_exact: 1e-400 as a literal: exit $rc" >&2
+    cat out >&2
+    failed=1
+fi
+
 # --- SQLite: a BLOB in a column no rule reads is no error; in one a rule reads, it is
 if python3 -c 'import sqlite3' 2>/dev/null; then
     python3 - <<'PY'
