@@ -1,10 +1,12 @@
 /* reader.c — matching a data source to the record schema, and converting
  * field text to values by type. Conversions accept: numbers and money as
- * plain decimals (an optional sign, digits, a point, an exponent); percent
- * as a ratio (0.12) or with a percent sign (12%); int as whole numbers; bool
- * as true/false, yes/no, 1/0 (any case); dates as YYYY-MM-DD; enum and
- * stage values as declared member names. Nothing is coerced: anything else
- * is an error naming the field and the text. */
+ * plain decimals (an optional sign, digits, a point, an exponent; any
+ * length, one rounding: decimal.h); percent as a ratio (0.12) or with a
+ * percent sign (12.3% is read as 12.3e-2, the same double as 0.123); int as
+ * whole numbers up to 2^53; bool as true/false, yes/no, 1/0 (any case);
+ * dates as YYYY-MM-DD; enum and stage values as declared member names.
+ * Nothing is coerced: anything else is an error naming the field and the
+ * text. */
 #define _POSIX_C_SOURCE 200809L
 #include "reader.h"
 #include "reader_sqlite.h"
