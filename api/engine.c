@@ -97,6 +97,9 @@ void eng_close(Engine *e)
     vm_free(e->vm);
     if (e->own_chunk) cg_free(e->chunk);
     free(e->pass1_bad);
+    for (int i = 0; i < e->nwhy; i++) free(e->why[i]);
+    free(e->why);
+    free(e->why_ord);
     memset(e, 0, sizeof *e);
 }
 
@@ -213,7 +216,7 @@ EngStatus eng_set_param(Engine *e, const char *name, const char *text)
 }
 
 /* "division by zero (in p.kam:12:5)" for the VM's last error. */
-static void vm_error_text(const Engine *e, char *buf, size_t len)
+void eng_vm_error(const Engine *e, char *buf, size_t len)
 {
     const Policy *p = e->pol;
     const Span *sp = &e->vm->err_span;
@@ -271,6 +274,15 @@ void eng_pass1_begin(Engine *e)
     vm_limits_reset(vm);
     memset(e->pass1_bad, 0, (size_t)e->npass1_bad_cap * sizeof(bool));
     e->pass1_left_out = 0;
+    for (int i = 0; i < e->nwhy; i++) free(e->why[i]);
+    e->nwhy = 0;
+}
+
+const char *eng_left_out_why(const Engine *e, long ordinal)
+{
+    for (int i = 0; i < e->nwhy; i++)
+        if (e->why_ord[i] == ordinal) return e->why[i];
+    return "its evaluation failed in the first pass (for the aggregates)";
 }
 
 void eng_pass1_left_out(Engine *e, long ordinal)
@@ -327,6 +339,16 @@ bool eng_pass1_record(Engine *e, long ordinal, const char *key, size_t keylen)
             while (l->n > lims[i]) free(l->cands[--l->n].key);
         }
         eng_pass1_left_out(e, ordinal);
+        if (e->nwhy < ENG_MAX_WHY) {
+            if (!e->why) {
+                e->why = xcalloc(ENG_MAX_WHY, sizeof(char *));
+                e->why_ord = xcalloc(ENG_MAX_WHY, sizeof(long));
+            }
+            char buf[700];
+            eng_vm_error(e, buf, sizeof buf);
+            e->why_ord[e->nwhy] = ordinal;
+            e->why[e->nwhy++] = xstrdup(buf);
+        }
     }
     if (aggs != small.agg) free(aggs);
     if (lims != small.lim) free(lims);
@@ -347,7 +369,7 @@ bool eng_record(Engine *e, long ordinal, const char *key, size_t keylen, char *w
     vm->keylen = key ? keylen : 0;
     vm_reset_scratch(vm);
     if (vm_run(vm, c->record_pc) != 0 || (c->probe_pc >= 0 && vm_run(vm, c->probe_pc) != 0)) {
-        vm_error_text(e, why, len);
+        eng_vm_error(e, why, len);
         return false;
     }
     return true;

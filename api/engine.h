@@ -55,6 +55,9 @@ typedef struct Engine {
     bool *pass1_bad;    /* by record ordinal: left out by pass 1 (owned) */
     long npass1_bad_cap;
     long pass1_left_out;    /* how many records pass 1 left out */
+    long *why_ord;          /* the first ENG_MAX_WHY failed ones: ordinal */
+    char **why;             /* and the reason, with its place in the policy */
+    int nwhy;
 } Engine;
 
 /* Step 1: compiles pol with the probes (probe i's value ends in
@@ -96,6 +99,10 @@ void eng_pass1_left_out(Engine *e, long ordinal);
 void eng_pass1_end(Engine *e);
 /* Whether pass 1 left record `ordinal` out. */
 bool eng_left_out(const Engine *e, long ordinal);
+/* Why pass 1 left it out, if its evaluation failed ("division by zero (in
+ * p.kam:3:9)"); a general sentence beyond the first ENG_MAX_WHY. */
+const char *eng_left_out_why(const Engine *e, long ordinal);
+enum { ENG_MAX_WHY = 1000 };
 
 /* Step 4: evaluates the record whose fields are in the VM's registers: its
  * rules, then the probes. false if it failed; `why` then says so, with the
@@ -108,6 +115,10 @@ bool eng_record(Engine *e, long ordinal, const char *key, size_t keylen, char *w
  * data for this policy (no header, a column missing, a corrupt file). */
 Source *eng_source(const Policy *pol, const char *path, const SourceOpts *in, FILE *err,
                    EngStatus *st);
+
+/* The VM's last error with its place in the policy: "division by zero (in
+ * p.kam:12:5)". */
+void eng_vm_error(const Engine *e, char *buf, size_t len);
 
 /* In-memory records (the REPL, diff, explain, test): nrec rows of nfields
  * values each, with their keys. */

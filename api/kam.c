@@ -210,7 +210,7 @@ int kam_eval_run(kam_eval *e)
         eng_pass1_begin(&e->eng);
         bool ok = eng_pass1_record(&e->eng, 0, key, strlen(key));
         eng_pass1_end(&e->eng);
-        if (!ok) return fail(e, "%s (in the first pass, for the aggregates)", e->vm->err);
+        if (!ok) return fail(e, "%s", eng_left_out_why(&e->eng, 0));
     }
     char why[600];
     if (!eng_record(&e->eng, 0, key, strlen(key), why, sizeof why)) return fail(e, "%s", why);

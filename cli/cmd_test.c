@@ -292,8 +292,7 @@ static bool run_test(TestRun *t, const Decl *d, int first_expect)
     if (!problem[0]) {
         /* a portfolio of one */
         if (eng_has_pass1(&eng) && eng_pass1_table(&eng, &one, NULL) > 0)
-            snprintf(problem, sizeof problem, "%s (in the first pass, for the aggregates)",
-                     vm->err ? vm->err : "evaluation failed");
+            snprintf(problem, sizeof problem, "%s", eng_left_out_why(&eng, 0));
         eng_load_row(&eng, &one, 0);
         char why[800];
         if (!problem[0] && !eng_record(&eng, 0, key, strlen(key), why, sizeof why))

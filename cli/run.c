@@ -191,9 +191,6 @@ void run_unload(RunSession *rs)
     eng_close(&rs->eng);
     policy_free(rs->pol);
     diag_free(&rs->diags);
-    for (int i = 0; i < rs->npass1_msgs; i++) free(rs->pass1_msgs[i]);
-    free(rs->pass1_msgs);
-    free(rs->pass1_ords);
     memset(rs, 0, sizeof *rs);
 }
 
@@ -278,28 +275,13 @@ EngStatus run_pass1(RunSession *rs, const char *data_path, const SourceOpts *in)
             eng_pass1_left_out(&rs->eng, ord);
             continue;
         }
-        if (!eng_pass1_record(&rs->eng, ord, key, keylen) && rs->npass1_msgs < MAX_SHOWN) {
-            char why[600];
-            snprintf(why, sizeof why, "%s (in the first pass, for the aggregates)", rs->vm->err);
-            rs->pass1_ords = xrealloc(rs->pass1_ords, sizeof(long) * (size_t)(rs->npass1_msgs + 1));
-            rs->pass1_msgs = xrealloc(rs->pass1_msgs, sizeof(char *) * (size_t)(rs->npass1_msgs + 1));
-            rs->pass1_ords[rs->npass1_msgs] = ord;
-            rs->pass1_msgs[rs->npass1_msgs++] = xstrdup(why);
-        }
+        eng_pass1_record(&rs->eng, ord, key, keylen);     /* a failure: reported in pass two */
     }
     free(used);
     rd_plan_free(&plan);
     rd_close(src);
     eng_pass1_end(&rs->eng);
     return ENG_OK;
-}
-
-/* Why pass one left record `ord` out, if it did so for a failed evaluation. */
-static const char *pass1_why(const RunSession *rs, long ord)
-{
-    for (int i = 0; i < rs->npass1_msgs; i++)
-        if (rs->pass1_ords[i] == ord) return rs->pass1_msgs[i];
-    return "evaluation failed in the first pass (for the aggregates)";
 }
 
 /* Opens --out (refusing the data, the policy or an import as the target),
@@ -390,7 +372,7 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
             }
         }
         if (!problem && eng_left_out(&rs.eng, ord)) {
-            snprintf(msg, sizeof msg, "%s:%ld: %s", src->path, src->line, pass1_why(&rs, ord));
+            snprintf(msg, sizeof msg, "%s:%ld: %s", src->path, src->line, eng_left_out_why(&rs.eng, ord));
             problem = msg;
         }
         if (!problem && !eng_record(&rs.eng, ord, key, keylen, why, sizeof why)) {

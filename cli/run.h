@@ -54,9 +54,6 @@ typedef struct RunSession {
     bool summary;           /* --summary: also reads the stage fields */
     int revenue;            /* --summary's money field (index), or -1 */
     const char *revenue_why;    /* why there is none */
-    long *pass1_ords;       /* records pass one left out for a failed evaluation */
-    char **pass1_msgs;      /* and why (at most MAX_SHOWN) */
-    int npass1_msgs;
     int npolicy_files;      /* pol->src.files[0..n): the policy and its imports */
 } RunSession;
 

@@ -434,7 +434,7 @@ static int eval_chunk(Session *s, Policy *p, Chunk *c, bool with_sets, int where
         }
         eng_load_row(&e, &t, r);
         if (eng_left_out(&e, r)) {
-            eval_error(s, r, "evaluation failed in the first pass (for the aggregates)");
+            eval_error(s, r, eng_left_out_why(&e, r));
             continue;
         }
         if (!eng_record(&e, r, s->keys[r], strlen(s->keys[r]), why, sizeof why)) {
@@ -938,7 +938,16 @@ void ses_format_value(Type t, const Value *v, char *buf, size_t len)
     }
     case TY_MONEY: {
         /* group thousands for reading: 1,250,000.5 */
-        wr_format_number(round(v->u.num * 100) / 100, nb);
+        double cents = round(v->u.num * 100) / 100 + 0.0;     /* + 0.0: no "-0" */
+        if (fabs(cents) >= 1e17) {  /* 1e+20: no digits to group */
+            wr_format_number(cents, nb);
+            snprintf(buf, len, "%s", nb);
+            break;
+        }
+        snprintf(nb, sizeof nb, "%.2f", cents);     /* every digit, even past 1e15 */
+        size_t nl = strlen(nb);
+        while (nb[nl - 1] == '0') nb[--nl] = '\0';
+        if (nb[nl - 1] == '.') nb[--nl] = '\0';
         char *dot = strchr(nb, '.');
         size_t ilen = dot ? (size_t)(dot - nb) : strlen(nb);
         size_t k = 0, start = nb[0] == '-' ? 1 : 0;

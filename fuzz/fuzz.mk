@@ -23,7 +23,9 @@ FUZZ_JOBS    ?= 2
 FUZZ_TARGETS ?= policy csv jsonl repl
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_BASE    := -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -std=c11 \
+# KAM_ARENA_SEPARATE: each arena allocation its own malloc (runtime/arena.c),
+# so ASan's red zones separate strings such as enum member names
+FUZZ_BASE    := -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -std=c11 -DKAM_ARENA_SEPARATE \
                 -DKAM_ROOT='"$(CURDIR)"' -I$(BUILD)/gen -Ilang -Iruntime -Istdlib -Iinclude -Icli
 # the house warnings, without -Werror: a clang-only warning must not stop fuzzing
 FUZZ_CFLAGS  := $(FUZZ_BASE) -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \

@@ -22,10 +22,17 @@ static volatile unsigned touched;   /* the bytes touched, so the reads are not o
 static const char policy_text[] =
     "record account {\n"
     "  id: string key\n  n: number\n  m: money\n  i: int\n  p: percent\n"
-    "  b: bool\n  d: date\n  e: enum { a, b, c }\n  s: string?\n  o: number?\n"
+    "  b: bool\n  d: date\n"
+    "  e: enum { a, smb, mid_market, enterprise_customer_with_a_long_name }\n"
+    "  stage: kam\n  s: string?\n  o: number?\n  q: percent?\n"
     "}\n"
-    "select big when m > 1M and i > 0 and p > 5% and b and d > 2020-01-01 and e == a and n > 0\n"
-    "let other = o ?? 0\n";
+    "stages kam {\n"
+    "  order prospect, early_kam, mid_kam, partnership_with_a_much_longer_name\n"
+    "  final x\n"
+    "}\n"
+    "select big when m > 1M and i > 0 and p > 5% and b and d > 2020-01-01 and e == smb and n > 0\n"
+    "let other = o ?? 0\n"
+    "let share = q ?? 0%\n";
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -93,13 +100,22 @@ static void read_records(const char *path)
     SourceOpts o = {"jsonl", NULL};
     Source *s = rd_open_with(pol, path, &o, err, sizeof err);
     if (!s) return;
-    Value v;
+    Value v, regs[32];
+    bool used[32];
+    int reg[32];
+    for (int i = 0; i < pol->nfields && i < 32; i++) {
+        used[i] = true;
+        reg[i] = i;
+    }
+    RdPlan plan = rd_plan(s, used, reg);
     int rc;
     while ((rc = rd_next(s)) != 0) {
         if (rc < 0) break;
         if (rc == 2) continue;
         for (int i = 0; i < pol->nfields; i++) rd_field(s, i, &v);
+        rd_fill(s, &plan, regs);    /* the fast paths, as kam run takes them */
     }
+    rd_plan_free(&plan);
     rd_close(s);
 }
 

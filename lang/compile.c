@@ -69,7 +69,11 @@ static int emit(Cg *g, OpCode op, int x, int d, int a, int b)
         c->code = xrealloc(c->code, sizeof(Instr) * (size_t)c->cap);
         c->spans = xrealloc(c->spans, sizeof(Span) * (size_t)c->cap);
     }
-    Instr in = {(uint8_t)op, (uint8_t)x, (uint16_t)d, (uint16_t)a, (uint16_t)b};
+    if (x < 0 || x > MAX_IMM) {     /* a slot, regex, function or stage count */
+        fail(g, "more than 65535 aggregates, limits, patterns or stages");
+        x = 0;
+    }
+    Instr in = {(uint8_t)op, (uint16_t)x, (uint16_t)d, (uint16_t)a, (uint16_t)b};
     c->code[c->ncode] = in;
     c->spans[c->ncode] = g->span;
     return c->ncode++;
@@ -148,15 +152,16 @@ static bool is_int_like(Type t)
     return t.kind == TY_BOOL || t.kind == TY_DATE || t.kind == TY_ENUM || t.kind == TY_STAGE;
 }
 
-/* Folds a numeric operation on two constants; false if it cannot. */
+/* Folds a numeric operation on two constants; false if it cannot (a
+ * division by zero or an overflow is left for the VM to report). */
 static bool fold(OpCode op, Value a, Value b, Value *out)
 {
     double x = a.u.num, y = b.u.num;
     switch (op) {
-    case OP_ADD: *out = val_num(x + y); return true;
-    case OP_SUB: *out = val_num(x - y); return true;
-    case OP_MUL: *out = val_num(x * y); return true;
-    case OP_DIV: if (y == 0) return false; *out = val_num(x / y); return true;
+    case OP_ADD: *out = val_num(x + y); return isfinite(out->u.num);
+    case OP_SUB: *out = val_num(x - y); return isfinite(out->u.num);
+    case OP_MUL: *out = val_num(x * y); return isfinite(out->u.num);
+    case OP_DIV: if (y == 0) return false; *out = val_num(x / y); return isfinite(out->u.num);
     case OP_EQ_N: *out = val_int(x == y); return true;
     case OP_NE_N: *out = val_int(x != y); return true;
     case OP_LT_N: *out = val_int(x < y); return true;
@@ -288,8 +293,8 @@ static int call(Cg *g, Expr *e)
     if (f->sig == SIG_ENTITLED) return e->sym->slot;
     if (f->sig == SIG_MATCHES) {
         Chunk *c = g->c;
-        if (c->nregex >= 255) {
-            fail(g, "more than 255 regular expressions");
+        if (c->nregex >= MAX_IMM) {
+            fail(g, "more than 65535 regular expressions");
             return 0;
         }
         c->regex = xrealloc(c->regex, sizeof(regex_t) * (size_t)(c->nregex + 1));
@@ -498,6 +503,10 @@ static void rule(Cg *g, Sym *s)
                 emit(g, OP_LIMIT_ADD, slot, 0, raw, by);
                 emit(g, OP_MOV, 0, dst, raw, 0);
             } else {
+                /* the order again, unused: a record whose order cannot be
+                   computed (an overflow) was left out of pass one, and
+                   here gets its error instead of silently losing its place */
+                expr(g, s->limit->by);
                 emit(g, OP_LIMIT_GET, slot, dst, raw, 0);
             }
             break;

@@ -1,5 +1,6 @@
 /* arena.c — bump allocation in chained blocks, and the failing-loudly
- * allocation wrappers. See arena.h. */
+ * allocation wrappers. See arena.h. Built with KAM_ARENA_SEPARATE (the
+ * fuzzing build), each allocation is a malloc of its own. */
 #include "arena.h"
 
 #include <stdint.h>
@@ -56,6 +57,19 @@ void arena_init(Arena *a)
 
 void *arena_alloc(Arena *a, size_t n)
 {
+#ifdef KAM_ARENA_SEPARATE
+    /* The fuzzing build: every allocation its own malloc of exactly n
+       bytes, so ASan's red zones sit right after each string and a read
+       past one (an enum member compared with a longer value) is caught,
+       not absorbed by its neighbour in the block. */
+    ArenaBlock *sb = xmalloc(sizeof *sb + (n ? n : 1));
+    sb->next = a->head;
+    sb->used = sb->size = n;
+    a->head = sb;
+    a->total += n;
+    memset(sb->data, 0, n);
+    return sb->data;
+#else
     const size_t align = sizeof(max_align_t);
     n = (n + align - 1) / align * align;
     if (n == 0) n = align;
@@ -73,6 +87,7 @@ void *arena_alloc(Arena *a, size_t n)
     a->total += n;
     memset(p, 0, n);
     return p;
+#endif
 }
 
 char *arena_strndup(Arena *a, const char *s, size_t n)

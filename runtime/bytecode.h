@@ -22,7 +22,7 @@ typedef enum {
 
 typedef struct Instr {
     uint8_t op;
-    uint8_t x;          /* immediate: function, stage order, slot */
+    uint16_t x;         /* immediate: function, stage order, slot (at most MAX_IMM) */
     uint16_t d, a, b;   /* registers; b is the target of jumps */
 } Instr;
 
@@ -31,7 +31,7 @@ extern const char *const op_names[OP__COUNT];
 extern const char *const op_operands[OP__COUNT];
 extern const char *const op_docs[OP__COUNT];
 
-enum { MAX_REGS = 65535, MAX_CODE = 65535 };
+enum { MAX_REGS = 65535, MAX_CODE = 65535, MAX_IMM = 65535 };
 
 /* Why a register exists, for the disassembler and for reading results. */
 typedef enum { REG_TEMP, REG_CONST, REG_FIELD, REG_PARAM, REG_RULE, REG_AGGARG } RegRole;

@@ -30,16 +30,18 @@ bool date_from_ymd(int y, int m, int d, int32_t *out)
 
 void date_to_ymd(int32_t days, int *y, int *m, int *d)
 {
-    int z = days + 719468;
-    int era = (z >= 0 ? z : z - 146096) / 146097;
-    int doe = z - era * 146097;
+    /* 64-bit: no int32 day count can overflow it (days near INT32_MAX
+       would overflow z in int arithmetic) */
+    int64_t z = (int64_t)days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int doe = (int)(z - era * 146097);
     int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int yy = yoe + era * 400;
+    int64_t yy = yoe + era * 400;
     int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     int mp = (5 * doy + 2) / 153;
     *d = doy - (153 * mp + 2) / 5 + 1;
     *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = yy + (*m <= 2);
+    *y = (int)(yy + (*m <= 2));
 }
 
 bool date_parse(const char *s, size_t n, int32_t *out)

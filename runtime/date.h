@@ -8,6 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The dates kam handles, 0001-01-01 and 9999-12-31, as days since 1970-01-01:
+ * date arithmetic beyond them is an error, never a wrapped integer. */
+enum { DATE_MIN = -719162, DATE_MAX = 2932896 };
+
 /* Days since 1970-01-01 of a valid y-m-d; false if the date does not exist. */
 bool date_from_ymd(int y, int m, int d, int32_t *out);
 void date_to_ymd(int32_t days, int *y, int *m, int *d);

@@ -1,14 +1,17 @@
 /* reader.c — matching a data source to the record schema, and converting
  * field text to values by type. Conversions accept: numbers and money as
- * plain decimals (an optional sign, digits, a point, an exponent); percent
- * as a ratio (0.12) or with a percent sign (12%); int as whole numbers; bool
- * as true/false, yes/no, 1/0 (any case); dates as YYYY-MM-DD; enum and
- * stage values as declared member names. Nothing is coerced: anything else
- * is an error naming the field and the text. */
+ * plain decimals (an optional sign, digits, a point, an exponent; any
+ * length, one rounding: decimal.h); percent as a ratio (0.12) or with a
+ * percent sign (12.3% is read as 12.3e-2, the same double as 0.123); int as
+ * whole numbers up to 2^53; bool as true/false, yes/no, 1/0 (any case);
+ * dates as YYYY-MM-DD; enum and stage values as declared member names.
+ * Nothing is coerced: anything else is an error naming the field and the
+ * text. */
 #define _POSIX_C_SOURCE 200809L
 #include "reader.h"
 #include "reader_sqlite.h"
 #include "date.h"
+#include "decimal.h"
 
 #include <errno.h>
 #include <math.h>
@@ -22,51 +25,12 @@ static const double pow10_exact[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8
                                      1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
-/* A decimal number. The common shape (sign, up to 15 digits, a point) is
- * converted exactly as strtod would (one correctly rounded division);
- * anything else goes to strtod. Returns false if s is not a number. */
-static bool parse_number(const char *s, size_t n, double *out)
+/* A decimal number: digits with an optional sign, point and exponent (no
+ * hex, inf or nan spellings), any length, converted with one rounding
+ * (decimal.h). */
+static bool parse_number(const char *s, size_t n, int shift, double *out)
 {
-    size_t i = 0;
-    bool neg = false;
-    if (i < n && (s[i] == '-' || s[i] == '+')) neg = s[i++] == '-';
-    uint64_t mant = 0;
-    int digits = 0, frac = 0;
-    size_t start = i;
-    while (i < n && s[i] >= '0' && s[i] <= '9') {
-        mant = mant * 10 + (uint64_t)(s[i++] - '0');
-        if (mant) digits++;
-    }
-    size_t int_end = i;
-    if (i < n && s[i] == '.') {
-        i++;
-        while (i < n && s[i] >= '0' && s[i] <= '9') {
-            mant = mant * 10 + (uint64_t)(s[i++] - '0');
-            if (mant) digits++;
-            frac++;
-        }
-    }
-    if (int_end == start && frac == 0) return false;   /* no digits at all */
-    if (i == n && digits <= 15) {
-        double v = (double)mant;
-        if (frac) v /= pow10_exact[frac <= 22 ? frac : 22];
-        if (frac > 22) return false;
-        *out = neg ? -v : v;
-        return true;
-    }
-    /* exponents, long mantissas: the library, on a bounded copy */
-    char buf[64];
-    if (n >= sizeof buf) return false;
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-    char *end;
-    errno = 0;
-    double v = strtod(buf, &end);
-    if (end != buf + n || errno == ERANGE || !isfinite(v)) return false;
-    for (size_t k = 0; k < n; k++)      /* no hex, inf, nan spellings */
-        if (!strchr("0123456789+-.eE", buf[k])) return false;
-    *out = v;
-    return true;
+    return dec_parse(s, n, shift, out) == DEC_OK;
 }
 
 static bool is_space(char c)
@@ -88,21 +52,25 @@ int rd_convert(Type t, const char *s, size_t n, Value *out)
         return 0;
     case TY_NUMBER:
     case TY_MONEY:
-        if (!parse_number(s, n, &d)) return -1;
+        if (!parse_number(s, n, 0, &d)) return -1;
         *out = val_num(d);
         return 0;
     case TY_INT:
-        if (!parse_number(s, n, &d) || d != floor(d) || fabs(d) > 9007199254740992.0)
-            return -1;      /* 12 and 12.0 are whole numbers; 12.5 is not */
+        /* 12 and 12.0 are whole numbers; 12.5 is not; beyond 2^53 a double
+           cannot hold every whole number, so 9007199254740993 is refused */
+        switch (dec_parse_int(s, n, 0, &d)) {
+        case DEC_OK: break;
+        case DEC_RANGE: return RD_INT_RANGE;
+        default: return -1;
+        }
         *out = val_num(d);
         return 0;
     case TY_PERCENT:
-        if (s[n - 1] == '%') {
+        if (s[n - 1] == '%') {      /* 12.3% is 12.3e-2: the point moves, no division */
             size_t m = n - 1;
             while (m && is_space(s[m - 1])) m--;
-            if (!parse_number(s, m, &d)) return -1;
-            d /= 100;
-        } else if (!parse_number(s, n, &d)) {
+            if (!parse_number(s, m, -2, &d)) return -1;
+        } else if (!parse_number(s, n, 0, &d)) {
             return -1;
         }
         *out = val_num(d);
@@ -137,7 +105,7 @@ int rd_convert(Type t, const char *s, size_t n, Value *out)
     case TY_STAGE:
         for (int i = 0; i < t.en->n; i++) {
             const char *m = t.en->members[i];
-            if (m[0] == s[0] && memcmp(m, s, n) == 0 && m[n] == '\0') {
+            if (m[0] == s[0] && strlen(m) == n && memcmp(m, s, n) == 0) {
                 *out = val_int(i);
                 return 0;
             }
@@ -384,7 +352,7 @@ static int next_jsonl(Source *s)
     if (!s->hint) {
         s->hint = xcalloc(64, sizeof(int));
     }
-    for (size_t k = 0; k < n; k++) {
+    for (size_t k = 0; k < n && nf > 0; k++) {     /* an empty record reads no key */
         const JsonField *f = &jf[k];
         /* keys mostly come in the same order line after line: try the
            field found at this position last time first */
@@ -421,12 +389,9 @@ static int next_sqlite(Source *s)
     SqlField *sf;
     size_t n;
     int rc = rd_sqlite_next(s->sql, &sf, &n, &s->line);
-    if (rc < 0) {
+    if (rc < 0) {       /* a BLOB is not an error here: see rd_field */
         snprintf(s->err, sizeof s->err, "%s", rd_sqlite_error(s->sql));
-        /* a blob in one row is that row's problem; anything else ends the scan */
-        const char *e = rd_sqlite_error(s->sql);
-        size_t el = strlen(e), bl = strlen(": " RD_SQLITE_BLOB_ERROR);
-        return el >= bl && strcmp(e + el - bl, ": " RD_SQLITE_BLOB_ERROR) == 0 ? 2 : -1;
+        return -1;
     }
     if (rc == 0) return 0;
     for (size_t i = 0; i < n; i++) {
@@ -484,9 +449,12 @@ void rd_plan_free(RdPlan *p)
 }
 
 /* The common shape of a number in exports, with no spaces: [-]digits[.digits]
- * (at most 15 significant digits), converted exactly as strtod would.
- * False for anything else: the general path then decides. */
-static inline bool fast_decimal_frac(const char *p, size_t n, double *out, size_t *nfrac)
+ * (at most 15 significant digits), times 10^-shift (0 or 2), converted
+ * exactly as strtod would the same decimal: one correctly rounded division
+ * of two exact doubles. False for anything else: the general path then
+ * decides. */
+static inline bool fast_decimal_frac(const char *p, size_t n, size_t shift, double *out,
+                                     size_t *nfrac)
 {
     const char *end = p + n;
     bool neg = false;
@@ -506,16 +474,16 @@ static inline bool fast_decimal_frac(const char *p, size_t n, double *out, size_
     }
     if (p != end || ndig + frac == 0 || ndig + frac > 15) return false;
     double v = (double)mant;
-    if (frac) v /= pow10_exact[frac];
+    if (frac + shift) v /= pow10_exact[frac + shift];
     *out = neg ? -v : v;
     *nfrac = frac;
     return true;
 }
 
-static inline bool fast_decimal(const char *p, size_t n, double *out)
+static inline bool fast_decimal(const char *p, size_t n, size_t shift, double *out)
 {
     size_t frac;
-    return fast_decimal_frac(p, n, out, &frac);
+    return fast_decimal_frac(p, n, shift, out, &frac);
 }
 
 static inline bool fast_date(const char *s, size_t n, int32_t *out)
@@ -529,7 +497,7 @@ int rd_fill(Source *s, const RdPlan *plan, Value *regs)
     for (int k = 0; k < plan->n; k++) {
         const RdPlanItem *it = &plan->items[k];
         Value *out = &regs[it->reg];
-        if (it->col >= 0 && raw[it->col].ptr) {
+        if (it->col >= 0 && raw[it->col].ptr && raw[it->col].ptr != rd_sqlite_blob) {
             const char *p = raw[it->col].ptr;
             size_t n = raw[it->col].len;
             if (it->kind == TY_PERCENT && s->pct) rd_pct_note(s->pct, it->field, p, n);
@@ -540,25 +508,25 @@ int rd_fill(Source *s, const RdPlan *plan, Value *regs)
             switch (it->kind) {     /* fast paths; anything unusual falls through */
             case TY_NUMBER:
             case TY_MONEY:
-                if (fast_decimal(p, n, &d)) {
+                if (fast_decimal(p, n, 0, &d)) {
                     out->u.num = d;
                     continue;
                 }
                 break;
             case TY_PERCENT:
                 if (n > 1 && p[n - 1] == '%') {
-                    if (fast_decimal(p, n - 1, &d)) {
-                        out->u.num = d / 100;
+                    if (fast_decimal(p, n - 1, 2, &d)) {
+                        out->u.num = d;
                         continue;
                     }
-                } else if (fast_decimal(p, n, &d)) {
+                } else if (fast_decimal(p, n, 0, &d)) {
                     out->u.num = d;
                     continue;
                 }
                 break;
             case TY_INT: {
                 size_t nfrac = 1;
-                if (fast_decimal_frac(p, n, &d, &nfrac) && nfrac == 0 && !(n && p[n - 1] == '.')) {
+                if (fast_decimal_frac(p, n, 0, &d, &nfrac) && nfrac == 0 && !(n && p[n - 1] == '.')) {
                     out->u.num = d;
                     continue;
                 }
@@ -583,7 +551,7 @@ int rd_fill(Source *s, const RdPlan *plan, Value *regs)
             case TY_ENUM:
             case TY_STAGE: {
                 int found = -1;
-                for (int m = 0; m < it->en->n; m++)
+                for (int m = 0; m < it->en->n && n < 255; m++)     /* 255: a longer name */
                     if (it->mlen[m] == n && memcmp(it->en->members[m], p, n) == 0) {
                         found = m;
                         break;
@@ -620,6 +588,11 @@ int rd_field(Source *s, int i, Value *out)
         return 0;
     }
     const RdField *raw = &s->fields[c];
+    if (raw->ptr == rd_sqlite_blob) {   /* only a column a rule reads is converted */
+        snprintf(s->err, sizeof s->err, "%s:%ld: field \"%s\": " RD_SQLITE_BLOB_ERROR " (kam "
+                 "reads text and numbers)", s->path, s->line, f->name.name);
+        return -1;
+    }
     int rc = raw->ptr ? rd_convert(f->ty, raw->ptr, raw->len, out) : 1;
     if (rc == 0 && f->ty.optional && f->ty.kind == TY_STRING && out->len == 0) rc = 1;
     if (rc == 0) return 0;
@@ -637,6 +610,10 @@ int rd_field(Source *s, int i, Value *out)
         snprintf(s->err, sizeof s->err, "%s:%ld: field \"%s\": empty, but the field is "
                  "required (write %s, or declare it optional with ?)", s->path, s->line,
                  f->name.name, rd_expected(f->ty, buf, sizeof buf));
+    else if (rc == RD_INT_RANGE)
+        snprintf(s->err, sizeof s->err, "%s:%ld: field \"%s\": %.*s is beyond 2^53 "
+                 "(9007199254740992), the range of whole numbers an int holds exactly", s->path, s->line,
+                 f->name.name, (int)(raw->len > 60 ? 60 : raw->len), raw->ptr);
     else
         snprintf(s->err, sizeof s->err, "%s:%ld: field \"%s\": expected %s, got \"%.*s\"",
                  s->path, s->line, f->name.name, rd_expected(f->ty, buf, sizeof buf),

@@ -95,7 +95,9 @@ void rd_plan_free(RdPlan *p);
  * with s->err set as rd_field does. */
 int rd_fill(Source *s, const RdPlan *plan, Value *regs);
 /* Converts text as a value of type t (the same rules as data fields).
- * Returns 0, 1 for an empty text (missing), -1 if malformed. */
+ * Returns 0, 1 for an empty text (missing), -1 if malformed, RD_INT_RANGE
+ * for an int beyond 2^53 (which a double cannot hold exactly). */
+enum { RD_INT_RANGE = -2 };
 int rd_convert(Type t, const char *text, size_t len, Value *out);
 /* "percent (0.12 or 12%)" and the like, for messages. */
 const char *rd_expected(Type t, char *buf, size_t len);

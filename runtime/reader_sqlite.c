@@ -402,6 +402,8 @@ static size_t format_real(double d, char *buf)
     return (size_t)(o - buf);
 }
 
+const char rd_sqlite_blob[] = "";
+
 /* Sets the reader's message to "path: table \"t\", row N: " and fmt. */
 static void row_error(SqliteReader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void row_error(SqliteReader *r, const char *fmt, ...)
@@ -464,9 +466,10 @@ int rd_sqlite_next(SqliteReader *r, SqlField **fields, size_t *nfields, long *ro
             f->ptr = NULL;
             f->len = 0;
             break;
-        default:   /* SQLITE_BLOB */
-            row_error(r, "column \"%s\": " RD_SQLITE_BLOB_ERROR, r->names[i]);
-            return -1;
+        default:   /* SQLITE_BLOB: the caller's problem only if it reads it */
+            f->ptr = rd_sqlite_blob;
+            f->len = 0;
+            break;
         }
     }
     if (fields) *fields = r->fields;

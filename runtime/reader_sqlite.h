@@ -39,9 +39,10 @@
 /* How long a locked database is retried before giving up, in milliseconds. */
 #define RD_SQLITE_BUSY_TIMEOUT_MS 2000
 
-/* The end of the message for a row with a BLOB, the one error that is not
- * sticky: test for it as a suffix of rd_sqlite_error (the path, table and
- * column names before it may contain any text, "blob" included). */
+/* A BLOB value comes back with this as its ptr (len 0): neither text nor
+ * NULL. A BLOB in a column nobody converts is no problem; the caller says
+ * RD_SQLITE_BLOB_ERROR when it needs the value. */
+extern const char rd_sqlite_blob[];
 #define RD_SQLITE_BLOB_ERROR "blob values are not supported"
 
 /* One value of the current row, as text. ptr == NULL means SQL NULL (len
@@ -91,14 +92,10 @@ int rd_sqlite_columns(const SqliteReader *r, const char *const **names);
  *   TEXT     the bytes as stored (UTF-8; a UTF-16 database is converted by
  *            SQLite), not validated;
  *   NULL     ptr == NULL;
- *   BLOB     an error for that row, naming the row and column: "blob values
- *            are not supported".
- * A BLOB error is not sticky: *row is set to the bad row, the message ends
- * in ": " RD_SQLITE_BLOB_ERROR, and the next call goes on with the following
- * row, so the caller may report and skip it. Any other error (I/O, a
- * corrupt file, a run-time error in a view) is sticky: every later call
- * returns -1 again with the same message, so a caller that skips rows must
- * tell the two apart by that suffix or it will loop. */
+ *   BLOB     ptr == rd_sqlite_blob, len 0: the caller decides (a photo
+ *            column the policy does not read must not reject the row).
+ * Every error (I/O, a corrupt file, a run-time error in a view) is sticky:
+ * every later call returns -1 again with the same message. */
 int rd_sqlite_next(SqliteReader *r, SqlField **fields, size_t *nfields, long *row);
 
 /* The last error as "path: table \"t\", row N: message" (or without the

@@ -2,6 +2,7 @@
  * compiler turns into a jump table); every instruction reads and writes
  * registers only. See opcodes.def for what each instruction does. */
 #include "vm.h"
+#include "date.h"
 #include "../stdlib/std.h"
 
 #include <math.h>
@@ -85,7 +86,8 @@ void vm_limits_reset(Vm *vm)
     }
 }
 
-/* Highest `by` first; ties by ascending key, then by position. */
+/* Highest `by` first; ties by ascending key, then by position. (A NaN
+ * never gets here: LIMIT_ADD refuses it, as the order would not be one.) */
 static int cmp_cand(const void *a, const void *b)
 {
     const LimitCand *x = a, *y = b;
@@ -195,8 +197,17 @@ static void agg_add(Vm *vm, int slot, Value arg)
     }
 }
 
+/* Ends vm_run with an error for the record at the instruction before pc. */
+static int fail(Vm *vm, int pc, const char *what)
+{
+    vm->err = what;
+    vm->err_span = vm->c->spans[pc - 1];
+    return -1;
+}
+
 int vm_run(Vm *vm, int pc)
 {
+    vm->err = NULL;
     const Instr *code = vm->c->code;
     Value *R = vm->regs;
     for (;;) {
@@ -207,28 +218,45 @@ int vm_run(Vm *vm, int pc)
         case OP_MOV:
             R[in.d] = R[in.a];
             break;
-        case OP_ADD: R[in.d] = val_num(R[in.a].u.num + R[in.b].u.num); break;
-        case OP_SUB: R[in.d] = val_num(R[in.a].u.num - R[in.b].u.num); break;
-        case OP_MUL: R[in.d] = val_num(R[in.a].u.num * R[in.b].u.num); break;
-        case OP_DIV:
+/* Numbers in registers are finite (readers and the lexer see to it), so a
+ * result that is not finite overflowed: an error for the record, never an
+ * inf or a NaN in the output or in a limit's order. */
+#define ARITH(OPNAME, EXPR, WHAT)                                               \
+        case OPNAME: {                                                          \
+            double r_ = EXPR;                                                   \
+            if (!isfinite(r_)) return fail(vm, pc, WHAT " overflows (its magnitude passes 1.8e308)"); \
+            R[in.d] = val_num(r_);                                              \
+            break;                                                              \
+        }
+        ARITH(OP_ADD, R[in.a].u.num + R[in.b].u.num, "a sum")
+        ARITH(OP_SUB, R[in.a].u.num - R[in.b].u.num, "a difference")
+        ARITH(OP_MUL, R[in.a].u.num * R[in.b].u.num, "a product")
+#undef ARITH
+        case OP_DIV: {
             if (R[in.b].u.num == 0) {
                 if (R[in.a].u.num == 0) {       /* 0 / 0: a share of nothing is nothing */
                     R[in.d] = val_num(0);
                     break;
                 }
-                vm->err = "division by zero";
-                vm->err_span = vm->c->spans[pc - 1];
-                return -1;
+                return fail(vm, pc, "division by zero");
             }
-            R[in.d] = val_num(R[in.a].u.num / R[in.b].u.num);
+            double q = R[in.a].u.num / R[in.b].u.num;
+            if (!isfinite(q)) return fail(vm, pc, "a quotient overflows (its magnitude passes 1.8e308)");
+            R[in.d] = val_num(q);
             break;
+        }
         case OP_NEG: R[in.d] = val_num(-R[in.a].u.num); break;
         case OP_DATE_ADD:
-            R[in.d] = val_int(R[in.a].u.i + (int64_t)floor(R[in.b].u.num));
+        case OP_DATE_SUB: {
+            /* days in range first: a huge count must not overflow an integer */
+            double days = floor(R[in.b].u.num);
+            if (in.op == OP_DATE_SUB) days = -days;
+            double to = (double)R[in.a].u.i + days;
+            if (!(to >= DATE_MIN && to <= DATE_MAX))
+                return fail(vm, pc, "a date overflows (dates run from 0001-01-01 to 9999-12-31)");
+            R[in.d] = val_int((int64_t)to);
             break;
-        case OP_DATE_SUB:
-            R[in.d] = val_int(R[in.a].u.i - (int64_t)floor(R[in.b].u.num));
-            break;
+        }
         case OP_DATE_DIFF:
             R[in.d] = val_num((double)(R[in.a].u.i - R[in.b].u.i));
             break;
@@ -281,6 +309,7 @@ int vm_run(Vm *vm, int pc)
             break;
         case OP_CALL:
             std_func(in.x)->fn(&R[in.d], &R[in.a], in.b, vm);
+            if (vm->err) return fail(vm, pc, vm->err);      /* round() overflowing */
             break;
         case OP_MATCH: {
             Value s = R[in.a];
@@ -290,7 +319,11 @@ int vm_run(Vm *vm, int pc)
             R[in.d] = val_int(regexec(&vm->c->regex[in.x], z, 0, NULL, 0) == 0);
             break;
         }
-        case OP_AGG: R[in.d] = agg_value(vm, in.x, R[in.a]); break;
+        case OP_AGG:
+            R[in.d] = agg_value(vm, in.x, R[in.a]);
+            if (!isfinite(R[in.d].u.num))
+                return fail(vm, pc, "an aggregate overflows (its sum passes 1.8e308)");
+            break;
         case OP_AGG_ADD:
             if (R[in.b].u.i) agg_add(vm, in.x, R[in.a]);
             break;
@@ -301,6 +334,7 @@ int vm_run(Vm *vm, int pc)
                     l->cap = l->cap ? l->cap * 2 : 256;
                     l->cands = xrealloc(l->cands, sizeof(LimitCand) * l->cap);
                 }
+                if (isnan(R[in.b].u.num)) return fail(vm, pc, "a limit's order is not a number");
                 LimitCand *c = &l->cands[l->n++];
                 c->by = R[in.b].u.num;
                 c->ordinal = vm->ordinal;
@@ -318,9 +352,7 @@ int vm_run(Vm *vm, int pc)
         }
         case OP_STAGE_FROM: R[in.d] = val_int(R[in.a].u.i < in.x); break;
         default:
-            vm->err = "bad instruction";
-            vm->err_span = vm->c->spans[pc - 1];
-            return -1;
+            return fail(vm, pc, "bad instruction");
         }
     }
 }

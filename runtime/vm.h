@@ -1,8 +1,9 @@
 /* vm.h — the virtual machine that runs a Chunk against one record's
- * registers: a loop over 8-byte register instructions. It also keeps the
+ * registers: a loop over 10-byte register instructions. It also keeps the
  * aggregates' state between the first pass and the second. The VM reads no
- * files and prints nothing: a runtime problem (division by zero) is
- * returned as an error for the record. */
+ * files and prints nothing: a runtime problem (division by zero, a result
+ * overflowing a double, a date past 9999-12-31) is returned as an error for
+ * the record. */
 #ifndef KAM_VM_H
 #define KAM_VM_H
 
@@ -44,7 +45,8 @@ typedef struct Vm {
     size_t scratch_used, scratch_cap;
     void **spill;           /* scratch requests the block could not hold */
     int nspill;
-    const char *err;        /* after vm_run fails: what went wrong */
+    const char *err;        /* after vm_run fails: what went wrong (a built-in
+                               sets it to fail the record; vm_run clears it) */
     Span err_span;          /* and where in the policy */
 } Vm;
 

@@ -70,7 +70,7 @@ int wr_format_number(double v, char *buf)
         buf[1] = '\0';
         return 1;
     }
-    if (fabs(v) < 1e15 && v == floor(v)) {
+    if (fabs(v) <= 9007199254740992.0 && v == floor(v)) {  /* every int, in full */
         unsigned long long u = (unsigned long long)fabs(v);
         char tmp[24];
         int n = 0;

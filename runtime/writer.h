@@ -21,8 +21,9 @@ void wr_record(Writer *w, const Value *regs, const char *key, size_t keylen, lon
 /* Flushes (the table is printed here) and frees. Returns 0, or -1 if any
  * write failed. Does not close the FILE. */
 int wr_close(Writer *w);
-/* Formats a number as kam prints it: whole numbers without a point, others
- * with up to 15 significant digits. Returns the length. */
+/* Formats a number as kam prints it: whole numbers up to 2^53 in full
+ * without a point, others with up to 15 significant digits. Returns the
+ * length. */
 int wr_format_number(double v, char *buf);
 
 #endif

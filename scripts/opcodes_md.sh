@@ -11,8 +11,8 @@ cat <<'HEAD'
 the instructions. It is generated from `runtime/opcodes.def` by
 `scripts/opcodes_md.sh` (a test fails when the two disagree).
 
-A compiled policy is a register machine. Every instruction is 8 bytes:
-`{op, x, d, a, b}`. Registers hold the record's fields, the params and
+A compiled policy is a register machine. Every instruction is 10 bytes:
+`{op, x, d, a, b}`, x and the registers 16 bits each. Registers hold the record's fields, the params and
 consts, every rule's result, constants and temporaries. The code has up to
 four segments, each ending in `HALT`:
 

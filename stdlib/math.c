@@ -1,6 +1,9 @@
 /* math.c — numeric built-ins: abs, floor, ceil, round, min, max, clamp.
- * Units are the checker's business; here every number is a double. */
+ * Units are the checker's business; here every number is a double. A
+ * function that cannot give a finite result sets vm->err. */
 #include "std.h"
+#include "../runtime/decimal.h"
+#include "../runtime/vm.h"
 
 #include <math.h>
 
@@ -23,20 +26,22 @@ void std_ceil(Value *d, const Value *a, int n, struct Vm *vm)
 }
 
 /* Half away from zero; with digits, at that decimal place (negative digits
- * round to tens, hundreds, ...). */
+ * round to tens, hundreds, ...), on the shortest decimal that reads back as
+ * x, so round(1.005, 2) is 1.01 as on paper (runtime/decimal.c). A result
+ * beyond a double (round(1.7e308, -308)) is an error for the record. */
 void std_round(Value *d, const Value *a, int n, struct Vm *vm)
 {
-    (void)vm;
     double x = a[0].u.num;
     if (n < 2) {
         *d = val_num(round(x));
         return;
     }
     double digits = round(a[1].u.num);
-    if (digits > 15) digits = 15;
-    if (digits < -15) digits = -15;
-    double scale = pow(10, digits);
-    *d = val_num(round(x * scale) / scale);
+    if (digits > 400) digits = 400;
+    if (digits < -400) digits = -400;
+    double r = dec_round(x, (int)digits);
+    if (!isfinite(r)) vm->err = "round() overflows (its magnitude passes 1.8e308)";
+    *d = val_num(r);
 }
 
 void std_min(Value *d, const Value *a, int n, struct Vm *vm)
