@@ -151,9 +151,13 @@ static void bizfmt(Type t, const Value *v, char *buf, size_t len)
         strcat(nb, "%");
         snprintf(buf, len, "%s", nb);
         return;
-    case TY_MONEY:
-        numtext(v->u.num, 2, buf, len);
+    case TY_MONEY: {      /* cents as two digits: 1,250.50 */
+        numtext(v->u.num, 2, nb, sizeof nb - 1);
+        const char *dot = strchr(nb, '.');
+        if (dot && strlen(dot) == 2) strcat(nb, "0");
+        snprintf(buf, len, "%s", nb);
         return;
+    }
     case TY_INT:
     case TY_NUMBER:
     case TY_ERROR:
@@ -357,27 +361,27 @@ static void by_text(Ex *x, double v, char *buf, size_t len)
 /* The limit's part of the select's line. */
 static void limit_sentence(Ex *x, const LimInfo *li, Str *out)
 {
-    char cut[120], mine[120], n[40];
+    char cut[120], mine[120], n[40], rk[40];
     by_text(x, li->cut, cut, sizeof cut);
     by_text(x, li->mine, mine, sizeof mine);
     numtext((double)li->ncand, 0, n, sizeof n);
+    numtext((double)li->rank, 0, rk, sizeof rk);
     if (li->cond && !li->kept) {
         sadd(out, "condition true, but ");
         limit_name(x, li, out);
-        sadd(out, " cut it: rank %ld of %s, cut-off %s (this account %s)", li->rank, n, cut, mine);
+        sadd(out, " cut it: rank %s of %s, cut-off %s (this account %s)", rk, n, cut, mine);
         return;
     }
     limit_name(x, li, out);
     if (li->cond && li->keep < li->ncand)
-        sadd(out, " kept it: rank %ld of %s, cut-off %s (this account %s)", li->rank, n, cut, mine);
+        sadd(out, " kept it: rank %s of %s, cut-off %s (this account %s)", rk, n, cut, mine);
     else if (li->cond)
-        sadd(out, " kept it: all %s accounts whose condition holds fit (this account rank %ld, %s)", n,
-             li->rank, mine);
+        sadd(out, " kept it: all %s accounts whose condition holds fit (this account rank %s, %s)", n, rk,
+             mine);
     else if (li->keep < li->ncand)
-        sadd(out, " does not apply: it keeps %zu of the %s accounts whose condition holds, cut-off %s",
-             li->keep, n, cut);
+        sadd(out, " keeps %zu of the %s accounts whose condition holds, cut-off %s", li->keep, n, cut);
     else
-        sadd(out, " does not apply: all %s accounts whose condition holds fit", n);
+        sadd(out, " keeps all %s accounts whose condition holds", n);
 }
 
 /* ---------------------------------------------------------- sentences */
@@ -947,6 +951,13 @@ static bool in_pass1(const Ex *x, const Field *f)
 
 enum { MAX_PASSES = 48, MAX_SHOWN = 3 };
 
+/* A change that does not flip the select but moves the score its way. */
+static bool toward(const Ex *x, const Change *c)
+{
+    if (!x->score) return false;
+    return x->selected ? c->out.score < x->base.score : c->out.score > x->base.score;
+}
+
 /* Re-runs the pipeline for the candidates, cheapest likely flips first, and
  * keeps up to MAX_SHOWN fields: those that flip, then those that move the
  * score without flipping. Returns how many were kept (in out). */
@@ -988,7 +999,7 @@ static int verify(Ex *x, Changes *cs, Change *out)
         }
         if (c->flips) {
             out[nflip++] = *c;
-        } else if (c->ok && nother < MAX_SHOWN && x->score && c->out.score != x->base.score) {
+        } else if (c->ok && nother < MAX_SHOWN && toward(x, c)) {
             bool dup = false;
             for (int k = 0; k < nother; k++)
                 if (other[k].field == c->field) dup = true;
@@ -1009,7 +1020,7 @@ static int verify(Ex *x, Changes *cs, Change *out)
         c->ok = full_eval(x, c->field, c->value, &c->out);
         c->flips = c->ok && c->out.sel != x->selected;
         if (c->flips) out[nflip++] = *c;
-        else if (c->ok && x->score && c->out.score != x->base.score) other[nother++] = *c;
+        else if (c->ok && toward(x, c)) other[nother++] = *c;
     }
     int n = nflip;
     for (int k = 0; k < nother && n < MAX_SHOWN; k++) {
@@ -1058,10 +1069,18 @@ static void change_sentence(Ex *x, const Change *c, Str *out)
             sadd(&parts, "%s%s %s -> %s", nparts++ ? ", " : "", x->score->name, s0, s1);
         }
     }
-    if (b->li.on && b->li.kept && (!a->li.kept || a->li.rank != b->li.rank)) {
-        char n[40];
+    if (b->li.on && a->li.kept && b->li.cond && !b->li.kept) {
+        char n[40], rk[40];
         numtext((double)b->li.ncand, 0, n, sizeof n);
-        sadd(&parts, "%smove it to rank %ld of %s, within ", nparts++ ? ", " : "", b->li.rank, n);
+        numtext((double)b->li.rank, 0, rk, sizeof rk);
+        sadd(&parts, "%smove it to rank %s of %s, past ", nparts++ ? ", " : "", rk, n);
+        limit_name(x, &b->li, &parts);
+    }
+    if (b->li.on && b->li.kept && (!a->li.kept || a->li.rank != b->li.rank)) {
+        char n[40], rk[40];
+        numtext((double)b->li.ncand, 0, n, sizeof n);
+        numtext((double)b->li.rank, 0, rk, sizeof rk);
+        sadd(&parts, "%smove it to rank %s of %s, within ", nparts++ ? ", " : "", rk, n);
         limit_name(x, &b->li, &parts);
     }
     if (nparts) sadd(out, "%s", stext(&parts));
@@ -1071,12 +1090,13 @@ static void change_sentence(Ex *x, const Change *c, Str *out)
     } else {
         sadd(out, "%sbut %s stays %s", nparts ? ", " : "leave ", x->sel->name, truth(x->selected));
         if (b->li.on && b->li.cond && !b->li.kept) {
-            char cut[120], n[40];
+            char cut[120], n[40], rk[40];
             by_text(x, b->li.cut, cut, sizeof cut);
             numtext((double)b->li.ncand, 0, n, sizeof n);
+            numtext((double)b->li.rank, 0, rk, sizeof rk);
             sadd(out, ": ");
             limit_name(x, &b->li, out);
-            sadd(out, " still cuts it (rank %ld of %s, cut-off %s)", b->li.rank, n, cut);
+            sadd(out, " still cuts it (rank %s of %s, cut-off %s)", rk, n, cut);
         }
     }
     free(parts.p);
@@ -1288,6 +1308,11 @@ int explain_record(Session *s, int rec, FILE *out, bool json)
         gather(&x, &cs);
         Change shown[MAX_SHOWN];
         int nshown = verify(&x, &cs, shown);
+        bool any_flip = nshown && shown[0].flips;
+        if (!json && !any_flip)
+            fprintf(out, "what would change it: no single field change makes %s %s%s%s\n", x.sel->name,
+                     truth(!x.selected), ses_interrupted(s) ? " (interrupted)" : "",
+                     nshown ? "; the nearest:" : "");
         for (int j = 0; j < nshown; j++) {
             sclear(&why);
             change_sentence(&x, &shown[j], &why);
@@ -1295,16 +1320,13 @@ int explain_record(Session *s, int rec, FILE *out, bool json)
                 char nv[120];
                 bizfmt(shown[j].field->ty, &shown[j].value, nv, sizeof nv);
                 sclear(&extra);
-                sadd(&extra, ",\"data\":");
-                sadd(&extra, "\"%s\",\"flips\":%s", shown[j].data, truth(shown[j].flips));
+                sadd(&extra, ",\"data\":\"%s\",\"flips\":%s", shown[j].data, truth(shown[j].flips));
                 line(&x, out, &first, "change", shown[j].field->name.name, nv, stext(&why), stext(&extra));
             } else {
-                fprintf(out, "%s %s\n", j == 0 ? "what would change it:" : "                     ", stext(&why));
+                fprintf(out, "%s %s\n", j == 0 && any_flip ? "what would change it:" : "                     ",
+                        stext(&why));
             }
         }
-        if (!nshown && !json)
-            fprintf(out, "what would change it: no single field change found%s\n",
-                    ses_interrupted(s) ? " (interrupted)" : "");
         free(cs.v);
     }
     /* tiers: the branch that matched, and why the ones before did not */
