@@ -446,7 +446,8 @@ static void operand(Ex *x, const Expr *e, TypeKind as, Str *out)
         char ct[200], cv[120];
         src_text(x, call, ct, sizeof ct);
         fmt(x, call, TY_ERROR, cv, sizeof cv);
-        if (sig == SIG_AGG_RANK || sig == SIG_AGG_PERCENTILE) sadd(out, "; %s = %s of %s accounts", ct, cv, cnt);
+        if (sig == SIG_AGG_RANK || sig == SIG_AGG_PERCENTILE)
+            sadd(out, "; %s = %s of %s accounts", ct, cv, cnt);
         else if (sig == SIG_AGG_COUNT) sadd(out, "; %s = %s", ct, cv);
         else sadd(out, "; %s = %s over %s accounts", ct, cv, cnt);
     }
@@ -760,7 +761,9 @@ static void search_numeric(Ex *x, Changes *cs, const Field *f, int dir)
     const Value *now = &x->s->vals[(size_t)x->rec * (size_t)x->s->nfields + (size_t)f->index];
     if (now->missing) return;
     double x0 = num_value(f, now), g = grid_of(f);
-    double far = f->ty.kind == TY_DATE ? 365.0 * 100 : f->ty.kind == TY_PERCENT ? 100 : fmax(fabs(x0), 1) * 1e6;
+    double far = f->ty.kind == TY_DATE      ? 365.0 * 100
+               : f->ty.kind == TY_PERCENT ? 100
+                                          : fmax(fabs(x0), 1e6) * 1e6;
     double lo = 0, hi = g;
     bool found = false;
     for (int it = 0; it < 80 && hi <= far; it++) {
@@ -871,13 +874,16 @@ static void mark_sym(Ex *x, const Sym *sy, bool *seen, bool *fields, int depth)
         if (sy->limit) mark_fields(x, sy->limit->by, seen, fields, depth + 1);
         break;
     case SYM_SCORE:
-        for (int k = 0; k < d->items.len; k++) mark_fields(x, ((Criterion *)d->items.items[k])->cond, seen, fields, depth + 1);
+        for (int k = 0; k < d->items.len; k++)
+            mark_fields(x, ((Criterion *)d->items.items[k])->cond, seen, fields, depth + 1);
         break;
     case SYM_TIER:
-        for (int k = 0; k < d->items.len; k++) mark_fields(x, ((TierBranch *)d->items.items[k])->cond, seen, fields, depth + 1);
+        for (int k = 0; k < d->items.len; k++)
+            mark_fields(x, ((TierBranch *)d->items.items[k])->cond, seen, fields, depth + 1);
         break;
     case SYM_STAGES:
-        for (int k = 0; k < d->items.len; k++) mark_fields(x, ((Transition *)d->items.items[k])->cond, seen, fields, depth + 1);
+        for (int k = 0; k < d->items.len; k++)
+            mark_fields(x, ((Transition *)d->items.items[k])->cond, seen, fields, depth + 1);
         if (x->p->stage_field) fields[x->p->stage_field->index] = true;
         break;
     default:
@@ -1131,6 +1137,18 @@ static void line(Ex *x, FILE *out, bool *first, const char *section, const char 
     }
 }
 
+static void json_text(Str *s, const char *t)
+{
+    sadd(s, "\"");
+    for (; *t; t++) {
+        unsigned char c = (unsigned char)*t;
+        if (c == '"' || c == '\\') sadd(s, "\\%c", c);
+        else if (c < 0x20) sadd(s, "\\u%04x", c);
+        else sadd(s, "%c", c);
+    }
+    sadd(s, "\"");
+}
+
 static void json_num(Str *s, double v)
 {
     char nb[40];
@@ -1320,7 +1338,9 @@ int explain_record(Session *s, int rec, FILE *out, bool json)
                 char nv[120];
                 bizfmt(shown[j].field->ty, &shown[j].value, nv, sizeof nv);
                 sclear(&extra);
-                sadd(&extra, ",\"data\":\"%s\",\"flips\":%s", shown[j].data, truth(shown[j].flips));
+                sadd(&extra, ",\"data\":");
+                json_text(&extra, shown[j].data);
+                sadd(&extra, ",\"flips\":%s", truth(shown[j].flips));
                 line(&x, out, &first, "change", shown[j].field->name.name, nv, stext(&why), stext(&extra));
             } else {
                 fprintf(out, "%s %s\n", j == 0 && any_flip ? "what would change it:" : "                     ",
@@ -1397,7 +1417,8 @@ int explain_record(Session *s, int rec, FILE *out, bool json)
                 fprintf(out, "%s:\n", pass ? "flags" : "entitlements");
                 header = true;
             }
-            line(&x, out, &first, pass ? "flag" : "entitlement", sy->name, on ? "yes" : "no", stext(&why), NULL);
+            line(&x, out, &first, pass ? "flag" : "entitlement", sy->name, on ? "yes" : "no", stext(&why),
+                 NULL);
         }
     }
     if (json) fputs("\n]}\n", out);
