@@ -178,7 +178,7 @@ static void bizfmt_num(Type t, double d, char *buf, size_t len)
 /* A criterion's weight, signed: "+25", "−15" (a minus sign, not a hyphen). */
 static void signed_points(double w, char *buf, size_t len)
 {
-    char nb[80];
+    char nb[48];
     snprintf(nb, sizeof nb, "%s", w < 0 ? "\u2212" : "+");
     size_t k = strlen(nb);
     numtext(fabs(w), 4, nb + k, sizeof nb - k);
@@ -369,10 +369,15 @@ static void limit_sentence(Ex *x, const LimInfo *li, Str *out)
     if (li->cond && !li->kept) {
         sadd(out, "condition true, but ");
         limit_name(x, li, out);
-        sadd(out, " cut it: rank %s of %s, cut-off %s (this account %s)", rk, n, cut, mine);
+        if (li->keep == 0) sadd(out, " cut it: it keeps none (rank %s of %s, this account %s)", rk, n, mine);
+        else sadd(out, " cut it: rank %s of %s, cut-off %s (this account %s)", rk, n, cut, mine);
         return;
     }
     limit_name(x, li, out);
+    if (li->keep == 0) {
+        sadd(out, " keeps none of the %s accounts whose condition holds", n);
+        return;
+    }
     if (li->cond && li->keep < li->ncand)
         sadd(out, " kept it: rank %s of %s, cut-off %s (this account %s)", rk, n, cut, mine);
     else if (li->cond)
@@ -1102,7 +1107,8 @@ static void change_sentence(Ex *x, const Change *c, Str *out)
             numtext((double)b->li.rank, 0, rk, sizeof rk);
             sadd(out, ": ");
             limit_name(x, &b->li, out);
-            sadd(out, " still cuts it (rank %s of %s, cut-off %s)", rk, n, cut);
+            if (b->li.keep == 0) sadd(out, " keeps none");
+            else sadd(out, " still cuts it (rank %s of %s, cut-off %s)", rk, n, cut);
         }
     }
     free(parts.p);
