@@ -1,12 +1,22 @@
 /* explain.c — `kam explain` and the REPL's :explain (see explain.h). The
  * values behind every condition come from the compiled policy itself: each
  * sub-expression worth showing is compiled as a probe and evaluated with the
- * account, so an explanation cannot disagree with `kam run`. "What would
- * flip it" re-evaluates the account with one field changed at a time
- * (aggregates stay as computed over the portfolio). */
+ * account, so an explanation cannot disagree with `kam run`. A limited
+ * select is shown with its ranking (rank, capacity, cut-off); an aggregate
+ * with the portfolio value it used. "What would change it" proposes single
+ * field changes (thresholds read off the conditions, and a search over each
+ * field the select reads, limit included) and reports only what a re-run of
+ * the whole pipeline confirms: the field changed in the session's records,
+ * params and the first pass (aggregates, limits) over every record redone,
+ * then the account evaluated. Numbers are written for people: no exponent,
+ * thousands grouped, percent and money as such, negative weights as
+ * "−15 points (label)". It does not read files or change the session. */
 #define _POSIX_C_SOURCE 200809L
 #include "explain.h"
+#include "../runtime/date.h"
+#include "../runtime/reader.h"
 #include "../runtime/writer.h"
+#include "../stdlib/registry.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -38,17 +48,142 @@ static void sadd(Str *s, const char *fmt, ...)
     s->len += (size_t)n;
 }
 
+static void sclear(Str *s)
+{
+    s->len = 0;
+    if (s->p) s->p[0] = '\0';
+}
+
+static const char *stext(const Str *s)
+{
+    return s->p ? s->p : "";
+}
+
+enum { MAX_CRIT = 64 };
+
+/* Where a limited select leaves the account. */
+typedef struct LimInfo {
+    bool on;                /* the select has a limit */
+    double cap;             /* N of `limit to N` */
+    size_t ncand, keep;     /* accounts whose condition holds; how many stay */
+    long rank;              /* 1-based among them; 0 if the condition fails */
+    bool cond, kept;
+    double cut;             /* the `by` value of the last account kept (keep > 0) */
+    double mine;            /* this account's `by` value */
+} LimInfo;
+
+/* The outcome of one evaluation of the account (the first select's). */
+typedef struct Outcome {
+    bool sel;
+    double score;
+    bool crit[MAX_CRIT];    /* the first score's criteria, met or not */
+    LimInfo li;
+} Outcome;
+
 typedef struct Ex {
     Session *s;
     Policy *p;
     Chunk *c;
-    Vm *vm;
+    Vm *vm;                 /* first pass done over the records as they are */
     int rec;
     Expr **probes;
     int nprobes, capprobes;
-    Value *regs;            /* the account's registers after evaluation */
+    Value *regs;            /* the registers value_of reads (the account's) */
     bool json;
+    const Sym *sel;         /* the first select: what "would change it" flips */
+    const Sym *score;       /* the first score, or NULL */
+    int lslot;              /* sel's limit slot in the chunk, or -1 */
+    bool selected;
+    Outcome base;
+    int passes;             /* whole-pipeline re-runs done */
 } Ex;
+
+/* ------------------------------------------------------------- numbers */
+
+/* v with at most `dec` decimals (more for a small non-zero value, so that
+ * three digits show), trailing zeros dropped, thousands grouped, never an
+ * exponent. */
+static void numtext(double v, int dec, char *buf, size_t len)
+{
+    if (!isfinite(v)) {
+        snprintf(buf, len, "%s", isnan(v) ? "not a number" : v > 0 ? "infinity" : "-infinity");
+        return;
+    }
+    double a = fabs(v);
+    if (a > 0 && a < 0.5 * pow(10, -dec)) {
+        dec = (int)ceil(-log10(a)) + 2;
+        if (dec > 15) dec = 15;
+    }
+    char raw[400];
+    snprintf(raw, sizeof raw, "%.*f", dec, v);
+    char *dot = strchr(raw, '.');
+    if (dot) {
+        char *e = raw + strlen(raw) - 1;
+        while (e > dot && *e == '0') *e-- = '\0';
+        if (e == dot) *e = '\0';
+    }
+    if (strcmp(raw, "-0") == 0) snprintf(raw, sizeof raw, "0");
+    dot = strchr(raw, '.');
+    size_t ilen = dot ? (size_t)(dot - raw) : strlen(raw);
+    size_t start = raw[0] == '-' ? 1 : 0, k = 0;
+    char out[600];
+    if (start) out[k++] = '-';
+    for (size_t i = start; i < ilen; i++) {
+        out[k++] = raw[i];
+        size_t left = ilen - i - 1;
+        if (left && left % 3 == 0) out[k++] = ',';
+    }
+    out[k] = '\0';
+    snprintf(buf, len, "%s%s", out, dot ? dot : "");
+}
+
+/* A value of type t for people: 12.5%, 1,500,000, 0.0125, 2026-01-31, gold. */
+static void bizfmt(Type t, const Value *v, char *buf, size_t len)
+{
+    if (v->missing) {
+        snprintf(buf, len, "missing");
+        return;
+    }
+    char nb[120];
+    switch (t.kind) {
+    case TY_PERCENT:
+        numtext(v->u.num * 100, 2, nb, sizeof nb - 1);
+        strcat(nb, "%");
+        snprintf(buf, len, "%s", nb);
+        return;
+    case TY_MONEY: {      /* cents as two digits: 1,250.50 */
+        numtext(v->u.num, 2, nb, sizeof nb - 1);
+        const char *dot = strchr(nb, '.');
+        if (dot && strlen(dot) == 2) strcat(nb, "0");
+        snprintf(buf, len, "%s", nb);
+        return;
+    }
+    case TY_INT:
+    case TY_NUMBER:
+    case TY_ERROR:
+        numtext(v->u.num, 4, buf, len);
+        return;
+    default:
+        ses_format_value(t, v, buf, len);
+    }
+}
+
+static void bizfmt_num(Type t, double d, char *buf, size_t len)
+{
+    Value v = val_num(d);
+    if (t.kind == TY_DATE) v = val_int((int64_t)d);
+    bizfmt(t, &v, buf, len);
+}
+
+/* A criterion's weight, signed: "+25", "−15" (a minus sign, not a hyphen). */
+static void signed_points(double w, char *buf, size_t len)
+{
+    char nb[48];
+    snprintf(nb, sizeof nb, "%s", w < 0 ? "\u2212" : "+");
+    size_t k = strlen(nb);
+    numtext(fabs(w), 4, nb + k, sizeof nb - k);
+    snprintf(buf, len, "%s", nb);
+}
 
 /* ------------------------------------------------------------- probes */
 
@@ -81,8 +216,8 @@ static int probe_index(const Ex *x, const Expr *e)
     return -1;
 }
 
-/* The account's value of e, or NULL if it was not computed. */
-static const Value *value_of(Ex *x, const Expr *e, Value *tmp)
+/* The value of e in registers regs, or NULL if it was not computed. */
+static const Value *val_in(const Ex *x, const Value *regs, const Expr *e, Value *tmp)
 {
     switch (e->kind) {
     case EX_NUMBER:
@@ -95,13 +230,38 @@ static const Value *value_of(Ex *x, const Expr *e, Value *tmp)
             *tmp = val_int(e->member);
             return tmp;
         }
-        if (e->sym) return &x->regs[e->sym->slot];
-        return &x->regs[x->c->today_reg];
+        if (e->sym) return &regs[e->sym->slot];
+        return &regs[x->c->today_reg];
     default: {
         int k = probe_index(x, e);
-        return k >= 0 ? &x->regs[x->c->probe_reg[k]] : NULL;
+        return k >= 0 ? &regs[x->c->probe_reg[k]] : NULL;
     }
     }
+}
+
+static const Value *value_of(Ex *x, const Expr *e, Value *tmp)
+{
+    return val_in(x, x->regs, e, tmp);
+}
+
+static bool bool_in(const Ex *x, const Value *regs, const Expr *e, bool *known)
+{
+    Value tmp;
+    const Value *v = val_in(x, regs, e, &tmp);
+    *known = v != NULL && !v->missing;
+    return v && v->u.i != 0;
+}
+
+static bool bool_of(Ex *x, const Expr *e, bool *known)
+{
+    return bool_in(x, x->regs, e, known);
+}
+
+static double num_in(const Ex *x, const Value *regs, const Expr *e)
+{
+    Value tmp;
+    const Value *v = val_in(x, regs, e, &tmp);
+    return v ? v->u.num : 0;
 }
 
 static void src_text(Ex *x, const Expr *e, char *buf, size_t len)
@@ -119,14 +279,114 @@ static void src_text(Ex *x, const Expr *e, char *buf, size_t len)
     buf[k] = '\0';
 }
 
-static void fmt(Ex *x, const Expr *e, char *buf, size_t len)
+/* The account's value of e as text; `as` (if not TY_ERROR) overrides the type. */
+static void fmt(Ex *x, const Expr *e, TypeKind as, char *buf, size_t len)
 {
     Value tmp;
     const Value *v = value_of(x, e, &tmp);
     Type t = e->ty;
     if (t.flex) t.kind = TY_NUMBER;
+    if (as != TY_ERROR) t.kind = as;
     if (!v) snprintf(buf, len, "?");
-    else ses_format_value(t, v, buf, len);
+    else bizfmt(t, v, buf, len);
+}
+
+/* ------------------------------------------------------------- limits */
+
+/* Highest `by` first; ties by ascending key, then position (as the VM). */
+static int cand_before(const LimitCand *c, double by, const char *key, long ord)
+{
+    if (c->by != by) return c->by > by;
+    int k = strcmp(c->key, key);
+    if (k) return k < 0;
+    return c->ordinal < ord;
+}
+
+/* How many candidates of limit slot `slot` in vm, other than this account,
+ * rank before an account of this key with `by` value by (binary search: the
+ * candidates are sorted). */
+static size_t others_before(const Ex *x, const Vm *vm, double by)
+{
+    const LimitState *l = &vm->lim[x->lslot];
+    const char *key = x->s->keys[x->rec];
+    size_t lo = 0, hi = l->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (cand_before(&l->cands[mid], by, key, x->rec)) lo = mid + 1;
+        else hi = mid;
+    }
+    size_t n = lo;
+    for (size_t k = 0; k < lo; k++)         /* itself, when it ranks before (rare: only ties) */
+        if (l->cands[k].ordinal == x->rec) {
+            n--;
+            break;
+        }
+    return n;
+}
+
+static void lim_info(const Ex *x, const Vm *vm, const Value *regs, LimInfo *li)
+{
+    memset(li, 0, sizeof *li);
+    if (x->lslot < 0) return;
+    const LimitState *l = &vm->lim[x->lslot];
+    li->on = true;
+    li->cap = regs[x->c->limits[x->lslot].count_reg].u.num;
+    li->ncand = l->n;
+    li->keep = li->cap <= 0 ? 0 : li->cap >= (double)l->n ? l->n : (size_t)li->cap;
+    for (size_t k = 0; k < l->n; k++)
+        if (l->cands[k].ordinal == x->rec) li->rank = (long)k + 1;
+    bool known;
+    li->cond = bool_in(x, regs, x->sel->decl->value, &known);
+    li->mine = num_in(x, regs, x->sel->limit->by);
+    li->kept = li->rank > 0 && (size_t)li->rank <= li->keep;
+    if (li->keep) li->cut = l->cands[li->keep - 1].by;
+}
+
+/* "the limit of 10 by annual_revenue" */
+static void limit_name(Ex *x, const LimInfo *li, Str *out)
+{
+    char by[200], cap[60];
+    src_text(x, x->sel->limit->by, by, sizeof by);
+    numtext(li->cap, 0, cap, sizeof cap);
+    sadd(out, "the limit of %s by %s", cap, by);
+}
+
+static void by_text(Ex *x, double v, char *buf, size_t len)
+{
+    Type t = x->sel->limit->by->ty;
+    if (t.flex) t.kind = TY_NUMBER;
+    bizfmt_num(t, v, buf, len);
+}
+
+/* The limit's part of the select's line. */
+static void limit_sentence(Ex *x, const LimInfo *li, Str *out)
+{
+    char cut[120], mine[120], n[40], rk[40];
+    by_text(x, li->cut, cut, sizeof cut);
+    by_text(x, li->mine, mine, sizeof mine);
+    numtext((double)li->ncand, 0, n, sizeof n);
+    numtext((double)li->rank, 0, rk, sizeof rk);
+    if (li->cond && !li->kept) {
+        sadd(out, "condition true, but ");
+        limit_name(x, li, out);
+        if (li->keep == 0) sadd(out, " cut it: it keeps none (rank %s of %s, this account %s)", rk, n, mine);
+        else sadd(out, " cut it: rank %s of %s, cut-off %s (this account %s)", rk, n, cut, mine);
+        return;
+    }
+    limit_name(x, li, out);
+    if (li->keep == 0) {
+        sadd(out, " keeps none of the %s accounts whose condition holds", n);
+        return;
+    }
+    if (li->cond && li->keep < li->ncand)
+        sadd(out, " kept it: rank %s of %s, cut-off %s (this account %s)", rk, n, cut, mine);
+    else if (li->cond)
+        sadd(out, " kept it: all %s accounts whose condition holds fit (this account rank %s, %s)", n, rk,
+             mine);
+    else if (li->keep < li->ncand)
+        sadd(out, " keeps %zu of the %s accounts whose condition holds, cut-off %s", li->keep, n, cut);
+    else
+        sadd(out, " keeps all %s accounts whose condition holds", n);
 }
 
 /* ---------------------------------------------------------- sentences */
@@ -136,18 +396,34 @@ static const char *truth(bool b)
     return b ? "true" : "false";
 }
 
-static bool bool_of(Ex *x, const Expr *e, bool *known)
-{
-    Value tmp;
-    const Value *v = value_of(x, e, &tmp);
-    *known = v != NULL && !v->missing;
-    return v && v->u.i != 0;
-}
-
 static void describe(Ex *x, const Expr *e, int depth, Str *out);
 
-/* "revenue_growth (9%)" for names, "15%" for literals, "expr (value)". */
-static void operand(Ex *x, const Expr *e, Str *out)
+static void find_aggs(const Expr *e, const Expr **found, int *n, int max, int depth)
+{
+    if (!e || depth > 12 || *n >= max) return;
+    if (e->kind == EX_CALL && e->agg >= 0) {
+        for (int i = 0; i < *n; i++)
+            if (found[i] == e) return;
+        found[(*n)++] = e;
+    }
+    find_aggs(e->a, found, n, max, depth + 1);
+    find_aggs(e->b, found, n, max, depth + 1);
+    find_aggs(e->c, found, n, max, depth + 1);
+    for (int i = 0; i < e->args.len; i++) find_aggs(e->args.items[i], found, n, max, depth + 1);
+}
+
+/* "of 120 accounts", the records an aggregate ranged over. */
+static long agg_count(Ex *x, const Expr *call)
+{
+    const AggState *a = &x->vm->agg[call->agg];
+    SigKind sig = std_func(call->fn)->sig;
+    if (sig == SIG_AGG_RANK || sig == SIG_AGG_PERCENTILE) return (long)a->nvals;
+    return a->count;
+}
+
+/* "revenue_growth (9%)" for names, "15%" for literals, "expr (value)";
+ * with the portfolio value of each aggregate inside it. */
+static void operand(Ex *x, const Expr *e, TypeKind as, Str *out)
 {
     char text[200], val[120];
     src_text(x, e, text, sizeof text);
@@ -156,8 +432,63 @@ static void operand(Ex *x, const Expr *e, Str *out)
         sadd(out, "%s", text);
         return;
     }
-    fmt(x, e, val, sizeof val);
-    sadd(out, "%s (%s)", text, val);
+    fmt(x, e, as, val, sizeof val);
+    sadd(out, "%s (%s", text, val);
+    const Expr *aggs[4];
+    int n = 0;
+    find_aggs(e, aggs, &n, 4, 0);
+    for (int i = 0; i < n; i++) {
+        const Expr *call = aggs[i];
+        SigKind sig = std_func(call->fn)->sig;
+        char cnt[40];
+        numtext((double)agg_count(x, call), 0, cnt, sizeof cnt);
+        if (call == e) {
+            if (sig == SIG_AGG_RANK) sadd(out, " of %s accounts", cnt);
+            else if (sig == SIG_AGG_PERCENTILE) sadd(out, " of %s accounts are lower", cnt);
+            else if (sig != SIG_AGG_COUNT) sadd(out, " over %s accounts", cnt);
+            continue;
+        }
+        char ct[200], cv[120];
+        src_text(x, call, ct, sizeof ct);
+        fmt(x, call, TY_ERROR, cv, sizeof cv);
+        if (sig == SIG_AGG_RANK || sig == SIG_AGG_PERCENTILE)
+            sadd(out, "; %s = %s of %s accounts", ct, cv, cnt);
+        else if (sig == SIG_AGG_COUNT) sadd(out, "; %s = %s", ct, cv);
+        else sadd(out, "; %s = %s over %s accounts", ct, cv, cnt);
+    }
+    sadd(out, ")");
+}
+
+/* For `percentile(x) >= p` or `rank(x) <= k`: the value of x in the
+ * portfolio that the comparison amounts to. */
+static void agg_threshold(Ex *x, const Expr *call, AstOp op, const Expr *other, Str *out)
+{
+    SigKind sig = std_func(call->fn)->sig;
+    if ((sig != SIG_AGG_PERCENTILE && sig != SIG_AGG_RANK) || call->where || call->args.len != 1) return;
+    Value tmp;
+    const Value *t = value_of(x, other, &tmp);
+    if (!t || t->missing) return;
+    const AggState *a = &x->vm->agg[call->agg];
+    size_t n = a->nvals;
+    if (!n) return;
+    const Expr *arg = call->args.items[0];
+    Type at = arg->ty;
+    if (at.flex) at.kind = TY_NUMBER;
+    char argt[200], v[120];
+    src_text(x, arg, argt, sizeof argt);
+    if (sig == SIG_AGG_PERCENTILE && (op == OPX_GE || op == OPX_GT)) {
+        /* share below x >= p: more than k-1 values below, k = ceil(p n) */
+        double need = t->u.num * (double)n;
+        size_t k = op == OPX_GE ? (size_t)ceil(need - 1e-9) : (size_t)floor(need + 1e-9) + 1;
+        if (k == 0 || k > n) return;
+        bizfmt_num(at, a->vals[k - 1], v, sizeof v);
+        sadd(out, " (reached with %s above %s)", argt, v);
+    } else if (sig == SIG_AGG_RANK && (op == OPX_LE || op == OPX_LT)) {
+        double kk = op == OPX_LE ? floor(t->u.num) : ceil(t->u.num) - 1;
+        if (kk < 1 || kk > (double)n) return;
+        bizfmt_num(at, a->vals[n - (size_t)kk], v, sizeof v);
+        sadd(out, " (reached with %s of %s or more)", argt, v);
+    }
 }
 
 static void describe(Ex *x, const Expr *e, int depth, Str *out)
@@ -194,36 +525,31 @@ static void describe(Ex *x, const Expr *e, int depth, Str *out)
         return;
     }
     if (e->kind == EX_BINARY && e->op >= OPX_EQ && e->op <= OPX_GE) {
-        operand(x, e->a, out);
+        /* a plain number compared with a percent reads as a percent */
+        TypeKind ka = TY_ERROR, kb = TY_ERROR;
+        if (e->b->ty.kind == TY_PERCENT && e->a->ty.kind == TY_NUMBER && !e->a->ty.flex) ka = TY_PERCENT;
+        if (e->a->ty.kind == TY_PERCENT && e->b->ty.kind == TY_NUMBER && !e->b->ty.flex) kb = TY_PERCENT;
+        operand(x, e->a, ka, out);
         sadd(out, " %s ", ast_op_text(e->op));
-        operand(x, e->b, out);
+        operand(x, e->b, kb, out);
         sadd(out, ": %s", known ? truth(b) : "?");
+        if (e->a->kind == EX_CALL && e->a->agg >= 0) agg_threshold(x, e->a, e->op, e->b, out);
         return;
     }
     src_text(x, e, text, sizeof text);
     if (e->ty.kind == TY_BOOL) sadd(out, "`%s` is %s", text, known ? truth(b) : "?");
     else {
         char val[120];
-        fmt(x, e, val, sizeof val);
+        fmt(x, e, TY_ERROR, val, sizeof val);
         sadd(out, "`%s` is %s", text, val);
     }
 }
 
-/* ------------------------------------------------------- smallest change */
+/* ------------------------------------------------------- evaluating */
 
-typedef struct Change {
-    const Field *field;
-    Value value;
-    int dir;                /* +1 "or more", -1 "or less", 0 exactly */
-    double cost;            /* relative size of the change */
-    double gain;            /* points added to the score */
-    bool flips;             /* the first select changes */
-    const char *label;
-} Change;
-
-/* Evaluates the account with field f set to v; returns the register file
- * (x->regs is left as it was). */
-static Value *eval_with(Ex *x, const Field *f, Value v)
+/* Evaluates the account with field f set to v against the first pass as it
+ * is (x->vm): record code and probes. Returns the registers, or NULL. */
+static Value *eval_local(Ex *x, const Field *f, Value v)
 {
     size_t nf = (size_t)x->s->nfields;
     Value *regs = x->vm->regs;
@@ -232,30 +558,275 @@ static Value *eval_with(Ex *x, const Field *f, Value v)
     if (f) regs[x->c->field_reg[f->index]] = v;
     vm_reset_scratch(x->vm);
     if (vm_run(x->vm, x->c->record_pc) != 0) return NULL;
+    if (x->c->probe_pc >= 0 && vm_run(x->vm, x->c->probe_pc) != 0) return NULL;
     return regs;
 }
 
-/* Candidate single-field changes that would make condition e `want`
- * (true: to meet a criterion; false: to lose one). */
-static void candidates(Ex *x, const Expr *e, bool want, int depth, Change *out, int *n, int max)
+static void outcome_of(Ex *x, const Vm *vm, const Value *regs, Outcome *o)
 {
-    if (!e || depth > 3 || *n >= max) return;
+    memset(o, 0, sizeof *o);
+    o->sel = regs[x->sel->slot].u.i != 0;
+    if (x->score) {
+        o->score = regs[x->score->slot].u.num;
+        for (int k = 0; k < x->score->decl->items.len && k < MAX_CRIT; k++) {
+            bool known;
+            o->crit[k] = bool_in(x, regs, ((Criterion *)x->score->decl->items.items[k])->cond, &known);
+        }
+    }
+    lim_info(x, vm, regs, &o->li);
+}
+
+/* The first select's value with field f set to v, from the account alone:
+ * the limit's ranking is worked out from the others' places. A guide for
+ * the search; only full_eval is believed. -1 if it cannot be evaluated. */
+static int local_select(Ex *x, const Field *f, Value v)
+{
+    Value *regs = eval_local(x, f, v);
+    if (!regs) return -1;
+    if (x->lslot < 0) return regs[x->sel->slot].u.i != 0;
+    bool known;
+    if (!bool_in(x, regs, x->sel->decl->value, &known)) return 0;
+    double by = num_in(x, regs, x->sel->limit->by);
+    double cap = regs[x->c->limits[x->lslot].count_reg].u.num;
+    return (double)others_before(x, x->vm, by) < floor(cap);
+}
+
+/* The whole pipeline with the account's field f set to v: params, the
+ * first pass over every record (aggregates and limits see the change),
+ * then the account. The session's records are as before afterwards. */
+static bool full_eval(Ex *x, const Field *f, Value v, Outcome *o)
+{
+    Session *s = x->s;
+    size_t nf = (size_t)s->nfields;
+    size_t at = (size_t)x->rec * nf + (size_t)f->index;
+    Value old = s->vals[at];
+    s->vals[at] = v;
+    Vm *vm = ses_prepare(s, x->c);
+    if (!vm) {              /* Ctrl-C, or the params cannot be computed */
+        s->vals[at] = old;
+        return false;
+    }
+    memcpy(vm->regs, s->vals + (size_t)x->rec * nf, sizeof(Value) * nf);
+    vm->ordinal = x->rec;
+    vm->key = s->keys[x->rec];
+    vm->keylen = strlen(s->keys[x->rec]);
+    vm_reset_scratch(vm);
+    bool ok = vm_run(vm, x->c->record_pc) == 0 && (x->c->probe_pc < 0 || vm_run(vm, x->c->probe_pc) == 0);
+    if (ok) outcome_of(x, vm, vm->regs, o);
+    vm_free(vm);
+    s->vals[at] = old;
+    x->passes++;
+    return ok;
+}
+
+/* ------------------------------------------------------- changes */
+
+typedef struct Change {
+    const Field *field;
+    Value value;
+    char data[80];          /* the value as a data file would hold it */
+    int dir;                /* +1 "or more", -1 "or less", 0 exactly */
+    double cost;            /* relative size of the change */
+    int local;              /* 1 if the account alone says the select flips */
+    bool tried, ok, flips;
+    Outcome out;
+} Change;
+
+typedef struct Changes {
+    Change *v;
+    int n, cap;
+} Changes;
+
+static bool is_num_field(const Field *f)
+{
+    return ty_is_numeric(f->ty) || f->ty.kind == TY_DATE;
+}
+
+/* The unit a field's value is searched in: a cent, a hundredth of a
+ * percent, a whole number, a day. */
+static double grid_of(const Field *f)
+{
+    switch (f->ty.kind) {
+    case TY_INT: case TY_DATE: return 1;
+    case TY_PERCENT: return 0.0001;
+    case TY_MONEY: return 0.01;
+    default: return 0.0001;
+    }
+}
+
+static double num_value(const Field *f, const Value *v)
+{
+    return f->ty.kind == TY_DATE ? (double)v->u.i : v->u.num;
+}
+
+static Value make_value(const Field *f, double d)
+{
+    if (f->ty.kind == TY_DATE) return val_int((int64_t)llround(d));
+    if (f->ty.kind == TY_INT) return val_num(round(d));
+    return val_num(d);
+}
+
+/* The data text of k grid steps of field f, and the value a data file
+ * with that text gives (rd_convert: exactly what kam run reads). */
+static bool grid_value(const Field *f, double k, char *data, size_t len, Value *out)
+{
+    switch (f->ty.kind) {
+    case TY_DATE:
+        if (fabs(k) > 3e6) return false;
+        date_format((int32_t)k, data);
+        break;
+    case TY_INT: snprintf(data, len, "%.0f", k); break;
+    case TY_PERCENT: snprintf(data, len, "%.2f%%", k / 100); break;
+    case TY_MONEY: snprintf(data, len, "%.2f", k / 100); break;
+    default: snprintf(data, len, "%.4f", k / 10000); break;
+    }
+    if (f->ty.kind != TY_DATE && strchr(data, '.')) {      /* 12.50% -> 12.5%, 3.00 -> 3 */
+        char suffix = data[strlen(data) - 1] == '%' ? '%' : 0;
+        if (suffix) data[strlen(data) - 1] = '\0';
+        char *e = data + strlen(data) - 1;
+        while (*e == '0') *e-- = '\0';
+        if (*e == '.') *e = '\0';
+        if (strcmp(data, "-0") == 0) strcpy(data, "0");
+        if (suffix) strcat(data, "%");
+    }
+    Type t = f->ty;
+    t.optional = false;
+    return rd_convert(t, data, strlen(data), out) == 0;
+}
+
+static double grid_steps(const Field *f, double d)
+{
+    switch (f->ty.kind) {
+    case TY_PERCENT: return d * 10000;
+    case TY_MONEY: return d * 100;
+    case TY_NUMBER: return d * 10000;
+    default: return d;
+    }
+}
+
+static void push(Changes *cs, const Change *c)
+{
+    for (int i = 0; i < cs->n; i++)         /* the same change once */
+        if (cs->v[i].field == c->field && strcmp(cs->v[i].data, c->data) == 0) return;
+    if (cs->n == cs->cap) {
+        cs->cap = cs->cap ? cs->cap * 2 : 32;
+        cs->v = xrealloc(cs->v, sizeof(Change) * (size_t)cs->cap);
+    }
+    cs->v[cs->n++] = *c;
+}
+
+static int flips_locally(Ex *x, const Field *f, Value v)
+{
+    int r = local_select(x, f, v);
+    return r < 0 ? -1 : (r != 0) != x->selected;
+}
+
+/* Adds the change of numeric field f to about d (direction dir from the
+ * value now): the nearest grid value on that side for which `flip` (if
+ * set) holds locally, else the rounded value itself. */
+static void add_numeric(Ex *x, Changes *cs, const Field *f, double d, int dir, bool need_flip)
+{
+    const Value *now = &x->s->vals[(size_t)x->rec * (size_t)x->s->nfields + (size_t)f->index];
+    if (now->missing) return;
+    double x0 = num_value(f, now), k = grid_steps(f, d), k0 = grid_steps(f, x0);
+    double tries[3];
+    int nt = 0;
+    /* a search result lies just past the boundary: the grid value before
+       it may do; a threshold is met from the grid value after it on */
+    if (dir > 0) {
+        if (need_flip) tries[nt++] = floor(k + 1e-7);
+        tries[nt++] = ceil(k - 1e-7);
+        tries[nt++] = ceil(k - 1e-7) + 1;
+    } else if (dir < 0) {
+        if (need_flip) tries[nt++] = ceil(k - 1e-7);
+        tries[nt++] = floor(k + 1e-7);
+        tries[nt++] = floor(k + 1e-7) - 1;
+    } else {
+        tries[nt++] = round(k);
+    }
+    for (int i = 0; i < nt; i++) {
+        if ((dir > 0 && tries[i] <= k0 + 1e-9) || (dir < 0 && tries[i] >= k0 - 1e-9)) continue;
+        Change c = {0};
+        c.field = f;
+        c.dir = dir;
+        if (!grid_value(f, tries[i], c.data, sizeof c.data, &c.value)) continue;
+        double nv = num_value(f, &c.value);
+        if (nv == x0) continue;
+        c.local = flips_locally(x, f, c.value);
+        if (c.local < 0) continue;
+        if (need_flip && !c.local && i + 1 < nt) continue;
+        double base = f->ty.kind == TY_DATE ? 365 : fabs(x0) > 1e-9 ? fabs(x0) : 1;
+        c.cost = fabs(nv - x0) / base;
+        push(cs, &c);
+        return;
+    }
+}
+
+/* Searches the values of numeric field f on one side of its value now for
+ * the nearest that flips the select (locally): doubling steps, then
+ * halving the gap. */
+static void search_numeric(Ex *x, Changes *cs, const Field *f, int dir)
+{
+    const Value *now = &x->s->vals[(size_t)x->rec * (size_t)x->s->nfields + (size_t)f->index];
+    if (now->missing) return;
+    double x0 = num_value(f, now), g = grid_of(f);
+    double far = f->ty.kind == TY_DATE      ? 365.0 * 100
+               : f->ty.kind == TY_PERCENT ? 100
+                                          : fmax(fabs(x0), 1e6) * 1e6;
+    double lo = 0, hi = g;
+    bool found = false;
+    for (int it = 0; it < 80 && hi <= far; it++) {
+        int r = flips_locally(x, f, make_value(f, x0 + dir * hi));
+        if (r > 0) {
+            found = true;
+            break;
+        }
+        lo = hi;
+        hi *= 2;
+    }
+    if (!found) return;
+    for (int it = 0; it < 80 && hi - lo > g / 2; it++) {
+        double mid = (lo + hi) / 2;
+        if (f->ty.kind == TY_INT || f->ty.kind == TY_DATE) mid = floor(mid);
+        if (mid <= lo) break;
+        if (flips_locally(x, f, make_value(f, x0 + dir * mid)) > 0) hi = mid;
+        else lo = mid;
+    }
+    add_numeric(x, cs, f, x0 + dir * hi, dir, true);
+}
+
+static void add_exact(Ex *x, Changes *cs, const Field *f, Value v, const char *data)
+{
+    Change c = {0};
+    c.field = f;
+    c.value = v;
+    c.dir = 0;
+    c.cost = 1;
+    snprintf(c.data, sizeof c.data, "%s", data);
+    c.local = flips_locally(x, f, v);
+    if (c.local >= 0) push(cs, &c);
+}
+
+/* Candidate single-field changes read off condition e that would make it
+ * `want` (true: to meet a criterion; false: to lose one). */
+static void thresholds(Ex *x, Changes *cs, const Expr *e, bool want, int depth)
+{
+    if (!e || depth > 3) return;
     if (e->kind == EX_NAME && e->sym && e->sym->kind == SYM_LET && e->sym->decl) {
-        candidates(x, e->sym->decl->value, want, depth + 1, out, n, max);
+        thresholds(x, cs, e->sym->decl->value, want, depth + 1);
         return;
     }
     if (e->kind == EX_UNARY && e->op == OPX_NOT) {
-        candidates(x, e->a, !want, depth + 1, out, n, max);
+        thresholds(x, cs, e->a, !want, depth + 1);
         return;
     }
     if (e->kind == EX_NAME && e->sym && e->sym->kind == SYM_FIELD && e->ty.kind == TY_BOOL) {
-        Change c = {e->sym->field, val_int(want), 0, 1.0, 0, false, NULL};
-        out[(*n)++] = c;
+        add_exact(x, cs, e->sym->field, val_int(want), want ? "true" : "false");
         return;
     }
     if (e->kind == EX_BINARY && (e->op == OPX_AND || e->op == OPX_OR)) {
-        candidates(x, e->a, want, depth + 1, out, n, max);
-        candidates(x, e->b, want, depth + 1, out, n, max);
+        thresholds(x, cs, e->a, want, depth + 1);
+        thresholds(x, cs, e->b, want, depth + 1);
         return;
     }
     if (e->kind != EX_BINARY || e->op < OPX_EQ || e->op > OPX_GE || e->op == OPX_NE) return;
@@ -281,28 +852,270 @@ static void candidates(Ex *x, const Expr *e, bool want, int depth, Change *out, 
     }
     Value tmp;
     const Value *target = value_of(x, other, &tmp);
-    const Value *now = value_of(x, fe, &tmp);
-    if (!target || !now || now->missing) return;
-    double t = target->u.num, step;
-    switch (fe->ty.kind) {
-    case TY_INT: step = 1; break;
-    case TY_PERCENT: step = 0.0001; break;
-    case TY_MONEY: step = 0.01; break;
-    default: step = 0.01;
-    }
-    double v = op == OPX_GT ? (fe->ty.kind == TY_INT ? floor(t) + 1 : t + step)
-             : op == OPX_LT ? (fe->ty.kind == TY_INT ? ceil(t) - 1 : t - step) : t;
+    if (!target || target->missing) return;
+    const Field *f = fe->sym->field;
+    double t = target->u.num, g = grid_of(f);
+    /* the nearest grid value that meets the comparison */
+    double v = op == OPX_GT ? t + g / 2 : op == OPX_LT ? t - g / 2 : t;
     int dir = op == OPX_GT || op == OPX_GE ? 1 : op == OPX_LT || op == OPX_LE ? -1 : 0;
-    double base = fabs(now->u.num) > 1e-9 ? fabs(now->u.num) : 1;
-    Change c = {fe->sym->field, val_num(v), dir, fabs(v - now->u.num) / base, 0, false, NULL};
-    out[(*n)++] = c;
+    add_numeric(x, cs, f, v, dir, false);
+}
+
+/* Marks the fields that the value of e depends on (through lets, scores,
+ * selects, tiers, stages, entitlements). */
+static void mark_fields(Ex *x, const Expr *e, bool *seen, bool *fields, int depth);
+
+static void mark_sym(Ex *x, const Sym *sy, bool *seen, bool *fields, int depth)
+{
+    if (sy->kind == SYM_FIELD) {
+        fields[sy->field->index] = true;
+        return;
+    }
+    int idx = -1;
+    for (int i = 0; i < x->p->nsyms; i++)
+        if (x->p->syms[i] == sy) idx = i;
+    if (idx < 0 || seen[idx] || !sy->decl || depth > 40) return;
+    seen[idx] = true;
+    const Decl *d = sy->decl;
+    switch (sy->kind) {
+    case SYM_LET: case SYM_SELECT: case SYM_ENTITLE: case SYM_FLAG:
+        mark_fields(x, d->value, seen, fields, depth + 1);
+        if (sy->limit) mark_fields(x, sy->limit->by, seen, fields, depth + 1);
+        break;
+    case SYM_SCORE:
+        for (int k = 0; k < d->items.len; k++)
+            mark_fields(x, ((Criterion *)d->items.items[k])->cond, seen, fields, depth + 1);
+        break;
+    case SYM_TIER:
+        for (int k = 0; k < d->items.len; k++)
+            mark_fields(x, ((TierBranch *)d->items.items[k])->cond, seen, fields, depth + 1);
+        break;
+    case SYM_STAGES:
+        for (int k = 0; k < d->items.len; k++)
+            mark_fields(x, ((Transition *)d->items.items[k])->cond, seen, fields, depth + 1);
+        if (x->p->stage_field) fields[x->p->stage_field->index] = true;
+        break;
+    default:
+        break;
+    }
+}
+
+static void mark_fields(Ex *x, const Expr *e, bool *seen, bool *fields, int depth)
+{
+    if (!e || depth > 60) return;
+    if (e->sym) mark_sym(x, e->sym, seen, fields, depth);
+    mark_fields(x, e->a, seen, fields, depth + 1);
+    mark_fields(x, e->b, seen, fields, depth + 1);
+    mark_fields(x, e->c, seen, fields, depth + 1);
+    mark_fields(x, e->where, seen, fields, depth + 1);
+    for (int i = 0; i < e->args.len; i++) mark_fields(x, e->args.items[i], seen, fields, depth + 1);
+}
+
+/* Every candidate: thresholds read off the conditions, then a search over
+ * each field the select depends on. */
+static void gather(Ex *x, Changes *cs)
+{
+    bool want = !x->selected;
+    thresholds(x, cs, x->sel->decl->value, want, 0);
+    if (x->score) {
+        /* unselected: what would add points (meet a positive criterion, lose
+           a negative one); selected: what would take points away */
+        for (int k = 0; k < x->score->decl->items.len; k++) {
+            Criterion *cr = x->score->decl->items.items[k];
+            bool known;
+            bool met = bool_of(x, cr->cond, &known);
+            bool negative = num_in(x, x->regs, cr->weight) < 0;
+            bool target = negative ? x->selected : !x->selected;
+            if (met != target) thresholds(x, cs, cr->cond, target, 0);
+        }
+    }
+    bool *seen = xcalloc((size_t)x->p->nsyms + 1, sizeof(bool));
+    bool *fields = xcalloc((size_t)x->p->nfields + 1, sizeof(bool));
+    mark_sym(x, x->sel, seen, fields, 0);
+    const Value *row = x->s->vals + (size_t)x->rec * (size_t)x->s->nfields;
+    for (int i = 0; i < x->p->nfields; i++) {
+        const Field *f = x->p->fields[i];
+        if (!fields[i] || i == x->p->key_field) continue;
+        if (f->ty.kind == TY_BOOL && !row[i].missing) {
+            add_exact(x, cs, f, val_int(!row[i].u.i), row[i].u.i ? "false" : "true");
+        } else if ((f->ty.kind == TY_ENUM || f->ty.kind == TY_STAGE) && f->ty.en) {
+            for (int m = 0; m < f->ty.en->n && m < 16; m++)
+                if (row[i].missing || m != row[i].u.i) add_exact(x, cs, f, val_int(m), f->ty.en->members[m]);
+        } else if (is_num_field(f)) {
+            search_numeric(x, cs, f, +1);
+            search_numeric(x, cs, f, -1);
+        }
+    }
+    free(seen);
+    free(fields);
 }
 
 static int cmp_change(const void *a, const void *b)
 {
     const Change *x = a, *y = b;
-    if (x->flips != y->flips) return x->flips ? -1 : 1;
+    if (x->local != y->local) return x->local ? -1 : 1;
     return (x->cost > y->cost) - (x->cost < y->cost);
+}
+
+/* A field the first pass reads: changing it can move aggregates and
+ * limits, so the local guess may be off and larger steps are worth a try. */
+static bool in_pass1(const Ex *x, const Field *f)
+{
+    return x->c->pass1_pc >= 0 && x->c->pass1_field_used && x->c->pass1_field_used[f->index];
+}
+
+enum { MAX_PASSES = 48, MAX_SHOWN = 3 };
+
+/* A change that does not flip the select but moves the score its way. */
+static bool toward(const Ex *x, const Change *c)
+{
+    if (!x->score) return false;
+    return x->selected ? c->out.score < x->base.score : c->out.score > x->base.score;
+}
+
+/* Re-runs the pipeline for the candidates, cheapest likely flips first, and
+ * keeps up to MAX_SHOWN fields: those that flip, then those that move the
+ * score without flipping. Returns how many were kept (in out). */
+static int verify(Ex *x, Changes *cs, Change *out)
+{
+    qsort(cs->v, (size_t)cs->n, sizeof(Change), cmp_change);
+    int nflip = 0, nother = 0;
+    Change other[MAX_SHOWN];
+    for (int i = 0; i < cs->n && nflip < MAX_SHOWN && x->passes < MAX_PASSES; i++) {
+        Change *c = &cs->v[i];
+        bool done = false;
+        for (int k = 0; k < nflip; k++)
+            if (out[k].field == c->field) done = true;
+        if (done) continue;
+        if (ses_interrupted(x->s)) break;
+        c->tried = true;
+        c->ok = full_eval(x, c->field, c->value, &c->out);
+        c->flips = c->ok && c->out.sel != x->selected;
+        if (c->ok && !c->flips && c->local && c->dir && is_num_field(c->field) && in_pass1(x, c->field)) {
+            /* the portfolio moved with it: try a few larger steps */
+            const Value *now = &x->s->vals[(size_t)x->rec * (size_t)x->s->nfields + (size_t)c->field->index];
+            double x0 = num_value(c->field, now), d = num_value(c->field, &c->value) - x0;
+            static const double more[] = {1.01, 1.1, 1.5, 3};
+            for (int m = 0; m < 4 && x->passes < MAX_PASSES; m++) {
+                Changes one = {0};
+                add_numeric(x, &one, c->field, x0 + d * more[m], c->dir, false);
+                if (one.n) {
+                    Outcome o;
+                    if (full_eval(x, c->field, one.v[0].value, &o) && o.sel != x->selected) {
+                        Change keep = one.v[0];
+                        keep.tried = keep.ok = keep.flips = true;
+                        keep.out = o;
+                        *c = keep;
+                    }
+                }
+                free(one.v);
+                if (c->flips) break;
+            }
+        }
+        if (c->flips) {
+            out[nflip++] = *c;
+        } else if (c->ok && nother < MAX_SHOWN && toward(x, c)) {
+            bool dup = false;
+            for (int k = 0; k < nother; k++)
+                if (other[k].field == c->field) dup = true;
+            if (!dup) other[nother++] = *c;
+        }
+    }
+    /* score-moving changes not tried yet (cheapest first), to show how far */
+    for (int i = 0; i < cs->n && nflip + nother < MAX_SHOWN && x->passes < MAX_PASSES; i++) {
+        Change *c = &cs->v[i];
+        if (c->tried || ses_interrupted(x->s)) continue;
+        bool dup = false;
+        for (int k = 0; k < nflip; k++)
+            if (out[k].field == c->field) dup = true;
+        for (int k = 0; k < nother; k++)
+            if (other[k].field == c->field) dup = true;
+        if (dup) continue;
+        c->tried = true;
+        c->ok = full_eval(x, c->field, c->value, &c->out);
+        c->flips = c->ok && c->out.sel != x->selected;
+        if (c->flips) out[nflip++] = *c;
+        else if (c->ok && toward(x, c)) other[nother++] = *c;
+    }
+    int n = nflip;
+    for (int k = 0; k < nother && n < MAX_SHOWN; k++) {
+        bool dup = false;
+        for (int j = 0; j < n; j++)
+            if (out[j].field == other[k].field) dup = true;
+        if (!dup) out[n++] = other[k];
+    }
+    return n;
+}
+
+static const char *crit_label(Ex *x, const Criterion *cr, char *buf, size_t len)
+{
+    if (cr->label) snprintf(buf, len, "%s", cr->label);
+    else src_text(x, cr->cond, buf, len);
+    return buf;
+}
+
+/* "revenue_growth of 10% or more (now 9.41%) would bring +25 points (high
+ * growth prospect), fit 40 -> 65, and make key_account true" */
+static void change_sentence(Ex *x, const Change *c, Str *out)
+{
+    const Field *f = c->field;
+    char nv[120], ov[120];
+    bizfmt(f->ty, &c->value, nv, sizeof nv);
+    bizfmt(f->ty, &x->s->vals[(size_t)x->rec * (size_t)x->s->nfields + (size_t)f->index], ov, sizeof ov);
+    const char *more = f->ty.kind == TY_DATE ? " or later" : " or more";
+    const char *less = f->ty.kind == TY_DATE ? " or earlier" : " or less";
+    sadd(out, "%s of %s%s (now %s) would ", f->name.name, nv, c->dir > 0 ? more : c->dir < 0 ? less : "", ov);
+    Str parts = {0};
+    int nparts = 0;
+    const Outcome *a = &x->base, *b = &c->out;
+    if (x->score) {
+        for (int k = 0; k < x->score->decl->items.len && k < MAX_CRIT; k++) {
+            if (a->crit[k] == b->crit[k]) continue;
+            const Criterion *cr = x->score->decl->items.items[k];
+            char w[60], label[200];
+            signed_points(num_in(x, x->regs, cr->weight), w, sizeof w);
+            sadd(&parts, "%s%s %s points (%s)", nparts++ ? ", " : "", b->crit[k] ? "bring" : "lose", w,
+                 crit_label(x, cr, label, sizeof label));
+        }
+        if (a->score != b->score) {
+            char s0[60], s1[60];
+            numtext(a->score, 4, s0, sizeof s0);
+            numtext(b->score, 4, s1, sizeof s1);
+            sadd(&parts, "%s%s %s -> %s", nparts++ ? ", " : "", x->score->name, s0, s1);
+        }
+    }
+    if (b->li.on && a->li.kept && b->li.cond && !b->li.kept) {
+        char n[40], rk[40];
+        numtext((double)b->li.ncand, 0, n, sizeof n);
+        numtext((double)b->li.rank, 0, rk, sizeof rk);
+        sadd(&parts, "%smove it to rank %s of %s, past ", nparts++ ? ", " : "", rk, n);
+        limit_name(x, &b->li, &parts);
+    }
+    if (b->li.on && b->li.kept && (!a->li.kept || a->li.rank != b->li.rank)) {
+        char n[40], rk[40];
+        numtext((double)b->li.ncand, 0, n, sizeof n);
+        numtext((double)b->li.rank, 0, rk, sizeof rk);
+        sadd(&parts, "%smove it to rank %s of %s, within ", nparts++ ? ", " : "", rk, n);
+        limit_name(x, &b->li, &parts);
+    }
+    if (nparts) sadd(out, "%s", stext(&parts));
+    if (c->flips) {
+        sadd(out, "%smake %s %s", nparts > 1 ? ", and " : nparts ? " and " : "", x->sel->name,
+             truth(!x->selected));
+    } else {
+        sadd(out, "%sbut %s stays %s", nparts ? ", " : "leave ", x->sel->name, truth(x->selected));
+        if (b->li.on && b->li.cond && !b->li.kept) {
+            char cut[120], n[40], rk[40];
+            by_text(x, b->li.cut, cut, sizeof cut);
+            numtext((double)b->li.ncand, 0, n, sizeof n);
+            numtext((double)b->li.rank, 0, rk, sizeof rk);
+            sadd(out, ": ");
+            limit_name(x, &b->li, out);
+            if (b->li.keep == 0) sadd(out, " keeps none");
+            else sadd(out, " still cuts it (rank %s of %s, cut-off %s)", rk, n, cut);
+        }
+    }
+    free(parts.p);
 }
 
 /* ------------------------------------------------------------ rendering */
@@ -312,8 +1125,9 @@ static void json_str(FILE *out, const char *s)
     diag_json_string(out, s);
 }
 
+/* One fact: a JSON object (with `extra` members, if any) or an indented line. */
 static void line(Ex *x, FILE *out, bool *first, const char *section, const char *name,
-                 const char *value, const char *why)
+                 const char *value, const char *why, const char *extra)
 {
     if (x->json) {
         fputs(*first ? "\n  {" : ",\n  {", out);
@@ -326,10 +1140,47 @@ static void line(Ex *x, FILE *out, bool *first, const char *section, const char 
         json_str(out, value);
         fputs(",\"why\":", out);
         json_str(out, why);
+        if (extra) fputs(extra, out);
         fputc('}', out);
     } else {
         fprintf(out, "  %s: %s%s%s\n", name, value, why[0] ? " — " : "", why);
     }
+}
+
+static void json_text(Str *s, const char *t)
+{
+    sadd(s, "\"");
+    for (; *t; t++) {
+        unsigned char c = (unsigned char)*t;
+        if (c == '"' || c == '\\') sadd(s, "\\%c", c);
+        else if (c < 0x20) sadd(s, "\\u%04x", c);
+        else sadd(s, "%c", c);
+    }
+    sadd(s, "\"");
+}
+
+static void json_num(Str *s, double v)
+{
+    char nb[40];
+    if (!isfinite(v)) snprintf(nb, sizeof nb, "null");
+    else wr_format_number(v, nb);
+    sadd(s, "%s", nb);
+}
+
+static void limit_json(const LimInfo *li, Str *s)
+{
+    sadd(s, ",\"limit\":{\"capacity\":");
+    json_num(s, li->cap);
+    sadd(s, ",\"candidates\":%zu,\"condition\":%s,\"kept\":%s,\"rank\":", li->ncand, truth(li->cond),
+         truth(li->kept));
+    if (li->rank) sadd(s, "%ld", li->rank);
+    else sadd(s, "null");
+    sadd(s, ",\"cutoff\":");
+    if (li->keep) json_num(s, li->cut);
+    else sadd(s, "null");
+    sadd(s, ",\"by\":");
+    json_num(s, li->mine);
+    sadd(s, "}");
 }
 
 int explain_record(Session *s, int rec, FILE *out, bool json)
@@ -343,6 +1194,7 @@ int explain_record(Session *s, int rec, FILE *out, bool json)
     x.p = s->pol;
     x.rec = rec;
     x.json = json;
+    x.lslot = -1;
     Policy *p = s->pol;
     for (int i = 0; i < p->nsyms; i++) {
         Sym *sy = p->syms[i];
@@ -351,6 +1203,7 @@ int explain_record(Session *s, int rec, FILE *out, bool json)
         switch (sy->kind) {
         case SYM_LET: case SYM_SELECT: case SYM_ENTITLE: case SYM_FLAG:
             add_probes(&x, d->value, 0);
+            if (sy->limit) add_probes(&x, sy->limit->by, 0);
             break;
         case SYM_SCORE:
             for (int k = 0; k < d->items.len; k++) add_probes(&x, ((Criterion *)d->items.items[k])->cond, 0);
@@ -375,13 +1228,13 @@ int explain_record(Session *s, int rec, FILE *out, bool json)
         return -1;
     }
     x.vm = ses_prepare(s, x.c);
-    if (!x.vm) {            /* the params cannot be computed: said already */
+    if (!x.vm) {            /* the params cannot be computed, or Ctrl-C: said already */
         cg_free(x.c);
         free(x.probes);
         return -1;
     }
-    Value *regs = eval_with(&x, NULL, val_int(0));
-    if (!regs || (x.c->probe_pc >= 0 && vm_run(x.vm, x.c->probe_pc) != 0)) {
+    Value *regs = eval_local(&x, NULL, val_int(0));
+    if (!regs) {
         fprintf(s->err, "kam: %s: %s\n", s->keys[rec], x.vm->err ? x.vm->err : "cannot be evaluated");
         vm_free(x.vm);
         cg_free(x.c);
@@ -390,9 +1243,21 @@ int explain_record(Session *s, int rec, FILE *out, bool json)
     }
     x.regs = xmalloc(sizeof(Value) * (size_t)x.c->nregs);
     memcpy(x.regs, regs, sizeof(Value) * (size_t)x.c->nregs);
+    for (int i = 0; i < p->nsyms; i++) {
+        const Sym *sy = p->syms[i];
+        if (sy->kind == SYM_SELECT && !x.sel) x.sel = sy;
+        if (sy->kind == SYM_SCORE && !x.score) x.score = sy;
+    }
+    if (x.sel && x.sel->limit)
+        for (int i = 0; i < x.c->nlimits; i++)
+            if (x.c->limits[i].select == x.sel) x.lslot = i;
+    if (x.sel) {
+        x.selected = x.regs[x.sel->slot].u.i != 0;
+        outcome_of(&x, x.vm, x.regs, &x.base);
+    }
 
     bool first = true;
-    Str why = {0};
+    Str why = {0}, extra = {0};
     char val[200], buf[300];
     if (json) {
         fputs("{\"id\":", out);
@@ -402,107 +1267,102 @@ int explain_record(Session *s, int rec, FILE *out, bool json)
         fprintf(out, "%s (line %ld)\n", s->keys[rec], s->lines[rec]);
     }
     /* scores, criterion by criterion */
-    const Sym *first_select = NULL, *first_score = NULL;
     for (int i = 0; i < p->nsyms; i++) {
         const Sym *sy = p->syms[i];
-        if (sy->kind == SYM_SELECT && !first_select) first_select = sy;
         if (sy->kind != SYM_SCORE) continue;
-        if (!first_score) first_score = sy;
-        wr_format_number(x.regs[sy->slot].u.num, val);
+        numtext(x.regs[sy->slot].u.num, 4, val, sizeof val);
         if (!json) fprintf(out, "score %s = %s\n", sy->name, val);
-        else line(&x, out, &first, "score", sy->name, val, "");
+        else line(&x, out, &first, "score", sy->name, val, "", NULL);
         for (int k = 0; k < sy->decl->items.len; k++) {
             Criterion *cr = sy->decl->items.items[k];
             bool known;
             bool met = bool_of(&x, cr->cond, &known);
             Value tmp;
             const Value *w = value_of(&x, cr->weight, &tmp);
-            char wtext[40];
-            wr_format_number(w ? w->u.num : 0, wtext);
-            why.len = 0;
-            if (why.p) why.p[0] = '\0';
+            double wv = w ? w->u.num : 0;
+            char wtext[60], label[200];
+            numtext(fabs(wv), 4, wtext, sizeof wtext);
+            sclear(&why);
             describe(&x, cr->cond, 0, &why);
-            char label[200];
-            if (cr->label) snprintf(label, sizeof label, "%s", cr->label);
-            else src_text(&x, cr->cond, label, sizeof label);
+            crit_label(&x, cr, label, sizeof label);
             if (json) {
-                snprintf(val, sizeof val, "%s", met ? wtext : "0");
+                if (met) numtext(wv, 4, val, sizeof val);
+                else snprintf(val, sizeof val, "0");
                 snprintf(buf, sizeof buf, "%s.%s", sy->name, label);
-                line(&x, out, &first, "criterion", buf, val, why.p ? why.p : "");
+                line(&x, out, &first, "criterion", buf, val, stext(&why), NULL);
             } else {
-                fprintf(out, "  %s %-5s %s: %s\n", met ? "+" : " ", met ? wtext : "0",
-                        label, why.p ? why.p : "");
-                if (!met) fprintf(out, "          (would add %s points)\n", wtext);
+                const char *sign = !met ? " " : wv < 0 ? "\u2212" : "+";
+                fprintf(out, "  %s %-5s %s: %s\n", sign, met ? wtext : "0", label, stext(&why));
+                if (!met && wv >= 0) fprintf(out, "          (would add %s points)\n", wtext);
+                else if (!met) fprintf(out, "          (would count \u2212%s points)\n", wtext);
             }
         }
     }
-    /* selects, with the distance to a score threshold */
+    /* selects, with the limit's ranking */
     for (int i = 0; i < p->nsyms; i++) {
         const Sym *sy = p->syms[i];
         if (sy->kind != SYM_SELECT) continue;
-        why.len = 0;
-        if (why.p) why.p[0] = '\0';
-        describe(&x, sy->decl->value, 0, &why);
+        sclear(&why);
+        sclear(&extra);
+        LimInfo li = {0};
+        if (sy->limit) {
+            int saved = x.lslot;
+            const Sym *saved_sel = x.sel;
+            x.sel = sy;
+            x.lslot = -1;
+            for (int k = 0; k < x.c->nlimits; k++)
+                if (x.c->limits[k].select == sy) x.lslot = k;
+            if (x.lslot >= 0) lim_info(&x, x.vm, x.regs, &li);
+            if (li.on && li.cond && !li.kept) {
+                limit_sentence(&x, &li, &why);
+                sadd(&why, "; condition: ");
+                describe(&x, sy->decl->value, 0, &why);
+            } else {
+                describe(&x, sy->decl->value, 0, &why);
+                if (li.on) {
+                    sadd(&why, "; ");
+                    limit_sentence(&x, &li, &why);
+                }
+            }
+            if (li.on) limit_json(&li, &extra);
+            x.sel = saved_sel;
+            x.lslot = saved;
+        } else {
+            describe(&x, sy->decl->value, 0, &why);
+        }
         const char *v = truth(x.regs[sy->slot].u.i != 0);
-        if (json) line(&x, out, &first, "select", sy->name, v, why.p ? why.p : "");
-        else fprintf(out, "select %s = %s: %s\n", sy->name, v, why.p ? why.p : "");
+        if (json) line(&x, out, &first, "select", sy->name, v, stext(&why), li.on ? stext(&extra) : NULL);
+        else fprintf(out, "select %s = %s: %s\n", sy->name, v, stext(&why));
     }
-    /* the smallest single change that flips the first select */
-    if (first_select && first_score) {
-        Change cands[64];
-        int n = 0;
-        bool selected = x.regs[first_select->slot].u.i != 0;
-        /* unselected: what would meet a criterion; selected: what would lose one */
-        for (int k = 0; k < first_score->decl->items.len; k++) {
-            Criterion *cr = first_score->decl->items.items[k];
-            bool known;
-            if (bool_of(&x, cr->cond, &known) != selected) continue;
-            int before = n;
-            candidates(&x, cr->cond, !selected, 0, cands, &n, 64);
-            for (int j = before; j < n; j++) cands[j].label = cr->label;
+    /* the smallest single changes that flip the first select, each
+       confirmed by re-running the whole pipeline */
+    if (x.sel) {
+        Changes cs = {0};
+        gather(&x, &cs);
+        Change shown[MAX_SHOWN];
+        int nshown = verify(&x, &cs, shown);
+        bool any_flip = nshown && shown[0].flips;
+        if (!json && !any_flip)
+            fprintf(out, "what would change it: no single field change makes %s %s%s%s\n", x.sel->name,
+                     truth(!x.selected), ses_interrupted(s) ? " (interrupted)" : "",
+                     nshown ? "; the nearest:" : "");
+        for (int j = 0; j < nshown; j++) {
+            sclear(&why);
+            change_sentence(&x, &shown[j], &why);
+            if (json) {
+                char nv[120];
+                bizfmt(shown[j].field->ty, &shown[j].value, nv, sizeof nv);
+                sclear(&extra);
+                sadd(&extra, ",\"data\":");
+                json_text(&extra, shown[j].data);
+                sadd(&extra, ",\"flips\":%s", truth(shown[j].flips));
+                line(&x, out, &first, "change", shown[j].field->name.name, nv, stext(&why), stext(&extra));
+            } else {
+                fprintf(out, "%s %s\n", j == 0 && any_flip ? "what would change it:" : "                     ",
+                        stext(&why));
+            }
         }
-        double fit = x.regs[first_score->slot].u.num;
-        int good = 0;
-        for (int j = 0; j < n; j++) {
-            Value *r = eval_with(&x, cands[j].field, cands[j].value);
-            if (!r) continue;
-            cands[j].gain = r[first_score->slot].u.num - fit;
-            cands[j].flips = (r[first_select->slot].u.i != 0) != selected;
-            if (cands[j].gain != 0 || cands[j].flips) cands[good++] = cands[j];
-        }
-        qsort(cands, (size_t)good, sizeof(Change), cmp_change);
-        int shown = 0;
-        for (int j = 0; j < good && shown < 3; j++) {
-            bool dup = false;
-            for (int k = 0; k < j; k++)
-                if (cands[k].field == cands[j].field) dup = true;
-            if (dup) continue;
-            shown++;
-            const Field *f = cands[j].field;
-            char nv[80], ov[80], g[40];
-            ses_format_value(f->ty, &cands[j].value, nv, sizeof nv);
-            ses_format_value(f->ty, &s->vals[(size_t)rec * (size_t)s->nfields + (size_t)f->index], ov, sizeof ov);
-            wr_format_number(fabs(cands[j].gain), g);
-            why.len = 0;
-            if (why.p) why.p[0] = '\0';
-            sadd(&why, "%s of %s%s (now %s)", f->name.name, nv,
-                 cands[j].dir > 0 ? " or more" : cands[j].dir < 0 ? " or less" : "", ov);
-            if (cands[j].gain != 0)
-                sadd(&why, " would %s %s point%s %s %s", cands[j].gain > 0 ? "add" : "take", g,
-                     fabs(cands[j].gain) == 1 ? "" : "s", cands[j].gain > 0 ? "to" : "from",
-                     first_score->name);
-            else
-                sadd(&why, " would");
-            if (cands[j].flips)
-                sadd(&why, "%s make %s %s", cands[j].gain != 0 ? " and" : "", first_select->name,
-                     selected ? "false" : "true");
-            else
-                sadd(&why, ", not enough on its own to change %s", first_select->name);
-            if (json) line(&x, out, &first, "change", f->name.name, nv, why.p);
-            else fprintf(out, "%s %s\n", shown == 1 ? "what would change it:" : "                     ", why.p);
-        }
-        if (!shown && !json)
-            fprintf(out, "what would change it: no single field change found\n");
+        free(cs.v);
     }
     /* tiers: the branch that matched, and why the ones before did not */
     for (int i = 0; i < p->nsyms; i++) {
@@ -510,8 +1370,7 @@ int explain_record(Session *s, int rec, FILE *out, bool json)
         if (sy->kind != SYM_TIER) continue;
         const Value *v = &x.regs[sy->slot];
         const char *got = v->missing ? "(none)" : sy->ty.en->members[v->u.i];
-        why.len = 0;
-        if (why.p) why.p[0] = '\0';
+        sclear(&why);
         for (int k = 0; k < sy->decl->items.len; k++) {
             TierBranch *b = sy->decl->items.items[k];
             if (!b->cond) {
@@ -525,8 +1384,8 @@ int explain_record(Session *s, int rec, FILE *out, bool json)
             sadd(&why, ")");
             if (hit) break;
         }
-        if (json) line(&x, out, &first, "tier", sy->name, got, why.p ? why.p : "");
-        else fprintf(out, "tier %s = %s: %s\n", sy->name, got, why.p ? why.p : "");
+        if (json) line(&x, out, &first, "tier", sy->name, got, stext(&why), NULL);
+        else fprintf(out, "tier %s = %s: %s\n", sy->name, got, stext(&why));
     }
     /* stages: the transition that fired, or why none did */
     for (int i = 0; i < p->nsyms; i++) {
@@ -538,8 +1397,7 @@ int explain_record(Session *s, int rec, FILE *out, bool json)
             if (p->fields[f]->ty.kind == TY_STAGE && p->fields[f]->ty.en == en) cur = f;
         if (cur < 0) continue;
         int from = (int)x.regs[x.c->field_reg[cur]].u.i, to = (int)x.regs[sy->slot].u.i;
-        why.len = 0;
-        if (why.p) why.p[0] = '\0';
+        sclear(&why);
         if (from >= en->norder) {
             sadd(&why, "%s is final: no transition leaves it", en->members[from]);
         } else {
@@ -558,8 +1416,8 @@ int explain_record(Session *s, int rec, FILE *out, bool json)
         }
         snprintf(val, sizeof val, "%s -> %s", en->members[from], en->members[to]);
         if (from == to) snprintf(val, sizeof val, "stays %s", en->members[from]);
-        if (json) line(&x, out, &first, "stages", sy->name, en->members[to], why.p);
-        else fprintf(out, "stages %s: %s: %s\n", sy->name, val, why.p);
+        if (json) line(&x, out, &first, "stages", sy->name, en->members[to], stext(&why), NULL);
+        else fprintf(out, "stages %s: %s: %s\n", sy->name, val, stext(&why));
     }
     /* entitlements and flags */
     for (int pass = 0; pass < 2; pass++) {
@@ -567,20 +1425,20 @@ int explain_record(Session *s, int rec, FILE *out, bool json)
         for (int i = 0; i < p->nsyms; i++) {
             const Sym *sy = p->syms[i];
             if (sy->kind != (pass ? SYM_FLAG : SYM_ENTITLE)) continue;
-            why.len = 0;
-            if (why.p) why.p[0] = '\0';
+            sclear(&why);
             describe(&x, sy->decl->value, 1, &why);
             bool on = x.regs[sy->slot].u.i != 0;
             if (!json && !header) {
                 fprintf(out, "%s:\n", pass ? "flags" : "entitlements");
                 header = true;
             }
-            line(&x, out, &first, pass ? "flag" : "entitlement", sy->name, on ? "yes" : "no",
-                 why.p ? why.p : "");
+            line(&x, out, &first, pass ? "flag" : "entitlement", sy->name, on ? "yes" : "no", stext(&why),
+                 NULL);
         }
     }
     if (json) fputs("\n]}\n", out);
     free(why.p);
+    free(extra.p);
     free(x.regs);
     vm_free(x.vm);
     cg_free(x.c);

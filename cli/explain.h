@@ -1,8 +1,9 @@
 /* explain.h — why one account got its outcome: every score criterion met
- * or not with the values involved, the sum against the selection
- * threshold, the smallest single change that would flip the selection,
- * which transition fired (or why none did), the tier branch, each
- * entitlement and flag. Plain sentences, or JSON. */
+ * or not with the values involved, each select (with a limit's rank,
+ * capacity and cut-off), the portfolio values of aggregates, the single
+ * field changes that would flip the first select (confirmed by re-running
+ * the whole pipeline), which transition fired (or why none did), the tier
+ * branch, each entitlement and flag. Plain sentences, or JSON. */
 #ifndef KAM_EXPLAIN_H
 #define KAM_EXPLAIN_H
 
