@@ -43,6 +43,11 @@ $(BUILD)/.deps-ok: scripts/deps.sh
 	@CC="$(CC)" sh scripts/deps.sh
 	@mkdir -p $(BUILD) && touch $@
 
+# what the tests use besides the build (jq, tmux, sqlite3, python3)
+$(BUILD)/.test-deps-ok: scripts/deps.sh
+	@CC="$(CC)" sh scripts/deps.sh test
+	@mkdir -p $(BUILD) && touch $@
+
 $(BUILD)/gen/parser.c $(BUILD)/gen/parser.h: lang/parser.y $(BUILD)/.deps-ok
 	@mkdir -p $(BUILD)/gen
 	bison -Wall -Werror -d -o $(BUILD)/gen/parser.c lang/parser.y
@@ -77,14 +82,14 @@ $(BUILD)/embed: examples/embed.c include/kam.h $(BUILD)/libkam.a
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
 # The suite, against this build and against an ASan+UBSan build.
-test: $(BUILD)/kam
+test: $(BUILD)/kam $(BUILD)/.test-deps-ok
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/san \
 	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    LDFLAGS="-fsanitize=address,undefined" $(BUILD)/san/kam
 	@BUILD=$(BUILD) CC="$(CC)" sh tests/run.sh $(BUILD)/kam $(BUILD)/san/kam
 
 # The suite against this build only (quicker while working).
-test-fast: $(BUILD)/kam
+test-fast: $(BUILD)/kam $(BUILD)/.test-deps-ok
 	@BUILD=$(BUILD) CC="$(CC)" sh tests/run.sh $(BUILD)/kam
 
 sanitize:

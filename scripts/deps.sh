@@ -2,7 +2,8 @@
 # deps.sh — finds the build dependencies kam needs (a C compiler, flex,
 # bison, the readline and sqlite3 headers) and installs the missing ones
 # with apt-get: directly as root, else through sudo; if neither can work it
-# prints the exact command to run and fails.
+# prints the exact command to run and fails. `deps.sh test` also checks what
+# the tests use: jq, tmux, the sqlite3 shell and python3.
 set -u
 missing=""
 need() { # need PACKAGE TEST...
@@ -16,6 +17,12 @@ need flex command -v flex
 need bison command -v bison
 need libreadline-dev have_header readline/readline.h
 need libsqlite3-dev have_header sqlite3.h
+if [ "${1:-}" = test ]; then
+    need jq command -v jq
+    need tmux command -v tmux
+    need sqlite3 command -v sqlite3
+    need python3 command -v python3
+fi
 [ -z "$missing" ] && exit 0
 
 cmd="apt-get install -y$missing"
