@@ -272,7 +272,7 @@ void eng_pass1_begin(Engine *e)
         s->max = -1e308;
     }
     vm_limits_reset(vm);
-    memset(e->pass1_bad, 0, (size_t)e->npass1_bad_cap * sizeof(bool));
+    if (e->pass1_bad) memset(e->pass1_bad, 0, (size_t)e->npass1_bad_cap * sizeof(bool));
     e->pass1_left_out = 0;
     for (int i = 0; i < e->nwhy; i++) free(e->why[i]);
     e->nwhy = 0;

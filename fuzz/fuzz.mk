@@ -33,7 +33,7 @@ FUZZ_CFLAGS  := $(FUZZ_BASE) -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissin
 # flex/bison output: the Makefile relaxes the same warnings for it
 FUZZ_GENFLAGS := $(FUZZ_BASE) -Wall -Wextra -Wno-unused-function -Wno-sign-compare -Wno-unused-parameter
 
-FUZZ_LIB_SRC := $(SRC_LANG) $(SRC_RUNTIME) $(SRC_STDLIB)
+FUZZ_LIB_SRC := $(SRC_LANG) $(SRC_RUNTIME) $(SRC_STDLIB) $(SRC_API)
 FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=$(FUZZ_DIR)/obj/%.o) \
                 $(FUZZ_DIR)/obj/gen/parser.o $(FUZZ_DIR)/obj/gen/lexer.o
 # the REPL harness: the session and what it calls, not main.c or repl.c

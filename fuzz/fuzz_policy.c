@@ -2,13 +2,14 @@
  * a policy's text. It is loaded with policy_load_text (scanner, parser,
  * checker), its diagnostics are rendered as text and JSON (line/column
  * arithmetic on arbitrary spans), and a policy without errors is compiled
- * (cg_compile), disassembled and run once over a record of zeros (init code
- * and record code). Output goes to /dev/null; only crashes, sanitizer
+ * and run through the evaluation engine (api/engine.h) once over a record
+ * of zeros: params, a one-record first pass, the record; and disassembled. Output goes to /dev/null; only crashes, sanitizer
  * reports, leaks and hangs count. Not part of the kam binary. */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
 #include "bytecode.h"
 #include "vm.h"
+#include "../api/engine.h"
 
 #include <fcntl.h>
 #include <stdint.h>
@@ -61,29 +62,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     bool first = true;
     diag_render_json_items(sink, &p->src, &d, &first);
     if (!diag_failed(&d)) {
-        Chunk *c = cg_compile(p, NULL, 0, &d);
-        if (c) {
+        Engine e;
+        if (eng_open(&e, p, NULL, 0, 20635 /* 2026-06-30 */, sink, false) == ENG_OK) {
+            Chunk *c = e.chunk;
             disasm_chunk(sink, c);
-            Vm *vm = vm_new(c);
-            vm_set_today(vm, 20635);    /* 2026-06-30 */
-            vm->key = "k";
-            vm->keylen = 1;
-            if (vm_run(vm, c->init_pc) == 0) {
-                if (c->pass1_pc >= 0) {     /* aggregates: a one-record portfolio */
-                    zero_record(c, vm);
-                    vm_reset_scratch(vm);
-                    vm_run(vm, c->pass1_pc);
-                    vm_agg_finish(vm);
+            if (eng_init(&e) == ENG_OK) {
+                char why[600];
+                if (eng_has_pass1(&e)) {    /* aggregates: a one-record portfolio */
+                    eng_pass1_begin(&e);
+                    zero_record(c, e.vm);
+                    eng_pass1_record(&e, 0, "k", 1);
+                    eng_pass1_end(&e);
                 }
-                zero_record(c, vm);
-                vm_reset_scratch(vm);
-                vm_run(vm, c->record_pc);
+                zero_record(c, e.vm);
+                eng_record(&e, 0, "k", 1, why, sizeof why);
             }
-            vm_free(vm);
-            cg_free(c);
-        } else {
-            diag_render_text(sink, &p->src, &d, false);
         }
+        eng_close(&e);
     }
     fflush(sink);
     policy_free(p);
