@@ -72,7 +72,7 @@ def literal(kind, text):
 
 
 gen = f"{WORK}/gen"
-subprocess.run(["os.environ.get("CC", "cc"), "-O2", "-o", gen, f"{ROOT}/bench/gen.c"], check=True)
+subprocess.run([os.environ.get("CC", "cc"), "-O2", "-o", gen, f"{ROOT}/bench/gen.c"], check=True)
 rnd = random.Random(20261130)
 types = field_types()
 for trial, seed in enumerate([7, 11, 23]):
