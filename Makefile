@@ -48,16 +48,19 @@ $(BUILD)/.test-deps-ok: scripts/deps.sh
 	@CC="$(CC)" sh scripts/deps.sh test
 	@mkdir -p $(BUILD) && touch $@
 
+# `make V=1` shows the full commands
+Q := $(if $(V),,@)
+
 $(BUILD)/gen/parser.c $(BUILD)/gen/parser.h: lang/parser.y $(BUILD)/.deps-ok
 	@mkdir -p $(BUILD)/gen
-	bison -Wall -Werror -d -o $(BUILD)/gen/parser.c lang/parser.y
+	@$(if $(V),,echo "  BISON   $<")
+	$(Q)bison -Wall -Werror -d -o $(BUILD)/gen/parser.c lang/parser.y
 
 $(BUILD)/gen/lexer.c $(BUILD)/gen/lexer.h: lang/lexer.l $(BUILD)/gen/parser.h
 	@mkdir -p $(BUILD)/gen
-	flex -o $(BUILD)/gen/lexer.c --header-file=$(BUILD)/gen/lexer.h lang/lexer.l
+	@$(if $(V),,echo "  FLEX    $<")
+	$(Q)flex -o $(BUILD)/gen/lexer.c --header-file=$(BUILD)/gen/lexer.h lang/lexer.l
 
-# `make V=1` shows the full commands
-Q := $(if $(V),,@)
 
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c $(BUILD)/gen/parser.h
 	@mkdir -p $(dir $@)
@@ -70,11 +73,13 @@ $(BUILD)/obj/%.o: %.c $(BUILD)/gen/parser.h
 	$(Q)$(CC) $(WARN) $(CPPFLAGS) $(INC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libkam.a: $(LIB_OBJ)
-	rm -f $@
-	ar rcs $@ $^
+	@$(if $(V),,echo "  AR      $@")
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/kam: $(CLI_OBJ) $(BUILD)/libkam.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libkam.a $(LDLIBS) $(CLI_LIBS)
+	@$(if $(V),,echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libkam.a $(LDLIBS) $(CLI_LIBS)
 
 $(BUILD)/embed: examples/embed.c include/kam.h $(BUILD)/libkam.a
 	$(CC) $(WARN) $(CPPFLAGS) -Iinclude $(CFLAGS) $(LDFLAGS) -o $@ examples/embed.c $(BUILD)/libkam.a $(LDLIBS)
@@ -98,7 +103,10 @@ sanitize:
 	    LDFLAGS="-fsanitize=address,undefined" $(BUILD)/san/kam
 	@BUILD=$(BUILD) CC="$(CC)" sh tests/run.sh $(BUILD)/san/kam
 
-demo: $(BUILD)/kam
+# the build's own lines are hidden here (make V=1 demo shows them): the demo
+# is what kam prints
+demo:
+	@$(MAKE) --no-print-directory $(BUILD)/kam $(if $(V),,>/dev/null) || $(MAKE) --no-print-directory $(BUILD)/kam
 	@echo "== kam check examples/key_accounts.kam"
 	@$(BUILD)/kam check examples/key_accounts.kam && echo "no problems found"
 	@echo

@@ -22,11 +22,16 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 
 pass() { passed=$((passed + 1)); [ -n "${VERBOSE:-}" ] && echo "ok   $1"; return 0; }
 fail() { failed=$((failed + 1)); failures="$failures
-  $1"; echo "FAIL $1"; [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/     /' | head -40; return 0; }
+  $1"; printf '\nFAIL %s\n' "$1"; [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/     /' | head -40; return 0; }
+
+# What is running, as it goes: one line per section with its counts.
+section_start() { s_pass=$passed; s_fail=$failed; s_skip=$skipped; s_t0=$(date +%s); printf '%s ... ' "$1"; }
+section_end() { echo "$((passed - s_pass)) passed, $((failed - s_fail)) failed, $((skipped - s_skip)) skipped ($(( $(date +%s) - s_t0 )) s)"; }
 
 for kam in "$@"; do
     case "$kam" in /*) ;; *) kam="$root/$kam" ;; esac
     tag=$(basename "$(dirname "$kam")")
+    section_start "golden tests against $kam"
 
     # Golden tests: tests/golden/AREA/NAME.kam, run as `kam $(cat NAME.args)`
     # (default: check NAME.kam) from that folder; expected NAME.out (stdout)
@@ -49,10 +54,11 @@ for kam in "$@"; do
         done
     done
 
+    section_end
+    section_start "CLI tests against $kam"
     # CLI tests: tests/cli/*.sh, run with KAM set; exit 0 = pass.
     for t in tests/cli/*.sh; do
         [ -e "$t" ] || continue
-        [ -n "${VERBOSE:-}" ] || [ -t 1 ] && printf '  %-60s\r' "$tag $t"
         out=$(KAM="$kam" ROOT="$root" sh "$t" 2>&1)
         rc=$?
         if [ "$rc" -eq 0 ]; then
@@ -67,7 +73,9 @@ for kam in "$@"; do
             fail "$tag cli $t" "$out"
         fi
     done
+    section_end
 done
+section_start "unit tests"
 
 # Unit tests: tests/unit/test_*.c, built against the library once.
 for t in tests/unit/test_*.c; do
@@ -95,6 +103,7 @@ for t in tests/unit/test_*.c; do
     fi
 done
 
+section_end
 [ -t 1 ] && printf '%-70s\r' ""
 [ "$skipped" -gt 0 ] && printf 'skipped:%s\n' "$skips"
 [ "$failed" -gt 0 ] && printf 'failures:%s\n' "$failures"
