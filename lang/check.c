@@ -8,9 +8,9 @@
 #include "check.h"
 #include "parse.h"
 #include "../stdlib/registry.h"
+#include "../runtime/rx.h"
 
 #include <limits.h>
-#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -785,15 +785,10 @@ static Type check_call(Checker *c, Expr *e)
                 err(c, args[1]->span, "not-constant", "the pattern of matches must be a "
                     "string literal");
             } else {
-                regex_t re;
-                int rc = regcomp(&re, args[1]->str, REG_EXTENDED | REG_NOSUB);
-                if (rc != 0) {
-                    char msg[256];
-                    regerror(rc, &re, msg, sizeof msg);
-                    err(c, args[1]->span, "bad-regex", "bad regular expression: %s", msg);
-                } else {
-                    regfree(&re);
-                }
+                char msg[256];
+                Regex *re = rx_compile(args[1]->str, strlen(args[1]->str), msg, sizeof msg);
+                if (!re) err(c, args[1]->span, "bad-regex", "bad regular expression: %s", msg);
+                rx_free(re);
             }
         }
         return ty_make(f->sig == SIG_STR_STR ? TY_STRING : f->sig == SIG_STR_INT ? TY_INT
