@@ -377,7 +377,9 @@ int explain_record(Session *s, int rec, FILE *out, bool json)
     x.vm = ses_prepare(s, x.c);
     Value *regs = eval_with(&x, NULL, val_int(0));
     if (!regs || (x.c->probe_pc >= 0 && vm_run(x.vm, x.c->probe_pc) != 0)) {
-        fprintf(s->err, "kam: %s: %s\n", s->keys[rec], x.vm->err ? x.vm->err : "cannot be evaluated");
+        char kb[256];
+        fprintf(s->err, "kam: %s: %s\n", wr_display(s->keys[rec], strlen(s->keys[rec]), kb, sizeof kb),
+                x.vm->err ? x.vm->err : "cannot be evaluated");
         vm_free(x.vm);
         cg_free(x.c);
         free(x.probes);
@@ -394,7 +396,9 @@ int explain_record(Session *s, int rec, FILE *out, bool json)
         json_str(out, s->keys[rec]);
         fputs(",\"explanation\":[", out);
     } else {
-        fprintf(out, "%s (line %ld)\n", s->keys[rec], s->lines[rec]);
+        char kb[256];
+        fprintf(out, "%s (line %ld)\n", wr_display(s->keys[rec], strlen(s->keys[rec]), kb, sizeof kb),
+                s->lines[rec]);
     }
     /* scores, criterion by criterion */
     const Sym *first_select = NULL, *first_score = NULL;

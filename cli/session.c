@@ -167,7 +167,7 @@ int ses_load_data(Session *s, const char *path)
     Value *row = xmalloc(sizeof(Value) * (size_t)(p->nfields + 1));
     while ((rc = rd_next(src)) != 0) {
         if (rc < 0) {
-            fprintf(s->err, "kam: %s\n", src->err);
+            wr_print_line(s->err, "kam: ", src->err);
             bad++;
             break;
         }
@@ -187,7 +187,7 @@ int ses_load_data(Session *s, const char *path)
             }
         }
         if (!ok) {
-            if (++bad <= 5) fprintf(s->err, "kam: %s\n", src->err);
+            if (++bad <= 5) wr_print_line(s->err, "kam: ", src->err);
             continue;
         }
         if (s->nrec == s->cap) {
@@ -730,7 +730,10 @@ void ses_format_value(Type t, const Value *v, char *buf, size_t len)
         snprintf(buf, len, "%s", t.en && v->u.i >= 0 && v->u.i < t.en->n ? t.en->members[v->u.i] : "?");
         break;
     case TY_STRING:
-        snprintf(buf, len, "\"%.*s\"", (int)(v->len > 200 ? 200 : v->len), v->u.str);
+    {
+        char shown[4 * 200 + 1];   /* control characters escaped: this is for terminals */
+        snprintf(buf, len, "\"%s\"", wr_display(v->u.str, v->len > 200 ? 200 : v->len, shown, sizeof shown));
+    }
         break;
     default:
         snprintf(buf, len, "?");
