@@ -3,7 +3,9 @@
  * CHAR / ANY / CLASS / BOL / EOL / SPLIT / JMP / MATCH instructions, and a
  * simulation that runs the program over the text keeping the set of live
  * instructions (each at most once per position), so the work per character
- * is bounded by the program's size. Bracket expressions become classes: a
+ * is bounded by the program's size. While no match is under way the search
+ * skips bytes that cannot start one (and gives up past the start for a
+ * pattern anchored with ^). Bracket expressions become classes: a
  * bit set for ASCII and a list of code point ranges above it. Nothing here
  * knows about policies or values. */
 #include "rx.h"
@@ -35,6 +37,9 @@ struct Regex {
     int n;
     Class *cls;
     int ncls;
+    bool anchored;          /* every match starts at the start of the text */
+    bool first[256];        /* bytes a match can start with (all, if empty
+                               matches are possible) */
 };
 
 /* ---- characters ---- */
@@ -532,6 +537,62 @@ static void gen(Gen *g, int n)
     }
 }
 
+/* Works out re->anchored and re->first by following the instructions that
+ * read no character from the start. `seen` has re->n entries. */
+static void start_set(Regex *re, bool *seen, int *stack)
+{
+    /* first pass: which reading instructions (or MATCH) are reachable
+     * without passing a ^; second: which bytes can start a match */
+    for (int pass = 0; pass < 2; pass++) {
+        memset(seen, 0, (size_t)re->n);
+        int top = 0;
+        stack[top++] = 0;
+        bool free_start = false;
+        while (top > 0) {
+            int i = stack[--top];
+            if (seen[i]) continue;
+            seen[i] = true;
+            const Inst *in = &re->prog[i];
+            switch (in->op) {
+            case I_JMP: stack[top++] = in->x; break;
+            case I_SPLIT:
+                stack[top++] = in->x;
+                stack[top++] = in->y;
+                break;
+            case I_BOL:
+                if (pass == 1) stack[top++] = i + 1;
+                break;
+            case I_EOL: stack[top++] = i + 1; break;
+            case I_MATCH:
+                free_start = true;
+                if (pass == 1) memset(re->first, 1, sizeof re->first);
+                break;
+            case I_CHAR:
+                free_start = true;
+                if (pass == 1) {
+                    uint32_t c = in->c;
+                    re->first[c < 0x80 ? c : c < 0x800 ? 0xC0 | (c >> 6) : c < 0x10000 ? 0xE0 | (c >> 12)
+                                                                         : 0xF0 | (c >> 18)] = true;
+                }
+                break;
+            case I_CLASS: {
+                free_start = true;
+                if (pass == 0) break;
+                const Class *k = &re->cls[in->c];
+                for (uint32_t c = 0; c < 0x80; c++) re->first[c] |= class_has(k, c);
+                if (k->negate || k->nranges) memset(re->first + 0x80, 1, 0x80);
+                break;
+            }
+            default:   /* I_ANY */
+                free_start = true;
+                if (pass == 1) memset(re->first, 1, sizeof re->first);
+                break;
+            }
+        }
+        if (pass == 0) re->anchored = !free_start;
+    }
+}
+
 Regex *rx_compile(const char *pattern, size_t len, char *err, size_t errlen)
 {
     Parser p;
@@ -562,6 +623,11 @@ Regex *rx_compile(const char *pattern, size_t len, char *err, size_t errlen)
     re->cls = p.cls;
     re->ncls = p.ncls;
     free(p.nodes);
+    bool *seen = xmalloc((size_t)re->n);
+    int *stack = xmalloc(sizeof(int) * (2 * (size_t)re->n + 2));
+    start_set(re, seen, stack);
+    free(seen);
+    free(stack);
     return re;
 }
 
@@ -632,6 +698,10 @@ bool rx_search(const Regex *re, const char *s, size_t n, void *work)
     int ncur = 0;
     uint32_t gen = 1;
     for (size_t pos = 0;;) {
+        if (ncur == 0) {   /* nothing under way: skip to where a match can start */
+            if (re->anchored && pos > 0) return false;
+            while (pos < n && !re->first[t[pos]]) pos++;
+        }
         /* a match may also start here */
         if (add(&m, cur, &ncur, 0, pos, gen)) return true;
         if (pos == n) return false;
