@@ -42,7 +42,7 @@ static int check_data(const Policy *p, const char *path, const SourceOpts *in)
     char err[1024];
     Source *src = rd_open_with(p, path, in, err, sizeof err);
     if (!src) {
-        fprintf(stderr, "kam: %s\n", err);
+        wr_print_line(stderr, "kam: ", err);
         /* a header that does not fit is a finding; a file we cannot read is not */
         return strstr(err, "header") || strstr(err, "appears twice") || strstr(err, "empty file") ? 1 : -1;
     }

@@ -328,13 +328,13 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
     }
     char err[1024];
     if (run_pass1(&rs, data_path, &o->input, err, sizeof err) != 0) {
-        fprintf(stderr, "kam: %s\n", err);
+        wr_print_line(stderr, "kam: ", err);
         status = strstr(err, "header") ? EXIT_DATA : EXIT_USAGE;
         goto done;
     }
     Source *src = rd_open_with(rs.pol, data_path, &o->input, err, sizeof err);
     if (!src) {
-        fprintf(stderr, "kam: %s\n", err);
+        wr_print_line(stderr, "kam: ", err);
         status = strstr(err, "header") || strstr(err, "empty file") ? EXIT_DATA : EXIT_USAGE;
         goto done;
     }

@@ -157,7 +157,7 @@ int ses_load_data(Session *s, const char *path)
     char err[1024];
     Source *src = rd_open_with(s->pol, path, &s->input, err, sizeof err);
     if (!src) {
-        fprintf(s->err, "kam: %s\n", err);
+        wr_print_line(s->err, "kam: ", err);
         return -1;
     }
     free_data(s);
