@@ -1690,17 +1690,23 @@ static void check_program(Checker *c)
 }
 
 /* The folder imports must stay inside: KAM_IMPORT_ROOT if set (the
- * --import-root option sets it), else the root policy's own folder (the
- * current one for a policy read from stdin). Resolved, without a trailing
- * '/'; NULL if it cannot be resolved. */
+ * --import-root option sets it), else the folder of the root policy as
+ * given (the current one for a policy read from stdin). Resolved, without
+ * a trailing '/' (but "/" itself); NULL if it cannot be resolved. */
 static char *import_root(const Policy *p)
 {
     const char *widen = getenv("KAM_IMPORT_ROOT");
     if (widen && *widen) return realpath(widen, NULL);
-    char *rp = realpath(p->src.files[0]->path, NULL);
-    if (!rp) return realpath(".", NULL);
-    char *slash = strrchr(rp, '/');
-    if (slash) slash[slash == rp ? 1 : 0] = '\0';
+    /* the folder as the command line names it (a policy that is a
+       symbolic link imports from beside the link, as relative paths do) */
+    const char *path = p->src.files[0]->path;
+    const char *slash = strrchr(path, '/');
+    if (!slash) return realpath(".", NULL);
+    if (slash == path) return realpath("/", NULL);
+    char *dir = xstrdup(path);
+    dir[slash - path] = '\0';
+    char *rp = realpath(dir, NULL);
+    free(dir);
     return rp;
 }
 

@@ -83,6 +83,11 @@ printf 'import "../shared.kam"\nlet b = a + 1\n' >sub/b.kam
 printf 'let a = 1\n' >shared.kam
 printf 'import "sub/b.kam"\nimport "rec.kam"\nselect big when b > 1\n' >ok.kam
 expect 0 '' "imports inside the folder" check ok.kam
+# a root policy that is a symbolic link: its folder is the link's, where
+# its relative imports are found
+cp ok.kam ../other/real.kam
+ln -s ../other/real.kam via_link.kam
+expect 0 '' "a root policy reached through a symbolic link" check via_link.kam
 # --import-root widens the folder (any command that loads a policy)
 expect 0 '' "--import-root .. allows ../other" check --import-root .. up.kam
 expect 0 '' "--import-root=DIR after the policy" check up.kam --import-root="$tmp"
