@@ -22,7 +22,7 @@ CLI_LIBS := -lreadline
 SRC_LANG    := lang/srcfile.c lang/diag.c lang/ast.c lang/types.c lang/check.c lang/compile.c lang/fmt.c
 SRC_RUNTIME := runtime/arena.c runtime/date.c runtime/vm.c runtime/disasm.c runtime/reader_csv.c \
                runtime/reader.c runtime/writer.c runtime/json.c runtime/reader_jsonl.c \
-               runtime/reader_sqlite.c runtime/reader_pct.c runtime/decimal.c
+               runtime/reader_sqlite.c runtime/reader_pct.c runtime/decimal.c runtime/rx.c
 SRC_API     := api/engine.c api/kam.c
 SRC_STDLIB  := stdlib/registry.c stdlib/math.c stdlib/dates.c stdlib/str.c
 SRC_CLI     := cli/main.c cli/cli.c cli/cmd_check.c cli/cmd_run.c cli/cmd_disasm.c cli/run.c \

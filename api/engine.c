@@ -6,6 +6,7 @@
 #include "engine.h"
 #include "../lang/parse.h"
 #include "../runtime/date.h"
+#include "../runtime/writer.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -250,7 +251,7 @@ Source *eng_source(const Policy *pol, const char *path, const SourceOpts *in, FI
     Source *src = rd_open_ex(pol, path, in, msg, sizeof msg, &misfit);
     *st = ENG_OK;
     if (!src) {
-        fprintf(err, "kam: %s\n", msg);
+        wr_print_line(err, "kam: ", msg);      /* data text escaped */
         *st = misfit ? ENG_DATA : ENG_USAGE;
     }
     return src;

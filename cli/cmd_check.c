@@ -6,6 +6,7 @@
 #include "../lang/check.h"
 #include "../runtime/reader.h"
 #include "../runtime/bytecode.h"
+#include "../runtime/writer.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -51,13 +52,13 @@ static int check_data(const Policy *p, const char *path, const SourceOpts *in)
     int rc;
     while (n < SAMPLE && (rc = rd_next(src)) != 0) {
         if (rc < 0) {
-            fprintf(stderr, "kam: %s\n", src->err);
+            wr_print_line(stderr, "kam: ", src->err);
             problems++;
             break;
         }
         n++;
         if (rc == 2) {
-            fprintf(stderr, "kam: %s\n", src->err);
+            wr_print_line(stderr, "kam: ", src->err);
             problems++;
             continue;
         }
@@ -65,7 +66,7 @@ static int check_data(const Policy *p, const char *path, const SourceOpts *in)
             Value v;
             if (rd_field(src, i, &v) != 0) {
                 if (!reported[i]) {
-                    fprintf(stderr, "kam: %s\n", src->err);
+                    wr_print_line(stderr, "kam: ", src->err);
                     reported[i] = true;
                     problems++;
                 }

@@ -165,7 +165,8 @@ int cmd_diff(int argc, char **argv)
         int n;
         if (fmt == FMT_TABLE) {
             n = outcomes_diff_text(&before, ra, &after, rb, buf, sizeof buf);
-            if (n) printf("%-12s %s\n", sa->keys[rb], buf);
+            char kb[256];
+            if (n) printf("%-12s %s\n", wr_display(sa->keys[rb], strlen(sa->keys[rb]), kb, sizeof kb), buf);
         } else if (fmt == FMT_JSONL) {
             bool first = true;
             char *line = NULL;

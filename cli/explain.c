@@ -1235,7 +1235,9 @@ int explain_record(Session *s, int rec, FILE *out, bool json)
     }
     Value *regs = eval_local(&x, NULL, val_int(0));
     if (!regs) {
-        fprintf(s->err, "kam: %s: %s\n", s->keys[rec], x.vm->err ? x.vm->err : "cannot be evaluated");
+        char kb[256];
+        fprintf(s->err, "kam: %s: %s\n", wr_display(s->keys[rec], strlen(s->keys[rec]), kb, sizeof kb),
+                x.vm->err ? x.vm->err : "cannot be evaluated");
         vm_free(x.vm);
         cg_free(x.c);
         free(x.probes);
@@ -1264,7 +1266,9 @@ int explain_record(Session *s, int rec, FILE *out, bool json)
         json_str(out, s->keys[rec]);
         fputs(",\"explanation\":[", out);
     } else {
-        fprintf(out, "%s (line %ld)\n", s->keys[rec], s->lines[rec]);
+        char kb[256];
+        fprintf(out, "%s (line %ld)\n", wr_display(s->keys[rec], strlen(s->keys[rec]), kb, sizeof kb),
+                s->lines[rec]);
     }
     /* scores, criterion by criterion */
     for (int i = 0; i < p->nsyms; i++) {

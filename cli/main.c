@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef struct Command {
@@ -36,7 +37,9 @@ static void usage(FILE *out)
           "which services each account earns.\n\ncommands:\n", out);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fputs("\n'kam COMMAND --help' describes a command.\n\n"
+    fputs("\n'kam COMMAND --help' describes a command. Every command that reads a\n"
+          "policy also takes --import-root DIR: imports may then come from anywhere\n"
+          "under DIR, not only from the policy's own folder.\n\n"
           "exit status: 0 ok, 1 policy errors or failed tests, 2 usage error or\n"
           "unreadable input, 3 data errors.\n", out);
 }
@@ -67,6 +70,26 @@ int main(int argc, char **argv)
         printf("kam %s\n", KAM_VERSION);
         return finish(EXIT_OK);
     }
+    /* --import-root DIR, taken out here for every command: the loader reads
+     * it from the environment (KAM_IMPORT_ROOT), as a nested kam would */
+    int kept = 2;
+    for (int i = 2; i < argc; i++) {
+        const char *dir = NULL;
+        if (cli_opt_value(argc, argv, &i, "--import-root", &dir)) {
+            struct stat st;
+            if (!dir || !*dir) return cli_usage_error(name, "--import-root needs a folder");
+            if (stat(dir, &st) != 0)
+                return cli_usage_error(name, "--import-root %s: %s", dir, strerror(errno));
+            if (!S_ISDIR(st.st_mode))
+                return cli_usage_error(name, "--import-root %s: not a folder", dir);
+            if (setenv("KAM_IMPORT_ROOT", dir, 1) != 0)
+                return cli_usage_error(name, "--import-root: %s", strerror(errno));
+            continue;
+        }
+        argv[kept++] = argv[i];
+    }
+    argv[kept] = NULL;
+    argc = kept;
     const char *names[32];
     int n = 0;
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {

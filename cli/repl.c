@@ -373,9 +373,11 @@ static void eval_expression(Session *s, const char *text)
     }
     FILE *o = s->out;
     if (focused) {
-        if (sm.focus_text[0]) fprintf(o, "%s: %s\n", s->keys[s->focus], sm.focus_text);
-        else if (s->nerr) fprintf(o, "%s: cannot be evaluated: %s\n", s->keys[s->focus], s->err_msgs[0]);
-        else fprintf(o, "%s: (not evaluated)\n", s->keys[s->focus]);
+        char kb[256];
+        const char *key = wr_display(s->keys[s->focus], strlen(s->keys[s->focus]), kb, sizeof kb);
+        if (sm.focus_text[0]) fprintf(o, "%s: %s\n", key, sm.focus_text);
+        else if (s->nerr) fprintf(o, "%s: cannot be evaluated: %s\n", key, s->err_msgs[0]);
+        else fprintf(o, "%s: (not evaluated)\n", key);
         free(sm.members);
         return;
     }
@@ -458,7 +460,9 @@ static void show_diff(Session *s)
         if (outcomes_diff_text(&s->base, r, &cur, r, buf, sizeof buf) == 0) continue;
         changed++;
         if (rev >= 0) revenue += s->vals[(size_t)r * (size_t)s->nfields + (size_t)rev].u.num;
-        if (changed <= 50) fprintf(s->out, "%-12s %s\n", s->keys[r], buf);
+        char kb[256];
+        if (changed <= 50)
+            fprintf(s->out, "%-12s %s\n", wr_display(s->keys[r], strlen(s->keys[r]), kb, sizeof kb), buf);
     }
     if (changed > 50) fprintf(s->out, "... and %ld more\n", changed - 50);
     for (int i = 0; i < cur.ncols; i++) {
@@ -651,7 +655,8 @@ static void show_name(Session *s, const char *name)
         char vb[256];
         ses_format_value(x->ty, &s->vals[(size_t)s->focus * (size_t)s->nfields + (size_t)x->field->index],
                          vb, sizeof vb);
-        fprintf(s->out, "%s: %s\n", s->keys[s->focus], vb);
+        char kb[256];
+        fprintf(s->out, "%s: %s\n", wr_display(s->keys[s->focus], strlen(s->keys[s->focus]), kb, sizeof kb), vb);
     } else if (s->focus >= 0) {
         char text[300];
         snprintf(text, sizeof text, "%s", name);
@@ -878,7 +883,9 @@ static bool handle(Session *s, char *line)
             int rec = ses_find(s, args);
             if (rec >= 0) {
                 s->focus = rec;
-                fprintf(s->out, "focused on %s (line %ld)\n", s->keys[rec], s->lines[rec]);
+                char kb[256];
+                fprintf(s->out, "focused on %s (line %ld)\n",
+                        wr_display(s->keys[rec], strlen(s->keys[rec]), kb, sizeof kb), s->lines[rec]);
             }
         }
     } else if (!strcmp(name, ":where")) {

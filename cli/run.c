@@ -349,7 +349,7 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
     int rc;
     while (!stop && (rc = rd_next(src)) != 0) {
         if (rc < 0) {                   /* the input cannot be read further */
-            fprintf(stderr, "kam: %s\n", src->err);
+            wr_print_line(stderr, "kam: ", src->err);
             unreadable = true;
             break;
         }
@@ -381,7 +381,7 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
         }
         if (problem) {
             bad++;
-            if (o->on_error != ON_ERROR_SKIP && bad <= MAX_SHOWN) fprintf(stderr, "kam: %s\n", problem);
+            if (o->on_error != ON_ERROR_SKIP && bad <= MAX_SHOWN) wr_print_line(stderr, "kam: ", problem);
             if (o->on_error == ON_ERROR_FAIL) stop = true;
             continue;
         }

@@ -250,7 +250,7 @@ static int read_data(Session *s, const Policy *p, const char *path, DataSet *ds)
             break;
         }
         if (rc < 0) {
-            fprintf(s->err, "kam: %s\n", src->err);
+            wr_print_line(s->err, "kam: ", src->err);
             fprintf(s->err, "kam: reading stopped there, before the end of the data\n");
             s->data_stopped = true;
             break;
@@ -271,7 +271,7 @@ static int read_data(Session *s, const Policy *p, const char *path, DataSet *ds)
             }
         }
         if (!ok) {
-            if (++bad <= 5) fprintf(s->err, "kam: %s\n", src->err);
+            if (++bad <= 5) wr_print_line(s->err, "kam: ", src->err);
             continue;
         }
         if (ds->nrec == ds->cap) {
@@ -465,8 +465,9 @@ void ses_list_errors(const Session *s, int max)
     }
     for (int i = 0; i < s->nerr_kept && i < max; i++) {
         int r = s->err_recs[i];
-        fprintf(s->out, "%s (%s:%ld): %s\n", s->keys[r], s->data_path ? s->data_path : "?",
-                s->lines[r], s->err_msgs[i]);
+        char kb[256];
+        fprintf(s->out, "%s (%s:%ld): %s\n", wr_display(s->keys[r], strlen(s->keys[r]), kb, sizeof kb),
+                s->data_path ? s->data_path : "?", s->lines[r], s->err_msgs[i]);
     }
     int shown = s->nerr_kept < max ? s->nerr_kept : max;
     if (s->nerr > shown) fprintf(s->out, "... and %d more\n", s->nerr - shown);
@@ -985,7 +986,10 @@ void ses_format_value(Type t, const Value *v, char *buf, size_t len)
         snprintf(buf, len, "%s", t.en && v->u.i >= 0 && v->u.i < t.en->n ? t.en->members[v->u.i] : "?");
         break;
     case TY_STRING:
-        snprintf(buf, len, "\"%.*s\"", (int)(v->len > 200 ? 200 : v->len), v->u.str);
+    {
+        char shown[4 * 200 + 1];   /* control characters escaped: this is for terminals */
+        snprintf(buf, len, "\"%s\"", wr_display(v->u.str, v->len > 200 ? 200 : v->len, shown, sizeof shown));
+    }
         break;
     default:
         snprintf(buf, len, "?");

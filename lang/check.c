@@ -8,10 +8,11 @@
 #include "check.h"
 #include "parse.h"
 #include "../stdlib/registry.h"
+#include "../runtime/rx.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <math.h>
-#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -938,15 +939,10 @@ static Type check_call(Checker *c, Expr *e)
                 err(c, args[1]->span, "not-constant", "the pattern of matches must be a "
                     "string literal");
             } else {
-                regex_t re;
-                int rc = regcomp(&re, args[1]->str, REG_EXTENDED | REG_NOSUB);
-                if (rc != 0) {
-                    char msg[256];
-                    regerror(rc, &re, msg, sizeof msg);
-                    err(c, args[1]->span, "bad-regex", "bad regular expression: %s", msg);
-                } else {
-                    regfree(&re);
-                }
+                char msg[256];
+                Regex *re = rx_compile(args[1]->str, strlen(args[1]->str), msg, sizeof msg);
+                if (!re) err(c, args[1]->span, "bad-regex", "bad regular expression: %s", msg);
+                rx_free(re);
             }
         }
         return ty_make(f->sig == SIG_STR_STR ? TY_STRING : f->sig == SIG_STR_INT ? TY_INT
@@ -1872,6 +1868,64 @@ static void check_program(Checker *c)
     p->nsyms = c->syms.len;
 }
 
+/* The folder imports must stay inside: KAM_IMPORT_ROOT if set (the
+ * --import-root option sets it), else the folder of the root policy as
+ * given (the current one for a policy read from stdin). Resolved, without
+ * a trailing '/' (but "/" itself); NULL if it cannot be resolved. */
+static char *import_root(const Policy *p)
+{
+    const char *widen = getenv("KAM_IMPORT_ROOT");
+    if (widen && *widen) return realpath(widen, NULL);
+    /* the folder as the command line names it (a policy that is a
+       symbolic link imports from beside the link, as relative paths do) */
+    const char *path = p->src.files[0]->path;
+    const char *slash = strrchr(path, '/');
+    if (!slash) return realpath(".", NULL);
+    if (slash == path) return realpath("/", NULL);
+    char *dir = xstrdup(path);
+    dir[slash - path] = '\0';
+    char *rp = realpath(dir, NULL);
+    free(dir);
+    return rp;
+}
+
+static bool inside(const char *path, const char *root)
+{
+    size_t n = strlen(root);
+    if (n == 1 && root[0] == '/') return true;
+    return strncmp(path, root, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+/* Whether the file just parsed (diagnostics since `m`, definitions from
+ * index `first_decl`) does not read as a policy: NUL bytes, or an error
+ * before its first definition. Its own diagnostics would then quote its
+ * text, which may be anything (a secret, a binary). Sets *line, *col to
+ * the first error. */
+static bool not_a_policy(const Policy *p, int file, int first_decl, const DiagList *d, DiagMark m,
+                         int *line, int *col)
+{
+    const SrcFile *f = p->src.files[file];
+    unsigned err_at = UINT_MAX, decl_at = UINT_MAX;
+    for (int i = m.n; i < d->n; i++)
+        if (d->items[i].level == DIAG_ERROR && d->items[i].span.file == file &&
+            d->items[i].span.start < err_at)
+            err_at = d->items[i].span.start;
+    for (int i = first_decl; i < p->prog.decls.len; i++) {
+        const Decl *x = p->prog.decls.items[i];
+        if (x->span.file == file && x->span.start < decl_at) decl_at = x->span.start;
+    }
+    if (err_at == UINT_MAX && d->nerrors > m.nerrors) err_at = 0;   /* past DIAG_MAX */
+    src_linecol(&p->src, file, err_at == UINT_MAX ? 0 : err_at, line, col);
+    if (memchr(f->text, '\0', f->len)) return true;
+    return err_at != UINT_MAX && err_at <= decl_at;
+}
+
+/* Loads what `import` names, and what those files import. An import is a
+ * path relative to the importing file that must resolve (symbolic links
+ * followed) to a regular file inside import_root(): a policy is untrusted
+ * input (checked in CI on pull requests), so it must not read
+ * /proc/self/environ, a FIFO or a terminal. A file that does not read as a
+ * policy is reported at the import without quoting it. */
 static void load_imports(Policy *p, DiagList *diags)
 {
     /* The decl list grows as imports are parsed, so this loop sees the
@@ -1880,6 +1934,8 @@ static void load_imports(Policy *p, DiagList *diags)
     int nseen = 0;
     char *rp = realpath(p->src.files[0]->path, NULL);
     seen[nseen++] = rp ? rp : xstrdup(p->src.files[0]->path);
+    char *root = NULL;
+    bool root_done = false;
     for (int i = 0; i < p->prog.decls.len; i++) {
         Decl *d = p->prog.decls.items[i];
         if (d->kind != D_IMPORT) continue;
@@ -1889,23 +1945,50 @@ static void load_imports(Policy *p, DiagList *diags)
                      d->str);
             continue;
         }
+        if (d->str[0] == '/') {
+            diag_add(diags, DIAG_ERROR, d->str_span, "import", "cannot import \"%s\": an import "
+                     "is a path relative to the importing file, not an absolute one", d->str);
+            continue;
+        }
+        if (!root_done) {
+            root = import_root(p);
+            root_done = true;
+        }
+        if (!root) {
+            const char *widen = getenv("KAM_IMPORT_ROOT");
+            diag_add(diags, DIAG_ERROR, d->str_span, "import", "cannot import \"%s\": the import "
+                     "root %s cannot be resolved", d->str, widen && *widen ? widen : "folder");
+            continue;
+        }
         const char *from = p->src.files[d->span.file]->path;
         const char *slash = strrchr(from, '/');
         char path[4096];
-        if (d->str[0] == '/' || !slash)
+        if (!slash)
             snprintf(path, sizeof path, "%s", d->str);
         else
             snprintf(path, sizeof path, "%.*s/%s", (int)(slash - from), from, d->str);
         char *real = realpath(path, NULL);
+        if (!real) {
+            diag_add(diags, DIAG_ERROR, d->str_span, "import", "cannot import \"%s\": cannot open: %s",
+                     d->str, strerror(errno));
+            continue;
+        }
+        if (!inside(real, root)) {
+            diag_add(diags, DIAG_ERROR, d->str_span, "import", "cannot import \"%s\": it is "
+                     "outside %s, the folder imports must stay in (--import-root DIR widens it)",
+                     d->str, root);
+            free(real);
+            continue;
+        }
         bool dup = false;
-        for (int k = 0; real && k < nseen; k++)
+        for (int k = 0; k < nseen; k++)
             if (strcmp(seen[k], real) == 0) dup = true;
         if (dup) {
             free(real);
             continue;   /* imported already (or a cycle): its names are in */
         }
         char msg[4200];
-        int file = src_load(&p->src, path, msg, sizeof msg);
+        int file = src_load_import(&p->src, real, path, msg, sizeof msg);
         if (file < 0) {
             free(real);
             diag_add(diags, DIAG_ERROR, d->str_span, "import", "cannot import \"%s\": %s",
@@ -1913,9 +1996,20 @@ static void load_imports(Policy *p, DiagList *diags)
             continue;
         }
         seen = xrealloc(seen, sizeof(char *) * (size_t)(nseen + 1));
-        seen[nseen++] = real ? real : xstrdup(path);
+        seen[nseen++] = real;
+        DiagMark m = diag_mark(diags);
+        int first_decl = p->prog.decls.len;
         parse_file(&p->prog, &p->src, file, diags);
+        int line, col;
+        if (not_a_policy(p, file, first_decl, diags, m, &line, &col)) {
+            diag_rollback(diags, m);
+            p->prog.decls.len = first_decl;   /* nor its definitions, nor its imports */
+            diag_add(diags, DIAG_ERROR, d->str_span, "import", "cannot import \"%s\": it does not "
+                     "read as a kam policy (an error at line %d, column %d, before any "
+                     "definition; `kam check` on it shows more)", d->str, line, col);
+        }
     }
+    free(root);
     for (int k = 0; k < nseen; k++) free(seen[k]);
     free(seen);
 }

@@ -297,8 +297,9 @@ static int call(Cg *g, Expr *e)
             fail(g, "more than 65535 regular expressions");
             return 0;
         }
-        c->regex = xrealloc(c->regex, sizeof(regex_t) * (size_t)(c->nregex + 1));
-        if (regcomp(&c->regex[c->nregex], args[1]->str, REG_EXTENDED | REG_NOSUB) != 0) {
+        c->regex = xrealloc(c->regex, sizeof(Regex *) * (size_t)(c->nregex + 1));
+        c->regex[c->nregex] = rx_compile(args[1]->str, strlen(args[1]->str), NULL, 0);
+        if (!c->regex[c->nregex]) {
             fail(g, "a regular expression does not compile");
             return 0;
         }
@@ -869,7 +870,7 @@ Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags)
 void cg_free(Chunk *c)
 {
     if (!c) return;
-    for (int i = 0; i < c->nregex; i++) regfree(&c->regex[i]);
+    for (int i = 0; i < c->nregex; i++) rx_free(c->regex[i]);
     free(c->regex);
     free(c->code);
     free(c->spans);

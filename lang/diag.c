@@ -60,6 +60,23 @@ void diag_suggest(Diag *g, const char *replacement)
     g->suggestion = replacement ? xstrdup(replacement) : NULL;
 }
 
+DiagMark diag_mark(const DiagList *d)
+{
+    DiagMark m = {d->n, d->nerrors, d->nwarnings};
+    return m;
+}
+
+void diag_rollback(DiagList *d, DiagMark m)
+{
+    for (int i = m.n; i < d->n; i++) {
+        free(d->items[i].msg);
+        free(d->items[i].suggestion);
+    }
+    if (d->n > m.n) d->n = m.n;
+    d->nerrors = m.nerrors;
+    d->nwarnings = m.nwarnings;
+}
+
 static int cmp_diag(const void *a, const void *b)
 {
     const Diag *x = a, *y = b;
@@ -126,7 +143,7 @@ static void render_snippet(FILE *out, const SrcSet *src, const Diag *g, bool col
     fprintf(out, "%5d | %s", line, from ? "..." : "");
     for (size_t i = from; i < to; i++) {
         unsigned char c = (unsigned char)text[i];
-        fputc(c < 0x20 && c != '\t' ? ' ' : c, out);   /* keep the terminal sane */
+        fputc((c < 0x20 && c != '\t') || c == 0x7f ? ' ' : c, out);   /* keep the terminal sane */
     }
     fputs(to < len ? "...\n      | " : "\n      | ", out);
     if (from) fputs("   ", out);
@@ -148,6 +165,20 @@ static void render_snippet(FILE *out, const SrcSet *src, const Diag *g, bool col
     fputc('\n', out);
 }
 
+/* Writes s with control characters escaped (\n, \t, \x1b ...): a message
+ * may quote a policy's string literal, and a path may hold anything, and
+ * neither may drive the terminal. */
+static void put_escaped(FILE *out, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p >= 0x20 && *p != 0x7f) fputc(*p, out);
+        else if (*p == '\n') fputs("\\n", out);
+        else if (*p == '\t') fputs("\\t", out);
+        else if (*p == '\r') fputs("\\r", out);
+        else fprintf(out, "\\x%02x", *p);
+    }
+}
+
 void diag_render_text(FILE *out, const SrcSet *src, const DiagList *d, bool color)
 {
     for (int i = 0; i < d->n; i++) {
@@ -155,13 +186,15 @@ void diag_render_text(FILE *out, const SrcSet *src, const DiagList *d, bool colo
         int line, col;
         src_linecol(src, g->span.file, g->span.start, &line, &col);
         const char *path = src->files[g->span.file]->path;
+        if (color) fputs("\033[1m", out);
+        put_escaped(out, path);
+        fprintf(out, ":%d:%d:", line, col);
         if (color)
-            fprintf(out, "\033[1m%s:%d:%d:\033[0m %s%s:\033[0m \033[1m%s\033[0m [%s]\n",
-                    path, line, col, level_color(g->level), level_name(g->level),
-                    g->msg, g->code);
+            fprintf(out, "\033[0m %s%s:\033[0m \033[1m", level_color(g->level), level_name(g->level));
         else
-            fprintf(out, "%s:%d:%d: %s: %s [%s]\n", path, line, col,
-                    level_name(g->level), g->msg, g->code);
+            fprintf(out, " %s: ", level_name(g->level));
+        put_escaped(out, g->msg);
+        fprintf(out, "%s [%s]\n", color ? "\033[0m" : "", g->code);
         render_snippet(out, src, g, color);
     }
     if (d->n < d->nerrors + d->nwarnings)

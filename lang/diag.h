@@ -36,6 +36,12 @@ void diag_free(DiagList *d);
  * suggestion can be attached. */
 Diag *diag_add(DiagList *d, DiagLevel level, Span span, const char *code,
                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* A point in the list to go back to: diag_rollback drops what was added
+ * after diag_mark (the syntax errors of an imported file that turns out not
+ * to be a policy, which would quote its text). */
+typedef struct DiagMark { int n, nerrors, nwarnings; } DiagMark;
+DiagMark diag_mark(const DiagList *d);
+void diag_rollback(DiagList *d, DiagMark m);
 /* Whether the list is full (further diagnostics are only counted): callers
  * can skip expensive work such as suggestions. */
 bool diag_full(const DiagList *d);

@@ -5,10 +5,12 @@
 #include "../runtime/arena.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 void src_init(SrcSet *s)
 {
@@ -66,6 +68,38 @@ int src_add(SrcSet *s, const char *name, const char *text, size_t len)
     return s->n++;
 }
 
+/* Reads all of fp (at most SRC_MAX_BYTES) as file `name`; returns its
+ * index, or -1 with a message naming `shown`. */
+static int read_all(SrcSet *s, FILE *fp, const char *name, const char *shown, char *err,
+                    size_t errlen)
+{
+    size_t cap = 8192, len = 0;
+    char *buf = xmalloc(cap);
+    for (;;) {
+        if (len == cap) {
+            cap *= 2;
+            buf = xrealloc(buf, cap);
+        }
+        size_t got = fread(buf + len, 1, cap - len, fp);
+        len += got;
+        if (got == 0) break;
+        if (len > SRC_MAX_BYTES) {
+            snprintf(err, errlen, "%s: policy file larger than %d MiB", shown,
+                     SRC_MAX_BYTES / (1024 * 1024));
+            free(buf);
+            return -1;
+        }
+    }
+    if (ferror(fp)) {
+        snprintf(err, errlen, "%s: read error", shown);
+        free(buf);
+        return -1;
+    }
+    int id = src_add(s, name, buf, len);
+    free(buf);
+    return id;
+}
+
 int src_load(SrcSet *s, const char *path, char *err, size_t errlen)
 {
     FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
@@ -81,33 +115,37 @@ int src_load(SrcSet *s, const char *path, char *err, size_t errlen)
             return -1;
         }
     }
-    size_t cap = 8192, len = 0;
-    char *buf = xmalloc(cap);
-    for (;;) {
-        if (len == cap) {
-            cap *= 2;
-            buf = xrealloc(buf, cap);
-        }
-        size_t got = fread(buf + len, 1, cap - len, fp);
-        len += got;
-        if (got == 0) break;
-        if (len > SRC_MAX_BYTES) {
-            snprintf(err, errlen, "%s: policy file larger than %d MiB", path,
-                     SRC_MAX_BYTES / (1024 * 1024));
-            free(buf);
-            if (fp != stdin) fclose(fp);
-            return -1;
-        }
-    }
-    int bad = ferror(fp);
+    int id = read_all(s, fp, path, path, err, errlen);
     if (fp != stdin) fclose(fp);
-    if (bad) {
-        snprintf(err, errlen, "%s: read error", path);
-        free(buf);
+    return id;
+}
+
+int src_load_import(SrcSet *s, const char *path, const char *name, char *err, size_t errlen)
+{
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused
+     * below, as is anything else that is not a regular file */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: cannot open: %s", name, strerror(errno));
         return -1;
     }
-    int id = src_add(s, path, buf, len);
-    free(buf);
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s: %s", name, S_ISDIR(st.st_mode) ? "is a directory, not a policy file"
+                                                                : "not a regular file");
+        close(fd);
+        return -1;
+    }
+    int flags = fcntl(fd, F_GETFL);
+    if (flags >= 0) (void)fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    FILE *fp = fdopen(fd, "rb");
+    if (!fp) {
+        snprintf(err, errlen, "%s: cannot open: %s", name, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    int id = read_all(s, fp, name, name, err, errlen);
+    fclose(fp);
     return id;
 }
 

@@ -33,6 +33,10 @@ void src_free(SrcSet *s);
 /* Reads a file; returns its index, or -1 with a message (naming the path)
  * in err. "-" reads standard input. */
 int src_load(SrcSet *s, const char *path, char *err, size_t errlen);
+/* Reads an imported file: `path` is opened (without waiting, should it be
+ * a FIFO) and must be a regular file; `name` is how messages and spans
+ * show it. Returns its index, or -1 with a message naming `name`. */
+int src_load_import(SrcSet *s, const char *path, const char *name, char *err, size_t errlen);
 /* Adds text held in memory (the REPL's lines, tests); returns its index. */
 int src_add(SrcSet *s, const char *name, const char *text, size_t len);
 /* 1-based line and column (in characters) of a byte offset. */

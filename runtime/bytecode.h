@@ -9,7 +9,7 @@
 #include "value.h"
 #include "../lang/check.h"
 
-#include <regex.h>
+#include "rx.h"
 #include <stdio.h>
 #include <stdint.h>
 
@@ -71,7 +71,7 @@ typedef struct Chunk {
     int naggs;
     LimitSlot *limits;
     int nlimits;
-    regex_t *regex;     /* matches() patterns, by MATCH's x */
+    Regex **regex;      /* matches() patterns, by MATCH's x (see rx.h) */
     int nregex;
     int *probe_reg;     /* by probe: the register holding its value */
     int nprobes;

@@ -16,7 +16,8 @@
  *     after a number or nested value);
  *   - the field array and the duplicate-key table are reused from line to
  *     line; the table is cleared by bumping a generation number, not by
- *     memset, and hashes keys a word at a time.
+ *     memset, and hashes keys a word at a time; keys crafted to collide
+ *     (a probe budget is exceeded) are checked by sorting instead.
  * A line is only ever parsed once it is wholly in the buffer, so nothing
  * the parser hands out has to be rebased when the buffer moves. */
 #define _POSIX_C_SOURCE 200809L
@@ -241,13 +242,15 @@ static uint64_t key_hash(const char *k, size_t n)
 }
 
 /* Puts field i in the key table; returns the index of an earlier field
- * with the same key, or -1 if the key is new. */
-static long key_insert(JsonlReader *r, size_t i)
+ * with the same key, or -1 if the key is new. Adds the slots looked at to
+ * *probes, so a line whose keys were crafted to collide can be noticed. */
+static long key_insert(JsonlReader *r, size_t i, size_t *probes)
 {
     const JsonField *f = &r->fields[i];
     size_t mask = r->kcap - 1;
     for (size_t s = (size_t)key_hash(f->key, f->keylen) & mask;; s = (s + 1) & mask) {
         KeySlot *slot = &r->keys[s];
+        ++*probes;
         if (slot->gen != r->gen) {
             slot->gen = r->gen;
             slot->field = (uint32_t)i;
@@ -256,6 +259,55 @@ static long key_insert(JsonlReader *r, size_t i)
         const JsonField *g = &r->fields[slot->field];
         if (g->keylen == f->keylen && memcmp(g->key, f->key, f->keylen) == 0) return (long)slot->field;
     }
+}
+
+/* Key order for the sorting check: by length, bytes, then position. */
+static int key_cmp(const JsonField *fields, uint32_t a, uint32_t b)
+{
+    const JsonField *x = &fields[a], *y = &fields[b];
+    if (x->keylen != y->keylen) return x->keylen < y->keylen ? -1 : 1;
+    int c = memcmp(x->key, y->key, x->keylen);
+    if (c) return c;
+    return a < b ? -1 : a > b;
+}
+
+/* The duplicate check without the hash table, for a line whose keys make
+ * the table probe too long: a merge sort of the field numbers, O(n log n)
+ * whatever the keys. Finds the same pair the table would: the first field
+ * whose key occurs earlier (*at), and that earlier field (returned), or -1. */
+static long keys_sorted_dup(JsonlReader *r, size_t nf, size_t *at)
+{
+    uint32_t *a = xmalloc(sizeof *a * nf), *b = xmalloc(sizeof *b * nf);
+    for (size_t i = 0; i < nf; i++) a[i] = (uint32_t)i;
+    for (size_t width = 1; width < nf; width *= 2) {
+        for (size_t lo = 0; lo < nf; lo += 2 * width) {
+            size_t mid = lo + width < nf ? lo + width : nf;
+            size_t hi = lo + 2 * width < nf ? lo + 2 * width : nf;
+            size_t i = lo, j = mid, o = lo;
+            while (i < mid && j < hi)
+                b[o++] = key_cmp(r->fields, a[i], a[j]) <= 0 ? a[i++] : a[j++];
+            while (i < mid) b[o++] = a[i++];
+            while (j < hi) b[o++] = a[j++];
+        }
+        uint32_t *t = a;
+        a = b;
+        b = t;
+    }
+    long dup = -1;
+    for (size_t k = 0; k < nf;) {
+        size_t e = k + 1;   /* the run of equal keys a[k..e), by position */
+        while (e < nf && r->fields[a[e]].keylen == r->fields[a[k]].keylen &&
+               memcmp(r->fields[a[e]].key, r->fields[a[k]].key, r->fields[a[k]].keylen) == 0)
+            e++;
+        if (e - k >= 2 && (dup < 0 || a[k + 1] < *at)) {
+            dup = a[k];
+            *at = a[k + 1];
+        }
+        k = e;
+    }
+    free(a);
+    free(b);
+    return dup;
 }
 
 /* Starts a fresh (empty) key table for a new line. */
@@ -447,14 +499,21 @@ static int parse_line(JsonlReader *r, char *s, char *end, long line, size_t *nfi
         r->gen = 0;
     }
     keys_reset(r);
-    for (size_t i = 0; i < nf; i++) {
-        long dup = key_insert(r, i);
-        if (dup >= 0) {
-            char shown[200];
-            return complain(r, line, "duplicate key \"%s\" (members %ld and %zu of the object)",
-                            show_key(r->fields[i].key, r->fields[i].keylen, shown, sizeof shown),
-                            dup + 1, i + 1);
-        }
+    /* A half-full table takes about 1.5 probes a key; crafted keys that all
+     * land in one run of slots would take O(n^2). Past the budget the check
+     * is redone by sorting, which no choice of keys can slow down. */
+    size_t probes = 0, budget = 8 * nf + 256, at = 0;
+    long dup = -1;
+    for (size_t i = 0; i < nf && dup < 0 && probes <= budget; i++) {
+        dup = key_insert(r, i, &probes);
+        at = i;
+    }
+    if (dup < 0 && probes > budget) dup = keys_sorted_dup(r, nf, &at);
+    if (dup >= 0) {
+        char shown[200];
+        return complain(r, line, "duplicate key \"%s\" (members %ld and %zu of the object)",
+                        show_key(r->fields[at].key, r->fields[at].keylen, shown, sizeof shown),
+                        dup + 1, at + 1);
     }
     *nfields = nf;
     return 1;

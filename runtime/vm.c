@@ -312,11 +312,9 @@ int vm_run(Vm *vm, int pc)
             if (vm->err) return fail(vm, pc, vm->err);      /* round() overflowing */
             break;
         case OP_MATCH: {
-            Value s = R[in.a];
-            char *z = vm_scratch(vm, (size_t)s.len + 1);
-            memcpy(z, s.u.str, s.len);
-            z[s.len] = '\0';
-            R[in.d] = val_int(regexec(&vm->c->regex[in.x], z, 0, NULL, 0) == 0);
+            const Regex *re = vm->c->regex[in.x];
+            void *work = vm_scratch(vm, rx_work_size(re));
+            R[in.d] = val_int(rx_search(re, R[in.a].u.str, R[in.a].len, work));
             break;
         }
         case OP_AGG:

@@ -4,6 +4,7 @@
 #include "writer.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -184,6 +185,66 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
     return len;
 }
 
+/* The escape for the character at s[0..n) (its length in *len), or NULL
+ * when it is safe to show as it is. esc holds at least 9 bytes. */
+static const char *display_escape(const unsigned char *s, size_t n, size_t *len, char *esc)
+{
+    *len = 1;
+    if (s[0] >= 0x20 && s[0] < 0x7f) return NULL;
+    if (s[0] == '\n') return "\\n";
+    if (s[0] == '\t') return "\\t";
+    if (s[0] == '\r') return "\\r";
+    if (s[0] >= 0x80) {
+        size_t k = utf8_seq(s, n);
+        if (k && !(k == 2 && s[0] == 0xC2 && s[1] < 0xA0)) {   /* not a C1 control */
+            *len = k;
+            return NULL;
+        }
+        if (k == 2) {
+            *len = 2;
+            snprintf(esc, 9, "\\x%02x\\x%02x", s[0], s[1]);
+            return esc;
+        }
+    }
+    snprintf(esc, 9, "\\x%02x", s[0]);
+    return esc;
+}
+
+const char *wr_display(const char *s, size_t n, char *buf, size_t cap)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        size_t len;
+        char esc[9];
+        const char *e = display_escape(u + i, n - i, &len, esc);
+        const char *text = e ? e : s + i;
+        size_t tlen = e ? strlen(e) : len;
+        if (o + tlen + 1 > cap) break;
+        memcpy(buf + o, text, tlen);
+        o += tlen;
+        i += len;
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+void wr_print_line(FILE *out, const char *prefix, const char *s)
+{
+    fputs(prefix, out);
+    const unsigned char *u = (const unsigned char *)s;
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) {
+        size_t len;
+        char esc[9];
+        const char *e = display_escape(u + i, n - i, &len, esc);
+        if (e) fputs(e, out);
+        else fwrite(s + i, 1, len, out);
+        i += len;
+    }
+    fputc('\n', out);
+}
+
 static void put_json_string(Writer *w, const char *s, size_t n)
 {
     put(w, "\"", 1);
@@ -260,15 +321,18 @@ static size_t cell_text(Writer *w, const Col *col, const Value *regs, char *buf,
     }
 }
 
+/* Keeps a cell of the table, its control characters escaped (the table is
+ * for terminals; a key from the data may hold anything). */
 static void add_cell(Writer *w, int col, const char *s, size_t n)
 {
     if (w->ncells == w->capcells) {
         w->capcells = w->capcells ? w->capcells * 2 : 256;
         w->cells = xrealloc(w->cells, sizeof(char *) * w->capcells);
     }
-    char *copy = xmalloc(n + 1);
-    memcpy(copy, s, n);
-    copy[n] = '\0';
+    char *copy = xmalloc(4 * n + 1);   /* at most \xHH for each byte */
+    wr_display(s, n, copy, 4 * n + 1);
+    n = strlen(copy);
+    s = copy;
     w->cells[w->ncells++] = copy;
     int width = 0;
     for (size_t i = 0; i < n; i++)

@@ -26,4 +26,14 @@ int wr_close(Writer *w);
  * length. */
 int wr_format_number(double v, char *buf);
 
+/* Data text made safe for a terminal (the table, the REPL, messages that
+ * quote a field): control characters become \n, \t, \r or \xHH, and so do
+ * DEL, C1 controls and bytes that are not UTF-8; other text is unchanged.
+ * CSV and JSON Lines output never goes through this: they stay exact.
+ * wr_display writes s[0..n) into buf (cap >= 5 bytes; cut short, at a
+ * whole character, if it does not fit) and returns buf. */
+const char *wr_display(const char *s, size_t n, char *buf, size_t cap);
+/* Prints prefix, s made safe as above, and a line end. */
+void wr_print_line(FILE *out, const char *prefix, const char *s);
+
 #endif

@@ -21,7 +21,7 @@ static const StdFunc funcs[] = {
     {"len", std_len, 1, 1, SIG_STR_INT, false, "len(s): the number of characters in s"},
     {"contains", std_contains, 2, 2, SIG_STR2_BOOL, false, "contains(s, part): whether part occurs in s"},
     {"starts_with", std_starts_with, 2, 2, SIG_STR2_BOOL, false, "starts_with(s, prefix)"},
-    {"matches", NULL, 2, 2, SIG_MATCHES, false, "matches(s, \"regex\"): POSIX extended regex search"},
+    {"matches", NULL, 2, 2, SIG_MATCHES, false, "matches(s, \"regex\"): regular expression search (POSIX ERE, linear time)"},
     {"entitled", NULL, 1, 1, SIG_ENTITLED, false, "entitled(name): whether the entitlement holds"},
     {"total", NULL, 1, 1, SIG_AGG_SAME, true, "total(x [where c]): sum of x over all records"},
     {"count", NULL, 0, 1, SIG_AGG_COUNT, true, "count([c] [where c]): records (for which c holds)"},
