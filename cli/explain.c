@@ -1183,6 +1183,247 @@ static void limit_json(const LimInfo *li, Str *s)
     sadd(s, "}");
 }
 
+/* The sub-expressions explain shows, as probes compiled with the policy. */
+static void collect_probes(Ex *x)
+{
+    const Policy *p = x->p;
+    for (int i = 0; i < p->nsyms; i++) {
+        Sym *sy = p->syms[i];
+        Decl *d = sy->decl;
+        if (!d) continue;
+        switch (sy->kind) {
+        case SYM_LET: case SYM_SELECT: case SYM_ENTITLE: case SYM_FLAG:
+            add_probes(x, d->value, 0);
+            if (sy->limit) add_probes(x, sy->limit->by, 0);
+            break;
+        case SYM_SCORE:
+            for (int k = 0; k < d->items.len; k++) add_probes(x, ((Criterion *)d->items.items[k])->cond, 0);
+            break;
+        case SYM_TIER:
+            for (int k = 0; k < d->items.len; k++) add_probes(x, ((TierBranch *)d->items.items[k])->cond, 0);
+            break;
+        case SYM_STAGES:
+            for (int k = 0; k < d->items.len; k++) add_probes(x, ((Transition *)d->items.items[k])->cond, 0);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+/* Each score, criterion by criterion: points, label and why. */
+static void say_scores(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
+{
+    const Policy *p = x->p;
+    char val[200], buf[300];
+    (void)p, (void)first, (void)extra, (void)val, (void)buf;
+    for (int i = 0; i < p->nsyms; i++) {
+        const Sym *sy = p->syms[i];
+        if (sy->kind != SYM_SCORE) continue;
+        numtext(x->regs[sy->slot].u.num, 4, val, sizeof val);
+        if (!x->json) fprintf(out, "score %s = %s\n", sy->name, val);
+        else line(x, out, first, "score", sy->name, val, "", NULL);
+        for (int k = 0; k < sy->decl->items.len; k++) {
+            Criterion *cr = sy->decl->items.items[k];
+            bool known;
+            bool met = bool_of(x, cr->cond, &known);
+            Value tmp;
+            const Value *w = value_of(x, cr->weight, &tmp);
+            double wv = w ? w->u.num : 0;
+            char wtext[60], label[200];
+            numtext(fabs(wv), 4, wtext, sizeof wtext);
+            sclear(why);
+            describe(x, cr->cond, 0, why);
+            crit_label(x, cr, label, sizeof label);
+            if (x->json) {
+                if (met) numtext(wv, 4, val, sizeof val);
+                else snprintf(val, sizeof val, "0");
+                snprintf(buf, sizeof buf, "%s.%s", sy->name, label);
+                line(x, out, first, "criterion", buf, val, stext(why), NULL);
+            } else {
+                const char *sign = !met ? " " : wv < 0 ? "\u2212" : "+";
+                fprintf(out, "  %s %-5s %s: %s\n", sign, met ? wtext : "0", label, stext(why));
+                if (!met && wv >= 0) fprintf(out, "          (would add %s points)\n", wtext);
+                else if (!met) fprintf(out, "          (would count \u2212%s points)\n", wtext);
+            }
+        }
+    }
+}
+
+/* Each select, with its limit: rank, capacity, cut-off, kept or cut. */
+static void say_selects(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
+{
+    const Policy *p = x->p;
+    char val[200], buf[300];
+    (void)p, (void)first, (void)extra, (void)val, (void)buf;
+    for (int i = 0; i < p->nsyms; i++) {
+        const Sym *sy = p->syms[i];
+        if (sy->kind != SYM_SELECT) continue;
+        sclear(why);
+        sclear(extra);
+        LimInfo li = {0};
+        if (sy->limit) {
+            int saved = x->lslot;
+            const Sym *saved_sel = x->sel;
+            x->sel = sy;
+            x->lslot = -1;
+            for (int k = 0; k < x->c->nlimits; k++)
+                if (x->c->limits[k].select == sy) x->lslot = k;
+            if (x->lslot >= 0) lim_info(x, x->vm, x->regs, &li);
+            if (li.on && li.cond && !li.kept) {
+                limit_sentence(x, &li, why);
+                sadd(why, "; condition: ");
+                describe(x, sy->decl->value, 0, why);
+            } else {
+                describe(x, sy->decl->value, 0, why);
+                if (li.on) {
+                    sadd(why, "; ");
+                    limit_sentence(x, &li, why);
+                }
+            }
+            if (li.on) limit_json(&li, extra);
+            x->sel = saved_sel;
+            x->lslot = saved;
+        } else {
+            describe(x, sy->decl->value, 0, why);
+        }
+        const char *v = truth(x->regs[sy->slot].u.i != 0);
+        if (x->json) line(x, out, first, "select", sy->name, v, stext(why), li.on ? stext(extra) : NULL);
+        else fprintf(out, "select %s = %s: %s\n", sy->name, v, stext(why));
+    }
+}
+
+/* The smallest single changes that flip the first select, each confirmed
+ * by re-running the whole pipeline. */
+static void say_changes(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
+{
+    const Policy *p = x->p;
+    char val[200], buf[300];
+    (void)p, (void)first, (void)extra, (void)val, (void)buf;
+    Session *s = x->s;
+    if (x->sel) {
+        Changes cs = {0};
+        gather(x, &cs);
+        Change shown[MAX_SHOWN];
+        int nshown = verify(x, &cs, shown);
+        bool any_flip = nshown && shown[0].flips;
+        if (!x->json && !any_flip)
+            fprintf(out, "what would change it: no single field change makes %s %s%s%s\n", x->sel->name,
+                     truth(!x->selected), ses_interrupted(s) ? " (interrupted)" : "",
+                     nshown ? "; the nearest:" : "");
+        for (int j = 0; j < nshown; j++) {
+            sclear(why);
+            change_sentence(x, &shown[j], why);
+            if (x->json) {
+                char nv[120];
+                bizfmt(shown[j].field->ty, &shown[j].value, nv, sizeof nv);
+                sclear(extra);
+                sadd(extra, ",\"data\":");
+                json_text(extra, shown[j].data);
+                sadd(extra, ",\"flips\":%s", truth(shown[j].flips));
+                line(x, out, first, "change", shown[j].field->name.name, nv, stext(why), stext(extra));
+            } else {
+                fprintf(out, "%s %s\n", j == 0 && any_flip ? "what would change it:" : "                     ",
+                        stext(why));
+            }
+        }
+        free(cs.v);
+    }
+}
+
+/* Each tier: the branch that matched, and why the ones before did not. */
+static void say_tiers(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
+{
+    const Policy *p = x->p;
+    char val[200], buf[300];
+    (void)p, (void)first, (void)extra, (void)val, (void)buf;
+    for (int i = 0; i < p->nsyms; i++) {
+        const Sym *sy = p->syms[i];
+        if (sy->kind != SYM_TIER) continue;
+        const Value *v = &x->regs[sy->slot];
+        const char *got = v->missing ? "(none)" : sy->ty.en->members[v->u.i];
+        sclear(why);
+        for (int k = 0; k < sy->decl->items.len; k++) {
+            TierBranch *b = sy->decl->items.items[k];
+            if (!b->cond) {
+                sadd(why, "%s%s otherwise", why->len ? "; " : "", b->name.name);
+                break;
+            }
+            bool known;
+            bool hit = bool_of(x, b->cond, &known);
+            sadd(why, "%s%s %s (", why->len ? "; " : "", b->name.name, hit ? "matches" : "no");
+            describe(x, b->cond, 1, why);
+            sadd(why, ")");
+            if (hit) break;
+        }
+        if (x->json) line(x, out, first, "tier", sy->name, got, stext(why), NULL);
+        else fprintf(out, "tier %s = %s: %s\n", sy->name, got, stext(why));
+    }
+}
+
+/* Each stages block: the transition that fired, or why none did. */
+static void say_stages(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
+{
+    const Policy *p = x->p;
+    char val[200], buf[300];
+    (void)p, (void)first, (void)extra, (void)val, (void)buf;
+    for (int i = 0; i < p->nsyms; i++) {
+        const Sym *sy = p->syms[i];
+        if (sy->kind != SYM_STAGES) continue;
+        const EnumInfo *en = sy->ty.en;
+        int cur = -1;
+        for (int f = 0; f < p->nfields; f++)
+            if (p->fields[f]->ty.kind == TY_STAGE && p->fields[f]->ty.en == en) cur = f;
+        if (cur < 0) continue;
+        int from = (int)x->regs[x->c->field_reg[cur]].u.i, to = (int)x->regs[sy->slot].u.i;
+        sclear(why);
+        if (from >= en->norder) {
+            sadd(why, "%s is final: no transition leaves it", en->members[from]);
+        } else {
+            for (int k = 0; k < sy->decl->items.len; k++) {
+                Transition *t = sy->decl->items.items[k];
+                if (!t->from_any && t->from_member != from) continue;
+                bool known;
+                bool fired = bool_of(x, t->cond, &known);
+                sadd(why, "%s%s -> %s %s (", why->len ? "; " : "", t->from.name, t->to.name,
+                     fired ? "fired" : "did not fire");
+                describe(x, t->cond, 1, why);
+                sadd(why, ")");
+                if (fired) break;
+            }
+            if (!why->len) sadd(why, "no transition leaves %s", en->members[from]);
+        }
+        snprintf(val, sizeof val, "%s -> %s", en->members[from], en->members[to]);
+        if (from == to) snprintf(val, sizeof val, "stays %s", en->members[from]);
+        if (x->json) line(x, out, first, "stages", sy->name, en->members[to], stext(why), NULL);
+        else fprintf(out, "stages %s: %s: %s\n", sy->name, val, stext(why));
+    }
+}
+
+/* Entitlements and flags, each with its condition. */
+static void say_flags(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
+{
+    const Policy *p = x->p;
+    char val[200], buf[300];
+    (void)p, (void)first, (void)extra, (void)val, (void)buf;
+    for (int pass = 0; pass < 2; pass++) {
+        bool header = false;
+        for (int i = 0; i < p->nsyms; i++) {
+            const Sym *sy = p->syms[i];
+            if (sy->kind != (pass ? SYM_FLAG : SYM_ENTITLE)) continue;
+            sclear(why);
+            describe(x, sy->decl->value, 1, why);
+            bool on = x->regs[sy->slot].u.i != 0;
+            if (!x->json && !header) {
+                fprintf(out, "%s:\n", pass ? "flags" : "entitlements");
+                header = true;
+            }
+            line(x, out, first, pass ? "flag" : "entitlement", sy->name, on ? "yes" : "no", stext(why),
+                 NULL);
+        }
+    }
+}
+
 int explain_record(Session *s, int rec, FILE *out, bool json)
 {
     if (!s->pol || rec < 0 || rec >= s->nrec) {
@@ -1196,28 +1437,7 @@ int explain_record(Session *s, int rec, FILE *out, bool json)
     x.json = json;
     x.lslot = -1;
     Policy *p = s->pol;
-    for (int i = 0; i < p->nsyms; i++) {
-        Sym *sy = p->syms[i];
-        Decl *d = sy->decl;
-        if (!d) continue;
-        switch (sy->kind) {
-        case SYM_LET: case SYM_SELECT: case SYM_ENTITLE: case SYM_FLAG:
-            add_probes(&x, d->value, 0);
-            if (sy->limit) add_probes(&x, sy->limit->by, 0);
-            break;
-        case SYM_SCORE:
-            for (int k = 0; k < d->items.len; k++) add_probes(&x, ((Criterion *)d->items.items[k])->cond, 0);
-            break;
-        case SYM_TIER:
-            for (int k = 0; k < d->items.len; k++) add_probes(&x, ((TierBranch *)d->items.items[k])->cond, 0);
-            break;
-        case SYM_STAGES:
-            for (int k = 0; k < d->items.len; k++) add_probes(&x, ((Transition *)d->items.items[k])->cond, 0);
-            break;
-        default:
-            break;
-        }
-    }
+    collect_probes(&x);
     DiagList dl;
     diag_init(&dl);
     x.c = cg_compile(p, x.probes, x.nprobes, &dl);
@@ -1260,7 +1480,6 @@ int explain_record(Session *s, int rec, FILE *out, bool json)
 
     bool first = true;
     Str why = {0}, extra = {0};
-    char val[200], buf[300];
     if (json) {
         fputs("{\"id\":", out);
         json_str(out, s->keys[rec]);
@@ -1270,176 +1489,12 @@ int explain_record(Session *s, int rec, FILE *out, bool json)
         fprintf(out, "%s (line %ld)\n", wr_display(s->keys[rec], strlen(s->keys[rec]), kb, sizeof kb),
                 s->lines[rec]);
     }
-    /* scores, criterion by criterion */
-    for (int i = 0; i < p->nsyms; i++) {
-        const Sym *sy = p->syms[i];
-        if (sy->kind != SYM_SCORE) continue;
-        numtext(x.regs[sy->slot].u.num, 4, val, sizeof val);
-        if (!json) fprintf(out, "score %s = %s\n", sy->name, val);
-        else line(&x, out, &first, "score", sy->name, val, "", NULL);
-        for (int k = 0; k < sy->decl->items.len; k++) {
-            Criterion *cr = sy->decl->items.items[k];
-            bool known;
-            bool met = bool_of(&x, cr->cond, &known);
-            Value tmp;
-            const Value *w = value_of(&x, cr->weight, &tmp);
-            double wv = w ? w->u.num : 0;
-            char wtext[60], label[200];
-            numtext(fabs(wv), 4, wtext, sizeof wtext);
-            sclear(&why);
-            describe(&x, cr->cond, 0, &why);
-            crit_label(&x, cr, label, sizeof label);
-            if (json) {
-                if (met) numtext(wv, 4, val, sizeof val);
-                else snprintf(val, sizeof val, "0");
-                snprintf(buf, sizeof buf, "%s.%s", sy->name, label);
-                line(&x, out, &first, "criterion", buf, val, stext(&why), NULL);
-            } else {
-                const char *sign = !met ? " " : wv < 0 ? "\u2212" : "+";
-                fprintf(out, "  %s %-5s %s: %s\n", sign, met ? wtext : "0", label, stext(&why));
-                if (!met && wv >= 0) fprintf(out, "          (would add %s points)\n", wtext);
-                else if (!met) fprintf(out, "          (would count \u2212%s points)\n", wtext);
-            }
-        }
-    }
-    /* selects, with the limit's ranking */
-    for (int i = 0; i < p->nsyms; i++) {
-        const Sym *sy = p->syms[i];
-        if (sy->kind != SYM_SELECT) continue;
-        sclear(&why);
-        sclear(&extra);
-        LimInfo li = {0};
-        if (sy->limit) {
-            int saved = x.lslot;
-            const Sym *saved_sel = x.sel;
-            x.sel = sy;
-            x.lslot = -1;
-            for (int k = 0; k < x.c->nlimits; k++)
-                if (x.c->limits[k].select == sy) x.lslot = k;
-            if (x.lslot >= 0) lim_info(&x, x.vm, x.regs, &li);
-            if (li.on && li.cond && !li.kept) {
-                limit_sentence(&x, &li, &why);
-                sadd(&why, "; condition: ");
-                describe(&x, sy->decl->value, 0, &why);
-            } else {
-                describe(&x, sy->decl->value, 0, &why);
-                if (li.on) {
-                    sadd(&why, "; ");
-                    limit_sentence(&x, &li, &why);
-                }
-            }
-            if (li.on) limit_json(&li, &extra);
-            x.sel = saved_sel;
-            x.lslot = saved;
-        } else {
-            describe(&x, sy->decl->value, 0, &why);
-        }
-        const char *v = truth(x.regs[sy->slot].u.i != 0);
-        if (json) line(&x, out, &first, "select", sy->name, v, stext(&why), li.on ? stext(&extra) : NULL);
-        else fprintf(out, "select %s = %s: %s\n", sy->name, v, stext(&why));
-    }
-    /* the smallest single changes that flip the first select, each
-       confirmed by re-running the whole pipeline */
-    if (x.sel) {
-        Changes cs = {0};
-        gather(&x, &cs);
-        Change shown[MAX_SHOWN];
-        int nshown = verify(&x, &cs, shown);
-        bool any_flip = nshown && shown[0].flips;
-        if (!json && !any_flip)
-            fprintf(out, "what would change it: no single field change makes %s %s%s%s\n", x.sel->name,
-                     truth(!x.selected), ses_interrupted(s) ? " (interrupted)" : "",
-                     nshown ? "; the nearest:" : "");
-        for (int j = 0; j < nshown; j++) {
-            sclear(&why);
-            change_sentence(&x, &shown[j], &why);
-            if (json) {
-                char nv[120];
-                bizfmt(shown[j].field->ty, &shown[j].value, nv, sizeof nv);
-                sclear(&extra);
-                sadd(&extra, ",\"data\":");
-                json_text(&extra, shown[j].data);
-                sadd(&extra, ",\"flips\":%s", truth(shown[j].flips));
-                line(&x, out, &first, "change", shown[j].field->name.name, nv, stext(&why), stext(&extra));
-            } else {
-                fprintf(out, "%s %s\n", j == 0 && any_flip ? "what would change it:" : "                     ",
-                        stext(&why));
-            }
-        }
-        free(cs.v);
-    }
-    /* tiers: the branch that matched, and why the ones before did not */
-    for (int i = 0; i < p->nsyms; i++) {
-        const Sym *sy = p->syms[i];
-        if (sy->kind != SYM_TIER) continue;
-        const Value *v = &x.regs[sy->slot];
-        const char *got = v->missing ? "(none)" : sy->ty.en->members[v->u.i];
-        sclear(&why);
-        for (int k = 0; k < sy->decl->items.len; k++) {
-            TierBranch *b = sy->decl->items.items[k];
-            if (!b->cond) {
-                sadd(&why, "%s%s otherwise", why.len ? "; " : "", b->name.name);
-                break;
-            }
-            bool known;
-            bool hit = bool_of(&x, b->cond, &known);
-            sadd(&why, "%s%s %s (", why.len ? "; " : "", b->name.name, hit ? "matches" : "no");
-            describe(&x, b->cond, 1, &why);
-            sadd(&why, ")");
-            if (hit) break;
-        }
-        if (json) line(&x, out, &first, "tier", sy->name, got, stext(&why), NULL);
-        else fprintf(out, "tier %s = %s: %s\n", sy->name, got, stext(&why));
-    }
-    /* stages: the transition that fired, or why none did */
-    for (int i = 0; i < p->nsyms; i++) {
-        const Sym *sy = p->syms[i];
-        if (sy->kind != SYM_STAGES) continue;
-        const EnumInfo *en = sy->ty.en;
-        int cur = -1;
-        for (int f = 0; f < p->nfields; f++)
-            if (p->fields[f]->ty.kind == TY_STAGE && p->fields[f]->ty.en == en) cur = f;
-        if (cur < 0) continue;
-        int from = (int)x.regs[x.c->field_reg[cur]].u.i, to = (int)x.regs[sy->slot].u.i;
-        sclear(&why);
-        if (from >= en->norder) {
-            sadd(&why, "%s is final: no transition leaves it", en->members[from]);
-        } else {
-            for (int k = 0; k < sy->decl->items.len; k++) {
-                Transition *t = sy->decl->items.items[k];
-                if (!t->from_any && t->from_member != from) continue;
-                bool known;
-                bool fired = bool_of(&x, t->cond, &known);
-                sadd(&why, "%s%s -> %s %s (", why.len ? "; " : "", t->from.name, t->to.name,
-                     fired ? "fired" : "did not fire");
-                describe(&x, t->cond, 1, &why);
-                sadd(&why, ")");
-                if (fired) break;
-            }
-            if (!why.len) sadd(&why, "no transition leaves %s", en->members[from]);
-        }
-        snprintf(val, sizeof val, "%s -> %s", en->members[from], en->members[to]);
-        if (from == to) snprintf(val, sizeof val, "stays %s", en->members[from]);
-        if (json) line(&x, out, &first, "stages", sy->name, en->members[to], stext(&why), NULL);
-        else fprintf(out, "stages %s: %s: %s\n", sy->name, val, stext(&why));
-    }
-    /* entitlements and flags */
-    for (int pass = 0; pass < 2; pass++) {
-        bool header = false;
-        for (int i = 0; i < p->nsyms; i++) {
-            const Sym *sy = p->syms[i];
-            if (sy->kind != (pass ? SYM_FLAG : SYM_ENTITLE)) continue;
-            sclear(&why);
-            describe(&x, sy->decl->value, 1, &why);
-            bool on = x.regs[sy->slot].u.i != 0;
-            if (!json && !header) {
-                fprintf(out, "%s:\n", pass ? "flags" : "entitlements");
-                header = true;
-            }
-            line(&x, out, &first, pass ? "flag" : "entitlement", sy->name, on ? "yes" : "no", stext(&why),
-                 NULL);
-        }
-    }
+    say_scores(&x, out, &first, &why, &extra);
+    say_selects(&x, out, &first, &why, &extra);
+    if (x.sel) say_changes(&x, out, &first, &why, &extra);
+    say_tiers(&x, out, &first, &why, &extra);
+    say_stages(&x, out, &first, &why, &extra);
+    say_flags(&x, out, &first, &why, &extra);
     if (json) fputs("\n]}\n", out);
     free(why.p);
     free(extra.p);
