@@ -52,6 +52,213 @@ static int changes(const Outcomes *a, int ra, const Outcomes *b, int rb, const c
     return n;
 }
 
+/* One side of the comparison: a policy's outcomes over the data. With one
+ * policy and --set, the new side shares the old side's session. */
+typedef struct Side {
+    Session own, *s;
+    Outcomes out;
+    bool borrowed;          /* s is the other side's session */
+    bool *failed;           /* by record: could not be evaluated (either run) */
+    long nfailed;
+} Side;
+
+static void side_free(Side *d)
+{
+    outcomes_free(&d->out);
+    if (!d->borrowed) {
+        ses_free(&d->own);
+        free(d->failed);
+    }
+}
+
+/* Evaluates d's outcomes; records that fail are marked in `marks` (its own
+ * or, for a what-if, the other side's: an account that fails either time is
+ * not compared). An exit status. */
+static int evaluate(Side *d, Side *marks)
+{
+    if (ses_outcomes(d->s, &d->out, true) < 0) return eng_exit_code(d->s->status);
+    if (!marks->failed) marks->failed = xcalloc((size_t)d->s->nrec + 1, sizeof(bool));
+    for (int i = 0; i < d->s->nerr; i++) {
+        int r = d->s->err_recs[i];
+        if (!marks->failed[r]) marks->nfailed++;
+        marks->failed[r] = true;
+    }
+    return EXIT_OK;
+}
+
+static int load_side(Side *d, const char *policy, const char *data, const RunOptions *o)
+{
+    memset(d, 0, sizeof *d);
+    d->s = &d->own;
+    ses_init(d->s, stdout, stderr);
+    if (o->as_of) ses_set_today(d->s, o->as_of);
+    d->s->input = o->input;
+    if (o->where) d->s->where = xstrdup(o->where);
+    if (ses_load_policy(d->s, policy) != 0) return eng_exit_code(d->s->status);
+    if (ses_load_data(d->s, data) != 0) return eng_exit_code(d->s->status);
+    return evaluate(d, d);
+}
+
+typedef struct KeyAt {
+    const char *key;
+    int rec;
+} KeyAt;
+
+static int cmp_key(const void *a, const void *b)
+{
+    const KeyAt *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->rec > y->rec) - (x->rec < y->rec);
+}
+
+/* For each record of b, the record of a with the same key, or -1: by
+ * position when the two read the same records (the usual case), else by
+ * a sorted index of a's keys. */
+static int *match_keys(const Session *a, const Session *b)
+{
+    int *m = xmalloc(sizeof(int) * ((size_t)b->nrec + 1));
+    bool aligned = a == b || a->nrec == b->nrec;
+    for (int r = 0; aligned && r < b->nrec; r++) aligned = strcmp(a->keys[r], b->keys[r]) == 0;
+    if (aligned) {
+        for (int r = 0; r < b->nrec; r++) m[r] = r;
+        return m;
+    }
+    KeyAt *idx = xmalloc(sizeof(KeyAt) * ((size_t)a->nrec + 1));
+    for (int r = 0; r < a->nrec; r++) idx[r] = (KeyAt){a->keys[r], r};
+    qsort(idx, (size_t)a->nrec, sizeof(KeyAt), cmp_key);
+    for (int r = 0; r < b->nrec; r++) {
+        int lo = 0, hi = a->nrec - 1;
+        m[r] = -1;
+        while (lo <= hi) {
+            int mid = (lo + hi) / 2, c = strcmp(idx[mid].key, b->keys[r]);
+            if (c == 0) {
+                m[r] = idx[mid].rec;
+                break;
+            }
+            if (c < 0) lo = mid + 1;
+            else hi = mid - 1;
+        }
+    }
+    free(idx);
+    return m;
+}
+
+/* One account's changes in the chosen format; the number of changes. */
+static int print_account(const Outcomes *before, int ra, const Outcomes *after, int rb,
+                         const char *key, OutFormat fmt)
+{
+    bool first = true;
+    if (fmt == FMT_CSV) return changes(before, ra, after, rb, key, fmt, &first);
+    char buf[4096];
+    if (fmt == FMT_TABLE) {
+        int n = outcomes_diff_text(before, ra, after, rb, buf, sizeof buf);
+        char kb[256];
+        if (n) printf("%-12s %s\n", wr_display(key, strlen(key), kb, sizeof kb), buf);
+        return n;
+    }
+    char *line = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&line, &len);
+    FILE *saved = stdout;
+    stdout = mem;
+    int n = changes(before, ra, after, rb, key, fmt, &first);
+    stdout = saved;
+    fclose(mem);
+    if (n) {
+        fputs("{\"id\":", stdout);
+        diag_json_string(stdout, key);
+        printf(",\"changes\":[%s]}\n", line);
+    }
+    free(line);
+    return n;
+}
+
+/* The counts per select, before and after. */
+static void select_counts(const Outcomes *before, const Outcomes *after, FILE *sum)
+{
+    for (int i = 0; i < after->ncols; i++) {
+        if (after->cols[i].kind != SYM_SELECT) continue;
+        int j = -1;
+        for (int k = 0; k < before->ncols; k++)
+            if (before->cols[k].kind == SYM_SELECT && !strcmp(before->cols[k].name, after->cols[i].name)) j = k;
+        long nb = 0, na = 0;
+        for (int r = 0; r < after->nrec; r++) {
+            double v = after->v[(size_t)r * (size_t)after->ncols + (size_t)i];
+            if (!isnan(v)) na += v != 0;
+        }
+        for (int r = 0; j >= 0 && r < before->nrec; r++) {
+            double v = before->v[(size_t)r * (size_t)before->ncols + (size_t)j];
+            if (!isnan(v)) nb += v != 0;
+        }
+        fprintf(sum, "%s: %ld -> %ld (%+ld)\n", after->cols[i].name, nb, na, na - nb);
+    }
+}
+
+/* Lists the changes, then the summary (on stderr for csv/jsonl, so the data
+ * stays clean) and what the comparison left out. An exit status: 3 when
+ * records were left out or could not be evaluated or matched. */
+static int compare(Side *a, Side *b, OutFormat fmt, bool two)
+{
+    const Session *sa = a->s, *sb = b->s;
+    int *m = match_keys(sa, sb);
+    bool *matched = xcalloc((size_t)sa->nrec + 1, sizeof(bool));
+    if (fmt == FMT_CSV) puts("id,outcome,before,after");
+    long changed = 0, only_new = 0, only_old = 0;
+    double revenue = 0;
+    int rev = ses_revenue_field(sb);
+    for (int rb = 0; rb < sb->nrec; rb++) {
+        int ra = m[rb];
+        if (ra < 0) {
+            only_new++;
+            continue;
+        }
+        matched[ra] = true;
+        if ((a->failed && a->failed[ra]) || (b->failed && b->failed[rb])) continue;
+        bool in_scope = false;
+        for (int i = 0; i < b->out.ncols; i++)
+            if (!isnan(b->out.v[(size_t)rb * (size_t)b->out.ncols + (size_t)i])) in_scope = true;
+        if (!in_scope) continue;
+        if (print_account(&a->out, ra, &b->out, rb, sb->keys[rb], fmt)) {
+            changed++;
+            if (rev >= 0) revenue += sb->vals[(size_t)rb * (size_t)sb->nfields + (size_t)rev].u.num;
+        }
+    }
+    for (int ra = 0; ra < sa->nrec; ra++) only_old += !matched[ra];
+    free(matched);
+    free(m);
+    FILE *sum = fmt == FMT_TABLE ? stdout : stderr;
+    select_counts(&a->out, &b->out, sum);
+    if (rev >= 0) {
+        Value v = val_num(revenue);
+        char rb[64];
+        ses_format_value(ty_make(TY_MONEY), &v, rb, sizeof rb);
+        fprintf(sum, "%ld of %d accounts changed, carrying %s of %s\n", changed, sb->nrec, rb,
+                sb->pol->fields[rev]->name.name);
+    } else {
+        fprintf(sum, "%ld of %d accounts changed\n", changed, sb->nrec);
+    }
+    if (two) outcomes_uncompared(&a->out, &b->out, sum);
+    /* accounts only one side could read or evaluate are not silently out
+       of the count */
+    long failed = a->nfailed + (two ? b->nfailed : 0);
+    if (only_old || only_new)
+        fprintf(stderr, "kam: %ld account%s only the old policy could read, %ld only the new: not "
+                "compared\n", only_old, only_old == 1 ? "" : "s", only_new);
+    if (failed)
+        fprintf(stderr, "kam: %ld account%s could not be evaluated (not compared)\n", failed,
+                failed == 1 ? "" : "s");
+    /* a comparison that left records out is not the whole answer */
+    int dropped = two && sb->data_bad > sa->data_bad ? sb->data_bad : sa->data_bad;   /* the same file twice */
+    bool cut_short = sa->data_stopped || sb->data_stopped;
+    if (dropped)
+        fprintf(stderr, "kam: the comparison leaves out %d malformed record%s\n", dropped,
+                dropped == 1 ? "" : "s");
+    if (cut_short)
+        fprintf(stderr, "kam: the comparison leaves out the records after the place where "
+                "reading stopped\n");
+    return dropped || cut_short || failed || only_old || only_new ? EXIT_DATA : EXIT_OK;
+}
+
 int cmd_diff(int argc, char **argv)
 {
     RunOptions o;
@@ -106,154 +313,25 @@ int cmd_diff(int argc, char **argv)
     if (npos == 3 && o.nsets)
         return cli_usage_error("diff", "--set goes with one policy, not OLD and NEW");
     const char *data = pos[npos - 1];
-    Session s;
-    ses_init(&s, stdout, stderr);
-    int status = EXIT_OK;
-    Outcomes before = {0}, after = {0};
-    if (o.as_of) ses_set_today(&s, o.as_of);
-    s.input = o.input;
-    if (o.where) s.where = xstrdup(o.where);
-    if (ses_load_policy(&s, pos[0]) != 0) { status = eng_exit_code(s.status); goto done; }
-    if (ses_load_data(&s, data) != 0) { status = eng_exit_code(s.status); goto done; }
-    char **keys_before = NULL;
-    int nbefore = 0;
-    long left_out = s.data_bad, failed = 0;
-    if (ses_outcomes(&s, &before, true) < 0) { status = eng_exit_code(s.status); goto done; }
-    failed += s.nerr;
-    keys_before = s.keys;
-    nbefore = s.nrec;
-    Session s2;             /* NEW.kam: its own records (it may read other fields) */
-    bool two = npos == 3;
-    if (two) {
-        ses_init(&s2, stdout, stderr);
-        if (o.as_of) ses_set_today(&s2, o.as_of);
-        s2.input = o.input;
-        if (o.where) s2.where = xstrdup(o.where);
-        if (ses_load_policy(&s2, pos[1]) != 0) { status = eng_exit_code(s2.status); ses_free(&s2); goto done; }
-        if (ses_load_data(&s2, data) != 0) { status = eng_exit_code(s2.status); ses_free(&s2); goto done; }
-        if (ses_outcomes(&s2, &after, true) < 0) { status = eng_exit_code(s2.status); ses_free(&s2); goto done; }
-        left_out += s2.data_bad;
-        failed += s2.nerr;
-    } else {
-        for (int i = 0; i < o.nsets; i++) {
+    Side old_side, new_side;
+    int status = load_side(&old_side, pos[0], data, &o);
+    if (status == EXIT_OK && npos == 3) status = load_side(&new_side, pos[1], data, &o);
+    if (status == EXIT_OK && npos == 2) {       /* the what-if, over the same records */
+        new_side = old_side;
+        new_side.s = &old_side.own;
+        new_side.out = (Outcomes){0};
+        new_side.borrowed = true;
+        for (int i = 0; status == EXIT_OK && i < o.nsets; i++) {
             char name[256];
             const char *eq = strchr(o.sets[i], '=');
             snprintf(name, sizeof name, "%.*s", (int)(eq - o.sets[i]), o.sets[i]);
-            if (ses_set(&s, name, eq + 1) != 0) { status = EXIT_USAGE; goto done; }
+            if (ses_set(new_side.s, name, eq + 1) != 0) status = EXIT_USAGE;
         }
-        if (ses_outcomes(&s, &after, true) < 0) { status = eng_exit_code(s.status); goto done; }
-        failed += s.nerr;
+        if (status == EXIT_OK) status = evaluate(&new_side, &old_side);
     }
-    Session *sa = two ? &s2 : &s;
-    if (fmt == FMT_CSV) puts("id,outcome,before,after");
-    long changed = 0;
-    double revenue = 0;
-    int rev = ses_revenue_field(sa);
-    char buf[4096];
-    for (int rb = 0; rb < sa->nrec; rb++) {
-        int ra = rb;
-        if (two && (rb >= nbefore || strcmp(keys_before[rb], sa->keys[rb]) != 0)) {
-            ra = -1;
-            for (int k = 0; k < nbefore; k++)
-                if (!strcmp(keys_before[k], sa->keys[rb])) ra = k;
-            if (ra < 0) continue;
-        }
-        bool in_scope = false;
-        for (int i = 0; i < after.ncols; i++)
-            if (!isnan(after.v[(size_t)rb * (size_t)after.ncols + (size_t)i])) in_scope = true;
-        if (!in_scope) continue;
-        int n;
-        if (fmt == FMT_TABLE) {
-            n = outcomes_diff_text(&before, ra, &after, rb, buf, sizeof buf);
-            char kb[256];
-            if (n) printf("%-12s %s\n", wr_display(sa->keys[rb], strlen(sa->keys[rb]), kb, sizeof kb), buf);
-        } else if (fmt == FMT_JSONL) {
-            bool first = true;
-            char *line = NULL;
-            size_t len = 0;
-            FILE *mem = open_memstream(&line, &len);
-            FILE *saved = stdout;
-            stdout = mem;
-            n = changes(&before, ra, &after, rb, sa->keys[rb], fmt, &first);
-            stdout = saved;
-            fclose(mem);
-            if (n) {
-                fputs("{\"id\":", stdout);
-                diag_json_string(stdout, sa->keys[rb]);
-                printf(",\"changes\":[%s]}\n", line);
-            }
-            free(line);
-        } else {
-            bool first = true;
-            n = changes(&before, ra, &after, rb, sa->keys[rb], fmt, &first);
-        }
-        if (n) {
-            changed++;
-            if (rev >= 0) revenue += sa->vals[(size_t)rb * (size_t)sa->nfields + (size_t)rev].u.num;
-        }
-    }
-    /* the summary goes to stderr for csv/jsonl, so the data stays clean */
-    FILE *sum = fmt == FMT_TABLE ? stdout : stderr;
-    for (int i = 0; i < after.ncols; i++) {
-        if (after.cols[i].kind != SYM_SELECT) continue;
-        int j = -1;
-        for (int k = 0; k < before.ncols; k++)
-            if (before.cols[k].kind == SYM_SELECT && !strcmp(before.cols[k].name, after.cols[i].name)) j = k;
-        long nb = 0, na = 0;
-        for (int r = 0; r < after.nrec; r++) {
-            double v = after.v[(size_t)r * (size_t)after.ncols + (size_t)i];
-            if (!isnan(v)) na += v != 0;
-        }
-        for (int r = 0; j >= 0 && r < before.nrec; r++) {
-            double v = before.v[(size_t)r * (size_t)before.ncols + (size_t)j];
-            if (!isnan(v)) nb += v != 0;
-        }
-        fprintf(sum, "%s: %ld -> %ld (%+ld)\n", after.cols[i].name, nb, na, na - nb);
-    }
-    if (rev >= 0) {
-        Value v = val_num(revenue);
-        char rb[64];
-        ses_format_value(ty_make(TY_MONEY), &v, rb, sizeof rb);
-        fprintf(sum, "%ld of %d accounts changed, carrying %s of %s\n", changed, sa->nrec, rb,
-                sa->pol->fields[rev]->name.name);
-    } else {
-        fprintf(sum, "%ld of %d accounts changed\n", changed, sa->nrec);
-    }
-    if (two) outcomes_uncompared(&before, &after, sum);
-    /* accounts only one side could read are not silently out of the count */
-    long only_old = 0, only_new = 0;
-    for (int ra = 0; two && ra < nbefore; ra++) {
-        bool found = false;
-        for (int rb = 0; rb < sa->nrec && !found; rb++) found = !strcmp(keys_before[ra], sa->keys[rb]);
-        if (!found) only_old++;
-    }
-    for (int rb = 0; two && rb < sa->nrec; rb++) {
-        bool found = false;
-        for (int ra = 0; ra < nbefore && !found; ra++) found = !strcmp(keys_before[ra], sa->keys[rb]);
-        if (!found) only_new++;
-    }
-    if (only_old || only_new)
-        fprintf(stderr, "kam: %ld account%s only the old policy could read, %ld only the new: not "
-                "compared\n", only_old, only_old == 1 ? "" : "s", only_new);
-    if (failed)
-        fprintf(stderr, "kam: %ld evaluation%s failed (those accounts are not compared)\n", failed,
-                failed == 1 ? "" : "s");
-    /* a comparison that left records out is not the whole answer */
-    int dropped = two && s2.data_bad > s.data_bad ? s2.data_bad : s.data_bad;   /* the same file twice */
-    bool cut_short = s.data_stopped || (two && s2.data_stopped);
-    if (dropped || cut_short || failed || only_old || only_new) {
-        if (dropped)
-            fprintf(stderr, "kam: the comparison leaves out %d malformed record%s\n", dropped,
-                    dropped == 1 ? "" : "s");
-        if (cut_short)
-            fprintf(stderr, "kam: the comparison leaves out the records after the place where "
-                    "reading stopped\n");
-        status = EXIT_DATA;
-    }
-    if (two) ses_free(&s2);
-done:
-    outcomes_free(&before);
-    outcomes_free(&after);
-    ses_free(&s);
+    if (status == EXIT_OK) status = compare(&old_side, &new_side, fmt, npos == 3);
+    if (npos == 3) side_free(&new_side);
+    else outcomes_free(&new_side.out);
+    side_free(&old_side);
     return status;
 }

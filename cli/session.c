@@ -398,13 +398,13 @@ Vm *ses_prepare(Session *s, Chunk *c)
 /* Notes that record rec could not be evaluated, and why. */
 static void eval_error(Session *s, int rec, const char *why)
 {
-    s->nerr++;
-    if (s->nerr_kept == MAX_KEPT_ERRORS) return;
-    if (!s->err_recs) {
-        s->err_recs = xcalloc(MAX_KEPT_ERRORS, sizeof(int));
-        s->err_msgs = xcalloc(MAX_KEPT_ERRORS, sizeof(char *));
+    if (s->nerr == s->err_cap) {
+        s->err_cap = s->err_cap ? s->err_cap * 2 : 64;
+        s->err_recs = xrealloc(s->err_recs, sizeof(int) * (size_t)s->err_cap);
     }
-    s->err_recs[s->nerr_kept] = rec;
+    s->err_recs[s->nerr++] = rec;
+    if (s->nerr_kept == MAX_KEPT_ERRORS) return;
+    if (!s->err_msgs) s->err_msgs = xcalloc(MAX_KEPT_ERRORS, sizeof(char *));
     s->err_msgs[s->nerr_kept++] = xstrdup(why);
 }
 

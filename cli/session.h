@@ -59,8 +59,9 @@ typedef struct Session {
        the running call then fails with "interrupted" and changes nothing */
     volatile sig_atomic_t *interrupt;
     /* the last evaluation's records that could not be evaluated: how many,
-       and the first MAX_KEPT_ERRORS of them with the reason (:errors) */
-    int nerr, nerr_kept;
+       which (err_recs, all nerr of them), and the reason for the first
+       MAX_KEPT_ERRORS (err_msgs, nerr_kept: :errors) */
+    int nerr, nerr_kept, err_cap;
     int *err_recs;
     char **err_msgs;
     int status;             /* EngStatus: why the last load or evaluation failed */
