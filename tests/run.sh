@@ -56,22 +56,46 @@ for kam in "$@"; do
 
     section_end
     section_start "CLI tests against $kam"
-    # CLI tests: tests/cli/*.sh, run with KAM set; exit 0 = pass.
+    # CLI tests: tests/cli/*.sh, run with KAM set; exit 0 = pass. They run
+    # KAM_TEST_JOBS at a time (default 2), except those marked
+    # "# kam-test: serial" (timing, a terminal), which run alone afterwards.
+    i=0
     for t in tests/cli/*.sh; do
         [ -e "$t" ] || continue
-        out=$(KAM="$kam" ROOT="$root" sh "$t" 2>&1)
-        rc=$?
-        if [ "$rc" -eq 0 ]; then
-            pass "$tag cli $t"
-        elif [ "$rc" -eq 77 ] && [ -z "${REQUIRE_ALL:-}" ]; then
-            skipped=$((skipped + 1))
-            skips="$skips
+        grep -q '^# kam-test: serial' "$t" && continue
+        while [ "$(jobs -p | wc -l)" -ge "${KAM_TEST_JOBS:-2}" ]; do sleep 0.05; done
+        (KAM="$kam" ROOT="$root" sh "$t" >"$tmp/cli.$i.out" 2>&1; echo $? >"$tmp/cli.$i.rc") &
+        i=$((i + 1))
+    done
+    wait
+    for t in tests/cli/*.sh; do
+        [ -e "$t" ] || continue
+        grep -q '^# kam-test: serial' "$t" || continue
+        KAM="$kam" ROOT="$root" sh "$t" >"$tmp/cli.$i.out" 2>&1; echo $? >"$tmp/cli.$i.rc"
+        i=$((i + 1))
+    done
+    # the results, in the order they ran
+    i=0
+    for pass_ in parallel serial; do
+        for t in tests/cli/*.sh; do
+            [ -e "$t" ] || continue
+            if grep -q '^# kam-test: serial' "$t"; then [ "$pass_" = serial ] || continue
+            else [ "$pass_" = parallel ] || continue; fi
+            out=$(cat "$tmp/cli.$i.out")
+            rc=$(cat "$tmp/cli.$i.rc")
+            i=$((i + 1))
+            if [ "$rc" -eq 0 ]; then
+                pass "$tag cli $t"
+            elif [ "$rc" -eq 77 ] && [ -z "${REQUIRE_ALL:-}" ]; then
+                skipped=$((skipped + 1))
+                skips="$skips
   $tag cli $t: $(printf '%s' "$out" | tail -1)"
-        elif [ "$rc" -eq 77 ]; then
-            fail "$tag cli $t (skipped, but REQUIRE_ALL is set)" "$out"
-        else
-            fail "$tag cli $t" "$out"
-        fi
+            elif [ "$rc" -eq 77 ]; then
+                fail "$tag cli $t (skipped, but REQUIRE_ALL is set)" "$out"
+            else
+                fail "$tag cli $t" "$out"
+            fi
+        done
     done
     section_end
 done
@@ -83,7 +107,10 @@ for t in tests/unit/test_*.c; do
     name=$(basename "$t" .c)
     bin="$BUILD/tests/$name"
     mkdir -p "$BUILD/tests"
-    if ! $CC -std=c11 -Wall -Wextra -Werror -O1 -g -fsanitize=address,undefined \
+    # built again only when the test or the library is newer
+    if [ -x "$bin" ] && [ "$bin" -nt "$t" ] && [ "$bin" -nt "$BUILD/libkam.a" ]; then
+        :
+    elif ! $CC -std=c11 -Wall -Wextra -Werror -O1 -g -fsanitize=address,undefined \
         -Ilang -Iruntime -Istdlib -Iinclude -I"$BUILD/gen" -o "$bin" "$t" "$BUILD/libkam.a" -lsqlite3 -lm 2>"$tmp/cc"; then
         fail "unit $name (does not build)" "$(cat "$tmp/cc")"
         continue

@@ -1,4 +1,5 @@
 #!/bin/sh
+# kam-test: serial (timing or a terminal: run alone, not beside other tests)
 # limits_signal.sh — SIGTERM and SIGINT while `kam run --out FILE` is
 # writing: kam says it was interrupted and exits 128+signal; FILE is not
 # there (or, if it was, still holds its old contents) and no temporary

@@ -1,4 +1,5 @@
 #!/bin/sh
+# kam-test: serial (timing or a terminal: run alone, not beside other tests)
 # out_safety.sh — `kam run --out FILE` never destroys data: FILE naming the
 # data, the policy or an import (by name, hard link or symlink, or as
 # standard input) is refused with exit 2 and the file is untouched; a read

@@ -1,4 +1,5 @@
 #!/bin/sh
+# kam-test: serial (timing or a terminal: run alone, not beside other tests)
 # out_signal_window.sh — SIGTERM at 24 moments spread over a whole `kam
 # run --out FILE` (from start-up to past the rename): FILE always holds
 # either its old contents or the complete new output, never part of it, and

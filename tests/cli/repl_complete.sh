@@ -1,4 +1,5 @@
 # Tab completion in the REPL offers what fits the place: the members of
+# kam-test: serial (timing or a terminal: run alone, not beside other tests)
 # the enum or stage compared with `==`, `!=` or `in [...]`, only params after
 # :set and :sweep, file names for a path; commands and names elsewhere.
 set -u

@@ -1,4 +1,5 @@
 # Input continued over lines in a terminal: a line ending in an operator
+# kam-test: serial (timing or a terminal: run alone, not beside other tests)
 # gets the `...>` prompt; a definition followed by a line starting with
 # `with` (typed) or `when` (pasted, with and without bracketed paste) is one
 # definition; an empty line runs a held definition; Ctrl-C abandons an

@@ -1,4 +1,5 @@
 # Two REPLs open at once both keep their lines in the history: each
+# kam-test: serial (timing or a terminal: run alone, not beside other tests)
 # appends only its own new lines when it ends (the file stays mode 0600),
 # and a later session recalls them.
 set -u

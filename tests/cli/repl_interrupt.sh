@@ -1,4 +1,5 @@
 # Ctrl-C in the REPL stops the running command within a second (a :sweep
+# kam-test: serial (timing or a terminal: run alone, not beside other tests)
 # over 300,000 generated accounts that would take many seconds), prints
 # "interrupted" and prints no late table; the session is as it was before
 # (no what-if left over, the same counts) and keeps taking input.

@@ -1,4 +1,5 @@
 # The REPL in a real terminal, driven with tmux: tab completion of
+# kam-test: serial (timing or a terminal: run alone, not beside other tests)
 # commands and names, history across sessions (file mode 0600), Ctrl-C
 # abandoning a line, errors not ending the session, Ctrl-D leaving.
 set -u

@@ -1,4 +1,5 @@
 #!/bin/sh
+# kam-test: serial (timing or a terminal: run alone, not beside other tests)
 # security_jsonl_keys.sh — JSON Lines keys crafted to collide in the
 # reader's duplicate-key hash table (all 99,000 keys of a line land in one
 # run of slots) must not make the check quadratic: twelve such 2 MB lines

@@ -62,6 +62,22 @@ typedef struct Table {
 /* A growable byte buffer for building test inputs. */
 typedef struct Buf { char *p; size_t len, cap; } Buf;
 
+/* Random rounds: 3000 in `make test` (KAM_SLOW_TESTS=1), 300 in the quick
+ * loop of `make test-fast`. */
+static int random_rounds(void)
+{
+    const char *slow = getenv("KAM_SLOW_TESTS");
+    return slow && *slow ? 3000 : 300;
+}
+
+/* The boundary sweeps try every offset in `make test`, every fifth in the
+ * quick loop (the offsets tried still cover each kind of tail byte). */
+static size_t sweep_step(void)
+{
+    const char *slow = getenv("KAM_SLOW_TESTS");
+    return slow && *slow ? 1 : 5;
+}
+
 static void *emalloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
@@ -1204,7 +1220,7 @@ static void case_boundary_sweep(const void *arg, char *why)
     static const char tail[] =
         "x,\"a\"\"b\"\r\n\"l1\r\nl2\",\"\"\r\n\"q\"\"\"\r\n\r\nplain,p\r\nlast\r";
     const size_t tlen = sizeof tail - 1;
-    for (size_t k = 0; k <= tlen + 2 && !why[0]; k++) {
+    for (size_t k = 0; k <= tlen + 2 && !why[0]; k += sweep_step()) {
         size_t prefix = READER_BLOCK - k;
         Buf b = { 0 };
         pad_records(&b, prefix);
@@ -1240,7 +1256,7 @@ static void case_random_differential(const void *arg, char *why)
                                      '\xEF', '\xBB', '\xBF', ' ' };
     unsigned seed = 777;
     char data[400];
-    for (int iter = 0; iter < 3000 && !why[0]; iter++) {
+    for (int iter = 0; iter < random_rounds() && !why[0]; iter++) {
         seed = seed * 1103515245u + 12345u;
         size_t n = (seed >> 16) % sizeof data;
         int quoting = iter % 2;   /* half the inputs keep quotes balanced-ish */
@@ -1431,7 +1447,7 @@ static void case_limit_boundary_sweep(const void *arg, char *why)
         "wide,1,2,3,4,5,6,7,8,9\r\n"
         "last,x,y";
     const size_t tlen = sizeof tail - 1;
-    for (size_t k = 0; k <= tlen + 2 && !why[0]; k++) {
+    for (size_t k = 0; k <= tlen + 2 && !why[0]; k += sweep_step()) {
         Buf b = { 0 };
         pad_records(&b, READER_BLOCK - k);
         buf_add(&b, tail, tlen);
@@ -1523,7 +1539,7 @@ static void case_limit_random(const void *arg, char *why)
     static const char alphabet[] = { 'a', 'b', ',', ',', '"', '"', '\r', '\n', '\n', '\0',
                                      '\xEF', '\xBB', '\xBF', ' ' };
     unsigned seed = 4242;
-    for (int iter = 0; iter < 3000 && !why[0]; iter++) {
+    for (int iter = 0; iter < random_rounds() && !why[0]; iter++) {
         Buf b = { 0 };
         buf_add(&b, "", 0);
         if (iter % 2 == 0) {
