@@ -10,6 +10,7 @@
 #  * accounts whose evaluation failed vanished from REPL counts
 #  * --summary summed 0 revenue when no rule read the revenue field
 #  * a record whose first-pass evaluation failed half-counted in aggregates
+#  * a record pass two rejects took a limit slot and counted in total()
 set -u
 failed=0
 t=$(mktemp -d)
@@ -142,5 +143,26 @@ rc=$?
 [ "$rc" -eq 3 ] || fail "a first-pass failure: exit $rc, want 3"
 grep -q 'half.csv:4: division by zero' err || fail "the failing record is not named: $(cat err)"
 [ "$(grep -c ',big$' out)" -eq 2 ] || fail "C half-counted in total(rev): $(cat out)"
+
+# --- a record pass two rejects (a bad value in a field only the rules read)
+#     takes no limit slot and counts in no aggregate (issue 11, item 4)
+cat >slot.kam <<'K'
+record account {
+  id: string key
+  rev: money
+  trust: int
+}
+select top when rev > 0
+limit top to 2 by rev
+flag share "a tenth of the revenue or more" when rev / total(rev) >= 10%
+flag trusted "trusted" when trust >= 1
+K
+printf 'id,rev,trust\nA,100,1\nB,90,1\nC,80,1\nBAD,1000,x\n' >slot.csv
+"$KAM" run slot.kam slot.csv --format csv --on-error skip >out 2>err
+rc=$?
+[ "$rc" -eq 0 ] || fail "slot: exit $rc with --on-error skip: $(cat err)"
+[ "$(grep -c ',true,' out)" -eq 2 ] || fail "a rejected record took a limit slot: $(cat out)"
+grep -q '^B,true,,share;trusted$' out || fail "a rejected record took B's limit slot: $(cat out)"
+grep -q '^C,false,,share;trusted$' out || fail "a rejected record counted in total(): C (80 of 270) carries a tenth: $(cat out)"
 
 exit $failed
