@@ -314,8 +314,13 @@ int cmd_diff(int argc, char **argv)
         return cli_usage_error("diff", "--set goes with one policy, not OLD and NEW");
     const char *data = pos[npos - 1];
     Side old_side, new_side;
+    memset(&new_side, 0, sizeof new_side);
+    new_side.borrowed = true;       /* nothing of its own until loaded */
     int status = load_side(&old_side, pos[0], data, &o);
-    if (status == EXIT_OK && npos == 3) status = load_side(&new_side, pos[1], data, &o);
+    if (status == EXIT_OK && npos == 3) {
+        new_side.borrowed = false;
+        status = load_side(&new_side, pos[1], data, &o);
+    }
     if (status == EXIT_OK && npos == 2) {       /* the what-if, over the same records */
         new_side = old_side;
         new_side.s = &old_side.own;
@@ -330,8 +335,7 @@ int cmd_diff(int argc, char **argv)
         if (status == EXIT_OK) status = evaluate(&new_side, &old_side);
     }
     if (status == EXIT_OK) status = compare(&old_side, &new_side, fmt, npos == 3);
-    if (npos == 3) side_free(&new_side);
-    else outcomes_free(&new_side.out);
+    side_free(&new_side);
     side_free(&old_side);
     return status;
 }
