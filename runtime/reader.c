@@ -500,7 +500,6 @@ int rd_fill(Source *s, const RdPlan *plan, Value *regs)
         if (it->col >= 0 && raw[it->col].ptr && raw[it->col].ptr != rd_sqlite_blob) {
             const char *p = raw[it->col].ptr;
             size_t n = raw[it->col].len;
-            if (it->kind == TY_PERCENT && s->pct) rd_pct_note(s->pct, it->field, p, n);
             double d;
             int32_t days;
             out->missing = 0;
@@ -517,12 +516,15 @@ int rd_fill(Source *s, const RdPlan *plan, Value *regs)
                 if (n > 1 && p[n - 1] == '%') {
                     if (fast_decimal(p, n - 1, 2, &d)) {
                         out->u.num = d;
+                        if (s->pct) rd_pct_value(s->pct, it->field, 0, p, n);   /* counted only */
                         continue;
                     }
                 } else if (fast_decimal(p, n, 0, &d)) {
                     out->u.num = d;
+                    if (s->pct) rd_pct_value(s->pct, it->field, d, p, n);    /* 35 for 35%? */
                     continue;
                 }
+                if (s->pct) rd_pct_note(s->pct, it->field, p, n);
                 break;
             case TY_INT: {
                 size_t nfrac = 1;

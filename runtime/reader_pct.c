@@ -53,6 +53,23 @@ static int shape(const char *s, size_t n)
     return frac_nonzero ? PCT_FRACTION : PCT_ZERO;
 }
 
+void rd_pct_value(RdPctScan *scan, int field, double v, const char *text, size_t len)
+{
+    if (!scan || field < 0 || field >= scan->n) return;
+    RdPctColumn *c = &scan->col[field];
+    c->values++;
+    double a = v < 0 ? -v : v;
+    if (a > 1) {
+        c->whole++;
+        if (!c->example[0] && len < sizeof c->example) {
+            memcpy(c->example, text, len);
+            c->example[len] = '\0';
+        }
+    } else if (a > 0) {
+        c->fraction++;
+    }
+}
+
 void rd_pct_note(RdPctScan *scan, int field, const char *text, size_t len)
 {
     if (!scan || field < 0 || field >= scan->n) return;

@@ -29,6 +29,9 @@ RdPctScan *rd_pct_new(const Policy *p);
 void rd_pct_free(RdPctScan *scan);
 /* Notes the text of percent field `field` (as read, before conversion). */
 void rd_pct_note(RdPctScan *scan, int field, const char *text, size_t len);
+/* The same for a value without a % sign already converted (to v) by the
+ * reader's fast path: the cheap way, on every record. */
+void rd_pct_value(RdPctScan *scan, int field, double v, const char *text, size_t len);
 /* Prints "kam: PATH: warning: column NAME: 97 of 120 values look like
  * whole percentages (e.g. 35, read as 3500%); write 35% or 0.35" for each
  * column whose unsigned values above 1 outnumber those at most 1 (zeros
