@@ -556,6 +556,11 @@ static void test_call(void)
     call_bool("contains", "abc", "abcd", 0);
     call_bool("contains", "abc", "c", 1);
     call_bool("contains", "", "a", 0);
+    /* the empty part, with bytes after both strings that differ: found
+       without reading past either */
+    Value ce[2] = {val_str("abcX", 3), val_str("Y", 0)};
+    Value cr = call("contains", 2, ce, &(int){0}, NULL);
+    check("CALL contains", "'abc','' (no terminator)", cr.u.i == 1, "false, want true");
     call_bool("starts_with", "abc", "ab", 1);
     call_bool("starts_with", "abc", "abc", 1);
     call_bool("starts_with", "abc", "", 1);
@@ -700,6 +705,7 @@ static void test_limit(const char *name)
     static const char *const keys[] = {"C", "A", "B", "D", "E", "F"};
     static const double by[] = {300, 300, 100, 300, 50, -20};
     static const int cand[] = {1, 1, 1, 1, 1, 0};
+    static const double by_top[] = {300, 300, 100, 300, 50, 999};   /* F, no candidate, tops */
     static const int all[] = {1, 1, 1, 1, 1, 1};
     limit_run(name, 6, keys, by, cand, 2, "CA");        /* tie at 300: A, C before D */
     limit_run(name, 6, keys, by, cand, 3, "CAD");
@@ -708,6 +714,7 @@ static void test_limit(const char *name)
     limit_run(name, 6, keys, by, cand, 0, "");
     limit_run(name, 6, keys, by, cand, -1, "");
     limit_run(name, 6, keys, by, cand, 99, "CABDE");    /* F is no candidate */
+    limit_run(name, 6, keys, by_top, cand, 2, "CA");    /* and takes no place */
     limit_run(name, 6, keys, by, all, 6, "CABDEF");
     limit_run(name, 6, keys, by, all, 5, "CABDE");      /* the lowest (negative) goes */
     static const double neg[] = {-1, -2, -3, -1, 0, 5};
