@@ -1,6 +1,7 @@
 # kam — build, test, install.
 #   make            build build/kam (installs flex/bison etc. if missing)
 #   make test       the whole test suite, normal build and under ASan+UBSan
+#   make mutate     mutation testing: how many planted bugs the suite catches
 #   make demo       check and run the bundled example
 #   make install    PREFIX=/usr/local (binary in $(PREFIX)/bin/kam)
 # Honours CC, CFLAGS, CPPFLAGS, LDFLAGS, PREFIX, DESTDIR.
@@ -96,6 +97,12 @@ test: $(BUILD)/kam $(BUILD)/.test-deps-ok
 # The suite against this build only (quicker while working).
 test-fast: $(BUILD)/kam $(BUILD)/.test-deps-ok
 	@BUILD=$(BUILD) CC="$(CC)" sh tests/run.sh $(BUILD)/kam
+
+# Mutation testing: small source mutations, each built and run against the
+# spec policies, goldens and unit tests on a copy of the tree (docs/testing.md).
+.PHONY: mutate
+mutate: $(BUILD)/kam $(BUILD)/.test-deps-ok
+	@CC="$(CC)" sh scripts/mutate.sh
 
 sanitize:
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/san \
