@@ -8,6 +8,7 @@
 #include "vm.h"
 #include "date.h"
 #include "registry.h"
+#include "rx.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -36,7 +37,7 @@ static Span spans[16];
 static Value init[NREG];
 static AggSlot aggs[8];
 static LimitSlot lims[2];
-static regex_t rx[1];
+static Regex *rx[1];
 static Chunk ch;
 
 static void reset(void)
@@ -423,14 +424,19 @@ static void test_misc(OpCode op, const char *name)
         }
         break;
     case OP_MATCH:
-        regcomp(&rx[0], "^[A-Z]{2}-[0-9]+$", REG_EXTENDED | REG_NOSUB);
+        {
+            char rerr[200];
+            static const char pat[] = "^[A-Z]{2}-[0-9]+$";
+            rx[0] = rx_compile(pat, sizeof pat - 1, rerr, sizeof rerr);
+        }
         r = run_op(op, 0, val_str("AB-12", 5), val_int(0), &rc, NULL);
         check(name, "matches", rc == 0 && r.u.i == 1, "no match");
         r = run_op(op, 0, val_str("AB-12x", 5), val_int(0), &rc, NULL);   /* length 5: "AB-12" */
         check(name, "reads only len bytes", rc == 0 && r.u.i == 1, "read past the length");
         r = run_op(op, 0, val_str("AB-1x", 5), val_int(0), &rc, NULL);
         check(name, "no match", rc == 0 && r.u.i == 0, "matched");
-        regfree(&rx[0]);
+        rx_free(rx[0]);
+        rx[0] = NULL;
         break;
     default:
         break;
