@@ -294,8 +294,8 @@ mutant runtime/vm.c \
     'STAGE_CMP(OP_LE_ST, <)' \
     'stage <= computes <'
 mutant runtime/vm.c \
-    'regexec(&vm->c->regex[in.x], z, 0, NULL, 0) == 0' \
-    'regexec(&vm->c->regex[in.x], z, 0, NULL, 0) != 0' \
+    'val_int(rx_search(re, R[in.a].u.str, R[in.a].len, work))' \
+    'val_int(!rx_search(re, R[in.a].u.str, R[in.a].len, work))' \
     'matches() inverted'
 
 # runtime/date.c: the calendar
