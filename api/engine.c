@@ -5,7 +5,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "engine.h"
 #include "../lang/parse.h"
-#include "../runtime/date.h"
+#include "../base/date.h"
 #include "../runtime/writer.h"
 
 #include <stdarg.h>

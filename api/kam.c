@@ -4,7 +4,7 @@
 #include "../include/kam.h"
 #include "engine.h"
 #include "../runtime/bytecode.h"
-#include "../runtime/date.h"
+#include "../base/date.h"
 #include "../runtime/reader.h"
 #include "../runtime/vm.h"
 #include "../lang/parse.h"

@@ -6,7 +6,7 @@
 #include "cli.h"
 #include "run.h"
 #include "../lang/parse.h"
-#include "../runtime/date.h"
+#include "../base/date.h"
 #include "../runtime/reader.h"
 #include "../runtime/vm.h"
 #include "outfile.h"

@@ -5,7 +5,7 @@
 #ifndef KAM_TYPES_H
 #define KAM_TYPES_H
 
-#include "srcfile.h"
+#include "../base/srcfile.h"
 
 #include <stdbool.h>
 

@@ -6,7 +6,7 @@
 #ifndef KAM_BYTECODE_H
 #define KAM_BYTECODE_H
 
-#include "value.h"
+#include "../base/value.h"
 #include "../lang/check.h"
 
 #include "rx.h"

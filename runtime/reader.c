@@ -10,8 +10,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "reader.h"
 #include "reader_sqlite.h"
-#include "date.h"
-#include "decimal.h"
+#include "../base/date.h"
+#include "../base/decimal.h"
 
 #include <errno.h>
 #include <math.h>

@@ -10,7 +10,7 @@
 #include "reader_csv.h"
 #include "reader_jsonl.h"
 #include "reader_pct.h"
-#include "value.h"
+#include "../base/value.h"
 #include "../lang/check.h"
 
 typedef enum { SRC_CSV, SRC_JSONL, SRC_SQLITE } SourceKind;

@@ -2,7 +2,7 @@
  * compiler turns into a jump table); every instruction reads and writes
  * registers only. See opcodes.def for what each instruction does. */
 #include "vm.h"
-#include "date.h"
+#include "../base/date.h"
 #include "../stdlib/std.h"
 
 #include <math.h>

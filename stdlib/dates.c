@@ -1,7 +1,7 @@
 /* dates.c — date built-ins: days_since, months_since (relative to the
  * VM's today) and days_between. */
 #include "std.h"
-#include "../runtime/date.h"
+#include "../base/date.h"
 #include "../runtime/vm.h"
 
 static int64_t today(struct Vm *vm)

@@ -2,7 +2,7 @@
  * Units are the checker's business; here every number is a double. A
  * function that cannot give a finite result sets vm->err. */
 #include "std.h"
-#include "../runtime/decimal.h"
+#include "../base/decimal.h"
 #include "../runtime/vm.h"
 
 #include <math.h>
@@ -27,7 +27,7 @@ void std_ceil(Value *d, const Value *a, int n, struct Vm *vm)
 
 /* Half away from zero; with digits, at that decimal place (negative digits
  * round to tens, hundreds, ...), on the shortest decimal that reads back as
- * x, so round(1.005, 2) is 1.01 as on paper (runtime/decimal.c). A result
+ * x, so round(1.005, 2) is 1.01 as on paper (base/decimal.c). A result
  * beyond a double (round(1.7e308, -308)) is an error for the record. */
 void std_round(Value *d, const Value *a, int n, struct Vm *vm)
 {

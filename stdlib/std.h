@@ -5,7 +5,7 @@
 #define KAM_STD_H
 
 #include "registry.h"
-#include "../runtime/value.h"
+#include "../base/value.h"
 
 struct Vm;
 
