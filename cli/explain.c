@@ -689,8 +689,7 @@ static bool grid_value(const Field *f, double k, char *data, size_t len, Value *
         if (strcmp(data, "-0") == 0) strcpy(data, "0");
         if (suffix) strcat(data, "%");
     }
-    Type t = f->ty;
-    t.optional = false;
+    RtType t = {schema_kind(f->ty.kind), false, NULL};     /* numbers and dates only */
     return rd_convert(t, data, strlen(data), out) == 0;
 }
 

@@ -7,7 +7,7 @@
 #ifndef KAM_SESSION_H
 #define KAM_SESSION_H
 
-#include "../runtime/bytecode.h"
+#include "../lang/compile.h"
 #include "../runtime/vm.h"
 #include "../runtime/reader.h"
 

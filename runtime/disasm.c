@@ -42,7 +42,7 @@ static void segment(FILE *out, const Chunk *c, const char *title, int from)
         const Instr *in = &c->code[pc];
         int line = 0, col = 0;
         Span sp = c->spans[pc];
-        if (sp.file < c->pol->src.n) src_linecol(&c->pol->src, sp.file, sp.start, &line, &col);
+        if (sp.file < c->src->n) src_linecol(c->src, sp.file, sp.start, &line, &col);
         fprintf(out, "  %04d %4d  %-11s", pc, line, op_names[in->op]);
         const char *ops = op_operands[in->op];
         bool first = true;
