@@ -12,22 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const op_names[OP__COUNT] = {
-#define OP(name, operands, doc) #name,
-#include "../runtime/opcodes.def"
-#undef OP
-};
-const char *const op_operands[OP__COUNT] = {
-#define OP(name, operands, doc) operands,
-#include "../runtime/opcodes.def"
-#undef OP
-};
-const char *const op_docs[OP__COUNT] = {
-#define OP(name, operands, doc) doc,
-#include "../runtime/opcodes.def"
-#undef OP
-};
-
 /* While compiling, constants are numbered apart from the other registers
  * (tagged with CONST_TAG) and placed after them at the end. */
 enum { CONST_TAG = 0x8000, MAX_SPLIT = 0x7fff };

@@ -1,10 +1,27 @@
 /* disasm.c — the bytecode in readable form: offset, source line, opcode
  * and operands with register names resolved ("0004  12  GE_N r7 <- fit, 60").
- * Used by `kam disasm` and the REPL's :disasm. */
+ * Used by `kam disasm` and the REPL's :disasm. Also the opcodes' name,
+ * operand and doc tables (from opcodes.def), which the compiler uses too. */
 #include "bytecode.h"
 #include "writer.h"
 
 #include <string.h>
+
+const char *const op_names[OP__COUNT] = {
+#define OP(name, operands, doc) #name,
+#include "opcodes.def"
+#undef OP
+};
+const char *const op_operands[OP__COUNT] = {
+#define OP(name, operands, doc) operands,
+#include "opcodes.def"
+#undef OP
+};
+const char *const op_docs[OP__COUNT] = {
+#define OP(name, operands, doc) doc,
+#include "opcodes.def"
+#undef OP
+};
 
 static void reg(FILE *out, const Chunk *c, int r)
 {
