@@ -15,7 +15,16 @@ WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 # flex and bison output trips a few of the stricter warnings
 GENWARN := -std=c11 -Wall -Wextra -Werror -Wno-unused-function -Wno-sign-compare \
            -Wno-unused-parameter
-INC     := -I$(BUILD)/gen -Ibase -Ilang -Iruntime -Istdlib -Iinclude
+# Each layer sees only itself and the layers below it (docs/design.md,
+# "Layers"; tests/cli/layers.sh checks the includes themselves):
+# base -> stdlib -> runtime -> lang -> api -> cli.
+INC_base    := -Ibase
+INC_stdlib  := $(INC_base) -Istdlib
+INC_runtime := $(INC_stdlib) -Iruntime
+INC_lang    := $(INC_runtime) -Ilang -I$(BUILD)/gen
+INC_api     := $(INC_lang) -Iapi -Iinclude
+INC_cli     := $(INC_api) -Icli
+INC_gen     := $(INC_lang)
 LDLIBS  := -lsqlite3 -lm
 CLI_LIBS := -lreadline
 
@@ -66,12 +75,12 @@ $(BUILD)/gen/lexer.c $(BUILD)/gen/lexer.h: lang/lexer.l $(BUILD)/gen/parser.h
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c $(BUILD)/gen/parser.h
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  CC      $<")
-	$(Q)$(CC) $(GENWARN) $(CPPFLAGS) $(INC) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(GENWARN) $(CPPFLAGS) $(INC_gen) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/obj/%.o: %.c $(BUILD)/gen/parser.h
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  CC      $<")
-	$(Q)$(CC) $(WARN) $(CPPFLAGS) $(INC) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(WARN) $(CPPFLAGS) $(INC_$(firstword $(subst /, ,$*))) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libkam.a: $(LIB_OBJ)
 	@$(if $(V),,echo "  AR      $@")
