@@ -1,5 +1,5 @@
-/* reader.h — account records from a data source, matched to the policy's
- * record schema. A Source opens a file by its kind (CSV now; JSON Lines and
+/* reader.h — account records from a data source, matched to the record's
+ * schema (schema.h, which the front end builds from the policy). A Source opens a file by its kind (CSV now; JSON Lines and
  * SQLite come through the same interface), matches the header to the
  * fields by name, and converts the fields a policy reads from text to
  * register values, reporting malformed ones with file, line, field and the
