@@ -22,7 +22,7 @@ RtKind schema_kind(TypeKind k)
 RtType schema_type(Arena *a, Type t)
 {
     RtType r = {schema_kind(t.kind), t.optional, NULL};
-    if (t.en && (t.kind == TY_ENUM || t.kind == TY_STAGE)) {
+    if (t.en) {             /* enums, stages and tiers */
         RtEnum *en = arena_alloc(a, sizeof *en);
         en->members = t.en->members;
         en->n = t.en->n;
