@@ -16,21 +16,31 @@ WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 # flex and bison output trips a few of the stricter warnings
 GENWARN := -std=c11 -Wall -Wextra -Werror -Wno-unused-function -Wno-sign-compare \
            -Wno-unused-parameter
-INC     := -I$(BUILD)/gen -Ilang -Iruntime -Istdlib -Iinclude
+# Each layer sees only itself and the layers below it (docs/design.md,
+# "Layers"; tests/cli/layers.sh checks the includes themselves):
+# base -> stdlib -> runtime -> lang -> api -> cli.
+INC_base    := -Ibase
+INC_stdlib  := $(INC_base) -Istdlib
+INC_runtime := $(INC_stdlib) -Iruntime
+INC_lang    := $(INC_runtime) -Ilang -I$(BUILD)/gen
+INC_api     := $(INC_lang) -Iapi -Iinclude
+INC_cli     := $(INC_api) -Icli
+INC_gen     := $(INC_lang)
 LDLIBS  := -lsqlite3 -lm
 CLI_LIBS := -lreadline
 
-SRC_LANG    := lang/srcfile.c lang/diag.c lang/ast.c lang/types.c lang/check.c lang/compile.c lang/fmt.c
-SRC_RUNTIME := runtime/arena.c runtime/date.c runtime/vm.c runtime/disasm.c runtime/reader_csv.c \
+SRC_BASE    := base/arena.c base/date.c base/decimal.c base/srcfile.c
+SRC_LANG    := lang/diag.c lang/ast.c lang/types.c lang/check.c lang/compile.c lang/schema.c lang/fmt.c
+SRC_RUNTIME := runtime/vm.c runtime/disasm.c runtime/reader_csv.c \
                runtime/reader.c runtime/writer.c runtime/json.c runtime/reader_jsonl.c \
-               runtime/reader_sqlite.c runtime/reader_pct.c runtime/decimal.c runtime/rx.c
+               runtime/reader_sqlite.c runtime/reader_pct.c runtime/rx.c
 SRC_API     := api/engine.c api/kam.c
 SRC_STDLIB  := stdlib/registry.c stdlib/math.c stdlib/dates.c stdlib/str.c
 SRC_CLI     := cli/main.c cli/cli.c cli/cmd_check.c cli/cmd_run.c cli/cmd_disasm.c cli/run.c \
-               cli/outfile.c cli/session.c cli/repl.c cli/explain.c cli/cmd_explain.c cli/cmd_diff.c cli/cmd_graph.c cli/report.c cli/cmd_test.c cli/cmd_fmt.c
+               cli/outfile.c cli/session.c cli/format.c cli/repl.c cli/explain.c cli/cmd_explain.c cli/cmd_diff.c cli/cmd_graph.c cli/report.c cli/cmd_test.c cli/cmd_fmt.c
 GEN         := $(BUILD)/gen/parser.c $(BUILD)/gen/lexer.c
 
-LIB_SRC := $(SRC_LANG) $(SRC_RUNTIME) $(SRC_STDLIB) $(SRC_API)
+LIB_SRC := $(SRC_BASE) $(SRC_LANG) $(SRC_RUNTIME) $(SRC_STDLIB) $(SRC_API)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/parser.o $(BUILD)/obj/gen/lexer.o
 CLI_OBJ := $(SRC_CLI:%.c=$(BUILD)/obj/%.o)
 
@@ -66,12 +76,12 @@ $(BUILD)/gen/lexer.c $(BUILD)/gen/lexer.h: lang/lexer.l $(BUILD)/gen/parser.h
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c $(BUILD)/gen/parser.h
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  CC      $<")
-	$(Q)$(CC) $(GENWARN) $(CPPFLAGS) $(INC) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(GENWARN) $(CPPFLAGS) $(INC_gen) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/obj/%.o: %.c $(BUILD)/gen/parser.h
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  CC      $<")
-	$(Q)$(CC) $(WARN) $(CPPFLAGS) $(INC) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(WARN) $(CPPFLAGS) $(INC_$(firstword $(subst /, ,$*))) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libkam.a: $(LIB_OBJ)
 	@$(if $(V),,echo "  AR      $@")

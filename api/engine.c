@@ -5,7 +5,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "engine.h"
 #include "../lang/parse.h"
-#include "../runtime/date.h"
+#include "../base/date.h"
 #include "../runtime/writer.h"
 
 #include <stdarg.h>
@@ -248,7 +248,7 @@ Source *eng_source(const Policy *pol, const char *path, const SourceOpts *in, FI
 {
     char msg[1024];
     bool misfit;
-    Source *src = rd_open_ex(pol, path, in, msg, sizeof msg, &misfit);
+    Source *src = rd_open_ex(&pol->schema, path, in, msg, sizeof msg, &misfit);
     *st = ENG_OK;
     if (!src) {
         wr_print_line(err, "kam: ", msg);      /* data text escaped */

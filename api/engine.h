@@ -18,7 +18,7 @@
 #ifndef KAM_ENGINE_H
 #define KAM_ENGINE_H
 
-#include "../lang/check.h"
+#include "../lang/compile.h"
 #include "../runtime/bytecode.h"
 #include "../runtime/vm.h"
 #include "../runtime/reader.h"

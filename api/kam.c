@@ -4,7 +4,7 @@
 #include "../include/kam.h"
 #include "engine.h"
 #include "../runtime/bytecode.h"
-#include "../runtime/date.h"
+#include "../base/date.h"
 #include "../runtime/reader.h"
 #include "../runtime/vm.h"
 #include "../lang/parse.h"
@@ -166,12 +166,12 @@ int kam_eval_set(kam_eval *e, const char *field, const char *text)
         if (strcmp(f->name.name, field) != 0) continue;
         char *copy = xstrdup(text);
         Value v;
-        int rc = rd_convert(f->ty, copy, strlen(copy), &v);
+        int rc = rd_convert(pol->schema.fields[i].ty, copy, strlen(copy), &v);
         if (rc < 0) {
             char eb[256];
             free(copy);
             return fail(e, "field \"%s\": expected %s, got \"%s\"", field,
-                        rd_expected(f->ty, eb, sizeof eb), text);
+                        rd_expected(pol->schema.fields[i].ty, eb, sizeof eb), text);
         }
         if (rc == 1) {
             v = val_int(0);

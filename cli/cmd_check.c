@@ -45,7 +45,7 @@ static int check_data(const Policy *p, const char *path, const SourceOpts *in)
     if (!src)   /* a header that does not fit is a finding; a file we cannot read is not */
         return st == ENG_DATA ? 1 : -1;
     int problems = 0, warnings = 0;
-    RdPctScan *pct = rd_pct_new(p);     /* percent columns written as 35 for 35% */
+    RdPctScan *pct = rd_pct_new(&p->schema);     /* percent columns written as 35 for 35% */
     bool *reported = calloc((size_t)p->nfields + 1, sizeof(bool));
     long *present = calloc((size_t)p->nfields + 1, sizeof(long));
     long n = 0;
@@ -88,7 +88,7 @@ static int check_data(const Policy *p, const char *path, const SourceOpts *in)
             fprintf(stderr, "kam: %s: warning: optional field \"%s\" is missing in all %ld "
                     "records checked\n", src->path, f->name.name, n);
     }
-    warnings += rd_pct_report(pct, p, src->path, stderr);
+    warnings += rd_pct_report(pct, &p->schema, src->path, stderr);
     rd_pct_free(pct);
     if (!problems && !warnings)
         fprintf(stderr, "%s: %ld record%s checked against record %s: no problems\n", src->path, n,

@@ -1,7 +1,7 @@
 /* cmd_disasm.c — `kam disasm POLICY`: compiles the policy and prints its
  * bytecode, one instruction a line with the source line it came from. */
 #include "cli.h"
-#include "../runtime/bytecode.h"
+#include "../lang/compile.h"
 
 #include <string.h>
 

@@ -8,7 +8,7 @@
 #include "cli.h"
 #include "../lang/check.h"
 #include "../lang/fmt.h"
-#include "../runtime/arena.h"
+#include "../base/arena.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -7,7 +7,7 @@
 #include "cli.h"
 #include "run.h"
 #include "../lang/parse.h"
-#include "../runtime/date.h"
+#include "../base/date.h"
 #include "../runtime/vm.h"
 #include "../runtime/writer.h"
 

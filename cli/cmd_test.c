@@ -11,7 +11,7 @@
 #include "run.h"
 #include "session.h"
 #include "explain.h"
-#include "../runtime/date.h"
+#include "../base/date.h"
 #include "../runtime/writer.h"
 #include "../api/engine.h"
 

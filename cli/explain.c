@@ -13,7 +13,7 @@
  * "−15 points (label)". It does not read files or change the session. */
 #define _POSIX_C_SOURCE 200809L
 #include "explain.h"
-#include "../runtime/date.h"
+#include "../base/date.h"
 #include "../runtime/reader.h"
 #include "../runtime/writer.h"
 #include "../stdlib/registry.h"
@@ -689,8 +689,7 @@ static bool grid_value(const Field *f, double k, char *data, size_t len, Value *
         if (strcmp(data, "-0") == 0) strcpy(data, "0");
         if (suffix) strcat(data, "%");
     }
-    Type t = f->ty;
-    t.optional = false;
+    RtType t = {schema_kind(f->ty.kind), false, NULL};     /* numbers and dates only */
     return rd_convert(t, data, strlen(data), out) == 0;
 }
 

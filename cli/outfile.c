@@ -27,7 +27,7 @@
  *     write error (EFBIG) like a full disk. */
 #define _GNU_SOURCE     /* O_TMPFILE */
 #include "outfile.h"
-#include "../runtime/arena.h"
+#include "../base/arena.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,7 +1,7 @@
 /* report.c — --summary, --coverage and the progress bar (see report.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "report.h"
-#include "session.h"
+#include "format.h"
 #include "../runtime/writer.h"
 
 #include <math.h>

@@ -6,7 +6,7 @@
 #include "cli.h"
 #include "run.h"
 #include "../lang/parse.h"
-#include "../runtime/date.h"
+#include "../base/date.h"
 #include "../runtime/reader.h"
 #include "../runtime/vm.h"
 #include "outfile.h"
@@ -341,7 +341,7 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
     bool *used = fields_read(&rs);
     RdPlan plan = rd_plan(src, used, rs.chunk->field_reg);
     free(used);
-    src->pct = rd_pct_new(rs.pol);      /* percent columns written as 35 for 35% */
+    src->pct = rd_pct_new(&rs.pol->schema);      /* percent columns written as 35 for 35% */
     const Chunk *c = rs.chunk;
     const Policy *p = rs.pol;
     long bad = 0, records = 0;
@@ -392,7 +392,7 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
         if ((records & 0xffff) == 0) progress_tick(&prog, src, records);
     }
     progress_end(&prog);
-    rd_pct_report(src->pct, p, src->path, stderr);     /* a warning; the status stays */
+    rd_pct_report(src->pct, &p->schema, src->path, stderr);     /* a warning; the status stays */
     rd_plan_free(&plan);
     rd_close(src);
     if (sum) {

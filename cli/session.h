@@ -7,9 +7,10 @@
 #ifndef KAM_SESSION_H
 #define KAM_SESSION_H
 
-#include "../runtime/bytecode.h"
+#include "../lang/compile.h"
 #include "../runtime/vm.h"
 #include "../runtime/reader.h"
+#include "format.h"
 
 #include <signal.h>
 #include <stdbool.h>
@@ -148,8 +149,6 @@ void outcomes_uncompared(const Outcomes *a, const Outcomes *b, FILE *out);
 int outcomes_diff_text(const Outcomes *a, int ra, const Outcomes *b, int rb, char *buf, size_t len);
 /* The record's value of column `c` as text. */
 void outcome_text(const Outcomes *o, int rec, int c, char *buf, size_t len);
-/* Formats a value of type t for people: 12%, 250,000, 2026-01-31, gold. */
-void ses_format_value(Type t, const Value *v, char *buf, size_t len);
 /* The money field that best stands for revenue (name has "revenue"), or -1. */
 int ses_revenue_field(const Session *s);
 

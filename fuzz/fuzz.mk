@@ -1,5 +1,5 @@
 # fuzz.mk — fuzzing and valgrind targets, included from the Makefile (after
-# its own variables: it uses BUILD, SRC_LANG, SRC_RUNTIME, SRC_STDLIB and the
+# its own variables: it uses BUILD, SRC_BASE, SRC_LANG, SRC_RUNTIME, SRC_STDLIB and the
 # rules that generate $(BUILD)/gen/parser.c and lexer.c).
 #
 #   make fuzz                  build the four libFuzzer harnesses and run each
@@ -23,21 +23,22 @@ FUZZ_JOBS    ?= 2
 FUZZ_TARGETS ?= policy csv jsonl repl
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-# KAM_ARENA_SEPARATE: each arena allocation its own malloc (runtime/arena.c),
+# KAM_ARENA_SEPARATE: each arena allocation its own malloc (base/arena.c),
 # so ASan's red zones separate strings such as enum member names
 FUZZ_BASE    := -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -std=c11 -DKAM_ARENA_SEPARATE \
-                -DKAM_ROOT='"$(CURDIR)"' -I$(BUILD)/gen -Ilang -Iruntime -Istdlib -Iinclude -Icli
+                -DKAM_ROOT='"$(CURDIR)"' -I$(BUILD)/gen -Ibase -Ilang -Iruntime -Istdlib -Iinclude -Icli
 # the house warnings, without -Werror: a clang-only warning must not stop fuzzing
 FUZZ_CFLAGS  := $(FUZZ_BASE) -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
                 -Wwrite-strings
 # flex/bison output: the Makefile relaxes the same warnings for it
 FUZZ_GENFLAGS := $(FUZZ_BASE) -Wall -Wextra -Wno-unused-function -Wno-sign-compare -Wno-unused-parameter
 
-FUZZ_LIB_SRC := $(SRC_LANG) $(SRC_RUNTIME) $(SRC_STDLIB) $(SRC_API)
+FUZZ_LIB_SRC := $(SRC_BASE) $(SRC_LANG) $(SRC_RUNTIME) $(SRC_STDLIB) $(SRC_API)
 FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=$(FUZZ_DIR)/obj/%.o) \
                 $(FUZZ_DIR)/obj/gen/parser.o $(FUZZ_DIR)/obj/gen/lexer.o
-# the REPL harness: the session and what it calls, not main.c or repl.c
-FUZZ_CLI_OBJ := $(addprefix $(FUZZ_DIR)/obj/cli/,cli.o session.o run.o outfile.o report.o explain.o)
+# the REPL harness: the session and what it calls (not main.c, repl.c, nor
+# kam run's run.c, report.c and outfile.c)
+FUZZ_CLI_OBJ := $(addprefix $(FUZZ_DIR)/obj/cli/,cli.o session.o format.o explain.o)
 
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 

@@ -7,6 +7,7 @@
 #include "fuzz_input.h"
 #include "reader_csv.h"
 #include "reader.h"
+#include "check.h"
 
 #include <fcntl.h>
 #include <string.h>
@@ -87,7 +88,7 @@ static void read_all(const char *path, size_t limit)
 static void read_records(const char *path)
 {
     char err[512];
-    Source *s = rd_open(pol, path, err, sizeof err);
+    Source *s = rd_open(&pol->schema, path, err, sizeof err);
     if (!s) return;
     Value v, regs[32];
     bool used[32];

@@ -10,6 +10,7 @@
 #include "json.h"
 #include "reader_jsonl.h"
 #include "reader.h"
+#include "check.h"
 
 #include <string.h>
 
@@ -98,7 +99,7 @@ static void read_records(const char *path)
 {
     char err[512];
     SourceOpts o = {"jsonl", NULL};
-    Source *s = rd_open_with(pol, path, &o, err, sizeof err);
+    Source *s = rd_open_with(&pol->schema, path, &o, err, sizeof err);
     if (!s) return;
     Value v, regs[32];
     bool used[32];

@@ -7,7 +7,7 @@
  * reports, leaks and hangs count. Not part of the kam binary. */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
-#include "bytecode.h"
+#include "compile.h"
 #include "vm.h"
 #include "../api/engine.h"
 

@@ -5,9 +5,9 @@
 #ifndef KAM_AST_H
 #define KAM_AST_H
 
-#include "srcfile.h"
+#include "../base/srcfile.h"
 #include "types.h"
-#include "../runtime/arena.h"
+#include "../base/arena.h"
 
 #include <stdbool.h>
 #include <stdint.h>

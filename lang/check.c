@@ -2061,6 +2061,7 @@ static Policy *load_common(Policy *p, DiagList *diags, const char *const *extra,
     SymTab *tab = xmalloc(sizeof *tab);
     *tab = c.tab;
     p->symtab = tab;
+    schema_build(p);
     diag_sort(diags);
     return p;
 }

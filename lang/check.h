@@ -8,6 +8,7 @@
 
 #include "ast.h"
 #include "diag.h"
+#include "../runtime/schema.h"
 
 typedef enum {
     SYM_FIELD, SYM_PARAM, SYM_CONST, SYM_LET, SYM_SCORE, SYM_SELECT,
@@ -50,6 +51,7 @@ typedef struct Policy {
     PtrVec aggs;            /* Expr*: the aggregate calls, by slot */
     PtrVec tests;           /* Decl*: test blocks */
     void *symtab;           /* name -> Sym, private to check.c */
+    Schema schema;          /* the record as the readers see it (schema.c) */
 } Policy;
 
 /* Loads, parses and checks the policy in `path` ("-" for stdin). Returns the
@@ -65,6 +67,12 @@ Policy *policy_load_ext(const char *path, const char *const *extra, int nextra, 
 /* The same from text in memory, named `name` in messages. */
 Policy *policy_load_text(const char *name, const char *text, size_t len, DiagList *diags);
 void policy_free(Policy *p);
+
+/* schema.c: fills p->schema from the checked record (policy_load does). */
+void schema_build(Policy *p);
+/* A checked type as the runtime sees it; enum members stay p's. */
+RtKind schema_kind(TypeKind k);
+RtType schema_type(Arena *a, Type t);
 /* Checks an expression written outside the policy (a --where filter, a
  * --set value, REPL input) against its names. constant: only params,
  * consts and literals may appear. want: the required type, or TY_ERROR for

@@ -5,28 +5,12 @@
  * then each aggregate's accumulation), and the per-record code (every rule
  * in dependency order). and/or short-circuit; operations on constants are
  * folded. Nothing here runs code or reads data. */
-#include "../runtime/bytecode.h"
+#include "compile.h"
 #include "../stdlib/registry.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-const char *const op_names[OP__COUNT] = {
-#define OP(name, operands, doc) #name,
-#include "../runtime/opcodes.def"
-#undef OP
-};
-const char *const op_operands[OP__COUNT] = {
-#define OP(name, operands, doc) operands,
-#include "../runtime/opcodes.def"
-#undef OP
-};
-const char *const op_docs[OP__COUNT] = {
-#define OP(name, operands, doc) doc,
-#include "../runtime/opcodes.def"
-#undef OP
-};
 
 /* While compiling, constants are numbered apart from the other registers
  * (tagged with CONST_TAG) and placed after them at the end. */
@@ -701,10 +685,36 @@ static void mark_expr_fields(Chunk *c, const Expr *e)
     for (int i = 0; i < e->args.len; i++) mark_expr_fields(c, e->args.items[i]);
 }
 
+/* The writer's columns (ChunkOut), from the rules' symbols once their
+ * registers are known. */
+static void outputs(Chunk *c, Policy *p)
+{
+    c->outs = xcalloc((size_t)p->nsyms + 1, sizeof(ChunkOut));
+    static const SymKind order[] = {SYM_SCORE, SYM_SELECT, SYM_TIER, SYM_STAGES};
+    for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
+        for (int i = 0; i < p->nsyms; i++) {
+            Sym *s = p->syms[i];
+            if (s->kind != order[k]) continue;
+            ChunkOut o = {s->name, s->kind == SYM_SCORE ? OUT_NUM : s->kind == SYM_SELECT ? OUT_BOOL
+                                                                                        : OUT_ENUM,
+                        s->slot, schema_type(&p->arena, s->ty).en};
+            c->outs[c->nouts++] = o;
+        }
+    }
+    for (int i = 0; i < p->nsyms; i++) {
+        Sym *s = p->syms[i];
+        if (s->kind != SYM_ENTITLE && s->kind != SYM_FLAG) continue;
+        ChunkOut o = {s->name, s->kind == SYM_ENTITLE ? OUT_ENTITLE : OUT_FLAG, s->slot, NULL};
+        c->outs[c->nouts++] = o;
+    }
+}
+
 Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags)
 {
     Chunk *c = xcalloc(1, sizeof *c);
     c->pol = p;
+    c->schema = &p->schema;
+    c->src = &p->src;
     c->probe_pc = -1;
     c->nprobes = nprobes;
     c->probe_reg = xcalloc((size_t)nprobes + 1, sizeof(int));
@@ -741,6 +751,7 @@ Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags)
         if (s->kind == SYM_PARAM || s->kind == SYM_CONST) c->param_reg[i] = r;
         c->reg_name[r++] = s->name;
     }
+    outputs(c, p);
     g.today_reg = r;
     c->today_reg = r;
     c->reg_name[r++] = "today";
@@ -885,6 +896,7 @@ void cg_free(Chunk *c)
     free(c->aggs);
     free(c->limits);
     free(c->probe_reg);
+    free(c->outs);
     free(c);
 }
 

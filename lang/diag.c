@@ -1,7 +1,7 @@
 /* diag.c — collecting and rendering diagnostics, and the edit-distance
  * search behind "did you mean". See diag.h. */
 #include "diag.h"
-#include "../runtime/arena.h"
+#include "../base/arena.h"
 
 #include <stdarg.h>
 #include <stdlib.h>

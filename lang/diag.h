@@ -5,7 +5,7 @@
 #ifndef KAM_DIAG_H
 #define KAM_DIAG_H
 
-#include "srcfile.h"
+#include "../base/srcfile.h"
 
 #include <stdbool.h>
 #include <stdio.h>

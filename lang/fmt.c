@@ -19,7 +19,7 @@
 #include "fmt.h"
 #include "parse.h"
 #include "parser.h"
-#include "../runtime/arena.h"
+#include "../base/arena.h"
 
 #include <stdarg.h>
 #include <stdbool.h>

@@ -1,11 +1,12 @@
 /* types.h — the types of kam values as the checker sees them: units
  * (money, percent, ...), enums, stages and tiers, optionality. Shared by the
- * checker, the compiler and the runtime's readers. No behaviour here beyond
- * naming and comparing types (types.c). */
+ * checker and the compiler; the runtime has types of its own
+ * (runtime/schema.h), which lang/schema.c derives from these. No behaviour
+ * here beyond naming and comparing types (types.c). */
 #ifndef KAM_TYPES_H
 #define KAM_TYPES_H
 
-#include "srcfile.h"
+#include "../base/srcfile.h"
 
 #include <stdbool.h>
 

@@ -1,13 +1,16 @@
 /* bytecode.h — a compiled policy: instructions, the register file's layout
  * and initial values, and what the runtime needs to feed records in and
- * take outcomes out. Built by lang/compile.c, run by runtime/vm.c, printed
- * by runtime/disasm.c. The Policy it came from stays alive beside it (names,
- * types and spans for messages). */
+ * take outcomes out (the record's schema, the output columns). Built by
+ * lang/compile.c, run by runtime/vm.c, printed by runtime/disasm.c. The
+ * Policy it came from stays alive beside it; the runtime never looks
+ * inside it (pol, AggSlot.call and LimitSlot.select are the front end's). */
 #ifndef KAM_BYTECODE_H
 #define KAM_BYTECODE_H
 
-#include "value.h"
-#include "../lang/check.h"
+#include "../base/value.h"
+#include "../base/srcfile.h"
+#include "../base/arena.h"
+#include "schema.h"
 
 #include "rx.h"
 #include <stdio.h>
@@ -36,9 +39,13 @@ enum { MAX_REGS = 65535, MAX_CODE = 65535, MAX_IMM = 65535 };
 /* Why a register exists, for the disassembler and for reading results. */
 typedef enum { REG_TEMP, REG_CONST, REG_FIELD, REG_PARAM, REG_RULE, REG_AGGARG } RegRole;
 
+struct Policy;
+struct Expr;
+struct Sym;
+
 /* One aggregate call: its function and how to finish it after pass one. */
 typedef struct AggSlot {
-    Expr *call;
+    struct Expr *call;      /* the front end's */
     int fn;             /* registry index */
     int arg_reg;        /* register holding the argument (or -1: count()) */
     int filter_reg;     /* register holding the where filter (or -1) */
@@ -46,12 +53,28 @@ typedef struct AggSlot {
 
 /* One `limit NAME to N by EXPR`: where its count lives. */
 typedef struct LimitSlot {
-    const Sym *select;
+    const struct Sym *select;   /* the front end's */
     int count_reg;      /* register holding N (init code computes it) */
 } LimitSlot;
 
+/* What the writer prints after the key column, in order: scores,
+ * selections, tiers, stages; entitlements and flags go to their own
+ * columns, in definition order. */
+typedef enum { OUT_NUM, OUT_BOOL, OUT_ENUM, OUT_ENTITLE, OUT_FLAG } OutKind;
+
+typedef struct ChunkOut {
+    const char *name;
+    OutKind kind;
+    int reg;                /* the register holding its value */
+    const RtEnum *en;       /* OUT_ENUM: the member names */
+} ChunkOut;
+
 typedef struct Chunk {
-    Policy *pol;
+    struct Policy *pol;     /* the front end's; opaque here */
+    const Schema *schema;   /* the record (the readers take the same) */
+    const SrcSet *src;      /* the policy's text, for line numbers */
+    ChunkOut *outs;
+    int nouts;
     Instr *code;
     Span *spans;        /* per instruction: the source it came from */
     int ncode, cap;
@@ -79,16 +102,6 @@ typedef struct Chunk {
     int *set_flag_reg;  /* by Sym index: a bool register that, when true,
                            keeps init code from overwriting a --set param */
 } Chunk;
-
-/* Compiles a checked policy (no errors) into a chunk. `probes` are extra
- * checked expressions (a --where filter, REPL input, what explain looks at)
- * compiled into their own segment, run after the record code, each leaving
- * its value in probe_reg[i]. Returns NULL with a diagnostic if a limit
- * (registers, code size) is exceeded. */
-Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags);
-void cg_free(Chunk *c);
-/* The register holding a rule's (or field's, param's) value, or -1. */
-int cg_reg_of(const Chunk *c, const Sym *s);
 
 /* disasm.c: prints the code, one instruction a line, with source lines. */
 void disasm_chunk(FILE *out, const Chunk *c);

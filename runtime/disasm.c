@@ -1,10 +1,27 @@
 /* disasm.c — the bytecode in readable form: offset, source line, opcode
  * and operands with register names resolved ("0004  12  GE_N r7 <- fit, 60").
- * Used by `kam disasm` and the REPL's :disasm. */
+ * Used by `kam disasm` and the REPL's :disasm. Also the opcodes' name,
+ * operand and doc tables (from opcodes.def), which the compiler uses too. */
 #include "bytecode.h"
 #include "writer.h"
 
 #include <string.h>
+
+const char *const op_names[OP__COUNT] = {
+#define OP(name, operands, doc) #name,
+#include "opcodes.def"
+#undef OP
+};
+const char *const op_operands[OP__COUNT] = {
+#define OP(name, operands, doc) operands,
+#include "opcodes.def"
+#undef OP
+};
+const char *const op_docs[OP__COUNT] = {
+#define OP(name, operands, doc) doc,
+#include "opcodes.def"
+#undef OP
+};
 
 static void reg(FILE *out, const Chunk *c, int r)
 {
@@ -42,7 +59,7 @@ static void segment(FILE *out, const Chunk *c, const char *title, int from)
         const Instr *in = &c->code[pc];
         int line = 0, col = 0;
         Span sp = c->spans[pc];
-        if (sp.file < c->pol->src.n) src_linecol(&c->pol->src, sp.file, sp.start, &line, &col);
+        if (sp.file < c->src->n) src_linecol(c->src, sp.file, sp.start, &line, &col);
         fprintf(out, "  %04d %4d  %-11s", pc, line, op_names[in->op]);
         const char *ops = op_operands[in->op];
         bool first = true;

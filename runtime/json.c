@@ -15,6 +15,7 @@
  * and only an escape makes the decoder copy (towards the front, in place).
  * Escape decoding is kept out of line so that the plain path stays small. */
 #include "json.h"
+#include "../base/utf8.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -120,30 +121,6 @@ const char *json_skip_space(const char *p, const char *end)
     return p;
 }
 
-/* Length of the valid UTF-8 sequence at p (2 to 4; *p >= 0x80), or 0 if
- * it is not one: a stray continuation byte, an overlong form, an encoded
- * surrogate, a code point over U+10FFFF, or a sequence cut short. These
- * are exactly the well-formed sequences of Unicode's Table 3-7. */
-static size_t utf8_length(const unsigned char *p, const unsigned char *end)
-{
-    unsigned char c = p[0];
-    size_t n;
-    unsigned char lo = 0x80, hi = 0xBF;   /* range of the second byte */
-    if (c >= 0xC2 && c <= 0xDF) n = 2;
-    else if (c == 0xE0) n = 3, lo = 0xA0;
-    else if (c == 0xED) n = 3, hi = 0x9F;
-    else if (c >= 0xE1 && c <= 0xEF) n = 3;
-    else if (c == 0xF0) n = 4, lo = 0x90;
-    else if (c == 0xF4) n = 4, hi = 0x8F;
-    else if (c >= 0xF1 && c <= 0xF3) n = 4;
-    else return 0;
-    if ((size_t)(end - p) < n) return 0;
-    if (p[1] < lo || p[1] > hi) return 0;
-    for (size_t i = 2; i < n; i++)
-        if (p[i] < 0x80 || p[i] > 0xBF) return 0;
-    return n;
-}
-
 /* The value of the 4 hex digits at p (bounds checked by the caller), or
  * -1 if one is not a hex digit. */
 static long hex4(const unsigned char *p)
@@ -159,31 +136,6 @@ static long hex4(const unsigned char *p)
         v = v * 16 + d;
     }
     return v;
-}
-
-/* Writes code point cp (valid, not a surrogate) as UTF-8; returns its length. */
-static size_t put_utf8(char *w, unsigned long cp)
-{
-    if (cp < 0x80) {
-        w[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        w[0] = (char)(0xC0 | (cp >> 6));
-        w[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        w[0] = (char)(0xE0 | (cp >> 12));
-        w[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        w[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    w[0] = (char)(0xF0 | (cp >> 18));
-    w[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    w[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    w[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
 }
 
 /* Decodes the escape at q ('\\'), within q..end, into w (if not NULL).
@@ -234,7 +186,7 @@ static const unsigned char *unescape(const unsigned char *q, const unsigned char
             cp = 0x10000 + ((cp - 0xD800) << 10) + ((unsigned long)lo - 0xDC00);
             used = 12;
         }
-        if (w) *wn += put_utf8(w, cp);
+        if (w) *wn += utf8_encode(w, cp);
         return q + used;
     }
     default:
@@ -266,7 +218,7 @@ const char *json_scan_string(const char *p, const char *end, char *out, size_t *
         unsigned char c = *q;
         if (c == '"') break;
         if (c >= 0x80) {
-            size_t n = utf8_length(q, e8);
+            size_t n = utf8_valid_len(q, e8);
             if (!n)
                 return fail(e, (const char *)q, JSON_ERR_UTF8,
                             "invalid UTF-8: byte 0x%02X does not begin a well-formed sequence", c);

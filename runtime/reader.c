@@ -10,8 +10,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "reader.h"
 #include "reader_sqlite.h"
-#include "date.h"
-#include "decimal.h"
+#include "../base/date.h"
+#include "../base/decimal.h"
 
 #include <errno.h>
 #include <math.h>
@@ -38,24 +38,24 @@ static bool is_space(char c)
     return c == ' ' || c == '\t';
 }
 
-int rd_convert(Type t, const char *s, size_t n, Value *out)
+int rd_convert(RtType t, const char *s, size_t n, Value *out)
 {
     out->missing = 0;
     out->len = 0;
     while (n && is_space(*s)) s++, n--;          /* exports pad with spaces */
     while (n && is_space(s[n - 1])) n--;
-    if (n == 0 && t.kind != TY_STRING) return 1;
+    if (n == 0 && t.kind != RT_STRING) return 1;
     double d;
     switch (t.kind) {
-    case TY_STRING:
+    case RT_STRING:
         *out = val_str(s, (uint32_t)n);
         return 0;
-    case TY_NUMBER:
-    case TY_MONEY:
+    case RT_NUMBER:
+    case RT_MONEY:
         if (!parse_number(s, n, 0, &d)) return -1;
         *out = val_num(d);
         return 0;
-    case TY_INT:
+    case RT_INT:
         /* 12 and 12.0 are whole numbers; 12.5 is not; beyond 2^53 a double
            cannot hold every whole number, so 9007199254740993 is refused */
         switch (dec_parse_int(s, n, 0, &d)) {
@@ -65,7 +65,7 @@ int rd_convert(Type t, const char *s, size_t n, Value *out)
         }
         *out = val_num(d);
         return 0;
-    case TY_PERCENT:
+    case RT_PERCENT:
         if (s[n - 1] == '%') {      /* 12.3% is 12.3e-2: the point moves, no division */
             size_t m = n - 1;
             while (m && is_space(s[m - 1])) m--;
@@ -75,7 +75,7 @@ int rd_convert(Type t, const char *s, size_t n, Value *out)
         }
         *out = val_num(d);
         return 0;
-    case TY_BOOL:
+    case RT_BOOL:
         if (n == 4 && memcmp(s, "true", 4) == 0) {     /* the common spellings first */
             *out = val_int(1);
             return 0;
@@ -95,14 +95,14 @@ int rd_convert(Type t, const char *s, size_t n, Value *out)
             return 0;
         }
         return -1;
-    case TY_DATE: {
+    case RT_DATE: {
         int32_t days;
         if (!date_parse(s, n, &days)) return -1;
         *out = val_int(days);
         return 0;
     }
-    case TY_ENUM:
-    case TY_STAGE:
+    case RT_ENUM:
+    case RT_STAGE:
         for (int i = 0; i < t.en->n; i++) {
             const char *m = t.en->members[i];
             if (m[0] == s[0] && strlen(m) == n && memcmp(m, s, n) == 0) {
@@ -116,17 +116,17 @@ int rd_convert(Type t, const char *s, size_t n, Value *out)
     }
 }
 
-const char *rd_expected(Type t, char *buf, size_t len)
+const char *rd_expected(RtType t, char *buf, size_t len)
 {
     switch (t.kind) {
-    case TY_NUMBER: return "a number";
-    case TY_MONEY: return "money (a plain decimal such as 1250000.50)";
-    case TY_INT: return "a whole number";
-    case TY_PERCENT: return "percent (0.12 or 12%)";
-    case TY_BOOL: return "bool (true/false, yes/no, 1/0)";
-    case TY_DATE: return "a date (YYYY-MM-DD)";
-    case TY_ENUM:
-    case TY_STAGE: {
+    case RT_NUMBER: return "a number";
+    case RT_MONEY: return "money (a plain decimal such as 1250000.50)";
+    case RT_INT: return "a whole number";
+    case RT_PERCENT: return "percent (0.12 or 12%)";
+    case RT_BOOL: return "bool (true/false, yes/no, 1/0)";
+    case RT_DATE: return "a date (YYYY-MM-DD)";
+    case RT_ENUM:
+    case RT_STAGE: {
         size_t used = (size_t)snprintf(buf, len, "one of ");
         for (int i = 0; i < t.en->n && used < len; i++)
             used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
@@ -142,17 +142,17 @@ const char *rd_expected(Type t, char *buf, size_t len)
 static bool match_header(Source *s, const char *const *names, const size_t *lens, size_t n,
                          long line, char *err, size_t errlen)
 {
-    const Policy *pol = s->pol;
+    const Schema *sch = s->sch;
     s->ncols = (int)n;
-    s->col = xmalloc(sizeof(int) * (size_t)(pol->nfields + 1));
-    for (int i = 0; i < pol->nfields; i++) s->col[i] = -1;
+    s->col = xmalloc(sizeof(int) * (size_t)(sch->nfields + 1));
+    for (int i = 0; i < sch->nfields; i++) s->col[i] = -1;
     for (size_t c = 0; c < n; c++) {
         const char *h = names[c];
         size_t hl = lens[c];
         while (hl && is_space(*h)) h++, hl--;
         while (hl && is_space(h[hl - 1])) hl--;
-        for (int i = 0; i < pol->nfields; i++) {
-            const char *name = pol->fields[i]->name.name;
+        for (int i = 0; i < sch->nfields; i++) {
+            const char *name = sch->fields[i].name;
             if (strlen(name) != hl || memcmp(name, h, hl) != 0) continue;
             if (s->col[i] >= 0) {
                 snprintf(err, errlen, "%s:%ld: column \"%s\" appears twice in the header "
@@ -164,20 +164,20 @@ static bool match_header(Source *s, const char *const *names, const size_t *lens
     }
     size_t used = 0;
     int nmissing = 0;
-    for (int i = 0; i < pol->nfields; i++) {
-        const Field *f = pol->fields[i];
+    for (int i = 0; i < sch->nfields; i++) {
+        const SchemaField *f = &sch->fields[i];
         if (s->col[i] >= 0 || f->ty.optional) continue;
         if (nmissing++ == 0)
             used += (size_t)snprintf(err + used, errlen - used, "%s:%ld: the header lacks "
                                      "required column%s", s->path, line, "");
         if (used < errlen)
             used += (size_t)snprintf(err + used, errlen - used, "%s \"%s\"",
-                                     nmissing > 1 ? "," : "", f->name.name);
+                                     nmissing > 1 ? "," : "", f->name);
     }
     if (nmissing) {
         if (used < errlen)
             snprintf(err + used, errlen - used, " (declared in record %s; columns are "
-                     "matched by name)", pol->record ? pol->record->name.name : "");
+                     "matched by name)", sch->record ? sch->record : "");
         return false;
     }
     return true;
@@ -189,25 +189,25 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= m && strcasecmp(s + n - m, suffix) == 0;
 }
 
-Source *rd_open(const Policy *pol, const char *path, char *err, size_t errlen)
+Source *rd_open(const Schema *sch, const char *path, char *err, size_t errlen)
 {
-    return rd_open_with(pol, path, NULL, err, errlen);
+    return rd_open_with(sch, path, NULL, err, errlen);
 }
 
-Source *rd_open_with(const Policy *pol, const char *path, const SourceOpts *opts, char *err,
+Source *rd_open_with(const Schema *sch, const char *path, const SourceOpts *opts, char *err,
                      size_t errlen)
 {
-    return rd_open_ex(pol, path, opts, err, errlen, NULL);
+    return rd_open_ex(sch, path, opts, err, errlen, NULL);
 }
 
-Source *rd_open_ex(const Policy *pol, const char *path, const SourceOpts *opts, char *err,
+Source *rd_open_ex(const Schema *sch, const char *path, const SourceOpts *opts, char *err,
                    size_t errlen, bool *misfit)
 {
     bool dummy;
     if (!misfit) misfit = &dummy;
     *misfit = false;
     Source *s = xcalloc(1, sizeof *s);
-    s->pol = pol;
+    s->sch = sch;
     const char *kind = opts ? opts->kind : NULL;
     if (!kind) {
         if (ends_with(path, ".jsonl") || ends_with(path, ".ndjson")) kind = "jsonl";
@@ -223,7 +223,7 @@ Source *rd_open_ex(const Policy *pol, const char *path, const SourceOpts *opts, 
             return NULL;
         }
         const char *table = opts && opts->table ? opts->table
-                          : pol->record ? pol->record->name.name : "account";
+                          : sch->record ? sch->record : "account";
         s->kind = SRC_SQLITE;
         size_t plen = strlen(path) + strlen(table) + 2;
         s->path = xmalloc(plen);
@@ -256,10 +256,10 @@ Source *rd_open_ex(const Policy *pol, const char *path, const SourceOpts *opts, 
             return NULL;
         }
         /* no header: every field is its own column, found by key per line */
-        s->ncols = pol->nfields;
-        s->col = xmalloc(sizeof(int) * (size_t)(pol->nfields + 1));
-        for (int i = 0; i < pol->nfields; i++) s->col[i] = i;
-        s->row = xcalloc((size_t)pol->nfields + 1, sizeof(RdField));
+        s->ncols = sch->nfields;
+        s->col = xmalloc(sizeof(int) * (size_t)(sch->nfields + 1));
+        for (int i = 0; i < sch->nfields; i++) s->col[i] = i;
+        s->row = xcalloc((size_t)sch->nfields + 1, sizeof(RdField));
         return s;
     }
     s->kind = SRC_CSV;
@@ -326,7 +326,7 @@ void rd_limit_to(Source *s, const bool *used)
 {
     if (s->kind != SRC_CSV) return;
     int last = -1;
-    for (int i = 0; i < s->pol->nfields; i++)
+    for (int i = 0; i < s->sch->nfields; i++)
         if (used[i] && s->col[i] > last) last = s->col[i];
     s->limited = (size_t)(last + 1 > 0 ? last + 1 : 1);
     rd_csv_set_field_limit(s->csv, s->limited);
@@ -343,8 +343,8 @@ static int next_jsonl(Source *s)
         return rc < 0 ? -1 : 2;
     }
     if (rc == 0) return 0;
-    const Policy *pol = s->pol;
-    int nf = pol->nfields;
+    const Schema *sch = s->sch;
+    int nf = sch->nfields;
     for (int i = 0; i < nf; i++) {
         s->row[i].ptr = NULL;
         s->row[i].len = 0;
@@ -359,20 +359,20 @@ static int next_jsonl(Source *s)
         int idx = -1;
         if (k < 64) {
             int h = s->hint[k];
-            const char *nm = pol->fields[h < nf ? h : 0]->name.name;
+            const char *nm = sch->fields[h < nf ? h : 0].name;
             if (h < nf && strlen(nm) == f->keylen && memcmp(nm, f->key, f->keylen) == 0) idx = h;
         }
         for (int i = 0; idx < 0 && i < nf; i++) {
-            const char *nm = pol->fields[i]->name.name;
+            const char *nm = sch->fields[i].name;
             if (strlen(nm) == f->keylen && memcmp(nm, f->key, f->keylen) == 0) idx = i;
         }
         if (idx < 0) continue;          /* other keys are ignored */
         if (k < 64) s->hint[k] = idx;
         if (f->kind == JSON_ARRAY || f->kind == JSON_OBJECT) {
             snprintf(s->err, sizeof s->err, "%s:%ld: field \"%s\": nested %s values are not "
-                     "supported (expected %s)", s->path, s->line, pol->fields[idx]->name.name,
+                     "supported (expected %s)", s->path, s->line, sch->fields[idx].name,
                      f->kind == JSON_ARRAY ? "array" : "object",
-                     pol->fields[idx]->ty.kind == TY_STRING ? "a string" : "a plain value");
+                     sch->fields[idx].ty.kind == RT_STRING ? "a string" : "a plain value");
             return 2;
         }
         if (f->kind == JSON_NULL) continue;
@@ -423,10 +423,10 @@ int rd_next(Source *s)
 
 RdPlan rd_plan(const Source *s, const bool *used, const int *field_reg)
 {
-    RdPlan p = {xcalloc((size_t)s->pol->nfields + 1, sizeof(RdPlanItem)), 0};
-    for (int i = 0; i < s->pol->nfields; i++) {
+    RdPlan p = {xcalloc((size_t)s->sch->nfields + 1, sizeof(RdPlanItem)), 0};
+    for (int i = 0; i < s->sch->nfields; i++) {
         if (!used[i]) continue;
-        const Type *t = &s->pol->fields[i]->ty;
+        const RtType *t = &s->sch->fields[i].ty;
         RdPlanItem it = {i, s->col[i], field_reg[i], t->kind, t->optional, t->en, NULL};
         if (t->en) {
             it.mlen = xmalloc((size_t)t->en->n + 1);
@@ -505,14 +505,14 @@ int rd_fill(Source *s, const RdPlan *plan, Value *regs)
             out->missing = 0;
             out->len = 0;
             switch (it->kind) {     /* fast paths; anything unusual falls through */
-            case TY_NUMBER:
-            case TY_MONEY:
+            case RT_NUMBER:
+            case RT_MONEY:
                 if (fast_decimal(p, n, 0, &d)) {
                     out->u.num = d;
                     continue;
                 }
                 break;
-            case TY_PERCENT:
+            case RT_PERCENT:
                 if (n > 1 && p[n - 1] == '%') {
                     if (fast_decimal(p, n - 1, 2, &d)) {
                         out->u.num = d;
@@ -526,7 +526,7 @@ int rd_fill(Source *s, const RdPlan *plan, Value *regs)
                 }
                 if (s->pct) rd_pct_note(s->pct, it->field, p, n);
                 break;
-            case TY_INT: {
+            case RT_INT: {
                 size_t nfrac = 1;
                 if (fast_decimal_frac(p, n, 0, &d, &nfrac) && nfrac == 0 && !(n && p[n - 1] == '.')) {
                     out->u.num = d;
@@ -534,7 +534,7 @@ int rd_fill(Source *s, const RdPlan *plan, Value *regs)
                 }
                 break;
             }
-            case TY_BOOL:
+            case RT_BOOL:
                 if (n == 4 && memcmp(p, "true", 4) == 0) {
                     out->u.i = 1;
                     continue;
@@ -544,14 +544,14 @@ int rd_fill(Source *s, const RdPlan *plan, Value *regs)
                     continue;
                 }
                 break;
-            case TY_DATE:
+            case RT_DATE:
                 if (fast_date(p, n, &days)) {
                     out->u.i = days;
                     continue;
                 }
                 break;
-            case TY_ENUM:
-            case TY_STAGE: {
+            case RT_ENUM:
+            case RT_STAGE: {
                 int found = -1;
                 for (int m = 0; m < it->en->n && n < 255; m++)     /* 255: a longer name */
                     if (it->mlen[m] == n && memcmp(it->en->members[m], p, n) == 0) {
@@ -564,7 +564,7 @@ int rd_fill(Source *s, const RdPlan *plan, Value *regs)
                 }
                 break;
             }
-            case TY_STRING:
+            case RT_STRING:
                 if (n || !it->optional) {
                     out->u.str = p;
                     out->len = (uint32_t)n;
@@ -582,7 +582,7 @@ int rd_fill(Source *s, const RdPlan *plan, Value *regs)
 
 int rd_field(Source *s, int i, Value *out)
 {
-    const Field *f = s->pol->fields[i];
+    const SchemaField *f = &s->sch->fields[i];
     int c = s->col[i];
     if (c < 0) {                    /* an optional column that is absent */
         *out = val_int(0);
@@ -592,11 +592,11 @@ int rd_field(Source *s, int i, Value *out)
     const RdField *raw = &s->fields[c];
     if (raw->ptr == rd_sqlite_blob) {   /* only a column a rule reads is converted */
         snprintf(s->err, sizeof s->err, "%s:%ld: field \"%s\": " RD_SQLITE_BLOB_ERROR " (kam "
-                 "reads text and numbers)", s->path, s->line, f->name.name);
+                 "reads text and numbers)", s->path, s->line, f->name);
         return -1;
     }
     int rc = raw->ptr ? rd_convert(f->ty, raw->ptr, raw->len, out) : 1;
-    if (rc == 0 && f->ty.optional && f->ty.kind == TY_STRING && out->len == 0) rc = 1;
+    if (rc == 0 && f->ty.optional && f->ty.kind == RT_STRING && out->len == 0) rc = 1;
     if (rc == 0) return 0;
     if (rc == 1 && f->ty.optional) {
         *out = val_int(0);
@@ -606,19 +606,19 @@ int rd_field(Source *s, int i, Value *out)
     char buf[256];
     if (rc == 1 && !raw->ptr)
         snprintf(s->err, sizeof s->err, "%s:%ld: field \"%s\": %s, but the field is required "
-                 "(declare it optional with ? if it may be)", s->path, s->line, f->name.name,
+                 "(declare it optional with ? if it may be)", s->path, s->line, f->name,
                  s->kind == SRC_JSONL ? "missing or null" : "NULL");
     else if (rc == 1)
         snprintf(s->err, sizeof s->err, "%s:%ld: field \"%s\": empty, but the field is "
                  "required (write %s, or declare it optional with ?)", s->path, s->line,
-                 f->name.name, rd_expected(f->ty, buf, sizeof buf));
+                 f->name, rd_expected(f->ty, buf, sizeof buf));
     else if (rc == RD_INT_RANGE)
         snprintf(s->err, sizeof s->err, "%s:%ld: field \"%s\": %.*s is beyond 2^53 "
                  "(9007199254740992), the range of whole numbers an int holds exactly", s->path, s->line,
-                 f->name.name, (int)(raw->len > 60 ? 60 : raw->len), raw->ptr);
+                 f->name, (int)(raw->len > 60 ? 60 : raw->len), raw->ptr);
     else
         snprintf(s->err, sizeof s->err, "%s:%ld: field \"%s\": expected %s, got \"%.*s\"",
-                 s->path, s->line, f->name.name, rd_expected(f->ty, buf, sizeof buf),
+                 s->path, s->line, f->name, rd_expected(f->ty, buf, sizeof buf),
                  (int)(raw->len > 60 ? 60 : raw->len), raw->ptr);
     return -1;
 }

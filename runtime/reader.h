@@ -1,5 +1,5 @@
-/* reader.h — account records from a data source, matched to the policy's
- * record schema. A Source opens a file by its kind (CSV now; JSON Lines and
+/* reader.h — account records from a data source, matched to the record's
+ * schema (schema.h, which the front end builds from the policy). A Source opens a file by its kind (CSV now; JSON Lines and
  * SQLite come through the same interface), matches the header to the
  * fields by name, and converts the fields a policy reads from text to
  * register values, reporting malformed ones with file, line, field and the
@@ -10,8 +10,9 @@
 #include "reader_csv.h"
 #include "reader_jsonl.h"
 #include "reader_pct.h"
-#include "value.h"
-#include "../lang/check.h"
+#include "../base/value.h"
+#include "schema.h"
+#include "../base/arena.h"
 
 typedef enum { SRC_CSV, SRC_JSONL, SRC_SQLITE } SourceKind;
 
@@ -35,7 +36,7 @@ typedef struct Source {
     RdField *row;           /* JSONL and SQLite: the record's fields by field
                                index (ptr NULL: absent or null) */
     int *hint;              /* JSONL: field index of the last key at each position */
-    const Policy *pol;
+    const Schema *sch;
     int *col;               /* by field index: the column, or -1 if absent */
     int ncols;              /* columns in the header */
     RdField *fields;        /* the current record's raw fields */
@@ -50,13 +51,13 @@ typedef struct Source {
 /* Opens `path` ("-" for stdin) and reads its header. NULL with a message in
  * err if it cannot be opened, has no header or lacks required columns (all
  * named at once). */
-Source *rd_open(const Policy *pol, const char *path, char *err, size_t errlen);
-Source *rd_open_with(const Policy *pol, const char *path, const SourceOpts *opts, char *err,
+Source *rd_open(const Schema *sch, const char *path, char *err, size_t errlen);
+Source *rd_open_with(const Schema *sch, const char *path, const SourceOpts *opts, char *err,
                      size_t errlen);
 /* The same; *misfit tells a file that is not data for this policy (an empty
  * file, a header without a required column, a column twice) from one that
  * cannot be opened or read at all. */
-Source *rd_open_ex(const Policy *pol, const char *path, const SourceOpts *opts, char *err,
+Source *rd_open_ex(const Schema *sch, const char *path, const SourceOpts *opts, char *err,
                    size_t errlen, bool *misfit);
 /* Bytes (or rows) read so far and in all, for progress; size 0 if unknown. */
 long long rd_offset(const Source *s);
@@ -77,9 +78,9 @@ int rd_field(Source *s, int i, Value *out);
  * the register it goes to. */
 typedef struct RdPlanItem {
     int field, col, reg;
-    TypeKind kind;          /* the field's type, for the fast path */
+    RtKind kind;            /* the field's type, for the fast path */
     bool optional;
-    const EnumInfo *en;
+    const RtEnum *en;
     uint8_t *mlen;          /* enum/stage: member name lengths */
 } RdPlanItem;
 
@@ -98,8 +99,8 @@ int rd_fill(Source *s, const RdPlan *plan, Value *regs);
  * Returns 0, 1 for an empty text (missing), -1 if malformed, RD_INT_RANGE
  * for an int beyond 2^53 (which a double cannot hold exactly). */
 enum { RD_INT_RANGE = -2 };
-int rd_convert(Type t, const char *text, size_t len, Value *out);
+int rd_convert(RtType t, const char *text, size_t len, Value *out);
 /* "percent (0.12 or 12%)" and the like, for messages. */
-const char *rd_expected(Type t, char *buf, size_t len);
+const char *rd_expected(RtType t, char *buf, size_t len);
 
 #endif

@@ -28,7 +28,7 @@
 
 #include "reader_csv.h"
 
-#include "arena.h"
+#include "../base/arena.h"
 
 #include <errno.h>
 #include <fcntl.h>

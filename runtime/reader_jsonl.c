@@ -24,7 +24,7 @@
 
 #include "reader_jsonl.h"
 
-#include "arena.h"
+#include "../base/arena.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -29,7 +29,7 @@
  *
  * No global state: readers are independent. Memory comes from arena.h's
  * xmalloc family, so exhaustion exits rather than returning NULL; link
- * runtime/arena.c and runtime/json.c. */
+ * base/arena.c and runtime/json.c. */
 #ifndef KAM_READER_JSONL_H
 #define KAM_READER_JSONL_H
 

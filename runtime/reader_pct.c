@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-RdPctScan *rd_pct_new(const Policy *p)
+RdPctScan *rd_pct_new(const Schema *p)
 {
     RdPctScan *scan = xcalloc(1, sizeof *scan);
     scan->n = p->nfields;
@@ -94,7 +94,7 @@ void rd_pct_note(RdPctScan *scan, int field, const char *text, size_t len)
     }
 }
 
-int rd_pct_report(const RdPctScan *scan, const Policy *p, const char *path, FILE *out)
+int rd_pct_report(const RdPctScan *scan, const Schema *p, const char *path, FILE *out)
 {
     int warned = 0;
     for (int i = 0; scan && i < scan->n && i < p->nfields; i++) {
@@ -104,12 +104,12 @@ int rd_pct_report(const RdPctScan *scan, const Policy *p, const char *path, FILE
             double v = strtod(c->example, NULL);
             fprintf(out, "kam: %s: warning: column %s: %ld of %ld values look like whole "
                     "percentages (e.g. %s, read as %.12g%%); write %s%% or %.12g\n", path,
-                    p->fields[i]->name.name, c->whole, c->values, c->example, v * 100,
+                    p->fields[i].name, c->whole, c->values, c->example, v * 100,
                     c->example, v / 100);
         } else {
             fprintf(out, "kam: %s: warning: column %s: %ld of %ld values look like whole "
                     "percentages (35 is read as 3500%%); write 35%% or 0.35\n", path,
-                    p->fields[i]->name.name, c->whole, c->values);
+                    p->fields[i].name, c->whole, c->values);
         }
         warned++;
     }

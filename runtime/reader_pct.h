@@ -8,7 +8,8 @@
 #ifndef KAM_READER_PCT_H
 #define KAM_READER_PCT_H
 
-#include "../lang/check.h"
+#include "schema.h"
+#include "../base/arena.h"
 
 #include <stdio.h>
 
@@ -25,7 +26,7 @@ typedef struct RdPctScan {
     RdPctColumn *col;       /* by field index */
 } RdPctScan;
 
-RdPctScan *rd_pct_new(const Policy *p);
+RdPctScan *rd_pct_new(const Schema *p);
 void rd_pct_free(RdPctScan *scan);
 /* Notes the text of percent field `field` (as read, before conversion). */
 void rd_pct_note(RdPctScan *scan, int field, const char *text, size_t len);
@@ -37,6 +38,6 @@ void rd_pct_value(RdPctScan *scan, int field, double v, const char *text, size_t
  * column whose unsigned values above 1 outnumber those at most 1 (zeros
  * and values with a % sign tell nothing either way). Returns how many
  * warnings it printed. */
-int rd_pct_report(const RdPctScan *scan, const Policy *p, const char *path, FILE *out);
+int rd_pct_report(const RdPctScan *scan, const Schema *p, const char *path, FILE *out);
 
 #endif

@@ -7,7 +7,7 @@
 
 #include "reader_sqlite.h"
 
-#include "arena.h"
+#include "../base/arena.h"
 
 #include <float.h>
 #include <math.h>

@@ -30,7 +30,7 @@
  *
  * No global state: readers are independent. Memory comes from arena.h's
  * xmalloc family, so exhaustion exits rather than returning NULL; link
- * runtime/arena.c. */
+ * base/arena.c. */
 #ifndef KAM_READER_SQLITE_H
 #define KAM_READER_SQLITE_H
 

@@ -9,7 +9,7 @@
  * bit set for ASCII and a list of code point ranges above it. Nothing here
  * knows about policies or values. */
 #include "rx.h"
-#include "arena.h"
+#include "../base/arena.h"
 
 #include <stdarg.h>
 #include <stdint.h>

@@ -2,17 +2,24 @@
  * compiler turns into a jump table); every instruction reads and writes
  * registers only. See opcodes.def for what each instruction does. */
 #include "vm.h"
-#include "date.h"
-#include "../stdlib/std.h"
+#include "../base/date.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* The scratch callback built-ins get through StdCtx. */
+static char *std_scratch(void *owner, size_t n)
+{
+    return vm_scratch(owner, n);
+}
+
 Vm *vm_new(const Chunk *c)
 {
     Vm *vm = xcalloc(1, sizeof *vm);
     vm->c = c;
+    vm->std.scratch = std_scratch;
+    vm->std.owner = vm;
     vm->regs = xmalloc(sizeof(Value) * (size_t)(c->nregs ? c->nregs : 1));
     memcpy(vm->regs, c->init, sizeof(Value) * (size_t)c->nregs);
     vm->agg = xcalloc((size_t)c->naggs + 1, sizeof(AggState));
@@ -308,8 +315,10 @@ int vm_run(Vm *vm, int pc)
             R[in.d].missing = 1;
             break;
         case OP_CALL:
-            std_func(in.x)->fn(&R[in.d], &R[in.a], in.b, vm);
-            if (vm->err) return fail(vm, pc, vm->err);      /* round() overflowing */
+            vm->std.today = R[vm->c->today_reg].u.i;
+            vm->std.err = NULL;
+            std_func(in.x)->fn(&R[in.d], &R[in.a], in.b, &vm->std);
+            if (vm->std.err) return fail(vm, pc, vm->std.err);  /* round() overflowing */
             break;
         case OP_MATCH: {
             const Regex *re = vm->c->regex[in.x];

@@ -8,6 +8,7 @@
 #define KAM_VM_H
 
 #include "bytecode.h"
+#include "../stdlib/std.h"
 
 typedef struct AggState {
     double sum, min, max;
@@ -38,9 +39,7 @@ typedef struct Vm {
     long ordinal;           /* the record's position in the data (same in both passes) */
     const char *key;        /* its key, for breaking ties in limits */
     size_t keylen;
-    int32_t today_days;     /* months_since's cache of today's y-m-d */
-    int today_y, today_m, today_d;
-    bool today_known;
+    StdCtx std;             /* what built-ins see: today, scratch, an error */
     char *scratch;          /* per-record string space (lower, upper, matches) */
     size_t scratch_used, scratch_cap;
     void **spill;           /* scratch requests the block could not hold */

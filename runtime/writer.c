@@ -16,7 +16,7 @@ typedef struct Col {
     const char *name;
     ColKind kind;
     int reg;
-    const EnumInfo *en;
+    const RtEnum *en;
 } Col;
 
 struct Writer {
@@ -95,33 +95,27 @@ Writer *wr_open(FILE *out, OutFormat fmt, const Chunk *c)
     w->fmt = fmt;
     w->c = c;
     w->buf = xmalloc(BUF_SIZE);
-    const Policy *p = c->pol;
-    w->cols = xcalloc((size_t)p->nsyms + 3, sizeof(Col));
-    w->ents = xcalloc((size_t)p->nsyms + 1, sizeof(int));
-    w->flags = xcalloc((size_t)p->nsyms + 1, sizeof(int));
-    w->ent_names = xcalloc((size_t)p->nsyms + 1, sizeof(char *));
-    w->flag_names = xcalloc((size_t)p->nsyms + 1, sizeof(char *));
-    Col key = {p->key_field >= 0 ? p->fields[p->key_field]->name.name : "line", COL_KEY, -1, NULL};
+    const Schema *sch = c->schema;
+    w->cols = xcalloc((size_t)c->nouts + 3, sizeof(Col));
+    w->ents = xcalloc((size_t)c->nouts + 1, sizeof(int));
+    w->flags = xcalloc((size_t)c->nouts + 1, sizeof(int));
+    w->ent_names = xcalloc((size_t)c->nouts + 1, sizeof(char *));
+    w->flag_names = xcalloc((size_t)c->nouts + 1, sizeof(char *));
+    Col key = {sch->key_field >= 0 ? sch->fields[sch->key_field].name : "line", COL_KEY, -1, NULL};
     w->cols[w->ncols++] = key;
-    static const SymKind order[] = {SYM_SCORE, SYM_SELECT, SYM_TIER, SYM_STAGES};
-    for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
-        for (int i = 0; i < p->nsyms; i++) {
-            Sym *s = p->syms[i];
-            if (s->kind != order[k]) continue;
-            Col col = {s->name, s->kind == SYM_SCORE ? COL_NUM : s->kind == SYM_SELECT ? COL_BOOL
-                                                                                         : COL_ENUM,
-                       s->slot, s->ty.en};
+    for (int i = 0; i < c->nouts; i++) {
+        const ChunkOut *o = &c->outs[i];
+        if (o->kind == OUT_ENTITLE) {
+            w->ent_names[w->nents] = o->name;
+            w->ents[w->nents++] = o->reg;
+        } else if (o->kind == OUT_FLAG) {
+            w->flag_names[w->nflags] = o->name;
+            w->flags[w->nflags++] = o->reg;
+        } else {
+            Col col = {o->name, o->kind == OUT_NUM ? COL_NUM : o->kind == OUT_BOOL ? COL_BOOL
+                                                                                   : COL_ENUM,
+                       o->reg, o->en};
             w->cols[w->ncols++] = col;
-        }
-    }
-    for (int i = 0; i < p->nsyms; i++) {
-        Sym *s = p->syms[i];
-        if (s->kind == SYM_ENTITLE) {
-            w->ent_names[w->nents] = s->name;
-            w->ents[w->nents++] = s->slot;
-        } else if (s->kind == SYM_FLAG) {
-            w->flag_names[w->nflags] = s->name;
-            w->flags[w->nflags++] = s->slot;
         }
     }
     Col ents = {"entitlements", COL_ENTS, -1, NULL};
@@ -135,7 +129,7 @@ Writer *wr_open(FILE *out, OutFormat fmt, const Chunk *c)
     for (int i = 0; i < w->nents; i++) w->row_max += (w->ent_len[i] = strlen(w->ent_names[i])) + 1;
     for (int i = 0; i < w->nflags; i++) w->row_max += (w->flag_len[i] = strlen(w->flag_names[i])) + 1;
     for (int i = 0; i < w->ncols; i++) {       /* every column: its widest cell */
-        const EnumInfo *en = w->cols[i].en;
+        const RtEnum *en = w->cols[i].en;
         size_t longest = 0;
         if (en && w->cols[i].kind == COL_ENUM) {
             if (i < 64) w->member_len[i] = xcalloc((size_t)en->n + 1, sizeof(size_t));

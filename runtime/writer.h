@@ -3,7 +3,8 @@
  * score, select, tier and stages block under its own name, then the
  * entitlements and flags that hold (';'-joined in declaration order in CSV
  * and the table, arrays in JSON Lines). Output is buffered in large blocks;
- * the writer reports write errors, it never hides them. */
+ * the writer reports write errors, it never hides them. The columns come
+ * from the Chunk (ChunkOut, the schema's key), not from the policy. */
 #ifndef KAM_WRITER_H
 #define KAM_WRITER_H
 

@@ -1,38 +1,37 @@
 /* dates.c — date built-ins: days_since, months_since (relative to the
- * VM's today) and days_between. */
+ * caller's today, StdCtx) and days_between. */
 #include "std.h"
-#include "../runtime/date.h"
-#include "../runtime/vm.h"
+#include "../base/date.h"
 
-static int64_t today(struct Vm *vm)
+static int64_t today(StdCtx *cx)
 {
-    return vm->regs[vm->c->today_reg].u.i;
+    return cx->today;
 }
 
-void std_days_since(Value *d, const Value *a, int n, struct Vm *vm)
+void std_days_since(Value *d, const Value *a, int n, StdCtx *cx)
 {
     (void)n;
-    *d = val_num((double)(today(vm) - a[0].u.i));
+    *d = val_num((double)(today(cx) - a[0].u.i));
 }
 
-void std_months_since(Value *d, const Value *a, int n, struct Vm *vm)
+void std_months_since(Value *d, const Value *a, int n, StdCtx *cx)
 {
     (void)n;
-    int32_t t = (int32_t)today(vm);
-    if (vm->today_days != t || !vm->today_known) {     /* today's y-m-d, once */
-        date_to_ymd(t, &vm->today_y, &vm->today_m, &vm->today_d);
-        vm->today_days = t;
-        vm->today_known = true;
+    int32_t t = (int32_t)today(cx);
+    if (cx->today_days != t || !cx->today_known) {     /* today's y-m-d, once */
+        date_to_ymd(t, &cx->today_y, &cx->today_m, &cx->today_d);
+        cx->today_days = t;
+        cx->today_known = true;
     }
     int y, m, day;
     date_to_ymd((int32_t)a[0].u.i, &y, &m, &day);
-    int months = (vm->today_y * 12 + vm->today_m) - (y * 12 + m);
-    if (vm->today_d < day) months--;    /* as date_months_between */
+    int months = (cx->today_y * 12 + cx->today_m) - (y * 12 + m);
+    if (cx->today_d < day) months--;    /* as date_months_between */
     *d = val_num((double)months);
 }
 
-void std_days_between(Value *d, const Value *a, int n, struct Vm *vm)
+void std_days_between(Value *d, const Value *a, int n, StdCtx *cx)
 {
-    (void)n, (void)vm;
+    (void)n, (void)cx;
     *d = val_num((double)(a[1].u.i - a[0].u.i));
 }

@@ -28,10 +28,10 @@ typedef enum {
 } SigKind;
 
 struct Value;
-struct Vm;
+struct StdCtx;
 /* An implementation: d = f(args[0..n)); see std.h. NULL for the functions
  * the VM does itself (aggregates, entitled, matches). */
-typedef void (*StdFn)(struct Value *d, const struct Value *args, int n, struct Vm *vm);
+typedef void (*StdFn)(struct Value *d, const struct Value *args, int n, struct StdCtx *cx);
 
 typedef struct StdFunc {
     const char *name;

@@ -111,7 +111,7 @@ for t in tests/unit/test_*.c; do
     if [ -x "$bin" ] && [ "$bin" -nt "$t" ] && [ "$bin" -nt "$BUILD/libkam.a" ]; then
         :
     elif ! $CC -std=c11 -Wall -Wextra -Werror -O1 -g -fsanitize=address,undefined \
-        -Ilang -Iruntime -Istdlib -Iinclude -I"$BUILD/gen" -o "$bin" "$t" "$BUILD/libkam.a" -lsqlite3 -lm 2>"$tmp/cc"; then
+        -Ibase -Ilang -Iruntime -Istdlib -Iinclude -I"$BUILD/gen" -o "$bin" "$t" "$BUILD/libkam.a" -lsqlite3 -lm 2>"$tmp/cc"; then
         fail "unit $name (does not build)" "$(cat "$tmp/cc")"
         continue
     fi

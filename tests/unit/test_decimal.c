@@ -1,4 +1,4 @@
-/* test_decimal.c — tests for runtime/decimal.c: decimal text to double
+/* test_decimal.c — tests for base/decimal.c: decimal text to double
  * with the point shifted in the text (12.3% and 0.123 are one double, 1.1k
  * is 1100), any length, subnormals, the range errors, whole numbers up to
  * 2^53, and round() half away from zero on the shortest decimal. Prints

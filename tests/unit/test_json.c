@@ -12,9 +12,9 @@
  *
  *   mkdir -p build
  *   cc -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
- *      -Wmissing-prototypes -Wwrite-strings -O2 -Iruntime \
+ *      -Wmissing-prototypes -Wwrite-strings -O2 -Ibase -Iruntime \
  *      tests/unit/test_json.c runtime/json.c runtime/reader_jsonl.c \
- *      runtime/arena.c -o build/test_json
+ *      base/arena.c -o build/test_json
  *   build/test_json tests
  *
  * The argument is the repository's tests/ folder (as tests/run.sh passes
@@ -24,9 +24,9 @@
  * The sanitized build, as tests/run.sh does it but from the sources:
  *
  *   cc -std=c11 -Wall -Wextra -Werror -O1 -g -fsanitize=address,undefined \
- *      -Ilang -Iruntime -Istdlib -Iinclude -o build/test_json_san \
+ *      -Ibase -Ilang -Iruntime -Istdlib -Iinclude -o build/test_json_san \
  *      tests/unit/test_json.c runtime/json.c runtime/reader_jsonl.c \
- *      runtime/arena.c -lm
+ *      base/arena.c -lm
  *
  * (tests/run.sh links build/libkam.a instead of the three .c files.) It
  * takes a few seconds; temporary files go to /tmp (mkstemp) and are

@@ -9,8 +9,8 @@
  * Build and run from the repository root:
  *
  *   cc -std=c11 -Wall -Wextra -Werror -O1 -g -fsanitize=address,undefined \
- *      -Iruntime -o /tmp/ts tests/unit/test_sqlite.c runtime/reader_sqlite.c \
- *      runtime/arena.c -lsqlite3
+ *      -Ibase -Iruntime -o /tmp/ts tests/unit/test_sqlite.c runtime/reader_sqlite.c \
+ *      base/arena.c -lsqlite3
  *   /tmp/ts tests
  *
  * (argv[1], the tests/ folder, is accepted for the runner's sake and not

@@ -2,7 +2,7 @@
  * columns. See srcfile.h. */
 #define _POSIX_C_SOURCE 200809L
 #include "srcfile.h"
-#include "../runtime/arena.h"
+#include "arena.h"
 
 #include <errno.h>
 #include <fcntl.h>
