@@ -77,12 +77,17 @@ void date_format(int32_t days, char *buf)
     buf[10] = '\0';
 }
 
+int date_months_between_ymd(int fy, int fm, int fd, int ty, int tm, int td)
+{
+    int months = (ty * 12 + tm) - (fy * 12 + fm);
+    if (td < fd) months--;     /* the month is not complete until its day */
+    return months;
+}
+
 int date_months_between(int32_t from, int32_t to)
 {
     int fy, fm, fd, ty, tm, td;
     date_to_ymd(from, &fy, &fm, &fd);
     date_to_ymd(to, &ty, &tm, &td);
-    int months = (ty * 12 + tm) - (fy * 12 + fm);
-    if (td < fd) months--;     /* the month is not complete until its day */
-    return months;
+    return date_months_between_ymd(fy, fm, fd, ty, tm, td);
 }

@@ -21,6 +21,9 @@ bool date_parse(const char *s, size_t n, int32_t *out);
 void date_format(int32_t days, char *buf);
 /* Months from `from` to `to`: the difference of year*12+month, less one
  * when to's day of month is before from's (2026-01-31 to 2026-02-28 is 0). */
+/* The same from the two dates' years, months and days (a caller that keeps
+ * one of them worked out already). */
+int date_months_between_ymd(int fy, int fm, int fd, int ty, int tm, int td);
 int date_months_between(int32_t from, int32_t to);
 
 #endif

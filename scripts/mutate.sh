@@ -61,7 +61,7 @@ build() {
 # failed. Each step has a time limit (a mutant may loop).
 unit() {   # unit NAME: builds and runs tests/unit/NAME.c against the mutant
     bin="$work/$1"
-    $CC -std=c11 -O0 -g -Ilang -Iruntime -Istdlib -Iinclude -Ibuild/gen -o "$bin" \
+    $CC -std=c11 -O0 -g -Ibase -Ilang -Iruntime -Istdlib -Iinclude -Ibuild/gen -o "$bin" \
         "tests/unit/$1.c" build/libkam.a -lsqlite3 -lm >"$log" 2>&1 || { echo "unit $1 (does not build)"; return 1; }
     timeout 60 "$bin" "$tree/tests" >"$log" 2>&1
     rc=$?
@@ -165,9 +165,9 @@ mutant lang/compile.c \
     'case OP_SUB: *out = val_num(x - y);' \
     'case OP_SUB: *out = val_num(x + y);' \
     'constant folding turns x - y into x + y'
-mutant runtime/date.c \
+mutant base/date.c \
     'if (td < fd) months--;' \
-    ';' \
+    'if (td < fd) months -= 0;' \
     'date_months_between loses its day-of-month adjustment'
 mutant runtime/vm.c \
     'R[in.a].u.num - R[in.b].u.num, "a difference"' \
@@ -298,36 +298,36 @@ mutant runtime/vm.c \
     'val_int(!rx_search(re, R[in.a].u.str, R[in.a].len, work))' \
     'matches() inverted'
 
-# runtime/date.c: the calendar
-mutant runtime/date.c \
+# base/date.c: the calendar
+mutant base/date.c \
     'return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;' \
     'return y % 4 == 0;' \
     'every fourth year is a leap year (1900, 2100)'
-mutant runtime/date.c \
+mutant base/date.c \
     'return m == 2 && is_leap(y) ? 29 : dm[m - 1];' \
     'return m == 2 && is_leap(y) ? 28 : dm[m - 1];' \
     'February never has 29 days'
-mutant runtime/date.c \
+mutant base/date.c \
     'd < 1 || d > days_in_month(y, m))' \
     'd < 1 || d > days_in_month(y, m) + 1)' \
     'a month has a day too many'
 
 # stdlib/: the built-ins
 mutant stdlib/dates.c \
-    'if (vm->today_d < day) months--;' \
-    'if (vm->today_d <= day) months--;' \
-    'months_since: a month is not complete on its day'
+    'date_months_between_ymd(y, m, day, cx->today_y, cx->today_m, cx->today_d)' \
+    'date_months_between_ymd(y, m, day, cx->today_y, cx->today_m, cx->today_d + 1)' \
+    'months_since: a month is complete a day early'
 mutant stdlib/dates.c \
-    'if (vm->today_d < day) months--;' \
-    ';' \
+    'date_months_between_ymd(y, m, day, cx->today_y, cx->today_m, cx->today_d)' \
+    'date_months_between_ymd(y, m, 1, cx->today_y, cx->today_m, 1)' \
     'months_since loses its day-of-month adjustment'
 mutant stdlib/dates.c \
     '*d = val_num((double)(a[1].u.i - a[0].u.i));' \
     '*d = val_num((double)(a[0].u.i - a[1].u.i));' \
     'days_between with its operands swapped'
 mutant stdlib/dates.c \
-    '*d = val_num((double)(today(vm) - a[0].u.i));' \
-    '*d = val_num((double)(today(vm) - a[0].u.i - 1));' \
+    '*d = val_num((double)(today(cx) - a[0].u.i));' \
+    '*d = val_num((double)(today(cx) - a[0].u.i - 1));' \
     'days_since off by one'
 mutant stdlib/math.c \
     'if (a[i].u.num < m) m = a[i].u.num;' \

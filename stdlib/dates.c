@@ -25,9 +25,7 @@ void std_months_since(Value *d, const Value *a, int n, StdCtx *cx)
     }
     int y, m, day;
     date_to_ymd((int32_t)a[0].u.i, &y, &m, &day);
-    int months = (cx->today_y * 12 + cx->today_m) - (y * 12 + m);
-    if (cx->today_d < day) months--;    /* as date_months_between */
-    *d = val_num((double)months);
+    *d = val_num((double)date_months_between_ymd(y, m, day, cx->today_y, cx->today_m, cx->today_d));
 }
 
 void std_days_between(Value *d, const Value *a, int n, StdCtx *cx)
