@@ -14,6 +14,7 @@
 #include "../base/date.h"
 #include "../runtime/writer.h"
 #include "../api/engine.h"
+#include "../base/decimal.h"
 
 #include <regex.h>
 #include <stdlib.h>
@@ -148,6 +149,25 @@ static void watch_name(const TestRun *t, const Watch *w, char *buf, size_t len)
 }
 
 /* The names an expression reads, once each, with their values. */
+/* A number shown for people is rounded (17%, 0.1); when that text does not
+ * read back as the value itself, the failure must not look like "but s =
+ * 17%" for an expectation of 17%: the exact value is added. */
+static void exact_note(Type ty, const Value *v, char *buf, size_t len)
+{
+    if (v->missing || !ty_is_numeric(ty)) return;
+    char shown[64];
+    size_t n = strlen(buf);
+    size_t k = 0;
+    for (size_t i = 0; i < n && k + 1 < sizeof shown; i++)
+        if (buf[i] != ',' && buf[i] != '%') shown[k++] = buf[i];
+    shown[k] = '\0';
+    double back;    /* the text read back as data would be: 17% is the decimal 0.17 */
+    if (dec_parse(shown, k, ty.kind == TY_PERCENT ? -2 : 0, &back) == DEC_OK && back == v->u.num) return;
+    char exact[40];
+    snprintf(exact, sizeof exact, "%.17g", v->u.num);     /* a percent as its ratio */
+    if (n + strlen(exact) + 12 < len) snprintf(buf + n, len - n, " (exactly %s)", exact);
+}
+
 static void show_reads(TestRun *t, const Expr *e, const Value *R, const Sym **seen, int *nseen,
                        char *buf, size_t len, size_t *used)
 {
@@ -160,6 +180,7 @@ static void show_reads(TestRun *t, const Expr *e, const Value *R, const Sym **se
         Type ty = e->sym->ty;
         if (ty.flex) ty.kind = TY_NUMBER;
         ses_format_value(ty, &R[e->sym->slot], v, sizeof v);
+        exact_note(ty, &R[e->sym->slot], v, sizeof v);
         if (*used < len)
             *used += (size_t)snprintf(buf + *used, len - *used, "%s%s = %s", *used ? ", " : "",
                                       e->sym->name, v);
