@@ -128,9 +128,7 @@ static void watch_name(const TestRun *t, const Watch *w, char *buf, size_t len)
     int line, col;
     if (w->index < 0) {
         src_linecol(&t->p->src, y->span.file, y->span.start, &line, &col);
-        static const char *const kinds[] = {"field", "param", "const", "let", "score", "select",
-                                            "tier", "stages", "entitlement", "flag"};
-        snprintf(buf, len, "%s %s (line %d)", kinds[y->kind], y->name, line);
+        snprintf(buf, len, "%s %s (line %d)", chk_sym_kind_word(y->kind), y->name, line);
     } else if (y->kind == SYM_SCORE) {
         const Criterion *cr = y->decl->items.items[w->index];
         src_linecol(&t->p->src, cr->span.file, cr->span.start, &line, &col);

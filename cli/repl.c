@@ -54,10 +54,16 @@ static const Command commands[] = {
 };
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
 
+/* Completion offers the reserved words (keywords.def) and today. */
+#define KW_COMPLETE_KW_DEFINE(w) #w,
+#define KW_COMPLETE_KW_RESERVED(w) #w,
+#define KW_COMPLETE_KW_KEY(w) #w,
+#define KW_COMPLETE_KW_STAGES(w)
 static const char *const keywords[] = {
-    "let", "param", "const", "score", "select", "tier", "stages", "entitle", "flag", "limit",
-    "when", "otherwise", "and", "or", "not", "in", "between", "if", "then", "else", "is",
-    "missing", "true", "false", "today", "where", "with", "as", NULL,
+#define KEYWORD(w, tok, cls) KW_COMPLETE_##cls(w)
+#include "../lang/keywords.def"
+#undef KEYWORD
+    "today", NULL,
 };
 
 static Session *completion_session;     /* readline's callbacks take no context */
@@ -633,9 +639,7 @@ static void show_name(Session *s, const char *name)
         return;
     }
     char tb[96];
-    static const char *const kinds[] = {"field", "param", "const", "let", "score", "select",
-                                        "tier", "stages", "entitlement", "flag"};
-    fprintf(s->out, "%s %s: %s\n", kinds[x->kind], x->name, ty_name(x->ty, tb, sizeof tb));
+    fprintf(s->out, "%s %s: %s\n", chk_sym_kind_word(x->kind), x->name, ty_name(x->ty, tb, sizeof tb));
     Span sp = x->decl ? x->decl->span : x->span;
     if (x->kind == SYM_FIELD && s->pol->record) sp = x->span;
     const SrcFile *f = s->pol->src.files[sp.file];

@@ -10,9 +10,15 @@
 #include "diag.h"
 
 typedef enum {
-    SYM_FIELD, SYM_PARAM, SYM_CONST, SYM_LET, SYM_SCORE, SYM_SELECT,
-    SYM_TIER, SYM_STAGES, SYM_ENTITLE, SYM_FLAG
+#define SYMKIND(tag, noun, word) SYM_##tag,
+#include "symkinds.def"
+#undef SYMKIND
 } SymKind;
+
+/* What messages call a kind of name ("stages block"), and the short word
+ * listings use ("stages"); both from symkinds.def. */
+const char *chk_sym_kind_name(SymKind k);
+const char *chk_sym_kind_word(SymKind k);
 
 /* A defined name. Rules (let .. flag) are evaluated per record in `order`. */
 typedef struct Sym {
