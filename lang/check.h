@@ -36,6 +36,9 @@ typedef struct Sym {
     Decl *limit;            /* SYM_SELECT: its `limit`, if any */
     bool uses_agg_reported; /* its limit's nested-aggregate error was given */
     int slot;               /* compiler's slot; -1 until assigned */
+    int fired_slot;         /* SYM_TIER, SYM_STAGES: the compiler's register for which
+                               branch or transition fired (its index; -1 none);
+                               -1 for other kinds. Set by cg_compile. */
 } Sym;
 
 typedef struct Policy {
