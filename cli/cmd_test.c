@@ -5,9 +5,11 @@
  * DEFAULT_TODAY. Every `expect` is compiled as a probe and must hold. A
  * failure shows the test's name and line, the expectation and the values of
  * what it reads. --coverage reports which criteria, branches, transitions,
- * entitlements, flags and bool rules the tests saw both true and false. */
+ * entitlements, flags and bool rules the tests saw both true and false
+ * (coverage.c, shared with kam run --coverage). */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
+#include "coverage.h"
 #include "run.h"
 #include "session.h"
 #include "explain.h"
@@ -24,21 +26,12 @@
  * answer every day (documented in docs/testing.md). */
 #define DEFAULT_TODAY "2026-01-01"
 
-/* One thing coverage watches and what the tests saw it be. */
-typedef struct Watch {
-    const Sym *rule;
-    int index;              /* criterion / branch / transition, or -1 */
-    int probe;              /* its condition's probe, or -1 */
-    bool seen_true, seen_false;
-} Watch;
-
 typedef struct TestRun {
     Policy *p;
     Chunk *c;
     Expr **probes;
     int nprobes, capprobes;
-    Watch *watch;
-    int nwatch;
+    Coverage cov;           /* --coverage: what the tests saw fire and not */
     int passed, failed;
     bool json, first_json;
     bool params_failed;     /* a test's params could not be computed */
@@ -56,96 +49,9 @@ static int add_probe(TestRun *t, Expr *e)
     return t->nprobes++;
 }
 
-static void add_watch(TestRun *t, const Sym *rule, int index, Expr *cond)
+static int add_cov_probe(void *ud, Expr *cond)
 {
-    t->watch = xrealloc(t->watch, sizeof(Watch) * (size_t)(t->nwatch + 1));
-    Watch w = {rule, index, cond ? add_probe(t, cond) : -1, false, false};
-    t->watch[t->nwatch++] = w;
-}
-
-static void collect_watch(TestRun *t)
-{
-    for (int i = 0; i < t->p->nsyms; i++) {
-        const Sym *y = t->p->syms[i];
-        const Decl *d = y->decl;
-        if (!d) continue;
-        switch (y->kind) {
-        case SYM_SCORE:
-            for (int k = 0; k < d->items.len; k++)
-                add_watch(t, y, k, ((Criterion *)d->items.items[k])->cond);
-            break;
-        case SYM_TIER:
-            for (int k = 0; k < d->items.len; k++)
-                add_watch(t, y, k, ((TierBranch *)d->items.items[k])->cond);
-            break;
-        case SYM_STAGES:
-            for (int k = 0; k < d->items.len; k++)
-                add_watch(t, y, k, ((Transition *)d->items.items[k])->cond);
-            break;
-        case SYM_SELECT: case SYM_ENTITLE: case SYM_FLAG:
-            add_watch(t, y, -1, NULL);
-            break;
-        case SYM_LET:
-            if (y->ty.kind == TY_BOOL) add_watch(t, y, -1, NULL);
-            break;
-        default:
-            break;
-        }
-    }
-}
-
-/* Whether watched item w fired for the account in regs. */
-static bool fired(const TestRun *t, const Watch *w, const Value *R)
-{
-    const Sym *y = w->rule;
-    const Chunk *c = t->c;
-    if (w->index < 0) return R[y->slot].u.i != 0;
-    bool cond = w->probe < 0 || R[c->probe_reg[w->probe]].u.i;
-    const Watch *first = w - w->index;
-    if (y->kind == SYM_SCORE) return cond;
-    if (y->kind == SYM_TIER) {
-        for (const Watch *e = first; e < w; e++)
-            if (e->probe >= 0 && R[c->probe_reg[e->probe]].u.i) return false;
-        return cond;
-    }
-    /* a transition: it applies, its condition holds, and no earlier one fired */
-    int cur = -1;
-    for (int f = 0; f < t->p->nfields; f++)
-        if (t->p->fields[f]->ty.kind == TY_STAGE && t->p->fields[f]->ty.en == y->ty.en)
-            cur = (int)R[c->field_reg[f]].u.i;
-    for (const Watch *e = first; e <= w; e++) {
-        const Transition *tr = y->decl->items.items[e->index];
-        bool applies = tr->from_any ? cur >= 0 && cur < y->ty.en->norder : cur == tr->from_member;
-        bool holds = applies && R[c->probe_reg[e->probe]].u.i;
-        if (e < w && holds) return false;
-        if (e == w) return holds;
-    }
-    return false;
-}
-
-static void watch_name(const TestRun *t, const Watch *w, char *buf, size_t len)
-{
-    const Sym *y = w->rule;
-    int line, col;
-    if (w->index < 0) {
-        src_linecol(&t->p->src, y->span.file, y->span.start, &line, &col);
-        static const char *const kinds[] = {"field", "param", "const", "let", "score", "select",
-                                            "tier", "stages", "entitlement", "flag"};
-        snprintf(buf, len, "%s %s (line %d)", kinds[y->kind], y->name, line);
-    } else if (y->kind == SYM_SCORE) {
-        const Criterion *cr = y->decl->items.items[w->index];
-        src_linecol(&t->p->src, cr->span.file, cr->span.start, &line, &col);
-        snprintf(buf, len, "score %s criterion %d%s%s%s (line %d)", y->name, w->index + 1,
-                 cr->label ? " \"" : "", cr->label ? cr->label : "", cr->label ? "\"" : "", line);
-    } else if (y->kind == SYM_TIER) {
-        const TierBranch *b = y->decl->items.items[w->index];
-        src_linecol(&t->p->src, b->span.file, b->span.start, &line, &col);
-        snprintf(buf, len, "tier %s branch %s (line %d)", y->name, b->name.name, line);
-    } else {
-        const Transition *tr = y->decl->items.items[w->index];
-        src_linecol(&t->p->src, tr->span.file, tr->span.start, &line, &col);
-        snprintf(buf, len, "transition %s -> %s (line %d)", tr->from.name, tr->to.name, line);
-    }
+    return add_probe(ud, cond);
 }
 
 /* The names an expression reads, once each, with their values. */
@@ -347,10 +253,7 @@ static bool run_test(TestRun *t, const Decl *d, int first_expect)
     if (problem[0] && used < sizeof detail)
         used += (size_t)snprintf(detail + used, sizeof detail - used, "  %s\n", problem);
     /* coverage counts what passing and failing tests saw alike */
-    for (int i = 0; i < t->nwatch; i++) {
-        if (fired(t, &t->watch[i], vm->regs)) t->watch[i].seen_true = true;
-        else t->watch[i].seen_false = true;
-    }
+    cov_add(&t->cov, c, vm->regs);
     if (t->json) {
         fputs(t->first_json ? "\n  {" : ",\n  {", t->out);
         t->first_json = false;
@@ -465,7 +368,7 @@ int cmd_test(int argc, char **argv)
             first_expect[k] = t.nprobes;
             for (int e = 0; e < td->items.len; e++) add_probe(&t, td->items.items[e]);
         }
-        collect_watch(&t);
+        cov_collect(&t.cov, p, COV_RULES, add_cov_probe, &t);
         t.c = cg_compile(p, t.probes, t.nprobes, &d);
         if (!t.c) {
             diag_render_text(stderr, &p->src, &d, false);
@@ -482,31 +385,15 @@ int cmd_test(int argc, char **argv)
             if (!ran && !json)
                 fprintf(stdout, "%s: no tests%s\n", files[fi], run_re ? " match --run" : "");
             if (coverage) {
-                char name[300];
-                int cov = 0;
-                for (int i = 0; i < t.nwatch; i++)
-                    if (t.watch[i].seen_true && t.watch[i].seen_false) cov++;
-                covered += cov;
-                items += t.nwatch;
-                if (!json) {
-                    fprintf(stdout, "coverage of %s: %d of %d seen both true and false (%.0f%%)\n",
-                            files[fi], cov, t.nwatch, t.nwatch ? 100.0 * cov / t.nwatch : 100.0);
-                    for (int i = 0; i < t.nwatch; i++) {
-                        const Watch *w = &t.watch[i];
-                        if (w->seen_true && w->seen_false) continue;
-                        watch_name(&t, w, name, sizeof name);
-                        fprintf(stdout, "  %s: %s\n", name,
-                                !w->seen_true && !w->seen_false ? "never evaluated"
-                                : w->seen_true ? "never false" : "never true");
-                    }
-                }
+                covered += cov_print_test(&t.cov, stdout, json, files[fi]);
+                items += t.cov.n;
             }
             cg_free(t.c);
         }
         first_json = t.first_json;
         free(first_expect);
         free(t.probes);
-        free(t.watch);
+        cov_free(&t.cov);
         diag_free(&d);
         policy_free(p);
     }

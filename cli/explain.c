@@ -1341,6 +1341,7 @@ static void say_tiers(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
         if (sy->kind != SYM_TIER) continue;
         const Value *v = &x->regs[sy->slot];
         const char *got = v->missing ? "(none)" : sy->ty.en->members[v->u.i];
+        long matched = x->regs[sy->fired_slot].u.i;     /* the compiler records it */
         sclear(why);
         for (int k = 0; k < sy->decl->items.len; k++) {
             TierBranch *b = sy->decl->items.items[k];
@@ -1348,8 +1349,7 @@ static void say_tiers(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
                 sadd(why, "%s%s otherwise", why->len ? "; " : "", b->name.name);
                 break;
             }
-            bool known;
-            bool hit = bool_of(x, b->cond, &known);
+            bool hit = k == matched;
             sadd(why, "%s%s %s (", why->len ? "; " : "", b->name.name, hit ? "matches" : "no");
             describe(x, b->cond, 1, why);
             sadd(why, ")");
@@ -1375,6 +1375,7 @@ static void say_stages(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
             if (p->fields[f]->ty.kind == TY_STAGE && p->fields[f]->ty.en == en) cur = f;
         if (cur < 0) continue;
         int from = (int)x->regs[x->c->field_reg[cur]].u.i, to = (int)x->regs[sy->slot].u.i;
+        long fired_k = x->regs[sy->fired_slot].u.i;     /* the compiler records it */
         sclear(why);
         if (from >= en->norder) {
             sadd(why, "%s is final: no transition leaves it", en->members[from]);
@@ -1382,8 +1383,7 @@ static void say_stages(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
             for (int k = 0; k < sy->decl->items.len; k++) {
                 Transition *t = sy->decl->items.items[k];
                 if (!t->from_any && t->from_member != from) continue;
-                bool known;
-                bool fired = bool_of(x, t->cond, &known);
+                bool fired = k == fired_k;
                 sadd(why, "%s%s -> %s %s (", why->len ? "; " : "", t->from.name, t->to.name,
                      fired ? "fired" : "did not fire");
                 describe(x, t->cond, 1, why);

@@ -2,16 +2,16 @@
  * readline (the only file that includes it): editing, persistent history
  * (each session appends its own lines), tab completion that fits the place
  * (params after :set, members after `==`, paths), input continued over
- * lines, Ctrl-C that stops a running command; commands (:load, :set, :diff,
- * :explain, :whatifs, ...), bare expressions evaluated over the loaded
- * accounts, and definitions typed at the prompt. With stdin not a terminal
- * it reads commands line by line, without prompts or banners, so it can be
- * scripted. Evaluation itself is session.c's. */
+ * lines, Ctrl-C that stops a running command, and the read loop. With stdin
+ * not a terminal it reads commands line by line, without prompts or
+ * banners, so it can be scripted. What an input does (commands such as
+ * :load, :set, :diff, :explain; bare expressions; definitions) and how
+ * lines join into inputs is repl_cmds.c's, shared with the fuzz harness;
+ * evaluation itself is session.c's. */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
-#include "explain.h"
+#include "repl_cmds.h"
 #include "session.h"
-#include "../runtime/writer.h"
 #include "../stdlib/registry.h"
 
 #include <ctype.h>
@@ -27,37 +27,16 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
-typedef struct Command {
-    const char *name;
-    const char *args;
-    const char *help;
-} Command;
-
-static const Command commands[] = {
-    {":load", "POLICY", "load a policy (its definitions replace the session's)"},
-    {":data", "FILE", "load account records (CSV)"},
-    {":reload", "", "read the policy and data files again"},
-    {":show", "NAME", "a field's or rule's definition and type (and value, when focused)"},
-    {":type", "EXPR", "the type of an expression"},
-    {":set", "PARAM = VALUE", "what-if: give a param another value"},
-    {":reset", "", "drop every what-if (:set, :where, definitions typed here)"},
-    {":whatifs", "", "the what-ifs in force: :set values, :where, definitions typed here"},
-    {":errors", "", "the accounts the last evaluation could not evaluate, and why"},
-    {":diff", "", "accounts whose outcome differs from the baseline"},
-    {":explain", "KEY", "why an account got its outcome, in sentences"},
-    {":account", "[KEY]", "focus one account (bare expressions show its value); alone: unfocus"},
-    {":where", "[EXPR]", "restrict the accounts considered; alone: all again"},
-    {":sweep", "PARAM FROM..TO step S", "how counts change across a param's range"},
-    {":disasm", "[NAME]", "the bytecode of a rule (or all)"},
-    {":help", "[CMD]", "this list, or one command"},
-    {":quit", "", "leave (Ctrl-D too)"},
-};
-enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
-
+/* Completion offers the reserved words (keywords.def) and today. */
+#define KW_COMPLETE_KW_DEFINE(w) #w,
+#define KW_COMPLETE_KW_RESERVED(w) #w,
+#define KW_COMPLETE_KW_KEY(w) #w,
+#define KW_COMPLETE_KW_STAGES(w)
 static const char *const keywords[] = {
-    "let", "param", "const", "score", "select", "tier", "stages", "entitle", "flag", "limit",
-    "when", "otherwise", "and", "or", "not", "in", "between", "if", "then", "else", "is",
-    "missing", "true", "false", "today", "where", "with", "as", NULL,
+#define KEYWORD(w, tok, cls) KW_COMPLETE_##cls(w)
+#include "../lang/keywords.def"
+#undef KEYWORD
+    "today", NULL,
 };
 
 static Session *completion_session;     /* readline's callbacks take no context */
@@ -117,29 +96,16 @@ static char *next_candidate(const char *text, int state)
 }
 
 /* The command a line starts with (unique prefixes allowed), or NULL. */
-static const Command *line_command(const char *line, const char **rest)
+static const ReplCommand *line_command(const char *line, const char **rest)
 {
     while (*line == ' ' || *line == '\t') line++;
     if (*line != ':') return NULL;
     size_t n = 0;
     while (line[n] && line[n] != ' ' && line[n] != '\t') n++;
     *rest = line + n;
-    const Command *found = NULL;
-    int matches = 0;
-    for (int i = 0; i < NCOMMANDS; i++) {
-        if (strlen(commands[i].name) == n && strncmp(commands[i].name, line, n) == 0) return &commands[i];
-        if (strncmp(commands[i].name, line, n) == 0) {
-            found = &commands[i];
-            matches++;
-        }
-    }
-    return matches == 1 ? found : NULL;
+    return repl_command(line, n, NULL);
 }
 
-static bool is_name_char(char c)
-{
-    return c == '_' || isalnum((unsigned char)c);
-}
 
 /* The name that ends at line[end] (spaces before end skipped), copied to
  * buf; false if there is none. */
@@ -147,7 +113,7 @@ static bool name_before(const char *line, int end, char *buf, size_t len)
 {
     while (end > 0 && (line[end - 1] == ' ' || line[end - 1] == '\t')) end--;
     int b = end;
-    while (b > 0 && is_name_char(line[b - 1])) b--;
+    while (b > 0 && repl_is_name_char(line[b - 1])) b--;
     if (b == end || (size_t)(end - b) >= len || isdigit((unsigned char)line[b])) return false;
     memcpy(buf, line + b, (size_t)(end - b));
     buf[end - b] = '\0';
@@ -172,12 +138,12 @@ static const EnumInfo *compared_enum(const Session *s, const char *line, int sta
         if (i == 0) return NULL;
         i--;
         while (i > 0 && (line[i - 1] == ' ' || line[i - 1] == '\t')) i--;
-        if (i < 2 || strncmp(line + i - 2, "in", 2) != 0 || (i > 2 && is_name_char(line[i - 3]))) return NULL;
+        if (i < 2 || strncmp(line + i - 2, "in", 2) != 0 || (i > 2 && repl_is_name_char(line[i - 3]))) return NULL;
         opend = i - 2;
         /* `x not in [` */
         int k = opend;
         while (k > 0 && (line[k - 1] == ' ' || line[k - 1] == '\t')) k--;
-        if (k >= 3 && strncmp(line + k - 3, "not", 3) == 0 && (k == 3 || !is_name_char(line[k - 4]))) opend = k - 3;
+        if (k >= 3 && strncmp(line + k - 3, "not", 3) == 0 && (k == 3 || !repl_is_name_char(line[k - 4]))) opend = k - 3;
     } else {
         int k = i;
         while (k > 0 && strchr("=!<>", line[k - 1])) k--;
@@ -202,7 +168,7 @@ static const EnumInfo *compared_enum(const Session *s, const char *line, int sta
 static bool path_word(const Session *s, const char *line, int wstart, int wend)
 {
     const char *rest;
-    const Command *c = line_command(line, &rest);
+    const ReplCommand *c = line_command(line, &rest);
     if (c && (strcmp(c->name, ":load") == 0 || strcmp(c->name, ":data") == 0) && line + wstart >= rest)
         return true;
     const char *w = line + wstart;
@@ -218,7 +184,7 @@ static bool path_word(const Session *s, const char *line, int wstart, int wend)
     memcpy(name, w, k);
     name[k] = '\0';
     for (size_t j = 0; j < k; j++)
-        if (!is_name_char(name[j])) return true;
+        if (!repl_is_name_char(name[j])) return true;
     if (isdigit((unsigned char)name[0])) return false;     /* 10/2 */
     return !(s->pol && policy_sym(s->pol, name));
 }
@@ -253,7 +219,7 @@ static char **complete(const char *text, int start, int end)
     rl_attempted_completion_over = 1;
     ncands = 0;
     const char *rest = NULL;
-    const Command *cmd = line_command(line, &rest);
+    const ReplCommand *cmd = line_command(line, &rest);
     bool first_arg = cmd && line + start >= rest;      /* the first word after the command */
     for (const char *p = rest; first_arg && p < line + start; p++)
         if (*p != ' ' && *p != '\t') first_arg = false;
@@ -262,14 +228,14 @@ static char **complete(const char *text, int start, int end)
         for (int i = 0; s->pol && i < s->pol->nsyms; i++)
             if (s->pol->syms[i]->kind == SYM_PARAM) add_cand(s->pol->syms[i]->name);
     } else if (cmd && first_arg && !strcmp(cmd->name, ":help")) {
-        for (int i = 0; i < NCOMMANDS; i++) add_cand(commands[i].name);
+        for (int i = 0; i < repl_ncommands; i++) add_cand(repl_commands[i].name);
     } else if (en) {
         for (int i = 0; i < en->n; i++) add_cand(en->members[i]);
     } else if (start > 0 && text[0] == ':') {
         return NULL;
     } else {
         if (start == 0)
-            for (int i = 0; i < NCOMMANDS; i++) add_cand(commands[i].name);
+            for (int i = 0; i < repl_ncommands; i++) add_cand(repl_commands[i].name);
         for (int i = 0; keywords[i]; i++) add_cand(keywords[i]);
         for (int i = 0; s && s->pol && i < s->pol->nsyms; i++) add_cand(s->pol->syms[i]->name);
         for (int i = 0; i < std_count(); i++) add_cand(std_func(i)->name);
@@ -298,781 +264,6 @@ static char *history_path(void)
     char *path = xmalloc(strlen(dir) + 16);
     sprintf(path, "%s/history", dir);
     return path;
-}
-
-/* ----------------------------------------------------------------- output */
-
-/* A bar of width proportional to n/max, at most 30 characters. */
-static void bar(FILE *out, long n, long max)
-{
-    int w = max > 0 ? (int)((double)n * 30 / (double)max + 0.5) : 0;
-    for (int i = 0; i < w; i++) fputs("\u2588", out);
-    for (int i = w; i < 30; i++) fputc(' ', out);
-}
-
-typedef struct Summary {
-    Type t;
-    long n, ntrue, nmissing;
-    double min, max, sum;
-    long *members;          /* counts per enum/stage member */
-    int focus;
-    char focus_text[256];
-} Summary;
-
-static void summarize(Session *s, int rec, const Value *regs, const Chunk *c, void *ud)
-{
-    Summary *sm = ud;
-    const Value *v = &regs[c->probe_reg[0]];
-    if (rec == sm->focus) ses_format_value(sm->t, v, sm->focus_text, sizeof sm->focus_text);
-    (void)s;
-    sm->n++;
-    if (v->missing) {
-        sm->nmissing++;
-        return;
-    }
-    switch (sm->t.kind) {
-    case TY_BOOL: sm->ntrue += v->u.i != 0; break;
-    case TY_ENUM:
-    case TY_STAGE:
-        if (sm->members && v->u.i >= 0 && v->u.i < sm->t.en->n) sm->members[v->u.i]++;
-        break;
-    case TY_STRING: break;
-    case TY_DATE: {
-        double d = (double)v->u.i;
-        if (sm->n - sm->nmissing == 1 || d < sm->min) sm->min = d;
-        if (sm->n - sm->nmissing == 1 || d > sm->max) sm->max = d;
-        break;
-    }
-    default:
-        if (sm->n - sm->nmissing == 1 || v->u.num < sm->min) sm->min = v->u.num;
-        if (sm->n - sm->nmissing == 1 || v->u.num > sm->max) sm->max = v->u.num;
-        sm->sum += v->u.num;
-    }
-}
-
-static void eval_expression(Session *s, const char *text)
-{
-    Type any = ty_make(TY_ERROR);
-    Expr *e = ses_parse_expr(s, text, "<input>", any);
-    if (!e) return;
-    if (!s->nrec) {
-        char tb[96];
-        fprintf(s->out, "%s (no accounts loaded: :data FILE)\n", ty_name(e->ty, tb, sizeof tb));
-        return;
-    }
-    Summary sm = {0};
-    sm.t = e->ty;
-    sm.focus = s->focus;
-    if ((sm.t.kind == TY_ENUM || sm.t.kind == TY_STAGE) && sm.t.en)
-        sm.members = xcalloc((size_t)sm.t.en->n + 1, sizeof(long));
-    bool focused = s->focus >= 0;
-    int n = ses_eval(s, &e, 1, !focused, summarize, &sm);
-    if (n < 0) {
-        free(sm.members);
-        return;
-    }
-    FILE *o = s->out;
-    if (focused) {
-        char kb[256];
-        const char *key = wr_display(s->keys[s->focus], strlen(s->keys[s->focus]), kb, sizeof kb);
-        if (sm.focus_text[0]) fprintf(o, "%s: %s\n", key, sm.focus_text);
-        else if (s->nerr) fprintf(o, "%s: cannot be evaluated: %s\n", key, s->err_msgs[0]);
-        else fprintf(o, "%s: (not evaluated)\n", key);
-        free(sm.members);
-        return;
-    }
-    long have = sm.n - sm.nmissing;
-    char b1[64], b2[64], b3[64];
-    switch (sm.t.kind) {
-    case TY_BOOL:
-        fprintf(o, "true   %8ld  ", sm.ntrue);
-        bar(o, sm.ntrue, sm.n);
-        fprintf(o, " %5.1f%%\nfalse  %8ld  ", sm.n ? 100.0 * (double)sm.ntrue / (double)sm.n : 0, sm.n - sm.ntrue);
-        bar(o, sm.n - sm.ntrue, sm.n);
-        fprintf(o, " %5.1f%%\n", sm.n ? 100.0 * (double)(sm.n - sm.ntrue) / (double)sm.n : 0);
-        break;
-    case TY_ENUM:
-    case TY_STAGE: {
-        long max = 1;
-        for (int i = 0; i < sm.t.en->n; i++)
-            if (sm.members[i] > max) max = sm.members[i];
-        for (int i = 0; i < sm.t.en->n; i++) {
-            fprintf(o, "%-14s %8ld  ", sm.t.en->members[i], sm.members[i]);
-            bar(o, sm.members[i], max);
-            fputc('\n', o);
-        }
-        if (sm.nmissing) fprintf(o, "%-14s %8ld\n", "(none)", sm.nmissing);
-        break;
-    }
-    case TY_STRING:
-        fprintf(o, "%ld strings\n", have);
-        break;
-    default: {
-        Value vmin = val_num(sm.min), vmax = val_num(sm.max), vmean = val_num(have ? sm.sum / (double)have : 0);
-        if (sm.t.kind == TY_DATE) {
-            vmin = val_int((int64_t)sm.min);
-            vmax = val_int((int64_t)sm.max);
-            ses_format_value(sm.t, &vmin, b1, sizeof b1);
-            ses_format_value(sm.t, &vmax, b3, sizeof b3);
-            fprintf(o, "min %s  max %s  (%ld accounts)\n", b1, b3, have);
-            break;
-        }
-        Type t = sm.t;
-        if (t.flex) t.kind = TY_NUMBER;
-        ses_format_value(t, &vmin, b1, sizeof b1);
-        ses_format_value(t, &vmean, b2, sizeof b2);
-        ses_format_value(t, &vmax, b3, sizeof b3);
-        fprintf(o, "min %s  mean %s  max %s  (%ld accounts)\n", b1, b2, b3, have);
-    }
-    }
-    if (sm.nmissing && sm.t.kind != TY_ENUM && sm.t.kind != TY_STAGE)
-        fprintf(o, "missing in %ld accounts\n", sm.nmissing);
-    ses_note_errors(s);
-    free(sm.members);
-}
-
-/* :diff — every account whose outcome differs from the baseline. */
-static void show_diff(Session *s)
-{
-    if (!s->nrec) {
-        fprintf(s->err, "kam: no accounts loaded (:data FILE)\n");
-        return;
-    }
-    Outcomes cur;
-    if (ses_outcomes(s, &cur, true) < 0) {
-        outcomes_free(&cur);        /* what was filled before the failure */
-        return;
-    }
-    int rev = ses_revenue_field(s);
-    long changed = 0;
-    double revenue = 0;
-    char buf[2048];
-    /* per-select counts before and after */
-    for (int r = 0; r < s->nrec; r++) {
-        if ((r & 4095) == 0 && ses_interrupted(s)) {   /* Ctrl-C */
-            outcomes_free(&cur);
-            return;
-        }
-        bool in_scope = false;
-        for (int i = 0; i < cur.ncols; i++)
-            if (!isnan(cur.v[(size_t)r * (size_t)cur.ncols + (size_t)i])) in_scope = true;
-        if (!in_scope) continue;
-        if (outcomes_diff_text(&s->base, r, &cur, r, buf, sizeof buf) == 0) continue;
-        changed++;
-        if (rev >= 0) revenue += s->vals[(size_t)r * (size_t)s->nfields + (size_t)rev].u.num;
-        char kb[256];
-        if (changed <= 50)
-            fprintf(s->out, "%-12s %s\n", wr_display(s->keys[r], strlen(s->keys[r]), kb, sizeof kb), buf);
-    }
-    if (changed > 50) fprintf(s->out, "... and %ld more\n", changed - 50);
-    for (int i = 0; i < cur.ncols; i++) {
-        if (cur.cols[i].kind != SYM_SELECT) continue;
-        long before = 0, after = 0;
-        int j = -1;
-        for (int k = 0; k < s->base.ncols; k++)
-            if (strcmp(s->base.cols[k].name, cur.cols[i].name) == 0) j = k;
-        for (int r = 0; r < s->nrec; r++) {
-            double v = cur.v[(size_t)r * (size_t)cur.ncols + (size_t)i];
-            if (isnan(v)) continue;
-            after += v != 0;
-            if (j >= 0) before += s->base.v[(size_t)r * (size_t)s->base.ncols + (size_t)j] != 0;
-        }
-        fprintf(s->out, "%s: %ld -> %ld (%+ld)\n", cur.cols[i].name, before, after, after - before);
-    }
-    if (rev >= 0) {
-        Value v = val_num(revenue);
-        char rb[64];
-        ses_format_value(ty_make(TY_MONEY), &v, rb, sizeof rb);
-        fprintf(s->out, "%ld account%s changed, carrying %s of %s\n", changed, changed == 1 ? "" : "s",
-                rb, s->pol->fields[rev]->name.name);
-    } else {
-        fprintf(s->out, "%ld account%s changed\n", changed, changed == 1 ? "" : "s");
-    }
-    ses_note_errors(s);
-    outcomes_free(&cur);
-}
-
-/* :sweep PARAM FROM..TO step S */
-typedef struct SweepCount {
-    long selected, moved;
-    long *tiers;            /* counts per member of the first tier */
-    const EnumInfo *tier;
-    int sel_reg, tier_reg, stage_reg, stage_field;
-} SweepCount;
-
-static void sweep_visit(Session *s, int rec, const Value *regs, const Chunk *c, void *ud)
-{
-    (void)rec, (void)s, (void)c;
-    SweepCount *k = ud;
-    if (k->sel_reg >= 0 && regs[k->sel_reg].u.i) k->selected++;
-    if (k->tier_reg >= 0 && !regs[k->tier_reg].missing && regs[k->tier_reg].u.i >= 0 &&
-        regs[k->tier_reg].u.i < k->tier->n)
-        k->tiers[regs[k->tier_reg].u.i]++;
-    if (k->stage_reg >= 0 && regs[k->stage_reg].u.i != regs[k->stage_field].u.i) k->moved++;
-}
-
-static void sweep(Session *s, char *args)
-{
-    char name[128], range[256], stepw[16], step[128];
-    if (sscanf(args, "%127s %255s %15s %127s", name, range, stepw, step) != 4 ||
-        strcmp(stepw, "step") != 0 || !strstr(range, "..")) {
-        fprintf(s->err, "kam: usage: :sweep PARAM FROM..TO step S   (e.g. :sweep growth_floor 5%%..15%% step 1%%)\n");
-        return;
-    }
-    if (!s->pol || !s->nrec) {
-        fprintf(s->err, "kam: load a policy and data first\n");
-        return;
-    }
-    Sym *p = policy_sym(s->pol, name);
-    if (!p || p->kind != SYM_PARAM) {
-        fprintf(s->err, "kam: '%s' is not a param\n", name);
-        return;
-    }
-    char *dots = strstr(range, "..");
-    *dots = '\0';
-    const char *texts[3] = {range, dots + 2, step};
-    double v[3];
-    for (int i = 0; i < 3; i++) {
-        Expr *e = ses_parse_value(s, texts[i], i == 2 ? "step" : i ? "to" : "from", p);
-        if (!e) return;
-        bool neg = e->kind == EX_UNARY && e->op == OPX_NEG;
-        const Expr *lit = neg ? e->a : e;
-        if (lit->kind != EX_NUMBER && lit->kind != EX_PERCENT) {
-            fprintf(s->err, "kam: :sweep takes numbers (as in 5%%..15%% step 1%%)\n");
-            return;
-        }
-        v[i] = neg ? -lit->num : lit->num;
-    }
-    if (v[2] <= 0 || (v[1] - v[0]) / v[2] > 200) {
-        fprintf(s->err, "kam: the step must be positive and give at most 200 values\n");
-        return;
-    }
-    /* what to count: the first select, the first tier, the stage moves */
-    SweepCount k = {0};
-    k.sel_reg = k.tier_reg = k.stage_reg = -1;
-    const char *sel_name = NULL;
-    for (int i = 0; i < s->pol->nsyms; i++) {
-        Sym *x = s->pol->syms[i];
-        if (x->kind == SYM_SELECT && k.sel_reg < 0) { k.sel_reg = x->slot; sel_name = x->name; }
-        if (x->kind == SYM_TIER && k.tier_reg < 0) { k.tier_reg = x->slot; k.tier = x->ty.en; }
-        if (x->kind == SYM_STAGES && k.stage_reg < 0 && s->pol->stage_field) {
-            k.stage_reg = x->slot;
-            k.stage_field = s->pol->stage_field->index;
-        }
-    }
-    char *old = NULL;
-    for (int i = 0; i < s->nsets; i++)
-        if (strcmp(s->set_names[i], name) == 0) old = xstrdup(s->set_values[i]);
-    Type t = p->ty;
-    long results[201][3];
-    long *tiers = k.tier ? xcalloc((size_t)k.tier->n * 201, sizeof(long)) : NULL;
-    int steps = 0, sweep_errors = 0;
-    long maxsel = 1;
-    bool failed = false;
-    for (double x = v[0]; x <= v[1] + v[2] * 1e-9 && steps < 201; x += v[2], steps++) {
-        char text[64], nb[40];
-        wr_format_number(t.kind == TY_PERCENT ? round(x * 1e6) / 1e4 : round(x * 1e6) / 1e6, nb);
-        snprintf(text, sizeof text, "%s%s", nb, t.kind == TY_PERCENT ? "%" : "");
-        if (ses_interrupted(s) || ses_set(s, name, text) != 0) {
-            failed = true;
-            break;
-        }
-        k.selected = k.moved = 0;
-        if (tiers) k.tiers = tiers + (size_t)steps * (size_t)k.tier->n;
-        if (ses_eval(s, NULL, 0, true, sweep_visit, &k) < 0) {     /* Ctrl-C, or an error said */
-            failed = true;
-            break;
-        }
-        if (s->nerr > sweep_errors) sweep_errors = s->nerr;
-        results[steps][0] = k.selected;
-        results[steps][1] = k.moved;
-        if (k.selected > maxsel) maxsel = k.selected;
-    }
-    ses_set(s, name, old);      /* back to how it was */
-    free(old);
-    if (failed) {               /* no table of half the steps */
-        free(tiers);
-        return;
-    }
-    fprintf(s->out, "%-12s %-*s%s", name, sel_name ? 40 : 0, sel_name ? sel_name : "", "stage moves");
-    if (k.tier) for (int m = 0; m < k.tier->n; m++) fprintf(s->out, "  %s", k.tier->members[m]);
-    fputc('\n', s->out);
-    int i = 0;
-    for (double x = v[0]; i < steps; x += v[2], i++) {
-        char nb[40];
-        Value vx = val_num(x);
-        ses_format_value(t.kind == TY_PERCENT || t.kind == TY_MONEY ? t : ty_make(TY_NUMBER), &vx, nb, sizeof nb);
-        fprintf(s->out, "%-12s ", nb);
-        if (sel_name) {
-            bar(s->out, results[i][0], maxsel);
-            fprintf(s->out, " %8ld ", results[i][0]);
-        }
-        fprintf(s->out, "%11ld", results[i][1]);
-        if (k.tier)
-            for (int m = 0; m < k.tier->n; m++)
-                fprintf(s->out, "  %*ld", (int)strlen(k.tier->members[m]), tiers[(size_t)i * (size_t)k.tier->n + (size_t)m]);
-        fputc('\n', s->out);
-    }
-    if (sweep_errors)
-        fprintf(s->out, "up to %d account%s per step could not be evaluated and %s not counted "
-                "(:set %s to a value, then :errors lists them)\n", sweep_errors,
-                sweep_errors == 1 ? "" : "s", sweep_errors == 1 ? "is" : "are", name);
-    free(tiers);
-}
-
-static void show_name(Session *s, const char *name)
-{
-    if (!s->pol) {
-        fprintf(s->err, "kam: no policy loaded\n");
-        return;
-    }
-    Sym *x = policy_sym(s->pol, name);
-    if (!x) {
-        const char **names = xmalloc(sizeof(char *) * (size_t)(s->pol->nsyms + 1));
-        for (int i = 0; i < s->pol->nsyms; i++) names[i] = s->pol->syms[i]->name;
-        const char *best = diag_closest(name, names, s->pol->nsyms);
-        fprintf(s->err, "kam: no field or rule named '%s'%s%s%s\n", name, best ? "; did you mean '" : "",
-                best ? best : "", best ? "'?" : "");
-        free(names);
-        return;
-    }
-    char tb[96];
-    static const char *const kinds[] = {"field", "param", "const", "let", "score", "select",
-                                        "tier", "stages", "entitlement", "flag"};
-    fprintf(s->out, "%s %s: %s\n", kinds[x->kind], x->name, ty_name(x->ty, tb, sizeof tb));
-    Span sp = x->decl ? x->decl->span : x->span;
-    if (x->kind == SYM_FIELD && s->pol->record) sp = x->span;
-    const SrcFile *f = s->pol->src.files[sp.file];
-    int l1, c1, l2, c2;
-    src_linecol(&s->pol->src, sp.file, sp.start, &l1, &c1);
-    src_linecol(&s->pol->src, sp.file, sp.end, &l2, &c2);
-    for (int l = l1; l <= l2 && l - l1 < 40; l++) {
-        size_t len;
-        const char *text = src_line(&s->pol->src, sp.file, l, &len);
-        fprintf(s->out, "  %s:%d | %.*s\n", f->path, l, (int)len, text);
-    }
-    if (s->focus >= 0 && x->kind == SYM_FIELD) {
-        char vb[256];
-        ses_format_value(x->ty, &s->vals[(size_t)s->focus * (size_t)s->nfields + (size_t)x->field->index],
-                         vb, sizeof vb);
-        char kb[256];
-        fprintf(s->out, "%s: %s\n", wr_display(s->keys[s->focus], strlen(s->keys[s->focus]), kb, sizeof kb), vb);
-    } else if (s->focus >= 0) {
-        char text[300];
-        snprintf(text, sizeof text, "%s", name);
-        eval_expression(s, text);
-    }
-}
-
-static void disasm_name(Session *s, const char *name)
-{
-    if (!s->chunk) {
-        fprintf(s->err, "kam: no policy loaded\n");
-        return;
-    }
-    if (!*name) {
-        disasm_chunk(s->out, s->chunk);
-        return;
-    }
-    Sym *x = policy_sym(s->pol, name);
-    if (!x || !x->decl) {
-        fprintf(s->err, "kam: no rule named '%s'\n", name);
-        return;
-    }
-    /* print the record-code instructions that came from its definition */
-    const Chunk *c = s->chunk;
-    Span d = x->decl->span;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&buf, &len);
-    disasm_chunk(mem, c);
-    fclose(mem);
-    int l1, c1, l2, c2;
-    src_linecol(&s->pol->src, d.file, d.start, &l1, &c1);
-    src_linecol(&s->pol->src, d.file, d.end, &l2, &c2);
-    bool in_record = false;
-    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
-        if (strncmp(line, "record:", 7) == 0) in_record = true;
-        else if (line[0] != ' ') in_record = false;
-        int pc, ln;
-        if (in_record && sscanf(line, " %d %d", &pc, &ln) == 2 && ln >= l1 && ln <= l2 &&
-            c->spans[pc].file == d.file)
-            fprintf(s->out, "%s\n", line);
-    }
-    free(buf);
-}
-
-/* Prints text with every line after the first indented by `indent`. */
-static void print_indented(FILE *out, const char *text, int indent)
-{
-    for (const char *p = text; *p; p++) {
-        fputc(*p, out);
-        if (*p == '\n' && p[1] && p[1] != '\n') fprintf(out, "%*s", indent, "");
-    }
-    fputc('\n', out);
-}
-
-/* :whatifs — what makes the outcomes differ from the policy file's: the
- * :set values (with the policy's own), the :where filter, and the
- * definitions typed in the session, each marked new or redefining a rule
- * of the file. */
-static void show_whatifs(Session *s)
-{
-    FILE *o = s->out;
-    if (!s->nsets && !s->where && !s->ndefs) {
-        fprintf(o, "no what-ifs: the outcomes are the policy file's own\n");
-        return;
-    }
-    /* the file alone, to tell redefinitions from new names */
-    Policy *file = NULL;
-    if (s->policy_path) {
-        DiagList d;
-        diag_init(&d);
-        char msg[512];
-        file = policy_load_ext(s->policy_path, NULL, 0, &d, msg, sizeof msg);
-        if (file && d.nerrors) {
-            policy_free(file);
-            file = NULL;
-        }
-        diag_free(&d);
-    }
-    for (int i = 0; i < s->nsets; i++) {
-        fprintf(o, ":set %s = %s", s->set_names[i], s->set_values[i]);
-        const Sym *p = file ? policy_sym(file, s->set_names[i]) : NULL;
-        if (p && p->decl && p->decl->value) {
-            Span v = p->decl->value->span;
-            const SrcFile *f = file->src.files[v.file];
-            fprintf(o, "   (the policy file: %.*s)", (int)(v.end - v.start), f->text + v.start);
-        }
-        fputc('\n', o);
-    }
-    if (s->where) fprintf(o, ":where %s\n", s->where);
-    for (int i = 0; i < s->ndefs; i++) {
-        char name[128] = "";
-        sscanf(s->defs[i], "%*s %127[A-Za-z0-9_]", name);
-        bool redefined = file && *name && policy_sym(file, name);
-        const char *mark = redefined ? "redefined " : "new       ";
-        fputs(mark, o);
-        print_indented(o, s->defs[i], (int)strlen(mark));
-    }
-    if (!file && s->ndefs) fprintf(o, "(the policy file could not be read again to tell new from redefined)\n");
-    policy_free(file);
-}
-
-static void help(Session *s, const char *cmd)
-{
-    for (int i = 0; i < NCOMMANDS; i++) {
-        if (*cmd && strcmp(cmd, commands[i].name) != 0 && strcmp(cmd, commands[i].name + 1) != 0) continue;
-        fprintf(s->out, "  %-9s %-22s %s\n", commands[i].name, commands[i].args, commands[i].help);
-    }
-    if (!*cmd)
-        fputs("  EXPR                             evaluated over the accounts (bool: counts; number: min/mean/max)\n"
-              "  let/param/score/... definition   extends the session; redefining a rule is a what-if\n"
-              "Input continues on the next line while brackets are open, after a line ending in an\n"
-              "operator (and, or, +, ==, ',', ->, = ...), and when a definition is followed by a line\n"
-              "starting with when, and, or, with; an empty line ends it. Ctrl-C stops a running command.\n",
-              s->out);
-}
-
-/* Runs one complete input. Returns false to leave. */
-static bool handle(Session *s, char *line)
-{
-    cli_trim(line);
-    if (!*line || line[0] == '#') return true;
-    if (line[0] != ':') {
-        if (cli_is_definition(line)) {
-            if (ses_define(s, line) == 0) {
-                char name[128] = "";
-                sscanf(line, "%*s %127[A-Za-z0-9_]", name);
-                fprintf(s->out, "defined %s\n", name);
-                if (s->nrec) { /* the outcomes may have changed: say how much */ }
-            }
-        } else {
-            eval_expression(s, line);
-        }
-        return true;
-    }
-    char *cmd = line, *args = line;
-    while (*args && *args != ' ' && *args != '\t') args++;
-    if (*args) *args++ = '\0';
-    cli_trim(args);
-    /* accept unique prefixes (:ex for :explain) */
-    const Command *found = NULL;
-    int matches = 0;
-    for (int i = 0; i < NCOMMANDS; i++) {
-        if (strcmp(commands[i].name, cmd) == 0) {
-            found = &commands[i];
-            matches = 1;
-            break;
-        }
-        if (strncmp(commands[i].name, cmd, strlen(cmd)) == 0) {
-            found = &commands[i];
-            matches++;
-        }
-    }
-    if (matches != 1) {
-        const char *names[NCOMMANDS];
-        for (int i = 0; i < NCOMMANDS; i++) names[i] = commands[i].name;
-        const char *best = diag_closest(cmd, names, NCOMMANDS);
-        fprintf(s->err, "kam: %s command '%s'%s%s%s (:help lists them)\n",
-                matches ? "ambiguous" : "unknown", cmd, best ? "; did you mean '" : "",
-                best ? best : "", best ? "'?" : "");
-        return true;
-    }
-    const char *name = found->name;
-    if (!strcmp(name, ":quit")) return false;
-    if (!strcmp(name, ":help")) help(s, args);
-    else if (!strcmp(name, ":load")) {
-        if (!*args) fprintf(s->err, "kam: usage: :load POLICY\n");
-        else if (ses_load_policy(s, args) == 0)
-            fprintf(s->out, "loaded %s%s%s\n", args, s->pol->title ? ": " : "", s->pol->title ? s->pol->title : "");
-    } else if (!strcmp(name, ":data")) {
-        if (!*args) fprintf(s->err, "kam: usage: :data FILE\n");
-        else if (ses_load_data(s, args) == 0) fprintf(s->out, "%d accounts from %s\n", s->nrec, args);
-    } else if (!strcmp(name, ":reload")) {
-        if (ses_load_policy(s, NULL) == 0) {
-            int rc = 0;
-            if (s->data_path) {
-                char *dp = xstrdup(s->data_path);
-                rc = ses_load_data(s, dp);
-                free(dp);
-            }
-            if (rc == 0) fprintf(s->out, "reloaded (%d accounts)\n", s->nrec);
-            else if (!ses_interrupted(s))
-                fprintf(s->err, "kam: the policy was reloaded, the accounts were not (the session "
-                        "keeps the %d it had)\n", s->nrec);
-        }
-    } else if (!strcmp(name, ":show")) {
-        if (!*args) fprintf(s->err, "kam: usage: :show NAME\n");
-        else show_name(s, args);
-    } else if (!strcmp(name, ":type")) {
-        Expr *e = *args ? ses_parse_expr(s, args, "<input>", ty_make(TY_ERROR)) : NULL;
-        char tb[96];
-        if (!*args) fprintf(s->err, "kam: usage: :type EXPR\n");
-        else if (e) fprintf(s->out, "%s\n", ty_name(e->ty, tb, sizeof tb));
-    } else if (!strcmp(name, ":set")) {
-        char *eq = strchr(args, '=');
-        if (!eq) {
-            fprintf(s->err, "kam: usage: :set PARAM = VALUE\n");
-        } else {
-            *eq = '\0';
-            char *value = eq + 1;
-            cli_trim(args);
-            cli_trim(value);
-            if (ses_set(s, args, value) == 0) fprintf(s->out, "%s = %s (what-if; :diff compares, :reset undoes)\n", args, value);
-        }
-    } else if (!strcmp(name, ":errors")) {
-        ses_list_errors(s, 50);
-    } else if (!strcmp(name, ":reset")) {
-        ses_reset(s);
-        fprintf(s->out, "what-ifs dropped\n");
-    } else if (!strcmp(name, ":whatifs")) {
-        show_whatifs(s);
-    } else if (!strcmp(name, ":diff")) {
-        show_diff(s);
-    } else if (!strcmp(name, ":explain")) {
-        const char *key = *args ? args : (s->focus >= 0 ? s->keys[s->focus] : NULL);
-        int rec = key ? ses_find(s, key) : -1;
-        if (!key) fprintf(s->err, "kam: usage: :explain KEY (or focus one with :account KEY)\n");
-        else if (rec >= 0) explain_record(s, rec, s->out, false);
-    } else if (!strcmp(name, ":account")) {
-        if (!*args) {
-            s->focus = -1;
-            fprintf(s->out, "no account focused\n");
-        } else {
-            int rec = ses_find(s, args);
-            if (rec >= 0) {
-                s->focus = rec;
-                char kb[256];
-                fprintf(s->out, "focused on %s (line %ld)\n",
-                        wr_display(s->keys[rec], strlen(s->keys[rec]), kb, sizeof kb), s->lines[rec]);
-            }
-        }
-    } else if (!strcmp(name, ":where")) {
-        if (!*args) {
-            free(s->where);
-            s->where = NULL;
-            fprintf(s->out, "all %d accounts\n", s->nrec);
-        } else if (ses_parse_expr(s, args, ":where", ty_make(TY_BOOL))) {
-            char *before = s->where;
-            s->where = xstrdup(args);
-            int n = ses_eval(s, NULL, 0, true, NULL, NULL);
-            if (n >= 0) {
-                fprintf(s->out, "%d of %d accounts\n", n, s->nrec);
-                free(before);
-            } else {            /* interrupted: the filter stays as it was */
-                free(s->where);
-                s->where = before;
-            }
-        }
-    } else if (!strcmp(name, ":sweep")) {
-        sweep(s, args);
-    } else if (!strcmp(name, ":disasm")) {
-        disasm_name(s, args);
-    }
-    return true;
-}
-
-/* ------------------------------------------------- input over several lines */
-
-/* The next token of text at *pp outside strings and comments (a string is
- * one token): its start and length; false at the end. */
-static bool next_token(const char **pp, const char **tok, size_t *len)
-{
-    const char *p = *pp;
-    for (;;) {
-        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
-        if (*p != '#') break;
-        while (*p && *p != '\n') p++;
-    }
-    if (!*p) {
-        *pp = p;
-        return false;
-    }
-    const char *b = p;
-    if (*p == '"') {
-        for (p++; *p && *p != '"' && *p != '\n'; p++)
-            if (*p == '\\' && p[1]) p++;
-        if (*p == '"') p++;
-    } else if (is_name_char(*p) || *p == '.') {
-        while (is_name_char(*p) || *p == '.' || *p == '%') p++;
-    } else {
-        static const char *const two[] = {"==", "!=", "<=", ">=", "->", "??", NULL};
-        int n = 1;
-        for (int i = 0; two[i]; i++)
-            if (p[0] == two[i][0] && p[1] == two[i][1]) n = 2;
-        p += n;
-    }
-    *tok = b;
-    *len = (size_t)(p - b);
-    *pp = p;
-    return true;
-}
-
-static bool tok_in(const char *tok, size_t len, const char *const *set)
-{
-    for (int i = 0; set[i]; i++)
-        if (strlen(set[i]) == len && strncmp(set[i], tok, len) == 0) return true;
-    return false;
-}
-
-/* Words and operators after which an input cannot end. */
-static const char *const need_more[] = {
-    "and", "or", "not", "in", "between", "is", "when", "with", "if", "then", "else", "to", "by",
-    "+", "-", "*", "/", "==", "!=", "<", "<=", ">", ">=", ",", "->", "=", "??", NULL,
-};
-/* Words and operators that cannot start an input: a line starting with one
- * continues a definition. */
-static const char *const go_on_words[] = {
-    "when", "and", "or", "with", "then", "else", "as", "to", "by", "in", "between", "is",
-    "*", "/", "==", "!=", "<", "<=", ">", ">=", "??", NULL,
-};
-
-/* Whether text cannot be a whole input yet: brackets open, the last token
- * an operator, or a select, entitle or flag without its `when`. */
-static bool incomplete(const char *text)
-{
-    if (cli_open_brackets(text) > 0) return true;
-    const char *p = text, *tok, *last = NULL;
-    size_t len, lastlen = 0;
-    bool first = true, needs_when = false, has_when = false;
-    while (next_token(&p, &tok, &len)) {
-        if (first) {
-            static const char *const with_when[] = {"select", "entitle", "flag", NULL};
-            needs_when = tok_in(tok, len, with_when);
-            first = false;
-        }
-        if (len == 4 && strncmp(tok, "when", 4) == 0) has_when = true;
-        last = tok;
-        lastlen = len;
-    }
-    if (last && tok_in(last, lastlen, need_more)) return true;
-    return needs_when && !has_when;
-}
-
-/* Whether a line continues a definition before it (see go_on_words). */
-static bool continues(const char *line)
-{
-    const char *tok;
-    size_t len;
-    return next_token(&line, &tok, &len) && tok_in(tok, len, go_on_words);
-}
-
-/* Input waiting for more lines: incomplete (the prompt says `...>`), or a
- * complete definition held until the next line shows whether that line
- * continues it (`when ...` after `flag x "..."`). */
-typedef struct Pending {
-    char *text;             /* NULL when nothing waits */
-    bool held;              /* complete; waiting only for a continuation */
-} Pending;
-
-static void pending_append(Pending *pd, const char *line)
-{
-    size_t n = strlen(pd->text) + strlen(line) + 2;
-    char *joined = xmalloc(n);
-    snprintf(joined, n, "%s\n%s", pd->text, line);
-    free(pd->text);
-    pd->text = joined;
-}
-
-/* Runs one complete input; false to leave. A Ctrl-C while it runs makes
- * it stop (the flag stays set: the rest of the lines entered with it are
- * dropped too). */
-static bool run(Session *s, char *text)
-{
-    if (interrupt) return true;
-    bool go_on = handle(s, text);
-    fflush(s->out);
-    if (interrupt) fprintf(s->err, "%sinterrupted\n", isatty(STDIN_FILENO) ? "\n" : "");
-    return go_on;
-}
-
-/* Runs what waits, if anything; false to leave. */
-static bool flush_pending(Session *s, Pending *pd)
-{
-    if (!pd->text) return true;
-    char *text = pd->text;
-    pd->text = NULL;
-    pd->held = false;
-    bool go_on = run(s, text);
-    free(text);
-    return go_on;
-}
-
-/* Takes one physical line of input (no newline): runs what it completes,
- * keeps what needs more. False to leave. */
-static bool feed(Session *s, Pending *pd, const char *line)
-{
-    const char *t = line;
-    while (*t == ' ' || *t == '\t') t++;
-    if (pd->text) {
-        bool open = cli_open_brackets(pd->text) > 0;
-        if (!open && pd->held && *t == '#') {       /* a comment between the lines */
-            pending_append(pd, line);
-            return true;
-        }
-        if (open || (!pd->held && *t && *t != ':') || (pd->held && continues(t))) {
-            pending_append(pd, line);
-        } else {
-            /* an empty line, a command or the next input: what waits runs first */
-            if (!flush_pending(s, pd)) return false;
-            if (!*t) return true;
-            pd->text = xstrdup(line);
-        }
-    } else {
-        if (!*t || *t == '#') return true;
-        pd->text = xstrdup(line);
-    }
-    const char *start = pd->text;
-    while (*start == ' ' || *start == '\t' || *start == '\n') start++;
-    pd->held = false;
-    if (*start == ':') return flush_pending(s, pd);     /* a command is one line */
-    if (incomplete(pd->text)) return true;
-    if (cli_is_definition(start)) {
-        pd->held = true;
-        return true;
-    }
-    return flush_pending(s, pd);
 }
 
 int cmd_repl(int argc, char **argv)
@@ -1138,7 +329,7 @@ int cmd_repl(int argc, char **argv)
                s.pol && s.pol->title ? s.pol->title : (s.pol ? "policy loaded" : "no policy"),
                ", ", s.nrec);
     }
-    Pending pd = {NULL, false};
+    ReplInput pd = {NULL, false};
     int added = 0;              /* history lines of this session */
     bool go_on = true;
     while (go_on) {
@@ -1182,7 +373,7 @@ int cmd_repl(int argc, char **argv)
             char *nl = p + strcspn(p, "\r\n");
             char end = *nl;
             *nl = '\0';
-            go_on = feed(&s, &pd, p);
+            go_on = repl_feed(&s, &pd, p);
             if (interrupt) {    /* the rest of a paste is dropped with what was stopped */
                 free(pd.text);
                 pd.text = NULL;
@@ -1193,7 +384,7 @@ int cmd_repl(int argc, char **argv)
         }
         free(line);
     }
-    if (go_on) flush_pending(&s, &pd);      /* the end of input runs what waits */
+    if (go_on) repl_flush(&s, &pd);      /* the end of input runs what waits */
     free(pd.text);
     free(cands);
     if (tty) {

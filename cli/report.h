@@ -1,7 +1,6 @@
 /* report.h — what `kam run` can print instead of one line per account:
  * --summary (counts per select, tier, flag and entitlement, revenue per
- * tier, the stage-movement matrix) and --coverage (criteria, branches,
- * transitions, entitlements and flags that never or always fired), and the
+ * tier, the stage-movement matrix; --coverage is coverage.h's), and the
  * progress bar shown on a terminal during long runs. */
 #ifndef KAM_REPORT_H
 #define KAM_REPORT_H
@@ -20,12 +19,6 @@ Summary *summary_new(const RunSession *rs, int revenue, const char *why);
 void summary_add(Summary *s, const RunSession *rs);
 void summary_print(const Summary *s, const RunSession *rs, FILE *out, bool json);
 void summary_free(Summary *s);
-
-/* --coverage: adds the conditions to watch to `probes` (their probe index
- * is their position there) and records them in rs->cov. */
-void cov_collect(RunSession *rs, PtrVec *probes);
-void cov_add(RunSession *rs);
-void cov_print(const RunSession *rs, FILE *out, bool json, long records);
 
 typedef struct Progress {
     bool on;

@@ -120,6 +120,19 @@ static int revenue_field(const Policy *p, const char *name, const char **why)
     return -1;
 }
 
+/* --coverage's criteria become probes after the --where filter. */
+typedef struct ProbeList {
+    Policy *pol;
+    PtrVec *probes;
+} ProbeList;
+
+static int push_probe(void *ud, Expr *cond)
+{
+    ProbeList *pl = ud;
+    ptrvec_push(&pl->pol->arena, pl->probes, cond);
+    return pl->probes->len - 1;
+}
+
 int run_load(RunSession *rs, const char *policy_path, const RunOptions *o)
 {
     memset(rs, 0, sizeof *rs);
@@ -160,13 +173,14 @@ int run_load(RunSession *rs, const char *policy_path, const RunOptions *o)
     /* probes: the --where filter first, then what --coverage watches */
     PtrVec probes = {0};
     ptrvec_push(&p->arena, &probes, where);
-    if (o->coverage) cov_collect(rs, &probes);
+    ProbeList pl = {p, &probes};
+    if (o->coverage) cov_collect(&rs->cov, p, COV_BRANCHES, push_probe, &pl);
     EngStatus st = eng_open(&rs->eng, p, (Expr **)probes.items + (where ? 0 : 1),
                             probes.len - (where ? 0 : 1), o->as_of ? 0 : eng_today(), stderr,
                             cli_use_color(stderr));
     if (!where)     /* probe numbers were counted with the filter's slot */
-        for (int i = 0; i < rs->ncov; i++)
-            if (rs->cov[i].probe > 0) rs->cov[i].probe--;
+        for (int i = 0; i < rs->cov.n; i++)
+            if (rs->cov.items[i].probe > 0) rs->cov.items[i].probe--;
     if (st != ENG_OK) return eng_exit_code(st);
     rs->chunk = rs->eng.chunk;
     rs->vm = rs->eng.vm;
@@ -187,7 +201,7 @@ int run_load(RunSession *rs, const char *policy_path, const RunOptions *o)
 
 void run_unload(RunSession *rs)
 {
-    free(rs->cov);
+    cov_free(&rs->cov);
     eng_close(&rs->eng);
     policy_free(rs->pol);
     diag_free(&rs->diags);
@@ -388,7 +402,7 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
         if (o->where && !rs.vm->regs[c->probe_reg[0]].u.i) continue;
         if (w) wr_record(w, rs.vm->regs, key, keylen, src->line);
         if (sum) summary_add(sum, &rs);
-        if (o->coverage) cov_add(&rs);
+        if (o->coverage) cov_add(&rs.cov, c, rs.vm->regs);
         if ((records & 0xffff) == 0) progress_tick(&prog, src, records);
     }
     progress_end(&prog);
@@ -399,7 +413,7 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
         summary_print(sum, &rs, out, o->json);
         summary_free(sum);
     }
-    if (o->coverage) cov_print(&rs, out, o->json, records - bad);
+    if (o->coverage) cov_print_run(&rs.cov, out, o->json, records - bad);
     int wrc = 0;
     if (w) wrc = wr_close(w);
     else if (fflush(out) != 0 || ferror(out)) wrc = -1;

@@ -7,6 +7,7 @@
 #include "../runtime/vm.h"
 #include "../runtime/reader.h"
 #include "../api/engine.h"
+#include "coverage.h"
 
 typedef enum { ON_ERROR_REPORT, ON_ERROR_SKIP, ON_ERROR_FAIL } OnError;
 
@@ -33,15 +34,6 @@ void run_options_init(RunOptions *o);
  * --where, --on-error, --input, --table) at argv[i]. Returns how many arguments it used (0 if
  * argv[i] is not one of them), or -1 after printing a usage error. */
 int run_parse_common(RunOptions *o, int argc, char **argv, int i, const char *cmd);
-/* What --coverage watches: a criterion, tier branch or transition whose
- * condition is probe `probe`, and how often it decided the outcome. */
-typedef struct CovItem {
-    const Sym *rule;
-    int index;              /* criterion / branch / transition number */
-    int probe;              /* its condition's probe, or -1 (otherwise) */
-    long fired;
-} CovItem;
-
 /* A policy loaded, compiled and ready: params set, init code run. */
 typedef struct RunSession {
     Policy *pol;
@@ -49,8 +41,7 @@ typedef struct RunSession {
     Chunk *chunk;
     Vm *vm;
     DiagList diags;
-    CovItem *cov;           /* --coverage */
-    int ncov;
+    Coverage cov;           /* --coverage */
     bool summary;           /* --summary: also reads the stage fields */
     int revenue;            /* --summary's money field (index), or -1 */
     const char *revenue_why;    /* why there is none */

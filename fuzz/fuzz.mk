@@ -25,7 +25,8 @@ FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 # KAM_ARENA_SEPARATE: each arena allocation its own malloc (base/arena.c),
 # so ASan's red zones separate strings such as enum member names
-FUZZ_BASE    := -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -std=c11 -DKAM_ARENA_SEPARATE \
+# KAM_FUZZING: cli/repl_cmds.c aborts on an expression checked without a type
+FUZZ_BASE    := -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -std=c11 -DKAM_ARENA_SEPARATE -DKAM_FUZZING \
                 -DKAM_ROOT='"$(CURDIR)"' -I$(BUILD)/gen -Ibase -Ilang -Iruntime -Istdlib -Iinclude -Icli
 # the house warnings, without -Werror: a clang-only warning must not stop fuzzing
 FUZZ_CFLAGS  := $(FUZZ_BASE) -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -36,9 +37,9 @@ FUZZ_GENFLAGS := $(FUZZ_BASE) -Wall -Wextra -Wno-unused-function -Wno-sign-compa
 FUZZ_LIB_SRC := $(SRC_BASE) $(SRC_LANG) $(SRC_RUNTIME) $(SRC_STDLIB) $(SRC_API)
 FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=$(FUZZ_DIR)/obj/%.o) \
                 $(FUZZ_DIR)/obj/gen/parser.o $(FUZZ_DIR)/obj/gen/lexer.o
-# the REPL harness: the session and what it calls (not main.c, repl.c, nor
-# kam run's run.c, report.c and outfile.c)
-FUZZ_CLI_OBJ := $(addprefix $(FUZZ_DIR)/obj/cli/,cli.o session.o format.o explain.o)
+# the REPL harness: the REPL's dispatch (repl_cmds.c), the session and what
+# they call, not main.c or repl.c (readline)
+FUZZ_CLI_OBJ := $(addprefix $(FUZZ_DIR)/obj/cli/,cli.o repl_cmds.o session.o format.o run.o outfile.o report.o coverage.o explain.o)
 
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 

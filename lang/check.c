@@ -166,13 +166,22 @@ static bool lost_name(Checker *c, const char *name)
     return false;
 }
 
-static const char *sym_kind_name(SymKind k)
+const char *chk_sym_kind_name(SymKind k)
 {
     static const char *const n[] = {
-        [SYM_FIELD] = "field", [SYM_PARAM] = "param", [SYM_CONST] = "const",
-        [SYM_LET] = "let", [SYM_SCORE] = "score", [SYM_SELECT] = "select",
-        [SYM_TIER] = "tier", [SYM_STAGES] = "stages block",
-        [SYM_ENTITLE] = "entitlement", [SYM_FLAG] = "flag",
+#define SYMKIND(tag, noun, word) [SYM_##tag] = noun,
+#include "symkinds.def"
+#undef SYMKIND
+    };
+    return n[k];
+}
+
+const char *chk_sym_kind_word(SymKind k)
+{
+    static const char *const n[] = {
+#define SYMKIND(tag, noun, word) [SYM_##tag] = word,
+#include "symkinds.def"
+#undef SYMKIND
     };
     return n[k];
 }
@@ -201,7 +210,7 @@ static Sym *define(Checker *c, SymKind kind, Ident name, Decl *decl)
     if (old) {
         err(c, name.span, "duplicate-definition",
             "'%s' is already defined (as a %s at line %d)", name.name,
-            sym_kind_name(old->kind), line_of(c, old->span));
+            chk_sym_kind_name(old->kind), line_of(c, old->span));
         return s;   /* checked, but not reachable by name */
     }
     tab_put(&c->tab, s);
@@ -654,7 +663,7 @@ static Type check_name(Checker *c, Expr *e, const EnumInfo *hint)
     e->sym = s;
     if (c->ctx == CTX_CONST && s->kind != SYM_PARAM && s->kind != SYM_CONST) {
         err(c, e->span, "not-constant", "%s must be a constant, but '%s' is a %s that "
-            "differs from account to account", c->ctx_what, s->name, sym_kind_name(s->kind));
+            "differs from account to account", c->ctx_what, s->name, chk_sym_kind_name(s->kind));
         return t_err();
     }
     if (c->cur && s == c->cur && c->cur->kind == SYM_STAGES) {
@@ -1470,14 +1479,14 @@ static void check_const_value(Checker *c, Sym *s, const char *what)
         char b1[96], b2[96];
         if (want.optional) {
             err(c, s->decl->type->span, "type-mismatch", "a %s cannot be optional",
-                sym_kind_name(s->kind));
+                chk_sym_kind_name(s->kind));
             want.optional = false;
         }
         if (!compatible(want, t))
             err(c, s->decl->value->span, "type-mismatch", "'%s' is declared %s but its value "
                 "is %s", s->name, tn(want, b1), tn(t, b2));
         else if (!is_err(want)) {
-            if (!is_err(t)) percent_value_for(c, s->decl->value, want, sym_kind_name(s->kind), s->name, NULL);
+            if (!is_err(t)) percent_value_for(c, s->decl->value, want, chk_sym_kind_name(s->kind), s->name, NULL);
             t = want;
         }
         if (want.kind == TY_INT) check_whole(c, s->decl->value, "an int's value");
@@ -1507,7 +1516,7 @@ static void check_test(Checker *c, Decl *d)
             if (s)
                 g = err(c, a->name.span, "not-a-field", "`given` sets record fields and params; "
                         "'%s' is a %s, which the policy computes", a->name.name,
-                        sym_kind_name(s->kind));
+                        chk_sym_kind_name(s->kind));
             else
                 g = err(c, a->name.span, "unknown-name", "'%s' is not a field of record '%s'",
                         a->name.name, p->record ? p->record->name.name : "?");
@@ -1542,7 +1551,7 @@ static void check_test(Checker *c, Decl *d)
         else if (want.kind == TY_INT)
             check_whole(c, a->value, "an int field's value");
         if (!is_err(t) && compatible(want, t))
-            percent_value_for(c, a->value, want, sym_kind_name(s->kind), a->name.name,
+            percent_value_for(c, a->value, want, chk_sym_kind_name(s->kind), a->name.name,
                               s->kind == SYM_PARAM ? s : NULL);
     }
     c->ctx = CTX_TEST;
@@ -1572,7 +1581,7 @@ static void check_limit(Checker *c, Decl *d)
     if (!s || s->kind != SYM_SELECT) {
         Diag *g = err(c, d->name.span, "not-a-select", "`limit` caps a select, and '%s' is %s%s",
                       d->name.name, s ? (s->kind == SYM_ENTITLE ? "an " : "a ") : "",
-                      s ? sym_kind_name(s->kind) : "not defined");
+                      s ? chk_sym_kind_name(s->kind) : "not defined");
         if (!s) {
             const char *names[256];
             int n = 0;
@@ -2150,6 +2159,6 @@ void policy_check_unit(Policy *p, const Expr *e, const Sym *target, DiagList *di
     c.d = diags;
     c.a = &p->arena;
     if (e->ty.kind == TY_ERROR) return;
-    percent_value_for(&c, e, target->ty, sym_kind_name(target->kind), target->name,
+    percent_value_for(&c, e, target->ty, chk_sym_kind_name(target->kind), target->name,
                       target->kind == SYM_PARAM ? target : NULL);
 }

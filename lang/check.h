@@ -11,9 +11,15 @@
 #include "../runtime/schema.h"
 
 typedef enum {
-    SYM_FIELD, SYM_PARAM, SYM_CONST, SYM_LET, SYM_SCORE, SYM_SELECT,
-    SYM_TIER, SYM_STAGES, SYM_ENTITLE, SYM_FLAG
+#define SYMKIND(tag, noun, word) SYM_##tag,
+#include "symkinds.def"
+#undef SYMKIND
 } SymKind;
+
+/* What messages call a kind of name ("stages block"), and the short word
+ * listings use ("stages"); both from symkinds.def. */
+const char *chk_sym_kind_name(SymKind k);
+const char *chk_sym_kind_word(SymKind k);
 
 /* A defined name. Rules (let .. flag) are evaluated per record in `order`. */
 typedef struct Sym {
@@ -31,6 +37,9 @@ typedef struct Sym {
     Decl *limit;            /* SYM_SELECT: its `limit`, if any */
     bool uses_agg_reported; /* its limit's nested-aggregate error was given */
     int slot;               /* compiler's slot; -1 until assigned */
+    int fired_slot;         /* SYM_TIER, SYM_STAGES: the compiler's register for which
+                               branch or transition fired (its index; -1 none);
+                               -1 for other kinds. Set by cg_compile. */
 } Sym;
 
 typedef struct Policy {

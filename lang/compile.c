@@ -529,6 +529,7 @@ static void rule(Cg *g, Sym *s)
             g->span = b->span;
             if (!b->cond) {
                 emit(g, OP_MOV, 0, dst, m, 0);
+                emit(g, OP_MOV, 0, s->fired_slot, kint(g, i, NULL), 0);
                 ends[nend++] = emit(g, OP_JMP, 0, 0, 0, 0);
                 break;
             }
@@ -536,10 +537,12 @@ static void rule(Cg *g, Sym *s)
             cond(g, b->cond, false, &next);
             g->span = b->span;
             emit(g, OP_MOV, 0, dst, m, 0);
+            emit(g, OP_MOV, 0, s->fired_slot, kint(g, i, NULL), 0);
             ends[nend++] = emit(g, OP_JMP, 0, 0, 0, 0);
             patch_all(g, &next);
         }
         emit(g, OP_SET_MISSING, 0, dst, 0, 0);
+        emit(g, OP_MOV, 0, s->fired_slot, kint(g, -1, "(none)"), 0);
         for (int i = 0; i < nend; i++) patch(g, ends[i]);
         free(ends);
         break;
@@ -570,11 +573,13 @@ static void rule(Cg *g, Sym *s)
             cond(g, t->cond, false, &next);
             g->span = t->span;
             emit(g, OP_MOV, 0, dst, kint(g, t->to_member, t->to.name), 0);
+            emit(g, OP_MOV, 0, s->fired_slot, kint(g, i, NULL), 0);
             ends[nend++] = emit(g, OP_JMP, 0, 0, 0, 0);
             patch_all(g, &next);
         }
         g->span = d->span;
         emit(g, OP_MOV, 0, dst, fr, 0);
+        emit(g, OP_MOV, 0, s->fired_slot, kint(g, -1, "(none)"), 0);
         for (int i = 0; i < nend; i++) patch(g, ends[i]);
         free(ends);
         break;
@@ -722,9 +727,9 @@ Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags)
     g.c = c;
     g.p = p;
     g.d = diags;
-    /* Named registers: fields, then every symbol, then today and the
-       --set flags. */
-    int nreg = p->nfields + p->nsyms + 1 + p->nsyms + p->nsyms;
+    /* Named registers: fields, then every symbol, then today, the --set
+       flags, the limits' counts and which branch or transition fired. */
+    int nreg = p->nfields + p->nsyms + 1 + p->nsyms + p->nsyms + p->nsyms;
     c->role = xcalloc((size_t)nreg + 1, 1);
     c->reg_name = xcalloc((size_t)nreg + 1, sizeof(char *));
     c->field_reg = xcalloc((size_t)p->nfields + 1, sizeof(int));
@@ -772,6 +777,15 @@ Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags)
         c->limits[c->nlimits].select = s;
         c->limits[c->nlimits++].count_reg = r;
         c->reg_name[r++] = "(limit)";
+    }
+    /* tiers and stages: the index of the branch or transition that fired
+       (-1 none), for coverage, explain and tests to read */
+    for (int i = 0; i < p->nsyms; i++) {
+        Sym *s = p->syms[i];
+        s->fired_slot = -1;
+        if (s->kind != SYM_TIER && s->kind != SYM_STAGES) continue;
+        s->fired_slot = r;
+        c->reg_name[r++] = "(fired)";
     }
     g.fixed = r;
     g.next_temp = g.max_temp = r;

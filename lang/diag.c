@@ -317,50 +317,13 @@ const char *diag_closest(const char *name, const char *const *cands, int n)
 }
 
 /* Every diagnostic code with a line saying what it means: SARIF's rules.
- * docs/diagnostics.md has the same list (a test keeps them in step). */
+ * From diagcodes.def, which docs/diagnostics.md's tables are made from. */
 static const struct { const char *code, *doc; } codes[] = {
-    {"syntax", "The text does not parse."},
-    {"bad-literal", "A malformed number, date or string escape."},
-    {"unterminated-string", "A string without its closing quote on the same line."},
-    {"too-deep", "Expressions or blocks nested too deeply."},
-    {"import", "An imported file cannot be read."},
-    {"no-record", "The policy has no record block."},
-    {"duplicate-definition", "A name defined twice."},
-    {"duplicate-key", "Two fields marked key."},
-    {"optional-key", "The key field marked optional."},
-    {"unknown-type", "A field type that is not a type."},
-    {"unknown-name", "A name that is not defined."},
-    {"unknown-member", "A name that is not a member of the enum, tier or stages it is compared with."},
-    {"unknown-function", "A call to a function that does not exist."},
-    {"arity", "A function called with the wrong number of arguments."},
-    {"type-mismatch", "Values of the wrong type."},
-    {"unit-mismatch", "Money mixed with ratios, or another unit error."},
-    {"optional-unhandled", "A field that may be missing used without ?? or is missing."},
-    {"not-constant", "A value that must be constant depends on the account."},
-    {"cycle", "Definitions that depend on themselves."},
-    {"nested-aggregate", "An aggregate over a value that needs an aggregate or a limit."},
-    {"bad-regex", "matches() with an invalid regular expression."},
-    {"missing-order", "A stages block without an order line."},
-    {"no-stage-field", "No record field has the stages block's type."},
-    {"duplicate-stage-field", "Two record fields have the stages block's type."},
-    {"optional-stage", "The current-stage field marked optional."},
-    {"unknown-stage", "A transition naming an undeclared stage."},
-    {"from-final", "A transition leaving a final stage."},
-    {"otherwise-not-last", "A tier branch after otherwise."},
-    {"empty-block", "A block with nothing in it."},
-    {"not-a-select", "limit naming something that is not a select."},
-    {"not-a-field", "given setting something the policy computes."},
-    {"too-large", "The policy exceeds the compiler's limits."},
-    {"no-key", "The record has no key field."},
-    {"unreachable-stage", "A stage no transition leads to."},
-    {"self-transition", "A transition from a stage to itself."},
-    {"final-stage-order", "An ordering comparison with a final stage: always false."},
-    {"no-otherwise", "A tier without otherwise."},
-    {"never-missing", "?? or is missing on a value that cannot be missing."},
-    {"empty-test", "A test with no expectation."},
-    {"constant-condition", "A condition that is always true or always false."},
-    {"shadowed-transition", "A transition that never fires: an earlier one from the same stage always does."},
-    {"dead-end-stage", "A stage whose only ways out lead to final stages."},
+#define DIAGCODE(code, doc) {code, doc},
+#define DIAGDOC(level, code, meaning)
+#include "diagcodes.def"
+#undef DIAGCODE
+#undef DIAGDOC
 };
 
 const char *diag_code_doc(const char *code)

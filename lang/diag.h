@@ -1,7 +1,8 @@
 /* diag.h — diagnostics: the list that the lexer, parser, checker and
  * compiler append to (they never print), and the renderers that turn the
  * list into GCC-style text with carets, or JSON. Codes are stable
- * kebab-case identifiers documented in docs/diagnostics.md. */
+ * kebab-case identifiers, each declared in diagcodes.def (from which
+ * docs/diagnostics.md's tables are generated). */
 #ifndef KAM_DIAG_H
 #define KAM_DIAG_H
 

@@ -73,17 +73,26 @@ typedef struct Fmt {
     bool broken;            /* a token was written out of order (a bug): give up */
 } Fmt;
 
+/* Every reserved word, and the ones that begin a definition (keywords.def;
+ * `order`, `final` and `any` are names outside a stages block). */
+#define KW_ALL_KW_DEFINE(w) #w,
+#define KW_ALL_KW_RESERVED(w) #w,
+#define KW_ALL_KW_KEY(w) #w,
+#define KW_ALL_KW_STAGES(w)
 static const char *const keywords[] = {
-    "policy", "import", "record", "param", "const", "let", "score", "select", "tier",
-    "stages", "entitle", "flag", "limit", "test", "given", "expect", "when", "otherwise",
-    "as", "of", "with", "to", "by", "key", "enum", "and", "or", "not", "in", "between",
-    "if", "then", "else", "is", "missing", "where", "true", "false",
+#define KEYWORD(w, tok, cls) KW_ALL_##cls(w)
+#include "keywords.def"
+#undef KEYWORD
 };
 
-/* The keywords that begin a top-level definition. */
+#define KW_DEF_KW_DEFINE(w) #w,
+#define KW_DEF_KW_RESERVED(w)
+#define KW_DEF_KW_KEY(w)
+#define KW_DEF_KW_STAGES(w)
 static const char *const def_keywords[] = {
-    "policy", "import", "record", "param", "const", "let", "score", "select", "tier",
-    "stages", "entitle", "flag", "limit", "test",
+#define KEYWORD(w, tok, cls) KW_DEF_##cls(w)
+#include "keywords.def"
+#undef KEYWORD
 };
 
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }

@@ -1,8 +1,11 @@
 #!/bin/sh
 # check_codes_covered.sh — every diagnostic code listed in
 # docs/diagnostics.md (errors and warnings) is produced by at least one
-# golden test in tests/golden/check, and every code a golden test shows is
-# documented. Keeps the docs, the checker and the tests in step.
+# golden test in tests/golden/check (or, for `too-large`, which takes a
+# policy of 40,000 lets, by a CLI test in tests/cli), and every code a
+# golden test shows is documented. Keeps the docs, the checker and the
+# tests in step. `internal` (the scanner could not start: out of memory)
+# cannot be provoked from a policy and is not looked for.
 set -u
 doc="$ROOT/docs/diagnostics.md"
 dir="$ROOT/tests/golden/check"
@@ -11,7 +14,9 @@ documented=$(sed -n 's/^| `\([a-z-]*\)` |.*/\1/p' "$doc" | sort -u)
 [ -n "$documented" ] || { echo "check_codes_covered: no codes found in $doc" >&2; exit 1; }
 failed=0
 for code in $documented; do
-    if ! cat "$dir"/*.err | grep -q -e "\[$code\]\$" -e "\"code\":\"$code\""; then
+    [ "$code" = internal ] && continue
+    if ! cat "$dir"/*.err | grep -q -e "\[$code\]\$" -e "\"code\":\"$code\"" &&
+       ! grep -qF -e "\\[$code\\]" "$ROOT"/tests/cli/*.sh; then
         echo "check_codes_covered: no golden test shows [$code]" >&2
         failed=1
     fi
