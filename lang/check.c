@@ -2,10 +2,11 @@
  * a Policy: every name resolved (with "did you mean" when not), every
  * expression typed with units kept honest, optional fields handled, lets
  * free of cycles, stage blocks consistent, and the rules put in an order
- * where each comes after what it reads. Loading (and imports) is here too,
- * as the entry point. Code generation is not: see compile.c. */
+ * where each comes after what it reads. The stages and tiers are checked
+ * in stages.c, the order worked out in order.c, and policies loaded (with
+ * their imports) in load.c. Code generation is not here: see compile.c. */
 #define _XOPEN_SOURCE 700
-#include "check.h"
+#include "check_int.h"
 #include "parse.h"
 #include "../stdlib/registry.h"
 #include "../runtime/rx.h"
@@ -20,11 +21,6 @@
 
 /* ---------------------------------------------------------------- symtab */
 
-typedef struct SymTab {
-    Sym **slots;
-    int cap, n;
-} SymTab;
-
 static unsigned hash_name(const char *s)
 {
     unsigned h = 2166136261u;
@@ -32,7 +28,7 @@ static unsigned hash_name(const char *s)
     return h;
 }
 
-static Sym *tab_get(const SymTab *t, const char *name)
+Sym *chk_tab_get(const SymTab *t, const char *name)
 {
     if (!t->cap) return NULL;
     for (unsigned i = hash_name(name) & (unsigned)(t->cap - 1);; i = (i + 1) & (unsigned)(t->cap - 1)) {
@@ -66,43 +62,9 @@ static void tab_put(SymTab *t, Sym *sym)
 
 /* --------------------------------------------------------------- checker */
 
-typedef enum {
-    CTX_RULE,       /* a rule's body: fields, rules, params, aggregates */
-    CTX_CONST,      /* a param/const value, a weight, a limit: constants only */
-    CTX_TEST        /* a test's expect: anything */
-} CheckCtx;
-
-/* An aggregate call and the names its argument reads, for the check (after
- * every rule is typed) that it does not read another aggregate. */
-typedef struct AggRefs {
-    Expr *call;
-    PtrVec refs;
-} AggRefs;
-
-enum { MAX_PRESENT = 64 };
-
-typedef struct Checker {
-    Policy *p;
-    DiagList *d;
-    Arena *a;
-    SymTab tab;
-    Sym *cur;               /* rule whose body is being checked */
-    CheckCtx ctx;
-    const char *ctx_what;   /* for CTX_CONST messages: "a param's value" */
-    AggRefs *agg;           /* aggregate whose argument is being checked */
-    PtrVec aggrefs;         /* AggRefs* */
-    Sym *present[MAX_PRESENT];  /* optional names known present here */
-    int npresent;
-    PtrVec syms;            /* Sym*, definition order */
-    int depth;              /* expression nesting, bounded by MAX_DEPTH */
-    bool too_deep;          /* reported once */
-} Checker;
-
-enum { MAX_DEPTH = 1000 };
-
-static Diag *err(Checker *c, Span sp, const char *code, const char *fmt, ...)
+Diag *chk_err(Checker *c, Span sp, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-static Diag *warn(Checker *c, Span sp, const char *code, const char *fmt, ...)
+Diag *chk_warn(Checker *c, Span sp, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 static Diag *vreport(Checker *c, DiagLevel lv, Span sp, const char *code,
@@ -113,7 +75,7 @@ static Diag *vreport(Checker *c, DiagLevel lv, Span sp, const char *code,
     return diag_add(c->d, lv, sp, code, "%s", buf);
 }
 
-static Diag *err(Checker *c, Span sp, const char *code, const char *fmt, ...)
+Diag *chk_err(Checker *c, Span sp, const char *code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -122,7 +84,7 @@ static Diag *err(Checker *c, Span sp, const char *code, const char *fmt, ...)
     return g;
 }
 
-static Diag *warn(Checker *c, Span sp, const char *code, const char *fmt, ...)
+Diag *chk_warn(Checker *c, Span sp, const char *code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -132,7 +94,7 @@ static Diag *warn(Checker *c, Span sp, const char *code, const char *fmt, ...)
 }
 
 /* Appends "; did you mean 'x'?" to a diagnostic's message, if x exists. */
-static void did_you_mean(Diag *g, const char *best)
+void chk_did_you_mean(Diag *g, const char *best)
 {
     if (!best || !g->msg) return;
     size_t n = strlen(g->msg);
@@ -146,7 +108,7 @@ static void did_you_mean(Diag *g, const char *best)
 /* Whether `name` occurs as a word in text that syntax-error recovery
  * skipped: then its definition may be lost, and "unknown" would be a
  * cascade, not news. */
-static bool lost_name(Checker *c, const char *name)
+bool chk_lost_name(Checker *c, const char *name)
 {
     size_t n = strlen(name);
     for (int i = 0; i < c->p->prog.skipped.len; i++) {
@@ -186,12 +148,12 @@ const char *chk_sym_kind_word(SymKind k)
     return n[k];
 }
 
-static bool is_rule(const Sym *s)
+bool chk_is_rule(const Sym *s)
 {
     return s->kind >= SYM_LET;
 }
 
-static int line_of(Checker *c, Span sp)
+int chk_line_of(Checker *c, Span sp)
 {
     int line, col;
     src_linecol(&c->p->src, sp.file, sp.start, &line, &col);
@@ -200,7 +162,7 @@ static int line_of(Checker *c, Span sp)
 
 static Sym *define(Checker *c, SymKind kind, Ident name, Decl *decl)
 {
-    Sym *old = tab_get(&c->tab, name.name);
+    Sym *old = chk_tab_get(&c->tab, name.name);
     Sym *s = arena_alloc(c->a, sizeof *s);
     s->kind = kind;
     s->name = name.name;
@@ -208,9 +170,9 @@ static Sym *define(Checker *c, SymKind kind, Ident name, Decl *decl)
     s->decl = decl;
     s->slot = -1;
     if (old) {
-        err(c, name.span, "duplicate-definition",
+        chk_err(c, name.span, "duplicate-definition",
             "'%s' is already defined (as a %s at line %d)", name.name,
-            chk_sym_kind_name(old->kind), line_of(c, old->span));
+            chk_sym_kind_name(old->kind), chk_line_of(c, old->span));
         return s;   /* checked, but not reachable by name */
     }
     tab_put(&c->tab, s);
@@ -307,7 +269,7 @@ static bool check_whole(Checker *c, const Expr *e, const char *what)
 {
     double v;
     if (literal_number(e, &v) && v != (double)(long long)v) {
-        err(c, e->span, "type-mismatch", "%s must be a whole number, not %g", what, v);
+        chk_err(c, e->span, "type-mismatch", "%s must be a whole number, not %g", what, v);
         return false;
     }
     return true;
@@ -325,7 +287,7 @@ static bool const_number(const Expr *e, double *v)
 
 /* Whether a bool expression is constant: 1 always true, 0 always false,
  * -1 depends on the account (or on a param, which --set can change). */
-static int const_truth(const Expr *e)
+int chk_const_truth(const Expr *e)
 {
     double x, y;
     switch (e->kind) {
@@ -333,13 +295,13 @@ static int const_truth(const Expr *e)
         return e->num != 0;
     case EX_UNARY:
         if (e->op == OPX_NOT) {
-            int a = const_truth(e->a);
+            int a = chk_const_truth(e->a);
             return a < 0 ? -1 : !a;
         }
         return -1;
     case EX_BINARY:
         if (e->op == OPX_AND || e->op == OPX_OR) {
-            int a = const_truth(e->a), b = const_truth(e->b);
+            int a = chk_const_truth(e->a), b = chk_const_truth(e->b);
             if (e->op == OPX_AND) return a == 0 || b == 0 ? 0 : a == 1 && b == 1 ? 1 : -1;
             return a == 1 || b == 1 ? 1 : a == 0 && b == 0 ? 0 : -1;
         }
@@ -359,12 +321,12 @@ static int const_truth(const Expr *e)
     }
 }
 
-static void warn_constant(Checker *c, const Expr *cond, const char *what)
+void chk_warn_constant(Checker *c, const Expr *cond, const char *what)
 {
     if (cond->kind == EX_BOOL) return;      /* `when true` says what it means */
-    int k = const_truth(cond);
+    int k = chk_const_truth(cond);
     if (k < 0) return;
-    warn(c, cond->span, "constant-condition", "this condition is always %s, so %s %s",
+    chk_warn(c, cond->span, "constant-condition", "this condition is always %s, so %s %s",
          k ? "true" : "false", what, k ? "always holds" : "never holds");
 }
 
@@ -466,9 +428,9 @@ static void percent_meet(Checker *c, const Expr *lit, const Expr *pct, const cha
         snprintf(fix, sizeof fix, "write %s%%", n1);
     }
     if (fabs(v) > 1)
-        err(c, lit->span, "percent-literal", "%s %s %s would mean %s%%; %s", what, how, pd, n2, fix);
+        chk_err(c, lit->span, "percent-literal", "%s %s %s would mean %s%%; %s", what, how, pd, n2, fix);
     else
-        warn(c, lit->span, "percent-literal", "%s %s %s means %s%%; write %s%% to say so (or "
+        chk_warn(c, lit->span, "percent-literal", "%s %s %s means %s%%; write %s%% to say so (or "
              "%s%% if that was meant)", what, how, pd, n2, n2, n1);
 }
 
@@ -495,10 +457,10 @@ static void percent_value_for(Checker *c, const Expr *e, Type want, const char *
         num_text(v, n1, sizeof n1);
         num_text(v * 100, n2, sizeof n2);
         if (fabs(v) > 1)
-            err(c, e->span, "percent-literal", "%s for percent %s '%s' would mean %s%%; write %s%%",
+            chk_err(c, e->span, "percent-literal", "%s for percent %s '%s' would mean %s%%; write %s%%",
                 n1, kind, name, n2, n1);
         else
-            err(c, e->span, "percent-literal", "%s for percent %s '%s' would mean %s%%; write "
+            chk_err(c, e->span, "percent-literal", "%s for percent %s '%s' would mean %s%%; write "
                 "%s%% (or %s%% if that was meant)", n1, kind, name, n2, n2, n1);
         return;
     }
@@ -509,7 +471,7 @@ static void percent_value_for(Checker *c, const Expr *e, Type want, const char *
             return;     /* a ratio written as a fraction: 12% is 0.12 as meant */
         num_text(v, n1, sizeof n1);
         num_text(v * 100, n2, sizeof n2);
-        err(c, e->span, "percent-literal", "%s is a number: %s%% would mean %s; write %s "
+        chk_err(c, e->span, "percent-literal", "%s is a number: %s%% would mean %s; write %s "
             "(or %s if that was meant)", name, n2, n1, n2, n1);
     }
 }
@@ -535,23 +497,23 @@ static Type need(Checker *c, Expr *e, const EnumInfo *hint)
         const char *nm = e->kind == EX_NAME ? e->str : NULL;
         char b[96];
         if (nm)
-            err(c, e->span, "optional-unhandled",
+            chk_err(c, e->span, "optional-unhandled",
                 "'%s' may be missing (it is %s): handle it with `%s ?? default` or "
                 "`%s is missing`", nm, tn(t, b), nm, nm);
         else
-            err(c, e->span, "optional-unhandled",
+            chk_err(c, e->span, "optional-unhandled",
                 "this value may be missing: handle it with `?? default` or `is missing`");
         t.optional = false;
     }
     return t;
 }
 
-static Type need_bool(Checker *c, Expr *e, const char *what)
+Type chk_need_bool(Checker *c, Expr *e, const char *what)
 {
     Type t = need(c, e, NULL);
     if (!is_err(t) && t.kind != TY_BOOL) {
         char b[96];
-        err(c, e->span, "type-mismatch", "%s must be a bool (true or false), not %s",
+        chk_err(c, e->span, "type-mismatch", "%s must be a bool (true or false), not %s",
             what, tn(t, b));
     }
     return ty_make(TY_BOOL);
@@ -562,7 +524,7 @@ static Type need_numeric(Checker *c, Expr *e, const char *what)
     Type t = need(c, e, NULL);
     if (!is_err(t) && !ty_is_numeric(t)) {
         char b[96];
-        err(c, e->span, "type-mismatch", "%s must be a number, not %s", what, tn(t, b));
+        chk_err(c, e->span, "type-mismatch", "%s must be a number, not %s", what, tn(t, b));
         return t_err();
     }
     return t;
@@ -595,7 +557,7 @@ static void facts_at(Checker *c, Expr *e, bool truth, int depth)
 
 static bool is_loose_name(Checker *c, const Expr *e)
 {
-    return e->kind == EX_NAME && !tab_get(&c->tab, e->str) && strcmp(e->str, "today") != 0;
+    return e->kind == EX_NAME && !chk_tab_get(&c->tab, e->str) && strcmp(e->str, "today") != 0;
 }
 
 static const EnumInfo *enum_of(Type t)
@@ -628,12 +590,12 @@ static Type check_name(Checker *c, Expr *e, const EnumInfo *hint)
             return t;
         }
     }
-    Sym *s = tab_get(&c->tab, e->str);
-    if (!s && (lost_name(c, e->str) || (hint && hint->incomplete))) return t_err();
+    Sym *s = chk_tab_get(&c->tab, e->str);
+    if (!s && (chk_lost_name(c, e->str) || (hint && hint->incomplete))) return t_err();
     if (!s) {
         if (strcmp(e->str, "today") == 0) {
             if (c->ctx == CTX_CONST) {
-                err(c, e->span, "not-constant", "%s must be a constant: 'today' changes "
+                chk_err(c, e->span, "not-constant", "%s must be a constant: 'today' changes "
                     "with --as-of", c->ctx_what);
                 return t_err();
             }
@@ -641,41 +603,41 @@ static Type check_name(Checker *c, Expr *e, const EnumInfo *hint)
         }
         const char *owner = member_owner(c, e->str);
         if (owner && !hint) {
-            err(c, e->span, "unknown-name",
+            chk_err(c, e->span, "unknown-name",
                 "'%s' is a value of '%s': compare it, as in `%s == %s`", e->str, owner,
                 owner, e->str);
             return t_err();
         }
         Diag *g;
         if (hint) {
-            g = err(c, e->span, "unknown-member", "'%s' is not a value of %s '%s'", e->str,
+            g = chk_err(c, e->span, "unknown-member", "'%s' is not a value of %s '%s'", e->str,
                     hint->kind == ENUM_STAGE ? "stages" : hint->kind == ENUM_TIER ? "tier" : "enum",
                     hint->name);
             const char *best = diag_closest(e->str, hint->members, hint->n);
             if (!best) best = closest_name(c, e->str, NULL);
-            did_you_mean(g, best);
+            chk_did_you_mean(g, best);
         } else {
-            g = err(c, e->span, "unknown-name", "unknown name '%s'", e->str);
-            did_you_mean(g, closest_name(c, e->str, NULL));
+            g = chk_err(c, e->span, "unknown-name", "unknown name '%s'", e->str);
+            chk_did_you_mean(g, closest_name(c, e->str, NULL));
         }
         return t_err();
     }
     e->sym = s;
     if (c->ctx == CTX_CONST && s->kind != SYM_PARAM && s->kind != SYM_CONST) {
-        err(c, e->span, "not-constant", "%s must be a constant, but '%s' is a %s that "
+        chk_err(c, e->span, "not-constant", "%s must be a constant, but '%s' is a %s that "
             "differs from account to account", c->ctx_what, s->name, chk_sym_kind_name(s->kind));
         return t_err();
     }
     if (c->cur && s == c->cur && c->cur->kind == SYM_STAGES) {
-        Diag *g = err(c, e->span, "cycle",
+        Diag *g = chk_err(c, e->span, "cycle",
                       "'%s' is the stage being computed here; the account's current stage "
                       "is the field '%s'", s->name,
                       c->p->stage_field ? c->p->stage_field->name.name : "?");
         if (c->p->stage_field) diag_suggest(g, c->p->stage_field->name.name);
         return s->ty;   /* typed as usual, so the rest of the line checks quietly */
     }
-    if (c->cur && s == c->cur && is_rule(s)) {
-        err(c, e->span, "cycle", "'%s' depends on itself: %s -> %s", s->name, s->name, s->name);
+    if (c->cur && s == c->cur && chk_is_rule(s)) {
+        chk_err(c, e->span, "cycle", "'%s' depends on itself: %s -> %s", s->name, s->name, s->name);
         return t_err();
     }
     add_dep(c, s);
@@ -702,12 +664,12 @@ static Type check_arith(Checker *c, Expr *e, Type l, Type r)
             check_whole(c, e->a, "a number of days");
             return ty_make(TY_DATE);
         }
-        err(c, e->span, "type-mismatch", "cannot apply %s to %s and %s (a date takes "
+        chk_err(c, e->span, "type-mismatch", "cannot apply %s to %s and %s (a date takes "
             "+ or - a number of days; date - date is days)", ast_op_text(op), tn(l, b1), tn(r, b2));
         return t_err();
     }
     if (!ty_is_numeric(l) || !ty_is_numeric(r)) {
-        err(c, e->span, "type-mismatch", "%s needs numbers, not %s and %s", ast_op_text(op),
+        chk_err(c, e->span, "type-mismatch", "%s needs numbers, not %s and %s", ast_op_text(op),
             tn(l, b1), tn(r, b2));
         return t_err();
     }
@@ -719,7 +681,7 @@ static Type check_arith(Checker *c, Expr *e, Type l, Type r)
         if (lm && rm) return ty_make(TY_MONEY);
         if (lm || rm) {
             if ((lm && r.flex) || (rm && l.flex)) return ty_make(TY_MONEY);
-            err(c, e->span, "unit-mismatch", "cannot %s money and %s: units differ (to apply a "
+            chk_err(c, e->span, "unit-mismatch", "cannot %s money and %s: units differ (to apply a "
                 "percentage to money, multiply: x * (1 + p))", op == OPX_ADD ? "add" : "subtract",
                 tn(lm ? r : l, b1));
             return t_err();
@@ -727,7 +689,7 @@ static Type check_arith(Checker *c, Expr *e, Type l, Type r)
         return unify(l, r);
     case OPX_MUL:
         if (lm && rm) {
-            err(c, e->span, "unit-mismatch", "money * money has no meaning; divide to get a ratio");
+            chk_err(c, e->span, "unit-mismatch", "money * money has no meaning; divide to get a ratio");
             return t_err();
         }
         if (lm || rm) return ty_make(TY_MONEY);
@@ -741,10 +703,10 @@ static Type check_arith(Checker *c, Expr *e, Type l, Type r)
         if (lm) return ty_make(TY_MONEY);
         if (rm) {
             if (l.flex) {
-                err(c, e->span, "unit-mismatch", "a number divided by money has no unit in kam; "
+                chk_err(c, e->span, "unit-mismatch", "a number divided by money has no unit in kam; "
                     "divide money by money for a ratio");
             } else {
-                err(c, e->span, "unit-mismatch", "cannot divide %s by money", tn(l, b1));
+                chk_err(c, e->span, "unit-mismatch", "cannot divide %s by money", tn(l, b1));
             }
             return t_err();
         }
@@ -782,11 +744,11 @@ static bool compare_types(Checker *c, Span sp, AstOp op, Type ta, Type tb, const
             const char *subject = en->name;
             if (c->cur && c->cur->kind == SYM_STAGES && c->p->stage_field)
                 subject = c->p->stage_field->name.name;
-            err(c, sp, "type-mismatch", "cannot compare %s with a number: stages compare "
+            chk_err(c, sp, "type-mismatch", "cannot compare %s with a number: stages compare "
                 "with stage names, as in `%s >= %s`", tn(ta.kind == TY_STAGE ? ta : tb, b1),
                 subject, en->n > 1 ? en->members[1] : en->members[0]);
         } else {
-            err(c, sp, (ty_is_numeric(ta) && ty_is_numeric(tb)) ? "unit-mismatch" : "type-mismatch",
+            chk_err(c, sp, (ty_is_numeric(ta) && ty_is_numeric(tb)) ? "unit-mismatch" : "type-mismatch",
                 "cannot compare %s with %s", tn(ta, b1), tn(tb, b2));
         }
         return false;
@@ -794,11 +756,11 @@ static bool compare_types(Checker *c, Span sp, AstOp op, Type ta, Type tb, const
     bool ordering = op == OPX_LT || op == OPX_LE || op == OPX_GT || op == OPX_GE;
     if (!ordering) return true;
     if (ta.kind == TY_BOOL) {
-        err(c, sp, "type-mismatch", "bools have no order; use == or !=");
+        chk_err(c, sp, "type-mismatch", "bools have no order; use == or !=");
         return false;
     }
     if (ta.kind == TY_ENUM) {
-        err(c, sp, "type-mismatch", "values of %s have no order; use ==, != or `in [...]`",
+        chk_err(c, sp, "type-mismatch", "values of %s have no order; use ==, != or `in [...]`",
             tn(ta, b1));
         return false;
     }
@@ -806,7 +768,7 @@ static bool compare_types(Checker *c, Span sp, AstOp op, Type ta, Type tb, const
         const Expr *fin = rhs && rhs->member >= ta.en->norder ? rhs
                         : lhs && lhs->member >= ta.en->norder ? lhs : NULL;
         if (fin)
-            warn(c, sp, "final-stage-order", "'%s' is a final stage, outside the order: "
+            chk_warn(c, sp, "final-stage-order", "'%s' is a final stage, outside the order: "
                  "this comparison is always false; use == or !=", ta.en->members[fin->member]);
     }
     return true;
@@ -829,17 +791,17 @@ static Type check_call(Checker *c, Expr *e)
                 if (f->max_args > hi) hi = f->max_args;
             }
             if (lo == hi)
-                err(c, e->span, "arity", "%s takes %d argument%s, not %d", e->str, lo,
+                chk_err(c, e->span, "arity", "%s takes %d argument%s, not %d", e->str, lo,
                     lo == 1 ? "" : "s", nargs);
             else
-                err(c, e->span, "arity", "%s takes %d to %d arguments, not %d", e->str, lo,
+                chk_err(c, e->span, "arity", "%s takes %d to %d arguments, not %d", e->str, lo,
                     hi, nargs);
         } else {
-            Diag *g = err(c, e->name_span, "unknown-function", "unknown function '%s'", e->str);
+            Diag *g = chk_err(c, e->name_span, "unknown-function", "unknown function '%s'", e->str);
             const char *names[64];
             int n = 0;
             for (int i = 0; i < std_count() && n < 64; i++) names[n++] = std_func(i)->name;
-            did_you_mean(g, diag_closest(e->str, names, n));
+            chk_did_you_mean(g, diag_closest(e->str, names, n));
         }
         return t_err();
     }
@@ -847,17 +809,17 @@ static Type check_call(Checker *c, Expr *e)
     e->fn = fi;
     Expr **args = (Expr **)e->args.items;
     if (e->where && !f->aggregate) {
-        err(c, e->where->span, "syntax", "`where` filters an aggregate (total, count, avg, min, "
+        chk_err(c, e->where->span, "syntax", "`where` filters an aggregate (total, count, avg, min, "
             "max, rank, percentile), not %s", f->name);
     }
     if (f->aggregate) {
         if (c->ctx == CTX_CONST) {
-            err(c, e->span, "not-constant", "%s must be a constant, not an aggregate",
+            chk_err(c, e->span, "not-constant", "%s must be a constant, not an aggregate",
                 c->ctx_what);
             return t_err();
         }
         if (c->agg) {
-            err(c, e->span, "nested-aggregate", "an aggregate cannot range over another "
+            chk_err(c, e->span, "nested-aggregate", "an aggregate cannot range over another "
                 "aggregate");
             return t_err();
         }
@@ -870,7 +832,7 @@ static Type check_call(Checker *c, Expr *e)
         if (c->cur) c->cur->uses_agg = c->cur->calls_agg = true;
         Type t = t_err();
         if (f->sig == SIG_AGG_COUNT) {
-            if (nargs == 1) need_bool(c, args[0], "count's argument");
+            if (nargs == 1) chk_need_bool(c, args[0], "count's argument");
             t = ty_make(TY_INT);
         } else {
             t = need_numeric(c, args[0], "the aggregated value");
@@ -879,7 +841,7 @@ static Type check_call(Checker *c, Expr *e)
             else if (!is_err(t) && t.kind == TY_INT && strcmp(f->name, "avg") == 0)
                 t = ty_make(TY_NUMBER);
         }
-        if (e->where) need_bool(c, e->where, "a `where` filter");
+        if (e->where) chk_need_bool(c, e->where, "a `where` filter");
         c->agg = NULL;
         return t;
     }
@@ -891,7 +853,7 @@ static Type check_call(Checker *c, Expr *e)
         if (nargs == 2) {
             Type d = need_numeric(c, args[1], "the number of digits");
             if (!is_err(d) && d.kind != TY_INT && !d.flex)
-                err(c, args[1]->span, "type-mismatch", "the number of digits must be a whole "
+                chk_err(c, args[1]->span, "type-mismatch", "the number of digits must be a whole "
                     "number, not %s", tn(d, b1));
             else
                 check_whole(c, args[1], "the number of digits");
@@ -904,7 +866,7 @@ static Type check_call(Checker *c, Expr *e)
         for (int i = 1; i < nargs; i++) {
             Type u = need_numeric(c, args[i], "the argument");
             if (!compatible(t, u)) {
-                err(c, args[i]->span, "unit-mismatch", "%s's arguments must share a unit: "
+                chk_err(c, args[i]->span, "unit-mismatch", "%s's arguments must share a unit: "
                     "%s and %s", f->name, tn(t, b1), tn(u, b2));
                 t = t_err();
             } else {
@@ -924,11 +886,11 @@ static Type check_call(Checker *c, Expr *e)
         for (int i = 0; i < nargs; i++) {
             Type t = need(c, args[i], NULL);
             if (!is_err(t) && t.kind != TY_DATE)
-                err(c, args[i]->span, "type-mismatch", "%s takes a date, not %s", f->name,
+                chk_err(c, args[i]->span, "type-mismatch", "%s takes a date, not %s", f->name,
                     tn(t, b1));
         }
         if (c->ctx == CTX_CONST && f->sig == SIG_DATE_INT) {
-            err(c, e->span, "not-constant", "%s must be a constant: %s depends on today",
+            chk_err(c, e->span, "not-constant", "%s must be a constant: %s depends on today",
                 c->ctx_what, f->name);
             return t_err();
         }
@@ -940,17 +902,17 @@ static Type check_call(Checker *c, Expr *e)
         for (int i = 0; i < nargs; i++) {
             Type t = need(c, args[i], NULL);
             if (!is_err(t) && t.kind != TY_STRING)
-                err(c, args[i]->span, "type-mismatch", "%s takes strings, not %s", f->name,
+                chk_err(c, args[i]->span, "type-mismatch", "%s takes strings, not %s", f->name,
                     tn(t, b1));
         }
         if (f->sig == SIG_MATCHES) {
             if (args[1]->kind != EX_STRING) {
-                err(c, args[1]->span, "not-constant", "the pattern of matches must be a "
+                chk_err(c, args[1]->span, "not-constant", "the pattern of matches must be a "
                     "string literal");
             } else {
                 char msg[256];
                 Regex *re = rx_compile(args[1]->str, strlen(args[1]->str), msg, sizeof msg);
-                if (!re) err(c, args[1]->span, "bad-regex", "bad regular expression: %s", msg);
+                if (!re) chk_err(c, args[1]->span, "bad-regex", "bad regular expression: %s", msg);
                 rx_free(re);
             }
         }
@@ -958,10 +920,10 @@ static Type check_call(Checker *c, Expr *e)
                                                                                  : TY_BOOL);
     case SIG_ENTITLED: {
         Expr *a = args[0];
-        Sym *s = a->kind == EX_NAME ? tab_get(&c->tab, a->str) : NULL;
-        if (!s && a->kind == EX_NAME && lost_name(c, a->str)) return ty_make(TY_BOOL);
+        Sym *s = a->kind == EX_NAME ? chk_tab_get(&c->tab, a->str) : NULL;
+        if (!s && a->kind == EX_NAME && chk_lost_name(c, a->str)) return ty_make(TY_BOOL);
         if (!s || s->kind != SYM_ENTITLE) {
-            Diag *g = err(c, a->span, "unknown-name", "entitled() takes the name of an "
+            Diag *g = chk_err(c, a->span, "unknown-name", "entitled() takes the name of an "
                           "entitlement%s%s%s", a->kind == EX_NAME ? "; '" : "",
                           a->kind == EX_NAME ? a->str : "",
                           a->kind == EX_NAME ? "' is not one" : "");
@@ -972,16 +934,16 @@ static Type check_call(Checker *c, Expr *e)
                     Sym *t = c->syms.items[i];
                     if (t->kind == SYM_ENTITLE) names[n++] = t->name;
                 }
-                did_you_mean(g, diag_closest(a->str, names, n));
+                chk_did_you_mean(g, diag_closest(a->str, names, n));
             }
             return ty_make(TY_BOOL);
         }
         if (c->ctx == CTX_CONST) {
-            err(c, e->span, "not-constant", "%s must be a constant", c->ctx_what);
+            chk_err(c, e->span, "not-constant", "%s must be a constant", c->ctx_what);
             return t_err();
         }
         if (c->cur == s) {
-            err(c, a->span, "cycle", "'%s' depends on itself: %s -> %s", s->name, s->name, s->name);
+            chk_err(c, a->span, "cycle", "'%s' depends on itself: %s -> %s", s->name, s->name, s->name);
             return ty_make(TY_BOOL);
         }
         e->sym = s;
@@ -1001,7 +963,7 @@ static Type check(Checker *c, Expr *e, const EnumInfo *hint)
     char b1[96], b2[96];
     if (c->depth >= MAX_DEPTH) {
         if (!c->too_deep)
-            err(c, e->span, "too-deep", "expressions (or definitions that use each other) are "
+            chk_err(c, e->span, "too-deep", "expressions (or definitions that use each other) are "
                 "nested more than %d deep here; split them into lets", MAX_DEPTH);
         c->too_deep = true;
         e->ty = t;
@@ -1018,7 +980,7 @@ static Type check(Checker *c, Expr *e, const EnumInfo *hint)
     case EX_NAME: t = check_name(c, e, hint); break;
     case EX_UNARY:
         if (e->op == OPX_NOT) {
-            t = need_bool(c, e->a, "the operand of `not`");
+            t = chk_need_bool(c, e->a, "the operand of `not`");
         } else {
             t = need_numeric(c, e->a, "the operand of unary -");
         }
@@ -1027,10 +989,10 @@ static Type check(Checker *c, Expr *e, const EnumInfo *hint)
         switch (e->op) {
         case OPX_AND:
         case OPX_OR: {
-            need_bool(c, e->a, e->op == OPX_AND ? "the left side of `and`" : "the left side of `or`");
+            chk_need_bool(c, e->a, e->op == OPX_AND ? "the left side of `and`" : "the left side of `or`");
             int saved = c->npresent;
             facts(c, e->a, e->op == OPX_AND);
-            need_bool(c, e->b, e->op == OPX_AND ? "the right side of `and`" : "the right side of `or`");
+            chk_need_bool(c, e->b, e->op == OPX_AND ? "the right side of `and`" : "the right side of `or`");
             c->npresent = saved;
             t = ty_make(TY_BOOL);
             break;
@@ -1038,12 +1000,12 @@ static Type check(Checker *c, Expr *e, const EnumInfo *hint)
         case OPX_COALESCE: {
             Type l = check(c, e->a, hint);
             if (!is_err(l) && !l.optional)
-                warn(c, e->a->span, "never-missing", "this value is never missing, so `??` "
+                chk_warn(c, e->a->span, "never-missing", "this value is never missing, so `??` "
                      "never uses its right side");
             Type r = check(c, e->b, enum_of(l) ? enum_of(l) : hint);
             l.optional = false;
             if (!compatible(l, r)) {
-                err(c, e->span, "type-mismatch", "the default after ?? must be %s like the "
+                chk_err(c, e->span, "type-mismatch", "the default after ?? must be %s like the "
                     "value before it, not %s", tn(l, b1), tn(r, b2));
                 t = t_err();
             } else {
@@ -1097,14 +1059,14 @@ static Type check(Checker *c, Expr *e, const EnumInfo *hint)
     case EX_MISSING: {
         Type ta = check(c, e->a, NULL);
         if (!is_err(ta) && !ta.optional)
-            warn(c, e->a->span, "never-missing", "this value is never missing (only fields "
+            chk_warn(c, e->a->span, "never-missing", "this value is never missing (only fields "
                  "declared with ? can be), so this test is always %s",
                  e->negated ? "true" : "false");
         t = ty_make(TY_BOOL);
         break;
     }
     case EX_IF: {
-        need_bool(c, e->a, "the condition of `if`");
+        chk_need_bool(c, e->a, "the condition of `if`");
         int saved = c->npresent;
         facts(c, e->a, true);
         Type tb = check(c, e->b, hint);
@@ -1113,7 +1075,7 @@ static Type check(Checker *c, Expr *e, const EnumInfo *hint)
         Type tc = check(c, e->c, enum_of(tb) ? enum_of(tb) : hint);
         c->npresent = saved;
         if (!compatible(tb, tc)) {
-            err(c, e->span, "type-mismatch", "the branches of `if` differ: %s and %s",
+            chk_err(c, e->span, "type-mismatch", "the branches of `if` differ: %s and %s",
                 tn(tb, b1), tn(tc, b2));
             t = t_err();
         } else {
@@ -1155,7 +1117,7 @@ static Type check_let(Checker *c, Sym *s)
         Type want = resolve_type(c, s->decl->type, s->name);
         char b1[96], b2[96];
         if (!compatible(want, t))
-            err(c, s->decl->value->span, "type-mismatch", "'%s' is declared %s but its value "
+            chk_err(c, s->decl->value->span, "type-mismatch", "'%s' is declared %s but its value "
                 "is %s", s->name, tn(want, b1), tn(t, b2));
         else if (!is_err(want)) {
             if (!is_err(t)) percent_value_for(c, s->decl->value, want, "let", s->name, NULL);
@@ -1193,7 +1155,7 @@ static Type resolve_type(Checker *c, TypeRef *tr, const char *owner)
             Ident *id = tr->members.items[i];
             for (int j = 0; j < i; j++)
                 if (strcmp(en->members[j], id->name) == 0)
-                    err(c, id->span, "duplicate-definition", "'%s' is listed twice in this enum",
+                    chk_err(c, id->span, "duplicate-definition", "'%s' is listed twice in this enum",
                         id->name);
             en->members[i] = id->name;
             en->spans[i] = id->span;
@@ -1205,12 +1167,12 @@ static Type resolve_type(Checker *c, TypeRef *tr, const char *owner)
         for (size_t i = 0; i < sizeof builtin_types / sizeof builtin_types[0]; i++)
             if (strcmp(nm, builtin_types[i]) == 0) t = ty_make(builtin_kinds[i]);
         if (is_err(t)) {
-            Sym *s = tab_get(&c->tab, nm);
+            Sym *s = chk_tab_get(&c->tab, nm);
             if (s && (s->kind == SYM_STAGES || s->kind == SYM_TIER) && enum_of(s->ty)) {
                 t = s->ty;
                 t.optional = false;
-            } else if (!lost_name(c, nm)) {
-                Diag *g = err(c, tr->name.span, "unknown-type", "unknown type '%s' (types are "
+            } else if (!chk_lost_name(c, nm)) {
+                Diag *g = chk_err(c, tr->name.span, "unknown-type", "unknown type '%s' (types are "
                               "string, int, number, money, percent, bool, date, enum { ... } "
                               "and the name of a stages block)", nm);
                 const char *cands[32];
@@ -1221,7 +1183,7 @@ static Type resolve_type(Checker *c, TypeRef *tr, const char *owner)
                     Sym *x = c->syms.items[i];
                     if (x->kind == SYM_STAGES) cands[n++] = x->name;
                 }
-                did_you_mean(g, diag_closest(nm, cands, n));
+                chk_did_you_mean(g, diag_closest(nm, cands, n));
             }
         }
     }
@@ -1239,219 +1201,26 @@ static void check_record(Checker *c, Decl *d)
         Field *f = d->fields.items[i];
         f->index = i;
         p->fields[i] = f;
-        Sym *s = tab_get(&c->tab, f->name.name);     /* defined before the rules */
+        Sym *s = chk_tab_get(&c->tab, f->name.name);     /* defined before the rules */
         if (!s || s->field != f) s = arena_alloc(c->a, sizeof *s);
         s->field = f;
         f->ty = resolve_type(c, f->type, f->name.name);
         s->ty = f->ty;
         if (f->key) {
             if (p->key_field >= 0)
-                err(c, f->name.span, "duplicate-key", "the record already has a key field, '%s'",
+                chk_err(c, f->name.span, "duplicate-key", "the record already has a key field, '%s'",
                     p->fields[p->key_field]->name.name);
             else
                 p->key_field = i;
             if (f->ty.optional)
-                err(c, f->type->span, "optional-key", "the key field cannot be optional");
+                chk_err(c, f->type->span, "optional-key", "the key field cannot be optional");
         }
     }
     if (p->key_field < 0) {
-        warn(c, d->name.span, "no-key", "record '%s' has no key field (write `key` after a "
+        chk_warn(c, d->name.span, "no-key", "record '%s' has no key field (write `key` after a "
              "field's type, as in `id: string key`): accounts will be named by line number",
              d->name.name);
     }
-}
-
-static EnumInfo *stage_enum(Checker *c, Decl *d)
-{
-    EnumInfo *en = arena_alloc(c->a, sizeof *en);
-    en->name = d->name.name;
-    en->kind = ENUM_STAGE;
-    int n = d->order.len + d->finals.len;
-    en->members = arena_alloc(c->a, sizeof(char *) * (size_t)(n + 1));
-    en->spans = arena_alloc(c->a, sizeof(Span) * (size_t)(n + 1));
-    for (int i = 0; i < n; i++) {
-        Ident *id = i < d->order.len ? d->order.items[i] : d->finals.items[i - d->order.len];
-        bool dup = false;
-        for (int j = 0; j < en->n; j++)
-            if (strcmp(en->members[j], id->name) == 0) dup = true;
-        if (dup) {
-            err(c, id->span, "duplicate-definition", "stage '%s' is listed twice", id->name);
-            continue;
-        }
-        if (i == d->order.len) en->norder = en->n;
-        en->members[en->n] = id->name;
-        en->spans[en->n++] = id->span;
-    }
-    if (d->finals.len == 0) en->norder = en->n;
-    en->incomplete = d->broken;
-    if (!d->has_order)
-        err(c, d->name.span, "missing-order", "stages block '%s' needs an `order` line listing "
-            "its stages, as in `order pre_kam, early_kam, mid_kam`", d->name.name);
-    return en;
-}
-
-static EnumInfo *tier_enum(Checker *c, Decl *d)
-{
-    EnumInfo *en = arena_alloc(c->a, sizeof *en);
-    en->name = d->name.name;
-    en->kind = ENUM_TIER;
-    en->members = arena_alloc(c->a, sizeof(char *) * (size_t)(d->items.len + 1));
-    en->spans = arena_alloc(c->a, sizeof(Span) * (size_t)(d->items.len + 1));
-    for (int i = 0; i < d->items.len; i++) {
-        TierBranch *b = d->items.items[i];
-        if (ty_member(en, b->name.name) >= 0) continue;
-        en->members[en->n] = b->name.name;
-        en->spans[en->n++] = b->name.span;
-    }
-    en->norder = en->n;
-    en->incomplete = d->broken;
-    return en;
-}
-
-static int stage_member(Checker *c, const EnumInfo *en, Ident id)
-{
-    int m = ty_member(en, id.name);
-    if (m < 0 && (en->incomplete || lost_name(c, id.name))) return -1;
-    if (m < 0) {
-        Diag *g = err(c, id.span, "unknown-stage", "'%s' is not a stage of '%s'", id.name,
-                      en->name);
-        did_you_mean(g, diag_closest(id.name, en->members, en->n));
-    }
-    return m;
-}
-
-static void check_stages(Checker *c, Sym *s)
-{
-    Decl *d = s->decl;
-    EnumInfo *en = s->ty.en;
-    Policy *p = c->p;
-    /* the record field that holds the current stage */
-    Field *holder = NULL;
-    for (int i = 0; i < p->nfields; i++) {
-        Field *f = p->fields[i];
-        if (f->ty.kind == TY_STAGE && f->ty.en == en) {
-            if (holder)
-                err(c, f->name.span, "duplicate-stage-field", "the record has two fields of "
-                    "type %s ('%s' and '%s'); the stages block reads the current stage from one",
-                    en->name, holder->name.name, f->name.name);
-            else
-                holder = f;
-        }
-    }
-    /* a field whose type is a misspelling of this block's name was
-       reported already; do not also say no field has the type */
-    bool typo = false;
-    for (int i = 0; i < p->nfields; i++) {
-        const Field *f = p->fields[i];
-        const char *tn_ = f->type->name.name;
-        const char *cand[1] = {en->name};
-        if (f->ty.kind == TY_ERROR && tn_ && diag_closest(tn_, cand, 1)) typo = true;
-    }
-    if (!holder && p->record && !typo && !p->record->broken && !lost_name(c, en->name))
-        err(c, d->name.span, "no-stage-field", "no record field has type %s: add one, as in "
-            "`stage: %s`, so the current stage can be read", en->name, en->name);
-    if (holder) {
-        if (!p->stage_field) p->stage_field = holder;
-        if (holder->ty.optional)
-            err(c, holder->type->span, "optional-stage", "the current-stage field cannot be "
-                "optional");
-    }
-    bool *reached = xcalloc((size_t)en->n + 1, sizeof(bool));
-    for (int i = 0; i < d->items.len; i++) {
-        Transition *t = d->items.items[i];
-        t->from_member = t->to_member = -1;
-        if (!t->from_any) {
-            t->from_member = stage_member(c, en, t->from);
-            if (t->from_member >= en->norder)
-                err(c, t->from.span, "from-final", "no transition leaves '%s': it is a final "
-                    "stage", t->from.name);
-        }
-        if (strcmp(t->to.name, "any") == 0)
-            err(c, t->to.span, "unknown-stage", "a transition goes to one stage, not `any`");
-        else
-            t->to_member = stage_member(c, en, t->to);
-        if (t->to_member >= 0) reached[t->to_member] = true;
-        if (t->to_member >= 0 && t->to_member == t->from_member)
-            warn(c, t->span, "self-transition", "a transition from '%s' to itself changes "
-                 "nothing", t->from.name);
-        c->cur = s;
-        need_bool(c, t->cond, "a transition's condition");
-        warn_constant(c, t->cond, "the transition");
-        c->cur = NULL;
-    }
-    /* transitions an earlier one from the same stage always pre-empts: its
-       condition is always true, or written the same */
-    for (int i = 0; i < d->items.len; i++) {
-        Transition *t = d->items.items[i];
-        const SrcFile *tf = c->p->src.files[t->cond->span.file];
-        for (int j = 0; j < i; j++) {
-            Transition *u = d->items.items[j];
-            if (t->to_member < 0 || u->to_member < 0 || (!u->from_any && u->from_member < 0)) continue;
-            bool covers = u->from_any ? (t->from_any || (t->from_member >= 0 && t->from_member < en->norder))
-                                      : !t->from_any && u->from_member == t->from_member && u->from_member >= 0;
-            if (!covers) continue;
-            const SrcFile *uf = c->p->src.files[u->cond->span.file];
-            unsigned tl = t->cond->span.end - t->cond->span.start, ul = u->cond->span.end - u->cond->span.start;
-            bool same = tl == ul && memcmp(tf->text + t->cond->span.start, uf->text + u->cond->span.start, tl) == 0;
-            if (const_truth(u->cond) == 1 || same) {
-                warn(c, t->span, "shadowed-transition", "this transition never fires: the one "
-                     "at line %d (%s -> %s) goes first and %s", line_of(c, u->span), u->from.name,
-                     u->to.name, same ? "has the same condition" : "always fires");
-                break;
-            }
-        }
-    }
-    /* ordered stages (but the last) whose only ways out end the relationship */
-    for (int m = 0; m + 1 < en->norder && !en->incomplete; m++) {
-        bool forward = false, known = true;
-        for (int i = 0; i < d->items.len; i++) {
-            Transition *t = d->items.items[i];
-            if (t->to_member < 0 || (!t->from_any && t->from_member < 0)) known = false;
-            if ((t->from_any || t->from_member == m) && t->to_member >= 0 && t->to_member < en->norder &&
-                t->to_member != m)
-                forward = true;
-        }
-        if (!forward && known)
-            warn(c, en->spans[m], "dead-end-stage", "stage '%s' has no way forward: no transition "
-                 "leads from it to another ordered stage", en->members[m]);
-    }
-    bool unsure = en->incomplete;
-    for (int i = 0; i < d->items.len; i++) {
-        Transition *t = d->items.items[i];
-        if ((!t->from_any && t->from_member < 0) || t->to_member < 0) unsure = true;
-    }
-    for (int i = 1; i < en->n && !unsure; i++) {
-        if (!reached[i])
-            warn(c, en->spans[i], "unreachable-stage", "stage '%s' is unreachable: no "
-                 "transition leads to it", en->members[i]);
-    }
-    free(reached);
-}
-
-static void check_tier(Checker *c, Sym *s)
-{
-    Decl *d = s->decl;
-    bool has_otherwise = false;
-    for (int i = 0; i < d->items.len; i++) {
-        TierBranch *b = d->items.items[i];
-        if (!b->cond) {
-            if (i != d->items.len - 1) {
-                err(c, b->span, "otherwise-not-last", "`otherwise` must be the last branch of "
-                    "tier '%s': the branches after it can never match", d->name.name);
-            }
-            has_otherwise = true;
-            continue;
-        }
-        c->cur = s;
-        need_bool(c, b->cond, "a tier branch's condition");
-        warn_constant(c, b->cond, "the branch");
-        c->cur = NULL;
-    }
-    if (!has_otherwise && d->items.len)
-        warn(c, d->name.span, "no-otherwise", "tier '%s' has no `otherwise` branch: accounts "
-             "that match no branch get no tier", d->name.name);
-    if (!d->items.len)
-        err(c, d->name.span, "empty-block", "tier '%s' has no branches", d->name.name);
 }
 
 /* Types a param or const value; they may refer to each other in any order,
@@ -1460,7 +1229,7 @@ static void check_const_value(Checker *c, Sym *s, const char *what)
 {
     if (s->state == 2) return;
     if (s->state == 1) {
-        err(c, s->span, "cycle", "'%s' is defined in terms of itself", s->name);
+        chk_err(c, s->span, "cycle", "'%s' is defined in terms of itself", s->name);
         s->ty = t_err();
         return;
     }
@@ -1478,12 +1247,12 @@ static void check_const_value(Checker *c, Sym *s, const char *what)
         Type want = resolve_type(c, s->decl->type, s->name);
         char b1[96], b2[96];
         if (want.optional) {
-            err(c, s->decl->type->span, "type-mismatch", "a %s cannot be optional",
+            chk_err(c, s->decl->type->span, "type-mismatch", "a %s cannot be optional",
                 chk_sym_kind_name(s->kind));
             want.optional = false;
         }
         if (!compatible(want, t))
-            err(c, s->decl->value->span, "type-mismatch", "'%s' is declared %s but its value "
+            chk_err(c, s->decl->value->span, "type-mismatch", "'%s' is declared %s but its value "
                 "is %s", s->name, tn(want, b1), tn(t, b2));
         else if (!is_err(want)) {
             if (!is_err(t)) percent_value_for(c, s->decl->value, want, chk_sym_kind_name(s->kind), s->name, NULL);
@@ -1507,18 +1276,18 @@ static void check_test(Checker *c, Decl *d)
         for (int j = 0; j < i; j++) {
             Attr *b = d->attrs.items[j];
             if (strcmp(a->name.name, b->name.name) == 0)
-                err(c, a->name.span, "duplicate-definition", "'%s' is given twice", a->name.name);
+                chk_err(c, a->name.span, "duplicate-definition", "'%s' is given twice", a->name.name);
         }
-        Sym *s = tab_get(&c->tab, a->name.name);
-        if (!s && lost_name(c, a->name.name)) continue;
+        Sym *s = chk_tab_get(&c->tab, a->name.name);
+        if (!s && chk_lost_name(c, a->name.name)) continue;
         if (!s || (s->kind != SYM_FIELD && s->kind != SYM_PARAM)) {
             Diag *g;
             if (s)
-                g = err(c, a->name.span, "not-a-field", "`given` sets record fields and params; "
+                g = chk_err(c, a->name.span, "not-a-field", "`given` sets record fields and params; "
                         "'%s' is a %s, which the policy computes", a->name.name,
                         chk_sym_kind_name(s->kind));
             else
-                g = err(c, a->name.span, "unknown-name", "'%s' is not a field of record '%s'",
+                g = chk_err(c, a->name.span, "unknown-name", "'%s' is not a field of record '%s'",
                         a->name.name, p->record ? p->record->name.name : "?");
             if (!s) {
                 const char **cands = xmalloc(sizeof(char *) * (size_t)(c->syms.len + 1));
@@ -1527,7 +1296,7 @@ static void check_test(Checker *c, Decl *d)
                     Sym *x = c->syms.items[k];
                     if (x->kind == SYM_FIELD || x->kind == SYM_PARAM) cands[n++] = x->name;
                 }
-                did_you_mean(g, diag_closest(a->name.name, cands, n));
+                chk_did_you_mean(g, diag_closest(a->name.name, cands, n));
                 free(cands);
             }
             c->ctx = CTX_CONST;
@@ -1546,7 +1315,7 @@ static void check_test(Checker *c, Decl *d)
         char b1[96], b2[96];
         want.optional = false;
         if (!compatible(want, t))
-            err(c, a->value->span, "type-mismatch", "'%s' is %s, but this value is %s",
+            chk_err(c, a->value->span, "type-mismatch", "'%s' is %s, but this value is %s",
                 a->name.name, tn(want, b1), tn(t, b2));
         else if (want.kind == TY_INT)
             check_whole(c, a->value, "an int field's value");
@@ -1556,7 +1325,7 @@ static void check_test(Checker *c, Decl *d)
     }
     c->ctx = CTX_TEST;
     for (int i = 0; i < d->items.len; i++)
-        need_bool(c, d->items.items[i], "an expectation");
+        chk_need_bool(c, d->items.items[i], "an expectation");
     c->ctx = CTX_RULE;
     if (!d->items.len) {
         char name[200];
@@ -1570,16 +1339,16 @@ static void check_test(Checker *c, Decl *d)
             }
         }
         name[k] = '\0';
-        warn(c, d->str_span, "empty-test", "test \"%s\" expects nothing, so it cannot fail",
+        chk_warn(c, d->str_span, "empty-test", "test \"%s\" expects nothing, so it cannot fail",
              name);
     }
 }
 
 static void check_limit(Checker *c, Decl *d)
 {
-    Sym *s = tab_get(&c->tab, d->name.name);
+    Sym *s = chk_tab_get(&c->tab, d->name.name);
     if (!s || s->kind != SYM_SELECT) {
-        Diag *g = err(c, d->name.span, "not-a-select", "`limit` caps a select, and '%s' is %s%s",
+        Diag *g = chk_err(c, d->name.span, "not-a-select", "`limit` caps a select, and '%s' is %s%s",
                       d->name.name, s ? (s->kind == SYM_ENTITLE ? "an " : "a ") : "",
                       s ? chk_sym_kind_name(s->kind) : "not defined");
         if (!s) {
@@ -1589,13 +1358,13 @@ static void check_limit(Checker *c, Decl *d)
                 Sym *t = c->syms.items[i];
                 if (t->kind == SYM_SELECT) names[n++] = t->name;
             }
-            did_you_mean(g, diag_closest(d->name.name, names, n));
+            chk_did_you_mean(g, diag_closest(d->name.name, names, n));
         }
         return;
     }
     if (s->limit) {
-        err(c, d->name.span, "duplicate-definition", "select '%s' already has a limit (line %d)",
-            s->name, line_of(c, s->limit->span));
+        chk_err(c, d->name.span, "duplicate-definition", "select '%s' already has a limit (line %d)",
+            s->name, chk_line_of(c, s->limit->span));
         return;
     }
     s->limit = d;
@@ -1605,11 +1374,11 @@ static void check_limit(Checker *c, Decl *d)
     Type n = need_numeric(c, d->value, "the number in `limit`");
     char b[96];
     if (!is_err(n) && n.kind != TY_INT && !n.flex)
-        err(c, d->value->span, "type-mismatch", "the number in `limit` must be a whole "
+        chk_err(c, d->value->span, "type-mismatch", "the number in `limit` must be a whole "
             "number, not %s", tn(n, b));
     double lim;
     if (literal_number(d->value, &lim) && (lim < 0 || lim != (double)(long long)lim))
-        err(c, d->value->span, "bad-literal", "the number in `limit` must be a whole number "
+        chk_err(c, d->value->span, "bad-literal", "the number in `limit` must be a whole number "
             "of at least 0");
     c->ctx = CTX_RULE;
     c->cur = s;
@@ -1618,114 +1387,9 @@ static void check_limit(Checker *c, Decl *d)
     c->cur = NULL;
 }
 
-/* ----------------------------------------------------------- rule order */
-
-/* Depth-first over rule dependencies: reports each cycle once, and lists
- * the rules so that each follows everything it reads. */
-typedef struct OrderState {
-    Checker *c;
-    int *mark;              /* by sym position: 0 new, 1 on the stack, 2 done */
-    Sym **stack;
-    int depth;
-    Sym **out;
-    int nout;
-} OrderState;
-
-static int sym_pos(Checker *c, const Sym *s)
-{
-    for (int i = 0; i < c->syms.len; i++)
-        if (c->syms.items[i] == s) return i;
-    return -1;
-}
-
-static void visit(OrderState *st, Sym *s, int pos)
-{
-    if (st->mark[pos] == 2) return;
-    if (st->mark[pos] == 1) {
-        /* the cycle is the stack from s's frame to the top */
-        int from = st->depth - 1;
-        while (from > 0 && st->stack[from] != s) from--;
-        char path[1024];
-        size_t used = 0;
-        for (int i = from; i < st->depth && used < sizeof path - 64; i++)
-            used += (size_t)snprintf(path + used, sizeof path - used, "%s -> ", st->stack[i]->name);
-        snprintf(path + used, sizeof path - used, "%s", s->name);
-        err(st->c, s->span, "cycle", "'%s' depends on itself: %s", s->name, path);
-        return;
-    }
-    st->mark[pos] = 1;
-    st->stack[st->depth++] = s;
-    for (int i = 0; i < s->deps.len; i++) {
-        Sym *d = s->deps.items[i];
-        if (!is_rule(d)) continue;
-        int dp = sym_pos(st->c, d);
-        if (dp >= 0) visit(st, d, dp);
-    }
-    st->depth--;
-    st->mark[pos] = 2;
-    st->out[st->nout++] = s;
-}
-
-static void order_rules(Checker *c)
-{
-    int n = c->syms.len;
-    OrderState st = {c, xcalloc((size_t)n + 1, sizeof(int)), xmalloc(sizeof(Sym *) * ((size_t)n + 1)),
-                     0, arena_alloc(c->a, sizeof(Sym *) * ((size_t)n + 1)), 0};
-    for (int i = 0; i < n; i++) {
-        Sym *s = c->syms.items[i];
-        if (is_rule(s)) visit(&st, s, i);
-    }
-    c->p->order = st.out;
-    c->p->norder = st.nout;
-    free(st.mark);
-    free(st.stack);
-    /* Aggregates: a rule needs the portfolio pass if anything it reads does. */
-    for (int i = 0; i < st.nout; i++) {
-        Sym *s = st.out[i];
-        /* a limit ranks in the first pass, which computes the aggregates:
-           its own condition cannot use one (it would see a partial value) */
-        if (s->limit && s->calls_agg && !s->uses_agg_reported) {
-            s->uses_agg_reported = true;
-            err(c, s->limit->span, "nested-aggregate", "`limit %s` ranks accounts in the first "
-                "pass, but the condition or ranking of '%s' uses an aggregate, known only after "
-                "that pass: a limit cannot depend on an aggregate", s->name, s->name);
-        }
-        for (int j = 0; j < s->deps.len; j++) {
-            Sym *d = s->deps.items[j];
-            if (!d->uses_agg) continue;
-            /* a limit ranks in the first pass: what it reads cannot wait
-               for the aggregates, which that pass computes */
-            if (s->limit && d != s && !s->uses_agg_reported) {
-                s->uses_agg_reported = true;        /* once per limit */
-                if (d->limit)
-                    err(c, s->limit->span, "nested-aggregate", "`limit %s` depends on '%s', which "
-                        "has a limit of its own: chained limits are not supported (both rank in "
-                        "the same first pass)", s->name, d->name);
-                else
-                    err(c, s->limit->span, "nested-aggregate", "`limit %s` ranks accounts in the "
-                        "first pass, but '%s' needs an aggregate, known only after it", s->name,
-                        d->name);
-            }
-            s->uses_agg = true;
-        }
-    }
-    for (int i = 0; i < c->aggrefs.len; i++) {
-        AggRefs *ar = c->aggrefs.items[i];
-        for (int j = 0; j < ar->refs.len; j++) {
-            Sym *s = ar->refs.items[j];
-            if (s->uses_agg) {
-                err(c, ar->call->span, "nested-aggregate", "%s ranges over '%s', which itself "
-                    "depends on an aggregate or a limit; aggregates see per-account values only",
-                    ar->call->str, s->name);
-                break;
-            }
-        }
-    }
-}
-
 /* --------------------------------------------------------------- driver */
 
-static void check_program(Checker *c)
+void chk_program(Checker *c)
 {
     Policy *p = c->p;
     PtrVec *decls = &p->prog.decls;
@@ -1746,15 +1410,15 @@ static void check_program(Checker *c)
         case D_POLICY:
             if (d->span.file != 0) break;      /* an imported file's title */
             if (p->title)
-                err(c, d->span, "duplicate-definition", "the policy already has a title");
+                chk_err(c, d->span, "duplicate-definition", "the policy already has a title");
             else
                 p->title = d->str;
             break;
         case D_RECORD:
             if (p->record)
-                err(c, d->name.span, "duplicate-definition", "a policy has one record block; "
+                chk_err(c, d->name.span, "duplicate-definition", "a policy has one record block; "
                     "'%s' is already defined at line %d", p->record->name.name,
-                    line_of(c, p->record->span));
+                    chk_line_of(c, p->record->span));
             else
                 p->record = d;
             break;
@@ -1766,13 +1430,13 @@ static void check_program(Checker *c)
         case D_TIER: {
             Sym *s = define(c, SYM_TIER, d->name, d);
             s->ty = ty_make(TY_ENUM);
-            s->ty.en = tier_enum(c, d);
+            s->ty.en = chk_tier_enum(c, d);
             break;
         }
         case D_STAGES: {
             Sym *s = define(c, SYM_STAGES, d->name, d);
             s->ty = ty_make(TY_STAGE);
-            s->ty.en = stage_enum(c, d);
+            s->ty.en = chk_stage_enum(c, d);
             if (!p->stages) p->stages = s;
             break;
         }
@@ -1787,7 +1451,7 @@ static void check_program(Checker *c)
     if (p->record) check_record(c, p->record);
     else {
         Span sp = {0, 0, 0};
-        err(c, sp, "no-record", "the policy has no `record` block describing an account's "
+        chk_err(c, sp, "no-record", "the policy has no `record` block describing an account's "
             "fields, as in `record account { id: string key ... }`");
     }
     /* 2. params and consts first (rules read them) */
@@ -1799,7 +1463,7 @@ static void check_program(Checker *c)
     /* 3. rule bodies, in definition order */
     for (int i = 0; i < decls->len; i++) {
         Decl *d = decls->items[i];
-        Sym *s = d->kind >= D_LET && d->kind <= D_FLAG ? tab_get(&c->tab, d->name.name) : NULL;
+        Sym *s = d->kind >= D_LET && d->kind <= D_FLAG ? chk_tab_get(&c->tab, d->name.name) : NULL;
         if (s && s->decl != d) s = NULL;     /* a duplicate: its body is still checked */
         Sym scratch = {0};
         if (!s && d->kind >= D_LET && d->kind <= D_FLAG) {
@@ -1816,7 +1480,7 @@ static void check_program(Checker *c)
             break;
         case D_SCORE:
             if (!d->items.len)
-                warn(c, d->name.span, "empty-block", "score '%s' has no criteria, so it is "
+                chk_warn(c, d->name.span, "empty-block", "score '%s' has no criteria, so it is "
                      "always 0", d->name.name);
             for (int k = 0; k < d->items.len; k++) {
                 Criterion *cr = d->items.items[k];
@@ -1825,40 +1489,40 @@ static void check_program(Checker *c)
                 Type w = need_numeric(c, cr->weight, "a weight");
                 char b[96];
                 if (!is_err(w) && w.kind == TY_MONEY)
-                    err(c, cr->weight->span, "unit-mismatch", "a weight is a number of points, "
+                    chk_err(c, cr->weight->span, "unit-mismatch", "a weight is a number of points, "
                         "not %s", tn(w, b));
                 c->ctx = CTX_RULE;
                 c->cur = s;
-                need_bool(c, cr->cond, "a criterion's condition");
-                warn_constant(c, cr->cond, "the criterion");
+                chk_need_bool(c, cr->cond, "a criterion's condition");
+                chk_warn_constant(c, cr->cond, "the criterion");
                 c->cur = NULL;
             }
             break;
         case D_SELECT:
         case D_FLAG:
             c->cur = s;
-            need_bool(c, d->value, d->kind == D_SELECT ? "a select's condition"
+            chk_need_bool(c, d->value, d->kind == D_SELECT ? "a select's condition"
                                                        : "a flag's condition");
-            warn_constant(c, d->value, d->kind == D_SELECT ? "the select" : "the flag");
+            chk_warn_constant(c, d->value, d->kind == D_SELECT ? "the select" : "the flag");
             break;
         case D_ENTITLE:
             c->cur = s;
-            need_bool(c, d->value, "an entitlement's condition");
-            warn_constant(c, d->value, "the entitlement");
+            chk_need_bool(c, d->value, "an entitlement's condition");
+            chk_warn_constant(c, d->value, "the entitlement");
             for (int k = 0; k < d->attrs.len; k++) {
                 Attr *a = d->attrs.items[k];
                 for (int j = 0; j < k; j++)
                     if (strcmp(((Attr *)d->attrs.items[j])->name.name, a->name.name) == 0)
-                        err(c, a->name.span, "duplicate-definition", "'%s' is set twice",
+                        chk_err(c, a->name.span, "duplicate-definition", "'%s' is set twice",
                             a->name.name);
                 need(c, a->value, NULL);
             }
             break;
         case D_TIER:
-            if (s->kind == SYM_TIER) check_tier(c, s);
+            if (s->kind == SYM_TIER) chk_tier(c, s);
             break;
         case D_STAGES:
-            if (s->kind == SYM_STAGES) check_stages(c, s);
+            if (s->kind == SYM_STAGES) chk_stages(c, s);
             break;
         case D_LIMIT:
             check_limit(c, d);
@@ -1872,262 +1536,9 @@ static void check_program(Checker *c)
         c->cur = NULL;
     }
     /* 4. cycles, evaluation order, aggregates */
-    order_rules(c);
+    chk_order_rules(c);
     p->syms = (Sym **)c->syms.items;
     p->nsyms = c->syms.len;
-}
-
-/* The folder imports must stay inside: KAM_IMPORT_ROOT if set (the
- * --import-root option sets it), else the folder of the root policy as
- * given (the current one for a policy read from stdin). Resolved, without
- * a trailing '/' (but "/" itself); NULL if it cannot be resolved. */
-static char *import_root(const Policy *p)
-{
-    const char *widen = getenv("KAM_IMPORT_ROOT");
-    if (widen && *widen) return realpath(widen, NULL);
-    /* the folder as the command line names it (a policy that is a
-       symbolic link imports from beside the link, as relative paths do) */
-    const char *path = p->src.files[0]->path;
-    const char *slash = strrchr(path, '/');
-    if (!slash) return realpath(".", NULL);
-    if (slash == path) return realpath("/", NULL);
-    char *dir = xstrdup(path);
-    dir[slash - path] = '\0';
-    char *rp = realpath(dir, NULL);
-    free(dir);
-    return rp;
-}
-
-static bool inside(const char *path, const char *root)
-{
-    size_t n = strlen(root);
-    if (n == 1 && root[0] == '/') return true;
-    return strncmp(path, root, n) == 0 && (path[n] == '/' || path[n] == '\0');
-}
-
-/* Whether the file just parsed (diagnostics since `m`, definitions from
- * index `first_decl`) does not read as a policy: NUL bytes, or an error
- * before its first definition. Its own diagnostics would then quote its
- * text, which may be anything (a secret, a binary). Sets *line, *col to
- * the first error. */
-static bool not_a_policy(const Policy *p, int file, int first_decl, const DiagList *d, DiagMark m,
-                         int *line, int *col)
-{
-    const SrcFile *f = p->src.files[file];
-    unsigned err_at = UINT_MAX, decl_at = UINT_MAX;
-    for (int i = m.n; i < d->n; i++)
-        if (d->items[i].level == DIAG_ERROR && d->items[i].span.file == file &&
-            d->items[i].span.start < err_at)
-            err_at = d->items[i].span.start;
-    for (int i = first_decl; i < p->prog.decls.len; i++) {
-        const Decl *x = p->prog.decls.items[i];
-        if (x->span.file == file && x->span.start < decl_at) decl_at = x->span.start;
-    }
-    if (err_at == UINT_MAX && d->nerrors > m.nerrors) err_at = 0;   /* past DIAG_MAX */
-    src_linecol(&p->src, file, err_at == UINT_MAX ? 0 : err_at, line, col);
-    if (memchr(f->text, '\0', f->len)) return true;
-    return err_at != UINT_MAX && err_at <= decl_at;
-}
-
-/* Loads what `import` names, and what those files import. An import is a
- * path relative to the importing file that must resolve (symbolic links
- * followed) to a regular file inside import_root(): a policy is untrusted
- * input (checked in CI on pull requests), so it must not read
- * /proc/self/environ, a FIFO or a terminal. A file that does not read as a
- * policy is reported at the import without quoting it. */
-static void load_imports(Policy *p, DiagList *diags)
-{
-    /* The decl list grows as imports are parsed, so this loop sees the
-       imports of imported files too. */
-    char **seen = xmalloc(sizeof(char *) * 1);
-    int nseen = 0;
-    char *rp = realpath(p->src.files[0]->path, NULL);
-    seen[nseen++] = rp ? rp : xstrdup(p->src.files[0]->path);
-    char *root = NULL;
-    bool root_done = false;
-    for (int i = 0; i < p->prog.decls.len; i++) {
-        Decl *d = p->prog.decls.items[i];
-        if (d->kind != D_IMPORT) continue;
-        /* relative to the importing file's folder */
-        if (strcmp(d->str, "-") == 0 || d->str[0] == '\0') {
-            diag_add(diags, DIAG_ERROR, d->str_span, "import", "import names a file, not \"%s\"",
-                     d->str);
-            continue;
-        }
-        if (d->str[0] == '/') {
-            diag_add(diags, DIAG_ERROR, d->str_span, "import", "cannot import \"%s\": an import "
-                     "is a path relative to the importing file, not an absolute one", d->str);
-            continue;
-        }
-        if (!root_done) {
-            root = import_root(p);
-            root_done = true;
-        }
-        if (!root) {
-            const char *widen = getenv("KAM_IMPORT_ROOT");
-            diag_add(diags, DIAG_ERROR, d->str_span, "import", "cannot import \"%s\": the import "
-                     "root %s cannot be resolved", d->str, widen && *widen ? widen : "folder");
-            continue;
-        }
-        const char *from = p->src.files[d->span.file]->path;
-        const char *slash = strrchr(from, '/');
-        char path[4096];
-        if (!slash)
-            snprintf(path, sizeof path, "%s", d->str);
-        else
-            snprintf(path, sizeof path, "%.*s/%s", (int)(slash - from), from, d->str);
-        char *real = realpath(path, NULL);
-        if (!real) {
-            diag_add(diags, DIAG_ERROR, d->str_span, "import", "cannot import \"%s\": cannot open: %s",
-                     d->str, strerror(errno));
-            continue;
-        }
-        if (!inside(real, root)) {
-            diag_add(diags, DIAG_ERROR, d->str_span, "import", "cannot import \"%s\": it is "
-                     "outside %s, the folder imports must stay in (--import-root DIR widens it)",
-                     d->str, root);
-            free(real);
-            continue;
-        }
-        bool dup = false;
-        for (int k = 0; k < nseen; k++)
-            if (strcmp(seen[k], real) == 0) dup = true;
-        if (dup) {
-            free(real);
-            continue;   /* imported already (or a cycle): its names are in */
-        }
-        char msg[4200];
-        int file = src_load_import(&p->src, real, path, msg, sizeof msg);
-        if (file < 0) {
-            free(real);
-            diag_add(diags, DIAG_ERROR, d->str_span, "import", "cannot import \"%s\": %s",
-                     d->str, strchr(msg, ':') ? strchr(msg, ':') + 2 : msg);
-            continue;
-        }
-        seen = xrealloc(seen, sizeof(char *) * (size_t)(nseen + 1));
-        seen[nseen++] = real;
-        DiagMark m = diag_mark(diags);
-        int first_decl = p->prog.decls.len;
-        parse_file(&p->prog, &p->src, file, diags);
-        int line, col;
-        if (not_a_policy(p, file, first_decl, diags, m, &line, &col)) {
-            diag_rollback(diags, m);
-            p->prog.decls.len = first_decl;   /* nor its definitions, nor its imports */
-            diag_add(diags, DIAG_ERROR, d->str_span, "import", "cannot import \"%s\": it does not "
-                     "read as a kam policy (an error at line %d, column %d, before any "
-                     "definition; `kam check` on it shows more)", d->str, line, col);
-        }
-    }
-    free(root);
-    for (int k = 0; k < nseen; k++) free(seen[k]);
-    free(seen);
-}
-
-/* Whether a definition kind has a name that later definitions can replace. */
-static bool named_rule(DeclKind k)
-{
-    return k == D_PARAM || k == D_CONST || k == D_LET || k == D_SCORE || k == D_SELECT ||
-           k == D_TIER || k == D_STAGES || k == D_ENTITLE || k == D_FLAG;
-}
-
-/* Session definitions (from files numbered >= first_extra) replace earlier
- * definitions of the same name: a what-if redefinition. */
-static void apply_overrides(Policy *p, int first_extra)
-{
-    PtrVec *v = &p->prog.decls;
-    int out = 0;
-    for (int i = 0; i < v->len; i++) {
-        Decl *d = v->items[i];
-        bool replaced = false;
-        if (named_rule(d->kind) && d->name.name) {
-            for (int j = i + 1; j < v->len && !replaced; j++) {
-                Decl *e = v->items[j];
-                if (e->span.file >= first_extra && named_rule(e->kind) && e->name.name &&
-                    strcmp(e->name.name, d->name.name) == 0)
-                    replaced = true;
-            }
-        }
-        if (!replaced) v->items[out++] = d;
-    }
-    v->len = out;
-}
-
-static Policy *load_common(Policy *p, DiagList *diags, const char *const *extra, int nextra)
-{
-    parse_file(&p->prog, &p->src, 0, diags);
-    load_imports(p, diags);
-    int first_extra = p->src.n;
-    for (int i = 0; i < nextra; i++) {
-        int file = src_add(&p->src, "<input>", extra[i], strlen(extra[i]));
-        parse_file(&p->prog, &p->src, file, diags);
-    }
-    if (nextra) apply_overrides(p, first_extra);
-    Checker c = {0};
-    c.p = p;
-    c.d = diags;
-    c.a = &p->arena;
-    check_program(&c);
-    SymTab *tab = xmalloc(sizeof *tab);
-    *tab = c.tab;
-    p->symtab = tab;
-    schema_build(p);
-    diag_sort(diags);
-    return p;
-}
-
-static Policy *new_policy(void)
-{
-    Policy *p = xcalloc(1, sizeof *p);
-    arena_init(&p->arena);
-    src_init(&p->src);
-    p->prog.arena = &p->arena;
-    p->key_field = -1;
-    return p;
-}
-
-Policy *policy_load(const char *path, DiagList *diags, char *errbuf, size_t errlen)
-{
-    Policy *p = new_policy();
-    if (src_load(&p->src, path, errbuf, errlen) < 0) {
-        policy_free(p);
-        return NULL;
-    }
-    return load_common(p, diags, NULL, 0);
-}
-
-Policy *policy_load_ext(const char *path, const char *const *extra, int nextra, DiagList *diags,
-                        char *errbuf, size_t errlen)
-{
-    Policy *p = new_policy();
-    if (src_load(&p->src, path, errbuf, errlen) < 0) {
-        policy_free(p);
-        return NULL;
-    }
-    return load_common(p, diags, extra, nextra);
-}
-
-Policy *policy_load_text(const char *name, const char *text, size_t len, DiagList *diags)
-{
-    Policy *p = new_policy();
-    src_add(&p->src, name, text, len);
-    return load_common(p, diags, NULL, 0);
-}
-
-void policy_free(Policy *p)
-{
-    if (!p) return;
-    if (p->symtab) {
-        free(((SymTab *)p->symtab)->slots);
-        free(p->symtab);
-    }
-    src_free(&p->src);
-    arena_free(&p->arena);
-    free(p);
-}
-
-Sym *policy_sym(const Policy *p, const char *name)
-{
-    return p->symtab ? tab_get(p->symtab, name) : NULL;
 }
 
 Type policy_check_expr(Policy *p, Expr *e, DiagList *diags, bool constant, Type want,
@@ -2145,7 +1556,7 @@ Type policy_check_expr(Policy *p, Expr *e, DiagList *diags, bool constant, Type 
     Type t = need(&c, e, enum_of(want));
     char b1[96], b2[96];
     if (want.kind != TY_ERROR && !compatible(want, t)) {
-        err(&c, e->span, "type-mismatch", "%s must be %s, not %s", what, tn(want, b1), tn(t, b2));
+        chk_err(&c, e->span, "type-mismatch", "%s must be %s, not %s", what, tn(want, b1), tn(t, b2));
         return t_err();
     }
     /* aggregates registered here extend p->aggs, which the caller compiles */
