@@ -1,5 +1,5 @@
-/* report.c — --summary and the progress bar (see report.h; --coverage is
- * coverage.c's). */
+/* report.c — --summary (see report.h; --coverage is coverage.c's, the
+ * progress bar progress.c's). */
 #define _POSIX_C_SOURCE 200809L
 #include "report.h"
 #include "format.h"
@@ -225,40 +225,4 @@ void summary_free(Summary *s)
     free(s->stage_field);
     free(s->syms);
     free(s);
-}
-
-/* --------------------------------------------------------------- progress */
-
-static double seconds(struct timespec a, struct timespec b)
-{
-    return (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
-}
-
-void progress_start(Progress *p, bool want, const Source *src)
-{
-    memset(p, 0, sizeof *p);
-    p->size = rd_size(src);
-    p->on = want && isatty(STDERR_FILENO) && p->size > 16 * 1024 * 1024;
-    clock_gettime(CLOCK_MONOTONIC, &p->start);
-    p->last = p->start;
-}
-
-void progress_tick(Progress *p, const Source *src, long records)
-{
-    if (!p->on) return;
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (seconds(p->last, now) < 0.2) return;
-    p->last = now;
-    double done = p->size ? (double)rd_offset(src) / (double)p->size : 0;
-    double rate = (double)records / (seconds(p->start, now) + 1e-9);
-    int w = (int)(done * 30);
-    fputs("\r  [", stderr);
-    for (int i = 0; i < 30; i++) fputc(i < w ? '#' : ' ', stderr);
-    fprintf(stderr, "] %3.0f%%  %ld records  %.0f records/s ", done * 100, records, rate);
-}
-
-void progress_end(Progress *p)
-{
-    if (p->on) fputs("\r\033[K", stderr);
 }

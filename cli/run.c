@@ -11,6 +11,7 @@
 #include "../runtime/vm.h"
 #include "outfile.h"
 #include "report.h"
+#include "progress.h"
 #include "../api/engine.h"
 
 #include <errno.h>
