@@ -28,6 +28,35 @@ fail() { failed=$((failed + 1)); failures="$failures
 section_start() { s_pass=$passed; s_fail=$failed; s_skip=$skipped; s_t0=$(date +%s); printf '%s ... ' "$1"; }
 section_end() { echo "$((passed - s_pass)) passed, $((failed - s_fail)) failed, $((skipped - s_skip)) skipped ($(( $(date +%s) - s_t0 )) s)"; }
 
+# Unit tests: tests/unit/test_*.c, built against the library (again only
+# when the test or the library is newer). They run in the background,
+# beside the golden and CLI tests (much of which waits on terminals and
+# timers); their results are collected at the end.
+run_units() {
+    i=0
+    for t in tests/unit/test_*.c; do
+        [ -e "$t" ] || continue
+        name=$(basename "$t" .c)
+        bin="$BUILD/tests/$name"
+        mkdir -p "$BUILD/tests"
+        : >"$tmp/unit.$i.cc"
+        if [ -x "$bin" ] && [ "$bin" -nt "$t" ] && [ "$bin" -nt "$BUILD/libkam.a" ]; then
+            :
+        elif ! $CC -std=c11 -Wall -Wextra -Werror -O1 -g -fsanitize=address,undefined \
+            -Ibase -Ilang -Iruntime -Istdlib -Iinclude -I"$BUILD/gen" -o "$bin" "$t" "$BUILD/libkam.a" \
+            -lsqlite3 -lm 2>"$tmp/unit.$i.cc"; then
+            [ -s "$tmp/unit.$i.cc" ] || echo "the compiler failed" >"$tmp/unit.$i.cc"
+            i=$((i + 1))
+            continue
+        fi
+        "$bin" "$root/tests" >"$tmp/unit.$i.out" 2>&1
+        echo $? >"$tmp/unit.$i.rc"
+        i=$((i + 1))
+    done
+}
+run_units &
+unit_pid=$!
+
 for kam in "$@"; do
     case "$kam" in /*) ;; *) kam="$root/$kam" ;; esac
     tag=$(basename "$(dirname "$kam")")
@@ -60,14 +89,20 @@ for kam in "$@"; do
     # KAM_TEST_JOBS at a time (default 2), except those marked
     # "# kam-test: serial" (timing, a terminal), which run alone afterwards.
     i=0
+    cli_pids=""
     for t in tests/cli/*.sh; do
         [ -e "$t" ] || continue
         grep -q '^# kam-test: serial' "$t" && continue
-        while [ "$(jobs -p | wc -l)" -ge "${KAM_TEST_JOBS:-2}" ]; do sleep 0.05; done
+        # the unit tests' background job counts as one more
+        limit=${KAM_TEST_JOBS:-2}
+        kill -0 "$unit_pid" 2>/dev/null && limit=$((limit + 1))
+        while [ "$(jobs -p | wc -l)" -ge "$limit" ]; do sleep 0.05; done
         (KAM="$kam" ROOT="$root" sh "$t" >"$tmp/cli.$i.out" 2>&1; echo $? >"$tmp/cli.$i.rc") &
+        cli_pids="$cli_pids $!"
         i=$((i + 1))
     done
-    wait
+    # shellcheck disable=SC2086
+    wait $cli_pids
     for t in tests/cli/*.sh; do
         [ -e "$t" ] || continue
         grep -q '^# kam-test: serial' "$t" || continue
@@ -100,34 +135,29 @@ for kam in "$@"; do
     section_end
 done
 section_start "unit tests"
-
-# Unit tests: tests/unit/test_*.c, built against the library once.
+wait "$unit_pid"
+i=0
 for t in tests/unit/test_*.c; do
     [ -e "$t" ] || continue
     name=$(basename "$t" .c)
-    bin="$BUILD/tests/$name"
-    mkdir -p "$BUILD/tests"
-    # built again only when the test or the library is newer
-    if [ -x "$bin" ] && [ "$bin" -nt "$t" ] && [ "$bin" -nt "$BUILD/libkam.a" ]; then
-        :
-    elif ! $CC -std=c11 -Wall -Wextra -Werror -O1 -g -fsanitize=address,undefined \
-        -Ibase -Ilang -Iruntime -Istdlib -Iinclude -I"$BUILD/gen" -o "$bin" "$t" "$BUILD/libkam.a" -lsqlite3 -lm 2>"$tmp/cc"; then
-        fail "unit $name (does not build)" "$(cat "$tmp/cc")"
+    if [ -s "$tmp/unit.$i.cc" ]; then
+        fail "unit $name (does not build)" "$(cat "$tmp/unit.$i.cc")"
+        i=$((i + 1))
         continue
     fi
-    "$bin" "$root/tests" >"$tmp/unit" 2>&1
-    rc=$?
-    p=$(grep -c '^PASS ' "$tmp/unit")
-    f=$(grep -c '^FAIL ' "$tmp/unit")
+    rc=$(cat "$tmp/unit.$i.rc")
+    p=$(grep -c '^PASS ' "$tmp/unit.$i.out")
+    f=$(grep -c '^FAIL ' "$tmp/unit.$i.out")
     passed=$((passed + p))
     if [ "$f" -gt 0 ] || [ "$rc" -ne 0 ] || [ "$p" -eq 0 ]; then
         [ "$f" -eq 0 ] && f=1
         failed=$((failed + f))
-        echo "FAIL unit $name (exit $rc)"
-        grep -v '^PASS ' "$tmp/unit" | head -40 | sed 's/^/     /'
+        printf '\nFAIL unit %s (exit %s)\n' "$name" "$rc"
+        grep -v '^PASS ' "$tmp/unit.$i.out" | head -40 | sed 's/^/     /'
         failures="$failures
   unit $name"
     fi
+    i=$((i + 1))
 done
 
 section_end
