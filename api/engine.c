@@ -312,14 +312,22 @@ typedef struct Undo {
     size_t lim[16];
 } Undo;
 
-bool eng_pass1_record(Engine *e, long ordinal, const char *key, size_t keylen)
+/* The VM set for a record: its ordinal (the same in both passes), its key
+ * (limits break ties by it), fresh scratch space. */
+static Vm *at_record(Engine *e, long ordinal, const char *key, size_t keylen)
 {
     Vm *vm = e->vm;
-    const Chunk *c = e->chunk;
     vm->ordinal = ordinal;
     vm->key = key ? key : "";
     vm->keylen = key ? keylen : 0;
     vm_reset_scratch(vm);
+    return vm;
+}
+
+bool eng_pass1_record(Engine *e, long ordinal, const char *key, size_t keylen)
+{
+    Vm *vm = at_record(e, ordinal, key, keylen);
+    const Chunk *c = e->chunk;
     Undo small;
     AggState *aggs = c->naggs <= 16 ? small.agg : xmalloc(sizeof(AggState) * (size_t)c->naggs);
     size_t *lims = c->nlimits <= 16 ? small.lim : xmalloc(sizeof(size_t) * (size_t)c->nlimits);
@@ -363,12 +371,8 @@ void eng_pass1_end(Engine *e)
 
 bool eng_record(Engine *e, long ordinal, const char *key, size_t keylen, char *why, size_t len)
 {
-    Vm *vm = e->vm;
+    Vm *vm = at_record(e, ordinal, key, keylen);
     const Chunk *c = e->chunk;
-    vm->ordinal = ordinal;
-    vm->key = key ? key : "";
-    vm->keylen = key ? keylen : 0;
-    vm_reset_scratch(vm);
     if (vm_run(vm, c->record_pc) != 0 || (c->probe_pc >= 0 && vm_run(vm, c->probe_pc) != 0)) {
         eng_vm_error(e, why, len);
         return false;

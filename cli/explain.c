@@ -12,7 +12,7 @@
  * thousands grouped, percent and money as such, negative weights as
  * "−15 points (label)". It does not read files or change the session. */
 #define _POSIX_C_SOURCE 200809L
-#include "explain.h"
+#include "explain_int.h"
 #include "../base/date.h"
 #include "../runtime/reader.h"
 #include "../runtime/writer.h"
@@ -23,15 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A growing string. */
-typedef struct Str {
-    char *p;
-    size_t len, cap;
-} Str;
-
-static void sadd(Str *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void sadd(Str *s, const char *fmt, ...)
+void ex_sadd(Str *s, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -48,62 +40,24 @@ static void sadd(Str *s, const char *fmt, ...)
     s->len += (size_t)n;
 }
 
-static void sclear(Str *s)
+void ex_sclear(Str *s)
 {
     s->len = 0;
     if (s->p) s->p[0] = '\0';
 }
 
-static const char *stext(const Str *s)
+const char *ex_stext(const Str *s)
 {
     return s->p ? s->p : "";
 }
 
-enum { MAX_CRIT = 64 };
-
-/* Where a limited select leaves the account. */
-typedef struct LimInfo {
-    bool on;                /* the select has a limit */
-    double cap;             /* N of `limit to N` */
-    size_t ncand, keep;     /* accounts whose condition holds; how many stay */
-    long rank;              /* 1-based among them; 0 if the condition fails */
-    bool cond, kept;
-    double cut;             /* the `by` value of the last account kept (keep > 0) */
-    double mine;            /* this account's `by` value */
-} LimInfo;
-
-/* The outcome of one evaluation of the account (the first select's). */
-typedef struct Outcome {
-    bool sel;
-    double score;
-    bool crit[MAX_CRIT];    /* the first score's criteria, met or not */
-    LimInfo li;
-} Outcome;
-
-typedef struct Ex {
-    Session *s;
-    Policy *p;
-    Chunk *c;
-    Vm *vm;                 /* first pass done over the records as they are */
-    int rec;
-    Expr **probes;
-    int nprobes, capprobes;
-    Value *regs;            /* the registers value_of reads (the account's) */
-    bool json;
-    const Sym *sel;         /* the first select: what "would change it" flips */
-    const Sym *score;       /* the first score, or NULL */
-    int lslot;              /* sel's limit slot in the chunk, or -1 */
-    bool selected;
-    Outcome base;
-    int passes;             /* whole-pipeline re-runs done */
-} Ex;
 
 /* ------------------------------------------------------------- numbers */
 
 /* v with at most `dec` decimals (more for a small non-zero value, so that
  * three digits show), trailing zeros dropped, thousands grouped, never an
  * exponent. */
-static void numtext(double v, int dec, char *buf, size_t len)
+void ex_numtext(double v, int dec, char *buf, size_t len)
 {
     if (!isfinite(v)) {
         snprintf(buf, len, "%s", isnan(v) ? "not a number" : v > 0 ? "infinity" : "-infinity");
@@ -138,7 +92,7 @@ static void numtext(double v, int dec, char *buf, size_t len)
 }
 
 /* A value of type t for people: 12.5%, 1,500,000, 0.0125, 2026-01-31, gold. */
-static void bizfmt(Type t, const Value *v, char *buf, size_t len)
+void ex_bizfmt(Type t, const Value *v, char *buf, size_t len)
 {
     if (v->missing) {
         snprintf(buf, len, "missing");
@@ -147,12 +101,12 @@ static void bizfmt(Type t, const Value *v, char *buf, size_t len)
     char nb[120];
     switch (t.kind) {
     case TY_PERCENT:
-        numtext(v->u.num * 100, 2, nb, sizeof nb - 1);
+        ex_numtext(v->u.num * 100, 2, nb, sizeof nb - 1);
         strcat(nb, "%");
         snprintf(buf, len, "%s", nb);
         return;
     case TY_MONEY: {      /* cents as two digits: 1,250.50 */
-        numtext(v->u.num, 2, nb, sizeof nb - 1);
+        ex_numtext(v->u.num, 2, nb, sizeof nb - 1);
         const char *dot = strchr(nb, '.');
         if (dot && strlen(dot) == 2) strcat(nb, "0");
         snprintf(buf, len, "%s", nb);
@@ -161,7 +115,7 @@ static void bizfmt(Type t, const Value *v, char *buf, size_t len)
     case TY_INT:
     case TY_NUMBER:
     case TY_ERROR:
-        numtext(v->u.num, 4, buf, len);
+        ex_numtext(v->u.num, 4, buf, len);
         return;
     default:
         ses_format_value(t, v, buf, len);
@@ -172,16 +126,16 @@ static void bizfmt_num(Type t, double d, char *buf, size_t len)
 {
     Value v = val_num(d);
     if (t.kind == TY_DATE) v = val_int((int64_t)d);
-    bizfmt(t, &v, buf, len);
+    ex_bizfmt(t, &v, buf, len);
 }
 
 /* A criterion's weight, signed: "+25", "−15" (a minus sign, not a hyphen). */
-static void signed_points(double w, char *buf, size_t len)
+void ex_signed_points(double w, char *buf, size_t len)
 {
     char nb[48];
     snprintf(nb, sizeof nb, "%s", w < 0 ? "\u2212" : "+");
     size_t k = strlen(nb);
-    numtext(fabs(w), 4, nb + k, sizeof nb - k);
+    ex_numtext(fabs(w), 4, nb + k, sizeof nb - k);
     snprintf(buf, len, "%s", nb);
 }
 
@@ -239,7 +193,7 @@ static const Value *val_in(const Ex *x, const Value *regs, const Expr *e, Value 
     }
 }
 
-static const Value *value_of(Ex *x, const Expr *e, Value *tmp)
+const Value *ex_value_of(Ex *x, const Expr *e, Value *tmp)
 {
     return val_in(x, x->regs, e, tmp);
 }
@@ -252,19 +206,19 @@ static bool bool_in(const Ex *x, const Value *regs, const Expr *e, bool *known)
     return v && v->u.i != 0;
 }
 
-static bool bool_of(Ex *x, const Expr *e, bool *known)
+bool ex_bool_of(Ex *x, const Expr *e, bool *known)
 {
     return bool_in(x, x->regs, e, known);
 }
 
-static double num_in(const Ex *x, const Value *regs, const Expr *e)
+double ex_num_in(const Ex *x, const Value *regs, const Expr *e)
 {
     Value tmp;
     const Value *v = val_in(x, regs, e, &tmp);
     return v ? v->u.num : 0;
 }
 
-static void src_text(Ex *x, const Expr *e, char *buf, size_t len)
+void ex_src_text(Ex *x, const Expr *e, char *buf, size_t len)
 {
     const SrcFile *f = x->p->src.files[e->span.file];
     size_t n = e->span.end - e->span.start;
@@ -283,12 +237,12 @@ static void src_text(Ex *x, const Expr *e, char *buf, size_t len)
 static void fmt(Ex *x, const Expr *e, TypeKind as, char *buf, size_t len)
 {
     Value tmp;
-    const Value *v = value_of(x, e, &tmp);
+    const Value *v = ex_value_of(x, e, &tmp);
     Type t = e->ty;
     if (t.flex) t.kind = TY_NUMBER;
     if (as != TY_ERROR) t.kind = as;
     if (!v) snprintf(buf, len, "?");
-    else bizfmt(t, v, buf, len);
+    else ex_bizfmt(t, v, buf, len);
 }
 
 /* ------------------------------------------------------------- limits */
@@ -337,21 +291,21 @@ static void lim_info(const Ex *x, const Vm *vm, const Value *regs, LimInfo *li)
         if (l->cands[k].ordinal == x->rec) li->rank = (long)k + 1;
     bool known;
     li->cond = bool_in(x, regs, x->sel->decl->value, &known);
-    li->mine = num_in(x, regs, x->sel->limit->by);
+    li->mine = ex_num_in(x, regs, x->sel->limit->by);
     li->kept = li->rank > 0 && (size_t)li->rank <= li->keep;
     if (li->keep) li->cut = l->cands[li->keep - 1].by;
 }
 
 /* "the limit of 10 by annual_revenue" */
-static void limit_name(Ex *x, const LimInfo *li, Str *out)
+void ex_limit_name(Ex *x, const LimInfo *li, Str *out)
 {
     char by[200], cap[60];
-    src_text(x, x->sel->limit->by, by, sizeof by);
-    numtext(li->cap, 0, cap, sizeof cap);
-    sadd(out, "the limit of %s by %s", cap, by);
+    ex_src_text(x, x->sel->limit->by, by, sizeof by);
+    ex_numtext(li->cap, 0, cap, sizeof cap);
+    ex_sadd(out, "the limit of %s by %s", cap, by);
 }
 
-static void by_text(Ex *x, double v, char *buf, size_t len)
+void ex_by_text(Ex *x, double v, char *buf, size_t len)
 {
     Type t = x->sel->limit->by->ty;
     if (t.flex) t.kind = TY_NUMBER;
@@ -362,36 +316,36 @@ static void by_text(Ex *x, double v, char *buf, size_t len)
 static void limit_sentence(Ex *x, const LimInfo *li, Str *out)
 {
     char cut[120], mine[120], n[40], rk[40];
-    by_text(x, li->cut, cut, sizeof cut);
-    by_text(x, li->mine, mine, sizeof mine);
-    numtext((double)li->ncand, 0, n, sizeof n);
-    numtext((double)li->rank, 0, rk, sizeof rk);
+    ex_by_text(x, li->cut, cut, sizeof cut);
+    ex_by_text(x, li->mine, mine, sizeof mine);
+    ex_numtext((double)li->ncand, 0, n, sizeof n);
+    ex_numtext((double)li->rank, 0, rk, sizeof rk);
     if (li->cond && !li->kept) {
-        sadd(out, "condition true, but ");
-        limit_name(x, li, out);
-        if (li->keep == 0) sadd(out, " cut it: it keeps none (rank %s of %s, this account %s)", rk, n, mine);
-        else sadd(out, " cut it: rank %s of %s, cut-off %s (this account %s)", rk, n, cut, mine);
+        ex_sadd(out, "condition true, but ");
+        ex_limit_name(x, li, out);
+        if (li->keep == 0) ex_sadd(out, " cut it: it keeps none (rank %s of %s, this account %s)", rk, n, mine);
+        else ex_sadd(out, " cut it: rank %s of %s, cut-off %s (this account %s)", rk, n, cut, mine);
         return;
     }
-    limit_name(x, li, out);
+    ex_limit_name(x, li, out);
     if (li->keep == 0) {
-        sadd(out, " keeps none of the %s accounts whose condition holds", n);
+        ex_sadd(out, " keeps none of the %s accounts whose condition holds", n);
         return;
     }
     if (li->cond && li->keep < li->ncand)
-        sadd(out, " kept it: rank %s of %s, cut-off %s (this account %s)", rk, n, cut, mine);
+        ex_sadd(out, " kept it: rank %s of %s, cut-off %s (this account %s)", rk, n, cut, mine);
     else if (li->cond)
-        sadd(out, " kept it: all %s accounts whose condition holds fit (this account rank %s, %s)", n, rk,
+        ex_sadd(out, " kept it: all %s accounts whose condition holds fit (this account rank %s, %s)", n, rk,
              mine);
     else if (li->keep < li->ncand)
-        sadd(out, " keeps %zu of the %s accounts whose condition holds, cut-off %s", li->keep, n, cut);
+        ex_sadd(out, " keeps %zu of the %s accounts whose condition holds, cut-off %s", li->keep, n, cut);
     else
-        sadd(out, " keeps all %s accounts whose condition holds", n);
+        ex_sadd(out, " keeps all %s accounts whose condition holds", n);
 }
 
 /* ---------------------------------------------------------- sentences */
 
-static const char *truth(bool b)
+const char *ex_truth(bool b)
 {
     return b ? "true" : "false";
 }
@@ -426,14 +380,14 @@ static long agg_count(Ex *x, const Expr *call)
 static void operand(Ex *x, const Expr *e, TypeKind as, Str *out)
 {
     char text[200], val[120];
-    src_text(x, e, text, sizeof text);
+    ex_src_text(x, e, text, sizeof text);
     if (e->kind == EX_NUMBER || e->kind == EX_PERCENT || e->kind == EX_DATE || e->kind == EX_STRING ||
         e->kind == EX_BOOL || (e->kind == EX_NAME && e->member >= 0)) {
-        sadd(out, "%s", text);
+        ex_sadd(out, "%s", text);
         return;
     }
     fmt(x, e, as, val, sizeof val);
-    sadd(out, "%s (%s", text, val);
+    ex_sadd(out, "%s (%s", text, val);
     const Expr *aggs[4];
     int n = 0;
     find_aggs(e, aggs, &n, 4, 0);
@@ -441,22 +395,22 @@ static void operand(Ex *x, const Expr *e, TypeKind as, Str *out)
         const Expr *call = aggs[i];
         SigKind sig = std_func(call->fn)->sig;
         char cnt[40];
-        numtext((double)agg_count(x, call), 0, cnt, sizeof cnt);
+        ex_numtext((double)agg_count(x, call), 0, cnt, sizeof cnt);
         if (call == e) {
-            if (sig == SIG_AGG_RANK) sadd(out, " of %s accounts", cnt);
-            else if (sig == SIG_AGG_PERCENTILE) sadd(out, " of %s accounts are lower", cnt);
-            else if (sig != SIG_AGG_COUNT) sadd(out, " over %s accounts", cnt);
+            if (sig == SIG_AGG_RANK) ex_sadd(out, " of %s accounts", cnt);
+            else if (sig == SIG_AGG_PERCENTILE) ex_sadd(out, " of %s accounts are lower", cnt);
+            else if (sig != SIG_AGG_COUNT) ex_sadd(out, " over %s accounts", cnt);
             continue;
         }
         char ct[200], cv[120];
-        src_text(x, call, ct, sizeof ct);
+        ex_src_text(x, call, ct, sizeof ct);
         fmt(x, call, TY_ERROR, cv, sizeof cv);
         if (sig == SIG_AGG_RANK || sig == SIG_AGG_PERCENTILE)
-            sadd(out, "; %s = %s of %s accounts", ct, cv, cnt);
-        else if (sig == SIG_AGG_COUNT) sadd(out, "; %s = %s", ct, cv);
-        else sadd(out, "; %s = %s over %s accounts", ct, cv, cnt);
+            ex_sadd(out, "; %s = %s of %s accounts", ct, cv, cnt);
+        else if (sig == SIG_AGG_COUNT) ex_sadd(out, "; %s = %s", ct, cv);
+        else ex_sadd(out, "; %s = %s over %s accounts", ct, cv, cnt);
     }
-    sadd(out, ")");
+    ex_sadd(out, ")");
 }
 
 /* For `percentile(x) >= p` or `rank(x) <= k`: the value of x in the
@@ -466,7 +420,7 @@ static void agg_threshold(Ex *x, const Expr *call, AstOp op, const Expr *other, 
     SigKind sig = std_func(call->fn)->sig;
     if ((sig != SIG_AGG_PERCENTILE && sig != SIG_AGG_RANK) || call->where || call->args.len != 1) return;
     Value tmp;
-    const Value *t = value_of(x, other, &tmp);
+    const Value *t = ex_value_of(x, other, &tmp);
     if (!t || t->missing) return;
     const AggState *a = &x->vm->agg[call->agg];
     size_t n = a->nvals;
@@ -475,52 +429,52 @@ static void agg_threshold(Ex *x, const Expr *call, AstOp op, const Expr *other, 
     Type at = arg->ty;
     if (at.flex) at.kind = TY_NUMBER;
     char argt[200], v[120];
-    src_text(x, arg, argt, sizeof argt);
+    ex_src_text(x, arg, argt, sizeof argt);
     if (sig == SIG_AGG_PERCENTILE && (op == OPX_GE || op == OPX_GT)) {
         /* share below x >= p: more than k-1 values below, k = ceil(p n) */
         double need = t->u.num * (double)n;
         size_t k = op == OPX_GE ? (size_t)ceil(need - 1e-9) : (size_t)floor(need + 1e-9) + 1;
         if (k == 0 || k > n) return;
         bizfmt_num(at, a->vals[k - 1], v, sizeof v);
-        sadd(out, " (reached with %s above %s)", argt, v);
+        ex_sadd(out, " (reached with %s above %s)", argt, v);
     } else if (sig == SIG_AGG_RANK && (op == OPX_LE || op == OPX_LT)) {
         double kk = op == OPX_LE ? floor(t->u.num) : ceil(t->u.num) - 1;
         if (kk < 1 || kk > (double)n) return;
         bizfmt_num(at, a->vals[n - (size_t)kk], v, sizeof v);
-        sadd(out, " (reached with %s of %s or more)", argt, v);
+        ex_sadd(out, " (reached with %s of %s or more)", argt, v);
     }
 }
 
 static void describe(Ex *x, const Expr *e, int depth, Str *out)
 {
     bool known;
-    bool b = bool_of(x, e, &known);
+    bool b = ex_bool_of(x, e, &known);
     char text[300];
     if (e->kind == EX_NAME && e->sym) {
-        sadd(out, "%s is %s", e->sym->name, truth(b));
+        ex_sadd(out, "%s is %s", e->sym->name, ex_truth(b));
         if (e->sym->kind == SYM_LET && depth < 2 && e->sym->decl) {
-            sadd(out, " (");
+            ex_sadd(out, " (");
             describe(x, e->sym->decl->value, depth + 1, out);
-            sadd(out, ")");
+            ex_sadd(out, ")");
         }
         return;
     }
     if (e->kind == EX_UNARY && e->op == OPX_NOT) {
-        sadd(out, "not: ");
+        ex_sadd(out, "not: ");
         describe(x, e->a, depth, out);
         return;
     }
     if (e->kind == EX_BINARY && (e->op == OPX_AND || e->op == OPX_OR)) {
         bool is_and = e->op == OPX_AND;
         bool ka, kb;
-        bool va = bool_of(x, e->a, &ka), vb = bool_of(x, e->b, &kb);
+        bool va = ex_bool_of(x, e->a, &ka), vb = ex_bool_of(x, e->b, &kb);
         /* the parts that decide: the false ones of a false `and`, the true
            ones of a true `or`; otherwise all */
         bool show_a = true, show_b = true;
         if (known && is_and && !b) { show_a = !va; show_b = !vb && (va || !ka); }
         if (known && !is_and && b) { show_a = va; show_b = vb && !va; }
         if (show_a) describe(x, e->a, depth, out);
-        if (show_a && show_b) sadd(out, is_and ? "; and " : "; or ");
+        if (show_a && show_b) ex_sadd(out, is_and ? "; and " : "; or ");
         if (show_b) describe(x, e->b, depth, out);
         return;
     }
@@ -530,18 +484,18 @@ static void describe(Ex *x, const Expr *e, int depth, Str *out)
         if (e->b->ty.kind == TY_PERCENT && e->a->ty.kind == TY_NUMBER && !e->a->ty.flex) ka = TY_PERCENT;
         if (e->a->ty.kind == TY_PERCENT && e->b->ty.kind == TY_NUMBER && !e->b->ty.flex) kb = TY_PERCENT;
         operand(x, e->a, ka, out);
-        sadd(out, " %s ", ast_op_text(e->op));
+        ex_sadd(out, " %s ", ast_op_text(e->op));
         operand(x, e->b, kb, out);
-        sadd(out, ": %s", known ? truth(b) : "?");
+        ex_sadd(out, ": %s", known ? ex_truth(b) : "?");
         if (e->a->kind == EX_CALL && e->a->agg >= 0) agg_threshold(x, e->a, e->op, e->b, out);
         return;
     }
-    src_text(x, e, text, sizeof text);
-    if (e->ty.kind == TY_BOOL) sadd(out, "`%s` is %s", text, known ? truth(b) : "?");
+    ex_src_text(x, e, text, sizeof text);
+    if (e->ty.kind == TY_BOOL) ex_sadd(out, "`%s` is %s", text, known ? ex_truth(b) : "?");
     else {
         char val[120];
         fmt(x, e, TY_ERROR, val, sizeof val);
-        sadd(out, "`%s` is %s", text, val);
+        ex_sadd(out, "`%s` is %s", text, val);
     }
 }
 
@@ -579,14 +533,14 @@ static void outcome_of(Ex *x, const Vm *vm, const Value *regs, Outcome *o)
 /* The first select's value with field f set to v, from the account alone:
  * the limit's ranking is worked out from the others' places. A guide for
  * the search; only full_eval is believed. -1 if it cannot be evaluated. */
-static int local_select(Ex *x, const Field *f, Value v)
+int ex_local_select(Ex *x, const Field *f, Value v)
 {
     Value *regs = eval_local(x, f, v);
     if (!regs) return -1;
     if (x->lslot < 0) return regs[x->sel->slot].u.i != 0;
     bool known;
     if (!bool_in(x, regs, x->sel->decl->value, &known)) return 0;
-    double by = num_in(x, regs, x->sel->limit->by);
+    double by = ex_num_in(x, regs, x->sel->limit->by);
     double cap = regs[x->c->limits[x->lslot].count_reg].u.num;
     return (double)others_before(x, x->vm, by) < floor(cap);
 }
@@ -594,7 +548,7 @@ static int local_select(Ex *x, const Field *f, Value v)
 /* The whole pipeline with the account's field f set to v: params, the
  * first pass over every record (aggregates and limits see the change),
  * then the account. The session's records are as before afterwards. */
-static bool full_eval(Ex *x, const Field *f, Value v, Outcome *o)
+bool ex_full_eval(Ex *x, const Field *f, Value v, Outcome *o)
 {
     Session *s = x->s;
     size_t nf = (size_t)s->nfields;
@@ -617,504 +571,6 @@ static bool full_eval(Ex *x, const Field *f, Value v, Outcome *o)
     s->vals[at] = old;
     x->passes++;
     return ok;
-}
-
-/* ------------------------------------------------------- changes */
-
-typedef struct Change {
-    const Field *field;
-    Value value;
-    char data[80];          /* the value as a data file would hold it */
-    int dir;                /* +1 "or more", -1 "or less", 0 exactly */
-    double cost;            /* relative size of the change */
-    int local;              /* 1 if the account alone says the select flips */
-    bool tried, ok, flips;
-    Outcome out;
-} Change;
-
-typedef struct Changes {
-    Change *v;
-    int n, cap;
-} Changes;
-
-static bool is_num_field(const Field *f)
-{
-    return ty_is_numeric(f->ty) || f->ty.kind == TY_DATE;
-}
-
-/* The unit a field's value is searched in: a cent, a hundredth of a
- * percent, a whole number, a day. */
-static double grid_of(const Field *f)
-{
-    switch (f->ty.kind) {
-    case TY_INT: case TY_DATE: return 1;
-    case TY_PERCENT: return 0.0001;
-    case TY_MONEY: return 0.01;
-    default: return 0.0001;
-    }
-}
-
-static double num_value(const Field *f, const Value *v)
-{
-    return f->ty.kind == TY_DATE ? (double)v->u.i : v->u.num;
-}
-
-static Value make_value(const Field *f, double d)
-{
-    if (f->ty.kind == TY_DATE) return val_int((int64_t)llround(d));
-    if (f->ty.kind == TY_INT) return val_num(round(d));
-    return val_num(d);
-}
-
-/* The data text of k grid steps of field f, and the value a data file
- * with that text gives (rd_convert: exactly what kam run reads). */
-static bool grid_value(const Field *f, double k, char *data, size_t len, Value *out)
-{
-    switch (f->ty.kind) {
-    case TY_DATE:
-        if (fabs(k) > 3e6) return false;
-        date_format((int32_t)k, data);
-        break;
-    case TY_INT: snprintf(data, len, "%.0f", k); break;
-    case TY_PERCENT: snprintf(data, len, "%.2f%%", k / 100); break;
-    case TY_MONEY: snprintf(data, len, "%.2f", k / 100); break;
-    default: snprintf(data, len, "%.4f", k / 10000); break;
-    }
-    if (f->ty.kind != TY_DATE && strchr(data, '.')) {      /* 12.50% -> 12.5%, 3.00 -> 3 */
-        char suffix = data[strlen(data) - 1] == '%' ? '%' : 0;
-        if (suffix) data[strlen(data) - 1] = '\0';
-        char *e = data + strlen(data) - 1;
-        while (*e == '0') *e-- = '\0';
-        if (*e == '.') *e = '\0';
-        if (strcmp(data, "-0") == 0) strcpy(data, "0");
-        if (suffix) strcat(data, "%");
-    }
-    RtType t = {schema_kind(f->ty.kind), false, NULL};     /* numbers and dates only */
-    return rd_convert(t, data, strlen(data), out) == 0;
-}
-
-static double grid_steps(const Field *f, double d)
-{
-    switch (f->ty.kind) {
-    case TY_PERCENT: return d * 10000;
-    case TY_MONEY: return d * 100;
-    case TY_NUMBER: return d * 10000;
-    default: return d;
-    }
-}
-
-static void push(Changes *cs, const Change *c)
-{
-    for (int i = 0; i < cs->n; i++)         /* the same change once */
-        if (cs->v[i].field == c->field && strcmp(cs->v[i].data, c->data) == 0) return;
-    if (cs->n == cs->cap) {
-        cs->cap = cs->cap ? cs->cap * 2 : 32;
-        cs->v = xrealloc(cs->v, sizeof(Change) * (size_t)cs->cap);
-    }
-    cs->v[cs->n++] = *c;
-}
-
-static int flips_locally(Ex *x, const Field *f, Value v)
-{
-    int r = local_select(x, f, v);
-    return r < 0 ? -1 : (r != 0) != x->selected;
-}
-
-/* Adds the change of numeric field f to about d (direction dir from the
- * value now): the nearest grid value on that side for which `flip` (if
- * set) holds locally, else the rounded value itself. */
-static void add_numeric(Ex *x, Changes *cs, const Field *f, double d, int dir, bool need_flip)
-{
-    const Value *now = &x->s->vals[(size_t)x->rec * (size_t)x->s->nfields + (size_t)f->index];
-    if (now->missing) return;
-    double x0 = num_value(f, now), k = grid_steps(f, d), k0 = grid_steps(f, x0);
-    double tries[3];
-    int nt = 0;
-    /* a search result lies just past the boundary: the grid value before
-       it may do; a threshold is met from the grid value after it on */
-    if (dir > 0) {
-        if (need_flip) tries[nt++] = floor(k + 1e-7);
-        tries[nt++] = ceil(k - 1e-7);
-        tries[nt++] = ceil(k - 1e-7) + 1;
-    } else if (dir < 0) {
-        if (need_flip) tries[nt++] = ceil(k - 1e-7);
-        tries[nt++] = floor(k + 1e-7);
-        tries[nt++] = floor(k + 1e-7) - 1;
-    } else {
-        tries[nt++] = round(k);
-    }
-    for (int i = 0; i < nt; i++) {
-        if ((dir > 0 && tries[i] <= k0 + 1e-9) || (dir < 0 && tries[i] >= k0 - 1e-9)) continue;
-        Change c = {0};
-        c.field = f;
-        c.dir = dir;
-        if (!grid_value(f, tries[i], c.data, sizeof c.data, &c.value)) continue;
-        double nv = num_value(f, &c.value);
-        if (nv == x0) continue;
-        c.local = flips_locally(x, f, c.value);
-        if (c.local < 0) continue;
-        if (need_flip && !c.local && i + 1 < nt) continue;
-        double base = f->ty.kind == TY_DATE ? 365 : fabs(x0) > 1e-9 ? fabs(x0) : 1;
-        c.cost = fabs(nv - x0) / base;
-        push(cs, &c);
-        return;
-    }
-}
-
-/* Searches the values of numeric field f on one side of its value now for
- * the nearest that flips the select (locally): doubling steps, then
- * halving the gap. */
-static void search_numeric(Ex *x, Changes *cs, const Field *f, int dir)
-{
-    const Value *now = &x->s->vals[(size_t)x->rec * (size_t)x->s->nfields + (size_t)f->index];
-    if (now->missing) return;
-    double x0 = num_value(f, now), g = grid_of(f);
-    double far = f->ty.kind == TY_DATE      ? 365.0 * 100
-               : f->ty.kind == TY_PERCENT ? 100
-                                          : fmax(fabs(x0), 1e6) * 1e6;
-    double lo = 0, hi = g;
-    bool found = false;
-    for (int it = 0; it < 80 && hi <= far; it++) {
-        int r = flips_locally(x, f, make_value(f, x0 + dir * hi));
-        if (r > 0) {
-            found = true;
-            break;
-        }
-        lo = hi;
-        hi *= 2;
-    }
-    if (!found) return;
-    for (int it = 0; it < 80 && hi - lo > g / 2; it++) {
-        double mid = (lo + hi) / 2;
-        if (f->ty.kind == TY_INT || f->ty.kind == TY_DATE) mid = floor(mid);
-        if (mid <= lo) break;
-        if (flips_locally(x, f, make_value(f, x0 + dir * mid)) > 0) hi = mid;
-        else lo = mid;
-    }
-    add_numeric(x, cs, f, x0 + dir * hi, dir, true);
-}
-
-static void add_exact(Ex *x, Changes *cs, const Field *f, Value v, const char *data)
-{
-    Change c = {0};
-    c.field = f;
-    c.value = v;
-    c.dir = 0;
-    c.cost = 1;
-    snprintf(c.data, sizeof c.data, "%s", data);
-    c.local = flips_locally(x, f, v);
-    if (c.local >= 0) push(cs, &c);
-}
-
-/* Candidate single-field changes read off condition e that would make it
- * `want` (true: to meet a criterion; false: to lose one). */
-static void thresholds(Ex *x, Changes *cs, const Expr *e, bool want, int depth)
-{
-    if (!e || depth > 3) return;
-    if (e->kind == EX_NAME && e->sym && e->sym->kind == SYM_LET && e->sym->decl) {
-        thresholds(x, cs, e->sym->decl->value, want, depth + 1);
-        return;
-    }
-    if (e->kind == EX_UNARY && e->op == OPX_NOT) {
-        thresholds(x, cs, e->a, !want, depth + 1);
-        return;
-    }
-    if (e->kind == EX_NAME && e->sym && e->sym->kind == SYM_FIELD && e->ty.kind == TY_BOOL) {
-        add_exact(x, cs, e->sym->field, val_int(want), want ? "true" : "false");
-        return;
-    }
-    if (e->kind == EX_BINARY && (e->op == OPX_AND || e->op == OPX_OR)) {
-        thresholds(x, cs, e->a, want, depth + 1);
-        thresholds(x, cs, e->b, want, depth + 1);
-        return;
-    }
-    if (e->kind != EX_BINARY || e->op < OPX_EQ || e->op > OPX_GE || e->op == OPX_NE) return;
-    /* FIELD op OTHER, or OTHER op FIELD */
-    const Expr *fe = NULL, *other = NULL;
-    AstOp op = e->op;
-    if (e->a->kind == EX_NAME && e->a->sym && e->a->sym->kind == SYM_FIELD) {
-        fe = e->a;
-        other = e->b;
-    } else if (e->b->kind == EX_NAME && e->b->sym && e->b->sym->kind == SYM_FIELD) {
-        fe = e->b;
-        other = e->a;
-        static const AstOp flip[] = {[OPX_EQ] = OPX_EQ, [OPX_LT] = OPX_GT, [OPX_LE] = OPX_GE,
-                                     [OPX_GT] = OPX_LT, [OPX_GE] = OPX_LE};
-        op = flip[op];
-    }
-    if (!fe || !ty_is_numeric(fe->ty)) return;
-    if (!want) {        /* to make it false, aim for the opposite comparison */
-        static const AstOp neg[] = {[OPX_EQ] = OPX_NE, [OPX_LT] = OPX_GE, [OPX_LE] = OPX_GT,
-                                    [OPX_GT] = OPX_LE, [OPX_GE] = OPX_LT};
-        op = neg[op];
-        if (op == OPX_NE) return;
-    }
-    Value tmp;
-    const Value *target = value_of(x, other, &tmp);
-    if (!target || target->missing) return;
-    const Field *f = fe->sym->field;
-    double t = target->u.num, g = grid_of(f);
-    /* the nearest grid value that meets the comparison */
-    double v = op == OPX_GT ? t + g / 2 : op == OPX_LT ? t - g / 2 : t;
-    int dir = op == OPX_GT || op == OPX_GE ? 1 : op == OPX_LT || op == OPX_LE ? -1 : 0;
-    add_numeric(x, cs, f, v, dir, false);
-}
-
-/* Marks the fields that the value of e depends on (through lets, scores,
- * selects, tiers, stages, entitlements). */
-static void mark_fields(Ex *x, const Expr *e, bool *seen, bool *fields, int depth);
-
-static void mark_sym(Ex *x, const Sym *sy, bool *seen, bool *fields, int depth)
-{
-    if (sy->kind == SYM_FIELD) {
-        fields[sy->field->index] = true;
-        return;
-    }
-    int idx = -1;
-    for (int i = 0; i < x->p->nsyms; i++)
-        if (x->p->syms[i] == sy) idx = i;
-    if (idx < 0 || seen[idx] || !sy->decl || depth > 40) return;
-    seen[idx] = true;
-    const Decl *d = sy->decl;
-    switch (sy->kind) {
-    case SYM_LET: case SYM_SELECT: case SYM_ENTITLE: case SYM_FLAG:
-        mark_fields(x, d->value, seen, fields, depth + 1);
-        if (sy->limit) mark_fields(x, sy->limit->by, seen, fields, depth + 1);
-        break;
-    case SYM_SCORE:
-        for (int k = 0; k < d->items.len; k++)
-            mark_fields(x, ((Criterion *)d->items.items[k])->cond, seen, fields, depth + 1);
-        break;
-    case SYM_TIER:
-        for (int k = 0; k < d->items.len; k++)
-            mark_fields(x, ((TierBranch *)d->items.items[k])->cond, seen, fields, depth + 1);
-        break;
-    case SYM_STAGES:
-        for (int k = 0; k < d->items.len; k++)
-            mark_fields(x, ((Transition *)d->items.items[k])->cond, seen, fields, depth + 1);
-        if (x->p->stage_field) fields[x->p->stage_field->index] = true;
-        break;
-    default:
-        break;
-    }
-}
-
-static void mark_fields(Ex *x, const Expr *e, bool *seen, bool *fields, int depth)
-{
-    if (!e || depth > 60) return;
-    if (e->sym) mark_sym(x, e->sym, seen, fields, depth);
-    mark_fields(x, e->a, seen, fields, depth + 1);
-    mark_fields(x, e->b, seen, fields, depth + 1);
-    mark_fields(x, e->c, seen, fields, depth + 1);
-    mark_fields(x, e->where, seen, fields, depth + 1);
-    for (int i = 0; i < e->args.len; i++) mark_fields(x, e->args.items[i], seen, fields, depth + 1);
-}
-
-/* Every candidate: thresholds read off the conditions, then a search over
- * each field the select depends on. */
-static void gather(Ex *x, Changes *cs)
-{
-    bool want = !x->selected;
-    thresholds(x, cs, x->sel->decl->value, want, 0);
-    if (x->score) {
-        /* unselected: what would add points (meet a positive criterion, lose
-           a negative one); selected: what would take points away */
-        for (int k = 0; k < x->score->decl->items.len; k++) {
-            Criterion *cr = x->score->decl->items.items[k];
-            bool known;
-            bool met = bool_of(x, cr->cond, &known);
-            bool negative = num_in(x, x->regs, cr->weight) < 0;
-            bool target = negative ? x->selected : !x->selected;
-            if (met != target) thresholds(x, cs, cr->cond, target, 0);
-        }
-    }
-    bool *seen = xcalloc((size_t)x->p->nsyms + 1, sizeof(bool));
-    bool *fields = xcalloc((size_t)x->p->nfields + 1, sizeof(bool));
-    mark_sym(x, x->sel, seen, fields, 0);
-    const Value *row = x->s->vals + (size_t)x->rec * (size_t)x->s->nfields;
-    for (int i = 0; i < x->p->nfields; i++) {
-        const Field *f = x->p->fields[i];
-        if (!fields[i] || i == x->p->key_field) continue;
-        if (f->ty.kind == TY_BOOL && !row[i].missing) {
-            add_exact(x, cs, f, val_int(!row[i].u.i), row[i].u.i ? "false" : "true");
-        } else if ((f->ty.kind == TY_ENUM || f->ty.kind == TY_STAGE) && f->ty.en) {
-            for (int m = 0; m < f->ty.en->n && m < 16; m++)
-                if (row[i].missing || m != row[i].u.i) add_exact(x, cs, f, val_int(m), f->ty.en->members[m]);
-        } else if (is_num_field(f)) {
-            search_numeric(x, cs, f, +1);
-            search_numeric(x, cs, f, -1);
-        }
-    }
-    free(seen);
-    free(fields);
-}
-
-static int cmp_change(const void *a, const void *b)
-{
-    const Change *x = a, *y = b;
-    if (x->local != y->local) return x->local ? -1 : 1;
-    return (x->cost > y->cost) - (x->cost < y->cost);
-}
-
-/* A field the first pass reads: changing it can move aggregates and
- * limits, so the local guess may be off and larger steps are worth a try. */
-static bool in_pass1(const Ex *x, const Field *f)
-{
-    return x->c->pass1_pc >= 0 && x->c->pass1_field_used && x->c->pass1_field_used[f->index];
-}
-
-enum { MAX_PASSES = 48, MAX_SHOWN = 3 };
-
-/* A change that does not flip the select but moves the score its way. */
-static bool toward(const Ex *x, const Change *c)
-{
-    if (!x->score) return false;
-    return x->selected ? c->out.score < x->base.score : c->out.score > x->base.score;
-}
-
-/* Re-runs the pipeline for the candidates, cheapest likely flips first, and
- * keeps up to MAX_SHOWN fields: those that flip, then those that move the
- * score without flipping. Returns how many were kept (in out). */
-static int verify(Ex *x, Changes *cs, Change *out)
-{
-    qsort(cs->v, (size_t)cs->n, sizeof(Change), cmp_change);
-    int nflip = 0, nother = 0;
-    Change other[MAX_SHOWN];
-    for (int i = 0; i < cs->n && nflip < MAX_SHOWN && x->passes < MAX_PASSES; i++) {
-        Change *c = &cs->v[i];
-        bool done = false;
-        for (int k = 0; k < nflip; k++)
-            if (out[k].field == c->field) done = true;
-        if (done) continue;
-        if (ses_interrupted(x->s)) break;
-        c->tried = true;
-        c->ok = full_eval(x, c->field, c->value, &c->out);
-        c->flips = c->ok && c->out.sel != x->selected;
-        if (c->ok && !c->flips && c->local && c->dir && is_num_field(c->field) && in_pass1(x, c->field)) {
-            /* the portfolio moved with it: try a few larger steps */
-            const Value *now = &x->s->vals[(size_t)x->rec * (size_t)x->s->nfields + (size_t)c->field->index];
-            double x0 = num_value(c->field, now), d = num_value(c->field, &c->value) - x0;
-            static const double more[] = {1.01, 1.1, 1.5, 3};
-            for (int m = 0; m < 4 && x->passes < MAX_PASSES; m++) {
-                Changes one = {0};
-                add_numeric(x, &one, c->field, x0 + d * more[m], c->dir, false);
-                if (one.n) {
-                    Outcome o;
-                    if (full_eval(x, c->field, one.v[0].value, &o) && o.sel != x->selected) {
-                        Change keep = one.v[0];
-                        keep.tried = keep.ok = keep.flips = true;
-                        keep.out = o;
-                        *c = keep;
-                    }
-                }
-                free(one.v);
-                if (c->flips) break;
-            }
-        }
-        if (c->flips) {
-            out[nflip++] = *c;
-        } else if (c->ok && nother < MAX_SHOWN && toward(x, c)) {
-            bool dup = false;
-            for (int k = 0; k < nother; k++)
-                if (other[k].field == c->field) dup = true;
-            if (!dup) other[nother++] = *c;
-        }
-    }
-    /* score-moving changes not tried yet (cheapest first), to show how far */
-    for (int i = 0; i < cs->n && nflip + nother < MAX_SHOWN && x->passes < MAX_PASSES; i++) {
-        Change *c = &cs->v[i];
-        if (c->tried || ses_interrupted(x->s)) continue;
-        bool dup = false;
-        for (int k = 0; k < nflip; k++)
-            if (out[k].field == c->field) dup = true;
-        for (int k = 0; k < nother; k++)
-            if (other[k].field == c->field) dup = true;
-        if (dup) continue;
-        c->tried = true;
-        c->ok = full_eval(x, c->field, c->value, &c->out);
-        c->flips = c->ok && c->out.sel != x->selected;
-        if (c->flips) out[nflip++] = *c;
-        else if (c->ok && toward(x, c)) other[nother++] = *c;
-    }
-    int n = nflip;
-    for (int k = 0; k < nother && n < MAX_SHOWN; k++) {
-        bool dup = false;
-        for (int j = 0; j < n; j++)
-            if (out[j].field == other[k].field) dup = true;
-        if (!dup) out[n++] = other[k];
-    }
-    return n;
-}
-
-static const char *crit_label(Ex *x, const Criterion *cr, char *buf, size_t len)
-{
-    if (cr->label) snprintf(buf, len, "%s", cr->label);
-    else src_text(x, cr->cond, buf, len);
-    return buf;
-}
-
-/* "revenue_growth of 10% or more (now 9.41%) would bring +25 points (high
- * growth prospect), fit 40 -> 65, and make key_account true" */
-static void change_sentence(Ex *x, const Change *c, Str *out)
-{
-    const Field *f = c->field;
-    char nv[120], ov[120];
-    bizfmt(f->ty, &c->value, nv, sizeof nv);
-    bizfmt(f->ty, &x->s->vals[(size_t)x->rec * (size_t)x->s->nfields + (size_t)f->index], ov, sizeof ov);
-    const char *more = f->ty.kind == TY_DATE ? " or later" : " or more";
-    const char *less = f->ty.kind == TY_DATE ? " or earlier" : " or less";
-    sadd(out, "%s of %s%s (now %s) would ", f->name.name, nv, c->dir > 0 ? more : c->dir < 0 ? less : "", ov);
-    Str parts = {0};
-    int nparts = 0;
-    const Outcome *a = &x->base, *b = &c->out;
-    if (x->score) {
-        for (int k = 0; k < x->score->decl->items.len && k < MAX_CRIT; k++) {
-            if (a->crit[k] == b->crit[k]) continue;
-            const Criterion *cr = x->score->decl->items.items[k];
-            char w[60], label[200];
-            signed_points(num_in(x, x->regs, cr->weight), w, sizeof w);
-            sadd(&parts, "%s%s %s points (%s)", nparts++ ? ", " : "", b->crit[k] ? "bring" : "lose", w,
-                 crit_label(x, cr, label, sizeof label));
-        }
-        if (a->score != b->score) {
-            char s0[60], s1[60];
-            numtext(a->score, 4, s0, sizeof s0);
-            numtext(b->score, 4, s1, sizeof s1);
-            sadd(&parts, "%s%s %s -> %s", nparts++ ? ", " : "", x->score->name, s0, s1);
-        }
-    }
-    if (b->li.on && a->li.kept && b->li.cond && !b->li.kept) {
-        char n[40], rk[40];
-        numtext((double)b->li.ncand, 0, n, sizeof n);
-        numtext((double)b->li.rank, 0, rk, sizeof rk);
-        sadd(&parts, "%smove it to rank %s of %s, past ", nparts++ ? ", " : "", rk, n);
-        limit_name(x, &b->li, &parts);
-    }
-    if (b->li.on && b->li.kept && (!a->li.kept || a->li.rank != b->li.rank)) {
-        char n[40], rk[40];
-        numtext((double)b->li.ncand, 0, n, sizeof n);
-        numtext((double)b->li.rank, 0, rk, sizeof rk);
-        sadd(&parts, "%smove it to rank %s of %s, within ", nparts++ ? ", " : "", rk, n);
-        limit_name(x, &b->li, &parts);
-    }
-    if (nparts) sadd(out, "%s", stext(&parts));
-    if (c->flips) {
-        sadd(out, "%smake %s %s", nparts > 1 ? ", and " : nparts ? " and " : "", x->sel->name,
-             truth(!x->selected));
-    } else {
-        sadd(out, "%sbut %s stays %s", nparts ? ", " : "leave ", x->sel->name, truth(x->selected));
-        if (b->li.on && b->li.cond && !b->li.kept) {
-            char cut[120], n[40], rk[40];
-            by_text(x, b->li.cut, cut, sizeof cut);
-            numtext((double)b->li.ncand, 0, n, sizeof n);
-            numtext((double)b->li.rank, 0, rk, sizeof rk);
-            sadd(out, ": ");
-            limit_name(x, &b->li, out);
-            if (b->li.keep == 0) sadd(out, " keeps none");
-            else sadd(out, " still cuts it (rank %s of %s, cut-off %s)", rk, n, cut);
-        }
-    }
-    free(parts.p);
 }
 
 /* ------------------------------------------------------------ rendering */
@@ -1148,14 +604,14 @@ static void line(Ex *x, FILE *out, bool *first, const char *section, const char 
 
 static void json_text(Str *s, const char *t)
 {
-    sadd(s, "\"");
+    ex_sadd(s, "\"");
     for (; *t; t++) {
         unsigned char c = (unsigned char)*t;
-        if (c == '"' || c == '\\') sadd(s, "\\%c", c);
-        else if (c < 0x20) sadd(s, "\\u%04x", c);
-        else sadd(s, "%c", c);
+        if (c == '"' || c == '\\') ex_sadd(s, "\\%c", c);
+        else if (c < 0x20) ex_sadd(s, "\\u%04x", c);
+        else ex_sadd(s, "%c", c);
     }
-    sadd(s, "\"");
+    ex_sadd(s, "\"");
 }
 
 static void json_num(Str *s, double v)
@@ -1163,23 +619,23 @@ static void json_num(Str *s, double v)
     char nb[40];
     if (!isfinite(v)) snprintf(nb, sizeof nb, "null");
     else wr_format_number(v, nb);
-    sadd(s, "%s", nb);
+    ex_sadd(s, "%s", nb);
 }
 
 static void limit_json(const LimInfo *li, Str *s)
 {
-    sadd(s, ",\"limit\":{\"capacity\":");
+    ex_sadd(s, ",\"limit\":{\"capacity\":");
     json_num(s, li->cap);
-    sadd(s, ",\"candidates\":%zu,\"condition\":%s,\"kept\":%s,\"rank\":", li->ncand, truth(li->cond),
-         truth(li->kept));
-    if (li->rank) sadd(s, "%ld", li->rank);
-    else sadd(s, "null");
-    sadd(s, ",\"cutoff\":");
+    ex_sadd(s, ",\"candidates\":%zu,\"condition\":%s,\"kept\":%s,\"rank\":", li->ncand, ex_truth(li->cond),
+         ex_truth(li->kept));
+    if (li->rank) ex_sadd(s, "%ld", li->rank);
+    else ex_sadd(s, "null");
+    ex_sadd(s, ",\"cutoff\":");
     if (li->keep) json_num(s, li->cut);
-    else sadd(s, "null");
-    sadd(s, ",\"by\":");
+    else ex_sadd(s, "null");
+    ex_sadd(s, ",\"by\":");
     json_num(s, li->mine);
-    sadd(s, "}");
+    ex_sadd(s, "}");
 }
 
 /* The sub-expressions explain shows, as probes compiled with the policy. */
@@ -1219,29 +675,29 @@ static void say_scores(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
     for (int i = 0; i < p->nsyms; i++) {
         const Sym *sy = p->syms[i];
         if (sy->kind != SYM_SCORE) continue;
-        numtext(x->regs[sy->slot].u.num, 4, val, sizeof val);
+        ex_numtext(x->regs[sy->slot].u.num, 4, val, sizeof val);
         if (!x->json) fprintf(out, "score %s = %s\n", sy->name, val);
         else line(x, out, first, "score", sy->name, val, "", NULL);
         for (int k = 0; k < sy->decl->items.len; k++) {
             Criterion *cr = sy->decl->items.items[k];
             bool known;
-            bool met = bool_of(x, cr->cond, &known);
+            bool met = ex_bool_of(x, cr->cond, &known);
             Value tmp;
-            const Value *w = value_of(x, cr->weight, &tmp);
+            const Value *w = ex_value_of(x, cr->weight, &tmp);
             double wv = w ? w->u.num : 0;
             char wtext[60], label[200];
-            numtext(fabs(wv), 4, wtext, sizeof wtext);
-            sclear(why);
+            ex_numtext(fabs(wv), 4, wtext, sizeof wtext);
+            ex_sclear(why);
             describe(x, cr->cond, 0, why);
-            crit_label(x, cr, label, sizeof label);
+            ex_crit_label(x, cr, label, sizeof label);
             if (x->json) {
-                if (met) numtext(wv, 4, val, sizeof val);
+                if (met) ex_numtext(wv, 4, val, sizeof val);
                 else snprintf(val, sizeof val, "0");
                 snprintf(buf, sizeof buf, "%s.%s", sy->name, label);
-                line(x, out, first, "criterion", buf, val, stext(why), NULL);
+                line(x, out, first, "criterion", buf, val, ex_stext(why), NULL);
             } else {
                 const char *sign = !met ? " " : wv < 0 ? "\u2212" : "+";
-                fprintf(out, "  %s %-5s %s: %s\n", sign, met ? wtext : "0", label, stext(why));
+                fprintf(out, "  %s %-5s %s: %s\n", sign, met ? wtext : "0", label, ex_stext(why));
                 if (!met && wv >= 0) fprintf(out, "          (would add %s points)\n", wtext);
                 else if (!met) fprintf(out, "          (would count \u2212%s points)\n", wtext);
             }
@@ -1258,8 +714,8 @@ static void say_selects(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
     for (int i = 0; i < p->nsyms; i++) {
         const Sym *sy = p->syms[i];
         if (sy->kind != SYM_SELECT) continue;
-        sclear(why);
-        sclear(extra);
+        ex_sclear(why);
+        ex_sclear(extra);
         LimInfo li = {0};
         if (sy->limit) {
             int saved = x->lslot;
@@ -1271,12 +727,12 @@ static void say_selects(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
             if (x->lslot >= 0) lim_info(x, x->vm, x->regs, &li);
             if (li.on && li.cond && !li.kept) {
                 limit_sentence(x, &li, why);
-                sadd(why, "; condition: ");
+                ex_sadd(why, "; condition: ");
                 describe(x, sy->decl->value, 0, why);
             } else {
                 describe(x, sy->decl->value, 0, why);
                 if (li.on) {
-                    sadd(why, "; ");
+                    ex_sadd(why, "; ");
                     limit_sentence(x, &li, why);
                 }
             }
@@ -1286,9 +742,9 @@ static void say_selects(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
         } else {
             describe(x, sy->decl->value, 0, why);
         }
-        const char *v = truth(x->regs[sy->slot].u.i != 0);
-        if (x->json) line(x, out, first, "select", sy->name, v, stext(why), li.on ? stext(extra) : NULL);
-        else fprintf(out, "select %s = %s: %s\n", sy->name, v, stext(why));
+        const char *v = ex_truth(x->regs[sy->slot].u.i != 0);
+        if (x->json) line(x, out, first, "select", sy->name, v, ex_stext(why), li.on ? ex_stext(extra) : NULL);
+        else fprintf(out, "select %s = %s: %s\n", sy->name, v, ex_stext(why));
     }
 }
 
@@ -1302,28 +758,28 @@ static void say_changes(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
     Session *s = x->s;
     if (x->sel) {
         Changes cs = {0};
-        gather(x, &cs);
+        ex_gather(x, &cs);
         Change shown[MAX_SHOWN];
-        int nshown = verify(x, &cs, shown);
+        int nshown = ex_verify(x, &cs, shown);
         bool any_flip = nshown && shown[0].flips;
         if (!x->json && !any_flip)
             fprintf(out, "what would change it: no single field change makes %s %s%s%s\n", x->sel->name,
-                     truth(!x->selected), ses_interrupted(s) ? " (interrupted)" : "",
+                     ex_truth(!x->selected), ses_interrupted(s) ? " (interrupted)" : "",
                      nshown ? "; the nearest:" : "");
         for (int j = 0; j < nshown; j++) {
-            sclear(why);
-            change_sentence(x, &shown[j], why);
+            ex_sclear(why);
+            ex_change_sentence(x, &shown[j], why);
             if (x->json) {
                 char nv[120];
-                bizfmt(shown[j].field->ty, &shown[j].value, nv, sizeof nv);
-                sclear(extra);
-                sadd(extra, ",\"data\":");
+                ex_bizfmt(shown[j].field->ty, &shown[j].value, nv, sizeof nv);
+                ex_sclear(extra);
+                ex_sadd(extra, ",\"data\":");
                 json_text(extra, shown[j].data);
-                sadd(extra, ",\"flips\":%s", truth(shown[j].flips));
-                line(x, out, first, "change", shown[j].field->name.name, nv, stext(why), stext(extra));
+                ex_sadd(extra, ",\"flips\":%s", ex_truth(shown[j].flips));
+                line(x, out, first, "change", shown[j].field->name.name, nv, ex_stext(why), ex_stext(extra));
             } else {
                 fprintf(out, "%s %s\n", j == 0 && any_flip ? "what would change it:" : "                     ",
-                        stext(why));
+                        ex_stext(why));
             }
         }
         free(cs.v);
@@ -1342,21 +798,21 @@ static void say_tiers(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
         const Value *v = &x->regs[sy->slot];
         const char *got = v->missing ? "(none)" : sy->ty.en->members[v->u.i];
         long matched = x->regs[sy->fired_slot].u.i;     /* the compiler records it */
-        sclear(why);
+        ex_sclear(why);
         for (int k = 0; k < sy->decl->items.len; k++) {
             TierBranch *b = sy->decl->items.items[k];
             if (!b->cond) {
-                sadd(why, "%s%s otherwise", why->len ? "; " : "", b->name.name);
+                ex_sadd(why, "%s%s otherwise", why->len ? "; " : "", b->name.name);
                 break;
             }
             bool hit = k == matched;
-            sadd(why, "%s%s %s (", why->len ? "; " : "", b->name.name, hit ? "matches" : "no");
+            ex_sadd(why, "%s%s %s (", why->len ? "; " : "", b->name.name, hit ? "matches" : "no");
             describe(x, b->cond, 1, why);
-            sadd(why, ")");
+            ex_sadd(why, ")");
             if (hit) break;
         }
-        if (x->json) line(x, out, first, "tier", sy->name, got, stext(why), NULL);
-        else fprintf(out, "tier %s = %s: %s\n", sy->name, got, stext(why));
+        if (x->json) line(x, out, first, "tier", sy->name, got, ex_stext(why), NULL);
+        else fprintf(out, "tier %s = %s: %s\n", sy->name, got, ex_stext(why));
     }
 }
 
@@ -1376,26 +832,26 @@ static void say_stages(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
         if (cur < 0) continue;
         int from = (int)x->regs[x->c->field_reg[cur]].u.i, to = (int)x->regs[sy->slot].u.i;
         long fired_k = x->regs[sy->fired_slot].u.i;     /* the compiler records it */
-        sclear(why);
+        ex_sclear(why);
         if (from >= en->norder) {
-            sadd(why, "%s is final: no transition leaves it", en->members[from]);
+            ex_sadd(why, "%s is final: no transition leaves it", en->members[from]);
         } else {
             for (int k = 0; k < sy->decl->items.len; k++) {
                 Transition *t = sy->decl->items.items[k];
                 if (!t->from_any && t->from_member != from) continue;
                 bool fired = k == fired_k;
-                sadd(why, "%s%s -> %s %s (", why->len ? "; " : "", t->from.name, t->to.name,
+                ex_sadd(why, "%s%s -> %s %s (", why->len ? "; " : "", t->from.name, t->to.name,
                      fired ? "fired" : "did not fire");
                 describe(x, t->cond, 1, why);
-                sadd(why, ")");
+                ex_sadd(why, ")");
                 if (fired) break;
             }
-            if (!why->len) sadd(why, "no transition leaves %s", en->members[from]);
+            if (!why->len) ex_sadd(why, "no transition leaves %s", en->members[from]);
         }
         snprintf(val, sizeof val, "%s -> %s", en->members[from], en->members[to]);
         if (from == to) snprintf(val, sizeof val, "stays %s", en->members[from]);
-        if (x->json) line(x, out, first, "stages", sy->name, en->members[to], stext(why), NULL);
-        else fprintf(out, "stages %s: %s: %s\n", sy->name, val, stext(why));
+        if (x->json) line(x, out, first, "stages", sy->name, en->members[to], ex_stext(why), NULL);
+        else fprintf(out, "stages %s: %s: %s\n", sy->name, val, ex_stext(why));
     }
 }
 
@@ -1410,14 +866,14 @@ static void say_flags(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
         for (int i = 0; i < p->nsyms; i++) {
             const Sym *sy = p->syms[i];
             if (sy->kind != (pass ? SYM_FLAG : SYM_ENTITLE)) continue;
-            sclear(why);
+            ex_sclear(why);
             describe(x, sy->decl->value, 1, why);
             bool on = x->regs[sy->slot].u.i != 0;
             if (!x->json && !header) {
                 fprintf(out, "%s:\n", pass ? "flags" : "entitlements");
                 header = true;
             }
-            line(x, out, first, pass ? "flag" : "entitlement", sy->name, on ? "yes" : "no", stext(why),
+            line(x, out, first, pass ? "flag" : "entitlement", sy->name, on ? "yes" : "no", ex_stext(why),
                  NULL);
         }
     }

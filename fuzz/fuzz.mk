@@ -39,7 +39,7 @@ FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=$(FUZZ_DIR)/obj/%.o) \
                 $(FUZZ_DIR)/obj/gen/parser.o $(FUZZ_DIR)/obj/gen/lexer.o
 # the REPL harness: the REPL's dispatch (repl_cmds.c), the session and what
 # they call, not main.c or repl.c (readline)
-FUZZ_CLI_OBJ := $(addprefix $(FUZZ_DIR)/obj/cli/,cli.o repl_cmds.o session.o format.o run.o outfile.o report.o progress.o coverage.o explain.o)
+FUZZ_CLI_OBJ := $(addprefix $(FUZZ_DIR)/obj/cli/,cli.o repl_cmds.o session.o format.o run.o outfile.o report.o progress.o coverage.o explain.o explain_change.o)
 
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 
