@@ -33,7 +33,7 @@ cp report.csv report.orig
 # 200 bytes of 0xFF at offset 100 of pages 40 to 44 (of about 90): the
 # page headers survive, so the file opens and the scan fails on the rows
 cp good.sqlite mid.sqlite
-ff=$(awk 'BEGIN { for (i = 0; i < 200; i++) printf "\377" }')
+ff=$(LC_ALL=C awk 'BEGIN { for (i = 0; i < 200; i++) printf "\377" }')
 for pg in 40 41 42 43 44; do
     printf '%s' "$ff" | dd of=mid.sqlite bs=1 seek=$((pg * 4096 + 100)) conv=notrunc 2>/dev/null
 done
