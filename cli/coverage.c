@@ -66,6 +66,11 @@ void cov_add(Coverage *cv, const Chunk *c, const Value *R)
     }
 }
 
+void cov_reset(Coverage *cv)
+{
+    for (int i = 0; i < cv->n; i++) cv->items[i].fired = cv->items[i].not_fired = 0;
+}
+
 void cov_free(Coverage *cv)
 {
     free(cv->items);

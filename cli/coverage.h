@@ -49,6 +49,8 @@ void cov_print_run(const Coverage *cv, FILE *out, bool json, long records);
  * names and what was missing ("never true"), unless json. Returns the
  * number covered. */
 int cov_print_test(const Coverage *cv, FILE *out, bool json, const char *path);
+/* Forgets what was counted (a pass done again). */
+void cov_reset(Coverage *cv);
 void cov_free(Coverage *cv);
 
 #endif

@@ -203,6 +203,7 @@ int run_load(RunSession *rs, const char *policy_path, const RunOptions *o)
 void run_unload(RunSession *rs)
 {
     cov_free(&rs->cov);
+    free(rs->late);
     eng_close(&rs->eng);
     policy_free(rs->pol);
     diag_free(&rs->diags);
@@ -261,7 +262,10 @@ EngStatus run_pass1(RunSession *rs, const char *data_path, const SourceOpts *in)
     EngStatus st;
     Source *src = eng_source(rs->pol, data_path, in, stderr, &st);
     if (!src) return st;
-    bool *used = fields_read(rs);
+    /* only what the aggregates and limits read: a record that pass two
+       then rejects for another field is caught there, and both passes are
+       done again without it (run_policy) */
+    const bool *used = rs->chunk->pass1_field_used;
     rd_limit_to(src, used);
     RdPlan plan = rd_plan(src, used, rs->chunk->field_reg);
     int rc;
@@ -271,7 +275,7 @@ EngStatus run_pass1(RunSession *rs, const char *data_path, const SourceOpts *in)
     while ((rc = rd_next(src)) != 0) {
         if (rc < 0) break;      /* pass two reports where the input stops */
         long ord = ordinal++;
-        if (rc == 2) {          /* malformed: reported in pass two */
+        if (rc == 2 || (ord < rs->nlate && rs->late[ord])) {   /* reported in pass two */
             eng_pass1_left_out(&rs->eng, ord);
             continue;
         }
@@ -292,7 +296,6 @@ EngStatus run_pass1(RunSession *rs, const char *data_path, const SourceOpts *in)
         }
         eng_pass1_record(&rs->eng, ord, key, keylen);     /* a failure: reported in pass two */
     }
-    free(used);
     rd_plan_free(&plan);
     rd_close(src);
     eng_pass1_end(&rs->eng);
@@ -316,64 +319,81 @@ static OutFile *open_out(const RunSession *rs, const char *path, const char *dat
     return of;
 }
 
-int run_policy(const char *policy_path, const char *data_path, const RunOptions *o)
+/* What pass two found. Its messages to stderr are held back (held) when the
+ * pass may have to be done again, and printed once it stands. */
+typedef struct Pass2 {
+    long bad, records;
+    bool stop, unreadable;
+    long late;              /* records pass one counted that this pass rejects */
+    bool write_failed;
+    bool held;
+    char *msgs[MAX_SHOWN + 1];
+    int nmsgs;
+} Pass2;
+
+static void say(Pass2 *r, const char *text)
 {
-    RunSession rs;
-    int status = run_load(&rs, policy_path, o);
-    OutFile *of = NULL;         /* --out; NULL for stdout */
-    if (status == EXIT_OK && o->out_path && !(of = open_out(&rs, o->out_path, data_path)))
-        status = EXIT_USAGE;
-    if (status != EXIT_OK) {
-        run_unload(&rs);
-        return status;
+    if (!r->held) {
+        wr_print_line(stderr, "kam: ", text);
+        return;
     }
-    char spool[64];
-    int spool_fd = -1;
-    if (strcmp(data_path, "-") == 0 && rs.chunk->pass1_pc >= 0) {
-        data_path = spool_stdin(spool, sizeof spool, &spool_fd);
-        if (!data_path) {
-            fprintf(stderr, "kam: cannot spool standard input to a temporary file: %s\n",
-                    strerror(errno));
-            status = EXIT_USAGE;
-            goto done;
-        }
+    if (r->nmsgs <= MAX_SHOWN) r->msgs[r->nmsgs++] = xstrdup(text);
+}
+
+static void pass2_forget(Pass2 *r)
+{
+    for (int i = 0; i < r->nmsgs; i++) free(r->msgs[i]);
+    r->nmsgs = 0;
+}
+
+/* Notes that pass one counted record ord, which pass two cannot read: the
+ * aggregates and limits included a record that does not exist. */
+static void mark_late(RunSession *rs, Pass2 *r, long ord)
+{
+    if (!eng_has_pass1(&rs->eng) || eng_left_out(&rs->eng, ord)) return;
+    if (ord >= rs->nlate) {
+        long cap = rs->nlate ? rs->nlate : 1024;
+        while (cap <= ord) cap *= 2;
+        rs->late = xrealloc(rs->late, sizeof(bool) * (size_t)cap);
+        memset(rs->late + rs->nlate, 0, sizeof(bool) * (size_t)(cap - rs->nlate));
+        rs->nlate = cap;
     }
-    EngStatus est = run_pass1(&rs, data_path, &o->input);
-    if (est != ENG_OK) {
-        status = eng_exit_code(est);
-        goto done;
-    }
-    Source *src = eng_source(rs.pol, data_path, &o->input, stderr, &est);
-    if (!src) {
-        status = eng_exit_code(est);
-        goto done;
-    }
-    FILE *out = of ? outfile_stream(of) : stdout;
-    Writer *w = o->summary || o->coverage ? NULL : wr_open(out, o->format, rs.chunk);
-    Summary *sum = o->summary ? summary_new(&rs, rs.revenue, rs.revenue_why) : NULL;
+    if (!rs->late[ord]) r->late++;
+    rs->late[ord] = true;
+}
+
+/* Pass two: every record read, converted, evaluated and written to out (or
+ * added to the summary or coverage). Not ENG_OK (said) if the data cannot
+ * be opened; r->write_failed if out could not be written. */
+static EngStatus pass_two(RunSession *rs, const RunOptions *o, const char *data_path, FILE *out,
+                          Pass2 *r)
+{
+    EngStatus est;
+    Source *src = eng_source(rs->pol, data_path, &o->input, stderr, &est);
+    if (!src) return est;
+    Writer *w = o->summary || o->coverage ? NULL : wr_open(out, o->format, rs->chunk);
+    Summary *sum = o->summary ? summary_new(rs, rs->revenue, rs->revenue_why) : NULL;
     Progress prog;
     progress_start(&prog, o->progress, src);
-    bool *used = fields_read(&rs);
-    RdPlan plan = rd_plan(src, used, rs.chunk->field_reg);
+    bool *used = fields_read(rs);
+    RdPlan plan = rd_plan(src, used, rs->chunk->field_reg);
     free(used);
-    src->pct = rd_pct_new(&rs.pol->schema);      /* percent columns written as 35 for 35% */
-    const Chunk *c = rs.chunk;
-    const Policy *p = rs.pol;
-    long bad = 0, records = 0;
-    bool stop = false, unreadable = false;
+    src->pct = rd_pct_new(&rs->pol->schema);      /* percent columns written as 35 for 35% */
+    const Chunk *c = rs->chunk;
+    const Policy *p = rs->pol;
     int rc;
-    while (!stop && (rc = rd_next(src)) != 0) {
+    while (!r->stop && (rc = rd_next(src)) != 0) {
         if (rc < 0) {                   /* the input cannot be read further */
-            wr_print_line(stderr, "kam: ", src->err);
-            unreadable = true;
+            say(r, src->err);
+            r->unreadable = true;
             break;
         }
-        long ord = records++;
+        long ord = r->records++;
         const char *problem = NULL;
         char msg[1024], why[800];
-        vm_reset_scratch(rs.vm);
+        vm_reset_scratch(rs->vm);
         if (rc == 2) problem = src->err;
-        else if (rd_fill(src, &plan, rs.vm->regs) != 0) problem = src->err;
+        else if (rd_fill(src, &plan, rs->vm->regs) != 0) problem = src->err;
         const char *key = NULL;
         size_t keylen = 0;
         if (!problem && p->key_field >= 0) {
@@ -386,62 +406,158 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
                 problem = msg;
             }
         }
-        if (!problem && eng_left_out(&rs.eng, ord)) {
-            snprintf(msg, sizeof msg, "%s:%ld: %s", src->path, src->line, eng_left_out_why(&rs.eng, ord));
+        if (problem) mark_late(rs, r, ord);
+        if (!problem && eng_left_out(&rs->eng, ord)) {
+            snprintf(msg, sizeof msg, "%s:%ld: %s", src->path, src->line, eng_left_out_why(&rs->eng, ord));
             problem = msg;
         }
-        if (!problem && !eng_record(&rs.eng, ord, key, keylen, why, sizeof why)) {
+        if (!problem && !eng_record(&rs->eng, ord, key, keylen, why, sizeof why)) {
             snprintf(msg, sizeof msg, "%s:%ld: %s", src->path, src->line, why);
             problem = msg;
         }
         if (problem) {
-            bad++;
-            if (o->on_error != ON_ERROR_SKIP && bad <= MAX_SHOWN) wr_print_line(stderr, "kam: ", problem);
-            if (o->on_error == ON_ERROR_FAIL) stop = true;
+            r->bad++;
+            if (o->on_error != ON_ERROR_SKIP && r->bad <= MAX_SHOWN) say(r, problem);
+            if (o->on_error == ON_ERROR_FAIL) r->stop = true;
             continue;
         }
-        if (o->where && !rs.vm->regs[c->probe_reg[0]].u.i) continue;
-        if (w) wr_record(w, rs.vm->regs, key, keylen, src->line);
-        if (sum) summary_add(sum, &rs);
-        if (o->coverage) cov_add(&rs.cov, c, rs.vm->regs);
-        if ((records & 0xffff) == 0) progress_tick(&prog, src, records);
+        if (o->where && !rs->vm->regs[c->probe_reg[0]].u.i) continue;
+        if (w) wr_record(w, rs->vm->regs, key, keylen, src->line);
+        if (sum) summary_add(sum, rs);
+        if (o->coverage) cov_add(&rs->cov, c, rs->vm->regs);
+        if ((r->records & 0xffff) == 0) progress_tick(&prog, src, r->records);
     }
     progress_end(&prog);
-    rd_pct_report(src->pct, &p->schema, src->path, stderr);     /* a warning; the status stays */
+    for (int i = 0; i < r->nmsgs && !(r->late && !r->unreadable && !r->stop); i++)
+        wr_print_line(stderr, "kam: ", r->msgs[i]);
+    if (!(r->late && !r->unreadable && !r->stop))
+        rd_pct_report(src->pct, &p->schema, src->path, stderr);    /* a warning; the status stays */
     rd_plan_free(&plan);
     rd_close(src);
     if (sum) {
-        summary_print(sum, &rs, out, o->json);
+        summary_print(sum, rs, out, o->json);
         summary_free(sum);
     }
-    if (o->coverage) cov_print_run(&rs.cov, out, o->json, records - bad);
+    if (o->coverage) cov_print_run(&rs->cov, out, o->json, r->records - r->bad);
     int wrc = 0;
     if (w) wrc = wr_close(w);
     else if (fflush(out) != 0 || ferror(out)) wrc = -1;
-    if (wrc != 0) {
-        fprintf(stderr, "kam: writing %s failed: %s%s\n", of ? o->out_path : "the output",
-                strerror(errno), of ? "; nothing was written" : "");
+    r->write_failed = wrc != 0;
+    return ENG_OK;
+}
+
+/* Empties a file written for nothing (pass two done again). */
+static bool rewind_out(FILE *f)
+{
+    if (fflush(f) != 0 || ftruncate(fileno(f), 0) != 0) return false;
+    rewind(f);
+    return true;
+}
+
+/* Copies the spooled output to stdout. */
+static bool copy_out(FILE *from)
+{
+    char block[65536];
+    size_t n;
+    if (fflush(from) != 0) return false;
+    rewind(from);
+    while ((n = fread(block, 1, sizeof block, from)) > 0)
+        if (fwrite(block, 1, n, stdout) != n) return false;
+    return !ferror(from) && fflush(stdout) == 0;
+}
+
+int run_policy(const char *policy_path, const char *data_path, const RunOptions *o)
+{
+    RunSession rs;
+    int status = run_load(&rs, policy_path, o);
+    OutFile *of = NULL;         /* --out; NULL for stdout */
+    FILE *spooled = NULL;       /* stdout, held until pass two stands */
+    Pass2 r;
+    memset(&r, 0, sizeof r);
+    if (status == EXIT_OK && o->out_path && !(of = open_out(&rs, o->out_path, data_path)))
+        status = EXIT_USAGE;
+    if (status != EXIT_OK) {
+        run_unload(&rs);
+        return status;
+    }
+    char spool[64];
+    int spool_fd = -1;
+    bool has1 = eng_has_pass1(&rs.eng);
+    if (strcmp(data_path, "-") == 0 && has1) {
+        data_path = spool_stdin(spool, sizeof spool, &spool_fd);
+        if (!data_path) {
+            fprintf(stderr, "kam: cannot spool standard input to a temporary file: %s\n",
+                    strerror(errno));
+            status = EXIT_USAGE;
+            goto done;
+        }
+    }
+    /* With aggregates or limits, pass two may find a record pass one
+       counted but cannot read (a bad value in a field only the rules
+       read): then both passes are done again without it, and what pass two
+       wrote the first time is thrown away — so it goes to a file first. */
+    if (has1 && !of && !(spooled = tmpfile())) {
+        fprintf(stderr, "kam: cannot spool the output to a temporary file: %s\n", strerror(errno));
         status = EXIT_USAGE;
         goto done;
     }
-    if (unreadable) {
+    FILE *out = of ? outfile_stream(of) : spooled ? spooled : stdout;
+    for (int attempt = 0;; attempt++) {
+        EngStatus est = run_pass1(&rs, data_path, &o->input);
+        if (est != ENG_OK) {
+            status = eng_exit_code(est);
+            goto done;
+        }
+        pass2_forget(&r);
+        memset(&r, 0, sizeof r);
+        r.held = has1 && attempt == 0;
+        if (o->coverage) cov_reset(&rs.cov);
+        est = pass_two(&rs, o, data_path, out, &r);
+        if (est != ENG_OK) {        /* the data could not be opened: said already */
+            status = eng_exit_code(est);
+            goto done;
+        }
+        if (r.write_failed) {
+            fprintf(stderr, "kam: writing %s failed: %s%s\n", of ? o->out_path : "the output",
+                    strerror(errno), of ? "; nothing was written" : "");
+            status = EXIT_USAGE;
+            goto done;
+        }
+        if (!r.late || r.unreadable || r.stop || attempt > 0) break;
+        if (!rewind_out(out)) {
+            fprintf(stderr, "kam: cannot rewrite the output: %s\n", strerror(errno));
+            status = EXIT_USAGE;
+            goto done;
+        }
+    }
+    if (r.unreadable) {
         /* a read that stopped early is no result: the records after the
            stop were never seen */
+        if (spooled && !copy_out(spooled)) {
+            fprintf(stderr, "kam: writing the output failed: %s\n", strerror(errno));
+            status = EXIT_USAGE;
+            goto done;
+        }
         if (of)
             fprintf(stderr, "kam: reading stopped there, before the end of the data; %s %s\n",
                     o->out_path, outfile_abort(of) ? "was not written" : "is incomplete");
         else
             fprintf(stderr, "kam: reading stopped there, before the end of the data; the "
-                    "output stops after %ld record%s\n", records, records == 1 ? "" : "s");
+                    "output stops after %ld record%s\n", r.records, r.records == 1 ? "" : "s");
         of = NULL;
         status = EXIT_DATA;
         goto done;
     }
-    if (of && stop && o->on_error == ON_ERROR_FAIL) {
+    if (of && r.stop && o->on_error == ON_ERROR_FAIL) {
         fprintf(stderr, "kam: stopped at the first bad record (--on-error fail); %s %s\n",
                 o->out_path, outfile_abort(of) ? "was not written" : "is incomplete");
         of = NULL;
         status = EXIT_DATA;
+        goto done;
+    }
+    if (spooled && !copy_out(spooled)) {
+        fprintf(stderr, "kam: writing the output failed: %s\n", strerror(errno));
+        status = EXIT_USAGE;
         goto done;
     }
     if (of) {
@@ -454,15 +570,17 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
             goto done;
         }
     }
-    if (bad) {
-        if (bad > MAX_SHOWN && o->on_error != ON_ERROR_SKIP)
-            fprintf(stderr, "kam: ... %ld more\n", bad - MAX_SHOWN);
-        fprintf(stderr, "kam: %ld of %ld records had errors and %s\n", bad, records,
+    if (r.bad) {
+        if (r.bad > MAX_SHOWN && o->on_error != ON_ERROR_SKIP)
+            fprintf(stderr, "kam: ... %ld more\n", r.bad - MAX_SHOWN);
+        fprintf(stderr, "kam: %ld of %ld records had errors and %s\n", r.bad, r.records,
                 o->on_error == ON_ERROR_FAIL ? "the run stopped at the first"
                                              : "were left out of the output");
         status = o->on_error == ON_ERROR_SKIP ? EXIT_OK : EXIT_DATA;
     }
 done:
+    pass2_forget(&r);
+    if (spooled) fclose(spooled);
     if (of) outfile_abort(of);
     if (spool_fd >= 0) close(spool_fd);
     run_unload(&rs);

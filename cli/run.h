@@ -45,7 +45,10 @@ typedef struct RunSession {
     bool summary;           /* --summary: also reads the stage fields */
     int revenue;            /* --summary's money field (index), or -1 */
     const char *revenue_why;    /* why there is none */
-    int npolicy_files;      /* pol->src.files[0..n): the policy and its imports */
+    int npolicy_files;
+    bool *late;             /* by ordinal: records pass two rejected that pass one
+                               had counted; the next pass one leaves them out */
+    long nlate;      /* pol->src.files[0..n): the policy and its imports */
 } RunSession;
 
 /* Loads and compiles the policy, applies --where, --as-of and --set, runs
