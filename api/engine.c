@@ -85,14 +85,6 @@ void eng_adopt(Engine *e, Policy *pol, Chunk *chunk, int32_t today, FILE *err, b
     vm_set_today(e->vm, today);
 }
 
-Vm *eng_detach_vm(Engine *e)
-{
-    Vm *vm = e->vm;
-    e->vm = NULL;
-    eng_close(e);
-    return vm;
-}
-
 void eng_close(Engine *e)
 {
     vm_free(e->vm);

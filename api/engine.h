@@ -67,8 +67,6 @@ EngStatus eng_open(Engine *e, Policy *pol, Expr **probes, int nprobes, int32_t t
                    bool color);
 /* The same for a chunk compiled by the caller (who keeps owning it). */
 void eng_adopt(Engine *e, Policy *pol, Chunk *chunk, int32_t today, FILE *err, bool color);
-/* Hands the VM over to the caller (who frees it) and closes the rest. */
-Vm *eng_detach_vm(Engine *e);
 void eng_close(Engine *e);
 
 /* Step 2: gives param `name` the value written as `text` (a literal, as in

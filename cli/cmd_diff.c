@@ -322,10 +322,7 @@ int cmd_diff(int argc, char **argv)
         status = load_side(&new_side, pos[1], data, &o);
     }
     if (status == EXIT_OK && npos == 2) {       /* the what-if, over the same records */
-        new_side = old_side;
-        new_side.s = &old_side.own;
-        new_side.out = (Outcomes){0};
-        new_side.borrowed = true;
+        new_side.s = &old_side.own;         /* borrowed: failures mark old_side */
         for (int i = 0; status == EXIT_OK && i < o.nsets; i++) {
             char name[256];
             const char *eq = strchr(o.sets[i], '=');

@@ -208,12 +208,9 @@ static bool run_test(TestRun *t, const Decl *d, int first_expect)
             row[a->sym->field->index] = v;
     }
     int kf = p->key_field;
-    char *key = xstrdup(kf >= 0 && row[kf].len ? row[kf].u.str : "");
-    if (kf >= 0 && row[kf].len) {
-        free(key);
-        key = xcalloc(row[kf].len + 1, 1);
-        memcpy(key, row[kf].u.str, row[kf].len);
-    }
+    size_t klen = kf >= 0 ? row[kf].len : 0;
+    char *key = xcalloc(klen + 1, 1);       /* the key as a string of its own */
+    if (klen) memcpy(key, row[kf].u.str, klen);
     EngTable one = {row, p->nfields, &key, 1};
     bool ok = !problem[0];
     if (!problem[0]) {

@@ -13,6 +13,7 @@
  * "−15 points (label)". It does not read files or change the session. */
 #define _POSIX_C_SOURCE 200809L
 #include "explain_int.h"
+#include "format.h"
 #include "../base/date.h"
 #include "../runtime/reader.h"
 #include "../runtime/writer.h"
@@ -77,18 +78,7 @@ void ex_numtext(double v, int dec, char *buf, size_t len)
         if (e == dot) *e = '\0';
     }
     if (strcmp(raw, "-0") == 0) snprintf(raw, sizeof raw, "0");
-    dot = strchr(raw, '.');
-    size_t ilen = dot ? (size_t)(dot - raw) : strlen(raw);
-    size_t start = raw[0] == '-' ? 1 : 0, k = 0;
-    char out[600];
-    if (start) out[k++] = '-';
-    for (size_t i = start; i < ilen; i++) {
-        out[k++] = raw[i];
-        size_t left = ilen - i - 1;
-        if (left && left % 3 == 0) out[k++] = ',';
-    }
-    out[k] = '\0';
-    snprintf(buf, len, "%s%s", out, dot ? dot : "");
+    fmt_group_thousands(raw, buf, len);
 }
 
 /* A value of type t for people: 12.5%, 1,500,000, 0.0125, 2026-01-31, gold. */
@@ -501,19 +491,26 @@ static void describe(Ex *x, const Expr *e, int depth, Str *out)
 
 /* ------------------------------------------------------- evaluating */
 
+/* The account's record with field f (if any) set to v, for a moment. */
+static Value *with_field(Ex *x, const Field *f, Value v, Value *old)
+{
+    if (!f) return NULL;
+    Value *at = &x->s->vals[(size_t)x->rec * (size_t)x->s->nfields + (size_t)f->index];
+    *old = *at;
+    *at = v;
+    return at;
+}
+
 /* Evaluates the account with field f set to v against the first pass as it
- * is (x->vm): record code and probes. Returns the registers, or NULL. */
+ * is (x->eng), as kam run does. Returns the registers, or NULL (the reason
+ * in x->why). */
 static Value *eval_local(Ex *x, const Field *f, Value v)
 {
-    size_t nf = (size_t)x->s->nfields;
-    Value *regs = x->vm->regs;
-    memcpy(regs, x->s->vals + (size_t)x->rec * nf, sizeof(Value) * nf);
-    x->vm->ordinal = x->rec;
-    if (f) regs[x->c->field_reg[f->index]] = v;
-    vm_reset_scratch(x->vm);
-    if (vm_run(x->vm, x->c->record_pc) != 0) return NULL;
-    if (x->c->probe_pc >= 0 && vm_run(x->vm, x->c->probe_pc) != 0) return NULL;
-    return regs;
+    Value old;
+    Value *at = with_field(x, f, v, &old);
+    bool ok = ses_eval_one(x->s, &x->eng, x->rec, x->why, sizeof x->why);
+    if (at) *at = old;
+    return ok ? x->eng.vm->regs : NULL;
 }
 
 static void outcome_of(Ex *x, const Vm *vm, const Value *regs, Outcome *o)
@@ -550,25 +547,15 @@ int ex_local_select(Ex *x, const Field *f, Value v)
  * then the account. The session's records are as before afterwards. */
 bool ex_full_eval(Ex *x, const Field *f, Value v, Outcome *o)
 {
-    Session *s = x->s;
-    size_t nf = (size_t)s->nfields;
-    size_t at = (size_t)x->rec * nf + (size_t)f->index;
-    Value old = s->vals[at];
-    s->vals[at] = v;
-    Vm *vm = ses_prepare(s, x->c);
-    if (!vm) {              /* Ctrl-C, or the params cannot be computed */
-        s->vals[at] = old;
-        return false;
-    }
-    memcpy(vm->regs, s->vals + (size_t)x->rec * nf, sizeof(Value) * nf);
-    vm->ordinal = x->rec;
-    vm->key = s->keys[x->rec];
-    vm->keylen = strlen(s->keys[x->rec]);
-    vm_reset_scratch(vm);
-    bool ok = vm_run(vm, x->c->record_pc) == 0 && (x->c->probe_pc < 0 || vm_run(vm, x->c->probe_pc) == 0);
-    if (ok) outcome_of(x, vm, vm->regs, o);
-    vm_free(vm);
-    s->vals[at] = old;
+    Value old;
+    Value *at = with_field(x, f, v, &old);
+    Engine e;
+    bool ok = ses_prepare(x->s, x->c, &e);      /* false: Ctrl-C, or the params */
+    char why[600];
+    if (ok) ok = ses_eval_one(x->s, &e, x->rec, why, sizeof why);
+    if (ok) outcome_of(x, e.vm, e.vm->regs, o);
+    if (at) *at = old;
+    eng_close(&e);
     x->passes++;
     return ok;
 }
@@ -902,18 +889,19 @@ int explain_record(Session *s, int rec, FILE *out, bool json)
         free(x.probes);
         return -1;
     }
-    x.vm = ses_prepare(s, x.c);
-    if (!x.vm) {            /* the params cannot be computed, or Ctrl-C: said already */
+    if (!ses_prepare(s, x.c, &x.eng)) {     /* the params cannot be computed, or Ctrl-C: said */
         cg_free(x.c);
         free(x.probes);
         return -1;
     }
+    x.vm = x.eng.vm;
     Value *regs = eval_local(&x, NULL, val_int(0));
-    if (!regs) {
+    if (!regs) {            /* kam run reports this account as a data error */
         char kb[256];
-        fprintf(s->err, "kam: %s: %s\n", wr_display(s->keys[rec], strlen(s->keys[rec]), kb, sizeof kb),
-                x.vm->err ? x.vm->err : "cannot be evaluated");
-        vm_free(x.vm);
+        fprintf(s->err, "kam: %s: cannot be evaluated: %s\n",
+                wr_display(s->keys[rec], strlen(s->keys[rec]), kb, sizeof kb), x.why);
+        s->status = ENG_DATA;
+        eng_close(&x.eng);
         cg_free(x.c);
         free(x.probes);
         return -1;
@@ -954,7 +942,7 @@ int explain_record(Session *s, int rec, FILE *out, bool json)
     free(why.p);
     free(extra.p);
     free(x.regs);
-    vm_free(x.vm);
+    eng_close(&x.eng);
     cg_free(x.c);
     free(x.probes);
     /* the session's chunk is compiled from the same policy: slots agree */

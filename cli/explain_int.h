@@ -41,7 +41,9 @@ typedef struct Ex {
     Session *s;
     Policy *p;
     Chunk *c;
-    Vm *vm;                 /* first pass done over the records as they are */
+    Engine eng;             /* first pass done over the records as they are */
+    Vm *vm;                 /* eng's */
+    char why[600];          /* why the account could not be evaluated */
     int rec;
     Expr **probes;
     int nprobes, capprobes;

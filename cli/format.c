@@ -7,6 +7,22 @@
 #include <stdio.h>
 #include <string.h>
 
+void fmt_group_thousands(const char *plain, char *buf, size_t len)
+{
+    const char *dot = strchr(plain, '.');
+    size_t ilen = dot ? (size_t)(dot - plain) : strlen(plain);
+    size_t start = plain[0] == '-' ? 1 : 0, k = 0;
+    char out[600];
+    if (start) out[k++] = '-';
+    for (size_t i = start; i < ilen && k + 2 < sizeof out; i++) {
+        out[k++] = plain[i];
+        size_t left = ilen - i - 1;
+        if (left && left % 3 == 0) out[k++] = ',';
+    }
+    out[k] = '\0';
+    snprintf(buf, len, "%s%s", out, dot ? dot : "");
+}
+
 void ses_format_value(Type t, const Value *v, char *buf, size_t len)
 {
     if (v->missing) {
@@ -33,18 +49,7 @@ void ses_format_value(Type t, const Value *v, char *buf, size_t len)
         size_t nl = strlen(nb);
         while (nb[nl - 1] == '0') nb[--nl] = '\0';
         if (nb[nl - 1] == '.') nb[--nl] = '\0';
-        char *dot = strchr(nb, '.');
-        size_t ilen = dot ? (size_t)(dot - nb) : strlen(nb);
-        size_t k = 0, start = nb[0] == '-' ? 1 : 0;
-        char out[64];
-        if (start) out[k++] = '-';
-        for (size_t i = start; i < ilen; i++) {
-            out[k++] = nb[i];
-            size_t left = ilen - i - 1;
-            if (left && left % 3 == 0) out[k++] = ',';
-        }
-        out[k] = '\0';
-        snprintf(buf, len, "%s%s", out, dot ? dot : "");
+        fmt_group_thousands(nb, buf, len);
         break;
     }
     case TY_INT:

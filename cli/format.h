@@ -12,5 +12,7 @@
 
 /* Formats a value of type t for people: 12%, 250,000, 2026-01-31, gold. */
 void ses_format_value(Type t, const Value *v, char *buf, size_t len);
+/* A plain decimal ("-1250000.5") with its thousands grouped: -1,250,000.5. */
+void fmt_group_thousands(const char *plain, char *buf, size_t len);
 
 #endif

@@ -428,10 +428,9 @@ static EngStatus pass_two(RunSession *rs, const RunOptions *o, const char *data_
         if ((r->records & 0xffff) == 0) progress_tick(&prog, src, r->records);
     }
     progress_end(&prog);
-    for (int i = 0; i < r->nmsgs && !(r->late && !r->unreadable && !r->stop); i++)
-        wr_print_line(stderr, "kam: ", r->msgs[i]);
-    if (!(r->late && !r->unreadable && !r->stop))
-        rd_pct_report(src->pct, &p->schema, src->path, stderr);    /* a warning; the status stays */
+    bool redo = r->late && !r->unreadable && !r->stop;     /* the caller does this pass again */
+    for (int i = 0; i < r->nmsgs && !redo; i++) wr_print_line(stderr, "kam: ", r->msgs[i]);
+    if (!redo) rd_pct_report(src->pct, &p->schema, src->path, stderr);    /* a warning; the status stays */
     rd_plan_free(&plan);
     rd_close(src);
     if (sum) {

@@ -384,14 +384,24 @@ static EngStatus start(Session *s, Engine *e, Policy *p, Chunk *c, bool with_set
     return ENG_OK;
 }
 
-Vm *ses_prepare(Session *s, Chunk *c)
+bool ses_prepare(Session *s, Chunk *c, Engine *e)
 {
-    Engine e;
-    if (start(s, &e, s->pol, c, true) != ENG_OK) {
-        eng_close(&e);
-        return NULL;
+    EngStatus st = start(s, e, s->pol, c, true);
+    if (st == ENG_OK) return true;
+    s->status = st;
+    eng_close(e);
+    return false;
+}
+
+bool ses_eval_one(Session *s, Engine *e, int rec, char *why, size_t len)
+{
+    EngTable t = table_of(s);
+    eng_load_row(e, &t, rec);
+    if (eng_left_out(e, rec)) {
+        snprintf(why, len, "%s", eng_left_out_why(e, rec));
+        return false;
     }
-    return eng_detach_vm(&e);
+    return eng_record(e, rec, s->keys[rec], strlen(s->keys[rec]), why, len);
 }
 
 /* Notes that record rec could not be evaluated, and why. */

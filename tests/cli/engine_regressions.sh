@@ -143,6 +143,11 @@ rc=$?
 [ "$rc" -eq 3 ] || fail "a first-pass failure: exit $rc, want 3"
 grep -q 'half.csv:4: division by zero' err || fail "the failing record is not named: $(cat err)"
 [ "$(grep -c ',big$' out)" -eq 2 ] || fail "C half-counted in total(rev): $(cat out)"
+# explain agrees: the account kam run reports is not explained as if it were whole
+"$KAM" explain half.kam half.csv --id C >out 2>err
+rc=$?
+[ "$rc" -eq 3 ] || fail "explain of an account pass one left out: exit $rc, want 3"
+grep -q 'C: cannot be evaluated: division by zero' err || fail "explain of C: $(cat err)"
 
 # --- a record pass two rejects (a bad value in a field only the rules read)
 #     takes no limit slot and counts in no aggregate (issue 11, item 4)
