@@ -70,7 +70,7 @@ int cmd_explain(int argc, char **argv)
     }
     if (status == EXIT_OK) {
         int rec = ses_find(&s, id);
-        if (rec < 0) status = EXIT_USAGE;
+        if (rec < 0) status = eng_exit_code(s.status);
         else if (explain_record(&s, rec, stdout, strcmp(format, "json") == 0) != 0)
             status = s.status == ENG_POLICY ? EXIT_POLICY : EXIT_DATA;
     }

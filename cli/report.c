@@ -94,12 +94,12 @@ static double pct(long n, long of)
     return of ? 100.0 * (double)n / (double)of : 0;
 }
 
-void summary_print(const Summary *s, const RunSession *rs, FILE *out, bool json)
+void summary_print(const Summary *s, const RunSession *rs, FILE *out, bool json, long left_out)
 {
     (void)rs;
     char nb[64];
     if (json) {
-        fprintf(out, "{\"records\":%ld", s->records);
+        fprintf(out, "{\"records\":%ld,\"records_left_out\":%ld", s->records, left_out);
         if (s->rev_field >= 0) {
             fputs(",\"revenue_field\":", out);
             diag_json_string(out, s->rev_name);
@@ -155,6 +155,9 @@ void summary_print(const Summary *s, const RunSession *rs, FILE *out, bool json)
         return;
     }
     fprintf(out, "%ld accounts\n", s->records);
+    if (left_out)       /* never a count that silently skips records */
+        fprintf(out, "%ld record%s of the data left out with errors (not counted below)\n", left_out,
+                left_out == 1 ? "" : "s");
     if (s->rev_field >= 0) fprintf(out, "revenue per tier: the sum of %s\n", s->rev_name);
     else if (s->rev_why) fprintf(out, "revenue per tier: not shown (%s)\n", s->rev_why);
     SymKind last = (SymKind)-1;

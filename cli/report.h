@@ -15,7 +15,8 @@ typedef struct Summary Summary;
 Summary *summary_new(const RunSession *rs, int revenue, const char *why);
 /* Adds the record just evaluated (the VM's registers). */
 void summary_add(Summary *s, const RunSession *rs);
-void summary_print(const Summary *s, const RunSession *rs, FILE *out, bool json);
+/* left_out: the records that could not be read or evaluated (said too). */
+void summary_print(const Summary *s, const RunSession *rs, FILE *out, bool json, long left_out);
 void summary_free(Summary *s);
 
 #endif

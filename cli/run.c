@@ -434,7 +434,7 @@ static EngStatus pass_two(RunSession *rs, const RunOptions *o, const char *data_
     rd_plan_free(&plan);
     rd_close(src);
     if (sum) {
-        summary_print(sum, rs, out, o->json);
+        summary_print(sum, rs, out, o->json, r->bad);
         summary_free(sum);
     }
     if (o->coverage) cov_print_run(&rs->cov, out, o->json, r->records - r->bad);

@@ -36,6 +36,9 @@ typedef struct DataSet {
     char **keys;
     long *lines;
     int nrec, cap, nfields;
+    char **left_keys;       /* records left out for data errors: their keys */
+    char **left_why;        /* and why (strings in data) */
+    int nleft, capleft;
 } DataSet;
 
 static void dataset_free(DataSet *d)
@@ -44,6 +47,8 @@ static void dataset_free(DataSet *d)
     free(d->vals);
     free(d->keys);
     free(d->lines);
+    free(d->left_keys);
+    free(d->left_why);
     memset(d, 0, sizeof *d);
 }
 
@@ -58,6 +63,14 @@ static void swap_data(Session *s, DataSet *d)
     d->nrec = s->nrec;
     d->cap = s->cap;
     d->nfields = s->nfields;
+    d->left_keys = s->left_keys;
+    d->left_why = s->left_why;
+    d->nleft = s->nleft;
+    d->capleft = s->capleft;
+    s->left_keys = t.left_keys;
+    s->left_why = t.left_why;
+    s->nleft = t.nleft;
+    s->capleft = t.capleft;
     s->data = t.data;
     s->vals = t.vals;
     s->keys = t.keys;
@@ -228,6 +241,22 @@ int ses_load_policy(Session *s, const char *path)
     return 0;
 }
 
+/* Keeps the key of a record left out for a data error, and why, so that
+ * asking for that account says so rather than "no account with key". */
+static void remember_left_out(DataSet *ds, const Policy *p, const Source *src)
+{
+    if (p->key_field < 0 || ds->nleft >= 100000) return;
+    int col = src->col[p->key_field];
+    if (col < 0 || col >= (int)src->nfields || !src->fields[col].ptr || !src->fields[col].len) return;
+    if (ds->nleft == ds->capleft) {
+        ds->capleft = ds->capleft ? ds->capleft * 2 : 16;
+        ds->left_keys = xrealloc(ds->left_keys, sizeof(char *) * (size_t)ds->capleft);
+        ds->left_why = xrealloc(ds->left_why, sizeof(char *) * (size_t)ds->capleft);
+    }
+    ds->left_keys[ds->nleft] = arena_strndup(&ds->data, src->fields[col].ptr, src->fields[col].len);
+    ds->left_why[ds->nleft++] = arena_strndup(&ds->data, src->err, strlen(src->err));
+}
+
 /* Reads every record of path (all fields converted) into ds. Bad records
  * are reported (a few) and left out; -1 if the file cannot be used at all
  * or the reading was interrupted. */
@@ -271,6 +300,7 @@ static int read_data(Session *s, const Policy *p, const char *path, DataSet *ds)
         }
         if (!ok) {
             if (++bad <= 5) wr_print_line(s->err, "kam: ", src->err);
+            remember_left_out(ds, p, src);
             continue;
         }
         if (ds->nrec == ds->cap) {
@@ -460,6 +490,9 @@ static int eval_chunk(Session *s, Policy *p, Chunk *c, bool with_sets, int where
 
 void ses_note_errors(const Session *s)
 {
+    if (s->data_bad)    /* left out when read: not in any count */
+        fprintf(s->out, "(%d record%s of the data %s left out when read: data errors)\n", s->data_bad,
+                s->data_bad == 1 ? "" : "s", s->data_bad == 1 ? "was" : "were");
     if (!s->nerr) return;
     fprintf(s->out, "%d account%s could not be evaluated and %s not counted (:errors lists %s)\n",
             s->nerr, s->nerr == 1 ? "" : "s", s->nerr == 1 ? "is" : "are",
@@ -912,6 +945,16 @@ int ses_find(Session *s, const char *key)
 {
     for (int i = 0; i < s->nrec; i++)
         if (strcmp(s->keys[i], key) == 0) return i;
+    for (int i = 0; i < s->nleft; i++)
+        if (strcmp(s->left_keys[i], key) == 0) {
+            char kb[256];
+            fprintf(s->err, "kam: account '%s' was left out when the data was read: ",
+                    wr_display(key, strlen(key), kb, sizeof kb));
+            wr_print_line(s->err, "", s->left_why[i]);
+            s->status = ENG_DATA;
+            return -1;
+        }
+    s->status = ENG_USAGE;
     const char *best = NULL;
     if (s->nrec <= 100000) best = diag_closest(key, (const char *const *)s->keys, s->nrec);
     fprintf(s->err, "kam: no account with key '%s'%s%s%s\n", key, best ? "; did you mean '" : "",

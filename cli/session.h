@@ -55,6 +55,9 @@ typedef struct Session {
     char **keys;
     long *lines;
     int nrec, cap, nfields;
+    char **left_keys;       /* records the data load left out: keys, why */
+    char **left_why;
+    int nleft, capleft;
     Outcomes base;          /* the baseline: the policy file alone, no what-ifs */
     FILE *out, *err;
     /* set (by the REPL's SIGINT handler) to stop a long evaluation or load:
@@ -104,7 +107,9 @@ int ses_set(Session *s, const char *name, const char *value);
 void ses_reset(Session *s);
 /* Sets the date `today` stands for (YYYY-MM-DD); -1 if malformed. */
 int ses_set_today(Session *s, const char *as_of);
-/* Index of the record with that key, or -1 (prints a suggestion). */
+/* Index of the record with that key, or -1: s->status ENG_DATA (said) if
+ * the record was left out for a data error, ENG_USAGE (with a suggestion)
+ * if there is none. */
 int ses_find(Session *s, const char *key);
 
 /* Callback for each evaluated record: its index and the VM registers. */

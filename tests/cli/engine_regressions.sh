@@ -170,4 +170,21 @@ rc=$?
 grep -q '^B,true,,share;trusted$' out || fail "a rejected record took B's limit slot: $(cat out)"
 grep -q '^C,false,,share;trusted$' out || fail "a rejected record counted in total(): C (80 of 270) carries a tenth: $(cat out)"
 
+# --- a record left out for a data error is never silently missing: the
+#     summary says so, the REPL's counts say so, and explain says why
+sed '5s/49.56%/4x9%/' "$D" >bad.csv
+"$KAM" run "$P" bad.csv $A --summary >out 2>err
+[ $? -eq 3 ] || fail "summary over a bad record: want exit 3"
+grep -q '^119 accounts$' out && grep -q '^1 record of the data left out with errors (not counted below)$' out ||
+    fail "the summary does not say a record was left out: $(head -3 out)"
+"$KAM" run "$P" bad.csv $A --summary --format json 2>/dev/null | grep -q '"records":119,"records_left_out":1' ||
+    fail "the JSON summary does not count the record left out"
+printf 'key_account\n' | "$KAM" repl "$P" bad.csv $A >out 2>err
+grep -q '^(1 record of the data was left out when read: data errors)$' out || fail "REPL count silent on the left-out record: $(cat out)"
+"$KAM" explain "$P" bad.csv $A --id A0000004 >out 2>err
+rc=$?
+[ "$rc" -eq 3 ] || fail "explain of a record left out: exit $rc, want 3"
+grep -q "account 'A0000004' was left out when the data was read: .*gross_margin" err ||
+    fail "explain of a record left out: $(cat err)"
+
 exit $failed
