@@ -26,7 +26,7 @@ INC_lang    := $(INC_runtime) -Ilang -I$(BUILD)/gen
 INC_api     := $(INC_lang) -Iapi -Iinclude
 INC_cli     := $(INC_api) -Icli
 INC_gen     := $(INC_lang)
-LDLIBS  := -lsqlite3 -lm
+LDLIBS  := -lsqlite3 -lzip -lexpat -lxlsxwriter -lm
 CLI_LIBS := -lreadline
 
 SRC_BASE    := base/arena.c base/date.c base/decimal.c base/srcfile.c

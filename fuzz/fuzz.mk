@@ -55,10 +55,10 @@ $(FUZZ_DIR)/obj/%.o: %.c $(BUILD)/gen/parser.h
 
 $(FUZZ_DIR)/fuzz_policy $(FUZZ_DIR)/fuzz_csv $(FUZZ_DIR)/fuzz_jsonl: \
 		$(FUZZ_DIR)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_input.h $(FUZZ_LIB_OBJ)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJ) -lsqlite3 -lm
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJ) $(LDLIBS)
 
 $(FUZZ_DIR)/fuzz_repl: fuzz/fuzz_repl.c $(FUZZ_CLI_OBJ) $(FUZZ_LIB_OBJ)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_CLI_OBJ) $(FUZZ_LIB_OBJ) -lsqlite3 -lm
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_CLI_OBJ) $(FUZZ_LIB_OBJ) $(LDLIBS)
 
 fuzz-build: $(FUZZ_BINS)
 

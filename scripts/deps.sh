@@ -1,9 +1,11 @@
 #!/bin/sh
 # deps.sh — finds the build dependencies kam needs (a C compiler, flex,
-# bison, the readline and sqlite3 headers) and installs the missing ones
+# bison, the readline, sqlite3, libzip, expat and libxlsxwriter headers)
+# and installs the missing ones
 # with apt-get: directly as root, else through sudo; if neither can work it
 # prints the exact command to run and fails. `deps.sh test` also checks what
-# the tests use: jq, tmux, the sqlite3 shell and python3.
+# the tests use: jq, tmux, the sqlite3 shell, python3 with openpyxl (real
+# .xlsx workbooks) and chromium (the HTML report, headless).
 set -u
 missing=""
 need() { # need PACKAGE TEST...
@@ -17,11 +19,16 @@ need flex command -v flex
 need bison command -v bison
 need libreadline-dev have_header readline/readline.h
 need libsqlite3-dev have_header sqlite3.h
+need libzip-dev have_header zip.h
+need libexpat1-dev have_header expat.h
+need libxlsxwriter-dev have_header xlsxwriter.h
 if [ "${1:-}" = test ]; then
     need jq command -v jq
     need tmux command -v tmux
     need sqlite3 command -v sqlite3
     need python3 command -v python3
+    need python3-openpyxl python3 -c 'import openpyxl'
+    need chromium command -v chromium
 fi
 [ -z "$missing" ] && exit 0
 

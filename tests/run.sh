@@ -44,7 +44,7 @@ run_units() {
             :
         elif ! $CC -std=c11 -Wall -Wextra -Werror -O1 -g -fsanitize=address,undefined \
             -Ibase -Ilang -Iruntime -Istdlib -Iinclude -I"$BUILD/gen" -o "$bin" "$t" "$BUILD/libkam.a" \
-            -lsqlite3 -lm 2>"$tmp/unit.$i.cc"; then
+            -lsqlite3 -lzip -lexpat -lxlsxwriter -lm 2>"$tmp/unit.$i.cc"; then
             [ -s "$tmp/unit.$i.cc" ] || echo "the compiler failed" >"$tmp/unit.$i.cc"
             i=$((i + 1))
             continue
