@@ -64,7 +64,8 @@ const char *ast_decl_kind_name(DeclKind k)
         [D_PARAM] = "param", [D_CONST] = "const", [D_LET] = "let",
         [D_SCORE] = "score", [D_SELECT] = "select", [D_TIER] = "tier",
         [D_STAGES] = "stages", [D_ENTITLE] = "entitlement", [D_FLAG] = "flag",
-        [D_LIMIT] = "limit", [D_TEST] = "test",
+        [D_LIMIT] = "limit", [D_TEST] = "test", [D_OUTPUT] = "output",
+        [D_DISPLAY] = "display",
     };
     return names[k];
 }

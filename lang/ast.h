@@ -84,35 +84,47 @@ typedef struct Field {
 typedef struct Criterion {
     Expr *weight, *cond;
     const char *label;      /* NULL if none */
+    Span label_span;
     Span span;
 } Criterion;
 
-/* `name when cond` or `name otherwise` in a tier. */
+/* `name when cond [as "label"]` or `name otherwise [as "label"]` in a tier. */
 typedef struct TierBranch {
     Ident name;
     Expr *cond;             /* NULL for otherwise */
+    const char *label;      /* `as "label"`, or NULL */
+    Span label_span;
     Span span;
 } TierBranch;
 
-/* `from -> to when cond` in a stages block; from "any" is any non-final. */
+/* `from -> to when cond [as "label"]` in a stages block; from "any" is any
+ * non-final. */
 typedef struct Transition {
     Ident from, to;
     bool from_any;
     Expr *cond;
+    const char *label;      /* `as "label"`, or NULL */
+    Span label_span;
     Span span;
     int from_member, to_member;   /* set by the checker */
 } Transition;
 
-/* `name: value` in `given { }` and `with { }`. */
+/* `name: value` in `given { }`, `name: value [as "label"]` in `with { }`
+ * (an entitlement's term). */
 typedef struct Attr {
     Ident name;
     Expr *value;
+    const char *label;      /* with: the term's `as "label"`, or NULL */
+    Span label_span;
     struct Sym *sym;        /* given: the field or param it sets */
+    int term_reg;           /* with: the compiler's register for its value */
 } Attr;
 
 typedef enum {
     D_POLICY, D_IMPORT, D_RECORD, D_PARAM, D_CONST, D_LET, D_SCORE,
-    D_SELECT, D_TIER, D_STAGES, D_ENTITLE, D_FLAG, D_LIMIT, D_TEST
+    D_SELECT, D_TIER, D_STAGES, D_ENTITLE, D_FLAG, D_LIMIT, D_TEST,
+    D_OUTPUT,               /* `output f1, f2`: default output columns */
+    D_DISPLAY               /* `display f`: the field shown beside the key */
 } DeclKind;
 
 typedef struct Decl {
@@ -121,6 +133,10 @@ typedef struct Decl {
     Ident name;             /* the defined name (not for policy/import/test) */
     const char *str;        /* policy title, import path, test name, flag text */
     Span str_span;
+    const char *desc;       /* param .. flag: the description after the name
+                               (`select key_account "Key account" when`), or
+                               NULL; a flag's text is both str and desc */
+    Span desc_span;
     TypeRef *type;          /* param/const/let: declared type, or NULL */
     Expr *value;            /* param/const/let: value; select/entitle/flag: cond;
                                limit: the count */
@@ -129,7 +145,7 @@ typedef struct Decl {
     PtrVec fields;          /* record: Field* */
     PtrVec items;           /* score: Criterion*; tier: TierBranch*;
                                stages: Transition*; test: Expr* (expects) */
-    PtrVec order, finals;   /* stages: Ident* */
+    PtrVec order, finals;   /* stages: Ident*; output, display: the fields (Ident*) */
     PtrVec attrs;           /* entitle: with-attributes; test: given */
     Span order_span;        /* stages: where `order` was written */
     bool has_order;

@@ -1223,6 +1223,107 @@ static void check_record(Checker *c, Decl *d)
     }
 }
 
+/* A description or label: not empty, one line. */
+static void check_text(Checker *c, const char *text, Span sp, const char *what)
+{
+    if (!text) return;
+    if (!text[0])
+        chk_err(c, sp, "bad-description", "%s is empty: write the words, or leave it out", what);
+    else if (strchr(text, '\n') || strchr(text, '\r'))
+        chk_err(c, sp, "bad-description", "%s is one line: no \\n in it", what);
+}
+
+/* The descriptions and labels of one definition. */
+static void check_texts(Checker *c, Decl *d)
+{
+    check_text(c, d->desc, d->desc_span, d->kind == D_FLAG ? "a flag's text" : "a description");
+    for (int k = 0; k < d->items.len && d->kind == D_SCORE; k++) {
+        Criterion *cr = d->items.items[k];
+        check_text(c, cr->label, cr->label_span, "a criterion's label");
+    }
+    for (int k = 0; k < d->items.len && d->kind == D_TIER; k++) {
+        TierBranch *b = d->items.items[k];
+        check_text(c, b->label, b->label_span, "a tier branch's label");
+    }
+    for (int k = 0; k < d->items.len && d->kind == D_STAGES; k++) {
+        Transition *t = d->items.items[k];
+        check_text(c, t->label, t->label_span, "a transition's label");
+    }
+    for (int k = 0; k < d->attrs.len && d->kind == D_ENTITLE; k++) {
+        Attr *a = d->attrs.items[k];
+        check_text(c, a->label, a->label_span, "a term's label");
+    }
+}
+
+/* The record field an `output` or `display` line names, or -1 (reported). */
+static int output_field(Checker *c, const Ident *id, const char *what)
+{
+    Policy *p = c->p;
+    for (int i = 0; i < p->nfields; i++)
+        if (strcmp(p->fields[i]->name.name, id->name) == 0) return i;
+    if (!p->record || p->record->broken) return -1;
+    Diag *g = chk_err(c, id->span, "unknown-name", "%s names a field of record '%s', and '%s' "
+                      "is not one", what, p->record->name.name, id->name);
+    const char **names = xmalloc(sizeof(char *) * (size_t)(p->nfields + 1));
+    for (int i = 0; i < p->nfields; i++) names[i] = p->fields[i]->name.name;
+    chk_did_you_mean(g, diag_closest(id->name, names, p->nfields));
+    free(names);
+    return -1;
+}
+
+/* `output f1, f2, ...` and `display f`: at most one of each, record fields;
+ * the display field a string. */
+static void check_output(Checker *c, const PtrVec *decls)
+{
+    Policy *p = c->p;
+    p->display_field = -1;
+    const Decl *out = NULL, *disp = NULL;
+    for (int i = 0; i < decls->len; i++) {
+        const Decl *d = decls->items[i];
+        if (d->kind == D_OUTPUT) {
+            if (out) {
+                chk_err(c, d->span, "duplicate-definition", "a policy has one `output` line; "
+                    "the first is at line %d", chk_line_of(c, out->span));
+                continue;
+            }
+            out = d;
+            p->out_fields = arena_alloc(c->a, sizeof(int) * (size_t)(d->order.len + 1));
+            for (int k = 0; k < d->order.len; k++) {
+                const Ident *id = d->order.items[k];
+                int fi = output_field(c, id, "`output`");
+                if (fi < 0) continue;
+                bool dup = false;
+                for (int j = 0; j < p->nout_fields; j++)
+                    if (p->out_fields[j] == fi) dup = true;
+                if (dup) {
+                    chk_err(c, id->span, "duplicate-definition", "'%s' is already in the "
+                        "`output` list", id->name);
+                    continue;
+                }
+                p->out_fields[p->nout_fields++] = fi;
+            }
+        } else if (d->kind == D_DISPLAY) {
+            if (disp) {
+                chk_err(c, d->span, "duplicate-definition", "a policy has one `display` line; "
+                    "the first is at line %d", chk_line_of(c, disp->span));
+                continue;
+            }
+            disp = d;
+            const Ident *id = d->order.items[0];
+            int fi = output_field(c, id, "`display`");
+            if (fi < 0) continue;
+            Type t = p->fields[fi]->ty;
+            char b[96];
+            if (t.kind != TY_STRING && t.kind != TY_ERROR) {
+                chk_err(c, id->span, "type-mismatch", "`display` shows a string field beside "
+                    "the key; '%s' is %s", id->name, tn(t, b));
+                continue;
+            }
+            p->display_field = fi;
+        }
+    }
+}
+
 /* Types a param or const value; they may refer to each other in any order,
  * so this runs on demand, once each (state as for lets). */
 static void check_const_value(Checker *c, Sym *s, const char *what)
@@ -1445,11 +1546,15 @@ void chk_program(Checker *c)
         case D_TEST: ptrvec_push(c->a, &p->tests, d); break;
         case D_IMPORT:
         case D_LIMIT:
+        case D_OUTPUT:
+        case D_DISPLAY:
             break;
         }
+        check_texts(c, d);
     }
     if (p->record) check_record(c, p->record);
-    else {
+    check_output(c, decls);
+    if (!p->record) {
         Span sp = {0, 0, 0};
         chk_err(c, sp, "no-record", "the policy has no `record` block describing an account's "
             "fields, as in `record account { id: string key ... }`");
@@ -1539,6 +1644,11 @@ void chk_program(Checker *c)
     chk_order_rules(c);
     p->syms = (Sym **)c->syms.items;
     p->nsyms = c->syms.len;
+}
+
+const char *policy_desc(const Sym *s)
+{
+    return s && s->decl ? s->decl->desc : NULL;
 }
 
 Type policy_check_expr(Policy *p, Expr *e, DiagList *diags, bool constant, Type want,

@@ -61,6 +61,9 @@ typedef struct Policy {
     PtrVec tests;           /* Decl*: test blocks */
     void *symtab;           /* name -> Sym, private to check.c */
     Schema schema;          /* the record as the readers see it (schema.c) */
+    int *out_fields;        /* `output`: field indices, in order (NULL: none) */
+    int nout_fields;
+    int display_field;      /* `display`: a string field's index, or -1 */
 } Policy;
 
 /* Loads, parses and checks the policy in `path` ("-" for stdin). Returns the
@@ -96,5 +99,10 @@ Type policy_check_expr(Policy *p, Expr *e, DiagList *diags, bool constant, Type 
 void policy_check_unit(Policy *p, const Expr *e, const Sym *target, DiagList *diags);
 /* The symbol of that name, or NULL. */
 Sym *policy_sym(const Policy *p, const char *name);
+/* A rule's, param's or const's description (`select key_account "Key
+ * account" when ...`, a flag's text), or NULL: none, or a field. The labels
+ * of its parts are on them: Criterion, TierBranch, Transition and Attr
+ * (an entitlement's term) in s->decl->items and s->decl->attrs. */
+const char *policy_desc(const Sym *s);
 
 #endif

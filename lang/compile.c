@@ -9,6 +9,7 @@
 #include "../stdlib/registry.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -503,6 +504,25 @@ static void rule(Cg *g, Sym *s)
         int r = expr_to(g, d->value, dst);
         g->span = d->span;
         if (r != dst) emit(g, OP_MOV, 0, dst, r, 0);
+        if (s->kind == SYM_ENTITLE && d->attrs.len) {
+            /* its terms, only when it holds (a term that would fail for an
+               account without the entitlement is no error); else missing */
+            int skip = emit(g, OP_JF, 0, 0, dst, 0);
+            for (int i = 0; i < d->attrs.len; i++) {
+                Attr *a = d->attrs.items[i];
+                g->next_temp = g->fixed;
+                g->span = a->value->span;
+                int rt = expr_to(g, a->value, a->term_reg);
+                g->span = a->value->span;
+                if (rt != a->term_reg) emit(g, OP_MOV, 0, a->term_reg, rt, 0);
+            }
+            g->span = d->span;
+            int end = emit(g, OP_JMP, 0, 0, 0, 0);
+            patch(g, skip);
+            for (int i = 0; i < d->attrs.len; i++)
+                emit(g, OP_SET_MISSING, 0, ((Attr *)d->attrs.items[i])->term_reg, 0, 0);
+            patch(g, end);
+        }
         break;
     }
     case SYM_SCORE:
@@ -700,17 +720,46 @@ static void outputs(Chunk *c, Policy *p)
         for (int i = 0; i < p->nsyms; i++) {
             Sym *s = p->syms[i];
             if (s->kind != order[k]) continue;
+            RtType ty = schema_type(&p->arena, s->ty);
             ChunkOut o = {s->name, s->kind == SYM_SCORE ? OUT_NUM : s->kind == SYM_SELECT ? OUT_BOOL
                                                                                         : OUT_ENUM,
-                        s->slot, schema_type(&p->arena, s->ty).en};
+                        s->slot, ty.en, policy_desc(s), NULL, 0, ty};
             c->outs[c->nouts++] = o;
         }
     }
     for (int i = 0; i < p->nsyms; i++) {
         Sym *s = p->syms[i];
         if (s->kind != SYM_ENTITLE && s->kind != SYM_FLAG) continue;
-        ChunkOut o = {s->name, s->kind == SYM_ENTITLE ? OUT_ENTITLE : OUT_FLAG, s->slot, NULL};
+        ChunkOut o = {s->name, s->kind == SYM_ENTITLE ? OUT_ENTITLE : OUT_FLAG, s->slot, NULL,
+                      policy_desc(s), NULL, 0, schema_type(&p->arena, s->ty)};
         c->outs[c->nouts++] = o;
+    }
+}
+
+/* An entitlement's terms: a named register each ("priority_support.sla_hours"),
+ * from *r on, recorded in its Attr and its ChunkOut. */
+static void term_regs(Chunk *c, Policy *p, int *r)
+{
+    for (int i = 0; i < p->nsyms; i++) {
+        Sym *s = p->syms[i];
+        if (s->kind != SYM_ENTITLE || !s->decl->attrs.len) continue;
+        ChunkOut *o = NULL;
+        for (int k = 0; k < c->nouts; k++)
+            if (c->outs[k].kind == OUT_ENTITLE && c->outs[k].reg == s->slot) o = &c->outs[k];
+        const PtrVec *attrs = &s->decl->attrs;
+        if (o) o->terms = xcalloc((size_t)attrs->len, sizeof(ChunkTerm));
+        for (int k = 0; k < attrs->len; k++) {
+            Attr *a = attrs->items[k];
+            size_t n = strlen(s->name) + strlen(a->name.name) + 2;
+            char *name = arena_alloc(&p->arena, n);
+            snprintf(name, n, "%s.%s", s->name, a->name.name);
+            a->term_reg = *r;
+            c->role[*r] = REG_RULE;
+            c->reg_name[(*r)++] = name;
+            if (!o) continue;
+            ChunkTerm t = {a->name.name, a->label, a->term_reg, schema_type(&p->arena, a->value->ty)};
+            o->terms[o->nterms++] = t;
+        }
     }
 }
 
@@ -729,7 +778,10 @@ Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags)
     g.d = diags;
     /* Named registers: fields, then every symbol, then today, the --set
        flags, the limits' counts and which branch or transition fired. */
-    int nreg = p->nfields + p->nsyms + 1 + p->nsyms + p->nsyms + p->nsyms;
+    int nterms = 0;
+    for (int i = 0; i < p->nsyms; i++)
+        if (p->syms[i]->kind == SYM_ENTITLE) nterms += p->syms[i]->decl->attrs.len;
+    int nreg = p->nfields + p->nsyms + 1 + p->nsyms + p->nsyms + p->nsyms + nterms;
     c->role = xcalloc((size_t)nreg + 1, 1);
     c->reg_name = xcalloc((size_t)nreg + 1, sizeof(char *));
     c->field_reg = xcalloc((size_t)p->nfields + 1, sizeof(int));
@@ -787,6 +839,7 @@ Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags)
         s->fired_slot = r;
         c->reg_name[r++] = "(fired)";
     }
+    term_regs(c, p, &r);
     g.fixed = r;
     g.next_temp = g.max_temp = r;
     if (r >= MAX_SPLIT) fail(&g, "too many names");
@@ -880,6 +933,15 @@ Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags)
     if (p->key_field >= 0) c->field_used[p->key_field] = true;
     for (int i = 0; i < p->nfields; i++)
         if (p->fields[i]->ty.kind == TY_STAGE) c->field_used[i] = true;
+    /* `output` and `display` fields are shown, so read, even if no rule reads them */
+    c->nout_fields = p->nout_fields;
+    c->out_fields = xcalloc((size_t)p->nout_fields + 1, sizeof(int));
+    for (int i = 0; i < p->nout_fields; i++) {
+        c->out_fields[i] = p->out_fields[i];
+        c->field_used[p->out_fields[i]] = true;
+    }
+    c->display_field = p->display_field;
+    if (p->display_field >= 0) c->field_used[p->display_field] = true;
     finish(&g);
     free(g.consts);
     free(g.const_names);
@@ -910,7 +972,9 @@ void cg_free(Chunk *c)
     free(c->aggs);
     free(c->limits);
     free(c->probe_reg);
+    for (int i = 0; i < c->nouts; i++) free(c->outs[i].terms);
     free(c->outs);
+    free(c->out_fields);
     free(c);
 }
 

@@ -74,11 +74,13 @@ typedef struct Fmt {
 } Fmt;
 
 /* Every reserved word, and the ones that begin a definition (keywords.def;
- * `order`, `final` and `any` are names outside a stages block). */
+ * `order`, `final` and `any` are names outside a stages block; `output` and
+ * `display` begin one only where top_def() says). */
 #define KW_ALL_KW_DEFINE(w) #w,
 #define KW_ALL_KW_RESERVED(w) #w,
 #define KW_ALL_KW_KEY(w) #w,
 #define KW_ALL_KW_STAGES(w)
+#define KW_ALL_KW_TOP(w)
 static const char *const keywords[] = {
 #define KEYWORD(w, tok, cls) KW_ALL_##cls(w)
 #include "keywords.def"
@@ -89,6 +91,7 @@ static const char *const keywords[] = {
 #define KW_DEF_KW_RESERVED(w)
 #define KW_DEF_KW_KEY(w)
 #define KW_DEF_KW_STAGES(w)
+#define KW_DEF_KW_TOP(w)
 static const char *const def_keywords[] = {
 #define KEYWORD(w, tok, cls) KW_DEF_##cls(w)
 #include "keywords.def"
@@ -651,6 +654,23 @@ static bool criterion_start(const Fmt *f, int i, int lb)
     return !(is(f, p, "-") && p > lb && gap_break(f, p));
 }
 
+/* Writes an item's tokens [a, e) whose last two may be a label `as "..."`:
+ * the label goes to the block's tail column when the source has it on the
+ * same line as what comes before it. */
+static void flow_labelled(Fmt *f, int a, int e, int cont)
+{
+    int str = prevc(f, e), as = prevc(f, str);
+    bool label = as > a && is(f, as, "as") && f->t[str].kind == TK_STR;
+    flow(f, a, label ? as : e, cont, KEEP);
+    if (label && !gap_break(f, as) && !gap_break(f, str)) {
+        cur_line(f)->tail = as;
+        skip(f, as);
+        skip(f, str);
+    } else if (label) {
+        flow(f, as, e, cont, KEEP);
+    }
+}
+
 static void score_body(Fmt *f, int lb, int rb)
 {
     int *st;
@@ -671,17 +691,7 @@ static void score_body(Fmt *f, int lb, int rb)
         item_begin(f);
         if (neg) put(f, s);
         if (!neg || !gap_break(f, wt)) pad_to(f, 2 + w - tok_width(f, wt));
-        /* the label `as "..."`, if the criterion ends with one */
-        int str = prevc(f, e), as = prevc(f, str);
-        bool label = as > wt && is(f, as, "as") && f->t[str].kind == TK_STR;
-        flow(f, wt, label ? as : e, cont, KEEP);
-        if (label && !gap_break(f, as) && !gap_break(f, str)) {
-            cur_line(f)->tail = as;
-            skip(f, as);
-            skip(f, str);
-        } else if (label) {
-            flow(f, as, e, cont, KEEP);
-        }
+        flow_labelled(f, wt, e, cont);     /* with its label `as "..."`, if any */
     }
     free(st);
 }
@@ -706,7 +716,7 @@ static void tier_body(Fmt *f, int lb, int rb)
         item_begin(f);
         flow(f, s, kw, 2 + w + 1, KEEP);
         align(f, 2 + w + 1, kw);
-        flow(f, kw, k + 1 < n ? st[k + 1] : rb, 2 + w + 1 + 5, KEEP);
+        flow_labelled(f, kw, k + 1 < n ? st[k + 1] : rb, 2 + w + 1 + 5);
     }
     free(st);
 }
@@ -749,7 +759,7 @@ static void stages_body(Fmt *f, int lb, int rb)
             align(f, arrow_col, arrow);
             flow(f, arrow, when, when_col, KEEP);
             align(f, when_col, when);
-            flow(f, when, e, when_col + 5, KEEP);
+            flow_labelled(f, when, e, when_col + 5);
         } else {
             flow(f, s, e, 2 + tok_width(f, s) + 1, KEEP);
         }
@@ -865,13 +875,23 @@ static void plain_def(Fmt *f, const Def *d)
     if (f->match[lb] >= 0) flow(f, nextc(f, f->match[lb]), d->end, 2, KEEP);
 }
 
+/* `output` or `display` beginning a definition, as lexer.l decides: first
+ * on its line, outside brackets (nest), and before a name on the same line. */
+static bool top_def(const Fmt *f, int i, int nest)
+{
+    if (nest > 0 || !(is(f, i, "output") || is(f, i, "display"))) return false;
+    int nx = nextc(f, i);
+    return (prevc(f, i) < 0 || gap_break(f, i)) && nx < f->n && f->t[nx].kind == TK_WORD &&
+           (!is_keyword(f, nx) || is(f, nx, "key")) && !gap_break(f, nx);
+}
+
 /* Finds the definitions and their alignment runs. */
 static int find_defs(Fmt *f, Def **out)
 {
-    int n = 0, cap = 16, depth = 0;
+    int n = 0, cap = 16, depth = 0, nest = 0;
     Def *v = xmalloc(sizeof(Def) * (size_t)cap);
     for (int i = nextc(f, -1); i < f->n; i = nextc(f, i)) {
-        if (n == 0 || (depth == 0 && is_def_keyword(f, i))) {
+        if (n == 0 || (depth == 0 && is_def_keyword(f, i)) || top_def(f, i, nest)) {
             if (n == cap) v = xrealloc(v, sizeof(Def) * (size_t)(cap *= 2));
             if (n) v[n - 1].end = i;
             memset(&v[n], 0, sizeof v[n]);
@@ -881,6 +901,8 @@ static int find_defs(Fmt *f, Def **out)
         }
         if (is(f, i, "{")) depth++;
         else if (is(f, i, "}") && depth > 0) depth--;
+        if (is_opener(f, i)) nest++;
+        else if (is_closer(f, i) && nest > 0) nest--;
     }
     if (n) v[n - 1].end = f->n;
     for (int k = 0; k < n; k++) {
@@ -897,8 +919,9 @@ static int find_defs(Fmt *f, Def **out)
             d->cls = is(f, d->start, "select") ? 2 : 3;
             if (is(f, nextc(f, name), "when")) d->at = nextc(f, name);
         }
-        /* only a definition whose value starts on its first line takes part */
-        if (d->at >= 0 && !gap_break(f, d->at) && nextc(f, d->at) < d->end &&
+        /* only a definition whose value starts on its first line takes part,
+           and one with a description does not */
+        if (d->at >= 0 && !(nextc(f, name) < f->n && f->t[nextc(f, name)].kind == TK_STR) && !gap_break(f, d->at) && nextc(f, d->at) < d->end &&
             !gap_break(f, nextc(f, d->at)))
             d->cell = span_width(f, d->start, d->at);
     }

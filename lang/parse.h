@@ -17,11 +17,13 @@ typedef struct ParseCtx {
     unsigned offset;    /* scanner position, in bytes */
     bool at_bol;        /* no token yet on the current line */
     bool start_expr;    /* scanner: begin with START_EXPR (parse one expression) */
+    bool start_expr_mode;   /* parsing one expression (start_expr was set) */
     Expr *expr;         /* the expression parsed in that mode */
     bool block_broken;  /* a syntax error inside the block being parsed */
     int last_tok;       /* scanner: the previous token */
     bool record_pending;/* scanner: `record` seen, its `{` not yet */
     int record_depth;   /* scanner: brace depth inside a record block */
+    int depth;          /* scanner: nesting of ( [ { (output/display only at 0) */
 } ParseCtx;
 
 /* Parses source file `file` of src, appending its definitions to prog and

@@ -46,6 +46,18 @@ static Decl *decl(ParseCtx *ctx, DeclKind k, Span sp)
     return d;
 }
 
+/* A definition with a name and an optional description after it. */
+static Decl *named(ParseCtx *ctx, DeclKind k, Span sp, const char *name, Span name_sp,
+                   const char *desc, Span desc_sp)
+{
+    Decl *d = decl(ctx, k, sp);
+    d->name.name = name;
+    d->name.span = name_sp;
+    d->desc = desc;
+    d->desc_span = desc_sp;
+    return d;
+}
+
 static Ident mkid(const char *name, Span sp)
 {
     Ident id = {name, sp};
@@ -112,6 +124,7 @@ static bool take_broken(ParseCtx *ctx)
 %token AND "`and`" OR "`or`" NOT "`not`" IN "`in`" BETWEEN "`between`"
 %token IF "`if`" THEN "`then`" ELSE "`else`" IS "`is`" MISSING "`missing`"
 %token WHERE "`where`"
+%token OUTPUT "`output`" DISPLAY "`display`"
 %token ARROW "`->`" EQ "`==`" NE "`!=`" LE "`<=`" GE "`>=`" LT "`<`" GT "`>`"
 %token START_EXPR "start of expression"
 %token QQ "`??`" MINUS_BOL "`-` (starting a line)"
@@ -129,7 +142,7 @@ static bool take_broken(ParseCtx *ctx)
 %type <branch> branch
 %type <trans> transition
 %type <attr> attr
-%type <str> opt_label opt_text
+%type <str> opt_label opt_desc
 %type <expr> opt_as_of
 
 %%
@@ -156,83 +169,79 @@ item
     | RECORD IDENT '{' fields '}'   { Decl *d = decl(ctx, D_RECORD, join(@1, @5));
                                       d->name = mkid($2, @2); d->fields = $4;
                                       d->broken = take_broken(ctx); }
-    | PARAM IDENT opt_type '=' expr { Decl *d = decl(ctx, D_PARAM, join(@1, @5));
-                                      d->name = mkid($2, @2); d->type = $3; d->value = $5; }
-    | PARAM IDENT opt_type '=' error
-                                    { Decl *d = decl(ctx, D_PARAM, @1);
-                                      d->name = mkid($2, @2); d->type = $3;
+    | OUTPUT ident_list             { Decl *d = decl(ctx, D_OUTPUT, join(@1, @2));
+                                      d->order = $2; }
+    | DISPLAY IDENT                 { Decl *d = decl(ctx, D_DISPLAY, join(@1, @2));
+                                      ptrvec_push(A, &d->order, ast_ident(A, $2, @2)); }
+    | PARAM IDENT opt_desc opt_type '=' expr
+                                    { Decl *d = named(ctx, D_PARAM, join(@1, @6), $2, @2, $3, @3);
+                                      d->type = $4; d->value = $6; }
+    | PARAM IDENT opt_desc opt_type '=' error
+                                    { Decl *d = named(ctx, D_PARAM, @1, $2, @2, $3, @3);
+                                      d->type = $4; d->value = error_expr(ctx, @6); skipped(ctx, @6); }
+    | PARAM IDENT opt_desc error    { Decl *d = named(ctx, D_PARAM, @1, $2, @2, $3, @3);
+                                      d->value = error_expr(ctx, @4); skipped(ctx, @4); }
+    | CONST IDENT opt_desc opt_type '=' expr
+                                    { Decl *d = named(ctx, D_CONST, join(@1, @6), $2, @2, $3, @3);
+                                      d->type = $4; d->value = $6; }
+    | CONST IDENT opt_desc opt_type '=' error
+                                    { Decl *d = named(ctx, D_CONST, @1, $2, @2, $3, @3);
+                                      d->type = $4; d->value = error_expr(ctx, @6); skipped(ctx, @6); }
+    | CONST IDENT opt_desc error    { Decl *d = named(ctx, D_CONST, @1, $2, @2, $3, @3);
+                                      d->value = error_expr(ctx, @4); skipped(ctx, @4); }
+    | LET IDENT opt_desc opt_type '=' expr
+                                    { Decl *d = named(ctx, D_LET, join(@1, @6), $2, @2, $3, @3);
+                                      d->type = $4; d->value = $6; }
+    | LET IDENT opt_desc opt_type '=' error
+                                    { Decl *d = named(ctx, D_LET, @1, $2, @2, $3, @3);
+                                      d->type = $4; d->value = error_expr(ctx, @6); skipped(ctx, @6); }
+    | LET IDENT opt_desc error      { Decl *d = named(ctx, D_LET, @1, $2, @2, $3, @3);
+                                      d->value = error_expr(ctx, @4); skipped(ctx, @4); }
+    | SCORE IDENT opt_desc '{' criteria '}'
+                                    { Decl *d = named(ctx, D_SCORE, join(@1, @6), $2, @2, $3, @3);
+                                      d->items = $5; d->broken = take_broken(ctx); }
+    | SCORE IDENT opt_desc error    { Decl *d = named(ctx, D_SCORE, @1, $2, @2, $3, @3);
+                                      skipped(ctx, @4); d->broken = take_broken(ctx); }
+    | SELECT IDENT opt_desc WHEN expr
+                                    { Decl *d = named(ctx, D_SELECT, join(@1, @5), $2, @2, $3, @3);
+                                      d->value = $5; }
+    | SELECT IDENT opt_desc WHEN error
+                                    { Decl *d = named(ctx, D_SELECT, @1, $2, @2, $3, @3);
                                       d->value = error_expr(ctx, @5); skipped(ctx, @5); }
-    | PARAM IDENT error             { Decl *d = decl(ctx, D_PARAM, @1);
-                                      d->name = mkid($2, @2); d->value = error_expr(ctx, @3);
-                                      skipped(ctx, @3); }
-    | CONST IDENT opt_type '=' expr { Decl *d = decl(ctx, D_CONST, join(@1, @5));
-                                      d->name = mkid($2, @2); d->type = $3; d->value = $5; }
-    | CONST IDENT opt_type '=' error
-                                    { Decl *d = decl(ctx, D_CONST, @1);
-                                      d->name = mkid($2, @2); d->type = $3;
-                                      d->value = error_expr(ctx, @5); skipped(ctx, @5); }
-    | CONST IDENT error             { Decl *d = decl(ctx, D_CONST, @1);
-                                      d->name = mkid($2, @2); d->value = error_expr(ctx, @3);
-                                      skipped(ctx, @3); }
-    | LET IDENT opt_type '=' expr   { Decl *d = decl(ctx, D_LET, join(@1, @5));
-                                      d->name = mkid($2, @2); d->type = $3; d->value = $5; }
-    | LET IDENT opt_type '=' error  { Decl *d = decl(ctx, D_LET, @1);
-                                      d->name = mkid($2, @2); d->type = $3;
-                                      d->value = error_expr(ctx, @5); skipped(ctx, @5); }
-    | LET IDENT error               { Decl *d = decl(ctx, D_LET, @1);
-                                      d->name = mkid($2, @2); d->value = error_expr(ctx, @3);
-                                      skipped(ctx, @3); }
-    | SCORE IDENT '{' criteria '}'  { Decl *d = decl(ctx, D_SCORE, join(@1, @5));
-                                      d->name = mkid($2, @2); d->items = $4;
-                                      d->broken = take_broken(ctx); }
-    | SCORE IDENT error             { Decl *d = decl(ctx, D_SCORE, @1);
-                                      d->name = mkid($2, @2); skipped(ctx, @3);
-                                      d->broken = take_broken(ctx); }
-    | SELECT IDENT WHEN expr        { Decl *d = decl(ctx, D_SELECT, join(@1, @4));
-                                      d->name = mkid($2, @2); d->value = $4; }
-    | SELECT IDENT WHEN error       { Decl *d = decl(ctx, D_SELECT, @1);
-                                      d->name = mkid($2, @2); d->value = error_expr(ctx, @4);
-                                      skipped(ctx, @4); }
-    | SELECT IDENT error            { Decl *d = decl(ctx, D_SELECT, @1);
-                                      d->name = mkid($2, @2); d->value = error_expr(ctx, @3);
-                                      skipped(ctx, @3); }
-    | TIER IDENT '{' branches '}'   { Decl *d = decl(ctx, D_TIER, join(@1, @5));
-                                      d->name = mkid($2, @2); d->items = $4;
-                                      d->broken = take_broken(ctx); }
-    | TIER IDENT error              { Decl *d = decl(ctx, D_TIER, @1);
-                                      d->name = mkid($2, @2); skipped(ctx, @3);
-                                      d->broken = take_broken(ctx); }
-    | STAGES IDENT '{' stage_items '}'
-                                    { Decl *d = decl(ctx, D_STAGES, join(@1, @5));
-                                      d->name = mkid($2, @2);
+    | SELECT IDENT opt_desc error   { Decl *d = named(ctx, D_SELECT, @1, $2, @2, $3, @3);
+                                      d->value = error_expr(ctx, @4); skipped(ctx, @4); }
+    | TIER IDENT opt_desc '{' branches '}'
+                                    { Decl *d = named(ctx, D_TIER, join(@1, @6), $2, @2, $3, @3);
+                                      d->items = $5; d->broken = take_broken(ctx); }
+    | TIER IDENT opt_desc error     { Decl *d = named(ctx, D_TIER, @1, $2, @2, $3, @3);
+                                      skipped(ctx, @4); d->broken = take_broken(ctx); }
+    | STAGES IDENT opt_desc '{' stage_items '}'
+                                    { Decl *d = named(ctx, D_STAGES, join(@1, @6), $2, @2, $3, @3);
                                       /* stage_items collected order/final/transitions
                                          into a scratch Decl: see stage_items */
-                                      Decl *s = $4.len ? $4.items[0] : NULL;
+                                      Decl *s = $5.len ? $5.items[0] : NULL;
                                       if (s) { d->order = s->order; d->finals = s->finals;
                                                d->items = s->items; d->has_order = s->has_order;
                                                d->order_span = s->order_span; }
                                       d->broken = take_broken(ctx); }
-    | STAGES IDENT error            { Decl *d = decl(ctx, D_STAGES, @1);
-                                      d->name = mkid($2, @2); skipped(ctx, @3);
+    | STAGES IDENT opt_desc error    { Decl *d = named(ctx, D_STAGES, @1, $2, @2, $3, @3);
+                                      skipped(ctx, @4);
                                       d->broken = take_broken(ctx); d->has_order = true; }
-    | ENTITLE IDENT WHEN expr opt_with
-                                    { Decl *d = decl(ctx, D_ENTITLE, join(@1, @4));
-                                      d->name = mkid($2, @2); d->value = $4; d->attrs = $5; }
-    | ENTITLE IDENT WHEN error      { Decl *d = decl(ctx, D_ENTITLE, @1);
-                                      d->name = mkid($2, @2); d->value = error_expr(ctx, @4);
-                                      skipped(ctx, @4); }
-    | ENTITLE IDENT error           { Decl *d = decl(ctx, D_ENTITLE, @1);
-                                      d->name = mkid($2, @2); d->value = error_expr(ctx, @3);
-                                      skipped(ctx, @3); }
-    | FLAG IDENT opt_text WHEN expr { Decl *d = decl(ctx, D_FLAG, join(@1, @5));
-                                      d->name = mkid($2, @2); d->str = $3; d->value = $5; }
-    | FLAG IDENT opt_text WHEN error
-                                    { Decl *d = decl(ctx, D_FLAG, @1);
-                                      d->name = mkid($2, @2); d->str = $3;
+    | ENTITLE IDENT opt_desc WHEN expr opt_with
+                                    { Decl *d = named(ctx, D_ENTITLE, join(@1, @5), $2, @2, $3, @3);
+                                      d->value = $5; d->attrs = $6; }
+    | ENTITLE IDENT opt_desc WHEN error
+                                    { Decl *d = named(ctx, D_ENTITLE, @1, $2, @2, $3, @3);
                                       d->value = error_expr(ctx, @5); skipped(ctx, @5); }
-    | FLAG IDENT opt_text error     { Decl *d = decl(ctx, D_FLAG, @1);
-                                      d->name = mkid($2, @2); d->str = $3;
+    | ENTITLE IDENT opt_desc error  { Decl *d = named(ctx, D_ENTITLE, @1, $2, @2, $3, @3);
                                       d->value = error_expr(ctx, @4); skipped(ctx, @4); }
+    | FLAG IDENT opt_desc WHEN expr { Decl *d = named(ctx, D_FLAG, join(@1, @5), $2, @2, $3, @3);
+                                      d->str = $3; d->str_span = @3; d->value = $5; }
+    | FLAG IDENT opt_desc WHEN error
+                                    { Decl *d = named(ctx, D_FLAG, @1, $2, @2, $3, @3);
+                                      d->str = $3; d->str_span = @3; d->value = error_expr(ctx, @5); skipped(ctx, @5); }
+    | FLAG IDENT opt_desc error     { Decl *d = named(ctx, D_FLAG, @1, $2, @2, $3, @3);
+                                      d->str = $3; d->str_span = @3; d->value = error_expr(ctx, @4); skipped(ctx, @4); }
     | LIMIT IDENT TO expr BY expr   { Decl *d = decl(ctx, D_LIMIT, join(@1, @6));
                                       d->name = mkid($2, @2); d->value = $4; d->by = $6; }
     | TEST STRING opt_as_of '{' test_items '}'
@@ -298,7 +307,7 @@ criteria
    starts its line, so that it cannot be read as a subtraction. */
 criterion
     : weight WHEN expr opt_label      { $$ = arena_alloc(A, sizeof *$$);
-                                      $$->weight = $1; $$->cond = $3; $$->label = $4;
+                                      $$->weight = $1; $$->cond = $3; $$->label = $4; $$->label_span = @4;
                                       $$->span = join(@1, @3); }
     ;
 
@@ -312,7 +321,7 @@ weight
 
 opt_label
     : %empty                        { $$ = NULL; }
-    | AS STRING                     { $$ = $2; }
+    | AS STRING                     { $$ = $2; @$ = @2; }
     ;
 
 branches
@@ -322,11 +331,13 @@ branches
     ;
 
 branch
-    : IDENT WHEN expr               { $$ = arena_alloc(A, sizeof *$$);
+    : IDENT WHEN expr opt_label     { $$ = arena_alloc(A, sizeof *$$);
                                       $$->name = mkid($1, @1); $$->cond = $3;
+                                      $$->label = $4; $$->label_span = @4;
                                       $$->span = join(@1, @3); }
-    | IDENT OTHERWISE               { $$ = arena_alloc(A, sizeof *$$);
-                                      $$->name = mkid($1, @1); $$->span = join(@1, @2); }
+    | IDENT OTHERWISE opt_label     { $$ = arena_alloc(A, sizeof *$$);
+                                      $$->name = mkid($1, @1); $$->span = join(@1, @2);
+                                      $$->label = $3; $$->label_span = @3; }
     ;
 
 /* One scratch Decl (items[0]) gathers `order`, `final` and transitions. */
@@ -354,9 +365,11 @@ stage_items
     ;
 
 transition
-    : IDENT ARROW IDENT WHEN expr   { $$ = arena_alloc(A, sizeof *$$);
+    : IDENT ARROW IDENT WHEN expr opt_label
+                                    { $$ = arena_alloc(A, sizeof *$$);
                                       $$->from = mkid($1, @1); $$->to = mkid($3, @3);
                                       $$->from_any = strcmp($1, "any") == 0;
+                                      $$->label = $6; $$->label_span = @6;
                                       $$->cond = $5; $$->span = join(@1, @5); }
     ;
 
@@ -373,11 +386,13 @@ attrs
     ;
 
 attr
-    : IDENT ':' expr                { $$ = arena_alloc(A, sizeof *$$);
-                                      $$->name = mkid($1, @1); $$->value = $3; }
+    : IDENT ':' expr opt_label      { $$ = arena_alloc(A, sizeof *$$);
+                                      $$->name = mkid($1, @1); $$->value = $3;
+                                      $$->label = $4; $$->label_span = @4; }
     ;
 
-opt_text
+/* A description after a defined name: `select key_account "Key account" when`. */
+opt_desc
     : %empty                        { $$ = NULL; }
     | STRING                        { $$ = $1; }
     ;
@@ -394,8 +409,14 @@ test_items
                                       ptrvec_push(A, &$$, ast_decl(A, D_TEST, @$)); }
     | test_items GIVEN '{' attrs '}'
                                     { $$ = $1; Decl *s = $$.items[0];
-                                      for (int i = 0; i < $4.len; i++)
-                                          ptrvec_push(A, &s->attrs, $4.items[i]); }
+                                      for (int i = 0; i < $4.len; i++) {
+                                          Attr *g = $4.items[i];
+                                          if (g->label)
+                                              diag_add(ctx->diags, DIAG_ERROR, g->label_span, "syntax",
+                                                       "a `given` value has no `as` label (labels "
+                                                       "name entitlement terms)");
+                                          ptrvec_push(A, &s->attrs, g);
+                                      } }
     | test_items EXPECT expr        { $$ = $1; ptrvec_push(A, &((Decl *)$$.items[0])->items, $3); }
     | test_items AS OF DATE         { $$ = $1; Decl *s = $$.items[0];
                                       Expr *e = ast_expr(A, EX_DATE, @4); e->date = $4;

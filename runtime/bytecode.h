@@ -62,11 +62,25 @@ typedef struct LimitSlot {
  * columns, in definition order. */
 typedef enum { OUT_NUM, OUT_BOOL, OUT_ENUM, OUT_ENTITLE, OUT_FLAG } OutKind;
 
+/* One term of an entitlement (`with { sla_hours: 4 as "SLA hours" }`). Its
+ * register is computed per record only when the entitlement holds, and is
+ * missing when it does not. */
+typedef struct ChunkTerm {
+    const char *name;       /* sla_hours */
+    const char *label;      /* "SLA hours", or NULL */
+    int reg;                /* its value; meaningful only when the entitlement holds */
+    RtType ty;              /* its type (runtime/schema.h) */
+} ChunkTerm;
+
 typedef struct ChunkOut {
     const char *name;
     OutKind kind;
     int reg;                /* the register holding its value */
     const RtEnum *en;       /* OUT_ENUM: the member names */
+    const char *desc;       /* description, or NULL */
+    ChunkTerm *terms;       /* OUT_ENTITLE: its terms, in order */
+    int nterms;
+    RtType ty;              /* OUT_NUM: the score's type (number/money/...); others: their type */
 } ChunkOut;
 
 typedef struct Chunk {
@@ -101,6 +115,9 @@ typedef struct Chunk {
     int today_reg;      /* the evaluation date (set before running) */
     int *set_flag_reg;  /* by Sym index: a bool register that, when true,
                            keeps init code from overwriting a --set param */
+    int *out_fields;    /* schema field indices from `output`, in order */
+    int nout_fields;
+    int display_field;  /* schema field index (`display`, a string), or -1 */
 } Chunk;
 
 /* disasm.c: prints the code, one instruction a line, with source lines. */
