@@ -1,7 +1,9 @@
 /* cmd_graph.c — `kam graph POLICY`: the stage machine as Graphviz DOT.
  * Ordered stages left to right, final stages as double octagons, each
- * transition an edge labelled with its condition; `any ->` transitions are
- * dashed edges from every ordered stage. */
+ * transition an edge labelled with its `as "label"` (its condition as the
+ * tooltip) or, without one, with its condition; `any ->` transitions are
+ * dashed edges from every ordered stage. A stages block's description is
+ * the graph's title. */
 #include "cli.h"
 #include "../lang/check.h"
 
@@ -50,6 +52,11 @@ int cmd_graph(int argc, char **argv)
         blocks++;
         printf("digraph %s {\n  rankdir=LR;\n  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n"
                "  edge [fontname=\"Helvetica\", fontsize=10];\n", s->name);
+        if (s->decl->desc) {
+            printf("  graph [label=");
+            dot_string(s->decl->desc, strlen(s->decl->desc));
+            printf(", labelloc=t, fontname=\"Helvetica\"];\n");
+        }
         for (int m = 0; m < en->n; m++)
             printf("  %s%s;\n", en->members[m], m >= en->norder ? " [shape=doubleoctagon]" : "");
         if (en->norder > 1) {       /* keep the order visible */
@@ -63,6 +70,10 @@ int cmd_graph(int argc, char **argv)
                 if (!t->from_any && m != t->from_member) continue;
                 if (t->from_any && m == t->to_member) continue;
                 printf("  %s -> %s [label=", en->members[m], en->members[t->to_member]);
+                if (t->label) {
+                    dot_string(t->label, strlen(t->label));
+                    printf(", tooltip=");
+                }
                 dot_string(f->text + t->cond->span.start, t->cond->span.end - t->cond->span.start);
                 printf("%s];\n", t->from_any ? ", style=dashed" : "");
             }

@@ -97,7 +97,7 @@ na=$(grep -c neglected_small add.csv); nr=$(grep -c neglected_small rem.csv)
 [ "$na" -gt 0 ] && [ "$na" -eq "$nr" ] || fail "kam diff not symmetric: adding the flag $na, removing it $nr"
 
 # --- accounts that fail to evaluate are counted in the REPL, as kam run counts them
-sed 's/^let strategic   = innovation_partner or early_adopter/let strategic   = innovation_partner or early_adopter or 1 \/ (trust - 3) > 0/' "$P" >div.kam
+sed 's/^let strategic "Strategic partner" = innovation_partner or early_adopter/let strategic "Strategic partner" = innovation_partner or early_adopter or 1 \/ (trust - 3) > 0/' "$P" >div.kam
 "$KAM" run div.kam "$D" $A >/dev/null 2>err
 runbad=$(sed -n 's/^kam: \([0-9]*\) of [0-9]* records had errors.*/\1/p' err)
 [ -n "$runbad" ] && [ "$runbad" -gt 0 ] || fail "kam run reports no division by zero: $(tail -1 err)"
