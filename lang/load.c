@@ -167,7 +167,8 @@ static bool named_rule(DeclKind k)
 }
 
 /* Session definitions (from files numbered >= first_extra) replace earlier
- * definitions of the same name: a what-if redefinition. */
+ * definitions of the same name: a what-if redefinition. A session's
+ * `output` or `display` line replaces the policy's. */
 static void apply_overrides(Policy *p, int first_extra)
 {
     PtrVec *v = &p->prog.decls;
@@ -175,6 +176,12 @@ static void apply_overrides(Policy *p, int first_extra)
     for (int i = 0; i < v->len; i++) {
         Decl *d = v->items[i];
         bool replaced = false;
+        if (d->kind == D_OUTPUT || d->kind == D_DISPLAY) {
+            for (int j = i + 1; j < v->len && !replaced; j++) {
+                Decl *e = v->items[j];
+                replaced = e->span.file >= first_extra && e->kind == d->kind;
+            }
+        }
         if (named_rule(d->kind) && d->name.name) {
             for (int j = i + 1; j < v->len && !replaced; j++) {
                 Decl *e = v->items[j];
