@@ -42,7 +42,7 @@ enum {
 };
 #define XLSX_MAX_PART    (64LL << 20)   /* workbook.xml, the .rels parts */
 #define XLSX_MAX_STRINGS (512LL << 20)  /* sharedStrings.xml */
-#define XLSX_MAX_SHEET   (4LL << 30)    /* the worksheet's XML */
+#define XLSX_MAX_SHEET   (2LL << 30)    /* the worksheet's XML */
 
 typedef enum { XL_NUMBER, XL_TEXT, XL_BOOL, XL_ERROR, XL_NOVALUE } XlsxKind;
 
