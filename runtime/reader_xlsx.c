@@ -6,9 +6,11 @@
  * type conversion beyond naming what kind of value a cell holds (that is
  * reader.c's), no writing (that is the writer's, with libxlsxwriter).
  *
- * Element and attribute names are compared by their local part (the
- * parser splits namespaces off), so a workbook that prefixes its
- * SpreadsheetML elements ("x:row") reads like one that does not. */
+ * Element and attribute names are compared by their local part (what
+ * follows a prefix), so a workbook that prefixes its SpreadsheetML
+ * elements ("x:row") reads like one that does not. (expat's namespace
+ * processing would do the same at twice the cost: it spells every name
+ * out with its namespace URI.) */
 #define _POSIX_C_SOURCE 200809L
 #include "reader_xlsx.h"
 
@@ -76,16 +78,18 @@ struct XlsxReader {
     bool in_cell, in_v, in_is, in_t, has_f, has_v;
     int rph;                    /* inside <rPh> (phonetic text, left out) */
     int ccol;
-    char ctype[12];
+    char ctype;                 /* the cell's t: 's', 'b', 'e', 'i'nlineStr, 'f' (str), 'n' */
     size_t vstart;
 };
 
 /* --------------------------------------------------------------- helpers */
 
+/* A name without its namespace prefix: "x:row" -> "row". */
 static const char *local(const char *name)
 {
-    const char *bar = strrchr(name, '|');
-    return bar ? bar + 1 : name;
+    for (const char *p = name; *p; p++)
+        if (*p == ':') return p + 1;
+    return name;
 }
 
 static const char *attr(const char **atts, const char *name)
@@ -196,7 +200,7 @@ static bool px_begin(Px *px, XlsxReader *r, const char *part)
     memset(px, 0, sizeof *px);
     px->r = r;
     px->part = part;
-    px->xp = XML_ParserCreateNS(NULL, '|');
+    px->xp = XML_ParserCreate(NULL);
     if (!px->xp) {
         set_err(r, "%s: out of memory for the XML parser", r->path);
         return false;
@@ -615,7 +619,9 @@ static void sheet_start(Px *px, const char *name, const char **atts)
         }
         r->ccol = col;
         r->next_col = col + 1;
-        snprintf(r->ctype, sizeof r->ctype, "%s", t ? t : "n");
+        r->ctype = !t || !strcmp(t, "n") ? 'n' : !strcmp(t, "s") ? 's' : !strcmp(t, "b") ? 'b'
+                 : !strcmp(t, "e") ? 'e' : !strcmp(t, "inlineStr") ? 'i' : !strcmp(t, "str") ? 'f'
+                 : !strcmp(t, "d") ? 'd' : '?';
         r->in_cell = true;
         r->in_v = r->in_is = r->in_t = r->has_f = r->has_v = false;
         r->rph = 0;
@@ -638,7 +644,7 @@ static void sheet_text(Px *px, const char *s, int len)
 static void end_cell(Px *px)
 {
     XlsxReader *r = px->r;
-    const char *t = r->ctype;
+    char t = r->ctype;
     size_t off = r->vstart, len = r->tlen - r->vstart;
     r->in_cell = false;
     if (!r->has_v) {
@@ -646,7 +652,7 @@ static void end_cell(Px *px)
         if (r->has_f) add_cell(r, XL_NOVALUE, "", 0, 0);
         return;                                         /* an empty (styled) cell */
     }
-    if (strcmp(t, "s") == 0) {
+    if (t == 's') {
         char *end;
         text_push(r, "", 1);
         errno = 0;
@@ -661,7 +667,7 @@ static void end_cell(Px *px)
         if (sl) add_cell(r, XL_TEXT, r->sst + so, 0, sl);
         return;
     }
-    if (strcmp(t, "b") == 0) {
+    if (t == 'b') {
         bool truth = len == 1 && r->text[off] == '1';
         bool falsity = len == 1 && r->text[off] == '0';
         r->tlen = off;
@@ -674,13 +680,14 @@ static void end_cell(Px *px)
     }
     if (len == 0) {                                     /* "" or <v/> */
         r->tlen = off;
-        if (r->has_f && strcmp(t, "str") != 0) add_cell(r, XL_NOVALUE, "", 0, 0);
+        if (r->has_f && t != 'f') add_cell(r, XL_NOVALUE, "", 0, 0);
         return;
     }
-    XlsxKind kind = strcmp(t, "e") == 0                                  ? XL_ERROR
-                  : strcmp(t, "str") == 0 || strcmp(t, "inlineStr") == 0 ? XL_TEXT
-                  : strcmp(t, "d") == 0                                  ? XL_TEXT
-                                                                         : XL_NUMBER;
+    if (t == '?') {
+        cell_fail(px, "unknown cell type (t=\"...\"): not one Excel writes");
+        return;
+    }
+    XlsxKind kind = t == 'e' ? XL_ERROR : t == 'f' || t == 'i' || t == 'd' ? XL_TEXT : XL_NUMBER;
     text_push(r, "", 1);
     add_cell(r, kind, NULL, off, len);
 }
