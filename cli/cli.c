@@ -50,6 +50,43 @@ bool cli_opt_value(int argc, char **argv, int *i, const char *name, const char *
     return true;
 }
 
+int cli_input_opt(SourceOpts *in, int argc, char **argv, int *i, const char *cmd)
+{
+    const char *val;
+    if (cli_opt_value(argc, argv, i, "--input", &val)) {
+        if (!val || (strcmp(val, "csv") && strcmp(val, "jsonl") && strcmp(val, "sqlite") &&
+                     strcmp(val, "xlsx"))) {
+            cli_usage_error(cmd, "--input takes csv, jsonl, sqlite or xlsx");
+            return -1;
+        }
+        in->kind = val;
+    } else if (cli_opt_value(argc, argv, i, "--table", &val)) {
+        if (!val || !*val) {
+            cli_usage_error(cmd, "--table needs the name of a SQLite table");
+            return -1;
+        }
+        in->table = val;
+    } else if (cli_opt_value(argc, argv, i, "--sheet", &val)) {
+        if (!val || !*val) {
+            cli_usage_error(cmd, "--sheet needs the name of a worksheet");
+            return -1;
+        }
+        in->sheet = val;
+    } else if (cli_opt_value(argc, argv, i, "--delimiter", &val)) {
+        if (val && (!strcmp(val, ",") || !strcmp(val, "comma"))) in->delimiter = ',';
+        else if (val && (!strcmp(val, ";") || !strcmp(val, "semicolon"))) in->delimiter = ';';
+        else if (val && (!strcmp(val, "\t") || !strcmp(val, "\\t") || !strcmp(val, "tab")))
+            in->delimiter = '\t';
+        else {
+            cli_usage_error(cmd, "--delimiter takes ',', ';' or tab (also written \\t)");
+            return -1;
+        }
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
 Policy *cli_load_policy(const char *path, DiagList *d, int *status)
 {
     char msg[4200];

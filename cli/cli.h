@@ -5,6 +5,7 @@
 #define KAM_CLI_H
 
 #include "../lang/check.h"
+#include "../runtime/reader.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -33,6 +34,12 @@ int cmd_fmt(int argc, char **argv);
  * Returns true if it matched; *value is then the value (NULL if missing)
  * and *i is left on the last argument used. */
 bool cli_opt_value(int argc, char **argv, int *i, const char *name, const char **value);
+
+/* Matches an option saying how to read data at argv[*i]: --input
+ * csv|jsonl|sqlite|xlsx, --table NAME, --sheet NAME, --delimiter C (',',
+ * ';', tab). 1 if it matched (*i then on its value), 0 if not, -1 after
+ * printing a usage error. */
+int cli_input_opt(SourceOpts *in, int argc, char **argv, int *i, const char *cmd);
 
 /* Whether to colour diagnostics on this stream (a terminal, NO_COLOR unset). */
 bool cli_use_color(FILE *f);

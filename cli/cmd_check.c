@@ -23,10 +23,12 @@ static void help(void)
           "  --format FMT         text (default), json, sarif (SARIF 2.1.0 for code\n"
           "                       scanning) or github (workflow annotations)\n"
           "  --werror             treat warnings as errors\n"
-          "  --data FILE          also check FILE (CSV, JSON Lines, SQLite) against the\n"
-          "                       record: missing columns, values that do not convert\n"
-          "                       (the first 1000 records), optional fields never present\n"
-          "  --input FMT, --table NAME   how to read FILE, as for kam run\n"
+          "  --data FILE          also check FILE (CSV, JSON Lines, SQLite, Excel .xlsx)\n"
+          "                       against the record: missing columns, values that do\n"
+          "                       not convert (the first 1000 records), optional fields\n"
+          "                       never present\n"
+          "  --input FMT, --table NAME, --sheet NAME, --delimiter C\n"
+          "                       how to read FILE, as for kam run\n"
           "  -q, --quiet          print nothing; the exit status tells\n"
           "  -h, --help           this help\n\n"
           "exit status: 0 no errors, 1 errors (or warnings with --werror),\n"
@@ -108,7 +110,8 @@ int cmd_check(int argc, char **argv)
     const char *format = "text";
     bool werror = false, quiet = false;
     const char *data = NULL;
-    SourceOpts in = {NULL, NULL};
+    SourceOpts in = {0};
+    int in_rc;
     const char **files = calloc((size_t)argc + 1, sizeof(char *));
     int nfiles = 0;
     bool opts_done = false;
@@ -127,15 +130,10 @@ int cmd_check(int argc, char **argv)
                 free(files);
                 return cli_usage_error("check", "--data needs a file");
             }
-        } else if (cli_opt_value(argc, argv, &i, "--input", &in.kind)) {
-            if (!in.kind) {
+        } else if ((in_rc = cli_input_opt(&in, argc, argv, &i, "check")) != 0) {
+            if (in_rc < 0) {
                 free(files);
-                return cli_usage_error("check", "--input takes csv, jsonl or sqlite");
-            }
-        } else if (cli_opt_value(argc, argv, &i, "--table", &in.table)) {
-            if (!in.table) {
-                free(files);
-                return cli_usage_error("check", "--table needs a name");
+                return EXIT_USAGE;
             }
         } else if (strcmp(a, "--werror") == 0) {
             werror = true;

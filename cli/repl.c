@@ -271,11 +271,14 @@ int cmd_repl(int argc, char **argv)
 {
     const char *pos[2] = {NULL, NULL};
     int npos = 0;
-    const char *as_of = NULL, *table = NULL;
+    const char *as_of = NULL;
+    SourceOpts in = {0};
+    int in_rc;
     for (int i = 1; i < argc; i++) {
         const char *val;
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs("usage: kam repl [--as-of DATE] [--table NAME] [POLICY [DATA]]\n\n"
+            fputs("usage: kam repl [--as-of DATE] [--input FMT] [--table NAME] [--sheet NAME]\n"
+                  "                [--delimiter C] [POLICY [DATA]]\n\n"
                   "The analyst's prompt: load a policy and accounts, ask what-ifs, diff, explain.\n"
                   "Type :help at the prompt. With standard input not a terminal, commands are\n"
                   "read line by line without prompts, so a session can be scripted.\n", stdout);
@@ -284,9 +287,8 @@ int cmd_repl(int argc, char **argv)
         if (cli_opt_value(argc, argv, &i, "--as-of", &val)) {
             if (!val) return cli_usage_error("repl", "--as-of needs a date YYYY-MM-DD");
             as_of = val;
-        } else if (cli_opt_value(argc, argv, &i, "--table", &val)) {
-            if (!val) return cli_usage_error("repl", "--table needs a table name");
-            table = val;
+        } else if ((in_rc = cli_input_opt(&in, argc, argv, &i, "repl")) != 0) {
+            if (in_rc < 0) return EXIT_USAGE;
         } else if (argv[i][0] == '-' && argv[i][1]) {
             return cli_usage_error("repl", "unknown option '%s'", argv[i]);
         } else if (npos < 2) {
@@ -297,7 +299,7 @@ int cmd_repl(int argc, char **argv)
     }
     Session s;
     ses_init(&s, stdout, stderr);
-    s.input.table = table;
+    s.input = in;
     if (as_of && ses_set_today(&s, as_of) != 0) {
         ses_free(&s);
         return cli_usage_error("repl", "--as-of takes a date YYYY-MM-DD, not '%s'", as_of);

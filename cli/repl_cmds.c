@@ -21,7 +21,7 @@
 
 const ReplCommand repl_commands[] = {
     {":load", "POLICY", "load a policy (its definitions replace the session's)"},
-    {":data", "FILE", "load account records (CSV)"},
+    {":data", "FILE", "load account records (CSV, .jsonl, .sqlite, .xlsx)"},
     {":reload", "", "read the policy and data files again"},
     {":show", "NAME", "a field's or rule's definition and type (and value, when focused)"},
     {":type", "EXPR", "the type of an expression"},

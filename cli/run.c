@@ -31,7 +31,7 @@ void run_options_init(RunOptions *o)
 int run_parse_common(RunOptions *o, int argc, char **argv, int i, const char *cmd)
 {
     const char *val = NULL;
-    int at = i;
+    int at = i, in_rc;
     if (cli_opt_value(argc, argv, &at, "--set", &val)) {
         if (!val || !strchr(val, '=')) {
             cli_usage_error(cmd, "--set takes NAME=VALUE, as in --set growth_floor=8%%");
@@ -56,18 +56,8 @@ int run_parse_common(RunOptions *o, int argc, char **argv, int i, const char *cm
             return -1;
         }
         o->where = val;
-    } else if (cli_opt_value(argc, argv, &at, "--input", &val)) {
-        if (!val || (strcmp(val, "csv") && strcmp(val, "jsonl") && strcmp(val, "sqlite"))) {
-            cli_usage_error(cmd, "--input takes csv, jsonl or sqlite");
-            return -1;
-        }
-        o->input.kind = val;
-    } else if (cli_opt_value(argc, argv, &at, "--table", &val)) {
-        if (!val || !*val) {
-            cli_usage_error(cmd, "--table needs the name of a SQLite table");
-            return -1;
-        }
-        o->input.table = val;
+    } else if ((in_rc = cli_input_opt(&o->input, argc, argv, &at, cmd)) != 0) {
+        if (in_rc < 0) return -1;       /* --input, --table, --sheet, --delimiter */
     } else if (cli_opt_value(argc, argv, &at, "--on-error", &val)) {
         if (val && strcmp(val, "report") == 0) o->on_error = ON_ERROR_REPORT;
         else if (val && strcmp(val, "skip") == 0) o->on_error = ON_ERROR_SKIP;

@@ -98,7 +98,7 @@ static void read_all(const char *path)
 static void read_records(const char *path)
 {
     char err[512];
-    SourceOpts o = {"jsonl", NULL};
+    SourceOpts o = {.kind = "jsonl"};
     Source *s = rd_open_with(&pol->schema, path, &o, err, sizeof err);
     if (!s) return;
     Value v, regs[32];

@@ -6,7 +6,11 @@
  * whole numbers up to 2^53; bool as true/false, yes/no, 1/0 (any case);
  * dates as YYYY-MM-DD; enum and stage values as declared member names.
  * Nothing is coerced: anything else is an error naming the field and the
- * text. */
+ * text. Two exceptions, each tied to where the text came from: a number
+ * cell of an Excel sheet for a date field is a serial date
+ * (rd_xlsx_serial_date), and in a CSV file split at ';' a number with one
+ * comma and no point has a decimal comma (1234,56). Choosing the reader
+ * (and the CSV delimiter) is here too; the readers are reader_*.c. */
 #define _POSIX_C_SOURCE 200809L
 #include "reader.h"
 #include "reader_sqlite.h"
@@ -189,6 +193,72 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= m && strcasecmp(s + n - m, suffix) == 0;
 }
 
+/* The delimiter a CSV header line asks for: ';' if it has no comma and a
+ * semicolon, a tab if it has neither and a tab, else ','. Quoted text is
+ * not counted. (A record's field names never hold ',', ';' or a tab, so a
+ * header that is one column with a ';' in it cannot be meant as one.) */
+static char guess_delimiter(const char *line, size_t n)
+{
+    size_t commas = 0, semis = 0, tabs = 0;
+    bool quoted = false;
+    for (size_t i = 0; i < n; i++) {
+        char c = line[i];
+        if (c == '"') quoted = !quoted;
+        else if (quoted) continue;
+        else if (c == ',') commas++;
+        else if (c == ';') semis++;
+        else if (c == '\t') tabs++;
+    }
+    if (!commas && semis) return ';';
+    if (!commas && tabs) return '\t';
+    return ',';
+}
+
+/* For a message: the delimiter as the user would type it. */
+static const char *delim_name(char d)
+{
+    return d == ';' ? "';'" : d == '\t' ? "tab" : "','";
+}
+
+/* The header's first row of an Excel sheet, matched like a CSV header
+ * (cells in sheet order; columns without a name are left out). */
+static bool xlsx_header(Source *s, char *err, size_t errlen, bool *misfit)
+{
+    const XlsxCell *cells;
+    size_t n;
+    long row;
+    int rc = rd_xlsx_next(s->xlsx, &cells, &n, &row);
+    if (rc <= 0) {
+        *misfit = rc == 0;
+        if (rc == 0) snprintf(err, errlen, "%s: empty sheet: expected a first row naming the "
+                              "columns", s->path);
+        else snprintf(err, errlen, "%s", rd_xlsx_error(s->xlsx));
+        return false;
+    }
+    const char **names = xmalloc(sizeof(char *) * (n + 1));
+    size_t *lens = xmalloc(sizeof(size_t) * (n + 1));
+    s->xcol = xmalloc(sizeof(int) * (n + 1));
+    s->xmap = xmalloc(sizeof(int) * XLSX_MAX_COLS);
+    for (int c = 0; c < XLSX_MAX_COLS; c++) s->xmap[c] = -1;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (cells[i].kind == XL_ERROR || cells[i].kind == XL_NOVALUE) continue;
+        names[k] = cells[i].ptr;
+        lens[k] = cells[i].len;
+        s->xcol[k] = cells[i].col;
+        s->xmap[cells[i].col] = (int)k;
+        k++;
+    }
+    bool ok = match_header(s, names, lens, k, row, err, errlen);
+    *misfit = !ok;
+    free(names);
+    free(lens);
+    s->row = xcalloc(k + 1, sizeof(RdField));
+    s->xkind = xcalloc(k + 1, sizeof(uint8_t));
+    s->xdates = xcalloc((size_t)s->sch->nfields + 1, 11);
+    return ok;
+}
+
 Source *rd_open(const Schema *sch, const char *path, char *err, size_t errlen)
 {
     return rd_open_with(sch, path, NULL, err, errlen);
@@ -213,9 +283,41 @@ Source *rd_open_ex(const Schema *sch, const char *path, const SourceOpts *opts, 
         if (ends_with(path, ".jsonl") || ends_with(path, ".ndjson")) kind = "jsonl";
         else if (ends_with(path, ".sqlite") || ends_with(path, ".sqlite3") || ends_with(path, ".db"))
             kind = "sqlite";
+        else if (ends_with(path, ".xlsx") || ends_with(path, ".xlsm") || ends_with(path, ".xls"))
+            kind = "xlsx";      /* .xls: refused by the reader with a clear message */
         else kind = "csv";
     }
     bool std_in = strcmp(path, "-") == 0;
+    bool is_xlsx = strcmp(kind, "xlsx") == 0, is_csv = strcmp(kind, "csv") == 0;
+    if ((opts && opts->sheet && !is_xlsx) || (opts && opts->delimiter && !is_csv)) {
+        snprintf(err, errlen, "%s: %s is for %s data, and this is read as %s", path,
+                 opts->sheet && !is_xlsx ? "--sheet" : "--delimiter",
+                 opts->sheet && !is_xlsx ? "Excel (xlsx)" : "CSV", kind);
+        rd_close(s);
+        return NULL;
+    }
+    if (is_xlsx) {
+        if (std_in) {
+            snprintf(err, errlen, "Excel data cannot come from standard input; name the file");
+            rd_close(s);
+            return NULL;
+        }
+        s->kind = SRC_XLSX;
+        s->xlsx = rd_xlsx_open(path, opts ? opts->sheet : NULL, err, errlen);
+        if (!s->xlsx) {
+            rd_close(s);
+            return NULL;
+        }
+        const char *sheet = rd_xlsx_sheet(s->xlsx);
+        size_t plen = strlen(path) + strlen(sheet) + 2;
+        s->path = xmalloc(plen);
+        snprintf(s->path, plen, "%s:%s", path, sheet);
+        if (!xlsx_header(s, err, errlen, misfit)) {
+            rd_close(s);
+            return NULL;
+        }
+        return s;
+    }
     if (strcmp(kind, "sqlite") == 0) {
         if (std_in) {
             snprintf(err, errlen, "SQLite data cannot come from standard input; name the file");
@@ -268,6 +370,17 @@ Source *rd_open_ex(const Schema *sch, const char *path, const SourceOpts *opts, 
         rd_close(s);
         return NULL;
     }
+    const char *first;
+    size_t flen = rd_csv_peek_line(s->csv, &first);
+    if (flen >= 4 && memcmp(first, "PK\x03\x04", 4) == 0) {      /* unreadable as CSV: exit 2 */
+        snprintf(err, errlen, "%s: a zip archive, not CSV (an Excel workbook? name it .xlsx or "
+                 "use --input xlsx)", s->path);
+        rd_close(s);
+        return NULL;
+    }
+    char delim = opts && opts->delimiter ? opts->delimiter : guess_delimiter(first, flen);
+    rd_csv_set_delimiter(s->csv, delim);
+    s->decimal_comma = delim == ';';
     RdField *hdr;
     size_t nh;
     long line;
@@ -289,6 +402,16 @@ Source *rd_open_ex(const Schema *sch, const char *path, const SourceOpts *opts, 
     *misfit = !ok;
     free(names);
     free(lens);
+    if (!ok && nh == 1) {       /* one column: split at the wrong delimiter? */
+        const char *other = NULL;
+        if (delim != ',' && memchr(hdr[0].ptr, ',', hdr[0].len)) other = "','";
+        else if (delim != ';' && memchr(hdr[0].ptr, ';', hdr[0].len)) other = "';'";
+        else if (delim != '\t' && memchr(hdr[0].ptr, '\t', hdr[0].len)) other = "tab";
+        size_t used = strlen(err);
+        if (other && used < errlen)
+            snprintf(err + used, errlen - used, "; the header read as one column split at %s "
+                     "holds %s: is the delimiter %s? (--delimiter)", delim_name(delim), other, other);
+    }
     if (!ok) {
         rd_close(s);
         return NULL;
@@ -299,13 +422,13 @@ Source *rd_open_ex(const Schema *sch, const char *path, const SourceOpts *opts, 
 long long rd_offset(const Source *s)
 {
     return s->csv ? rd_csv_offset(s->csv) : s->jsonl ? rd_jsonl_offset(s->jsonl)
-         : s->sql ? rd_sqlite_offset(s->sql) : 0;
+         : s->sql ? rd_sqlite_offset(s->sql) : s->xlsx ? rd_xlsx_offset(s->xlsx) : 0;
 }
 
 long long rd_size(const Source *s)
 {
     return s->csv ? rd_csv_size(s->csv) : s->jsonl ? rd_jsonl_size(s->jsonl)
-         : s->sql ? rd_sqlite_size(s->sql) : 0;
+         : s->sql ? rd_sqlite_size(s->sql) : s->xlsx ? rd_xlsx_size(s->xlsx) : 0;
 }
 
 void rd_close(Source *s)
@@ -314,6 +437,11 @@ void rd_close(Source *s)
     rd_csv_close(s->csv);
     rd_jsonl_close(s->jsonl);
     if (s->sql) rd_sqlite_close(s->sql);
+    rd_xlsx_close(s->xlsx);
+    free(s->xcol);
+    free(s->xmap);
+    free(s->xkind);
+    free(s->xdates);
     free(s->row);
     free(s->hint);
     free(s->col);
@@ -403,10 +531,82 @@ static int next_sqlite(Source *s)
     return 1;
 }
 
+/* Where a field is, for a message: "path:line", or for Excel
+ * "file:sheet!C7" (the header column's cell in this row). */
+static const char *where(const Source *s, int col, char *buf, size_t len)
+{
+    if (s->kind == SRC_XLSX && col >= 0 && col < s->ncols) {
+        char c[4];
+        rd_xlsx_col_name(s->xcol[col], c);
+        snprintf(buf, len, "%s!%s%ld", s->path, c, s->line);
+    } else {
+        snprintf(buf, len, "%s:%ld", s->path, s->line);
+    }
+    return buf;
+}
+
+/* An Excel row: the cells put by header column, then what only a cell's
+ * kind tells: a formula without a saved value, an error value, a number
+ * in a date field (a serial date, written out as YYYY-MM-DD). */
+static int next_xlsx(Source *s)
+{
+    const XlsxCell *cells;
+    size_t n;
+    int rc = rd_xlsx_next(s->xlsx, &cells, &n, &s->line);
+    if (rc < 0) snprintf(s->err, sizeof s->err, "%s", rd_xlsx_error(s->xlsx));
+    if (rc <= 0) return rc;
+    for (int k = 0; k < s->ncols; k++) s->row[k] = (RdField){NULL, 0};
+    for (size_t i = 0; i < n; i++) {
+        int k = s->xmap[cells[i].col];
+        if (k < 0) continue;            /* a column without a name */
+        s->row[k] = (RdField){cells[i].ptr, cells[i].len};
+        s->xkind[k] = (uint8_t)cells[i].kind;
+    }
+    s->fields = s->row;
+    s->nfields = (size_t)s->ncols;
+    const Schema *sch = s->sch;
+    for (int f = 0; f < sch->nfields; f++) {
+        int k = s->col[f];
+        if (k < 0 || !s->row[k].ptr) continue;
+        char at[300];
+        const char *name = sch->fields[f].name;
+        switch ((XlsxKind)s->xkind[k]) {
+        case XL_NOVALUE:
+            snprintf(s->err, sizeof s->err, "%s: field \"%s\": formula without a saved value; "
+                     "open and save the workbook in Excel, or export CSV",
+                     where(s, k, at, sizeof at), name);
+            return 2;
+        case XL_ERROR:
+            snprintf(s->err, sizeof s->err, "%s: field \"%s\": the cell holds the error %.40s",
+                     where(s, k, at, sizeof at), name, s->row[k].ptr);
+            return 2;
+        case XL_NUMBER:
+            if (sch->fields[f].ty.kind == RT_DATE) {
+                int32_t days;
+                const char *why = rd_xlsx_serial_date(s->row[k].ptr, s->row[k].len,
+                                                      rd_xlsx_date1904(s->xlsx), &days);
+                if (why) {
+                    snprintf(s->err, sizeof s->err, "%s: field \"%s\": the number %.40s is not "
+                             "a date: %s", where(s, k, at, sizeof at), name, s->row[k].ptr, why);
+                    return 2;
+                }
+                char *text = s->xdates + 11 * f;
+                date_format(days, text);
+                s->row[k] = (RdField){text, 10};
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    return 1;
+}
+
 int rd_next(Source *s)
 {
     if (s->kind == SRC_JSONL) return next_jsonl(s);
     if (s->kind == SRC_SQLITE) return next_sqlite(s);
+    if (s->kind == SRC_XLSX) return next_xlsx(s);
     int rc = rd_csv_next(s->csv, &s->fields, &s->nfields, &s->line);
     if (rc < 0) snprintf(s->err, sizeof s->err, "%s", rd_csv_error(s->csv));
     if (rc == 1 && s->limited) {
@@ -580,6 +780,30 @@ int rd_fill(Source *s, const RdPlan *plan, Value *regs)
     return 0;
 }
 
+static bool numeric(RtType t)
+{
+    return t.kind == RT_NUMBER || t.kind == RT_MONEY || t.kind == RT_PERCENT;
+}
+
+/* A number written with a decimal comma, as ';'-separated exports from
+ * decimal-comma locales have it: [-]digits,digits, for percent with an
+ * optional % sign; no point (1.234,56 has a thousands point: refused).
+ * The result of rd_convert on the same text with a point, or -1. */
+static int convert_decimal_comma(RtType t, const char *p, size_t n, Value *out)
+{
+    char buf[80];
+    if (!numeric(t) || n >= sizeof buf || memchr(p, '.', n)) return -1;
+    const char *comma = memchr(p, ',', n);
+    if (!comma || memchr(comma + 1, ',', n - (size_t)(comma - p) - 1)) return -1;
+    size_t at = (size_t)(comma - p);
+    if (at == 0 || !(p[at - 1] >= '0' && p[at - 1] <= '9') || at + 1 >= n ||
+        !(p[at + 1] >= '0' && p[at + 1] <= '9'))
+        return -1;
+    memcpy(buf, p, n);
+    buf[at] = '.';
+    return rd_convert(t, buf, n, out);
+}
+
 int rd_field(Source *s, int i, Value *out)
 {
     const SchemaField *f = &s->sch->fields[i];
@@ -596,6 +820,7 @@ int rd_field(Source *s, int i, Value *out)
         return -1;
     }
     int rc = raw->ptr ? rd_convert(f->ty, raw->ptr, raw->len, out) : 1;
+    if (rc == -1 && s->decimal_comma) rc = convert_decimal_comma(f->ty, raw->ptr, raw->len, out);
     if (rc == 0 && f->ty.optional && f->ty.kind == RT_STRING && out->len == 0) rc = 1;
     if (rc == 0) return 0;
     if (rc == 1 && f->ty.optional) {
@@ -603,22 +828,30 @@ int rd_field(Source *s, int i, Value *out)
         out->missing = 1;
         return 0;
     }
-    char buf[256];
-    if (rc == 1 && !raw->ptr)
-        snprintf(s->err, sizeof s->err, "%s:%ld: field \"%s\": %s, but the field is required "
-                 "(declare it optional with ? if it may be)", s->path, s->line, f->name,
+    char buf[256], at[300];
+    where(s, c, at, sizeof at);
+    if (rc == 1 && !raw->ptr && s->kind == SRC_XLSX)
+        snprintf(s->err, sizeof s->err, "%s: field \"%s\": the cell is empty, but the field is "
+                 "required (write %s, or declare it optional with ?)", at, f->name,
+                 rd_expected(f->ty, buf, sizeof buf));
+    else if (rc == 1 && !raw->ptr)
+        snprintf(s->err, sizeof s->err, "%s: field \"%s\": %s, but the field is required "
+                 "(declare it optional with ? if it may be)", at, f->name,
                  s->kind == SRC_JSONL ? "missing or null" : "NULL");
     else if (rc == 1)
-        snprintf(s->err, sizeof s->err, "%s:%ld: field \"%s\": empty, but the field is "
-                 "required (write %s, or declare it optional with ?)", s->path, s->line,
+        snprintf(s->err, sizeof s->err, "%s: field \"%s\": empty, but the field is "
+                 "required (write %s, or declare it optional with ?)", at,
                  f->name, rd_expected(f->ty, buf, sizeof buf));
     else if (rc == RD_INT_RANGE)
-        snprintf(s->err, sizeof s->err, "%s:%ld: field \"%s\": %.*s is beyond 2^53 "
-                 "(9007199254740992), the range of whole numbers an int holds exactly", s->path, s->line,
+        snprintf(s->err, sizeof s->err, "%s: field \"%s\": %.*s is beyond 2^53 "
+                 "(9007199254740992), the range of whole numbers an int holds exactly", at,
                  f->name, (int)(raw->len > 60 ? 60 : raw->len), raw->ptr);
     else
-        snprintf(s->err, sizeof s->err, "%s:%ld: field \"%s\": expected %s, got \"%.*s\"",
-                 s->path, s->line, f->name, rd_expected(f->ty, buf, sizeof buf),
-                 (int)(raw->len > 60 ? 60 : raw->len), raw->ptr);
+        snprintf(s->err, sizeof s->err, "%s: field \"%s\": expected %s, got \"%.*s\"%s", at,
+                 f->name, rd_expected(f->ty, buf, sizeof buf),
+                 (int)(raw->len > 60 ? 60 : raw->len), raw->ptr,
+                 numeric(f->ty) && s->kind == SRC_CSV && !s->decimal_comma &&
+                 memchr(raw->ptr, ',', raw->len) ? " (a decimal comma? kam reads 1234,56 only "
+                 "in files separated by ';')" : "");
     return -1;
 }

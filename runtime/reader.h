@@ -1,6 +1,7 @@
 /* reader.h — account records from a data source, matched to the record's
- * schema (schema.h, which the front end builds from the policy). A Source opens a file by its kind (CSV now; JSON Lines and
- * SQLite come through the same interface), matches the header to the
+ * schema (schema.h, which the front end builds from the policy). A Source
+ * opens a file by its kind (CSV, JSON Lines, SQLite, an Excel worksheet;
+ * the readers themselves are reader_*.c), matches the header to the
  * fields by name, and converts the fields a policy reads from text to
  * register values, reporting malformed ones with file, line, field and the
  * bad text. It does not run policies. */
@@ -10,21 +11,26 @@
 #include "reader_csv.h"
 #include "reader_jsonl.h"
 #include "reader_pct.h"
+#include "reader_xlsx.h"
 #include "../base/value.h"
 #include "schema.h"
 #include "../base/arena.h"
 
-typedef enum { SRC_CSV, SRC_JSONL, SRC_SQLITE } SourceKind;
+typedef enum { SRC_CSV, SRC_JSONL, SRC_SQLITE, SRC_XLSX } SourceKind;
 
 struct SqliteReader;
 
 /* How to open a data file: its kind (by default from its name: .jsonl and
- * .ndjson are JSON Lines, .sqlite/.sqlite3/.db SQLite, anything else CSV;
- * standard input is CSV unless told) and, for SQLite, the table (by
- * default the record's name). */
+ * .ndjson are JSON Lines, .sqlite/.sqlite3/.db SQLite, .xlsx/.xlsm Excel,
+ * anything else CSV; standard input is CSV unless told); for SQLite, the
+ * table (by default the record's name); for Excel, the sheet (by default
+ * the first visible worksheet); for CSV, the delimiter (by default ',',
+ * or ';' or a tab when the header line says so: rd_open_ex). */
 typedef struct SourceOpts {
-    const char *kind;       /* "csv", "jsonl", "sqlite" or NULL */
+    const char *kind;       /* "csv", "jsonl", "sqlite", "xlsx" or NULL */
     const char *table;
+    const char *sheet;
+    char delimiter;         /* ',', ';', '\t', or 0 to detect */
 } SourceOpts;
 
 typedef struct Source {
@@ -33,17 +39,26 @@ typedef struct Source {
     CsvReader *csv;
     JsonlReader *jsonl;
     struct SqliteReader *sql;
-    RdField *row;           /* JSONL and SQLite: the record's fields by field
-                               index (ptr NULL: absent or null) */
+    XlsxReader *xlsx;
+    int *xcol;              /* Excel: by header column, its sheet column */
+    int *xmap;              /* Excel: by sheet column, its header column or -1 */
+    char *xdates;           /* Excel: 11 bytes per field, dates from serials */
+    uint8_t *xkind;         /* Excel: by header column, the cell's XlsxKind */
+    bool decimal_comma;     /* CSV split at ';': 1234,56 reads as 1234.56 */
+    RdField *row;           /* JSONL, SQLite (by field index) and Excel (by
+                               header column): the record's fields (ptr
+                               NULL: absent, null or an empty cell) */
     int *hint;              /* JSONL: field index of the last key at each position */
     const Schema *sch;
     int *col;               /* by field index: the column, or -1 if absent */
     int ncols;              /* columns in the header */
     RdField *fields;        /* the current record's raw fields */
     size_t nfields;
-    long line;              /* line where the current record starts */
+    long line;              /* line where the current record starts (Excel:
+                               its row number; path then names the sheet) */
     size_t limited;         /* reading only this many leading columns, or 0 */
-    char err[512];          /* the last error, "path:line: ..." */
+    char err[512];          /* the last error, "path:line: ..." (Excel:
+                               "file:sheet!C7: ..." for a cell) */
     RdPctScan *pct;         /* set by the caller: rd_fill notes percent values
                                here (reader_pct.h); rd_close frees it */
 } Source;

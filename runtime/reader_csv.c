@@ -7,8 +7,9 @@
  *   - input is read(2) in 1 MiB blocks into one buffer that grows (doubling,
  *     up to 64 MiB) only when a single record does not fit;
  *   - unquoted fields are found by a table-driven byte loop that stops only
- *     at ',', CR and LF, and a '\n' sentinel kept just past the data lets
- *     that loop run without an end-of-buffer test;
+ *     at the delimiter (',' unless set; one table per delimiter), CR and LF,
+ *     and a '\n' sentinel kept just past the data lets that loop run
+ *     without an end-of-buffer test;
  *   - quoted fields are searched with memchr for '"'; doubled quotes are
  *     collapsed in place once the field is complete;
  *   - every field is a pointer into the buffer (zero copy), NUL-terminated
@@ -65,12 +66,21 @@ struct CsvReader {
     size_t keep;          /* fields stored per record; SIZE_MAX = all */
     RdField *fields;      /* the current record's fields, reused */
     size_t fcap;
+    char delim;           /* ',' unless set (rd_csv_set_delimiter) */
+    const unsigned char *ends;  /* the ends_* table for delim */
     char err[512];
 };
 
-/* Bytes that end an unquoted field. '\n' is also the sentinel. */
-static const unsigned char ends_plain[256] = {
+/* Bytes that end an unquoted field, one table per delimiter. '\n' is also
+ * the sentinel. */
+static const unsigned char ends_comma[256] = {
     ['\n'] = 1, ['\r'] = 1, [','] = 1,
+};
+static const unsigned char ends_semicolon[256] = {
+    ['\n'] = 1, ['\r'] = 1, [';'] = 1,
+};
+static const unsigned char ends_tab[256] = {
+    ['\n'] = 1, ['\r'] = 1, ['\t'] = 1,
 };
 
 CsvReader *rd_csv_open(const char *path, char *err, size_t errlen)
@@ -114,6 +124,8 @@ CsvReader *rd_csv_open(const char *path, char *err, size_t errlen)
     r->size = size;
     r->line = 1;
     r->keep = SIZE_MAX;
+    r->delim = ',';
+    r->ends = ends_comma;
     r->fcap = FIELDS_INIT;
     r->fields = xmalloc(r->fcap * sizeof *r->fields);
     return r;
@@ -147,6 +159,21 @@ long long rd_csv_size(const CsvReader *r)
 void rd_csv_set_field_limit(CsvReader *r, size_t n)
 {
     r->keep = n ? n : SIZE_MAX;
+}
+
+bool rd_csv_set_delimiter(CsvReader *r, char delim)
+{
+    const unsigned char *t = delim == ',' ? ends_comma : delim == ';' ? ends_semicolon
+                           : delim == '\t' ? ends_tab : NULL;
+    if (!t) return false;
+    r->delim = delim;
+    r->ends = t;
+    return true;
+}
+
+char rd_csv_delimiter(const CsvReader *r)
+{
+    return r->delim;
 }
 
 /* Records "name:line: message" and makes the error sticky; returns -1. */
@@ -212,7 +239,7 @@ static int refill(CsvReader *r, size_t nkept)
 /* The first byte in p.. that ends an unquoted field. The sentinel at
  * buf[len] guarantees one is found. Unrolled: most fields are short, but
  * the loop is where the time goes. */
-static char *scan_plain(char *p)
+static char *scan_plain(char *p, const unsigned char *ends_plain)
 {
     for (;; p += 4) {
         if (ends_plain[(unsigned char)p[0]]) return p;
@@ -329,6 +356,8 @@ int rd_csv_next(CsvReader *r, RdField **fields, size_t *nfields, long *line)
     int eof = r->eof;
     RdField *fv = r->fields;
     size_t fcap = r->fcap;
+    const unsigned char *ends = r->ends;
+    const char sep = r->delim;
     for (;;) {
         char *d, *text;
         size_t tlen;
@@ -336,7 +365,7 @@ int rd_csv_next(CsvReader *r, RdField **fields, size_t *nfields, long *line)
         int quoted = f < end && *f == '"';
 
         if (!quoted) {
-            d = scan_plain(f + resume);
+            d = scan_plain(f + resume, ends);
             if (!eof && (d == end || (*d == '\r' && d + 1 == end))) {
                 resume = (size_t)(d - f);
                 goto more;
@@ -372,7 +401,7 @@ int rd_csv_next(CsvReader *r, RdField **fields, size_t *nfields, long *line)
             text = f + 1;
             tlen = (size_t)(q - text);
             nl = count_lines(text, tlen);
-            if (d < end && *d != ',' && *d != '\n' && *d != '\r') {
+            if (d < end && *d != sep && *d != '\n' && *d != '\r') {
                 char b[8];
                 return fail(r, cur_line + nl,
                             "field %zu: unexpected %s after the closing quote of a quoted field "
@@ -403,7 +432,7 @@ int rd_csv_next(CsvReader *r, RdField **fields, size_t *nfields, long *line)
         }
         nf++;
         cur_line += nl;
-        if (delim == ',') {
+        if (delim == sep) {
             /* Just stored the last wanted field: try to jump to the line
              * end; if the rest might hold quotes or a lone CR, or runs past
              * the buffer, scan it like any other fields (tried once, as nf
@@ -447,5 +476,24 @@ int rd_csv_next(CsvReader *r, RdField **fields, size_t *nfields, long *line)
         end = r->buf + r->len;
         f = rec + fs;
         eof = r->eof;
+    }
+}
+
+/* The first record's line, not consumed (delimiter detection). */
+size_t rd_csv_peek_line(CsvReader *r, const char **text)
+{
+    *text = "";
+    if (r->failed || skip_to_record(r) <= 0) return 0;
+    for (;;) {
+        const char *start = r->buf + r->pos;
+        size_t avail = r->len - r->pos;
+        const char *nl = memchr(start, '\n', avail);
+        const char *cr = memchr(start, '\r', nl ? (size_t)(nl - start) : avail);
+        if (cr) nl = cr;
+        if (nl || r->eof || avail >= (64 << 10) || r->len == r->cap) {
+            *text = start;
+            return nl ? (size_t)(nl - start) : avail;
+        }
+        if (refill(r, 0) < 0) return 0;
     }
 }

@@ -4,7 +4,7 @@
  * the first row is just the first record, and every field is bytes.
  *
  * Accepted input (RFC 4180 plus what real exports contain):
- *   - fields separated by ',', records ended by LF, CRLF or a lone CR
+ *   - fields separated by ',' (or ';' or a tab: rd_csv_set_delimiter), records ended by LF, CRLF or a lone CR
  *     (old Mac exports); the last record may lack its line end;
  *   - quoted fields may hold ',', CR, LF and doubled quotes ("");
  *     a '"' inside an unquoted field is kept as a literal character;
@@ -22,6 +22,7 @@
 #ifndef KAM_READER_CSV_H
 #define KAM_READER_CSV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* One field of the current record. Borrowed from the reader's buffer: valid
@@ -51,6 +52,19 @@ int rd_csv_next(CsvReader *r, RdField **fields, size_t *nfields, long *line);
  * limit do not count towards the 10000-field limit. For a pass that needs
  * only leading columns (e.g. an aggregate over column 4 of 19). */
 void rd_csv_set_field_limit(CsvReader *r, size_t n);
+
+/* The field delimiter: ',' (the default), ';' or '\t'; false for any other.
+ * Takes effect from the next rd_csv_next. */
+bool rd_csv_set_delimiter(CsvReader *r, char delim);
+char rd_csv_delimiter(const CsvReader *r);
+
+/* The text of the first physical line of the next record (after a byte
+ * order mark and blank lines), without consuming it: *text points into the
+ * reader's buffer, valid until the next call on r; the length returned
+ * stops at the first CR or LF, or at 64 KiB. 0 at end of input or on a
+ * read error (rd_csv_next then says which). For guessing the delimiter from
+ * the header before it is split. */
+size_t rd_csv_peek_line(CsvReader *r, const char **text);
 
 /* The last error as "path:line: message", or "" if there was none. */
 const char *rd_csv_error(const CsvReader *r);

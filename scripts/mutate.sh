@@ -62,7 +62,7 @@ build() {
 unit() {   # unit NAME: builds and runs tests/unit/NAME.c against the mutant
     bin="$work/$1"
     $CC -std=c11 -O0 -g -Ibase -Ilang -Iruntime -Istdlib -Iinclude -Ibuild/gen -o "$bin" \
-        "tests/unit/$1.c" build/libkam.a -lsqlite3 -lm >"$log" 2>&1 || { echo "unit $1 (does not build)"; return 1; }
+        "tests/unit/$1.c" build/libkam.a -lsqlite3 -lzip -lexpat -lxlsxwriter -lm >"$log" 2>&1 || { echo "unit $1 (does not build)"; return 1; }
     timeout 60 "$bin" "$tree/tests" >"$log" 2>&1
     rc=$?
     if [ "$rc" -ne 0 ] || grep -q '^FAIL ' "$log"; then
