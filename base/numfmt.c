@@ -166,6 +166,27 @@ size_t num_format_signed(double x, NumStyle style, char *buf, size_t cap)
     return copy_out(text, format(x, style, true, text), buf, cap);
 }
 
+size_t num_format_exact(double x, char *buf, size_t cap)
+{
+    char text[NUM_TEXT_MAX];
+    size_t k = 0;
+    if (!isfinite(x) || x == 0) {
+        k = (size_t)snprintf(text, sizeof text, "%s", isnan(x) ? "not a number" : x == 0 ? "0" : x < 0 ? "-infinity" : "infinity");
+        return copy_out(text, k, buf, cap);
+    }
+    Digits d;
+    shortest(fabs(x), &d);
+    if (x < 0) put(text, &k, '-');
+    if (d.e < 0) put(text, &k, '0');
+    for (int i = 0; i <= d.e; i++) put(text, &k, i < d.n ? d.dig[i] : '0');
+    if (d.n > d.e + 1) {
+        put(text, &k, '.');
+        for (int i = d.e + 1; i < d.n; i++) put(text, &k, i < 0 ? '0' : d.dig[i]);
+    }
+    text[k] = '\0';
+    return copy_out(text, k, buf, cap);
+}
+
 void num_group_thousands(const char *plain, char *buf, size_t cap)
 {
     const char *dot = strchr(plain, '.');

@@ -41,6 +41,12 @@ size_t num_format(double x, NumStyle style, char *buf, size_t cap);
  * rounds to zero. */
 size_t num_format_signed(double x, NumStyle style, char *buf, size_t cap);
 
+/* x exactly, for a message that must not round: its shortest decimal
+ * (the fewest digits that read back as x), laid out without an exponent
+ * or grouping, so it reads back as data: 0.16999999999999998,
+ * 0.0000667292, 100000000000000000000. */
+size_t num_format_exact(double x, char *buf, size_t cap);
+
 /* A plain decimal ("-1250000.5") with the digits before its point grouped
  * in threes: "-1,250,000.5". */
 void num_group_thousands(const char *plain, char *buf, size_t cap);

@@ -179,6 +179,20 @@ int main(void)
     size_t n = num_format(1234567.5, NUM_MONEY, small, sizeof small);
     check("cut_short", 1234567.5, NUM_MONEY, n == 5 && strcmp(small, "1,234") == 0 ? "ok" : small, "ok");
 
+    /* exactly: the shortest decimal, no exponent, no grouping */
+    static const struct { double x; const char *want; } exact[] = {
+        {0.17, "0.17"}, {0.1 + 0.2, "0.30000000000000004"}, {0.16999999999999998, "0.16999999999999998"},
+        {6.67292e-05, "0.0000667292"}, {1e20, "100000000000000000000"}, {-1250.5, "-1250.5"},
+        {0, "0"}, {-0.0, "0"}, {1e-7, "0.0000001"}, {123456789.125, "123456789.125"},
+    };
+    for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++) {
+        num_format_exact(exact[i].x, buf, sizeof buf);
+        check("exact", exact[i].x, NUM_PLAIN, buf, exact[i].want);
+    }
+    num_format_exact(5e-324, buf, sizeof buf);
+    check("exact_subnormal", 5e-324, NUM_PLAIN,
+          strncmp(buf, "0.000", 5) == 0 && strlen(buf) == 2 + 323 + 1 && buf[strlen(buf) - 1] == '5' ? "ok" : buf, "ok");
+
     /* the grouping of a plain decimal */
     num_group_thousands("-1250000.5", buf, sizeof buf);
     check("group", -1250000.5, NUM_PLAIN, buf, "-1,250,000.5");
