@@ -8,9 +8,9 @@
  * field the select reads, limit included) and reports only what a re-run of
  * the whole pipeline confirms: the field changed in the session's records,
  * params and the first pass (aggregates, limits) over every record redone,
- * then the account evaluated. Numbers are written for people: no exponent,
- * thousands grouped, percent and money as such, negative weights as
- * "−15 points (label)". It does not read files or change the session. */
+ * then the account evaluated. Numbers are written for people
+ * (base/numfmt.h): no exponent, thousands grouped, percent and money as
+ * such, negative weights as "−15 points (label)". It does not read files or change the session. */
 #define _POSIX_C_SOURCE 200809L
 #include "explain_int.h"
 #include "format.h"
