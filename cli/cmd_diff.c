@@ -190,7 +190,9 @@ static void select_counts(const Outcomes *before, const Outcomes *after, FILE *s
             double v = before->v[(size_t)r * (size_t)before->ncols + (size_t)j];
             if (!isnan(v)) nb += v != 0;
         }
-        fprintf(sum, "%s: %ld -> %ld (%+ld)\n", after->cols[i].name, nb, na, na - nb);
+        char c1[32], c2[32], c3[32];
+        fprintf(sum, "%s: %s -> %s (%s)\n", after->cols[i].name, fmt_count(nb, c1, sizeof c1),
+                fmt_count(na, c2, sizeof c2), fmt_count_change(na - nb, c3, sizeof c3));
     }
 }
 
@@ -227,15 +229,18 @@ static int compare(Side *a, Side *b, OutFormat fmt, bool two)
     free(matched);
     free(m);
     FILE *sum = fmt == FMT_TABLE ? stdout : stderr;
+    char c1[32], c2[32];
     select_counts(&a->out, &b->out, sum);
     if (rev >= 0) {
         Value v = val_num(revenue);
-        char rb[64];
+        char rb[NUM_TEXT_MAX];
         ses_format_value(ty_make(TY_MONEY), &v, rb, sizeof rb);
-        fprintf(sum, "%ld of %d accounts changed, carrying %s of %s\n", changed, sb->nrec, rb,
+        fprintf(sum, "%s of %s accounts changed, carrying %s of %s\n", fmt_count(changed, c1, sizeof c1),
+                fmt_count(sb->nrec, c2, sizeof c2), rb,
                 sb->pol->fields[rev]->name.name);
     } else {
-        fprintf(sum, "%ld of %d accounts changed\n", changed, sb->nrec);
+        fprintf(sum, "%s of %s accounts changed\n", fmt_count(changed, c1, sizeof c1),
+                fmt_count(sb->nrec, c2, sizeof c2));
     }
     if (two) outcomes_uncompared(&a->out, &b->out, sum);
     /* accounts only one side could read or evaluate are not silently out

@@ -69,8 +69,8 @@ static void exact_note(Type ty, const Value *v, char *buf, size_t len)
     shown[k] = '\0';
     double back;    /* the text read back as data would be: 17% is the decimal 0.17 */
     if (dec_parse(shown, k, ty.kind == TY_PERCENT ? -2 : 0, &back) == DEC_OK && back == v->u.num) return;
-    char exact[40];
-    snprintf(exact, sizeof exact, "%.17g", v->u.num);     /* a percent as its ratio */
+    char exact[NUM_TEXT_MAX];
+    num_format_exact(v->u.num, exact, sizeof exact);     /* a percent as its ratio; no exponent */
     if (n + strlen(exact) + 12 < len) snprintf(buf + n, len - n, " (exactly %s)", exact);
 }
 
@@ -82,7 +82,7 @@ static void show_reads(TestRun *t, const Expr *e, const Value *R, const Sym **se
         for (int i = 0; i < *nseen; i++)
             if (seen[i] == e->sym) return;
         seen[(*nseen)++] = e->sym;
-        char v[160];
+        char v[2 * NUM_TEXT_MAX + 32];
         Type ty = e->sym->ty;
         if (ty.flex) ty.kind = TY_NUMBER;
         ses_format_value(ty, &R[e->sym->slot], v, sizeof v);

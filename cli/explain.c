@@ -8,9 +8,9 @@
  * field the select reads, limit included) and reports only what a re-run of
  * the whole pipeline confirms: the field changed in the session's records,
  * params and the first pass (aggregates, limits) over every record redone,
- * then the account evaluated. Numbers are written for people: no exponent,
- * thousands grouped, percent and money as such, negative weights as
- * "−15 points (label)". It does not read files or change the session. */
+ * then the account evaluated. Numbers are written for people
+ * (base/numfmt.h): no exponent, thousands grouped, percent and money as
+ * such, negative weights as "−15 points (label)". It does not read files or change the session. */
 #define _POSIX_C_SOURCE 200809L
 #include "explain_int.h"
 #include "format.h"
@@ -55,61 +55,12 @@ const char *ex_stext(const Str *s)
 
 /* ------------------------------------------------------------- numbers */
 
-/* v with at most `dec` decimals (more for a small non-zero value, so that
- * three digits show), trailing zeros dropped, thousands grouped, never an
- * exponent. */
-void ex_numtext(double v, int dec, char *buf, size_t len)
-{
-    if (!isfinite(v)) {
-        snprintf(buf, len, "%s", isnan(v) ? "not a number" : v > 0 ? "infinity" : "-infinity");
-        return;
-    }
-    double a = fabs(v);
-    if (a > 0 && a < 0.5 * pow(10, -dec)) {
-        dec = (int)ceil(-log10(a)) + 2;
-        if (dec > 15) dec = 15;
-    }
-    char raw[400];
-    snprintf(raw, sizeof raw, "%.*f", dec, v);
-    char *dot = strchr(raw, '.');
-    if (dot) {
-        char *e = raw + strlen(raw) - 1;
-        while (e > dot && *e == '0') *e-- = '\0';
-        if (e == dot) *e = '\0';
-    }
-    if (strcmp(raw, "-0") == 0) snprintf(raw, sizeof raw, "0");
-    fmt_group_thousands(raw, buf, len);
-}
-
-/* A value of type t for people: 12.5%, 1,500,000, 0.0125, 2026-01-31, gold. */
+/* A value of type t for people: 12.5%, 1,500,000.00, 0.0125, 2026-01-31,
+ * gold (a number the checker left untyped is a plain number). */
 void ex_bizfmt(Type t, const Value *v, char *buf, size_t len)
 {
-    if (v->missing) {
-        snprintf(buf, len, "missing");
-        return;
-    }
-    char nb[120];
-    switch (t.kind) {
-    case TY_PERCENT:
-        ex_numtext(v->u.num * 100, 2, nb, sizeof nb - 1);
-        strcat(nb, "%");
-        snprintf(buf, len, "%s", nb);
-        return;
-    case TY_MONEY: {      /* cents as two digits: 1,250.50 */
-        ex_numtext(v->u.num, 2, nb, sizeof nb - 1);
-        const char *dot = strchr(nb, '.');
-        if (dot && strlen(dot) == 2) strcat(nb, "0");
-        snprintf(buf, len, "%s", nb);
-        return;
-    }
-    case TY_INT:
-    case TY_NUMBER:
-    case TY_ERROR:
-        ex_numtext(v->u.num, 4, buf, len);
-        return;
-    default:
-        ses_format_value(t, v, buf, len);
-    }
+    if (t.kind == TY_ERROR) t.kind = TY_NUMBER;
+    ses_format_value(t, v, buf, len);
 }
 
 static void bizfmt_num(Type t, double d, char *buf, size_t len)
@@ -117,16 +68,6 @@ static void bizfmt_num(Type t, double d, char *buf, size_t len)
     Value v = val_num(d);
     if (t.kind == TY_DATE) v = val_int((int64_t)d);
     ex_bizfmt(t, &v, buf, len);
-}
-
-/* A criterion's weight, signed: "+25", "−15" (a minus sign, not a hyphen). */
-void ex_signed_points(double w, char *buf, size_t len)
-{
-    char nb[48];
-    snprintf(nb, sizeof nb, "%s", w < 0 ? "\u2212" : "+");
-    size_t k = strlen(nb);
-    ex_numtext(fabs(w), 4, nb + k, sizeof nb - k);
-    snprintf(buf, len, "%s", nb);
 }
 
 /* ------------------------------------------------------------- probes */
@@ -291,7 +232,7 @@ void ex_limit_name(Ex *x, const LimInfo *li, Str *out)
 {
     char by[200], cap[60];
     ex_src_text(x, x->sel->limit->by, by, sizeof by);
-    ex_numtext(li->cap, 0, cap, sizeof cap);
+    num_format(li->cap, NUM_INT, cap, sizeof cap);
     ex_sadd(out, "the limit of %s by %s", cap, by);
 }
 
@@ -305,11 +246,11 @@ void ex_by_text(Ex *x, double v, char *buf, size_t len)
 /* The limit's part of the select's line. */
 static void limit_sentence(Ex *x, const LimInfo *li, Str *out)
 {
-    char cut[120], mine[120], n[40], rk[40];
+    char cut[NUM_TEXT_MAX], mine[NUM_TEXT_MAX], n[40], rk[40];
     ex_by_text(x, li->cut, cut, sizeof cut);
     ex_by_text(x, li->mine, mine, sizeof mine);
-    ex_numtext((double)li->ncand, 0, n, sizeof n);
-    ex_numtext((double)li->rank, 0, rk, sizeof rk);
+    num_format((double)li->ncand, NUM_INT, n, sizeof n);
+    num_format((double)li->rank, NUM_INT, rk, sizeof rk);
     if (li->cond && !li->kept) {
         ex_sadd(out, "condition true, but ");
         ex_limit_name(x, li, out);
@@ -369,7 +310,7 @@ static long agg_count(Ex *x, const Expr *call)
  * with the portfolio value of each aggregate inside it. */
 static void operand(Ex *x, const Expr *e, TypeKind as, Str *out)
 {
-    char text[200], val[120];
+    char text[200], val[NUM_TEXT_MAX];
     ex_src_text(x, e, text, sizeof text);
     if (e->kind == EX_NUMBER || e->kind == EX_PERCENT || e->kind == EX_DATE || e->kind == EX_STRING ||
         e->kind == EX_BOOL || (e->kind == EX_NAME && e->member >= 0)) {
@@ -385,14 +326,14 @@ static void operand(Ex *x, const Expr *e, TypeKind as, Str *out)
         const Expr *call = aggs[i];
         SigKind sig = std_func(call->fn)->sig;
         char cnt[40];
-        ex_numtext((double)agg_count(x, call), 0, cnt, sizeof cnt);
+        num_format((double)agg_count(x, call), NUM_INT, cnt, sizeof cnt);
         if (call == e) {
             if (sig == SIG_AGG_RANK) ex_sadd(out, " of %s accounts", cnt);
             else if (sig == SIG_AGG_PERCENTILE) ex_sadd(out, " of %s accounts are lower", cnt);
             else if (sig != SIG_AGG_COUNT) ex_sadd(out, " over %s accounts", cnt);
             continue;
         }
-        char ct[200], cv[120];
+        char ct[200], cv[NUM_TEXT_MAX];
         ex_src_text(x, call, ct, sizeof ct);
         fmt(x, call, TY_ERROR, cv, sizeof cv);
         if (sig == SIG_AGG_RANK || sig == SIG_AGG_PERCENTILE)
@@ -418,7 +359,7 @@ static void agg_threshold(Ex *x, const Expr *call, AstOp op, const Expr *other, 
     const Expr *arg = call->args.items[0];
     Type at = arg->ty;
     if (at.flex) at.kind = TY_NUMBER;
-    char argt[200], v[120];
+    char argt[200], v[NUM_TEXT_MAX];
     ex_src_text(x, arg, argt, sizeof argt);
     if (sig == SIG_AGG_PERCENTILE && (op == OPX_GE || op == OPX_GT)) {
         /* share below x >= p: more than k-1 values below, k = ceil(p n) */
@@ -483,7 +424,7 @@ static void describe(Ex *x, const Expr *e, int depth, Str *out)
     ex_src_text(x, e, text, sizeof text);
     if (e->ty.kind == TY_BOOL) ex_sadd(out, "`%s` is %s", text, known ? ex_truth(b) : "?");
     else {
-        char val[120];
+        char val[NUM_TEXT_MAX];
         fmt(x, e, TY_ERROR, val, sizeof val);
         ex_sadd(out, "`%s` is %s", text, val);
     }
@@ -657,12 +598,12 @@ static void collect_probes(Ex *x)
 static void say_scores(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
 {
     const Policy *p = x->p;
-    char val[200], buf[300];
+    char val[NUM_TEXT_MAX], buf[300];
     (void)p, (void)first, (void)extra, (void)val, (void)buf;
     for (int i = 0; i < p->nsyms; i++) {
         const Sym *sy = p->syms[i];
         if (sy->kind != SYM_SCORE) continue;
-        ex_numtext(x->regs[sy->slot].u.num, 4, val, sizeof val);
+        num_format(x->regs[sy->slot].u.num, NUM_PLAIN, val, sizeof val);
         if (!x->json) fprintf(out, "score %s = %s\n", sy->name, val);
         else line(x, out, first, "score", sy->name, val, "", NULL);
         for (int k = 0; k < sy->decl->items.len; k++) {
@@ -672,13 +613,13 @@ static void say_scores(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
             Value tmp;
             const Value *w = ex_value_of(x, cr->weight, &tmp);
             double wv = w ? w->u.num : 0;
-            char wtext[60], label[200];
-            ex_numtext(fabs(wv), 4, wtext, sizeof wtext);
+            char wtext[NUM_TEXT_MAX], label[200];
+            num_format(fabs(wv), NUM_PLAIN, wtext, sizeof wtext);
             ex_sclear(why);
             describe(x, cr->cond, 0, why);
             ex_crit_label(x, cr, label, sizeof label);
             if (x->json) {
-                if (met) ex_numtext(wv, 4, val, sizeof val);
+                if (met) num_format(wv, NUM_PLAIN, val, sizeof val);
                 else snprintf(val, sizeof val, "0");
                 snprintf(buf, sizeof buf, "%s.%s", sy->name, label);
                 line(x, out, first, "criterion", buf, val, ex_stext(why), NULL);
@@ -696,7 +637,7 @@ static void say_scores(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
 static void say_selects(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
 {
     const Policy *p = x->p;
-    char val[200], buf[300];
+    char val[NUM_TEXT_MAX], buf[300];
     (void)p, (void)first, (void)extra, (void)val, (void)buf;
     for (int i = 0; i < p->nsyms; i++) {
         const Sym *sy = p->syms[i];
@@ -740,7 +681,7 @@ static void say_selects(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
 static void say_changes(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
 {
     const Policy *p = x->p;
-    char val[200], buf[300];
+    char val[NUM_TEXT_MAX], buf[300];
     (void)p, (void)first, (void)extra, (void)val, (void)buf;
     Session *s = x->s;
     if (x->sel) {
@@ -757,7 +698,7 @@ static void say_changes(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
             ex_sclear(why);
             ex_change_sentence(x, &shown[j], why);
             if (x->json) {
-                char nv[120];
+                char nv[NUM_TEXT_MAX];
                 ex_bizfmt(shown[j].field->ty, &shown[j].value, nv, sizeof nv);
                 ex_sclear(extra);
                 ex_sadd(extra, ",\"data\":");
@@ -777,7 +718,7 @@ static void say_changes(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
 static void say_tiers(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
 {
     const Policy *p = x->p;
-    char val[200], buf[300];
+    char val[NUM_TEXT_MAX], buf[300];
     (void)p, (void)first, (void)extra, (void)val, (void)buf;
     for (int i = 0; i < p->nsyms; i++) {
         const Sym *sy = p->syms[i];
@@ -807,7 +748,7 @@ static void say_tiers(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
 static void say_stages(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
 {
     const Policy *p = x->p;
-    char val[200], buf[300];
+    char val[NUM_TEXT_MAX], buf[300];
     (void)p, (void)first, (void)extra, (void)val, (void)buf;
     for (int i = 0; i < p->nsyms; i++) {
         const Sym *sy = p->syms[i];
@@ -846,7 +787,7 @@ static void say_stages(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
 static void say_flags(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
 {
     const Policy *p = x->p;
-    char val[200], buf[300];
+    char val[NUM_TEXT_MAX], buf[300];
     (void)p, (void)first, (void)extra, (void)val, (void)buf;
     for (int pass = 0; pass < 2; pass++) {
         bool header = false;

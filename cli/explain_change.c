@@ -438,7 +438,7 @@ const char *ex_crit_label(Ex *x, const Criterion *cr, char *buf, size_t len)
 void ex_change_sentence(Ex *x, const Change *c, Str *out)
 {
     const Field *f = c->field;
-    char nv[120], ov[120];
+    char nv[NUM_TEXT_MAX], ov[NUM_TEXT_MAX];
     ex_bizfmt(f->ty, &c->value, nv, sizeof nv);
     ex_bizfmt(f->ty, &x->s->vals[(size_t)x->rec * (size_t)x->s->nfields + (size_t)f->index], ov, sizeof ov);
     const char *more = f->ty.kind == TY_DATE ? " or later" : " or more";
@@ -451,29 +451,29 @@ void ex_change_sentence(Ex *x, const Change *c, Str *out)
         for (int k = 0; k < x->score->decl->items.len && k < MAX_CRIT; k++) {
             if (a->crit[k] == b->crit[k]) continue;
             const Criterion *cr = x->score->decl->items.items[k];
-            char w[60], label[200];
-            ex_signed_points(ex_num_in(x, x->regs, cr->weight), w, sizeof w);
+            char w[NUM_TEXT_MAX], label[200];
+            num_format_signed(ex_num_in(x, x->regs, cr->weight), NUM_PLAIN, w, sizeof w);
             ex_sadd(&parts, "%s%s %s points (%s)", nparts++ ? ", " : "", b->crit[k] ? "bring" : "lose", w,
                  ex_crit_label(x, cr, label, sizeof label));
         }
         if (a->score != b->score) {
-            char s0[60], s1[60];
-            ex_numtext(a->score, 4, s0, sizeof s0);
-            ex_numtext(b->score, 4, s1, sizeof s1);
+            char s0[NUM_TEXT_MAX], s1[NUM_TEXT_MAX];
+            num_format(a->score, NUM_PLAIN, s0, sizeof s0);
+            num_format(b->score, NUM_PLAIN, s1, sizeof s1);
             ex_sadd(&parts, "%s%s %s -> %s", nparts++ ? ", " : "", x->score->name, s0, s1);
         }
     }
     if (b->li.on && a->li.kept && b->li.cond && !b->li.kept) {
         char n[40], rk[40];
-        ex_numtext((double)b->li.ncand, 0, n, sizeof n);
-        ex_numtext((double)b->li.rank, 0, rk, sizeof rk);
+        num_format((double)b->li.ncand, NUM_INT, n, sizeof n);
+        num_format((double)b->li.rank, NUM_INT, rk, sizeof rk);
         ex_sadd(&parts, "%smove it to rank %s of %s, past ", nparts++ ? ", " : "", rk, n);
         ex_limit_name(x, &b->li, &parts);
     }
     if (b->li.on && b->li.kept && (!a->li.kept || a->li.rank != b->li.rank)) {
         char n[40], rk[40];
-        ex_numtext((double)b->li.ncand, 0, n, sizeof n);
-        ex_numtext((double)b->li.rank, 0, rk, sizeof rk);
+        num_format((double)b->li.ncand, NUM_INT, n, sizeof n);
+        num_format((double)b->li.rank, NUM_INT, rk, sizeof rk);
         ex_sadd(&parts, "%smove it to rank %s of %s, within ", nparts++ ? ", " : "", rk, n);
         ex_limit_name(x, &b->li, &parts);
     }
@@ -484,10 +484,10 @@ void ex_change_sentence(Ex *x, const Change *c, Str *out)
     } else {
         ex_sadd(out, "%sbut %s stays %s", nparts ? ", " : "leave ", x->sel->name, ex_truth(x->selected));
         if (b->li.on && b->li.cond && !b->li.kept) {
-            char cut[120], n[40], rk[40];
+            char cut[NUM_TEXT_MAX], n[40], rk[40];
             ex_by_text(x, b->li.cut, cut, sizeof cut);
-            ex_numtext((double)b->li.ncand, 0, n, sizeof n);
-            ex_numtext((double)b->li.rank, 0, rk, sizeof rk);
+            num_format((double)b->li.ncand, NUM_INT, n, sizeof n);
+            num_format((double)b->li.rank, NUM_INT, rk, sizeof rk);
             ex_sadd(out, ": ");
             ex_limit_name(x, &b->li, out);
             if (b->li.keep == 0) ex_sadd(out, " keeps none");

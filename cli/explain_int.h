@@ -6,6 +6,7 @@
 #define KAM_EXPLAIN_INT_H
 
 #include "explain.h"
+#include "../base/numfmt.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -85,10 +86,8 @@ void ex_limit_name(Ex *x, const LimInfo *li, Str *out);
 int ex_local_select(Ex *x, const Field *f, Value v);
 bool ex_full_eval(Ex *x, const Field *f, Value v, Outcome *o);
 double ex_num_in(const Ex *x, const Value *regs, const Expr *e);
-void ex_numtext(double v, int dec, char *buf, size_t len);
 void ex_sadd(Str *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ex_sclear(Str *s);
-void ex_signed_points(double w, char *buf, size_t len);
 void ex_src_text(Ex *x, const Expr *e, char *buf, size_t len);
 const char *ex_stext(const Str *s);
 const char *ex_truth(bool b);

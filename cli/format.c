@@ -9,18 +9,24 @@
 
 void fmt_group_thousands(const char *plain, char *buf, size_t len)
 {
-    const char *dot = strchr(plain, '.');
-    size_t ilen = dot ? (size_t)(dot - plain) : strlen(plain);
-    size_t start = plain[0] == '-' ? 1 : 0, k = 0;
-    char out[600];
-    if (start) out[k++] = '-';
-    for (size_t i = start; i < ilen && k + 2 < sizeof out; i++) {
-        out[k++] = plain[i];
-        size_t left = ilen - i - 1;
-        if (left && left % 3 == 0) out[k++] = ',';
-    }
-    out[k] = '\0';
-    snprintf(buf, len, "%s%s", out, dot ? dot : "");
+    num_group_thousands(plain, buf, len);
+}
+
+NumStyle fmt_num_style(Type t)
+{
+    return t.kind == TY_MONEY ? NUM_MONEY : t.kind == TY_PERCENT ? NUM_PERCENT : t.kind == TY_INT ? NUM_INT : NUM_PLAIN;
+}
+
+const char *fmt_count(long n, char *buf, size_t len)
+{
+    num_format((double)n, NUM_INT, buf, len);
+    return buf;
+}
+
+const char *fmt_count_change(long n, char *buf, size_t len)
+{
+    num_format_signed((double)n, NUM_INT, buf, len);
+    return buf;
 }
 
 void ses_format_value(Type t, const Value *v, char *buf, size_t len)
@@ -29,37 +35,12 @@ void ses_format_value(Type t, const Value *v, char *buf, size_t len)
         snprintf(buf, len, "missing");
         return;
     }
-    char nb[40];
     switch (t.kind) {
-    case TY_PERCENT: {
-        double pct = v->u.num * 100;
-        wr_format_number(round(pct * 100) / 100, nb);
-        snprintf(buf, len, "%s%%", nb);
-        break;
-    }
-    case TY_MONEY: {
-        /* group thousands for reading: 1,250,000.5 */
-        double cents = round(v->u.num * 100) / 100 + 0.0;     /* + 0.0: no "-0" */
-        if (fabs(cents) >= 1e17) {  /* 1e+20: no digits to group */
-            wr_format_number(cents, nb);
-            snprintf(buf, len, "%s", nb);
-            break;
-        }
-        snprintf(nb, sizeof nb, "%.2f", cents);     /* every digit, even past 1e15 */
-        size_t nl = strlen(nb);
-        while (nb[nl - 1] == '0') nb[--nl] = '\0';
-        if (nb[nl - 1] == '.') nb[--nl] = '\0';
-        fmt_group_thousands(nb, buf, len);
-        break;
-    }
+    case TY_PERCENT:
+    case TY_MONEY:
     case TY_INT:
     case TY_NUMBER:
-        if (v->u.num == floor(v->u.num) && fabs(v->u.num) < 1e15) {
-            wr_format_number(v->u.num, nb);
-            snprintf(buf, len, "%s", nb);
-        } else {
-            snprintf(buf, len, "%.6g", v->u.num);     /* for people: 6 digits */
-        }
+        num_format(v->u.num, fmt_num_style(t), buf, len);
         break;
     case TY_BOOL:
         snprintf(buf, len, "%s", v->u.i ? "true" : "false");

@@ -97,7 +97,7 @@ typedef struct Summary {
     double min, max, sum;
     long *members;          /* counts per enum/stage member */
     int focus;
-    char focus_text[256];
+    char focus_text[1024];
 } Summary;
 
 static void summarize(Session *s, int rec, const Value *regs, const Chunk *c, void *ud)
@@ -163,30 +163,35 @@ static void eval_expression(Session *s, const char *text)
         return;
     }
     long have = sm.n - sm.nmissing;
-    char b1[64], b2[64], b3[64];
+    char b1[NUM_TEXT_MAX], b2[NUM_TEXT_MAX], b3[NUM_TEXT_MAX], cb[32];
     switch (sm.t.kind) {
     case TY_BOOL:
-        fprintf(o, "true   %8ld  ", sm.ntrue);
+        fprintf(o, "true   %8s  ", fmt_count(sm.ntrue, cb, sizeof cb));
         bar(o, sm.ntrue, sm.n);
-        fprintf(o, " %5.1f%%\nfalse  %8ld  ", sm.n ? 100.0 * (double)sm.ntrue / (double)sm.n : 0, sm.n - sm.ntrue);
+        num_format(sm.n ? (double)sm.ntrue / (double)sm.n : 0, NUM_PERCENT, b1, sizeof b1);
+        fprintf(o, " %7s\nfalse  %8s  ", b1, fmt_count(sm.n - sm.ntrue, cb, sizeof cb));
         bar(o, sm.n - sm.ntrue, sm.n);
-        fprintf(o, " %5.1f%%\n", sm.n ? 100.0 * (double)(sm.n - sm.ntrue) / (double)sm.n : 0);
+        num_format(sm.n ? (double)(sm.n - sm.ntrue) / (double)sm.n : 0, NUM_PERCENT, b1, sizeof b1);
+        fprintf(o, " %7s\n", b1);
         break;
     case TY_ENUM:
     case TY_STAGE: {
         long max = 1;
         for (int i = 0; i < sm.t.en->n; i++)
             if (sm.members[i] > max) max = sm.members[i];
+        int wide = 14;                  /* every member's name in full */
+        for (int i = 0; i < sm.t.en->n; i++)
+            if ((int)strlen(sm.t.en->members[i]) > wide) wide = (int)strlen(sm.t.en->members[i]);
         for (int i = 0; i < sm.t.en->n; i++) {
-            fprintf(o, "%-14s %8ld  ", sm.t.en->members[i], sm.members[i]);
+            fprintf(o, "%-*s %8s  ", wide, sm.t.en->members[i], fmt_count(sm.members[i], cb, sizeof cb));
             bar(o, sm.members[i], max);
             fputc('\n', o);
         }
-        if (sm.nmissing) fprintf(o, "%-14s %8ld\n", "(none)", sm.nmissing);
+        if (sm.nmissing) fprintf(o, "%-*s %8s\n", wide, "(none)", fmt_count(sm.nmissing, cb, sizeof cb));
         break;
     }
     case TY_STRING:
-        fprintf(o, "%ld strings\n", have);
+        fprintf(o, "%s strings\n", fmt_count(have, cb, sizeof cb));
         break;
     default: {
         Value vmin = val_num(sm.min), vmax = val_num(sm.max), vmean = val_num(have ? sm.sum / (double)have : 0);
@@ -195,7 +200,7 @@ static void eval_expression(Session *s, const char *text)
             vmax = val_int((int64_t)sm.max);
             ses_format_value(sm.t, &vmin, b1, sizeof b1);
             ses_format_value(sm.t, &vmax, b3, sizeof b3);
-            fprintf(o, "min %s  max %s  (%ld accounts)\n", b1, b3, have);
+            fprintf(o, "min %s  max %s  (%s accounts)\n", b1, b3, fmt_count(have, cb, sizeof cb));
             break;
         }
         Type t = sm.t;
@@ -203,11 +208,11 @@ static void eval_expression(Session *s, const char *text)
         ses_format_value(t, &vmin, b1, sizeof b1);
         ses_format_value(t, &vmean, b2, sizeof b2);
         ses_format_value(t, &vmax, b3, sizeof b3);
-        fprintf(o, "min %s  mean %s  max %s  (%ld accounts)\n", b1, b2, b3, have);
+        fprintf(o, "min %s  mean %s  max %s  (%s accounts)\n", b1, b2, b3, fmt_count(have, cb, sizeof cb));
     }
     }
     if (sm.nmissing && sm.t.kind != TY_ENUM && sm.t.kind != TY_STAGE)
-        fprintf(o, "missing in %ld accounts\n", sm.nmissing);
+        fprintf(o, "missing in %s accounts\n", fmt_count(sm.nmissing, cb, sizeof cb));
     ses_note_errors(s);
     free(sm.members);
 }
@@ -245,7 +250,8 @@ static void show_diff(Session *s)
         if (changed <= 50)
             fprintf(s->out, "%-12s %s\n", wr_display(s->keys[r], strlen(s->keys[r]), kb, sizeof kb), buf);
     }
-    if (changed > 50) fprintf(s->out, "... and %ld more\n", changed - 50);
+    char c1[32], c2[32], c3[32];
+    if (changed > 50) fprintf(s->out, "... and %s more\n", fmt_count(changed - 50, c1, sizeof c1));
     for (int i = 0; i < cur.ncols; i++) {
         if (cur.cols[i].kind != SYM_SELECT) continue;
         long before = 0, after = 0;
@@ -258,16 +264,18 @@ static void show_diff(Session *s)
             after += v != 0;
             if (j >= 0) before += s->base.v[(size_t)r * (size_t)s->base.ncols + (size_t)j] != 0;
         }
-        fprintf(s->out, "%s: %ld -> %ld (%+ld)\n", cur.cols[i].name, before, after, after - before);
+        fprintf(s->out, "%s: %s -> %s (%s)\n", cur.cols[i].name, fmt_count(before, c1, sizeof c1),
+                fmt_count(after, c2, sizeof c2), fmt_count_change(after - before, c3, sizeof c3));
     }
     if (rev >= 0) {
         Value v = val_num(revenue);
-        char rb[64];
+        char rb[NUM_TEXT_MAX];
         ses_format_value(ty_make(TY_MONEY), &v, rb, sizeof rb);
-        fprintf(s->out, "%ld account%s changed, carrying %s of %s\n", changed, changed == 1 ? "" : "s",
+        fprintf(s->out, "%s account%s changed, carrying %s of %s\n", fmt_count(changed, c1, sizeof c1),
+                changed == 1 ? "" : "s",
                 rb, s->pol->fields[rev]->name.name);
     } else {
-        fprintf(s->out, "%ld account%s changed\n", changed, changed == 1 ? "" : "s");
+        fprintf(s->out, "%s account%s changed\n", fmt_count(changed, c1, sizeof c1), changed == 1 ? "" : "s");
     }
     ses_note_errors(s);
     outcomes_free(&cur);
@@ -380,18 +388,19 @@ static void sweep(Session *s, char *args)
     fputc('\n', s->out);
     int i = 0;
     for (double x = v[0]; i < steps; x += v[2], i++) {
-        char nb[40];
+        char nb[NUM_TEXT_MAX], cb[32];
         Value vx = val_num(x);
         ses_format_value(t.kind == TY_PERCENT || t.kind == TY_MONEY ? t : ty_make(TY_NUMBER), &vx, nb, sizeof nb);
         fprintf(s->out, "%-12s ", nb);
         if (sel_name) {
             bar(s->out, results[i][0], maxsel);
-            fprintf(s->out, " %8ld ", results[i][0]);
+            fprintf(s->out, " %8s ", fmt_count(results[i][0], cb, sizeof cb));
         }
-        fprintf(s->out, "%11ld", results[i][1]);
+        fprintf(s->out, "%11s", fmt_count(results[i][1], cb, sizeof cb));
         if (k.tier)
             for (int m = 0; m < k.tier->n; m++)
-                fprintf(s->out, "  %*ld", (int)strlen(k.tier->members[m]), tiers[(size_t)i * (size_t)k.tier->n + (size_t)m]);
+                fprintf(s->out, "  %*s", (int)strlen(k.tier->members[m]),
+                        fmt_count(tiers[(size_t)i * (size_t)k.tier->n + (size_t)m], cb, sizeof cb));
         fputc('\n', s->out);
     }
     if (sweep_errors)
@@ -431,7 +440,7 @@ static void show_name(Session *s, const char *name)
         fprintf(s->out, "  %s:%d | %.*s\n", f->path, l, (int)len, text);
     }
     if (s->focus >= 0 && x->kind == SYM_FIELD) {
-        char vb[256];
+        char vb[1024];
         ses_format_value(x->ty, &s->vals[(size_t)s->focus * (size_t)s->nfields + (size_t)x->field->index],
                          vb, sizeof vb);
         char kb[256];

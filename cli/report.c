@@ -89,15 +89,17 @@ static void bar(FILE *out, long n, long max)
     for (int i = w; i < 24; i++) fputc(' ', out);
 }
 
-static double pct(long n, long of)
+/* n of `of` as a share for people: 15.83%, <0.01%, 0%. */
+static const char *share(long n, long of, char *buf, size_t len)
 {
-    return of ? 100.0 * (double)n / (double)of : 0;
+    num_format(of ? (double)n / (double)of : 0, NUM_PERCENT, buf, len);
+    return buf;
 }
 
 void summary_print(const Summary *s, const RunSession *rs, FILE *out, bool json, long left_out)
 {
     (void)rs;
-    char nb[64];
+    char nb[NUM_TEXT_MAX];
     if (json) {
         fprintf(out, "{\"records\":%ld,\"records_left_out\":%ld", s->records, left_out);
         if (s->rev_field >= 0) {
@@ -154,12 +156,28 @@ void summary_print(const Summary *s, const RunSession *rs, FILE *out, bool json,
         fputs("}\n", out);
         return;
     }
-    fprintf(out, "%ld accounts\n", s->records);
+    char cb[32], pb[NUM_TEXT_MAX];
+    fprintf(out, "%s accounts\n", fmt_count(s->records, cb, sizeof cb));
     if (left_out)       /* never a count that silently skips records */
-        fprintf(out, "%ld record%s of the data left out with errors (not counted below)\n", left_out,
-                left_out == 1 ? "" : "s");
+        fprintf(out, "%s record%s of the data left out with errors (not counted below)\n",
+                fmt_count(left_out, cb, sizeof cb), left_out == 1 ? "" : "s");
     if (s->rev_field >= 0) fprintf(out, "revenue per tier: the sum of %s\n", s->rev_name);
     else if (s->rev_why) fprintf(out, "revenue per tier: not shown (%s)\n", s->rev_why);
+    /* names are never cut: the name column is as wide as the longest name
+       (of a select, entitlement, flag or tier member), the count column as
+       the largest count */
+    int namew = 24, countw = 8;
+    for (int n = 0; n < s->nsyms; n++) {
+        const Sym *y = s->syms[n];
+        if (y->kind == SYM_STAGES) continue;
+        if (y->kind == SYM_TIER) {
+            for (int m = 0; m < y->ty.en->n; m++)
+                if ((int)strlen(y->ty.en->members[m]) > namew) namew = (int)strlen(y->ty.en->members[m]);
+        } else if ((int)strlen(y->name) > namew) {
+            namew = (int)strlen(y->name);
+        }
+    }
+    if ((int)strlen(fmt_count(s->records, cb, sizeof cb)) > countw) countw = (int)strlen(cb);
     SymKind last = (SymKind)-1;
     for (int n = 0; n < s->nsyms; n++) {
         const Sym *y = s->syms[n];
@@ -167,9 +185,9 @@ void summary_print(const Summary *s, const RunSession *rs, FILE *out, bool json,
             if (y->kind != last)
                 fprintf(out, "\n%s\n", y->kind == SYM_SELECT ? "selects" : y->kind == SYM_ENTITLE ? "entitlements" : "flags");
             last = y->kind;
-            fprintf(out, "  %-24s %8ld  ", y->name, s->counts[n][0]);
+            fprintf(out, "  %-*s %*s  ", namew, y->name, countw, fmt_count(s->counts[n][0], cb, sizeof cb));
             bar(out, s->counts[n][0], s->records);
-            fprintf(out, " %5.1f%%\n", pct(s->counts[n][0], s->records));
+            fprintf(out, " %7s\n", share(s->counts[n][0], s->records, pb, sizeof pb));
             continue;
         }
         last = y->kind;
@@ -178,31 +196,46 @@ void summary_print(const Summary *s, const RunSession *rs, FILE *out, bool json,
         for (int m = 0; m <= en->n; m++)
             if (s->counts[n][m] > max) max = s->counts[n][m];
         if (y->kind == SYM_TIER) {
-            fprintf(out, "\ntier %s\n  %-24s %8s  %-24s %6s", y->name, "", "accounts", "", "share");
-            if (s->rev_field >= 0) fprintf(out, "  %s", s->rev_name);
+            /* the revenue column right-aligned under its widest figure */
+            int revw = s->rev_field >= 0 ? (int)strlen(s->rev_name) : 0;
+            for (int m = 0; s->rev_field >= 0 && m <= en->n; m++) {
+                Value v = val_num(s->revenue[n][m]);
+                ses_format_value(ty_make(TY_MONEY), &v, nb, sizeof nb);
+                if ((int)strlen(nb) > revw) revw = (int)strlen(nb);
+            }
+            fprintf(out, "\ntier %s\n  %-*s %*s  %-24s %7s", y->name, namew, "", countw, "accounts", "", "share");
+            if (s->rev_field >= 0) fprintf(out, "  %*s", revw, s->rev_name);
             fputc('\n', out);
             for (int m = 0; m <= en->n; m++) {
                 if (m == en->n && !s->counts[n][m]) break;
-                fprintf(out, "  %-24s %8ld  ", m < en->n ? en->members[m] : "(none)", s->counts[n][m]);
+                fprintf(out, "  %-*s %*s  ", namew, m < en->n ? en->members[m] : "(none)", countw,
+                        fmt_count(s->counts[n][m], cb, sizeof cb));
                 bar(out, s->counts[n][m], max);
-                fprintf(out, " %5.1f%%", pct(s->counts[n][m], s->records));
+                fprintf(out, " %7s", share(s->counts[n][m], s->records, pb, sizeof pb));
                 if (s->rev_field >= 0) {
                     Value v = val_num(s->revenue[n][m]);
                     ses_format_value(ty_make(TY_MONEY), &v, nb, sizeof nb);
-                    fprintf(out, "  %s", nb);
+                    fprintf(out, "  %*s", revw, nb);
                 }
                 fputc('\n', out);
             }
         } else {
-            fprintf(out, "\nstages %s: from (rows) -> to (columns)\n  %-14s", y->name, "");
-            for (int m = 0; m < en->n; m++) fprintf(out, " %12.12s", en->members[m]);
+            /* every stage name in full: the row labels as wide as the
+               longest, each column as wide as its name or largest count */
+            int roww = 14, colw = 12;
+            for (int m = 0; m < en->n; m++) {
+                if ((int)strlen(en->members[m]) > roww) roww = (int)strlen(en->members[m]);
+                if ((int)strlen(en->members[m]) > colw) colw = (int)strlen(en->members[m]);
+            }
+            if ((int)strlen(fmt_count(s->records, cb, sizeof cb)) > colw) colw = (int)strlen(cb);
+            fprintf(out, "\nstages %s: from (rows) -> to (columns)\n  %-*s", y->name, roww, "");
+            for (int m = 0; m < en->n; m++) fprintf(out, " %*s", colw, en->members[m]);
             fputc('\n', out);
             for (int from = 0; from < en->n; from++) {
-                fprintf(out, "  %-14.14s", en->members[from]);
+                fprintf(out, "  %-*s", roww, en->members[from]);
                 for (int m = 0; m < en->n; m++) {
                     long c = s->moves[n][from * en->n + m];
-                    if (c) fprintf(out, " %12ld", c);
-                    else fprintf(out, " %12s", ".");
+                    fprintf(out, " %*s", colw, c ? fmt_count(c, cb, sizeof cb) : ".");
                 }
                 fputc('\n', out);
             }
@@ -210,7 +243,8 @@ void summary_print(const Summary *s, const RunSession *rs, FILE *out, bool json,
             for (int from = 0; from < en->n; from++)
                 for (int m = 0; m < en->n; m++)
                     if (m != from) moved += s->moves[n][from * en->n + m];
-            fprintf(out, "  %ld account%s move%s stage\n", moved, moved == 1 ? "" : "s", moved == 1 ? "s" : "");
+            fprintf(out, "  %s account%s move%s stage\n", fmt_count(moved, cb, sizeof cb), moved == 1 ? "" : "s",
+                    moved == 1 ? "s" : "");
         }
     }
 }

@@ -784,8 +784,19 @@ int outcomes_changes(const Outcomes *a, int ra, const Outcomes *b, int rb, OutCh
     return n;
 }
 
+/* A score's exact text (outcome_text: every digit, or "-") as people read it. */
+static const char *score_for_people(const char *exact, char *buf, size_t len)
+{
+    char *end;
+    double v = strtod(exact, &end);
+    if (end == exact || *end) snprintf(buf, len, "%s", exact);
+    else num_format(v, NUM_PLAIN, buf, len);
+    return buf;
+}
+
 int outcomes_diff_text(const Outcomes *a, int ra, const Outcomes *b, int rb, char *buf, size_t len)
 {
+    char b1[NUM_TEXT_MAX], b2[NUM_TEXT_MAX];
     OutChange ch[64];
     int n = outcomes_changes(a, ra, b, rb, ch, 64);
     size_t used = 0;
@@ -795,6 +806,10 @@ int outcomes_diff_text(const Outcomes *a, int ra, const Outcomes *b, int rb, cha
         if (ch[i].kind == SYM_ENTITLE || ch[i].kind == SYM_FLAG)
             used += (size_t)snprintf(buf + used, len - used, "%s%s%s", sep,
                                      strcmp(ch[i].after, "true") == 0 ? "+" : "-", ch[i].name);
+        else if (ch[i].kind == SYM_SCORE)   /* for people: 72.5, 1,250 (the text is exact) */
+            used += (size_t)snprintf(buf + used, len - used, "%s%s %s -> %s", sep, ch[i].name,
+                                     score_for_people(ch[i].before, b1, sizeof b1),
+                                     score_for_people(ch[i].after, b2, sizeof b2));
         else
             used += (size_t)snprintf(buf + used, len - used, "%s%s %s -> %s", sep, ch[i].name,
                                      ch[i].before, ch[i].after);

@@ -156,9 +156,10 @@ typedef struct OutChange {
 int outcomes_changes(const Outcomes *a, int ra, const Outcomes *b, int rb, OutChange *out, int max);
 void outcomes_uncompared(const Outcomes *a, const Outcomes *b, FILE *out);
 /* Writes "fit 50 -> 75; key_account false -> true; +dedicated_manager" for
- * a record whose outcomes differ; returns the number of differences. */
+ * a record whose outcomes differ (scores as people read them: 72.5,
+ * 1,250); returns the number of differences. */
 int outcomes_diff_text(const Outcomes *a, int ra, const Outcomes *b, int rb, char *buf, size_t len);
-/* The record's value of column `c` as text. */
+/* The record's value of column `c` as text, every digit (CSV, JSON). */
 void outcome_text(const Outcomes *o, int rec, int c, char *buf, size_t len);
 /* The money field that best stands for revenue (name has "revenue"), or -1. */
 int ses_revenue_field(const Session *s);

@@ -1,7 +1,9 @@
 /* writer.c — formatting outcomes (see writer.h). The table format keeps
- * every row to align the columns, so it is meant for terminals; CSV and JSON
- * Lines stream. */
+ * every row to align the columns, so it is meant for terminals, and shows
+ * numbers for people (base/numfmt.h); CSV and JSON Lines stream and keep
+ * every digit. */
 #include "writer.h"
+#include "../base/numfmt.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -315,6 +317,15 @@ static size_t cell_text(Writer *w, const Col *col, const Value *regs, char *buf,
     }
 }
 
+/* The text of one cell of the table: for people, so a number is grouped
+ * and rounded as base/numfmt.h says (a score is a plain number: 72.5,
+ * 1,250); the rest as in CSV. */
+static size_t table_cell_text(Writer *w, const Col *col, const Value *regs, char *buf, size_t cap)
+{
+    if (col->kind == COL_NUM) return num_format(regs[col->reg].u.num, NUM_PLAIN, buf, cap);
+    return cell_text(w, col, regs, buf, cap);
+}
+
 /* Keeps a cell of the table, its control characters escaped (the table is
  * for terminals; a key from the data may hold anything). */
 static void add_cell(Writer *w, int col, const char *s, size_t n)
@@ -431,7 +442,7 @@ void wr_record(Writer *w, const Value *regs, const char *key, size_t keylen, lon
             for (int i = 0; i < w->ncols; i++) add_cell(w, i, w->cols[i].name, strlen(w->cols[i].name));
         add_cell(w, 0, key, keylen);
         for (int i = 1; i < w->ncols; i++) {
-            size_t n = cell_text(w, &w->cols[i], regs, buf, sizeof buf);
+            size_t n = table_cell_text(w, &w->cols[i], regs, buf, sizeof buf);
             add_cell(w, i, buf, n);
         }
         return;

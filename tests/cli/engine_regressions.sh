@@ -121,8 +121,8 @@ K
 printf 'id,annual_revenue,trust\nA,100,3\nB,250.5,1\nC,1000,5\n' >rev.csv
 "$KAM" run rev.kam rev.csv --summary >out 2>err || fail "summary: exit $?"
 grep -q 'revenue per tier: the sum of annual_revenue' out || fail "summary does not name the field it sums"
-grep -q '^  high .* 1,100$' out || fail "summary: high should carry 1,100: $(grep high out)"
-grep -q '^  low .* 250.5$' out || fail "summary: low should carry 250.5: $(grep low out)"
+grep -q '^  high .* 1,100.00$' out || fail "summary: high should carry 1,100.00: $(grep high out)"
+grep -q '^  low .* 250.50$' out || fail "summary: low should carry 250.50: $(grep low out)"
 "$KAM" run rev.kam rev.csv --summary --revenue trust >/dev/null 2>err && fail "--revenue of a non-money field accepted"
 grep -q 'not money' err || fail "--revenue trust: $(cat err)"
 

@@ -40,7 +40,7 @@ screen | grep -q "kam> :help" || { echo "':hel' + Tab did not complete to :help"
 keys Enter; wait_for ":quit" || exit 1
 keys 'key_acc' Tab; sleep 0.3
 screen | grep -q "kam> key_account" || { echo "'key_acc' + Tab did not complete"; screen; exit 1; }
-keys Enter; wait_for "84.2%" || exit 1
+keys Enter; wait_for "84.17%" || exit 1
 keys 'this is not valid' Enter; wait_for "error" || exit 1
 keys 'half a line' C-c; sleep 0.3
 keys 'fit >= 80' Enter; wait_for "true          1" || exit 1
