@@ -29,6 +29,7 @@ struct XlBook {
     int ncols;
     uint32_t row;
     int *width;                 /* the widest value per column, in characters */
+    char **name;                /* the header, for messages */
     char *text;                 /* xl_text's cleaned copy */
     size_t textcap;
     char err[300];              /* the first failure */
@@ -37,6 +38,17 @@ struct XlBook {
 static void fail(XlBook *b, const char *fmt, const char *what)
 {
     if (!b->err[0]) snprintf(b->err, sizeof b->err, fmt, what);
+}
+
+static void book_free(XlBook *b)
+{
+    close(b->fd);
+    for (int i = 0; i < b->ncols; i++) free(b->name[i]);
+    free(b->name);
+    free(b->width);
+    free(b->text);
+    free(b->tmpdir);
+    free(b);
 }
 
 static void check(XlBook *b, lxw_error rc)
@@ -82,9 +94,7 @@ XlBook *xl_open(const char *sheet, int ncols, char *err, size_t errlen)
     if (!b->ws) {
         snprintf(err, errlen, "cannot start the workbook (temporary files in %s)", dir);
         if (b->wb) workbook_close(b->wb);
-        close(b->fd);
-        free(b->tmpdir);
-        free(b);
+        book_free(b);
         return NULL;
     }
     b->bold = workbook_add_format(b->wb);
@@ -98,6 +108,7 @@ XlBook *xl_open(const char *sheet, int ncols, char *err, size_t errlen)
     format_set_num_format(b->date, "yyyy-mm-dd");
     b->ncols = ncols;
     b->width = xcalloc((size_t)ncols + 1, sizeof(int));
+    b->name = xcalloc((size_t)ncols + 1, sizeof(char *));
     worksheet_freeze_panes(b->ws, 1, 0);
     return b;
 }
@@ -105,6 +116,7 @@ XlBook *xl_open(const char *sheet, int ncols, char *err, size_t errlen)
 void xl_header(XlBook *b, int col, const char *name)
 {
     xl_text(b, col, name, strlen(name));
+    if (col >= 0 && col < b->ncols && !b->name[col]) b->name[col] = xstrdup(name);
     worksheet_write_string(b->ws, 0, (lxw_col_t)col, b->text, b->bold);
 }
 
@@ -117,7 +129,7 @@ static size_t clean_text(XlBook *b, const char *s, size_t n)
     }
     const unsigned char *u = (const unsigned char *)s;
     size_t o = 0, chars = 0;
-    for (size_t i = 0; i < n && chars < XL_MAX_TEXT;) {
+    for (size_t i = 0; i < n;) {
         size_t len = 1;
         bool ok = u[i] >= 0x20 || u[i] == '\t' || u[i] == '\n' || u[i] == '\r';
         if (u[i] == 0x7f) ok = false;
@@ -145,7 +157,15 @@ static size_t clean_text(XlBook *b, const char *s, size_t n)
 
 void xl_text(XlBook *b, int col, const char *s, size_t n)
 {
-    widen(b, col, clean_text(b, s, n));
+    size_t chars = clean_text(b, s, n);
+    if (chars > XL_MAX_TEXT) {
+        char what[64];
+        snprintf(what, sizeof what, "%s", col >= 0 && col < b->ncols && b->name[col] ? b->name[col] : "?");
+        fail(b, "a value in column %s has more than 32,767 characters, more than an Excel cell "
+                "holds; write csv or jsonl", what);
+        return;
+    }
+    widen(b, col, chars);
     if (b->row > 0) check(b, worksheet_write_string(b->ws, b->row, (lxw_col_t)col, b->text, NULL));
 }
 
@@ -208,11 +228,7 @@ int xl_close(XlBook *b, FILE *out, char *err, size_t errlen)
         if (n == -1) fail(b, "reading the workbook back: %s", strerror(errno));
         if (n == -2) {
             int e = errno;
-            close(b->fd);
-            free(b->width);
-            free(b->text);
-            free(b->tmpdir);
-            free(b);
+            book_free(b);
             errno = e;
             return -1;
         }
@@ -222,10 +238,6 @@ int xl_close(XlBook *b, FILE *out, char *err, size_t errlen)
         snprintf(err, errlen, "%s", b->err);
         result = -1;
     }
-    close(b->fd);
-    free(b->width);
-    free(b->text);
-    free(b->tmpdir);
-    free(b);
+    book_free(b);
     return result;
 }

@@ -76,6 +76,13 @@ grep -q "temporary file for the workbook" "$t/err" || { echo "no clear message";
 [ "$(cat "$t/keep.xlsx")" = "old contents" ] || { echo "a failed run changed the workbook"; exit 1; }
 "$KAM" run "$ex/key_accounts.kam" "$ex/accounts.csv" --format xlsx -o "$t/no/such/dir/x.xlsx" 2>"$t/err"
 [ $? -eq 2 ] || { echo "expected exit 2 for an unwritable --out"; cat "$t/err"; exit 1; }
+# a value longer than an Excel cell holds is refused, not cut
+"$py" -c "print('id,name,revenue,rate,opened,vip,seats,region,remark,renewal,score_in')
+print('A1,' + 'x' * 40000 + ',1,1%,2024-01-01,true,1,north,,,1')" >"$t/long.csv"
+"$KAM" run "$g/columns_csv.kam" "$t/long.csv" --columns name --format xlsx -o "$t/keep.xlsx" 2>"$t/err"
+[ $? -eq 2 ] || { echo "expected exit 2 for a cell over 32,767 characters"; cat "$t/err"; exit 1; }
+grep -q "column name has more than 32,767 characters" "$t/err" || { echo "no clear message"; cat "$t/err"; exit 1; }
+[ "$(cat "$t/keep.xlsx")" = "old contents" ] || { echo "a failed run changed the workbook"; exit 1; }
 # a full disk is an error
 if [ -c /dev/full ]; then
     "$KAM" run "$ex/key_accounts.kam" "$ex/accounts.csv" --format xlsx >/dev/full 2>"$t/err"
