@@ -8,7 +8,6 @@
 #include "writer_xlsx.h"
 #include "../base/date.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
