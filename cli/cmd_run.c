@@ -1,9 +1,11 @@
 /* cmd_run.c — `kam run POLICY DATA`: evaluates the policy for every record
  * and writes the outcomes. Handles --set (param what-ifs), --as-of,
- * --where, --format, --out (written through a temporary file and renamed,
- * so a failed run leaves no partial file) and --on-error. A policy with
- * aggregates reads its data twice (stdin is spooled to a temporary file). */
-#define _POSIX_C_SOURCE 200809L
+ * --where, --format (xlsx only to a file or a pipe), --columns, --width
+ * (the table fitted to the terminal unless told), --out (written through a
+ * temporary file and renamed, so a failed run leaves no partial file) and
+ * --on-error. A policy with aggregates reads its data twice (stdin is
+ * spooled to a temporary file). */
+#define _DEFAULT_SOURCE     /* TIOCGWINSZ */
 #include "cli.h"
 #include "run.h"
 #include "../lang/parse.h"
@@ -13,6 +15,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,13 +27,19 @@ static void help(void)
           ".xlsx, or - for standard input) and writes one line of outcomes per account: the key, each score,\n"
           "select, tier and stage, the entitlements and the flags.\n\n"
           "options:\n"
-          "  --format table|csv|jsonl  output format (default: table on a terminal,\n"
-          "                            csv otherwise)\n"
+          "  --format table|csv|jsonl|xlsx\n"
+          "                            output format (default: table on a terminal,\n"
+          "                            csv otherwise); xlsx is an Excel workbook, written\n"
+          "                            with --out FILE or to a pipe, never to a terminal\n"
+          "  --columns NAME,...        record fields to show after the key, in this order,\n"
+          "                            e.g. --columns name,segment,annual_revenue\n"
+          "  --width N                 fit the table to N columns, eliding long cells with\n"
+          "                            '…' (default: the terminal's width; 0: in full)\n"
           "  --set NAME=VALUE          give a param another value (repeatable),\n"
           "                            e.g. --set growth_floor=8%\n"
           "  --as-of DATE              the date 'today' stands for (default: today)\n"
           "  --where EXPR              only output accounts for which EXPR holds\n"
-          "  --out FILE                write to FILE (complete, or not at all)\n"
+          "  -o, --out FILE            write to FILE (complete, or not at all)\n"
           "  --input csv|jsonl|sqlite|xlsx  the data's format (default: from its\n"
           "                            name; standard input is csv unless told)\n"
           "  --table NAME              the SQLite table (default: the record's name)\n"
@@ -52,6 +61,18 @@ static void help(void)
           "3 data errors in records.\n", stdout);
 }
 
+/* The terminal's width: its own say, else $COLUMNS, else 80. */
+static int terminal_width(void)
+{
+    struct winsize ws;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+    const char *env = getenv("COLUMNS");
+    char *end;
+    long n = env ? strtol(env, &end, 10) : 0;
+    if (env && *env && !*end && n > 0 && n <= 100000) return (int)n;
+    return 80;
+}
+
 int cmd_run(int argc, char **argv)
 {
     RunOptions o;
@@ -60,6 +81,7 @@ int cmd_run(int argc, char **argv)
     const char *pos[2];
     int npos = 0;
     const char *format = NULL;
+    int width = -1;         /* --width: -1 when not given */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *val = NULL;
@@ -73,7 +95,7 @@ int cmd_run(int argc, char **argv)
             help();
             return EXIT_OK;
         } else if (cli_opt_value(argc, argv, &i, "--format", &val)) {
-            if (!val) return cli_usage_error("run", "--format needs a value: table, csv or jsonl");
+            if (!val) return cli_usage_error("run", "--format needs a value: table, csv, jsonl or xlsx");
             format = val;
         } else if (strcmp(a, "--summary") == 0) {
             o.summary = true;
@@ -84,7 +106,17 @@ int cmd_run(int argc, char **argv)
             o.revenue = val;
         } else if (strcmp(a, "--no-progress") == 0) {
             o.progress = false;
-        } else if (cli_opt_value(argc, argv, &i, "--out", &val)) {
+        } else if (cli_opt_value(argc, argv, &i, "--columns", &val)) {
+            if (!val) return cli_usage_error("run", "--columns needs field names, as in --columns name,segment");
+            o.columns = val;
+        } else if (cli_opt_value(argc, argv, &i, "--width", &val)) {
+            char *end;
+            long n = val ? strtol(val, &end, 10) : -1;
+            if (!val || !*val || *end || n < 0 || n > 100000)
+                return cli_usage_error("run", "--width takes a number of columns, as in --width 80 (0: no limit)");
+            width = (int)n;
+        } else if (cli_opt_value(argc, argv, &i, "--out", &val) ||
+                   cli_opt_value(argc, argv, &i, "-o", &val)) {
             if (!val) return cli_usage_error("run", "--out needs a file name");
             o.out_path = val;
         } else if (a[0] == '-' && a[1] != '\0') {
@@ -97,6 +129,8 @@ int cmd_run(int argc, char **argv)
     }
     if (npos < 2) return cli_usage_error("run", npos ? "no data file given" : "no policy file given");
     if (o.summary && o.coverage) return cli_usage_error("run", "--summary or --coverage, not both");
+    if (o.columns && (o.summary || o.coverage))
+        return cli_usage_error("run", "--columns shapes the rows; --summary and --coverage print counts");
     if (format && strcmp(format, "json") == 0) {
         if (!o.summary && !o.coverage)
             return cli_usage_error("run", "--format json goes with --summary or --coverage (rows: jsonl)");
@@ -109,9 +143,14 @@ int cmd_run(int argc, char **argv)
         if (strcmp(format, "csv") == 0) o.format = FMT_CSV;
         else if (strcmp(format, "jsonl") == 0) o.format = FMT_JSONL;
         else if (strcmp(format, "table") == 0) o.format = FMT_TABLE;
-        else return cli_usage_error("run", "unknown format '%s' (table, csv or jsonl)", format);
+        else if (strcmp(format, "xlsx") == 0) o.format = FMT_XLSX;
+        else return cli_usage_error("run", "unknown format '%s' (table, csv, jsonl or xlsx)", format);
     } else {
         o.format = !o.out_path && isatty(STDOUT_FILENO) ? FMT_TABLE : FMT_CSV;
     }
+    if (o.format == FMT_XLSX && !o.out_path && isatty(STDOUT_FILENO))
+        return cli_usage_error("run", "--format xlsx writes a workbook, not text for a terminal: "
+                               "add --out FILE.xlsx (or redirect the output to a file)");
+    o.width = width >= 0 ? width : !o.out_path && isatty(STDOUT_FILENO) ? terminal_width() : 0;
     return run_policy(pos[0], pos[1], &o);
 }

@@ -111,6 +111,59 @@ static int revenue_field(const Policy *p, const char *name, const char **why)
     return -1;
 }
 
+/* --columns NAME,...: the record fields shown after the key, in the order
+ * given, into rs->columns. An empty list shows none. The key is always
+ * the first column, so naming it changes nothing; an unknown field, an
+ * empty name or a field named twice is a usage error. */
+static int resolve_columns(RunSession *rs, const char *spec)
+{
+    const Policy *p = rs->pol;
+    rs->columns = xcalloc((size_t)p->nfields + 1, sizeof(int));
+    const char *names[512];
+    int nnames = 0;
+    for (int f = 0; f < p->nfields && nnames < 512; f++) names[nnames++] = p->fields[f]->name.name;
+    for (const char *s = spec; *s;) {
+        const char *e = strchr(s, ',');
+        size_t n = e ? (size_t)(e - s) : strlen(s);
+        char name[256];
+        snprintf(name, sizeof name, "%.*s", (int)n, s);
+        s += n + (e ? 1 : 0);
+        if (!name[0] || (e && !*s)) {
+            cli_usage_error("run", "--columns: an empty name in '%s' (names are separated by commas)", spec);
+            return EXIT_USAGE;
+        }
+        int f = 0;
+        while (f < p->nfields && strcmp(p->fields[f]->name.name, name) != 0) f++;
+        if (f == p->nfields) {
+            const char *best = diag_closest(name, names, nnames);
+            if (!p->nfields)
+                cli_usage_error("run", "--columns %s: the policy has no record fields", name);
+            else
+                cli_usage_error("run", "--columns: the record has no field '%s'%s%s%s", name,
+                                best ? "; did you mean '" : "", best ? best : "", best ? "'?" : "");
+            return EXIT_USAGE;
+        }
+        if (f == p->key_field) continue;        /* already the first column */
+        for (int k = 0; k < rs->ncolumns; k++)
+            if (rs->columns[k] == f) {
+                cli_usage_error("run", "--columns: '%s' is named twice", name);
+                return EXIT_USAGE;
+            }
+        const Chunk *c = rs->chunk;
+        bool clash = strcmp(name, "entitlements") == 0 || strcmp(name, "flags") == 0 ||
+                     (p->key_field < 0 && strcmp(name, "line") == 0);
+        for (int k = 0; k < c->nouts; k++)
+            if (strcmp(c->outs[k].name, name) == 0) clash = true;
+        if (clash) {
+            cli_usage_error("run", "--columns: field '%s' has the name of an outcome column, "
+                            "so the output could not tell them apart", name);
+            return EXIT_USAGE;
+        }
+        rs->columns[rs->ncolumns++] = f;
+    }
+    return EXIT_OK;
+}
+
 /* --coverage's criteria become probes after the --where filter. */
 typedef struct ProbeList {
     Policy *pol;
@@ -187,13 +240,16 @@ int run_load(RunSession *rs, const char *policy_path, const RunOptions *o)
         st = eng_set_param(&rs->eng, name, eq + 1);
         if (st != ENG_OK) return eng_exit_code(st);
     }
-    return eng_exit_code(eng_init(&rs->eng));
+    st = eng_init(&rs->eng);
+    if (st != ENG_OK) return eng_exit_code(st);
+    return o->columns ? resolve_columns(rs, o->columns) : EXIT_OK;
 }
 
 void run_unload(RunSession *rs)
 {
     cov_free(&rs->cov);
     free(rs->late);
+    free(rs->columns);
     eng_close(&rs->eng);
     policy_free(rs->pol);
     diag_free(&rs->diags);
@@ -232,15 +288,17 @@ static const char *spool_stdin(char *buf, size_t len, int *fd_out)
 }
 
 
-/* The fields pass two converts: what the rules read, and the field
- * --summary sums. Pass one converts them too, so that both passes agree on
- * which records exist (one that cannot be converted counts nowhere). */
+/* The fields pass two converts: what the rules read, the field --summary
+ * sums and the --columns shown (converted even when no rule reads them, so
+ * they print in their type). A record pass two cannot convert but pass one
+ * counted is found late, and both passes are done again without it. */
 static bool *fields_read(const RunSession *rs)
 {
     const Policy *p = rs->pol;
     bool *used = xcalloc((size_t)p->nfields + 1, sizeof(bool));
     for (int f = 0; f < p->nfields; f++) used[f] = rs->chunk->field_used[f];
     if (rs->revenue >= 0) used[rs->revenue] = true;
+    for (int i = 0; i < rs->ncolumns; i++) used[rs->columns[i]] = true;
     for (int f = 0; rs->summary && f < p->nfields; f++)      /* --summary's stage moves */
         if (p->fields[f]->ty.kind == TY_STAGE) used[f] = true;
     return used;
@@ -316,6 +374,7 @@ typedef struct Pass2 {
     bool stop, unreadable;
     long late;              /* records pass one counted that this pass rejects */
     bool write_failed;
+    char write_err[300];    /* why, when errno does not say */
     bool held;
     char *msgs[MAX_SHOWN + 1];
     int nmsgs;
@@ -361,7 +420,17 @@ static EngStatus pass_two(RunSession *rs, const RunOptions *o, const char *data_
     EngStatus est;
     Source *src = eng_source(rs->pol, data_path, &o->input, stderr, &est);
     if (!src) return est;
-    Writer *w = o->summary || o->coverage ? NULL : wr_open(out, o->format, rs->chunk);
+    Writer *w = NULL;
+    if (!o->summary && !o->coverage) {
+        WrOptions wo = {rs->columns, rs->ncolumns, o->width, rs->chunk->schema->record};
+        char err[300];
+        w = wr_open(out, o->format, rs->chunk, &wo, err, sizeof err);
+        if (!w) {
+            fprintf(stderr, "kam: %s\n", err);
+            rd_close(src);
+            return ENG_USAGE;
+        }
+    }
     Summary *sum = o->summary ? summary_new(rs, rs->revenue, rs->revenue_why) : NULL;
     Progress prog;
     progress_start(&prog, o->progress, src);
@@ -429,7 +498,7 @@ static EngStatus pass_two(RunSession *rs, const RunOptions *o, const char *data_
     }
     if (o->coverage) cov_print_run(&rs->cov, out, o->json, r->records - r->bad);
     int wrc = 0;
-    if (w) wrc = wr_close(w);
+    if (w) wrc = wr_close(w, r->write_err, sizeof r->write_err);
     else if (fflush(out) != 0 || ferror(out)) wrc = -1;
     r->write_failed = wrc != 0;
     return ENG_OK;
@@ -508,7 +577,8 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
         }
         if (r.write_failed) {
             fprintf(stderr, "kam: writing %s failed: %s%s\n", of ? o->out_path : "the output",
-                    strerror(errno), of ? "; nothing was written" : "");
+                    r.write_err[0] ? r.write_err : strerror(errno),
+                    of ? "; nothing was written" : "");
             status = EXIT_USAGE;
             goto done;
         }

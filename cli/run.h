@@ -27,6 +27,9 @@ typedef struct RunOptions {
     bool coverage;                  /* --coverage instead of rows */
     bool progress;                  /* a progress bar on stderr (a terminal) */
     const char *revenue;            /* --revenue FIELD: the money --summary sums */
+    const char *columns;            /* --columns NAME,...: record fields shown after
+                                       the key (NULL: none) */
+    int width;                      /* the table's width (0: cells in full) */
 } RunOptions;
 
 void run_options_init(RunOptions *o);
@@ -49,6 +52,8 @@ typedef struct RunSession {
     bool *late;             /* by ordinal: records pass two rejected that pass one
                                had counted; the next pass one leaves them out */
     long nlate;      /* pol->src.files[0..n): the policy and its imports */
+    int *columns;           /* --columns: record field indices, in order */
+    int ncolumns;
 } RunSession;
 
 /* Loads and compiles the policy, applies --where, --as-of and --set, runs

@@ -1,8 +1,13 @@
 /* writer.c — formatting outcomes (see writer.h). The table format keeps
- * every row to align the columns, so it is meant for terminals, and shows
- * numbers for people (base/numfmt.h); CSV and JSON Lines stream and keep
- * every digit. */
+ * every row to align the columns, so it is meant for terminals: it shows
+ * numbers for people (base/numfmt.h) and fits a width by eliding the
+ * widest columns' long cells. CSV and JSON Lines stream, exact: every
+ * digit, record fields (`--columns`) as the data gave them, in their type,
+ * a percent as its fraction (0.12 for 12%, which kam reads back as 12%).
+ * The workbook's cells go through writer_xlsx.c. */
 #include "writer.h"
+#include "writer_xlsx.h"
+#include "../base/date.h"
 #include "../base/numfmt.h"
 
 #include <math.h>
@@ -12,14 +17,17 @@
 
 enum { BUF_SIZE = 1 << 16 };
 
-typedef enum { COL_KEY, COL_NUM, COL_BOOL, COL_ENUM, COL_ENTS, COL_FLAGS } ColKind;
+typedef enum { COL_KEY, COL_FIELD, COL_NUM, COL_BOOL, COL_ENUM, COL_ENTS, COL_FLAGS } ColKind;
 
 typedef struct Col {
     const char *name;
     ColKind kind;
     int reg;
     const RtEnum *en;
+    RtKind fkind;           /* COL_FIELD: the field's type */
 } Col;
+
+enum { MIN_FIT = 4 };       /* a column fitted to the width keeps this many characters */
 
 struct Writer {
     FILE *out;
@@ -40,6 +48,10 @@ struct Writer {
     char **cells;
     size_t ncells, capcells;
     int *width;
+    int nfield;             /* record fields: columns 1..nfield */
+    int fit;                /* the table's width, or 0 */
+    XlBook *xl;             /* FMT_XLSX */
+    char err[300];
 };
 
 static void flush(Writer *w)
@@ -90,21 +102,31 @@ int wr_format_number(double v, char *buf)
     return snprintf(buf, 32, "%.15g", v);
 }
 
-Writer *wr_open(FILE *out, OutFormat fmt, const Chunk *c)
+Writer *wr_open(FILE *out, OutFormat fmt, const Chunk *c, const WrOptions *opt, char *err,
+                size_t errlen)
 {
+    static const WrOptions none;
+    if (!opt) opt = &none;
     Writer *w = xcalloc(1, sizeof *w);
     w->out = out;
     w->fmt = fmt;
     w->c = c;
+    w->fit = opt->width;
     w->buf = xmalloc(BUF_SIZE);
     const Schema *sch = c->schema;
-    w->cols = xcalloc((size_t)c->nouts + 3, sizeof(Col));
+    w->cols = xcalloc((size_t)c->nouts + (size_t)opt->nfields + 3, sizeof(Col));
     w->ents = xcalloc((size_t)c->nouts + 1, sizeof(int));
     w->flags = xcalloc((size_t)c->nouts + 1, sizeof(int));
     w->ent_names = xcalloc((size_t)c->nouts + 1, sizeof(char *));
     w->flag_names = xcalloc((size_t)c->nouts + 1, sizeof(char *));
-    Col key = {sch->key_field >= 0 ? sch->fields[sch->key_field].name : "line", COL_KEY, -1, NULL};
+    Col key = {sch->key_field >= 0 ? sch->fields[sch->key_field].name : "line", COL_KEY, -1, NULL, RT_ERROR};
     w->cols[w->ncols++] = key;
+    for (int i = 0; i < opt->nfields; i++) {
+        const SchemaField *f = &sch->fields[opt->fields[i]];
+        Col col = {f->name, COL_FIELD, c->field_reg[opt->fields[i]], f->ty.en, f->ty.kind};
+        w->cols[w->ncols++] = col;
+        w->nfield++;
+    }
     for (int i = 0; i < c->nouts; i++) {
         const ChunkOut *o = &c->outs[i];
         if (o->kind == OUT_ENTITLE) {
@@ -116,12 +138,12 @@ Writer *wr_open(FILE *out, OutFormat fmt, const Chunk *c)
         } else {
             Col col = {o->name, o->kind == OUT_NUM ? COL_NUM : o->kind == OUT_BOOL ? COL_BOOL
                                                                                    : COL_ENUM,
-                       o->reg, o->en};
+                       o->reg, o->en, RT_ERROR};
             w->cols[w->ncols++] = col;
         }
     }
-    Col ents = {"entitlements", COL_ENTS, -1, NULL};
-    Col flags = {"flags", COL_FLAGS, -1, NULL};
+    Col ents = {"entitlements", COL_ENTS, -1, NULL, RT_ERROR};
+    Col flags = {"flags", COL_FLAGS, -1, NULL, RT_ERROR};
     w->cols[w->ncols++] = ents;
     w->cols[w->ncols++] = flags;
     w->width = xcalloc((size_t)w->ncols, sizeof(int));
@@ -133,7 +155,7 @@ Writer *wr_open(FILE *out, OutFormat fmt, const Chunk *c)
     for (int i = 0; i < w->ncols; i++) {       /* every column: its widest cell */
         const RtEnum *en = w->cols[i].en;
         size_t longest = 0;
-        if (en && w->cols[i].kind == COL_ENUM) {
+        if (en && (w->cols[i].kind == COL_ENUM || w->cols[i].kind == COL_FIELD)) {
             if (i < 64) w->member_len[i] = xcalloc((size_t)en->n + 1, sizeof(size_t));
             for (int m = 0; m < en->n; m++) {
                 size_t len = strlen(en->members[m]);
@@ -149,6 +171,15 @@ Writer *wr_open(FILE *out, OutFormat fmt, const Chunk *c)
             puts_(w, w->cols[i].name);
         }
         put(w, "\n", 1);
+    }
+    if (fmt == FMT_XLSX) {
+        w->xl = xl_open(opt->sheet, w->ncols, err, errlen);
+        if (!w->xl) {
+            wr_close(w, NULL, 0);
+            return NULL;
+        }
+        for (int i = 0; i < w->ncols; i++) xl_header(w->xl, i, w->cols[i].name);
+        xl_end_row(w->xl);
     }
     return w;
 }
@@ -270,6 +301,56 @@ static void put_json_string(Writer *w, const char *s, size_t n)
     put(w, "\"", 1);
 }
 
+/* A number read from the data, in full: kam's form, or 17 significant
+ * digits when 15 do not give the same number back. */
+static int exact_number(double v, char *buf)
+{
+    int n = wr_format_number(v, buf);
+    if (isfinite(v) && strtod(buf, NULL) != v) n = snprintf(buf, 32, "%.17g", v);
+    return n;
+}
+
+/* The text of a record field's value, other than a string (whose bytes are
+ * its text); "" when missing. In the table a percent shows as 12.5%, in
+ * data output as its fraction 0.125. buf holds at least 64 bytes. */
+static size_t field_text(const Col *col, const Value *v, char *buf, size_t cap, bool table)
+{
+    buf[0] = '\0';
+    if (v->missing) return 0;
+    switch (col->fkind) {
+    case RT_PERCENT:
+        if (table) {
+            size_t n = (size_t)wr_format_number(v->u.num * 100, buf);
+            buf[n++] = '%';
+            buf[n] = '\0';
+            return n;
+        }
+        return (size_t)exact_number(v->u.num, buf);
+    case RT_NUMBER:
+    case RT_MONEY:
+    case RT_INT:
+        return (size_t)exact_number(v->u.num, buf);
+    case RT_BOOL:
+        memcpy(buf, v->u.i ? "true" : "false", v->u.i ? 5 : 6);
+        return v->u.i ? 4 : 5;
+    case RT_DATE:
+        date_format((int32_t)v->u.i, buf);
+        return strlen(buf);
+    case RT_ENUM:
+    case RT_STAGE:
+        if (!col->en || v->u.i < 0 || v->u.i >= col->en->n) return 0;
+        {
+            size_t n = strlen(col->en->members[v->u.i]);
+            if (n >= cap) n = cap - 1;
+            memcpy(buf, col->en->members[v->u.i], n);
+            buf[n] = '\0';
+            return n;
+        }
+    default:
+        return 0;
+    }
+}
+
 /* The text of one cell (not for the key). */
 static size_t cell_text(Writer *w, const Col *col, const Value *regs, char *buf, size_t cap)
 {
@@ -319,10 +400,20 @@ static size_t cell_text(Writer *w, const Col *col, const Value *regs, char *buf,
 
 /* The text of one cell of the table: for people, so a number is grouped
  * and rounded as base/numfmt.h says (a score is a plain number: 72.5,
+ * 1,250; a record field by its type: money 1,250.00, percent 12.5%, int
  * 1,250); the rest as in CSV. */
 static size_t table_cell_text(Writer *w, const Col *col, const Value *regs, char *buf, size_t cap)
 {
     if (col->kind == COL_NUM) return num_format(regs[col->reg].u.num, NUM_PLAIN, buf, cap);
+    if (col->kind == COL_FIELD) {
+        const Value *v = &regs[col->reg];
+        NumStyle st = col->fkind == RT_MONEY ? NUM_MONEY : col->fkind == RT_PERCENT ? NUM_PERCENT
+                    : col->fkind == RT_INT ? NUM_INT : NUM_PLAIN;
+        if (!v->missing && (col->fkind == RT_MONEY || col->fkind == RT_PERCENT
+                            || col->fkind == RT_INT || col->fkind == RT_NUMBER))
+            return num_format(v->u.num, st, buf, cap);
+        return field_text(col, v, buf, cap, true);
+    }
     return cell_text(w, col, regs, buf, cap);
 }
 
@@ -352,50 +443,70 @@ static inline char *emit(char *o, const char *s, size_t n)
     return o + n;
 }
 
+/* Appends data text to o as a CSV field (room for 2n + 2 bytes), quoted
+ * when it holds a comma, quote or line break. */
+static char *emit_csv(char *o, const char *s, size_t n)
+{
+    bool quote = false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == ',' || c == '"' || c == '\n' || c == '\r') {
+            quote = true;
+            break;
+        }
+    }
+    if (!quote) return emit(o, s, n);
+    *o++ = '"';
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"') *o++ = '"';
+        *o++ = s[i];
+    }
+    *o++ = '"';
+    return o;
+}
+
 /* One CSV row written straight into the buffer: the hot path of kam run.
- * Only the key can need quoting; names of members, entitlements and flags
- * are identifiers. */
+ * Only the key and string fields can need quoting; names of members,
+ * entitlements and flags are identifiers. */
 static void csv_record(Writer *w, const Value *regs, const char *key, size_t keylen)
 {
     size_t need = keylen * 2 + 4 + w->row_max;
+    for (int i = 1; i <= w->nfield; i++)
+        if (w->cols[i].fkind == RT_STRING) need += 2 * (size_t)regs[w->cols[i].reg].len + 2;
     if (w->used + need > BUF_SIZE) {
         flush(w);
-        if (need > BUF_SIZE) {          /* a huge key: the general path */
+        if (need > BUF_SIZE) {          /* a huge key or field: the general path */
             put_csv(w, key, keylen);
             char buf[4096];
             for (int i = 1; i < w->ncols; i++) {
+                const Col *col = &w->cols[i];
+                const Value *v = &regs[col->reg >= 0 ? col->reg : 0];
                 put(w, ",", 1);
-                size_t n = cell_text(w, &w->cols[i], regs, buf, sizeof buf);
+                if (col->kind == COL_FIELD && col->fkind == RT_STRING) {
+                    if (!v->missing) put_csv(w, v->u.str, v->len);
+                    continue;
+                }
+                size_t n = col->kind == COL_FIELD ? field_text(col, v, buf, sizeof buf, false)
+                                                  : cell_text(w, col, regs, buf, sizeof buf);
                 put_csv(w, buf, n);
             }
             put(w, "\n", 1);
             return;
         }
     }
-    char *o = w->buf + w->used;
-    bool quote = false;
-    for (size_t i = 0; i < keylen; i++) {
-        char c = key[i];
-        if (c == ',' || c == '"' || c == '\n' || c == '\r') {
-            quote = true;
-            break;
-        }
-    }
-    if (quote) {
-        *o++ = '"';
-        for (size_t i = 0; i < keylen; i++) {
-            if (key[i] == '"') *o++ = '"';
-            *o++ = key[i];
-        }
-        *o++ = '"';
-    } else {
-        o = emit(o, key, keylen);
-    }
+    char *o = emit_csv(w->buf + w->used, key, keylen);
     for (int i = 1; i < w->ncols; i++) {
         const Col *col = &w->cols[i];
         *o++ = ',';
         const Value *v = col->reg >= 0 ? &regs[col->reg] : NULL;
         switch (col->kind) {
+        case COL_FIELD:
+            if (col->fkind == RT_STRING) {
+                if (!v->missing) o = emit_csv(o, v->u.str, v->len);
+            } else {
+                o += field_text(col, v, o, BUF_SIZE, false);    /* room: row_max */
+            }
+            break;
         case COL_NUM:
             o += wr_format_number(v->u.num, o);
             break;
@@ -430,9 +541,74 @@ static void csv_record(Writer *w, const Value *regs, const char *key, size_t key
     w->used = (size_t)(o - w->buf);
 }
 
+/* One row of the workbook: typed cells. */
+static void xlsx_record(Writer *w, const Value *regs, const char *key, size_t keylen, long line)
+{
+    XlBook *b = w->xl;
+    char buf[4096];
+    if (key) xl_text(b, 0, key, keylen);
+    else xl_number(b, 0, (double)line, XL_GENERAL);
+    for (int i = 1; i < w->ncols; i++) {
+        const Col *col = &w->cols[i];
+        const Value *v = col->reg >= 0 ? &regs[col->reg] : NULL;
+        switch (col->kind) {
+        case COL_NUM:
+            xl_number(b, i, v->u.num, XL_GENERAL);
+            break;
+        case COL_BOOL:
+            xl_bool(b, i, v->u.i != 0);
+            break;
+        case COL_FIELD:
+            if (v->missing) break;
+            switch (col->fkind) {
+            case RT_NUMBER: xl_number(b, i, v->u.num, XL_GENERAL); break;
+            case RT_INT: xl_number(b, i, v->u.num, XL_INT); break;
+            case RT_MONEY: xl_number(b, i, v->u.num, XL_MONEY); break;
+            case RT_PERCENT: xl_number(b, i, v->u.num, XL_PERCENT); break;
+            case RT_BOOL: xl_bool(b, i, v->u.i != 0); break;
+            case RT_DATE: xl_date(b, i, (int32_t)v->u.i); break;
+            case RT_STRING: xl_text(b, i, v->u.str, v->len); break;
+            default: {
+                size_t n = field_text(col, v, buf, sizeof buf, false);
+                if (n) xl_text(b, i, buf, n);
+            }
+            }
+            break;
+        default: {      /* tiers, stages, entitlements and flags: text */
+            size_t n = cell_text(w, col, regs, buf, sizeof buf);
+            if (n) xl_text(b, i, buf, n);
+        }
+        }
+    }
+    xl_end_row(b);
+}
+
+/* A record field's value in JSON: null when missing. */
+static void json_field(Writer *w, const Col *col, const Value *v)
+{
+    char buf[4096];
+    if (v->missing) {
+        puts_(w, "null");
+        return;
+    }
+    if (col->fkind == RT_STRING) {
+        put_json_string(w, v->u.str, v->len);
+        return;
+    }
+    size_t n = field_text(col, v, buf, sizeof buf, false);
+    if (col->fkind == RT_DATE || col->fkind == RT_ENUM || col->fkind == RT_STAGE)
+        put_json_string(w, buf, n);
+    else
+        put(w, buf, n);
+}
+
 void wr_record(Writer *w, const Value *regs, const char *key, size_t keylen, long line)
 {
     char buf[4096], lbuf[32];
+    if (w->fmt == FMT_XLSX) {
+        xlsx_record(w, regs, key, keylen, line);
+        return;
+    }
     if (!key) {
         keylen = (size_t)snprintf(lbuf, sizeof lbuf, "%ld", line);
         key = lbuf;
@@ -442,7 +618,13 @@ void wr_record(Writer *w, const Value *regs, const char *key, size_t keylen, lon
             for (int i = 0; i < w->ncols; i++) add_cell(w, i, w->cols[i].name, strlen(w->cols[i].name));
         add_cell(w, 0, key, keylen);
         for (int i = 1; i < w->ncols; i++) {
-            size_t n = table_cell_text(w, &w->cols[i], regs, buf, sizeof buf);
+            const Col *col = &w->cols[i];
+            if (col->kind == COL_FIELD && col->fkind == RT_STRING) {
+                const Value *v = &regs[col->reg];
+                add_cell(w, i, v->missing ? "" : v->u.str, v->missing ? 0 : v->len);
+                continue;
+            }
+            size_t n = table_cell_text(w, col, regs, buf, sizeof buf);
             add_cell(w, i, buf, n);
         }
         return;
@@ -461,6 +643,8 @@ void wr_record(Writer *w, const Value *regs, const char *key, size_t keylen, lon
         if (col->kind == COL_KEY) {
             if (key == lbuf) put(w, key, keylen);
             else put_json_string(w, key, keylen);
+        } else if (col->kind == COL_FIELD) {
+            json_field(w, col, &regs[col->reg]);
         } else if (col->kind == COL_ENTS || col->kind == COL_FLAGS) {
             int n = col->kind == COL_ENTS ? w->nents : w->nflags;
             int *r = col->kind == COL_ENTS ? w->ents : w->flags;
@@ -486,26 +670,72 @@ void wr_record(Writer *w, const Value *regs, const char *key, size_t keylen, lon
     put(w, "}\n", 2);
 }
 
-int wr_close(Writer *w)
+/* Narrows the table's columns until a line fits w->fit: the widest first,
+ * down to the next widest, and so on (never the key, nor a column below
+ * MIN_FIT). A table that cannot fit keeps every column at MIN_FIT. */
+static void fit_columns(Writer *w)
 {
+    long total = 2L * (w->ncols - 1);
+    for (int i = 0; i < w->ncols; i++) total += w->width[i];
+    while (total > w->fit) {
+        int top = 0, next = MIN_FIT, count = 0;
+        for (int i = 1; i < w->ncols; i++)
+            if (w->width[i] > top) top = w->width[i];
+        if (top <= MIN_FIT) break;
+        for (int i = 1; i < w->ncols; i++) {
+            if (w->width[i] == top) count++;
+            else if (w->width[i] > next) next = w->width[i];
+        }
+        long excess = total - w->fit, room = (long)(top - next) * count;
+        long cut = excess < room ? excess : room;   /* taken from the widest, evenly */
+        for (int i = 1; i < w->ncols && cut > 0; i++) {
+            if (w->width[i] != top) continue;
+            long each = (cut + count - 1) / count;
+            count--;
+            w->width[i] -= (int)each;
+            cut -= each;
+            total -= each;
+        }
+    }
+}
+
+/* A table cell, cut to width characters with '…' at the end if longer. */
+static void put_cell(Writer *w, const char *s, int width, bool last)
+{
+    int chars = 0;
+    size_t cut = 0, n = strlen(s);
+    for (size_t i = 0; i < n; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80) {
+            if (chars == width - 1) cut = i;
+            chars++;
+        }
+    if (chars > width) {
+        put(w, s, cut);
+        put(w, "\xE2\x80\xA6", 3);
+        chars = width;
+    } else {
+        put(w, s, n);
+    }
+    for (int k = chars; !last && k < width + 2; k++) put(w, " ", 1);
+}
+
+int wr_close(Writer *w, char *err, size_t errlen)
+{
+    if (err && errlen) err[0] = '\0';
     if (w->fmt == FMT_TABLE && w->ncells) {
+        if (w->fit > 0) fit_columns(w);
         size_t rows = w->ncells / (size_t)w->ncols;
         for (size_t r = 0; r < rows; r++) {
-            for (int i = 0; i < w->ncols; i++) {
-                const char *s = w->cells[r * (size_t)w->ncols + (size_t)i];
-                puts_(w, s);
-                if (i == w->ncols - 1) break;
-                int width = 0;
-                for (const char *q = s; *q; q++)
-                    if (((unsigned char)*q & 0xC0) != 0x80) width++;
-                for (int k = width; k < w->width[i] + 2; k++) put(w, " ", 1);
-            }
+            for (int i = 0; i < w->ncols; i++)
+                put_cell(w, w->cells[r * (size_t)w->ncols + (size_t)i], w->width[i], i == w->ncols - 1);
             put(w, "\n", 1);
         }
     }
     flush(w);
+    if (w->xl && xl_close(w->xl, w->out, w->err, sizeof w->err) != 0) w->failed = true;
     if (fflush(w->out) != 0) w->failed = true;
     int rc = w->failed || ferror(w->out) ? -1 : 0;
+    if (rc && err && errlen) snprintf(err, errlen, "%s", w->err);
     for (size_t i = 0; i < w->ncells; i++) free(w->cells[i]);
     free(w->cells);
     free(w->width);

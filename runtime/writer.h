@@ -1,10 +1,12 @@
-/* writer.h — per-record outcomes out: CSV, JSON Lines or an aligned table.
- * Columns: the key (or the line number when the record has no key), every
- * score, select, tier and stages block under its own name, then the
- * entitlements and flags that hold (';'-joined in declaration order in CSV
- * and the table, arrays in JSON Lines). Output is buffered in large blocks;
- * the writer reports write errors, it never hides them. The columns come
- * from the Chunk (ChunkOut, the schema's key), not from the policy. */
+/* writer.h — per-record outcomes out: CSV, JSON Lines, an aligned table or
+ * an Excel workbook (writer_xlsx.c). Columns: the key (or the line number
+ * when the record has no key), the record fields asked for (WrOptions:
+ * `--columns`), every score, select, tier and stages block under its own
+ * name, then the entitlements and flags that hold (';'-joined in
+ * declaration order in CSV, the table and the workbook, arrays in JSON
+ * Lines). Output is buffered in large blocks; the writer reports write
+ * errors, it never hides them. The columns come from the Chunk (ChunkOut,
+ * the schema's key and fields), not from the policy. */
 #ifndef KAM_WRITER_H
 #define KAM_WRITER_H
 
@@ -12,16 +14,32 @@
 
 #include <stdio.h>
 
-typedef enum { FMT_CSV, FMT_JSONL, FMT_TABLE } OutFormat;
+typedef enum { FMT_CSV, FMT_JSONL, FMT_TABLE, FMT_XLSX } OutFormat;
 
 typedef struct Writer Writer;
 
-Writer *wr_open(FILE *out, OutFormat fmt, const Chunk *c);
+/* What shapes the output beyond the Chunk. All zero: the outcomes only,
+ * cells in full. */
+typedef struct WrOptions {
+    const int *fields;      /* schema field indices shown after the key, in order
+                               (their values must be converted into the
+                               field registers: Chunk.field_reg) */
+    int nfields;
+    int width;              /* table: fit the lines to this many columns by
+                               eliding long cells with '…' (0: no limit) */
+    const char *sheet;      /* xlsx: the worksheet's name (NULL: "accounts") */
+} WrOptions;
+
+/* Opens a writer; NULL (with the reason in err) only for xlsx, when its
+ * temporary workbook cannot be made. opt may be NULL. */
+Writer *wr_open(FILE *out, OutFormat fmt, const Chunk *c, const WrOptions *opt, char *err,
+                size_t errlen);
 /* One record's outcomes, read from the VM's registers. */
 void wr_record(Writer *w, const Value *regs, const char *key, size_t keylen, long line);
-/* Flushes (the table is printed here) and frees. Returns 0, or -1 if any
- * write failed. Does not close the FILE. */
-int wr_close(Writer *w);
+/* Flushes (the table and the workbook are written here) and frees.
+ * Returns 0, or -1 if any write failed: err then says why, or is "" when
+ * errno does. Does not close the FILE. */
+int wr_close(Writer *w, char *err, size_t errlen);
 /* Formats a number as kam prints it: whole numbers up to 2^53 in full
  * without a point, others with up to 15 significant digits. Returns the
  * length. */

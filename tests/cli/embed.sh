@@ -3,7 +3,7 @@
 set -u
 t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
 lib="$(dirname "$KAM")/libkam.a"
-${CC:-cc} -std=c11 -Wall -Wextra -Werror -I"$ROOT/include" -o "$t/embed" "$ROOT/examples/embed.c" "$lib" -lsqlite3 -lzip -lexpat -lm $(case "$KAM" in */san/*) echo -fsanitize=address,undefined;; esac) || exit 1
+${CC:-cc} -std=c11 -Wall -Wextra -Werror -I"$ROOT/include" -o "$t/embed" "$ROOT/examples/embed.c" "$lib" -lsqlite3 -lzip -lexpat -lxlsxwriter -lm $(case "$KAM" in */san/*) echo -fsanitize=address,undefined;; esac) || exit 1
 "$t/embed" "$ROOT/examples/key_accounts.kam" > "$t/out" || { cat "$t/out"; exit 1; }
 cat > "$t/want" <<'OUT'
 ACME: fit 55, key account yes, tier gold, stage early_kam, dedicated manager yes
