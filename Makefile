@@ -2,7 +2,7 @@
 #   make            build build/kam (installs flex/bison etc. if missing)
 #   make test       the whole test suite, normal build and under ASan+UBSan
 #   make mutate     mutation testing: how many planted bugs the suite catches
-#   make demo       check and run the bundled example
+#   make demo       check and run the bundled example; write its report
 #   make install    PREFIX=/usr/local (binary in $(PREFIX)/bin/kam)
 # Honours CC, CFLAGS, CPPFLAGS, LDFLAGS, PREFIX, DESTDIR.
 
@@ -145,6 +145,10 @@ demo:
 	@echo
 	@echo "== a policy with mistakes: kam check examples/mistakes.kam"
 	@$(BUILD)/kam check examples/mistakes.kam || true
+	@echo
+	@echo "== the page to share: kam report (open it in a browser)"
+	@$(BUILD)/kam report examples/key_accounts.kam examples/accounts.csv --as-of 2026-06-30 -o $(BUILD)/report.html
+	@echo "report written: $(abspath $(BUILD))/report.html"
 
 # kam against the hand-written C baseline (and jq, sqlite3 if installed) on
 # 1,000,000 generated accounts: medians and ratios. BENCH_N=... to change.
