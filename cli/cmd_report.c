@@ -382,8 +382,6 @@ static void breakdowns(ReportDoc *d, const Policy *p, const Summary *sum)
                     for (int to = 0; to < en->n; to++)
                         if (from != to) g->moved += r.moves[from * en->n + to];
             d->moving += g->moved;
-            if (y->kind == SYM_TIER && d->ngroups == 1)
-                for (int m = 0; m <= en->n; m++) d->revenue_total += r.revenue ? r.revenue[m] : 0;
         } else {
             RepItem *it = &d->items[d->nitems++];
             it->kind = y->kind;
@@ -543,6 +541,8 @@ static int report(const char *policy, const char *data, const RunOptions *o, boo
     d.rev_name = fd.revenue >= 0 ? s.pol->fields[fd.revenue]->name.name : NULL;
     d.rev_why = fd.why;
     key_accounts(&d, &s, &after, fd.revenue);
+    for (int r = 0; r < after.nrec; r++)        /* the accounts counted: in scope, evaluated */
+        if (diff_in_scope(&after, r)) d.revenue_total += revenue_of(&s, fd.revenue, r);
     breakdowns(&d, s.pol, fd.sum);
     if (o->nsets) whatif(&d, &s, &before, &after, failed, fd.revenue);
     cards(&d, &s);

@@ -62,6 +62,13 @@ static void fig(FILE *o, const char *tag, const char *cls, const char *key, doub
     fprintf(o, "\" data-v=\"%s\">%s</%s>", raw, shown, tag);
 }
 
+static bool has_stages(const ReportDoc *d)
+{
+    for (int i = 0; i < d->ngroups; i++)
+        if (d->groups[i].stages) return true;
+    return false;
+}
+
 static double share(long n, long of)
 {
     return of ? (double)n / (double)of : 0;
@@ -164,9 +171,11 @@ static void headline(FILE *o, const ReportDoc *d)
             fprintf(o, "<span class=\"l\">revenue carried by key accounts (%s)</span></div>\n", pct);
         }
     }
-    fputs("<div class=\"fig\">", o);
-    fig(o, "span", "n", "moving", (double)d->moving, NUM_COUNT);
-    fputs("<span class=\"l\">accounts moving stage</span></div>\n", o);
+    if (has_stages(d)) {
+        fputs("<div class=\"fig\">", o);
+        fig(o, "span", "n", "moving", (double)d->moving, NUM_COUNT);
+        fputs("<span class=\"l\">accounts moving stage</span></div>\n", o);
+    }
     fprintf(o, "<div class=\"fig%s\">", d->left_out ? " warn" : "");
     fig(o, "span", "n", "records_left_out", (double)d->left_out, NUM_COUNT);
     fputs("<span class=\"l\">records left out (data errors)</span></div>\n</div>\n", o);

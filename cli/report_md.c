@@ -33,6 +33,13 @@ static void num(FILE *o, double v, NumKind k)
     fputs(nb, o);
 }
 
+static bool has_stages(const ReportDoc *d)
+{
+    for (int i = 0; i < d->ngroups; i++)
+        if (d->groups[i].stages) return true;
+    return false;
+}
+
 static double share(long n, long of)
 {
     return of ? (double)n / (double)of : 0;
@@ -71,9 +78,12 @@ static void headline(FILE *o, const ReportDoc *d)
             fputs(") |\n", o);
         }
     }
-    fputs("| accounts moving stage | ", o);
-    num(o, (double)d->moving, NUM_COUNT);
-    fputs(" |\n| records left out (data errors) | ", o);
+    if (has_stages(d)) {
+        fputs("| accounts moving stage | ", o);
+        num(o, (double)d->moving, NUM_COUNT);
+        fputs(" |\n", o);
+    }
+    fputs("| records left out (data errors) | ", o);
     num(o, (double)d->left_out, NUM_COUNT);
     fputs(" |\n\n", o);
     if (!d->rev_name && d->rev_why) {
