@@ -217,11 +217,14 @@ static void key_accounts(ReportDoc *d, Session *s, const Outcomes *o, int rev)
     if (sel < 0) return;
     d->key_name = o->cols[sel].name;
     RepAccount *all = NULL;
-    int n = 0;
+    int n = 0, cap = 0;
     for (int r = 0; r < o->nrec; r++) {
         double v = cell(o, r, sel);
         if (isnan(v) || v == 0) continue;
-        all = xrealloc(all, sizeof(RepAccount) * (size_t)(n + 1));
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            all = xrealloc(all, sizeof(RepAccount) * (size_t)cap);
+        }
         RepAccount *a = &all[n++];
         memset(a, 0, sizeof *a);
         a->rec = r;

@@ -40,6 +40,12 @@ grep -q '<' esc.md && no "the Markdown has a raw <"
 # --- the figures left out are shown, and the report still written
 grep -q 'data-k="records_left_out" data-v="1"' esc.html || no "the left-out count is not shown"
 
+# --- data that cannot be read to its end: no report at all
+printf 'id,revenue\nA,2000000\n"B,7\nC,9\n' >stops.csv
+printf 'record account {\n  id: string key\n  revenue: money\n}\nselect big when revenue > 1M\n' >stops.kam
+expect 3 "no report" "data that stops early" report stops.kam stops.csv -o stops.html
+[ -e stops.html ] && no "a report of data that stops early was written"
+
 # --- the what-if counts what kam diff counts
 "$KAM" report "$P" "$D" --as-of 2026-06-30 --set key_threshold=50 -o wi.html || no "the what-if report failed"
 "$KAM" diff "$P" "$D" --as-of 2026-06-30 --set key_threshold=50 --format table >diff.txt
