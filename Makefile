@@ -2,7 +2,7 @@
 #   make            build build/kam (installs flex/bison etc. if missing)
 #   make test       the whole test suite, normal build and under ASan+UBSan
 #   make mutate     mutation testing: how many planted bugs the suite catches
-#   make demo       check and run the bundled example
+#   make demo       check and run the bundled example; write its report
 #   make install    PREFIX=/usr/local (binary in $(PREFIX)/bin/kam)
 # Honours CC, CFLAGS, CPPFLAGS, LDFLAGS, PREFIX, DESTDIR.
 
@@ -38,7 +38,8 @@ SRC_RUNTIME := runtime/vm.c runtime/disasm.c runtime/reader_csv.c \
 SRC_API     := api/engine.c api/kam.c
 SRC_STDLIB  := stdlib/registry.c stdlib/math.c stdlib/dates.c stdlib/str.c
 SRC_CLI     := cli/main.c cli/cli.c cli/cmd_check.c cli/cmd_run.c cli/cmd_disasm.c cli/run.c \
-               cli/outfile.c cli/session.c cli/format.c cli/repl.c cli/repl_cmds.c cli/explain.c cli/explain_change.c cli/cmd_explain.c cli/cmd_diff.c cli/cmd_graph.c cli/report.c cli/progress.c cli/coverage.c cli/cmd_test.c cli/cmd_fmt.c
+               cli/outfile.c cli/session.c cli/format.c cli/repl.c cli/repl_cmds.c cli/explain.c cli/explain_change.c cli/cmd_explain.c cli/cmd_diff.c cli/cmd_graph.c cli/report.c cli/progress.c cli/coverage.c cli/cmd_test.c cli/cmd_fmt.c \
+               cli/cmd_report.c cli/report_html.c cli/report_md.c
 GEN         := $(BUILD)/gen/parser.c $(BUILD)/gen/lexer.c
 
 LIB_SRC := $(SRC_BASE) $(SRC_LANG) $(SRC_RUNTIME) $(SRC_STDLIB) $(SRC_API)
@@ -145,6 +146,10 @@ demo:
 	@echo
 	@echo "== a policy with mistakes: kam check examples/mistakes.kam"
 	@$(BUILD)/kam check examples/mistakes.kam || true
+	@echo
+	@echo "== the page to share: kam report (open it in a browser)"
+	@$(BUILD)/kam report examples/key_accounts.kam examples/accounts.csv --as-of 2026-06-30 -o $(BUILD)/report.html
+	@echo "report written: $(abspath $(BUILD))/report.html"
 
 # kam against the hand-written C baseline (and jq, sqlite3 if installed) on
 # 1,000,000 generated accounts: medians and ratios. BENCH_N=... to change.

@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "run.h"
 #include "session.h"
+#include "diff.h"
 #include "../runtime/writer.h"
 #include "../api/engine.h"
 
@@ -50,6 +51,13 @@ static int changes(const Outcomes *a, int ra, const Outcomes *b, int rb, const c
         }
     }
     return n;
+}
+
+bool diff_in_scope(const Outcomes *b, int rb)
+{
+    for (int i = 0; i < b->ncols; i++)
+        if (!isnan(b->v[(size_t)rb * (size_t)b->ncols + (size_t)i])) return true;
+    return false;
 }
 
 /* One side of the comparison: a policy's outcomes over the data. With one
@@ -216,10 +224,7 @@ static int compare(Side *a, Side *b, OutFormat fmt, bool two)
         }
         matched[ra] = true;
         if ((a->failed && a->failed[ra]) || (b->failed && b->failed[rb])) continue;
-        bool in_scope = false;
-        for (int i = 0; i < b->out.ncols; i++)
-            if (!isnan(b->out.v[(size_t)rb * (size_t)b->out.ncols + (size_t)i])) in_scope = true;
-        if (!in_scope) continue;
+        if (!diff_in_scope(&b->out, rb)) continue;
         if (print_account(&a->out, ra, &b->out, rb, sb->keys[rb], fmt)) {
             changed++;
             if (rev >= 0) revenue += sb->vals[(size_t)rb * (size_t)sb->nfields + (size_t)rev].u.num;

@@ -512,7 +512,9 @@ static void json_str(FILE *out, const char *s)
 static void line(Ex *x, FILE *out, bool *first, const char *section, const char *name,
                  const char *value, const char *why, const char *extra)
 {
-    if (x->json) {
+    if (x->fact) {
+        x->fact(x->fact_ud, section, name, value, why);
+    } else if (x->json) {
         fputs(*first ? "\n  {" : ",\n  {", out);
         *first = false;
         fputs("\"section\":", out);
@@ -807,7 +809,8 @@ static void say_flags(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
     }
 }
 
-int explain_record(Session *s, int rec, FILE *out, bool json)
+static int explain(Session *s, int rec, FILE *out, bool json, ExplainFact fact, void *ud,
+                   bool with_changes)
 {
     if (!s->pol || rec < 0 || rec >= s->nrec) {
         fprintf(s->err, "kam: nothing to explain (load a policy and data)\n");
@@ -817,7 +820,9 @@ int explain_record(Session *s, int rec, FILE *out, bool json)
     x.s = s;
     x.p = s->pol;
     x.rec = rec;
-    x.json = json;
+    x.json = json || fact;
+    x.fact = fact;
+    x.fact_ud = ud;
     x.lslot = -1;
     Policy *p = s->pol;
     collect_probes(&x);
@@ -864,7 +869,9 @@ int explain_record(Session *s, int rec, FILE *out, bool json)
 
     bool first = true;
     Str why = {0}, extra = {0};
-    if (json) {
+    if (fact) {
+        /* facts only: no wrapper, no heading */
+    } else if (json) {
         fputs("{\"id\":", out);
         json_str(out, s->keys[rec]);
         fputs(",\"explanation\":[", out);
@@ -875,11 +882,11 @@ int explain_record(Session *s, int rec, FILE *out, bool json)
     }
     say_scores(&x, out, &first, &why, &extra);
     say_selects(&x, out, &first, &why, &extra);
-    if (x.sel) say_changes(&x, out, &first, &why, &extra);
+    if (x.sel && with_changes) say_changes(&x, out, &first, &why, &extra);
     say_tiers(&x, out, &first, &why, &extra);
     say_stages(&x, out, &first, &why, &extra);
     say_flags(&x, out, &first, &why, &extra);
-    if (json) fputs("\n]}\n", out);
+    if (json && !fact) fputs("\n]}\n", out);
     free(why.p);
     free(extra.p);
     free(x.regs);
@@ -888,4 +895,14 @@ int explain_record(Session *s, int rec, FILE *out, bool json)
     free(x.probes);
     /* the session's chunk is compiled from the same policy: slots agree */
     return 0;
+}
+
+int explain_record(Session *s, int rec, FILE *out, bool json)
+{
+    return explain(s, rec, out, json, NULL, NULL, true);
+}
+
+int explain_record_facts(Session *s, int rec, bool with_changes, ExplainFact fact, void *ud)
+{
+    return explain(s, rec, NULL, true, fact, ud, with_changes);
 }

@@ -16,4 +16,14 @@
  * evaluated (the reason printed to s->err). */
 int explain_record(Session *s, int rec, FILE *out, bool json);
 
+/* The same explanation as facts, one call per fact, as the JSON form lists
+ * them: section ("score", "criterion", "select", "change", "tier",
+ * "stages", "entitlement", "flag"), name, value and why (a criterion's name
+ * is "score.label", its value the points it brought). with_changes: also
+ * the "what would change it" search (whole-pipeline re-runs: slow on large
+ * data). kam report builds its cards from it. */
+typedef void (*ExplainFact)(void *ud, const char *section, const char *name, const char *value,
+                            const char *why);
+int explain_record_facts(Session *s, int rec, bool with_changes, ExplainFact fact, void *ud);
+
 #endif

@@ -50,6 +50,8 @@ typedef struct Ex {
     int nprobes, capprobes;
     Value *regs;            /* the registers value_of reads (the account's) */
     bool json;
+    ExplainFact fact;       /* explain_record_facts: facts go here (json is set) */
+    void *fact_ud;
     const Sym *sel;         /* the first select: what "would change it" flips */
     const Sym *score;       /* the first score, or NULL */
     int lslot;              /* sel's limit slot in the chunk, or -1 */

@@ -23,6 +23,7 @@ static const Command commands[] = {
     {"test", cmd_test, "run the policy's test blocks; ends with \"N passed, N failed\""},
     {"explain", cmd_explain, "why one account got its outcome, in sentences"},
     {"diff", cmd_diff, "which accounts change under a what-if or a new policy"},
+    {"report", cmd_report, "the decisions as one page a business can read (HTML or Markdown)"},
     {"repl", cmd_repl, "the analyst's prompt: what-ifs, diffs, explanations"},
     {"fmt", cmd_fmt, "lay a policy file out in the canonical layout"},
     {"graph", cmd_graph, "the stage machine as Graphviz DOT"},

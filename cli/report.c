@@ -25,9 +25,8 @@ struct Summary {
     const char *rev_why;    /* why no revenue is summed */
 };
 
-Summary *summary_new(const RunSession *rs, int revenue, const char *why)
+Summary *summary_new_for(const Policy *p, const Chunk *c, int revenue, const char *why)
 {
-    const Policy *p = rs->pol;
     Summary *s = xcalloc(1, sizeof *s);
     s->syms = xcalloc((size_t)p->nsyms + 1, sizeof(Sym *));
     s->counts = xcalloc((size_t)p->nsyms + 1, sizeof(long *));
@@ -43,25 +42,34 @@ Summary *summary_new(const RunSession *rs, int revenue, const char *why)
             s->syms[n] = y;
             int members = y->ty.en ? y->ty.en->n : 0;
             s->counts[n] = xcalloc((size_t)members + 2, sizeof(long));
-            if (y->kind == SYM_TIER) s->revenue[n] = xcalloc((size_t)members + 2, sizeof(double));
+            s->revenue[n] = xcalloc((size_t)members + 2, sizeof(double));     /* kam report shows them all */
             if (y->kind == SYM_STAGES) {
                 s->moves[n] = xcalloc((size_t)(members * members) + 1, sizeof(long));
                 s->stage_field[n] = -1;
                 for (int f = 0; f < p->nfields; f++)
                     if (p->fields[f]->ty.kind == TY_STAGE && p->fields[f]->ty.en == y->ty.en)
-                        s->stage_field[n] = rs->chunk->field_reg[f];
+                        s->stage_field[n] = c->field_reg[f];
             }
         }
     }
-    s->rev_field = revenue >= 0 ? rs->chunk->field_reg[revenue] : -1;
+    s->rev_field = revenue >= 0 ? c->field_reg[revenue] : -1;
     s->rev_name = revenue >= 0 ? p->fields[revenue]->name.name : NULL;
     s->rev_why = why;
     return s;
 }
 
+Summary *summary_new(const RunSession *rs, int revenue, const char *why)
+{
+    return summary_new_for(rs->pol, rs->chunk, revenue, why);
+}
+
 void summary_add(Summary *s, const RunSession *rs)
 {
-    const Value *R = rs->vm->regs;
+    summary_add_regs(s, rs->vm->regs);
+}
+
+void summary_add_regs(Summary *s, const Value *R)
+{
     s->records++;
     double rev = s->rev_field >= 0 ? R[s->rev_field].u.num : 0;
     for (int n = 0; n < s->nsyms; n++) {
@@ -78,8 +86,25 @@ void summary_add(Summary *s, const RunSession *rs)
             }
         } else {
             s->counts[n][0] += v->u.i != 0;
+            if (v->u.i) s->revenue[n][0] += rev;
         }
     }
+}
+
+long summary_records(const Summary *s)
+{
+    return s->records;
+}
+
+int summary_nrows(const Summary *s)
+{
+    return s->nsyms;
+}
+
+SummaryRow summary_row(const Summary *s, int i)
+{
+    SummaryRow r = {s->syms[i], s->counts[i], s->rev_field >= 0 ? s->revenue[i] : NULL, s->moves[i]};
+    return r;
 }
 
 static void bar(FILE *out, long n, long max)

@@ -19,4 +19,20 @@ void summary_add(Summary *s, const RunSession *rs);
 void summary_print(const Summary *s, const RunSession *rs, FILE *out, bool json, long left_out);
 void summary_free(Summary *s);
 
+/* For kam report: a summary fed from any evaluation of policy p compiled as
+ * c (the registers of each record, e.g. a session's), and what it counted,
+ * row by row in the order --summary prints them. */
+Summary *summary_new_for(const Policy *p, const Chunk *c, int revenue, const char *why);
+void summary_add_regs(Summary *s, const Value *regs);
+typedef struct SummaryRow {
+    const Sym *sym;         /* a select, tier, stages block, entitlement or flag */
+    const long *counts;     /* selects, entitlements, flags: [0] accounts that have it;
+                               tiers, stages: per member, [members] = none */
+    const double *revenue;  /* the revenue they carry, alike; NULL with no revenue field */
+    const long *moves;      /* stages: members*members, from * members + to; else NULL */
+} SummaryRow;
+long summary_records(const Summary *s);
+int summary_nrows(const Summary *s);
+SummaryRow summary_row(const Summary *s, int i);
+
 #endif

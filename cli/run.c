@@ -80,7 +80,7 @@ static void show_diags(const Policy *p, const DiagList *d)
 /* The money field --summary sums per tier: --revenue NAME, else the one
  * money field whose name says "revenue". -1 (with *why set) if none or
  * several: the summary then says so instead of printing a sum. */
-static int revenue_field(const Policy *p, const char *name, const char **why)
+int run_revenue_field(const Policy *p, const char *name, const char **why)
 {
     *why = NULL;
     if (name) {
@@ -197,7 +197,7 @@ int run_load(RunSession *rs, const char *policy_path, const RunOptions *o)
     }
     rs->summary = o->summary;
     if (o->summary) {
-        rs->revenue = revenue_field(p, o->revenue, &rs->revenue_why);
+        rs->revenue = run_revenue_field(p, o->revenue, &rs->revenue_why);
         if (rs->revenue == -2) return EXIT_USAGE;
     }
     Expr *where = NULL;

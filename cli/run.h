@@ -64,6 +64,10 @@ void run_unload(RunSession *rs);
 /* The aggregates' first pass over the data (nothing if the policy has no
  * aggregates). Not ENG_OK (reason printed) if the data cannot be opened. */
 EngStatus run_pass1(RunSession *rs, const char *data_path, const SourceOpts *in);
+/* The money field --summary sums: --revenue `name`, else the one money
+ * field whose name says revenue; -1 (*why says why) if none or several, -2
+ * (said on stderr) if `name` is not a money field of the record. */
+int run_revenue_field(const Policy *p, const char *name, const char **why);
 /* Runs the policy over the data and writes outcomes; returns the exit status. */
 int run_policy(const char *policy_path, const char *data_path, const RunOptions *o);
 
