@@ -507,8 +507,8 @@ void ses_list_errors(const Session *s, int max)
     }
     for (int i = 0; i < s->nerr_kept && i < max; i++) {
         int r = s->err_recs[i];
-        char kb[256];
-        fprintf(s->out, "%s (%s:%ld): %s\n", wr_display(s->keys[r], strlen(s->keys[r]), kb, sizeof kb),
+        char kb[600];
+        fprintf(s->out, "%s (%s:%ld): %s\n", ses_key_text(s, r, kb, sizeof kb),
                 s->data_path ? s->data_path : "?", s->lines[r], s->err_msgs[i]);
     }
     int shown = s->nerr_kept < max ? s->nerr_kept : max;
@@ -1004,11 +1004,21 @@ void outcomes_uncompared(const Outcomes *a, const Outcomes *b, FILE *out)
 
 /* ---------------------------------------------------------------- what-ifs */
 
-/* The name a definition text defines, for replacing an earlier one. */
+/* The name a definition text defines, for replacing an earlier one; an
+ * `output` or `display` line is named by its word and a ':' (no rule can
+ * be called that), so a later one replaces it. */
 static bool def_name(const char *text, char *name, size_t len)
 {
     const char *p = text;
     while (*p == ' ' || *p == '\t' || *p == '\n') p++;
+    static const char *const top[] = {"output", "display"};
+    for (size_t i = 0; i < 2; i++) {
+        size_t n = strlen(top[i]);
+        if (strncmp(p, top[i], n) == 0 && (p[n] == ' ' || p[n] == '\t')) {
+            snprintf(name, len, "%s:", top[i]);
+            return true;
+        }
+    }
     while (*p && *p != ' ' && *p != '\t') p++;      /* the keyword */
     while (*p == ' ' || *p == '\t') p++;
     size_t n = 0;
