@@ -238,8 +238,15 @@ static void summary_terms_text(const Summary *s, int n, FILE *out)
             fprintf(out, "%s (%s account%s)\n", ts->people[0], fmt_count(ts->count[0], cb, sizeof cb),
                     ts->count[0] == 1 ? "" : "s");
         } else if (!ts->more && ts->nvals <= 3) {
+            int at[3] = {0, 1, 2};      /* a number's values from the smallest */
+            for (int i = 1; ts->numeric && i < ts->nvals; i++)
+                for (int j = i; j > 0 && strtod(ts->exact[at[j]], NULL) < strtod(ts->exact[at[j - 1]], NULL); j--) {
+                    int t = at[j];
+                    at[j] = at[j - 1];
+                    at[j - 1] = t;
+                }
             for (int i = 0; i < ts->nvals; i++)
-                fprintf(out, "%s%s (%s)", i ? ", " : "", ts->people[i], fmt_count(ts->count[i], cb, sizeof cb));
+                fprintf(out, "%s%s (%s)", i ? ", " : "", ts->people[at[i]], fmt_count(ts->count[at[i]], cb, sizeof cb));
             fputc('\n', out);
         } else if (ts->numeric) {
             Value a = val_num(ts->min), b = val_num(ts->max);
