@@ -859,11 +859,12 @@ static void say_flags(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
             /* a held entitlement's terms: "yes, SLA hours 4"; JSON "terms" */
             const ChunkOut *o = pass ? NULL : fmt_chunk_out(x->c, sy->name);
             ex_sclear(extra);
-            snprintf(val, sizeof val, "%s", on ? "yes" : "no");
+            char shown[2100];       /* "yes, SLA hours 4, ..." */
+            snprintf(shown, sizeof shown, "%s", on ? "yes" : "no");
             if (on && o && o->nterms) {
-                char terms[1024];
+                char terms[2048];
                 if (!x->json)
-                    snprintf(val, sizeof val, "yes, %s", fmt_terms_text(o, x->regs, terms, sizeof terms));
+                    snprintf(shown, sizeof shown, "yes, %s", fmt_terms_text(o, x->regs, terms, sizeof terms));
                 ex_sadd(extra, ",\"terms\":{");
                 for (int k = 0; k < o->nterms; k++) {
                     fmt_rt_value_json(o->terms[k].ty, &x->regs[o->terms[k].reg], terms, sizeof terms);
@@ -873,7 +874,7 @@ static void say_flags(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
                 }
                 ex_sadd(extra, "}");
             }
-            line(x, out, first, pass ? "flag" : "entitlement", sy->name, policy_desc(sy), val, ex_stext(why),
+            line(x, out, first, pass ? "flag" : "entitlement", sy->name, policy_desc(sy), shown, ex_stext(why),
                  ex_stext(extra));
         }
     }
