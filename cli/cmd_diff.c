@@ -1,6 +1,8 @@
 /* cmd_diff.c — `kam diff POLICY DATA --set NAME=VALUE...` and `kam diff
- * OLD.kam NEW.kam DATA`: which accounts change outcome, and how; with the
- * counts per select and the revenue the changed accounts carry. */
+ * OLD.kam NEW.kam DATA`: which accounts change outcome (an entitlement's
+ * terms included), and how, the display name beside the key; with the
+ * counts per select and per changed term and the revenue the changed
+ * accounts carry. */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 #include "run.h"

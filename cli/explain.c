@@ -10,7 +10,11 @@
  * params and the first pass (aggregates, limits) over every record redone,
  * then the account evaluated. Numbers are written for people
  * (base/numfmt.h): no exponent, thousands grouped, percent and money as
- * such, negative weights as "−15 points (label)". It does not read files or change the session. */
+ * such, negative weights as "−15 points (label)".
+ * Rules are shown by their descriptions with the name in brackets, tier
+ * branches and transitions with their `as` labels, a held entitlement with
+ * its terms, the heading with the `display` field. It does not read files
+ * or change the session. */
 #define _POSIX_C_SOURCE 200809L
 #include "explain_int.h"
 #include "format.h"
