@@ -1,6 +1,8 @@
 /* cmd_diff.c — `kam diff POLICY DATA --set NAME=VALUE...` and `kam diff
- * OLD.kam NEW.kam DATA`: which accounts change outcome, and how; with the
- * counts per select and the revenue the changed accounts carry. */
+ * OLD.kam NEW.kam DATA`: which accounts change outcome (an entitlement's
+ * terms included), and how, the display name beside the key; with the
+ * counts per select and per changed term and the revenue the changed
+ * accounts carry. */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 #include "run.h"
@@ -151,17 +153,22 @@ static int *match_keys(const Session *a, const Session *b)
     return m;
 }
 
-/* One account's changes in the chosen format; the number of changes. */
+/* One account's changes in the chosen format; the number of changes. The
+ * table and JSON Lines give the display name (the new policy's `display`)
+ * beside the key; the CSV keeps its four columns. */
 static int print_account(const Outcomes *before, int ra, const Outcomes *after, int rb,
-                         const char *key, OutFormat fmt)
+                         const Session *sb, OutFormat fmt)
 {
     bool first = true;
+    const char *key = sb->keys[rb];
     if (fmt == FMT_CSV) return changes(before, ra, after, rb, key, fmt, &first);
     char buf[4096];
     if (fmt == FMT_TABLE) {
         int n = outcomes_diff_text(before, ra, after, rb, buf, sizeof buf);
-        char kb[256];
-        if (n) printf("%-12s %s\n", wr_display(key, strlen(key), kb, sizeof kb), buf);
+        char kb[256], db[256];
+        const char *d = ses_display_name(sb, rb, db, sizeof db);
+        if (n && d) printf("%s \u2014 %s: %s\n", wr_display(key, strlen(key), kb, sizeof kb), d, buf);
+        else if (n) printf("%-12s %s\n", wr_display(key, strlen(key), kb, sizeof kb), buf);
         return n;
     }
     char *line = NULL;
@@ -175,6 +182,18 @@ static int print_account(const Outcomes *before, int ra, const Outcomes *after, 
     if (n) {
         fputs("{\"id\":", stdout);
         diag_json_string(stdout, key);
+        if (sb->pol && sb->pol->display_field >= 0) {
+            const Value *d = &sb->vals[(size_t)rb * (size_t)sb->nfields + (size_t)sb->pol->display_field];
+            fputs(",\"display\":", stdout);
+            if (d->missing) fputs("null", stdout);
+            else {
+                char *t = xmalloc((size_t)d->len + 1);
+                memcpy(t, d->u.str, d->len);
+                t[d->len] = '\0';
+                diag_json_string(stdout, t);
+                free(t);
+            }
+        }
         printf(",\"changes\":[%s]}\n", line);
     }
     free(line);
@@ -214,6 +233,9 @@ static int compare(Side *a, Side *b, OutFormat fmt, bool two)
     bool *matched = xcalloc((size_t)sa->nrec + 1, sizeof(bool));
     if (fmt == FMT_CSV) puts("id,outcome,before,after");
     long changed = 0, only_new = 0, only_old = 0;
+    const char *tname[64];      /* the terms that changed, and for how many accounts */
+    long tcount[64];
+    int nt = 0;
     double revenue = 0;
     int rev = ses_revenue_field(sb);
     for (int rb = 0; rb < sb->nrec; rb++) {
@@ -225,8 +247,20 @@ static int compare(Side *a, Side *b, OutFormat fmt, bool two)
         matched[ra] = true;
         if ((a->failed && a->failed[ra]) || (b->failed && b->failed[rb])) continue;
         if (!diff_in_scope(&b->out, rb)) continue;
-        if (print_account(&a->out, ra, &b->out, rb, sb->keys[rb], fmt)) {
+        if (print_account(&a->out, ra, &b->out, rb, sb, fmt)) {
             changed++;
+            OutChange ch[256];
+            int n = outcomes_changes(&a->out, ra, &b->out, rb, ch, 256);
+            for (int i = 0; i < n && i < 256; i++) {
+                if (!ch[i].term) continue;
+                int k = 0;
+                while (k < nt && strcmp(tname[k], ch[i].name) != 0) k++;
+                if (k == nt && nt < 64) {
+                    tname[nt] = ch[i].name;
+                    tcount[nt++] = 0;
+                }
+                if (k < nt) tcount[k]++;
+            }
             if (rev >= 0) revenue += sb->vals[(size_t)rb * (size_t)sb->nfields + (size_t)rev].u.num;
         }
     }
@@ -236,6 +270,9 @@ static int compare(Side *a, Side *b, OutFormat fmt, bool two)
     FILE *sum = fmt == FMT_TABLE ? stdout : stderr;
     char c1[32], c2[32];
     select_counts(&a->out, &b->out, sum);
+    for (int k = 0; k < nt; k++)
+        fprintf(sum, "%s: changed for %s account%s\n", tname[k], fmt_count(tcount[k], c1, sizeof c1),
+                tcount[k] == 1 ? "" : "s");
     if (rev >= 0) {
         Value v = val_num(revenue);
         char rb[NUM_TEXT_MAX];

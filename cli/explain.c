@@ -10,7 +10,11 @@
  * params and the first pass (aggregates, limits) over every record redone,
  * then the account evaluated. Numbers are written for people
  * (base/numfmt.h): no exponent, thousands grouped, percent and money as
- * such, negative weights as "−15 points (label)". It does not read files or change the session. */
+ * such, negative weights as "−15 points (label)".
+ * Rules are shown by their descriptions with the name in brackets, tier
+ * branches and transitions with their `as` labels, a held entitlement with
+ * its terms, the heading with the `display` field. It does not read files
+ * or change the session. */
 #define _POSIX_C_SOURCE 200809L
 #include "explain_int.h"
 #include "format.h"
@@ -281,6 +285,11 @@ const char *ex_truth(bool b)
     return b ? "true" : "false";
 }
 
+const char *ex_rule_title(const Sym *sy, char *buf, size_t len)
+{
+    return fmt_rule_title(sy->name, policy_desc(sy), buf, len);
+}
+
 static void describe(Ex *x, const Expr *e, int depth, Str *out);
 
 static void find_aggs(const Expr *e, const Expr **found, int *n, int max, int depth)
@@ -382,7 +391,10 @@ static void describe(Ex *x, const Expr *e, int depth, Str *out)
     bool b = ex_bool_of(x, e, &known);
     char text[300];
     if (e->kind == EX_NAME && e->sym) {
-        ex_sadd(out, "%s is %s", e->sym->name, ex_truth(b));
+        char title[400];
+        bool rule = e->sym->kind == SYM_LET || e->sym->kind == SYM_SELECT || e->sym->kind == SYM_ENTITLE ||
+                    e->sym->kind == SYM_FLAG;
+        ex_sadd(out, "%s is %s", rule ? ex_rule_title(e->sym, title, sizeof title) : e->sym->name, ex_truth(b));
         if (e->sym->kind == SYM_LET && depth < 2 && e->sym->decl) {
             ex_sadd(out, " (");
             describe(x, e->sym->decl->value, depth + 1, out);
@@ -508,8 +520,9 @@ static void json_str(FILE *out, const char *s)
     diag_json_string(out, s);
 }
 
-/* One fact: a JSON object (with `extra` members, if any) or an indented line. */
-static void line(Ex *x, FILE *out, bool *first, const char *section, const char *name,
+/* One fact: a JSON object (with `extra` members, if any) or an indented
+ * line; desc (or NULL) is the rule's description, shown beside its name. */
+static void line(Ex *x, FILE *out, bool *first, const char *section, const char *name, const char *desc,
                  const char *value, const char *why, const char *extra)
 {
     if (x->fact) {
@@ -521,6 +534,10 @@ static void line(Ex *x, FILE *out, bool *first, const char *section, const char 
         json_str(out, section);
         fputs(",\"name\":", out);
         json_str(out, name);
+        if (desc) {
+            fputs(",\"desc\":", out);
+            json_str(out, desc);
+        }
         fputs(",\"value\":", out);
         json_str(out, value);
         fputs(",\"why\":", out);
@@ -528,7 +545,9 @@ static void line(Ex *x, FILE *out, bool *first, const char *section, const char 
         if (extra) fputs(extra, out);
         fputc('}', out);
     } else {
-        fprintf(out, "  %s: %s%s%s\n", name, value, why[0] ? " — " : "", why);
+        char title[400];
+        fprintf(out, "  %s: %s%s%s\n", fmt_rule_title(name, desc, title, sizeof title), value, why[0] ? " — " : "",
+                why);
     }
 }
 
@@ -606,8 +625,9 @@ static void say_scores(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
         const Sym *sy = p->syms[i];
         if (sy->kind != SYM_SCORE) continue;
         num_format(x->regs[sy->slot].u.num, NUM_PLAIN, val, sizeof val);
-        if (!x->json) fprintf(out, "score %s = %s\n", sy->name, val);
-        else line(x, out, first, "score", sy->name, val, "", NULL);
+        char title[400];
+        if (!x->json) fprintf(out, "score %s = %s\n", ex_rule_title(sy, title, sizeof title), val);
+        else line(x, out, first, "score", sy->name, policy_desc(sy), val, "", NULL);
         for (int k = 0; k < sy->decl->items.len; k++) {
             Criterion *cr = sy->decl->items.items[k];
             bool known;
@@ -624,7 +644,7 @@ static void say_scores(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
                 if (met) num_format(wv, NUM_PLAIN, val, sizeof val);
                 else snprintf(val, sizeof val, "0");
                 snprintf(buf, sizeof buf, "%s.%s", sy->name, label);
-                line(x, out, first, "criterion", buf, val, ex_stext(why), NULL);
+                line(x, out, first, "criterion", buf, NULL, val, ex_stext(why), NULL);
             } else {
                 const char *sign = !met ? " " : wv < 0 ? "\u2212" : "+";
                 fprintf(out, "  %s %-5s %s: %s\n", sign, met ? wtext : "0", label, ex_stext(why));
@@ -673,8 +693,10 @@ static void say_selects(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
             describe(x, sy->decl->value, 0, why);
         }
         const char *v = ex_truth(x->regs[sy->slot].u.i != 0);
-        if (x->json) line(x, out, first, "select", sy->name, v, ex_stext(why), li.on ? ex_stext(extra) : NULL);
-        else fprintf(out, "select %s = %s: %s\n", sy->name, v, ex_stext(why));
+        char title[400];
+        if (x->json)
+            line(x, out, first, "select", sy->name, policy_desc(sy), v, ex_stext(why), li.on ? ex_stext(extra) : NULL);
+        else fprintf(out, "select %s = %s: %s\n", ex_rule_title(sy, title, sizeof title), v, ex_stext(why));
     }
 }
 
@@ -692,8 +714,10 @@ static void say_changes(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
         Change shown[MAX_SHOWN];
         int nshown = ex_verify(x, &cs, shown);
         bool any_flip = nshown && shown[0].flips;
+        char title[400];
         if (!x->json && !any_flip)
-            fprintf(out, "what would change it: no single field change makes %s %s%s%s\n", x->sel->name,
+            fprintf(out, "what would change it: no single field change makes %s %s%s%s\n",
+                     ex_rule_title(x->sel, title, sizeof title),
                      ex_truth(!x->selected), ses_interrupted(s) ? " (interrupted)" : "",
                      nshown ? "; the nearest:" : "");
         for (int j = 0; j < nshown; j++) {
@@ -706,7 +730,7 @@ static void say_changes(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
                 ex_sadd(extra, ",\"data\":");
                 json_text(extra, shown[j].data);
                 ex_sadd(extra, ",\"flips\":%s", ex_truth(shown[j].flips));
-                line(x, out, first, "change", shown[j].field->name.name, nv, ex_stext(why), ex_stext(extra));
+                line(x, out, first, "change", shown[j].field->name.name, NULL, nv, ex_stext(why), ex_stext(extra));
             } else {
                 fprintf(out, "%s %s\n", j == 0 && any_flip ? "what would change it:" : "                     ",
                         ex_stext(why));
@@ -728,21 +752,41 @@ static void say_tiers(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
         const Value *v = &x->regs[sy->slot];
         const char *got = v->missing ? "(none)" : sy->ty.en->members[v->u.i];
         long matched = x->regs[sy->fired_slot].u.i;     /* the compiler records it */
+        const char *label = NULL;       /* the matching branch's `as` */
         ex_sclear(why);
         for (int k = 0; k < sy->decl->items.len; k++) {
             TierBranch *b = sy->decl->items.items[k];
             if (!b->cond) {
-                ex_sadd(why, "%s%s otherwise", why->len ? "; " : "", b->name.name);
+                ex_sadd(why, "%s%s", why->len ? "; " : "", b->name.name);
+                if (b->label) ex_sadd(why, " \"%s\"", b->label);
+                ex_sadd(why, " otherwise");
+                label = b->label;
                 break;
             }
             bool hit = k == matched;
-            ex_sadd(why, "%s%s %s (", why->len ? "; " : "", b->name.name, hit ? "matches" : "no");
+            ex_sadd(why, "%s%s", why->len ? "; " : "", b->name.name);
+            if (b->label) ex_sadd(why, " \"%s\"", b->label);
+            ex_sadd(why, " %s (", hit ? "matches" : "no");
             describe(x, b->cond, 1, why);
             ex_sadd(why, ")");
-            if (hit) break;
+            if (hit) {
+                label = b->label;
+                break;
+            }
         }
-        if (x->json) line(x, out, first, "tier", sy->name, got, ex_stext(why), NULL);
-        else fprintf(out, "tier %s = %s: %s\n", sy->name, got, ex_stext(why));
+        char title[400];
+        if (x->json) {
+            ex_sclear(extra);
+            if (label && !v->missing) {
+                ex_sadd(extra, ",\"label\":");
+                json_text(extra, label);
+            }
+            line(x, out, first, "tier", sy->name, policy_desc(sy), got, ex_stext(why), ex_stext(extra));
+        } else if (label && !v->missing) {
+            fprintf(out, "tier %s = %s (%s): %s\n", ex_rule_title(sy, title, sizeof title), got, label, ex_stext(why));
+        } else {
+            fprintf(out, "tier %s = %s: %s\n", ex_rule_title(sy, title, sizeof title), got, ex_stext(why));
+        }
     }
 }
 
@@ -762,6 +806,7 @@ static void say_stages(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
         if (cur < 0) continue;
         int from = (int)x->regs[x->c->field_reg[cur]].u.i, to = (int)x->regs[sy->slot].u.i;
         long fired_k = x->regs[sy->fired_slot].u.i;     /* the compiler records it */
+        const char *label = NULL;       /* the fired transition's `as` */
         ex_sclear(why);
         if (from >= en->norder) {
             ex_sadd(why, "%s is final: no transition leaves it", en->members[from]);
@@ -770,18 +815,32 @@ static void say_stages(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
                 Transition *t = sy->decl->items.items[k];
                 if (!t->from_any && t->from_member != from) continue;
                 bool fired = k == fired_k;
-                ex_sadd(why, "%s%s -> %s %s (", why->len ? "; " : "", t->from.name, t->to.name,
-                     fired ? "fired" : "did not fire");
+                ex_sadd(why, "%s%s -> %s", why->len ? "; " : "", t->from.name, t->to.name);
+                if (t->label) ex_sadd(why, " \"%s\"", t->label);
+                ex_sadd(why, " %s (", fired ? "fired" : "did not fire");
                 describe(x, t->cond, 1, why);
                 ex_sadd(why, ")");
-                if (fired) break;
+                if (fired) {
+                    label = t->label;
+                    break;
+                }
             }
             if (!why->len) ex_sadd(why, "no transition leaves %s", en->members[from]);
         }
         snprintf(val, sizeof val, "%s -> %s", en->members[from], en->members[to]);
+        if (label) snprintf(val, sizeof val, "%s -> %s (%s)", en->members[from], en->members[to], label);
         if (from == to) snprintf(val, sizeof val, "stays %s", en->members[from]);
-        if (x->json) line(x, out, first, "stages", sy->name, en->members[to], ex_stext(why), NULL);
-        else fprintf(out, "stages %s: %s: %s\n", sy->name, val, ex_stext(why));
+        char title[400];
+        if (x->json) {
+            ex_sclear(extra);
+            if (label) {
+                ex_sadd(extra, ",\"label\":");
+                json_text(extra, label);
+            }
+            line(x, out, first, "stages", sy->name, policy_desc(sy), en->members[to], ex_stext(why), ex_stext(extra));
+        } else {
+            fprintf(out, "stages %s: %s: %s\n", ex_rule_title(sy, title, sizeof title), val, ex_stext(why));
+        }
     }
 }
 
@@ -803,8 +862,26 @@ static void say_flags(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
                 fprintf(out, "%s:\n", pass ? "flags" : "entitlements");
                 header = true;
             }
-            line(x, out, first, pass ? "flag" : "entitlement", sy->name, on ? "yes" : "no", ex_stext(why),
-                 NULL);
+            /* a held entitlement's terms: "yes, SLA hours 4"; JSON "terms" */
+            const ChunkOut *o = pass ? NULL : fmt_chunk_out(x->c, sy->name);
+            ex_sclear(extra);
+            char shown[2100];       /* "yes, SLA hours 4, ..." */
+            snprintf(shown, sizeof shown, "%s", on ? "yes" : "no");
+            if (on && o && o->nterms) {
+                char terms[2048];
+                if (!x->json)
+                    snprintf(shown, sizeof shown, "yes, %s", fmt_terms_text(o, x->regs, terms, sizeof terms));
+                ex_sadd(extra, ",\"terms\":{");
+                for (int k = 0; k < o->nterms; k++) {
+                    fmt_rt_value_json(o->terms[k].ty, &x->regs[o->terms[k].reg], terms, sizeof terms);
+                    ex_sadd(extra, "%s", k ? "," : "");
+                    json_text(extra, o->terms[k].name);
+                    ex_sadd(extra, ":%s", terms);
+                }
+                ex_sadd(extra, "}");
+            }
+            line(x, out, first, pass ? "flag" : "entitlement", sy->name, policy_desc(sy), shown, ex_stext(why),
+                 ex_stext(extra));
         }
     }
 }
@@ -869,16 +946,30 @@ static int explain(Session *s, int rec, FILE *out, bool json, ExplainFact fact, 
 
     bool first = true;
     Str why = {0}, extra = {0};
+    const Value *fields = &s->vals[(size_t)rec * (size_t)s->nfields];
     if (fact) {
         /* facts only: no wrapper, no heading */
     } else if (json) {
         fputs("{\"id\":", out);
         json_str(out, s->keys[rec]);
+        if (x.c->display_field >= 0) {      /* the value as it is, not escaped for a terminal */
+            const Value *d = &fields[x.c->display_field];
+            fputs(",\"display\":", out);
+            if (d->missing) fputs("null", out);
+            else {
+                char *t = xmalloc((size_t)d->len + 1);
+                memcpy(t, d->u.str, d->len);
+                t[d->len] = '\0';
+                json_str(out, t);
+                free(t);
+            }
+        }
         fputs(",\"explanation\":[", out);
     } else {
-        char kb[256];
-        fprintf(out, "%s (line %ld)\n", wr_display(s->keys[rec], strlen(s->keys[rec]), kb, sizeof kb),
-                s->lines[rec]);
+        char kb[256], db[256];
+        const char *shown = fmt_display_of(x.c, fields, db, sizeof db);
+        fprintf(out, "%s%s%s (line %ld)\n", wr_display(s->keys[rec], strlen(s->keys[rec]), kb, sizeof kb),
+                shown ? " — " : "", shown ? shown : "", s->lines[rec]);
     }
     say_scores(&x, out, &first, &why, &extra);
     say_selects(&x, out, &first, &why, &extra);

@@ -434,7 +434,8 @@ const char *ex_crit_label(Ex *x, const Criterion *cr, char *buf, size_t len)
 }
 
 /* "revenue_growth of 10% or more (now 9.41%) would bring +25 points (high
- * growth prospect), fit 40 -> 65, and make key_account true" */
+ * growth prospect), fit 40 -> 65, and make Key account (key_account) true"
+ * (the select's description, when it has one, beside its name) */
 void ex_change_sentence(Ex *x, const Change *c, Str *out)
 {
     const Field *f = c->field;
@@ -478,11 +479,13 @@ void ex_change_sentence(Ex *x, const Change *c, Str *out)
         ex_limit_name(x, &b->li, &parts);
     }
     if (nparts) ex_sadd(out, "%s", ex_stext(&parts));
+    char title[400];
     if (c->flips) {
-        ex_sadd(out, "%smake %s %s", nparts > 1 ? ", and " : nparts ? " and " : "", x->sel->name,
-             ex_truth(!x->selected));
+        ex_sadd(out, "%smake %s %s", nparts > 1 ? ", and " : nparts ? " and " : "",
+                ex_rule_title(x->sel, title, sizeof title), ex_truth(!x->selected));
     } else {
-        ex_sadd(out, "%sbut %s stays %s", nparts ? ", " : "leave ", x->sel->name, ex_truth(x->selected));
+        ex_sadd(out, "%sbut %s stays %s", nparts ? ", " : "leave ", ex_rule_title(x->sel, title, sizeof title),
+                ex_truth(x->selected));
         if (b->li.on && b->li.cond && !b->li.kept) {
             char cut[NUM_TEXT_MAX], n[40], rk[40];
             ex_by_text(x, b->li.cut, cut, sizeof cut);

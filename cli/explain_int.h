@@ -93,6 +93,8 @@ void ex_sclear(Str *s);
 void ex_src_text(Ex *x, const Expr *e, char *buf, size_t len);
 const char *ex_stext(const Str *s);
 const char *ex_truth(bool b);
+/* "Key account (key_account)" for a rule with a description, else its name. */
+const char *ex_rule_title(const Sym *sy, char *buf, size_t len);
 const Value *ex_value_of(Ex *x, const Expr *e, Value *tmp);
 /* explain_change.c: candidate changes, their confirmation (at most
  * MAX_SHOWN kept in out), and their sentences. */

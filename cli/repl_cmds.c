@@ -65,6 +65,54 @@ bool repl_is_name_char(char c)
     return c == '_' || isalnum((unsigned char)c);
 }
 
+/* `output name, segment` or `display name` (keywords.def's KW_TOP words):
+ * a definition when the word begins the line and a name that is not a
+ * reserved word follows, as the lexer decides; else an expression (a field
+ * may be called `display`). Returns the word, or NULL. */
+static const char *top_definition(const char *line)
+{
+    static const char *const top[] = {
+#define TOP_KW_DEFINE(w)
+#define TOP_KW_RESERVED(w)
+#define TOP_KW_KEY(w)
+#define TOP_KW_STAGES(w)
+#define TOP_KW_TOP(w) #w,
+#define KEYWORD(w, tok, cls) TOP_##cls(w)
+#include "../lang/keywords.def"
+#undef KEYWORD
+        NULL};
+    static const char *const reserved[] = {
+#define RES_KW_DEFINE(w) #w,
+#define RES_KW_RESERVED(w) #w,
+#define RES_KW_KEY(w)
+#define RES_KW_STAGES(w)
+#define RES_KW_TOP(w)
+#define KEYWORD(w, tok, cls) RES_##cls(w)
+#include "../lang/keywords.def"
+#undef KEYWORD
+        NULL};
+    for (int i = 0; top[i]; i++) {
+        size_t n = strlen(top[i]);
+        if (strncmp(line, top[i], n) != 0 || (line[n] != ' ' && line[n] != '\t')) continue;
+        const char *p = line + n;
+        while (*p == ' ' || *p == '\t') p++;
+        size_t k = 0;
+        while (repl_is_name_char(p[k])) k++;
+        if (!k || isdigit((unsigned char)p[0])) return NULL;
+        for (int r = 0; reserved[r]; r++)
+            if (strlen(reserved[r]) == k && strncmp(reserved[r], p, k) == 0) return NULL;
+        return top[i];
+    }
+    return NULL;
+}
+
+/* Whether a line typed at the prompt begins a definition (a rule, param,
+ * const or limit; or `output` / `display`). */
+static bool is_definition(const char *line)
+{
+    return cli_is_definition(line) || top_definition(line) != NULL;
+}
+
 /* ses_parse_expr. Built for fuzzing (KAM_FUZZING), it is also the fuzz
  * harness's oracle: an expression that checked must have a type; TY_ERROR
  * means "already reported, stay quiet", and if nothing was reported the REPL
@@ -98,13 +146,19 @@ typedef struct Summary {
     long *members;          /* counts per enum/stage member */
     int focus;
     char focus_text[1024];
+    const char *ent;        /* an entitlement asked about (by name or entitled()) */
+    char terms_text[1024];  /* its terms for the focused account, when held */
 } Summary;
 
 static void summarize(Session *s, int rec, const Value *regs, const Chunk *c, void *ud)
 {
     Summary *sm = ud;
     const Value *v = &regs[c->probe_reg[0]];
-    if (rec == sm->focus) ses_format_value(sm->t, v, sm->focus_text, sizeof sm->focus_text);
+    if (rec == sm->focus) {
+        ses_format_value(sm->t, v, sm->focus_text, sizeof sm->focus_text);
+        const ChunkOut *o = sm->ent ? fmt_chunk_out(c, sm->ent) : NULL;
+        if (o && !v->missing && v->u.i) fmt_terms_text(o, regs, sm->terms_text, sizeof sm->terms_text);
+    }
     (void)s;
     sm->n++;
     if (v->missing) {
@@ -144,6 +198,12 @@ static void eval_expression(Session *s, const char *text)
     Summary sm = {0};
     sm.t = e->ty;
     sm.focus = s->focus;
+    /* `priority_support` or `entitled(priority_support)`: with its terms */
+    const Expr *ent = e;
+    if (ent->kind == EX_CALL && ent->args.len == 1 && std_func(ent->fn)->sig == SIG_ENTITLED)
+        ent = ent->args.items[0];
+    const Sym *es = ent->kind == EX_NAME && ent->str ? policy_sym(s->pol, ent->str) : NULL;
+    if (es && es->kind == SYM_ENTITLE) sm.ent = es->name;
     if ((sm.t.kind == TY_ENUM || sm.t.kind == TY_STAGE) && sm.t.en)
         sm.members = xcalloc((size_t)sm.t.en->n + 1, sizeof(long));
     bool focused = s->focus >= 0;
@@ -154,9 +214,10 @@ static void eval_expression(Session *s, const char *text)
     }
     FILE *o = s->out;
     if (focused) {
-        char kb[256];
-        const char *key = wr_display(s->keys[s->focus], strlen(s->keys[s->focus]), kb, sizeof kb);
-        if (sm.focus_text[0]) fprintf(o, "%s: %s\n", key, sm.focus_text);
+        char kb[600];
+        const char *key = ses_key_text(s, s->focus, kb, sizeof kb);
+        if (sm.focus_text[0] && sm.terms_text[0]) fprintf(o, "%s: %s, %s\n", key, sm.focus_text, sm.terms_text);
+        else if (sm.focus_text[0]) fprintf(o, "%s: %s\n", key, sm.focus_text);
         else if (s->nerr) fprintf(o, "%s: cannot be evaluated: %s\n", key, s->err_msgs[0]);
         else fprintf(o, "%s: (not evaluated)\n", key);
         free(sm.members);
@@ -246,8 +307,11 @@ static void show_diff(Session *s)
         if (outcomes_diff_text(&s->base, r, &cur, r, buf, sizeof buf) == 0) continue;
         changed++;
         if (rev >= 0) revenue += s->vals[(size_t)r * (size_t)s->nfields + (size_t)rev].u.num;
-        char kb[256];
-        if (changed <= 50)
+        char kb[256], db[256];
+        const char *d = ses_display_name(s, r, db, sizeof db);
+        if (changed <= 50 && d)
+            fprintf(s->out, "%s \u2014 %s: %s\n", wr_display(s->keys[r], strlen(s->keys[r]), kb, sizeof kb), d, buf);
+        else if (changed <= 50)
             fprintf(s->out, "%-12s %s\n", wr_display(s->keys[r], strlen(s->keys[r]), kb, sizeof kb), buf);
     }
     char c1[32], c2[32], c3[32];
@@ -428,6 +492,8 @@ static void show_name(Session *s, const char *name)
     }
     char tb[96];
     fprintf(s->out, "%s %s: %s\n", chk_sym_kind_word(x->kind), x->name, ty_name(x->ty, tb, sizeof tb));
+    const char *desc = policy_desc(x);
+    if (desc) fprintf(s->out, "  \"%s\"\n", desc);
     Span sp = x->decl ? x->decl->span : x->span;
     if (x->kind == SYM_FIELD && s->pol->record) sp = x->span;
     const SrcFile *f = s->pol->src.files[sp.file];
@@ -443,8 +509,8 @@ static void show_name(Session *s, const char *name)
         char vb[1024];
         ses_format_value(x->ty, &s->vals[(size_t)s->focus * (size_t)s->nfields + (size_t)x->field->index],
                          vb, sizeof vb);
-        char kb[256];
-        fprintf(s->out, "%s: %s\n", wr_display(s->keys[s->focus], strlen(s->keys[s->focus]), kb, sizeof kb), vb);
+        char kb[600];
+        fprintf(s->out, "%s: %s\n", ses_key_text(s, s->focus, kb, sizeof kb), vb);
     } else if (s->focus >= 0) {
         char text[300];
         snprintf(text, sizeof text, "%s", name);
@@ -567,10 +633,12 @@ bool repl_handle(Session *s, char *line)
     cli_trim(line);
     if (!*line || line[0] == '#') return true;
     if (line[0] != ':') {
-        if (cli_is_definition(line)) {
+        if (is_definition(line)) {
             if (ses_define(s, line) == 0) {
                 char name[128] = "";
-                sscanf(line, "%*s %127[A-Za-z0-9_]", name);
+                const char *top = top_definition(line);
+                if (top) snprintf(name, sizeof name, "%s", top);
+                else sscanf(line, "%*s %127[A-Za-z0-9_]", name);
                 fprintf(s->out, "defined %s\n", name);
                 if (s->nrec) { /* the outcomes may have changed: say how much */ }
             }
@@ -659,9 +727,8 @@ bool repl_handle(Session *s, char *line)
             int rec = ses_find(s, args);
             if (rec >= 0) {
                 s->focus = rec;
-                char kb[256];
-                fprintf(s->out, "focused on %s (line %ld)\n",
-                        wr_display(s->keys[rec], strlen(s->keys[rec]), kb, sizeof kb), s->lines[rec]);
+                char kb[600];
+                fprintf(s->out, "focused on %s (line %ld)\n", ses_key_text(s, rec, kb, sizeof kb), s->lines[rec]);
             }
         }
     } else if (!strcmp(name, ":where")) {
@@ -833,7 +900,7 @@ bool repl_feed(Session *s, ReplInput *pd, const char *line)
     pd->held = false;
     if (*start == ':') return repl_flush(s, pd);     /* a command is one line */
     if (incomplete(pd->text)) return true;
-    if (cli_is_definition(start)) {
+    if (is_definition(start)) {
         pd->held = true;
         return true;
     }

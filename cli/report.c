@@ -12,6 +12,23 @@
 
 /* ---------------------------------------------------------------- summary */
 
+enum { MAX_TERM_VALUES = 8 };   /* distinct values of a term counted one by one */
+
+/* One entitlement term among the accounts that hold it: its distinct
+ * values (the first MAX_TERM_VALUES) with their counts, and the range of a
+ * numeric one. */
+typedef struct TermStat {
+    const ChunkTerm *t;
+    long accounts;                  /* holding the entitlement, the term not missing */
+    int nvals;
+    bool more;                      /* more distinct values than MAX_TERM_VALUES */
+    char *exact[MAX_TERM_VALUES];   /* JSON text (every digit) */
+    char *people[MAX_TERM_VALUES];  /* for people: 12%, 4 */
+    long count[MAX_TERM_VALUES];
+    bool numeric;
+    double min, max;
+} TermStat;
+
 struct Summary {
     long records;
     const Sym **syms;       /* selects, tiers, stages, entitlements, flags */
@@ -23,6 +40,8 @@ struct Summary {
     int rev_field;          /* register of the revenue field, or -1 */
     const char *rev_name;
     const char *rev_why;    /* why no revenue is summed */
+    TermStat **terms;       /* entitlements: per term */
+    int *nterms;
 };
 
 Summary *summary_new_for(const Policy *p, const Chunk *c, int revenue, const char *why)
@@ -33,6 +52,8 @@ Summary *summary_new_for(const Policy *p, const Chunk *c, int revenue, const cha
     s->revenue = xcalloc((size_t)p->nsyms + 1, sizeof(double *));
     s->moves = xcalloc((size_t)p->nsyms + 1, sizeof(long *));
     s->stage_field = xcalloc((size_t)p->nsyms + 1, sizeof(int));
+    s->terms = xcalloc((size_t)p->nsyms + 1, sizeof(TermStat *));
+    s->nterms = xcalloc((size_t)p->nsyms + 1, sizeof(int));
     static const SymKind order[] = {SYM_SELECT, SYM_TIER, SYM_STAGES, SYM_ENTITLE, SYM_FLAG};
     for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
         for (int i = 0; i < p->nsyms; i++) {
@@ -43,6 +64,17 @@ Summary *summary_new_for(const Policy *p, const Chunk *c, int revenue, const cha
             int members = y->ty.en ? y->ty.en->n : 0;
             s->counts[n] = xcalloc((size_t)members + 2, sizeof(long));
             s->revenue[n] = xcalloc((size_t)members + 2, sizeof(double));     /* kam report shows them all */
+            const ChunkOut *o = y->kind == SYM_ENTITLE ? fmt_chunk_out(c, y->name) : NULL;
+            if (o && o->nterms) {
+                s->terms[n] = xcalloc((size_t)o->nterms, sizeof(TermStat));
+                s->nterms[n] = o->nterms;
+                for (int t = 0; t < o->nterms; t++) {
+                    TermStat *ts = &s->terms[n][t];
+                    ts->t = &o->terms[t];
+                    RtKind tk = ts->t->ty.kind;
+                    ts->numeric = tk == RT_INT || tk == RT_NUMBER || tk == RT_MONEY || tk == RT_PERCENT;
+                }
+            }
             if (y->kind == SYM_STAGES) {
                 s->moves[n] = xcalloc((size_t)(members * members) + 1, sizeof(long));
                 s->stage_field[n] = -1;
@@ -61,6 +93,38 @@ Summary *summary_new_for(const Policy *p, const Chunk *c, int revenue, const cha
 Summary *summary_new(const RunSession *rs, int revenue, const char *why)
 {
     return summary_new_for(rs->pol, rs->chunk, revenue, why);
+}
+
+/* The terms of entitlement n, held by the record in registers R. */
+static void term_add(Summary *s, int n, const Value *R)
+{
+    for (int k = 0; k < s->nterms[n]; k++) {
+        TermStat *ts = &s->terms[n][k];
+        const Value *v = &R[ts->t->reg];
+        if (v->missing) continue;
+        if (ts->numeric) {
+            if (!ts->accounts || v->u.num < ts->min) ts->min = v->u.num;
+            if (!ts->accounts || v->u.num > ts->max) ts->max = v->u.num;
+        }
+        ts->accounts++;
+        if (ts->more) continue;
+        char exact[NUM_TEXT_MAX];
+        fmt_rt_value_json(ts->t->ty, v, exact, sizeof exact);
+        int i = 0;
+        while (i < ts->nvals && strcmp(ts->exact[i], exact) != 0) i++;
+        if (i == ts->nvals) {
+            if (ts->nvals == MAX_TERM_VALUES) {
+                ts->more = true;
+                continue;
+            }
+            char people[NUM_TEXT_MAX];
+            fmt_rt_value(ts->t->ty, v, people, sizeof people);
+            ts->exact[i] = xstrdup(exact);
+            ts->people[i] = xstrdup(people);
+            ts->nvals++;
+        }
+        ts->count[i]++;
+    }
 }
 
 void summary_add(Summary *s, const RunSession *rs)
@@ -86,7 +150,10 @@ void summary_add_regs(Summary *s, const Value *R)
             }
         } else {
             s->counts[n][0] += v->u.i != 0;
-            if (v->u.i) s->revenue[n][0] += rev;
+            if (v->u.i) {
+                s->revenue[n][0] += rev;
+                term_add(s, n, R);
+            }
         }
     }
 }
@@ -107,11 +174,12 @@ SummaryRow summary_row(const Summary *s, int i)
     return r;
 }
 
-static void bar(FILE *out, long n, long max)
+/* A bar of n out of max, `width` characters. */
+static void bar(FILE *out, long n, long max, int width)
 {
-    int w = max > 0 ? (int)((double)n * 24 / (double)max + 0.5) : 0;
+    int w = max > 0 ? (int)((double)n * width / (double)max + 0.5) : 0;
     for (int i = 0; i < w; i++) fputs("\u2588", out);
-    for (int i = w; i < 24; i++) fputc(' ', out);
+    for (int i = w; i < width; i++) fputc(' ', out);
 }
 
 /* n of `of` as a share for people: 15.83%, <0.01%, 0%. */
@@ -119,6 +187,104 @@ static const char *share(long n, long of, char *buf, size_t len)
 {
     num_format(of ? (double)n / (double)of : 0, NUM_PERCENT, buf, len);
     return buf;
+}
+
+/* The JSON summary's "desc" (each rule's description) and "terms" (per
+ * entitlement with terms, per term: the accounts holding it, and each
+ * value with its count, or the range when there are many): keys after the
+ * counts, which keep their shape. */
+static void summary_json_texts(const Summary *s, FILE *out)
+{
+    fputs(",\"desc\":{", out);
+    bool first = true;
+    for (int n = 0; n < s->nsyms; n++) {
+        const char *d = policy_desc(s->syms[n]);
+        if (!d) continue;
+        fputs(first ? "" : ",", out);
+        first = false;
+        diag_json_string(out, s->syms[n]->name);
+        fputc(':', out);
+        diag_json_string(out, d);
+    }
+    fputs("},\"terms\":{", out);
+    first = true;
+    for (int n = 0; n < s->nsyms; n++) {
+        if (!s->nterms[n]) continue;
+        fputs(first ? "" : ",", out);
+        first = false;
+        diag_json_string(out, s->syms[n]->name);
+        fputs(":{", out);
+        for (int k = 0; k < s->nterms[n]; k++) {
+            const TermStat *ts = &s->terms[n][k];
+            fputs(k ? "," : "", out);
+            diag_json_string(out, ts->t->name);
+            fprintf(out, ":{\"accounts\":%ld", ts->accounts);
+            if (!ts->more) {
+                fputs(",\"values\":{", out);
+                for (int i = 0; i < ts->nvals; i++) {
+                    fputs(i ? "," : "", out);
+                    /* the value as a key: a string's own text, others as JSON writes them */
+                    const char *e = ts->exact[i];
+                    size_t len = strlen(e);
+                    if (len >= 2 && e[0] == '"') fprintf(out, "%s", e);
+                    else {
+                        fputc('"', out);
+                        fputs(e, out);
+                        fputc('"', out);
+                    }
+                    fprintf(out, ":%ld", ts->count[i]);
+                }
+                fputc('}', out);
+            }
+            if (ts->numeric && ts->accounts) {
+                char nb[64];
+                wr_format_number(ts->min, nb);
+                fprintf(out, ",\"min\":%s", nb);
+                wr_format_number(ts->max, nb);
+                fprintf(out, ",\"max\":%s", nb);
+            }
+            fputc('}', out);
+        }
+        fputc('}', out);
+    }
+    fputc('}', out);
+}
+
+/* An entitlement's terms among the accounts holding it, one line each:
+ * "SLA hours: 4 (52 accounts)", "maximum discount: 10% (4), 12% (10)", or
+ * the range "from 5% to 15% (14 accounts)" when it takes many values. */
+static void summary_terms_text(const Summary *s, int n, FILE *out)
+{
+    char cb[32], label[200], lo[NUM_TEXT_MAX], hi[NUM_TEXT_MAX];
+    for (int k = 0; k < s->nterms[n]; k++) {
+        const TermStat *ts = &s->terms[n][k];
+        fprintf(out, "      %s: ", fmt_term_label(ts->t, label, sizeof label));
+        if (!ts->accounts) {
+            fputs("(no account holds it)\n", out);
+        } else if (ts->nvals == 1 && !ts->more) {
+            fprintf(out, "%s (%s account%s)\n", ts->people[0], fmt_count(ts->count[0], cb, sizeof cb),
+                    ts->count[0] == 1 ? "" : "s");
+        } else if (!ts->more && ts->nvals <= 3) {
+            int at[3] = {0, 1, 2};      /* a number's values from the smallest */
+            for (int i = 1; ts->numeric && i < ts->nvals; i++)
+                for (int j = i; j > 0 && strtod(ts->exact[at[j]], NULL) < strtod(ts->exact[at[j - 1]], NULL); j--) {
+                    int t = at[j];
+                    at[j] = at[j - 1];
+                    at[j - 1] = t;
+                }
+            for (int i = 0; i < ts->nvals; i++)
+                fprintf(out, "%s%s (%s)", i ? ", " : "", ts->people[at[i]], fmt_count(ts->count[at[i]], cb, sizeof cb));
+            fputc('\n', out);
+        } else if (ts->numeric) {
+            Value a = val_num(ts->min), b = val_num(ts->max);
+            fmt_rt_value(ts->t->ty, &a, lo, sizeof lo);
+            fmt_rt_value(ts->t->ty, &b, hi, sizeof hi);
+            fprintf(out, "from %s to %s (%s accounts)\n", lo, hi, fmt_count(ts->accounts, cb, sizeof cb));
+        } else {
+            fprintf(out, "%s%d values (%s accounts)\n", ts->more ? "over " : "",
+                    ts->more ? MAX_TERM_VALUES : ts->nvals, fmt_count(ts->accounts, cb, sizeof cb));
+        }
+    }
 }
 
 void summary_print(const Summary *s, const RunSession *rs, FILE *out, bool json, long left_out)
@@ -178,6 +344,7 @@ void summary_print(const Summary *s, const RunSession *rs, FILE *out, bool json,
             }
             fputc('}', out);
         }
+        summary_json_texts(s, out);
         fputs("}\n", out);
         return;
     }
@@ -203,6 +370,23 @@ void summary_print(const Summary *s, const RunSession *rs, FILE *out, bool json,
         }
     }
     if ((int)strlen(fmt_count(s->records, cb, sizeof cb)) > countw) countw = (int)strlen(cb);
+    /* the rows of selects, entitlements and flags are labelled "Key account
+       (key_account)": the label column as wide as the longest label that
+       fits 80 columns beside a bar of at least 8; a longer one goes on a
+       line of its own above its row (the row then shows the name); the bar
+       takes what is left of 80 columns (8 to 24) */
+    char title[600];
+    int cap = 80 - (2 + 1 + countw + 2 + 8 + 1 + 7), labelw = 24;
+    for (int n = 0; n < s->nsyms; n++) {
+        const Sym *y = s->syms[n];
+        if (y->kind != SYM_SELECT && y->kind != SYM_ENTITLE && y->kind != SYM_FLAG) continue;
+        int w = (int)strlen(fmt_rule_title(y->name, policy_desc(y), title, sizeof title));
+        if (w > labelw && w <= cap) labelw = w;
+        if ((int)strlen(y->name) > labelw) labelw = (int)strlen(y->name);
+    }
+    int barw = 80 - (2 + labelw + 1 + countw + 2 + 1 + 7);
+    if (barw > 24) barw = 24;
+    if (barw < 8) barw = 8;
     SymKind last = (SymKind)-1;
     for (int n = 0; n < s->nsyms; n++) {
         const Sym *y = s->syms[n];
@@ -210,9 +394,15 @@ void summary_print(const Summary *s, const RunSession *rs, FILE *out, bool json,
             if (y->kind != last)
                 fprintf(out, "\n%s\n", y->kind == SYM_SELECT ? "selects" : y->kind == SYM_ENTITLE ? "entitlements" : "flags");
             last = y->kind;
-            fprintf(out, "  %-*s %*s  ", namew, y->name, countw, fmt_count(s->counts[n][0], cb, sizeof cb));
-            bar(out, s->counts[n][0], s->records);
+            const char *label = fmt_rule_title(y->name, policy_desc(y), title, sizeof title);
+            if ((int)strlen(label) > labelw) {
+                fprintf(out, "  %s\n", policy_desc(y));
+                label = y->name;
+            }
+            fprintf(out, "  %-*s %*s  ", labelw, label, countw, fmt_count(s->counts[n][0], cb, sizeof cb));
+            bar(out, s->counts[n][0], s->records, barw);
             fprintf(out, " %7s\n", share(s->counts[n][0], s->records, pb, sizeof pb));
+            if (s->nterms[n]) summary_terms_text(s, n, out);
             continue;
         }
         last = y->kind;
@@ -228,14 +418,14 @@ void summary_print(const Summary *s, const RunSession *rs, FILE *out, bool json,
                 ses_format_value(ty_make(TY_MONEY), &v, nb, sizeof nb);
                 if ((int)strlen(nb) > revw) revw = (int)strlen(nb);
             }
-            fprintf(out, "\ntier %s\n  %-*s %*s  %-24s %7s", y->name, namew, "", countw, "accounts", "", "share");
+            fprintf(out, "\ntier %s\n  %-*s %*s  %-24s %7s", fmt_rule_title(y->name, policy_desc(y), title, sizeof title), namew, "", countw, "accounts", "", "share");
             if (s->rev_field >= 0) fprintf(out, "  %*s", revw, s->rev_name);
             fputc('\n', out);
             for (int m = 0; m <= en->n; m++) {
                 if (m == en->n && !s->counts[n][m]) break;
                 fprintf(out, "  %-*s %*s  ", namew, m < en->n ? en->members[m] : "(none)", countw,
                         fmt_count(s->counts[n][m], cb, sizeof cb));
-                bar(out, s->counts[n][m], max);
+                bar(out, s->counts[n][m], max, 24);
                 fprintf(out, " %7s", share(s->counts[n][m], s->records, pb, sizeof pb));
                 if (s->rev_field >= 0) {
                     Value v = val_num(s->revenue[n][m]);
@@ -253,7 +443,7 @@ void summary_print(const Summary *s, const RunSession *rs, FILE *out, bool json,
                 if ((int)strlen(en->members[m]) > colw) colw = (int)strlen(en->members[m]);
             }
             if ((int)strlen(fmt_count(s->records, cb, sizeof cb)) > colw) colw = (int)strlen(cb);
-            fprintf(out, "\nstages %s: from (rows) -> to (columns)\n  %-*s", y->name, roww, "");
+            fprintf(out, "\nstages %s: from (rows) -> to (columns)\n  %-*s", fmt_rule_title(y->name, policy_desc(y), title, sizeof title), roww, "");
             for (int m = 0; m < en->n; m++) fprintf(out, " %*s", colw, en->members[m]);
             fputc('\n', out);
             for (int from = 0; from < en->n; from++) {
@@ -285,6 +475,16 @@ void summary_free(Summary *s)
     free(s->revenue);
     free(s->moves);
     free(s->stage_field);
+    for (int n = 0; n < s->nsyms; n++) {
+        for (int k = 0; k < s->nterms[n]; k++)
+            for (int i = 0; i < s->terms[n][k].nvals; i++) {
+                free(s->terms[n][k].exact[i]);
+                free(s->terms[n][k].people[i]);
+            }
+        free(s->terms[n]);
+    }
+    free(s->terms);
+    free(s->nterms);
     free(s->syms);
     free(s);
 }

@@ -507,8 +507,8 @@ void ses_list_errors(const Session *s, int max)
     }
     for (int i = 0; i < s->nerr_kept && i < max; i++) {
         int r = s->err_recs[i];
-        char kb[256];
-        fprintf(s->out, "%s (%s:%ld): %s\n", wr_display(s->keys[r], strlen(s->keys[r]), kb, sizeof kb),
+        char kb[600];
+        fprintf(s->out, "%s (%s:%ld): %s\n", ses_key_text(s, r, kb, sizeof kb),
                 s->data_path ? s->data_path : "?", s->lines[r], s->err_msgs[i]);
     }
     int shown = s->nerr_kept < max ? s->nerr_kept : max;
@@ -605,7 +605,7 @@ static void outcome_cols(const Policy *p, Outcomes *o)
         for (int i = 0; i < p->nsyms; i++) {
             const Sym *s = p->syms[i];
             if (s->kind != order[k]) continue;
-            OutCol c = {s->name, s->kind, s->ty.en, s->slot};
+            OutCol c = {s->name, s->kind, s->ty.en, s->slot, -1, RT_ERROR, NULL};
             o->names[o->ncols] = xstrdup(s->name);
             if ((s->kind == SYM_TIER || s->kind == SYM_STAGES) && s->ty.en) {
                 o->members[o->ncols] = xcalloc((size_t)s->ty.en->n + 1, sizeof(char *));
@@ -614,7 +614,44 @@ static void outcome_cols(const Policy *p, Outcomes *o)
             }
             c.name = o->names[o->ncols];
             c.en = NULL;        /* use o->members: the policy may go */
+            c.ent = -1;
             o->cols[o->ncols++] = c;
+        }
+    }
+}
+
+/* Each entitlement's terms as columns after the others ("ent.term"), from
+ * the chunk that computes them. */
+static void term_cols(const Chunk *c, Outcomes *o)
+{
+    int nterms = 0;
+    for (int i = 0; i < c->nouts; i++) nterms += c->outs[i].nterms;
+    if (!nterms) return;
+    size_t cap = (size_t)(o->ncols + nterms) + 1;
+    o->cols = xrealloc(o->cols, cap * sizeof(OutCol));
+    o->names = xrealloc(o->names, cap * sizeof(char *));
+    o->members = xrealloc(o->members, cap * sizeof(char **));
+    int nbase = o->ncols;
+    for (int i = 0; i < c->nouts; i++) {
+        const ChunkOut *out = &c->outs[i];
+        if (out->kind != OUT_ENTITLE || !out->nterms) continue;
+        int ent = -1;
+        for (int k = 0; k < nbase; k++)
+            if (o->cols[k].kind == SYM_ENTITLE && strcmp(o->cols[k].name, out->name) == 0) ent = k;
+        if (ent < 0) continue;
+        for (int t = 0; t < out->nterms; t++) {
+            const ChunkTerm *ct = &out->terms[t];
+            size_t n = strlen(out->name) + strlen(ct->name) + 2;
+            char *name = xmalloc(n);
+            snprintf(name, n, "%s.%s", out->name, ct->name);
+            OutCol col = {name, SYM_ENTITLE, NULL, ct->reg, ent, ct->ty.kind, NULL};
+            o->names[o->ncols] = name;
+            o->members[o->ncols] = NULL;
+            if ((ct->ty.kind == RT_ENUM || ct->ty.kind == RT_STAGE) && ct->ty.en) {
+                o->members[o->ncols] = xcalloc((size_t)ct->ty.en->n + 1, sizeof(char *));
+                for (int m = 0; m < ct->ty.en->n; m++) o->members[o->ncols][m] = xstrdup(ct->ty.en->members[m]);
+            }
+            o->cols[o->ncols++] = col;
         }
     }
 }
@@ -623,6 +660,10 @@ void outcomes_free(Outcomes *o)
 {
     for (int i = 0; i < o->ncols; i++) {
         free(o->names[i]);
+        if (o->cols[i].text) {
+            for (int r = 0; r < o->nrec; r++) free(o->cols[i].text[r]);
+            free(o->cols[i].text);
+        }
         if (o->members && o->members[i]) {
             for (int m = 0; o->members[i][m]; m++) free(o->members[i][m]);
             free(o->members[i]);
@@ -645,8 +686,25 @@ static void collect(Session *s, int rec, const Value *regs, const Chunk *c, void
     Outcomes *o = ((Collect *)ud)->o;
     double *row = o->v + (size_t)rec * (size_t)o->ncols;
     for (int i = 0; i < o->ncols; i++) {
-        const OutCol *col = &o->cols[i];
+        OutCol *col = &o->cols[i];
         const Value *v = &regs[col->reg];
+        if (col->ent >= 0) {
+            if (v->missing) row[i] = NAN;
+            else if (col->tkind == RT_STRING) {
+                if (!col->text) col->text = xcalloc((size_t)o->nrec + 1, sizeof(char *));
+                free(col->text[rec]);
+                col->text[rec] = xmalloc((size_t)v->len + 1);
+                memcpy(col->text[rec], v->u.str, v->len);
+                col->text[rec][v->len] = '\0';
+                row[i] = 0;
+            } else if (col->tkind == RT_INT || col->tkind == RT_NUMBER || col->tkind == RT_MONEY ||
+                       col->tkind == RT_PERCENT) {
+                row[i] = v->u.num;
+            } else {
+                row[i] = (double)v->u.i;
+            }
+            continue;
+        }
         switch (col->kind) {
         case SYM_SCORE: row[i] = v->u.num; break;
         case SYM_TIER:
@@ -660,6 +718,7 @@ static int fill_outcomes(Session *s, Policy *p, Chunk *c, bool with_sets, bool f
                          Outcomes *o)
 {
     outcome_cols(p, o);
+    term_cols(c, o);
     o->nrec = s->nrec;
     o->v = xmalloc(sizeof(double) * ((size_t)s->nrec * (size_t)o->ncols + 1));
     for (size_t i = 0; i < (size_t)s->nrec * (size_t)o->ncols; i++) o->v[i] = NAN;
@@ -672,6 +731,13 @@ static int fill_outcomes(Session *s, Policy *p, Chunk *c, bool with_sets, bool f
         Chunk *cw = cg_compile(p, &w, 1, &d);
         diag_free(&d);
         if (!cw) return -1;
+        for (int i = 0; i < o->ncols; i++)      /* the same terms, this chunk's registers */
+            if (o->cols[i].ent >= 0) {
+                const ChunkOut *co = fmt_chunk_out(cw, o->cols[o->cols[i].ent].name);
+                const char *term = o->cols[i].name + strlen(o->cols[o->cols[i].ent].name) + 1;
+                for (int t = 0; co && t < co->nterms; t++)
+                    if (!strcmp(co->terms[t].name, term)) o->cols[i].reg = co->terms[t].reg;
+            }
         int n = eval_chunk(s, p, cw, with_sets, 0, collect, &cl);
         cg_free(cw);
         return n;
@@ -710,10 +776,67 @@ int ses_outcomes(Session *s, Outcomes *o, bool filtered)
     return fill_outcomes(s, s->pol, s->chunk, true, filtered, o);
 }
 
+/* A term's value, every digit: 4, 0.12 (a percent as its ratio, as kam
+ * run's CSV), 2026-01-31, gold, the text; "missing". */
+static void term_text(const Outcomes *o, int rec, int c, double v, char *buf, size_t len)
+{
+    const OutCol *col = &o->cols[c];
+    if (isnan(v)) {
+        snprintf(buf, len, "missing");
+        return;
+    }
+    char nb[64];
+    switch (col->tkind) {
+    case RT_INT: case RT_NUMBER: case RT_MONEY: case RT_PERCENT:
+        wr_format_number(v, nb);
+        snprintf(buf, len, "%s", nb);
+        break;
+    case RT_BOOL:
+        snprintf(buf, len, "%s", v != 0 ? "true" : "false");
+        break;
+    case RT_DATE:
+        date_format((int32_t)v, nb);
+        snprintf(buf, len, "%s", nb);
+        break;
+    case RT_ENUM: case RT_STAGE:
+        snprintf(buf, len, "%s", o->members[c] ? o->members[c][(int)v] : "?");
+        break;
+    case RT_STRING:
+        snprintf(buf, len, "%s", col->text && col->text[rec] ? col->text[rec] : "");
+        break;
+    default:
+        snprintf(buf, len, "?");
+    }
+}
+
+const char *ses_display_name(const Session *s, int rec, char *buf, size_t len)
+{
+    if (!s->pol || s->pol->display_field < 0 || rec < 0 || rec >= s->nrec ||
+        s->pol->display_field >= s->nfields)
+        return NULL;
+    const Value *v = &s->vals[(size_t)rec * (size_t)s->nfields + (size_t)s->pol->display_field];
+    if (v->missing || !v->len) return NULL;
+    return wr_display(v->u.str, v->len, buf, len);
+}
+
+const char *ses_key_text(const Session *s, int rec, char *buf, size_t len)
+{
+    char kb[256], db[256];
+    const char *d = ses_display_name(s, rec, db, sizeof db);
+    wr_display(s->keys[rec], strlen(s->keys[rec]), kb, sizeof kb);
+    if (d) snprintf(buf, len, "%s \u2014 %s", kb, d);
+    else snprintf(buf, len, "%s", kb);
+    return buf;
+}
+
 void outcome_text(const Outcomes *o, int rec, int c, char *buf, size_t len)
 {
     double v = o->v[(size_t)rec * (size_t)o->ncols + (size_t)c];
     const OutCol *col = &o->cols[c];
+    if (col->ent >= 0) {
+        term_text(o, rec, c, v, buf, len);
+        return;
+    }
     if (isnan(v)) {
         snprintf(buf, len, "-");
         return;
@@ -754,6 +877,14 @@ static double cell(const Outcomes *o, int rec, int col)
     return o->v[(size_t)rec * (size_t)o->ncols + (size_t)col];
 }
 
+/* Whether record r holds the entitlement of term column `col` of x (its
+ * own column) as seen in o (which may be the other side). */
+static bool holds(const Outcomes *o, int r, const Outcomes *x, const OutCol *col)
+{
+    int e = find_col(o, x->cols[col->ent].name, SYM_ENTITLE);
+    return e >= 0 && cell(o, r, e) == 1;
+}
+
 int outcomes_changes(const Outcomes *a, int ra, const Outcomes *b, int rb, OutChange *out, int max)
 {
     int n = 0;
@@ -764,19 +895,36 @@ int outcomes_changes(const Outcomes *a, int ra, const Outcomes *b, int rb, OutCh
             const OutCol *col = &x->cols[i];
             int j = find_col(y, col->name, col->kind);
             if (side && j >= 0) continue;           /* seen from b already */
-            if (j < 0 && !absent_is_false(col->kind)) continue;
+            bool term = col->ent >= 0;
+            if (j < 0 && !term && !absent_is_false(col->kind)) continue;
+            if (term && !(holds(a, ra, x, col) && holds(b, rb, x, col))) continue;
             int ia = side ? i : j, ib = side ? j : i;
-            double va = ia >= 0 ? cell(a, ra, ia) : 0;
-            double vb = ib >= 0 ? cell(b, rb, ib) : 0;
-            if ((isnan(va) && isnan(vb)) || va == vb) continue;
+            double va = ia >= 0 ? cell(a, ra, ia) : term ? NAN : 0;
+            double vb = ib >= 0 ? cell(b, rb, ib) : term ? NAN : 0;
+            if (isnan(va) && isnan(vb)) continue;
+            if (va == vb) {
+                if (!term || col->tkind != RT_STRING) continue;
+                const char *ta = a->cols[ia].text ? a->cols[ia].text[ra] : NULL;
+                const char *tb = b->cols[ib].text ? b->cols[ib].text[rb] : NULL;
+                if (ta && tb && strcmp(ta, tb) == 0) continue;
+            }
+            if (term && ia >= 0 && ib >= 0 && a->cols[ia].tkind != b->cols[ib].tkind && !isnan(va) && !isnan(vb)) {
+                /* a term whose type changed: compare its text */
+                char t1[80], t2[80];
+                outcome_text(a, ra, ia, t1, sizeof t1);
+                outcome_text(b, rb, ib, t2, sizeof t2);
+                if (strcmp(t1, t2) == 0) continue;
+            }
             if (n < max) {
                 OutChange *c = &out[n];
                 c->name = col->name;
                 c->kind = col->kind;
+                c->term = term;
+                c->tkind = col->tkind;
                 if (ia >= 0) outcome_text(a, ra, ia, c->before, sizeof c->before);
-                else snprintf(c->before, sizeof c->before, "false");
+                else snprintf(c->before, sizeof c->before, "%s", term ? "missing" : "false");
                 if (ib >= 0) outcome_text(b, rb, ib, c->after, sizeof c->after);
-                else snprintf(c->after, sizeof c->after, "false");
+                else snprintf(c->after, sizeof c->after, "%s", term ? "missing" : "false");
             }
             n++;
         }
@@ -794,6 +942,25 @@ static const char *score_for_people(const char *exact, char *buf, size_t len)
     return buf;
 }
 
+/* A term's exact text as people read it: 12%, 1,250.00, 4; text quoted. */
+static const char *term_for_people(const OutChange *c, const char *exact, char *buf, size_t len)
+{
+    bool num = c->tkind == RT_INT || c->tkind == RT_NUMBER || c->tkind == RT_MONEY || c->tkind == RT_PERCENT;
+    char *end;
+    double v = strtod(exact, &end);
+    if (num && end != exact && !*end) {
+        Value val = val_num(v);
+        RtType t = {c->tkind, false, NULL};
+        fmt_rt_value(t, &val, buf, len);
+    } else if (c->tkind == RT_STRING && strcmp(exact, "missing") != 0) {
+        char shown[4 * 70 + 1];
+        snprintf(buf, len, "\"%s\"", wr_display(exact, strlen(exact), shown, sizeof shown));
+    } else {
+        snprintf(buf, len, "%s", exact);
+    }
+    return buf;
+}
+
 int outcomes_diff_text(const Outcomes *a, int ra, const Outcomes *b, int rb, char *buf, size_t len)
 {
     char b1[NUM_TEXT_MAX], b2[NUM_TEXT_MAX];
@@ -803,7 +970,11 @@ int outcomes_diff_text(const Outcomes *a, int ra, const Outcomes *b, int rb, cha
     buf[0] = '\0';
     for (int i = 0; i < n && i < 64 && used < len; i++) {
         const char *sep = used ? "; " : "";
-        if (ch[i].kind == SYM_ENTITLE || ch[i].kind == SYM_FLAG)
+        if (ch[i].term)     /* for people: 12%, 1,250.00 (the text is exact) */
+            used += (size_t)snprintf(buf + used, len - used, "%s%s %s -> %s", sep, ch[i].name,
+                                     term_for_people(&ch[i], ch[i].before, b1, sizeof b1),
+                                     term_for_people(&ch[i], ch[i].after, b2, sizeof b2));
+        else if (ch[i].kind == SYM_ENTITLE || ch[i].kind == SYM_FLAG)
             used += (size_t)snprintf(buf + used, len - used, "%s%s%s", sep,
                                      strcmp(ch[i].after, "true") == 0 ? "+" : "-", ch[i].name);
         else if (ch[i].kind == SYM_SCORE)   /* for people: 72.5, 1,250 (the text is exact) */
@@ -823,7 +994,8 @@ void outcomes_uncompared(const Outcomes *a, const Outcomes *b, FILE *out)
         const Outcomes *x = side ? a : b, *y = side ? b : a;
         for (int i = 0; i < x->ncols; i++) {
             const OutCol *col = &x->cols[i];
-            if (absent_is_false(col->kind) || find_col(y, col->name, col->kind) >= 0) continue;
+            if (col->ent >= 0 || absent_is_false(col->kind) || find_col(y, col->name, col->kind) >= 0)
+                continue;
             fprintf(out, "note: %s is only in the %s policy: not compared\n", col->name,
                     side ? "old" : "new");
         }
@@ -832,11 +1004,21 @@ void outcomes_uncompared(const Outcomes *a, const Outcomes *b, FILE *out)
 
 /* ---------------------------------------------------------------- what-ifs */
 
-/* The name a definition text defines, for replacing an earlier one. */
+/* The name a definition text defines, for replacing an earlier one; an
+ * `output` or `display` line is named by its word and a ':' (no rule can
+ * be called that), so a later one replaces it. */
 static bool def_name(const char *text, char *name, size_t len)
 {
     const char *p = text;
     while (*p == ' ' || *p == '\t' || *p == '\n') p++;
+    static const char *const top[] = {"output", "display"};
+    for (size_t i = 0; i < 2; i++) {
+        size_t n = strlen(top[i]);
+        if (strncmp(p, top[i], n) == 0 && (p[n] == ' ' || p[n] == '\t')) {
+            snprintf(name, len, "%s:", top[i]);
+            return true;
+        }
+    }
     while (*p && *p != ' ' && *p != '\t') p++;      /* the keyword */
     while (*p == ' ' || *p == '\t') p++;
     size_t n = 0;

@@ -18,16 +18,20 @@
 #include <stdio.h>
 
 /* One outcome column (a score, select, tier, stages block, entitlement or
- * flag), as kam run lists them. */
+ * flag, as kam run lists them; then each entitlement's terms). */
 typedef struct OutCol {
-    const char *name;
-    SymKind kind;
+    const char *name;       /* a term: "priority_support.sla_hours" */
+    SymKind kind;           /* a term: SYM_ENTITLE, with ent >= 0 */
     const EnumInfo *en;     /* tiers and stages */
     int reg;
+    int ent;                /* a term: its entitlement's column; -1 otherwise */
+    RtKind tkind;           /* a term: its type (members of an enum in members) */
+    char **text;            /* a string term: its value per record (NULL missing) */
 } OutCol;
 
 /* The outcomes of every record under one policy and what-if. Values are
- * doubles: numbers, 0/1, member indexes, NAN for no value. */
+ * doubles: numbers, 0/1, member indexes, dates' day numbers, NAN for no
+ * value (a term: missing, its entitlement not held). */
 typedef struct Outcomes {
     OutCol *cols;
     int ncols;
@@ -146,13 +150,17 @@ void outcomes_free(Outcomes *o);
 typedef struct OutChange {
     const char *name;
     SymKind kind;
+    bool term;              /* an entitlement's term (name "ent.term"); tkind its type */
+    RtKind tkind;
     char before[80], after[80];
 } OutChange;
 /* The outcomes of record ra under a and rb under b that differ (at most
  * max stored; the count returned is all of them). A select, entitlement or
  * flag only one side has is false on the other, so the comparison is
  * symmetric; a score, tier or stages block on one side only is not
- * compared (outcomes_uncompared names them). */
+ * compared (outcomes_uncompared names them). An entitlement's term is
+ * compared when the entitlement holds on both sides (else the entitlement's
+ * own change says it); a term one side lacks is missing there. */
 int outcomes_changes(const Outcomes *a, int ra, const Outcomes *b, int rb, OutChange *out, int max);
 void outcomes_uncompared(const Outcomes *a, const Outcomes *b, FILE *out);
 /* Writes "fit 50 -> 75; key_account false -> true; +dedicated_manager" for
@@ -161,6 +169,12 @@ void outcomes_uncompared(const Outcomes *a, const Outcomes *b, FILE *out);
 int outcomes_diff_text(const Outcomes *a, int ra, const Outcomes *b, int rb, char *buf, size_t len);
 /* The record's value of column `c` as text, every digit (CSV, JSON). */
 void outcome_text(const Outcomes *o, int rec, int c, char *buf, size_t len);
+/* Record rec's display name (the policy's `display` field, control
+ * characters escaped) into buf; NULL if there is none or it is empty. */
+const char *ses_display_name(const Session *s, int rec, char *buf, size_t len);
+/* "A0000017 — Acme Industrial GmbH" (or the key alone), escaped for a
+ * terminal, into buf. */
+const char *ses_key_text(const Session *s, int rec, char *buf, size_t len);
 /* The money field that best stands for revenue (name has "revenue"), or -1. */
 int ses_revenue_field(const Session *s);
 

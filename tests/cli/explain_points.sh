@@ -10,7 +10,7 @@ n=0
 for id in $(awk -F, 'NR>1 && NR%7==2 {print $1}' "$t/run.csv"); do
     want=$(awk -F, -v id="$id" '$1==id {print $2}' "$t/run.csv")
     "$KAM" explain "$P" "$D" --as-of 2026-06-30 --id "$id" > "$t/ex" || { echo "explain $id failed"; exit 1; }
-    shown=$(awk '/^score fit = / {print $4}' "$t/ex")
+    shown=$(awk '/^score (fit|.*\(fit\)) = / {print $NF}' "$t/ex")   # "score Fit score (fit) = 35"
     sum=$(awk '/^  \+ / {s += $2} /^  − / {s -= $2} END {print s + 0}' "$t/ex")
     [ "$shown" = "$want" ] || { echo "$id: explain says fit $shown, kam run $want"; exit 1; }
     [ "$sum" = "$want" ] || { echo "$id: criteria add up to $sum, fit is $want"; cat "$t/ex"; exit 1; }
