@@ -161,6 +161,11 @@ for t in tests/unit/test_*.c; do
 done
 
 section_end
+# No test may replace a device it writes to (an output that renames its
+# temporary file over /dev/null would): every later run would break.
+if [ ! -c /dev/null ]; then
+    fail "/dev/null is no longer a character device (a test replaced it)" "$(ls -l /dev/null)"
+fi
 [ -t 1 ] && printf '%-70s\r' ""
 [ "$skipped" -gt 0 ] && printf 'skipped:%s\n' "$skips"
 [ "$failed" -gt 0 ] && printf 'failures:%s\n' "$failures"
