@@ -357,9 +357,11 @@ static int exact_number(double v, char *buf)
     return n;
 }
 
-/* The text of a record field's value, other than a string (whose bytes are
- * its text); "" when missing. In the table a percent shows as 12.5%, in
- * data output as its fraction 0.125. buf holds at least 64 bytes. */
+/* The text of a record field's or a term's value, other than a string
+ * (whose bytes are its text); "" when missing. In the table a percent shows
+ * as 12.5%, in data output as its fraction 0.125. A field's number is
+ * written in full (as the data gave it); a term's, computed, as kam prints
+ * scores (wr_format_number). buf holds at least 64 bytes. */
 static size_t field_text(const Col *col, const Value *v, char *buf, size_t cap, bool table)
 {
     buf[0] = '\0';
@@ -372,11 +374,12 @@ static size_t field_text(const Col *col, const Value *v, char *buf, size_t cap, 
             buf[n] = '\0';
             return n;
         }
-        return (size_t)exact_number(v->u.num, buf);
+        /* fall through */
     case RT_NUMBER:
     case RT_MONEY:
     case RT_INT:
-        return (size_t)exact_number(v->u.num, buf);
+        return (size_t)(col->kind == COL_TERM ? wr_format_number(v->u.num, buf)
+                                              : exact_number(v->u.num, buf));
     case RT_BOOL:
         memcpy(buf, v->u.i ? "true" : "false", v->u.i ? 5 : 6);
         return v->u.i ? 4 : 5;
