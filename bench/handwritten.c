@@ -9,7 +9,11 @@
  * by the header) and prints exactly what `kam run bench/bench.kam FILE.csv
  * --format csv --as-of DATE` prints:
  *
- *   id,fit,key_account,service_tier,kam_stage,entitlements,flags
+ *   id,fit,key_account,service_tier,kam_stage,entitlements,
+ *   priority_support.sla_hours,custom_pricing.max_discount,flags
+ *
+ * (the two terms: 4 and 0.12 when the account has the entitlement, empty
+ * when not)
  *
  * How it is fast: the file is mapped once (it must end in '\n', or it is
  * copied so that it does: every scan can then stop at a delimiter without
@@ -770,6 +774,10 @@ static void evaluate(Run *r, const Account *a)
         PUT_LIT(r, "integrated_systems");
     }
     *r->out_pos++ = ',';
+    if (stage_at_least(stage, ST_EARLY)) *r->out_pos++ = '4';      /* sla_hours */
+    *r->out_pos++ = ',';
+    if (stage_at_least(stage, ST_PARTNER) && profitable) PUT_LIT(r, "0.12");   /* max_discount */
+    *r->out_pos++ = ',';
     if (dependence)
         PUT_LIT(r, "dependence_risk");
     if (neglected) {
@@ -961,7 +969,8 @@ int main(int argc, char **argv)
     static char outbuf[1 << 20];
     r->out = r->out_pos = outbuf;
     r->out_end = outbuf + sizeof outbuf;
-    PUT_LIT(r, "id,fit,key_account,service_tier,kam_stage,entitlements,flags\n");
+    PUT_LIT(r, "id,fit,key_account,service_tier,kam_stage,entitlements,"
+               "priority_support.sla_hours,custom_pricing.max_discount,flags\n");
 
     sum_revenue(r);
     evaluate_all(r);

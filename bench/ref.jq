@@ -39,7 +39,7 @@
 
 | [inputs] as $rows
 | ($rows | map(.annual_revenue) | add) as $total
-| "id,fit,key_account,service_tier,kam_stage,entitlements,flags",
+| "id,fit,key_account,service_tier,kam_stage,entitlements,priority_support.sla_hours,custom_pricing.max_discount,flags",
   ($rows[]
    | (.revenue_growth >= $growth_floor or .market_share >= 0.15) as $high_growth
    | (.profit_contribution >= 250000 and .gross_margin > 0.20) as $profitable
@@ -74,6 +74,8 @@
       + (if $rank >= 3 and $profitable then ";custom_pricing" else "" end)
       + (if $stage == "synergistic" then ";integrated_systems" else "" end)
       | ltrimstr(";")) as $entitlements
+   | (if $rank >= 1 then "4" else "" end) as $sla_hours
+   | (if $rank >= 3 and $profitable then "0.12" else "" end) as $max_discount
    | ((if .annual_revenue / $total > 0.20 then ";dependence_risk" else "" end)
       + (if .segment == "smb"
             and $today_days - (if .last_review == null then $epoch_review
@@ -81,4 +83,5 @@
          then ";neglected_small" else "" end)
       | ltrimstr(";")) as $flags
    | (.id | csv_field) + "," + ($fit | tostring) + "," + ($key | tostring) + ","
-     + $tier + "," + $stage + "," + $entitlements + "," + $flags)
+     + $tier + "," + $stage + "," + $entitlements + "," + $sla_hours + ","
+     + $max_discount + "," + $flags)

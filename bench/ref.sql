@@ -127,6 +127,8 @@ SELECT
     || CASE WHEN stage_rank >= 3 AND profitable THEN ';custom_pricing' ELSE '' END
     || CASE WHEN kam_stage = 'synergistic' THEN ';integrated_systems' ELSE '' END,
     2) AS entitlements,
+  CASE WHEN stage_rank >= 1 THEN '4' ELSE '' END AS "priority_support.sla_hours",
+  CASE WHEN stage_rank >= 3 AND profitable THEN '0.12' ELSE '' END AS "custom_pricing.max_discount",
   substr(
     CASE WHEN r.annual_revenue / total.revenue > 0.20 THEN ';dependence_risk' ELSE '' END
     || CASE WHEN segment = 'smb' AND days_since_review > 365

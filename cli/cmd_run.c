@@ -1,6 +1,7 @@
 /* cmd_run.c — `kam run POLICY DATA`: evaluates the policy for every record
  * and writes the outcomes. Handles --set (param what-ifs), --as-of,
- * --where, --format (xlsx only to a file or a pipe), --columns, --width
+ * --where, --format (xlsx only to a file or a pipe), --columns (else the
+ * policy's `display` and `output` fields: cli/run.c), --width
  * (the table fitted to the terminal unless told), --out (written through a
  * temporary file and renamed, so a failed run leaves no partial file) and
  * --on-error. A policy with aggregates reads its data twice (stdin is
@@ -24,15 +25,17 @@ static void help(void)
 {
     fputs("usage: kam run [OPTIONS] POLICY DATA\n\n"
           "Evaluates POLICY for every account in DATA (.csv, .jsonl, .sqlite/.db,\n"
-          ".xlsx, or - for standard input) and writes one line of outcomes per account: the key, each score,\n"
-          "select, tier and stage, the entitlements and the flags.\n\n"
+          ".xlsx, or - for standard input) and writes one line of outcomes per account: the key, the\n"
+          "record fields of the policy's `display` and `output` lines, each score, select, tier and\n"
+          "stage, the entitlements, their terms (CSV: a column ENTITLEMENT.TERM each) and the flags.\n\n"
           "options:\n"
           "  --format table|csv|jsonl|xlsx\n"
           "                            output format (default: table on a terminal,\n"
           "                            csv otherwise); xlsx is an Excel workbook, written\n"
           "                            with --out FILE or to a pipe, never to a terminal\n"
           "  --columns NAME,...        record fields to show after the key, in this order,\n"
-          "                            e.g. --columns name,segment,annual_revenue\n"
+          "                            instead of the policy's `output` and `display`,\n"
+          "                            e.g. --columns name,segment ('' for none)\n"
           "  --width N                 fit the table to N columns, eliding long cells with\n"
           "                            '…' (default: the terminal's width; 0: in full)\n"
           "  --set NAME=VALUE          give a param another value (repeatable),\n"

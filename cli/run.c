@@ -111,6 +111,20 @@ int run_revenue_field(const Policy *p, const char *name, const char **why)
     return -1;
 }
 
+/* Whether a record field called name would share its column name with an
+ * outcome of kam run. */
+static bool clashes(const RunSession *rs, const char *name)
+{
+    const Chunk *c = rs->chunk;
+    bool clash = strcmp(name, "entitlements") == 0 || strcmp(name, "flags") == 0 ||
+                 (rs->pol->key_field < 0 && strcmp(name, "line") == 0);
+    for (int k = 0; k < c->nouts; k++) {
+        if (strcmp(c->outs[k].name, name) == 0) clash = true;
+        if (c->outs[k].nterms && strcmp(name, "terms") == 0) clash = true;    /* JSON Lines */
+    }
+    return clash;
+}
+
 /* --columns NAME,...: the record fields shown after the key, in the order
  * given, into rs->columns. An empty list shows none. The key is always
  * the first column, so naming it changes nothing; an unknown field, an
@@ -149,17 +163,39 @@ static int resolve_columns(RunSession *rs, const char *spec)
                 cli_usage_error("run", "--columns: '%s' is named twice", name);
                 return EXIT_USAGE;
             }
-        const Chunk *c = rs->chunk;
-        bool clash = strcmp(name, "entitlements") == 0 || strcmp(name, "flags") == 0 ||
-                     (p->key_field < 0 && strcmp(name, "line") == 0);
-        for (int k = 0; k < c->nouts; k++)
-            if (strcmp(c->outs[k].name, name) == 0) clash = true;
-        if (clash) {
+        if (clashes(rs, name)) {
             cli_usage_error("run", "--columns: field '%s' has the name of an outcome column, "
                             "so the output could not tell them apart", name);
             return EXIT_USAGE;
         }
         rs->columns[rs->ncolumns++] = f;
+    }
+    return EXIT_OK;
+}
+
+/* Without --columns: the policy's `display` field (when it is not among the
+ * `output` fields), then its `output` fields, in order; the key is never
+ * repeated. A field with an outcome column's name is a policy error here
+ * (the checker does not know kam run's columns). */
+static int default_columns(RunSession *rs, const char *policy_path)
+{
+    const Policy *p = rs->pol;
+    const Chunk *c = rs->chunk;
+    rs->columns = xcalloc((size_t)c->nout_fields + 2, sizeof(int));
+    int disp = c->display_field;
+    for (int i = 0; i < c->nout_fields; i++)
+        if (c->out_fields[i] == disp) disp = -1;
+    if (disp >= 0 && disp != p->key_field) rs->columns[rs->ncolumns++] = disp;
+    for (int i = 0; i < c->nout_fields; i++)
+        if (c->out_fields[i] != p->key_field) rs->columns[rs->ncolumns++] = c->out_fields[i];
+    for (int i = 0; i < rs->ncolumns; i++) {
+        const char *name = p->fields[rs->columns[i]]->name.name;
+        if (clashes(rs, name)) {
+            fprintf(stderr, "kam: %s: field '%s' (in `output` or `display`) has the name of an "
+                    "outcome column of kam run, so the output could not tell them apart; rename "
+                    "the field, or choose other columns with --columns\n", policy_path, name);
+            return EXIT_POLICY;
+        }
     }
     return EXIT_OK;
 }
@@ -242,7 +278,8 @@ int run_load(RunSession *rs, const char *policy_path, const RunOptions *o)
     }
     st = eng_init(&rs->eng);
     if (st != ENG_OK) return eng_exit_code(st);
-    return o->columns ? resolve_columns(rs, o->columns) : EXIT_OK;
+    if (o->columns) return resolve_columns(rs, o->columns);
+    return o->summary || o->coverage ? EXIT_OK : default_columns(rs, policy_path);
 }
 
 void run_unload(RunSession *rs)

@@ -28,7 +28,8 @@ typedef struct RunOptions {
     bool progress;                  /* a progress bar on stderr (a terminal) */
     const char *revenue;            /* --revenue FIELD: the money --summary sums */
     const char *columns;            /* --columns NAME,...: record fields shown after
-                                       the key (NULL: none) */
+                                       the key (NULL: the policy's `display` and
+                                       `output` fields; "": none) */
     int width;                      /* the table's width (0: cells in full) */
 } RunOptions;
 

@@ -17,15 +17,27 @@
 
 enum { BUF_SIZE = 1 << 16 };
 
-typedef enum { COL_KEY, COL_FIELD, COL_NUM, COL_BOOL, COL_ENUM, COL_ENTS, COL_FLAGS } ColKind;
+/* COL_TERM: one term of an entitlement, a column of its own in CSV and the
+ * workbook; COL_TERMS: JSON Lines' one "terms" object. The table shows
+ * terms inside its entitlements cell. */
+typedef enum {
+    COL_KEY, COL_FIELD, COL_NUM, COL_BOOL, COL_ENUM, COL_ENTS, COL_TERM, COL_TERMS, COL_FLAGS
+} ColKind;
 
 typedef struct Col {
     const char *name;
     ColKind kind;
     int reg;
     const RtEnum *en;
-    RtKind fkind;           /* COL_FIELD: the field's type */
+    RtKind fkind;           /* COL_FIELD, COL_TERM: the value's type */
+    const char *label;      /* COL_TERM: the term's label (or its name), for the table */
 } Col;
+
+/* A value read from the data or computed by a term: typed, maybe missing. */
+static inline bool is_value(const Col *col)
+{
+    return col->kind == COL_FIELD || col->kind == COL_TERM;
+}
 
 enum { MIN_FIT = 4 };       /* a column fitted to the width keeps this many characters */
 
@@ -36,6 +48,13 @@ struct Writer {
     Col *cols;
     int ncols;
     int *ents, *flags;      /* registers */
+    const ChunkOut **ent_out;   /* per entitlement: its terms */
+    Col *terms;             /* every term, in declaration order, as a value column */
+    int *term_at;           /* per entitlement: its first term in terms[] */
+    int nterms;
+    char **term_names;      /* COL_TERM headers, "entitlement.term" */
+    int *strcols;           /* columns whose value may be a string (CSV: room to quote) */
+    int nstrcols;
     const char **ent_names, **flag_names;
     size_t *ent_len, *flag_len;
     size_t *member_len[64]; /* per column (< 64): lengths of its enum's members */
@@ -78,8 +97,44 @@ static void puts_(Writer *w, const char *s)
     put(w, s, strlen(s));
 }
 
-int wr_format_number(double v, char *buf)
+/* A number of up to six decimals and fifteen significant digits, from
+ * 0.001 to 10^9 in size, written without printf: k / 10^d for the fewest
+ * decimals d with which the division gives v back. That decimal is the
+ * one %.15g prints (v is within half an ulp of it, well inside the
+ * rounding of 15 digits), and it reads back as v (strtod and the division
+ * round the same real number). 0 when v is not such a number. Most money
+ * and percents are, and printf is the costly part of writing a row. */
+static int short_decimal(double v, char *buf)
 {
+    static const double scale[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
+    double a = fabs(v);
+    if (!(a >= 1e-3 && a < 1e9)) return 0;
+    for (int d = 1; d <= 6; d++) {
+        double k = nearbyint(a * scale[d]);
+        if (k / scale[d] != a) continue;
+        unsigned long long u = (unsigned long long)k;
+        char tmp[24];
+        int n = 0;
+        while (u || n <= d) {       /* at least one digit before the point */
+            tmp[n++] = (char)('0' + u % 10);
+            u /= 10;
+        }
+        int o = 0;
+        if (v < 0) buf[o++] = '-';
+        while (n > d) buf[o++] = tmp[--n];
+        buf[o++] = '.';
+        while (n) buf[o++] = tmp[--n];     /* its last digit is not 0: d is the fewest */
+        buf[o] = '\0';
+        return o;
+    }
+    return 0;
+}
+
+/* wr_format_number; *sure says whether the text reads back as v (every
+ * path but printf's). */
+static int format_number(double v, char *buf, bool *sure)
+{
+    *sure = true;
     if (v == 0) {
         buf[0] = '0';
         buf[1] = '\0';
@@ -99,7 +154,16 @@ int wr_format_number(double v, char *buf)
         buf[k] = '\0';
         return k;
     }
+    int n = short_decimal(v, buf);
+    if (n) return n;
+    *sure = false;
     return snprintf(buf, 32, "%.15g", v);
+}
+
+int wr_format_number(double v, char *buf)
+{
+    bool sure;
+    return format_number(v, buf, &sure);
 }
 
 Writer *wr_open(FILE *out, OutFormat fmt, const Chunk *c, const WrOptions *opt, char *err,
@@ -114,16 +178,24 @@ Writer *wr_open(FILE *out, OutFormat fmt, const Chunk *c, const WrOptions *opt, 
     w->fit = opt->width;
     w->buf = xmalloc(BUF_SIZE);
     const Schema *sch = c->schema;
-    w->cols = xcalloc((size_t)c->nouts + (size_t)opt->nfields + 3, sizeof(Col));
+    int nterms = 0;
+    for (int i = 0; i < c->nouts; i++)
+        if (c->outs[i].kind == OUT_ENTITLE) nterms += c->outs[i].nterms;
+    w->cols = xcalloc((size_t)c->nouts + (size_t)opt->nfields + (size_t)nterms + 4, sizeof(Col));
+    w->terms = xcalloc((size_t)nterms + 1, sizeof(Col));
+    w->term_names = xcalloc((size_t)nterms + 1, sizeof(char *));
+    w->term_at = xcalloc((size_t)c->nouts + 1, sizeof(int));
+    w->ent_out = xcalloc((size_t)c->nouts + 1, sizeof(ChunkOut *));
     w->ents = xcalloc((size_t)c->nouts + 1, sizeof(int));
     w->flags = xcalloc((size_t)c->nouts + 1, sizeof(int));
     w->ent_names = xcalloc((size_t)c->nouts + 1, sizeof(char *));
     w->flag_names = xcalloc((size_t)c->nouts + 1, sizeof(char *));
-    Col key = {sch->key_field >= 0 ? sch->fields[sch->key_field].name : "line", COL_KEY, -1, NULL, RT_ERROR};
+    Col key = {sch->key_field >= 0 ? sch->fields[sch->key_field].name : "line", COL_KEY, -1, NULL,
+               RT_ERROR, NULL};
     w->cols[w->ncols++] = key;
     for (int i = 0; i < opt->nfields; i++) {
         const SchemaField *f = &sch->fields[opt->fields[i]];
-        Col col = {f->name, COL_FIELD, c->field_reg[opt->fields[i]], f->ty.en, f->ty.kind};
+        Col col = {f->name, COL_FIELD, c->field_reg[opt->fields[i]], f->ty.en, f->ty.kind, NULL};
         w->cols[w->ncols++] = col;
         w->nfield++;
     }
@@ -131,21 +203,41 @@ Writer *wr_open(FILE *out, OutFormat fmt, const Chunk *c, const WrOptions *opt, 
         const ChunkOut *o = &c->outs[i];
         if (o->kind == OUT_ENTITLE) {
             w->ent_names[w->nents] = o->name;
+            w->ent_out[w->nents] = o;
+            w->term_at[w->nents] = w->nterms;
             w->ents[w->nents++] = o->reg;
+            for (int t = 0; t < o->nterms; t++) {
+                const ChunkTerm *term = &o->terms[t];
+                size_t len = strlen(o->name) + strlen(term->name) + 2;
+                char *name = xmalloc(len);
+                snprintf(name, len, "%s.%s", o->name, term->name);
+                w->term_names[w->nterms] = name;
+                Col col = {name, COL_TERM, term->reg, term->ty.en, term->ty.kind,
+                           term->label ? term->label : term->name};
+                w->terms[w->nterms++] = col;
+            }
         } else if (o->kind == OUT_FLAG) {
             w->flag_names[w->nflags] = o->name;
             w->flags[w->nflags++] = o->reg;
         } else {
             Col col = {o->name, o->kind == OUT_NUM ? COL_NUM : o->kind == OUT_BOOL ? COL_BOOL
                                                                                    : COL_ENUM,
-                       o->reg, o->en, RT_ERROR};
+                       o->reg, o->en, RT_ERROR, NULL};
             w->cols[w->ncols++] = col;
         }
     }
-    Col ents = {"entitlements", COL_ENTS, -1, NULL, RT_ERROR};
-    Col flags = {"flags", COL_FLAGS, -1, NULL, RT_ERROR};
+    Col ents = {"entitlements", COL_ENTS, -1, NULL, RT_ERROR, NULL};
+    Col terms = {"terms", COL_TERMS, -1, NULL, RT_ERROR, NULL};
+    Col flags = {"flags", COL_FLAGS, -1, NULL, RT_ERROR, NULL};
     w->cols[w->ncols++] = ents;
+    if (fmt == FMT_CSV || fmt == FMT_XLSX)      /* a column per term */
+        for (int t = 0; t < w->nterms; t++) w->cols[w->ncols++] = w->terms[t];
+    else if (fmt == FMT_JSONL && w->nterms)     /* one object, when the policy has terms */
+        w->cols[w->ncols++] = terms;
     w->cols[w->ncols++] = flags;
+    w->strcols = xcalloc((size_t)w->ncols, sizeof(int));
+    for (int i = 1; i < w->ncols; i++)
+        if (is_value(&w->cols[i]) && w->cols[i].fkind == RT_STRING) w->strcols[w->nstrcols++] = i;
     w->width = xcalloc((size_t)w->ncols, sizeof(int));
     w->ent_len = xcalloc((size_t)w->nents + 1, sizeof(size_t));
     w->flag_len = xcalloc((size_t)w->nflags + 1, sizeof(size_t));
@@ -155,7 +247,7 @@ Writer *wr_open(FILE *out, OutFormat fmt, const Chunk *c, const WrOptions *opt, 
     for (int i = 0; i < w->ncols; i++) {       /* every column: its widest cell */
         const RtEnum *en = w->cols[i].en;
         size_t longest = 0;
-        if (en && (w->cols[i].kind == COL_ENUM || w->cols[i].kind == COL_FIELD)) {
+        if (en && (w->cols[i].kind == COL_ENUM || is_value(&w->cols[i]))) {
             if (i < 64) w->member_len[i] = xcalloc((size_t)en->n + 1, sizeof(size_t));
             for (int m = 0; m < en->n; m++) {
                 size_t len = strlen(en->members[m]);
@@ -305,14 +397,17 @@ static void put_json_string(Writer *w, const char *s, size_t n)
  * digits when 15 do not give the same number back. */
 static int exact_number(double v, char *buf)
 {
-    int n = wr_format_number(v, buf);
-    if (isfinite(v) && strtod(buf, NULL) != v) n = snprintf(buf, 32, "%.17g", v);
+    bool sure;
+    int n = format_number(v, buf, &sure);
+    if (!sure && isfinite(v) && strtod(buf, NULL) != v) n = snprintf(buf, 32, "%.17g", v);
     return n;
 }
 
-/* The text of a record field's value, other than a string (whose bytes are
- * its text); "" when missing. In the table a percent shows as 12.5%, in
- * data output as its fraction 0.125. buf holds at least 64 bytes. */
+/* The text of a record field's or a term's value, other than a string
+ * (whose bytes are its text); "" when missing. In the table a percent shows
+ * as 12.5%, in data output as its fraction 0.125. A field's number is
+ * written in full (as the data gave it); a term's, computed, as kam prints
+ * scores (wr_format_number). buf holds at least 64 bytes. */
 static size_t field_text(const Col *col, const Value *v, char *buf, size_t cap, bool table)
 {
     buf[0] = '\0';
@@ -325,11 +420,12 @@ static size_t field_text(const Col *col, const Value *v, char *buf, size_t cap, 
             buf[n] = '\0';
             return n;
         }
-        return (size_t)exact_number(v->u.num, buf);
+        /* fall through */
     case RT_NUMBER:
     case RT_MONEY:
     case RT_INT:
-        return (size_t)exact_number(v->u.num, buf);
+        return (size_t)(col->kind == COL_TERM ? wr_format_number(v->u.num, buf)
+                                              : exact_number(v->u.num, buf));
     case RT_BOOL:
         memcpy(buf, v->u.i ? "true" : "false", v->u.i ? 5 : 6);
         return v->u.i ? 4 : 5;
@@ -398,22 +494,72 @@ static size_t cell_text(Writer *w, const Col *col, const Value *regs, char *buf,
     }
 }
 
+/* A typed value (a record field, a term) for people: a number by its type
+ * (money 1,250.00, percent 12.5%, int 1,250), a string as it is (cut to
+ * cap), the rest as in CSV. */
+static size_t value_table_text(const Col *col, const Value *v, char *buf, size_t cap)
+{
+    NumStyle st = col->fkind == RT_MONEY ? NUM_MONEY : col->fkind == RT_PERCENT ? NUM_PERCENT
+                : col->fkind == RT_INT ? NUM_INT : NUM_PLAIN;
+    if (!v->missing && (col->fkind == RT_MONEY || col->fkind == RT_PERCENT
+                        || col->fkind == RT_INT || col->fkind == RT_NUMBER))
+        return num_format(v->u.num, st, buf, cap);
+    if (!v->missing && col->fkind == RT_STRING) {
+        size_t n = v->len < cap ? v->len : cap - 1;
+        memcpy(buf, v->u.str, n);
+        buf[n] = '\0';
+        return n;
+    }
+    return field_text(col, v, buf, cap, true);
+}
+
+/* The table's entitlements cell when the policy has terms: each
+ * entitlement that holds, its terms after it by label, as in
+ * "dedicated_manager;priority_support (SLA hours 4)". A term with no value
+ * is left out. Cut short (at a whole entitlement or term) to cap. */
+static size_t ents_with_terms(Writer *w, const Value *regs, char *buf, size_t cap)
+{
+    size_t used = 0;
+    char val[NUM_TEXT_MAX];
+    buf[0] = '\0';
+    for (int k = 0; k < w->nents; k++) {
+        if (!regs[w->ents[k]].u.i) continue;
+        if (used + w->ent_len[k] + 2 >= cap) break;
+        if (used) buf[used++] = ';';
+        memcpy(buf + used, w->ent_names[k], w->ent_len[k]);
+        used += w->ent_len[k];
+        int shown = 0;
+        for (int t = 0; t < w->ent_out[k]->nterms; t++) {
+            const Col *term = &w->terms[w->term_at[k] + t];
+            const Value *v = &regs[term->reg];
+            if (v->missing) continue;
+            size_t n = value_table_text(term, v, val, sizeof val);
+            size_t llen = strlen(term->label);
+            if (used + llen + n + 5 >= cap) break;
+            memcpy(buf + used, shown ? ", " : " (", 2);
+            used += 2;
+            memcpy(buf + used, term->label, llen);
+            used += llen;
+            buf[used++] = ' ';
+            memcpy(buf + used, val, n);
+            used += n;
+            shown++;
+        }
+        if (shown) buf[used++] = ')';
+        buf[used] = '\0';
+    }
+    return used;
+}
+
 /* The text of one cell of the table: for people, so a number is grouped
  * and rounded as base/numfmt.h says (a score is a plain number: 72.5,
- * 1,250; a record field by its type: money 1,250.00, percent 12.5%, int
- * 1,250); the rest as in CSV. */
+ * 1,250; a record field by its type); the rest as in CSV, but for terms,
+ * shown in the entitlements cell. */
 static size_t table_cell_text(Writer *w, const Col *col, const Value *regs, char *buf, size_t cap)
 {
     if (col->kind == COL_NUM) return num_format(regs[col->reg].u.num, NUM_PLAIN, buf, cap);
-    if (col->kind == COL_FIELD) {
-        const Value *v = &regs[col->reg];
-        NumStyle st = col->fkind == RT_MONEY ? NUM_MONEY : col->fkind == RT_PERCENT ? NUM_PERCENT
-                    : col->fkind == RT_INT ? NUM_INT : NUM_PLAIN;
-        if (!v->missing && (col->fkind == RT_MONEY || col->fkind == RT_PERCENT
-                            || col->fkind == RT_INT || col->fkind == RT_NUMBER))
-            return num_format(v->u.num, st, buf, cap);
-        return field_text(col, v, buf, cap, true);
-    }
+    if (col->kind == COL_FIELD) return value_table_text(col, &regs[col->reg], buf, cap);
+    if (col->kind == COL_ENTS && w->nterms) return ents_with_terms(w, regs, buf, cap);
     return cell_text(w, col, regs, buf, cap);
 }
 
@@ -471,8 +617,10 @@ static char *emit_csv(char *o, const char *s, size_t n)
 static void csv_record(Writer *w, const Value *regs, const char *key, size_t keylen)
 {
     size_t need = keylen * 2 + 4 + w->row_max;
-    for (int i = 1; i <= w->nfield; i++)
-        if (w->cols[i].fkind == RT_STRING) need += 2 * (size_t)regs[w->cols[i].reg].len + 2;
+    for (int k = 0; k < w->nstrcols; k++) {
+        const Value *v = &regs[w->cols[w->strcols[k]].reg];
+        if (!v->missing) need += 2 * (size_t)v->len + 2;
+    }
     if (w->used + need > BUF_SIZE) {
         flush(w);
         if (need > BUF_SIZE) {          /* a huge key or field: the general path */
@@ -482,12 +630,12 @@ static void csv_record(Writer *w, const Value *regs, const char *key, size_t key
                 const Col *col = &w->cols[i];
                 const Value *v = &regs[col->reg >= 0 ? col->reg : 0];
                 put(w, ",", 1);
-                if (col->kind == COL_FIELD && col->fkind == RT_STRING) {
+                if (is_value(col) && col->fkind == RT_STRING) {
                     if (!v->missing) put_csv(w, v->u.str, v->len);
                     continue;
                 }
-                size_t n = col->kind == COL_FIELD ? field_text(col, v, buf, sizeof buf, false)
-                                                  : cell_text(w, col, regs, buf, sizeof buf);
+                size_t n = is_value(col) ? field_text(col, v, buf, sizeof buf, false)
+                                         : cell_text(w, col, regs, buf, sizeof buf);
                 put_csv(w, buf, n);
             }
             put(w, "\n", 1);
@@ -501,6 +649,7 @@ static void csv_record(Writer *w, const Value *regs, const char *key, size_t key
         const Value *v = col->reg >= 0 ? &regs[col->reg] : NULL;
         switch (col->kind) {
         case COL_FIELD:
+        case COL_TERM:      /* missing (empty) when the entitlement does not hold */
             if (col->fkind == RT_STRING) {
                 if (!v->missing) o = emit_csv(o, v->u.str, v->len);
             } else {
@@ -559,6 +708,7 @@ static void xlsx_record(Writer *w, const Value *regs, const char *key, size_t ke
             xl_bool(b, i, v->u.i != 0);
             break;
         case COL_FIELD:
+        case COL_TERM:
             if (v->missing) break;
             switch (col->fkind) {
             case RT_NUMBER: xl_number(b, i, v->u.num, XL_GENERAL); break;
@@ -583,7 +733,7 @@ static void xlsx_record(Writer *w, const Value *regs, const char *key, size_t ke
     xl_end_row(b);
 }
 
-/* A record field's value in JSON: null when missing. */
+/* A typed value (record field, term) in JSON: null when missing. */
 static void json_field(Writer *w, const Col *col, const Value *v)
 {
     char buf[4096];
@@ -645,6 +795,25 @@ void wr_record(Writer *w, const Value *regs, const char *key, size_t keylen, lon
             else put_json_string(w, key, keylen);
         } else if (col->kind == COL_FIELD) {
             json_field(w, col, &regs[col->reg]);
+        } else if (col->kind == COL_TERMS) {     /* {"ent": {"term": value}} */
+            put(w, "{", 1);
+            bool first = true;
+            for (int k = 0; k < w->nents; k++) {
+                if (!regs[w->ents[k]].u.i || !w->ent_out[k]->nterms) continue;
+                if (!first) put(w, ",", 1);
+                first = false;
+                put_json_string(w, w->ent_names[k], w->ent_len[k]);
+                put(w, ":{", 2);
+                for (int t = 0; t < w->ent_out[k]->nterms; t++) {
+                    const Col *term = &w->terms[w->term_at[k] + t];
+                    if (t) put(w, ",", 1);
+                    put_json_string(w, w->ent_out[k]->terms[t].name, strlen(w->ent_out[k]->terms[t].name));
+                    put(w, ":", 1);
+                    json_field(w, term, &regs[term->reg]);
+                }
+                put(w, "}", 1);
+            }
+            put(w, "}", 1);
         } else if (col->kind == COL_ENTS || col->kind == COL_FLAGS) {
             int n = col->kind == COL_ENTS ? w->nents : w->nflags;
             int *r = col->kind == COL_ENTS ? w->ents : w->flags;
@@ -747,6 +916,12 @@ int wr_close(Writer *w, char *err, size_t errlen)
     free(w->flags);
     free(w->ent_names);
     free(w->flag_names);
+    for (int i = 0; i < w->nterms; i++) free(w->term_names[i]);
+    free(w->term_names);
+    free(w->terms);
+    free(w->term_at);
+    free(w->ent_out);
+    free(w->strcols);
     free(w->buf);
     free(w);
     return rc;

@@ -1,12 +1,16 @@
 /* writer.h — per-record outcomes out: CSV, JSON Lines, an aligned table or
  * an Excel workbook (writer_xlsx.c). Columns: the key (or the line number
  * when the record has no key), the record fields asked for (WrOptions:
- * `--columns`), every score, select, tier and stages block under its own
- * name, then the entitlements and flags that hold (';'-joined in
- * declaration order in CSV, the table and the workbook, arrays in JSON
- * Lines). Output is buffered in large blocks; the writer reports write
- * errors, it never hides them. The columns come from the Chunk (ChunkOut,
- * the schema's key and fields), not from the policy. */
+ * `--columns` or the policy's `output`, chosen by cli/run.c), every score,
+ * select, tier and stages block under its own name, then the entitlements
+ * and flags that hold (';'-joined in declaration order in CSV, the table
+ * and the workbook, arrays in JSON Lines). The entitlements' terms: a
+ * column ENTITLEMENT.TERM each between them in CSV and the workbook (empty
+ * when not entitled), a "terms" object in JSON Lines, inside the
+ * entitlements cell in the table. Output is buffered in large blocks; the
+ * writer reports write errors, it never hides them. The columns come from
+ * the Chunk (ChunkOut, ChunkTerm, the schema's key and fields), not from
+ * the policy. */
 #ifndef KAM_WRITER_H
 #define KAM_WRITER_H
 

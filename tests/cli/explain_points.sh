@@ -5,7 +5,7 @@
 set -u
 t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
 P="$ROOT/examples/key_accounts.kam"; D="$ROOT/examples/accounts.csv"
-"$KAM" run "$P" "$D" --as-of 2026-06-30 --format csv > "$t/run.csv" || exit 1
+"$KAM" run "$P" "$D" --as-of 2026-06-30 --format csv --columns "" > "$t/run.csv" || exit 1
 n=0
 for id in $(awk -F, 'NR>1 && NR%7==2 {print $1}' "$t/run.csv"); do
     want=$(awk -F, -v id="$id" '$1==id {print $2}' "$t/run.csv")

@@ -20,7 +20,7 @@ done
 for e in dedicated_manager multifunctional_team priority_support custom_pricing integrated_systems; do
     check "$e" "$(awk -F, -v x=$e 'NR>1 { n = split($6, a, ";"); for (i = 1; i <= n; i++) if (a[i] == x) c++ } END { print c + 0 }' "$t/rows.csv")" "$(jq ".entitlements.$e" "$t/sum.json")"
 done
-check neglected_small "$(awk -F, 'NR>1 && $7 ~ /neglected_small/' "$t/rows.csv" | wc -l)" "$(jq '.flags.neglected_small' "$t/sum.json")"
+check neglected_small "$(awk -F, 'NR>1 && $NF ~ /neglected_small/' "$t/rows.csv" | wc -l)" "$(jq '.flags.neglected_small' "$t/sum.json")"
 # stage moves: the accounts that start in pre_kam and end in early_kam
 moves=$("$KAM" run "$P" "$t/a.csv" --as-of 2026-06-30 --format csv --where 'stage == pre_kam and kam_stage == early_kam' | tail -n +2 | wc -l)
 check "pre_kam -> early_kam" "$moves" "$(jq '.stages.kam_stage.early_kam.from.pre_kam // 0' "$t/sum.json")"

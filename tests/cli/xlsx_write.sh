@@ -1,7 +1,8 @@
 # kam run --format xlsx: the workbook read back with openpyxl has a bold,
 # frozen header row with an autofilter, typed cells (text keys, numbers,
 # booleans, money/percent/int/date number formats, empty cells for missing
-# values) and the CSV output's values row by row; it goes through --out
+# values) and the CSV output's values row by row, a typed column per
+# entitlement term; it goes through --out
 # (the target untouched when the run fails) or a pipe.
 set -u
 py=""
@@ -62,6 +63,43 @@ PY
     --format xlsx | cat >"$t/piped.xlsx"
 "$py" -c "import openpyxl,sys; ws=openpyxl.load_workbook(sys.argv[1]).active; sys.exit(ws.max_row != 121)" \
     "$t/piped.xlsx" || { echo "the piped workbook differs"; exit 1; }
+# entitlement terms: a typed column each (money, percent, int formats, a
+# date, text, a bool), empty when the account is not entitled
+"$KAM" run "$g/terms_csv.kam" "$g/terms.csv" --format xlsx -o "$t/terms.xlsx" ||
+    { echo "the terms xlsx run failed"; exit 1; }
+"$py" - "$t/terms.xlsx" <<'PY' || exit 1
+import datetime, sys
+import openpyxl
+ws = openpyxl.load_workbook(sys.argv[1]).active
+head = [c.value for c in ws[1]]
+want = ['id', 'name', 'entitlements', 'support.sla_hours', 'support.budget', 'support.discount',
+        'support.seats', 'review.due', 'review.owner', 'review.onsite', 'review.level',
+        'rebate.per_unit', 'flags']
+bad = []
+if head != want:
+    print('header %r' % head)
+    sys.exit(1)
+row = {h: c for h, c in zip(head, ws[2])}
+def cell(name, value, fmt=None, kind=None):
+    c = row[name]
+    if c.value != value: bad.append('%s: %r, want %r' % (name, c.value, value))
+    if fmt and c.number_format != fmt: bad.append('%s: format %r' % (name, c.number_format))
+    if kind and c.data_type != kind: bad.append('%s: type %r' % (name, c.data_type))
+cell('support.sla_hours', 4, kind='n')
+cell('support.budget', 125000, '#,##0.00', 'n')
+cell('support.discount', 0.125, '0.0##%', 'n')
+cell('support.seats', 10, '#,##0', 'n')
+cell('review.due', datetime.datetime(2026, 4, 15), 'yyyy-mm-dd')
+cell('review.owner', "Ann O'Neil", kind='s')
+cell('review.onsite', True, kind='b')
+cell('review.level', 'gold', kind='s')
+cell('rebate.per_unit', 156250, '#,##0.00', 'n')
+for c in ws[3][3:12]:      # a2 has no entitlement: every term cell empty
+    if c.value is not None: bad.append('%s3: %r for a term not held' % (c.column_letter, c.value))
+if bad:
+    print('\n'.join(bad))
+    sys.exit(1)
+PY
 # a failed run leaves the target as it was, and no temporary file
 echo "old contents" >"$t/keep.xlsx"
 "$KAM" run "$g/bad_records.kam" "$g/bad_records.csv" --on-error fail --format xlsx \

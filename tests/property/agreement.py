@@ -8,7 +8,9 @@ accounts and random param values, every command gives the same answer as
     `kam run` outputs, outcome by outcome;
   * `kam test` verdicts equal kam run's outcomes for the same accounts
     (tests written from the data with every field given, some of them
-    deliberately wrong: exactly those must fail).
+    deliberately wrong: exactly those must fail);
+  * kam run's term columns (priority_support.sla_hours, ...) hold the
+    term's value for exactly the accounts with the entitlement.
 
 (explain's suggested changes are checked against kam run by
 tests/cli/explain_agrees_run.sh.) Prints PASS/FAIL lines; usage:
@@ -127,7 +129,14 @@ for trial, seed in enumerate([7, 11, 23]):
           f"kam diff equals comparing two kam run outputs ({len(expect)} changes; {tag})",
           f"only in diff: {sorted(got - expect)[:5]} only in runs: {sorted(expect - got)[:5]} {err}")
 
-    # 3. kam test verdicts equal kam run's outcomes for the same accounts
+    # 3. a term's column holds its value exactly for the accounts entitled
+    terms = {"priority_support.sla_hours": ("priority_support", "4"),
+             "custom_pricing.max_discount": ("custom_pricing", "0.12")}
+    bad = [(k, col, o[col]) for k, o in what.items() for col, (ent, val) in terms.items()
+           if o.get(col) != (val if ent in o["entitlements"].split(";") else "")]
+    check(not bad, f"kam run's term columns follow its entitlements ({tag})", bad[:5])
+
+    # 4. kam test verdicts equal kam run's outcomes for the same accounts
     rows = list(csv.DictReader(open(data)))
     sample = rnd.sample(rows, 25)
     wrong = set(r["id"] for r in sample[:5])       # these expect the opposite
