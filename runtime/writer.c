@@ -67,6 +67,7 @@ struct Writer {
     char **cells;
     size_t ncells, capcells;
     int *width;
+    int *vwidth;            /* the widest value of each column (the header aside) */
     int nfield;             /* record fields: columns 1..nfield */
     int fit;                /* the table's width, or 0 */
     XlBook *xl;             /* FMT_XLSX */
@@ -239,6 +240,7 @@ Writer *wr_open(FILE *out, OutFormat fmt, const Chunk *c, const WrOptions *opt, 
     for (int i = 1; i < w->ncols; i++)
         if (is_value(&w->cols[i]) && w->cols[i].fkind == RT_STRING) w->strcols[w->nstrcols++] = i;
     w->width = xcalloc((size_t)w->ncols, sizeof(int));
+    w->vwidth = xcalloc((size_t)w->ncols, sizeof(int));
     w->ent_len = xcalloc((size_t)w->nents + 1, sizeof(size_t));
     w->flag_len = xcalloc((size_t)w->nflags + 1, sizeof(size_t));
     w->row_max = 64;
@@ -575,11 +577,13 @@ static void add_cell(Writer *w, int col, const char *s, size_t n)
     wr_display(s, n, copy, 4 * n + 1);
     n = strlen(copy);
     s = copy;
+    bool header = w->ncells < (size_t)w->ncols;
     w->cells[w->ncells++] = copy;
     int width = 0;
     for (size_t i = 0; i < n; i++)
         if (((unsigned char)s[i] & 0xC0) != 0x80) width++;
     if (width > w->width[col]) w->width[col] = width;
+    if (!header && width > w->vwidth[col]) w->vwidth[col] = width;
 }
 
 /* Appends s to o (no quoting needed: names and numbers). */
@@ -839,26 +843,51 @@ void wr_record(Writer *w, const Value *regs, const char *key, size_t keylen, lon
     put(w, "}\n", 2);
 }
 
-/* Narrows the table's columns until a line fits w->fit: the widest first,
- * down to the next widest, and so on (never the key, nor a column below
- * MIN_FIT). A table that cannot fit keeps every column at MIN_FIT. */
+/* How narrow the table may make column i: the key never narrows (it is
+ * what the reader looks up); numbers, dates and booleans keep their values
+ * whole, since a cut number reads as another number (37,911,5… is not
+ * 37,911,500.00), though their header may be cut; the rest keep MIN_FIT. */
+static int fit_floor(const Writer *w, int i)
+{
+    const Col *col = &w->cols[i];
+    bool whole = col->kind == COL_NUM || col->kind == COL_BOOL;
+    if (is_value(col)) {
+        RtKind k = col->fkind;
+        whole = k == RT_INT || k == RT_NUMBER || k == RT_MONEY || k == RT_PERCENT || k == RT_DATE
+             || k == RT_BOOL;
+    }
+    if (i == 0) return w->width[0];
+    if (whole) return w->vwidth[i] > MIN_FIT ? w->vwidth[i] : MIN_FIT;
+    return MIN_FIT;
+}
+
+/* Narrows the table's columns until a line fits w->fit: of the columns
+ * still above their floor (fit_floor), the widest first, down to the next
+ * widest or its floor, and so on. A table that cannot fit keeps every
+ * column at its floor. */
 static void fit_columns(Writer *w)
 {
     long total = 2L * (w->ncols - 1);
     for (int i = 0; i < w->ncols; i++) total += w->width[i];
     while (total > w->fit) {
-        int top = 0, next = MIN_FIT, count = 0;
+        int top = 0, count = 0, next = 0;
         for (int i = 1; i < w->ncols; i++)
-            if (w->width[i] > top) top = w->width[i];
-        if (top <= MIN_FIT) break;
+            if (w->width[i] > fit_floor(w, i) && w->width[i] > top) top = w->width[i];
+        if (!top) break;
         for (int i = 1; i < w->ncols; i++) {
-            if (w->width[i] == top) count++;
-            else if (w->width[i] > next) next = w->width[i];
+            if (w->width[i] <= fit_floor(w, i)) continue;
+            if (w->width[i] == top) {
+                count++;
+                if (fit_floor(w, i) > next) next = fit_floor(w, i);   /* no lower than a floor */
+            } else if (w->width[i] > next) {
+                next = w->width[i];
+            }
         }
         long excess = total - w->fit, room = (long)(top - next) * count;
         long cut = excess < room ? excess : room;   /* taken from the widest, evenly */
+        if (cut <= 0) break;
         for (int i = 1; i < w->ncols && cut > 0; i++) {
-            if (w->width[i] != top) continue;
+            if (w->width[i] != top || w->width[i] <= fit_floor(w, i)) continue;
             long each = (cut + count - 1) / count;
             count--;
             w->width[i] -= (int)each;
@@ -908,6 +937,7 @@ int wr_close(Writer *w, char *err, size_t errlen)
     for (size_t i = 0; i < w->ncells; i++) free(w->cells[i]);
     free(w->cells);
     free(w->width);
+    free(w->vwidth);
     free(w->ent_len);
     free(w->flag_len);
     for (int i = 0; i < 64; i++) free(w->member_len[i]);
