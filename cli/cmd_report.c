@@ -5,7 +5,11 @@
  * (report_doc.h): the headline figures and the breakdowns from the --summary
  * accumulator (report.h), the key accounts from the session's outcomes,
  * their cards from explain_record_facts (explain.h), the what-if section
- * from kam diff's rule (diff.h). report_html.c and report_md.c write it;
+ * from kam diff's rule (diff.h), the terms among the entitled from the
+ * summary, each account's own terms and display name from the outcomes and
+ * the session, the descriptions and labels from the policy. The session
+ * reads only the fields kam run --summary reads, so the figures agree.
+ * report_html.c and report_md.c write it;
  * the output goes through outfile.c (complete, or not at all). It holds no
  * evaluation logic of its own. */
 #define _POSIX_C_SOURCE 200809L

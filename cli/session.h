@@ -1,7 +1,8 @@
 /* session.h — an analyst's session: a policy (plus definitions typed at
  * the REPL), account records held in memory, what-ifs (:set, :where,
  * redefinitions), and the baseline outcomes that :diff compares against.
- * Used by the REPL, `kam diff` and `kam explain`. Evaluation runs the
+ * Used by the REPL, `kam diff`, `kam explain` and `kam report` (which
+ * read only the fields kam run reads: used_only). Evaluation runs the
  * compiled policy over the in-memory records, so a what-if over a million
  * accounts takes a fraction of a second. */
 #ifndef KAM_SESSION_H
