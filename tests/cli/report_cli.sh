@@ -57,6 +57,13 @@ grep -q '<' esc.md && no "the Markdown has a raw <"
 # --- the figures left out are shown, and the report still written
 grep -q 'data-k="records_left_out" data-v="1"' esc.html || no "the left-out count is not shown"
 
+# --- a term whose value is 1 is a term, not an entitlement of its own
+printf 'record account {\n  id: string key\n  revenue: money\n}\nselect big when revenue > 1M\nentitle seats when big with { n: 1 }\n' >one.kam
+printf 'id,revenue\nA,2000000\n' >one.csv
+"$KAM" report one.kam one.csv --as-of 2026-06-30 --format md >one.md 2>/dev/null || no "the report with a term of 1 failed"
+grep -q '| seats — n 1 |' one.md || no "the key list does not show seats with its term n 1"
+grep -q 'seats\\.n\|seats.n' one.md && no "the term seats.n is listed as an entitlement"
+
 # --- data that cannot be read to its end: no report at all
 printf 'id,revenue\nA,2000000\n"B,7\nC,9\n' >stops.csv
 printf 'record account {\n  id: string key\n  revenue: money\n}\nselect big when revenue > 1M\n' >stops.kam
