@@ -105,6 +105,8 @@ static int load_side(Side *d, const char *policy, const char *data, const RunOpt
     d->s->input = o->input;
     if (o->where) d->s->where = xstrdup(o->where);
     if (ses_load_policy(d->s, policy) != 0) return eng_exit_code(d->s->status);
+    d->s->used_only = true;     /* the fields kam run reads (and the revenue summed): its records */
+    d->s->keep_field = ses_revenue_field(d->s);
     if (ses_load_data(d->s, data) != 0) return eng_exit_code(d->s->status);
     return evaluate(d, d);
 }

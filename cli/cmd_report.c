@@ -5,7 +5,11 @@
  * (report_doc.h): the headline figures and the breakdowns from the --summary
  * accumulator (report.h), the key accounts from the session's outcomes,
  * their cards from explain_record_facts (explain.h), the what-if section
- * from kam diff's rule (diff.h). report_html.c and report_md.c write it;
+ * from kam diff's rule (diff.h), the terms among the entitled from the
+ * summary, each account's own terms and display name from the outcomes and
+ * the session, the descriptions and labels from the policy. The session
+ * reads only the fields kam run --summary reads, so the figures agree.
+ * report_html.c and report_md.c write it;
  * the output goes through outfile.c (complete, or not at all). It holds no
  * evaluation logic of its own. */
 #define _POSIX_C_SOURCE 200809L
@@ -75,42 +79,126 @@ void report_raw(double v, char *buf, size_t len)
 
 /* -------------------------------------------------------------- hooks */
 
-/* A rule's description for people: a flag's text today; the description of
- * a select, tier, stages block or entitlement when the language has one
- * (the same Decl string). NULL if none. */
+/* A rule's description for people (`select key_account "Key account"`, a
+ * flag's text): the same string explain, diff and --summary show; NULL if
+ * none. */
 static const char *report_rule_text(const Sym *y)
 {
-    return y->decl && y->decl->str && y->decl->str[0] ? y->decl->str : NULL;
+    const char *d = policy_desc(y);
+    return d && *d ? d : NULL;
 }
 
-/* An entitlement's terms: its `with { ... }` as written in the policy, until
- * the terms are compiled into the chunk and can be shown per account. NULL
- * if it has none. */
-static char *report_terms(const Policy *p, const Sym *y)
+/* A JSON text as the key a JSON reader sees: a string's own text
+ * (quotes dropped, escapes undone), anything else as it is. */
+static char *json_key(const char *e)
 {
-    if (!y->decl || !y->decl->attrs.len) return NULL;
-    char *out = NULL;
-    size_t n = 0;
-    FILE *m = open_memstream(&out, &n);
-    if (!m) return NULL;
-    for (int i = 0; i < y->decl->attrs.len; i++) {
-        const Attr *a = y->decl->attrs.items[i];
-        const Span sp = a->value->span;
-        const SrcFile *f = sp.file >= 0 && sp.file < p->src.n ? p->src.files[sp.file] : NULL;
-        fprintf(m, "%s%s: ", i ? ", " : "", a->name.name);
-        if (f && sp.end <= f->len && sp.start <= sp.end)
-            fwrite(f->text + sp.start, 1, sp.end - sp.start, m);
+    size_t n = strlen(e);
+    if (n < 2 || e[0] != '"') return xstrdup(e);
+    char *k = xmalloc(n + 1), *o = k;
+    for (size_t i = 1; i + 1 < n; i++) {
+        if (e[i] != '\\' || i + 2 >= n) {
+            *o++ = e[i];
+            continue;
+        }
+        char c = e[++i];
+        if (c == 'u' && i + 4 < n) {        /* the writer escapes only control characters so */
+            *o++ = (char)strtol((char[]){e[i + 1], e[i + 2], e[i + 3], e[i + 4], 0}, NULL, 16);
+            i += 4;
+        } else {
+            *o++ = c == 'n' ? '\n' : c == 't' ? '\t' : c == 'r' ? '\r' : c;
+        }
     }
-    fclose(m);
+    *o = '\0';
+    return k;
+}
+
+/* An entitlement's terms among the accounts that hold it, from the summary
+ * (the same figures as `kam run --summary --format json`'s "terms"); c is
+ * the session's chunk (the summary's own was the evaluation's, gone now). */
+static RepTerm *report_terms(const SummaryRow *r, const Chunk *c, int *nterms)
+{
+    const ChunkOut *co = fmt_chunk_out(c, r->sym->name);
+    *nterms = co && co->nterms == r->nterms ? r->nterms : 0;
+    if (!*nterms) return NULL;
+    RepTerm *out = xcalloc((size_t)r->nterms, sizeof(RepTerm));
+    for (int k = 0; k < r->nterms; k++) {
+        const SummaryTerm *st = &r->terms[k];
+        const ChunkTerm *ct = &co->terms[k];
+        RepTerm *t = &out[k];
+        char label[200];
+        t->name = ct->name;
+        t->label = xstrdup(fmt_term_label(ct, label, sizeof label));
+        t->accounts = st->accounts;
+        t->more = st->more;
+        t->vals = xcalloc((size_t)st->nvals + 1, sizeof(RepTermValue));
+        for (int i = 0; i < st->nvals; i++)
+            t->vals[t->nvals++] = (RepTermValue){json_key(st->exact[i]), xstrdup(st->people[i]), st->count[i]};
+        for (int i = 1; st->numeric && i < t->nvals; i++)       /* numbers from the smallest */
+            for (int j = i; j > 0 && strtod(t->vals[j].key, NULL) < strtod(t->vals[j - 1].key, NULL); j--) {
+                RepTermValue x = t->vals[j];
+                t->vals[j] = t->vals[j - 1];
+                t->vals[j - 1] = x;
+            }
+        if (st->numeric && st->accounts) {
+            char nb[NUM_TEXT_MAX];
+            Value a = val_num(st->min), b = val_num(st->max);
+            t->range = true;
+            t->min = st->min;
+            t->max = st->max;
+            fmt_rt_value(ct->ty, &a, nb, sizeof nb);
+            t->min_shown = xstrdup(nb);
+            fmt_rt_value(ct->ty, &b, nb, sizeof nb);
+            t->max_shown = xstrdup(nb);
+            wr_format_number(st->min, t->min_raw);
+            wr_format_number(st->max, t->max_raw);
+        }
+    }
     return out;
 }
 
-/* The account's display name (the policy's `display name` field), or NULL:
- * the key alone names it until the language has one. */
-static const char *report_display_name(const Session *s, int rec)
+/* The account's display name (the policy's `display` field), or NULL. */
+static char *report_display_name(const Session *s, int rec)
 {
-    (void)s, (void)rec;
-    return NULL;
+    char buf[1024];
+    const char *d = ses_display_name(s, rec, buf, sizeof buf);
+    return d ? xstrdup(d) : NULL;
+}
+
+/* Account rec's terms of the entitlement in column ent of o, for people:
+ * "SLA hours 4, maximum discount 12%" (fmt_terms_text's form), or NULL if
+ * it has none or does not hold it. */
+static char *account_terms(const Session *s, const Outcomes *o, int rec, int ent)
+{
+    const ChunkOut *co = fmt_chunk_out(s->chunk, o->cols[ent].name);
+    if (!co || !co->nterms || o->v[(size_t)rec * (size_t)o->ncols + (size_t)ent] != 1) return NULL;
+    char *list = NULL;
+    size_t nl = strlen(o->cols[ent].name);
+    for (int c = 0; c < o->ncols; c++) {
+        const OutCol *col = &o->cols[c];
+        if (col->ent != ent) continue;
+        const ChunkTerm *ct = NULL;
+        for (int t = 0; t < co->nterms; t++)
+            if (strcmp(co->terms[t].name, col->name + nl + 1) == 0) ct = &co->terms[t];
+        if (!ct) continue;
+        double x = o->v[(size_t)rec * (size_t)o->ncols + (size_t)c];
+        Value v = val_num(x);
+        if (isnan(x)) v.missing = 1;
+        else if (col->tkind == RT_STRING) {
+            const char *tx = col->text && col->text[rec] ? col->text[rec] : "";
+            v = val_str(tx, (uint32_t)strlen(tx));
+        } else if (col->tkind != RT_INT && col->tkind != RT_NUMBER && col->tkind != RT_MONEY &&
+                   col->tkind != RT_PERCENT) {
+            v = val_int((int64_t)x);
+        }
+        char label[200], val[NUM_TEXT_MAX], both[sizeof label + sizeof val + 2];
+        fmt_rt_value(ct->ty, &v, val, sizeof val);
+        snprintf(both, sizeof both, "%s %s", fmt_term_label(ct, label, sizeof label), val);
+        size_t a = list ? strlen(list) : 0, b = strlen(both);
+        list = xrealloc(list, a + b + 3);
+        if (a) memcpy(list + a, ", ", 2), a += 2;
+        memcpy(list + a, both, b + 1);
+    }
+    return list;
 }
 
 /* ---------------------------------------------------------- evaluation */
@@ -129,14 +217,36 @@ static void feed(Session *s, int rec, const Value *regs, const Chunk *c, void *u
     summary_add_regs(f->sum, regs);
 }
 
+/* What a card's facts are gathered with. */
+typedef struct CardCtx {
+    RepAccount *a;
+    const Session *s;
+    const Outcomes *o;
+} CardCtx;
+
+static int find_col(const Outcomes *o, const char *name, SymKind kind)
+{
+    for (int c = 0; c < o->ncols; c++)
+        if (o->cols[c].ent < 0 && o->cols[c].kind == kind && strcmp(o->cols[c].name, name) == 0) return c;
+    return -1;
+}
+
 static void add_fact(void *ud, const char *section, const char *name, const char *value, const char *why)
 {
-    RepAccount *a = ud;
+    CardCtx *x = ud;
+    RepAccount *a = x->a;
     if (a->nfacts == a->capfacts) {
         a->capfacts = a->capfacts ? a->capfacts * 2 : 32;
         a->facts = xrealloc(a->facts, sizeof(RepFact) * (size_t)a->capfacts);
     }
-    a->facts[a->nfacts++] = (RepFact){xstrdup(section), xstrdup(name), xstrdup(value), xstrdup(why)};
+    const Sym *y = strcmp(section, "criterion") && strcmp(section, "change") ? policy_sym(x->s->pol, name) : NULL;
+    char *terms = NULL;
+    if (strcmp(section, "entitlement") == 0) {
+        int c = find_col(x->o, name, SYM_ENTITLE);
+        if (c >= 0) terms = account_terms(x->s, x->o, a->rec, c);
+    }
+    a->facts[a->nfacts++] = (RepFact){xstrdup(section), xstrdup(name), xstrdup(value), xstrdup(why),
+                                      y ? report_rule_text(y) : NULL, terms};
 }
 
 static double cell(const Outcomes *o, int rec, int col)
@@ -144,12 +254,12 @@ static double cell(const Outcomes *o, int rec, int col)
     return o->v[(size_t)rec * (size_t)o->ncols + (size_t)col];
 }
 
-/* Appends "name" to a ", "-joined list. */
-static void join(char **list, const char *name)
+/* Appends "name" to a list joined by sep (", " or "; "). */
+static void join(char **list, const char *name, const char *sep)
 {
-    size_t a = *list ? strlen(*list) : 0, b = strlen(name);
-    *list = xrealloc(*list, a + b + 3);
-    if (a) memcpy(*list + a, ", ", 2), a += 2;
+    size_t a = *list ? strlen(*list) : 0, b = strlen(name), n = strlen(sep);
+    *list = xrealloc(*list, a + b + n + 1);
+    if (a) memcpy(*list + a, sep, n), a += n;
     memcpy(*list + a, name, b + 1);
 }
 
@@ -217,7 +327,7 @@ static void key_accounts(ReportDoc *d, Session *s, const Outcomes *o, int rev)
             double x = cell(o, r, c);
             if (col->kind == SYM_TIER) {
                 outcome_text(o, r, c, text, sizeof text);
-                join(&a->tier, text);
+                join(&a->tier, text, ", ");
             } else if (col->kind == SYM_STAGES) {
                 const Sym *y = sym_named(s->pol, col->name, SYM_STAGES);
                 int f = y ? stage_field(s->pol, y) : -1;
@@ -227,15 +337,27 @@ static void key_accounts(ReportDoc *d, Session *s, const Outcomes *o, int rev)
                     if (from != (int)x && from >= 0 && from < y->ty.en->n) {
                         char both[420];
                         snprintf(both, sizeof both, "%s \u2192 %s", y->ty.en->members[from], text);
-                        join(&a->stage, both);
+                        join(&a->stage, both, ", ");
                         continue;
                     }
                 }
-                join(&a->stage, text);
-            } else if (col->kind == SYM_ENTITLE && x == 1) {
-                join(&a->entitlements, col->name);
+                join(&a->stage, text, ", ");
+            } else if (col->kind == SYM_ENTITLE && col->ent < 0 && x == 1) {
+                const Sym *y = sym_named(s->pol, col->name, SYM_ENTITLE);
+                const char *name = y && report_rule_text(y) ? report_rule_text(y) : col->name;
+                char *terms = account_terms(s, o, r, c);
+                if (terms) {
+                    char *both = xmalloc(strlen(name) + strlen(terms) + 8);
+                    sprintf(both, "%s \u2014 %s", name, terms);
+                    join(&a->entitlements, both, "; ");
+                    free(both);
+                    free(terms);
+                } else {
+                    join(&a->entitlements, name, "; ");
+                }
             } else if (col->kind == SYM_FLAG && x == 1) {
-                join(&a->flags, col->name);
+                const Sym *y = sym_named(s->pol, col->name, SYM_FLAG);
+                join(&a->flags, y && report_rule_text(y) ? report_rule_text(y) : col->name, "; ");
             }
         }
         if (!a->tier) a->tier = xstrdup("");
@@ -246,6 +368,7 @@ static void key_accounts(ReportDoc *d, Session *s, const Outcomes *o, int rev)
     if (n) qsort(all, (size_t)n, sizeof *all, cmp_account);
     /* keep the first MAX_LISTED; the headline counts them all */
     for (int i = MAX_LISTED; i < n; i++) {
+        free(all[i].display);
         free(all[i].tier);
         free(all[i].stage);
         free(all[i].entitlements);
@@ -255,8 +378,9 @@ static void key_accounts(ReportDoc *d, Session *s, const Outcomes *o, int rev)
     d->naccounts = n < MAX_LISTED ? n : MAX_LISTED;
 }
 
-/* One card per key account (at most MAX_CARDS): explain's facts. */
-static void cards(ReportDoc *d, Session *s)
+/* One card per key account (at most MAX_CARDS): explain's facts, with
+ * the descriptions and the account's terms (from the outcomes o). */
+static void cards(ReportDoc *d, Session *s, const Outcomes *o)
 {
     for (int i = 0; i < d->naccounts && i < MAX_CARDS; i++) {
         RepAccount *a = &d->accounts[i];
@@ -268,7 +392,8 @@ static void cards(ReportDoc *d, Session *s)
         FILE *err = open_memstream(&msg, &mlen);
         FILE *saved = s->err;
         if (err) s->err = err;
-        int rc = explain_record_facts(s, a->rec, false, add_fact, a);
+        CardCtx x = {a, s, o};
+        int rc = explain_record_facts(s, a->rec, false, add_fact, &x);
         s->err = saved;
         if (err) fclose(err);
         if (rc != 0) {
@@ -297,6 +422,29 @@ static long select_count(const Outcomes *o, const char *name)
     return n;
 }
 
+/* A changed score or term's exact text (outcome_text: every digit) as
+ * people read it, in place, as kam diff shows it: 72.5, 1,250, 12%. */
+static void people(const OutChange *c, char *text)
+{
+    bool num = c->kind == SYM_SCORE ||
+               (c->term && (c->tkind == RT_INT || c->tkind == RT_NUMBER || c->tkind == RT_MONEY ||
+                            c->tkind == RT_PERCENT));
+    char *end;
+    double v = strtod(text, &end);
+    if (!num || end == text || *end) return;
+    char nb[NUM_TEXT_MAX];
+    if (c->kind == SYM_SCORE && !c->term) {
+        report_num(v, NUM_PLAIN, nb, sizeof nb);
+    } else {
+        Value x = val_num(v);
+        fmt_rt_value((RtType){c->tkind, false, NULL}, &x, nb, sizeof nb);
+    }
+    size_t n = strlen(nb);
+    if (n >= sizeof c->before) n = sizeof c->before - 1;
+    memcpy(text, nb, n);
+    text[n] = '\0';
+}
+
 /* The what-if: the accounts whose outcome differs, as kam diff counts them. */
 static void whatif(ReportDoc *d, const Session *s, const Outcomes *before, const Outcomes *after,
                    const bool *failed, int rev)
@@ -322,6 +470,10 @@ static void whatif(ReportDoc *d, const Session *s, const Outcomes *before, const
         c->nch = n < 256 ? n : 256;
         c->ch = xmalloc(sizeof(OutChange) * (size_t)c->nch);
         memcpy(c->ch, ch, sizeof(OutChange) * (size_t)c->nch);
+        for (int k = 0; k < c->nch; k++) {
+            people(&c->ch[k], c->ch[k].before);
+            people(&c->ch[k], c->ch[k].after);
+        }
     }
     for (int c = 0; c < after->ncols; c++) {
         if (after->cols[c].kind != SYM_SELECT) continue;
@@ -333,7 +485,7 @@ static void whatif(ReportDoc *d, const Session *s, const Outcomes *before, const
 }
 
 /* The breakdowns from the summary accumulator. */
-static void breakdowns(ReportDoc *d, const Policy *p, const Summary *sum)
+static void breakdowns(ReportDoc *d, const Summary *sum, const Chunk *c)
 {
     d->records = summary_records(sum);
     int n = summary_nrows(sum);
@@ -347,6 +499,21 @@ static void breakdowns(ReportDoc *d, const Policy *p, const Summary *sum)
             const EnumInfo *en = y->ty.en;
             g->name = y->name;
             g->text = report_rule_text(y);
+            if (y->kind == SYM_TIER && y->decl) {
+                g->labels = xcalloc((size_t)en->n + 1, sizeof(char *));
+                for (int b = 0; b < y->decl->items.len; b++) {
+                    const TierBranch *tb = y->decl->items.items[b];
+                    for (int m = 0; m < en->n; m++)
+                        if (!g->labels[m] && strcmp(en->members[m], tb->name.name) == 0) g->labels[m] = tb->label;
+                }
+            } else if (y->kind == SYM_STAGES && y->decl) {
+                g->trans = xcalloc((size_t)y->decl->items.len + 1, sizeof(RepTransition));
+                for (int t = 0; t < y->decl->items.len; t++) {
+                    const Transition *tr = y->decl->items.items[t];
+                    g->trans[g->ntrans++] = (RepTransition){tr->from_any ? NULL : tr->from.name, tr->to.name,
+                                                            tr->label};
+                }
+            }
             g->stages = y->kind == SYM_STAGES;
             g->nmembers = en->n;
             g->members = (const char *const *)en->members;
@@ -367,10 +534,11 @@ static void breakdowns(ReportDoc *d, const Policy *p, const Summary *sum)
             it->kind = y->kind;
             it->name = y->name;
             it->text = report_rule_text(y);
-            it->terms = y->kind == SYM_ENTITLE ? report_terms(p, y) : NULL;
+            it->terms = y->kind == SYM_ENTITLE ? report_terms(&r, c, &it->nterms) : NULL;
             it->accounts = r.counts[0];
             it->revenue = r.revenue ? r.revenue[0] : 0;
             if (y->kind == SYM_SELECT && d->key_name && strcmp(y->name, d->key_name) == 0) {
+                d->key_desc = it->text;
                 d->key_accounts = r.counts[0];
                 d->key_revenue = it->revenue;
             }
@@ -380,12 +548,30 @@ static void breakdowns(ReportDoc *d, const Policy *p, const Summary *sum)
 
 static void doc_free(ReportDoc *d)
 {
-    for (int i = 0; i < d->ngroups; i++) free(d->groups[i].bars);
+    for (int i = 0; i < d->ngroups; i++) {
+        free(d->groups[i].bars);
+        free(d->groups[i].labels);
+        free(d->groups[i].trans);
+    }
     free(d->groups);
-    for (int i = 0; i < d->nitems; i++) free(d->items[i].terms);
+    for (int i = 0; i < d->nitems; i++) {
+        for (int k = 0; k < d->items[i].nterms; k++) {
+            RepTerm *t = &d->items[i].terms[k];
+            for (int v = 0; v < t->nvals; v++) {
+                free(t->vals[v].key);
+                free(t->vals[v].shown);
+            }
+            free(t->vals);
+            free(t->label);
+            free(t->min_shown);
+            free(t->max_shown);
+        }
+        free(d->items[i].terms);
+    }
     free(d->items);
     for (int i = 0; i < d->naccounts; i++) {
         RepAccount *a = &d->accounts[i];
+        free(a->display);
         free(a->tier);
         free(a->stage);
         free(a->entitlements);
@@ -395,12 +581,16 @@ static void doc_free(ReportDoc *d)
             free(a->facts[k].name);
             free(a->facts[k].value);
             free(a->facts[k].why);
+            free(a->facts[k].terms);
         }
         free(a->facts);
         free(a->card_error);
     }
     free(d->accounts);
-    for (int i = 0; i < d->nchanges; i++) free(d->changes[i].ch);
+    for (int i = 0; i < d->nchanges; i++) {
+        free(d->changes[i].ch);
+        free(d->changes[i].display);
+    }
     free(d->changes);
     free(d->selcounts);
 }
@@ -473,6 +663,8 @@ static int report(const char *policy, const char *data, const RunOptions *o, boo
         }
         s.where = xstrdup(o->where);
     }
+    s.used_only = true;         /* the fields kam run --summary reads: the same records */
+    s.keep_field = fd.revenue;
     if (ses_load_data(&s, data) != 0) {
         status = eng_exit_code(s.status);
         goto done;
@@ -523,9 +715,9 @@ static int report(const char *policy, const char *data, const RunOptions *o, boo
     key_accounts(&d, &s, &after, fd.revenue);
     for (int r = 0; r < after.nrec; r++)        /* the accounts counted: in scope, evaluated */
         if (diff_in_scope(&after, r)) d.revenue_total += revenue_of(&s, fd.revenue, r);
-    breakdowns(&d, s.pol, fd.sum);
+    breakdowns(&d, fd.sum, s.chunk);
     if (o->nsets) whatif(&d, &s, &before, &after, failed, fd.revenue);
-    cards(&d, &s);
+    cards(&d, &s, &after);
 
     FILE *m = open_memstream(&text, &len);
     if (!m || (md ? report_write_md(&d, m) : report_write_html(&d, m)) != 0) {

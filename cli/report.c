@@ -12,22 +12,10 @@
 
 /* ---------------------------------------------------------------- summary */
 
-enum { MAX_TERM_VALUES = 8 };   /* distinct values of a term counted one by one */
+enum { MAX_TERM_VALUES = SUMMARY_TERM_VALUES };   /* distinct values of a term counted one by one */
 
-/* One entitlement term among the accounts that hold it: its distinct
- * values (the first MAX_TERM_VALUES) with their counts, and the range of a
- * numeric one. */
-typedef struct TermStat {
-    const ChunkTerm *t;
-    long accounts;                  /* holding the entitlement, the term not missing */
-    int nvals;
-    bool more;                      /* more distinct values than MAX_TERM_VALUES */
-    char *exact[MAX_TERM_VALUES];   /* JSON text (every digit) */
-    char *people[MAX_TERM_VALUES];  /* for people: 12%, 4 */
-    long count[MAX_TERM_VALUES];
-    bool numeric;
-    double min, max;
-} TermStat;
+/* One entitlement term among the accounts that hold it (report.h). */
+typedef SummaryTerm TermStat;
 
 struct Summary {
     long records;
@@ -170,7 +158,8 @@ int summary_nrows(const Summary *s)
 
 SummaryRow summary_row(const Summary *s, int i)
 {
-    SummaryRow r = {s->syms[i], s->counts[i], s->rev_field >= 0 ? s->revenue[i] : NULL, s->moves[i]};
+    SummaryRow r = {s->syms[i], s->counts[i], s->rev_field >= 0 ? s->revenue[i] : NULL, s->moves[i],
+                    s->terms[i], s->nterms[i]};
     return r;
 }
 

@@ -24,12 +24,31 @@ void summary_free(Summary *s);
  * row by row in the order --summary prints them. */
 Summary *summary_new_for(const Policy *p, const Chunk *c, int revenue, const char *why);
 void summary_add_regs(Summary *s, const Value *regs);
+/* An entitlement's term among the accounts that hold it, as the JSON
+ * summary's "terms" gives it: the accounts (the term not missing), the
+ * distinct values (the first SUMMARY_TERM_VALUES: exact is the JSON text,
+ * a string's with its quotes; people as --summary writes it) with their
+ * counts, and a number's range. */
+enum { SUMMARY_TERM_VALUES = 8 };
+typedef struct SummaryTerm {
+    const ChunkTerm *t;
+    long accounts;
+    int nvals;
+    bool more;                          /* more distinct values than listed */
+    char *exact[SUMMARY_TERM_VALUES];
+    char *people[SUMMARY_TERM_VALUES];
+    long count[SUMMARY_TERM_VALUES];
+    bool numeric;
+    double min, max;
+} SummaryTerm;
 typedef struct SummaryRow {
     const Sym *sym;         /* a select, tier, stages block, entitlement or flag */
     const long *counts;     /* selects, entitlements, flags: [0] accounts that have it;
                                tiers, stages: per member, [members] = none */
     const double *revenue;  /* the revenue they carry, alike; NULL with no revenue field */
     const long *moves;      /* stages: members*members, from * members + to; else NULL */
+    const SummaryTerm *terms;   /* entitlements: their terms (nterms), else NULL */
+    int nterms;
 } SummaryRow;
 long summary_records(const Summary *s);
 int summary_nrows(const Summary *s);

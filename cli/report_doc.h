@@ -28,10 +28,20 @@ typedef struct RepBar {
     double revenue;
 } RepBar;
 
+/* A stages block's transition as the policy writes it. */
+typedef struct RepTransition {
+    const char *from;           /* a member, or NULL for `any` */
+    const char *to;
+    const char *label;          /* its `as "label"`, or NULL */
+} RepTransition;
+
 /* A tier or stages block: its members; for stages, the move matrix. */
 typedef struct RepGroup {
     const char *name;
     const char *text;           /* its description, or NULL (report_rule_text) */
+    const char **labels;        /* tiers: per member, its branch's label or NULL */
+    RepTransition *trans;       /* stages: the transitions, in policy order */
+    int ntrans;
     bool stages;
     RepBar *bars;               /* members, then "(none)" if any account has none */
     int nbars;
@@ -41,12 +51,35 @@ typedef struct RepGroup {
     long moved;                 /* accounts whose stage changes */
 } RepGroup;
 
+/* One value of an entitlement's term among the accounts that hold it. */
+typedef struct RepTermValue {
+    char *key;                  /* its key in the JSON summary's "values": 4, 0.12, gold */
+    char *shown;                /* for people: 4, 12%, "gold" */
+    long accounts;
+} RepTermValue;
+
+/* An entitlement's term among the accounts that hold it, as `kam run
+ * --summary --format json` has it under terms.ENTITLEMENT.TERM. */
+typedef struct RepTerm {
+    const char *name;           /* sla_hours */
+    char *label;                /* SLA hours */
+    long accounts;              /* holding the entitlement, the term not missing */
+    RepTermValue *vals;         /* its values (numbers from the smallest) ... */
+    int nvals;
+    bool more;                  /* ... unless there are too many to list */
+    bool range;                 /* a number some account holds: min and max */
+    double min, max;
+    char *min_shown, *max_shown;    /* for people: 12% */
+    char min_raw[64], max_raw[64];  /* every digit, as the JSON: 0.12 */
+} RepTerm;
+
 /* A select, entitlement or flag: how many accounts have it, their revenue. */
 typedef struct RepItem {
     SymKind kind;
     const char *name;
     const char *text;           /* a flag's text, a rule's description, or NULL */
-    char *terms;                /* an entitlement's terms, or NULL (report_terms) */
+    RepTerm *terms;             /* an entitlement's terms (report_terms) */
+    int nterms;
     long accounts;
     double revenue;
 } RepItem;
@@ -54,19 +87,23 @@ typedef struct RepItem {
 /* One fact of an account's explanation (explain_record_facts). */
 typedef struct RepFact {
     char *section, *name, *value, *why;
+    const char *desc;           /* the rule's description, or NULL */
+    char *terms;                /* an entitlement held: "SLA hours 4", or NULL */
 } RepFact;
 
 /* A key account: its list row and its card. */
 typedef struct RepAccount {
     int rec;
     const char *key;
-    const char *display;        /* its display name, or NULL (report_display_name) */
+    char *display;              /* its display name, or NULL (report_display_name) */
     long line;
     double score_v;
     char score[48];             /* the first score, or "" */
     char *tier;                 /* "gold", several tiers joined by ", " */
     char *stage;                /* "mid_kam", or "mid_kam -> partnership" */
-    char *entitlements, *flags; /* names joined by ", " ("" for none) */
+    char *entitlements, *flags; /* descriptions (else names) joined by "; " ("" for
+                                   none); an entitlement with its terms:
+                                   "Priority support — SLA hours 4" */
     double revenue;
     bool card;                  /* has a card (at most MAX_CARDS) */
     RepFact *facts;
@@ -77,9 +114,9 @@ typedef struct RepAccount {
 /* A what-if: one account whose outcome changes, and how. */
 typedef struct RepChange {
     const char *key;
-    const char *display;
+    char *display;
     double revenue;
-    OutChange *ch;
+    OutChange *ch;              /* before and after as people read them: 12%, 1,250 */
     int nch;
 } RepChange;
 
@@ -103,6 +140,7 @@ typedef struct ReportDoc {
     const char *rev_why;        /* ... and why there is none */
     double revenue_total;
     const char *key_name;       /* the first select (key accounts), or NULL */
+    const char *key_desc;       /* its description, or NULL */
     long key_accounts;
     double key_revenue;
     long moving;                /* accounts moving stage (every stages block) */

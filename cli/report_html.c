@@ -62,6 +62,35 @@ static void fig(FILE *o, const char *tag, const char *cls, const char *key, doub
     fprintf(o, "\" data-v=\"%s\">%s</%s>", raw, shown, tag);
 }
 
+/* A figure whose text is not report_num's: a term's 12%, its exact value
+ * raw (every digit, as the JSON has it). */
+static void fig_text(FILE *o, const char *tag, const char *cls, const char *key, const char *raw,
+                     const char *shown)
+{
+    fprintf(o, "<%s class=\"%s\" data-k=\"", tag, cls);
+    esc(o, key);
+    fputs("\" data-v=\"", o);
+    esc(o, raw);
+    fputs("\">", o);
+    esc(o, shown);
+    fprintf(o, "</%s>", tag);
+}
+
+/* A rule for people: its description and its name (in code), or the name. */
+static void rule_title(FILE *o, const char *name, const char *desc)
+{
+    if (desc) {
+        esc(o, desc);
+        fputs(" (<code>", o);
+        esc(o, name);
+        fputs("</code>)", o);
+    } else {
+        fputs("<code>", o);
+        esc(o, name);
+        fputs("</code>", o);
+    }
+}
+
 static bool has_stages(const ReportDoc *d)
 {
     for (int i = 0; i < d->ngroups; i++)
@@ -154,7 +183,7 @@ static void headline(FILE *o, const ReportDoc *d)
         fputs("<div class=\"fig\">", o);
         fig(o, "span", "n", "key_accounts", (double)d->key_accounts, NUM_INT);
         fputs("<span class=\"l\">key accounts (", o);
-        esc(o, d->key_name);
+        esc(o, d->key_desc ? d->key_desc : d->key_name);
         fputs(")</span></div>\n", o);
     }
     if (d->rev_name) {
@@ -196,14 +225,9 @@ static void group(FILE *o, const ReportDoc *d, const RepGroup *g)
     const char *sec = g->stages ? "stages" : "tiers";
     fprintf(o, "<section id=\"%s-", sec);
     esc(o, g->name);
-    fprintf(o, "\"><h2>%s ", g->stages ? "Stage" : "Tier");
-    esc(o, g->name);
+    fprintf(o, "\"><h2>%s: ", g->stages ? "Stage" : "Tier");
+    rule_title(o, g->name, g->text);
     fputs("</h2>\n", o);
-    if (g->text) {
-        fputs("<p>", o);
-        esc(o, g->text);
-        fputs("</p>\n", o);
-    }
     if (g->stages) fputs("<p class=\"note\">Each account's stage after this run's moves.</p>\n", o);
     fputs("<div class=\"charts\">\n", o);
     char title[300];
@@ -215,7 +239,11 @@ static void group(FILE *o, const ReportDoc *d, const RepGroup *g)
     }
     fputs("</div>\n<table><thead><tr><th>", o);
     fputs(g->stages ? "stage" : "tier", o);
-    fputs("</th><th class=\"num\">accounts</th><th class=\"num\">share</th>", o);
+    fputs("</th>", o);
+    bool labels = false;
+    for (int i = 0; g->labels && i < g->nmembers; i++) labels |= g->labels[i] != NULL;
+    if (labels) fputs("<th>what it means</th>", o);
+    fputs("<th class=\"num\">accounts</th><th class=\"num\">share</th>", o);
     if (d->rev_name) {
         fputs("<th class=\"num\">", o);
         esc(o, d->rev_name);
@@ -228,6 +256,11 @@ static void group(FILE *o, const ReportDoc *d, const RepGroup *g)
         fputs("<tr><td>", o);
         esc(o, b->label);
         fputs("</td>", o);
+        if (labels) {
+            fputs("<td>", o);
+            if (i < g->nmembers && g->labels[i]) esc(o, g->labels[i]);
+            fputs("</td>", o);
+        }
         snprintf(key, sizeof key, "%s.%s.%s.accounts", sec, g->name, b->label);
         fig(o, "td", "num", key, (double)b->accounts, NUM_INT);
         report_num(share(b->accounts, d->records), NUM_PERCENT, pct, sizeof pct);
@@ -261,8 +294,74 @@ static void group(FILE *o, const ReportDoc *d, const RepGroup *g)
         fprintf(o, "</tbody></table>\n<p>%ld account%s move%s stage; the shaded cells are the moves, the "
                    "diagonal the accounts that stay.</p>\n",
                 g->moved, g->moved == 1 ? "" : "s", g->moved == 1 ? "s" : "");
+        if (g->ntrans) {
+            fputs("<h3>How an account moves (the first move that applies)</h3>\n<ul>", o);
+            for (int t = 0; t < g->ntrans; t++) {
+                const RepTransition *tr = &g->trans[t];
+                fputs("<li>", o);
+                if (tr->from) esc(o, tr->from);
+                else fputs("any stage", o);
+                fputs(" \u2192 ", o);
+                esc(o, tr->to);
+                if (tr->label) {
+                    fputs(": ", o);
+                    esc(o, tr->label);
+                }
+                fputs("</li>", o);
+            }
+            fputs("</ul>\n", o);
+        }
     }
     fputs("</section>\n", o);
+}
+
+/* The entitlements' terms among the accounts that hold them: each figure
+ * of the JSON summary's terms.ENTITLEMENT.TERM (accounts, values, min,
+ * max) once. */
+static void terms(FILE *o, const ReportDoc *d)
+{
+    bool any = false;
+    for (int i = 0; i < d->nitems; i++) any |= d->items[i].nterms > 0;
+    if (!any) return;
+    fputs("<h3>Terms among the accounts entitled</h3>\n<table><thead><tr><th>entitlement</th><th>term</th>"
+          "<th class=\"num\">accounts</th><th>values (accounts)</th><th class=\"num\">lowest</th>"
+          "<th class=\"num\">highest</th></tr></thead><tbody>\n", o);
+    for (int i = 0; i < d->nitems; i++) {
+        const RepItem *it = &d->items[i];
+        for (int k = 0; k < it->nterms; k++) {
+            const RepTerm *t = &it->terms[k];
+            char key[1600];
+            fputs("<tr><td>", o);
+            rule_title(o, it->name, it->text);
+            fputs("</td><td>", o);
+            esc(o, t->label);
+            fputs("</td>", o);
+            snprintf(key, sizeof key, "terms.%s.%s.accounts", it->name, t->name);
+            fig(o, "td", "num", key, (double)t->accounts, NUM_INT);
+            fputs("<td>", o);
+            if (!t->accounts) fputs("no account holds it", o);
+            else if (t->more) fputs("many different values", o);
+            for (int v = 0; !t->more && v < t->nvals; v++) {
+                fputs(v ? ", " : "", o);
+                esc(o, t->vals[v].shown);
+                fputs(" (", o);
+                snprintf(key, sizeof key, "terms.%s.%s.values.%s", it->name, t->name, t->vals[v].key);
+                fig(o, "span", NULL, key, (double)t->vals[v].accounts, NUM_INT);
+                fputs(")", o);
+            }
+            fputs("</td>", o);
+            if (t->range) {
+                snprintf(key, sizeof key, "terms.%s.%s.min", it->name, t->name);
+                fig_text(o, "td", "num", key, t->min_raw, t->min_shown);
+                snprintf(key, sizeof key, "terms.%s.%s.max", it->name, t->name);
+                fig_text(o, "td", "num", key, t->max_raw, t->max_shown);
+            } else {
+                fputs("<td class=\"num\">\u2014</td><td class=\"num\">\u2014</td>", o);
+            }
+            fputs("</tr>\n", o);
+        }
+    }
+    fputs("</tbody></table>\n", o);
 }
 
 static void items(FILE *o, const ReportDoc *d)
@@ -290,10 +389,6 @@ static void items(FILE *o, const ReportDoc *d)
             esc(o, it->name);
             fputs("</code></td><td>", o);
             if (it->text) esc(o, it->text);
-            if (it->terms) {
-                fputs(it->text ? "; terms: " : "terms: ", o);
-                esc(o, it->terms);
-            }
             fputs("</td>", o);
             snprintf(key, sizeof key, "%s.%s", kinds[k].sec, it->name);
             fig(o, "td", "num", key, (double)it->accounts, NUM_INT);
@@ -305,7 +400,9 @@ static void items(FILE *o, const ReportDoc *d)
             }
             fputs("</tr>\n", o);
         }
-        fputs("</tbody></table>\n</section>\n", o);
+        fputs("</tbody></table>\n", o);
+        if (kinds[k].kind == SYM_ENTITLE) terms(o, d);
+        fputs("</section>\n", o);
     }
 }
 
@@ -320,9 +417,9 @@ static void key_list(FILE *o, const ReportDoc *d)
         fputs("<p>No account is selected.</p></section>\n", o);
         return;
     }
-    fprintf(o, "<p>The accounts <code>");
-    esc(o, d->key_name);
-    fprintf(o, "</code> selects, highest score first%s.", d->rev_name ? ", then highest revenue" : "");
+    fputs("<p>The accounts selected as ", o);
+    rule_title(o, d->key_name, d->key_desc);
+    fprintf(o, ", highest score first%s.", d->rev_name ? ", then highest revenue" : "");
     if (d->key_accounts > d->naccounts)
         fprintf(o, " The first %d of %ld are listed.", d->naccounts, d->key_accounts);
     fputs("</p>\n<table><thead><tr><th class=\"num\">#</th><th>account</th>", o);
@@ -374,12 +471,6 @@ static const char *flag_text(const ReportDoc *d, const char *name)
     return NULL;
 }
 
-static const char *entitlement_terms(const ReportDoc *d, const char *name)
-{
-    for (int i = 0; i < d->nitems; i++)
-        if (d->items[i].kind == SYM_ENTITLE && strcmp(d->items[i].name, name) == 0) return d->items[i].terms;
-    return NULL;
-}
 
 /* One account's card: the explanation's facts as sentences. */
 static void card(FILE *o, const ReportDoc *d, const RepAccount *a, int n)
@@ -403,7 +494,7 @@ static void card(FILE *o, const ReportDoc *d, const RepAccount *a, int n)
         const RepFact *f = &a->facts[i];
         if (strcmp(f->section, "score") == 0) {
             fputs("<p>Score <b>", o);
-            esc(o, f->name);
+            rule_title(o, f->name, f->desc);
             fputs("</b>: ", o);
             esc(o, f->value);
             fputs(" points, from:</p><ul>", o);
@@ -433,7 +524,7 @@ static void card(FILE *o, const ReportDoc *d, const RepAccount *a, int n)
         if (strcmp(f->section, "select") == 0) {
             bool yes = strcmp(f->value, "true") == 0;
             fprintf(o, "<p>%s <b>", yes ? "Selected as" : "Not selected as");
-            esc(o, f->name);
+            rule_title(o, f->name, f->desc);
             fputs("</b> because ", o);
             esc(o, f->why);
             fputs(".</p>\n", o);
@@ -441,7 +532,7 @@ static void card(FILE *o, const ReportDoc *d, const RepAccount *a, int n)
             fputs("<p>Tier <b>", o);
             esc(o, f->value);
             fputs("</b> (", o);
-            esc(o, f->name);
+            esc(o, f->desc ? f->desc : f->name);
             fputs("): ", o);
             esc(o, f->why);
             fputs(".</p>\n", o);
@@ -449,7 +540,7 @@ static void card(FILE *o, const ReportDoc *d, const RepAccount *a, int n)
             fputs("<p>Stage <b>", o);
             esc(o, a->stage);
             fputs("</b> (", o);
-            esc(o, f->name);
+            esc(o, f->desc ? f->desc : f->name);
             fputs("): ", o);
             esc(o, f->why);
             fputs(".</p>\n", o);
@@ -464,13 +555,13 @@ static void card(FILE *o, const ReportDoc *d, const RepAccount *a, int n)
             if (!open) fprintf(o, "<p>%s</p><ul>", pass ? "Flags raised:" : "Entitled to:");
             open = true;
             fputs("<li><b>", o);
-            esc(o, f->name);
+            if (pass) esc(o, f->name);
+            else rule_title(o, f->name, f->desc);
             fputs("</b>", o);
-            const char *extra = pass ? flag_text(d, f->name) : entitlement_terms(d, f->name);
+            const char *extra = pass ? flag_text(d, f->name) : f->terms;
             if (extra) {
-                fputs(pass ? " — " : " (", o);
+                fputs(" \u2014 ", o);
                 esc(o, extra);
-                fputs(pass ? "" : ")", o);
             }
             fputs(": ", o);
             esc(o, f->why);

@@ -33,6 +33,17 @@ static void num(FILE *o, double v, NumKind k)
     fputs(nb, o);
 }
 
+/* A rule for people: "Key account (key\_account)", or the name. */
+static void rule_title(FILE *o, const char *name, const char *desc)
+{
+    if (desc) {
+        md(o, desc);
+        fputs(" (", o);
+    }
+    md(o, name);
+    if (desc) fputs(")", o);
+}
+
 static bool has_stages(const ReportDoc *d)
 {
     for (int i = 0; i < d->ngroups; i++)
@@ -59,7 +70,7 @@ static void headline(FILE *o, const ReportDoc *d)
     fputs(" |\n", o);
     if (d->key_name) {
         fputs("| key accounts (", o);
-        md(o, d->key_name);
+        md(o, d->key_desc ? d->key_desc : d->key_name);
         fputs(") | ", o);
         num(o, (double)d->key_accounts, NUM_INT);
         fputs(" |\n", o);
@@ -99,29 +110,31 @@ static void headline(FILE *o, const ReportDoc *d)
 
 static void group(FILE *o, const ReportDoc *d, const RepGroup *g)
 {
-    fprintf(o, "## %s ", g->stages ? "Stage" : "Tier");
-    md(o, g->name);
+    fprintf(o, "## %s: ", g->stages ? "Stage" : "Tier");
+    rule_title(o, g->name, g->text);
     fputs("\n\n", o);
-    if (g->text) {
-        md(o, g->text);
-        fputs("\n\n", o);
-    }
     if (g->stages) fputs("Each account's stage after this run's moves.\n\n", o);
     double max = 0;
     for (int i = 0; i < g->nbars; i++)
         if (g->bars[i].accounts > max) max = (double)g->bars[i].accounts;
-    fprintf(o, "| %s | accounts | | share |", g->stages ? "stage" : "tier");
+    bool labels = false;
+    for (int i = 0; g->labels && i < g->nmembers; i++) labels |= g->labels[i] != NULL;
+    fprintf(o, "| %s |%s accounts | | share |", g->stages ? "stage" : "tier", labels ? " what it means |" : "");
     if (d->rev_name) {
         fputc(' ', o);
         md(o, d->rev_name);
         fputs(" |", o);
     }
-    fprintf(o, "\n|---|---:|---|---:|%s\n", d->rev_name ? "---:|" : "");
+    fprintf(o, "\n|---|%s---:|---|---:|%s\n", labels ? "---|" : "", d->rev_name ? "---:|" : "");
     for (int i = 0; i < g->nbars; i++) {
         const RepBar *b = &g->bars[i];
         fputs("| ", o);
         md(o, b->label);
         fputs(" | ", o);
+        if (labels) {
+            if (i < g->nmembers && g->labels[i]) md(o, g->labels[i]);
+            fputs(" | ", o);
+        }
         num(o, (double)b->accounts, NUM_INT);
         fputs(" | ", o);
         bar(o, (double)b->accounts, max);
@@ -160,6 +173,65 @@ static void group(FILE *o, const ReportDoc *d, const RepGroup *g)
     }
     fprintf(o, "\n%ld account%s move%s stage (in bold: the moves; the diagonal: the accounts that stay).\n\n",
             g->moved, g->moved == 1 ? "" : "s", g->moved == 1 ? "s" : "");
+    if (!g->ntrans) return;
+    fputs("How an account moves (the first move that applies):\n\n", o);
+    for (int t = 0; t < g->ntrans; t++) {
+        const RepTransition *tr = &g->trans[t];
+        fputs("- ", o);
+        if (tr->from) md(o, tr->from);
+        else fputs("any stage", o);
+        fputs(" \u2192 ", o);
+        md(o, tr->to);
+        if (tr->label) {
+            fputs(": ", o);
+            md(o, tr->label);
+        }
+        fputc('\n', o);
+    }
+    fputc('\n', o);
+}
+
+/* The entitlements' terms among the accounts that hold them (the JSON
+ * summary's terms). */
+static void terms(FILE *o, const ReportDoc *d)
+{
+    bool any = false;
+    for (int i = 0; i < d->nitems; i++) any |= d->items[i].nterms > 0;
+    if (!any) return;
+    fputs("### Terms among the accounts entitled\n\n| entitlement | term | accounts | values (accounts) | lowest "
+          "| highest |\n|---|---|---:|---|---:|---:|\n", o);
+    for (int i = 0; i < d->nitems; i++) {
+        const RepItem *it = &d->items[i];
+        for (int k = 0; k < it->nterms; k++) {
+            const RepTerm *t = &it->terms[k];
+            fputs("| ", o);
+            rule_title(o, it->name, it->text);
+            fputs(" | ", o);
+            md(o, t->label);
+            fputs(" | ", o);
+            num(o, (double)t->accounts, NUM_INT);
+            fputs(" | ", o);
+            if (!t->accounts) fputs("no account holds it", o);
+            else if (t->more) fputs("many different values", o);
+            for (int v = 0; !t->more && v < t->nvals; v++) {
+                fputs(v ? ", " : "", o);
+                md(o, t->vals[v].shown);
+                fputs(" (", o);
+                num(o, (double)t->vals[v].accounts, NUM_INT);
+                fputs(")", o);
+            }
+            fputs(" | ", o);
+            if (t->range) {
+                md(o, t->min_shown);
+                fputs(" | ", o);
+                md(o, t->max_shown);
+            } else {
+                fputs("\u2014 | \u2014", o);
+            }
+            fputs(" |\n", o);
+        }
+    }
+    fputc('\n', o);
 }
 
 static void items(FILE *o, const ReportDoc *d)
@@ -183,10 +255,6 @@ static void items(FILE *o, const ReportDoc *d)
             md(o, it->name);
             fputs(" | ", o);
             if (it->text) md(o, it->text);
-            if (it->terms) {
-                fputs(it->text ? "; terms: " : "terms: ", o);
-                md(o, it->terms);
-            }
             fputs(" | ", o);
             num(o, (double)it->accounts, NUM_INT);
             fputs(" | ", o);
@@ -200,6 +268,7 @@ static void items(FILE *o, const ReportDoc *d)
             fputc('\n', o);
         }
         fputc('\n', o);
+        if (kinds[k].kind == SYM_ENTITLE) terms(o, d);
     }
 }
 
@@ -214,9 +283,9 @@ static void key_list(FILE *o, const ReportDoc *d)
         fputs("No account is selected.\n\n", o);
         return;
     }
-    fputs("The accounts ", o);
-    md(o, d->key_name);
-    fprintf(o, " selects, highest score first%s.", d->rev_name ? ", then highest revenue" : "");
+    fputs("The accounts selected as ", o);
+    rule_title(o, d->key_name, d->key_desc);
+    fprintf(o, ", highest score first%s.", d->rev_name ? ", then highest revenue" : "");
     if (d->key_accounts > d->naccounts)
         fprintf(o, " The first %d of %ld are listed.", d->naccounts, d->key_accounts);
     bool score = d->accounts[0].score[0];
@@ -257,11 +326,10 @@ static void key_list(FILE *o, const ReportDoc *d)
     fputc('\n', o);
 }
 
-static const char *item_extra(const ReportDoc *d, SymKind kind, const char *name)
+static const char *flag_text(const ReportDoc *d, const char *name)
 {
     for (int i = 0; i < d->nitems; i++)
-        if (d->items[i].kind == kind && strcmp(d->items[i].name, name) == 0)
-            return kind == SYM_FLAG ? d->items[i].text : d->items[i].terms;
+        if (d->items[i].kind == SYM_FLAG && strcmp(d->items[i].name, name) == 0) return d->items[i].text;
     return NULL;
 }
 
@@ -284,7 +352,7 @@ static void card(FILE *o, const ReportDoc *d, const RepAccount *a)
         const RepFact *f = &a->facts[i];
         if (strcmp(f->section, "score")) continue;
         fputs("Score **", o);
-        md(o, f->name);
+        rule_title(o, f->name, f->desc);
         fputs("**: ", o);
         md(o, f->value);
         fputs(" points, from:\n\n", o);
@@ -311,7 +379,7 @@ static void card(FILE *o, const ReportDoc *d, const RepAccount *a)
         const RepFact *f = &a->facts[i];
         if (strcmp(f->section, "select") == 0) {
             fprintf(o, "%s **", strcmp(f->value, "true") == 0 ? "Selected as" : "Not selected as");
-            md(o, f->name);
+            rule_title(o, f->name, f->desc);
             fputs("** because ", o);
             md(o, f->why);
             fputs(".\n\n", o);
@@ -320,7 +388,7 @@ static void card(FILE *o, const ReportDoc *d, const RepAccount *a)
             fprintf(o, "%s **", tier ? "Tier" : "Stage");
             md(o, tier ? f->value : a->stage);
             fputs("** (", o);
-            md(o, f->name);
+            md(o, f->desc ? f->desc : f->name);
             fputs("): ", o);
             md(o, f->why);
             fputs(".\n\n", o);
@@ -335,13 +403,13 @@ static void card(FILE *o, const ReportDoc *d, const RepAccount *a)
             if (!open) fprintf(o, "%s\n\n", pass ? "Flags raised:" : "Entitled to:");
             open = true;
             fputs("- **", o);
-            md(o, f->name);
+            if (pass) md(o, f->name);
+            else rule_title(o, f->name, f->desc);
             fputs("**", o);
-            const char *extra = item_extra(d, pass ? SYM_FLAG : SYM_ENTITLE, f->name);
+            const char *extra = pass ? flag_text(d, f->name) : f->terms;
             if (extra) {
-                fputs(pass ? " — " : " (", o);
+                fputs(" — ", o);
                 md(o, extra);
-                fputs(pass ? "" : ")", o);
             }
             fputs(": ", o);
             md(o, f->why);
@@ -392,7 +460,14 @@ static void whatif(FILE *o, const ReportDoc *d)
         const RepChange *c = &d->changes[i];
         for (int k = 0; k < c->nch; k++) {
             fputs("| ", o);
-            if (k == 0) md(o, c->key);
+            if (k == 0) {
+                md(o, c->key);
+                if (c->display) {
+                    fputs(" (", o);
+                    md(o, c->display);
+                    fputs(")", o);
+                }
+            }
             fputs(" | ", o);
             md(o, c->ch[k].name);
             fputs(" | ", o);

@@ -22,6 +22,7 @@ void ses_init(Session *s, FILE *out, FILE *err)
     s->out = out;
     s->err = err;
     s->focus = -1;
+    s->keep_field = -1;
     arena_init(&s->data);
     time_t now = time(NULL);
     struct tm tm;
@@ -170,7 +171,7 @@ static bool same_fields(const Policy *a, const Policy *b)
     return true;
 }
 
-static int read_data(Session *s, const Policy *p, const char *path, DataSet *ds);
+static int read_data(Session *s, Policy *p, const char *path, DataSet *ds);
 
 int ses_load_policy(Session *s, const char *path)
 {
@@ -257,17 +258,46 @@ static void remember_left_out(DataSet *ds, const Policy *p, const Source *src)
     ds->left_why[ds->nleft++] = arena_strndup(&ds->data, src->err, strlen(src->err));
 }
 
-/* Reads every record of path (all fields converted) into ds. Bad records
- * are reported (a few) and left out; -1 if the file cannot be used at all
- * or the reading was interrupted. */
-static int read_data(Session *s, const Policy *p, const char *path, DataSet *ds)
+/* The fields kam run would read for policy p as s holds it: those its
+ * rules, output and display read, the :where filter's (when p is the
+ * session's policy) and s->keep_field (the caller frees it). NULL if the
+ * filter does not check (said). */
+static bool *fields_read(Session *s, Policy *p)
 {
+    Expr *w = NULL;
+    if (s->where && p == s->pol && !(w = ses_parse_expr(s, s->where, ":where", ty_make(TY_BOOL))))
+        return NULL;
+    DiagList d;
+    diag_init(&d);
+    Chunk *c = cg_compile(p, w ? &w : NULL, w ? 1 : 0, &d);
+    diag_free(&d);
+    if (!c) return NULL;
+    bool *used = xcalloc((size_t)p->nfields + 1, sizeof(bool));
+    for (int f = 0; f < p->nfields; f++) used[f] = c->field_used[f];
+    if (s->keep_field >= 0 && s->keep_field < p->nfields) used[s->keep_field] = true;
+    cg_free(c);
+    return used;
+}
+
+/* Reads every record of path into ds: all fields converted, or with
+ * s->used_only those kam run reads (the others missing). Bad records are
+ * reported (a few) and left out; -1 if the file cannot be used at all or
+ * the reading was interrupted. */
+static int read_data(Session *s, Policy *p, const char *path, DataSet *ds)
+{
+    bool *used = fields_read(s, p);
+    if (!used) {
+        s->status = ENG_USAGE;
+        return -1;
+    }
     EngStatus st;
     Source *src = eng_source(p, path, &s->input, s->err, &st);
     if (!src) {
+        free(used);
         s->status = st;
         return -1;
     }
+    int unread = 0;     /* records left out only for fields no rule reads */
     ds->nfields = p->nfields;
     int rc, bad = 0;
     bool stopped = false;
@@ -283,9 +313,24 @@ static int read_data(Session *s, const Policy *p, const char *path, DataSet *ds)
             s->data_stopped = true;
             break;
         }
-        bool ok = rc == 1;
-        for (int i = 0; ok && i < p->nfields; i++)
-            if (rd_field(src, i, &row[i]) != 0) ok = false;
+        bool ok = rc == 1, bad_read = rc != 1;
+        for (int i = 0; ok && i < p->nfields; i++) {
+            if (s->used_only && !used[i]) {
+                row[i] = (Value){0};
+                row[i].missing = 1;
+            } else if (rd_field(src, i, &row[i]) != 0) {
+                ok = false;
+                bad_read = used[i];
+                /* the rest, to know whether a field a rule reads is bad too */
+                for (int k = i + 1; !bad_read && k < p->nfields; k++) {
+                    Value v;
+                    char keep[sizeof src->err];
+                    memcpy(keep, src->err, sizeof keep);
+                    if (used[k] && rd_field(src, k, &v) != 0) bad_read = true;
+                    memcpy(src->err, keep, sizeof keep);
+                }
+            }
+        }
         const char *key = NULL;
         size_t keylen = 0;
         if (ok && p->key_field >= 0) {
@@ -300,6 +345,7 @@ static int read_data(Session *s, const Policy *p, const char *path, DataSet *ds)
         }
         if (!ok) {
             if (++bad <= 5) wr_print_line(s->err, "kam: ", src->err);
+            if (!bad_read) unread++;
             remember_left_out(ds, p, src);
             continue;
         }
@@ -323,6 +369,7 @@ static int read_data(Session *s, const Policy *p, const char *path, DataSet *ds)
         ds->nrec++;
     }
     free(row);
+    free(used);
     rd_close(src);
     if (stopped) {
         fprintf(s->err, "kam: %s was not read\n", path);
@@ -331,7 +378,12 @@ static int read_data(Session *s, const Policy *p, const char *path, DataSet *ds)
     }
     if (bad > 5) fprintf(s->err, "kam: ... %d more\n", bad - 5);
     if (bad) fprintf(s->err, "kam: %d record%s left out because of data errors\n", bad, bad == 1 ? "" : "s");
+    if (unread)
+        fprintf(s->err, "kam: %d of them %s bad only in fields no rule reads: kam run counts %s (the session "
+                "reads every field, as an expression typed here may read any)\n", unread,
+                unread == 1 ? "is" : "are", unread == 1 ? "it" : "them");
     s->data_bad = bad;
+    s->data_bad_unread = unread;
     return 0;
 }
 

@@ -1,7 +1,8 @@
 /* session.h — an analyst's session: a policy (plus definitions typed at
  * the REPL), account records held in memory, what-ifs (:set, :where,
  * redefinitions), and the baseline outcomes that :diff compares against.
- * Used by the REPL, `kam diff` and `kam explain`. Evaluation runs the
+ * Used by the REPL, `kam diff`, `kam explain` and `kam report` (which
+ * read only the fields kam run reads: used_only). Evaluation runs the
  * compiled policy over the in-memory records, so a what-if over a million
  * accounts takes a fraction of a second. */
 #ifndef KAM_SESSION_H
@@ -74,7 +75,17 @@ typedef struct Session {
     int *err_recs;
     char **err_msgs;
     int status;             /* EngStatus: why the last load or evaluation failed */
+    /* which fields a data load converts: false (the REPL: a typed
+       expression may read any field) every one; true (kam explain, diff
+       and report) only those kam run reads: the ones the policy's rules,
+       output and display read (Chunk.field_used), the :where/--where
+       filter's and keep_field, so that a bad value in a field no rule
+       reads leaves out no record kam run counts (the others are missing) */
+    bool used_only;
+    int keep_field;         /* with used_only: one more field (report's revenue), or -1 */
     int data_bad;           /* records the last data load left out */
+    int data_bad_unread;    /* of them (all fields read), those bad only in
+                               fields no rule reads: kam run counts them */
     bool data_stopped;      /* and whether its reading stopped early */
 } Session;
 
@@ -91,8 +102,10 @@ void ses_free(Session *s);
 /* Loads (or reloads, with path NULL) the policy with the session's
  * definitions. On errors prints them and keeps the previous policy: -1. */
 int ses_load_policy(Session *s, const char *path);
-/* Reads the records of a data file into memory (all fields). Bad records
- * are reported (at most a few) and left out (counted in data_bad); a read
+/* Reads the records of a data file into memory (all fields, or with
+ * used_only those kam run reads). Bad records are reported (at most a few)
+ * and left out (counted in data_bad; if every field is read, the ones bad
+ * only in fields no rule reads are said and counted in data_bad_unread); a read
  * that stops early is reported and sets data_stopped. All or nothing: -1
  * (the session's records as they were) if the file is unusable. */
 int ses_load_data(Session *s, const char *path);

@@ -34,11 +34,35 @@ grep -q '&lt;script&gt;alert(1)&lt;/script&gt;' esc.html || no "the key with <sc
 grep -q 'B&amp;Q' esc.html || no "B&Q is not escaped"
 grep -q '<h1>Growth &lt;review&gt; &amp; risks</h1>' esc.html || no "the title is not escaped"
 grep -q 'revenue under 10k &lt;watch&gt; &amp; call' esc.html || no "the flag text is not escaped"
+# descriptions, labels, terms and the display name ("Acme & <b>Sons</b>") stay text
+grep -q '<b>Sons</b>' esc.html && no "the display name's markup is not escaped"
+grep -q '<span class="note">Acme &amp; &lt;b&gt;Sons&lt;/b&gt;</span>' esc.html || no "the display name is not in the key list"
+grep -q '<span class="dn">Acme &amp; &lt;b&gt;Sons&lt;/b&gt;</span>' esc.html || no "the display name is not on the card"
+grep -q 'Key &amp; &lt;b&gt;account&lt;/b&gt; (<code>key_account</code>)' esc.html || no "the select's description is not shown"
+grep -q 'Account &lt;manager&gt; — SLA &lt;hours&gt; 4, note &quot;call &amp; &lt;b&gt;&quot;' esc.html ||
+    no "the account's terms are not shown (escaped)"
+grep -q 'data-k="terms.manager.note.values.call &amp; &lt;b&gt;" data-v="2"' esc.html || no "a text term's value key is not escaped"
+grep -q '<td>key &lt;accounts&gt; &amp; co</td>' esc.html || no "the tier branch's label is not shown"
+grep -q 'prospect → partner: trust &lt;established&gt;' esc.html || no "the transition's label is not shown"
+grep -q '<td><code>manager.hours</code></td><td>8</td><td>4</td>' esc.html || no "the what-if does not show the changed term"
+"$KAM" diff "$G/page_html.kam" "$G/page_html.csv" --as-of 2026-06-30 --set floor=5% --format table >pdiff.txt 2>/dev/null
+want=$(sed -n 's/^\([0-9]*\) of [0-9]* accounts changed.*/\1/p' pdiff.txt)
+got=$(sed -n 's/.*data-k="whatif.changed" data-v="\([0-9]*\)".*/\1/p' esc.html)
+[ -n "$want" ] && [ "$want" = "$got" ] || no "with a changed term the what-if says $got accounts change, kam diff $want"
+grep -q 'Priority support — SLA hours 4' ex.html || no "the example's key accounts do not show their terms"
+grep -q 'data-k="terms.custom_pricing.max_discount.min" data-v="0.12">12%<' ex.html || no "a percent term's lowest value is not 12%"
 "$KAM" report "$G/page_md.kam" "$G/page_md.csv" --as-of 2026-06-30 --format md >esc.md 2>/dev/null
 grep -q '<' esc.md && no "the Markdown has a raw <"
 
 # --- the figures left out are shown, and the report still written
 grep -q 'data-k="records_left_out" data-v="1"' esc.html || no "the left-out count is not shown"
+
+# --- a term whose value is 1 is a term, not an entitlement of its own
+printf 'record account {\n  id: string key\n  revenue: money\n}\nselect big when revenue > 1M\nentitle seats when big with { n: 1 }\n' >one.kam
+printf 'id,revenue\nA,2000000\n' >one.csv
+"$KAM" report one.kam one.csv --as-of 2026-06-30 --format md >one.md 2>/dev/null || no "the report with a term of 1 failed"
+grep -q '| seats — n 1 |' one.md || no "the key list does not show seats with its term n 1"
+grep -q 'seats\\.n\|seats.n' one.md && no "the term seats.n is listed as an entitlement"
 
 # --- data that cannot be read to its end: no report at all
 printf 'id,revenue\nA,2000000\n"B,7\nC,9\n' >stops.csv

@@ -14,7 +14,9 @@ standard library only. Checks:
       undone) and must show several colours over a good part of the page;
   (c) every figure of `kam run --summary --format json` (SUMMARY.json) is on
       the page: an element with data-k = its JSON path, whose data-v and
-      written text both equal it; and the headline's derived figures
+      written text both equal it (a text in % as its ratio, as the JSON
+      writes a percent term: 12% is 0.12); every description ("desc") is
+      in the page's text; and the headline's derived figures
       (revenue total, accounts moving stage, key accounts and the revenue
       they carry: KEYS_SUMMARY.json is the summary of the key accounts).
 Prints what is wrong and exits 1; exits 0 when all hold.
@@ -177,7 +179,11 @@ def png_pixels(data):
 
 
 def number_of(text):
-    t = text.strip().replace(",", "").replace("%", "").replace("\u2212", "-")
+    """A figure's written text as a number: 1,234.50; 12% is 0.12 (a term's
+    percent, as the JSON has it)."""
+    t = text.strip().replace(",", "").replace("\u2212", "-")
+    if t.endswith("%"):
+        return float(t[:-1]) / 100
     return float(t)
 
 
@@ -204,6 +210,8 @@ def main():
                      "JSON.stringify(Array.from(document.querySelectorAll('[data-k]'))"
                      ".map(e => [e.getAttribute('data-k'), e.getAttribute('data-v'), e.textContent]))"}, sess)
         figures = json.loads(res["result"]["value"])
+        res = b.send("Runtime.evaluate", {"returnByValue": True, "expression": "document.body.innerText"}, sess)
+        page_text = res["result"]["value"]
         shot = base64.b64decode(b.send("Page.captureScreenshot", {"format": "png"}, sess)["data"])
         b.drain(0.3)
     finally:
@@ -256,7 +264,8 @@ def main():
         except (TypeError, ValueError):
             problems.append("figure %s: data-v %r, text %r: not numbers" % (key, v, text))
             return
-        if abs(got_v - want) > 0.005 or abs(got_t - round(want, 2)) > 0.005:
+        pct = text.strip().endswith("%")
+        if abs(got_v - want) > 0.005 or abs(got_t - (want if pct else round(want, 2))) > (0.0001 if pct else 0.005):
             problems.append("figure %s: page says %s (data-v %s), kam run --summary %s" % (key, text, v, want))
 
     def walk(node, path):
@@ -266,9 +275,14 @@ def main():
         elif isinstance(node, (int, float)) and not isinstance(node, bool):
             expect(".".join(path), float(node))
 
+    # the numbers are figures; the descriptions ("desc": text, not figures)
+    # are read on the page as written
     for k, v in summary.items():
-        if k != "revenue_field":
+        if k not in ("revenue_field", "desc"):
             walk(v, [k])
+    for name, text in summary.get("desc", {}).items():
+        if " ".join(text.split()) not in " ".join(page_text.split()):
+            problems.append("the description of %s (%r) is not on the page" % (name, text))
     revf = summary.get("revenue_field")
     if revf:
         total = sum(m[revf] for t in list(summary["tiers"].values())[:1] for m in t.values())
