@@ -58,8 +58,8 @@ Summary *summary_new_for(const Policy *p, const Chunk *c, int revenue, const cha
                 s->nterms[n] = o->nterms;
                 for (int t = 0; t < o->nterms; t++) {
                     TermStat *ts = &s->terms[n][t];
-                    ts->t = &o->terms[t];
-                    RtKind tk = ts->t->ty.kind;
+                    ts->t = o->terms[t];
+                    RtKind tk = ts->t.ty.kind;
                     ts->numeric = tk == RT_INT || tk == RT_NUMBER || tk == RT_MONEY || tk == RT_PERCENT;
                 }
             }
@@ -88,7 +88,7 @@ static void term_add(Summary *s, int n, const Value *R)
 {
     for (int k = 0; k < s->nterms[n]; k++) {
         TermStat *ts = &s->terms[n][k];
-        const Value *v = &R[ts->t->reg];
+        const Value *v = &R[ts->t.reg];
         if (v->missing) continue;
         if (ts->numeric) {
             if (!ts->accounts || v->u.num < ts->min) ts->min = v->u.num;
@@ -97,7 +97,7 @@ static void term_add(Summary *s, int n, const Value *R)
         ts->accounts++;
         if (ts->more) continue;
         char exact[NUM_TEXT_MAX];
-        fmt_rt_value_json(ts->t->ty, v, exact, sizeof exact);
+        fmt_rt_value_json(ts->t.ty, v, exact, sizeof exact);
         int i = 0;
         while (i < ts->nvals && strcmp(ts->exact[i], exact) != 0) i++;
         if (i == ts->nvals) {
@@ -106,7 +106,7 @@ static void term_add(Summary *s, int n, const Value *R)
                 continue;
             }
             char people[NUM_TEXT_MAX];
-            fmt_rt_value(ts->t->ty, v, people, sizeof people);
+            fmt_rt_value(ts->t.ty, v, people, sizeof people);
             ts->exact[i] = xstrdup(exact);
             ts->people[i] = xstrdup(people);
             ts->nvals++;
@@ -206,7 +206,7 @@ static void summary_json_texts(const Summary *s, FILE *out)
         for (int k = 0; k < s->nterms[n]; k++) {
             const TermStat *ts = &s->terms[n][k];
             fputs(k ? "," : "", out);
-            diag_json_string(out, ts->t->name);
+            diag_json_string(out, ts->t.name);
             fprintf(out, ":{\"accounts\":%ld", ts->accounts);
             if (!ts->more) {
                 fputs(",\"values\":{", out);
@@ -247,7 +247,7 @@ static void summary_terms_text(const Summary *s, int n, FILE *out)
     char cb[32], label[200], lo[NUM_TEXT_MAX], hi[NUM_TEXT_MAX];
     for (int k = 0; k < s->nterms[n]; k++) {
         const TermStat *ts = &s->terms[n][k];
-        fprintf(out, "      %s: ", fmt_term_label(ts->t, label, sizeof label));
+        fprintf(out, "      %s: ", fmt_term_label(&ts->t, label, sizeof label));
         if (!ts->accounts) {
             fputs("(no account holds it)\n", out);
         } else if (ts->nvals == 1 && !ts->more) {
@@ -266,8 +266,8 @@ static void summary_terms_text(const Summary *s, int n, FILE *out)
             fputc('\n', out);
         } else if (ts->numeric) {
             Value a = val_num(ts->min), b = val_num(ts->max);
-            fmt_rt_value(ts->t->ty, &a, lo, sizeof lo);
-            fmt_rt_value(ts->t->ty, &b, hi, sizeof hi);
+            fmt_rt_value(ts->t.ty, &a, lo, sizeof lo);
+            fmt_rt_value(ts->t.ty, &b, hi, sizeof hi);
             fprintf(out, "from %s to %s (%s accounts)\n", lo, hi, fmt_count(ts->accounts, cb, sizeof cb));
         } else {
             fprintf(out, "%s%d values (%s accounts)\n", ts->more ? "over " : "",

@@ -31,7 +31,7 @@ void summary_add_regs(Summary *s, const Value *regs);
  * counts, and a number's range. */
 enum { SUMMARY_TERM_VALUES = 8 };
 typedef struct SummaryTerm {
-    const ChunkTerm *t;
+    ChunkTerm t;            /* a copy: its strings are the policy's, it outlives the chunk */
     long accounts;
     int nvals;
     bool more;                          /* more distinct values than listed */
