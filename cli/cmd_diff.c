@@ -326,6 +326,8 @@ int cmd_diff(int argc, char **argv)
                   "options:\n"
                   "  --set NAME=VALUE          the what-if (repeatable)\n"
                   "  --as-of DATE              the date 'today' stands for\n"
+                  "  --input FMT, --table NAME, --sheet NAME, --delimiter C\n"
+                  "                            how DATA is read, as for kam run\n"
                   "  --where EXPR              only accounts for which EXPR holds\n"
                   "  --format table|csv|jsonl  default: table on a terminal, csv otherwise;\n"
                   "                            csv and jsonl give one change per outcome\n\n"

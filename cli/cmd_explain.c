@@ -28,7 +28,9 @@ int cmd_explain(int argc, char **argv)
                   "  --id KEY             the account (its key field's value)\n"
                   "  --format text|json   sentences (default) or JSON\n"
                   "  --set NAME=VALUE     a param what-if (repeatable)\n"
-                  "  --as-of DATE         the date 'today' stands for\n\n"
+                  "  --as-of DATE         the date 'today' stands for\n"
+                  "  --input FMT, --table NAME, --sheet NAME, --delimiter C\n"
+                  "                       how DATA is read, as for kam run\n\n"
                   "exit status: 0 ok, 1 policy errors, 2 usage or unknown key, 3 data errors.\n",
                   stdout);
             return EXIT_OK;
