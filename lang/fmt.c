@@ -683,14 +683,21 @@ static void score_body(Fmt *f, int lb, int rb)
 {
     int *st;
     int n = collect(f, lb, rb, criterion_start, &st);
-    /* weights right-aligned in a column; a graded weight `( ... )` wider
-       than the plain ones (or written over lines) does not widen it */
-    int w = 0;
+    /* plain weights right-aligned in a column of width w; graded weights
+       `( ... )` from the margin; every `when` in one column after the
+       widest (a graded weight over 40 columns or over lines gets one space) */
+    int w = 0, wg = 0;
     for (int k = 0; k < n; k++) {
         int wt = is(f, st[k], "-") ? nextc(f, st[k]) : st[k];
-        if (!is(f, wt, "(") && tok_width(f, wt) > w) w = tok_width(f, wt);
+        if (!is(f, wt, "(")) {
+            if (tok_width(f, wt) > w) w = tok_width(f, wt);
+            continue;
+        }
+        int gw = span_width(f, wt, nextc(f, f->match[wt]));
+        if (gw > wg && gw <= 40) wg = gw;
     }
-    int cont = 2 + w + 1 + 5;   /* where the conditions start */
+    int wcol = 2 + (wg > w ? wg : w) + 1;   /* the `when` column */
+    int cont = wcol + 5;        /* where the conditions start */
     skip_to(f, nextc(f, lb), n ? st[0] : rb);
     for (int k = 0; k < n; k++) {
         int s = st[k], e = k + 1 < n ? st[k + 1] : rb;
@@ -706,12 +713,15 @@ static void score_body(Fmt *f, int lb, int rb)
             int close = f->match[wt], when = nextc(f, close);
             if (neg && !gap_break(f, wt)) pad_to(f, 2);
             flow(f, wt, when, 4, KEEP);
-            if (cur_line(f)->width < 2 + w + 1 && !gap_break(f, when)) align(f, 2 + w + 1, when);
+            align(f, wcol, when);
             flow_labelled(f, when, e, cont);
             continue;
         }
         if (!neg || !gap_break(f, wt)) pad_to(f, 2 + w - tok_width(f, wt));
-        flow_labelled(f, wt, e, cont);     /* with its label `as "..."`, if any */
+        int when = nextc(f, wt);
+        flow(f, wt, when, cont, KEEP);
+        align(f, wcol, when);
+        flow_labelled(f, when, e, cont);   /* with its label `as "..."`, if any */
     }
     free(st);
 }
