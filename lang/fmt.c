@@ -679,6 +679,18 @@ static void flow_labelled(Fmt *f, int a, int e, int cont)
     }
 }
 
+/* A criterion's `when` in the when column: on the weight's line, or (where
+ * the source broke the line before it) first on the next. */
+static void when_at(Fmt *f, int wcol, int when)
+{
+    if (when < f->n && gap_break(f, when) && !gap_comment(f, when)) {
+        new_line(f, wcol, wcol, gap_blank(f, when));
+        f->last = -1;
+        return;
+    }
+    align(f, wcol, when);
+}
+
 static void score_body(Fmt *f, int lb, int rb)
 {
     int *st;
@@ -713,14 +725,14 @@ static void score_body(Fmt *f, int lb, int rb)
             int close = f->match[wt], when = nextc(f, close);
             if (neg && !gap_break(f, wt)) pad_to(f, 2);
             flow(f, wt, when, 4, KEEP);
-            align(f, wcol, when);
+            when_at(f, wcol, when);
             flow_labelled(f, when, e, cont);
             continue;
         }
         if (!neg || !gap_break(f, wt)) pad_to(f, 2 + w - tok_width(f, wt));
         int when = nextc(f, wt);
         flow(f, wt, when, cont, KEEP);
-        align(f, wcol, when);
+        when_at(f, wcol, when);
         flow_labelled(f, when, e, cont);   /* with its label `as "..."`, if any */
     }
     free(st);
