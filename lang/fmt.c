@@ -80,6 +80,7 @@ typedef struct Fmt {
 #define KW_ALL_KW_RESERVED(w) #w,
 #define KW_ALL_KW_KEY(w) #w,
 #define KW_ALL_KW_STAGES(w)
+#define KW_ALL_KW_ENUM(w)
 #define KW_ALL_KW_TOP(w)
 static const char *const keywords[] = {
 #define KEYWORD(w, tok, cls) KW_ALL_##cls(w)
@@ -91,6 +92,7 @@ static const char *const keywords[] = {
 #define KW_DEF_KW_RESERVED(w)
 #define KW_DEF_KW_KEY(w)
 #define KW_DEF_KW_STAGES(w)
+#define KW_DEF_KW_ENUM(w)
 #define KW_DEF_KW_TOP(w)
 static const char *const def_keywords[] = {
 #define KEYWORD(w, tok, cls) KW_DEF_##cls(w)
