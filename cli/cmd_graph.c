@@ -1,9 +1,11 @@
 /* cmd_graph.c — `kam graph POLICY`: the stage machine as Graphviz DOT.
  * Ordered stages left to right, final stages as double octagons, each
  * transition an edge labelled with its `as "label"` (its condition as the
- * tooltip) or, without one, with its condition; `any ->` transitions are
- * dashed edges from every ordered stage. A stages block's description is
- * the graph's title. */
+ * tooltip) or, without one, with its condition, from each of its sources
+ * (`mid_kam, partnership -> uncoupling`: two edges, both labelled); `any ->`
+ * transitions are dashed edges from every ordered stage, a `winback` from a
+ * final stage a bold one. A stages block's description is the graph's
+ * title. */
 #include "cli.h"
 #include "../lang/check.h"
 

@@ -10,7 +10,9 @@
  * params and the first pass (aggregates, limits) over every record redone,
  * then the account evaluated. Numbers are written for people
  * (base/numfmt.h): no exponent, thousands grouped, percent and money as
- * such, negative weights as "−15 points (label)".
+ * such, negative weights as "−15 points (label)". A graded weight's points
+ * come from a probe `if COND then WEIGHT else 0` (the weight is worked out
+ * only where its condition holds, as in the score itself).
  * Rules are shown by their descriptions with the name in brackets, tier
  * branches and transitions with their `as` labels, a held entitlement with
  * its terms, the heading with the `display` field. It does not read files
