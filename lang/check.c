@@ -617,6 +617,14 @@ static Type check_name(Checker *c, Expr *e, const EnumInfo *hint)
             if (!best) best = closest_name(c, e->str, NULL);
             chk_did_you_mean(g, best);
         } else {
+            bool fn = false;
+            for (int i = 0; i < std_count() && !fn; i++) fn = strcmp(std_func(i)->name, e->str) == 0;
+            if (fn) {   /* `clamp` then `(` on the next line: not a call */
+                chk_err(c, e->span, "unknown-name", "'%s' is a function: its `(` goes on the same "
+                    "line, as in `%s(...)` (a `(` that starts a line begins something new)",
+                    e->str, e->str);
+                return t_err();
+            }
             g = chk_err(c, e->span, "unknown-name", "unknown name '%s'", e->str);
             chk_did_you_mean(g, closest_name(c, e->str, NULL));
         }
@@ -802,6 +810,11 @@ static Type check_call(Checker *c, Expr *e)
             else
                 chk_err(c, e->span, "arity", "%s takes %d to %d arguments, not %d", e->str, lo,
                     hi, nargs);
+        } else if (chk_tab_get(&c->tab, e->str) && c->cur && c->cur->kind == SYM_SCORE) {
+            /* `10 when ok (n) when ...`: a graded weight on the same line */
+            chk_err(c, e->name_span, "unknown-function", "'%s' is a %s, not a function: a graded "
+                "weight `( ... ) when` after a condition that ends in a name starts its own line",
+                e->str, chk_sym_kind_name(chk_tab_get(&c->tab, e->str)->kind));
         } else {
             Diag *g = chk_err(c, e->name_span, "unknown-function", "unknown function '%s'", e->str);
             const char *names[64];
