@@ -706,7 +706,17 @@ static void say_scores(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
                 if (met) num_format(wv, NUM_PLAIN, val, sizeof val);
                 else snprintf(val, sizeof val, "0");
                 snprintf(buf, sizeof buf, "%s.%s", sy->name, label);
-                line(x, out, first, "criterion", buf, NULL, val, ex_stext(why), NULL);
+                /* a graded line says so, with its weight as written */
+                ex_sclear(extra);
+                if (cr->graded) {
+                    char wsrc[200];
+                    Expr shown = *cr->weight;
+                    shown.span = cr->weight_span;
+                    ex_src_text(x, &shown, wsrc, sizeof wsrc);
+                    ex_sadd(extra, ",\"graded\":true,\"weight\":");
+                    json_text(extra, wsrc);
+                }
+                line(x, out, first, "criterion", buf, NULL, val, ex_stext(why), cr->graded ? ex_stext(extra) : NULL);
             } else {
                 const char *sign = !met ? " " : wv < 0 ? "\u2212" : "+";
                 fprintf(out, "  %s %-5s %s: %s\n", sign, met ? wtext : "0", label, ex_stext(why));

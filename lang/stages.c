@@ -210,8 +210,8 @@ void chk_stages(Checker *c, Sym *s)
             if (chk_const_truth(u->cond) == 1 || same) {
                 char from[200];
                 chk_warn(c, t->span, "shadowed-transition", "this transition never fires: the one "
-                     "at line %d (%s -> %s) goes first and %s", chk_line_of(c, u->span),
-                     sources_text(u, from, sizeof from), u->to.name,
+                     "at line %d (%s%s -> %s) goes first and %s", chk_line_of(c, u->span),
+                     u->winback ? "winback " : "", sources_text(u, from, sizeof from), u->to.name,
                      same ? "has the same condition" : "always fires");
                 break;
             }
