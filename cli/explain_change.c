@@ -262,8 +262,12 @@ static void mark_sym(Ex *x, const Sym *sy, bool *seen, bool *fields, int depth)
         if (sy->limit) mark_fields(x, sy->limit->by, seen, fields, depth + 1);
         break;
     case SYM_SCORE:
-        for (int k = 0; k < d->items.len; k++)
-            mark_fields(x, ((Criterion *)d->items.items[k])->cond, seen, fields, depth + 1);
+        for (int k = 0; k < d->items.len; k++) {
+            const Criterion *cr = d->items.items[k];
+            mark_fields(x, cr->cond, seen, fields, depth + 1);
+            /* a graded weight's fields move the score too */
+            if (cr->graded) mark_fields(x, cr->weight, seen, fields, depth + 1);
+        }
         break;
     case SYM_TIER:
         for (int k = 0; k < d->items.len; k++)
