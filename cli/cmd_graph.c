@@ -1,9 +1,11 @@
 /* cmd_graph.c — `kam graph POLICY`: the stage machine as Graphviz DOT.
  * Ordered stages left to right, final stages as double octagons, each
  * transition an edge labelled with its `as "label"` (its condition as the
- * tooltip) or, without one, with its condition; `any ->` transitions are
- * dashed edges from every ordered stage. A stages block's description is
- * the graph's title. */
+ * tooltip) or, without one, with its condition, from each of its sources
+ * (`mid_kam, partnership -> uncoupling`: two edges, both labelled); `any ->`
+ * transitions are dashed edges from every ordered stage, a `winback` from a
+ * final stage a bold one. A stages block's description is the graph's
+ * title. */
 #include "cli.h"
 #include "../lang/check.h"
 
@@ -66,8 +68,10 @@ int cmd_graph(int argc, char **argv)
         for (int k = 0; k < s->decl->items.len; k++) {
             const Transition *t = s->decl->items.items[k];
             const SrcFile *f = p->src.files[t->cond->span.file];
-            for (int m = 0; m < en->norder; m++) {
-                if (!t->from_any && m != t->from_member) continue;
+            /* one edge per source (each ordered stage for `any`), each
+               with the label; a win-back is drawn bold */
+            for (int m = 0; m < en->n; m++) {
+                if (!ast_transition_from(t, m, en->norder)) continue;
                 if (t->from_any && m == t->to_member) continue;
                 printf("  %s -> %s [label=", en->members[m], en->members[t->to_member]);
                 if (t->label) {
@@ -75,7 +79,8 @@ int cmd_graph(int argc, char **argv)
                     printf(", tooltip=");
                 }
                 dot_string(f->text + t->cond->span.start, t->cond->span.end - t->cond->span.start);
-                printf("%s];\n", t->from_any ? ", style=dashed" : "");
+                printf("%s%s];\n", t->from_any ? ", style=dashed" : "",
+                       t->winback ? ", style=bold, constraint=false" : "");
             }
         }
         printf("}\n");

@@ -77,6 +77,19 @@ void cov_free(Coverage *cv)
     memset(cv, 0, sizeof *cv);
 }
 
+/* "winback lost, uncoupling -> pre_kam \"win-back\"": a transition as
+ * written (every source), with its label. */
+static const char *transition_text(const Transition *t, char *buf, size_t len)
+{
+    size_t used = (size_t)snprintf(buf, len, "%s", t->winback ? "winback " : "");
+    for (int k = 0; k < t->froms.len && used < len; k++)
+        used += (size_t)snprintf(buf + used, len - used, "%s%s", k ? ", " : "",
+                                 ((const Ident *)t->froms.items[k])->name);
+    if (used < len) used += (size_t)snprintf(buf + used, len - used, " -> %s", t->to.name);
+    if (t->label && used < len) snprintf(buf + used, len - used, " \"%s\"", t->label);
+    return buf;
+}
+
 /* ------------------------------------------------------------ kam run */
 
 static void run_name(const Coverage *cv, const CovItem *it, char *buf, size_t len)
@@ -104,7 +117,8 @@ static void run_name(const Coverage *cv, const CovItem *it, char *buf, size_t le
     } else if (y->kind == SYM_STAGES) {
         const Transition *t = d->items.items[it->index];
         src_linecol(&p->src, t->span.file, t->span.start, &line, &col);
-        snprintf(buf, len, "stages %s: %s -> %s (line %d)", y->name, t->from.name, t->to.name, line);
+        char tt[240];
+        snprintf(buf, len, "stages %s: %s (line %d)", y->name, transition_text(t, tt, sizeof tt), line);
     } else {
         src_linecol(&p->src, sp.file, sp.start, &line, &col);
         snprintf(buf, len, "%s %s (line %d)", chk_sym_kind_word(y->kind), y->name, line);
@@ -170,7 +184,8 @@ static void test_name(const Coverage *cv, const CovItem *w, char *buf, size_t le
     } else {
         const Transition *tr = y->decl->items.items[w->index];
         src_linecol(&p->src, tr->span.file, tr->span.start, &line, &col);
-        snprintf(buf, len, "transition %s -> %s (line %d)", tr->from.name, tr->to.name, line);
+        char tt[240];
+        snprintf(buf, len, "transition %s (line %d)", transition_text(tr, tt, sizeof tt), line);
     }
 }
 

@@ -10,7 +10,9 @@
  * params and the first pass (aggregates, limits) over every record redone,
  * then the account evaluated. Numbers are written for people
  * (base/numfmt.h): no exponent, thousands grouped, percent and money as
- * such, negative weights as "−15 points (label)".
+ * such, negative weights as "−15 points (label)". A graded weight's points
+ * come from a probe `if COND then WEIGHT else 0` (the weight is worked out
+ * only where its condition holds, as in the score itself).
  * Rules are shown by their descriptions with the name in brackets, tier
  * branches and transitions with their `as` labels, a held entitlement with
  * its terms, the heading with the `display` field. It does not read files
@@ -151,6 +153,17 @@ double ex_num_in(const Ex *x, const Value *regs, const Expr *e)
     Value tmp;
     const Value *v = val_in(x, regs, e, &tmp);
     return v ? v->u.num : 0;
+}
+
+double ex_points_in(const Ex *x, const Value *regs, const Criterion *cr)
+{
+    if (!cr->graded) {
+        bool known;
+        return bool_in(x, regs, cr->cond, &known) ? ex_num_in(x, regs, cr->weight) : 0;
+    }
+    for (int i = 0; i < x->ngraded; i++)
+        if (x->graded_cr[i] == cr) return ex_num_in(x, regs, x->graded[i]);
+    return 0;
 }
 
 void ex_src_text(Ex *x, const Expr *e, char *buf, size_t len)
@@ -474,7 +487,9 @@ static void outcome_of(Ex *x, const Vm *vm, const Value *regs, Outcome *o)
         o->score = regs[x->score->slot].u.num;
         for (int k = 0; k < x->score->decl->items.len && k < MAX_CRIT; k++) {
             bool known;
-            o->crit[k] = bool_in(x, regs, ((Criterion *)x->score->decl->items.items[k])->cond, &known);
+            const Criterion *cr = x->score->decl->items.items[k];
+            o->crit[k] = bool_in(x, regs, cr->cond, &known);
+            o->pts[k] = ex_points_in(x, regs, cr);
         }
     }
     lim_info(x, vm, regs, &o->li);
@@ -587,6 +602,28 @@ static void limit_json(const LimInfo *li, Str *s)
     ex_sadd(s, "}");
 }
 
+/* An expression explain makes (not in the policy's arena): a number. */
+static Expr *synth(ExprKind kind, Span sp)
+{
+    Expr *e = xcalloc(1, sizeof *e);
+    e->kind = kind;
+    e->span = sp;
+    e->ty = ty_make(TY_NUMBER);
+    e->member = e->fn = e->agg = -1;
+    return e;
+}
+
+static void free_probes(Ex *x)
+{
+    for (int i = 0; i < x->ngraded; i++) {
+        free(x->graded[i]->c);
+        free(x->graded[i]);
+    }
+    free(x->graded);
+    free(x->graded_cr);
+    free(x->probes);
+}
+
 /* The sub-expressions explain shows, as probes compiled with the policy. */
 static void collect_probes(Ex *x)
 {
@@ -601,7 +638,30 @@ static void collect_probes(Ex *x)
             if (sy->limit) add_probes(x, sy->limit->by, 0);
             break;
         case SYM_SCORE:
-            for (int k = 0; k < d->items.len; k++) add_probes(x, ((Criterion *)d->items.items[k])->cond, 0);
+            for (int k = 0; k < d->items.len; k++) {
+                Criterion *cr = d->items.items[k];
+                add_probes(x, cr->cond, 0);
+                if (!cr->graded) {
+                    add_probes(x, cr->weight, 0);   /* a constant: `- penalty` */
+                    continue;
+                }
+                /* `if cond then weight else 0`, as the score works it out:
+                   the weight's own parts are not probes (a weight may divide
+                   by what the condition guards) */
+                Expr *e = synth(EX_IF, cr->weight->span), *zero = synth(EX_NUMBER, cr->weight->span);
+                e->a = cr->cond;
+                e->b = cr->weight;
+                e->c = zero;
+                x->graded = xrealloc(x->graded, sizeof(Expr *) * (size_t)(x->ngraded + 1));
+                x->graded_cr = xrealloc(x->graded_cr, sizeof(Criterion *) * (size_t)(x->ngraded + 1));
+                x->graded[x->ngraded] = e;
+                x->graded_cr[x->ngraded++] = cr;
+                if (x->nprobes == x->capprobes) {
+                    x->capprobes = x->capprobes ? x->capprobes * 2 : 64;
+                    x->probes = xrealloc(x->probes, sizeof(Expr *) * (size_t)x->capprobes);
+                }
+                x->probes[x->nprobes++] = e;
+            }
             break;
         case SYM_TIER:
             for (int k = 0; k < d->items.len; k++) add_probes(x, ((TierBranch *)d->items.items[k])->cond, 0);
@@ -632,9 +692,11 @@ static void say_scores(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
             Criterion *cr = sy->decl->items.items[k];
             bool known;
             bool met = ex_bool_of(x, cr->cond, &known);
-            Value tmp;
-            const Value *w = ex_value_of(x, cr->weight, &tmp);
-            double wv = w ? w->u.num : 0;
+            /* the points given; a constant weight's value also when not
+               met. A graded weight is worked out only where its condition
+               holds (it may divide by what the condition guards), so
+               when not met explain shows it as written. */
+            double wv = met ? ex_points_in(x, x->regs, cr) : cr->graded ? 0 : ex_num_in(x, x->regs, cr->weight);
             char wtext[NUM_TEXT_MAX], label[200];
             num_format(fabs(wv), NUM_PLAIN, wtext, sizeof wtext);
             ex_sclear(why);
@@ -644,11 +706,28 @@ static void say_scores(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
                 if (met) num_format(wv, NUM_PLAIN, val, sizeof val);
                 else snprintf(val, sizeof val, "0");
                 snprintf(buf, sizeof buf, "%s.%s", sy->name, label);
-                line(x, out, first, "criterion", buf, NULL, val, ex_stext(why), NULL);
+                /* a graded line says so, with its weight as written */
+                ex_sclear(extra);
+                if (cr->graded) {
+                    char wsrc[200];
+                    Expr shown = *cr->weight;
+                    shown.span = cr->weight_span;
+                    ex_src_text(x, &shown, wsrc, sizeof wsrc);
+                    ex_sadd(extra, ",\"graded\":true,\"weight\":");
+                    json_text(extra, wsrc);
+                }
+                line(x, out, first, "criterion", buf, NULL, val, ex_stext(why), cr->graded ? ex_stext(extra) : NULL);
             } else {
                 const char *sign = !met ? " " : wv < 0 ? "\u2212" : "+";
                 fprintf(out, "  %s %-5s %s: %s\n", sign, met ? wtext : "0", label, ex_stext(why));
-                if (!met && wv >= 0) fprintf(out, "          (would add %s points)\n", wtext);
+                if (!met && cr->graded) {
+                    char wsrc[200];
+                    Expr shown = *cr->weight;
+                    shown.span = cr->weight_span;
+                    ex_src_text(x, &shown, wsrc, sizeof wsrc);
+                    fprintf(out, "          (would count %s points)\n", wsrc);
+                }
+                else if (!met && wv >= 0) fprintf(out, "          (would add %s points)\n", wtext);
                 else if (!met) fprintf(out, "          (would count \u2212%s points)\n", wtext);
             }
         }
@@ -808,14 +887,21 @@ static void say_stages(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
         long fired_k = x->regs[sy->fired_slot].u.i;     /* the compiler records it */
         const char *label = NULL;       /* the fired transition's `as` */
         ex_sclear(why);
-        if (from >= en->norder) {
+        bool winback = false;       /* a final stage with a way back */
+        for (int k = 0; k < sy->decl->items.len; k++)
+            if (ast_transition_from(sy->decl->items.items[k], from, en->norder)) winback = true;
+        if (from >= en->norder && !winback) {
             ex_sadd(why, "%s is final: no transition leaves it", en->members[from]);
         } else {
             for (int k = 0; k < sy->decl->items.len; k++) {
                 Transition *t = sy->decl->items.items[k];
-                if (!t->from_any && t->from_member != from) continue;
+                if (!ast_transition_from(t, from, en->norder)) continue;
                 bool fired = k == fired_k;
-                ex_sadd(why, "%s%s -> %s", why->len ? "; " : "", t->from.name, t->to.name);
+                /* the transition as written: `mid_kam, partnership -> ...` */
+                ex_sadd(why, "%s%s", why->len ? "; " : "", t->winback ? "winback " : "");
+                for (int j = 0; j < t->froms.len; j++)
+                    ex_sadd(why, "%s%s", j ? ", " : "", ((Ident *)t->froms.items[j])->name);
+                ex_sadd(why, " -> %s", t->to.name);
                 if (t->label) ex_sadd(why, " \"%s\"", t->label);
                 ex_sadd(why, " %s (", fired ? "fired" : "did not fire");
                 describe(x, t->cond, 1, why);
@@ -909,12 +995,12 @@ static int explain(Session *s, int rec, FILE *out, bool json, ExplainFact fact, 
     diag_free(&dl);
     if (!x.c) {
         fprintf(s->err, "kam: cannot compile the explanation\n");
-        free(x.probes);
+        free_probes(&x);
         return -1;
     }
     if (!ses_prepare(s, x.c, &x.eng)) {     /* the params cannot be computed, or Ctrl-C: said */
         cg_free(x.c);
-        free(x.probes);
+        free_probes(&x);
         return -1;
     }
     x.vm = x.eng.vm;
@@ -926,7 +1012,7 @@ static int explain(Session *s, int rec, FILE *out, bool json, ExplainFact fact, 
         s->status = ENG_DATA;
         eng_close(&x.eng);
         cg_free(x.c);
-        free(x.probes);
+        free_probes(&x);
         return -1;
     }
     x.regs = xmalloc(sizeof(Value) * (size_t)x.c->nregs);
@@ -983,7 +1069,7 @@ static int explain(Session *s, int rec, FILE *out, bool json, ExplainFact fact, 
     free(x.regs);
     eng_close(&x.eng);
     cg_free(x.c);
-    free(x.probes);
+    free_probes(&x);
     /* the session's chunk is compiled from the same policy: slots agree */
     return 0;
 }

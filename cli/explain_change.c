@@ -262,8 +262,12 @@ static void mark_sym(Ex *x, const Sym *sy, bool *seen, bool *fields, int depth)
         if (sy->limit) mark_fields(x, sy->limit->by, seen, fields, depth + 1);
         break;
     case SYM_SCORE:
-        for (int k = 0; k < d->items.len; k++)
-            mark_fields(x, ((Criterion *)d->items.items[k])->cond, seen, fields, depth + 1);
+        for (int k = 0; k < d->items.len; k++) {
+            const Criterion *cr = d->items.items[k];
+            mark_fields(x, cr->cond, seen, fields, depth + 1);
+            /* a graded weight's fields move the score too */
+            if (cr->graded) mark_fields(x, cr->weight, seen, fields, depth + 1);
+        }
         break;
     case SYM_TIER:
         for (int k = 0; k < d->items.len; k++)
@@ -303,7 +307,10 @@ void ex_gather(Ex *x, Changes *cs)
             Criterion *cr = x->score->decl->items.items[k];
             bool known;
             bool met = ex_bool_of(x, cr->cond, &known);
-            bool negative = ex_num_in(x, x->regs, cr->weight) < 0;
+            /* a graded weight's sign is known where it counts; else
+               taken as a gain (the candidates are only a guide: the
+               re-run decides) */
+            bool negative = cr->graded ? k < MAX_CRIT && met && x->base.pts[k] < 0 : ex_num_in(x, x->regs, cr->weight) < 0;
             bool target = negative ? x->selected : !x->selected;
             if (met != target) thresholds(x, cs, cr->cond, target, 0);
         }
@@ -450,10 +457,20 @@ void ex_change_sentence(Ex *x, const Change *c, Str *out)
     const Outcome *a = &x->base, *b = &c->out;
     if (x->score) {
         for (int k = 0; k < x->score->decl->items.len && k < MAX_CRIT; k++) {
-            if (a->crit[k] == b->crit[k]) continue;
             const Criterion *cr = x->score->decl->items.items[k];
             char w[NUM_TEXT_MAX], label[200];
-            num_format_signed(ex_num_in(x, x->regs, cr->weight), NUM_PLAIN, w, sizeof w);
+            if (a->crit[k] && b->crit[k] && a->pts[k] != b->pts[k]) {    /* a graded weight moved */
+                char w0[NUM_TEXT_MAX];
+                num_format_signed(a->pts[k], NUM_PLAIN, w0, sizeof w0);
+                num_format_signed(b->pts[k], NUM_PLAIN, w, sizeof w);
+                ex_sadd(&parts, "%sgive %s points instead of %s (%s)", nparts++ ? ", " : "", w, w0,
+                        ex_crit_label(x, cr, label, sizeof label));
+                continue;
+            }
+            if (a->crit[k] == b->crit[k]) continue;
+            /* the points as given where the criterion is met: a graded
+               weight's in the changed account (bring) or as it is (lose) */
+            num_format_signed(b->crit[k] ? b->pts[k] : a->pts[k], NUM_PLAIN, w, sizeof w);
             ex_sadd(&parts, "%s%s %s points (%s)", nparts++ ? ", " : "", b->crit[k] ? "bring" : "lose", w,
                  ex_crit_label(x, cr, label, sizeof label));
         }

@@ -35,6 +35,7 @@ typedef struct Outcome {
     bool sel;
     double score;
     bool crit[MAX_CRIT];    /* the first score's criteria, met or not */
+    double pts[MAX_CRIT];   /* the points each gave (0 if not met) */
     LimInfo li;
 } Outcome;
 
@@ -48,6 +49,11 @@ typedef struct Ex {
     int rec;
     Expr **probes;
     int nprobes, capprobes;
+    Expr **graded;          /* per graded criterion (in probe order), a probe
+                               `if cond then weight else 0`: the weight is
+                               worked out only where the condition holds */
+    const Criterion **graded_cr;
+    int ngraded;
     Value *regs;            /* the registers value_of reads (the account's) */
     bool json;
     ExplainFact fact;       /* explain_record_facts: facts go here (json is set) */
@@ -88,6 +94,9 @@ void ex_limit_name(Ex *x, const LimInfo *li, Str *out);
 int ex_local_select(Ex *x, const Field *f, Value v);
 bool ex_full_eval(Ex *x, const Field *f, Value v, Outcome *o);
 double ex_num_in(const Ex *x, const Value *regs, const Expr *e);
+/* The points criterion cr gives in registers regs (0 when its condition
+ * fails); for a constant weight, also its value when not met in *weight. */
+double ex_points_in(const Ex *x, const Value *regs, const Criterion *cr);
 void ex_sadd(Str *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ex_sclear(Str *s);
 void ex_src_text(Ex *x, const Expr *e, char *buf, size_t len);

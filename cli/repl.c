@@ -27,11 +27,13 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
-/* Completion offers the reserved words (keywords.def) and today. */
+/* Completion offers the keywords (keywords.def: the stages-block words
+ * and `ordered` too, for definitions typed at the prompt) and today. */
 #define KW_COMPLETE_KW_DEFINE(w) #w,
 #define KW_COMPLETE_KW_RESERVED(w) #w,
 #define KW_COMPLETE_KW_KEY(w) #w,
-#define KW_COMPLETE_KW_STAGES(w)
+#define KW_COMPLETE_KW_STAGES(w) #w,
+#define KW_COMPLETE_KW_ENUM(w) #w,
 #define KW_COMPLETE_KW_TOP(w)
 static const char *const keywords[] = {
 #define KEYWORD(w, tok, cls) KW_COMPLETE_##cls(w)

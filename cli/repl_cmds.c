@@ -76,6 +76,7 @@ static const char *top_definition(const char *line)
 #define TOP_KW_RESERVED(w)
 #define TOP_KW_KEY(w)
 #define TOP_KW_STAGES(w)
+#define TOP_KW_ENUM(w)
 #define TOP_KW_TOP(w) #w,
 #define KEYWORD(w, tok, cls) TOP_##cls(w)
 #include "../lang/keywords.def"
@@ -86,6 +87,7 @@ static const char *top_definition(const char *line)
 #define RES_KW_RESERVED(w) #w,
 #define RES_KW_KEY(w)
 #define RES_KW_STAGES(w)
+#define RES_KW_ENUM(w)
 #define RES_KW_TOP(w)
 #define KEYWORD(w, tok, cls) RES_##cls(w)
 #include "../lang/keywords.def"

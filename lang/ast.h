@@ -68,6 +68,7 @@ typedef struct Ident {
 typedef struct TypeRef {
     Ident name;             /* name.name == NULL for an inline enum */
     PtrVec members;         /* Ident*: inline enum members */
+    bool ordered;           /* `enum ordered { ... }`: members compare by position */
     bool optional;          /* written with ? */
     Span span;
 } TypeRef;
@@ -80,9 +81,14 @@ typedef struct Field {
     Type ty;
 } Field;
 
-/* `weight when cond as "label"` in a score. */
+/* `weight when cond as "label"` in a score; a graded weight is an
+ * expression in parentheses, `(clamp(contacts * 2, 0, 20)) when ...`,
+ * worked out only when the condition holds. */
 typedef struct Criterion {
     Expr *weight, *cond;
+    bool graded;            /* written in parentheses (weight is what is inside,
+                               negated when a `-` starts the line) */
+    Span weight_span;       /* the weight as written, parentheses included */
     const char *label;      /* NULL if none */
     Span label_span;
     Span span;
@@ -98,16 +104,33 @@ typedef struct TierBranch {
 } TierBranch;
 
 /* `from -> to when cond [as "label"]` in a stages block; from "any" is any
- * non-final. */
+ * non-final. Several sources (`mid_kam, partnership -> uncoupling`) make
+ * one transition, tried at its place for each of them. `winback from -> to`
+ * leaves a final stage (the way back from uncoupling). */
 typedef struct Transition {
-    Ident from, to;
-    bool from_any;
+    Ident from, to;         /* from: the first source */
+    PtrVec froms;           /* Ident*: every source, as written */
+    bool from_any;          /* a source is `any` */
+    bool winback;           /* written `winback from -> to` */
+    Span winback_span;
     Expr *cond;
     const char *label;      /* `as "label"`, or NULL */
     Span label_span;
     Span span;
-    int from_member, to_member;   /* set by the checker */
+    int from_member, to_member;   /* set by the checker: the first source's */
+    int *from_members;      /* set by the checker: each source's member, or -1
+                               (unknown, or `any`); froms.len of them */
 } Transition;
+
+/* Whether the transition is tried when the current stage is member m
+ * (`any` is every ordered stage; norder is the number of ordered stages). */
+static inline bool ast_transition_from(const Transition *t, int m, int norder)
+{
+    if (t->from_any && m >= 0 && m < norder) return true;
+    for (int i = 0; i < t->froms.len && t->from_members; i++)
+        if (t->from_members[i] == m && m >= 0) return true;
+    return false;
+}
 
 /* `name: value` in `given { }`, `name: value [as "label"]` in `with { }`
  * (an entitlement's term). */

@@ -617,6 +617,14 @@ static Type check_name(Checker *c, Expr *e, const EnumInfo *hint)
             if (!best) best = closest_name(c, e->str, NULL);
             chk_did_you_mean(g, best);
         } else {
+            bool fn = false;
+            for (int i = 0; i < std_count() && !fn; i++) fn = strcmp(std_func(i)->name, e->str) == 0;
+            if (fn) {   /* `clamp` then `(` on the next line: not a call */
+                chk_err(c, e->span, "unknown-name", "'%s' is a function: its `(` goes on the same "
+                    "line, as in `%s(...)` (a `(` that starts a line begins something new)",
+                    e->str, e->str);
+                return t_err();
+            }
             g = chk_err(c, e->span, "unknown-name", "unknown name '%s'", e->str);
             chk_did_you_mean(g, closest_name(c, e->str, NULL));
         }
@@ -759,7 +767,13 @@ static bool compare_types(Checker *c, Span sp, AstOp op, Type ta, Type tb, const
         chk_err(c, sp, "type-mismatch", "bools have no order; use == or !=");
         return false;
     }
-    if (ta.kind == TY_ENUM) {
+    if (ta.kind == TY_ENUM && ta.en && ta.en->kind == ENUM_PLAIN && !ta.en->ordered) {
+        chk_err(c, sp, "type-mismatch", "values of %s have no order; use ==, != or `in [...]` (or "
+            "declare the field `%s: enum ordered { ... }` to compare by position)", tn(ta, b1),
+            ta.en->name);
+        return false;
+    }
+    if (ta.kind == TY_ENUM && !(ta.en && ta.en->ordered)) {
         chk_err(c, sp, "type-mismatch", "values of %s have no order; use ==, != or `in [...]`",
             tn(ta, b1));
         return false;
@@ -796,6 +810,11 @@ static Type check_call(Checker *c, Expr *e)
             else
                 chk_err(c, e->span, "arity", "%s takes %d to %d arguments, not %d", e->str, lo,
                     hi, nargs);
+        } else if (chk_tab_get(&c->tab, e->str) && c->cur && c->cur->kind == SYM_SCORE) {
+            /* `10 when ok (n) when ...`: a graded weight on the same line */
+            chk_err(c, e->name_span, "unknown-function", "'%s' is a %s, not a function: a graded "
+                "weight `( ... ) when` after a condition that ends in a name starts its own line",
+                e->str, chk_sym_kind_name(chk_tab_get(&c->tab, e->str)->kind));
         } else {
             Diag *g = chk_err(c, e->name_span, "unknown-function", "unknown function '%s'", e->str);
             const char *names[64];
@@ -1147,6 +1166,7 @@ static Type resolve_type(Checker *c, TypeRef *tr, const char *owner)
         EnumInfo *en = arena_alloc(c->a, sizeof *en);
         en->name = owner;
         en->kind = ENUM_PLAIN;
+        en->ordered = tr->ordered;
         en->n = tr->members.len;
         en->norder = en->n;
         en->members = arena_alloc(c->a, sizeof(char *) * (size_t)(en->n + 1));
@@ -1221,6 +1241,31 @@ static void check_record(Checker *c, Decl *d)
              "field's type, as in `id: string key`): accounts will be named by line number",
              d->name.name);
     }
+}
+
+/* A graded weight `(expr)`: read like the criterion's condition (fields,
+ * lets, params, aggregates), and a plain number of points: an int or a
+ * number. Money and percent are refused (a percent is a ratio: 12% is 0.12
+ * of a point), bool and the rest are not numbers. */
+static void check_graded(Checker *c, Criterion *cr)
+{
+    char b[96];
+    Type w = need(c, cr->weight, NULL);
+    if (is_err(w)) return;
+    if (w.kind == TY_MONEY)
+        chk_err(c, cr->weight->span, "unit-mismatch", "a graded weight is a number of points, not "
+            "money: divide by an amount, as in `(revenue / 100k)`");
+    else if (w.kind == TY_PERCENT) {
+        const SrcFile *f = c->p->src.files[cr->weight->span.file];
+        unsigned n = cr->weight->span.end - cr->weight->span.start;
+        if (n > 40 || memchr(f->text + cr->weight->span.start, '\n', n)) n = 0;
+        chk_err(c, cr->weight->span, "unit-mismatch", "a graded weight is a number of points, not a "
+            "percent (12%% would count 0.12 points); divide by 100%% for the plain number, as in "
+            "`(%.*s / 100%%)`", n ? (int)n : 5, n ? f->text + cr->weight->span.start : "share");
+    }
+    else if (!ty_is_numeric(w))
+        chk_err(c, cr->weight->span, "type-mismatch", "a graded weight must be a number of points, "
+            "not %s", tn(w, b));
 }
 
 /* A description or label: not empty, one line. */
@@ -1589,6 +1634,21 @@ void chk_program(Checker *c)
                      "always 0", d->name.name);
             for (int k = 0; k < d->items.len; k++) {
                 Criterion *cr = d->items.items[k];
+                c->ctx = CTX_RULE;
+                c->cur = s;
+                chk_need_bool(c, cr->cond, "a criterion's condition");
+                chk_warn_constant(c, cr->cond, "the criterion");
+                if (cr->graded) {
+                    /* read where the condition holds: what it knows present
+                       is present here (`(visits ?? 0) when visits is not
+                       missing` needs no ??) */
+                    int np = c->npresent;
+                    facts(c, cr->cond, true);
+                    check_graded(c, cr);
+                    c->npresent = np;
+                }
+                c->cur = NULL;
+                if (cr->graded) continue;
                 c->ctx = CTX_CONST;
                 c->ctx_what = "a weight";
                 Type w = need_numeric(c, cr->weight, "a weight");
@@ -1597,10 +1657,6 @@ void chk_program(Checker *c)
                     chk_err(c, cr->weight->span, "unit-mismatch", "a weight is a number of points, "
                         "not %s", tn(w, b));
                 c->ctx = CTX_RULE;
-                c->cur = s;
-                chk_need_bool(c, cr->cond, "a criterion's condition");
-                chk_warn_constant(c, cr->cond, "the criterion");
-                c->cur = NULL;
             }
             break;
         case D_SELECT:

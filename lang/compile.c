@@ -588,7 +588,19 @@ static void rule(Cg *g, Sym *s)
                 emit(g, OP_STAGE_FROM, en->norder, rt, fr, 0);
                 add_jump(&next, emit(g, OP_JF, 0, 0, rt, 0));
             } else {
-                add_jump(&next, emit(g, OP_JFEQ_I, 0, 0, fr, kint(g, t->from_member, t->from.name)));
+                /* several sources: on to the condition when the stage is
+                   any of them, else on to the next transition */
+                Jumps found = {0};
+                int rt = t->froms.len > 1 ? temp(g) : -1;
+                for (int k = 0; k + 1 < t->froms.len; k++) {
+                    const Ident *id = t->froms.items[k];
+                    emit(g, OP_EQ_I, 0, rt, fr, kint(g, t->from_members[k], id->name));
+                    add_jump(&found, emit(g, OP_JT, 0, 0, rt, 0));
+                }
+                const Ident *last = t->froms.items[t->froms.len - 1];
+                add_jump(&next, emit(g, OP_JFEQ_I, 0, 0, fr,
+                                     kint(g, t->from_members[t->froms.len - 1], last->name)));
+                patch_all(g, &found);
             }
             cond(g, t->cond, false, &next);
             g->span = t->span;

@@ -80,6 +80,7 @@ typedef struct Fmt {
 #define KW_ALL_KW_RESERVED(w) #w,
 #define KW_ALL_KW_KEY(w) #w,
 #define KW_ALL_KW_STAGES(w)
+#define KW_ALL_KW_ENUM(w)
 #define KW_ALL_KW_TOP(w)
 static const char *const keywords[] = {
 #define KEYWORD(w, tok, cls) KW_ALL_##cls(w)
@@ -91,6 +92,7 @@ static const char *const keywords[] = {
 #define KW_DEF_KW_RESERVED(w)
 #define KW_DEF_KW_KEY(w)
 #define KW_DEF_KW_STAGES(w)
+#define KW_DEF_KW_ENUM(w)
 #define KW_DEF_KW_TOP(w)
 static const char *const def_keywords[] = {
 #define KEYWORD(w, tok, cls) KW_DEF_##cls(w)
@@ -643,12 +645,20 @@ static void record_body(Fmt *f, int lb, int rb)
     free(st);
 }
 
+/* The token after a criterion's weight at i: a number or name, or a graded
+ * weight `( ... )` (the parentheses matched). */
+static int after_weight(const Fmt *f, int i)
+{
+    if (is(f, i, "(") && f->match[i] > i) return nextc(f, f->match[i]);
+    return nextc(f, i);
+}
+
 /* A criterion starts at its weight (with the `-` before it) before `when`. */
 static bool criterion_start(const Fmt *f, int i, int lb)
 {
-    if (!is(f, nextc(f, i), "when")) {
+    if (!is(f, after_weight(f, i), "when")) {
         int w = nextc(f, i);
-        return is(f, i, "-") && w < f->n && is(f, nextc(f, w), "when") && gap_break(f, i);
+        return is(f, i, "-") && w < f->n && is(f, after_weight(f, w), "when") && gap_break(f, i);
     }
     int p = prevc(f, i);
     return !(is(f, p, "-") && p > lb && gap_break(f, p));
@@ -671,16 +681,37 @@ static void flow_labelled(Fmt *f, int a, int e, int cont)
     }
 }
 
+/* A criterion's `when` in the when column: on the weight's line, or (where
+ * the source broke the line before it) first on the next. */
+static void when_at(Fmt *f, int wcol, int when)
+{
+    if (when < f->n && gap_break(f, when) && !gap_comment(f, when)) {
+        new_line(f, wcol, wcol, gap_blank(f, when));
+        f->last = -1;
+        return;
+    }
+    align(f, wcol, when);
+}
+
 static void score_body(Fmt *f, int lb, int rb)
 {
     int *st;
     int n = collect(f, lb, rb, criterion_start, &st);
-    int w = 0;
+    /* plain weights right-aligned in a column of width w; graded weights
+       `( ... )` from the margin; every `when` in one column after the
+       widest (a graded weight over 40 columns or over lines gets one space) */
+    int w = 0, wg = 0;
     for (int k = 0; k < n; k++) {
         int wt = is(f, st[k], "-") ? nextc(f, st[k]) : st[k];
-        if (tok_width(f, wt) > w) w = tok_width(f, wt);
+        if (!is(f, wt, "(")) {
+            if (tok_width(f, wt) > w) w = tok_width(f, wt);
+            continue;
+        }
+        int gw = span_width(f, wt, nextc(f, f->match[wt]));
+        if (gw > wg && gw <= 40) wg = gw;
     }
-    int cont = 2 + w + 1 + 5;   /* where the conditions start */
+    int wcol = 2 + (wg > w ? wg : w) + 1;   /* the `when` column */
+    int cont = wcol + 5;        /* where the conditions start */
     skip_to(f, nextc(f, lb), n ? st[0] : rb);
     for (int k = 0; k < n; k++) {
         int s = st[k], e = k + 1 < n ? st[k + 1] : rb;
@@ -690,8 +721,21 @@ static void score_body(Fmt *f, int lb, int rb)
         new_line(f, neg ? 0 : 2, 2, gap_blank(f, s));
         item_begin(f);
         if (neg) put(f, s);
+        if (is(f, wt, "(")) {
+            /* a graded weight: from the margin, its `when` in the column if
+               it fits, else one space after it */
+            int close = f->match[wt], when = nextc(f, close);
+            if (neg && !gap_break(f, wt)) pad_to(f, 2);
+            flow(f, wt, when, 4, KEEP);
+            when_at(f, wcol, when);
+            flow_labelled(f, when, e, cont);
+            continue;
+        }
         if (!neg || !gap_break(f, wt)) pad_to(f, 2 + w - tok_width(f, wt));
-        flow_labelled(f, wt, e, cont);     /* with its label `as "..."`, if any */
+        int when = nextc(f, wt);
+        flow(f, wt, when, cont, KEEP);
+        when_at(f, wcol, when);
+        flow_labelled(f, when, e, cont);   /* with its label `as "..."`, if any */
     }
     free(st);
 }
@@ -729,31 +773,44 @@ static bool stage_item_start(const Fmt *f, int i, int lb)
     int p = prevc(f, i);
     if (p == lb) return true;
     if (is(f, p, ",") || is(f, p, "->")) return false;
-    if (is(f, p, "order") || is(f, p, "final"))     /* `order a, ...` lists a */
+    if (is(f, p, "order") || is(f, p, "final") || is(f, p, "winback"))  /* `order a, ...` lists a */
         return !stage_item_start(f, p, lb);
     return operand_end(f, p);
+}
+
+/* A transition's `->` (after its sources, and `winback`), or -1 for an
+ * `order`/`final` line. */
+static int stage_arrow(const Fmt *f, int s, int e)
+{
+    for (int i = s; i < e; i = nextc(f, i)) {
+        if (is(f, i, "->")) return i;
+        if (!is_name(f, i) && !is(f, i, ",")) return -1;
+    }
+    return -1;
 }
 
 static void stages_body(Fmt *f, int lb, int rb)
 {
     int *st;
     int n = collect(f, lb, rb, stage_item_start, &st);
+    /* the sources (`winback` included) and the targets align in columns;
+       sources written over several lines do not set the column */
     int wf = 0, wt = 0;
     for (int k = 0; k < n; k++) {
-        int arrow = nextc(f, st[k]);
-        if (!is(f, arrow, "->")) continue;
-        int to = nextc(f, arrow);
-        if (tok_width(f, st[k]) > wf) wf = tok_width(f, st[k]);
+        int arrow = stage_arrow(f, st[k], k + 1 < n ? st[k + 1] : rb);
+        if (arrow < 0) continue;
+        int to = nextc(f, arrow), w = span_width(f, st[k], arrow);
+        if (w > wf) wf = w;
         if (tok_width(f, to) > wt) wt = tok_width(f, to);
     }
     int arrow_col = 2 + wf + 1, when_col = arrow_col + 3 + wt + 1;
     skip_to(f, nextc(f, lb), n ? st[0] : rb);
     for (int k = 0; k < n; k++) {
         int s = st[k], e = k + 1 < n ? st[k + 1] : rb;
-        int arrow = nextc(f, s);
+        int arrow = stage_arrow(f, s, e);
         new_line(f, 2, 2, gap_blank(f, s));
         item_begin(f);
-        if (is(f, arrow, "->")) {
+        if (arrow >= 0) {
             int to = nextc(f, arrow), when = nextc(f, to);
             flow(f, s, arrow, arrow_col, KEEP);
             align(f, arrow_col, arrow);

@@ -20,6 +20,10 @@ typedef struct ParseCtx {
     bool start_expr_mode;   /* parsing one expression (start_expr was set) */
     Expr *expr;         /* the expression parsed in that mode */
     bool block_broken;  /* a syntax error inside the block being parsed */
+    Span comma_at;      /* a name right after a stages `order`/`final` line on
+                           the same line: if a syntax error follows before the
+                           next transition, the comma before it is missing */
+    const char *comma_prev, *comma_word;    /* the list's last name; order/final */
     int last_tok;       /* scanner: the previous token */
     bool record_pending;/* scanner: `record` seen, its `{` not yet */
     int record_depth;   /* scanner: brace depth inside a record block */

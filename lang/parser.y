@@ -58,6 +58,40 @@ static Decl *named(ParseCtx *ctx, DeclKind k, Span sp, const char *name, Span na
     return d;
 }
 
+/* `enum ordered { low, medium, high }`: the one word allowed after `enum`. */
+static TypeRef *ordered_enum(ParseCtx *ctx, const char *word, Span word_sp, PtrVec members,
+                             Span sp, bool optional)
+{
+    TypeRef *t = arena_alloc(A, sizeof *t);
+    t->members = members;
+    t->optional = optional;
+    t->span = sp;
+    t->ordered = true;
+    if (strcmp(word, "ordered") != 0)
+        diag_add(ctx->diags, DIAG_ERROR, word_sp, "syntax", "unexpected name '%s' after `enum`; "
+                 "expected `{` or `ordered` (as in `enum ordered { low, medium, high }`)", word);
+    return t;
+}
+
+/* An `order` or `final` line ends where its list does; a name right after
+   it on the same line may be a missing comma (`order a, b c`), which reads
+   as the start of a transition `c, ... ->` and fails later; or the next item
+   of a one-line block (`final gone any -> gone when ...`). Remembered, and
+   said only if a syntax error comes before the next transition. */
+static void stage_list_end(ParseCtx *ctx, const char *word, const PtrVec *list, Span list_sp,
+                           int lookahead, const Span *next)
+{
+    ctx->comma_word = NULL;
+    if (lookahead != IDENT || (strcmp(word, "order") != 0 && strcmp(word, "final") != 0)) return;
+    const SrcFile *f = ctx->src->files[ctx->file];
+    if (next->file != list_sp.file || next->start < list_sp.end || next->start > f->len) return;
+    if (memchr(f->text + list_sp.end, '\n', next->start - list_sp.end)) return;
+    const Ident *last = list->items[list->len - 1];
+    ctx->comma_at = *next;
+    ctx->comma_prev = last->name;
+    ctx->comma_word = word;
+}
+
 static Ident mkid(const char *name, Span sp)
 {
     Ident id = {name, sp};
@@ -126,7 +160,7 @@ static bool take_broken(ParseCtx *ctx)
 %token WHERE "`where`"
 %token OUTPUT "`output`" DISPLAY "`display`"
 %token ARROW "`->`" EQ "`==`" NE "`!=`" LE "`<=`" GE "`>=`" LT "`<`" GT "`>`"
-%token START_EXPR "start of expression"
+%token START_EXPR "start of expression" CALL_LPAREN "`(` (of a call)"
 %token QQ "`??`" MINUS_BOL "`-` (starting a line)"
 %token '-' "`-`" '+' "`+`" '*' "`*`" '/' "`/`" '(' "`(`" ')' "`)`"
 %token '{' "`{`" '}' "`}`" '[' "`[`" ']' "`]`" ',' "`,`" ':' "`:`" '=' "`=`"
@@ -220,11 +254,13 @@ item
                                       /* stage_items collected order/final/transitions
                                          into a scratch Decl: see stage_items */
                                       Decl *s = $5.len ? $5.items[0] : NULL;
+                                      ctx->comma_word = NULL;
                                       if (s) { d->order = s->order; d->finals = s->finals;
                                                d->items = s->items; d->has_order = s->has_order;
                                                d->order_span = s->order_span; }
                                       d->broken = take_broken(ctx); }
     | STAGES IDENT opt_desc error    { Decl *d = named(ctx, D_STAGES, @1, $2, @2, $3, @3);
+                                      ctx->comma_word = NULL;
                                       skipped(ctx, @4);
                                       d->broken = take_broken(ctx); d->has_order = true; }
     | ENTITLE IDENT opt_desc WHEN expr opt_with
@@ -275,6 +311,9 @@ type
     | ENUM '{' ident_list '}' '?'   { $$ = arena_alloc(A, sizeof *$$);
                                       $$->members = $3; $$->optional = true;
                                       $$->span = join(@1, @5); }
+    | ENUM IDENT '{' ident_list '}' { $$ = ordered_enum(ctx, $2, @2, $4, join(@1, @5), false); }
+    | ENUM IDENT '{' ident_list '}' '?'
+                                    { $$ = ordered_enum(ctx, $2, @2, $4, join(@1, @6), true); }
     ;
 
 ident_list
@@ -303,12 +342,26 @@ criteria
     | criteria error                { $$ = $1; skipped(ctx, @2); }
     ;
 
-/* A weight is a number or a name (a param or const); a negative weight
-   starts its line, so that it cannot be read as a subtraction. */
+/* A weight is a number or a name (a param or const), or a graded weight:
+   an expression in parentheses, worked out for the account when the
+   condition holds. A negative weight starts its line, so that it cannot be
+   read as a subtraction; a graded weight's `(` cannot be read as a call's,
+   because a call's `(` follows its name on the same line (CALL_LPAREN). */
 criterion
     : weight WHEN expr opt_label      { $$ = arena_alloc(A, sizeof *$$);
                                       $$->weight = $1; $$->cond = $3; $$->label = $4; $$->label_span = @4;
-                                      $$->span = join(@1, @3); }
+                                      $$->weight_span = @1; $$->span = join(@1, @3); }
+    | '(' expr ')' WHEN expr opt_label
+                                    { $$ = arena_alloc(A, sizeof *$$);
+                                      $$->weight = $2; $$->graded = true; $$->weight_span = join(@1, @3);
+                                      $$->cond = $5; $$->label = $6; $$->label_span = @6;
+                                      $$->span = join(@1, @5); }
+    | MINUS_BOL '(' expr ')' WHEN expr opt_label
+                                    { $$ = arena_alloc(A, sizeof *$$);
+                                      $$->weight = ast_unary(A, OPX_NEG, $3, join(@1, @4));
+                                      $$->graded = true; $$->weight_span = join(@1, @4);
+                                      $$->cond = $6; $$->label = $7; $$->label_span = @7;
+                                      $$->span = join(@1, @6); }
     ;
 
 weight
@@ -345,6 +398,7 @@ stage_items
     : %empty                        { memset(&$$, 0, sizeof $$);
                                       ptrvec_push(A, &$$, ast_decl(A, D_STAGES, @$)); }
     | stage_items IDENT ident_list  { $$ = $1; Decl *s = $$.items[0];
+                                      stage_list_end(ctx, $2, &$3, @3, yychar, &yylloc);
                                       if (strcmp($2, "order") == 0) {
                                           if (s->has_order)
                                               diag_add(ctx->diags, DIAG_ERROR, @2, "duplicate-definition",
@@ -357,18 +411,34 @@ stage_items
                                               ptrvec_push(A, &s->finals, $3.items[i]);
                                       } else if (!ctx->block_broken) {
                                           diag_add(ctx->diags, DIAG_ERROR, @2, "syntax",
-                                                   "expected `order`, `final` or a transition "
-                                                   "`from -> to when ...`, found '%s'", $2);
+                                                   "expected `order`, `final`, `winback` or a "
+                                                   "transition `from -> to when ...`, found '%s'", $2);
                                       } }
-    | stage_items transition        { $$ = $1; ptrvec_push(A, &((Decl *)$$.items[0])->items, $2); }
+    | stage_items transition        { $$ = $1; ptrvec_push(A, &((Decl *)$$.items[0])->items, $2);
+                                      ctx->comma_word = NULL; }
+    | stage_items IDENT transition  { $$ = $1; ptrvec_push(A, &((Decl *)$$.items[0])->items, $3);
+                                      if (strcmp($2, "winback") == 0) {
+                                          $3->winback = true;
+                                          $3->winback_span = @2;
+                                          $3->span = join(@2, $3->span);
+                                      } else if (!ctx->block_broken) {
+                                          diag_add(ctx->diags, DIAG_ERROR, @2, "syntax",
+                                                   "expected a transition `from -> to when ...` "
+                                                   "or `winback from -> to when ...`, found '%s'", $2);
+                                      } }
     | stage_items error             { $$ = $1; skipped(ctx, @2); }
     ;
 
+/* `from -> to`, or several sources: `mid_kam, partnership -> uncoupling`. */
 transition
-    : IDENT ARROW IDENT WHEN expr opt_label
+    : ident_list ARROW IDENT WHEN expr opt_label
                                     { $$ = arena_alloc(A, sizeof *$$);
-                                      $$->from = mkid($1, @1); $$->to = mkid($3, @3);
-                                      $$->from_any = strcmp($1, "any") == 0;
+                                      Ident *f0 = $1.items[0];
+                                      $$->from = *f0; $$->froms = $1; $$->to = mkid($3, @3);
+                                      $$->from_any = false;
+                                      for (int i = 0; i < $1.len; i++)
+                                          if (strcmp(((Ident *)$1.items[i])->name, "any") == 0)
+                                              $$->from_any = true;
                                       $$->label = $6; $$->label_span = @6;
                                       $$->cond = $5; $$->span = join(@1, @5); }
     ;
@@ -511,9 +581,9 @@ primary
     | TRUE                          { $$ = ast_expr(A, EX_BOOL, @1); $$->num = 1; }
     | FALSE                         { $$ = ast_expr(A, EX_BOOL, @1); $$->num = 0; }
     | IDENT                         { $$ = ast_expr(A, EX_NAME, @1); $$->str = $1; }
-    | IDENT '(' args ')'            { $$ = ast_expr(A, EX_CALL, @$); $$->str = $1;
+    | IDENT CALL_LPAREN args ')'    { $$ = ast_expr(A, EX_CALL, @$); $$->str = $1;
                                       $$->name_span = @1; $$->args = $3; }
-    | IDENT '(' args WHERE expr ')' { $$ = ast_expr(A, EX_CALL, @$); $$->str = $1;
+    | IDENT CALL_LPAREN args WHERE expr ')' { $$ = ast_expr(A, EX_CALL, @$); $$->str = $1;
                                       $$->name_span = @1; $$->args = $3; $$->where = $5; }
     | '(' expr ')'                  { $$ = $2; }
     ;
@@ -534,6 +604,14 @@ expr_list
 static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner, ParseCtx *ctx)
 {
     (void)scanner;
+    if (ctx->comma_word) {          /* `order a, b c`: the comma is what is missing */
+        const SrcFile *cf = ctx->src->files[ctx->comma_at.file];
+        diag_add(ctx->diags, DIAG_ERROR, ctx->comma_at, "syntax", "expected `,` between '%s' and "
+                 "'%.*s' in the `%s` line", ctx->comma_prev, (int)(ctx->comma_at.end - ctx->comma_at.start),
+                 cf->text + ctx->comma_at.start, ctx->comma_word);
+        ctx->comma_word = NULL;
+        return 0;
+    }
     enum { MAXEXP = 6 };
     yysymbol_kind_t expected[MAXEXP];
     int n = yypcontext_expected_tokens(yyctx, expected, MAXEXP);

@@ -1,5 +1,6 @@
 /* stages.c — the checker's part for `stages` and `tier` blocks: the stage
- * enum (order, final), transitions (from, to, `any`, unreachable and
+ * enum (order, final), transitions (from one stage, several or `any`; a
+ * `winback` from a final stage back into the order; unreachable and
  * dead-end stages, shadowed and constant conditions) and tier branches.
  * Names and expressions are checked by check.c. */
 #include "check_int.h"
@@ -66,6 +67,69 @@ static int stage_member(Checker *c, const EnumInfo *en, Ident id)
     return m;
 }
 
+/* Whether every source of t is known (no unknown stage among them). */
+static bool known_sources(const Transition *t)
+{
+    if (t->from_any) return true;
+    for (int k = 0; k < t->froms.len; k++)
+        if (t->from_members[k] < 0) return false;
+    return true;
+}
+
+/* "mid_kam, partnership": the sources as written. */
+static const char *sources_text(const Transition *t, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int k = 0; k < t->froms.len && used < len; k++)
+        used += (size_t)snprintf(buf + used, len - used, "%s%s", k ? ", " : "",
+                                 ((Ident *)t->froms.items[k])->name);
+    return buf;
+}
+
+/* A transition's sources: each a stage of the block, listed once, not
+   final (but in a win-back, where each must be final); `any` alone. */
+static bool sources(Checker *c, const EnumInfo *en, Transition *t)
+{
+    int before = c->d->nerrors;
+    t->from_member = t->to_member = -1;
+    t->from_members = arena_alloc(c->a, sizeof(int) * (size_t)(t->froms.len + 1));
+    for (int k = 0; k < t->froms.len; k++) {
+        Ident *id = t->froms.items[k];
+        t->from_members[k] = -1;
+        if (strcmp(id->name, "any") == 0) {
+            if (t->winback)
+                chk_err(c, id->span, "bad-winback", "a win-back leaves a final stage named in it, "
+                    "not `any` (which is every ordered stage)");
+            else if (t->froms.len > 1)
+                chk_err(c, id->span, "duplicate-source", "`any` stands alone: it already is every "
+                    "ordered stage, so the other sources add nothing");
+            continue;
+        }
+        bool dup = false;
+        for (int j = 0; j < k; j++)
+            if (strcmp(((Ident *)t->froms.items[j])->name, id->name) == 0) dup = true;
+        if (dup) {
+            chk_err(c, id->span, "duplicate-source", "'%s' is listed twice among this transition's "
+                "sources", id->name);
+            continue;
+        }
+        int m = stage_member(c, en, *id);
+        t->from_members[k] = m;
+        if (m < 0) continue;
+        if (t->winback && m < en->norder)
+            chk_err(c, id->span, "bad-winback", "'%s' is an ordered stage: a win-back leaves a final "
+                "stage; write an ordinary transition `%s -> %s when ...`", id->name, id->name,
+                t->to.name);
+        else if (!t->winback && m >= en->norder)
+            chk_err(c, id->span, "from-final", "no transition leaves '%s': it is a final stage (to "
+                "bring such accounts back, declare a win-back: `winback %s -> %s when ...`)",
+                id->name, id->name, en->norder > 0 ? en->members[0] : "STAGE");
+    }
+    if (t->froms.len) t->from_member = t->from_members[0];
+    return c->d->nerrors == before;
+}
+
 void chk_stages(Checker *c, Sym *s)
 {
     Decl *d = s->decl;
@@ -103,75 +167,83 @@ void chk_stages(Checker *c, Sym *s)
                 "optional");
     }
     bool *reached = xcalloc((size_t)en->n + 1, sizeof(bool));
+    bool *bad = xcalloc((size_t)d->items.len + 1, sizeof(bool));  /* its sources had errors */
     for (int i = 0; i < d->items.len; i++) {
         Transition *t = d->items.items[i];
-        t->from_member = t->to_member = -1;
-        if (!t->from_any) {
-            t->from_member = stage_member(c, en, t->from);
-            if (t->from_member >= en->norder)
-                chk_err(c, t->from.span, "from-final", "no transition leaves '%s': it is a final "
-                    "stage", t->from.name);
-        }
+        bad[i] = !sources(c, en, t);
         if (strcmp(t->to.name, "any") == 0)
             chk_err(c, t->to.span, "unknown-stage", "a transition goes to one stage, not `any`");
         else
             t->to_member = stage_member(c, en, t->to);
         if (t->to_member >= 0) reached[t->to_member] = true;
-        if (t->to_member >= 0 && t->to_member == t->from_member)
-            chk_warn(c, t->span, "self-transition", "a transition from '%s' to itself changes "
-                 "nothing", t->from.name);
+        if (t->winback && t->to_member >= en->norder)
+            chk_err(c, t->to.span, "bad-winback", "a win-back leads back into the order, not to the "
+                "final stage '%s': name an ordered stage, as in `winback %s -> %s`", t->to.name,
+                t->from.name, en->members[0]);
+        for (int k = 0; k < t->froms.len; k++)
+            if (t->to_member >= 0 && t->to_member == t->from_members[k])
+                chk_warn(c, t->span, "self-transition", "a transition from "
+                     "'%s' to itself changes nothing", t->to.name);
         c->cur = s;
         chk_need_bool(c, t->cond, "a transition's condition");
         chk_warn_constant(c, t->cond, "the transition");
         c->cur = NULL;
     }
     /* transitions an earlier one from the same stage always pre-empts: its
-       condition is always true, or written the same */
+       condition is always true, or written the same (for a transition with
+       several sources: pre-empted from each of them) */
     for (int i = 0; i < d->items.len; i++) {
         Transition *t = d->items.items[i];
         const SrcFile *tf = c->p->src.files[t->cond->span.file];
+        if (t->to_member < 0 || !known_sources(t) || bad[i]) continue;
         for (int j = 0; j < i; j++) {
             Transition *u = d->items.items[j];
-            if (t->to_member < 0 || u->to_member < 0 || (!u->from_any && u->from_member < 0)) continue;
-            bool covers = u->from_any ? (t->from_any || (t->from_member >= 0 && t->from_member < en->norder))
-                                      : !t->from_any && u->from_member == t->from_member && u->from_member >= 0;
+            if (u->to_member < 0 || !known_sources(u) || bad[j]) continue;
+            bool covers = true;
+            for (int m = 0; m < en->n && covers; m++)
+                if (ast_transition_from(t, m, en->norder) && !ast_transition_from(u, m, en->norder))
+                    covers = false;
             if (!covers) continue;
             const SrcFile *uf = c->p->src.files[u->cond->span.file];
             unsigned tl = t->cond->span.end - t->cond->span.start, ul = u->cond->span.end - u->cond->span.start;
             bool same = tl == ul && memcmp(tf->text + t->cond->span.start, uf->text + u->cond->span.start, tl) == 0;
             if (chk_const_truth(u->cond) == 1 || same) {
+                char from[200];
                 chk_warn(c, t->span, "shadowed-transition", "this transition never fires: the one "
-                     "at line %d (%s -> %s) goes first and %s", chk_line_of(c, u->span), u->from.name,
-                     u->to.name, same ? "has the same condition" : "always fires");
+                     "at line %d (%s%s -> %s) goes first and %s", chk_line_of(c, u->span),
+                     u->winback ? "winback " : "", sources_text(u, from, sizeof from), u->to.name,
+                     same ? "has the same condition" : "always fires");
                 break;
             }
         }
     }
     /* ordered stages (but the last) whose only ways out end the relationship */
-    for (int m = 0; m + 1 < en->norder && !en->incomplete; m++) {
-        bool forward = false, known = true;
+    bool known = true;
+    for (int i = 0; i < d->items.len; i++) {
+        Transition *t = d->items.items[i];
+        if (t->to_member < 0 || !known_sources(t)) known = false;
+    }
+    for (int m = 0; m + 1 < en->norder && !en->incomplete && known; m++) {
+        bool forward = false;
         for (int i = 0; i < d->items.len; i++) {
             Transition *t = d->items.items[i];
-            if (t->to_member < 0 || (!t->from_any && t->from_member < 0)) known = false;
-            if ((t->from_any || t->from_member == m) && t->to_member >= 0 && t->to_member < en->norder &&
-                t->to_member != m)
+            if (ast_transition_from(t, m, en->norder) && t->to_member >= 0 &&
+                t->to_member < en->norder && t->to_member != m)
                 forward = true;
         }
-        if (!forward && known)
+        if (!forward)
             chk_warn(c, en->spans[m], "dead-end-stage", "stage '%s' has no way forward: no transition "
                  "leads from it to another ordered stage", en->members[m]);
     }
-    bool unsure = en->incomplete;
-    for (int i = 0; i < d->items.len; i++) {
-        Transition *t = d->items.items[i];
-        if ((!t->from_any && t->from_member < 0) || t->to_member < 0) unsure = true;
-    }
+    /* a win-back's target is reached like any other: it leads to it */
+    bool unsure = en->incomplete || !known;
     for (int i = 1; i < en->n && !unsure; i++) {
         if (!reached[i])
             chk_warn(c, en->spans[i], "unreachable-stage", "stage '%s' is unreachable: no "
                  "transition leads to it", en->members[i]);
     }
     free(reached);
+    free(bad);
 }
 
 void chk_tier(Checker *c, Sym *s)

@@ -15,7 +15,8 @@ const char *ty_name(Type t, char *buf, int len)
     const char *q = t.optional ? "?" : "";
     if ((t.kind == TY_ENUM || t.kind == TY_STAGE) && t.en) {
         const char *what = t.en->kind == ENUM_TIER ? "tier"
-                         : t.en->kind == ENUM_STAGE ? "stage" : "enum";
+                         : t.en->kind == ENUM_STAGE ? "stage"
+                         : t.en->ordered ? "ordered enum" : "enum";
         snprintf(buf, (size_t)len, "%s %s%s", what, t.en->name, q);
     } else if (t.flex && t.kind == TY_NUMBER) {
         snprintf(buf, (size_t)len, "number%s", q);

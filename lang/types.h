@@ -34,6 +34,7 @@ typedef struct EnumInfo {
     Span *spans;
     int n, norder;
     bool incomplete;        /* its block had a syntax error: members may be lost */
+    bool ordered;           /* `enum ordered { ... }`: < <= > >= by position */
 } EnumInfo;
 
 typedef struct Type {

@@ -1,5 +1,6 @@
 # kam explain never contradicts kam run. For each account explained (every
-# account of the example; a sample of generated accounts under a policy
+# account of the example and of the life-cycle example, whose score has
+# graded weights; a sample of generated accounts under a policy
 # with a `limit`, and under one whose select compares with an aggregate):
 # the select's value is kam run's, and each "what would change it" is
 # applied to the data file (field set to the change's "data" value) and
@@ -90,6 +91,12 @@ keys = list(run(ex_p, ex_d))
 c, f, _ = check("example", ex_p, ex_d, "key_account", keys, set(), False)
 if f < 20:
     failures.append(f"example: only {f} flipping changes")
+
+# graded weights: changes that move a line's points, not only its condition
+lc_p, lc_d = os.path.join(root, "examples/lifecycle.kam"), os.path.join(root, "examples/lifecycle.csv")
+c, f, _ = check("lifecycle", lc_p, lc_d, "deep", list(run(lc_p, lc_d)), set(), False)
+if f < 4:
+    failures.append(f"lifecycle: only {f} flipping changes")
 
 gen = os.path.join(t, "gen.csv")
 for pol, sel in (("capped", "key_account"), ("byfit", "key_account"), ("agg", "key_account")):
