@@ -336,11 +336,11 @@ static int cmp_change(const void *a, const void *b)
     return (x->cost > y->cost) - (x->cost < y->cost);
 }
 
-/* A field the first pass reads: changing it can move aggregates and
+/* A field a portfolio pass reads: changing it can move aggregates and
  * limits, so the local guess may be off and larger steps are worth a try. */
 static bool in_pass1(const Ex *x, const Field *f)
 {
-    return x->c->pass1_pc >= 0 && x->c->pass1_field_used && x->c->pass1_field_used[f->index];
+    return x->c->npasses > 0 && x->c->portfolio_field_used[f->index];
 }
 
 enum { MAX_PASSES = 48 };

@@ -407,9 +407,9 @@ static EngStatus start(Session *s, Engine *e, Policy *p, Chunk *c, bool with_set
     }
     EngStatus st = eng_init(e);
     if (st != ENG_OK) return st;
-    if (eng_has_pass1(e)) {
+    if (eng_has_passes(e)) {
         EngTable t = table_of(s);
-        if (eng_pass1_table(e, &t, s->interrupt) < 0) return ENG_INTERRUPTED;
+        if (eng_passes_table(e, &t, s->interrupt) < 0) return ENG_INTERRUPTED;
     }
     return ENG_OK;
 }

@@ -201,6 +201,7 @@ static void add_dep(Checker *c, Sym *s)
 {
     s->used = true;
     if (c->cur && c->cur != s) ptrvec_push(c->a, &c->cur->deps, s);
+    if (c->cur && c->cur != s && !c->agg) ptrvec_push(c->a, &c->cur->reads, s);
     if (c->agg) ptrvec_push(c->a, &c->agg->refs, s);
 }
 
@@ -636,6 +637,10 @@ static Type check_name(Checker *c, Expr *e, const EnumInfo *hint)
         if (c->p->stage_field) diag_suggest(g, c->p->stage_field->name.name);
         return s->ty;   /* typed as usual, so the rest of the line checks quietly */
     }
+    if (c->cur && s == c->cur && chk_is_rule(s) && c->agg) {
+        add_dep(c, s);          /* an aggregate over itself: order.c shows the cycle */
+        return t_err();
+    }
     if (c->cur && s == c->cur && chk_is_rule(s)) {
         chk_err(c, e->span, "cycle", "'%s' depends on itself: %s -> %s", s->name, s->name, s->name);
         return t_err();
@@ -818,18 +823,16 @@ static Type check_call(Checker *c, Expr *e)
                 c->ctx_what);
             return t_err();
         }
-        if (c->agg) {
-            chk_err(c, e->span, "nested-aggregate", "an aggregate cannot range over another "
-                "aggregate");
-            return t_err();
-        }
         AggRefs *ar = arena_alloc(c->a, sizeof *ar);
+        memset(ar, 0, sizeof *ar);
         ar->call = e;
+        ar->owner = c->cur;
+        ar->parent = c->agg;    /* an aggregate inside another's argument */
         ptrvec_push(c->a, &c->aggrefs, ar);
+        AggRefs *outer = c->agg;
         c->agg = ar;
         e->agg = c->p->aggs.len;
         ptrvec_push(c->a, &c->p->aggs, e);
-        if (c->cur) c->cur->uses_agg = c->cur->calls_agg = true;
         Type t = t_err();
         if (f->sig == SIG_AGG_COUNT) {
             if (nargs == 1) chk_need_bool(c, args[0], "count's argument");
@@ -842,7 +845,7 @@ static Type check_call(Checker *c, Expr *e)
                 t = ty_make(TY_NUMBER);
         }
         if (e->where) chk_need_bool(c, e->where, "a `where` filter");
-        c->agg = NULL;
+        c->agg = outer;
         return t;
     }
     switch (f->sig) {
@@ -1469,7 +1472,6 @@ static void check_limit(Checker *c, Decl *d)
         return;
     }
     s->limit = d;
-    s->uses_agg = true;
     c->ctx = CTX_CONST;
     c->ctx_what = "the number in `limit`";
     Type n = need_numeric(c, d->value, "the number in `limit`");

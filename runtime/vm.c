@@ -104,10 +104,25 @@ static int cmp_cand(const void *a, const void *b)
     return (x->ordinal > y->ordinal) - (x->ordinal < y->ordinal);
 }
 
+static void finish(Vm *vm, int layer);
+
 void vm_agg_finish(Vm *vm)
+{
+    finish(vm, -1);
+}
+
+void vm_pass_finish(Vm *vm, int layer)
+{
+    finish(vm, layer);
+}
+
+/* Finishes the aggregates and limits of one layer (-1: all). */
+static void finish(Vm *vm, int layer)
 {
     for (int i = 0; i < vm->c->nlimits; i++) {
         LimitState *l = &vm->lim[i];
+        if (layer >= 0 && vm->c->limits[i].layer != layer) continue;
+        free(l->keep);
         double n = vm->regs[vm->c->limits[i].count_reg].u.num;
         size_t keep = n <= 0 ? 0 : n >= (double)l->n ? l->n : (size_t)n;
         if (l->n > 1) qsort(l->cands, l->n, sizeof(LimitCand), cmp_cand);
@@ -123,8 +138,21 @@ void vm_agg_finish(Vm *vm)
     }
     for (int i = 0; i < vm->c->naggs; i++) {
         AggState *s = &vm->agg[i];
+        if (layer >= 0 && vm->c->aggs[i].layer != layer) continue;
         if (s->nvals > 1) qsort(s->vals, s->nvals, sizeof(double), cmp_double);
     }
+}
+
+void vm_pass_reset(Vm *vm)
+{
+    for (int i = 0; i < vm->c->naggs; i++) {
+        AggState *s = &vm->agg[i];
+        free(s->vals);
+        memset(s, 0, sizeof *s);
+        s->min = INFINITY;
+        s->max = -INFINITY;
+    }
+    vm_limits_reset(vm);
 }
 
 static int str_cmp(Value a, Value b)

@@ -1,6 +1,7 @@
 /* vm.h — the virtual machine that runs a Chunk against one record's
  * registers: a loop over 10-byte register instructions. It also keeps the
- * aggregates' state between the first pass and the second. The VM reads no
+ * aggregates' and limits' state between the portfolio passes and the
+ * record pass. The VM reads no
  * files and prints nothing: a runtime problem (division by zero, a result
  * overflowing a double, a date past 9999-12-31) is returned as an error for
  * the record. */
@@ -56,10 +57,14 @@ void vm_free(Vm *vm);
 void vm_set_today(Vm *vm, int32_t today);
 /* Runs from pc to the next HALT. Returns 0, or -1 with vm->err set. */
 int vm_run(Vm *vm, int pc);
-/* After the first pass: sorts rank/percentile values and decides which
- * records each limit keeps. */
+/* After portfolio pass `layer` (1 ..): sorts the rank/percentile values of
+ * that layer's aggregates and decides which records its limits keep. */
+void vm_pass_finish(Vm *vm, int layer);
+/* The same for every layer at once (a one-pass chunk, tests). */
 void vm_agg_finish(Vm *vm);
-/* Forgets every limit's candidates (before a new first pass). */
+/* Forgets every aggregate and limit (before a new first pass). */
+void vm_pass_reset(Vm *vm);
+/* Forgets every limit's candidates. */
 void vm_limits_reset(Vm *vm);
 /* Scratch bytes valid until vm_reset_scratch (once per record). */
 char *vm_scratch(Vm *vm, size_t n);
