@@ -343,8 +343,10 @@ bool eng_pass_record(Engine *e, int k, long ordinal, const char *key, size_t key
     size_t *lims = c->nlimits <= 16 ? small.lim : xmalloc(sizeof(size_t) * (size_t)c->nlimits);
     for (int i = 0; i < c->naggs; i++) aggs[i] = vm->agg[i];
     for (int i = 0; i < c->nlimits; i++) lims[i] = vm->lim[i].n;
+    vm->nundo = 0;
     bool ok = vm_run(vm, c->pass_pc[k - 1]) == 0;
     if (!ok) {
+        vm_undo_groups(vm);
         for (int i = 0; i < c->naggs; i++) {    /* values appended are dropped by nvals */
             AggState *s = &vm->agg[i];
             double *vals = s->vals;

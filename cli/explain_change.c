@@ -287,6 +287,7 @@ static void mark_fields(Ex *x, const Expr *e, bool *seen, bool *fields, int dept
     mark_fields(x, e->b, seen, fields, depth + 1);
     mark_fields(x, e->c, seen, fields, depth + 1);
     mark_fields(x, e->where, seen, fields, depth + 1);
+    mark_fields(x, e->per, seen, fields, depth + 1);
     for (int i = 0; i < e->args.len; i++) mark_fields(x, e->args.items[i], seen, fields, depth + 1);
 }
 

@@ -77,6 +77,7 @@ static const char *top_definition(const char *line)
 #define TOP_KW_KEY(w)
 #define TOP_KW_STAGES(w)
 #define TOP_KW_TOP(w) #w,
+#define TOP_KW_PER(w)
 #define KEYWORD(w, tok, cls) TOP_##cls(w)
 #include "../lang/keywords.def"
 #undef KEYWORD
@@ -87,6 +88,7 @@ static const char *top_definition(const char *line)
 #define RES_KW_KEY(w)
 #define RES_KW_STAGES(w)
 #define RES_KW_TOP(w)
+#define RES_KW_PER(w)
 #define KEYWORD(w, tok, cls) RES_##cls(w)
 #include "../lang/keywords.def"
 #undef KEYWORD

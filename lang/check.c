@@ -491,6 +491,24 @@ static bool is_present(Checker *c, const Sym *s)
 }
 
 /* Checks e and insists that it cannot be missing. */
+/* The name after `per` (an aggregate's or a limit's group): a field or
+ * rule of enum, stage or string type; optional is fine (the accounts
+ * without a value form a group of their own). */
+static void check_group(Checker *c, Expr *g)
+{
+    Type t = check(c, g, NULL);
+    char b[96];
+    if (is_err(t)) return;
+    if (g->member >= 0) {
+        chk_err(c, g->span, "type-mismatch", "`per` groups by a field or rule, and '%s' is a "
+            "member of an enum", g->str);
+        return;
+    }
+    if (t.kind != TY_ENUM && t.kind != TY_STAGE && t.kind != TY_STRING)
+        chk_err(c, g->span, "type-mismatch", "`per` groups by the values of an enum or string "
+            "field or rule; '%s' is %s", g->str, tn(t, b));
+}
+
 static Type need(Checker *c, Expr *e, const EnumInfo *hint)
 {
     Type t = check(c, e, hint);
@@ -817,6 +835,10 @@ static Type check_call(Checker *c, Expr *e)
         chk_err(c, e->where->span, "syntax", "`where` filters an aggregate (total, count, avg, min, "
             "max, rank, percentile), not %s", f->name);
     }
+    if (e->per && !f->aggregate) {
+        chk_err(c, e->per->span, "syntax", "`per` groups an aggregate (total, count, avg, min, "
+            "max, rank, percentile), not %s", f->name);
+    }
     if (f->aggregate) {
         if (c->ctx == CTX_CONST) {
             chk_err(c, e->span, "not-constant", "%s must be a constant, not an aggregate",
@@ -845,6 +867,7 @@ static Type check_call(Checker *c, Expr *e)
                 t = ty_make(TY_NUMBER);
         }
         if (e->where) chk_need_bool(c, e->where, "a `where` filter");
+        if (e->per) check_group(c, e->per);
         c->agg = outer;
         return t;
     }
@@ -1487,6 +1510,7 @@ static void check_limit(Checker *c, Decl *d)
     c->cur = s;
     Type by = need_numeric(c, d->by, "the ranking after `by`");
     (void)by;
+    if (d->per) check_group(c, d->per);
     c->cur = NULL;
 }
 

@@ -274,6 +274,11 @@ static int call(Cg *g, Expr *e)
     int n = e->args.len;
     if (f->aggregate) {
         int ra = n ? expr(g, args[0]) : kint(g, 1, NULL);
+        if (e->per) {           /* the record's own group */
+            int rg = expr(g, e->per);
+            g->span = e->span;
+            emit(g, OP_GROUP, 0, 0, rg, 0);
+        }
         int d = temp(g);
         emit(g, OP_AGG, e->agg, d, ra, 0);
         return d;
@@ -489,6 +494,11 @@ static void rule(Cg *g, Sym *s)
             g->span = s->limit->span;
             if (g->pass == s->limit_layer) {
                 int by = expr(g, s->limit->by);
+                if (s->limit->per) {
+                    int rg = expr(g, s->limit->per);
+                    g->span = s->limit->span;
+                    emit(g, OP_GROUP, 0, 0, rg, 0);
+                }
                 emit(g, OP_LIMIT_ADD, slot, 0, raw, by);
                 emit(g, OP_MOV, 0, dst, raw, 0);
             } else {
@@ -698,6 +708,7 @@ static void mark_needed(const Policy *p, bool *need, const Expr *e)
     mark_needed(p, need, e->b);
     mark_needed(p, need, e->c);
     mark_needed(p, need, e->where);
+    mark_needed(p, need, e->per);
     for (int i = 0; i < e->args.len; i++) mark_needed(p, need, e->args.items[i]);
 }
 
@@ -710,6 +721,7 @@ static void mark_expr_fields(Chunk *c, const Expr *e)
     mark_expr_fields(c, e->b);
     mark_expr_fields(c, e->c);
     mark_expr_fields(c, e->where);
+    mark_expr_fields(c, e->per);
     for (int i = 0; i < e->args.len; i++) mark_expr_fields(c, e->args.items[i]);
 }
 
@@ -868,10 +880,13 @@ Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags)
     for (int i = 0; i < c->naggs; i++) {
         Expr *call_e = p->aggs.items[i];
         c->aggs[i].layer = policy_agg_layer(call_e);
+        if (call_e->per) c->aggs[i].group = call_e->per->ty.kind == TY_STRING ? GROUP_STR : GROUP_INT;
         if (c->aggs[i].layer > c->npasses) c->npasses = c->aggs[i].layer;
     }
     for (int i = 0; i < c->nlimits; i++) {
         c->limits[i].layer = c->limits[i].select->limit_layer;
+        const Expr *per = c->limits[i].select->limit->per;
+        if (per) c->limits[i].group = per->ty.kind == TY_STRING ? GROUP_STR : GROUP_INT;
         if (c->limits[i].layer < 1) c->limits[i].layer = 1;     /* checked with errors */
         if (c->limits[i].layer > c->npasses) c->npasses = c->limits[i].layer;
     }
@@ -889,12 +904,14 @@ Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags)
             if (c->aggs[i].layer != k) continue;
             for (int j = 0; j < call_e->args.len; j++) mark_needed(p, need, call_e->args.items[j]);
             mark_needed(p, need, call_e->where);
+            mark_needed(p, need, call_e->per);
         }
         for (int i = 0; i < c->nlimits; i++) {
             const Sym *sel = c->limits[i].select;
             if (c->limits[i].layer != k) continue;
             need[sym_index(p, sel)] = true;
             mark_needed(p, need, sel->limit->by);
+            mark_needed(p, need, sel->limit->per);
             if (p->key_field >= 0) fields[p->key_field] = true;     /* ties */
         }
         for (int i = p->norder - 1; i >= 0; i--) {     /* what a rule reads comes earlier */
@@ -922,6 +939,11 @@ Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags)
             g.span = call_e->span;
             int ra = call_e->args.len ? expr(&g, call_e->args.items[0]) : kint(&g, 1, NULL);
             int rf = call_e->where ? expr(&g, call_e->where) : kint(&g, 1, NULL);
+            if (call_e->per) {
+                int rg = expr(&g, call_e->per);
+                g.span = call_e->span;
+                emit(&g, OP_GROUP, 0, 0, rg, 0);
+            }
             g.span = call_e->span;
             emit(&g, OP_AGG_ADD, i, 0, ra, rf);
         }

@@ -228,7 +228,7 @@ int policy_expr_layer(const Expr *e)
 
 int policy_agg_layer(const Expr *call)
 {
-    int layer = policy_expr_layer(call->where);
+    int layer = max_i(policy_expr_layer(call->where), policy_expr_layer(call->per));
     for (int i = 0; i < call->args.len; i++) layer = max_i(layer, policy_expr_layer(call->args.items[i]));
     return layer + 1;
 }

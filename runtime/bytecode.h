@@ -43,11 +43,16 @@ struct Policy;
 struct Expr;
 struct Sym;
 
+/* What an aggregate or limit with `per FIELD` groups by: none, a member
+ * (an enum or stage: an int), a string. A missing value is a group of its own. */
+typedef enum { GROUP_NONE, GROUP_INT, GROUP_STR } GroupKind;
+
 /* One aggregate call: its function and how to finish it after pass one. */
 typedef struct AggSlot {
     struct Expr *call;      /* the front end's */
     int fn;             /* registry index */
     int layer;          /* the portfolio pass that accumulates it (1 ..) */
+    GroupKind group;    /* `per FIELD`: what its group values are (GROUP sets one) */
     int arg_reg;        /* register holding the argument (or -1: count()) */
     int filter_reg;     /* register holding the where filter (or -1) */
 } AggSlot;
@@ -57,6 +62,7 @@ typedef struct LimitSlot {
     const struct Sym *select;   /* the front end's */
     int count_reg;      /* register holding N (init code computes it) */
     int layer;          /* the portfolio pass that ranks it (1 ..) */
+    GroupKind group;    /* `per FIELD`: N is kept in each group */
 } LimitSlot;
 
 /* What the writer prints after the key column, in order: scores,

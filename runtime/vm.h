@@ -18,25 +18,63 @@ typedef struct AggState {
     size_t nvals, cap;
 } AggState;
 
+/* The groups of an aggregate or limit with `per`: each group value gets a
+ * dense id (0 ..) the first time it is seen; memory grows with the number
+ * of groups, not of records. */
+typedef struct GroupTab {
+    char **keys;            /* by id: the value's bytes (a string's, or an int's) */
+    uint32_t *lens;
+    uint8_t *missing;       /* by id: the missing value's group */
+    size_t n, cap;
+    int *slots;             /* open addressing: id + 1, 0 empty */
+    size_t nslots;
+} GroupTab;
+
+/* Group id of v in t (kind: how to read v); -1 if absent and !add. */
+long vm_group_id(GroupTab *t, GroupKind kind, Value v, bool add);
+/* The text of group id (for explain): a string's bytes, or NULL for a
+ * member (*member set) or the missing group (*missing set). */
+void vm_group_value(const GroupTab *t, GroupKind kind, long id, Value *out);
+
 /* A limit's candidates (first pass) and then the records it keeps. */
 typedef struct LimitCand {
     double by;
     long ordinal;
     char *key;
+    long group;             /* `per`: its group's id, else 0 */
 } LimitCand;
 
 typedef struct LimitState {
-    LimitCand *cands;
+    LimitCand *cands;       /* after finishing: sorted by group, then rank */
     size_t n, cap;
     uint8_t *keep;          /* bit per record ordinal */
     size_t nkeep;           /* bytes in keep */
+    GroupTab groups;        /* `per` */
 } LimitState;
+
+/* An aggregate with `per`: a state per group. */
+typedef struct AggGroups {
+    GroupTab tab;
+    AggState *st;           /* by group id */
+    size_t cap;
+} AggGroups;
+
+/* A grouped AGG_ADD's previous state, to take a failing record back out. */
+typedef struct GroupUndo {
+    int slot;
+    long id;
+    AggState prev;
+} GroupUndo;
 
 typedef struct Vm {
     const Chunk *c;
     Value *regs;            /* the register file, c->nregs values */
     AggState *agg;          /* c->naggs */
     LimitState *lim;        /* c->nlimits */
+    AggGroups *gagg;        /* c->naggs: the groups of those with `per` */
+    Value group;            /* set by GROUP for the next grouped instruction */
+    GroupUndo *undo;        /* grouped AGG_ADDs of the current record */
+    size_t nundo, capundo;
     long ordinal;           /* the record's position in the data (same in both passes) */
     const char *key;        /* its key, for breaking ties in limits */
     size_t keylen;
@@ -66,6 +104,15 @@ void vm_agg_finish(Vm *vm);
 void vm_pass_reset(Vm *vm);
 /* Forgets every limit's candidates. */
 void vm_limits_reset(Vm *vm);
+/* The state aggregate `slot` has for the group of value g (g ignored
+ * without `per`); an empty state if that group has no values. */
+const AggState *vm_agg_state(const Vm *vm, int slot, Value g);
+/* The candidates of limit `slot` in group g (all without `per`), once
+ * finished: *from .. *to in l->cands. */
+void vm_limit_group(const Vm *vm, int slot, Value g, size_t *from, size_t *to);
+/* Takes a failing record's grouped AGG_ADDs back out (the engine's undo;
+ * ungrouped states it restores itself), and forgets the log. */
+void vm_undo_groups(Vm *vm);
 /* Scratch bytes valid until vm_reset_scratch (once per record). */
 char *vm_scratch(Vm *vm, size_t n);
 void vm_reset_scratch(Vm *vm);
