@@ -52,6 +52,17 @@ select watch when not key_account and above_avg
 limit watch to 50 by annual_revenue
 select shortlist when watch or top_fifth
 limit shortlist to 80 by exec_contacts
+
+# per group
+select seg_key when fit >= 40
+limit seg_key to 25 per segment by profit_contribution
+select seg_big when annual_revenue / total(annual_revenue per segment) > 0.1%
+select seg_top when rank(fit per segment) <= 50 and percentile(profit_contribution per stage) >= 90%
+select seg_above when profit_contribution > avg(profit_contribution per segment)
+                  and exec_contacts > min(exec_contacts per segment)
+                  and joint_projects < max(joint_projects per stage)
+flag stage_crowded "over five segment key accounts in the stage" when count(seg_key per stage) > 5
+flag seg_many "over 40 accounts of the segment in this stage" when count(where stage == pre_kam per segment) > 40
 """
 
 
@@ -107,6 +118,35 @@ def model(recs, team):
     short = limit(recs, lambda r: r["watch"] or r["top_fifth"], 80, lambda r: r["exec_contacts"])
     for r in recs:
         r["shortlist"] = r["id"] in short
+    # per group: each record against its own group only
+    def groups(field):
+        g = {}
+        for r in recs:
+            g.setdefault(r[field], []).append(r)
+        return g
+    seg, stage = groups("segment"), groups("stage")
+    keep = set()
+    for members in seg.values():
+        keep |= limit(members, lambda r: r["fit"] >= 40, 25, lambda r: r["profit_contribution"])
+    tot = {k: sum(r["annual_revenue"] for r in m) for k, m in seg.items()}
+    avg = {k: sum(r["profit_contribution"] for r in m) / len(m) for k, m in seg.items()}
+    mn = {k: min(r["exec_contacts"] for r in m) for k, m in seg.items()}
+    mx = {k: max(r["joint_projects"] for r in m) for k, m in stage.items()}
+    pre = {k: sum(r["stage"] == "pre_kam" for r in m) for k, m in seg.items()}
+    for r in recs:
+        r["seg_key"] = r["id"] in keep
+        r["seg_big"] = r["annual_revenue"] / tot[r["segment"]] > 0.001
+        fits = [o["fit"] for o in seg[r["segment"]]]
+        profits = [o["profit_contribution"] for o in stage[r["stage"]]]
+        rank = 1 + sum(v > r["fit"] for v in fits)
+        pct = sum(v < r["profit_contribution"] for v in profits) / len(profits)
+        r["seg_top"] = rank <= 50 and pct >= 0.9
+        r["seg_above"] = (r["profit_contribution"] > avg[r["segment"]] and r["exec_contacts"] > mn[r["segment"]]
+                          and r["joint_projects"] < mx[r["stage"]])
+        r["seg_many"] = pre[r["segment"]] > 40
+    crowd = {k: sum(r["seg_key"] for r in m) for k, m in stage.items()}
+    for r in recs:
+        r["stage_crowded"] = crowd[r["stage"]] > 5
     return {r["id"]: r for r in recs}
 
 
@@ -117,7 +157,9 @@ def read_data(path):
             recs.append({"id": row["id"], "annual_revenue": float(row["annual_revenue"]),
                          "profit_contribution": float(row["profit_contribution"]),
                          "trust": int(row["trust"]), "prestige": int(row["prestige"]),
-                         "exec_contacts": int(row["exec_contacts"])})
+                         "exec_contacts": int(row["exec_contacts"]),
+                         "joint_projects": int(row["joint_projects"]), "segment": row["segment"],
+                         "stage": row["stage"]})
     return recs
 
 
@@ -129,13 +171,15 @@ def compare(got_csv, want, tag):
         if g is None:
             bad.append((k, "missing"))
             continue
-        for col in ("above_avg", "key_account", "top_fifth", "fit_high", "watch", "shortlist"):
+        for col in ("above_avg", "key_account", "top_fifth", "fit_high", "watch", "shortlist",
+                    "seg_key", "seg_big", "seg_top", "seg_above"):
             if (g[col] == "true") != w[col]:
                 bad.append((k, col, g[col]))
         if int(float(g["fit"])) != w["fit"]:
             bad.append((k, "fit", g["fit"]))
-        if ("big_key" in g["flags"].split(";")) != w["big_key"]:
-            bad.append((k, "big_key", g["flags"]))
+        for flag in ("big_key", "stage_crowded", "seg_many"):
+            if (flag in g["flags"].split(";")) != w[flag]:
+                bad.append((k, flag, g["flags"]))
     check(not bad and len(rows) == len(want), f"kam run equals the model ({tag})", bad[:10])
 
 
@@ -170,10 +214,11 @@ for seed, n, team in ((1, 3000, 300), (7, 2000, 40), (11, 500, 1000)):
     # the REPL's counts
     rc, rout, err = kam("repl", policy, data, "--as-of", AS_OF,
                         stdin=f":set team = {team}\ncount(key_account)\ncount(shortlist)\n"
-                              "count(fit_high)\n")
+                              "count(fit_high)\ncount(seg_key)\n")
     nums = [line.split()[1] for line in rout.splitlines() if line.startswith("min ")]
-    wantn = [str(sum(w[c] for w in want.values())) for c in ("key_account", "shortlist", "fit_high")]
-    check(rc == 0 and nums[-3:] == wantn, f"the REPL counts equal the model (seed {seed})",
+    wantn = [str(sum(w[c] for w in want.values()))
+             for c in ("key_account", "shortlist", "fit_high", "seg_key")]
+    check(rc == 0 and nums[-4:] == wantn, f"the REPL counts equal the model (seed {seed})",
           f"{rout}\n{err}\nwant {wantn}")
 
 sys.exit(1 if fails else 0)
