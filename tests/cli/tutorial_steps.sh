@@ -30,7 +30,7 @@ for f in "$steps"/step*.kam; do
     [ -s "$tmp/out" ] && { fail "kam check $f printed something"; head -20 "$tmp/out" >&2; }
     "$KAM" test "$f" >"$tmp/out" 2>&1 || { fail "kam test $f: exit $?"; head -20 "$tmp/out" >&2; }
 done
-[ "$n" -eq 9 ] || fail "expected 9 step files, found $n"
+[ "$n" -eq 10 ] || fail "expected 10 step files, found $n"
 "$KAM" test --coverage --threshold 100 "$steps/step9.kam" >"$tmp/out" 2>&1 ||
     { fail "step9.kam: tests below 100% coverage"; tail -20 "$tmp/out" >&2; }
 
