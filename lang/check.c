@@ -850,6 +850,7 @@ static Type check_call(Checker *c, Expr *e)
         ar->call = e;
         ar->owner = c->cur;
         ar->parent = c->agg;    /* an aggregate inside another's argument */
+        ar->pos = c->aggrefs.len;
         ptrvec_push(c->a, &c->aggrefs, ar);
         AggRefs *outer = c->agg;
         c->agg = ar;

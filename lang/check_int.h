@@ -33,6 +33,7 @@ typedef struct AggRefs {
     struct AggRefs *parent; /* the aggregate it is nested in, or NULL */
     int state;              /* order.c: 0 new, 1 on the stack, 2 done */
     int layer;              /* order.c: the pass that computes it */
+    int pos;                /* its index in Checker.aggrefs */
 } AggRefs;
 
 enum { MAX_PRESENT = 64 };
