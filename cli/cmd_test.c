@@ -167,7 +167,7 @@ static bool run_test(TestRun *t, const Decl *d, int first_expect)
     if (d->as_of) today = d->as_of->date;
     else date_parse(DEFAULT_TODAY, 10, &today);
     char problem[1024] = "";
-    /* the same steps as every evaluation: params, pass one, the record */
+    /* the same steps as every evaluation: params, the portfolio passes, the record */
     Engine eng;
     eng_adopt(&eng, p, t->c, today, NULL, false);
     Vm *vm = eng.vm;

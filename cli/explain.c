@@ -7,7 +7,7 @@
  * field changes (thresholds read off the conditions, and a search over each
  * field the select reads, limit included) and reports only what a re-run of
  * the whole pipeline confirms: the field changed in the session's records,
- * params and the first pass (aggregates, limits) over every record redone,
+ * params and the portfolio passes (aggregates, limits) over every record redone,
  * then the account evaluated. Numbers are written for people
  * (base/numfmt.h): no exponent, thousands grouped, percent and money as
  * such, negative weights as "−15 points (label)".
@@ -499,8 +499,8 @@ static Value *with_field(Ex *x, const Field *f, Value v, Value *old)
     return at;
 }
 
-/* Evaluates the account with field f set to v against the first pass as it
- * is (x->eng), as kam run does. Returns the registers, or NULL (the reason
+/* Evaluates the account with field f set to v against the portfolio passes
+ * as they are (x->eng), as kam run does. Returns the registers, or NULL (the reason
  * in x->why). */
 static Value *eval_local(Ex *x, const Field *f, Value v)
 {
@@ -541,7 +541,7 @@ int ex_local_select(Ex *x, const Field *f, Value v)
 }
 
 /* The whole pipeline with the account's field f set to v: params, the
- * first pass over every record (aggregates and limits see the change),
+ * portfolio passes over every record (aggregates and limits see the change),
  * then the account. The session's records are as before afterwards. */
 bool ex_full_eval(Ex *x, const Field *f, Value v, Outcome *o)
 {

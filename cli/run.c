@@ -1,6 +1,7 @@
 /* run.c — loading a policy for evaluation (with --set, --where, --as-of),
- * and the record loop of `kam run`: read, convert, evaluate, write; two
- * passes when the policy has aggregates. Data errors go to stderr as
+ * and the record loop of `kam run`: read, convert, evaluate, write; before
+ * it, one portfolio pass over the data per layer of aggregates and limits
+ * (none without; every one again when a later pass rejects a record). Data errors go to stderr as
  * "file:line: message", at most MAX_SHOWN of them, then a count. */
 #define _XOPEN_SOURCE 700
 #include "cli.h"

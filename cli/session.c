@@ -397,7 +397,7 @@ static EngTable table_of(const Session *s)
 }
 
 /* Steps 2 and 3 of an evaluation of chunk c (policy p) over the session's
- * records: the what-ifs (if with_sets), params, the first pass. */
+ * records: the what-ifs (if with_sets), params, the portfolio passes. */
 static EngStatus start(Session *s, Engine *e, Policy *p, Chunk *c, bool with_sets)
 {
     eng_adopt(e, p, c, s->today, s->err, cli_use_color(s->err));
