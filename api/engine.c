@@ -1,5 +1,5 @@
 /* engine.c — the one evaluation engine (see engine.h): opening a policy
- * for evaluation, params, the first pass, records. The record loops
+ * for evaluation, params, the portfolio passes, records. The record loops
  * themselves belong to the callers (a streamed Source in cli/run.c, the
  * in-memory table of a session): they feed records to these steps. */
 #define _POSIX_C_SOURCE 200809L
@@ -89,7 +89,7 @@ void eng_close(Engine *e)
 {
     vm_free(e->vm);
     if (e->own_chunk) cg_free(e->chunk);
-    free(e->pass1_bad);
+    free(e->bad);
     for (int i = 0; i < e->nwhy; i++) free(e->why[i]);
     free(e->why);
     free(e->why_ord);
@@ -249,62 +249,78 @@ Source *eng_source(const Policy *pol, const char *path, const SourceOpts *in, FI
     return src;
 }
 
-bool eng_has_pass1(const Engine *e)
+int eng_npasses(const Engine *e)
 {
-    return e->chunk->pass1_pc >= 0;
+    return e->chunk->npasses;
 }
 
-void eng_pass1_begin(Engine *e)
+bool eng_has_passes(const Engine *e)
 {
-    Vm *vm = e->vm;
-    for (int i = 0; i < e->chunk->naggs; i++) {
-        AggState *s = &vm->agg[i];
-        free(s->vals);
-        memset(s, 0, sizeof *s);
-        s->min = 1e308;
-        s->max = -1e308;
-    }
-    vm_limits_reset(vm);
-    if (e->pass1_bad) memset(e->pass1_bad, 0, (size_t)e->npass1_bad_cap * sizeof(bool));
-    e->pass1_left_out = 0;
+    return e->chunk->npasses > 0;
+}
+
+void eng_passes_reset(Engine *e)
+{
+    if (e->bad) memset(e->bad, 0, (size_t)e->nbad_cap * sizeof(bool));
+    e->left_out = 0;
     for (int i = 0; i < e->nwhy; i++) free(e->why[i]);
     e->nwhy = 0;
+    e->stale = false;
+    e->cur_pass = 0;
+}
+
+void eng_pass_begin(Engine *e, int k)
+{
+    if (k <= 1) {
+        vm_pass_reset(e->vm);
+        e->stale = false;
+    }
+    e->cur_pass = k;
 }
 
 const char *eng_left_out_why(const Engine *e, long ordinal)
 {
     for (int i = 0; i < e->nwhy; i++)
         if (e->why_ord[i] == ordinal) return e->why[i];
-    return "its evaluation failed in the first pass (for the aggregates)";
+    return "its evaluation failed in a portfolio pass (for the aggregates and limits)";
 }
 
-void eng_pass1_left_out(Engine *e, long ordinal)
+void eng_pass_left_out(Engine *e, long ordinal)
 {
     if (ordinal < 0) return;
-    if (ordinal >= e->npass1_bad_cap) {
-        long cap = e->npass1_bad_cap ? e->npass1_bad_cap : 1024;
+    if (ordinal >= e->nbad_cap) {
+        long cap = e->nbad_cap ? e->nbad_cap : 1024;
         while (cap <= ordinal) cap *= 2;
-        e->pass1_bad = xrealloc(e->pass1_bad, (size_t)cap * sizeof(bool));
-        memset(e->pass1_bad + e->npass1_bad_cap, 0, (size_t)(cap - e->npass1_bad_cap) * sizeof(bool));
-        e->npass1_bad_cap = cap;
+        e->bad = xrealloc(e->bad, (size_t)cap * sizeof(bool));
+        memset(e->bad + e->nbad_cap, 0, (size_t)(cap - e->nbad_cap) * sizeof(bool));
+        e->nbad_cap = cap;
     }
-    if (!e->pass1_bad[ordinal]) e->pass1_left_out++;
-    e->pass1_bad[ordinal] = true;
+    if (e->bad[ordinal]) return;
+    e->left_out++;
+    e->bad[ordinal] = true;
+    /* counted by the earlier passes' aggregates and limits: they must be
+       done again without it */
+    if (e->cur_pass > 1) e->stale = true;
 }
 
 bool eng_left_out(const Engine *e, long ordinal)
 {
-    return ordinal >= 0 && ordinal < e->npass1_bad_cap && e->pass1_bad[ordinal];
+    return ordinal >= 0 && ordinal < e->nbad_cap && e->bad[ordinal];
+}
+
+bool eng_stale(const Engine *e)
+{
+    return e->stale;
 }
 
 /* What a record adds to the aggregates and limits, to take it back out if
- * its first-pass evaluation fails half-way. */
+ * its pass's evaluation fails half-way. */
 typedef struct Undo {
     AggState agg[16];
     size_t lim[16];
 } Undo;
 
-/* The VM set for a record: its ordinal (the same in both passes), its key
+/* The VM set for a record: its ordinal (the same in every pass), its key
  * (limits break ties by it), fresh scratch space. */
 static Vm *at_record(Engine *e, long ordinal, const char *key, size_t keylen)
 {
@@ -316,17 +332,21 @@ static Vm *at_record(Engine *e, long ordinal, const char *key, size_t keylen)
     return vm;
 }
 
-bool eng_pass1_record(Engine *e, long ordinal, const char *key, size_t keylen)
+bool eng_pass_record(Engine *e, int k, long ordinal, const char *key, size_t keylen)
 {
+    if (eng_left_out(e, ordinal)) return false;
     Vm *vm = at_record(e, ordinal, key, keylen);
     const Chunk *c = e->chunk;
+    e->cur_pass = k;
     Undo small;
     AggState *aggs = c->naggs <= 16 ? small.agg : xmalloc(sizeof(AggState) * (size_t)c->naggs);
     size_t *lims = c->nlimits <= 16 ? small.lim : xmalloc(sizeof(size_t) * (size_t)c->nlimits);
     for (int i = 0; i < c->naggs; i++) aggs[i] = vm->agg[i];
     for (int i = 0; i < c->nlimits; i++) lims[i] = vm->lim[i].n;
-    bool ok = vm_run(vm, c->pass1_pc) == 0;
+    vm->nundo = 0;
+    bool ok = vm_run(vm, c->pass_pc[k - 1]) == 0;
     if (!ok) {
+        vm_undo_groups(vm);
         for (int i = 0; i < c->naggs; i++) {    /* values appended are dropped by nvals */
             AggState *s = &vm->agg[i];
             double *vals = s->vals;
@@ -339,7 +359,7 @@ bool eng_pass1_record(Engine *e, long ordinal, const char *key, size_t keylen)
             LimitState *l = &vm->lim[i];
             while (l->n > lims[i]) free(l->cands[--l->n].key);
         }
-        eng_pass1_left_out(e, ordinal);
+        eng_pass_left_out(e, ordinal);
         if (e->nwhy < ENG_MAX_WHY) {
             if (!e->why) {
                 e->why = xcalloc(ENG_MAX_WHY, sizeof(char *));
@@ -356,9 +376,9 @@ bool eng_pass1_record(Engine *e, long ordinal, const char *key, size_t keylen)
     return ok;
 }
 
-void eng_pass1_end(Engine *e)
+void eng_pass_end(Engine *e, int k)
 {
-    vm_agg_finish(e->vm);
+    vm_pass_finish(e->vm, k);
 }
 
 bool eng_record(Engine *e, long ordinal, const char *key, size_t keylen, char *why, size_t len)
@@ -379,15 +399,20 @@ void eng_load_row(Engine *e, const EngTable *t, int r)
     for (int i = 0; i < t->nfields; i++) e->vm->regs[c->field_reg[i]] = row[i];
 }
 
-long eng_pass1_table(Engine *e, const EngTable *t, volatile sig_atomic_t *stop)
+long eng_passes_table(Engine *e, const EngTable *t, volatile sig_atomic_t *stop)
 {
-    eng_pass1_begin(e);
-    for (int r = 0; r < t->nrec; r++) {
-        if ((r & 4095) == 0 && stop && *stop) return -1;
-        eng_load_row(e, t, r);
-        const char *key = t->keys ? t->keys[r] : "";
-        eng_pass1_record(e, r, key, strlen(key));
+    eng_passes_reset(e);
+    int n = eng_npasses(e);
+    for (int k = 1; k <= n; k++) {
+        eng_pass_begin(e, k);
+        for (int r = 0; r < t->nrec; r++) {
+            if ((r & 4095) == 0 && stop && *stop) return -1;
+            eng_load_row(e, t, r);
+            const char *key = t->keys ? t->keys[r] : "";
+            eng_pass_record(e, k, r, key, strlen(key));
+        }
+        eng_pass_end(e, k);
+        if (eng_stale(e)) k = 0;    /* a record left out late: all passes again */
     }
-    eng_pass1_end(e);
-    return e->pass1_left_out;
+    return e->left_out;
 }

@@ -7,9 +7,17 @@
  *               such as --where, test expectations, explain's sub-terms)
  *   2. params:  --set / :set / test values, then the init code; a param
  *               that cannot be computed (5 / 0) is a policy error
- *   3. pass 1:  aggregates and limits over every record that exists; a
- *               record whose first-pass evaluation fails is taken back out
- *               whole (never half-counted) and is an error in pass 2 too
+ *   3. passes:  the portfolio passes, 1 .. eng_npasses (none without
+ *               aggregates or limits): pass k computes the aggregates and
+ *               limits of layer k over every record that exists, from the
+ *               values of earlier layers (lang/order.c plans the layers). A
+ *               record whose evaluation fails in a pass is taken back out
+ *               of it whole (never half-counted) and left out of the later
+ *               passes and the records step; failing after pass 1, it was
+ *               counted by earlier passes, so the engine says the passes
+ *               are stale and the caller does them all again, from pass 1,
+ *               without it (the left-out records are kept: each new round
+ *               has strictly more, so this ends)
  *   4. records: each record's rules and probes
  *
  * and the one status type, mapped to exit codes in one place. It does not
@@ -52,9 +60,11 @@ typedef struct Engine {
     FILE *err;          /* where messages go (NULL: nowhere, see msg) */
     char msg[600];      /* the last failure of a step, as a sentence */
     bool color;         /* diagnostics in colour */
-    bool *pass1_bad;    /* by record ordinal: left out by pass 1 (owned) */
-    long npass1_bad_cap;
-    long pass1_left_out;    /* how many records pass 1 left out */
+    bool *bad;          /* by record ordinal: left out by a portfolio pass (owned) */
+    long nbad_cap;
+    long left_out;          /* how many records the passes left out */
+    int cur_pass;           /* the pass being run (1 ..), 0 before */
+    bool stale;             /* a record was left out after pass 1 counted it */
     long *why_ord;          /* the first ENG_MAX_WHY failed ones: ordinal */
     char **why;             /* and the reason, with its place in the policy */
     int nwhy;
@@ -82,22 +92,29 @@ EngStatus eng_init(Engine *e);
  * string, an enum member, negated or not). */
 bool eng_literal_value(const Expr *x, Value *out);
 
-/* Step 3, for records fed one at a time. Begin forgets earlier aggregates
- * and limits. For each record, its fields in the VM's field registers, call
- * eng_pass1_record with its ordinal (the same number in pass 2) and key;
- * false if it failed (vm->err says why; the record was taken back out of
- * every aggregate and limit). eng_pass1_end finishes the aggregates. A
- * policy without aggregates or limits needs no pass 1 (eng_has_pass1). */
-bool eng_has_pass1(const Engine *e);
-void eng_pass1_begin(Engine *e);
-bool eng_pass1_record(Engine *e, long ordinal, const char *key, size_t keylen);
-/* Marks a record as left out by pass 1 for a reason of the caller's (it
- * could not be read or converted): pass 2 leaves it out too. */
-void eng_pass1_left_out(Engine *e, long ordinal);
-void eng_pass1_end(Engine *e);
-/* Whether pass 1 left record `ordinal` out. */
+/* Step 3, for records fed one at a time. eng_passes_reset forgets the
+ * records left out (a new portfolio). For k = 1 .. eng_npasses: begin
+ * (pass 1 forgets every aggregate and limit), then each record, its fields
+ * (those of chunk->pass_field_used[k - 1] at least) in the VM's field
+ * registers, with its ordinal (the same number in every pass and in step
+ * 4) and key; false if it failed or was left out before (vm->err says why
+ * if it failed now; it was taken back out of this pass). Then end. If
+ * eng_stale after a pass, start again from pass 1 (the left-out records
+ * stay out). A policy without aggregates or limits has no passes. */
+int eng_npasses(const Engine *e);
+bool eng_has_passes(const Engine *e);
+void eng_passes_reset(Engine *e);
+void eng_pass_begin(Engine *e, int k);
+bool eng_pass_record(Engine *e, int k, long ordinal, const char *key, size_t keylen);
+/* Marks a record as left out for a reason of the caller's (it could not be
+ * read or converted): the later passes and step 4 leave it out too; during
+ * a pass after the first, the passes become stale. */
+void eng_pass_left_out(Engine *e, long ordinal);
+void eng_pass_end(Engine *e, int k);
+bool eng_stale(const Engine *e);
+/* Whether the passes left record `ordinal` out. */
 bool eng_left_out(const Engine *e, long ordinal);
-/* Why pass 1 left it out, if its evaluation failed ("division by zero (in
+/* Why they left it out, if its evaluation failed ("division by zero (in
  * p.kam:3:9)"); a general sentence beyond the first ENG_MAX_WHY. */
 const char *eng_left_out_why(const Engine *e, long ordinal);
 enum { ENG_MAX_WHY = 1000 };
@@ -129,8 +146,9 @@ typedef struct EngTable {
 
 /* Copies row r of t into the VM's field registers. */
 void eng_load_row(Engine *e, const EngTable *t, int r);
-/* Pass 1 over a whole table (begin, every row, end). Returns how many rows
- * it left out; stops early (returning -1) when *stop becomes true. */
-long eng_pass1_table(Engine *e, const EngTable *t, volatile sig_atomic_t *stop);
+/* Every portfolio pass over a whole table (reset, then each pass: begin,
+ * every row, end; again from pass 1 when stale). Returns how many rows they
+ * left out; stops early (returning -1) when *stop becomes true. */
+long eng_passes_table(Engine *e, const EngTable *t, volatile sig_atomic_t *stop);
 
 #endif

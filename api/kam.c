@@ -206,11 +206,14 @@ int kam_eval_run(kam_eval *e)
     }
     int kf = pol->key_field;
     const char *key = kf >= 0 && e->text[kf] ? e->text[kf] : "";
-    if (eng_has_pass1(&e->eng)) {     /* a portfolio of one */
-        eng_pass1_begin(&e->eng);
-        bool ok = eng_pass1_record(&e->eng, 0, key, strlen(key));
-        eng_pass1_end(&e->eng);
-        if (!ok) return fail(e, "%s", eng_left_out_why(&e->eng, 0));
+    if (eng_has_passes(&e->eng)) {     /* a portfolio of one */
+        eng_passes_reset(&e->eng);
+        for (int k = 1; k <= eng_npasses(&e->eng); k++) {
+            eng_pass_begin(&e->eng, k);
+            bool ok = eng_pass_record(&e->eng, k, 0, key, strlen(key));
+            eng_pass_end(&e->eng, k);
+            if (!ok) return fail(e, "%s", eng_left_out_why(&e->eng, 0));
+        }
     }
     char why[600];
     if (!eng_record(&e->eng, 0, key, strlen(key), why, sizeof why)) return fail(e, "%s", why);

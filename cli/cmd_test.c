@@ -167,7 +167,7 @@ static bool run_test(TestRun *t, const Decl *d, int first_expect)
     if (d->as_of) today = d->as_of->date;
     else date_parse(DEFAULT_TODAY, 10, &today);
     char problem[1024] = "";
-    /* the same steps as every evaluation: params, pass one, the record */
+    /* the same steps as every evaluation: params, the portfolio passes, the record */
     Engine eng;
     eng_adopt(&eng, p, t->c, today, NULL, false);
     Vm *vm = eng.vm;
@@ -215,7 +215,7 @@ static bool run_test(TestRun *t, const Decl *d, int first_expect)
     bool ok = !problem[0];
     if (!problem[0]) {
         /* a portfolio of one */
-        if (eng_has_pass1(&eng) && eng_pass1_table(&eng, &one, NULL) > 0)
+        if (eng_has_passes(&eng) && eng_passes_table(&eng, &one, NULL) > 0)
             snprintf(problem, sizeof problem, "%s", eng_left_out_why(&eng, 0));
         eng_load_row(&eng, &one, 0);
         char why[800];

@@ -7,7 +7,7 @@
  * field changes (thresholds read off the conditions, and a search over each
  * field the select reads, limit included) and reports only what a re-run of
  * the whole pipeline confirms: the field changed in the session's records,
- * params and the first pass (aggregates, limits) over every record redone,
+ * params and the portfolio passes (aggregates, limits) over every record redone,
  * then the account evaluated. Numbers are written for people
  * (base/numfmt.h): no exponent, thousands grouped, percent and money as
  * such, negative weights as "−15 points (label)". A graded weight's points
@@ -207,18 +207,29 @@ static int cand_before(const LimitCand *c, double by, const char *key, long ord)
 /* How many candidates of limit slot `slot` in vm, other than this account,
  * rank before an account of this key with `by` value by (binary search: the
  * candidates are sorted). */
-static size_t others_before(const Ex *x, const Vm *vm, double by)
+/* The group value an account has (regs) for `per` (missing without). */
+static Value group_in(const Ex *x, const Value *regs, const Expr *per)
+{
+    Value tmp, none = {0};
+    none.missing = 1;
+    const Value *v = per ? val_in(x, regs, per, &tmp) : NULL;
+    return v ? *v : none;
+}
+
+static size_t others_before(const Ex *x, const Vm *vm, const Value *regs, double by)
 {
     const LimitState *l = &vm->lim[x->lslot];
     const char *key = x->s->keys[x->rec];
-    size_t lo = 0, hi = l->n;
+    size_t from, to;        /* the account's group (`per`): all without */
+    vm_limit_group(vm, x->lslot, group_in(x, regs, x->sel->limit->per), &from, &to);
+    size_t lo = from, hi = to;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
         if (cand_before(&l->cands[mid], by, key, x->rec)) lo = mid + 1;
         else hi = mid;
     }
-    size_t n = lo;
-    for (size_t k = 0; k < lo; k++)         /* itself, when it ranks before (rare: only ties) */
+    size_t n = lo - from;
+    for (size_t k = from; k < lo; k++)      /* itself, when it ranks before (rare: only ties) */
         if (l->cands[k].ordinal == x->rec) {
             n--;
             break;
@@ -231,17 +242,19 @@ static void lim_info(const Ex *x, const Vm *vm, const Value *regs, LimInfo *li)
     memset(li, 0, sizeof *li);
     if (x->lslot < 0) return;
     const LimitState *l = &vm->lim[x->lslot];
+    size_t from, to;        /* the account's group (`per`): all without */
+    vm_limit_group(vm, x->lslot, group_in(x, regs, x->sel->limit->per), &from, &to);
     li->on = true;
     li->cap = regs[x->c->limits[x->lslot].count_reg].u.num;
-    li->ncand = l->n;
-    li->keep = li->cap <= 0 ? 0 : li->cap >= (double)l->n ? l->n : (size_t)li->cap;
-    for (size_t k = 0; k < l->n; k++)
-        if (l->cands[k].ordinal == x->rec) li->rank = (long)k + 1;
+    li->ncand = to - from;
+    li->keep = li->cap <= 0 ? 0 : li->cap >= (double)li->ncand ? li->ncand : (size_t)li->cap;
+    for (size_t k = from; k < to; k++)
+        if (l->cands[k].ordinal == x->rec) li->rank = (long)(k - from) + 1;
     bool known;
     li->cond = bool_in(x, regs, x->sel->decl->value, &known);
     li->mine = ex_num_in(x, regs, x->sel->limit->by);
     li->kept = li->rank > 0 && (size_t)li->rank <= li->keep;
-    if (li->keep) li->cut = l->cands[li->keep - 1].by;
+    if (li->keep) li->cut = l->cands[from + li->keep - 1].by;
 }
 
 /* "the limit of 10 by annual_revenue" */
@@ -250,6 +263,15 @@ void ex_limit_name(Ex *x, const LimInfo *li, Str *out)
     char by[200], cap[60];
     ex_src_text(x, x->sel->limit->by, by, sizeof by);
     num_format(li->cap, NUM_INT, cap, sizeof cap);
+    const Expr *per = x->sel->limit->per;
+    if (per) {              /* "the limit of 2 per region (north) by profit" */
+        char g[NUM_TEXT_MAX];
+        Value v = group_in(x, x->regs, per);
+        if (v.missing) snprintf(g, sizeof g, "none");
+        else fmt(x, per, TY_ERROR, g, sizeof g);
+        ex_sadd(out, "the limit of %s per %s (here %s) by %s", cap, per->str, g, by);
+        return;
+    }
     ex_sadd(out, "the limit of %s by %s", cap, by);
 }
 
@@ -320,9 +342,28 @@ static void find_aggs(const Expr *e, const Expr **found, int *n, int max, int de
 }
 
 /* "of 120 accounts", the records an aggregate ranged over. */
+static const AggState *agg_state(Ex *x, const Expr *call)
+{
+    return vm_agg_state(x->vm, call->agg, group_in(x, x->regs, call->per));
+}
+
+/* " in region north": the account's group of an aggregate with `per`. */
+static void group_name(Ex *x, const Expr *call, Str *out)
+{
+    if (!call->per) return;
+    char v[NUM_TEXT_MAX];
+    Value g = group_in(x, x->regs, call->per);
+    if (g.missing) {
+        ex_sadd(out, " without %s", call->per->str);
+        return;
+    }
+    fmt(x, call->per, TY_ERROR, v, sizeof v);
+    ex_sadd(out, " with %s %s", call->per->str, v);
+}
+
 static long agg_count(Ex *x, const Expr *call)
 {
-    const AggState *a = &x->vm->agg[call->agg];
+    const AggState *a = agg_state(x, call);
     SigKind sig = std_func(call->fn)->sig;
     if (sig == SIG_AGG_RANK || sig == SIG_AGG_PERCENTILE) return (long)a->nvals;
     return a->count;
@@ -351,8 +392,11 @@ static void operand(Ex *x, const Expr *e, TypeKind as, Str *out)
         num_format((double)agg_count(x, call), NUM_INT, cnt, sizeof cnt);
         if (call == e) {
             if (sig == SIG_AGG_RANK) ex_sadd(out, " of %s accounts", cnt);
-            else if (sig == SIG_AGG_PERCENTILE) ex_sadd(out, " of %s accounts are lower", cnt);
+            else if (sig == SIG_AGG_PERCENTILE) ex_sadd(out, " of %s accounts", cnt);
             else if (sig != SIG_AGG_COUNT) ex_sadd(out, " over %s accounts", cnt);
+            else if (call->per) ex_sadd(out, " accounts");
+            group_name(x, call, out);
+            if (sig == SIG_AGG_PERCENTILE) ex_sadd(out, " are lower");
             continue;
         }
         char ct[200], cv[NUM_TEXT_MAX];
@@ -360,8 +404,9 @@ static void operand(Ex *x, const Expr *e, TypeKind as, Str *out)
         fmt(x, call, TY_ERROR, cv, sizeof cv);
         if (sig == SIG_AGG_RANK || sig == SIG_AGG_PERCENTILE)
             ex_sadd(out, "; %s = %s of %s accounts", ct, cv, cnt);
-        else if (sig == SIG_AGG_COUNT) ex_sadd(out, "; %s = %s", ct, cv);
+        else if (sig == SIG_AGG_COUNT) ex_sadd(out, "; %s = %s%s", ct, cv, call->per ? " accounts" : "");
         else ex_sadd(out, "; %s = %s over %s accounts", ct, cv, cnt);
+        group_name(x, call, out);
     }
     ex_sadd(out, ")");
 }
@@ -375,7 +420,7 @@ static void agg_threshold(Ex *x, const Expr *call, AstOp op, const Expr *other, 
     Value tmp;
     const Value *t = ex_value_of(x, other, &tmp);
     if (!t || t->missing) return;
-    const AggState *a = &x->vm->agg[call->agg];
+    const AggState *a = agg_state(x, call);
     size_t n = a->nvals;
     if (!n) return;
     const Expr *arg = call->args.items[0];
@@ -467,8 +512,8 @@ static Value *with_field(Ex *x, const Field *f, Value v, Value *old)
     return at;
 }
 
-/* Evaluates the account with field f set to v against the first pass as it
- * is (x->eng), as kam run does. Returns the registers, or NULL (the reason
+/* Evaluates the account with field f set to v against the portfolio passes
+ * as they are (x->eng), as kam run does. Returns the registers, or NULL (the reason
  * in x->why). */
 static Value *eval_local(Ex *x, const Field *f, Value v)
 {
@@ -507,11 +552,11 @@ int ex_local_select(Ex *x, const Field *f, Value v)
     if (!bool_in(x, regs, x->sel->decl->value, &known)) return 0;
     double by = ex_num_in(x, regs, x->sel->limit->by);
     double cap = regs[x->c->limits[x->lslot].count_reg].u.num;
-    return (double)others_before(x, x->vm, by) < floor(cap);
+    return (double)others_before(x, x->vm, regs, by) < floor(cap);
 }
 
 /* The whole pipeline with the account's field f set to v: params, the
- * first pass over every record (aggregates and limits see the change),
+ * portfolio passes over every record (aggregates and limits see the change),
  * then the account. The session's records are as before afterwards. */
 bool ex_full_eval(Ex *x, const Field *f, Value v, Outcome *o)
 {

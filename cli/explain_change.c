@@ -291,6 +291,7 @@ static void mark_fields(Ex *x, const Expr *e, bool *seen, bool *fields, int dept
     mark_fields(x, e->b, seen, fields, depth + 1);
     mark_fields(x, e->c, seen, fields, depth + 1);
     mark_fields(x, e->where, seen, fields, depth + 1);
+    mark_fields(x, e->per, seen, fields, depth + 1);
     for (int i = 0; i < e->args.len; i++) mark_fields(x, e->args.items[i], seen, fields, depth + 1);
 }
 
@@ -343,11 +344,11 @@ static int cmp_change(const void *a, const void *b)
     return (x->cost > y->cost) - (x->cost < y->cost);
 }
 
-/* A field the first pass reads: changing it can move aggregates and
+/* A field a portfolio pass reads: changing it can move aggregates and
  * limits, so the local guess may be off and larger steps are worth a try. */
 static bool in_pass1(const Ex *x, const Field *f)
 {
-    return x->c->pass1_pc >= 0 && x->c->pass1_field_used && x->c->pass1_field_used[f->index];
+    return x->c->npasses > 0 && x->c->portfolio_field_used[f->index];
 }
 
 enum { MAX_PASSES = 48 };

@@ -35,6 +35,7 @@
 #define KW_COMPLETE_KW_STAGES(w) #w,
 #define KW_COMPLETE_KW_ENUM(w) #w,
 #define KW_COMPLETE_KW_TOP(w)
+#define KW_COMPLETE_KW_PER(w) #w,
 static const char *const keywords[] = {
 #define KEYWORD(w, tok, cls) KW_COMPLETE_##cls(w)
 #include "../lang/keywords.def"

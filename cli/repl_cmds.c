@@ -78,6 +78,7 @@ static const char *top_definition(const char *line)
 #define TOP_KW_STAGES(w)
 #define TOP_KW_ENUM(w)
 #define TOP_KW_TOP(w) #w,
+#define TOP_KW_PER(w)
 #define KEYWORD(w, tok, cls) TOP_##cls(w)
 #include "../lang/keywords.def"
 #undef KEYWORD
@@ -89,6 +90,7 @@ static const char *top_definition(const char *line)
 #define RES_KW_STAGES(w)
 #define RES_KW_ENUM(w)
 #define RES_KW_TOP(w)
+#define RES_KW_PER(w)
 #define KEYWORD(w, tok, cls) RES_##cls(w)
 #include "../lang/keywords.def"
 #undef KEYWORD

@@ -1,6 +1,7 @@
 /* run.c — loading a policy for evaluation (with --set, --where, --as-of),
- * and the record loop of `kam run`: read, convert, evaluate, write; two
- * passes when the policy has aggregates. Data errors go to stderr as
+ * and the record loop of `kam run`: read, convert, evaluate, write; before
+ * it, one portfolio pass over the data per layer of aggregates and limits
+ * (none without; every one again when a later pass rejects a record). Data errors go to stderr as
  * "file:line: message", at most MAX_SHOWN of them, then a count. */
 #define _XOPEN_SOURCE 700
 #include "cli.h"
@@ -285,7 +286,6 @@ int run_load(RunSession *rs, const char *policy_path, const RunOptions *o)
 void run_unload(RunSession *rs)
 {
     cov_free(&rs->cov);
-    free(rs->late);
     free(rs->columns);
     eng_close(&rs->eng);
     policy_free(rs->pol);
@@ -341,27 +341,28 @@ static bool *fields_read(const RunSession *rs)
     return used;
 }
 
-EngStatus run_pass1(RunSession *rs, const char *data_path, const SourceOpts *in)
+/* Portfolio pass k over the data. */
+static EngStatus run_pass(RunSession *rs, int k, const char *data_path, const SourceOpts *in)
 {
-    if (!eng_has_pass1(&rs->eng)) return ENG_OK;
     EngStatus st;
     Source *src = eng_source(rs->pol, data_path, in, stderr, &st);
     if (!src) return st;
-    /* only what the aggregates and limits read: a record that pass two
-       then rejects for another field is caught there, and both passes are
-       done again without it (run_policy) */
-    const bool *used = rs->chunk->pass1_field_used;
+    /* only what this pass's aggregates and limits read: a record that a
+       later pass or the record pass then rejects for another field is
+       caught there, and every pass is done again without it */
+    const bool *used = rs->chunk->pass_field_used[k - 1];
     rd_limit_to(src, used);
     RdPlan plan = rd_plan(src, used, rs->chunk->field_reg);
     int rc;
     long ordinal = 0;
     const Policy *p = rs->pol;
-    eng_pass1_begin(&rs->eng);
+    eng_pass_begin(&rs->eng, k);
     while ((rc = rd_next(src)) != 0) {
-        if (rc < 0) break;      /* pass two reports where the input stops */
+        if (rc < 0) break;      /* the record pass reports where the input stops */
         long ord = ordinal++;
-        if (rc == 2 || (ord < rs->nlate && rs->late[ord])) {   /* reported in pass two */
-            eng_pass1_left_out(&rs->eng, ord);
+        if (eng_left_out(&rs->eng, ord)) continue;
+        if (rc == 2) {          /* reported in the record pass */
+            eng_pass_left_out(&rs->eng, ord);
             continue;
         }
         const char *key = NULL;
@@ -369,21 +370,32 @@ EngStatus run_pass1(RunSession *rs, const char *data_path, const SourceOpts *in)
         if (p->key_field >= 0 && src->col[p->key_field] < (int)src->nfields) {
             key = src->fields[src->col[p->key_field]].ptr;
             keylen = src->fields[src->col[p->key_field]].len;
-            if (!keylen) {      /* an empty key: reported in pass two */
-                eng_pass1_left_out(&rs->eng, ord);
+            if (!keylen) {      /* an empty key: reported in the record pass */
+                eng_pass_left_out(&rs->eng, ord);
                 continue;
             }
         }
         vm_reset_scratch(rs->vm);
-        if (rd_fill(src, &plan, rs->vm->regs) != 0) {   /* reported in pass two */
-            eng_pass1_left_out(&rs->eng, ord);
+        if (rd_fill(src, &plan, rs->vm->regs) != 0) {   /* reported in the record pass */
+            eng_pass_left_out(&rs->eng, ord);
             continue;
         }
-        eng_pass1_record(&rs->eng, ord, key, keylen);     /* a failure: reported in pass two */
+        eng_pass_record(&rs->eng, k, ord, key, keylen);  /* a failure: reported in the record pass */
     }
     rd_plan_free(&plan);
     rd_close(src);
-    eng_pass1_end(&rs->eng);
+    eng_pass_end(&rs->eng, k);
+    return ENG_OK;
+}
+
+EngStatus run_passes(RunSession *rs, const char *data_path, const SourceOpts *in)
+{
+    int n = eng_npasses(&rs->eng);
+    for (int k = 1; k <= n; k++) {
+        EngStatus st = run_pass(rs, k, data_path, in);
+        if (st != ENG_OK) return st;
+        if (eng_stale(&rs->eng)) k = 0;     /* left out late: every pass again without it */
+    }
     return ENG_OK;
 }
 
@@ -432,20 +444,14 @@ static void pass2_forget(Pass2 *r)
     r->nmsgs = 0;
 }
 
-/* Notes that pass one counted record ord, which pass two cannot read: the
- * aggregates and limits included a record that does not exist. */
+/* Notes that the portfolio passes counted record ord, which pass two
+ * cannot read: the aggregates and limits included a record that does not
+ * exist. It is left out of them from now on. */
 static void mark_late(RunSession *rs, Pass2 *r, long ord)
 {
-    if (!eng_has_pass1(&rs->eng) || eng_left_out(&rs->eng, ord)) return;
-    if (ord >= rs->nlate) {
-        long cap = rs->nlate ? rs->nlate : 1024;
-        while (cap <= ord) cap *= 2;
-        rs->late = xrealloc(rs->late, sizeof(bool) * (size_t)cap);
-        memset(rs->late + rs->nlate, 0, sizeof(bool) * (size_t)(cap - rs->nlate));
-        rs->nlate = cap;
-    }
-    if (!rs->late[ord]) r->late++;
-    rs->late[ord] = true;
+    if (!eng_has_passes(&rs->eng) || eng_left_out(&rs->eng, ord)) return;
+    eng_pass_left_out(&rs->eng, ord);
+    r->late++;
 }
 
 /* Pass two: every record read, converted, evaluated and written to out (or
@@ -577,7 +583,7 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
     }
     char spool[64];
     int spool_fd = -1;
-    bool has1 = eng_has_pass1(&rs.eng);
+    bool has1 = eng_has_passes(&rs.eng);
     if (strcmp(data_path, "-") == 0 && has1) {
         data_path = spool_stdin(spool, sizeof spool, &spool_fd);
         if (!data_path) {
@@ -597,8 +603,9 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
         goto done;
     }
     FILE *out = of ? outfile_stream(of) : spooled ? spooled : stdout;
+    eng_passes_reset(&rs.eng);
     for (int attempt = 0;; attempt++) {
-        EngStatus est = run_pass1(&rs, data_path, &o->input);
+        EngStatus est = run_passes(&rs, data_path, &o->input);
         if (est != ENG_OK) {
             status = eng_exit_code(est);
             goto done;
@@ -619,7 +626,8 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
             status = EXIT_USAGE;
             goto done;
         }
-        if (!r.late || r.unreadable || r.stop || attempt > 0) break;
+        /* each round leaves out more records, so this ends */
+        if (!r.late || r.unreadable || r.stop) break;
         if (!rewind_out(out)) {
             fprintf(stderr, "kam: cannot rewrite the output: %s\n", strerror(errno));
             status = EXIT_USAGE;

@@ -49,10 +49,7 @@ typedef struct RunSession {
     bool summary;           /* --summary: also reads the stage fields */
     int revenue;            /* --summary's money field (index), or -1 */
     const char *revenue_why;    /* why there is none */
-    int npolicy_files;
-    bool *late;             /* by ordinal: records pass two rejected that pass one
-                               had counted; the next pass one leaves them out */
-    long nlate;      /* pol->src.files[0..n): the policy and its imports */
+    int npolicy_files;      /* pol->src.files[0..n): the policy and its imports */
     int *columns;           /* --columns: record field indices, in order */
     int ncolumns;
 } RunSession;
@@ -62,9 +59,11 @@ typedef struct RunSession {
  * success). Call run_unload whatever it returns. */
 int run_load(RunSession *rs, const char *policy_path, const RunOptions *o);
 void run_unload(RunSession *rs);
-/* The aggregates' first pass over the data (nothing if the policy has no
- * aggregates). Not ENG_OK (reason printed) if the data cannot be opened. */
-EngStatus run_pass1(RunSession *rs, const char *data_path, const SourceOpts *in);
+/* The portfolio passes over the data (none if the policy has no aggregates
+ * or limits), the data read once for each, again from pass 1 while a pass
+ * leaves out a record that an earlier one counted. Not ENG_OK (reason
+ * printed) if the data cannot be opened. */
+EngStatus run_passes(RunSession *rs, const char *data_path, const SourceOpts *in);
 /* The money field --summary sums: --revenue `name`, else the one money
  * field whose name says revenue; -1 (*why says why) if none or several, -2
  * (said on stderr) if `name` is not a money field of the record. */

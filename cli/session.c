@@ -449,7 +449,7 @@ static EngTable table_of(const Session *s)
 }
 
 /* Steps 2 and 3 of an evaluation of chunk c (policy p) over the session's
- * records: the what-ifs (if with_sets), params, the first pass. */
+ * records: the what-ifs (if with_sets), params, the portfolio passes. */
 static EngStatus start(Session *s, Engine *e, Policy *p, Chunk *c, bool with_sets)
 {
     eng_adopt(e, p, c, s->today, s->err, cli_use_color(s->err));
@@ -459,9 +459,9 @@ static EngStatus start(Session *s, Engine *e, Policy *p, Chunk *c, bool with_set
     }
     EngStatus st = eng_init(e);
     if (st != ENG_OK) return st;
-    if (eng_has_pass1(e)) {
+    if (eng_has_passes(e)) {
         EngTable t = table_of(s);
-        if (eng_pass1_table(e, &t, s->interrupt) < 0) return ENG_INTERRUPTED;
+        if (eng_passes_table(e, &t, s->interrupt) < 0) return ENG_INTERRUPTED;
     }
     return ENG_OK;
 }

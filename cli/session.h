@@ -136,14 +136,14 @@ typedef void (*SesVisit)(Session *s, int rec, const Value *regs, const Chunk *c,
  * against s->pol). Returns the number of records visited, -1 on error. */
 int ses_eval(Session *s, Expr **probes, int nprobes, bool filtered, SesVisit visit, void *ud);
 /* An evaluation of chunk c (compiled from s->pol, which the engine adopts)
- * with the what-ifs applied, the params computed and the first pass done
+ * with the what-ifs applied, the params computed and the portfolio passes done
  * over all records: ready to evaluate single records (ses_eval_one). false
  * (reason printed, s->status set) if the params cannot be computed or the
  * user interrupted; e is then closed. Close it with eng_close. */
 bool ses_prepare(Session *s, Chunk *c, Engine *e);
 /* Evaluates record rec (its fields as the session holds them) in e, as kam
  * run would: false with the reason in why if it cannot be evaluated or the
- * first pass left it out. The registers are then e->vm->regs. */
+ * portfolio passes left it out. The registers are then e->vm->regs. */
 bool ses_eval_one(Session *s, Engine *e, int rec, char *why, size_t len);
 /* After an evaluation: "3 accounts could not be evaluated and are not
  * counted (:errors lists them)", or nothing if every one was. */

@@ -68,11 +68,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             disasm_chunk(sink, c);
             if (eng_init(&e) == ENG_OK) {
                 char why[600];
-                if (eng_has_pass1(&e)) {    /* aggregates: a one-record portfolio */
-                    eng_pass1_begin(&e);
+                for (int k = 1; k <= eng_npasses(&e); k++) {   /* a one-record portfolio */
+                    eng_pass_begin(&e, k);
                     zero_record(c, e.vm);
-                    eng_pass1_record(&e, 0, "k", 1);
-                    eng_pass1_end(&e);
+                    eng_pass_record(&e, k, 0, "k", 1);
+                    eng_pass_end(&e, k);
                 }
                 zero_record(c, e.vm);
                 eng_record(&e, 0, "k", 1, why, sizeof why);

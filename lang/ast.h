@@ -49,6 +49,7 @@ typedef struct Expr {
     struct Expr *a, *b, *c;
     PtrVec args;            /* Expr*: call arguments, the list of `in` */
     struct Expr *where;     /* aggregate filter */
+    struct Expr *per;       /* aggregate: `per FIELD`, the group (a name), or NULL */
     Span name_span;         /* a call's function name */
     /* Filled in by the checker. */
     Type ty;
@@ -164,6 +165,7 @@ typedef struct Decl {
     Expr *value;            /* param/const/let: value; select/entitle/flag: cond;
                                limit: the count */
     Expr *by;               /* limit: ranking expression */
+    Expr *per;              /* limit: `per FIELD`, the group (a name), or NULL */
     Expr *as_of;            /* test: `as of DATE`, or NULL */
     PtrVec fields;          /* record: Field* */
     PtrVec items;           /* score: Criterion*; tier: TierBranch*;

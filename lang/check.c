@@ -201,6 +201,7 @@ static void add_dep(Checker *c, Sym *s)
 {
     s->used = true;
     if (c->cur && c->cur != s) ptrvec_push(c->a, &c->cur->deps, s);
+    if (c->cur && c->cur != s && !c->agg) ptrvec_push(c->a, &c->cur->reads, s);
     if (c->agg) ptrvec_push(c->a, &c->agg->refs, s);
 }
 
@@ -490,6 +491,24 @@ static bool is_present(Checker *c, const Sym *s)
 }
 
 /* Checks e and insists that it cannot be missing. */
+/* The name after `per` (an aggregate's or a limit's group): a field or
+ * rule of enum, stage or string type; optional is fine (the accounts
+ * without a value form a group of their own). */
+static void check_group(Checker *c, Expr *g)
+{
+    Type t = check(c, g, NULL);
+    char b[96];
+    if (is_err(t)) return;
+    if (g->member >= 0) {
+        chk_err(c, g->span, "type-mismatch", "`per` groups by a field or rule, and '%s' is a "
+            "member of an enum", g->str);
+        return;
+    }
+    if (t.kind != TY_ENUM && t.kind != TY_STAGE && t.kind != TY_STRING)
+        chk_err(c, g->span, "type-mismatch", "`per` groups by the values of an enum or string "
+            "field or rule; '%s' is %s", g->str, tn(t, b));
+}
+
 static Type need(Checker *c, Expr *e, const EnumInfo *hint)
 {
     Type t = check(c, e, hint);
@@ -643,6 +662,10 @@ static Type check_name(Checker *c, Expr *e, const EnumInfo *hint)
                       c->p->stage_field ? c->p->stage_field->name.name : "?");
         if (c->p->stage_field) diag_suggest(g, c->p->stage_field->name.name);
         return s->ty;   /* typed as usual, so the rest of the line checks quietly */
+    }
+    if (c->cur && s == c->cur && chk_is_rule(s) && c->agg) {
+        add_dep(c, s);          /* an aggregate over itself: order.c shows the cycle */
+        return t_err();
     }
     if (c->cur && s == c->cur && chk_is_rule(s)) {
         chk_err(c, e->span, "cycle", "'%s' depends on itself: %s -> %s", s->name, s->name, s->name);
@@ -831,24 +854,27 @@ static Type check_call(Checker *c, Expr *e)
         chk_err(c, e->where->span, "syntax", "`where` filters an aggregate (total, count, avg, min, "
             "max, rank, percentile), not %s", f->name);
     }
+    if (e->per && !f->aggregate) {
+        chk_err(c, e->per->span, "syntax", "`per` groups an aggregate (total, count, avg, min, "
+            "max, rank, percentile), not %s", f->name);
+    }
     if (f->aggregate) {
         if (c->ctx == CTX_CONST) {
             chk_err(c, e->span, "not-constant", "%s must be a constant, not an aggregate",
                 c->ctx_what);
             return t_err();
         }
-        if (c->agg) {
-            chk_err(c, e->span, "nested-aggregate", "an aggregate cannot range over another "
-                "aggregate");
-            return t_err();
-        }
         AggRefs *ar = arena_alloc(c->a, sizeof *ar);
+        memset(ar, 0, sizeof *ar);
         ar->call = e;
+        ar->owner = c->cur;
+        ar->parent = c->agg;    /* an aggregate inside another's argument */
+        ar->pos = c->aggrefs.len;
         ptrvec_push(c->a, &c->aggrefs, ar);
+        AggRefs *outer = c->agg;
         c->agg = ar;
         e->agg = c->p->aggs.len;
         ptrvec_push(c->a, &c->p->aggs, e);
-        if (c->cur) c->cur->uses_agg = c->cur->calls_agg = true;
         Type t = t_err();
         if (f->sig == SIG_AGG_COUNT) {
             if (nargs == 1) chk_need_bool(c, args[0], "count's argument");
@@ -861,7 +887,8 @@ static Type check_call(Checker *c, Expr *e)
                 t = ty_make(TY_NUMBER);
         }
         if (e->where) chk_need_bool(c, e->where, "a `where` filter");
-        c->agg = NULL;
+        if (e->per) check_group(c, e->per);
+        c->agg = outer;
         return t;
     }
     switch (f->sig) {
@@ -1514,7 +1541,6 @@ static void check_limit(Checker *c, Decl *d)
         return;
     }
     s->limit = d;
-    s->uses_agg = true;
     c->ctx = CTX_CONST;
     c->ctx_what = "the number in `limit`";
     Type n = need_numeric(c, d->value, "the number in `limit`");
@@ -1530,6 +1556,7 @@ static void check_limit(Checker *c, Decl *d)
     c->cur = s;
     Type by = need_numeric(c, d->by, "the ranking after `by`");
     (void)by;
+    if (d->per) check_group(c, d->per);
     c->cur = NULL;
 }
 

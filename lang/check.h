@@ -30,12 +30,14 @@ typedef struct Sym {
     Field *field;           /* SYM_FIELD */
     Type ty;
     int state;              /* checking lets: 0 new, 1 in progress, 2 done */
-    PtrVec deps;            /* Sym*: the rules and fields its definition reads */
-    bool uses_agg;          /* needs a portfolio pass (aggregate or limit) */
-    bool calls_agg;         /* its own definition calls an aggregate */
+    PtrVec deps;            /* Sym*: the rules and fields its definition reads
+                               (inside its aggregates too) */
+    PtrVec reads;           /* Sym*: the same, outside aggregates only */
+    int layer;              /* portfolio passes that must be done before it can be
+                               evaluated for a record (0: none; see order.c) */
+    int limit_layer;        /* SYM_SELECT with a limit: the pass that ranks it */
     bool used;              /* read by some other definition or test */
     Decl *limit;            /* SYM_SELECT: its `limit`, if any */
-    bool uses_agg_reported; /* its limit's nested-aggregate error was given */
     int slot;               /* compiler's slot; -1 until assigned */
     int fired_slot;         /* SYM_TIER, SYM_STAGES: the compiler's register for which
                                branch or transition fired (its index; -1 none);
@@ -79,6 +81,13 @@ Policy *policy_load_ext(const char *path, const char *const *extra, int nextra, 
 /* The same from text in memory, named `name` in messages. */
 Policy *policy_load_text(const char *name, const char *text, size_t len, DiagList *diags);
 void policy_free(Policy *p);
+/* order.c: the portfolio pass an aggregate call is computed in (1 + the
+ * latest pass its argument, filter and group need), and the pass after
+ * which an expression can be evaluated (0: it needs no aggregate). Valid
+ * once the policy checked without errors; also for expressions checked
+ * later (probes). */
+int policy_agg_layer(const Expr *call);
+int policy_expr_layer(const Expr *e);
 
 /* schema.c: fills p->schema from the checked record (policy_load does). */
 void schema_build(Policy *p);

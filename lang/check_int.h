@@ -24,11 +24,16 @@ typedef enum {
     CTX_TEST        /* a test's expect: anything */
 } CheckCtx;
 
-/* An aggregate call and the names its argument reads, for the check (after
- * every rule is typed) that it does not read another aggregate. */
+/* An aggregate call, the rule whose definition holds it and the names its
+ * argument reads, for order.c's layers and cycles. */
 typedef struct AggRefs {
     Expr *call;
-    PtrVec refs;
+    PtrVec refs;            /* Sym*: read by its argument, filter or group */
+    Sym *owner;             /* the rule it is in, or NULL (a test, a probe) */
+    struct AggRefs *parent; /* the aggregate it is nested in, or NULL */
+    int state;              /* order.c: 0 new, 1 on the stack, 2 done */
+    int layer;              /* order.c: the pass that computes it */
+    int pos;                /* its index in Checker.aggrefs */
 } AggRefs;
 
 enum { MAX_PRESENT = 64 };

@@ -1,9 +1,10 @@
 /* compile.c — code generation: a checked Policy becomes a Chunk of register
- * bytecode (runtime/bytecode.h). Three code segments: init (params and
- * consts, in dependency order, each skipped when --set overrides it), pass
- * one (only when the policy has aggregates: the rules that do not need them,
- * then each aggregate's accumulation), and the per-record code (every rule
- * in dependency order). and/or short-circuit; operations on constants are
+ * bytecode (runtime/bytecode.h). Code segments: init (params and consts,
+ * in dependency order, each skipped when --set overrides it), one per
+ * portfolio pass (only when the policy has aggregates or limits: pass k
+ * evaluates the rules that layer k's aggregates and limits read, then
+ * accumulates them; layers are planned in order.c), and the per-record
+ * code (every rule in dependency order). and/or short-circuit; operations on constants are
  * folded. Nothing here runs code or reads data. */
 #include "compile.h"
 #include "../stdlib/registry.h"
@@ -30,7 +31,9 @@ typedef struct Cg {
     bool failed;
     int today_reg;
     int *set_flag_reg;      /* per sym index: the "overridden by --set" flag */
-    bool pass1;             /* compiling the first pass (limits enter, not read) */
+    int pass;               /* the portfolio pass being compiled (1 ..), or
+                               npasses + 1 for the record code: a limit
+                               of this layer enters records, others are read */
     uint8_t *param_done;    /* per sym index: init code emitted */
 } Cg;
 
@@ -271,6 +274,11 @@ static int call(Cg *g, Expr *e)
     int n = e->args.len;
     if (f->aggregate) {
         int ra = n ? expr(g, args[0]) : kint(g, 1, NULL);
+        if (e->per) {           /* the record's own group */
+            int rg = expr(g, e->per);
+            g->span = e->span;
+            emit(g, OP_GROUP, 0, 0, rg, 0);
+        }
         int d = temp(g);
         emit(g, OP_AGG, e->agg, d, ra, 0);
         return d;
@@ -484,14 +492,19 @@ static void rule(Cg *g, Sym *s)
             int r = expr_to(g, d->value, raw);
             if (r != raw) emit(g, OP_MOV, 0, raw, r, 0);
             g->span = s->limit->span;
-            if (g->pass1) {
+            if (g->pass == s->limit_layer) {
                 int by = expr(g, s->limit->by);
+                if (s->limit->per) {
+                    int rg = expr(g, s->limit->per);
+                    g->span = s->limit->span;
+                    emit(g, OP_GROUP, 0, 0, rg, 0);
+                }
                 emit(g, OP_LIMIT_ADD, slot, 0, raw, by);
                 emit(g, OP_MOV, 0, dst, raw, 0);
             } else {
                 /* the order again, unused: a record whose order cannot be
-                   computed (an overflow) was left out of pass one, and
-                   here gets its error instead of silently losing its place */
+                   computed (an overflow) was left out of the ranking pass,
+                   and here gets its error instead of silently losing its place */
                 expr(g, s->limit->by);
                 emit(g, OP_LIMIT_GET, slot, dst, raw, 0);
             }
@@ -707,6 +720,7 @@ static void mark_needed(const Policy *p, bool *need, const Expr *e)
     mark_needed(p, need, e->b);
     mark_needed(p, need, e->c);
     mark_needed(p, need, e->where);
+    mark_needed(p, need, e->per);
     for (int i = 0; i < e->args.len; i++) mark_needed(p, need, e->args.items[i]);
 }
 
@@ -719,6 +733,7 @@ static void mark_expr_fields(Chunk *c, const Expr *e)
     mark_expr_fields(c, e->b);
     mark_expr_fields(c, e->c);
     mark_expr_fields(c, e->where);
+    mark_expr_fields(c, e->per);
     for (int i = 0; i < e->args.len; i++) mark_expr_fields(c, e->args.items[i]);
 }
 
@@ -798,7 +813,6 @@ Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags)
     c->reg_name = xcalloc((size_t)nreg + 1, sizeof(char *));
     c->field_reg = xcalloc((size_t)p->nfields + 1, sizeof(int));
     c->field_used = xcalloc((size_t)p->nfields + 1, sizeof(bool));
-    c->pass1_field_used = xcalloc((size_t)p->nfields + 1, sizeof(bool));
     c->param_reg = xcalloc((size_t)p->nsyms + 1, sizeof(int));
     g.set_flag_reg = xcalloc((size_t)p->nsyms + 1, sizeof(int));
     g.param_done = xcalloc((size_t)p->nsyms + 1, 1);
@@ -871,56 +885,88 @@ Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags)
     }
     emit(&g, OP_HALT, 0, 0, 0, 0);
 
-    /* pass one: aggregates and limits */
+    /* the portfolio passes: pass k computes the aggregates and limits of
+       layer k (order.c), evaluating only the rules they read */
     c->naggs = p->aggs.len;
     c->aggs = xcalloc((size_t)c->naggs + 1, sizeof(AggSlot));
-    c->pass1_pc = -1;
-    if (c->naggs || c->nlimits) {
-        c->pass1_pc = c->ncode;
-        /* only what the aggregates read: their names, closed over deps */
-        bool *need = xcalloc((size_t)p->nsyms + 1, sizeof(bool));
+    for (int i = 0; i < c->naggs; i++) {
+        Expr *call_e = p->aggs.items[i];
+        c->aggs[i].layer = policy_agg_layer(call_e);
+        if (call_e->per) c->aggs[i].group = call_e->per->ty.kind == TY_STRING ? GROUP_STR : GROUP_INT;
+        if (c->aggs[i].layer > c->npasses) c->npasses = c->aggs[i].layer;
+    }
+    for (int i = 0; i < c->nlimits; i++) {
+        c->limits[i].layer = c->limits[i].select->limit_layer;
+        const Expr *per = c->limits[i].select->limit->per;
+        if (per) c->limits[i].group = per->ty.kind == TY_STRING ? GROUP_STR : GROUP_INT;
+        if (c->limits[i].layer < 1) c->limits[i].layer = 1;     /* checked with errors */
+        if (c->limits[i].layer > c->npasses) c->npasses = c->limits[i].layer;
+    }
+    c->pass_pc = xcalloc((size_t)c->npasses + 1, sizeof(int));
+    c->pass_field_used = xcalloc((size_t)c->npasses + 1, sizeof(bool *));
+    bool *need = xcalloc((size_t)p->nsyms + 1, sizeof(bool));
+    for (int k = 1; k <= c->npasses; k++) {
+        c->pass_pc[k - 1] = c->ncode;
+        bool *fields = c->pass_field_used[k - 1] = xcalloc((size_t)p->nfields + 1, sizeof(bool));
+        /* only what this layer's aggregates and limits read, closed over
+           what each rule reads outside its aggregates (those are known) */
+        memset(need, 0, sizeof(bool) * (size_t)p->nsyms);
         for (int i = 0; i < p->aggs.len; i++) {
             Expr *call_e = p->aggs.items[i];
-            for (int k = 0; k < call_e->args.len; k++) mark_needed(p, need, call_e->args.items[k]);
+            if (c->aggs[i].layer != k) continue;
+            for (int j = 0; j < call_e->args.len; j++) mark_needed(p, need, call_e->args.items[j]);
             mark_needed(p, need, call_e->where);
+            mark_needed(p, need, call_e->per);
         }
         for (int i = 0; i < c->nlimits; i++) {
             const Sym *sel = c->limits[i].select;
+            if (c->limits[i].layer != k) continue;
             need[sym_index(p, sel)] = true;
             mark_needed(p, need, sel->limit->by);
-            if (p->key_field >= 0) c->pass1_field_used[p->key_field] = true;   /* ties */
+            mark_needed(p, need, sel->limit->per);
+            if (p->key_field >= 0) fields[p->key_field] = true;     /* ties */
         }
-        for (int i = p->norder - 1; i >= 0; i--) {     /* deps come earlier */
+        for (int i = p->norder - 1; i >= 0; i--) {     /* what a rule reads comes earlier */
             Sym *s = p->order[i];
             if (!need[sym_index(p, s)]) continue;
-            for (int k = 0; k < s->deps.len; k++) need[sym_index(p, s->deps.items[k])] = true;
+            for (int j = 0; j < s->reads.len; j++) need[sym_index(p, s->reads.items[j])] = true;
         }
         for (int i = 0; i < p->nsyms; i++)
-            if (need[i] && p->syms[i]->kind == SYM_FIELD) c->pass1_field_used[p->syms[i]->field->index] = true;
-        g.pass1 = true;
+            if (need[i] && p->syms[i]->kind == SYM_FIELD) fields[p->syms[i]->field->index] = true;
+        g.pass = k;
         for (int i = 0; i < p->norder; i++) {
             Sym *s = p->order[i];
-            if (need[sym_index(p, s)] && (!s->uses_agg || (s->kind == SYM_SELECT && s->limit)))
+            if (need[sym_index(p, s)] && (s->layer < k || (s->limit && s->limit_layer == k)))
                 rule(&g, s);
         }
-        g.pass1 = false;
-        free(need);
         for (int i = 0; i < c->naggs; i++) {
             Expr *call_e = p->aggs.items[i];
             AggSlot *a = &c->aggs[i];
             a->call = call_e;
             a->fn = call_e->fn;
+            a->arg_reg = -1;
+            a->filter_reg = -1;
+            if (a->layer != k) continue;
             g.next_temp = g.fixed;
             g.span = call_e->span;
             int ra = call_e->args.len ? expr(&g, call_e->args.items[0]) : kint(&g, 1, NULL);
             int rf = call_e->where ? expr(&g, call_e->where) : kint(&g, 1, NULL);
+            if (call_e->per) {
+                int rg = expr(&g, call_e->per);
+                g.span = call_e->span;
+                emit(&g, OP_GROUP, 0, 0, rg, 0);
+            }
             g.span = call_e->span;
             emit(&g, OP_AGG_ADD, i, 0, ra, rf);
-            a->arg_reg = -1;
-            a->filter_reg = -1;
         }
         emit(&g, OP_HALT, 0, 0, 0, 0);
     }
+    free(need);
+    c->portfolio_field_used = xcalloc((size_t)p->nfields + 1, sizeof(bool));
+    for (int k = 0; k < c->npasses; k++)
+        for (int f = 0; f < p->nfields; f++)
+            if (c->pass_field_used[k][f]) c->portfolio_field_used[f] = true;
+    g.pass = c->npasses + 1;
 
     /* the record code */
     c->record_pc = c->ncode;
@@ -978,7 +1024,10 @@ void cg_free(Chunk *c)
     free(c->reg_name);
     free(c->field_reg);
     free(c->field_used);
-    free(c->pass1_field_used);
+    for (int k = 0; k < c->npasses; k++) free(c->pass_field_used[k]);
+    free(c->pass_field_used);
+    free(c->portfolio_field_used);
+    free(c->pass_pc);
     free(c->param_reg);
     free(c->set_flag_reg);
     free(c->aggs);

@@ -82,6 +82,7 @@ typedef struct Fmt {
 #define KW_ALL_KW_STAGES(w)
 #define KW_ALL_KW_ENUM(w)
 #define KW_ALL_KW_TOP(w)
+#define KW_ALL_KW_PER(w)
 static const char *const keywords[] = {
 #define KEYWORD(w, tok, cls) KW_ALL_##cls(w)
 #include "keywords.def"
@@ -94,6 +95,7 @@ static const char *const keywords[] = {
 #define KW_DEF_KW_STAGES(w)
 #define KW_DEF_KW_ENUM(w)
 #define KW_DEF_KW_TOP(w)
+#define KW_DEF_KW_PER(w)
 static const char *const def_keywords[] = {
 #define KEYWORD(w, tok, cls) KW_DEF_##cls(w)
 #include "keywords.def"

@@ -158,7 +158,7 @@ static bool take_broken(ParseCtx *ctx)
 %token AND "`and`" OR "`or`" NOT "`not`" IN "`in`" BETWEEN "`between`"
 %token IF "`if`" THEN "`then`" ELSE "`else`" IS "`is`" MISSING "`missing`"
 %token WHERE "`where`"
-%token OUTPUT "`output`" DISPLAY "`display`"
+%token OUTPUT "`output`" DISPLAY "`display`" PER "`per`"
 %token ARROW "`->`" EQ "`==`" NE "`!=`" LE "`<=`" GE "`>=`" LT "`<`" GT "`>`"
 %token START_EXPR "start of expression" CALL_LPAREN "`(` (of a call)"
 %token QQ "`??`" MINUS_BOL "`-` (starting a line)"
@@ -167,7 +167,7 @@ static bool take_broken(ParseCtx *ctx)
 %token '?' "`?`"
 
 %type <expr> expr if_expr or_expr and_expr not_expr cmp_expr coal_expr
-%type <expr> add_expr mul_expr unary_expr primary weight
+%type <expr> add_expr mul_expr unary_expr primary weight group
 %type <vec> expr_list args fields criteria branches stage_items ident_list attrs
 %type <vec> test_items opt_with
 %type <tref> type opt_type
@@ -280,6 +280,10 @@ item
                                       d->str = $3; d->str_span = @3; d->value = error_expr(ctx, @4); skipped(ctx, @4); }
     | LIMIT IDENT TO expr BY expr   { Decl *d = decl(ctx, D_LIMIT, join(@1, @6));
                                       d->name = mkid($2, @2); d->value = $4; d->by = $6; }
+    | LIMIT IDENT TO expr PER group BY expr
+                                    { Decl *d = decl(ctx, D_LIMIT, join(@1, @8));
+                                      d->name = mkid($2, @2); d->value = $4; d->by = $8;
+                                      d->per = $6; }
     | TEST STRING opt_as_of '{' test_items '}'
                                     { Decl *d = decl(ctx, D_TEST, join(@1, @6));
                                       d->str = $2; d->str_span = @2; d->as_of = $3;
@@ -585,7 +589,18 @@ primary
                                       $$->name_span = @1; $$->args = $3; }
     | IDENT CALL_LPAREN args WHERE expr ')' { $$ = ast_expr(A, EX_CALL, @$); $$->str = $1;
                                       $$->name_span = @1; $$->args = $3; $$->where = $5; }
+    | IDENT CALL_LPAREN args PER group ')'  { $$ = ast_expr(A, EX_CALL, @$); $$->str = $1;
+                                      $$->name_span = @1; $$->args = $3; $$->per = $5; }
+    | IDENT CALL_LPAREN args WHERE expr PER group ')'
+                                    { $$ = ast_expr(A, EX_CALL, @$); $$->str = $1;
+                                      $$->name_span = @1; $$->args = $3; $$->where = $5;
+                                      $$->per = $7; }
     | '(' expr ')'                  { $$ = $2; }
+    ;
+
+/* the field after `per`: a name */
+group
+    : IDENT                         { $$ = ast_expr(A, EX_NAME, @1); $$->str = $1; }
     ;
 
 args

@@ -43,10 +43,16 @@ struct Policy;
 struct Expr;
 struct Sym;
 
+/* What an aggregate or limit with `per FIELD` groups by: none, a member
+ * (an enum or stage: an int), a string. A missing value is a group of its own. */
+typedef enum { GROUP_NONE, GROUP_INT, GROUP_STR } GroupKind;
+
 /* One aggregate call: its function and how to finish it after pass one. */
 typedef struct AggSlot {
     struct Expr *call;      /* the front end's */
     int fn;             /* registry index */
+    int layer;          /* the portfolio pass that accumulates it (1 ..) */
+    GroupKind group;    /* `per FIELD`: what its group values are (GROUP sets one) */
     int arg_reg;        /* register holding the argument (or -1: count()) */
     int filter_reg;     /* register holding the where filter (or -1) */
 } AggSlot;
@@ -55,6 +61,8 @@ typedef struct AggSlot {
 typedef struct LimitSlot {
     const struct Sym *select;   /* the front end's */
     int count_reg;      /* register holding N (init code computes it) */
+    int layer;          /* the portfolio pass that ranks it (1 ..) */
+    GroupKind group;    /* `per FIELD`: N is kept in each group */
 } LimitSlot;
 
 /* What the writer prints after the key column, in order: scores,
@@ -93,7 +101,10 @@ typedef struct Chunk {
     Span *spans;        /* per instruction: the source it came from */
     int ncode, cap;
     int init_pc;        /* params and consts: run once per run (and after :set) */
-    int pass1_pc;       /* aggregates' first pass over records (if any) */
+    int npasses;        /* portfolio passes over the records before the record
+                           code (0: none); pass k computes the aggregates and
+                           limits of layer k from the values of layers below */
+    int *pass_pc;       /* by pass (0-based): its code */
     int record_pc;      /* per record: every rule */
     int probe_pc;       /* extra expressions (--where, REPL input, explain), or -1 */
     int nregs;
@@ -102,7 +113,8 @@ typedef struct Chunk {
     const char **reg_name;  /* a name for the disassembler, or NULL */
     int *field_reg;     /* by record field index */
     bool *field_used;   /* fields that some rule reads (converted from data) */
-    bool *pass1_field_used; /* the subset pass one reads */
+    bool **pass_field_used; /* by pass (0-based): the subset it reads */
+    bool *portfolio_field_used; /* what any portfolio pass reads */
     int *param_reg;     /* by Sym index in pol->syms; -1 if not a param/const */
     AggSlot *aggs;
     int naggs;

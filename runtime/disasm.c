@@ -5,6 +5,7 @@
 #include "bytecode.h"
 #include "writer.h"
 
+#include <stdio.h>
 #include <string.h>
 
 const char *const op_names[OP__COUNT] = {
@@ -91,7 +92,11 @@ void disasm_chunk(FILE *out, const Chunk *c)
 {
     fprintf(out, "; %d registers, %d instructions\n", c->nregs, c->ncode);
     segment(out, c, "init (params and consts)", c->init_pc);
-    segment(out, c, "pass one (aggregates)", c->pass1_pc);
+    for (int k = 0; k < c->npasses; k++) {
+        char title[64];
+        snprintf(title, sizeof title, "pass %d (aggregates and limits)", k + 1);
+        segment(out, c, title, c->pass_pc[k]);
+    }
     segment(out, c, "record", c->record_pc);
     segment(out, c, "probes (--where, REPL)", c->probe_pc);
 }

@@ -24,6 +24,7 @@ Vm *vm_new(const Chunk *c)
     memcpy(vm->regs, c->init, sizeof(Value) * (size_t)c->nregs);
     vm->agg = xcalloc((size_t)c->naggs + 1, sizeof(AggState));
     vm->lim = xcalloc((size_t)c->nlimits + 1, sizeof(LimitState));
+    vm->gagg = xcalloc((size_t)c->naggs + 1, sizeof(AggGroups));
     for (int i = 0; i < c->naggs; i++) {
         vm->agg[i].min = INFINITY;
         vm->agg[i].max = -INFINITY;
@@ -34,10 +35,11 @@ Vm *vm_new(const Chunk *c)
 void vm_free(Vm *vm)
 {
     if (!vm) return;
-    for (int i = 0; i < vm->c->naggs; i++) free(vm->agg[i].vals);
+    vm_pass_reset(vm);
     free(vm->agg);
-    vm_limits_reset(vm);
     free(vm->lim);
+    free(vm->gagg);
+    free(vm->undo);
     free(vm->regs);
     vm_reset_scratch(vm);
     free(vm->spill);
@@ -76,6 +78,168 @@ void vm_reset_scratch(Vm *vm)
     vm->scratch_used = 0;
 }
 
+/* ---------------------------------------------------------------- groups */
+
+static uint64_t hash_bytes(const void *p, size_t n, bool missing)
+{
+    const unsigned char *b = p;
+    uint64_t h = 1469598103934665603ull ^ (missing ? 0x9e3779b97f4a7c15ull : 0);
+    for (size_t i = 0; i < n; i++) {
+        h ^= b[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+static void group_key(GroupKind kind, const Value *v, const void **p, size_t *n)
+{
+    if (v->missing) {
+        *p = "";
+        *n = 0;
+    } else if (kind == GROUP_STR) {
+        *p = v->len ? v->u.str : "";
+        *n = v->len;
+    } else {
+        *p = &v->u.i;
+        *n = sizeof v->u.i;
+    }
+}
+
+static void group_rehash(GroupTab *t, size_t nslots)
+{
+    free(t->slots);
+    t->slots = xcalloc(nslots, sizeof(int));
+    t->nslots = nslots;
+    for (size_t id = 0; id < t->n; id++) {
+        size_t at = hash_bytes(t->keys[id], t->lens[id], t->missing[id]) & (nslots - 1);
+        while (t->slots[at]) at = (at + 1) & (nslots - 1);
+        t->slots[at] = (int)id + 1;
+    }
+}
+
+long vm_group_id(GroupTab *t, GroupKind kind, Value v, bool add)
+{
+    const void *p;
+    size_t n;
+    group_key(kind, &v, &p, &n);
+    bool miss = v.missing != 0;
+    if (t->nslots) {
+        size_t at = hash_bytes(p, n, miss) & (t->nslots - 1);
+        for (; t->slots[at]; at = (at + 1) & (t->nslots - 1)) {
+            long id = t->slots[at] - 1;
+            if (t->missing[id] == miss && t->lens[id] == n && (!n || memcmp(t->keys[id], p, n) == 0))
+                return id;
+        }
+    }
+    if (!add) return -1;
+    if (t->n == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 16;
+        t->keys = xrealloc(t->keys, sizeof(char *) * t->cap);
+        t->lens = xrealloc(t->lens, sizeof(uint32_t) * t->cap);
+        t->missing = xrealloc(t->missing, t->cap);
+    }
+    t->keys[t->n] = xmalloc(n ? n : 1);
+    if (n) memcpy(t->keys[t->n], p, n);
+    t->lens[t->n] = (uint32_t)n;
+    t->missing[t->n] = miss;
+    t->n++;
+    if (t->n * 2 > t->nslots) group_rehash(t, t->nslots ? t->nslots * 2 : 32);
+    else {
+        size_t at = hash_bytes(p, n, miss) & (t->nslots - 1);
+        while (t->slots[at]) at = (at + 1) & (t->nslots - 1);
+        t->slots[at] = (int)t->n;
+    }
+    return (long)t->n - 1;
+}
+
+void vm_group_value(const GroupTab *t, GroupKind kind, long id, Value *out)
+{
+    memset(out, 0, sizeof *out);
+    if (id < 0 || (size_t)id >= t->n || t->missing[id]) {
+        out->missing = 1;
+        return;
+    }
+    if (kind == GROUP_STR) {
+        out->u.str = t->keys[id];
+        out->len = t->lens[id];
+    } else {
+        memcpy(&out->u.i, t->keys[id], sizeof out->u.i);
+    }
+}
+
+static void group_free(GroupTab *t)
+{
+    for (size_t i = 0; i < t->n; i++) free(t->keys[i]);
+    free(t->keys);
+    free(t->lens);
+    free(t->missing);
+    free(t->slots);
+    memset(t, 0, sizeof *t);
+}
+
+static const AggState empty_state = {0, 0, 0, 0, NULL, 0, 0};
+
+const AggState *vm_agg_state(const Vm *vm, int slot, Value g)
+{
+    GroupKind kind = vm->c->aggs[slot].group;
+    if (kind == GROUP_NONE) return &vm->agg[slot];
+    AggGroups *gs = &vm->gagg[slot];
+    long id = vm_group_id(&gs->tab, kind, g, false);
+    return id < 0 ? &empty_state : &gs->st[id];
+}
+
+/* The state of g's group, made if new (a grouped AGG_ADD), logged for undo. */
+static AggState *group_state(Vm *vm, int slot, Value g)
+{
+    AggGroups *gs = &vm->gagg[slot];
+    long id = vm_group_id(&gs->tab, vm->c->aggs[slot].group, g, true);
+    if ((size_t)id >= gs->cap) {
+        size_t cap = gs->cap ? gs->cap * 2 : 16;
+        while (cap <= (size_t)id) cap *= 2;
+        gs->st = xrealloc(gs->st, sizeof(AggState) * cap);
+        for (size_t i = gs->cap; i < cap; i++) {
+            memset(&gs->st[i], 0, sizeof(AggState));
+            gs->st[i].min = INFINITY;
+            gs->st[i].max = -INFINITY;
+        }
+        gs->cap = cap;
+    }
+    if (vm->nundo == vm->capundo) {
+        vm->capundo = vm->capundo ? vm->capundo * 2 : 16;
+        vm->undo = xrealloc(vm->undo, sizeof(GroupUndo) * vm->capundo);
+    }
+    vm->undo[vm->nundo++] = (GroupUndo){slot, id, gs->st[id]};
+    return &gs->st[id];
+}
+
+void vm_undo_groups(Vm *vm)
+{
+    while (vm->nundo) {
+        GroupUndo *u = &vm->undo[--vm->nundo];
+        AggState *s = &vm->gagg[u->slot].st[u->id];
+        double *vals = s->vals;         /* values appended are dropped by nvals */
+        size_t cap = s->cap;
+        *s = u->prev;
+        s->vals = vals;
+        s->cap = cap;
+    }
+}
+
+void vm_limit_group(const Vm *vm, int slot, Value g, size_t *from, size_t *to)
+{
+    const LimitState *l = &vm->lim[slot];
+    GroupKind kind = vm->c->limits[slot].group;
+    *from = 0;
+    *to = l->n;
+    if (kind == GROUP_NONE) return;
+    long id = vm_group_id((GroupTab *)&l->groups, kind, g, false);
+    size_t k = 0;
+    while (k < l->n && l->cands[k].group != id) k++;
+    *from = k;
+    while (k < l->n && l->cands[k].group == id) k++;
+    *to = k;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -89,42 +253,89 @@ void vm_limits_reset(Vm *vm)
         for (size_t k = 0; k < l->n; k++) free(l->cands[k].key);
         free(l->cands);
         free(l->keep);
+        group_free(&l->groups);
         memset(l, 0, sizeof *l);
     }
 }
 
-/* Highest `by` first; ties by ascending key, then by position. (A NaN
- * never gets here: LIMIT_ADD refuses it, as the order would not be one.) */
+/* By group (`per`), then highest `by` first; ties by ascending key, then
+ * by position. (A NaN never gets here: LIMIT_ADD refuses it, as the order
+ * would not be one.) */
 static int cmp_cand(const void *a, const void *b)
 {
     const LimitCand *x = a, *y = b;
+    if (x->group != y->group) return x->group < y->group ? -1 : 1;
     if (x->by != y->by) return x->by > y->by ? -1 : 1;
     int c = strcmp(x->key, y->key);
     if (c) return c;
     return (x->ordinal > y->ordinal) - (x->ordinal < y->ordinal);
 }
 
+static void finish(Vm *vm, int layer);
+
 void vm_agg_finish(Vm *vm)
+{
+    finish(vm, -1);
+}
+
+void vm_pass_finish(Vm *vm, int layer)
+{
+    finish(vm, layer);
+}
+
+/* Finishes the aggregates and limits of one layer (-1: all). */
+static void finish(Vm *vm, int layer)
 {
     for (int i = 0; i < vm->c->nlimits; i++) {
         LimitState *l = &vm->lim[i];
+        if (layer >= 0 && vm->c->limits[i].layer != layer) continue;
+        free(l->keep);
         double n = vm->regs[vm->c->limits[i].count_reg].u.num;
-        size_t keep = n <= 0 ? 0 : n >= (double)l->n ? l->n : (size_t)n;
         if (l->n > 1) qsort(l->cands, l->n, sizeof(LimitCand), cmp_cand);
+        /* the first n of each group (one group without `per`) */
         long maxord = 0;
-        for (size_t k = 0; k < keep; k++)
-            if (l->cands[k].ordinal > maxord) maxord = l->cands[k].ordinal;
+        size_t in_group = 0;
+        for (size_t k = 0; k < l->n; k++) {
+            in_group = k && l->cands[k].group == l->cands[k - 1].group ? in_group + 1 : 1;
+            if ((double)in_group <= n && l->cands[k].ordinal > maxord) maxord = l->cands[k].ordinal;
+        }
         l->nkeep = (size_t)maxord / 8 + 1;
         l->keep = xcalloc(l->nkeep, 1);
-        for (size_t k = 0; k < keep; k++) {
+        in_group = 0;
+        for (size_t k = 0; k < l->n; k++) {
+            in_group = k && l->cands[k].group == l->cands[k - 1].group ? in_group + 1 : 1;
+            if ((double)in_group > n) continue;
             long o = l->cands[k].ordinal;
             l->keep[o / 8] |= (uint8_t)(1u << (o % 8));
         }
     }
     for (int i = 0; i < vm->c->naggs; i++) {
-        AggState *s = &vm->agg[i];
-        if (s->nvals > 1) qsort(s->vals, s->nvals, sizeof(double), cmp_double);
+        if (layer >= 0 && vm->c->aggs[i].layer != layer) continue;
+        AggGroups *gs = &vm->gagg[i];
+        size_t ng = vm->c->aggs[i].group == GROUP_NONE ? 1 : gs->tab.n;
+        for (size_t g = 0; g < ng; g++) {
+            AggState *s = vm->c->aggs[i].group == GROUP_NONE ? &vm->agg[i] : &gs->st[g];
+            if (s->nvals > 1) qsort(s->vals, s->nvals, sizeof(double), cmp_double);
+        }
     }
+}
+
+void vm_pass_reset(Vm *vm)
+{
+    for (int i = 0; i < vm->c->naggs; i++) {
+        AggState *s = &vm->agg[i];
+        free(s->vals);
+        memset(s, 0, sizeof *s);
+        s->min = INFINITY;
+        s->max = -INFINITY;
+        AggGroups *gs = &vm->gagg[i];
+        for (size_t g = 0; g < gs->tab.n; g++) free(gs->st[g].vals);
+        free(gs->st);
+        group_free(&gs->tab);
+        memset(gs, 0, sizeof *gs);
+    }
+    vm_limits_reset(vm);
+    vm->nundo = 0;
 }
 
 static int str_cmp(Value a, Value b)
@@ -161,7 +372,7 @@ static size_t count_above(const double *v, size_t n, double x)
 static Value agg_value(Vm *vm, int slot, Value arg)
 {
     const AggSlot *a = &vm->c->aggs[slot];
-    const AggState *s = &vm->agg[slot];
+    const AggState *s = vm_agg_state(vm, slot, vm->group);
     switch (std_func(a->fn)->sig) {
     case SIG_AGG_COUNT:
         return val_num((double)s->count);
@@ -184,7 +395,8 @@ static Value agg_value(Vm *vm, int slot, Value arg)
 
 static void agg_add(Vm *vm, int slot, Value arg)
 {
-    AggState *s = &vm->agg[slot];
+    AggState *s = vm->c->aggs[slot].group == GROUP_NONE ? &vm->agg[slot]
+                                                         : group_state(vm, slot, vm->group);
     SigKind sig = std_func(vm->c->aggs[slot].fn)->sig;
     double x = arg.u.num;
     if (sig == SIG_AGG_COUNT) {
@@ -343,6 +555,8 @@ int vm_run(Vm *vm, int pc)
                 }
                 if (isnan(R[in.b].u.num)) return fail(vm, pc, "a limit's order is not a number");
                 LimitCand *c = &l->cands[l->n++];
+                c->group = vm->c->limits[in.x].group == GROUP_NONE
+                               ? 0 : vm_group_id(&l->groups, vm->c->limits[in.x].group, vm->group, true);
                 c->by = R[in.b].u.num;
                 c->ordinal = vm->ordinal;
                 c->key = xmalloc(vm->keylen + 1);
@@ -357,6 +571,9 @@ int vm_run(Vm *vm, int pc)
             R[in.d] = val_int(R[in.a].u.i && kept);
             break;
         }
+        case OP_GROUP:
+            vm->group = R[in.a];
+            break;
         case OP_STAGE_FROM: R[in.d] = val_int(R[in.a].u.i < in.x); break;
         default:
             return fail(vm, pc, "bad instruction");

@@ -1,7 +1,8 @@
 # kam explain never contradicts kam run. For each account explained (every
 # account of the example and of the life-cycle example, whose score has
 # graded weights; a sample of generated accounts under a policy
-# with a `limit`, and under one whose select compares with an aggregate):
+# with a `limit`, under one whose select compares with an aggregate, one
+# with both (layered passes) and one with a limit per segment):
 # the select's value is kam run's, and each "what would change it" is
 # applied to the data file (field set to the change's "data" value) and
 # kam run again: the select flips exactly when explain said it would. An
@@ -18,7 +19,13 @@ ${CC:-cc} -O2 -o "$t/gen" "$ROOT/bench/gen.c" || exit 1
 sed 's/^select key_account when .*/select key_account when annual_revenue > 2 * avg(annual_revenue) and gross_margin > 10%/' \
     "$ROOT/bench/bench.kam" > "$t/agg.kam"
 grep -q 'avg(annual_revenue)' "$t/agg.kam" || { echo "bench.kam has no select key_account line to replace"; exit 1; }
-for p in capped byfit agg; do "$KAM" check "$t/$p.kam" >/dev/null || { echo "$p.kam does not check"; exit 1; }; done
+# layered: the select reads an aggregate and a limit caps it (three passes);
+# per group: a limit of 15 in each segment
+sed 's/^select key_account when .*/select key_account when annual_revenue > avg(annual_revenue) and fit >= 40/' \
+    "$ROOT/bench/bench.kam" > "$t/layered_free.kam"
+{ cat "$t/layered_free.kam"; echo; echo 'limit key_account to 40 by annual_revenue'; } > "$t/layered.kam"
+{ cat "$ROOT/bench/bench.kam"; echo; echo 'limit key_account to 15 per segment by annual_revenue'; } > "$t/pergroup.kam"
+for p in capped byfit agg layered pergroup; do "$KAM" check "$t/$p.kam" >/dev/null || { echo "$p.kam does not check"; exit 1; }; done
 
 KAM="$KAM" T="$t" ROOT="$ROOT" python3 - <<'EOF'
 import csv, io, json, os, subprocess, sys
@@ -99,15 +106,18 @@ if f < 4:
     failures.append(f"lifecycle: only {f} flipping changes")
 
 gen = os.path.join(t, "gen.csv")
-for pol, sel in (("capped", "key_account"), ("byfit", "key_account"), ("agg", "key_account")):
+free_of = {"layered": "layered_free.kam"}
+for pol, sel in (("capped", "key_account"), ("byfit", "key_account"), ("agg", "key_account"),
+                 ("layered", "key_account"), ("pergroup", "key_account")):
     p = os.path.join(t, pol + ".kam")
     res = run(p, gen)
     keys = list(res)
     # every account the limit cut is checked (up to 25), then a spread of others
-    free = run(os.path.join(root, "bench/bench.kam"), gen) if pol != "agg" else {}
+    free = (run(os.path.join(t, free_of[pol]), gen) if pol in free_of
+            else run(os.path.join(root, "bench/bench.kam"), gen) if pol != "agg" else {})
     cutkeys = [k for k in keys if free and free[k]["key_account"] == "true" and res[k][sel] == "false"][:25]
     others = [k for k in keys[::len(keys) // 25] if k not in cutkeys][:25]
-    c, f, n = check(pol, p, gen, sel, cutkeys + others, set(cutkeys), pol == "capped")
+    c, f, n = check(pol, p, gen, sel, cutkeys + others, set(cutkeys), pol in ("capped", "pergroup"))
     if pol != "agg" and n < 10:
         failures.append(f"{pol}: only {n} accounts cut by the limit: test data too small")
     if f < 10:

@@ -35,8 +35,8 @@ awk '$2 != "IDENT" {print $1, $2}' "$tmp.def" | while read -r w t; do
         { echo "parser.y: no %token $t \"\`$w\`\""; exit 1; }
 done || failed=1
 # docs/language.md: the reserved words in order, then the stages-only ones,
-# then `ordered` (after `enum`), then the top-level ones (`output`, `display`)
-reserved=$(awk '$3 != "KW_STAGES" && $3 != "KW_TOP" && $3 != "KW_ENUM" {printf "%s%s", sep, $1; sep=" "}' "$tmp.def")
+# then `ordered` (after `enum`), then `per`, then the top-level ones (`output`, `display`)
+reserved=$(awk '$3 != "KW_STAGES" && $3 != "KW_TOP" && $3 != "KW_ENUM" && $3 != "KW_PER" {printf "%s%s", sep, $1; sep=" "}' "$tmp.def")
 top=$(awk '$3 == "KW_TOP" {printf "%s`%s`", sep, $1; sep=", "}' "$tmp.def" | sed 's/, \([^,]*\)$/ and \1/')
 stages=$(awk '$3 == "KW_STAGES" {printf "%s`%s`", sep, $1; sep=", "}' "$tmp.def" | sed 's/, \([^,]*\)$/ and \1/')
 doc=$(tr '\n' ' ' <"$ROOT/docs/language.md" | tr -s ' ')
@@ -48,6 +48,10 @@ enumw=$(awk '$3 == "KW_ENUM" {printf "%s`%s`", sep, $1; sep=", "}' "$tmp.def")
 case "$doc" in
 *"The word $enumw is a keyword only right after \`enum\`"*) ;;
 *) echo "docs/language.md does not say that $enumw is a keyword only right after \`enum\`"; failed=1 ;;
+esac
+case "$doc" in
+*"The word \`per\` is a keyword only before a name"*) ;;
+*) echo "docs/language.md does not say where \`per\` is a keyword"; failed=1 ;;
 esac
 case "$doc" in
 *"The words $top begin a definition only"*) ;;

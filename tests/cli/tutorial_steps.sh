@@ -13,7 +13,7 @@
 #  * commands that evaluate accounts say --as-of 2026-06-30;
 #  * the failing-test output in its ```text block is what kam test prints;
 #  * step 9 is examples/key_accounts.kam plus the service_demands flag;
-#  * step 10 is examples/lifecycle.kam.
+#  * step 11 is examples/lifecycle.kam.
 set -u
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
@@ -31,7 +31,7 @@ for f in "$steps"/step*.kam; do
     [ -s "$tmp/out" ] && { fail "kam check $f printed something"; head -20 "$tmp/out" >&2; }
     "$KAM" test "$f" >"$tmp/out" 2>&1 || { fail "kam test $f: exit $?"; head -20 "$tmp/out" >&2; }
 done
-[ "$n" -eq 10 ] || fail "expected 10 step files, found $n"
+[ "$n" -eq 11 ] || fail "expected 11 step files, found $n"
 "$KAM" test --coverage --threshold 100 "$steps/step9.kam" >"$tmp/out" 2>&1 ||
     { fail "step9.kam: tests below 100% coverage"; tail -20 "$tmp/out" >&2; }
 
@@ -139,8 +139,8 @@ rules "$ROOT/examples/key_accounts.kam" >"$tmp/example"
 rules "$steps/step9.kam" | grep -v 'service_demands\|entitled(multifunctional_team) and not profitable' >"$tmp/step9"
 cmp -s "$tmp/example" "$tmp/step9" || { fail "step9.kam's rules differ from examples/key_accounts.kam:"; diff "$tmp/example" "$tmp/step9" >&2; }
 
-# --- step 10 is the life-cycle example -----------------------------------------
-cmp -s "$ROOT/examples/lifecycle.kam" "$steps/step10.kam" ||
-    fail "docs/tutorial/step10.kam differs from examples/lifecycle.kam"
+# --- step 11 is the life-cycle example -----------------------------------------
+cmp -s "$ROOT/examples/lifecycle.kam" "$steps/step11.kam" ||
+    fail "docs/tutorial/step11.kam differs from examples/lifecycle.kam"
 
 exit $failed

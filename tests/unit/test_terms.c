@@ -130,16 +130,16 @@ int main(void)
     check("an output-only field is read from data", c->field_used[field(p, "notes")]);
     check("the display field is read from data", c->field_used[field(p, "name")]);
     check("pass one does not read them",
-          !c->pass1_field_used[field(p, "notes")] && !c->pass1_field_used[field(p, "name")]);
+          !c->portfolio_field_used[field(p, "notes")] && !c->portfolio_field_used[field(p, "name")]);
 
     /* running: the entitlement holds, then does not (units 0: no division) */
     Vm *vm = vm_new(c);
     vm_set_today(vm, 20600);
     check("init runs", vm_run(vm, c->init_pc) == 0);
-    if (c->pass1_pc >= 0) {
+    if (c->npasses > 0) {
         run_record(vm, c, p, 0, 0);     /* fill the registers pass one reads */
         vm->regs[c->field_reg[field(p, "units")]] = val_num(4);
-        vm_run(vm, c->pass1_pc);
+        vm_run(vm, c->pass_pc[0]);
         vm_agg_finish(vm);
     }
     int rc1 = run_record(vm, c, p, 1000, 4);

@@ -728,6 +728,96 @@ static void test_limit(const char *name)
     limit_run(name, 6, keys, neg, all, 3, "CEF");     /* tie at -1: C before D */
 }
 
+/* ----------------------------------------------------------------- groups */
+
+/* GROUP before AGG_ADD / AGG / LIMIT_ADD: each group (a string here, and
+ * the missing value's own group) has its state; an unseen group is empty. */
+static void test_group(const char *name)
+{
+    static const char *const team[] = {"red", "", "red", "blue", "", "red"};
+    static const double v[] = {10, 40, 30, 5, 60, 20};
+    agg_setup();
+    aggs[A_TOTAL].group = GROUP_STR;
+    aggs[A_RANK].group = GROUP_STR;
+    Vm *vm = vm_new(&ch);
+    code[0] = ins(OP_GROUP, 0, 0, 3, 0);
+    code[1] = ins(OP_AGG_ADD, A_TOTAL, 0, 1, 2);
+    code[2] = ins(OP_GROUP, 0, 0, 3, 0);
+    code[3] = ins(OP_AGG_ADD, A_RANK, 0, 1, 2);
+    code[4] = ins(OP_HALT, 0, 0, 0, 0);
+    code[5] = ins(OP_GROUP, 0, 0, 3, 0);
+    code[6] = ins(OP_AGG, A_TOTAL, 0, 1, 0);
+    code[7] = ins(OP_HALT, 0, 0, 0, 0);
+    code[8] = ins(OP_GROUP, 0, 0, 3, 0);
+    code[9] = ins(OP_AGG, A_RANK, 0, 1, 0);
+    code[10] = ins(OP_HALT, 0, 0, 0, 0);
+    for (int i = 0; i < 6; i++) {
+        vm->regs[1] = val_num(v[i]);
+        vm->regs[2] = val_int(1);
+        Value g = val_str(team[i], (uint32_t)strlen(team[i]));
+        if (!*team[i]) g.missing = 1;
+        vm->regs[3] = g;
+        vm_run(vm, 0);
+    }
+    vm_agg_finish(vm);
+    static const struct { const char *team; bool missing; int pc; double arg, want; const char *what; } c[] = {
+        {"red", false, 5, 0, 60, "total of red"},
+        {"blue", false, 5, 0, 5, "total of blue"},
+        {"", true, 5, 0, 100, "total of the missing group"},
+        {"green", false, 5, 0, 0, "total of a group never seen"},
+        {"red", false, 8, 20, 2, "rank in red"},
+        {"", true, 8, 40, 2, "rank in the missing group"},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        Value g = val_str(c[i].team, (uint32_t)strlen(c[i].team));
+        g.missing = c[i].missing;
+        vm->regs[3] = g;
+        vm->regs[1] = val_num(c[i].arg);
+        int rc = vm_run(vm, c[i].pc);
+        double got = rc == 0 ? vm->regs[0].u.num : NAN;
+        char why[120];
+        snprintf(why, sizeof why, "%.17g, want %.17g", got, c[i].want);
+        check(name, c[i].what, got == c[i].want, why);
+    }
+    vm_free(vm);
+    /* a limit per group: 1 per team, ties by key */
+    reset();
+    lims[0].select = NULL;
+    lims[0].count_reg = 6;
+    lims[0].group = GROUP_STR;
+    ch.limits = lims;
+    ch.nlimits = 1;
+    init[6] = val_num(1);
+    vm = vm_new(&ch);
+    code[0] = ins(OP_GROUP, 0, 0, 3, 0);
+    code[1] = ins(OP_LIMIT_ADD, 0, 0, 1, 2);
+    code[2] = ins(OP_HALT, 0, 0, 0, 0);
+    code[3] = ins(OP_LIMIT_GET, 0, 0, 1, 0);
+    code[4] = ins(OP_HALT, 0, 0, 0, 0);
+    static const char *const keys[] = {"A", "B", "C", "D", "E", "F"};
+    for (int i = 0; i < 6; i++) {
+        vm->ordinal = i;
+        vm->key = keys[i];
+        vm->keylen = 1;
+        vm->regs[1] = val_int(1);
+        vm->regs[2] = val_num(v[i]);
+        Value g = val_str(team[i], (uint32_t)strlen(team[i]));
+        if (!*team[i]) g.missing = 1;
+        vm->regs[3] = g;
+        vm_run(vm, 0);
+    }
+    vm_agg_finish(vm);
+    char got[16] = "";
+    for (int i = 0; i < 6; i++) {
+        vm->ordinal = i;
+        vm->regs[1] = val_int(1);
+        vm_run(vm, 3);
+        if (vm->regs[0].u.i) strcat(got, keys[i]);
+    }
+    vm_free(vm);
+    check(name, "a limit of 1 per group keeps each group's top", strcmp(got, "CDE") == 0, got);
+}
+
 /* ---------------------------------------------------------------- date.c */
 
 static void test_date_c(void)
@@ -807,6 +897,9 @@ static void test_op(OpCode op, const char *name)
         break;
     case OP_LIMIT_ADD: case OP_LIMIT_GET:
         test_limit(name);
+        break;
+    case OP_GROUP:
+        test_group(name);
         break;
     default:
         break;          /* no case: reported below */
