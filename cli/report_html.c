@@ -214,16 +214,6 @@ static void charts(Render *r, const RepGroup *g)
     fputs("</div>\n", r->o);
 }
 
-static void no_bar_head(Render *r)
-{
-    (void)r;
-}
-
-static void no_bar_cell(Render *r, const RepGroup *g, const RepBar *b)
-{
-    (void)r, (void)g, (void)b;
-}
-
 static void table(Render *r, const char *cls)
 {
     fprintf(r->o, "<table%s%s%s><thead><tr>", cls ? " class=\"" : "", cls ? cls : "", cls ? "\"" : "");
@@ -322,8 +312,6 @@ static const RenderOps HTML = {
     .date = date,
     .figure = figure,
     .charts = charts,
-    .bar_head = no_bar_head,
-    .bar_cell = no_bar_cell,
     .table = table,
     .table_body = table_body,
     .cell_begin = cell_begin,

@@ -28,20 +28,10 @@ static void md(FILE *o, const char *s)
     }
 }
 
-static void page_begin(Render *r)
-{
-    (void)r;
-}
-
 static void page_end(Render *r)
 {
     fputs("---\n\nWritten by `kam report` " KAM_VERSION ". The same policy, data, date and options give the "
           "same report.\n", r->o);
-}
-
-static void section(Render *r, const char *id, const char *name)
-{
-    (void)r, (void)id, (void)name;
 }
 
 static void date(Render *r, const char *key, const char *date)
@@ -65,11 +55,6 @@ static void figure(Render *r, const char *key, double v, NumKind kind, bool warn
     render_num(r, v, kind);
     if (pct) fprintf(r->o, " (%s)", pct);
     fputs(" |\n", r->o);
-}
-
-static void no_charts(Render *r, const RepGroup *g)
-{
-    (void)r, (void)g;
 }
 
 static void column(Render *r, bool num)
@@ -156,11 +141,6 @@ static void move_cell(Render *r, const char *key, long n, bool diagonal)
     else fprintf(r->o, " %ld |", n);
 }
 
-static void no_card(Render *r, int n)
-{
-    (void)r, (void)n;
-}
-
 static const RenderOps MD = {
     .mark = {
         [RM_H1] = {"# ", "\n\n"},
@@ -189,12 +169,9 @@ static const RenderOps MD = {
     .changes_revenue = "revenue",
     .moves_legend = " (in bold: the moves; the diagonal: the accounts that stay)",
     .text = md,
-    .page_begin = page_begin,
     .page_end = page_end,
-    .section = section,
     .date = date,
     .figure = figure,
-    .charts = no_charts,
     .bar_head = bar_head,
     .bar_cell = bar_cell,
     .table = table,
@@ -205,8 +182,6 @@ static const RenderOps MD = {
     .fig_text = fig_text,
     .count = count,
     .move_cell = move_cell,
-    .card = no_card,
-    .link = no_card,
 };
 
 int report_write_md(const ReportDoc *d, FILE *out)

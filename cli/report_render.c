@@ -64,26 +64,59 @@ static void rule_title(Render *r, const char *name, const char *desc)
     if (desc) put(r, ")");
 }
 
-static void cell(Render *r, CellKind kind, const char *s)
+static void cell_open(Render *r, CellKind kind)
 {
     r->ops->cell_begin(r, kind, 0);
-    text(r, s);
+}
+
+static void cell_close(Render *r, CellKind kind)
+{
     r->ops->cell_end(r, kind);
 }
 
-/* A heading cell in the report's own words. */
+/* A cell with a text from the data or the policy. */
+static void cell(Render *r, CellKind kind, const char *s)
+{
+    cell_open(r, kind);
+    text(r, s);
+    cell_close(r, kind);
+}
+
+/* A cell in the report's own words. */
 static void label_cell(Render *r, CellKind kind, const char *s)
 {
-    r->ops->cell_begin(r, kind, 0);
+    cell_open(r, kind);
     put(r, s);
-    r->ops->cell_end(r, kind);
+    cell_close(r, kind);
+}
+
+/* A cell with a name from the policy. */
+static void name_cell(Render *r, const char *name)
+{
+    cell_open(r, CELL_TEXT);
+    marked(r, RM_NAME, name);
+    cell_close(r, CELL_TEXT);
+}
+
+/* Heading cells: "tier|>accounts", '|' between them, '>' before a number's. */
+static void heads(Render *r, const char *spec)
+{
+    while (*spec) {
+        bool num = *spec == '>';
+        spec += num;
+        size_t n = strcspn(spec, "|");
+        cell_open(r, num ? CELL_HEAD_NUM : CELL_HEAD);
+        fprintf(r->o, "%.*s", (int)n, spec);
+        cell_close(r, num ? CELL_HEAD_NUM : CELL_HEAD);
+        spec += n + (spec[n] == '|');
+    }
 }
 
 static void num_cell(Render *r, double v, NumKind kind, int rows)
 {
     r->ops->cell_begin(r, CELL_NUM, rows);
     render_num(r, v, kind);
-    r->ops->cell_end(r, CELL_NUM);
+    cell_close(r, CELL_NUM);
 }
 
 static void table(Render *r, const char *cls)
@@ -106,6 +139,11 @@ static void account(Render *r, const char *key, const char *display, RenderMark 
     if (display) marked(r, aka, display);
 }
 
+static void section(Render *r, const char *id, const char *name)
+{
+    if (r->ops->section) r->ops->section(r, id, name);
+}
+
 static bool has_stages(const ReportDoc *d)
 {
     for (int i = 0; i < d->ngroups; i++)
@@ -120,7 +158,7 @@ static double share(long n, long of)
 
 static void headline(Render *r, const ReportDoc *d)
 {
-    r->ops->section(r, "headline", NULL);
+    section(r, "headline", NULL);
     say(r, RM_H2_TIGHT, "At a glance");
     begin(r, RM_FIGURES);
     r->ops->figure(r, "records", (double)d->records, NUM_INT, false, "accounts", NULL, NULL);
@@ -208,21 +246,21 @@ static void moves(Render *r, const RepGroup *g)
 static void group(Render *r, const ReportDoc *d, const RepGroup *g)
 {
     const char *sec = g->stages ? "stages" : "tiers";
-    r->ops->section(r, g->stages ? "stages-" : "tiers-", g->name);
+    section(r, g->stages ? "stages-" : "tiers-", g->name);
     begin(r, RM_H2);
     put(r, g->stages ? "Stage: " : "Tier: ");
     rule_title(r, g->name, g->text);
     end(r, RM_H2);
     if (g->stages) say(r, RM_NOTE, "Each account's stage after this run's moves.");
-    r->ops->charts(r, g);
+    if (r->ops->charts) r->ops->charts(r, g);
     bool labels = false;
     for (int i = 0; g->labels && i < g->nmembers; i++) labels |= g->labels[i] != NULL;
     table(r, NULL);
-    label_cell(r, CELL_HEAD, g->stages ? "stage" : "tier");
-    if (labels) label_cell(r, CELL_HEAD, "what it means");
-    label_cell(r, CELL_HEAD_NUM, "accounts");
-    r->ops->bar_head(r);
-    label_cell(r, CELL_HEAD_NUM, "share");
+    heads(r, g->stages ? "stage" : "tier");
+    if (labels) heads(r, "what it means");
+    heads(r, ">accounts");
+    if (r->ops->bar_head) r->ops->bar_head(r);
+    heads(r, ">share");
     if (d->rev_name) cell(r, CELL_HEAD_NUM, d->rev_name);
     table_body(r);
     char key[1200];
@@ -233,7 +271,7 @@ static void group(Render *r, const ReportDoc *d, const RepGroup *g)
         if (labels) cell(r, CELL_TEXT, i < g->nmembers ? g->labels[i] : NULL);
         snprintf(key, sizeof key, "%s.%s.%s.accounts", sec, g->name, b->label);
         r->ops->fig(r, FIG_CELL, key, (double)b->accounts, NUM_INT);
-        r->ops->bar_cell(r, g, b);
+        if (r->ops->bar_cell) r->ops->bar_cell(r, g, b);
         num_cell(r, share(b->accounts, d->records), NUM_PERCENT, 0);
         if (d->rev_name) {
             snprintf(key, sizeof key, "%s.%s.%s.%s", sec, g->name, b->label, g->stages ? "revenue" : d->rev_name);
@@ -256,12 +294,7 @@ static void terms(Render *r, const ReportDoc *d)
     if (!any) return;
     say(r, RM_H3, "Terms among the accounts entitled");
     table(r, NULL);
-    label_cell(r, CELL_HEAD, "entitlement");
-    label_cell(r, CELL_HEAD, "term");
-    label_cell(r, CELL_HEAD_NUM, "accounts");
-    label_cell(r, CELL_HEAD, "values (accounts)");
-    label_cell(r, CELL_HEAD_NUM, "lowest");
-    label_cell(r, CELL_HEAD_NUM, "highest");
+    heads(r, "entitlement|term|>accounts|values (accounts)|>lowest|>highest");
     table_body(r);
     for (int i = 0; i < d->nitems; i++) {
         const RepItem *it = &d->items[i];
@@ -269,13 +302,13 @@ static void terms(Render *r, const ReportDoc *d)
             const RepTerm *t = &it->terms[k];
             char key[1600];
             begin(r, RM_ROW);
-            r->ops->cell_begin(r, CELL_TEXT, 0);
+            cell_open(r, CELL_TEXT);
             rule_title(r, it->name, it->text);
-            r->ops->cell_end(r, CELL_TEXT);
+            cell_close(r, CELL_TEXT);
             cell(r, CELL_TEXT, t->label);
             snprintf(key, sizeof key, "terms.%s.%s.accounts", it->name, t->name);
             r->ops->fig(r, FIG_CELL, key, (double)t->accounts, NUM_INT);
-            r->ops->cell_begin(r, CELL_TEXT, 0);
+            cell_open(r, CELL_TEXT);
             if (!t->accounts) put(r, "no account holds it");
             else if (t->more) put(r, "many different values");
             for (int v = 0; !t->more && v < t->nvals; v++) {
@@ -286,7 +319,7 @@ static void terms(Render *r, const ReportDoc *d)
                 r->ops->fig(r, FIG_TEXT, key, (double)t->vals[v].accounts, NUM_INT);
                 put(r, ")");
             }
-            r->ops->cell_end(r, CELL_TEXT);
+            cell_close(r, CELL_TEXT);
             if (t->range) {
                 snprintf(key, sizeof key, "terms.%s.%s.min", it->name, t->name);
                 r->ops->fig_text(r, key, t->min_raw, t->min_shown);
@@ -313,23 +346,18 @@ static void items(Render *r, const ReportDoc *d)
         int n = 0;
         for (int i = 0; i < d->nitems; i++) n += d->items[i].kind == kinds[k].kind;
         if (!n) continue;
-        r->ops->section(r, kinds[k].sec, NULL);
+        section(r, kinds[k].sec, NULL);
         say(r, RM_H2, kinds[k].title);
         table(r, NULL);
-        label_cell(r, CELL_HEAD, kinds[k].col);
-        label_cell(r, CELL_HEAD, "what it means");
-        label_cell(r, CELL_HEAD_NUM, "accounts");
-        label_cell(r, CELL_HEAD_NUM, "share");
-        if (d->rev_name) label_cell(r, CELL_HEAD_NUM, "revenue carried");
+        heads(r, kinds[k].col);
+        heads(r, d->rev_name ? "what it means|>accounts|>share|>revenue carried" : "what it means|>accounts|>share");
         table_body(r);
         for (int i = 0; i < d->nitems; i++) {
             const RepItem *it = &d->items[i];
             if (it->kind != kinds[k].kind) continue;
             char key[600];
             begin(r, RM_ROW);
-            r->ops->cell_begin(r, CELL_TEXT, 0);
-            marked(r, RM_NAME, it->name);
-            r->ops->cell_end(r, CELL_TEXT);
+            name_cell(r, it->name);
             cell(r, CELL_TEXT, it->text);
             snprintf(key, sizeof key, "%s.%s", kinds[k].sec, it->name);
             r->ops->fig(r, FIG_CELL, key, (double)it->accounts, NUM_INT);
@@ -348,7 +376,7 @@ static void items(Render *r, const ReportDoc *d)
 
 static void key_list(Render *r, const ReportDoc *d)
 {
-    r->ops->section(r, "key-accounts", NULL);
+    section(r, "key-accounts", NULL);
     say(r, RM_H2, "Key accounts");
     if (!d->key_name || !d->naccounts) {
         begin(r, RM_P_TIGHT);
@@ -372,32 +400,23 @@ static void key_list(Render *r, const ReportDoc *d)
     end(r, RM_P);
     bool score = d->accounts[0].score[0];
     table(r, NULL);
-    label_cell(r, CELL_HEAD_NUM, "#");
-    label_cell(r, CELL_HEAD, "account");
-    if (score) label_cell(r, CELL_HEAD_NUM, "score");
-    label_cell(r, CELL_HEAD, "tier");
-    label_cell(r, CELL_HEAD, "stage");
-    label_cell(r, CELL_HEAD, "entitlements");
-    label_cell(r, CELL_HEAD, "flags");
+    heads(r, score ? ">#|account|>score" : ">#|account");
+    heads(r, "tier|stage|entitlements|flags");
     if (d->rev_name) cell(r, CELL_HEAD_NUM, d->rev_name);
     table_body(r);
     for (int i = 0; i < d->naccounts; i++) {
         const RepAccount *a = &d->accounts[i];
+        char nb[16];
+        snprintf(nb, sizeof nb, "%d", i + 1);
         begin(r, RM_ROW);
-        r->ops->cell_begin(r, CELL_NUM, 0);
-        fprintf(r->o, "%d", i + 1);
-        r->ops->cell_end(r, CELL_NUM);
-        r->ops->cell_begin(r, CELL_TEXT, 0);
-        if (a->card) r->ops->link(r, i + 1);
+        label_cell(r, CELL_NUM, nb);
+        cell_open(r, CELL_TEXT);
+        if (a->card && r->ops->link) r->ops->link(r, i + 1);
         text(r, a->key);
         if (a->card) end(r, RM_LINK);
         if (a->display) marked(r, RM_AKA, a->display);
-        r->ops->cell_end(r, CELL_TEXT);
-        if (score) {
-            r->ops->cell_begin(r, CELL_NUM, 0);
-            put(r, a->score);
-            r->ops->cell_end(r, CELL_NUM);
-        }
+        cell_close(r, CELL_TEXT);
+        if (score) label_cell(r, CELL_NUM, a->score);
         cell(r, CELL_TEXT, a->tier);
         cell(r, CELL_TEXT, a->stage);
         cell(r, CELL_TEXT, a->entitlements);
@@ -455,7 +474,7 @@ static void score_fact(Render *r, const RepAccount *a, int i)
 /* One account's card: the explanation's facts as sentences. */
 static void card(Render *r, const ReportDoc *d, const RepAccount *a, int n)
 {
-    r->ops->card(r, n);
+    if (r->ops->card) r->ops->card(r, n);
     begin(r, RM_H3);
     account(r, a->key, a->display, RM_DN);
     end(r, RM_H3);
@@ -528,7 +547,7 @@ static void card(Render *r, const ReportDoc *d, const RepAccount *a, int n)
 static void cards(Render *r, const ReportDoc *d)
 {
     if (!d->ncards) return;
-    r->ops->section(r, "cards", NULL);
+    section(r, "cards", NULL);
     say(r, RM_H2, "Why each key account was selected");
     if (d->ncards < d->key_accounts) {
         begin(r, RM_NOTE);
@@ -555,10 +574,7 @@ static void changes(Render *r, const ReportDoc *d)
         end(r, RM_NOTE);
     }
     table(r, NULL);
-    label_cell(r, CELL_HEAD, "account");
-    label_cell(r, CELL_HEAD, "outcome");
-    label_cell(r, CELL_HEAD, "before");
-    label_cell(r, CELL_HEAD, "after");
+    heads(r, "account|outcome|before|after");
     if (d->rev_name)
         cell(r, CELL_HEAD_NUM, r->ops->changes_revenue ? r->ops->changes_revenue : d->rev_name);
     table_body(r);
@@ -569,13 +585,11 @@ static void changes(Render *r, const ReportDoc *d)
             if (k == 0) {
                 r->ops->cell_begin(r, CELL_TEXT, c->nch);
                 account(r, c->key, c->display, RM_AKA);
-                r->ops->cell_end(r, CELL_TEXT);
+                cell_close(r, CELL_TEXT);
             } else {
                 begin(r, RM_SPANNED);
             }
-            r->ops->cell_begin(r, CELL_TEXT, 0);
-            marked(r, RM_NAME, c->ch[k].name);
-            r->ops->cell_end(r, CELL_TEXT);
+            name_cell(r, c->ch[k].name);
             cell(r, CELL_TEXT, c->ch[k].before);
             cell(r, CELL_TEXT, c->ch[k].after);
             if (d->rev_name) {
@@ -591,7 +605,7 @@ static void changes(Render *r, const ReportDoc *d)
 static void whatif(Render *r, const ReportDoc *d)
 {
     if (!d->whatif) return;
-    r->ops->section(r, "what-if", NULL);
+    section(r, "what-if", NULL);
     begin(r, RM_H2);
     put(r, "What if: ");
     for (int i = 0; i < d->nsets; i++) {
@@ -616,25 +630,20 @@ static void whatif(Render *r, const ReportDoc *d)
     end(r, RM_P);
     if (d->nselcounts) {
         table(r, NULL);
-        label_cell(r, CELL_HEAD, "selection");
-        label_cell(r, CELL_HEAD_NUM, "before");
-        label_cell(r, CELL_HEAD_NUM, "after");
-        label_cell(r, CELL_HEAD_NUM, "change");
+        heads(r, "selection|>before|>after|>change");
         table_body(r);
         for (int i = 0; i < d->nselcounts; i++) {
             const RepSelCount *c = &d->selcounts[i];
             char key[600];
             begin(r, RM_ROW);
-            r->ops->cell_begin(r, CELL_TEXT, 0);
-            marked(r, RM_NAME, c->name);
-            r->ops->cell_end(r, CELL_TEXT);
+            name_cell(r, c->name);
             snprintf(key, sizeof key, "whatif.%s.before", c->name);
             r->ops->count(r, FIG_CELL, key, c->before);
             snprintf(key, sizeof key, "whatif.%s.after", c->name);
             r->ops->count(r, FIG_CELL, key, c->after);
-            r->ops->cell_begin(r, CELL_NUM, 0);
-            fprintf(r->o, "%+ld", c->after - c->before);
-            r->ops->cell_end(r, CELL_NUM);
+            char nb[32];
+            snprintf(nb, sizeof nb, "%+ld", c->after - c->before);
+            label_cell(r, CELL_NUM, nb);
             end(r, RM_ROW);
         }
         end(r, RM_TABLE);
@@ -646,7 +655,7 @@ static void whatif(Render *r, const ReportDoc *d)
 int report_render(const ReportDoc *d, FILE *out, const RenderOps *ops)
 {
     Render rr = {.o = out, .d = d, .ops = ops}, *r = &rr;
-    ops->page_begin(r);
+    if (ops->page_begin) ops->page_begin(r);
     marked(r, RM_H1, d->title);
     begin(r, RM_META);
     put(r, "Policy ");

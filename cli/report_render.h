@@ -53,6 +53,8 @@ typedef enum { FIG_CELL, FIG_TEXT, FIG_BOLD } FigAt;
 
 typedef struct Render Render;
 
+/* A format: its markup and its functions; a function left NULL writes
+ * nothing (Markdown draws no chart, HTML no text bar). */
 typedef struct RenderOps {
     const char *mark[RM_COUNT][2];
     /* the what-if table's revenue column heading; NULL: the field's name */
