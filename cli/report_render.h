@@ -64,15 +64,16 @@ typedef struct RenderOps {
     void (*text)(FILE *o, const char *s);       /* text from the data or policy */
     void (*page_begin)(Render *r);              /* before the title */
     void (*page_end)(Render *r);                /* the footer and after */
-    void (*section)(Render *r, const char *id, const char *name);  /* id is id + name */
-    void (*date)(Render *r, const char *key, const char *date);
+    /* a section, its id the prefix id and the name (if not NULL) */
+    void (*section)(Render *r, const char *id, const char *name);
+    void (*date)(Render *r, const char *key, const char *date);    /* the as-of date */
     /* a headline figure: LABEL (PAREN) with the value (PCT) */
     void (*figure)(Render *r, const char *key, double v, NumKind kind, bool warn, const char *label,
                    const char *paren, const char *pct);
-    void (*charts)(Render *r, const RepGroup *g);
+    void (*charts)(Render *r, const RepGroup *g);   /* a tier's or stage's, before its table */
     void (*bar_head)(Render *r);                /* a bar column of a tier table ... */
     void (*bar_cell)(Render *r, const RepGroup *g, const RepBar *b);    /* ... its bar */
-    void (*table)(Render *r, const char *cls);  /* starts the heading row too */
+    void (*table)(Render *r, const char *cls);  /* cls: a class (HTML); starts the heading row */
     void (*table_body)(Render *r);              /* after the heading row */
     void (*cell_begin)(Render *r, CellKind kind, int rows);    /* rows > 0: it spans them */
     void (*cell_end)(Render *r, CellKind kind);
