@@ -39,7 +39,7 @@ SRC_API     := api/engine.c api/kam.c
 SRC_STDLIB  := stdlib/registry.c stdlib/math.c stdlib/dates.c stdlib/str.c
 SRC_CLI     := cli/main.c cli/cli.c cli/cmd_check.c cli/cmd_run.c cli/cmd_disasm.c cli/run.c \
                cli/outfile.c cli/session.c cli/format.c cli/repl.c cli/repl_cmds.c cli/explain.c cli/explain_change.c cli/cmd_explain.c cli/cmd_diff.c cli/cmd_graph.c cli/report.c cli/progress.c cli/coverage.c cli/cmd_test.c cli/cmd_fmt.c \
-               cli/cmd_report.c cli/report_html.c cli/report_md.c
+               cli/cmd_report.c cli/report_render.c cli/report_html.c cli/report_md.c
 GEN         := $(BUILD)/gen/parser.c $(BUILD)/gen/lexer.c
 
 LIB_SRC := $(SRC_BASE) $(SRC_LANG) $(SRC_RUNTIME) $(SRC_STDLIB) $(SRC_API)

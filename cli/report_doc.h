@@ -1,9 +1,10 @@
 /* report_doc.h — what `kam report` shows, worked out once (cmd_report.c)
- * and written by two renderers: report_html.c (one self-contained HTML
- * page) and report_md.c (Markdown with the same content). The document
- * holds the figures and texts raw: each renderer escapes for its own
- * format and formats numbers through report_num, the one place that says
- * how a number looks to people. Nothing here evaluates anything. */
+ * and written by one walk (report_render.c) in two formats: report_html.c
+ * (one self-contained HTML page) and report_md.c (Markdown with the same
+ * content). The document holds the figures and texts raw: each format
+ * escapes for itself, and numbers go through report_num, the one place
+ * that says how a number looks to people. Nothing here evaluates
+ * anything. */
 #ifndef KAM_REPORT_DOC_H
 #define KAM_REPORT_DOC_H
 
