@@ -129,7 +129,9 @@ static void fig_text(Render *r, const char *key, const char *raw, const char *sh
 static void count(Render *r, FigAt at, const char *key, long n)
 {
     (void)key;
-    fprintf(r->o, at == FIG_CELL ? " %ld |" : "%ld", n);
+    char nb[NUM_TEXT_MAX];
+    report_num((double)n, NUM_INT, nb, sizeof nb);
+    fprintf(r->o, at == FIG_CELL ? " %s |" : "%s", nb);
 }
 
 /* The stage-move matrix's cell: the moves in bold, no move a dot. */

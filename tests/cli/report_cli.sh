@@ -125,4 +125,13 @@ if command -v script >/dev/null; then
     grep -q -- "-o report.html" tty.out || no "no hint on a terminal: $(head -c 300 tty.out)"
     grep -q '<html' tty.out && no "HTML written to a terminal"
 fi
+# --- counts of a thousand and more read alike in HTML and Markdown (1,200)
+awk -F, 'NR == 1 { print; next } { for (k = 0; k < 10; k++) { r = $0; sub(/^[^,]*/, $1 "-" k, r); print r } }' "$D" >big.csv
+"$KAM" report "$P" big.csv --as-of 2026-06-30 --set key_threshold=0 --format md -o big.md || no "the 1,200-account report failed"
+"$KAM" report "$P" big.csv --as-of 2026-06-30 --set key_threshold=0 -o big.html || no "the 1,200-account HTML report failed"
+n=$("$KAM" diff "$P" big.csv --as-of 2026-06-30 --set key_threshold=0 --format csv 2>/dev/null | cut -d, -f1 | sed 1d | sort -u | wc -l)
+[ "$n" -ge 1000 ] || no "the what-if should change over 1,000 accounts, kam diff says $n"
+want=$(printf "%'d" "$n" 2>/dev/null | grep , || echo "$n" | sed 's/\(.*\)\([0-9]\{3\}\)$/\1,\2/')
+grep -q "$want accounts change outcome" big.md || no "Markdown what-if count is not $want: $(grep 'change outcome' big.md | head -c 200)"
+grep -q "$want" big.html || no "HTML what-if count $want not found"
 exit $failed
