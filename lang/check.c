@@ -1274,11 +1274,36 @@ static void check_record(Checker *c, Decl *d)
  * lets, params, aggregates), and a plain number of points: an int or a
  * number. Money and percent are refused (a percent is a ratio: 12% is 0.12
  * of a point), bool and the rest are not numbers. */
+/* Whether money weight e counts steps of an amount written as a plain
+ * number: `revenue / 100k`, also inside clamp(...), round(...) or a sum.
+ * Money divided by a number is money in general (revenue / 2 is half the
+ * revenue), but as a number of points it can only mean how many 100k the
+ * revenue holds: money / money, a plain number. */
+static bool money_steps(const Expr *e, int depth)
+{
+    double v;
+    if (depth > 32) return false;
+    switch (e->kind) {
+    case EX_BINARY:
+        if (e->op == OPX_DIV) return flex_value(e->b, &v, 0);
+        if (e->op == OPX_ADD || e->op == OPX_SUB || e->op == OPX_MUL)
+            return money_steps(e->a, depth + 1) || money_steps(e->b, depth + 1);
+        return false;
+    case EX_UNARY:
+        return e->op == OPX_NEG && money_steps(e->a, depth + 1);
+    case EX_CALL:
+        return e->args.len > 0 && money_steps(e->args.items[0], depth + 1);
+    default:
+        return false;
+    }
+}
+
 static void check_graded(Checker *c, Criterion *cr)
 {
     char b[96];
     Type w = need(c, cr->weight, NULL);
     if (is_err(w)) return;
+    if (w.kind == TY_MONEY && money_steps(cr->weight, 0)) return;     /* steps of an amount */
     if (w.kind == TY_MONEY)
         chk_err(c, cr->weight->span, "unit-mismatch", "a graded weight is a number of points, not "
             "money: divide by an amount, as in `(revenue / 100k)`");
