@@ -28,6 +28,7 @@ static const Command commands[] = {
     {"fmt", cmd_fmt, "lay a policy file out in the canonical layout"},
     {"graph", cmd_graph, "the stage machine as Graphviz DOT"},
     {"disasm", cmd_disasm, "print a policy's bytecode"},
+    {"lsp", cmd_lsp, "the language server editors start (LSP over stdio)"},
 };
 
 static void usage(FILE *out)
