@@ -2,7 +2,7 @@
 # its own variables: it uses BUILD, SRC_BASE, SRC_LANG, SRC_RUNTIME, SRC_STDLIB and the
 # rules that generate $(BUILD)/gen/parser.c and lexer.c).
 #
-#   make fuzz                  build the four libFuzzer harnesses and run each
+#   make fuzz                  build the five libFuzzer harnesses and run each
 #                              for FUZZ_SECONDS (default 60), FUZZ_JOBS at once
 #   make fuzz FUZZ_SECONDS=300 FUZZ_TARGETS="policy csv"
 #   make fuzz-build            only build them (build/fuzz/fuzz_*)
@@ -20,7 +20,7 @@
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_JOBS    ?= 2
-FUZZ_TARGETS ?= policy csv jsonl repl
+FUZZ_TARGETS ?= policy csv jsonl repl lsp
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 # KAM_ARENA_SEPARATE: each arena allocation its own malloc (base/arena.c),
@@ -41,6 +41,9 @@ FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=$(FUZZ_DIR)/obj/%.o) \
 # they call, not main.c or repl.c (readline)
 FUZZ_CLI_OBJ := $(addprefix $(FUZZ_DIR)/obj/cli/,cli.o repl_cmds.o session.o format.o run.o outfile.o report.o progress.o coverage.o explain.o explain_change.o)
 
+# the language server harness: its transport, features and JSON values
+FUZZ_LSP_OBJ := $(addprefix $(FUZZ_DIR)/obj/cli/,lsp_server.o lsp_features.o lsp_doc.o lsp_json.o)
+
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 
 .PHONY: fuzz fuzz-build fuzz-seeds fuzz-regress valgrind
@@ -60,12 +63,15 @@ $(FUZZ_DIR)/fuzz_policy $(FUZZ_DIR)/fuzz_csv $(FUZZ_DIR)/fuzz_jsonl: \
 $(FUZZ_DIR)/fuzz_repl: fuzz/fuzz_repl.c $(FUZZ_CLI_OBJ) $(FUZZ_LIB_OBJ)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_CLI_OBJ) $(FUZZ_LIB_OBJ) $(LDLIBS)
 
+$(FUZZ_DIR)/fuzz_lsp: fuzz/fuzz_lsp.c $(FUZZ_LSP_OBJ) $(FUZZ_LIB_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LSP_OBJ) $(FUZZ_LIB_OBJ) $(LDLIBS)
+
 fuzz-build: $(FUZZ_BINS)
 
 # Seeds from the tree, copied flat (libFuzzer reads directories, not globs).
 fuzz-seeds:
 	@rm -rf $(FUZZ_DIR)/seeds
-	@mkdir -p $(FUZZ_DIR)/seeds/policy $(FUZZ_DIR)/seeds/csv $(FUZZ_DIR)/seeds/jsonl $(FUZZ_DIR)/seeds/repl
+	@mkdir -p $(FUZZ_DIR)/seeds/policy $(FUZZ_DIR)/seeds/csv $(FUZZ_DIR)/seeds/jsonl $(FUZZ_DIR)/seeds/repl $(FUZZ_DIR)/seeds/lsp
 	@n=0; for f in examples/*.kam $$(find tests -name '*.kam'); do n=$$((n+1)); \
 	    cp "$$f" $(FUZZ_DIR)/seeds/policy/$$n-$$(basename "$$f"); done
 	@n=0; for f in examples/*.csv $$(find tests -name '*.csv' -size -64k); do n=$$((n+1)); \
@@ -84,7 +90,7 @@ fuzz: fuzz-build fuzz-seeds
 	@for t in $(FUZZ_TARGETS); do mkdir -p $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/crashes/$$t fuzz/regressions/$$t; done
 	@echo "fuzzing $(FUZZ_TARGETS) for $(FUZZ_SECONDS)s each, $(FUZZ_JOBS) at a time (logs in $(FUZZ_DIR)/logs)"
 	@printf '%s\n' $(FUZZ_TARGETS) | xargs -P $(FUZZ_JOBS) -I{} sh -c '\
-	    case {} in policy) opt="-dict=fuzz/kam.dict -max_len=16384" ;; repl) opt="-dict=fuzz/kam.dict -max_len=4096" ;; \
+	    case {} in policy) opt="-dict=fuzz/kam.dict -max_len=16384" ;; repl) opt="-dict=fuzz/kam.dict -max_len=4096" ;; lsp) opt="-dict=fuzz/json.dict -max_len=16384" ;; \
 	        csv) opt="-dict=fuzz/csv.dict -max_len=65536" ;; jsonl) opt="-dict=fuzz/json.dict -max_len=65536" ;; *) opt= ;; esac; \
 	    $(FUZZ_DIR)/fuzz_{} -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
 	        $$opt -artifact_prefix=$(FUZZ_DIR)/crashes/{}/ -print_final_stats=1 \
