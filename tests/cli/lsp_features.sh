@@ -15,7 +15,7 @@ let bad_lib = nosuch + 1
 KAM
 export TMPD="$tmp"
 exec python3 - "$KAM" "$ROOT" <<'PY'
-import os, sys
+import os, subprocess, sys
 sys.path.insert(0, os.path.join(sys.argv[2], "tests/cli/lib"))
 from lsp_client import Client, check
 
@@ -115,7 +115,10 @@ c.open(u2, ugly)
 c.diagnostics(u2)
 e = c.request("textDocument/formatting", {"textDocument": {"uri": u2},
               "options": {"tabSize": 2, "insertSpaces": True}})["result"]
-check(len(e) == 1 and "n:  int" in e[0]["newText"] or "n: int" in e[0]["newText"], e)
+with open(os.path.join(tmp, "ugly.kam"), "w") as f:
+    f.write(ugly)
+want = subprocess.run([kam, "fmt", os.path.join(tmp, "ugly.kam")], capture_output=True, text=True).stdout
+check(len(e) == 1 and e[0]["newText"] == want and want != ugly, (e, want))
 c.notify("textDocument/didChange", {"textDocument": {"uri": u2, "version": 2},
          "contentChanges": [{"text": e[0]["newText"]}]})
 c.diagnostics(u2)
