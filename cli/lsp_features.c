@@ -93,6 +93,13 @@ static void diag_json(LspServer *s, JBuf *b, const LspDoc *d, const Diag *g)
     jb_str(b, g->code);
     jb_puts(b, ",\"source\":\"kam\",\"message\":");
     jb_str(b, g->msg);
+    if (g->related_msg) {
+        jb_puts(b, ",\"relatedInformation\":[{\"location\":");
+        location(s, b, d, g->related);
+        jb_puts(b, ",\"message\":");
+        jb_str(b, g->related_msg);
+        jb_puts(b, "}]");
+    }
     if (g->suggestion) {
         jb_puts(b, ",\"data\":{\"suggestion\":");
         jb_str(b, g->suggestion);

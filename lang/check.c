@@ -170,9 +170,12 @@ static Sym *define(Checker *c, SymKind kind, Ident name, Decl *decl)
     s->decl = decl;
     s->slot = -1;
     if (old) {
-        chk_err(c, name.span, "duplicate-definition",
+        Diag *g = chk_err(c, name.span, "duplicate-definition",
             "'%s' is already defined (as a %s at line %d)", name.name,
             chk_sym_kind_name(old->kind), chk_line_of(c, old->span));
+        char note[160];
+        snprintf(note, sizeof note, "'%.100s' is first defined here", name.name);
+        if (g) diag_relate(g, old->span, note);
         return s;   /* checked, but not reachable by name */
     }
     tab_put(&c->tab, s);
@@ -1561,8 +1564,9 @@ static void check_limit(Checker *c, Decl *d)
         return;
     }
     if (s->limit) {
-        chk_err(c, d->name.span, "duplicate-definition", "select '%s' already has a limit (line %d)",
+        Diag *g = chk_err(c, d->name.span, "duplicate-definition", "select '%s' already has a limit (line %d)",
             s->name, chk_line_of(c, s->limit->span));
+        if (g) diag_relate(g, s->limit->span, "the first limit");
         return;
     }
     s->limit = d;

@@ -17,6 +17,7 @@ void diag_free(DiagList *d)
     for (int i = 0; i < d->n; i++) {
         free(d->items[i].msg);
         free(d->items[i].suggestion);
+        free(d->items[i].related_msg);
     }
     free(d->items);
     memset(d, 0, sizeof *d);
@@ -42,6 +43,7 @@ Diag *diag_add(DiagList *d, DiagLevel level, Span span, const char *code,
     g->span = span;
     g->code = code;
     g->suggestion = NULL;
+    g->related_msg = NULL;
     va_list ap;
     va_start(ap, fmt);
     int len = vsnprintf(NULL, 0, fmt, ap);
@@ -51,6 +53,14 @@ Diag *diag_add(DiagList *d, DiagLevel level, Span span, const char *code,
     vsnprintf(g->msg, (size_t)(len > 0 ? len : 0) + 1, fmt, ap);
     va_end(ap);
     return g;
+}
+
+void diag_relate(Diag *g, Span where, const char *msg)
+{
+    if (!g->msg) return;        /* the overflow sink */
+    free(g->related_msg);
+    g->related = where;
+    g->related_msg = xstrdup(msg);
 }
 
 void diag_suggest(Diag *g, const char *replacement)
@@ -196,6 +206,13 @@ void diag_render_text(FILE *out, const SrcSet *src, const DiagList *d, bool colo
         put_escaped(out, g->msg);
         fprintf(out, "%s [%s]\n", color ? "\033[0m" : "", g->code);
         render_snippet(out, src, g, color);
+        if (g->related_msg) {
+            src_linecol(src, g->related.file, g->related.start, &line, &col);
+            put_escaped(out, src->files[g->related.file]->path);
+            fprintf(out, ":%d:%d: note: ", line, col);
+            put_escaped(out, g->related_msg);
+            fputc('\n', out);
+        }
     }
     if (d->n < d->nerrors + d->nwarnings)
         fprintf(out, "kam: %d more diagnostics not shown\n",

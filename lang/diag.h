@@ -19,6 +19,8 @@ typedef struct Diag {
     const char *code;   /* stable identifier, a string literal */
     char *msg;          /* owned */
     char *suggestion;   /* owned, or NULL: the "did you mean" replacement */
+    char *related_msg;  /* owned, or NULL: a second place that explains this one */
+    Span related;       /* (the first definition of a duplicate, ...) */
     int seq;            /* order of addition: ties in diag_sort keep it */
 } Diag;
 
@@ -48,6 +50,10 @@ void diag_rollback(DiagList *d, DiagMark m);
 bool diag_full(const DiagList *d);
 /* Sets the suggestion of a diagnostic (copied). */
 void diag_suggest(Diag *g, const char *replacement);
+/* Attaches a related place and what it is ("'x' is first defined here");
+ * text output prints it as a note under the diagnostic, the language
+ * server as relatedInformation. */
+void diag_relate(Diag *g, Span where, const char *msg);
 /* Sorts by file, then position (stable), so output follows the source. */
 void diag_sort(DiagList *d);
 bool diag_failed(const DiagList *d);

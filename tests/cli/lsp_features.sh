@@ -131,6 +131,16 @@ rec = next(s for s in syms if s["name"] == "account")
 check([k["name"] for k in rec["children"]] == ["id", "segment", "revenue"], rec)
 check(any(s["name"] == "big" for s in syms), syms)
 
+# a duplicate points at the first definition (relatedInformation)
+u3 = "file://" + os.path.join(tmp, "dup.kam")
+c.open(u3, 'record account {\n  id: string key\n  n: int\n}\nlet big = n > 1\nlet big = n > 2\n')
+dd = c.diagnostics(u3)
+check([x["code"] for x in dd] == ["duplicate-definition"], dd)
+rel = dd[0].get("relatedInformation", [])
+check(len(rel) == 1 and rel[0]["location"]["uri"] == u3
+      and rel[0]["location"]["range"]["start"] == {"line": 4, "character": 4}
+      and "first defined" in rel[0]["message"], ("related information", dd))
+
 check(c.finish() == 0, "exit status after shutdown")
 
 # UTF-8 positions when the client offers them
