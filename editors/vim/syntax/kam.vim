@@ -57,7 +57,7 @@ syn region kamRecord matchgroup=kamDefine start=/\<record\>/ matchgroup=kamDelim
       \ contains=kamComment,kamString,kamEnumBody,kamField,kamType,kamKey,kamOperator,kamDelimiter,kamRecordOpen
 syn match kamRecordOpen /{/ contained
 syn match kamField /\h\w*\ze\s*:/ contained
-syn region kamEnumBody matchgroup=kamStructure start=/\<enum\>\%(\s\+ordered\)\=\s*{/ matchgroup=kamDelimiter end=/}/
+syn region kamEnumBody matchgroup=kamStructure start=/\<enum\>\ze\%(\s\+ordered\)\=\s*{/ matchgroup=kamDelimiter end=/}/
       \ contains=kamComment,kamOrderedInEnum,kamDelimiter
 syn match kamOrderedInEnum /\<ordered\>/ contained
 
@@ -67,6 +67,10 @@ syn match kamDeclType /\%(\<\%(param\|const\|let\)\s\+\h\w*\%(\s\+"\%([^"\\]\|\\
 " stages NAME { order ..., final ..., FROM -> TO when ... }
 syn region kamStages matchgroup=kamDefine start=/\<stages\>/ matchgroup=kamDelimiter end=/}/
       \ contains=ALLBUT,kamKey,kamField,kamRecordOpen,kamOrderedInEnum,kamEscape,kamBadEscape,kamTodo,kamUnit,kamType
+
+" blocks span lines (a record, a stages block): colour from the top; policies
+" are small
+syn sync fromstart
 
 hi def link kamDefine       Keyword
 hi def link kamTopWord      Keyword
