@@ -106,7 +106,6 @@ def grammar(words, builtins):
     ident = r"[A-Za-z_][A-Za-z0-9_]*"
     string_inline = r'"(?:[^"\\]|\\.)*"'
     return {
-        "$schema": "https://raw.githubusercontent.com/martinring/tmlanguage/master/tmlanguage.json",
         "name": "kam",
         "scopeName": "source.kam",
         "fileTypes": ["kam"],
@@ -194,9 +193,9 @@ def grammar(words, builtins):
                     {"match": r"^\s*(%s)\b" % alt(w for w in by_class.get("KW_STAGES", [])
                                                     if w != "any"),
                      "captures": {"1": {"name": "keyword.other.stages.kam"}}},
-                    {"match": r"\b(any)\b(?=\s*->)" if "any" in by_class.get("KW_STAGES", [])
-                     else r"(?!)",
-                     "captures": {"1": {"name": "keyword.other.stages.kam"}}},
+                ] + ([{"match": r"\b(any)\b(?=\s*->)",
+                        "captures": {"1": {"name": "keyword.other.stages.kam"}}}]
+                     if "any" in by_class.get("KW_STAGES", []) else []) + [
                     {"include": "#expression"},
                 ],
             },

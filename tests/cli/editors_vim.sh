@@ -5,7 +5,8 @@
 # get the groups tests/editors/vim_check.vim asks for at each place
 # (keywords, the contextual words as keywords and as names, types, numbers
 # and their suffixes, dates, strings, bad literals), on the same samples as
-# the VS Code grammar's test.
+# the VS Code grammar's test; and `:make` (kam check) fills the quickfix
+# list.
 set -u
 command -v vim >/dev/null || { echo "vim not installed (Debian package vim)"; exit 77; }
 t=$(mktemp -d)
@@ -19,4 +20,14 @@ rc=$?
 if grep -v '^ok ' "$t/result"; then exit 1; fi
 n=$(grep -c '^ok ' "$t/result")
 [ "$n" -ge 50 ] || { echo "only $n checks ran"; exit 1; }
+# the ftplugin's :make runs `kam check` and its errorformat fills the
+# quickfix list with the diagnostics' line, column and kind
+mkdir "$t/bin" && ln -s "$KAM" "$t/bin/kam"
+printf 'record a { x: int }\nselect s when y > 1\n' >"$t/bad.kam"
+(cd "$t" && PATH="$t/bin:$PATH" timeout 60 vim -Nu NONE -i NONE -es --cmd "set rtp^=$ROOT/editors/vim" \
+    -c 'filetype plugin on' -c 'edit bad.kam' -c 'silent make' \
+    -c 'call writefile(map(getqflist(), "v:val.lnum . \":\" . v:val.col . \" \" . v:val.type . \" \" . v:val.text"), "qf")' \
+    -c 'qall!' </dev/null >/dev/null 2>&1)
+grep -q "^1:8 w record 'a' has no key field" "$t/qf" 2>/dev/null && grep -q "^2:15 e unknown name 'y'" "$t/qf" ||
+    { echo ":make did not fill the quickfix list with kam check's diagnostics:"; cat "$t/qf" 2>/dev/null; exit 1; }
 exit 0
