@@ -3,6 +3,8 @@
 #   make test       the whole test suite, normal build and under ASan+UBSan
 #   make mutate     mutation testing: how many planted bugs the suite catches
 #   make demo       check and run the bundled example; write its report
+#   make editors-deps  the npm packages of the editor tests (network, once)
+#   make vsix       the VS Code extension, build/kam.vsix (after editors-deps)
 #   make install    PREFIX=/usr/local (binary in $(PREFIX)/bin/kam)
 # Honours CC, CFLAGS, CPPFLAGS, LDFLAGS, PREFIX, DESTDIR.
 
@@ -61,6 +63,23 @@ $(BUILD)/.deps-ok: scripts/deps.sh
 $(BUILD)/.test-deps-ok: scripts/deps.sh
 	@CC="$(CC)" sh scripts/deps.sh test
 	@mkdir -p $(BUILD) && touch $@
+
+# The editor support's npm packages (docs/testing.md): vscode-languageclient
+# (bundled in the .vsix), @vscode/vsce and vscode-tmgrammar-test, at the
+# versions editors/vscode/package-lock.json pins. `npm ci` needs the network;
+# `make test` never fetches: without them the editors_* tests skip, naming
+# this target. npm writes node_modules/.package-lock.json last.
+.PHONY: editors-deps vsix
+editors-deps: editors/vscode/node_modules/.package-lock.json
+
+editors/vscode/node_modules/.package-lock.json: editors/vscode/package.json editors/vscode/package-lock.json
+	cd editors/vscode && npm ci --no-audit --no-fund --ignore-scripts
+
+# packaging reads only node_modules: no network here
+vsix: editors/vscode/node_modules/.package-lock.json
+	@mkdir -p $(BUILD)
+	cd editors/vscode && node_modules/.bin/vsce package --skip-license --allow-missing-repository \
+	    -o $(abspath $(BUILD))/kam.vsix </dev/null
 
 # `make V=1` shows the full commands
 Q := $(if $(V),,@)

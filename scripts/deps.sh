@@ -5,7 +5,9 @@
 # with apt-get: directly as root, else through sudo; if neither can work it
 # prints the exact command to run and fails. `deps.sh test` also checks what
 # the tests use: jq, tmux, the sqlite3 shell, python3 with openpyxl (real
-# .xlsx workbooks) and chromium (the HTML report, headless).
+# .xlsx workbooks), chromium (the HTML report, headless), and for the editor
+# support nodejs, npm and vim (the npm packages themselves come from
+# `make editors-deps`: docs/testing.md).
 set -u
 missing=""
 need() { # need PACKAGE TEST...
@@ -29,6 +31,9 @@ if [ "${1:-}" = test ]; then
     need python3 command -v python3
     need python3-openpyxl python3 -c 'import openpyxl'
     need chromium command -v chromium
+    need nodejs command -v node
+    need npm command -v npm
+    need vim command -v vim
 fi
 [ -z "$missing" ] && exit 0
 
