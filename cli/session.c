@@ -466,6 +466,45 @@ static EngStatus start(Session *s, Engine *e, Policy *p, Chunk *c, bool with_set
     return ENG_OK;
 }
 
+int ses_portfolio(Session *s, FILE *out)
+{
+    if (!s->pol || !s->chunk) {
+        fprintf(s->err, "kam: no policy loaded (:load POLICY)\n");
+        return -1;
+    }
+    const Chunk *c = s->chunk;
+    if (!c->nportfolio) {
+        fprintf(out, "the policy has no portfolio flags\n");
+        return 0;
+    }
+    if (!s->nrec) {
+        fprintf(out, "portfolio: no accounts loaded (:data FILE)\n");
+        return 0;
+    }
+    Engine e;
+    EngStatus st = start(s, &e, s->pol, s->chunk, true);
+    if (st != ENG_OK) {
+        s->status = st;
+        eng_close(&e);
+        return -1;
+    }
+    int w = 0;
+    for (int i = 0; i < c->nportfolio; i++)
+        if ((int)strlen(c->portfolio[i].name) > w) w = (int)strlen(c->portfolio[i].name);
+    fprintf(out, "portfolio (%d accounts)\n", s->nrec);
+    for (int i = 0; i < c->nportfolio; i++) {
+        int v = eng_portfolio_value(&e, i);
+        fprintf(out, "  %-*s  %-10s", w, c->portfolio[i].name,
+                v > 0 ? "raised" : v == 0 ? "not raised" : "unknown");
+        if (c->portfolio[i].desc) fprintf(out, "  %s", c->portfolio[i].desc);
+        fputc('\n', out);
+        if (v < 0 && e.pf_why && e.pf_why[i])
+            fprintf(out, "  %-*s  (not worked out: %s)\n", w, "", e.pf_why[i]);
+    }
+    eng_close(&e);
+    return 0;
+}
+
 bool ses_prepare(Session *s, Chunk *c, Engine *e)
 {
     EngStatus st = start(s, e, s->pol, c, true);

@@ -156,6 +156,10 @@ Expr *ses_parse_expr(Session *s, const char *text, const char *label, Type want)
 /* The same for a value of param `param` (a :sweep bound or step), checked
  * against its type and for the percent trap (5 for a percent is 500%). */
 Expr *ses_parse_value(Session *s, const char *text, const char *label, const Sym *param);
+/* Prints the portfolio flags over the session's accounts (with the
+ * what-ifs; :where does not apply: they are the whole portfolio's), each
+ * raised or not, with its text. -1 if there is no policy or it fails. */
+int ses_portfolio(Session *s, FILE *out);
 /* The current outcomes (with what-ifs and :where). */
 int ses_outcomes(Session *s, Outcomes *o, bool filtered);
 void outcomes_free(Outcomes *o);
