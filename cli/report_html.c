@@ -671,6 +671,34 @@ static void whatif(FILE *o, const ReportDoc *d)
     fputs("</section>\n", o);
 }
 
+/* The portfolio flags: once for all the accounts (minimal; added with the
+ * portfolio flags, issue 14). */
+static const char *pf_state(int v)
+{
+    return v > 0 ? "raised" : v == 0 ? "not raised" : v == -1 ? "unknown" : "absent";
+}
+
+static void portfolio(FILE *o, const ReportDoc *d)
+{
+    if (!d->nportfolio) return;
+    fputs("<section id=\"portfolio\"><h2>Portfolio</h2><ul>\n", o);
+    for (int i = 0; i < d->nportfolio; i++) {
+        const RepPortfolio *p = &d->portfolio[i];
+        fprintf(o, "<li><strong>%s</strong> — ", pf_state(p->value));
+        esc(o, p->text ? p->text : p->name);
+        fputs(" (<code>", o);
+        esc(o, p->name);
+        fputs("</code>)", o);
+        if (p->before != p->value) fprintf(o, "; without the what-if: %s", pf_state(p->before));
+        if (p->why) {
+            fputs("; not worked out: ", o);
+            esc(o, p->why);
+        }
+        fputs("</li>\n", o);
+    }
+    fputs("</ul></section>\n", o);
+}
+
 int report_write_html(const ReportDoc *d, FILE *o)
 {
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -701,6 +729,7 @@ int report_write_html(const ReportDoc *d, FILE *o)
     }
     fputs("</p>\n</header>\n", o);
     headline(o, d);
+    portfolio(o, d);
     for (int i = 0; i < d->ngroups; i++) group(o, d, &d->groups[i]);
     items(o, d);
     key_list(o, d);

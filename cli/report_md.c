@@ -486,6 +486,34 @@ static void whatif(FILE *o, const ReportDoc *d)
     fputc('\n', o);
 }
 
+/* The portfolio flags: once for all the accounts (minimal; added with the
+ * portfolio flags, issue 14). */
+static const char *pf_state(int v)
+{
+    return v > 0 ? "raised" : v == 0 ? "not raised" : v == -1 ? "unknown" : "absent";
+}
+
+static void portfolio(FILE *o, const ReportDoc *d)
+{
+    if (!d->nportfolio) return;
+    fputs("## Portfolio\n\n", o);
+    for (int i = 0; i < d->nportfolio; i++) {
+        const RepPortfolio *p = &d->portfolio[i];
+        fprintf(o, "- **%s** — ", pf_state(p->value));
+        md(o, p->text ? p->text : p->name);
+        fputs(" (`", o);
+        md(o, p->name);
+        fputs("`)", o);
+        if (p->before != p->value) fprintf(o, "; without the what-if: %s", pf_state(p->before));
+        if (p->why) {
+            fputs("; not worked out: ", o);
+            md(o, p->why);
+        }
+        fputc('\n', o);
+    }
+    fputc('\n', o);
+}
+
 int report_write_md(const ReportDoc *d, FILE *o)
 {
     fputs("# ", o);
@@ -505,6 +533,7 @@ int report_write_md(const ReportDoc *d, FILE *o)
     }
     fputs("\n\n", o);
     headline(o, d);
+    portfolio(o, d);
     for (int i = 0; i < d->ngroups; i++) group(o, d, &d->groups[i]);
     items(o, d);
     key_list(o, d);
