@@ -310,6 +310,12 @@ static bool run_test(TestRun *t, const Decl *d, int first_expect)
         cov_add(&t->cov, c, vm->regs);
     }
     free(failed);
+    /* a portfolio flag the expectations read may not have been worked out */
+    for (int i = 0; !ok && eng.pf_why && i < c->nportfolio; i++)
+        if (eng.pf_why[i] && used < sizeof detail)
+            used += (size_t)snprintf(detail + used, sizeof detail - used,
+                                     "  portfolio flag %s could not be worked out: %s\n",
+                                     c->portfolio[i].name, eng.pf_why[i]);
     if (problem[0]) {
         ok = false;
         if (used < sizeof detail)

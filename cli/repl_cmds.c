@@ -574,7 +574,11 @@ static void disasm_name(Session *s, const char *name)
     src_linecol(&s->pol->src, d.file, d.end, &l2, &c2);
     bool in_record = false;
     for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
-        if (strncmp(line, "record:", 7) == 0) in_record = true;
+        char own[200];      /* a portfolio flag's code is a segment of its own */
+        snprintf(own, sizeof own, "portfolio flag %s ", x->name);
+        if (x->kind == SYM_PORTFOLIO ? strncmp(line, own, strlen(own)) == 0
+                                     : strncmp(line, "record:", 7) == 0)
+            in_record = true;
         else if (line[0] != ' ') in_record = false;
         int pc, ln;
         if (in_record && sscanf(line, " %d %d", &pc, &ln) == 2 && ln >= l1 && ln <= l2 &&
