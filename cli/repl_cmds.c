@@ -856,11 +856,16 @@ static bool incomplete(const char *text)
     if (cli_open_brackets(text) > 0) return true;
     const char *p = text, *tok, *last = NULL;
     size_t len, lastlen = 0;
-    bool first = true, needs_when = false, has_when = false;
+    bool first = true, needs_when = false, has_when = false, portfolio = false;
     while (next_token(&p, &tok, &len)) {
+        if (portfolio) {        /* `portfolio flag ...`, not a field called portfolio */
+            needs_when = len == 4 && strncmp(tok, "flag", 4) == 0;
+            portfolio = false;
+        }
         if (first) {
-            static const char *const with_when[] = {"select", "entitle", "flag", "portfolio", NULL};
+            static const char *const with_when[] = {"select", "entitle", "flag", NULL};
             needs_when = tok_in(tok, len, with_when);
+            portfolio = len == 9 && strncmp(tok, "portfolio", 9) == 0;
             first = false;
         }
         if (len == 4 && strncmp(tok, "when", 4) == 0) has_when = true;
