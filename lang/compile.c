@@ -996,6 +996,9 @@ Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags)
         int rv = expr_to(&g, s->decl->value, s->slot);
         if (rv != s->slot) emit(&g, OP_MOV, 0, s->slot, rv, 0);
         emit(&g, OP_HALT, 0, 0, 0, 0);
+        /* the fields its aggregates read are read (kam report, diff and
+           explain load only the fields kam run reads) */
+        mark_fields(c, s);
     }
     g.portfolio = false;
     if (nprobes) {
