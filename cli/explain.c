@@ -1182,7 +1182,8 @@ int explain_record_facts(Session *s, int rec, bool with_changes, ExplainFact fac
 int explain_portfolio(Session *s, FILE *out, bool json)
 {
     if (!s->pol || !s->chunk || !s->chunk->nportfolio) {
-        fprintf(s->err, "kam: the policy has no portfolio flags\n");
+        fprintf(s->err, "kam: the policy has no portfolio flags (`portfolio flag NAME when ...`)\n");
+        s->status = ENG_USAGE;
         return -1;
     }
     /* the figures are the portfolio's, the same from any account that
