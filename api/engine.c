@@ -87,6 +87,8 @@ void eng_adopt(Engine *e, Policy *pol, Chunk *chunk, int32_t today, FILE *err, b
 
 void eng_close(Engine *e)
 {
+    for (int i = 0; e->pf_why && i < e->chunk->nportfolio; i++) free(e->pf_why[i]);
+    free(e->pf_why);
     vm_free(e->vm);
     if (e->own_chunk) cg_free(e->chunk);
     free(e->bad);
@@ -223,9 +225,35 @@ void eng_vm_error(const Engine *e, char *buf, size_t len)
     }
 }
 
+void eng_portfolio(Engine *e)
+{
+    const Chunk *c = e->chunk;
+    if (!c->nportfolio) return;
+    if (!e->pf_why) e->pf_why = xcalloc((size_t)c->nportfolio, sizeof(char *));
+    for (int i = 0; i < c->nportfolio; i++) {
+        free(e->pf_why[i]);
+        e->pf_why[i] = NULL;
+        if (vm_run(e->vm, c->portfolio[i].pc) == 0) continue;
+        char buf[700];
+        eng_vm_error(e, buf, sizeof buf);
+        e->pf_why[i] = xstrdup(buf);
+        e->vm->regs[c->portfolio[i].reg] = val_int(0);
+        e->vm->regs[c->portfolio[i].reg].missing = 1;
+    }
+}
+
+int eng_portfolio_value(const Engine *e, int i)
+{
+    Value v = e->vm->regs[e->chunk->portfolio[i].reg];
+    return v.missing ? -1 : v.u.i != 0;
+}
+
 EngStatus eng_init(Engine *e)
 {
-    if (vm_run(e->vm, e->chunk->init_pc) == 0) return ENG_OK;
+    if (vm_run(e->vm, e->chunk->init_pc) == 0) {
+        if (!e->chunk->npasses) eng_portfolio(e);
+        return ENG_OK;
+    }
     const Policy *p = e->pol;
     const Span *sp = &e->vm->err_span;
     int line, col;
@@ -379,6 +407,7 @@ bool eng_pass_record(Engine *e, int k, long ordinal, const char *key, size_t key
 void eng_pass_end(Engine *e, int k)
 {
     vm_pass_finish(e->vm, k);
+    if (k == e->chunk->npasses) eng_portfolio(e);
 }
 
 bool eng_record(Engine *e, long ordinal, const char *key, size_t keylen, char *why, size_t len)

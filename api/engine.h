@@ -20,6 +20,10 @@
  *               has strictly more, so this ends)
  *   4. records: each record's rules and probes
  *
+ * The portfolio flags are worked out once, right after the last pass (or
+ * after the params when there are no passes): eng_pass_end and eng_init
+ * run them, so every caller has them before step 4.
+ *
  * and the one status type, mapped to exit codes in one place. It does not
  * read files of its own (the caller feeds records: streamed from a Source,
  * or from memory), nor print results. Messages go to the FILE given. */
@@ -68,6 +72,8 @@ typedef struct Engine {
     long *why_ord;          /* the first ENG_MAX_WHY failed ones: ordinal */
     char **why;             /* and the reason, with its place in the policy */
     int nwhy;
+    char **pf_why;          /* by portfolio flag: why it could not be worked
+                               out (its value is then missing), or NULL */
 } Engine;
 
 /* Step 1: compiles pol with the probes (probe i's value ends in
@@ -118,6 +124,14 @@ bool eng_left_out(const Engine *e, long ordinal);
  * p.kam:3:9)"); a general sentence beyond the first ENG_MAX_WHY. */
 const char *eng_left_out_why(const Engine *e, long ordinal);
 enum { ENG_MAX_WHY = 1000 };
+
+/* The portfolio flags (chunk->portfolio), worked out now from the params
+ * and the aggregates of the passes done; eng_pass_end (the last pass) and
+ * eng_init (a policy without passes) call it. A flag whose condition
+ * fails (division by zero) is missing, with the reason in e->pf_why. */
+void eng_portfolio(Engine *e);
+/* Flag i's value: 1 raised, 0 not, -1 not worked out (see e->pf_why[i]). */
+int eng_portfolio_value(const Engine *e, int i);
 
 /* Step 4: evaluates the record whose fields are in the VM's registers: its
  * rules, then the probes. false if it failed; `why` then says so, with the

@@ -70,11 +70,13 @@ typedef struct Side {
     bool borrowed;          /* s is the other side's session */
     bool *failed;           /* by record: could not be evaluated (either run) */
     long nfailed;
+    SesPortfolio pf;        /* the portfolio flags as this side has them */
 } Side;
 
 static void side_free(Side *d)
 {
     outcomes_free(&d->out);
+    ses_portfolio_free(&d->pf);
     if (!d->borrowed) {
         ses_free(&d->own);
         free(d->failed);
@@ -87,6 +89,7 @@ static void side_free(Side *d)
 static int evaluate(Side *d, Side *marks)
 {
     if (ses_outcomes(d->s, &d->out, true) < 0) return eng_exit_code(d->s->status);
+    if (ses_portfolio_eval(d->s, &d->pf) < 0) return eng_exit_code(d->s->status);
     if (!marks->failed) marks->failed = xcalloc((size_t)d->s->nrec + 1, sizeof(bool));
     for (int i = 0; i < d->s->nerr; i++) {
         int r = d->s->err_recs[i];
@@ -225,6 +228,26 @@ static void select_counts(const Outcomes *before, const Outcomes *after, FILE *s
     }
 }
 
+/* The portfolio flags that change: raised on one side, not on the other
+ * (a flag only one policy has counts as absent on the other side). */
+static void portfolio_changes(const SesPortfolio *a, const SesPortfolio *b, FILE *sum)
+{
+    for (int i = 0; i < b->n; i++) {
+        int j = 0;
+        while (j < a->n && strcmp(a->names[j], b->names[i]) != 0) j++;
+        if (j < a->n && a->vals[j] == b->vals[i]) continue;
+        fprintf(sum, "portfolio %s: %s -> %s%s%s%s\n", b->names[i],
+                j < a->n ? ses_portfolio_state(a->vals[j]) : "(absent)", ses_portfolio_state(b->vals[i]),
+                b->descs[i] ? " (" : "", b->descs[i] ? b->descs[i] : "", b->descs[i] ? ")" : "");
+    }
+    for (int j = 0; j < a->n; j++) {
+        int i = 0;
+        while (i < b->n && strcmp(a->names[j], b->names[i]) != 0) i++;
+        if (i == b->n)
+            fprintf(sum, "portfolio %s: %s -> (absent)\n", a->names[j], ses_portfolio_state(a->vals[j]));
+    }
+}
+
 /* Lists the changes, then the summary (on stderr for csv/jsonl, so the data
  * stays clean) and what the comparison left out. An exit status: 3 when
  * records were left out or could not be evaluated or matched. */
@@ -272,6 +295,7 @@ static int compare(Side *a, Side *b, OutFormat fmt, bool two)
     FILE *sum = fmt == FMT_TABLE ? stdout : stderr;
     char c1[32], c2[32];
     select_counts(&a->out, &b->out, sum);
+    portfolio_changes(&a->pf, &b->pf, sum);
     for (int k = 0; k < nt; k++)
         fprintf(sum, "%s: changed for %s account%s\n", tname[k], fmt_count(tcount[k], c1, sizeof c1),
                 tcount[k] == 1 ? "" : "s");

@@ -1,5 +1,6 @@
 /* cmd_explain.c — `kam explain POLICY DATA --id KEY`: why one account got
- * its outcome, in sentences (or JSON). */
+ * its outcome, in sentences (or JSON); `--portfolio`: why each portfolio
+ * flag is raised or not. */
 #include "cli.h"
 #include "explain.h"
 #include "run.h"
@@ -14,6 +15,7 @@ int cmd_explain(int argc, char **argv)
     const char *pos[2];
     int npos = 0;
     const char *id = NULL, *format = "text";
+    bool portfolio = false;
     for (int i = 1; i < argc; i++) {
         const char *val = NULL;
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -26,6 +28,8 @@ int cmd_explain(int argc, char **argv)
                   "the stage transition, each entitlement and flag.\n\n"
                   "options:\n"
                   "  --id KEY             the account (its key field's value)\n"
+                  "  --portfolio          instead of an account: the portfolio flags, each\n"
+                  "                       with its condition and the figures it read\n"
                   "  --format text|json   sentences (default) or JSON\n"
                   "  --set NAME=VALUE     a param what-if (repeatable)\n"
                   "  --as-of DATE         the date 'today' stands for\n"
@@ -39,6 +43,8 @@ int cmd_explain(int argc, char **argv)
         if (used < 0) return EXIT_USAGE;
         if (used > 0) {
             i += used - 1;
+        } else if (strcmp(argv[i], "--portfolio") == 0) {
+            portfolio = true;
         } else if (cli_opt_value(argc, argv, &i, "--id", &val)) {
             if (!val) return cli_usage_error("explain", "--id needs a key");
             id = val;
@@ -55,7 +61,8 @@ int cmd_explain(int argc, char **argv)
         }
     }
     if (npos < 2) return cli_usage_error("explain", "expected POLICY DATA --id KEY");
-    if (!id) return cli_usage_error("explain", "which account? --id KEY");
+    if (id && portfolio) return cli_usage_error("explain", "--id or --portfolio, not both");
+    if (!id && !portfolio) return cli_usage_error("explain", "which account? --id KEY (or --portfolio)");
     if (o.where) return cli_usage_error("explain", "--where does not apply to explain");
     Session s;
     ses_init(&s, stdout, stderr);
@@ -71,7 +78,10 @@ int cmd_explain(int argc, char **argv)
         snprintf(name, sizeof name, "%.*s", (int)(eq - o.sets[i]), o.sets[i]);
         if (ses_set(&s, name, eq + 1) != 0) status = EXIT_USAGE;
     }
-    if (status == EXIT_OK) {
+    if (status == EXIT_OK && portfolio) {
+        if (explain_portfolio(&s, stdout, strcmp(format, "json") == 0) != 0)
+            status = s.status ? eng_exit_code(s.status) : EXIT_USAGE;
+    } else if (status == EXIT_OK) {
         int rec = ses_find(&s, id);
         if (rec < 0) status = eng_exit_code(s.status);
         else if (explain_record(&s, rec, stdout, strcmp(format, "json") == 0) != 0)

@@ -551,6 +551,7 @@ static void breakdowns(ReportDoc *d, const Summary *sum, const Chunk *c)
 
 static void doc_free(ReportDoc *d)
 {
+    free(d->portfolio);     /* its strings are the SesPortfolio's */
     for (int i = 0; i < d->ngroups; i++) {
         free(d->groups[i].bars);
         free(d->groups[i].labels);
@@ -643,6 +644,9 @@ static int report(const char *policy, const char *data, const RunOptions *o, boo
     Outcomes before, after;
     memset(&before, 0, sizeof before);
     memset(&after, 0, sizeof after);
+    SesPortfolio pf_before, pf_after;
+    memset(&pf_before, 0, sizeof pf_before);
+    memset(&pf_after, 0, sizeof pf_after);
     bool *failed = NULL;
     Feed fd = {NULL, -1, NULL};
     char *text = NULL;
@@ -684,6 +688,10 @@ static int report(const char *policy, const char *data, const RunOptions *o, boo
             goto done;
         }
         mark_failed(&s, failed);
+        if (ses_portfolio_eval(&s, &pf_before) < 0) {
+            status = eng_exit_code(s.status);
+            goto done;
+        }
     }
     for (int i = 0; i < o->nsets; i++) {
         char name[256];
@@ -699,6 +707,10 @@ static int report(const char *policy, const char *data, const RunOptions *o, boo
         goto done;
     }
     mark_failed(&s, failed);
+    if (ses_portfolio_eval(&s, &pf_after) < 0) {
+        status = eng_exit_code(s.status);
+        goto done;
+    }
     if (ses_eval(&s, NULL, 0, true, feed, &fd) < 0) {
         status = s.status ? eng_exit_code(s.status) : EXIT_USAGE;
         goto done;
@@ -715,6 +727,18 @@ static int report(const char *policy, const char *data, const RunOptions *o, boo
     d.nsets = o->nsets;
     d.rev_name = fd.revenue >= 0 ? s.pol->fields[fd.revenue]->name.name : NULL;
     d.rev_why = fd.why;
+    d.nportfolio = pf_after.n;
+    d.portfolio = xcalloc((size_t)pf_after.n + 1, sizeof(RepPortfolio));
+    for (int i = 0; i < pf_after.n; i++) {
+        RepPortfolio *rp = &d.portfolio[i];
+        rp->name = pf_after.names[i];
+        rp->text = pf_after.descs[i];
+        rp->value = pf_after.vals[i];
+        rp->why = pf_after.whys[i];
+        rp->before = o->nsets ? -2 : rp->value;
+        for (int j = 0; o->nsets && j < pf_before.n; j++)
+            if (strcmp(pf_before.names[j], rp->name) == 0) rp->before = pf_before.vals[j];
+    }
     key_accounts(&d, &s, &after, fd.revenue);
     for (int r = 0; r < after.nrec; r++)        /* the accounts counted: in scope, evaluated */
         if (diff_in_scope(&after, r)) d.revenue_total += revenue_of(&s, fd.revenue, r);
@@ -739,6 +763,8 @@ static int report(const char *policy, const char *data, const RunOptions *o, boo
 done:
     free(text);
     doc_free(&d);
+    ses_portfolio_free(&pf_before);
+    ses_portfolio_free(&pf_after);
     if (fd.sum) summary_free(fd.sum);
     free(failed);
     outcomes_free(&before);

@@ -1,7 +1,9 @@
-/* cmd_test.c — `kam test POLICY...`: runs the policy's test blocks. Each
- * test is one account: the `given` fields, every other field at its type's
- * zero value (0, false, "", the first enum member or stage, the test's
- * date) and optional ones missing; `today` is the test's `as of` date or
+/* cmd_test.c — `kam test POLICY...`: runs the policy's test blocks. A
+ * test is one account, or the accounts of its `account "KEY" { }` blocks
+ * (a portfolio: the passes run over them all): the `given` fields, each
+ * account's own, every other field at its type's zero value (0, false, "",
+ * the first enum member or stage, the test's date) and optional ones
+ * missing; `today` is the test's `as of` date or
  * DEFAULT_TODAY. Every `expect` is compiled as a probe and must hold. A
  * failure shows the test's name and line, the expectation and the values of
  * what it reads. --coverage reports which criteria, branches, transitions,
@@ -98,12 +100,14 @@ static void show_reads(TestRun *t, const Expr *e, const Value *R, const Sym **se
 }
 
 /* A failing test's account explained, as `kam explain` would (from the
- * policy file loaded afresh: compiling it again must not disturb this run),
- * and what the fields it does not give stand for. */
-static void explain_account(TestRun *t, const Decl *d, const Value *row, const char *key,
-                            int32_t today, int line)
+ * policy file loaded afresh: compiling it again must not disturb this run,
+ * and with every account of the test, so its aggregates and limits are the
+ * test's), and what the fields its account does not give stand for. */
+static void explain_account(TestRun *t, const Decl *d, const Value *rows, char **keys, int nrec,
+                            int which, int32_t today, int line)
 {
     const Policy *p = t->p;
+    const TestAccount *ac = which < d->accounts.len ? d->accounts.items[which] : NULL;
     char notgiven[1024] = "";
     size_t used = 0;
     for (int i = 0; i < p->nfields; i++) {
@@ -112,6 +116,10 @@ static void explain_account(TestRun *t, const Decl *d, const Value *row, const c
         bool given = false;
         for (int k = 0; k < d->attrs.len; k++) {
             const Attr *a = d->attrs.items[k];
+            if (a->sym && a->sym->kind == SYM_FIELD && a->sym->field == f) given = true;
+        }
+        for (int k = 0; ac && k < ac->attrs.len; k++) {
+            const Attr *a = ac->attrs.items[k];
             if (a->sym && a->sym->kind == SYM_FIELD && a->sym->field == f) given = true;
         }
         if (given || used >= sizeof notgiven) continue;
@@ -135,16 +143,27 @@ static void explain_account(TestRun *t, const Decl *d, const Value *row, const c
                      f->text + a->value->span.start);
             ses_set(&es, a->name.name, text);
         }
-        long ln = line;
-        const char *k = key[0] ? key : "the test's account";
-        if (ses_use_records(&es, row, &k, &ln, 1) == 0) {
+        long *ln = xcalloc((size_t)nrec, sizeof(long));
+        const char **k = xcalloc((size_t)nrec, sizeof(char *));
+        for (int r = 0; r < nrec; r++) {
+            ln[r] = line;
+            if (r < d->accounts.len) {      /* the account's own line */
+                const TestAccount *a = d->accounts.items[r];
+                int l, col;
+                src_linecol(&p->src, a->span.file, a->span.start, &l, &col);
+                ln[r] = l;
+            }
+            k[r] = keys[r][0] ? keys[r] : "the test's account";
+        }
+        if (ses_use_records(&es, rows, k, ln, nrec) == 0) {
             char *text = NULL;
             size_t len = 0;
             FILE *mem = open_memstream(&text, &len);
             if (mem) {
-                explain_record(&es, 0, mem, false);
+                explain_record(&es, which, mem, false);
                 fclose(mem);
-                fputs("  the account, explained:\n", t->out);
+                if (ac) fprintf(t->out, "  account \"%s\", explained:\n", ac->key);
+                else fputs("  the account, explained:\n", t->out);
                 for (char *l = text; l && *l;) {
                     char *nl = strchr(l, '\n');
                     fprintf(t->out, "    %.*s\n", (int)(nl ? nl - l : (long)strlen(l)), l);
@@ -153,12 +172,29 @@ static void explain_account(TestRun *t, const Decl *d, const Value *row, const c
                 free(text);
             }
         }
+        free(ln);
+        free(k);
     }
     ses_free(&es);
     if (sink) fclose(sink);
 }
 
-/* Runs one test block; returns true if every expectation held. */
+/* The value of a given or an account's field; false with *problem set if
+ * it is not a literal. */
+static void set_value(const Attr *a, Value *slot, char *problem, size_t len)
+{
+    Value v;
+    if (!eng_literal_value(a->value, &v))
+        snprintf(problem, len, "given %s: a literal value is needed here", a->name.name);
+    else
+        *slot = v;
+}
+
+/* Runs one test block; returns true if every expectation held. A test with
+ * `account` blocks is a portfolio of them: the passes run over all of
+ * them, then each account's rules; `expect "KEY": x` holds for that
+ * account, a plain `expect` for every account (once, when it reads only
+ * the portfolio: aggregates, portfolio flags, params). */
 static bool run_test(TestRun *t, const Decl *d, int first_expect)
 {
     Policy *p = t->p;
@@ -167,7 +203,7 @@ static bool run_test(TestRun *t, const Decl *d, int first_expect)
     if (d->as_of) today = d->as_of->date;
     else date_parse(DEFAULT_TODAY, 10, &today);
     char problem[1024] = "";
-    /* the same steps as every evaluation: params, the portfolio passes, the record */
+    /* the same steps as every evaluation: params, the portfolio passes, the records */
     Engine eng;
     eng_adopt(&eng, p, t->c, today, NULL, false);
     Vm *vm = eng.vm;
@@ -184,73 +220,107 @@ static bool run_test(TestRun *t, const Decl *d, int first_expect)
         snprintf(problem, sizeof problem, "%s", eng.msg);
         t->params_failed = true;
     }
-    /* the account: zero values, then the givens */
-    Value *row = xcalloc((size_t)p->nfields + 1, sizeof(Value));
-    for (int i = 0; i < p->nfields; i++) {
-        const Field *f = p->fields[i];
-        Value v = val_num(0);
-        if (f->ty.kind == TY_BOOL || f->ty.kind == TY_ENUM || f->ty.kind == TY_STAGE) v = val_int(0);
-        if (f->ty.kind == TY_DATE) v = val_int(today);
-        if (f->ty.kind == TY_STRING) v = val_str("", 0);
-        if (f->ty.optional) {
-            v = val_int(0);
-            v.missing = 1;
+    /* the accounts: zero values, then the givens, then each account's own */
+    int nrec = d->accounts.len ? d->accounts.len : 1;
+    int nf = p->nfields;
+    Value *rows = xcalloc((size_t)nrec * (size_t)(nf + 1), sizeof(Value));
+    char **keys = xcalloc((size_t)nrec, sizeof(char *));
+    for (int r = 0; r < nrec; r++) {
+        Value *row = rows + (size_t)r * (size_t)nf;
+        for (int i = 0; i < nf; i++) {
+            const Field *f = p->fields[i];
+            Value v = val_num(0);
+            if (f->ty.kind == TY_BOOL || f->ty.kind == TY_ENUM || f->ty.kind == TY_STAGE) v = val_int(0);
+            if (f->ty.kind == TY_DATE) v = val_int(today);
+            if (f->ty.kind == TY_STRING) v = val_str("", 0);
+            if (f->ty.optional) {
+                v = val_int(0);
+                v.missing = 1;
+            }
+            row[i] = v;
         }
-        row[i] = v;
+        for (int i = 0; i < d->attrs.len; i++) {
+            const Attr *a = d->attrs.items[i];
+            if (a->sym && a->sym->kind == SYM_FIELD)
+                set_value(a, &row[a->sym->field->index], problem, sizeof problem);
+        }
+        const TestAccount *ac = r < d->accounts.len ? d->accounts.items[r] : NULL;
+        for (int i = 0; ac && i < ac->attrs.len; i++) {
+            const Attr *a = ac->attrs.items[i];
+            if (a->sym && a->sym->kind == SYM_FIELD)
+                set_value(a, &row[a->sym->field->index], problem, sizeof problem);
+        }
+        int kf = p->key_field;
+        if (ac && kf >= 0) row[kf] = val_str(ac->key, strlen(ac->key));
+        size_t klen = ac ? strlen(ac->key) : kf >= 0 ? row[kf].len : 0;
+        keys[r] = xcalloc(klen + 1, 1);       /* the key as a string of its own */
+        if (klen) memcpy(keys[r], ac ? ac->key : row[kf].u.str, klen);
     }
-    for (int i = 0; i < d->attrs.len; i++) {
-        const Attr *a = d->attrs.items[i];
-        if (!a->sym || a->sym->kind != SYM_FIELD) continue;
-        Value v;
-        if (!eng_literal_value(a->value, &v))
-            snprintf(problem, sizeof problem, "given %s: a literal value is needed here", a->name.name);
-        else
-            row[a->sym->field->index] = v;
-    }
-    int kf = p->key_field;
-    size_t klen = kf >= 0 ? row[kf].len : 0;
-    char *key = xcalloc(klen + 1, 1);       /* the key as a string of its own */
-    if (klen) memcpy(key, row[kf].u.str, klen);
-    EngTable one = {row, p->nfields, &key, 1};
+    EngTable table = {rows, nf, keys, nrec};
     bool ok = !problem[0];
-    if (!problem[0]) {
-        /* a portfolio of one */
-        if (eng_has_passes(&eng) && eng_passes_table(&eng, &one, NULL) > 0)
-            snprintf(problem, sizeof problem, "%s", eng_left_out_why(&eng, 0));
-        eng_load_row(&eng, &one, 0);
-        char why[800];
-        if (!problem[0] && !eng_record(&eng, 0, key, strlen(key), why, sizeof why))
-            snprintf(problem, sizeof problem, "%s", why);
-        if (problem[0]) ok = false;
+    if (!problem[0] && eng_has_passes(&eng) && eng_passes_table(&eng, &table, NULL) > 0) {
+        for (int r = 0; r < nrec && !problem[0]; r++)
+            if (eng_left_out(&eng, r))
+                snprintf(problem, sizeof problem, "%s%s%s", d->accounts.len ? keys[r] : "",
+                         d->accounts.len ? ": " : "", eng_left_out_why(&eng, r));
     }
     int line, col;
     src_linecol(&p->src, d->span.file, d->span.start, &line, &col);
     const char *path = p->src.files[d->span.file]->path;
-    /* expectations */
-    char detail[2048] = "";
+    /* expectations, account by account */
+    char detail[4096] = "";
     size_t used = 0;
-    for (int i = 0; !problem[0] && i < d->items.len; i++) {
-        const Expr *e = d->items.items[i];
-        if (vm->regs[c->probe_reg[first_expect + i]].u.i) continue;
-        ok = false;
-        int el, ec;
-        src_linecol(&p->src, e->span.file, e->span.start, &el, &ec);
-        const SrcFile *f = p->src.files[e->span.file];
-        char reads[1024] = "";
-        size_t ru = 0;
-        const Sym *seen[32];
-        int nseen = 0;
-        show_reads(t, e, vm->regs, seen, &nseen, reads, sizeof reads, &ru);
-        if (used < sizeof detail)
-            used += (size_t)snprintf(detail + used, sizeof detail - used,
-                                     "  expect %.*s  (line %d)\n    but %s\n",
-                                     (int)(e->span.end - e->span.start), f->text + e->span.start, el,
-                                     reads[0] ? reads : "it is false");
+    bool *failed = xcalloc((size_t)d->items.len + 1, sizeof(bool));
+    int explain_which = -1;
+    for (int r = 0; r < nrec && !problem[0]; r++) {
+        eng_load_row(&eng, &table, r);
+        char why[800];
+        if (!eng_record(&eng, r, keys[r], strlen(keys[r]), why, sizeof why)) {
+            snprintf(problem, sizeof problem, "%s%s%s", d->accounts.len ? keys[r] : "",
+                     d->accounts.len ? ": " : "", why);
+            break;
+        }
+        for (int i = 0; i < d->items.len; i++) {
+            const Expr *e = d->items.items[i];
+            const Ident *on = i < d->expect_on.len ? d->expect_on.items[i] : NULL;
+            const TestAccount *ac = r < d->accounts.len ? d->accounts.items[r] : NULL;
+            if (on && (!ac || strcmp(on->name, ac->key) != 0)) continue;
+            if (!on && r > 0 && !policy_account_part(e)) continue;     /* the portfolio's: once */
+            if (failed[i] || vm->regs[c->probe_reg[first_expect + i]].u.i) continue;
+            failed[i] = true;
+            ok = false;
+            bool named = ac && (on || policy_account_part(e));
+            if (explain_which < 0 && (named || !ac)) explain_which = r;
+            int el, ec;
+            src_linecol(&p->src, e->span.file, e->span.start, &el, &ec);
+            const SrcFile *f = p->src.files[e->span.file];
+            char reads[1024] = "";
+            size_t ru = 0;
+            const Sym *seen[32];
+            int nseen = 0;
+            show_reads(t, e, vm->regs, seen, &nseen, reads, sizeof reads, &ru);
+            if (used < sizeof detail)
+                used += (size_t)snprintf(detail + used, sizeof detail - used,
+                                         "  %s%s%sexpect %.*s  (line %d)\n    but %s\n",
+                                         named ? "\"" : "", named ? ac->key : "", named ? "\": " : "",
+                                         (int)(e->span.end - e->span.start), f->text + e->span.start, el,
+                                         reads[0] ? reads : "it is false");
+        }
+        /* coverage counts what passing and failing tests saw, account by account */
+        cov_add(&t->cov, c, vm->regs);
     }
-    if (problem[0] && used < sizeof detail)
-        used += (size_t)snprintf(detail + used, sizeof detail - used, "  %s\n", problem);
-    /* coverage counts what passing and failing tests saw alike */
-    cov_add(&t->cov, c, vm->regs);
+    free(failed);
+    /* a portfolio flag the expectations read may not have been worked out */
+    for (int i = 0; !ok && eng.pf_why && i < c->nportfolio; i++)
+        if (eng.pf_why[i] && used < sizeof detail)
+            used += (size_t)snprintf(detail + used, sizeof detail - used,
+                                     "  portfolio flag %s could not be worked out: %s\n",
+                                     c->portfolio[i].name, eng.pf_why[i]);
+    if (problem[0]) {
+        ok = false;
+        if (used < sizeof detail)
+            used += (size_t)snprintf(detail + used, sizeof detail - used, "  %s\n", problem);
+    }
     if (t->json) {
         fputs(t->first_json ? "\n  {" : ",\n  {", t->out);
         t->first_json = false;
@@ -269,9 +339,11 @@ static bool run_test(TestRun *t, const Decl *d, int first_expect)
     } else {
         fprintf(t->out, "FAIL %s (%s:%d)\n%s", d->str, path, line, detail);
     }
-    if (!ok && !t->json && !t->params_failed) explain_account(t, d, row, key, today, line);
-    free(key);
-    free(row);
+    if (!ok && !t->json && !t->params_failed && (explain_which >= 0 || nrec == 1))
+        explain_account(t, d, rows, keys, nrec, explain_which >= 0 ? explain_which : 0, today, line);
+    for (int r = 0; r < nrec; r++) free(keys[r]);
+    free(keys);
+    free(rows);
     eng_close(&eng);
     return ok;
 }
@@ -279,8 +351,9 @@ static bool run_test(TestRun *t, const Decl *d, int first_expect)
 static void help(void)
 {
     fputs("usage: kam test [OPTIONS] POLICY...\n\n"
-          "Runs the test blocks of each policy. A test is one account: the given\n"
-          "fields, the others at their type's zero value (optional ones missing);\n"
+          "Runs the test blocks of each policy. A test is one account (the given\n"
+          "fields) or several (`account \"KEY\" { ... }` blocks, a portfolio): other\n"
+          "fields at their type's zero value (optional ones missing);\n"
           "today is the test's `as of` date, or " DEFAULT_TODAY ". Every `expect` must hold.\n\n"
           "options:\n"
           "  --run REGEX        only tests whose name matches (POSIX extended regex)\n"

@@ -41,6 +41,9 @@ void cov_collect(Coverage *cv, const Policy *p, int what, int (*add_probe)(void 
         case SYM_SELECT:
             if (what == COV_RULES) push(cv, y, -1, -1);
             break;
+        case SYM_PORTFOLIO:     /* tests: one value per test's portfolio */
+            if (what == COV_RULES) push(cv, y, -1, -1);
+            break;
         case SYM_LET:
             if (what == COV_RULES && y->ty.kind == TY_BOOL) push(cv, y, -1, -1);
             break;

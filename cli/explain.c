@@ -711,6 +711,9 @@ static void collect_probes(Ex *x)
         case SYM_TIER:
             for (int k = 0; k < d->items.len; k++) add_probes(x, ((TierBranch *)d->items.items[k])->cond, 0);
             break;
+        case SYM_PORTFOLIO:
+            if (x->portfolio) add_probes(x, d->value, 0);
+            break;
         case SYM_STAGES:
             for (int k = 0; k < d->items.len; k++) add_probes(x, ((Transition *)d->items.items[k])->cond, 0);
             break;
@@ -1017,8 +1020,28 @@ static void say_flags(Ex *x, FILE *out, bool *first, Str *why, Str *extra)
     }
 }
 
+/* The portfolio flags, each with its condition and the figures it read. */
+static void say_portfolio(Ex *x, FILE *out, bool *first, Str *why)
+{
+    const Policy *p = x->p;
+    for (int i = 0; i < p->nsyms; i++) {
+        const Sym *sy = p->syms[i];
+        if (sy->kind != SYM_PORTFOLIO) continue;
+        ex_sclear(why);
+        describe(x, sy->decl->value, 1, why);
+        const Value *v = &x->regs[sy->slot];
+        const char *shown = v->missing ? "unknown" : v->u.i ? "raised" : "not raised";
+        for (int k = 0; v->missing && k < x->eng.chunk->nportfolio; k++)
+            if (x->eng.pf_why && x->eng.pf_why[k] && strcmp(x->eng.chunk->portfolio[k].name, sy->name) == 0) {
+                ex_sclear(why);
+                ex_sadd(why, "not worked out: %s", x->eng.pf_why[k]);
+            }
+        line(x, out, first, "portfolio", sy->name, policy_desc(sy), shown, ex_stext(why), NULL);
+    }
+}
+
 static int explain(Session *s, int rec, FILE *out, bool json, ExplainFact fact, void *ud,
-                   bool with_changes)
+                   bool with_changes, bool portfolio)
 {
     if (!s->pol || rec < 0 || rec >= s->nrec) {
         fprintf(s->err, "kam: nothing to explain (load a policy and data)\n");
@@ -1032,6 +1055,7 @@ static int explain(Session *s, int rec, FILE *out, bool json, ExplainFact fact, 
     x.fact = fact;
     x.fact_ud = ud;
     x.lslot = -1;
+    x.portfolio = portfolio;
     Policy *p = s->pol;
     collect_probes(&x);
     DiagList dl;
@@ -1050,6 +1074,25 @@ static int explain(Session *s, int rec, FILE *out, bool json, ExplainFact fact, 
     }
     x.vm = x.eng.vm;
     Value *regs = eval_local(&x, NULL, val_int(0));
+    if (!regs && portfolio) {   /* a condition that fails: each flag as the engine has it */
+        bool first = true;
+        if (json) fputs("{\"portfolio\":[", out);
+        else fprintf(out, "portfolio (%d accounts)\n", s->nrec);
+        const Chunk *c = x.eng.chunk;
+        for (int i = 0; i < c->nportfolio; i++) {
+            int v = eng_portfolio_value(&x.eng, i);
+            const char *why = x.eng.pf_why && x.eng.pf_why[i] ? x.eng.pf_why[i] : NULL;
+            char text[900];
+            snprintf(text, sizeof text, "%s%s", why ? "not worked out: " : "", why ? why : "");
+            line(&x, out, &first, "portfolio", c->portfolio[i].name, c->portfolio[i].desc,
+                 ses_portfolio_state(v), text, NULL);
+        }
+        if (json) fputs("\n]}\n", out);
+        eng_close(&x.eng);
+        cg_free(x.c);
+        free_probes(&x);
+        return 0;
+    }
     if (!regs) {            /* kam run reports this account as a data error */
         char kb[256];
         fprintf(s->err, "kam: %s: cannot be evaluated: %s\n",
@@ -1078,7 +1121,12 @@ static int explain(Session *s, int rec, FILE *out, bool json, ExplainFact fact, 
     bool first = true;
     Str why = {0}, extra = {0};
     const Value *fields = &s->vals[(size_t)rec * (size_t)s->nfields];
-    if (fact) {
+    if (portfolio) {
+        if (json) fputs("{\"portfolio\":[", out);
+        else fprintf(out, "portfolio (%d accounts)\n", s->nrec);
+        say_portfolio(&x, out, &first, &why);
+        if (json) fputs("\n]}\n", out);
+    } else if (fact) {
         /* facts only: no wrapper, no heading */
     } else if (json) {
         fputs("{\"id\":", out);
@@ -1102,13 +1150,15 @@ static int explain(Session *s, int rec, FILE *out, bool json, ExplainFact fact, 
         fprintf(out, "%s%s%s (line %ld)\n", wr_display(s->keys[rec], strlen(s->keys[rec]), kb, sizeof kb),
                 shown ? " — " : "", shown ? shown : "", s->lines[rec]);
     }
-    say_scores(&x, out, &first, &why, &extra);
-    say_selects(&x, out, &first, &why, &extra);
-    if (x.sel && with_changes) say_changes(&x, out, &first, &why, &extra);
-    say_tiers(&x, out, &first, &why, &extra);
-    say_stages(&x, out, &first, &why, &extra);
-    say_flags(&x, out, &first, &why, &extra);
-    if (json && !fact) fputs("\n]}\n", out);
+    if (!portfolio) {
+        say_scores(&x, out, &first, &why, &extra);
+        say_selects(&x, out, &first, &why, &extra);
+        if (x.sel && with_changes) say_changes(&x, out, &first, &why, &extra);
+        say_tiers(&x, out, &first, &why, &extra);
+        say_stages(&x, out, &first, &why, &extra);
+        say_flags(&x, out, &first, &why, &extra);
+        if (json && !fact) fputs("\n]}\n", out);
+    }
     free(why.p);
     free(extra.p);
     free(x.regs);
@@ -1121,10 +1171,30 @@ static int explain(Session *s, int rec, FILE *out, bool json, ExplainFact fact, 
 
 int explain_record(Session *s, int rec, FILE *out, bool json)
 {
-    return explain(s, rec, out, json, NULL, NULL, true);
+    return explain(s, rec, out, json, NULL, NULL, true, false);
 }
 
 int explain_record_facts(Session *s, int rec, bool with_changes, ExplainFact fact, void *ud)
 {
-    return explain(s, rec, NULL, true, fact, ud, with_changes);
+    return explain(s, rec, NULL, true, fact, ud, with_changes, false);
+}
+
+int explain_portfolio(Session *s, FILE *out, bool json)
+{
+    if (!s->pol || !s->chunk || !s->chunk->nportfolio) {
+        fprintf(s->err, "kam: the policy has no portfolio flags (`portfolio flag NAME when ...`)\n");
+        s->status = ENG_USAGE;
+        return -1;
+    }
+    /* the figures are the portfolio's, the same from any account that
+       evaluates: the first one that does */
+    if (ses_eval(s, NULL, 0, false, NULL, NULL) < 0) return -1;
+    int rec = 0;
+    for (int i = 0; i < s->nerr && rec < s->nrec; i++)
+        if (s->err_recs[i] == rec) rec++, i = -1;
+    if (rec >= s->nrec) {
+        fprintf(s->err, "kam: no account could be evaluated, so the portfolio cannot be explained\n");
+        return -1;
+    }
+    return explain(s, rec, out, json, NULL, NULL, false, true);
 }

@@ -22,6 +22,11 @@ int explain_record(Session *s, int rec, FILE *out, bool json);
  * is "score.label", its value the points it brought). with_changes: also
  * the "what would change it" search (whole-pipeline re-runs: slow on large
  * data). kam report builds its cards from it. */
+/* The portfolio flags, once: each raised or not, with its condition and the
+ * portfolio figures it read (`kam explain --portfolio`). -1 (said) if the
+ * policy has none or no account can be evaluated. */
+int explain_portfolio(Session *s, FILE *out, bool json);
+
 typedef void (*ExplainFact)(void *ud, const char *section, const char *name, const char *value,
                             const char *why);
 int explain_record_facts(Session *s, int rec, bool with_changes, ExplainFact fact, void *ud);

@@ -56,6 +56,7 @@ typedef struct Ex {
     int ngraded;
     Value *regs;            /* the registers value_of reads (the account's) */
     bool json;
+    bool portfolio;         /* explaining the portfolio flags only */
     ExplainFact fact;       /* explain_record_facts: facts go here (json is set) */
     void *fact_ud;
     const Sym *sel;         /* the first select: what "would change it" flips */

@@ -33,6 +33,7 @@ const ReplCommand repl_commands[] = {
     {":explain", "KEY", "why an account got its outcome, in sentences"},
     {":account", "[KEY]", "focus one account (bare expressions show its value); alone: unfocus"},
     {":where", "[EXPR]", "restrict the accounts considered; alone: all again"},
+    {":portfolio", "", "the portfolio flags: raised or not, once for all the accounts"},
     {":sweep", "PARAM FROM..TO step S", "how counts change across a param's range"},
     {":disasm", "[NAME]", "the bytecode of a rule (or all)"},
     {":help", "[CMD]", "this list, or one command"},
@@ -102,6 +103,8 @@ static const char *top_definition(const char *line)
         while (*p == ' ' || *p == '\t') p++;
         size_t k = 0;
         while (repl_is_name_char(p[k])) k++;
+        if (strcmp(top[i], "portfolio") == 0)      /* only `portfolio flag NAME` */
+            return k == 4 && strncmp(p, "flag", 4) == 0 && (p[4] == ' ' || p[4] == '\t') ? top[i] : NULL;
         if (!k || isdigit((unsigned char)p[0])) return NULL;
         for (int r = 0; reserved[r]; r++)
             if (strlen(reserved[r]) == k && strncmp(reserved[r], p, k) == 0) return NULL;
@@ -189,6 +192,17 @@ static void summarize(Session *s, int rec, const Value *regs, const Chunk *c, vo
     }
 }
 
+/* Whether e names a portfolio flag. */
+static bool reads_portfolio(const Expr *e)
+{
+    if (!e) return false;
+    if (e->kind == EX_NAME && e->sym && e->member < 0 && e->sym->kind == SYM_PORTFOLIO) return true;
+    if (reads_portfolio(e->a) || reads_portfolio(e->b) || reads_portfolio(e->c)) return true;
+    for (int i = 0; i < e->args.len; i++)
+        if (reads_portfolio(e->args.items[i])) return true;
+    return false;
+}
+
 static void eval_expression(Session *s, const char *text)
 {
     Type any = ty_make(TY_ERROR);
@@ -211,7 +225,17 @@ static void eval_expression(Session *s, const char *text)
     if ((sm.t.kind == TY_ENUM || sm.t.kind == TY_STAGE) && sm.t.en)
         sm.members = xcalloc((size_t)sm.t.en->n + 1, sizeof(long));
     bool focused = s->focus >= 0;
-    int n = ses_eval(s, &e, 1, !focused, summarize, &sm);
+    /* `concentration`: a portfolio flag is one value for the whole
+       portfolio, not a count of accounts */
+    bool whole = reads_portfolio(e) && !policy_account_part(e);
+    if (whole) sm.focus = 0;
+    int n = ses_eval(s, &e, 1, !focused && !whole, summarize, &sm);
+    if (n >= 0 && whole) {
+        fprintf(s->out, "%s  (the portfolio: %d accounts)\n", sm.focus_text[0] ? sm.focus_text : "unknown",
+                s->nrec);
+        free(sm.members);
+        return;
+    }
     if (n < 0) {
         free(sm.members);
         return;
@@ -550,7 +574,11 @@ static void disasm_name(Session *s, const char *name)
     src_linecol(&s->pol->src, d.file, d.end, &l2, &c2);
     bool in_record = false;
     for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
-        if (strncmp(line, "record:", 7) == 0) in_record = true;
+        char own[200];      /* a portfolio flag's code is a segment of its own */
+        snprintf(own, sizeof own, "portfolio flag %s ", x->name);
+        if (x->kind == SYM_PORTFOLIO ? strncmp(line, own, strlen(own)) == 0
+                                     : strncmp(line, "record:", 7) == 0)
+            in_record = true;
         else if (line[0] != ' ') in_record = false;
         int pc, ln;
         if (in_record && sscanf(line, " %d %d", &pc, &ln) == 2 && ln >= l1 && ln <= l2 &&
@@ -641,7 +669,8 @@ bool repl_handle(Session *s, char *line)
             if (ses_define(s, line) == 0) {
                 char name[128] = "";
                 const char *top = top_definition(line);
-                if (top) snprintf(name, sizeof name, "%s", top);
+                if (top && strcmp(top, "portfolio") == 0) sscanf(line, "%*s %*s %127[A-Za-z0-9_]", name);
+                else if (top) snprintf(name, sizeof name, "%s", top);
                 else sscanf(line, "%*s %127[A-Za-z0-9_]", name);
                 fprintf(s->out, "defined %s\n", name);
                 if (s->nrec) { /* the outcomes may have changed: say how much */ }
@@ -676,7 +705,12 @@ bool repl_handle(Session *s, char *line)
             fprintf(s->out, "loaded %s%s%s\n", args, s->pol->title ? ": " : "", s->pol->title ? s->pol->title : "");
     } else if (!strcmp(name, ":data")) {
         if (!*args) fprintf(s->err, "kam: usage: :data FILE\n");
-        else if (ses_load_data(s, args) == 0) fprintf(s->out, "%d accounts from %s\n", s->nrec, args);
+        else if (ses_load_data(s, args) == 0) {
+            fprintf(s->out, "%d accounts from %s\n", s->nrec, args);
+            if (s->chunk && s->chunk->nportfolio) ses_portfolio(s, s->out);
+        }
+    } else if (!strcmp(name, ":portfolio")) {
+        ses_portfolio(s, s->out);
     } else if (!strcmp(name, ":reload")) {
         if (ses_load_policy(s, NULL) == 0) {
             int rc = 0;
@@ -822,11 +856,16 @@ static bool incomplete(const char *text)
     if (cli_open_brackets(text) > 0) return true;
     const char *p = text, *tok, *last = NULL;
     size_t len, lastlen = 0;
-    bool first = true, needs_when = false, has_when = false;
+    bool first = true, needs_when = false, has_when = false, portfolio = false;
     while (next_token(&p, &tok, &len)) {
+        if (portfolio) {        /* `portfolio flag ...`, not a field called portfolio */
+            needs_when = len == 4 && strncmp(tok, "flag", 4) == 0;
+            portfolio = false;
+        }
         if (first) {
             static const char *const with_when[] = {"select", "entitle", "flag", NULL};
             needs_when = tok_in(tok, len, with_when);
+            portfolio = len == 9 && strncmp(tok, "portfolio", 9) == 0;
             first = false;
         }
         if (len == 4 && strncmp(tok, "when", 4) == 0) has_when = true;

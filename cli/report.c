@@ -30,6 +30,10 @@ struct Summary {
     const char *rev_why;    /* why no revenue is summed */
     TermStat **terms;       /* entitlements: per term */
     int *nterms;
+    const Sym **pf;         /* the portfolio flags, in definition order */
+    int npf;
+    int *pf_val;            /* 1 raised, 0 not, -1 not worked out (pf_why) */
+    char **pf_why;
 };
 
 Summary *summary_new_for(const Policy *p, const Chunk *c, int revenue, const char *why)
@@ -42,6 +46,11 @@ Summary *summary_new_for(const Policy *p, const Chunk *c, int revenue, const cha
     s->stage_field = xcalloc((size_t)p->nsyms + 1, sizeof(int));
     s->terms = xcalloc((size_t)p->nsyms + 1, sizeof(TermStat *));
     s->nterms = xcalloc((size_t)p->nsyms + 1, sizeof(int));
+    s->pf = xcalloc((size_t)p->nsyms + 1, sizeof(Sym *));
+    s->pf_val = xcalloc((size_t)p->nsyms + 1, sizeof(int));
+    s->pf_why = xcalloc((size_t)p->nsyms + 1, sizeof(char *));
+    for (int i = 0; i < p->nsyms; i++)
+        if (p->syms[i]->kind == SYM_PORTFOLIO) s->pf_val[s->npf] = -1, s->pf[s->npf++] = p->syms[i];
     static const SymKind order[] = {SYM_SELECT, SYM_TIER, SYM_STAGES, SYM_ENTITLE, SYM_FLAG};
     for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
         for (int i = 0; i < p->nsyms; i++) {
@@ -182,10 +191,74 @@ static const char *share(long n, long of, char *buf, size_t len)
  * entitlement with terms, per term: the accounts holding it, and each
  * value with its count, or the range when there are many): keys after the
  * counts, which keep their shape. */
+void summary_set_portfolio(Summary *s, const Engine *e)
+{
+    for (int i = 0; i < s->npf && i < e->chunk->nportfolio; i++) {
+        s->pf_val[i] = eng_portfolio_value(e, i);
+        free(s->pf_why[i]);
+        s->pf_why[i] = e->pf_why && e->pf_why[i] ? xstrdup(e->pf_why[i]) : NULL;
+    }
+}
+
+int summary_nportfolio(const Summary *s)
+{
+    return s->npf;
+}
+
+SummaryPortfolio summary_portfolio(const Summary *s, int i)
+{
+    SummaryPortfolio r = {s->pf[i], s->pf_val[i], s->pf_why[i]};
+    return r;
+}
+
+/* The portfolio flags: each raised or not, once for the whole run. */
+static void summary_portfolio_text(const Summary *s, FILE *out)
+{
+    if (!s->npf) return;
+    int w = 0;
+    for (int i = 0; i < s->npf; i++)
+        if ((int)strlen(s->pf[i]->name) > w) w = (int)strlen(s->pf[i]->name);
+    fputs("\nportfolio\n", out);
+    for (int i = 0; i < s->npf; i++) {
+        const char *d = policy_desc(s->pf[i]);
+        const char *state = s->pf_val[i] > 0 ? "raised" : s->pf_val[i] == 0 ? "not raised" : "unknown";
+        fprintf(out, "  %-*s  %-10s", w, s->pf[i]->name, state);
+        if (d) fprintf(out, "  %s", d);
+        fputc('\n', out);
+        if (s->pf_val[i] < 0 && s->pf_why[i]) fprintf(out, "  %-*s  (not worked out: %s)\n", w, "", s->pf_why[i]);
+    }
+}
+
 static void summary_json_texts(const Summary *s, FILE *out)
 {
+    fputs(",\"portfolio\":{", out);
+    for (int i = 0; i < s->npf; i++) {
+        fputs(i ? "," : "", out);
+        diag_json_string(out, s->pf[i]->name);
+        fputs(s->pf_val[i] > 0 ? ":true" : s->pf_val[i] == 0 ? ":false" : ":null", out);
+    }
+    fputc('}', out);
+    bool any = false;
+    for (int i = 0; i < s->npf; i++) {
+        if (!s->pf_why[i]) continue;
+        fputs(any ? "," : ",\"portfolio_errors\":{", out);
+        any = true;
+        diag_json_string(out, s->pf[i]->name);
+        fputc(':', out);
+        diag_json_string(out, s->pf_why[i]);
+    }
+    if (any) fputc('}', out);
     fputs(",\"desc\":{", out);
     bool first = true;
+    for (int i = 0; i < s->npf; i++) {
+        const char *d = policy_desc(s->pf[i]);
+        if (!d) continue;
+        fputs(first ? "" : ",", out);
+        first = false;
+        diag_json_string(out, s->pf[i]->name);
+        fputc(':', out);
+        diag_json_string(out, d);
+    }
     for (int n = 0; n < s->nsyms; n++) {
         const char *d = policy_desc(s->syms[n]);
         if (!d) continue;
@@ -451,6 +524,7 @@ void summary_print(const Summary *s, const RunSession *rs, FILE *out, bool json,
                     moved == 1 ? "s" : "");
         }
     }
+    summary_portfolio_text(s, out);
 }
 
 void summary_free(Summary *s)
@@ -474,6 +548,10 @@ void summary_free(Summary *s)
     }
     free(s->terms);
     free(s->nterms);
+    for (int i = 0; i < s->npf; i++) free(s->pf_why[i]);
+    free(s->pf);
+    free(s->pf_val);
+    free(s->pf_why);
     free(s->syms);
     free(s);
 }

@@ -1,6 +1,7 @@
 /* report.h — what `kam run` can print instead of one line per account:
  * --summary (counts per select, tier, flag and entitlement, revenue per
- * tier, the stage-movement matrix; --coverage is coverage.h's). */
+ * tier, the stage-movement matrix, the portfolio flags once; --coverage is
+ * coverage.h's). */
 #ifndef KAM_REPORT_H
 #define KAM_REPORT_H
 
@@ -50,6 +51,15 @@ typedef struct SummaryRow {
     const SummaryTerm *terms;   /* entitlements: their terms (nterms), else NULL */
     int nterms;
 } SummaryRow;
+/* The portfolio flags as the engine worked them out (after the passes). */
+void summary_set_portfolio(Summary *s, const Engine *e);
+typedef struct SummaryPortfolio {
+    const Sym *sym;         /* the portfolio flag (its name, its text: policy_desc) */
+    int value;              /* 1 raised, 0 not, -1 not worked out */
+    const char *why;        /* why not worked out, or NULL */
+} SummaryPortfolio;
+int summary_nportfolio(const Summary *s);
+SummaryPortfolio summary_portfolio(const Summary *s, int i);
 long summary_records(const Summary *s);
 int summary_nrows(const Summary *s);
 SummaryRow summary_row(const Summary *s, int i);

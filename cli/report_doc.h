@@ -127,6 +127,17 @@ typedef struct RepSelCount {
     long before, after;
 } RepSelCount;
 
+/* A portfolio flag, worked out once for all the accounts. */
+typedef struct RepPortfolio {
+    const char *name;
+    const char *text;           /* its text, or NULL */
+    int value;                  /* 1 raised, 0 not, -1 not worked out (why) */
+    const char *why;            /* why not worked out, or NULL */
+    int before;                 /* with a what-if: its value without it (1, 0,
+                                   -1; -2: the policy without the what-if has
+                                   no such flag); without one, == value */
+} RepPortfolio;
+
 typedef struct ReportDoc {
     const char *title;          /* the policy's title, or its file name */
     const char *policy_path, *data_path;
@@ -145,6 +156,9 @@ typedef struct ReportDoc {
     long key_accounts;
     double key_revenue;
     long moving;                /* accounts moving stage (every stages block) */
+    RepPortfolio *portfolio;    /* the portfolio flags, in policy order (its own
+                                   section, or a line each in the headline) */
+    int nportfolio;
     /* breakdowns */
     RepGroup *groups;
     int ngroups;

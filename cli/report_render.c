@@ -652,6 +652,42 @@ static void whatif(Render *r, const ReportDoc *d)
     end(r, RM_SECTION);
 }
 
+/* The portfolio flags: raised or not (or unknown, with why), with their
+ * text; under a what-if also what they were without it. */
+static const char *pf_state(int v)
+{
+    return v > 0 ? "raised" : v == 0 ? "not raised" : v == -1 ? "unknown" : "absent";
+}
+
+static void portfolio(Render *r, const ReportDoc *d)
+{
+    if (!d->nportfolio) return;
+    section(r, "portfolio", NULL);
+    say(r, RM_H2, "Portfolio");
+    begin(r, RM_UL);
+    for (int i = 0; i < d->nportfolio; i++) {
+        const RepPortfolio *p = &d->portfolio[i];
+        begin(r, RM_LI);
+        say(r, RM_B, pf_state(p->value));
+        put(r, " \u2014 ");
+        text(r, p->text ? p->text : p->name);
+        put(r, " (");
+        marked(r, RM_NAME, p->name);
+        put(r, ")");
+        if (p->before != p->value) {
+            put(r, "; without the what-if: ");
+            put(r, pf_state(p->before));
+        }
+        if (p->why) {
+            put(r, "; not worked out: ");
+            text(r, p->why);
+        }
+        end(r, RM_LI);
+    }
+    end(r, RM_UL);
+    end(r, RM_SECTION);
+}
+
 int report_render(const ReportDoc *d, FILE *out, const RenderOps *ops)
 {
     Render rr = {.o = out, .d = d, .ops = ops}, *r = &rr;
@@ -674,6 +710,7 @@ int report_render(const ReportDoc *d, FILE *out, const RenderOps *ops)
     }
     end(r, RM_META);
     headline(r, d);
+    portfolio(r, d);
     for (int i = 0; i < d->ngroups; i++) group(r, d, &d->groups[i]);
     items(r, d);
     key_list(r, d);

@@ -536,6 +536,7 @@ static EngStatus pass_two(RunSession *rs, const RunOptions *o, const char *data_
     rd_plan_free(&plan);
     rd_close(src);
     if (sum) {
+        summary_set_portfolio(sum, &rs->eng);
         summary_print(sum, rs, out, o->json, r->bad);
         summary_free(sum);
     }

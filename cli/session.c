@@ -466,6 +466,83 @@ static EngStatus start(Session *s, Engine *e, Policy *p, Chunk *c, bool with_set
     return ENG_OK;
 }
 
+int ses_portfolio_eval(Session *s, SesPortfolio *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!s->pol || !s->chunk) {
+        fprintf(s->err, "kam: no policy loaded (:load POLICY)\n");
+        return -1;
+    }
+    const Chunk *c = s->chunk;
+    if (!c->nportfolio) return 0;
+    Engine e;
+    EngStatus st = start(s, &e, s->pol, s->chunk, true);
+    if (st != ENG_OK) {
+        s->status = st;
+        eng_close(&e);
+        return -1;
+    }
+    int n = c->nportfolio;
+    out->n = n;
+    out->names = xcalloc((size_t)n, sizeof(char *));
+    out->descs = xcalloc((size_t)n, sizeof(char *));
+    out->whys = xcalloc((size_t)n, sizeof(char *));
+    out->vals = xcalloc((size_t)n, sizeof(int));
+    for (int i = 0; i < n; i++) {
+        out->names[i] = xstrdup(c->portfolio[i].name);
+        out->descs[i] = c->portfolio[i].desc ? xstrdup(c->portfolio[i].desc) : NULL;
+        out->vals[i] = eng_portfolio_value(&e, i);
+        out->whys[i] = e.pf_why && e.pf_why[i] ? xstrdup(e.pf_why[i]) : NULL;
+    }
+    eng_close(&e);
+    return n;
+}
+
+void ses_portfolio_free(SesPortfolio *p)
+{
+    for (int i = 0; i < p->n; i++) {
+        free(p->names[i]);
+        free(p->descs[i]);
+        free(p->whys[i]);
+    }
+    free(p->names);
+    free(p->descs);
+    free(p->whys);
+    free(p->vals);
+    memset(p, 0, sizeof *p);
+}
+
+const char *ses_portfolio_state(int v)
+{
+    return v > 0 ? "raised" : v == 0 ? "not raised" : "unknown";
+}
+
+int ses_portfolio(Session *s, FILE *out)
+{
+    if (s->chunk && !s->chunk->nportfolio) {
+        fprintf(out, "the policy has no portfolio flags\n");
+        return 0;
+    }
+    if (s->chunk && !s->nrec) {
+        fprintf(out, "portfolio: no accounts loaded (:data FILE)\n");
+        return 0;
+    }
+    SesPortfolio pf;
+    if (ses_portfolio_eval(s, &pf) < 0) return -1;
+    int w = 0;
+    for (int i = 0; i < pf.n; i++)
+        if ((int)strlen(pf.names[i]) > w) w = (int)strlen(pf.names[i]);
+    fprintf(out, "portfolio (%d accounts)\n", s->nrec);
+    for (int i = 0; i < pf.n; i++) {
+        fprintf(out, "  %-*s  %-10s", w, pf.names[i], ses_portfolio_state(pf.vals[i]));
+        if (pf.descs[i]) fprintf(out, "  %s", pf.descs[i]);
+        fputc('\n', out);
+        if (pf.whys[i]) fprintf(out, "  %-*s  (not worked out: %s)\n", w, "", pf.whys[i]);
+    }
+    ses_portfolio_free(&pf);
+    return 0;
+}
+
 bool ses_prepare(Session *s, Chunk *c, Engine *e)
 {
     EngStatus st = start(s, e, s->pol, c, true);

@@ -156,6 +156,22 @@ Expr *ses_parse_expr(Session *s, const char *text, const char *label, Type want)
 /* The same for a value of param `param` (a :sweep bound or step), checked
  * against its type and for the percent trap (5 for a percent is 500%). */
 Expr *ses_parse_value(Session *s, const char *text, const char *label, const Sym *param);
+/* The portfolio flags over the session's accounts (with the what-ifs;
+ * :where does not apply: they are the whole portfolio's): by flag, its
+ * name, text (or NULL), value (1 raised, 0 not, -1 not worked out) and why
+ * not. Returns how many, or -1 (said) if there is no policy or the params
+ * cannot be computed. */
+typedef struct SesPortfolio {
+    int n;
+    char **names, **descs, **whys;
+    int *vals;
+} SesPortfolio;
+int ses_portfolio_eval(Session *s, SesPortfolio *out);
+void ses_portfolio_free(SesPortfolio *p);
+/* "raised", "not raised" or "unknown". */
+const char *ses_portfolio_state(int v);
+/* Prints them: a line each, raised or not, with its text. */
+int ses_portfolio(Session *s, FILE *out);
 /* The current outcomes (with what-ifs and :where). */
 int ses_outcomes(Session *s, Outcomes *o, bool filtered);
 void outcomes_free(Outcomes *o);

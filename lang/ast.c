@@ -65,7 +65,7 @@ const char *ast_decl_kind_name(DeclKind k)
         [D_SCORE] = "score", [D_SELECT] = "select", [D_TIER] = "tier",
         [D_STAGES] = "stages", [D_ENTITLE] = "entitlement", [D_FLAG] = "flag",
         [D_LIMIT] = "limit", [D_TEST] = "test", [D_OUTPUT] = "output",
-        [D_DISPLAY] = "display",
+        [D_DISPLAY] = "display", [D_PORTFOLIO] = "portfolio flag",
     };
     return names[k];
 }

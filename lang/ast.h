@@ -144,11 +144,20 @@ typedef struct Attr {
     int term_reg;           /* with: the compiler's register for its value */
 } Attr;
 
+/* `account "KEY" { field: value ... }` in a test of several accounts. */
+typedef struct TestAccount {
+    const char *key;
+    Span key_span;
+    PtrVec attrs;           /* Attr*: its fields (on top of the test's given) */
+    Span span;
+} TestAccount;
+
 typedef enum {
     D_POLICY, D_IMPORT, D_RECORD, D_PARAM, D_CONST, D_LET, D_SCORE,
     D_SELECT, D_TIER, D_STAGES, D_ENTITLE, D_FLAG, D_LIMIT, D_TEST,
     D_OUTPUT,               /* `output f1, f2`: default output columns */
-    D_DISPLAY               /* `display f`: the field shown beside the key */
+    D_DISPLAY,              /* `display f`: the field shown beside the key */
+    D_PORTFOLIO             /* `portfolio flag NAME "text" when COND`: once per run */
 } DeclKind;
 
 typedef struct Decl {
@@ -172,6 +181,9 @@ typedef struct Decl {
                                stages: Transition*; test: Expr* (expects) */
     PtrVec order, finals;   /* stages: Ident*; output, display: the fields (Ident*) */
     PtrVec attrs;           /* entitle: with-attributes; test: given */
+    PtrVec accounts;        /* test: TestAccount*, in order (none: one account, given) */
+    PtrVec expect_on;       /* test: by expect, the account it names (`expect "A1": x`,
+                               an Ident*), or NULL */
     Span order_span;        /* stages: where `order` was written */
     bool has_order;
     bool broken;            /* a syntax error inside: its member list may be

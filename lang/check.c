@@ -150,7 +150,7 @@ const char *chk_sym_kind_word(SymKind k)
 
 bool chk_is_rule(const Sym *s)
 {
-    return s->kind >= SYM_LET;
+    return s->kind >= SYM_LET && s->kind != SYM_PORTFOLIO;    /* per account */
 }
 
 int chk_line_of(Checker *c, Span sp)
@@ -653,6 +653,13 @@ static Type check_name(Checker *c, Expr *e, const EnumInfo *hint)
         return t_err();
     }
     e->sym = s;
+    if (s->kind == SYM_PORTFOLIO && (c->ctx != CTX_TEST || c->agg)) {
+        chk_err(c, e->span, "portfolio-read", "'%s' is a portfolio flag, worked out once after "
+            "every account; %s cannot read it (tests' expects and the REPL can)", s->name,
+            c->agg ? "an aggregate" : c->ctx == CTX_CONST ? c->ctx_what
+            : c->cur && c->cur->kind == SYM_PORTFOLIO ? "another portfolio flag" : "a rule");
+        return t_err();
+    }
     if (c->ctx == CTX_CONST && s->kind != SYM_PARAM && s->kind != SYM_CONST) {
         chk_err(c, e->span, "not-constant", "%s must be a constant, but '%s' is a %s that "
             "differs from account to account", c->ctx_what, s->name, chk_sym_kind_name(s->kind));
@@ -1336,7 +1343,8 @@ static void check_text(Checker *c, const char *text, Span sp, const char *what)
 /* The descriptions and labels of one definition. */
 static void check_texts(Checker *c, Decl *d)
 {
-    check_text(c, d->desc, d->desc_span, d->kind == D_FLAG ? "a flag's text" : "a description");
+    check_text(c, d->desc, d->desc_span,
+               d->kind == D_FLAG || d->kind == D_PORTFOLIO ? "a flag's text" : "a description");
     for (int k = 0; k < d->items.len && d->kind == D_SCORE; k++) {
         Criterion *cr = d->items.items[k];
         check_text(c, cr->label, cr->label_span, "a criterion's label");
@@ -1469,6 +1477,118 @@ static void check_const_value(Checker *c, Sym *s, const char *what)
     s->state = 2;
 }
 
+const Expr *policy_account_part(const Expr *e)
+{
+    if (!e) return NULL;
+    if (e->kind == EX_NAME)
+        return e->sym && e->member < 0 && (e->sym->kind == SYM_FIELD || chk_is_rule(e->sym)) ? e : NULL;
+    if (e->kind == EX_CALL && e->fn >= 0) {
+        const StdFunc *f = std_func(e->fn);
+        if (f->sig == SIG_ENTITLED) return e;
+        if (f->aggregate)
+            return e->per || f->sig == SIG_AGG_RANK || f->sig == SIG_AGG_PERCENTILE ? e : NULL;
+    }
+    const Expr *x = policy_account_part(e->a);
+    if (!x) x = policy_account_part(e->b);
+    if (!x) x = policy_account_part(e->c);
+    for (int i = 0; !x && i < e->args.len; i++) x = policy_account_part(e->args.items[i]);
+    return x;
+}
+
+/* A portfolio flag has no account: what it reads outside aggregates must
+ * be the same for every account. */
+static void check_portfolio_cond(Checker *c, const Expr *cond)
+{
+    const Expr *x = policy_account_part(cond);
+    if (!x) return;
+    if (x->kind == EX_NAME) {
+        chk_err(c, x->span, "account-value", "a portfolio flag is worked out once for the "
+            "whole portfolio, but '%s' is a %s, different for each account; read it through "
+            "an aggregate, as in `total(%s)` or `count(where %s)`", x->sym->name,
+            chk_sym_kind_name(x->sym->kind), x->sym->name, x->sym->name);
+        return;
+    }
+    const StdFunc *f = std_func(x->fn);
+    if (x->per)
+        chk_err(c, x->span, "account-value", "a portfolio flag is worked out once for the "
+            "whole portfolio, so `per` (the account's own group) has no meaning in it; use "
+            "the aggregate over every account");
+    else if (f->aggregate)
+        chk_err(c, x->span, "account-value", "a portfolio flag is worked out once for the "
+            "whole portfolio, but %s() is the account's own; use it inside an aggregate's "
+            "`where`, as in `total(x where %s(x) <= 5)`", f->name, f->name);
+    else
+        chk_err(c, x->span, "account-value", "a portfolio flag is worked out once for the "
+            "whole portfolio, but %s() is the account's own; count it instead, as in "
+            "`count(where %s(...))`", f->name, f->name);
+}
+
+/* An `account "KEY" { ... }` block: fields only, not the key field. */
+static void check_account(Checker *c, Decl *d, TestAccount *ac, int idx)
+{
+    Policy *p = c->p;
+    for (int j = 0; j < idx; j++) {
+        TestAccount *b = d->accounts.items[j];
+        if (strcmp(b->key, ac->key) == 0)
+            chk_err(c, ac->key_span, "duplicate-definition", "account \"%s\" is already in this "
+                "test (line %d); each account has its own key", ac->key, chk_line_of(c, b->key_span));
+    }
+    for (int i = 0; i < ac->attrs.len; i++) {
+        Attr *a = ac->attrs.items[i];
+        for (int j = 0; j < i; j++)
+            if (strcmp(a->name.name, ((Attr *)ac->attrs.items[j])->name.name) == 0)
+                chk_err(c, a->name.span, "duplicate-definition", "'%s' is given twice", a->name.name);
+        Sym *s = chk_tab_get(&c->tab, a->name.name);
+        if (!s && chk_lost_name(c, a->name.name)) continue;
+        c->ctx = CTX_CONST;
+        c->ctx_what = "an account's value";
+        if (!s || s->kind != SYM_FIELD) {
+            Diag *g;
+            if (s && s->kind == SYM_PARAM)
+                g = chk_err(c, a->name.span, "not-a-field", "'%s' is a param, the same for every "
+                        "account: set it in the test's `given { }`", a->name.name);
+            else if (s)
+                g = chk_err(c, a->name.span, "not-a-field", "an account sets record fields; '%s' "
+                        "is a %s, which the policy computes", a->name.name, chk_sym_kind_name(s->kind));
+            else {
+                g = chk_err(c, a->name.span, "unknown-name", "'%s' is not a field of record '%s'",
+                        a->name.name, p->record ? p->record->name.name : "?");
+                const char **cands = xmalloc(sizeof(char *) * (size_t)(c->syms.len + 1));
+                int n = 0;
+                for (int k = 0; k < c->syms.len; k++) {
+                    Sym *x = c->syms.items[k];
+                    if (x->kind == SYM_FIELD) cands[n++] = x->name;
+                }
+                chk_did_you_mean(g, diag_closest(a->name.name, cands, n));
+                free(cands);
+            }
+            check(c, a->value, NULL);
+            c->ctx = CTX_RULE;
+            continue;
+        }
+        if (s->field && p->key_field >= 0 && s->field == p->fields[p->key_field]) {
+            chk_err(c, a->name.span, "not-a-field", "'%s' is the key: an account's key is the "
+                "string after `account` (here \"%s\")", a->name.name, ac->key);
+            c->ctx = CTX_RULE;
+            continue;
+        }
+        a->sym = s;
+        s->used = true;
+        Type want = s->ty;
+        Type t = need(c, a->value, enum_of(want));
+        c->ctx = CTX_RULE;
+        char b1[96], b2[96];
+        want.optional = false;
+        if (!compatible(want, t))
+            chk_err(c, a->value->span, "type-mismatch", "'%s' is %s, but this value is %s",
+                a->name.name, tn(want, b1), tn(t, b2));
+        else if (want.kind == TY_INT)
+            check_whole(c, a->value, "an int field's value");
+        if (!is_err(t) && compatible(want, t))
+            percent_value_for(c, a->value, want, chk_sym_kind_name(s->kind), a->name.name, NULL);
+    }
+}
+
 static void check_test(Checker *c, Decl *d)
 {
     Policy *p = c->p;
@@ -1524,9 +1644,30 @@ static void check_test(Checker *c, Decl *d)
             percent_value_for(c, a->value, want, chk_sym_kind_name(s->kind), a->name.name,
                               s->kind == SYM_PARAM ? s : NULL);
     }
+    for (int i = 0; i < d->accounts.len; i++) check_account(c, d, d->accounts.items[i], i);
     c->ctx = CTX_TEST;
-    for (int i = 0; i < d->items.len; i++)
+    for (int i = 0; i < d->items.len; i++) {
         chk_need_bool(c, d->items.items[i], "an expectation");
+        const Ident *on = i < d->expect_on.len ? d->expect_on.items[i] : NULL;
+        if (!on) continue;
+        bool found = false;
+        const char *keys[256];
+        int nk = 0;
+        for (int k = 0; k < d->accounts.len; k++) {
+            const TestAccount *ac = d->accounts.items[k];
+            if (strcmp(ac->key, on->name) == 0) found = true;
+            if (nk < 256) keys[nk++] = ac->key;
+        }
+        if (found) continue;
+        Diag *g;
+        if (!d->accounts.len)
+            g = chk_err(c, on->span, "unknown-account", "this test has no accounts; `expect "
+                "\"KEY\": ...` names one of its `account \"KEY\" { ... }` blocks");
+        else
+            g = chk_err(c, on->span, "unknown-account", "no account \"%s\" in this test",
+                on->name);
+        chk_did_you_mean(g, diag_closest(on->name, keys, nk));
+    }
     c->ctx = CTX_RULE;
     if (!d->items.len) {
         char name[200];
@@ -1644,6 +1785,7 @@ void chk_program(Checker *c)
         }
         case D_ENTITLE: define(c, SYM_ENTITLE, d->name, d)->ty = ty_make(TY_BOOL); break;
         case D_FLAG: define(c, SYM_FLAG, d->name, d)->ty = ty_make(TY_BOOL); break;
+        case D_PORTFOLIO: define(c, SYM_PORTFOLIO, d->name, d)->ty = ty_make(TY_BOOL); break;
         case D_TEST: ptrvec_push(c->a, &p->tests, d); break;
         case D_IMPORT:
         case D_LIMIT:
@@ -1669,10 +1811,11 @@ void chk_program(Checker *c)
     /* 3. rule bodies, in definition order */
     for (int i = 0; i < decls->len; i++) {
         Decl *d = decls->items[i];
-        Sym *s = d->kind >= D_LET && d->kind <= D_FLAG ? chk_tab_get(&c->tab, d->name.name) : NULL;
+        bool named_rule = (d->kind >= D_LET && d->kind <= D_FLAG) || d->kind == D_PORTFOLIO;
+        Sym *s = named_rule ? chk_tab_get(&c->tab, d->name.name) : NULL;
         if (s && s->decl != d) s = NULL;     /* a duplicate: its body is still checked */
         Sym scratch = {0};
-        if (!s && d->kind >= D_LET && d->kind <= D_FLAG) {
+        if (!s && named_rule) {
             scratch.name = d->name.name;
             scratch.decl = d;
             scratch.kind = SYM_LET;
@@ -1721,6 +1864,12 @@ void chk_program(Checker *c)
             chk_need_bool(c, d->value, d->kind == D_SELECT ? "a select's condition"
                                                        : "a flag's condition");
             chk_warn_constant(c, d->value, d->kind == D_SELECT ? "the select" : "the flag");
+            break;
+        case D_PORTFOLIO:
+            c->cur = s;
+            chk_need_bool(c, d->value, "a portfolio flag's condition");
+            chk_warn_constant(c, d->value, "the portfolio flag");
+            check_portfolio_cond(c, d->value);
             break;
         case D_ENTITLE:
             c->cur = s;

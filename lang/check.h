@@ -106,6 +106,11 @@ Type policy_check_expr(Policy *p, Expr *e, DiagList *diags, bool constant, Type 
  * percentage for a plain-number param (55% would mean 0.55), is a
  * percent-literal error naming the target and the fix. */
 void policy_check_unit(Policy *p, const Expr *e, const Sym *target, DiagList *diags);
+/* The first part of e that differs from account to account outside its
+ * aggregates (a field or rule, rank(), percentile(), an aggregate `per`
+ * group, entitled()), or NULL: e is the same for the whole portfolio (a
+ * portfolio flag's condition, a test's portfolio expectation). */
+const Expr *policy_account_part(const Expr *e);
 /* The symbol of that name, or NULL. */
 Sym *policy_sym(const Policy *p, const char *name);
 /* A rule's, param's or const's description (`select key_account "Key

@@ -35,6 +35,7 @@ typedef struct Cg {
                                npasses + 1 for the record code: a limit
                                of this layer enters records, others are read */
     uint8_t *param_done;    /* per sym index: init code emitted */
+    bool portfolio;         /* compiling a portfolio flag: no account */
 } Cg;
 
 static void fail(Cg *g, const char *what)
@@ -273,7 +274,8 @@ static int call(Cg *g, Expr *e)
     Expr **args = (Expr **)e->args.items;
     int n = e->args.len;
     if (f->aggregate) {
-        int ra = n ? expr(g, args[0]) : kint(g, 1, NULL);
+        /* a portfolio flag reads totals only: no account's argument */
+        int ra = n && !g->portfolio ? expr(g, args[0]) : kint(g, 1, NULL);
         if (e->per) {           /* the record's own group */
             int rg = expr(g, e->per);
             g->span = e->span;
@@ -975,6 +977,30 @@ Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags)
         mark_fields(c, p->order[i]);
     }
     emit(&g, OP_HALT, 0, 0, 0, 0);
+    /* the portfolio flags: each its own code, after the last pass */
+    for (int i = 0; i < p->nsyms; i++)
+        if (p->syms[i]->kind == SYM_PORTFOLIO) c->nportfolio++;
+    c->portfolio = xcalloc((size_t)c->nportfolio + 1, sizeof(ChunkPortfolio));
+    c->nportfolio = 0;
+    g.portfolio = true;
+    for (int i = 0; i < p->nsyms; i++) {
+        Sym *s = p->syms[i];
+        if (s->kind != SYM_PORTFOLIO) continue;
+        ChunkPortfolio *pf = &c->portfolio[c->nportfolio++];
+        pf->name = s->name;
+        pf->desc = s->decl->desc;
+        pf->reg = s->slot;
+        pf->pc = c->ncode;
+        g.next_temp = g.fixed;
+        g.span = s->decl->value->span;
+        int rv = expr_to(&g, s->decl->value, s->slot);
+        if (rv != s->slot) emit(&g, OP_MOV, 0, s->slot, rv, 0);
+        emit(&g, OP_HALT, 0, 0, 0, 0);
+        /* the fields its aggregates read are read (kam report, diff and
+           explain load only the fields kam run reads) */
+        mark_fields(c, s);
+    }
+    g.portfolio = false;
     if (nprobes) {
         c->probe_pc = c->ncode;
         for (int i = 0; i < nprobes; i++) {
@@ -1033,6 +1059,7 @@ void cg_free(Chunk *c)
     free(c->aggs);
     free(c->limits);
     free(c->probe_reg);
+    free(c->portfolio);
     for (int i = 0; i < c->nouts; i++) free(c->outs[i].terms);
     free(c->outs);
     free(c->out_fields);

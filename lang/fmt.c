@@ -829,7 +829,9 @@ static void stages_body(Fmt *f, int lb, int rb)
 static bool test_item_start(const Fmt *f, int i, int lb)
 {
     (void)lb;
-    return is(f, i, "given") || is(f, i, "expect") || is(f, i, "as");
+    return is(f, i, "given") || is(f, i, "expect") || is(f, i, "as") ||
+           (is(f, i, "account") && nextc(f, i) < f->n && f->t[nextc(f, i)].kind == TK_STR &&
+            is(f, nextc(f, nextc(f, i)), "{"));
 }
 
 static void test_body(Fmt *f, int lb, int rb)
@@ -846,6 +848,12 @@ static void test_body(Fmt *f, int lb, int rb)
             put(f, s);
             attr_block(f, b);
             flow(f, nextc(f, f->match[b]), e, 4, KEEP);
+        } else if (is(f, s, "account") && is(f, nextc(f, b), "{") && f->match[nextc(f, b)] >= 0) {
+            int ob = nextc(f, b);
+            put(f, s);
+            put(f, b);
+            attr_block(f, ob);
+            flow(f, nextc(f, f->match[ob]), e, 4, KEEP);
         } else {
             flow(f, s, e, 2 + tok_width(f, s) + 1, KEEP);
         }
@@ -938,8 +946,11 @@ static void plain_def(Fmt *f, const Def *d)
  * on its line, outside brackets (nest), and before a name on the same line. */
 static bool top_def(const Fmt *f, int i, int nest)
 {
-    if (nest > 0 || !(is(f, i, "output") || is(f, i, "display"))) return false;
     int nx = nextc(f, i);
+    if (nest == 0 && is(f, i, "portfolio"))      /* `portfolio flag NAME` */
+        return (prevc(f, i) < 0 || gap_break(f, i)) && nx < f->n && is(f, nx, "flag") &&
+               !gap_break(f, nx);
+    if (nest > 0 || !(is(f, i, "output") || is(f, i, "display"))) return false;
     return (prevc(f, i) < 0 || gap_break(f, i)) && nx < f->n && f->t[nx].kind == TK_WORD &&
            (!is_keyword(f, nx) || is(f, nx, "key")) && !gap_break(f, nx);
 }
@@ -950,7 +961,8 @@ static int find_defs(Fmt *f, Def **out)
     int n = 0, cap = 16, depth = 0, nest = 0;
     Def *v = xmalloc(sizeof(Def) * (size_t)cap);
     for (int i = nextc(f, -1); i < f->n; i = nextc(f, i)) {
-        if (n == 0 || (depth == 0 && is_def_keyword(f, i)) || top_def(f, i, nest)) {
+        bool after_portfolio = is(f, i, "flag") && prevc(f, i) >= 0 && top_def(f, prevc(f, i), nest);
+        if (n == 0 || (depth == 0 && is_def_keyword(f, i) && !after_portfolio) || top_def(f, i, nest)) {
             if (n == cap) v = xrealloc(v, sizeof(Def) * (size_t)(cap *= 2));
             if (n) v[n - 1].end = i;
             memset(&v[n], 0, sizeof v[n]);

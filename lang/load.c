@@ -163,7 +163,7 @@ static void load_imports(Policy *p, DiagList *diags)
 static bool named_rule(DeclKind k)
 {
     return k == D_PARAM || k == D_CONST || k == D_LET || k == D_SCORE || k == D_SELECT ||
-           k == D_TIER || k == D_STAGES || k == D_ENTITLE || k == D_FLAG;
+           k == D_TIER || k == D_STAGES || k == D_ENTITLE || k == D_FLAG || k == D_PORTFOLIO;
 }
 
 /* Session definitions (from files numbered >= first_extra) replace earlier

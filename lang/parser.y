@@ -158,7 +158,7 @@ static bool take_broken(ParseCtx *ctx)
 %token AND "`and`" OR "`or`" NOT "`not`" IN "`in`" BETWEEN "`between`"
 %token IF "`if`" THEN "`then`" ELSE "`else`" IS "`is`" MISSING "`missing`"
 %token WHERE "`where`"
-%token OUTPUT "`output`" DISPLAY "`display`" PER "`per`"
+%token OUTPUT "`output`" DISPLAY "`display`" PER "`per`" PORTFOLIO "`portfolio`"
 %token ARROW "`->`" EQ "`==`" NE "`!=`" LE "`<=`" GE "`>=`" LT "`<`" GT "`>`"
 %token START_EXPR "start of expression" CALL_LPAREN "`(` (of a call)"
 %token QQ "`??`" MINUS_BOL "`-` (starting a line)"
@@ -278,6 +278,15 @@ item
                                       d->str = $3; d->str_span = @3; d->value = error_expr(ctx, @5); skipped(ctx, @5); }
     | FLAG IDENT opt_desc error     { Decl *d = named(ctx, D_FLAG, @1, $2, @2, $3, @3);
                                       d->str = $3; d->str_span = @3; d->value = error_expr(ctx, @4); skipped(ctx, @4); }
+    | PORTFOLIO FLAG IDENT opt_desc WHEN expr
+                                    { Decl *d = named(ctx, D_PORTFOLIO, join(@1, @6), $3, @3, $4, @4);
+                                      d->str = $4; d->str_span = @4; d->value = $6; }
+    | PORTFOLIO FLAG IDENT opt_desc WHEN error
+                                    { Decl *d = named(ctx, D_PORTFOLIO, @1, $3, @3, $4, @4);
+                                      d->str = $4; d->str_span = @4; d->value = error_expr(ctx, @6); skipped(ctx, @6); }
+    | PORTFOLIO FLAG IDENT opt_desc error
+                                    { Decl *d = named(ctx, D_PORTFOLIO, @1, $3, @3, $4, @4);
+                                      d->str = $4; d->str_span = @4; d->value = error_expr(ctx, @5); skipped(ctx, @5); }
     | LIMIT IDENT TO expr BY expr   { Decl *d = decl(ctx, D_LIMIT, join(@1, @6));
                                       d->name = mkid($2, @2); d->value = $4; d->by = $6; }
     | LIMIT IDENT TO expr PER group BY expr
@@ -290,6 +299,7 @@ item
                                       /* test_items: a scratch Decl, as for stages */
                                       Decl *s = $5.len ? $5.items[0] : NULL;
                                       if (s) { d->items = s->items; d->attrs = s->attrs;
+                                               d->accounts = s->accounts; d->expect_on = s->expect_on;
                                                if (s->as_of) {
                                                    if (d->as_of)
                                                        diag_add(ctx->diags, DIAG_ERROR, s->as_of->span,
@@ -491,7 +501,33 @@ test_items
                                                        "name entitlement terms)");
                                           ptrvec_push(A, &s->attrs, g);
                                       } }
-    | test_items EXPECT expr        { $$ = $1; ptrvec_push(A, &((Decl *)$$.items[0])->items, $3); }
+    | test_items EXPECT expr        { $$ = $1; Decl *s = $$.items[0];
+                                      ptrvec_push(A, &s->items, $3);
+                                      ptrvec_push(A, &s->expect_on, NULL); }
+    | test_items EXPECT STRING ':' expr
+                                    { $$ = $1; Decl *s = $$.items[0];
+                                      ptrvec_push(A, &s->items, $5);
+                                      ptrvec_push(A, &s->expect_on, ast_ident(A, $3, @3)); }
+    | test_items IDENT STRING '{' attrs '}'
+                                    { $$ = $1; Decl *s = $$.items[0];
+                                      if (strcmp($2, "account") != 0) {
+                                          diag_add(ctx->diags, DIAG_ERROR, @2, "syntax",
+                                                   "expected `given`, `expect`, `as of` or `account "
+                                                   "\"KEY\" { ... }` in a test, found '%s'", $2);
+                                      } else {
+                                          TestAccount *ac = arena_alloc(A, sizeof *ac);
+                                          memset(ac, 0, sizeof *ac);
+                                          ac->key = $3; ac->key_span = @3; ac->attrs = $5;
+                                          ac->span = join(@2, @6);
+                                          for (int i = 0; i < $5.len; i++) {
+                                              Attr *g = $5.items[i];
+                                              if (g->label)
+                                                  diag_add(ctx->diags, DIAG_ERROR, g->label_span, "syntax",
+                                                           "an account's value has no `as` label (labels "
+                                                           "name entitlement terms)");
+                                          }
+                                          ptrvec_push(A, &s->accounts, ac);
+                                      } }
     | test_items AS OF DATE         { $$ = $1; Decl *s = $$.items[0];
                                       Expr *e = ast_expr(A, EX_DATE, @4); e->date = $4;
                                       if (s->as_of)

@@ -91,6 +91,15 @@ typedef struct ChunkOut {
     RtType ty;              /* OUT_NUM: the score's type (number/money/...); others: their type */
 } ChunkOut;
 
+/* One `portfolio flag`: its own code, run once after the last portfolio
+ * pass (api/engine.c), leaving the flag's value in reg. */
+typedef struct ChunkPortfolio {
+    const char *name;
+    const char *desc;       /* its text, or NULL */
+    int reg;
+    int pc;
+} ChunkPortfolio;
+
 typedef struct Chunk {
     struct Policy *pol;     /* the front end's; opaque here */
     const Schema *schema;   /* the record (the readers take the same) */
@@ -106,6 +115,8 @@ typedef struct Chunk {
                            limits of layer k from the values of layers below */
     int *pass_pc;       /* by pass (0-based): its code */
     int record_pc;      /* per record: every rule */
+    ChunkPortfolio *portfolio;  /* the portfolio flags, in definition order */
+    int nportfolio;
     int probe_pc;       /* extra expressions (--where, REPL input, explain), or -1 */
     int nregs;
     Value *init;        /* initial register file: constants, zeros */

@@ -98,5 +98,10 @@ void disasm_chunk(FILE *out, const Chunk *c)
         segment(out, c, title, c->pass_pc[k]);
     }
     segment(out, c, "record", c->record_pc);
+    for (int i = 0; i < c->nportfolio; i++) {
+        char title[160];
+        snprintf(title, sizeof title, "portfolio flag %s (once, after the passes)", c->portfolio[i].name);
+        segment(out, c, title, c->portfolio[i].pc);
+    }
     segment(out, c, "probes (--where, REPL)", c->probe_pc);
 }

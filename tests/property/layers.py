@@ -6,6 +6,8 @@ planned by kam into several passes over the data — gives, for generated
 accounts (bench/gen.c), exactly the outcomes this script computes directly
 from the data, record by record, with whole lists in memory. Then the same
 outcomes from standard input, JSON Lines and SQLite, and the REPL's counts.
+The portfolio flags (worked out once, after the passes) equal the model's,
+in --summary's JSON and in the REPL.
 Prints PASS/FAIL lines; usage: layers.py KAM ROOT WORKDIR GEN."""
 import csv, io, os, subprocess, sys
 
@@ -63,6 +65,15 @@ select seg_above when profit_contribution > avg(profit_contribution per segment)
                   and joint_projects < max(joint_projects per stage)
 flag stage_crowded "over five segment key accounts in the stage" when count(seg_key per stage) > 5
 flag seg_many "over 40 accounts of the segment in this stage" when count(where stage == pre_kam per segment) > 40
+
+# portfolio flags: once per run, over aggregates of any layer
+param top_share = 6%
+portfolio flag concentration "the five largest carry over top_share of revenue"
+  when total(annual_revenue where rank(annual_revenue) <= 5) / total(annual_revenue) > top_share
+portfolio flag keys_over_half "more key accounts than half the team" when count(where key_account) > team / 2
+portfolio flag key_revenue "key accounts carry over a quarter of revenue"
+  when total(annual_revenue where key_account) > 25% * total(annual_revenue)
+portfolio flag fit_spread "the best fit is over twice the average" when max(fit) > 2 * avg(fit)
 """
 
 
@@ -150,6 +161,18 @@ def model(recs, team):
     return {r["id"]: r for r in recs}
 
 
+def portfolio_model(recs, team):
+    """The portfolio flags, from the records model() filled in."""
+    revs = [r["annual_revenue"] for r in recs]
+    total = sum(revs)
+    top = sum(v for v in revs if 1 + sum(o > v for o in revs) <= 5)
+    nkey = sum(r["key_account"] for r in recs)
+    fits = [r["fit"] for r in recs]
+    return {"concentration": top / total > 0.06, "keys_over_half": nkey > team / 2,
+            "key_revenue": sum(r["annual_revenue"] for r in recs if r["key_account"]) > 0.25 * total,
+            "fit_spread": max(fits) > 2 * sum(fits) / len(fits)}
+
+
 def read_data(path):
     recs = []
     with open(path, newline="") as f:
@@ -192,11 +215,18 @@ for seed, n, team in ((1, 3000, 300), (7, 2000, 40), (11, 500, 1000)):
     data = os.path.join(WORK, f"a{seed}.csv")
     with open(data, "w") as f:
         subprocess.run([GEN, str(n), str(seed)], stdout=f, check=True)
-    want = model(read_data(data), team)
+    recs = read_data(data)
+    want = model(recs, team)
+    pwant = portfolio_model(recs, team)
     sets = ["--set", f"team={team}"]
     rc, out, err = kam("run", policy, data, "--as-of", AS_OF, "--format", "csv", *sets)
     check(rc == 0, f"kam run succeeds (seed {seed})", err)
     compare(out, want, f"seed {seed}, {n} accounts, team {team}")
+    # the portfolio flags, once, in the summary
+    rc, sout, err = kam("run", "--summary", "--format", "json", policy, data, "--as-of", AS_OF, *sets)
+    import json
+    got = json.loads(sout).get("portfolio") if rc == 0 else None
+    check(got == pwant, f"the portfolio flags equal the model (seed {seed})", f"{got} want {pwant} {err}")
     # the same from standard input, JSON Lines and SQLite
     rc, sin, err = kam("run", policy, "-", "--as-of", AS_OF, "--format", "csv", *sets,
                        stdin=open(data).read())
@@ -214,11 +244,14 @@ for seed, n, team in ((1, 3000, 300), (7, 2000, 40), (11, 500, 1000)):
     # the REPL's counts
     rc, rout, err = kam("repl", policy, data, "--as-of", AS_OF,
                         stdin=f":set team = {team}\ncount(key_account)\ncount(shortlist)\n"
-                              "count(fit_high)\ncount(seg_key)\n")
+                              "count(fit_high)\ncount(seg_key)\nconcentration\nkeys_over_half\n")
     nums = [line.split()[1] for line in rout.splitlines() if line.startswith("min ")]
     wantn = [str(sum(w[c] for w in want.values()))
              for c in ("key_account", "shortlist", "fit_high", "seg_key")]
     check(rc == 0 and nums[-4:] == wantn, f"the REPL counts equal the model (seed {seed})",
           f"{rout}\n{err}\nwant {wantn}")
+    flags = [line.split()[0] == "true" for line in rout.splitlines() if "(the portfolio:" in line]
+    check(flags == [pwant["concentration"], pwant["keys_over_half"]],
+          f"the REPL's portfolio flags equal the model (seed {seed})", rout)
 
 sys.exit(1 if fails else 0)

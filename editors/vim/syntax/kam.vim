@@ -22,7 +22,7 @@ syn keyword kamConditional when otherwise if then else
 syn keyword kamKeyword as of with to by
 syn keyword kamOperatorWord and or not in between is missing where
 syn keyword kamBoolean true false
-syn match kamTopWord /^\s*\zs\%(output\|display\)\>\ze[ \t]\+\%(\%(policy\|import\|record\|param\|const\|let\|score\|select\|tier\|stages\|entitle\|flag\|limit\|test\|given\|expect\|when\|otherwise\|as\|of\|with\|to\|by\|enum\|and\|or\|not\|in\|between\|if\|then\|else\|is\|missing\|where\|true\|false\)\>\)\@!\h/
+syn match kamTopWord /^\s*\zs\%(output\|display\|portfolio\)\>\ze[ \t]\+\%(flag\>\|\%(\%(policy\|import\|record\|param\|const\|let\|score\|select\|tier\|stages\|entitle\|flag\|limit\|test\|given\|expect\|when\|otherwise\|as\|of\|with\|to\|by\|enum\|and\|or\|not\|in\|between\|if\|then\|else\|is\|missing\|where\|true\|false\)\>\)\@!\h\)/
 syn match kamPer /\<\%(per\)\>\ze[ \t]\+\%(\%(policy\|import\|record\|param\|const\|let\|score\|select\|tier\|stages\|entitle\|flag\|limit\|test\|given\|expect\|when\|otherwise\|as\|of\|with\|to\|by\|enum\|and\|or\|not\|in\|between\|if\|then\|else\|is\|missing\|where\|true\|false\)\>\)\@!\h/
 syn match kamOrdered /\<enum\_s\+\zs\%(ordered\)\>/
 syn match kamKey /\<\%(key\)\>\%(\s*:\)\@!/ contained
