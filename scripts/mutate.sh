@@ -251,8 +251,8 @@ mutant runtime/vm.c \
     'if (x->by != y->by) return x->by < y->by ? -1 : 1;' \
     'limit keeps the lowest'
 mutant runtime/vm.c \
-    'n >= (double)l->n ? l->n : (size_t)n;' \
-    'n >= (double)l->n ? l->n : (size_t)n + 1;' \
+    'if ((double)in_group > n) continue;' \
+    'if ((double)in_group > n + 1) continue;' \
     'limit keeps one too many'
 mutant runtime/vm.c \
     'if (v[mid] <= x) lo = mid + 1;' \
