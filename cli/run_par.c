@@ -45,18 +45,19 @@
 #include "../runtime/reader.h"
 #include "../runtime/vm.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 enum {
     CHUNK_BYTES = 8 << 20,      /* at most this much per chunk, for memory and balance */
-    MAX_CHUNKS = 4096
+    MAX_CHUNKS = 4096,
+    BLOCK = 1 << 20             /* reading to count lines */
 };
 
 #define AT_END LLONG_MAX        /* "no record": the end of the data */
@@ -101,15 +102,67 @@ int par_jobs(int jobs)
     return n < 1 ? 1 : n > 256 ? 256 : (int)n;
 }
 
-/* Physical line ends in s[0..n): LF, CRLF and lone CR count once each. */
-static long line_ends(const char *s, size_t n)
+/* The file's bytes [from, to) into block (BLOCK bytes), a block at a
+ * time: calls each(block, n, ud) for each; false if reading fails. */
+static bool each_block(int fd, long long from, long long to, char *block,
+                       void (*each)(const char *, size_t, void *), void *ud)
 {
+    while (from < to) {
+        size_t want = to - from < BLOCK ? (size_t)(to - from) : BLOCK;
+        ssize_t got = pread(fd, block, want, (off_t)from);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) return false;
+        each(block, (size_t)got, ud);
+        from += got;
+    }
+    return true;
+}
+
+/* Counting physical line ends: LF, CRLF and lone CR once each, as the
+ * CSV reader counts lines (a CR at a block's end waits for the next
+ * byte). */
+typedef struct LineCount {
+    long lines;
+    bool cr;                    /* the last block ended with a CR */
+} LineCount;
+
+static void count_block(const char *s, size_t n, void *ud)
+{
+    LineCount *lc = ud;
     const char *end = s + n, *p;
-    long lines = 0;
-    for (p = s; p < end && (p = memchr(p, '\n', (size_t)(end - p))); p++) lines++;
-    for (p = s; p < end && (p = memchr(p, '\r', (size_t)(end - p))); p++)
-        if (p + 1 == end || p[1] != '\n') lines++;
-    return lines;
+    if (lc->cr && n && s[0] != '\n') lc->lines++;
+    lc->cr = false;
+    for (p = s; p < end && (p = memchr(p, '\n', (size_t)(end - p))); p++) lc->lines++;
+    for (p = s; p < end && (p = memchr(p, '\r', (size_t)(end - p))); p++) {
+        if (p + 1 == end) lc->cr = true;
+        else if (p[1] != '\n') lc->lines++;
+    }
+}
+
+/* Physical line ends in the file's bytes [from, to). */
+static long line_ends(int fd, long long from, long long to, char *block, bool *ok)
+{
+    LineCount lc = {0, false};
+    if (!each_block(fd, from, to, block, count_block, &lc)) *ok = false;
+    return lc.lines + (lc.cr ? 1 : 0);
+}
+
+/* The offset just after the first LF at or after target - 1 (so target
+ * itself if a line starts there), or size if there is none. */
+static long long line_start(int fd, long long target, long long size, char *block, bool *ok)
+{
+    for (long long at = target - 1; at < size;) {
+        ssize_t got = pread(fd, block, 65536, (off_t)at);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) {
+            *ok = false;
+            return size;
+        }
+        const char *nl = memchr(block, '\n', (size_t)got);
+        if (nl) return at + (nl - block) + 1;
+        at += got;
+    }
+    return size;
 }
 
 ParSplit *par_split(const RunSession *rs, const RunOptions *o, const char *data_path, int jobs)
@@ -133,16 +186,6 @@ ParSplit *par_split(const RunSession *rs, const RunOptions *o, const char *data_
     int fd = open(data_path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return NULL;
     long long size = st.st_size;
-    const char *map = NULL;
-    if (size > s0) {
-        void *m = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (m == MAP_FAILED) {
-            close(fd);
-            return NULL;
-        }
-        map = m;
-    }
-    close(fd);
     long long body = size > s0 ? size - s0 : 0;
     /* KAM_CHUNK_BYTES: smaller chunks, for tests (tests/cli/parallel_agrees.sh) */
     const char *knob = getenv("KAM_CHUNK_BYTES");
@@ -157,26 +200,32 @@ ParSplit *par_split(const RunSession *rs, const RunOptions *o, const char *data_
     sp->size = size;
     sp->ch = xcalloc((size_t)n, sizeof(Chunk_));
     sp->nominal = xcalloc((size_t)n + 1, sizeof(long long));
+    /* with portfolio passes, pass 1 tells the lines (par_note) */
+    bool count = !eng_has_passes(&rs->eng);
+    char *block = xmalloc(BLOCK);
     long long at = s0;
     long line = line0;
-    for (int i = 0; i < n; i++) {
+    bool ok = true;
+    for (int i = 0; i < n && ok; i++) {
         long long s = at;
         if (i > 0) {
             long long target = s0 + body / n * i;
-            if (target > at && map) {
-                const char *nl = memchr(map + target - 1, '\n', (size_t)(size - target + 1));
-                s = nl ? nl - map + 1 : size;
-            }
-            if (map && s > at) line += line_ends(map + at, (size_t)(s - at));
+            if (target > at) s = line_start(fd, target, size, block, &ok);
+            if (count && s > at) line += line_ends(fd, at, s, block, &ok);
         }
         sp->nominal[i] = s;
         sp->ch[i].start = s;
         sp->ch[i].line = line;
         at = s;
     }
+    free(block);
+    close(fd);
+    if (!ok) {              /* the file cannot be read: one worker says so */
+        par_free(sp);
+        return NULL;
+    }
     sp->nominal[n] = size;
     for (int i = 0; i < n; i++) sp->ch[i].end = i + 1 < n ? sp->ch[i + 1].start : AT_END;
-    if (map) munmap((void *)map, (size_t)size);
     return sp;
 }
 

@@ -5,7 +5,9 @@
 # --set, --columns, --out and --on-error, on 40k generated accounts whose
 # quoted names hold commas, quotes and line breaks (LF, CRLF and lone CR
 # line ends mixed, blank lines between records) and with malformed
-# records: a bad number, a bad int, a missing field, an empty key. Policies:
+# records: a bad number, a bad int, a missing field, an empty key, a bad
+# date in a field only the rules read (found after the portfolio passes
+# counted the record: every pass again without it). Policies:
 # bench/bench.kam, examples/key_accounts.kam (aggregates, terms, limits),
 # and tests/golden/run's layered and per-group policies moved onto the
 # generated fields (several passes, limits per group). KAM_CHUNK_BYTES
@@ -47,6 +49,7 @@ def row(i):
          "%.4f" % rnd.random(), "%.4f" % rnd.random(), "%.2f" % (rnd.random() * 8e5),
          rnd.choice(["true", "false"]), rnd.choice(["true", "false"]), prestige,
          rnd.choice(["true", "false"]), rnd.choice(stages),
+         "2025-13-45" if i % 503 == 0 else
          "2025-%02d-%02d" % (rnd.randint(1, 12), rnd.randint(1, 28)),
          str(rnd.randint(0, 5)), str(rnd.randint(0, 9)), str(rnd.randint(0, 4)),
          "%.4f" % rnd.random(),
