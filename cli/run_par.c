@@ -4,9 +4,10 @@
  * writer's formats or the reader (cli/run.c, runtime/).
  *
  * The split. A chunk is a byte range of the file that starts where a
- * record starts. A quoted field may hold line breaks, so a line start is
- * not always a record start, and only reading from the start of the file
- * tells which is which. Two ways, both exact:
+ * record starts. In JSON Lines a line is a record, so every line start is
+ * one (and only LF ends a line). In CSV a quoted field may hold line
+ * breaks, so a line start is not always a record start, and only reading
+ * from the start of the file tells which is which. Two ways, both exact:
  *   - with portfolio passes, pass 1 has read the file from its start: it
  *     notes, for each chunk's nominal start (a line start near an even
  *     share of the bytes), the first record that starts there or after,
@@ -22,8 +23,9 @@
  *     record started; when they differ (the nominal start was inside a
  *     quoted field), the next chunk is read again from the right place, on
  *     the merging thread. Ordinals mean nothing without passes.
- * A worker opens the file for itself, matches the header as one worker
- * does, and seeks to its chunk.
+ * (In JSON Lines the check always finds the guess right.) A worker opens
+ * the file for itself, matches the header as one worker does, and seeks
+ * to its chunk.
  *
  * The workers. Each has a VM of its own on the shared compiled chunk
  * (read only while records run: constants, regexes, enums), its registers
@@ -124,6 +126,7 @@ static bool each_block(int fd, long long from, long long to, char *block,
 typedef struct LineCount {
     long lines;
     bool cr;                    /* the last block ended with a CR */
+    bool lf_only;               /* JSON Lines: only LF ends a line (CR is whitespace) */
 } LineCount;
 
 static void count_block(const char *s, size_t n, void *ud)
@@ -133,6 +136,7 @@ static void count_block(const char *s, size_t n, void *ud)
     if (lc->cr && n && s[0] != '\n') lc->lines++;
     lc->cr = false;
     for (p = s; p < end && (p = memchr(p, '\n', (size_t)(end - p))); p++) lc->lines++;
+    if (lc->lf_only) return;
     for (p = s; p < end && (p = memchr(p, '\r', (size_t)(end - p))); p++) {
         if (p + 1 == end) lc->cr = true;
         else if (p[1] != '\n') lc->lines++;
@@ -140,9 +144,9 @@ static void count_block(const char *s, size_t n, void *ud)
 }
 
 /* Physical line ends in the file's bytes [from, to). */
-static long line_ends(int fd, long long from, long long to, char *block, bool *ok)
+static long line_ends(int fd, long long from, long long to, bool lf_only, char *block, bool *ok)
 {
-    LineCount lc = {0, false};
+    LineCount lc = {0, false, lf_only};
     if (!each_block(fd, from, to, block, count_block, &lc)) *ok = false;
     return lc.lines + (lc.cr ? 1 : 0);
 }
@@ -170,7 +174,9 @@ ParSplit *par_split(const RunSession *rs, const RunOptions *o, const char *data_
     if (jobs <= 1 || strcmp(data_path, "-") == 0 || o->summary || o->coverage ||
         (o->format != FMT_CSV && o->format != FMT_JSONL))
         return NULL;
-    if (strcmp(rd_kind(data_path, &o->input), "csv") != 0) return NULL;
+    const char *kind = rd_kind(data_path, &o->input);
+    bool jsonl = strcmp(kind, "jsonl") == 0;
+    if (!jsonl && strcmp(kind, "csv") != 0) return NULL;
     struct stat st;
     if (stat(data_path, &st) != 0 || !S_ISREG(st.st_mode)) return NULL;
     char msg[1024];
@@ -211,7 +217,7 @@ ParSplit *par_split(const RunSession *rs, const RunOptions *o, const char *data_
         if (i > 0) {
             long long target = s0 + body / n * i;
             if (target > at) s = line_start(fd, target, size, block, &ok);
-            if (count && s > at) line += line_ends(fd, at, s, block, &ok);
+            if (count && s > at) line += line_ends(fd, at, s, jsonl, block, &ok);
         }
         sp->nominal[i] = s;
         sp->ch[i].start = s;

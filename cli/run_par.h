@@ -1,5 +1,5 @@
 /* run_par.h — the record pass of `kam run` on several workers (-j N): a
- * CSV file split at record boundaries into chunks, each chunk read,
+ * CSV or JSON Lines file split at record boundaries into chunks, each chunk read,
  * evaluated and written by a worker thread with its own VM, the chunks'
  * output, messages and counts put together in input order, so that the
  * result is byte for byte that of one worker. The portfolio passes stay
@@ -41,10 +41,11 @@ int par_jobs(int jobs);
 typedef struct ParSplit ParSplit;
 
 /* A split of data_path among `jobs` workers, or NULL when the record pass
- * runs on one: one job; not a regular CSV file (standard input, JSON
- * Lines, SQLite and Excel are read by one worker); --summary, --coverage,
+ * runs on one: one job; not a regular CSV or JSON Lines file (standard
+ * input, SQLite and Excel are read by one worker); --summary, --coverage,
  * a table or an xlsx workbook (each needs every record in one place); or
- * a file that cannot be opened (the record pass then says why). */
+ * a file that cannot be opened (the record pass then says why). CSV and
+ * JSON Lines files are split. */
 ParSplit *par_split(const RunSession *rs, const RunOptions *o, const char *data_path, int jobs);
 void par_free(ParSplit *sp);
 /* The portfolio passes show the split the true record boundaries: begin

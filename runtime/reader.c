@@ -608,11 +608,18 @@ static int next_xlsx(Source *s)
 long long rd_record_start(const Source *s, long *line)
 {
     *line = 0;
-    return s->kind == SRC_CSV ? rd_csv_record_start(s->csv, line) : -1;
+    return s->kind == SRC_CSV     ? rd_csv_record_start(s->csv, line)
+           : s->kind == SRC_JSONL ? rd_jsonl_record_start(s->jsonl, line)
+                                  : -1;
 }
 
 bool rd_position(const Source *s, long long *offset, long *line)
 {
+    if (s->kind == SRC_JSONL) {
+        *offset = rd_jsonl_offset(s->jsonl);
+        *line = rd_jsonl_line(s->jsonl);
+        return true;
+    }
     if (s->kind != SRC_CSV) return false;
     *offset = rd_csv_offset(s->csv);
     *line = rd_csv_line(s->csv);
@@ -621,6 +628,7 @@ bool rd_position(const Source *s, long long *offset, long *line)
 
 bool rd_seek(Source *s, long long offset, long line, long long end)
 {
+    if (s->kind == SRC_JSONL) return rd_jsonl_seek(s->jsonl, offset, line, end) == 0;
     return s->kind == SRC_CSV && rd_csv_seek(s->csv, offset, line, end) == 0;
 }
 

@@ -85,12 +85,12 @@ void rd_close(Source *s);
  * input goes on (wrong number of fields; message in s->err); -1 if the input
  * is malformed beyond recovery (message in s->err). */
 int rd_next(Source *s);
-/* Splitting a CSV file at record boundaries (cli/run_par.c). The input
+/* Splitting a CSV or JSON Lines file at record boundaries (cli/run_par.c). The input
  * offset where the last record read starts and (*line) its physical line
- * (-1 if the source is not CSV);
+ * (-1 if the source is neither);
  * where reading stands now, as an input offset and a physical line (false
- * if not CSV); and going on from such a place until about `end` (false if
- * not CSV, or the input cannot seek: standard input). */
+ * if neither); and going on from such a place until about `end` (false if
+ * neither, or the input cannot seek: standard input). */
 long long rd_record_start(const Source *s, long *line);
 bool rd_position(const Source *s, long long *offset, long *line);
 bool rd_seek(Source *s, long long offset, long line, long long end);

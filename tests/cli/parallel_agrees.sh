@@ -2,7 +2,8 @@
 # parallel_agrees.sh — `kam run -j N` gives byte for byte what `-j 1`
 # gives: stdout, stderr (data-error messages: same text, lines and order)
 # and exit status, for csv and jsonl rows and --summary, with --where,
-# --set, --columns, --out and --on-error, on 40k generated accounts whose
+# --set, --columns, --out and --on-error, on 30k generated accounts (and
+# 15k as JSON Lines, with malformed lines) whose
 # quoted names hold commas, quotes and line breaks (LF, CRLF and lone CR
 # line ends mixed, blank lines between records) and with malformed
 # records: a bad number, a bad int, a missing field, an empty key, a bad
@@ -60,13 +61,38 @@ def row(i):
     if i % 401 == 0:
         end += "\n"
     return ",".join(f) + end
-rows = [row(i) for i in range(1, 40001)]
+rows = [row(i) for i in range(1, 30001)]
 with open(d + "/data.csv", "w", newline="") as out:
     out.write(hdr + "\n" + "".join(rows))
 with open(d + "/bom.csv", "w", newline="") as out:
     out.write("\ufeff" + hdr + "\n" + "".join(rows[:3000]))
 with open(d + "/tiny.csv", "w", newline="") as out:
     out.write(hdr + "\n" + "".join(rows[:3]))
+# JSON Lines: the same accounts, with CRLF and blank lines, a syntax
+# error, a duplicate key, a string for a number, a line with a CR inside
+import json
+names = hdr.split(",")
+def jline(i):
+    r = {"id": "A%07d" % i, "name": 'Acme\n"%d"' % i, "segment": rnd.choice(segs),
+         "annual_revenue": round(rnd.random() * 5e6, 2), "revenue_growth": 0.05,
+         "market_share": 0.1, "gross_margin": 0.3,
+         "profit_contribution": round(rnd.random() * 8e5, 2), "innovation_partner": True,
+         "early_adopter": False, "prestige": rnd.randint(1, 5), "competitor_customer": False,
+         "stage": rnd.choice(stages), "stage_since": "2025-03-01", "trust": 3,
+         "exec_contacts": rnd.randint(0, 9), "joint_projects": 1, "share_of_wallet": 0.4,
+         "last_review": None if i % 7 == 0 else "2025-06-01"}
+    if i % 101 == 0:
+        r["annual_revenue"] = "lots"
+    text = json.dumps(r)
+    if i % 211 == 0:
+        text = text[:-3]
+    if i % 307 == 0:
+        text = text[:-1] + ', "id": "dup"}'
+    if i % 53 == 0:
+        text = text.replace(", ", ",\r ", 1)
+    return text + ("\r\n" if i % 59 == 0 else "\n") + ("\n  \n" if i % 401 == 0 else "")
+with open(d + "/data.jsonl", "w", newline="") as out:
+    out.write("\ufeff" + "".join(jline(i) for i in range(1, 15001)))
 with open(d + "/stops.csv", "w", newline="") as out:   # an unterminated quote at 60%
     out.write(hdr + "\n" + "".join(rows[:6000]) + 'A9999999,"never closed,smb\n' +
               "".join(rows[6000:10000]))
@@ -156,6 +182,11 @@ same "$P" "$tmp/stops.csv" --format jsonl
 js="2 3s"
 same "$B" "$tmp/stops.csv" --format csv
 same "$K" "$tmp/stops.csv" --format jsonl
+J=$tmp/data.jsonl
+same "$B" "$J" --format csv
+same "$K" "$J" --format jsonl
+same "$P" "$J" --format csv
+same "$tmp/per_group.kam" "$J" --format csv --on-error fail
 same "$B" "$D" --format table --width 100
 same "$B" "$D" --format csv --as-of 2026-06-30
 
