@@ -15,8 +15,9 @@
  *     there, and each worker knows its first record's ordinal (limits
  *     keep records by ordinal);
  *   - without passes, a chunk starts at its nominal line start and its
- *     line number is counted (line ends: LF, CRLF, lone CR, quoted or not)
- *     — a guess that is checked: each worker reads on past its end to the
+ *     line number is counted (line ends: LF, CRLF, lone CR, quoted or not;
+ *     the workers count the ranges between starts in parallel first) —
+ *     a guess that is checked: each worker reads on past its end to the
  *     first record that starts at or after it, and notes where that is.
  *     The merge, which goes in input order and so knows the previous chunk
  *     is right, compares that place with where the next worker's first
@@ -93,6 +94,8 @@ struct ParSplit {
     Chunk_ *ch;
     long long size;
     bool exact;                 /* starts noted by a pass (else: checked guesses) */
+    bool jsonl;                 /* JSON Lines: only LF ends a line */
+    bool count;                 /* the chunks' lines are still to be counted */
     int noted;                  /* par_note: the next chunk to place */
     long long *nominal;         /* by chunk: its nominal start */
 };
@@ -206,8 +209,10 @@ ParSplit *par_split(const RunSession *rs, const RunOptions *o, const char *data_
     sp->size = size;
     sp->ch = xcalloc((size_t)n, sizeof(Chunk_));
     sp->nominal = xcalloc((size_t)n + 1, sizeof(long long));
-    /* with portfolio passes, pass 1 tells the lines (par_note) */
-    bool count = !eng_has_passes(&rs->eng);
+    /* the chunks' line numbers: told by pass 1 with portfolio passes
+       (par_note), else counted by the workers before they read */
+    sp->count = !eng_has_passes(&rs->eng);
+    sp->jsonl = jsonl;
     char *block = xmalloc(BLOCK);
     long long at = s0;
     long line = line0;
@@ -217,7 +222,6 @@ ParSplit *par_split(const RunSession *rs, const RunOptions *o, const char *data_
         if (i > 0) {
             long long target = s0 + body / n * i;
             if (target > at) s = line_start(fd, target, size, block, &ok);
-            if (count && s > at) line += line_ends(fd, at, s, jsonl, block, &ok);
         }
         sp->nominal[i] = s;
         sp->ch[i].start = s;
@@ -286,6 +290,8 @@ typedef struct Par {
     pthread_cond_t done;        /* a chunk is done */
     int next;                   /* the next chunk to take */
     int cancel;                 /* the merge stopped: take no more (atomic) */
+    int next_count;             /* counting lines: the next range to take */
+    long *nlines;               /* by chunk: line ends from its start to the next's */
 } Par;
 
 /* A worker's VM: its own registers and scratch, the main VM's aggregate
@@ -441,6 +447,33 @@ static void run_chunk(Par *p, Worker *wk, Chunk_ *c)
     rd_close(src);
 }
 
+/* Counts the line ends between chunk starts, a range at a time, as
+ * ranges are left; false if the file cannot be read. */
+static bool count_ranges(Par *p)
+{
+    ParSplit *sp = p->sp;
+    int fd = open(sp->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    char *block = xmalloc(BLOCK);
+    bool ok = true;
+    for (;;) {
+        int i = __atomic_fetch_add(&p->next_count, 1, __ATOMIC_RELAXED);
+        if (i >= sp->n - 1) break;
+        long long from = sp->ch[i].start, to = sp->ch[i + 1].start;
+        p->nlines[i] = to > from ? line_ends(fd, from, to, sp->jsonl, block, &ok) : 0;
+    }
+    free(block);
+    close(fd);
+    return ok;
+}
+
+static void *count_main(void *arg)
+{
+    Par *p = arg;
+    if (!count_ranges(p)) __atomic_store_n(&p->cancel, 1, __ATOMIC_RELAXED);
+    return NULL;
+}
+
 static void *worker_main(void *arg)
 {
     Par *p = arg;
@@ -507,6 +540,24 @@ void par_records(RunSession *rs, const RunOptions *o, ParSplit *sp, Writer *w, P
     int nthreads = sp->jobs < sp->n ? sp->jobs : sp->n;
     pthread_t *tids = xcalloc((size_t)nthreads, sizeof(pthread_t));
     int started = 0;
+    if (sp->count) {        /* each chunk's first line, counted in parallel */
+        p.nlines = xcalloc((size_t)sp->n, sizeof(long));
+        for (int t = 0; t < nthreads; t++)
+            if (pthread_create(&tids[started], NULL, count_main, &p) == 0) started++;
+        bool ok = count_ranges(&p);
+        for (int t = 0; t < started; t++) pthread_join(tids[t], NULL);
+        started = 0;
+        if (!ok || p.cancel) {      /* cannot happen for a file just read; one worker then */
+            for (int i = 1; i < sp->n; i++) sp->ch[i].start = AT_END;
+            sp->ch[0].end = AT_END;
+            p.cancel = 0;
+        } else {
+            for (int i = 1; i < sp->n; i++) sp->ch[i].line = sp->ch[i - 1].line + p.nlines[i - 1];
+        }
+        free(p.nlines);
+        p.nlines = NULL;
+        sp->count = false;
+    }
     for (int t = 0; t < nthreads; t++)
         if (pthread_create(&tids[started], NULL, worker_main, &p) == 0) started++;
     Worker self;                /* for chunks read again, and when no thread started */
