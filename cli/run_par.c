@@ -36,6 +36,10 @@
  * Records the passes counted but this pass rejects are noted per chunk
  * and marked once every worker has stopped.
  *
+ * Workers stay at most AHEAD chunks each ahead of the merge, so memory
+ * is bounded by the chunk size (8 MiB of input) times the workers, not by
+ * the output, when the output is read slowly.
+ *
  * The merge writes chunk after chunk: rows (each worker's writer writes
  * the same format without the header), data-error messages (at most
  * RUN_MAX_SHOWN in all, in order), counts; at the first chunk that stops
@@ -60,7 +64,8 @@
 enum {
     CHUNK_BYTES = 8 << 20,      /* at most this much per chunk, for memory and balance */
     MAX_CHUNKS = 4096,
-    BLOCK = 1 << 20             /* reading to count lines */
+    BLOCK = 1 << 20,            /* reading to count lines */
+    AHEAD = 2                   /* chunks a worker may be ahead of the merge, each */
 };
 
 #define AT_END LLONG_MAX        /* "no record": the end of the data */
@@ -287,8 +292,9 @@ typedef struct Par {
     Value *regs0;               /* the main VM's registers after the passes */
     bool has_passes;
     pthread_mutex_t mu;
-    pthread_cond_t done;        /* a chunk is done */
+    pthread_cond_t done;        /* a chunk is done, or merged */
     int next;                   /* the next chunk to take */
+    int merged;                 /* chunks merged so far */
     int cancel;                 /* the merge stopped: take no more (atomic) */
     int next_count;             /* counting lines: the next range to take */
     long *nlines;               /* by chunk: line ends from its start to the next's */
@@ -344,6 +350,14 @@ static void chunk_forget(Chunk_ *c)
     c->ord = ord;
 }
 
+/* A worker's rows are held in memory (open_memstream): failing to hold
+ * them is running out of memory, which ends kam as xmalloc's failing does. */
+static void out_of_memory(void)
+{
+    fputs("kam: out of memory\n", stderr);
+    exit(70);
+}
+
 static void chunk_say(Chunk_ *c, const char *text)
 {
     if (c->nmsgs == RUN_MAX_SHOWN) return;
@@ -374,6 +388,7 @@ static void run_chunk(Par *p, Worker *wk, Chunk_ *c)
     FILE *mem = open_memstream(&c->out, &c->outlen);
     WrOptions wo = {rs->columns, rs->ncolumns, o->width, rs->chunk->schema->record, true};
     Writer *w = mem ? wr_open(mem, o->format, rs->chunk, &wo, msg, sizeof msg) : NULL;
+    if (!w) out_of_memory();
     const Chunk *ck = rs->chunk;
     const Policy *pol = rs->pol;
     Vm *vm = wk->vm;
@@ -436,11 +451,10 @@ static void run_chunk(Par *p, Worker *wk, Chunk_ *c)
             continue;
         }
         if (o->where && !vm->regs[ck->probe_reg[0]].u.i) continue;
-        if (w) wr_record(w, vm->regs, key, keylen, src->line);
+        wr_record(w, vm->regs, key, keylen, src->line);
     }
     if (first) c->first = AT_END;
-    if (w) wr_close(w, NULL, 0);
-    if (mem) fclose(mem);
+    if (wr_close(w, NULL, 0) != 0 || fclose(mem) != 0) out_of_memory();
     c->pct = src->pct;
     src->pct = NULL;
     rd_plan_free(&plan);
@@ -481,6 +495,10 @@ static void *worker_main(void *arg)
     worker_open(&wk, p);
     for (;;) {
         pthread_mutex_lock(&p->mu);
+        /* at most AHEAD chunks per worker past the merge: a slow reader of
+           the output must not make the workers hold all of it */
+        while (!p->cancel && p->next < p->sp->n && p->next >= p->merged + AHEAD * p->sp->jobs)
+            pthread_cond_wait(&p->done, &p->mu);
         int i = p->cancel ? p->sp->n : p->next;
         if (i < p->sp->n) {
             p->next++;
@@ -600,9 +618,14 @@ void par_records(RunSession *rs, const RunOptions *o, ParSplit *sp, Writer *w, P
         if (r->unreadable || r->stop) break;
         free(c->out);                       /* written: the memory goes back */
         c->out = NULL;
+        pthread_mutex_lock(&p.mu);
+        p.merged = i + 1;
+        pthread_cond_broadcast(&p.done);
+        pthread_mutex_unlock(&p.mu);
     }
     pthread_mutex_lock(&p.mu);
     __atomic_store_n(&p.cancel, 1, __ATOMIC_RELAXED);
+    pthread_cond_broadcast(&p.done);    /* workers waiting for the merge */
     pthread_mutex_unlock(&p.mu);
     for (int t = 0; t < started; t++) pthread_join(tids[t], NULL);
     /* the records the passes counted that this pass rejects, in input order */
