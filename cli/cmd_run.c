@@ -56,6 +56,8 @@ static void help(void)
           "  --coverage                criteria, tier branches, transitions, entitlements and\n"
           "                            flags that never fired (or always did) on this data\n"
           "  --no-progress             no progress bar (shown on a terminal for large files)\n"
+          "  -j, --jobs N              workers for a CSV or JSON Lines file (default: every\n"
+          "                            core; 1: one); the output is the same whatever N\n"
           "  --on-error report|skip|fail\n"
           "                            a malformed record: report it and go on (default;\n"
           "                            exit 3 at the end), skip it quietly, or stop\n"
@@ -107,6 +109,13 @@ int cmd_run(int argc, char **argv)
         } else if (cli_opt_value(argc, argv, &i, "--revenue", &val)) {
             if (!val) return cli_usage_error("run", "--revenue needs the name of a money field");
             o.revenue = val;
+        } else if (cli_opt_value(argc, argv, &i, "--jobs", &val) ||
+                   cli_opt_value(argc, argv, &i, "-j", &val)) {
+            char *end;
+            long n = val ? strtol(val, &end, 10) : -1;
+            if (!val || !*val || *end || n < 1 || n > 1024)
+                return cli_usage_error("run", "-j takes a number of workers from 1 to 1024, as in -j 4");
+            o.jobs = (int)n;
         } else if (strcmp(a, "--no-progress") == 0) {
             o.progress = false;
         } else if (cli_opt_value(argc, argv, &i, "--columns", &val)) {

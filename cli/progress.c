@@ -23,12 +23,17 @@ void progress_start(Progress *p, bool want, const Source *src)
 
 void progress_tick(Progress *p, const Source *src, long records)
 {
+    if (p->on) progress_tick_at(p, rd_offset(src), records);
+}
+
+void progress_tick_at(Progress *p, long long offset, long records)
+{
     if (!p->on) return;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     if (seconds(p->last, now) < 0.2) return;
     p->last = now;
-    double done = p->size ? (double)rd_offset(src) / (double)p->size : 0;
+    double done = p->size ? (double)offset / (double)p->size : 0;
     double rate = (double)records / (seconds(p->start, now) + 1e-9);
     int w = (int)(done * 30);
     fputs("\r  [", stderr);

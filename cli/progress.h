@@ -17,6 +17,9 @@ typedef struct Progress {
 /* A bar on stderr if `want` and stderr is a terminal and the input is large. */
 void progress_start(Progress *p, bool want, const Source *src);
 void progress_tick(Progress *p, const Source *src, long records);
+/* The same, with the input read up to byte `offset` (the parallel record
+ * pass, as chunks are merged). */
+void progress_tick_at(Progress *p, long long offset, long records);
 void progress_end(Progress *p);
 
 #endif

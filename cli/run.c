@@ -2,7 +2,10 @@
  * and the record loop of `kam run`: read, convert, evaluate, write; before
  * it, one portfolio pass over the data per layer of aggregates and limits
  * (none without; every one again when a later pass rejects a record). Data errors go to stderr as
- * "file:line: message", at most MAX_SHOWN of them, then a count. */
+ * "file:line: message", at most MAX_SHOWN of them, then a count. With -j,
+ * the record loop over a CSV or JSON Lines file runs on several workers
+ * instead (cli/run_par.c); the portfolio passes here tell it where its
+ * chunks start. */
 #define _XOPEN_SOURCE 700
 #include "cli.h"
 #include "run.h"
@@ -14,6 +17,7 @@
 #include "report.h"
 #include "progress.h"
 #include "../api/engine.h"
+#include "run_par.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -21,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { MAX_SHOWN = 50 };
+enum { MAX_SHOWN = RUN_MAX_SHOWN };
 
 void run_options_init(RunOptions *o)
 {
@@ -285,6 +289,7 @@ int run_load(RunSession *rs, const char *policy_path, const RunOptions *o)
 
 void run_unload(RunSession *rs)
 {
+    par_free(rs->split);
     cov_free(&rs->cov);
     free(rs->columns);
     eng_close(&rs->eng);
@@ -357,9 +362,11 @@ static EngStatus run_pass(RunSession *rs, int k, const char *data_path, const So
     long ordinal = 0;
     const Policy *p = rs->pol;
     eng_pass_begin(&rs->eng, k);
+    if (rs->split) par_note_begin(rs->split);
     while ((rc = rd_next(src)) != 0) {
         if (rc < 0) break;      /* the record pass reports where the input stops */
         long ord = ordinal++;
+        if (rs->split) par_note(rs->split, src, ord);   /* where the workers' chunks start */
         if (eng_left_out(&rs->eng, ord)) continue;
         if (rc == 2) {          /* reported in the record pass */
             eng_pass_left_out(&rs->eng, ord);
@@ -382,6 +389,7 @@ static EngStatus run_pass(RunSession *rs, int k, const char *data_path, const So
         }
         eng_pass_record(&rs->eng, k, ord, key, keylen);  /* a failure: reported in the record pass */
     }
+    if (rs->split) par_note_end(rs->split, ordinal);
     rd_plan_free(&plan);
     rd_close(src);
     eng_pass_end(&rs->eng, k);
@@ -416,20 +424,9 @@ static OutFile *open_out(const RunSession *rs, const char *path, const char *dat
     return of;
 }
 
-/* What pass two found. Its messages to stderr are held back (held) when the
- * pass may have to be done again, and printed once it stands. */
-typedef struct Pass2 {
-    long bad, records;
-    bool stop, unreadable;
-    long late;              /* records pass one counted that this pass rejects */
-    bool write_failed;
-    char write_err[300];    /* why, when errno does not say */
-    bool held;
-    char *msgs[MAX_SHOWN + 1];
-    int nmsgs;
-} Pass2;
-
-static void say(Pass2 *r, const char *text)
+/* What pass two found: Pass2, in run_par.h (the parallel record pass
+ * fills it too). */
+void pass2_say(Pass2 *r, const char *text)
 {
     if (!r->held) {
         wr_print_line(stderr, "kam: ", text);
@@ -447,7 +444,7 @@ static void pass2_forget(Pass2 *r)
 /* Notes that the portfolio passes counted record ord, which pass two
  * cannot read: the aggregates and limits included a record that does not
  * exist. It is left out of them from now on. */
-static void mark_late(RunSession *rs, Pass2 *r, long ord)
+void pass2_mark_late(RunSession *rs, Pass2 *r, long ord)
 {
     if (!eng_has_passes(&rs->eng) || eng_left_out(&rs->eng, ord)) return;
     eng_pass_left_out(&rs->eng, ord);
@@ -465,7 +462,7 @@ static EngStatus pass_two(RunSession *rs, const RunOptions *o, const char *data_
     if (!src) return est;
     Writer *w = NULL;
     if (!o->summary && !o->coverage) {
-        WrOptions wo = {rs->columns, rs->ncolumns, o->width, rs->chunk->schema->record};
+        WrOptions wo = {rs->columns, rs->ncolumns, o->width, rs->chunk->schema->record, false};
         char err[300];
         w = wr_open(out, o->format, rs->chunk, &wo, err, sizeof err);
         if (!w) {
@@ -483,51 +480,55 @@ static EngStatus pass_two(RunSession *rs, const RunOptions *o, const char *data_
     src->pct = rd_pct_new(&rs->pol->schema);      /* percent columns written as 35 for 35% */
     const Chunk *c = rs->chunk;
     const Policy *p = rs->pol;
-    int rc;
-    while (!r->stop && (rc = rd_next(src)) != 0) {
-        if (rc < 0) {                   /* the input cannot be read further */
-            say(r, src->err);
-            r->unreadable = true;
-            break;
-        }
-        long ord = r->records++;
-        const char *problem = NULL;
-        char msg[1024], why[800];
-        vm_reset_scratch(rs->vm);
-        if (rc == 2) problem = src->err;
-        else if (rd_fill(src, &plan, rs->vm->regs) != 0) problem = src->err;
-        const char *key = NULL;
-        size_t keylen = 0;
-        if (!problem && p->key_field >= 0) {
-            const RdField *kf = &src->fields[src->col[p->key_field]];
-            key = kf->ptr;
-            keylen = kf->len;
-            if (keylen == 0) {
-                snprintf(msg, sizeof msg, "%s:%ld: field \"%s\": the key is empty", src->path,
-                         src->line, p->fields[p->key_field]->name.name);
+    if (rs->split) {        /* on several workers: cli/run_par.c */
+        par_records(rs, o, rs->split, w, r, src->pct, &prog);
+    } else {
+        int rc;
+        while (!r->stop && (rc = rd_next(src)) != 0) {
+            if (rc < 0) {                   /* the input cannot be read further */
+                pass2_say(r, src->err);
+                r->unreadable = true;
+                break;
+            }
+            long ord = r->records++;
+            const char *problem = NULL;
+            char msg[1024], why[800];
+            vm_reset_scratch(rs->vm);
+            if (rc == 2) problem = src->err;
+            else if (rd_fill(src, &plan, rs->vm->regs) != 0) problem = src->err;
+            const char *key = NULL;
+            size_t keylen = 0;
+            if (!problem && p->key_field >= 0) {
+                const RdField *kf = &src->fields[src->col[p->key_field]];
+                key = kf->ptr;
+                keylen = kf->len;
+                if (keylen == 0) {
+                    snprintf(msg, sizeof msg, "%s:%ld: field \"%s\": the key is empty", src->path,
+                             src->line, p->fields[p->key_field]->name.name);
+                    problem = msg;
+                }
+            }
+            if (problem) pass2_mark_late(rs, r, ord);
+            if (!problem && eng_left_out(&rs->eng, ord)) {
+                snprintf(msg, sizeof msg, "%s:%ld: %s", src->path, src->line, eng_left_out_why(&rs->eng, ord));
                 problem = msg;
             }
+            if (!problem && !eng_record(&rs->eng, ord, key, keylen, why, sizeof why)) {
+                snprintf(msg, sizeof msg, "%s:%ld: %s", src->path, src->line, why);
+                problem = msg;
+            }
+            if (problem) {
+                r->bad++;
+                if (o->on_error != ON_ERROR_SKIP && r->bad <= MAX_SHOWN) pass2_say(r, problem);
+                if (o->on_error == ON_ERROR_FAIL) r->stop = true;
+                continue;
+            }
+            if (o->where && !rs->vm->regs[c->probe_reg[0]].u.i) continue;
+            if (w) wr_record(w, rs->vm->regs, key, keylen, src->line);
+            if (sum) summary_add(sum, rs);
+            if (o->coverage) cov_add(&rs->cov, c, rs->vm->regs);
+            if ((r->records & 0xffff) == 0) progress_tick(&prog, src, r->records);
         }
-        if (problem) mark_late(rs, r, ord);
-        if (!problem && eng_left_out(&rs->eng, ord)) {
-            snprintf(msg, sizeof msg, "%s:%ld: %s", src->path, src->line, eng_left_out_why(&rs->eng, ord));
-            problem = msg;
-        }
-        if (!problem && !eng_record(&rs->eng, ord, key, keylen, why, sizeof why)) {
-            snprintf(msg, sizeof msg, "%s:%ld: %s", src->path, src->line, why);
-            problem = msg;
-        }
-        if (problem) {
-            r->bad++;
-            if (o->on_error != ON_ERROR_SKIP && r->bad <= MAX_SHOWN) say(r, problem);
-            if (o->on_error == ON_ERROR_FAIL) r->stop = true;
-            continue;
-        }
-        if (o->where && !rs->vm->regs[c->probe_reg[0]].u.i) continue;
-        if (w) wr_record(w, rs->vm->regs, key, keylen, src->line);
-        if (sum) summary_add(sum, rs);
-        if (o->coverage) cov_add(&rs->cov, c, rs->vm->regs);
-        if ((r->records & 0xffff) == 0) progress_tick(&prog, src, r->records);
     }
     progress_end(&prog);
     bool redo = r->late && !r->unreadable && !r->stop;     /* the caller does this pass again */
@@ -582,6 +583,8 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
         run_unload(&rs);
         return status;
     }
+    /* the record pass on several workers, when the data and output allow */
+    rs.split = par_split(&rs, o, data_path, par_jobs(o->jobs));
     char spool[64];
     int spool_fd = -1;
     bool has1 = eng_has_passes(&rs.eng);

@@ -31,6 +31,7 @@ typedef struct RunOptions {
                                        the key (NULL: the policy's `display` and
                                        `output` fields; "": none) */
     int width;                      /* the table's width (0: cells in full) */
+    int jobs;                       /* -j: workers for the record pass (0: every core) */
 } RunOptions;
 
 void run_options_init(RunOptions *o);
@@ -52,6 +53,7 @@ typedef struct RunSession {
     int npolicy_files;      /* pol->src.files[0..n): the policy and its imports */
     int *columns;           /* --columns: record field indices, in order */
     int ncolumns;
+    struct ParSplit *split; /* kam run on several workers (run_par.h), or NULL */
 } RunSession;
 
 /* Loads and compiles the policy, applies --where, --as-of and --set, runs

@@ -270,6 +270,17 @@ Source *rd_open_with(const Schema *sch, const char *path, const SourceOpts *opts
     return rd_open_ex(sch, path, opts, err, errlen, NULL);
 }
 
+const char *rd_kind(const char *path, const SourceOpts *opts)
+{
+    if (opts && opts->kind) return opts->kind;
+    if (ends_with(path, ".jsonl") || ends_with(path, ".ndjson")) return "jsonl";
+    if (ends_with(path, ".sqlite") || ends_with(path, ".sqlite3") || ends_with(path, ".db"))
+        return "sqlite";
+    if (ends_with(path, ".xlsx") || ends_with(path, ".xlsm") || ends_with(path, ".xls"))
+        return "xlsx";      /* .xls: refused by the reader with a clear message */
+    return "csv";
+}
+
 Source *rd_open_ex(const Schema *sch, const char *path, const SourceOpts *opts, char *err,
                    size_t errlen, bool *misfit)
 {
@@ -278,15 +289,7 @@ Source *rd_open_ex(const Schema *sch, const char *path, const SourceOpts *opts, 
     *misfit = false;
     Source *s = xcalloc(1, sizeof *s);
     s->sch = sch;
-    const char *kind = opts ? opts->kind : NULL;
-    if (!kind) {
-        if (ends_with(path, ".jsonl") || ends_with(path, ".ndjson")) kind = "jsonl";
-        else if (ends_with(path, ".sqlite") || ends_with(path, ".sqlite3") || ends_with(path, ".db"))
-            kind = "sqlite";
-        else if (ends_with(path, ".xlsx") || ends_with(path, ".xlsm") || ends_with(path, ".xls"))
-            kind = "xlsx";      /* .xls: refused by the reader with a clear message */
-        else kind = "csv";
-    }
+    const char *kind = rd_kind(path, opts);
     bool std_in = strcmp(path, "-") == 0;
     bool is_xlsx = strcmp(kind, "xlsx") == 0, is_csv = strcmp(kind, "csv") == 0;
     if ((opts && opts->sheet && !is_xlsx) || (opts && opts->delimiter && !is_csv)) {
@@ -600,6 +603,33 @@ static int next_xlsx(Source *s)
         }
     }
     return 1;
+}
+
+long long rd_record_start(const Source *s, long *line)
+{
+    *line = 0;
+    return s->kind == SRC_CSV     ? rd_csv_record_start(s->csv, line)
+           : s->kind == SRC_JSONL ? rd_jsonl_record_start(s->jsonl, line)
+                                  : -1;
+}
+
+bool rd_position(const Source *s, long long *offset, long *line)
+{
+    if (s->kind == SRC_JSONL) {
+        *offset = rd_jsonl_offset(s->jsonl);
+        *line = rd_jsonl_line(s->jsonl);
+        return true;
+    }
+    if (s->kind != SRC_CSV) return false;
+    *offset = rd_csv_offset(s->csv);
+    *line = rd_csv_line(s->csv);
+    return true;
+}
+
+bool rd_seek(Source *s, long long offset, long line, long long end)
+{
+    if (s->kind == SRC_JSONL) return rd_jsonl_seek(s->jsonl, offset, line, end) == 0;
+    return s->kind == SRC_CSV && rd_csv_seek(s->csv, offset, line, end) == 0;
 }
 
 int rd_next(Source *s)

@@ -63,6 +63,9 @@ typedef struct Source {
                                here (reader_pct.h); rd_close frees it */
 } Source;
 
+/* The kind `path` is read as: opts->kind if set, else by its name
+ * ("csv", "jsonl", "sqlite", "xlsx"). */
+const char *rd_kind(const char *path, const SourceOpts *opts);
 /* Opens `path` ("-" for stdin) and reads its header. NULL with a message in
  * err if it cannot be opened, has no header or lacks required columns (all
  * named at once). */
@@ -82,6 +85,15 @@ void rd_close(Source *s);
  * input goes on (wrong number of fields; message in s->err); -1 if the input
  * is malformed beyond recovery (message in s->err). */
 int rd_next(Source *s);
+/* Splitting a CSV or JSON Lines file at record boundaries (cli/run_par.c). The input
+ * offset where the last record read starts and (*line) its physical line
+ * (-1 if the source is neither);
+ * where reading stands now, as an input offset and a physical line (false
+ * if neither); and going on from such a place until about `end` (false if
+ * neither, or the input cannot seek: standard input). */
+long long rd_record_start(const Source *s, long *line);
+bool rd_position(const Source *s, long long *offset, long *line);
+bool rd_seek(Source *s, long long offset, long line, long long end);
 /* Reads only the columns up to the last of the fields marked in `used`
  * (pass one); the rest of each record is skipped. Records are then not
  * checked for their number of fields (the full pass does that). */

@@ -60,6 +60,9 @@ struct CsvReader {
     long long base;       /* input offset of buf[0], for rd_csv_offset */
     long long size;       /* input size if it is a regular file, else 0 */
     long line;            /* physical line number at pos */
+    long long rec_start;  /* input offset where the last record read starts */
+    long rec_line;        /* and its physical line */
+    long long soft_end;   /* rd_csv_seek: read little past this offset (0: no limit) */
     int eof;              /* read(2) has returned 0 */
     int started;          /* the byte order mark check has been done */
     int failed;           /* an error was reported; it sticks */
@@ -156,6 +159,35 @@ long long rd_csv_size(const CsvReader *r)
     return r->size;
 }
 
+long long rd_csv_record_start(const CsvReader *r, long *line)
+{
+    *line = r->rec_line;
+    return r->rec_start;
+}
+
+long rd_csv_line(const CsvReader *r)
+{
+    return r->line;
+}
+
+int rd_csv_seek(CsvReader *r, long long offset, long line, long long end)
+{
+    if (!r->owns_fd || offset < 0 || lseek(r->fd, (off_t)offset, SEEK_SET) != (off_t)offset)
+        return -1;
+    r->base = offset;
+    r->pos = r->len = 0;
+    r->buf[0] = '\n';
+    r->line = line;
+    r->eof = 0;
+    r->started = 1;       /* a byte order mark is only looked for at offset 0 */
+    r->failed = 0;
+    r->err[0] = '\0';
+    r->rec_start = offset;
+    r->rec_line = line;
+    r->soft_end = end > offset ? end : 0;
+    return 0;
+}
+
 void rd_csv_set_field_limit(CsvReader *r, size_t n)
 {
     r->keep = n ? n : SIZE_MAX;
@@ -217,8 +249,14 @@ static int refill(CsvReader *r, size_t nkept)
     r->base += (long long)keep;
     r->pos = 0;
     r->len = kept;
+    size_t want = r->cap - r->len;
+    if (r->soft_end) {      /* a chunk: little is needed past its end */
+        long long left = r->soft_end - (r->base + (long long)r->len);
+        size_t some = left < 65536 ? 65536 : (size_t)left;
+        if (some < want) want = some;
+    }
     for (;;) {
-        ssize_t n = read(r->fd, r->buf + r->len, r->cap - r->len);
+        ssize_t n = read(r->fd, r->buf + r->len, want);
         if (n > 0) {
             r->len += (size_t)n;
             r->buf[r->len] = '\n';
@@ -342,6 +380,8 @@ int rd_csv_next(CsvReader *r, RdField **fields, size_t *nfields, long *line)
     if (r->failed) return -1;
     int rc = skip_to_record(r);
     if (rc <= 0) return rc;
+    r->rec_start = r->base + (long long)r->pos;
+    r->rec_line = r->line;
 
     const long rec_line = r->line;
     long cur_line = r->line;   /* line on which the current field starts */

@@ -72,6 +72,21 @@ const char *rd_csv_error(const CsvReader *r);
 /* Byte offset consumed so far and total size if known (0 if not, e.g. stdin) — for progress bars. */
 long long rd_csv_offset(const CsvReader *r);  long long rd_csv_size(const CsvReader *r);
 
+/* Where the last record rd_csv_next read (or failed on) starts: its input
+ * offset, after the blank lines before it, and (*line) its physical line. For splitting a file among
+ * workers at record boundaries (cli/run_par.c). */
+long long rd_csv_record_start(const CsvReader *r, long *line);
+/* The physical line number where reading stands (the line of the next
+ * unread byte). */
+long rd_csv_line(const CsvReader *r);
+/* Goes on reading a file (not stdin) from input offset `offset`, which
+ * must be where a record (or a blank line before one) starts, counting
+ * that as physical line `line`; no byte order mark is looked for there.
+ * Clears a sticky error. `end`, if past offset, is where the caller means
+ * to stop (reads are then kept small past it; records are read whole
+ * wherever they end). 0, or -1 if the file cannot seek. */
+int rd_csv_seek(CsvReader *r, long long offset, long line, long long end);
+
 /* Closes the file (never stdin) and frees everything; NULL is a no-op. */
 void rd_csv_close(CsvReader *r);
 

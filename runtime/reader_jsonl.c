@@ -63,6 +63,9 @@ struct JsonlReader {
     long long base;       /* input offset of buf[0], for rd_jsonl_offset */
     long long size;       /* input size if it is a regular file, else 0 */
     long line;            /* line number at pos */
+    long long rec_start;  /* input offset of the last line read */
+    long rec_line;        /* and its number */
+    long long soft_end;   /* rd_jsonl_seek: read little past this offset (0: no limit) */
     int eof;              /* read(2) has returned 0 */
     int started;          /* the byte order mark check has been done */
     int failed;           /* an unrecoverable error was reported; it sticks */
@@ -150,6 +153,35 @@ long long rd_jsonl_size(const JsonlReader *r)
     return r->size;
 }
 
+long long rd_jsonl_record_start(const JsonlReader *r, long *line)
+{
+    *line = r->rec_line;
+    return r->rec_start;
+}
+
+long rd_jsonl_line(const JsonlReader *r)
+{
+    return r->line;
+}
+
+int rd_jsonl_seek(JsonlReader *r, long long offset, long line, long long end)
+{
+    if (!r->owns_fd || offset < 0 || lseek(r->fd, (off_t)offset, SEEK_SET) != (off_t)offset)
+        return -1;
+    r->base = offset;
+    r->pos = r->len = r->scanned = 0;
+    r->buf[0] = '\n';
+    r->line = line;
+    r->eof = 0;
+    r->started = offset > 0;    /* a byte order mark only at the very start */
+    r->failed = 0;
+    r->err[0] = '\0';
+    r->rec_start = offset;
+    r->rec_line = line;
+    r->soft_end = end > offset ? end : 0;
+    return 0;
+}
+
 /* Records "name:line: message"; returns 2 (a malformed line). */
 static int complain(JsonlReader *r, long line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -189,8 +221,14 @@ static int refill(JsonlReader *r)
     r->base += (long long)keep;
     r->pos = 0;
     r->len = kept;
+    size_t want = r->cap - r->len;
+    if (r->soft_end) {      /* a chunk: little is needed past its end */
+        long long left = r->soft_end - (r->base + (long long)r->len);
+        size_t some = left < 65536 ? 65536 : (size_t)left;
+        if (some < want) want = some;
+    }
     for (;;) {
-        ssize_t n = read(r->fd, r->buf + r->len, r->cap - r->len);
+        ssize_t n = read(r->fd, r->buf + r->len, want);
         if (n > 0) {
             r->len += (size_t)n;
             r->buf[r->len] = '\n';
@@ -546,6 +584,8 @@ int rd_jsonl_next(JsonlReader *r, JsonField **fields, size_t *nfields, long *lin
                 r->scanned = r->len - r->pos;
                 int rc = refill(r);
                 if (rc == -1) return -1;
+                r->rec_start = r->base + (long long)r->pos;
+                r->rec_line = r->line;
                 if (rc == -2)
                     return FAIL(r, r->line, "line longer than %d MiB (is this really JSON Lines?)",
                                 MAX_LINE >> 20);
@@ -553,6 +593,8 @@ int rd_jsonl_next(JsonlReader *r, JsonField **fields, size_t *nfields, long *lin
             }
         }
         r->scanned = 0;
+        r->rec_start = r->base + (long long)(start - r->buf);
+        r->rec_line = r->line;
         long ln = r->line++;
         r->pos = (size_t)(nl - r->buf) + (nl < r->buf + r->len);
         size_t nf = 0;

@@ -78,6 +78,16 @@ const char *rd_jsonl_error(const JsonlReader *r);
 long long rd_jsonl_offset(const JsonlReader *r);
 long long rd_jsonl_size(const JsonlReader *r);
 
+/* For splitting a file among workers at line starts (cli/run_par.c), as
+ * the CSV reader's rd_csv_record_start, rd_csv_line and rd_csv_seek: where
+ * the last line read starts (offset, *line its number); the line number
+ * where reading stands; going on from offset (a line start), counted as
+ * line `line`, reading little past `end`. A line is a record, so every
+ * line start is a record start. */
+long long rd_jsonl_record_start(const JsonlReader *r, long *line);
+long rd_jsonl_line(const JsonlReader *r);
+int rd_jsonl_seek(JsonlReader *r, long long offset, long line, long long end);
+
 /* Closes the file (never stdin) and frees everything; NULL is a no-op. */
 void rd_jsonl_close(JsonlReader *r);
 

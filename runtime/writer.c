@@ -259,7 +259,7 @@ Writer *wr_open(FILE *out, OutFormat fmt, const Chunk *c, const WrOptions *opt, 
         }
         w->row_max += 40 + longest;
     }
-    if (fmt == FMT_CSV) {
+    if (fmt == FMT_CSV && !opt->no_header) {
         for (int i = 0; i < w->ncols; i++) {
             if (i) put(w, ",", 1);
             puts_(w, w->cols[i].name);
@@ -915,6 +915,11 @@ static void put_cell(Writer *w, const char *s, int width, bool last)
         put(w, s, n);
     }
     for (int k = chars; !last && k < width + 2; k++) put(w, " ", 1);
+}
+
+void wr_raw(Writer *w, const char *bytes, size_t n)
+{
+    put(w, bytes, n);
 }
 
 int wr_close(Writer *w, char *err, size_t errlen)

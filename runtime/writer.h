@@ -32,6 +32,8 @@ typedef struct WrOptions {
     int width;              /* table: fit the lines to this many columns by
                                eliding long cells with '…' (0: no limit) */
     const char *sheet;      /* xlsx: the worksheet's name (NULL: "accounts") */
+    bool no_header;         /* csv: no header line (a part of the rows that
+                               another writer's output continues) */
 } WrOptions;
 
 /* Opens a writer; NULL (with the reason in err) only for xlsx, when its
@@ -44,6 +46,9 @@ void wr_record(Writer *w, const Value *regs, const char *key, size_t keylen, lon
  * Returns 0, or -1 if any write failed: err then says why, or is "" when
  * errno does. Does not close the FILE. */
 int wr_close(Writer *w, char *err, size_t errlen);
+/* Appends bytes another writer of the same format and columns wrote (its
+ * rows, without a header) as they are; csv and jsonl only. */
+void wr_raw(Writer *w, const char *bytes, size_t n);
 /* Formats a number as kam prints it: whole numbers up to 2^53 in full
  * without a point, others with up to 15 significant digits. Returns the
  * length. */

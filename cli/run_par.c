@@ -1,0 +1,646 @@
+/* run_par.c — the record pass of `kam run` on several workers (see
+ * run_par.h). It holds the split of a CSV file into chunks, the worker
+ * threads, and the merge in input order; not the portfolio passes, the
+ * writer's formats or the reader (cli/run.c, runtime/).
+ *
+ * The split. A chunk is a byte range of the file that starts where a
+ * record starts. In JSON Lines a line is a record, so every line start is
+ * one (and only LF ends a line). In CSV a quoted field may hold line
+ * breaks, so a line start is not always a record start, and only reading
+ * from the start of the file tells which is which. Two ways, both exact:
+ *   - with portfolio passes, pass 1 has read the file from its start: it
+ *     notes, for each chunk's nominal start (a line start near an even
+ *     share of the bytes), the first record that starts there or after,
+ *     with its physical line and ordinal (par_note): the chunks start
+ *     there, and each worker knows its first record's ordinal (limits
+ *     keep records by ordinal);
+ *   - without passes, a chunk starts at its nominal line start and its
+ *     line number is counted (line ends: LF, CRLF, lone CR, quoted or not;
+ *     the workers count the ranges between starts in parallel first) —
+ *     a guess that is checked: each worker reads on past its end to the
+ *     first record that starts at or after it, and notes where that is.
+ *     The merge, which goes in input order and so knows the previous chunk
+ *     is right, compares that place with where the next worker's first
+ *     record started; when they differ (the nominal start was inside a
+ *     quoted field), the next chunk is read again from the right place, on
+ *     the merging thread. Ordinals mean nothing without passes.
+ * (In JSON Lines the check always finds the guess right.) A worker opens
+ * the file for itself, matches the header as one worker does, and seeks
+ * to its chunk.
+ *
+ * The workers. Each has a VM of its own on the shared compiled chunk
+ * (read only while records run: constants, regexes, enums), its registers
+ * copied from the main VM once the passes are done, and the main VM's
+ * aggregate and limit state lent to it (the record code only reads them:
+ * AGG and LIMIT_GET; the adding instructions run in the passes alone).
+ * Records the passes counted but this pass rejects are noted per chunk
+ * and marked once every worker has stopped.
+ *
+ * Workers stay at most AHEAD chunks each ahead of the merge, so memory
+ * is bounded by the chunk size (8 MiB of input) times the workers, not by
+ * the output, when the output is read slowly.
+ *
+ * The merge writes chunk after chunk: rows (each worker's writer writes
+ * the same format without the header), data-error messages (at most
+ * RUN_MAX_SHOWN in all, in order), counts; at the first chunk that stops
+ * (--on-error fail, or input that cannot be read further) it stops, as one
+ * worker would have. */
+#define _GNU_SOURCE
+#include "run_par.h"
+#include "cli.h"
+#include "progress.h"
+#include "../runtime/reader.h"
+#include "../runtime/vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum {
+    CHUNK_BYTES = 8 << 20,      /* at most this much per chunk, for memory and balance */
+    MAX_CHUNKS = 4096,
+    BLOCK = 1 << 20,            /* reading to count lines */
+    AHEAD = 2                   /* chunks a worker may be ahead of the merge, each */
+};
+
+#define AT_END LLONG_MAX        /* "no record": the end of the data */
+
+typedef struct Chunk_ {
+    /* given */
+    long long start, end;       /* records starting in [start, end) */
+    long line;                  /* physical line at start */
+    long ord;                   /* ordinal of its first record */
+    /* found */
+    long long first;            /* where its first record started (AT_END: none) */
+    long long next;             /* where the first record at or after end starts */
+    long next_line;
+    char *out;                  /* its rows */
+    size_t outlen;
+    long records, bad;
+    char **msgs;                /* the first RUN_MAX_SHOWN data-error messages */
+    int nmsgs;
+    char *unreadable;           /* why the input cannot be read further, or NULL */
+    bool stop;                  /* --on-error fail stopped at a bad record */
+    long *late;                 /* records the passes counted that this pass rejects */
+    size_t nlate, caplate;
+    RdPctScan *pct;
+    int state;                  /* 0 waiting, 1 being read, 2 done */
+} Chunk_;
+
+struct ParSplit {
+    char *path;
+    int jobs;
+    int n;
+    Chunk_ *ch;
+    long long size;
+    bool exact;                 /* starts noted by a pass (else: checked guesses) */
+    bool jsonl;                 /* JSON Lines: only LF ends a line */
+    bool count;                 /* the chunks' lines are still to be counted */
+    int noted;                  /* par_note: the next chunk to place */
+    long long *nominal;         /* by chunk: its nominal start */
+};
+
+int par_jobs(int jobs)
+{
+    if (jobs > 0) return jobs;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 256 ? 256 : (int)n;
+}
+
+/* The file's bytes [from, to) into block (BLOCK bytes), a block at a
+ * time: calls each(block, n, ud) for each; false if reading fails. */
+static bool each_block(int fd, long long from, long long to, char *block,
+                       void (*each)(const char *, size_t, void *), void *ud)
+{
+    while (from < to) {
+        size_t want = to - from < BLOCK ? (size_t)(to - from) : BLOCK;
+        ssize_t got = pread(fd, block, want, (off_t)from);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) return false;
+        each(block, (size_t)got, ud);
+        from += got;
+    }
+    return true;
+}
+
+/* Counting physical line ends: LF, CRLF and lone CR once each, as the
+ * CSV reader counts lines (a CR at a block's end waits for the next
+ * byte). */
+typedef struct LineCount {
+    long lines;
+    bool cr;                    /* the last block ended with a CR */
+    bool lf_only;               /* JSON Lines: only LF ends a line (CR is whitespace) */
+} LineCount;
+
+static void count_block(const char *s, size_t n, void *ud)
+{
+    LineCount *lc = ud;
+    const char *end = s + n, *p;
+    if (lc->cr && n && s[0] != '\n') lc->lines++;
+    lc->cr = false;
+    for (p = s; p < end && (p = memchr(p, '\n', (size_t)(end - p))); p++) lc->lines++;
+    if (lc->lf_only) return;
+    for (p = s; p < end && (p = memchr(p, '\r', (size_t)(end - p))); p++) {
+        if (p + 1 == end) lc->cr = true;
+        else if (p[1] != '\n') lc->lines++;
+    }
+}
+
+/* Physical line ends in the file's bytes [from, to). */
+static long line_ends(int fd, long long from, long long to, bool lf_only, char *block, bool *ok)
+{
+    LineCount lc = {0, false, lf_only};
+    if (!each_block(fd, from, to, block, count_block, &lc)) *ok = false;
+    return lc.lines + (lc.cr ? 1 : 0);
+}
+
+/* The offset just after the first LF at or after target - 1 (so target
+ * itself if a line starts there), or size if there is none. */
+static long long line_start(int fd, long long target, long long size, char *block, bool *ok)
+{
+    for (long long at = target - 1; at < size;) {
+        ssize_t got = pread(fd, block, 65536, (off_t)at);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) {
+            *ok = false;
+            return size;
+        }
+        const char *nl = memchr(block, '\n', (size_t)got);
+        if (nl) return at + (nl - block) + 1;
+        at += got;
+    }
+    return size;
+}
+
+ParSplit *par_split(const RunSession *rs, const RunOptions *o, const char *data_path, int jobs)
+{
+    if (jobs <= 1 || strcmp(data_path, "-") == 0 || o->summary || o->coverage ||
+        (o->format != FMT_CSV && o->format != FMT_JSONL))
+        return NULL;
+    const char *kind = rd_kind(data_path, &o->input);
+    bool jsonl = strcmp(kind, "jsonl") == 0;
+    if (!jsonl && strcmp(kind, "csv") != 0) return NULL;
+    struct stat st;
+    if (stat(data_path, &st) != 0 || !S_ISREG(st.st_mode)) return NULL;
+    char msg[1024];
+    bool misfit;
+    Source *src = rd_open_ex(&rs->pol->schema, data_path, &o->input, msg, sizeof msg, &misfit);
+    long long s0;
+    long line0;
+    if (!src || !rd_position(src, &s0, &line0)) {   /* not CSV, or the record pass says why */
+        rd_close(src);
+        return NULL;
+    }
+    rd_close(src);
+    int fd = open(data_path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return NULL;
+    long long size = st.st_size;
+    long long body = size > s0 ? size - s0 : 0;
+    /* KAM_CHUNK_BYTES: smaller chunks, for tests (tests/cli/parallel_agrees.sh) */
+    const char *knob = getenv("KAM_CHUNK_BYTES");
+    long long bytes = knob ? atoll(knob) : 0;
+    if (bytes < 256) bytes = CHUNK_BYTES;
+    long long want = body / bytes + 1;
+    int n = want < jobs ? jobs : want > MAX_CHUNKS ? MAX_CHUNKS : (int)want;
+    ParSplit *sp = xcalloc(1, sizeof *sp);
+    sp->path = xstrdup(data_path);
+    sp->jobs = jobs;
+    sp->n = n;
+    sp->size = size;
+    sp->ch = xcalloc((size_t)n, sizeof(Chunk_));
+    sp->nominal = xcalloc((size_t)n + 1, sizeof(long long));
+    /* the chunks' line numbers: told by pass 1 with portfolio passes
+       (par_note), else counted by the workers before they read */
+    sp->count = !eng_has_passes(&rs->eng);
+    sp->jsonl = jsonl;
+    char *block = xmalloc(BLOCK);
+    long long at = s0;
+    long line = line0;
+    bool ok = true;
+    for (int i = 0; i < n && ok; i++) {
+        long long s = at;
+        if (i > 0) {
+            long long target = s0 + body / n * i;
+            if (target > at) s = line_start(fd, target, size, block, &ok);
+        }
+        sp->nominal[i] = s;
+        sp->ch[i].start = s;
+        sp->ch[i].line = line;
+        at = s;
+    }
+    free(block);
+    close(fd);
+    if (!ok) {              /* the file cannot be read: one worker says so */
+        par_free(sp);
+        return NULL;
+    }
+    sp->nominal[n] = size;
+    for (int i = 0; i < n; i++) sp->ch[i].end = i + 1 < n ? sp->ch[i + 1].start : AT_END;
+    return sp;
+}
+
+void par_free(ParSplit *sp)
+{
+    if (!sp) return;
+    free(sp->ch);
+    free(sp->nominal);
+    free(sp->path);
+    free(sp);
+}
+
+void par_note_begin(ParSplit *sp)
+{
+    sp->noted = 0;
+}
+
+void par_note(ParSplit *sp, const Source *src, long ordinal)
+{
+    if (sp->noted == sp->n) return;
+    long line;
+    long long at = rd_record_start(src, &line);
+    while (sp->noted < sp->n && sp->nominal[sp->noted] <= at) {
+        Chunk_ *c = &sp->ch[sp->noted++];
+        c->start = at;
+        c->line = line;
+        c->ord = ordinal;
+    }
+}
+
+void par_note_end(ParSplit *sp, long records)
+{
+    for (; sp->noted < sp->n; sp->noted++) {      /* no record starts there */
+        Chunk_ *c = &sp->ch[sp->noted];
+        c->start = AT_END;
+        c->line = 0;
+        c->ord = records;
+    }
+    for (int i = 0; i < sp->n; i++) sp->ch[i].end = i + 1 < sp->n ? sp->ch[i + 1].start : AT_END;
+    sp->exact = true;
+}
+
+/* The merge and the workers. */
+typedef struct Par {
+    RunSession *rs;
+    const RunOptions *o;
+    ParSplit *sp;
+    const bool *used;           /* the fields the record pass converts */
+    Value *regs0;               /* the main VM's registers after the passes */
+    bool has_passes;
+    pthread_mutex_t mu;
+    pthread_cond_t done;        /* a chunk is done, or merged */
+    int next;                   /* the next chunk to take */
+    int merged;                 /* chunks merged so far */
+    int cancel;                 /* the merge stopped: take no more (atomic) */
+    int next_count;             /* counting lines: the next range to take */
+    long *nlines;               /* by chunk: line ends from its start to the next's */
+} Par;
+
+/* A worker's VM: its own registers and scratch, the main VM's aggregate
+ * and limit state (lent; given back before vm_free). */
+typedef struct Worker {
+    Vm *vm;
+    AggState *agg;
+    LimitState *lim;
+    AggGroups *gagg;
+    Engine eng;                 /* the main engine's, with this VM */
+} Worker;
+
+static void worker_open(Worker *wk, Par *p)
+{
+    const Vm *main = p->rs->vm;
+    wk->vm = vm_new(p->rs->chunk);
+    wk->agg = wk->vm->agg;
+    wk->lim = wk->vm->lim;
+    wk->gagg = wk->vm->gagg;
+    wk->vm->agg = main->agg;
+    wk->vm->lim = main->lim;
+    wk->vm->gagg = main->gagg;
+    wk->eng = p->rs->eng;
+    wk->eng.vm = wk->vm;
+    wk->eng.err = NULL;
+}
+
+static void worker_close(Worker *wk)
+{
+    wk->vm->agg = wk->agg;
+    wk->vm->lim = wk->lim;
+    wk->vm->gagg = wk->gagg;
+    vm_free(wk->vm);
+}
+
+static void chunk_forget(Chunk_ *c)
+{
+    free(c->out);
+    for (int i = 0; i < c->nmsgs; i++) free(c->msgs[i]);
+    free(c->msgs);
+    free(c->unreadable);
+    free(c->late);
+    rd_pct_free(c->pct);
+    long long start = c->start, end = c->end;
+    long line = c->line, ord = c->ord;
+    memset(c, 0, sizeof *c);
+    c->start = start;
+    c->end = end;
+    c->line = line;
+    c->ord = ord;
+}
+
+/* A worker's rows are held in memory (open_memstream): failing to hold
+ * them is running out of memory, which ends kam as xmalloc's failing does. */
+static void out_of_memory(void)
+{
+    fputs("kam: out of memory\n", stderr);
+    exit(70);
+}
+
+static void chunk_say(Chunk_ *c, const char *text)
+{
+    if (c->nmsgs == RUN_MAX_SHOWN) return;
+    if (!c->msgs) c->msgs = xcalloc(RUN_MAX_SHOWN, sizeof(char *));
+    c->msgs[c->nmsgs++] = xstrdup(text);
+}
+
+/* Reads, evaluates and writes one chunk, as the record pass of cli/run.c
+ * does for the whole file. */
+static void run_chunk(Par *p, Worker *wk, Chunk_ *c)
+{
+    RunSession *rs = p->rs;
+    const RunOptions *o = p->o;
+    c->first = c->next = AT_END;
+    if (c->start == AT_END) return;
+    char msg[1024], why[800];
+    bool misfit;
+    Source *src = rd_open_ex(&rs->pol->schema, p->sp->path, &o->input, msg, sizeof msg, &misfit);
+    if (!src || !rd_seek(src, c->start, c->line, c->end == AT_END ? 0 : c->end)) {
+        c->first = c->start;
+        c->unreadable = xstrdup(src ? "cannot read the data again from where a worker starts" : msg);
+        rd_close(src);
+        return;
+    }
+    memcpy(wk->vm->regs, p->regs0, sizeof(Value) * (size_t)rs->chunk->nregs);
+    RdPlan plan = rd_plan(src, p->used, rs->chunk->field_reg);
+    src->pct = rd_pct_new(&rs->pol->schema);
+    FILE *mem = open_memstream(&c->out, &c->outlen);
+    WrOptions wo = {rs->columns, rs->ncolumns, o->width, rs->chunk->schema->record, true};
+    Writer *w = mem ? wr_open(mem, o->format, rs->chunk, &wo, msg, sizeof msg) : NULL;
+    if (!w) out_of_memory();
+    const Chunk *ck = rs->chunk;
+    const Policy *pol = rs->pol;
+    Vm *vm = wk->vm;
+    long ord = c->ord;
+    bool first = true;
+    int rc;
+    while (!c->stop && (rc = rd_next(src)) != 0) {
+        long line;
+        long long at = rd_record_start(src, &line);
+        if (first) c->first = at;
+        first = false;
+        if (at >= c->end) {         /* the next chunk's first record */
+            c->next = at;
+            c->next_line = line;
+            break;
+        }
+        if ((c->records & 1023) == 0 && __atomic_load_n(&p->cancel, __ATOMIC_RELAXED)) break;
+        if (rc < 0) {
+            c->unreadable = xstrdup(src->err);
+            break;
+        }
+        long rord = ord++;
+        c->records++;
+        const char *problem = NULL;
+        vm_reset_scratch(vm);
+        if (rc == 2) problem = src->err;
+        else if (rd_fill(src, &plan, vm->regs) != 0) problem = src->err;
+        const char *key = NULL;
+        size_t keylen = 0;
+        if (!problem && pol->key_field >= 0) {
+            const RdField *kf = &src->fields[src->col[pol->key_field]];
+            key = kf->ptr;
+            keylen = kf->len;
+            if (keylen == 0) {
+                snprintf(msg, sizeof msg, "%s:%ld: field \"%s\": the key is empty", src->path,
+                         src->line, pol->fields[pol->key_field]->name.name);
+                problem = msg;
+            }
+        }
+        if (problem && p->has_passes && !eng_left_out(&wk->eng, rord)) {
+            if (c->nlate == c->caplate) {
+                c->caplate = c->caplate ? c->caplate * 2 : 16;
+                c->late = xrealloc(c->late, c->caplate * sizeof(long));
+            }
+            c->late[c->nlate++] = rord;
+        }
+        if (!problem && eng_left_out(&wk->eng, rord)) {
+            snprintf(msg, sizeof msg, "%s:%ld: %s", src->path, src->line,
+                     eng_left_out_why(&wk->eng, rord));
+            problem = msg;
+        }
+        if (!problem && !eng_record(&wk->eng, rord, key, keylen, why, sizeof why)) {
+            snprintf(msg, sizeof msg, "%s:%ld: %s", src->path, src->line, why);
+            problem = msg;
+        }
+        if (problem) {
+            c->bad++;
+            if (o->on_error != ON_ERROR_SKIP) chunk_say(c, problem);
+            if (o->on_error == ON_ERROR_FAIL) c->stop = true;
+            continue;
+        }
+        if (o->where && !vm->regs[ck->probe_reg[0]].u.i) continue;
+        wr_record(w, vm->regs, key, keylen, src->line);
+    }
+    if (first) c->first = AT_END;
+    if (wr_close(w, NULL, 0) != 0 || fclose(mem) != 0) out_of_memory();
+    c->pct = src->pct;
+    src->pct = NULL;
+    rd_plan_free(&plan);
+    rd_close(src);
+}
+
+/* Counts the line ends between chunk starts, a range at a time, as
+ * ranges are left; false if the file cannot be read. */
+static bool count_ranges(Par *p)
+{
+    ParSplit *sp = p->sp;
+    int fd = open(sp->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    char *block = xmalloc(BLOCK);
+    bool ok = true;
+    for (;;) {
+        int i = __atomic_fetch_add(&p->next_count, 1, __ATOMIC_RELAXED);
+        if (i >= sp->n - 1) break;
+        long long from = sp->ch[i].start, to = sp->ch[i + 1].start;
+        p->nlines[i] = to > from ? line_ends(fd, from, to, sp->jsonl, block, &ok) : 0;
+    }
+    free(block);
+    close(fd);
+    return ok;
+}
+
+static void *count_main(void *arg)
+{
+    Par *p = arg;
+    if (!count_ranges(p)) __atomic_store_n(&p->cancel, 1, __ATOMIC_RELAXED);
+    return NULL;
+}
+
+static void *worker_main(void *arg)
+{
+    Par *p = arg;
+    Worker wk;
+    worker_open(&wk, p);
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        /* at most AHEAD chunks per worker past the merge: a slow reader of
+           the output must not make the workers hold all of it */
+        while (!p->cancel && p->next < p->sp->n && p->next >= p->merged + AHEAD * p->sp->jobs)
+            pthread_cond_wait(&p->done, &p->mu);
+        int i = p->cancel ? p->sp->n : p->next;
+        if (i < p->sp->n) {
+            p->next++;
+            p->sp->ch[i].state = 1;
+        }
+        pthread_mutex_unlock(&p->mu);
+        if (i >= p->sp->n) break;
+        run_chunk(p, &wk, &p->sp->ch[i]);
+        pthread_mutex_lock(&p->mu);
+        p->sp->ch[i].state = 2;
+        pthread_cond_broadcast(&p->done);
+        pthread_mutex_unlock(&p->mu);
+    }
+    worker_close(&wk);
+    return NULL;
+}
+
+/* Adds one chunk's percent tallies to the whole file's, in input order. */
+static void pct_merge(RdPctScan *into, const RdPctScan *from)
+{
+    if (!into || !from) return;
+    for (int f = 0; f < into->n && f < from->n; f++) {
+        RdPctColumn *a = &into->col[f];
+        const RdPctColumn *b = &from->col[f];
+        a->values += b->values;
+        a->whole += b->whole;
+        a->fraction += b->fraction;
+        if (!a->example[0]) memcpy(a->example, b->example, sizeof a->example);
+    }
+}
+
+void par_records(RunSession *rs, const RunOptions *o, ParSplit *sp, Writer *w, Pass2 *r,
+                 RdPctScan *pct, Progress *prog)
+{
+    Par p;
+    memset(&p, 0, sizeof p);
+    p.rs = rs;
+    p.o = o;
+    p.sp = sp;
+    p.has_passes = eng_has_passes(&rs->eng);
+    /* the fields the record pass converts: as fields_read in cli/run.c */
+    const Policy *pol = rs->pol;
+    bool *used = xcalloc((size_t)pol->nfields + 1, sizeof(bool));
+    for (int f = 0; f < pol->nfields; f++) used[f] = rs->chunk->field_used[f];
+    if (rs->revenue >= 0) used[rs->revenue] = true;
+    for (int i = 0; i < rs->ncolumns; i++) used[rs->columns[i]] = true;
+    p.used = used;
+    size_t nregs = (size_t)(rs->chunk->nregs ? rs->chunk->nregs : 1);
+    p.regs0 = xmalloc(sizeof(Value) * nregs);
+    memcpy(p.regs0, rs->vm->regs, sizeof(Value) * (size_t)rs->chunk->nregs);
+    for (int i = 0; i < sp->n; i++) {
+        chunk_forget(&sp->ch[i]);
+        sp->ch[i].state = 0;
+    }
+    pthread_mutex_init(&p.mu, NULL);
+    pthread_cond_init(&p.done, NULL);
+    int nthreads = sp->jobs < sp->n ? sp->jobs : sp->n;
+    pthread_t *tids = xcalloc((size_t)nthreads, sizeof(pthread_t));
+    int started = 0;
+    if (sp->count) {        /* each chunk's first line, counted in parallel */
+        p.nlines = xcalloc((size_t)sp->n, sizeof(long));
+        for (int t = 0; t < nthreads; t++)
+            if (pthread_create(&tids[started], NULL, count_main, &p) == 0) started++;
+        bool ok = count_ranges(&p);
+        for (int t = 0; t < started; t++) pthread_join(tids[t], NULL);
+        started = 0;
+        if (!ok || p.cancel) {      /* cannot happen for a file just read; one worker then */
+            for (int i = 1; i < sp->n; i++) sp->ch[i].start = AT_END;
+            sp->ch[0].end = AT_END;
+            p.cancel = 0;
+        } else {
+            for (int i = 1; i < sp->n; i++) sp->ch[i].line = sp->ch[i - 1].line + p.nlines[i - 1];
+        }
+        free(p.nlines);
+        p.nlines = NULL;
+        sp->count = false;
+    }
+    for (int t = 0; t < nthreads; t++)
+        if (pthread_create(&tids[started], NULL, worker_main, &p) == 0) started++;
+    Worker self;                /* for chunks read again, and when no thread started */
+    worker_open(&self, &p);
+    const Chunk_ *prev = NULL;
+    for (int i = 0; i < sp->n; i++) {
+        Chunk_ *c = &sp->ch[i];
+        bool mine = false;
+        pthread_mutex_lock(&p.mu);
+        if (!started && p.next <= i) {      /* no workers: read it here */
+            p.next = i + 1;
+            mine = true;
+        }
+        while (!mine && c->state != 2) pthread_cond_wait(&p.done, &p.mu);
+        pthread_mutex_unlock(&p.mu);
+        if (mine) run_chunk(&p, &self, c);
+        if (prev && c->first != prev->next) {
+            /* it started inside a record: read it again from the record
+               the previous chunk (right, by induction) ended before */
+            chunk_forget(c);
+            c->start = prev->next;
+            c->line = prev->next_line;
+            c->ord = prev->ord + prev->records;
+            run_chunk(&p, &self, c);
+        }
+        if (c->out && c->outlen) wr_raw(w, c->out, c->outlen);
+        for (int k = 0; k < c->nmsgs; k++)
+            if (r->bad + k + 1 <= RUN_MAX_SHOWN) pass2_say(r, c->msgs[k]);
+        r->bad += c->bad;
+        r->records += c->records;
+        pct_merge(pct, c->pct);
+        prev = c;
+        if (i + 1 < sp->n && sp->ch[i + 1].start != AT_END)
+            progress_tick_at(prog, sp->ch[i + 1].start, r->records);
+        if (c->unreadable) {
+            pass2_say(r, c->unreadable);
+            r->unreadable = true;
+        }
+        if (c->stop) r->stop = true;
+        if (r->unreadable || r->stop) break;
+        free(c->out);                       /* written: the memory goes back */
+        c->out = NULL;
+        pthread_mutex_lock(&p.mu);
+        p.merged = i + 1;
+        pthread_cond_broadcast(&p.done);
+        pthread_mutex_unlock(&p.mu);
+    }
+    pthread_mutex_lock(&p.mu);
+    __atomic_store_n(&p.cancel, 1, __ATOMIC_RELAXED);
+    pthread_cond_broadcast(&p.done);    /* workers waiting for the merge */
+    pthread_mutex_unlock(&p.mu);
+    for (int t = 0; t < started; t++) pthread_join(tids[t], NULL);
+    /* the records the passes counted that this pass rejects, in input order */
+    for (int i = 0; i < sp->n; i++) {
+        Chunk_ *c = &sp->ch[i];
+        for (size_t k = 0; k < c->nlate; k++) pass2_mark_late(rs, r, c->late[k]);
+        bool last = c == prev;
+        chunk_forget(c);
+        if (last) break;
+    }
+    for (int i = 0; i < sp->n; i++) chunk_forget(&sp->ch[i]);
+    worker_close(&self);
+    free(tids);
+    free(p.regs0);
+    free(used);
+    pthread_cond_destroy(&p.done);
+    pthread_mutex_destroy(&p.mu);
+}

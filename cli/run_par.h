@@ -1,0 +1,66 @@
+/* run_par.h — the record pass of `kam run` on several workers (-j N): a
+ * CSV or JSON Lines file split at record boundaries into chunks, each chunk read,
+ * evaluated and written by a worker thread with its own VM, the chunks'
+ * output, messages and counts put together in input order, so that the
+ * result is byte for byte that of one worker. The portfolio passes stay
+ * in cli/run.c (one worker); they tell the split where its chunks start.
+ * What a run with one worker does, and when several are used: docs/design.md
+ * ("Parallel kam run"). */
+#ifndef KAM_RUN_PAR_H
+#define KAM_RUN_PAR_H
+
+#include "run.h"
+#include "progress.h"
+
+#include <stdio.h>
+
+enum { RUN_MAX_SHOWN = 50 };    /* data errors shown one by one, then a count */
+
+/* What the record pass found. Its messages to stderr are held back (held)
+ * when the pass may have to be done again, and printed once it stands. */
+typedef struct Pass2 {
+    long bad, records;
+    bool stop, unreadable;
+    long late;              /* records the portfolio passes counted that this pass rejects */
+    bool write_failed;
+    char write_err[300];    /* why, when errno does not say */
+    bool held;
+    char *msgs[RUN_MAX_SHOWN + 1];
+    int nmsgs;
+} Pass2;
+
+/* In cli/run.c: a message of the record pass (printed, or held); a record
+ * the passes counted that the record pass cannot read (left out of them
+ * from now on, r->late counted). */
+void pass2_say(Pass2 *r, const char *text);
+void pass2_mark_late(RunSession *rs, Pass2 *r, long ordinal);
+
+/* The workers -j asks for: jobs, or with 0 every online core. */
+int par_jobs(int jobs);
+
+typedef struct ParSplit ParSplit;
+
+/* A split of data_path among `jobs` workers, or NULL when the record pass
+ * runs on one: one job; not a regular CSV or JSON Lines file (standard
+ * input, SQLite and Excel are read by one worker); --summary, --coverage,
+ * a table or an xlsx workbook (each needs every record in one place); or
+ * a file that cannot be opened (the record pass then says why). CSV and
+ * JSON Lines files are split. */
+ParSplit *par_split(const RunSession *rs, const RunOptions *o, const char *data_path, int jobs);
+void par_free(ParSplit *sp);
+/* The portfolio passes show the split the true record boundaries: begin
+ * before a pass reads, note every record it reads (ordinal: its number in
+ * the data), end after. */
+void par_note_begin(ParSplit *sp);
+void par_note(ParSplit *sp, const Source *src, long ordinal);
+void par_note_end(ParSplit *sp, long records);
+
+/* The record pass over the split's chunks: each chunk's rows written to w
+ * (opened by the caller on the output, header and all), its messages said
+ * through pass2_say, counts, stop and late records into r, as one worker
+ * would; percent-column tallies merged into pct. Progress ticks as chunks
+ * finish. */
+void par_records(RunSession *rs, const RunOptions *o, ParSplit *sp, Writer *w, Pass2 *r,
+                 RdPctScan *pct, Progress *prog);
+
+#endif

@@ -1,0 +1,236 @@
+#!/bin/sh
+# parallel_agrees.sh — `kam run -j N` gives byte for byte what `-j 1`
+# gives: stdout, stderr (data-error messages: same text, lines and order)
+# and exit status, for csv and jsonl rows and --summary, with --where,
+# --set, --columns, --out and --on-error, on 30k generated accounts (and
+# 15k as JSON Lines, with malformed lines) whose
+# quoted names hold commas, quotes and line breaks (LF, CRLF and lone CR
+# line ends mixed, blank lines between records) and with malformed
+# records: a bad number, a bad int, a missing field, an empty key, a bad
+# date in a field only the rules read (found after the portfolio passes
+# counted the record: every pass again without it). Policies:
+# bench/bench.kam, examples/key_accounts.kam (aggregates, terms, limits),
+# and tests/golden/run's layered and per-group policies moved onto the
+# generated fields (several passes, limits per group). KAM_CHUNK_BYTES
+# (a test knob of cli/run_par.c) makes chunks small, so that many chunk
+# starts fall inside quoted fields and are read again. Also: more workers
+# than records, input that stops at an unterminated quote, a byte order
+# mark, and Ctrl-C during a parallel run with --out (no file left).
+set -u
+command -v python3 >/dev/null 2>&1 || { echo "skipped: no python3"; exit 77; }
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+failed=0
+
+python3 - "$tmp" <<'PY' || exit 1
+import random, sys
+d = sys.argv[1]
+rnd = random.Random(16)
+segs = ["enterprise", "mid_market", "smb"]
+stages = ["pre_kam", "early_kam", "mid_kam", "partnership", "synergistic"]
+hdr = ("id,name,segment,annual_revenue,revenue_growth,market_share,gross_margin,"
+       "profit_contribution,innovation_partner,early_adopter,prestige,competitor_customer,"
+       "stage,stage_since,trust,exec_contacts,joint_projects,share_of_wallet,last_review")
+def row(i):
+    name = "Acme %d" % i
+    if i % 37 == 0:
+        name = '"Multi\nline, ""quoted""\r\nname %d\n\n"' % i
+    elif i % 41 == 0:
+        name = '"Comma, Inc %d"' % i
+    rev = "%.2f" % (rnd.random() * 5e6)
+    if i % 101 == 0:
+        rev = "12x"
+    prestige = str(rnd.randint(1, 5))
+    if i % 313 == 0:
+        prestige = "abc"
+    key = "A%07d" % i
+    if i % 307 == 0:
+        key = ""
+    f = [key, name, rnd.choice(segs), rev, "%.4f" % (rnd.random() * 0.6 - 0.2),
+         "%.4f" % rnd.random(), "%.4f" % rnd.random(), "%.2f" % (rnd.random() * 8e5),
+         rnd.choice(["true", "false"]), rnd.choice(["true", "false"]), prestige,
+         rnd.choice(["true", "false"]), rnd.choice(stages),
+         "2025-13-45" if i % 503 == 0 else
+         "2025-%02d-%02d" % (rnd.randint(1, 12), rnd.randint(1, 28)),
+         str(rnd.randint(0, 5)), str(rnd.randint(0, 9)), str(rnd.randint(0, 4)),
+         "%.4f" % rnd.random(),
+         "" if i % 7 == 0 else "2025-%02d-%02d" % (rnd.randint(1, 12), rnd.randint(1, 28))]
+    if i % 211 == 0:
+        f = f[:-1]
+    end = "\r\n" if i % 53 == 0 else "\r" if i % 997 == 0 else "\n"
+    if i % 401 == 0:
+        end += "\n"
+    return ",".join(f) + end
+rows = [row(i) for i in range(1, 30001)]
+with open(d + "/data.csv", "w", newline="") as out:
+    out.write(hdr + "\n" + "".join(rows))
+with open(d + "/bom.csv", "w", newline="") as out:
+    out.write("\ufeff" + hdr + "\n" + "".join(rows[:3000]))
+with open(d + "/tiny.csv", "w", newline="") as out:
+    out.write(hdr + "\n" + "".join(rows[:3]))
+# JSON Lines: the same accounts, with CRLF and blank lines, a syntax
+# error, a duplicate key, a string for a number, a line with a CR inside
+import json
+names = hdr.split(",")
+def jline(i):
+    r = {"id": "A%07d" % i, "name": 'Acme\n"%d"' % i, "segment": rnd.choice(segs),
+         "annual_revenue": round(rnd.random() * 5e6, 2), "revenue_growth": 0.05,
+         "market_share": 0.1, "gross_margin": 0.3,
+         "profit_contribution": round(rnd.random() * 8e5, 2), "innovation_partner": True,
+         "early_adopter": False, "prestige": rnd.randint(1, 5), "competitor_customer": False,
+         "stage": rnd.choice(stages), "stage_since": "2025-03-01", "trust": 3,
+         "exec_contacts": rnd.randint(0, 9), "joint_projects": 1, "share_of_wallet": 0.4,
+         "last_review": None if i % 7 == 0 else "2025-06-01"}
+    if i % 101 == 0:
+        r["annual_revenue"] = "lots"
+    text = json.dumps(r)
+    if i % 211 == 0:
+        text = text[:-3]
+    if i % 307 == 0:
+        text = text[:-1] + ', "id": "dup"}'
+    if i % 53 == 0:
+        text = text.replace(", ", ",\r ", 1)
+    return text + ("\r\n" if i % 59 == 0 else "\n") + ("\n  \n" if i % 401 == 0 else "")
+with open(d + "/data.jsonl", "w", newline="") as out:
+    out.write("\ufeff" + "".join(jline(i) for i in range(1, 15001)))
+with open(d + "/stops.csv", "w", newline="") as out:   # an unterminated quote at 60%
+    out.write(hdr + "\n" + "".join(rows[:6000]) + 'A9999999,"never closed,smb\n' +
+              "".join(rows[6000:10000]))
+PY
+
+# the golden layered and per-group policies, on the generated fields
+for p in layered per_group; do
+    sed -E -e 's/^  region: string/  stage: string\n  name: string/' \
+        -e 's/\brevenue\b/annual_revenue/g' -e 's/\bprofit\b/profit_contribution/g' \
+        -e 's/\bregion\b/stage/g' "$ROOT/tests/golden/run/$p.kam" >"$tmp/$p.kam"
+done
+
+# no aggregates (so no portfolio pass tells where records start: chunk
+# starts are guessed at line starts and checked) and no key (the line
+# number is the first column)
+cat >"$tmp/plain.kam" <<'KAM'
+record account {
+  name: string
+  segment: enum { enterprise, mid_market, smb }
+  annual_revenue: money
+  prestige: int
+  last_review: date?
+}
+score fit {
+  40 when annual_revenue > 1M
+  30 when prestige >= 4
+  30 when segment == enterprise
+}
+select big when fit >= 70
+select named when lower(name) == "acme 12"
+flag stale "no review" when last_review is missing
+KAM
+
+n=0
+js="2 3s"
+# same ARGS...: kam run ARGS with -j 1, and with each of $js (Ns: N
+# workers on small chunks) must agree in stdout, stderr and exit status.
+same() {
+    n=$((n + 1))
+    "$KAM" run "$@" -j 1 >"$tmp/o1" 2>"$tmp/e1" </dev/null
+    r1=$?
+    if grep -q -e Sanitizer -e 'runtime error' "$tmp/e1"; then
+        echo "parallel_agrees: $*: sanitizer report" >&2
+        head -20 "$tmp/e1" >&2
+        failed=1
+    fi
+    for j in $js; do
+        case $j in
+        *s) KAM_CHUNK_BYTES=20000 "$KAM" run "$@" -j "${j%s}" >"$tmp/o2" 2>"$tmp/e2" </dev/null ;;
+        *) "$KAM" run "$@" -j "$j" >"$tmp/o2" 2>"$tmp/e2" </dev/null ;;
+        esac
+        r2=$?
+        if [ "$r1" -ne "$r2" ] || ! cmp -s "$tmp/o1" "$tmp/o2" || ! cmp -s "$tmp/e1" "$tmp/e2"; then
+            echo "parallel_agrees: kam run $* -j $j differs from -j 1 (exit $r2, want $r1):" >&2
+            cmp "$tmp/o1" "$tmp/o2" >&2
+            diff "$tmp/e1" "$tmp/e2" | head -10 >&2
+            failed=1
+        fi
+    done
+}
+
+D=$tmp/data.csv
+for pol in "$ROOT/bench/bench.kam" "$ROOT/examples/key_accounts.kam" "$tmp/layered.kam" \
+           "$tmp/per_group.kam" "$tmp/plain.kam"; do
+    same "$pol" "$D" --format csv
+    same "$pol" "$D" --format jsonl
+    same "$pol" "$D" --summary --format json
+    same "$pol" "$D" --format csv --on-error skip
+done
+B=$ROOT/bench/bench.kam
+K=$ROOT/examples/key_accounts.kam
+same "$B" "$D" --format csv --where 'segment == smb'
+same "$K" "$D" --format jsonl --set growth_floor=8% --set key_threshold=50
+same "$K" "$D" --format csv --columns name,segment,annual_revenue
+same "$K" "$D" --format csv --on-error fail
+same "$tmp/layered.kam" "$D" --format csv --on-error fail
+P=$tmp/plain.kam
+js="2 3 8 8s"
+same "$P" "$D" --format csv
+same "$P" "$D" --format jsonl --on-error fail
+same "$B" "$tmp/tiny.csv" --format csv
+same "$K" "$tmp/tiny.csv" --format jsonl
+same "$P" "$tmp/tiny.csv" --format csv
+same "$B" "$tmp/bom.csv" --format csv
+same "$P" "$tmp/bom.csv" --format csv
+same "$P" "$tmp/stops.csv" --format jsonl
+js="2 3s"
+same "$B" "$tmp/stops.csv" --format csv
+same "$K" "$tmp/stops.csv" --format jsonl
+J=$tmp/data.jsonl
+same "$B" "$J" --format csv
+same "$K" "$J" --format jsonl
+same "$P" "$J" --format csv
+same "$tmp/per_group.kam" "$J" --format csv --on-error fail
+same "$B" "$D" --format table --width 100
+same "$B" "$D" --format csv --as-of 2026-06-30
+
+# --out: the same file whatever -j
+for j in 1 2 3; do
+    "$KAM" run "$K" "$D" --format csv -j "$j" --out "$tmp/out$j.csv" 2>"$tmp/oe$j"
+    echo "$?" >>"$tmp/oe$j"
+done
+for j in 2 3; do
+    cmp -s "$tmp/out1.csv" "$tmp/out$j.csv" && cmp -s "$tmp/oe1" "$tmp/oe$j" ||
+        { echo "parallel_agrees: --out -j $j differs from -j 1" >&2; failed=1; }
+done
+# --out with a stop: not written, whatever -j
+"$KAM" run "$K" "$tmp/stops.csv" --format csv -j 3 --out "$tmp/stopped.csv" 2>/dev/null
+[ $? -eq 3 ] && [ ! -e "$tmp/stopped.csv" ] ||
+    { echo "parallel_agrees: --out with input that stops: want exit 3 and no file" >&2; failed=1; }
+
+# -j takes a number of workers
+"$KAM" run "$B" "$D" -j 0 >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q -- "-j takes a number" "$tmp/err" ||
+    { echo "parallel_agrees: -j 0 is not a usage error" >&2; failed=1; }
+
+# Ctrl-C during a parallel run with --out: exit 130, no file, no temporary
+if env --default-signal=INT true 2>/dev/null; then
+    big=$tmp/big.csv
+    { cat "$D"; tail -n +2 "$D"; tail -n +2 "$D"; } >"$big"
+    mkdir "$tmp/sig"
+    env --default-signal=INT "$KAM" run "$tmp/layered.kam" "$big" -j 2 --format csv \
+        --out "$tmp/sig/res.csv" >/dev/null 2>"$tmp/sigerr" </dev/null &
+    pid=$!
+    sleep 0.3
+    kill -INT "$pid" 2>/dev/null
+    wait "$pid"
+    rc=$?
+    if [ "$rc" -eq 130 ]; then
+        grep -q "^kam: interrupted by SIGINT; .*res.csv was not written\$" "$tmp/sigerr" ||
+            { echo "parallel_agrees: SIGINT: no message" >&2; cat "$tmp/sigerr" >&2; failed=1; }
+        [ -z "$(ls -A "$tmp/sig")" ] ||
+            { echo "parallel_agrees: SIGINT left $(ls -A "$tmp/sig")" >&2; failed=1; }
+    elif [ "$rc" -ne 3 ]; then     # finished first (exit 3: the bad records)
+        echo "parallel_agrees: SIGINT: exit $rc, want 130" >&2
+        failed=1
+    fi
+fi
+
+[ "$failed" -eq 0 ] && echo "parallel_agrees: $n command lines agree with -j 2, 3 and 8"
+exit "$failed"
