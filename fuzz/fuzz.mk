@@ -39,7 +39,7 @@ FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=$(FUZZ_DIR)/obj/%.o) \
                 $(FUZZ_DIR)/obj/gen/parser.o $(FUZZ_DIR)/obj/gen/lexer.o
 # the REPL harness: the REPL's dispatch (repl_cmds.c), the session and what
 # they call, not main.c or repl.c (readline)
-FUZZ_CLI_OBJ := $(addprefix $(FUZZ_DIR)/obj/cli/,cli.o repl_cmds.o session.o format.o run.o outfile.o report.o progress.o coverage.o explain.o explain_change.o)
+FUZZ_CLI_OBJ := $(addprefix $(FUZZ_DIR)/obj/cli/,cli.o repl_cmds.o session.o format.o run.o run_par.o outfile.o report.o progress.o coverage.o explain.o explain_change.o)
 
 # the language server harness: its transport, features and JSON values
 FUZZ_LSP_OBJ := $(addprefix $(FUZZ_DIR)/obj/cli/,lsp_server.o lsp_features.o lsp_doc.o lsp_json.o)
@@ -61,7 +61,7 @@ $(FUZZ_DIR)/fuzz_policy $(FUZZ_DIR)/fuzz_csv $(FUZZ_DIR)/fuzz_jsonl: \
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJ) $(LDLIBS)
 
 $(FUZZ_DIR)/fuzz_repl: fuzz/fuzz_repl.c $(FUZZ_CLI_OBJ) $(FUZZ_LIB_OBJ)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_CLI_OBJ) $(FUZZ_LIB_OBJ) $(LDLIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_CLI_OBJ) $(FUZZ_LIB_OBJ) $(LDLIBS) -pthread
 
 $(FUZZ_DIR)/fuzz_lsp: fuzz/fuzz_lsp.c $(FUZZ_LSP_OBJ) $(FUZZ_LIB_OBJ)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LSP_OBJ) $(FUZZ_LIB_OBJ) $(LDLIBS)
