@@ -1524,6 +1524,26 @@ static void check_portfolio_cond(Checker *c, const Expr *cond)
 }
 
 /* An `account "KEY" { ... }` block: fields only, not the key field. */
+/* A constant a test gives field or param s (`given`, an account block):
+ * of s's type, whole for an int, and a percent written as one. Checked in
+ * the context the caller set; leaves the context at rules. */
+static void given_value(Checker *c, Attr *a, Sym *s)
+{
+    Type want = s->ty;
+    Type t = need(c, a->value, enum_of(want));
+    c->ctx = CTX_RULE;
+    char b1[96], b2[96];
+    want.optional = false;
+    if (!compatible(want, t))
+        chk_err(c, a->value->span, "type-mismatch", "'%s' is %s, but this value is %s",
+            a->name.name, tn(want, b1), tn(t, b2));
+    else if (want.kind == TY_INT)
+        check_whole(c, a->value, "an int field's value");
+    if (!is_err(t) && compatible(want, t))
+        percent_value_for(c, a->value, want, chk_sym_kind_name(s->kind), a->name.name,
+                          s->kind == SYM_PARAM ? s : NULL);
+}
+
 static void check_account(Checker *c, Decl *d, TestAccount *ac, int idx)
 {
     Policy *p = c->p;
@@ -1574,18 +1594,7 @@ static void check_account(Checker *c, Decl *d, TestAccount *ac, int idx)
         }
         a->sym = s;
         s->used = true;
-        Type want = s->ty;
-        Type t = need(c, a->value, enum_of(want));
-        c->ctx = CTX_RULE;
-        char b1[96], b2[96];
-        want.optional = false;
-        if (!compatible(want, t))
-            chk_err(c, a->value->span, "type-mismatch", "'%s' is %s, but this value is %s",
-                a->name.name, tn(want, b1), tn(t, b2));
-        else if (want.kind == TY_INT)
-            check_whole(c, a->value, "an int field's value");
-        if (!is_err(t) && compatible(want, t))
-            percent_value_for(c, a->value, want, chk_sym_kind_name(s->kind), a->name.name, NULL);
+        given_value(c, a, s);
     }
 }
 
@@ -1630,19 +1639,7 @@ static void check_test(Checker *c, Decl *d)
         s->used = true;
         c->ctx = CTX_CONST;
         c->ctx_what = "a given value";
-        Type want = s->ty;
-        Type t = need(c, a->value, enum_of(want));
-        c->ctx = CTX_RULE;
-        char b1[96], b2[96];
-        want.optional = false;
-        if (!compatible(want, t))
-            chk_err(c, a->value->span, "type-mismatch", "'%s' is %s, but this value is %s",
-                a->name.name, tn(want, b1), tn(t, b2));
-        else if (want.kind == TY_INT)
-            check_whole(c, a->value, "an int field's value");
-        if (!is_err(t) && compatible(want, t))
-            percent_value_for(c, a->value, want, chk_sym_kind_name(s->kind), a->name.name,
-                              s->kind == SYM_PARAM ? s : NULL);
+        given_value(c, a, s);
     }
     for (int i = 0; i < d->accounts.len; i++) check_account(c, d, d->accounts.items[i], i);
     c->ctx = CTX_TEST;
