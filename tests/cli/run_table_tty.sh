@@ -3,40 +3,17 @@
 # the width, long cells end in '…', the key is never cut; --width 0 gives
 # cells in full; --format xlsx to a terminal is refused (exit 2) with a hint.
 set -u
-export TERM=xterm
-command -v tmux >/dev/null || { echo "tmux not installed"; exit 77; }
-t=$(mktemp -d)
-sock="$t/tmux.sock"
-trap 'tmux -S "$sock" kill-server 2>/dev/null; rm -rf "$t"' EXIT
+. "$ROOT/tests/cli/lib/tmux.sh"
 ex="$ROOT/examples"
-run_in_tty() {     # NAME ARGS...: kam run ARGS in an 80x50 terminal
+run_in_tty() {     # NAME ARGS...: kam run ARGS in an 80-column terminal
     name=$1
     shift
-    cmd="env LC_ALL=C.UTF-8 $KAM run $*; echo RUN-EXITED-\$?; sleep 60"
-    for attempt in 1 2 3 4 5; do
-        if tmux -S "$sock" has-session 2>/dev/null; then
-            tmux -S "$sock" new-window -d -n "$name" "$cmd" && return 0
-        elif tmux -S "$sock" -f /dev/null new-session -d -x 80 -y 50 -n "$name" "$cmd" \
-            </dev/null >"$t/tmux.log" 2>&1; then
-            return 0
-        fi
-        sleep 0.5
-    done
-    echo "tmux could not start"; cat "$t/tmux.log"; exit 1
-}
-screen() { tmux -S "$sock" capture-pane -J -p -S -200 -t "$1"; }
-wait_for() {
-    i=0
-    while [ $i -lt 100 ]; do
-        screen "$1" | grep -q -- "$2" && return 0
-        sleep 0.1; i=$((i + 1))
-    done
-    echo "timed out waiting for: $2"; screen "$1"; return 1
+    tty_start "$name" 80 "env LC_ALL=C.UTF-8 $KAM run $*; echo RUN-EXITED-\$?; sleep 60"
 }
 q="--where 'fit >= 70' --as-of 2026-06-30"
 run_in_tty fit "$ex/key_accounts.kam" "$ex/accounts.csv" --columns name,segment,annual_revenue $q
 wait_for fit "RUN-EXITED-0" || exit 1
-screen fit | grep -v RUN-EXITED | grep -v '^$' >"$t/table"
+screen_joined fit | grep -v RUN-EXITED | grep -v '^$' >"$t/table"
 [ "$(wc -l <"$t/table")" -ge 3 ] || { echo "too few lines"; cat "$t/table"; exit 1; }
 chars() { LC_ALL=C sed 's/[\xc0-\xff][\x80-\xbf]*/./g'; }   # a character each
 over=$(chars <"$t/table" | awk 'length($0) > 80')
@@ -51,8 +28,8 @@ done <"$t/keys"
 # --width 0: in full, wider than the terminal
 run_in_tty full "$ex/key_accounts.kam" "$ex/accounts.csv" --width 0 --columns name $q
 wait_for full "RUN-EXITED-0" || exit 1
-screen full | grep -q '…' && { echo "--width 0 elided a cell"; screen full; exit 1; }
-[ -n "$(screen full | chars | awk 'length($0) > 80')" ] || { echo "--width 0 was fitted"; exit 1; }
+screen_joined full | grep -q '…' && { echo "--width 0 elided a cell"; screen_joined full; exit 1; }
+[ -n "$(screen_joined full | chars | awk 'length($0) > 80')" ] || { echo "--width 0 was fitted"; exit 1; }
 # a workbook is not for a terminal
 run_in_tty xl "$ex/key_accounts.kam" "$ex/accounts.csv" --format xlsx
 wait_for xl "RUN-EXITED-2" || exit 1
