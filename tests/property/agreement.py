@@ -19,23 +19,12 @@ import csv, io, os, random, re, subprocess, sys
 from decimal import Decimal
 
 KAM, ROOT, WORK = sys.argv[1:4]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
+from common import check, kam  # noqa: E402,F401
+common.KAM = KAM
 POLICY = f"{ROOT}/examples/key_accounts.kam"
 AS_OF = "2026-06-30"
-fails = 0
-
-
-def check(ok, what, detail=""):
-    global fails
-    print(("PASS " if ok else "FAIL ") + what)
-    if not ok:
-        fails += 1
-        if detail:
-            print("     " + str(detail)[:1500].replace("\n", "\n     "))
-
-
-def kam(*args, stdin=None):
-    p = subprocess.run([KAM, *args], input=stdin, capture_output=True, text=True)
-    return p.returncode, p.stdout, p.stderr
 
 
 def run_rows(data, sets):
@@ -158,5 +147,4 @@ for trial, seed in enumerate([7, 11, 23]):
           f"kam test verdicts equal kam run ({tag})",
           f"failed {sorted(failed)}, want {sorted(wrong)}; {out[-300:]} {err[:600]}")
 
-print(f"{fails} failed")
-sys.exit(1 if fails else 0)
+common.done(summary=True)

@@ -12,8 +12,11 @@ Prints PASS/FAIL lines; usage: layers.py KAM ROOT WORKDIR GEN."""
 import csv, io, os, subprocess, sys
 
 KAM, ROOT, WORK, GEN = sys.argv[1:5]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
+from common import check, kam  # noqa: E402,F401
+common.KAM = KAM
 AS_OF = "2026-06-30"
-fails = 0
 
 RECORD = open(f"{ROOT}/bench/bench.kam").read()
 RECORD = RECORD[RECORD.index("record account {"):]
@@ -75,20 +78,6 @@ portfolio flag key_revenue "key accounts carry over a quarter of revenue"
   when total(annual_revenue where key_account) > 25% * total(annual_revenue)
 portfolio flag fit_spread "the best fit is over twice the average" when max(fit) > 2 * avg(fit)
 """
-
-
-def check(ok, what, detail=""):
-    global fails
-    print(("PASS " if ok else "FAIL ") + what)
-    if not ok:
-        fails += 1
-        if detail:
-            print("     " + str(detail)[:1500].replace("\n", "\n     "))
-
-
-def kam(*args, stdin=None):
-    p = subprocess.run([KAM, *args], input=stdin, capture_output=True, text=True)
-    return p.returncode, p.stdout, p.stderr
 
 
 def limit(recs, cond, n, by):
@@ -254,4 +243,4 @@ for seed, n, team in ((1, 3000, 300), (7, 2000, 40), (11, 500, 1000)):
     check(flags == [pwant["concentration"], pwant["keys_over_half"]],
           f"the REPL's portfolio flags equal the model (seed {seed})", rout)
 
-sys.exit(1 if fails else 0)
+common.done()

@@ -13,23 +13,17 @@ must give what `kam run` gives, account by account:
 
 Random param values (--set margin_floor) vary the erosion threshold.
 Prints PASS/FAIL lines; usage: lifecycle_model.py KAM ROOT WORKDIR."""
-import csv, io, random, subprocess, sys
+import csv, io, os, random, subprocess, sys
 from decimal import Decimal, ROUND_HALF_UP
 
 KAM, ROOT, WORK = sys.argv[1:4]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
+from common import check, kam  # noqa: E402,F401
+common.KAM = KAM
 POLICY = f"{ROOT}/examples/lifecycle.kam"
 RISK = ["low", "medium", "high", "critical"]
 STAGES = ["pre_kam", "early_kam", "mid_kam", "partnership", "uncoupling"]
-fails = 0
-
-
-def check(ok, what, detail=""):
-    global fails
-    print(("PASS " if ok else "FAIL ") + what)
-    if not ok:
-        fails += 1
-        if detail:
-            print("     " + str(detail)[:1500].replace("\n", "\n     "))
 
 
 def kam_round(x):
@@ -118,4 +112,4 @@ for trial in range(4):
           and ("uncoupling", "pre_kam") in moved,
           f"trial {trial}: the data exercise both sources and the win-back", sorted(moved))
 
-sys.exit(1 if fails else 0)
+common.done()
