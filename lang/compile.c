@@ -871,6 +871,7 @@ Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags)
     c->probe_pc = -1;
     c->nprobes = nprobes;
     c->probe_reg = xcalloc((size_t)nprobes + 1, sizeof(int));
+    c->probe_pcs = xcalloc((size_t)nprobes + 1, sizeof(int));
     Cg g = {0};
     g.c = c;
     g.p = p;
@@ -1089,6 +1090,7 @@ Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags)
     if (nprobes) {
         c->probe_pc = c->ncode;
         for (int i = 0; i < nprobes; i++) {
+            c->probe_pcs[i] = c->ncode;
             g.next_temp = g.fixed + nprobes;    /* probe results stay put */
             g.span = probes[i]->span;
             int pr = expr(&g, probes[i]);
@@ -1096,8 +1098,8 @@ Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags)
             if (g.fixed + i > g.max_temp) g.max_temp = g.fixed + i;
             emit(&g, OP_MOV, 0, c->probe_reg[i], pr, 0);
             mark_expr_fields(c, probes[i]);
+            emit(&g, OP_HALT, 0, 0, 0, 0);
         }
-        emit(&g, OP_HALT, 0, 0, 0, 0);
     }
     if (p->key_field >= 0) c->field_used[p->key_field] = true;
     for (int i = 0; i < p->nfields; i++)
@@ -1144,6 +1146,7 @@ void cg_free(Chunk *c)
     free(c->aggs);
     free(c->limits);
     free(c->probe_reg);
+    free(c->probe_pcs);
     free(c->portfolio);
     for (int i = 0; i < c->nouts; i++) free(c->outs[i].terms);
     free(c->outs);

@@ -794,8 +794,8 @@ int rd_fill(Source *s, const RdPlan *plan, Value *regs)
                 }
                 break;
             }
-            case RT_STRING:
-                if (n || !it->optional) {
+            case RT_STRING:     /* spaces around are trimmed: the general path */
+                if ((n || !it->optional) && (n == 0 || (!is_space(p[0]) && !is_space(p[n - 1])))) {
                     out->u.str = p;
                     out->len = (uint32_t)n;
                     continue;
