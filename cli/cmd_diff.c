@@ -58,7 +58,7 @@ static int changes(const Outcomes *a, int ra, const Outcomes *b, int rb, const c
 bool diff_in_scope(const Outcomes *b, int rb)
 {
     for (int i = 0; i < b->ncols; i++)
-        if (!isnan(b->v[(size_t)rb * (size_t)b->ncols + (size_t)i])) return true;
+        if (!isnan(out_cell(b, rb, i))) return true;
     return false;
 }
 
@@ -188,7 +188,8 @@ static int print_account(const Outcomes *before, int ra, const Outcomes *after, 
         fputs("{\"id\":", stdout);
         diag_json_string(stdout, key);
         if (sb->pol && sb->pol->display_field >= 0) {
-            const Value *d = &sb->vals[(size_t)rb * (size_t)sb->nfields + (size_t)sb->pol->display_field];
+            Value dv = ses_value(sb, rb, sb->pol->display_field);
+            const Value *d = &dv;
             fputs(",\"display\":", stdout);
             if (d->missing) fputs("null", stdout);
             else {
@@ -215,11 +216,11 @@ static void select_counts(const Outcomes *before, const Outcomes *after, FILE *s
             if (before->cols[k].kind == SYM_SELECT && !strcmp(before->cols[k].name, after->cols[i].name)) j = k;
         long nb = 0, na = 0;
         for (int r = 0; r < after->nrec; r++) {
-            double v = after->v[(size_t)r * (size_t)after->ncols + (size_t)i];
+            double v = out_cell(after, r, i);
             if (!isnan(v)) na += v != 0;
         }
         for (int r = 0; j >= 0 && r < before->nrec; r++) {
-            double v = before->v[(size_t)r * (size_t)before->ncols + (size_t)j];
+            double v = out_cell(before, r, j);
             if (!isnan(v)) nb += v != 0;
         }
         char c1[32], c2[32], c3[32];
@@ -263,6 +264,8 @@ static int compare(Side *a, Side *b, OutFormat fmt, bool two)
     int nt = 0;
     double revenue = 0;
     int rev = ses_revenue_field(sb);
+    OutMatch match;
+    outmatch_init(&match, &a->out, &b->out);
     for (int rb = 0; rb < sb->nrec; rb++) {
         int ra = m[rb];
         if (ra < 0) {
@@ -271,7 +274,7 @@ static int compare(Side *a, Side *b, OutFormat fmt, bool two)
         }
         matched[ra] = true;
         if ((a->failed && a->failed[ra]) || (b->failed && b->failed[rb])) continue;
-        if (!diff_in_scope(&b->out, rb)) continue;
+        if (!diff_in_scope(&b->out, rb) || !outmatch_maybe_differ(&match, &a->out, ra, &b->out, rb)) continue;
         if (print_account(&a->out, ra, &b->out, rb, sb, fmt)) {
             changed++;
             OutChange ch[256];
@@ -286,10 +289,11 @@ static int compare(Side *a, Side *b, OutFormat fmt, bool two)
                 }
                 if (k < nt) tcount[k]++;
             }
-            if (rev >= 0) revenue += sb->vals[(size_t)rb * (size_t)sb->nfields + (size_t)rev].u.num;
+            if (rev >= 0) revenue += ses_value(sb, rb, rev).u.num;
         }
     }
     for (int ra = 0; ra < sa->nrec; ra++) only_old += !matched[ra];
+    outmatch_free(&match);
     free(matched);
     free(m);
     FILE *sum = fmt == FMT_TABLE ? stdout : stderr;
