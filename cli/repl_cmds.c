@@ -229,7 +229,9 @@ static void eval_expression(Session *s, const char *text)
        portfolio, not a count of accounts */
     bool whole = reads_portfolio(e) && !policy_account_part(e);
     if (whole) sm.focus = 0;
+    if (focused && !whole) s->only_rec = s->focus;     /* its value alone */
     int n = ses_eval(s, &e, 1, !focused && !whole, summarize, &sm);
+    s->only_rec = -1;
     if (n >= 0 && whole) {
         fprintf(s->out, "%s  (the portfolio: %d accounts)\n", sm.focus_text[0] ? sm.focus_text : "unknown",
                 s->nrec);

@@ -26,6 +26,7 @@ void ses_init(Session *s, FILE *out, FILE *err)
     s->focus = -1;
     s->keep_field = -1;
     s->ovr_rec = s->ovr_field = -1;
+    s->only_rec = -1;
     arena_init(&s->data);
     time_t now = time(NULL);
     struct tm tm;
@@ -656,22 +657,80 @@ int ses_load_data(Session *s, const char *path)
 
 /* ------------------------------------------------------------- evaluation */
 
+/* What a record loop loads: the columns a chunk reads (all of its fields,
+ * or one pass's), each with its register. */
+typedef struct LoadPlan {
+    const SesCol **col;
+    int *reg, *field;
+    int n;
+    bool any_bad;           /* a column with malformed values */
+} LoadPlan;
+
+static void plan_load(const Session *s, const Chunk *c, const bool *used, LoadPlan *lp)
+{
+    lp->col = xmalloc(sizeof(SesCol *) * ((size_t)s->nfields + 1));
+    lp->reg = xmalloc(sizeof(int) * ((size_t)s->nfields + 1));
+    lp->field = xmalloc(sizeof(int) * ((size_t)s->nfields + 1));
+    lp->n = 0;
+    lp->any_bad = false;
+    for (int f = 0; f < s->nfields; f++) {
+        if (!used[f]) continue;
+        lp->col[lp->n] = &s->cols[f];
+        lp->reg[lp->n] = c->field_reg[f];
+        lp->field[lp->n++] = f;
+        if (s->cols[f].bad) lp->any_bad = true;
+    }
+}
+
+static void plan_free(LoadPlan *lp)
+{
+    free(lp->col);
+    free(lp->reg);
+    free(lp->field);
+}
+
+/* Record r's fields of the plan into regs (as ses_value gives them);
+ * false if one was malformed in the data (*why: the reason). */
+static bool load_planned(const Session *s, Value *regs, const LoadPlan *lp, int r, const char **why)
+{
+    for (int k = 0; k < lp->n; k++) {
+        const SesCol *c = lp->col[k];
+        Value *d = &regs[lp->reg[k]];
+        if (c->miss && c->miss[r]) {
+            *d = val_int(0);
+            d->missing = 1;
+            continue;
+        }
+        switch (c->how) {
+        case SES_COL_F64: *d = val_num(((const double *)c->v)[r]); break;
+        case SES_COL_I32: *d = val_int(((const int32_t *)c->v)[r]); break;
+        case SES_COL_I8: *d = val_int(((const int8_t *)c->v)[r]); break;
+        case SES_COL_STR: *d = val_str(((const char *const *)c->v)[r], c->len[r]); break;
+        default:
+            *d = val_int(0);
+            d->missing = 1;
+        }
+    }
+    if (s->ovr_rec == r)
+        for (int k = 0; k < lp->n; k++)
+            if (lp->field[k] == s->ovr_field) regs[lp->reg[k]] = s->ovr_val;
+    if (lp->any_bad)
+        for (int k = 0; k < lp->n; k++)
+            if (lp->col[k]->bad && lp->col[k]->bad[r]) {
+                if (why) *why = lp->col[k]->bad_why;
+                return false;
+            }
+    return true;
+}
+
 /* Record r's fields that e's chunk reads, into its VM's registers; false
  * if one of them was malformed in the data (why: the reason). */
 static bool load_row(const Session *s, Engine *e, int r, const char **why)
 {
-    const Chunk *c = e->chunk;
-    Value *regs = e->vm->regs;
-    bool ok = true;
-    for (int f = 0; f < s->nfields; f++) {
-        if (!c->field_used[f]) continue;
-        const SesCol *col = &s->cols[f];
-        regs[c->field_reg[f]] = ses_value(s, r, f);
-        if (col->bad && col->bad[r] && ok) {
-            ok = false;
-            if (why) *why = col->bad_why;
-        }
-    }
+    LoadPlan lp;
+    plan_load(s, e->chunk, e->chunk->field_used, &lp);
+    bool ok = load_planned(s, e->vm->regs, &lp, r, why);
+    plan_free(&lp);
     return ok;
 }
 
@@ -693,14 +752,20 @@ static long passes(Session *s, Engine *e)
     int n = eng_npasses(e);
     for (int k = 1; k <= n; k++) {
         eng_pass_begin(e, k);
+        LoadPlan lp;
+        plan_load(s, e->chunk, e->chunk->pass_field_used[k - 1], &lp);
         for (int r = 0; r < s->nrec; r++) {
-            if ((r & 4095) == 0 && ses_interrupted(s)) return -1;
-            if (!load_row(s, e, r, NULL)) {
+            if ((r & 4095) == 0 && ses_interrupted(s)) {
+                plan_free(&lp);
+                return -1;
+            }
+            if (!load_planned(s, e->vm->regs, &lp, r, NULL)) {
                 eng_pass_left_out(e, r);
                 continue;
             }
             eng_pass_record(e, k, r, s->keys[r], strlen(s->keys[r]));
         }
+        plan_free(&lp);
         eng_pass_end(e, k);
         if (eng_stale(e)) k = 0;    /* a record left out late: all passes again */
     }
@@ -890,13 +955,15 @@ static void *work_main(void *arg)
     Engine *e = &w->eng;
     const Chunk *c = e->chunk;
     char why[800];
+    LoadPlan lp;
+    plan_load(s, c, c->field_used, &lp);
     for (int r = w->from; r < w->to; r++) {
         if (((r - w->from) & 4095) == 0 && ses_interrupted(s)) {
             w->stopped = true;
             break;
         }
         const char *bad = NULL;
-        if (!load_row(s, e, r, &bad)) {
+        if (!load_planned(s, e->vm->regs, &lp, r, &bad)) {
             work_error(w, r, bad);
             continue;
         }
@@ -912,6 +979,7 @@ static void *work_main(void *arg)
         w->visited++;
         if (w->visit) w->visit(s, r, e->vm->regs, c, w->ud);
     }
+    plan_free(&lp);
     return NULL;
 }
 
@@ -920,6 +988,12 @@ static void *work_main(void *arg)
  * s->nerr in record order. The number visited, or -1 if interrupted. */
 static int records_step(Session *s, Engine *e, int where_probe, int nth, SesVisit visit, void **uds)
 {
+    int lo = 0, hi = s->nrec;
+    if (s->only_rec >= 0 && s->only_rec < s->nrec && !eng_has_passes(e)) {
+        lo = s->only_rec;       /* one account, and nothing else needs the others */
+        hi = lo + 1;
+        nth = 1;
+    }
     clear_eval_errors(s);
     if (nth < 1) nth = 1;
     if (nth > SES_MAX_THREADS) nth = SES_MAX_THREADS;
@@ -932,8 +1006,8 @@ static int records_step(Session *s, Engine *e, int where_probe, int nth, SesVisi
         w[t].s = s;
         w[t].eng = *e;
         w[t].eng.err = NULL;
-        w[t].from = (int)((long)s->nrec * t / nth);
-        w[t].to = (int)((long)s->nrec * (t + 1) / nth);
+        w[t].from = lo + (int)((long)(hi - lo) * t / nth);
+        w[t].to = lo + (int)((long)(hi - lo) * (t + 1) / nth);
         w[t].where_probe = where_probe;
         w[t].visit = visit;
         w[t].ud = uds ? uds[t] : NULL;

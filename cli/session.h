@@ -120,6 +120,9 @@ typedef struct Session {
        policy do, which drops it */
     struct SesCache *cache;
     unsigned long gen;
+    int only_rec;           /* >= 0: ses_eval needs only this record's value
+                               (evaluates it alone when no portfolio pass is
+                               needed); -1 every record */
     int ovr_rec, ovr_field; /* ses_override: the record and field, or -1 */
     Value ovr_val;
 } Session;
