@@ -550,6 +550,14 @@ int ex_local_select(Ex *x, const Field *f, Value v)
  * then the account. The session's records are as before afterwards. */
 bool ex_full_eval(Ex *x, const Field *f, Value v, Outcome *o)
 {
+    if (!f || !x->c->npasses || !x->c->portfolio_field_used[f->index]) {
+        /* no portfolio pass reads the field: the passes would come out as
+           they are in x->eng, so the account alone gives the same answer */
+        Value *regs = eval_local(x, f, v);
+        if (regs) outcome_of(x, x->eng.vm, regs, o);
+        x->passes++;
+        return regs != NULL;
+    }
     if (f) ses_override(x->s, x->rec, f->index, v);     /* the field set to v, for a moment */
     Engine e;
     bool ok = ses_prepare(x->s, x->c, &e);      /* false: Ctrl-C, or the params */

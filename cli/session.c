@@ -27,6 +27,7 @@ void ses_init(Session *s, FILE *out, FILE *err)
     s->keep_field = -1;
     s->ovr_rec = s->ovr_field = -1;
     s->only_rec = -1;
+    s->full_rec = -1;
     arena_init(&s->data);
     time_t now = time(NULL);
     struct tm tm;
@@ -44,6 +45,8 @@ typedef struct DataSet {
     char **left_keys;       /* records left out for data errors: their keys */
     char **left_why;        /* and why (strings in data) */
     int nleft, capleft;
+    int full_rec;           /* sparse: the record kept whole, or -1 */
+    Value *full_row;
 } DataSet;
 
 static void col_free(SesCol *c)
@@ -65,7 +68,9 @@ static void dataset_free(DataSet *d)
     free(d->lines);
     free(d->left_keys);
     free(d->left_why);
+    free(d->full_row);
     memset(d, 0, sizeof *d);
+    d->full_rec = -1;
 }
 
 /* How a field of runtime type k is kept. */
@@ -145,6 +150,7 @@ static Value col_get(const SesCol *c, int r)
 Value ses_value(const Session *s, int rec, int f)
 {
     if (s->ovr_rec == rec && s->ovr_field == f && rec >= 0) return s->ovr_val;
+    if (rec == s->full_rec && rec >= 0) return s->full_row[f];
     return col_get(&s->cols[f], rec);
 }
 
@@ -180,6 +186,10 @@ static void swap_data(Session *s, DataSet *d)
     d->left_why = s->left_why;
     d->nleft = s->nleft;
     d->capleft = s->capleft;
+    d->full_rec = s->full_rec;
+    d->full_row = s->full_row;
+    s->full_rec = t.full_rec;
+    s->full_row = t.full_row;
     s->left_keys = t.left_keys;
     s->left_why = t.left_why;
     s->nleft = t.nleft;
@@ -394,7 +404,7 @@ static int revenue_field_of(const Policy *p)
  * rules, output and display read, the :where filter's (when p is the
  * session's policy), the revenue field (:diff sums it) and s->keep_field
  * (the caller frees it). NULL if the filter does not check (said). */
-static bool *fields_read(Session *s, Policy *p)
+static bool *fields_read(Session *s, Policy *p, bool **pass_used, bool *limits)
 {
     Expr *w = NULL;
     if (s->where && p == s->pol && !(w = ses_parse_expr(s, s->where, ":where", ty_make(TY_BOOL))))
@@ -410,6 +420,11 @@ static bool *fields_read(Session *s, Policy *p)
     if (p->display_field >= 0) used[p->display_field] = true;
     int rev = revenue_field_of(p);
     if (rev >= 0) used[rev] = true;
+    if (pass_used) {
+        *pass_used = xcalloc((size_t)p->nfields + 1, sizeof(bool));
+        for (int f = 0; c->npasses && f < p->nfields; f++) (*pass_used)[f] = c->portfolio_field_used[f];
+    }
+    if (limits) *limits = c->nlimits > 0;
     cg_free(c);
     return used;
 }
@@ -421,7 +436,8 @@ static bool *fields_read(Session *s, Policy *p)
  * interrupted. */
 static int read_data(Session *s, Policy *p, const char *path, DataSet *ds)
 {
-    bool *used = fields_read(s, p);
+    bool *pass_used = NULL, limits = false;
+    bool *used = fields_read(s, p, &pass_used, &limits);
     if (!used) {
         s->status = ENG_USAGE;
         return -1;
@@ -430,13 +446,20 @@ static int read_data(Session *s, Policy *p, const char *path, DataSet *ds)
     Source *src = eng_source(p, path, &s->input, s->err, &st);
     if (!src) {
         free(used);
+        free(pass_used);
         s->status = st;
         return -1;
     }
+    /* sparse (kam explain --id): every record is read and checked as kam run
+       does, but only the wanted one is kept whole; of the others the fields
+       the portfolio passes read, and their keys only if a limit ranks them */
+    const char *want = s->sparse_key;
+    bool *kept = want ? pass_used : used;
+    ds->full_rec = -1;
     ds->nfields = p->nfields;
     ds->cols = xcalloc((size_t)p->nfields + 1, sizeof(SesCol));
     for (int i = 0; i < p->nfields; i++)
-        if (used[i]) ds->cols[i].how = col_how(p->schema.fields[i].ty.kind, p->schema.fields[i].ty.en);
+        if (kept[i]) ds->cols[i].how = col_how(p->schema.fields[i].ty.kind, p->schema.fields[i].ty.en);
     int rc, bad = 0;
     bool stopped = false;
     Value *row = xmalloc(sizeof(Value) * (size_t)(p->nfields + 1));
@@ -479,14 +502,29 @@ static int read_data(Session *s, Policy *p, const char *path, DataSet *ds)
             ds->lines = xrealloc(ds->lines, sizeof(long) * (size_t)ds->cap);
         }
         for (int i = 0; i < p->nfields; i++)
-            if (used[i] && i != p->key_field) col_put(&ds->cols[i], ds->nrec, ds->cap, row[i], &ds->data);
+            if (kept[i] && i != p->key_field) col_put(&ds->cols[i], ds->nrec, ds->cap, row[i], &ds->data);
         char lbuf[32];
         if (!key) {
             keylen = (size_t)snprintf(lbuf, sizeof lbuf, "%ld", src->line);
             key = lbuf;
         }
-        ds->keys[ds->nrec] = arena_strndup(&ds->data, key, keylen);
-        if (p->key_field >= 0 && used[p->key_field]) {     /* the key column is the keys */
+        bool whole = want && ds->full_rec < 0 && strlen(want) == keylen && memcmp(want, key, keylen) == 0;
+        if (whole) {
+            ds->full_rec = ds->nrec;
+            ds->full_row = xcalloc((size_t)p->nfields + 1, sizeof(Value));
+            for (int i = 0; i < p->nfields; i++) {
+                Value v = row[i];
+                if (!used[i]) {
+                    v = val_int(0);
+                    v.missing = 1;
+                } else if (p->schema.fields[i].ty.kind == RT_STRING && !v.missing) {
+                    v.u.str = arena_strndup(&ds->data, v.u.str, v.len);
+                }
+                ds->full_row[i] = v;
+            }
+        }
+        ds->keys[ds->nrec] = want && !limits && !whole ? (char *)"" : arena_strndup(&ds->data, key, keylen);
+        if (p->key_field >= 0 && kept[p->key_field]) {     /* the key column is the keys */
             SesCol *kc = &ds->cols[p->key_field];
             const Value *kv = &row[p->key_field];
             if (kc->how == SES_COL_STR && !kv->missing && kv->len == keylen &&
@@ -502,6 +540,7 @@ static int read_data(Session *s, Policy *p, const char *path, DataSet *ds)
     }
     free(row);
     free(used);
+    free(pass_used);
     rd_close(src);
     if (stopped) {
         fprintf(s->err, "kam: %s was not read\n", path);
@@ -652,6 +691,17 @@ int ses_load_data(Session *s, const char *path)
     s->data_path = copy;
     /* the records are in; a policy that cannot be evaluated over them
        (a param that cannot be computed) is the policy's failure */
+    if (s->sparse_key) {        /* no baseline (explain has no use for it): the params */
+        Engine e;
+        eng_adopt(&e, s->pol, s->chunk, s->today, s->err, cli_use_color(s->err));
+        EngStatus st = eng_init(&e);
+        eng_close(&e);
+        if (st != ENG_OK) {
+            s->status = st;
+            return -1;
+        }
+        return 0;
+    }
     return ses_baseline(s);
 }
 
@@ -711,6 +761,8 @@ static bool load_planned(const Session *s, Value *regs, const LoadPlan *lp, int 
             d->missing = 1;
         }
     }
+    if (r == s->full_rec)
+        for (int k = 0; k < lp->n; k++) regs[lp->reg[k]] = s->full_row[lp->field[k]];
     if (s->ovr_rec == r)
         for (int k = 0; k < lp->n; k++)
             if (lp->field[k] == s->ovr_field) regs[lp->reg[k]] = s->ovr_val;
@@ -739,6 +791,12 @@ static bool load_row(const Session *s, Engine *e, int r, const char **why)
 static int need_chunk_fields(Session *s, const Chunk *c)
 {
     if (!s->cols) return 0;
+    if (s->sparse_key) {    /* the others: what the passes read, which it has */
+        for (int f = 0; c->npasses && f < s->nfields; f++)
+            if (c->portfolio_field_used[f] && s->cols[f].how == SES_COL_NONE)
+                return ses_need_fields(s, c->portfolio_field_used);
+        return 0;
+    }
     for (int f = 0; f < s->nfields; f++)
         if (c->field_used[f] && s->cols[f].how == SES_COL_NONE) return ses_need_fields(s, c->field_used);
     return 0;
@@ -1943,9 +2001,36 @@ int ses_set_today(Session *s, const char *as_of)
     return 0;
 }
 
+/* Up to max keys of the data file (sparse sessions keep few), into an
+ * arena; how many, or -1 if there are more or it cannot be read. */
+static int file_keys(Session *s, Arena *a, char ***out, int max)
+{
+    const Policy *p = s->pol;
+    if (!s->data_path || p->key_field < 0) return -1;
+    EngStatus st;
+    Source *src = eng_source(p, s->data_path, &s->input, NULL, &st);
+    if (!src) return -1;
+    int n = 0, rc;
+    char **keys = xmalloc(sizeof(char *) * ((size_t)max + 1));
+    while (n < s->nrec && (rc = rd_next(src)) != 0) {
+        if (rc < 0) break;
+        if (src->line != s->lines[n]) continue;     /* left out when loaded */
+        if (n == max) {
+            n = -1;
+            break;
+        }
+        const RdField *kf = &src->fields[src->col[p->key_field]];
+        keys[n++] = arena_strndup(a, kf->ptr, kf->len);
+    }
+    rd_close(src);
+    *out = keys;
+    return n;
+}
+
 int ses_find(Session *s, const char *key)
 {
-    for (int i = 0; i < s->nrec; i++)
+    if (s->sparse_key && s->full_rec >= 0 && strcmp(s->keys[s->full_rec], key) == 0) return s->full_rec;
+    for (int i = 0; !s->sparse_key && i < s->nrec; i++)
         if (strcmp(s->keys[i], key) == 0) return i;
     for (int i = 0; i < s->nleft; i++)
         if (strcmp(s->left_keys[i], key) == 0) {
@@ -1958,9 +2043,19 @@ int ses_find(Session *s, const char *key)
         }
     s->status = ENG_USAGE;
     const char *best = NULL;
-    if (s->nrec <= 100000) best = diag_closest(key, (const char *const *)s->keys, s->nrec);
+    Arena a;
+    arena_init(&a);
+    char **keys = NULL;
+    if (s->sparse_key && s->nrec <= 100000) {      /* read them again for a suggestion */
+        int n = file_keys(s, &a, &keys, 100000);
+        if (n >= 0) best = diag_closest(key, (const char *const *)keys, n);
+    } else if (s->nrec <= 100000) {
+        best = diag_closest(key, (const char *const *)s->keys, s->nrec);
+    }
     fprintf(s->err, "kam: no account with key '%s'%s%s%s\n", key, best ? "; did you mean '" : "",
             best ? best : "", best ? "'?" : "");
+    free(keys);
+    arena_free(&a);
     return -1;
 }
 

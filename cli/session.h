@@ -120,6 +120,13 @@ typedef struct Session {
        policy do, which drops it */
     struct SesCache *cache;
     unsigned long gen;
+    /* kam explain --id: the data load keeps this account's record whole
+       and, of the others, only what the portfolio passes read (memory
+       does not grow with every field of every record); full_rec is its
+       index once loaded (-1: not among the records), full_row its fields */
+    const char *sparse_key;
+    int full_rec;
+    Value *full_row;
     int only_rec;           /* >= 0: ses_eval needs only this record's value
                                (evaluates it alone when no portfolio pass is
                                needed); -1 every record */
