@@ -454,7 +454,8 @@ static int read_data(Session *s, Policy *p, const char *path, DataSet *ds)
        does, but only the wanted one is kept whole; of the others the fields
        the portfolio passes read, and their keys only if a limit ranks them */
     const char *want = s->sparse_key;
-    bool *kept = want ? pass_used : used;
+    bool sparse = want || s->passes_only;
+    bool *kept = sparse ? pass_used : used;
     ds->full_rec = -1;
     ds->nfields = p->nfields;
     ds->cols = xcalloc((size_t)p->nfields + 1, sizeof(SesCol));
@@ -523,7 +524,7 @@ static int read_data(Session *s, Policy *p, const char *path, DataSet *ds)
                 ds->full_row[i] = v;
             }
         }
-        ds->keys[ds->nrec] = want && !limits && !whole ? (char *)"" : arena_strndup(&ds->data, key, keylen);
+        ds->keys[ds->nrec] = sparse && !limits && !whole ? (char *)"" : arena_strndup(&ds->data, key, keylen);
         if (p->key_field >= 0 && kept[p->key_field]) {     /* the key column is the keys */
             SesCol *kc = &ds->cols[p->key_field];
             const Value *kv = &row[p->key_field];
@@ -691,7 +692,7 @@ int ses_load_data(Session *s, const char *path)
     s->data_path = copy;
     /* the records are in; a policy that cannot be evaluated over them
        (a param that cannot be computed) is the policy's failure */
-    if (s->sparse_key) {        /* no baseline (explain has no use for it): the params */
+    if (s->sparse_key || s->passes_only) {    /* no baseline (no use for it): the params */
         Engine e;
         eng_adopt(&e, s->pol, s->chunk, s->today, s->err, cli_use_color(s->err));
         EngStatus st = eng_init(&e);
@@ -791,7 +792,7 @@ static bool load_row(const Session *s, Engine *e, int r, const char **why)
 static int need_chunk_fields(Session *s, const Chunk *c)
 {
     if (!s->cols) return 0;
-    if (s->sparse_key) {    /* the others: what the passes read, which it has */
+    if (s->sparse_key || s->passes_only) {    /* what the passes read, which it has */
         for (int f = 0; c->npasses && f < s->nfields; f++)
             if (c->portfolio_field_used[f] && s->cols[f].how == SES_COL_NONE)
                 return ses_need_fields(s, c->portfolio_field_used);
@@ -862,20 +863,28 @@ int ses_portfolio_eval(Session *s, SesPortfolio *out)
         eng_close(&e);
         return -1;
     }
+    ses_portfolio_of(&e, out);
     int n = c->nportfolio;
+    eng_close(&e);
+    return n;
+}
+
+void ses_portfolio_of(const Engine *e, SesPortfolio *out)
+{
+    const Chunk *c = e->chunk;
+    int n = c->nportfolio;
+    memset(out, 0, sizeof *out);
     out->n = n;
-    out->names = xcalloc((size_t)n, sizeof(char *));
-    out->descs = xcalloc((size_t)n, sizeof(char *));
-    out->whys = xcalloc((size_t)n, sizeof(char *));
-    out->vals = xcalloc((size_t)n, sizeof(int));
+    out->names = xcalloc((size_t)n + 1, sizeof(char *));
+    out->descs = xcalloc((size_t)n + 1, sizeof(char *));
+    out->whys = xcalloc((size_t)n + 1, sizeof(char *));
+    out->vals = xcalloc((size_t)n + 1, sizeof(int));
     for (int i = 0; i < n; i++) {
         out->names[i] = xstrdup(c->portfolio[i].name);
         out->descs[i] = c->portfolio[i].desc ? xstrdup(c->portfolio[i].desc) : NULL;
-        out->vals[i] = eng_portfolio_value(&e, i);
-        out->whys[i] = e.pf_why && e.pf_why[i] ? xstrdup(e.pf_why[i]) : NULL;
+        out->vals[i] = eng_portfolio_value(e, i);
+        out->whys[i] = e->pf_why && e->pf_why[i] ? xstrdup(e->pf_why[i]) : NULL;
     }
-    eng_close(&e);
-    return n;
 }
 
 void ses_portfolio_free(SesPortfolio *p)
@@ -1522,12 +1531,11 @@ static void collect(Session *s, int rec, const Value *regs, const Chunk *c, void
     }
 }
 
-static int fill_outcomes(Session *s, Policy *p, Chunk *c, bool with_sets, bool filtered,
-                         bool kept, Outcomes *o)
+void outcomes_init(Outcomes *o, Policy *p, const Chunk *c, int nrec)
 {
     outcome_cols(p, o);
     term_cols(c, o);
-    o->nrec = s->nrec;
+    o->nrec = nrec;
     o->d = xcalloc((size_t)o->ncols + 1, sizeof(double *));
     o->b = xcalloc((size_t)o->ncols + 1, sizeof(int8_t *));
     for (int i = 0; i < o->ncols; i++) {
@@ -1538,13 +1546,25 @@ static int fill_outcomes(Session *s, Policy *p, Chunk *c, bool with_sets, bool f
                                      col->kind == SYM_FLAG ||
                                      ((col->kind == SYM_TIER || col->kind == SYM_STAGES) && o->members[i] && nm < 127));
         if (byte) {
-            o->b[i] = xmalloc((size_t)s->nrec + 1);
-            memset(o->b[i], -1, (size_t)s->nrec + 1);
+            o->b[i] = xmalloc((size_t)nrec + 1);
+            memset(o->b[i], -1, (size_t)nrec + 1);
         } else {
-            o->d[i] = xmalloc(sizeof(double) * ((size_t)s->nrec + 1));
-            for (int r = 0; r < s->nrec; r++) o->d[i][r] = NAN;
+            o->d[i] = xmalloc(sizeof(double) * ((size_t)nrec + 1));
+            for (int r = 0; r < nrec; r++) o->d[i][r] = NAN;
         }
     }
+}
+
+void outcomes_put(Outcomes *o, int row, const Value *regs)
+{
+    Collect cl = {o};
+    collect(NULL, row, regs, NULL, &cl);
+}
+
+static int fill_outcomes(Session *s, Policy *p, Chunk *c, bool with_sets, bool filtered,
+                         bool kept, Outcomes *o)
+{
+    outcomes_init(o, p, c, s->nrec);
     Collect cl = {o};
     for (int i = 0; i < o->ncols; i++)      /* threads fill the rows: made before */
         if (o->cols[i].ent >= 0 && o->cols[i].tkind == RT_STRING)
@@ -1639,7 +1659,7 @@ const char *ses_display_name(const Session *s, int rec, char *buf, size_t len)
         s->pol->display_field >= s->nfields)
         return NULL;
     Value v = ses_value(s, rec, s->pol->display_field);
-    if (v.missing || !v.len || s->cols[s->pol->display_field].how != SES_COL_STR) return NULL;
+    if (v.missing || !v.len || s->pol->fields[s->pol->display_field]->ty.kind != TY_STRING) return NULL;
     return wr_display(v.u.str, v.len, buf, len);
 }
 
@@ -2030,7 +2050,7 @@ static int file_keys(Session *s, Arena *a, char ***out, int max)
 int ses_find(Session *s, const char *key)
 {
     if (s->sparse_key && s->full_rec >= 0 && strcmp(s->keys[s->full_rec], key) == 0) return s->full_rec;
-    for (int i = 0; !s->sparse_key && i < s->nrec; i++)
+    for (int i = 0; !s->sparse_key && !s->passes_only && i < s->nrec; i++)
         if (strcmp(s->keys[i], key) == 0) return i;
     for (int i = 0; i < s->nleft; i++)
         if (strcmp(s->left_keys[i], key) == 0) {
@@ -2046,7 +2066,7 @@ int ses_find(Session *s, const char *key)
     Arena a;
     arena_init(&a);
     char **keys = NULL;
-    if (s->sparse_key && s->nrec <= 100000) {      /* read them again for a suggestion */
+    if ((s->sparse_key || s->passes_only) && s->nrec <= 100000) {      /* read them again for a suggestion */
         int n = file_keys(s, &a, &keys, 100000);
         if (n >= 0) best = diag_closest(key, (const char *const *)keys, n);
     } else if (s->nrec <= 100000) {

@@ -125,6 +125,7 @@ typedef struct Session {
        does not grow with every field of every record); full_rec is its
        index once loaded (-1: not among the records), full_row its fields */
     const char *sparse_key;
+    bool passes_only;       /* kam diff: no record whole (it reads them again) */
     int full_rec;
     Value *full_row;
     int only_rec;           /* >= 0: ses_eval needs only this record's value
@@ -241,6 +242,12 @@ void ses_portfolio_free(SesPortfolio *p);
 const char *ses_portfolio_state(int v);
 /* Prints them: a line each, raised or not, with its text. */
 int ses_portfolio(Session *s, FILE *out);
+/* Outcome columns of policy p (compiled as c) for nrec records, none
+ * filled yet; then row `row` from an evaluation's registers. */
+void outcomes_init(Outcomes *o, Policy *p, const Chunk *c, int nrec);
+void outcomes_put(Outcomes *o, int row, const Value *regs);
+/* The portfolio flags as engine e worked them out (see ses_portfolio_eval). */
+void ses_portfolio_of(const Engine *e, SesPortfolio *out);
 /* The current outcomes (with what-ifs and :where). */
 int ses_outcomes(Session *s, Outcomes *o, bool filtered);
 void outcomes_free(Outcomes *o);
