@@ -80,6 +80,7 @@ static SesColHow col_how(RtKind k, const RtEnum *en)
     case RT_STRING: return SES_COL_STR;
     case RT_DATE: return SES_COL_I32;
     case RT_BOOL: return SES_COL_I8;
+    case RT_INT: return SES_COL_N32;
     case RT_ENUM:
     case RT_STAGE: return en && en->n < 127 ? SES_COL_I8 : SES_COL_I32;
     default: return SES_COL_F64;
@@ -90,7 +91,8 @@ static size_t col_width(SesColHow how)
 {
     switch (how) {
     case SES_COL_F64: return sizeof(double);
-    case SES_COL_I32: return sizeof(int32_t);
+    case SES_COL_I32:
+    case SES_COL_N32: return sizeof(int32_t);
     case SES_COL_I8: return sizeof(int8_t);
     case SES_COL_STR: return sizeof(const char *);
     default: return 0;
@@ -120,6 +122,19 @@ static void col_put(SesCol *c, int r, int cap, Value v, Arena *a)
         if (c->how == SES_COL_STR) c->len[r] = 0;
         return;
     }
+    if (c->how == SES_COL_N32) {
+        double d = v.u.num;
+        if (d >= -2147483648.0 && d <= 2147483647.0 && d == (double)(int32_t)d && !(d == 0 && signbit(d))) {
+            ((int32_t *)c->v)[r] = (int32_t)d;
+            return;
+        }
+        /* a value 32 bits do not hold: the column becomes doubles */
+        double *w = xmalloc(sizeof(double) * (size_t)cap);
+        for (int i = 0; i < r; i++) w[i] = (double)((const int32_t *)c->v)[i];
+        free(c->v);
+        c->v = w;
+        c->how = SES_COL_F64;
+    }
     switch (c->how) {
     case SES_COL_F64: ((double *)c->v)[r] = v.u.num; break;
     case SES_COL_I32: ((int32_t *)c->v)[r] = (int32_t)v.u.i; break;
@@ -142,6 +157,7 @@ static Value col_get(const SesCol *c, int r)
     switch (c->how) {
     case SES_COL_F64: return val_num(((const double *)c->v)[r]);
     case SES_COL_I32: return val_int(((const int32_t *)c->v)[r]);
+    case SES_COL_N32: return val_num((double)((const int32_t *)c->v)[r]);
     case SES_COL_I8: return val_int(((const int8_t *)c->v)[r]);
     default: return val_str(((const char *const *)c->v)[r], c->len[r]);
     }
@@ -210,6 +226,7 @@ static void free_data(Session *s)
     DataSet none;
     memset(&none, 0, sizeof none);
     arena_init(&none.data);
+    none.full_rec = -1;
     swap_data(s, &none);
     dataset_free(&none);
 }
@@ -323,6 +340,7 @@ int ses_load_policy(Session *s, const char *path)
     DataSet ds;
     memset(&ds, 0, sizeof ds);
     arena_init(&ds.data);
+    ds.full_rec = -1;
     bool relayout = s->data_path && !same_fields(s->pol, pol);
     if (relayout && read_data(s, pol, s->data_path, &ds) != 0) {
         fprintf(s->err, "kam: %s was not loaded: the data no longer fits it; the session is as it "
@@ -648,6 +666,7 @@ int ses_use_records(Session *s, const Value *vals, const char *const *keys, cons
     DataSet ds;
     memset(&ds, 0, sizeof ds);
     arena_init(&ds.data);
+    ds.full_rec = -1;
     const Policy *p = s->pol;
     ds.nfields = p->nfields;
     ds.cap = ds.nrec = n;
@@ -678,6 +697,7 @@ int ses_load_data(Session *s, const char *path)
     DataSet ds;
     memset(&ds, 0, sizeof ds);
     arena_init(&ds.data);
+    ds.full_rec = -1;
     s->data_bad = 0;
     s->data_stopped = false;
     if (read_data(s, s->pol, path, &ds) != 0) {
@@ -755,6 +775,7 @@ static bool load_planned(const Session *s, Value *regs, const LoadPlan *lp, int 
         switch (c->how) {
         case SES_COL_F64: *d = val_num(((const double *)c->v)[r]); break;
         case SES_COL_I32: *d = val_int(((const int32_t *)c->v)[r]); break;
+        case SES_COL_N32: *d = val_num((double)((const int32_t *)c->v)[r]); break;
         case SES_COL_I8: *d = val_int(((const int8_t *)c->v)[r]); break;
         case SES_COL_STR: *d = val_str(((const char *const *)c->v)[r], c->len[r]); break;
         default:

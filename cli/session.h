@@ -54,9 +54,11 @@ static inline double out_cell(const Outcomes *o, int rec, int col)
 }
 
 /* One field's values, by record, typed (see session.c): doubles for
- * numbers, 32-bit days for dates, bytes for bools and members, strings;
+ * numbers (32-bit integers for an int field while its values fit), 32-bit
+ * days for dates, bytes for bools and members, strings;
  * not read at all (SES_COL_NONE) when nothing evaluated so far reads it. */
-typedef enum { SES_COL_NONE, SES_COL_F64, SES_COL_I32, SES_COL_I8, SES_COL_STR } SesColHow;
+typedef enum { SES_COL_NONE, SES_COL_F64, SES_COL_I32, SES_COL_I8, SES_COL_STR,
+               SES_COL_N32 /* a whole number field whose values fit 32 bits */ } SesColHow;
 typedef struct SesCol {
     SesColHow how;
     void *v;                /* by record: double, int32_t, int8_t or const char * */
