@@ -561,7 +561,9 @@ static void show_name(Session *s, const char *name)
         if (x->field->index < 512 && s->nfields <= 512) need[x->field->index] = true;
         if (s->nfields <= 512 && ses_need_fields(s, need) != 0) return;
         Value fv = ses_value(s, s->focus, x->field->index);
-        ses_format_value(x->ty, &fv, vb, sizeof vb);
+        const SesCol *col = &s->cols[x->field->index];
+        if (col->bad && col->bad[s->focus]) snprintf(vb, sizeof vb, "%s", col->bad_why);
+        else ses_format_value(x->ty, &fv, vb, sizeof vb);
         char kb[600];
         fprintf(s->out, "%s: %s\n", ses_key_text(s, s->focus, kb, sizeof kb), vb);
     } else if (s->focus >= 0) {

@@ -71,4 +71,7 @@ grep -q 'left out' repl.err repl.out && no "the REPL leaves a record out: $(cat 
 grep -q 'min 1  mean 1.5  max 2  (2 accounts)' repl.out || no "note is not 1 and 2 for A and C: $(cat repl.out)"
 grep -q '^1 account could not be evaluated' repl.out || no "B's malformed note is not counted: $(cat repl.out)"
 grep -q "^B .*field 'note' in the data is malformed" repl.out || no ":errors does not say why B fails: $(cat repl.out)"
+printf ':account B\n:show note\n' | "$KAM" repl p.kam d.csv --as-of 2026-06-30 >show.out 2>&1
+grep -q "^B — Beta: its value of field 'note' in the data is malformed" show.out ||
+    no ":show note for B does not say its value is malformed: $(cat show.out)"
 exit $failed
