@@ -31,9 +31,11 @@ gtrust=$(awk '$1=="true"{n++; if (n==2) {print $2; exit}}' "$t/out" | tr -d ,)
 # the file changed under the session: the REPL says so, and gives no count
 cp "$t/a.csv" "$t/c.csv"
 "$t/gen" 1500 6 > "$t/other.csv"
+# (replaced once the REPL has answered from the file it loaded)
 cat > "$t/drive.sh" <<EOF
 printf 'key_account\n'
-sleep 1
+i=0
+while ! grep -q '^true' "$t/out2" 2>/dev/null && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i + 1)); done
 cp "$t/other.csv" "$t/c.csv"
 printf 'days_since(last_review ?? 2000-01-01) > 365\n'
 EOF
