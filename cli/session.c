@@ -581,8 +581,9 @@ int ses_need_fields(Session *s, const bool *need)
     for (int i = 0; i < s->nfields; i++)
         if (need[i] && s->cols[i].how == SES_COL_NONE) any = true;
     if (!any) return 0;
-    if (!s->data_path) {
-        fprintf(s->err, "kam: the accounts in this session have no data file to read more fields from\n");
+    if (!s->data_path || strcmp(s->data_path, "-") == 0) {
+        fprintf(s->err, "kam: the accounts in this session came from %s, which cannot be read again for "
+                "a field not read yet\n", s->data_path ? "standard input" : "no data file");
         s->status = ENG_USAGE;
         return -1;
     }
@@ -2047,7 +2048,7 @@ int ses_set_today(Session *s, const char *as_of)
 static int file_keys(Session *s, Arena *a, char ***out, int max)
 {
     const Policy *p = s->pol;
-    if (!s->data_path || p->key_field < 0) return -1;
+    if (!s->data_path || strcmp(s->data_path, "-") == 0 || p->key_field < 0) return -1;
     EngStatus st;
     Source *src = eng_source(p, s->data_path, &s->input, NULL, &st);
     if (!src) return -1;
