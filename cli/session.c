@@ -5,6 +5,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "session.h"
 #include "cli.h"
+#include "run.h"
 #include "../lang/parse.h"
 #include "../base/date.h"
 #include "../runtime/reader.h"
@@ -404,25 +405,22 @@ static void remember_left_out(DataSet *ds, const Policy *p, const Source *src)
     ds->left_why[ds->nleft++] = arena_strndup(&ds->data, src->err, strlen(src->err));
 }
 
-/* The money field that best stands for revenue in p (name has
- * "revenue"), or -1. */
+/* The money field that stands for revenue in p: the one whose name says
+ * "revenue", as kam run --summary picks it (run.c), or -1. */
 static int revenue_field_of(const Policy *p)
 {
-    int first = -1;
-    for (int i = 0; i < p->nfields; i++) {
-        const Field *f = p->fields[i];
-        if (f->ty.kind != TY_MONEY) continue;
-        if (strstr(f->name.name, "revenue")) return i;
-        if (first < 0) first = i;
-    }
-    return first;
+    const char *why;
+    return run_revenue_field(p, NULL, &why);
 }
 
 /* The fields kam run would read for policy p as s holds it: those its
  * rules, output and display read, the :where filter's (when p is the
  * session's policy), the revenue field (:diff sums it) and s->keep_field
- * (the caller frees it). NULL if the filter does not check (said). */
-static bool *fields_read(Session *s, Policy *p, bool **pass_used, bool *limits)
+ * (the caller frees it). NULL if the filter does not check (said). Of
+ * these, *soft (when asked) marks the revenue field and keep_field when no
+ * rule reads them: kam run never converts them, so a bad value there is
+ * missing, not the record's error. */
+static bool *fields_read(Session *s, Policy *p, bool **pass_used, bool *limits, bool **soft)
 {
     Expr *w = NULL;
     if (s->where && p == s->pol && !(w = ses_parse_expr(s, s->where, ":where", ty_make(TY_BOOL))))
@@ -434,10 +432,16 @@ static bool *fields_read(Session *s, Policy *p, bool **pass_used, bool *limits)
     if (!c) return NULL;
     bool *used = xcalloc((size_t)p->nfields + 1, sizeof(bool));
     for (int f = 0; f < p->nfields; f++) used[f] = c->field_used[f];
-    if (s->keep_field >= 0 && s->keep_field < p->nfields) used[s->keep_field] = true;
     if (p->display_field >= 0) used[p->display_field] = true;
     int rev = revenue_field_of(p);
-    if (rev >= 0) used[rev] = true;
+    if (soft) *soft = xcalloc((size_t)p->nfields + 1, sizeof(bool));
+    int extra[2] = {s->keep_field, rev};
+    for (int k = 0; k < 2; k++) {
+        int f = extra[k];
+        if (f < 0 || f >= p->nfields || used[f]) continue;
+        used[f] = true;
+        if (soft) (*soft)[f] = true;
+    }
     if (pass_used) {
         *pass_used = xcalloc((size_t)p->nfields + 1, sizeof(bool));
         for (int f = 0; c->npasses && f < p->nfields; f++) (*pass_used)[f] = c->portfolio_field_used[f];
@@ -454,8 +458,8 @@ static bool *fields_read(Session *s, Policy *p, bool **pass_used, bool *limits)
  * interrupted. */
 static int read_data(Session *s, Policy *p, const char *path, DataSet *ds)
 {
-    bool *pass_used = NULL, limits = false;
-    bool *used = fields_read(s, p, &pass_used, &limits);
+    bool *pass_used = NULL, limits = false, *soft = NULL;
+    bool *used = fields_read(s, p, &pass_used, &limits, &soft);
     if (!used) {
         s->status = ENG_USAGE;
         return -1;
@@ -495,7 +499,11 @@ static int read_data(Session *s, Policy *p, const char *path, DataSet *ds)
         }
         bool ok = rc == 1;
         for (int i = 0; ok && i < p->nfields; i++)
-            if (used[i] && rd_field(src, i, &row[i]) != 0) ok = false;
+            if (used[i] && rd_field(src, i, &row[i]) != 0) {
+                if (!soft[i]) ok = false;
+                row[i] = val_int(0);    /* a bad revenue no rule reads: unknown */
+                row[i].missing = 1;
+            }
         const char *key = NULL;
         size_t keylen = 0;
         if (ok && p->key_field >= 0) {
@@ -559,6 +567,7 @@ static int read_data(Session *s, Policy *p, const char *path, DataSet *ds)
     }
     free(row);
     free(used);
+    free(soft);
     free(pass_used);
     rd_close(src);
     if (stopped) {
@@ -2103,13 +2112,5 @@ int ses_find(Session *s, const char *key)
 
 int ses_revenue_field(const Session *s)
 {
-    if (!s->pol) return -1;
-    int first = -1;
-    for (int i = 0; i < s->pol->nfields; i++) {
-        const Field *f = s->pol->fields[i];
-        if (f->ty.kind != TY_MONEY) continue;
-        if (strstr(f->name.name, "revenue")) return i;
-        if (first < 0) first = i;
-    }
-    return first;
+    return s->pol ? revenue_field_of(s->pol) : -1;
 }
