@@ -512,6 +512,18 @@ static void check_group(Checker *c, Expr *g)
             "field or rule; '%s' is %s", g->str, tn(t, b));
 }
 
+/* Whether e names a tier without `otherwise`: a record no branch takes has
+ * no tier, so `is missing` and `??` on it mean something (its type stays
+ * plain: `t == gold` is simply false for such a record). */
+static bool tier_may_lack(const Expr *e)
+{
+    if (e->kind != EX_NAME || !e->sym || e->sym->kind != SYM_TIER || !e->sym->decl) return false;
+    const Decl *d = e->sym->decl;
+    for (int i = 0; i < d->items.len; i++)
+        if (!((const TierBranch *)d->items.items[i])->cond) return false;
+    return true;
+}
+
 static Type need(Checker *c, Expr *e, const EnumInfo *hint)
 {
     Type t = check(c, e, hint);
@@ -1079,7 +1091,7 @@ static Type check(Checker *c, Expr *e, const EnumInfo *hint)
         }
         case OPX_COALESCE: {
             Type l = check(c, e->a, hint);
-            if (!is_err(l) && !l.optional)
+            if (!is_err(l) && !l.optional && !tier_may_lack(e->a))
                 chk_warn(c, e->a->span, "never-missing", "this value is never missing, so `??` "
                      "never uses its right side");
             Type r = check(c, e->b, enum_of(l) ? enum_of(l) : hint);
@@ -1138,7 +1150,7 @@ static Type check(Checker *c, Expr *e, const EnumInfo *hint)
     }
     case EX_MISSING: {
         Type ta = check(c, e->a, NULL);
-        if (!is_err(ta) && !ta.optional)
+        if (!is_err(ta) && !ta.optional && !tier_may_lack(e->a))
             chk_warn(c, e->a->span, "never-missing", "this value is never missing (only fields "
                  "declared with ? can be), so this test is always %s",
                  e->negated ? "true" : "false");
