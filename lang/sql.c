@@ -153,7 +153,11 @@ static char *dbl(Sq *q, double d)
         if (!strpbrk(buf, ".e")) strcat(buf, ".0");
         return d < 0 ? cat(q, "(%s)", buf) : cat(q, "%s", buf);
     }
-    if (q->dl == SQL_SPARK) return cat(q, "(%sD)", buf);
+    if (q->dl == SQL_SPARK) {
+        char *e = strchr(buf, 'e');
+        if (e) *e = 'E';
+        return cat(q, "(%sD)", buf);
+    }
     return cat(q, "CAST('%s' AS %s)", buf, dbl_type(q));
 }
 

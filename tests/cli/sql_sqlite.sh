@@ -96,7 +96,7 @@ check() {
     fi
 }
 
-for pol in "$ROOT"/examples/*.kam; do
+for pol in "$ROOT"/examples/*.kam "$ROOT"/tests/golden/sql/*.kam; do
     base=${pol%.kam}
     if [ -e "$base.csv" ]; then data=$base.csv
     elif [ "$(basename "$pol")" = key_accounts.kam ]; then data=$ROOT/examples/accounts.csv
