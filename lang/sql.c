@@ -337,6 +337,34 @@ static char *raw_name(Sq *q, Expr *e)
     return V(q, e);
 }
 
+/* Whether e's column may be NULL although its type is not optional: a
+ * tier without `otherwise` that gave nothing, and what copies it (a let,
+ * an `if` branch, the default of `??`). The VM's missing value has the
+ * member number 0, so a comparison sees the first member. */
+static bool may_null(const Expr *e)
+{
+    if (!e || e->ty.optional) return false;
+    switch (e->kind) {
+    case EX_NAME:
+        if (e->member >= 0 || !e->sym) return false;
+        if (null_unless_optional(e->sym)) return true;
+        return e->sym->kind == SYM_LET && may_null(e->sym->decl->value);
+    case EX_IF:
+        return may_null(e->b) || may_null(e->c);
+    case EX_BINARY:
+        return e->op == OPX_COALESCE && may_null(e->b);
+    default:
+        return false;
+    }
+}
+
+/* The value of an operand of a comparison: as the VM compares it. */
+static char *Vo(Sq *q, Expr *e)
+{
+    char *v = V(q, e);
+    return may_null(e) ? cat(q, "COALESCE(%s, 0)", v) : v;
+}
+
 static char *compare(Sq *q, AstOp op, Type t, const char *a, const char *b)
 {
     static const char *ops[] = {"=", "<>", "<", "<=", ">", ">="};
@@ -463,7 +491,6 @@ static char *V(Sq *q, Expr *e)
         return lit_str(q, e->str, strlen(e->str));
     case EX_NAME:
         if (e->member >= 0) return cat(q, "%d", e->member);
-        if (null_unless_optional(e->sym)) return cat(q, "COALESCE(%s, 0)", id(q, e->sym->name));
         return raw_name(q, e);
     case EX_UNARY:
         if (e->op == OPX_NEG) return cat(q, "(-%s)", V(q, e->a));
@@ -474,7 +501,7 @@ static char *V(Sq *q, Expr *e)
         case OPX_OR: return cat(q, "(%s OR %s)", V(q, e->a), V(q, e->b));
         case OPX_COALESCE: return cat(q, "COALESCE(%s, %s)", raw_name(q, e->a), V(q, e->b));
         case OPX_EQ: case OPX_NE: case OPX_LT: case OPX_LE: case OPX_GT: case OPX_GE:
-            return compare(q, e->op, cmp_type(e), V(q, e->a), V(q, e->b));
+            return compare(q, e->op, cmp_type(e), Vo(q, e->a), Vo(q, e->b));
         default: break;
         }
         Type ta = e->a->ty, tb = e->b->ty;
@@ -492,10 +519,10 @@ static char *V(Sq *q, Expr *e)
     }
     case EX_IN: {
         Sb b = {0};
-        char *a = V(q, e->a);
+        char *a = Vo(q, e->a);
         sb_add(&b, "(%s(", e->negated ? "NOT " : "");
         for (int i = 0; i < e->args.len; i++)
-            sb_add(&b, "%s%s", i ? " OR " : "", compare(q, OPX_EQ, e->a->ty, a, V(q, e->args.items[i])));
+            sb_add(&b, "%s%s", i ? " OR " : "", compare(q, OPX_EQ, e->a->ty, a, Vo(q, e->args.items[i])));
         if (!e->args.len) sb_add(&b, "%s", FALSE_(q));
         sb_add(&b, "))");
         char *r = arena_strdup(q->a, b.s);
@@ -503,9 +530,9 @@ static char *V(Sq *q, Expr *e)
         return r;
     }
     case EX_BETWEEN: {
-        char *a = V(q, e->a);
-        char *r = cat(q, "(%s AND %s)", compare(q, OPX_GE, e->a->ty, a, V(q, e->b)),
-                      compare(q, OPX_LE, e->a->ty, a, V(q, e->c)));
+        char *a = Vo(q, e->a);
+        char *r = cat(q, "(%s AND %s)", compare(q, OPX_GE, e->a->ty, a, Vo(q, e->b)),
+                      compare(q, OPX_LE, e->a->ty, a, Vo(q, e->c)));
         return e->negated ? cat(q, "(NOT %s)", r) : r;
     }
     case EX_MISSING:
@@ -557,18 +584,18 @@ static char *E(Sq *q, Expr *e)
     }
     case EX_IN: {
         char *r = NULL;
-        char *a = V(q, e->a);
+        char *a = Vo(q, e->a);
         for (int i = e->args.len - 1; i >= 0; i--) {
             Expr *it = e->args.items[i];
             char *ei = E(q, it);
-            if (r) r = cat(q, "CASE WHEN %s THEN NULL ELSE %s END", compare(q, OPX_EQ, e->a->ty, a, V(q, it)), r);
+            if (r) r = cat(q, "CASE WHEN %s THEN NULL ELSE %s END", compare(q, OPX_EQ, e->a->ty, a, Vo(q, it)), r);
             r = either(q, ei, r);
         }
         return either(q, E(q, e->a), r);
     }
     case EX_BETWEEN: {
         char *ec = E(q, e->c);
-        if (ec) ec = cat(q, "CASE WHEN %s THEN %s END", compare(q, OPX_GE, e->a->ty, V(q, e->a), V(q, e->b)), ec);
+        if (ec) ec = cat(q, "CASE WHEN %s THEN %s END", compare(q, OPX_GE, e->a->ty, Vo(q, e->a), Vo(q, e->b)), ec);
         return either(q, either(q, E(q, e->a), E(q, e->b)), ec);
     }
     case EX_MISSING:
