@@ -1229,6 +1229,56 @@ static void check_policy(Sq *q)
                "by the key's text as the data wrote it)");
 }
 
+static bool same_ignoring_case(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        char x = *a >= 'A' && *a <= 'Z' ? (char)(*a - 'A' + 'a') : *a;
+        char y = *b >= 'A' && *b <= 'Z' ? (char)(*b - 'A' + 'a') : *b;
+        if (x != y) return false;
+    }
+    return *a == *b;
+}
+
+/* SQLite, DuckDB and Spark match identifiers without regard to case, even
+ * quoted: two kam names that differ only in case would be one column. */
+static void check_case(Sq *q)
+{
+    if (q->dl == SQL_POSTGRES) return;
+    Policy *p = q->p;
+    PtrVec names = {0};
+    PtrVec spans = {0};
+    for (int i = 0; i < p->nsyms; i++) {
+        Sym *s = p->syms[i];
+        if (s->kind == SYM_PORTFOLIO) continue;
+        ptrvec_push(q->a, &names, (void *)s->name);
+        Span *sp = arena_alloc(q->a, sizeof *sp);
+        *sp = s->span;
+        ptrvec_push(q->a, &spans, sp);
+        if (s->kind != SYM_ENTITLE) continue;
+        for (int k = 0; k < s->decl->attrs.len; k++) {
+            Attr *a = s->decl->attrs.items[k];
+            ptrvec_push(q->a, &names, cat(q, "%s.%s", s->name, a->name.name));
+            ptrvec_push(q->a, &spans, sp);
+        }
+    }
+    static const char *fixed[] = {"entitlements", "flags", "kam_error"};
+    for (int i = 0; i < names.len; i++) {
+        for (int j = i + 1; j < names.len; j++)
+            if (same_ignoring_case(names.items[i], names.items[j])) {
+                refuse(q, *(Span *)spans.items[j], "the names '%s' and '%s', which differ only in case "
+                       "(the dialect's identifiers do not tell them apart; PostgreSQL's quoted ones do)",
+                       (const char *)names.items[i], (const char *)names.items[j]);
+                return;
+            }
+        for (int f = 0; f < 3; f++)
+            if (same_ignoring_case(names.items[i], fixed[f]) && strcmp(names.items[i], fixed[f]) != 0) {
+                refuse(q, *(Span *)spans.items[i], "the name '%s', which differs only in case from the "
+                       "output column '%s'", (const char *)names.items[i], fixed[f]);
+                return;
+            }
+    }
+}
+
 bool sql_dialect_parse(const char *name, SqlDialect *out)
 {
     static const char *names[] = {"sqlite", "postgres", "duckdb", "spark"};
@@ -1256,6 +1306,7 @@ bool sql_query(Policy *p, const SqlOptions *o, FILE *out, DiagList *d)
     q.a = &p->arena;
     q.batch = xcalloc((size_t)p->nsyms + 1, sizeof(int));
     check_policy(&q);
+    if (!q.failed) check_case(&q);
     if (q.failed) {
         free(q.batch);
         return false;
@@ -1396,7 +1447,7 @@ bool sql_query(Policy *p, const SqlOptions *o, FILE *out, DiagList *d)
             sb_add(&b, "%sCASE WHEN %s THEN ';%s' ELSE '' END", b.n ? " || " : "", id(&q, s->name), s->name);
         }
         sb_add(&q.out, ",\n  CASE WHEN %s THEN %s END AS %s", ok, b.n ? cat(&q, "substr(%s, 2)", b.s) : "''",
-               pass_ == 0 ? "entitlements" : "flags");
+               id(&q, pass_ == 0 ? "entitlements" : "flags"));
         free(b.s);
     }
     sb_add(&q.out, ",\n  %s AS %s\nFROM %s\nORDER BY %s%s;\n", id(&q, "#err"), id(&q, "kam_error"), id(&q, q.prev),
@@ -1410,15 +1461,21 @@ bool sql_query(Policy *p, const SqlOptions *o, FILE *out, DiagList *d)
 
 /* ------------------------------------------------------------ the table */
 
-void sql_schema(const Policy *p, const SqlOptions *o, FILE *out)
+bool sql_schema(Policy *p, const SqlOptions *o, FILE *out, DiagList *d)
 {
     Sq q = {0};
     Arena a;
     arena_init(&a);
-    q.p = (Policy *)p;
+    q.p = p;
     q.o = o;
     q.dl = o->dialect;
     q.a = &a;
+    q.d = d;
+    check_case(&q);
+    if (q.failed) {
+        arena_free(&a);
+        return false;
+    }
     fprintf(out, "CREATE TABLE %s (", id(&q, table_name(p, o)));
     for (int i = 0; i < p->nfields; i++) {
         const Field *f = p->fields[i];
@@ -1453,4 +1510,5 @@ void sql_schema(const Policy *p, const SqlOptions *o, FILE *out)
     }
     fprintf(out, "\n);\n");
     arena_free(&a);
+    return true;
 }
