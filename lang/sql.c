@@ -613,6 +613,33 @@ static char *call_v(Sq *q, Expr *e)
     }
 }
 
+/* PostgreSQL raises an error where a double overflows (SQLite, DuckDB and
+ * Spark give an infinity, which the error column catches): a test that
+ * the result would, made without overflowing, so the query can answer
+ * with kam's record error. By exact scaling with powers of two: a + b
+ * overflows when a/2 + b/2 reaches 2^1023; a * b (both above 1 in size)
+ * when (a 2^-520)(b 2^-520) reaches 2^-16; a / b (|b| < 1) is near 2^1024
+ * only when ln|a| - ln|b| is near 709.8, and then (a 2^-64) / b says. NULL
+ * outside PostgreSQL, and for long operands (each appears twice more). */
+static char *pg_ovf(Sq *q, AstOp op, const char *a, const char *b)
+{
+    if (q->dl != SQL_POSTGRES || strlen(a) + strlen(b) > 400) return NULL;
+    switch (op) {
+    case OPX_ADD:
+    case OPX_SUB:
+        return cat(q, "abs(%s * %s %s %s * %s) >= %s", a, dbl(q, 0.5), op == OPX_ADD ? "+" : "-", b,
+                   dbl(q, 0.5), dbl(q, ldexp(1, 1023)));
+    case OPX_MUL:
+        return cat(q, "(CASE WHEN abs(%s) <= 1 OR abs(%s) <= 1 THEN FALSE ELSE abs((%s * %s) * (%s * %s)) >= %s END)",
+                   a, b, a, dbl(q, ldexp(1, -520)), b, dbl(q, ldexp(1, -520)), dbl(q, ldexp(1, -16)));
+    default:
+        return cat(q, "(CASE WHEN abs(%s) >= 1 OR %s = 0 OR %s = 0 THEN FALSE "
+                   "WHEN ln(abs(%s)) - ln(abs(%s)) < 709 THEN FALSE WHEN ln(abs(%s)) - ln(abs(%s)) > 711 THEN TRUE "
+                   "ELSE abs((%s * %s) / %s) >= %s END)", b, a, b, a, b, a, b, a, dbl(q, ldexp(1, -64)), b,
+                   dbl(q, ldexp(1, 960)));
+    }
+}
+
 static char *V(Sq *q, Expr *e)
 {
     switch (e->kind) {
@@ -645,13 +672,17 @@ static char *V(Sq *q, Expr *e)
         if (ta.kind == TY_DATE && tb.kind == TY_DATE) return cat(q, "(%s - %s)", a, b);
         if (ta.kind == TY_DATE) return cat(q, "(%s %s %s)", a, e->op == OPX_ADD ? "+" : "-", floor_(q, b));
         if (tb.kind == TY_DATE) return cat(q, "(%s + %s)", b, floor_(q, a));
+        char *ovf = pg_ovf(q, e->op, a, b);
+        char *r;
         switch (e->op) {
-        case OPX_ADD: return cat(q, "(%s + %s)", a, b);
-        case OPX_SUB: return cat(q, "(%s - %s)", a, b);
-        case OPX_MUL: return cat(q, "(%s * %s)", a, b);
+        case OPX_ADD: r = cat(q, "(%s + %s)", a, b); break;
+        case OPX_SUB: r = cat(q, "(%s - %s)", a, b); break;
+        case OPX_MUL: r = cat(q, "(%s * %s)", a, b); break;
         default:
-            return cat(q, "(CASE WHEN %s = 0 THEN %s ELSE %s / NULLIF(%s, 0) END)", b, dbl(q, 0), a, b);
+            return cat(q, "(CASE WHEN %s = 0 THEN %s %s%s%sELSE %s / NULLIF(%s, 0) END)", b, dbl(q, 0),
+                       ovf ? "WHEN " : "", ovf ? cat(q, "%s THEN %s", ovf, dbl(q, 0)) : "", ovf ? " " : "", a, b);
         }
+        return ovf ? cat(q, "(CASE WHEN %s THEN %s ELSE %s END)", ovf, dbl(q, 0), r) : r;
     }
     case EX_IN: {
         Sb b = {0};
@@ -708,13 +739,16 @@ static char *E(Sq *q, Expr *e)
         } else if (ta.kind == TY_DATE || tb.kind == TY_DATE) {
             own = cat(q, "CASE WHEN %s BETWEEN %d AND %d THEN NULL ELSE %s END", v, DATE_MIN, DATE_MAX,
                       err_at(q, e->span, "a date overflows (dates run from 0001-01-01 to 9999-12-31)"));
-        } else if (e->op == OPX_DIV) {
-            own = cat(q, "CASE WHEN %s = 0 THEN (CASE WHEN %s = 0 THEN NULL ELSE %s END) ELSE %s END",
-                      V(q, e->b), V(q, e->a), err_at(q, e->span, "division by zero"),
-                      overflow(q, v, e->span, "a quotient"));
         } else {
-            own = overflow(q, v, e->span, e->op == OPX_ADD ? "a sum" : e->op == OPX_SUB ? "a difference"
-                                                                              : "a product");
+            const char *what = e->op == OPX_ADD ? "a sum" : e->op == OPX_SUB ? "a difference"
+                             : e->op == OPX_MUL ? "a product" : "a quotient";
+            char *ovf = pg_ovf(q, e->op, V(q, e->a), V(q, e->b));
+            char msg[120];
+            snprintf(msg, sizeof msg, "%s overflows (its magnitude passes 1.8e308)", what);
+            own = ovf ? cat(q, "CASE WHEN %s THEN %s END", ovf, err_at(q, e->span, msg)) : overflow(q, v, e->span, what);
+            if (e->op == OPX_DIV)
+                own = cat(q, "CASE WHEN %s = 0 THEN (CASE WHEN %s = 0 THEN NULL ELSE %s END) ELSE %s END",
+                          V(q, e->b), V(q, e->a), err_at(q, e->span, "division by zero"), own);
         }
         return either(q, either(q, ea, eb), own);
     }
@@ -875,18 +909,28 @@ static void rule(Sq *q, Sym *s)
         return;
     }
     case SYM_SCORE: {
-        char *sum = dbl(q, 0);
+        char *sum = dbl(q, 0), *half = dbl(q, 0);
         char *err = NULL;
         for (int i = 0; i < d->items.len; i++) {
             Criterion *c = d->items.items[i];
             char *cv = V(q, c->cond);
             sum = cat(q, "%s + CASE WHEN %s THEN %s ELSE %s END", sum, cv, V(q, c->weight), dbl(q, 0));
+            if (q->dl == SQL_POSTGRES)      /* the same halved, for pg_ovf's test */
+                half = cat(q, "%s + CASE WHEN %s THEN %s * %s ELSE %s END", half, cv, V(q, c->weight),
+                           dbl(q, 0.5), dbl(q, 0));
             char *ew = E(q, c->weight);
             err = either(q, err, either(q, E(q, c->cond), ew ? cat(q, "CASE WHEN %s THEN %s END", cv, ew) : NULL));
         }
         sum = cat(q, "(%s)", sum);     /* left to right, as the VM adds */
+        char *ovf = NULL;
+        if (q->dl == SQL_POSTGRES) {
+            ovf = cat(q, "abs(%s) >= %s", half, dbl(q, ldexp(1, 1023)));
+            sum = cat(q, "(CASE WHEN %s THEN %s ELSE %s END)", ovf, dbl(q, 0), sum);
+        }
         col(q, sum, name);
-        err = either(q, err, overflow(q, sum, d->span, "a sum"));
+        err = either(q, err, ovf ? cat(q, "CASE WHEN %s THEN %s END", ovf,
+                                       err_at(q, d->span, "a sum overflows (its magnitude passes 1.8e308)"))
+                                 : overflow(q, sum, d->span, "a sum"));
         col(q, err, cat(q, "#e_%s", name));
         return;
     }
@@ -1074,6 +1118,19 @@ static void pass(Sq *q, int L)
         char *in = cat(q, "(%s AND %s)", ok, fl);
         char *n1 = cat(q, "SUM(CASE WHEN %s THEN 1 ELSE 0 END) OVER (%s)", in, part);
         char *sum = cat(q, "SUM(CASE WHEN %s THEN %s END) OVER (%s)", in, v, part);
+        if (q->dl == SQL_POSTGRES) {
+            /* PostgreSQL's SUM raises an error where the double overflows:
+               sum the values scaled by 2^-64 (the subnormal ones apart, to
+               lose no bit), and scale back only when that fits: else an
+               infinity, which the error column reports as kam does */
+            char *tiny = dbl(q, ldexp(1, -958));
+            char *big = cat(q, "COALESCE(SUM(CASE WHEN %s AND abs(%s) >= %s THEN %s * %s END) OVER (%s), %s)", in, v,
+                            tiny, v, dbl(q, ldexp(1, -64)), part, dbl(q, 0));
+            char *small = cat(q, "COALESCE(SUM(CASE WHEN %s AND abs(%s) < %s THEN %s END) OVER (%s), %s)", in, v,
+                              tiny, v, part, dbl(q, 0));
+            sum = cat(q, "(CASE WHEN abs(%s) >= %s THEN CAST('Infinity' AS DOUBLE PRECISION) ELSE %s * %s + %s END)",
+                      big, dbl(q, ldexp(1, 960)), big, dbl(q, ldexp(1, 64)), small);
+        }
         char *r;
         switch (f->sig) {
         case SIG_AGG_COUNT:
