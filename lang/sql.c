@@ -1190,24 +1190,32 @@ static char *convert(Sq *q, const Field *f, const char *r)
     switch (t.kind) {
     case TY_STRING:
         return (char *)r;
-    case TY_INT: case TY_NUMBER: case TY_MONEY: case TY_PERCENT:
-        if (q->dl == SQL_SQLITE)
-            return cat(q, "(CASE WHEN typeof(%s) IN ('integer', 'real') THEN CAST(%s AS REAL) END)", r, r);
-        return as_dbl(q, r);
+    case TY_INT: case TY_NUMBER: case TY_MONEY: case TY_PERCENT: {
+        /* as kam's readers take them: finite, an int whole and within 2^53 */
+        char *x = q->dl == SQL_SQLITE
+                      ? cat(q, "(CASE WHEN typeof(%s) IN ('integer', 'real') THEN CAST(%s AS REAL) END)", r, r)
+                      : as_dbl(q, r);
+        if (t.kind == TY_INT)
+            return cat(q, "(CASE WHEN abs(%s) <= 9007199254740992 AND %s = %s THEN %s END)", x, x, floor_(q, x), x);
+        return cat(q, "(CASE WHEN abs(%s) <= %s THEN %s END)", x, dbl(q, strtod(DBL_MAX_TEXT, NULL)), x);
+    }
     case TY_BOOL:
-        if (q->dl == SQL_SQLITE)
-            return cat(q, "(CASE WHEN %s IN (1, 'true') THEN 1 WHEN %s IN (0, 'false') THEN 0 END)", r, r);
+        if (q->dl == SQL_SQLITE)    /* true/false, yes/no, 1/0 in any case, as kam reads them */
+            return cat(q, "(CASE WHEN lower(CAST(%s AS TEXT)) IN ('true', 'yes', '1') THEN 1 "
+                       "WHEN lower(CAST(%s AS TEXT)) IN ('false', 'no', '0') THEN 0 END)", r, r);
         return (char *)r;
-    case TY_DATE:
+    case TY_DATE: {
+        char *x = NULL;
         switch (q->dl) {
-        case SQL_SQLITE:
-            return cat(q, "(CASE WHEN %s GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' THEN "
-                       "julianday(%s) - 2440587.5 END)", r, r);
-        case SQL_POSTGRES: return cat(q, "CAST((%s - DATE '1970-01-01') AS DOUBLE PRECISION)", r);
-        case SQL_DUCKDB: return cat(q, "CAST(date_diff('day', DATE '1970-01-01', %s) AS DOUBLE)", r);
-        case SQL_SPARK: return cat(q, "CAST(datediff(%s, DATE'1970-01-01') AS DOUBLE)", r);
+        case SQL_SQLITE:    /* a real date (SQLite's date() would move 02-30 on) */
+            return cat(q, "(CASE WHEN %s GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' AND %s >= '0001-01-01' "
+                       "AND date(julianday(%s)) = %s THEN julianday(%s) - 2440587.5 END)", r, r, r, r, r);
+        case SQL_POSTGRES: x = cat(q, "CAST((%s - DATE '1970-01-01') AS DOUBLE PRECISION)", r); break;
+        case SQL_DUCKDB: x = cat(q, "CAST(date_diff('day', DATE '1970-01-01', %s) AS DOUBLE)", r); break;
+        case SQL_SPARK: x = cat(q, "CAST(datediff(%s, DATE'1970-01-01') AS DOUBLE)", r); break;
         }
-        return NULL;
+        return cat(q, "(CASE WHEN %s BETWEEN %d AND %d THEN %s END)", x, DATE_MIN, DATE_MAX, x);
+    }
     case TY_ENUM:
     case TY_STAGE: {
         Sb b = {0};
