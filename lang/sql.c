@@ -339,8 +339,8 @@ static char *raw_name(Sq *q, Expr *e)
 
 /* Whether e's column may be NULL although its type is not optional: a
  * tier without `otherwise` that gave nothing, and what copies it (a let,
- * an `if` branch, the default of `??`). The VM's missing value has the
- * member number 0, so a comparison sees the first member. */
+ * an `if` branch, the default of `??`). The VM's missing value then has
+ * the member number -1: it equals no member (`t != low` holds). */
 static bool may_null(const Expr *e)
 {
     if (!e || e->ty.optional) return false;
@@ -362,7 +362,7 @@ static bool may_null(const Expr *e)
 static char *Vo(Sq *q, Expr *e)
 {
     char *v = V(q, e);
-    return may_null(e) ? cat(q, "COALESCE(%s, 0)", v) : v;
+    return may_null(e) ? cat(q, "COALESCE(%s, -1)", v) : v;
 }
 
 static char *compare(Sq *q, AstOp op, Type t, const char *a, const char *b)
@@ -670,8 +670,14 @@ static char *V(Sq *q, Expr *e)
         Type ta = e->a->ty, tb = e->b->ty;
         char *a = V(q, e->a), *b = V(q, e->b);
         if (ta.kind == TY_DATE && tb.kind == TY_DATE) return cat(q, "(%s - %s)", a, b);
-        if (ta.kind == TY_DATE) return cat(q, "(%s %s %s)", a, e->op == OPX_ADD ? "+" : "-", floor_(q, b));
-        if (tb.kind == TY_DATE) return cat(q, "(%s + %s)", b, floor_(q, a));
+        if (ta.kind == TY_DATE || tb.kind == TY_DATE) {
+            /* out of 0001-01-01 .. 9999-12-31 the record fails (E); the value
+               is then 0, so that no cast to a date fails on the way */
+            char *d = ta.kind == TY_DATE ? cat(q, "(%s %s %s)", a, e->op == OPX_ADD ? "+" : "-", floor_(q, b))
+                                         : cat(q, "(%s + %s)", b, floor_(q, a));
+            return cat(q, "(CASE WHEN %s BETWEEN %d AND %d THEN %s ELSE %s END)", d, DATE_MIN, DATE_MAX, d,
+                       dbl(q, 0));
+        }
         char *ovf = pg_ovf(q, e->op, a, b);
         char *r;
         switch (e->op) {
@@ -737,7 +743,10 @@ static char *E(Sq *q, Expr *e)
         if (ta.kind == TY_DATE && tb.kind == TY_DATE) {
             own = NULL;
         } else if (ta.kind == TY_DATE || tb.kind == TY_DATE) {
-            own = cat(q, "CASE WHEN %s BETWEEN %d AND %d THEN NULL ELSE %s END", v, DATE_MIN, DATE_MAX,
+            char *a = V(q, e->a), *b = V(q, e->b);
+            char *d = ta.kind == TY_DATE ? cat(q, "(%s %s %s)", a, e->op == OPX_ADD ? "+" : "-", floor_(q, b))
+                                         : cat(q, "(%s + %s)", b, floor_(q, a));
+            own = cat(q, "CASE WHEN %s BETWEEN %d AND %d THEN NULL ELSE %s END", d, DATE_MIN, DATE_MAX,
                       err_at(q, e->span, "a date overflows (dates run from 0001-01-01 to 9999-12-31)"));
         } else {
             const char *what = e->op == OPX_ADD ? "a sum" : e->op == OPX_SUB ? "a difference"
