@@ -17,7 +17,7 @@
 
 static void help(void)
 {
-    fputs("usage: kam sql POLICY --dialect sqlite|postgres|duckdb|spark [OPTIONS]\n"
+    fputs("usage: kam sql POLICY --dialect sqlite|postgres|duckdb|spark|snowflake [OPTIONS]\n"
           "       kam sql POLICY --schema --dialect D [--table NAME]\n"
           "       kam sql POLICY --export DATA [data options]\n\n"
           "Prints POLICY as one SQL query over a table of records (one row per record,\n"
@@ -26,7 +26,7 @@ static void help(void)
           "kam could not evaluate the record). A construct no query of the dialect\n"
           "computes exactly as kam does is refused (sql-untranslatable).\n\n"
           "options:\n"
-          "  --dialect sqlite|postgres|duckdb|spark   the SQL dialect\n"
+          "  --dialect sqlite|postgres|duckdb|spark|snowflake   the SQL dialect\n"
           "  --table NAME              the table (default: the record's name); with\n"
           "                            --export, the SQLite table DATA is read from\n"
           "  --as-of DATE              the date 'today' stands for (default: the\n"
@@ -202,7 +202,7 @@ int cmd_sql(int argc, char **argv)
             help();
             return EXIT_OK;
         } else if (cli_opt_value(argc, argv, &i, "--dialect", &val)) {
-            if (!val) return cli_usage_error("sql", "--dialect needs a value: sqlite, postgres, duckdb or spark");
+            if (!val) return cli_usage_error("sql", "--dialect needs a value: sqlite, postgres, duckdb, spark or snowflake");
             dialect = val;
         } else if (cli_opt_value(argc, argv, &i, "--columns", &val)) {
             if (!val) return cli_usage_error("sql", "--columns needs field names, as in --columns name,segment");
@@ -231,8 +231,8 @@ int cmd_sql(int argc, char **argv)
     if (schema && export) return cli_usage_error("sql", "--schema or --export, not both");
     SqlDialect dl = SQL_SQLITE;
     if (dialect && !sql_dialect_parse(dialect, &dl))
-        return cli_usage_error("sql", "unknown dialect '%s' (sqlite, postgres, duckdb or spark)", dialect);
-    if (!dialect && !export) return cli_usage_error("sql", "--dialect is needed: sqlite, postgres, duckdb or spark");
+        return cli_usage_error("sql", "unknown dialect '%s' (sqlite, postgres, duckdb, spark or snowflake)", dialect);
+    if (!dialect && !export) return cli_usage_error("sql", "--dialect is needed: sqlite, postgres, duckdb, spark or snowflake");
     RunSession rs;
     int status = run_load(&rs, policy, &o);
     if (status != EXIT_OK) {

@@ -123,7 +123,7 @@ static char *lit_str(Sq *q, const char *s, size_t n)
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
         if (c == '\'') sb_add(&b, q->dl == SQL_SPARK ? "\\'" : "''");
-        else if (c == '\\' && q->dl == SQL_SPARK) sb_add(&b, "\\\\");
+        else if (c == '\\' && (q->dl == SQL_SPARK || q->dl == SQL_SNOWFLAKE)) sb_add(&b, "\\\\");
         else sb_add(&b, "%c", c);
     }
     sb_add(&b, "'");
@@ -187,7 +187,7 @@ static char *err_at(Sq *q, Span sp, const char *what)
 static void refuse(Sq *q, Span sp, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void refuse(Sq *q, Span sp, const char *fmt, ...)
 {
-    static const char *names[] = {"SQLite", "PostgreSQL", "DuckDB", "Spark SQL"};
+    static const char *names[] = {"SQLite", "PostgreSQL", "DuckDB", "Spark SQL", "Snowflake"};
     char buf[600];
     va_list ap;
     va_start(ap, fmt);
@@ -209,7 +209,7 @@ static int whole_call(const Sq *q, const char *s, const char *fn)
     for (size_t i = n - 1; i < len; i++) {
         char c = s[i];
         if (quote) {
-            if (c == '\\' && q->dl == SQL_SPARK && quote == '\'') i++;
+            if (c == '\\' && (q->dl == SQL_SPARK || q->dl == SQL_SNOWFLAKE) && quote == '\'') i++;
             else if (c == quote) quote = 0;
             continue;
         }
@@ -273,6 +273,7 @@ static char *day_date(Sq *q, const char *x)
     case SQL_POSTGRES: return cat(q, "(DATE '1970-01-01' + CAST(%s AS INTEGER))", x);
     case SQL_DUCKDB: return cat(q, "(DATE '1970-01-01' + CAST(%s AS INTEGER))", x);
     case SQL_SPARK: return cat(q, "date_add(DATE'1970-01-01', CAST(%s AS INT))", x);
+    case SQL_SNOWFLAKE: return cat(q, "DATEADD(day, CAST(%s AS INTEGER), DATE '1970-01-01')", x);
     }
     return NULL;
 }
@@ -288,6 +289,7 @@ static char *ymd(Sq *q, const char *x, char part)
     case SQL_DUCKDB: return cat(q, "%s(%s)", part == 'Y' ? "year" : part == 'm' ? "month" : "day", dd);
     case SQL_SPARK:
         return cat(q, "%s(%s)", part == 'Y' ? "year" : part == 'm' ? "month" : "dayofmonth", dd);
+    case SQL_SNOWFLAKE: return cat(q, "%s(%s)", part == 'Y' ? "YEAR" : part == 'm' ? "MONTH" : "DAY", dd);
     }
     return NULL;
 }
@@ -300,6 +302,7 @@ static char *date_text(Sq *q, const char *x)
     case SQL_POSTGRES: return cat(q, "to_char(%s, 'YYYY-MM-DD')", day_date(q, x));
     case SQL_DUCKDB: return cat(q, "strftime(%s, '%%Y-%%m-%%d')", day_date(q, x));
     case SQL_SPARK: return cat(q, "date_format(%s, 'yyyy-MM-dd')", day_date(q, x));
+    case SQL_SNOWFLAKE: return cat(q, "TO_CHAR(%s, 'YYYY-MM-DD')", day_date(q, x));
     }
     return NULL;
 }
@@ -585,6 +588,7 @@ static char *call_v(Sq *q, Expr *e)
         return str_len(q, a0);
     case SIG_STR2_BOOL:
         if (strcmp(name, "contains") == 0) {
+            if (q->dl == SQL_SNOWFLAKE) return cat(q, "(%s = '' OR CHARINDEX(%s, %s) > 0)", a1, a1, a0);
             const char *fn = q->dl == SQL_SQLITE || q->dl == SQL_SPARK ? "instr" : "strpos";
             return cat(q, "(%s = '' OR %s(%s, %s) > 0)", a1, fn, a0, a1);
         }
@@ -621,9 +625,14 @@ static char *call_v(Sq *q, Expr *e)
  * when (a 2^-520)(b 2^-520) reaches 2^-16; a / b (|b| < 1) is near 2^1024
  * only when ln|a| - ln|b| is near 709.8, and then (a 2^-64) / b says. NULL
  * outside PostgreSQL, and for long operands (each appears twice more). */
+static bool raises_on_overflow(const Sq *q)
+{
+    return q->dl == SQL_POSTGRES || q->dl == SQL_SNOWFLAKE;
+}
+
 static char *pg_ovf(Sq *q, AstOp op, const char *a, const char *b)
 {
-    if (q->dl != SQL_POSTGRES || strlen(a) + strlen(b) > 400) return NULL;
+    if (!raises_on_overflow(q) || strlen(a) + strlen(b) > 400) return NULL;
     switch (op) {
     case OPX_ADD:
     case OPX_SUB:
@@ -924,7 +933,7 @@ static void rule(Sq *q, Sym *s)
             Criterion *c = d->items.items[i];
             char *cv = V(q, c->cond);
             sum = cat(q, "%s + CASE WHEN %s THEN %s ELSE %s END", sum, cv, V(q, c->weight), dbl(q, 0));
-            if (q->dl == SQL_POSTGRES)      /* the same halved, for pg_ovf's test */
+            if (raises_on_overflow(q))      /* the same halved, for pg_ovf's test */
                 half = cat(q, "%s + CASE WHEN %s THEN %s * %s ELSE %s END", half, cv, V(q, c->weight),
                            dbl(q, 0.5), dbl(q, 0));
             char *ew = E(q, c->weight);
@@ -932,7 +941,7 @@ static void rule(Sq *q, Sym *s)
         }
         sum = cat(q, "(%s)", sum);     /* left to right, as the VM adds */
         char *ovf = NULL;
-        if (q->dl == SQL_POSTGRES) {
+        if (raises_on_overflow(q)) {
             ovf = cat(q, "abs(%s) >= %s", half, dbl(q, ldexp(1, 1023)));
             sum = cat(q, "(CASE WHEN %s THEN %s ELSE %s END)", ovf, dbl(q, 0), sum);
         }
@@ -1127,7 +1136,7 @@ static void pass(Sq *q, int L)
         char *in = cat(q, "(%s AND %s)", ok, fl);
         char *n1 = cat(q, "SUM(CASE WHEN %s THEN 1 ELSE 0 END) OVER (%s)", in, part);
         char *sum = cat(q, "SUM(CASE WHEN %s THEN %s END) OVER (%s)", in, v, part);
-        if (q->dl == SQL_POSTGRES) {
+        if (raises_on_overflow(q)) {
             /* PostgreSQL's SUM raises an error where the double overflows:
                sum the values scaled by 2^-64 (the subnormal ones apart, to
                lose no bit), and scale back only when that fits: else an
@@ -1137,8 +1146,9 @@ static void pass(Sq *q, int L)
                             tiny, v, dbl(q, ldexp(1, -64)), part, dbl(q, 0));
             char *small = cat(q, "COALESCE(SUM(CASE WHEN %s AND abs(%s) < %s THEN %s END) OVER (%s), %s)", in, v,
                               tiny, v, part, dbl(q, 0));
-            sum = cat(q, "(CASE WHEN abs(%s) >= %s THEN CAST('Infinity' AS DOUBLE PRECISION) ELSE %s * %s + %s END)",
-                      big, dbl(q, ldexp(1, 960)), big, dbl(q, ldexp(1, 64)), small);
+            sum = cat(q, "(CASE WHEN abs(%s) >= %s THEN CAST('%s' AS %s) ELSE %s * %s + %s END)", big,
+                      dbl(q, ldexp(1, 960)), q->dl == SQL_POSTGRES ? "Infinity" : "inf", dbl_type(q), big,
+                      dbl(q, ldexp(1, 64)), small);
         }
         char *r;
         switch (f->sig) {
@@ -1149,8 +1159,8 @@ static void pass(Sq *q, int L)
         case SIG_AGG_RANK:
         case SIG_AGG_PERCENTILE: {
             bool rank = f->sig == SIG_AGG_RANK;
-            char *cum = cat(q, "SUM(CASE WHEN %s THEN 1 ELSE 0 END) OVER (%s ORDER BY %s %s)", in, part, v,
-                            rank ? "DESC" : "ASC");
+            char *cum = cat(q, "SUM(CASE WHEN %s THEN 1 ELSE 0 END) OVER (%s ORDER BY %s %s RANGE BETWEEN "
+                            "UNBOUNDED PRECEDING AND CURRENT ROW)", in, part, v, rank ? "DESC" : "ASC");
             char *peers = cat(q, "SUM(CASE WHEN %s THEN 1 ELSE 0 END) OVER (PARTITION BY %s%s%s)", in,
                               g ? g : "", g ? ", " : "", v);
             if (rank) r = as_dbl(q, cat(q, "(1 + %s - %s)", cum, peers));
@@ -1222,6 +1232,7 @@ static char *convert(Sq *q, const Field *f, const char *r)
         case SQL_POSTGRES: x = cat(q, "CAST((%s - DATE '1970-01-01') AS DOUBLE PRECISION)", r); break;
         case SQL_DUCKDB: x = cat(q, "CAST(date_diff('day', DATE '1970-01-01', %s) AS DOUBLE)", r); break;
         case SQL_SPARK: x = cat(q, "CAST(datediff(%s, DATE'1970-01-01') AS DOUBLE)", r); break;
+        case SQL_SNOWFLAKE: x = cat(q, "CAST(DATEDIFF(day, DATE '1970-01-01', %s) AS DOUBLE)", r); break;
         }
         return cat(q, "(CASE WHEN %s BETWEEN %d AND %d THEN %s END)", x, DATE_MIN, DATE_MAX, x);
     }
@@ -1284,6 +1295,7 @@ static char *today_sql(Sq *q)
     case SQL_POSTGRES: return k(q, "CAST(CURRENT_DATE - DATE '1970-01-01' AS DOUBLE PRECISION)");
     case SQL_DUCKDB: return k(q, "CAST(date_diff('day', DATE '1970-01-01', current_date) AS DOUBLE)");
     case SQL_SPARK: return k(q, "CAST(datediff(current_date(), DATE'1970-01-01') AS DOUBLE)");
+    case SQL_SNOWFLAKE: return k(q, "CAST(DATEDIFF(day, DATE '1970-01-01', CURRENT_DATE) AS DOUBLE)");
     }
     return NULL;
 }
@@ -1317,7 +1329,7 @@ static bool same_ignoring_case(const char *a, const char *b)
  * quoted: two kam names that differ only in case would be one column. */
 static void check_case(Sq *q)
 {
-    if (q->dl == SQL_POSTGRES) return;
+    if (q->dl == SQL_POSTGRES || q->dl == SQL_SNOWFLAKE) return;     /* quoted names keep their case */
     Policy *p = q->p;
     PtrVec names = {0};
     PtrVec spans = {0};
@@ -1355,8 +1367,8 @@ static void check_case(Sq *q)
 
 bool sql_dialect_parse(const char *name, SqlDialect *out)
 {
-    static const char *names[] = {"sqlite", "postgres", "duckdb", "spark"};
-    for (int i = 0; i < 4; i++)
+    static const char *names[] = {"sqlite", "postgres", "duckdb", "spark", "snowflake"};
+    for (int i = 0; i < 5; i++)
         if (strcmp(name, names[i]) == 0) {
             *out = (SqlDialect)i;
             return true;
@@ -1557,7 +1569,7 @@ bool sql_schema(Policy *p, const SqlOptions *o, FILE *out, DiagList *d)
         char *check = NULL;
         switch (f->ty.kind) {
         case TY_STRING:
-            ty = q.dl == SQL_SPARK ? "STRING" : q.dl == SQL_DUCKDB ? "VARCHAR"
+            ty = q.dl == SQL_SPARK ? "STRING" : q.dl == SQL_DUCKDB || q.dl == SQL_SNOWFLAKE ? "VARCHAR"
                  : q.dl == SQL_POSTGRES ? "TEXT COLLATE \"C\"" : "TEXT";
             break;
         case TY_INT: ty = q.dl == SQL_SQLITE ? "INTEGER" : "BIGINT"; break;
@@ -1565,9 +1577,9 @@ bool sql_schema(Policy *p, const SqlOptions *o, FILE *out, DiagList *d)
         case TY_DATE: ty = q.dl == SQL_SQLITE ? "TEXT" : "DATE"; break;
         case TY_BOOL: ty = q.dl == SQL_SQLITE ? "INTEGER" : "BOOLEAN"; break;
         case TY_ENUM: case TY_STAGE: {
-            ty = q.dl == SQL_SPARK ? "STRING" : q.dl == SQL_DUCKDB ? "VARCHAR"
+            ty = q.dl == SQL_SPARK ? "STRING" : q.dl == SQL_DUCKDB || q.dl == SQL_SNOWFLAKE ? "VARCHAR"
                  : q.dl == SQL_POSTGRES ? "TEXT COLLATE \"C\"" : "TEXT";
-            if (q.dl == SQL_SPARK || !f->ty.en) break;
+            if (q.dl == SQL_SPARK || q.dl == SQL_SNOWFLAKE || !f->ty.en) break;     /* no CHECK there */
             Sb b = {0};
             sb_add(&b, " CHECK (%s IN (", id(&q, f->name.name));
             for (int m = 0; m < f->ty.en->n; m++)
