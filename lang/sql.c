@@ -798,11 +798,16 @@ static char *E(Sq *q, Expr *e)
     case EX_CALL: {
         const StdFunc *f = std_func(e->fn);
         if (f->aggregate) {
+            /* the record code works out the account's own value for rank and
+               percentile (none for the others), then its group */
+            bool own = f->sig == SIG_AGG_RANK || f->sig == SIG_AGG_PERCENTILE;
+            char *r = own && e->args.len ? E(q, e->args.items[0]) : NULL;
+            if (e->per) r = either(q, r, E(q, e->per));
             if (strcmp(f->name, "total") == 0 || strcmp(f->name, "avg") == 0)
-                return cat(q, "CASE WHEN abs(%s) <= %s THEN NULL ELSE %s END", call_v(q, e),
-                           dbl(q, strtod(DBL_MAX_TEXT, NULL)),
-                           err_at(q, e->span, "an aggregate overflows (its sum passes 1.8e308)"));
-            return NULL;
+                r = either(q, r, cat(q, "CASE WHEN abs(%s) <= %s THEN NULL ELSE %s END", call_v(q, e),
+                                     dbl(q, strtod(DBL_MAX_TEXT, NULL)),
+                                     err_at(q, e->span, "an aggregate overflows (its sum passes 1.8e308)")));
+            return r;
         }
         if (f->sig == SIG_ENTITLED || f->sig == SIG_MATCHES) return f->sig == SIG_MATCHES ? E(q, e->args.items[0]) : NULL;
         char *r = NULL;
@@ -847,7 +852,13 @@ static int sym_index(const Policy *p, const Sym *s)
 static bool reads_open(Sq *q, const Expr *e)
 {
     if (!e) return false;
-    if (e->kind == EX_CALL && e->agg >= 0) return false;
+    if (e->kind == EX_CALL && e->agg >= 0) {
+        /* its value is a column of its pass; the error of the account's own
+           value (rank, percentile) and group reads their rules */
+        SigKind sig = std_func(e->fn)->sig;
+        bool own = sig == SIG_AGG_RANK || sig == SIG_AGG_PERCENTILE;
+        return (own && e->args.len && reads_open(q, e->args.items[0])) || reads_open(q, e->per);
+    }
     if (e->sym && e->member < 0 && q->batch[sym_index(q->p, e->sym)] == q->ncte + 1 && q->ncols)
         return true;
     if (reads_open(q, e->a) || reads_open(q, e->b) || reads_open(q, e->c)) return true;
@@ -1062,21 +1073,28 @@ static void pass(Sq *q, int L)
         Expr *c = p->aggs.items[i];
         if (policy_agg_layer(c) != L) continue;
         const StdFunc *f = std_func(c->fn);
+        /* the filter first: the value (and the group) are worked out only
+           for the accounts it lets in, as the VM's pass does */
         char *err = NULL;
+        (void)f;
         if (c->args.len) {
             col(q, V(q, c->args.items[0]), cat(q, "#v%d", i));
             err = E(q, c->args.items[0]);
         } else {
             col(q, TRUE_(q), cat(q, "#v%d", i));
         }
-        (void)f;
+        if (c->per) {
+            col(q, raw_name(q, c->per), cat(q, "#g%d", i));
+            err = either(q, err, E(q, c->per));
+        }
         if (c->where) {
-            col(q, V(q, c->where), cat(q, "#f%d", i));
-            err = either(q, err, E(q, c->where));
+            char *fv = V(q, c->where);
+            col(q, fv, cat(q, "#f%d", i));
+            if (err) err = cat(q, "CASE WHEN %s THEN %s END", fv, err);
+            err = either(q, E(q, c->where), err);
         } else {
             col(q, TRUE_(q), cat(q, "#f%d", i));
         }
-        if (c->per) col(q, raw_name(q, c->per), cat(q, "#g%d", i));
         col(q, err ? err : "NULL", cat(q, "#x%d", i));
     }
     for (int i = 0; i < p->nsyms; i++) {
