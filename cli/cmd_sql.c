@@ -50,8 +50,31 @@ static void put_num(FILE *f, double v)
 {
     char buf[40];
     if (v == 0) v = 0;      /* no -0 */
-    int prec = 1;
-    for (; prec <= 17; prec++) {
+    /* the common case, fast: k / 10^d for the fewest decimals d <= 6 with
+       which that division gives v back (the decimal then reads back as v) */
+    static const double scale[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
+    double a = fabs(v);
+    for (int d = 0; d <= 6 && a < 1e9; d++) {
+        double k = nearbyint(a * scale[d]);
+        if (k / scale[d] != a) continue;
+        unsigned long long u = (unsigned long long)k;
+        char tmp[32];
+        int n = 0;
+        while (u || n <= d) {
+            tmp[n++] = (char)('0' + u % 10);
+            u /= 10;
+        }
+        int o = 0;
+        if (v < 0) buf[o++] = '-';
+        while (n > d) buf[o++] = tmp[--n];
+        if (d) buf[o++] = '.';
+        while (n) buf[o++] = tmp[--n];
+        fwrite(buf, 1, (size_t)o, f);
+        return;
+    }
+    /* 15 significant digits hold the shortest text whenever it has 15 or
+       fewer (DBL_DIG): then only trailing zeros differ; else 16, then 17 */
+    for (int prec = 15; prec <= 17; prec++) {
         snprintf(buf, sizeof buf, "%.*e", prec - 1, v);
         if (strtod(buf, NULL) == v) break;
     }
@@ -64,6 +87,7 @@ static void put_num(FILE *f, double v)
     for (; *s && *s != 'e'; s++)
         if (*s >= '0' && *s <= '9') digits[nd++] = *s;
     int exp = atoi(s + 1);
+    while (nd > 1 && digits[nd - 1] == '0') nd--;
     if (neg) fputc('-', f);
     if (exp < 0) {
         fputs("0.", f);
