@@ -20,6 +20,7 @@
  * passes again (api/engine.h); the query cannot, so then every row says so
  * in kam_error. */
 #include "sql.h"
+#include "sql_regex.h"
 #include "../stdlib/registry.h"
 #include "../base/date.h"
 
@@ -411,121 +412,6 @@ static char *round0(Sq *q, const char *x)
     return cat(q, "(CASE WHEN %s < 0 THEN -%s ELSE %s END)", x, r, r);
 }
 
-/* kam's regular expression (POSIX ERE, checked) as one that PostgreSQL's
- * AREs and DuckDB's RE2 read the same way: literals, `.`, anchors, groups,
- * alternatives, `* + ?` and counts (`{,n}` as `{0,n}`), bracket expressions
- * with ranges and the ASCII classes spelled out. NULL (with *why) for
- * anything else: stacked repetitions, classes beyond those, collating
- * elements, a lone `)`. */
-static char *regex_sql(Sq *q, const char *pat, const char **why)
-{
-    Sb b = {0};
-    size_t n = strlen(pat);
-    bool can_repeat = false;
-    *why = NULL;
-    for (size_t i = 0; i < n && !*why; i++) {
-        unsigned char c = (unsigned char)pat[i];
-        switch (c) {
-        case '*': case '+': case '?':
-            if (!can_repeat) *why = "a repetition of a repetition";
-            sb_add(&b, "%c", c);
-            can_repeat = false;
-            break;
-        case '{': {
-            size_t j = i + 1;
-            char lo[8] = "", hi[8] = "";
-            int nl = 0, nh = 0;
-            while (j < n && pat[j] >= '0' && pat[j] <= '9' && nl < 4) lo[nl++] = pat[j++];
-            bool comma = j < n && pat[j] == ',';
-            if (comma) j++;
-            while (comma && j < n && pat[j] >= '0' && pat[j] <= '9' && nh < 4) hi[nh++] = pat[j++];
-            if (j >= n || pat[j] != '}' || (!nl && !nh) || !can_repeat) {
-                *why = "a brace that is not a count";
-                break;
-            }
-            sb_add(&b, "{%s%s%s}", nl ? lo : "0", comma ? "," : "", hi);
-            i = j;
-            can_repeat = false;
-            break;
-        }
-        case '}':
-            sb_add(&b, "\\}");
-            can_repeat = true;
-            break;
-        case '(':
-            sb_add(&b, "(");
-            can_repeat = false;
-            break;
-        case ')':
-            sb_add(&b, ")");
-            can_repeat = true;
-            break;
-        case '|':
-            sb_add(&b, "|");
-            can_repeat = false;
-            break;
-        case '^': case '$':
-            sb_add(&b, "%c", c);
-            can_repeat = false;
-            break;
-        case '\\':
-            if (i + 1 >= n || (unsigned char)pat[i + 1] >= 0x80) {
-                *why = "a backslash before a character that is not punctuation";
-                break;
-            }
-            sb_add(&b, "\\%c", pat[++i]);
-            can_repeat = true;
-            break;
-        case '[': {
-            size_t j = i + 1;
-            sb_add(&b, "[");
-            if (j < n && pat[j] == '^') {
-                sb_add(&b, "^");
-                j++;
-            }
-            bool first = true;
-            for (; j < n && !*why; j++, first = false) {
-                char d = pat[j];
-                if (d == ']' && !first) break;
-                if (d == '[' && j + 1 < n && (pat[j + 1] == ':' || pat[j + 1] == '.' || pat[j + 1] == '=')) {
-                    static const char *cls[][2] = {
-                        {"digit", "0-9"}, {"alpha", "A-Za-z"}, {"alnum", "0-9A-Za-z"}, {"upper", "A-Z"},
-                        {"lower", "a-z"}, {"xdigit", "0-9A-Fa-f"}, {"blank", " \\t"},
-                        {"space", " \\t\\n\\v\\f\\r"}};
-                    const char *end = pat[j + 1] == ':' ? strstr(pat + j + 2, ":]") : NULL;
-                    size_t k = 0, len = end ? (size_t)(end - (pat + j + 2)) : 0;
-                    for (; end && k < sizeof cls / sizeof cls[0]; k++)
-                        if (strlen(cls[k][0]) == len && strncmp(cls[k][0], pat + j + 2, len) == 0) break;
-                    if (!end || k == sizeof cls / sizeof cls[0]) {
-                        *why = "a character class other than digit, alpha, alnum, upper, lower, xdigit, "
-                               "blank and space, or a collating element";
-                        break;
-                    }
-                    sb_add(&b, "%s", cls[k][1]);
-                    j = (size_t)(end - pat) + 1;
-                    continue;
-                }
-                if (d == '-' && !first && j + 1 < n && pat[j + 1] != ']') sb_add(&b, "-");
-                else if (d == ']' || d == '[' || d == '\\' || d == '-' || d == '^') sb_add(&b, "\\%c", d);
-                else sb_add(&b, "%c", d);
-            }
-            sb_add(&b, "]");
-            i = j;
-            can_repeat = true;
-            break;
-        }
-        default:
-            if (strchr(".", c)) sb_add(&b, ".");
-            else sb_add(&b, "%c", c);
-            can_repeat = true;
-            break;
-        }
-    }
-    char *r = *why ? NULL : arena_strdup(q->a, b.s ? b.s : "");
-    free(b.s);
-    return r;
-}
-
 static char *call_v(Sq *q, Expr *e)
 {
     const StdFunc *f = std_func(e->fn);
@@ -596,7 +482,12 @@ static char *call_v(Sq *q, Expr *e)
                    q->dl == SQL_SPARK ? "char_length" : "length", a1, a1);
     case SIG_MATCHES: {
         const char *why = NULL;
-        char *rx = q->dl == SQL_POSTGRES || q->dl == SQL_DUCKDB ? regex_sql(q, args[1]->str, &why) : NULL;
+        char *rx = NULL;
+        if (q->dl == SQL_POSTGRES || q->dl == SQL_DUCKDB) {
+            char *m = sql_regex(args[1]->str, &why);
+            if (m) rx = k(q, m);
+            free(m);
+        }
         if (!rx) {
             if (why)
                 refuse(q, e->span, "matches() with %s (kam's regular expressions are POSIX ERE by "
