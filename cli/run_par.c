@@ -79,6 +79,9 @@ typedef struct Chunk_ {
     long long first;            /* where its first record started (AT_END: none) */
     long long next;             /* where the first record at or after end starts */
     long next_line;
+    long first_line;            /* the line of first, as read */
+    long line_read;             /* the line it was read with at start (a guess before pass 1) */
+    long ord_read;              /* the ordinal it was read with (0 before pass 1) */
     char *out;                  /* its rows */
     size_t outlen;
     long records, bad;
@@ -90,6 +93,13 @@ typedef struct Chunk_ {
     size_t nlate, caplate;
     RdPctScan *pct;
     int state;                  /* 0 waiting, 1 being read, 2 done */
+    /* a portfolio pass */
+    VmPartial part;             /* what its records added */
+    const Chunk *ck;            /* the compiled policy part belongs to */
+    long *fails;                /* the records it left out, in order (ordinals as read) */
+    char **fwhy;                /* and why (NULL: not read or converted) */
+    size_t nfails, capfails;
+    bool not_read;              /* it could not be opened again */
 } Chunk_;
 
 struct ParSplit {
@@ -177,14 +187,19 @@ static long long line_start(int fd, long long target, long long size, char *bloc
     return size;
 }
 
+bool par_wanted(const RunOptions *o, const char *data_path, int jobs)
+{
+    if (jobs <= 1 || o->summary || o->coverage || (o->format != FMT_CSV && o->format != FMT_JSONL))
+        return false;
+    const char *kind = rd_kind(data_path, &o->input);
+    return strcmp(kind, "jsonl") == 0 || strcmp(kind, "csv") == 0;
+}
+
 ParSplit *par_split(const RunSession *rs, const RunOptions *o, const char *data_path, int jobs)
 {
-    if (jobs <= 1 || strcmp(data_path, "-") == 0 || o->summary || o->coverage ||
-        (o->format != FMT_CSV && o->format != FMT_JSONL))
-        return NULL;
+    if (strcmp(data_path, "-") == 0 || !par_wanted(o, data_path, jobs)) return NULL;
     const char *kind = rd_kind(data_path, &o->input);
     bool jsonl = strcmp(kind, "jsonl") == 0;
-    if (!jsonl && strcmp(kind, "csv") != 0) return NULL;
     struct stat st;
     if (stat(data_path, &st) != 0 || !S_ISREG(st.st_mode)) return NULL;
     char msg[1024];
@@ -298,6 +313,9 @@ typedef struct Par {
     int cancel;                 /* the merge stopped: take no more (atomic) */
     int next_count;             /* counting lines: the next range to take */
     long *nlines;               /* by chunk: line ends from its start to the next's */
+    int pass;                   /* a portfolio pass (1 ..), or 0: the record pass */
+    const SourceOpts *in;
+    bool check_left;            /* ordinals are known: skip the records left out */
 } Par;
 
 /* A worker's VM: its own registers and scratch, the main VM's aggregate
@@ -314,6 +332,15 @@ static void worker_open(Worker *wk, Par *p)
 {
     const Vm *main = p->rs->vm;
     wk->vm = vm_new(p->rs->chunk);
+    wk->eng = p->rs->eng;
+    wk->eng.vm = wk->vm;
+    wk->eng.err = NULL;
+    if (p->pass) {          /* its own state for the pass, the earlier layers lent */
+        vm_set_today(wk->vm, main->regs[p->rs->chunk->today_reg].u.i);
+        vm_pass_lend(wk->vm, main, p->pass);
+        wk->agg = NULL;
+        return;
+    }
     wk->agg = wk->vm->agg;
     wk->lim = wk->vm->lim;
     wk->gagg = wk->vm->gagg;
@@ -327,6 +354,11 @@ static void worker_open(Worker *wk, Par *p)
 
 static void worker_close(Worker *wk)
 {
+    if (wk->vm->lent) {
+        vm_pass_unlend(wk->vm);
+        vm_free(wk->vm);
+        return;
+    }
     wk->vm->agg = wk->agg;
     wk->vm->lim = wk->lim;
     wk->vm->gagg = wk->gagg;
@@ -341,6 +373,10 @@ static void chunk_forget(Chunk_ *c)
     free(c->unreadable);
     free(c->late);
     rd_pct_free(c->pct);
+    for (size_t k = 0; k < c->nfails; k++) free(c->fwhy[k]);
+    free(c->fails);
+    free(c->fwhy);
+    if (c->part.layer) vm_partial_free(c->ck, &c->part);
     long long start = c->start, end = c->end;
     long line = c->line, ord = c->ord;
     memset(c, 0, sizeof *c);
@@ -461,6 +497,97 @@ static void run_chunk(Par *p, Worker *wk, Chunk_ *c)
     rd_close(src);
 }
 
+/* A record pass_chunk leaves out (why: its evaluation failed), in order. */
+static void pass_fail(Chunk_ *c, long ord, const char *why)
+{
+    if (c->nfails == c->capfails) {
+        c->capfails = c->capfails ? c->capfails * 2 : 16;
+        c->fails = xrealloc(c->fails, c->capfails * sizeof(long));
+        c->fwhy = xrealloc(c->fwhy, c->capfails * sizeof(char *));
+    }
+    c->fails[c->nfails] = ord;
+    c->fwhy[c->nfails++] = why ? xstrdup(why) : NULL;
+}
+
+/* Portfolio pass p->pass over one chunk, as run_pass in cli/run.c does
+ * over the whole file, into the chunk's partial state; which records fail
+ * is noted, not yet said (the merge says it, in input order). */
+static void pass_chunk(Par *p, Worker *wk, Chunk_ *c)
+{
+    RunSession *rs = p->rs;
+    c->first = c->next = AT_END;
+    c->ck = rs->chunk;
+    c->line_read = c->line;
+    c->ord_read = c->ord;
+    if (c->start == AT_END) return;
+    char msg[1024], why[700];
+    bool misfit;
+    Source *src = rd_open_ex(&rs->pol->schema, p->sp->path, p->in, msg, sizeof msg, &misfit);
+    if (!src || !rd_seek(src, c->start, c->line, c->end == AT_END ? 0 : c->end)) {
+        c->first = c->start;
+        c->unreadable = xstrdup(src ? "cannot read the data again from where a worker starts" : msg);
+        c->not_read = true;             /* the pass is then done on one worker */
+        rd_close(src);
+        return;
+    }
+    const bool *used = rs->chunk->pass_field_used[p->pass - 1];
+    rd_limit_to(src, used);
+    RdPlan plan = rd_plan(src, used, rs->chunk->field_reg);
+    Vm *vm = wk->vm;
+    memcpy(vm->regs, p->regs0, sizeof(Value) * (size_t)rs->chunk->nregs);
+    const Policy *pol = rs->pol;
+    long ord = c->ord;
+    bool first = true;
+    int rc;
+    while ((rc = rd_next(src)) != 0) {
+        long line;
+        long long at = rd_record_start(src, &line);
+        if (first) {
+            c->first = at;
+            c->first_line = line;
+        }
+        first = false;
+        if (at >= c->end) {             /* the next chunk's first record */
+            c->next = at;
+            c->next_line = line;
+            break;
+        }
+        if (rc < 0) {                   /* the record pass reports where the input stops */
+            c->unreadable = xstrdup(src->err);
+            break;
+        }
+        if ((c->records & 1023) == 0 && __atomic_load_n(&p->cancel, __ATOMIC_RELAXED)) break;
+        long o = ord++;
+        c->records++;
+        if (p->check_left && eng_left_out(&rs->eng, o)) continue;
+        if (rc == 2) {                  /* reported in the record pass */
+            pass_fail(c, o, NULL);
+            continue;
+        }
+        const char *key = NULL;
+        size_t keylen = 0;
+        if (pol->key_field >= 0 && src->col[pol->key_field] < (int)src->nfields) {
+            key = src->fields[src->col[pol->key_field]].ptr;
+            keylen = src->fields[src->col[pol->key_field]].len;
+            if (!keylen) {
+                pass_fail(c, o, NULL);
+                continue;
+            }
+        }
+        vm_reset_scratch(vm);
+        if (rd_fill(src, &plan, vm->regs) != 0) {
+            pass_fail(c, o, NULL);
+            continue;
+        }
+        if (!eng_pass_eval(&rs->eng, vm, p->pass, o, key, keylen, why, sizeof why))
+            pass_fail(c, o, why);
+    }
+    if (first) c->first = AT_END;
+    vm_pass_take(vm, &c->part);
+    rd_plan_free(&plan);
+    rd_close(src);
+}
+
 /* Counts the line ends between chunk starts, a range at a time, as
  * ranges are left; false if the file cannot be read. */
 static bool count_ranges(Par *p)
@@ -506,7 +633,8 @@ static void *worker_main(void *arg)
         }
         pthread_mutex_unlock(&p->mu);
         if (i >= p->sp->n) break;
-        run_chunk(p, &wk, &p->sp->ch[i]);
+        if (p->pass) pass_chunk(p, &wk, &p->sp->ch[i]);
+        else run_chunk(p, &wk, &p->sp->ch[i]);
         pthread_mutex_lock(&p->mu);
         p->sp->ch[i].state = 2;
         pthread_cond_broadcast(&p->done);
@@ -643,4 +771,111 @@ void par_records(RunSession *rs, const RunOptions *o, ParSplit *sp, Writer *w, P
     free(used);
     pthread_cond_destroy(&p.done);
     pthread_mutex_destroy(&p.mu);
+}
+
+/* Takes back what a pass noted for a chunk that is read again or not
+ * counted. */
+static void pass_drop(Chunk_ *c)
+{
+    if (c->part.layer) vm_partial_free(c->ck, &c->part);
+    for (size_t k = 0; k < c->nfails; k++) free(c->fwhy[k]);
+    c->nfails = 0;
+    free(c->unreadable);
+    c->unreadable = NULL;
+    c->records = 0;
+}
+
+bool par_pass(RunSession *rs, ParSplit *sp, int k, const SourceOpts *in)
+{
+    if (!sp->exact && rs->eng.left_out) return false;   /* ordinals needed, not known yet */
+    Par p;
+    memset(&p, 0, sizeof p);
+    p.rs = rs;
+    p.sp = sp;
+    p.pass = k;
+    p.in = in;
+    p.check_left = sp->exact;
+    p.merged = sp->n;           /* nothing is merged before every chunk is read */
+    size_t nregs = (size_t)(rs->chunk->nregs ? rs->chunk->nregs : 1);
+    p.regs0 = xmalloc(sizeof(Value) * nregs);
+    memcpy(p.regs0, rs->vm->regs, sizeof(Value) * (size_t)rs->chunk->nregs);
+    for (int i = 0; i < sp->n; i++) {
+        chunk_forget(&sp->ch[i]);
+        sp->ch[i].state = 0;
+        if (!sp->exact) sp->ch[i].ord = 0;      /* counted from each chunk's start */
+    }
+    pthread_mutex_init(&p.mu, NULL);
+    pthread_cond_init(&p.done, NULL);
+    int nthreads = (sp->jobs < sp->n ? sp->jobs : sp->n) - 1;  /* and this thread */
+    pthread_t *tids = xcalloc((size_t)nthreads + 1, sizeof(pthread_t));
+    int started = 0;
+    for (int t = 0; t < nthreads; t++)
+        if (pthread_create(&tids[started], NULL, worker_main, &p) == 0) started++;
+    worker_main(&p);
+    for (int t = 0; t < started; t++) pthread_join(tids[t], NULL);
+    free(tids);
+    pthread_cond_destroy(&p.done);
+    pthread_mutex_destroy(&p.mu);
+    bool ok = true;
+    for (int i = 0; i < sp->n; i++)
+        if (sp->ch[i].not_read) ok = false;
+    if (!ok) {                  /* one worker then: the caller's loop */
+        for (int i = 0; i < sp->n; i++) chunk_forget(&sp->ch[i]);
+        free(p.regs0);
+        return false;
+    }
+    /* In input order: where each chunk truly starts (before pass 1 only
+       its first one is known: a chunk whose first record is not where the
+       one before it found the next record started inside a quoted field,
+       and is read again from there), its ordinals and lines, then what it
+       added and which records it left out. */
+    Worker self;
+    bool self_open = false;
+    bool stopped = false;
+    long ords = 0;
+    long dline = 0;             /* the previous chunk's true line minus its line as read */
+    const Chunk_ *prev = NULL;
+    for (int i = 0; i < sp->n; i++) {
+        Chunk_ *c = &sp->ch[i];
+        if (stopped) {          /* after input that cannot be read: never reached */
+            pass_drop(c);
+            c->start = AT_END;
+            c->line = 0;
+            c->ord = ords;
+            continue;
+        }
+        if (!sp->exact && prev) {
+            long true_line = prev->next == AT_END ? 0 : prev->next_line + dline;
+            if (c->first != prev->next) {
+                pass_drop(c);
+                c->start = prev->next;
+                c->line = true_line;
+                c->ord = ords;
+                if (!self_open) worker_open(&self, &p);
+                self_open = true;
+                pass_chunk(&p, &self, c);
+                dline = 0;
+            } else {
+                c->start = prev->next;
+                dline = true_line - c->first_line;
+                c->line = true_line;
+            }
+        }
+        if (!sp->exact) c->ord = ords;
+        long delta = c->ord - c->ord_read;
+        for (size_t f = 0; f < c->nfails; f++) eng_pass_failed(&rs->eng, c->fails[f] + delta, c->fwhy[f]);
+        if (c->part.layer) vm_pass_merge(rs->vm, &c->part, delta);
+        ords = c->ord + c->records;
+        if (c->unreadable) stopped = true;
+        prev = c;
+    }
+    if (self_open) worker_close(&self);
+    for (int i = 0; i < sp->n; i++) {
+        sp->ch[i].end = i + 1 < sp->n ? sp->ch[i + 1].start : AT_END;
+        chunk_forget(&sp->ch[i]);
+    }
+    sp->exact = true;
+    sp->count = false;
+    free(p.regs0);
+    return true;
 }

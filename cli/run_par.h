@@ -46,6 +46,8 @@ typedef struct ParSplit ParSplit;
  * a table or an xlsx workbook (each needs every record in one place); or
  * a file that cannot be opened (the record pass then says why). CSV and
  * JSON Lines files are split. */
+/* Whether the options and the data's kind allow several workers. */
+bool par_wanted(const RunOptions *o, const char *data_path, int jobs);
 ParSplit *par_split(const RunSession *rs, const RunOptions *o, const char *data_path, int jobs);
 void par_free(ParSplit *sp);
 /* The portfolio passes show the split the true record boundaries: begin
@@ -54,6 +56,16 @@ void par_free(ParSplit *sp);
 void par_note_begin(ParSplit *sp);
 void par_note(ParSplit *sp, const Source *src, long ordinal);
 void par_note_end(ParSplit *sp, long records);
+
+/* Portfolio pass k over the split's chunks, on its workers, between the
+ * caller's eng_pass_begin and eng_pass_end: each chunk's partial
+ * aggregates and limits merged into rs->vm in input order, the records it
+ * leaves out said to the engine in input order, so that all is as one
+ * worker would leave it. The first pass also finds where the chunks truly
+ * start (their records, lines and ordinals) for the later passes and the
+ * record pass. false (nothing done) if a worker could not open the data
+ * again: the caller then reads it with one. */
+bool par_pass(RunSession *rs, ParSplit *sp, int k, const SourceOpts *in);
 
 /* The record pass over the split's chunks: each chunk's rows written to w
  * (opened by the caller on the output, header and all), its messages said

@@ -352,7 +352,7 @@ Source *rd_open_ex(const Schema *sch, const char *path, const SourceOpts *opts, 
         s->row = xcalloc((size_t)n + 1, sizeof(RdField));
         return s;
     }
-    s->path = xstrdup(std_in ? "<stdin>" : path);
+    s->path = xstrdup(std_in ? "<stdin>" : opts && opts->name ? opts->name : path);
     if (strcmp(kind, "jsonl") == 0) {
         s->kind = SRC_JSONL;
         s->jsonl = rd_jsonl_open(path, err, errlen);
@@ -360,6 +360,7 @@ Source *rd_open_ex(const Schema *sch, const char *path, const SourceOpts *opts, 
             rd_close(s);
             return NULL;
         }
+        if (opts && opts->name) rd_jsonl_set_name(s->jsonl, opts->name);
         /* no header: every field is its own column, found by key per line */
         s->ncols = sch->nfields;
         s->col = xmalloc(sizeof(int) * (size_t)(sch->nfields + 1));
@@ -373,6 +374,7 @@ Source *rd_open_ex(const Schema *sch, const char *path, const SourceOpts *opts, 
         rd_close(s);
         return NULL;
     }
+    if (opts && opts->name) rd_csv_set_name(s->csv, opts->name);
     const char *first;
     size_t flen = rd_csv_peek_line(s->csv, &first);
     if (flen >= 4 && memcmp(first, "PK\x03\x04", 4) == 0) {      /* unreadable as CSV: exit 2 */

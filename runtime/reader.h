@@ -31,6 +31,8 @@ typedef struct SourceOpts {
     const char *table;
     const char *sheet;
     char delimiter;         /* ',', ';', '\t', or 0 to detect */
+    const char *name;       /* CSV, JSON Lines: what messages call the data, if not
+                               its path ("<stdin>" for standard input spooled to a file) */
 } SourceOpts;
 
 typedef struct Source {
