@@ -93,6 +93,17 @@ def jline(i):
     return text + ("\r\n" if i % 59 == 0 else "\n") + ("\n  \n" if i % 401 == 0 else "")
 with open(d + "/data.jsonl", "w", newline="") as out:
     out.write("\ufeff" + "".join(jline(i) for i in range(1, 15001)))
+# sums whose order matters (1e16 + 1 is 1e16: the ones are lost or not
+# depending on where they are added), ties in rank, percentile and limits,
+# three groups, and records that fail in the second pass (v - 2 is zero)
+srows = ["id,grp,x,v"]
+for i in range(6000):
+    x = {0: "10000000000000000", 2500: "-10000000000000000", 2501: "10000000000000000",
+         5999: "-10000000000000000"}.get(i, "1")
+    v = "3" if i % 977 == 0 else str(rnd.randint(0, 3))
+    srows.append("K%05d,g%d,%s,%s" % (i, i % 3, x, v))
+with open(d + "/sums.csv", "w", newline="") as out:
+    out.write("\n".join(srows) + "\n")
 with open(d + "/stops.csv", "w", newline="") as out:   # an unterminated quote at 60%
     out.write(hdr + "\n" + "".join(rows[:6000]) + 'A9999999,"never closed,smb\n' +
               "".join(rows[6000:10000]))
@@ -126,13 +137,41 @@ select named when lower(name) == "acme 12"
 flag stale "no review" when last_review is missing
 KAM
 
+# aggregates whose exact bits show (a sum of 1e16, ones and -1e16 is 0
+# only when added in input order), per group, ties, three passes, and
+# records that fail in pass 2 (so every pass is done again without them)
+cat >"$tmp/sums.kam" <<'KAM'
+record account {
+  id: string key
+  grp: string
+  x: money
+  v: int
+}
+select lost when total(x) == 0
+select some when total(x) > 0
+select grp_zero when total(x per grp) == 0
+select above when x > avg(x)
+select grp_above when x >= avg(x per grp) and x <= max(x per grp) and x >= min(x)
+select high when v >= 2
+limit high to 5 by v
+select grp_high when v >= 1
+limit grp_high to 2 per grp by v
+select r3 when rank(v) <= 3
+select p50 when percentile(v per grp) >= 50%
+let q = (total(x) + 1) / (v - 2)
+select qq when q > avg(q)
+select q_top when qq
+limit q_top to 3 by v
+flag many "many" when count(per grp) > 3
+KAM
+
 n=0
 js="2 3s"
 # same ARGS...: kam run ARGS with -j 1, and with each of $js (Ns: N
 # workers on small chunks) must agree in stdout, stderr and exit status.
 same() {
     n=$((n + 1))
-    "$KAM" run "$@" -j 1 >"$tmp/o1" 2>"$tmp/e1" </dev/null
+    "$KAM" run "$@" -j 1 >"$tmp/o1" 2>"$tmp/e1" <"$IN"
     r1=$?
     if grep -q -e Sanitizer -e 'runtime error' "$tmp/e1"; then
         echo "parallel_agrees: $*: sanitizer report" >&2
@@ -141,8 +180,8 @@ same() {
     fi
     for j in $js; do
         case $j in
-        *s) KAM_CHUNK_BYTES=20000 "$KAM" run "$@" -j "${j%s}" >"$tmp/o2" 2>"$tmp/e2" </dev/null ;;
-        *) "$KAM" run "$@" -j "$j" >"$tmp/o2" 2>"$tmp/e2" </dev/null ;;
+        *s) KAM_CHUNK_BYTES=${CHUNK:-20000} "$KAM" run "$@" -j "${j%s}" >"$tmp/o2" 2>"$tmp/e2" <"$IN" ;;
+        *) "$KAM" run "$@" -j "$j" >"$tmp/o2" 2>"$tmp/e2" <"$IN" ;;
         esac
         r2=$?
         if [ "$r1" -ne "$r2" ] || ! cmp -s "$tmp/o1" "$tmp/o2" || ! cmp -s "$tmp/e1" "$tmp/e2"; then
@@ -152,6 +191,14 @@ same() {
             failed=1
         fi
     done
+}
+
+IN=/dev/null        # standard input: same_in FILE ARGS...
+same_in() {
+    IN=$1
+    shift
+    same "$@"
+    IN=/dev/null
 }
 
 D=$tmp/data.csv
@@ -187,6 +234,22 @@ same "$B" "$J" --format csv
 same "$K" "$J" --format jsonl
 same "$P" "$J" --format csv
 same "$tmp/per_group.kam" "$J" --format csv --on-error fail
+S=$tmp/sums.csv
+js="2 3s 4s"
+CHUNK=3000 same "$tmp/sums.kam" "$S" --format csv
+CHUNK=3000 same "$tmp/sums.kam" "$S" --format jsonl --on-error skip
+CHUNK=3000 same "$tmp/sums.kam" "$S" --format csv --on-error fail
+# standard input, spooled and split: with and without portfolio passes,
+# its messages name <stdin> whatever -j
+CHUNK=3000 same_in "$S" "$tmp/sums.kam" - --format csv
+same_in "$D" "$P" - --format csv
+same_in "$D" "$K" - --format jsonl
+same_in "$J" "$B" - --input jsonl --format csv
+for j in 1 2; do
+    "$KAM" run "$K" - -j "$j" --format csv <"$D" 2>&1 >/dev/null | grep -q '^kam: <stdin>:[0-9]*: ' ||
+        { echo "parallel_agrees: -j $j: standard input's messages do not say <stdin>" >&2; failed=1; }
+done
+js="2 3s"
 same "$B" "$D" --format table --width 100
 same "$B" "$D" --format csv --as-of 2026-06-30
 
