@@ -3,9 +3,8 @@
  * it, one portfolio pass over the data per layer of aggregates and limits
  * (none without; every one again when a later pass rejects a record). Data errors go to stderr as
  * "file:line: message", at most MAX_SHOWN of them, then a count. With -j,
- * the record loop over a CSV or JSON Lines file runs on several workers
- * instead (cli/run_par.c); the portfolio passes here tell it where its
- * chunks start. */
+ * each pass over a CSV or JSON Lines file (standard input spooled to one)
+ * runs on several workers instead (cli/run_par.c). */
 #define _XOPEN_SOURCE 700
 #include "cli.h"
 #include "run.h"

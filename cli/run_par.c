@@ -1,19 +1,21 @@
-/* run_par.c — the record pass of `kam run` on several workers (see
- * run_par.h). It holds the split of a CSV file into chunks, the worker
- * threads, and the merge in input order; not the portfolio passes, the
- * writer's formats or the reader (cli/run.c, runtime/).
+/* run_par.c — the passes of `kam run` on several workers (see run_par.h).
+ * It holds the split of a CSV or JSON Lines file into chunks, the worker
+ * threads, and the merges in input order; not the order of the passes,
+ * the writer's formats, the reader or the aggregate state (cli/run.c,
+ * runtime/).
  *
  * The split. A chunk is a byte range of the file that starts where a
  * record starts. In JSON Lines a line is a record, so every line start is
  * one (and only LF ends a line). In CSV a quoted field may hold line
  * breaks, so a line start is not always a record start, and only reading
  * from the start of the file tells which is which. Two ways, both exact:
- *   - with portfolio passes, pass 1 has read the file from its start: it
- *     notes, for each chunk's nominal start (a line start near an even
- *     share of the bytes), the first record that starts there or after,
- *     with its physical line and ordinal (par_note): the chunks start
- *     there, and each worker knows its first record's ordinal (limits
- *     keep records by ordinal);
+ *   - with portfolio passes, pass 1's workers start at the nominal starts
+ *     (line starts near even shares of the bytes) and check them as below
+ *     (par_pass), learning on the way each chunk's first line and ordinal
+ *     (its first record's number in the data: limits keep records by
+ *     ordinal); the later passes and the record pass start there, exact;
+ *     if a worker cannot open the file again, pass 1 is read by one and
+ *     notes the same (par_note);
  *   - without passes, a chunk starts at its nominal line start and its
  *     line number is counted (line ends: LF, CRLF, lone CR, quoted or not;
  *     the workers count the ranges between starts in parallel first) —
@@ -35,6 +37,13 @@
  * AGG and LIMIT_GET; the adding instructions run in the passes alone).
  * Records the passes counted but this pass rejects are noted per chunk
  * and marked once every worker has stopped.
+ *
+ * A portfolio pass (par_pass): each worker's VM has empty state for the
+ * pass's layer and the earlier layers' state lent (vm_pass_lend); a
+ * chunk's partial state and the records it left out wait until every
+ * chunk is read, then the merging thread checks the starts, reads again
+ * the chunks that started inside a record, and merges in input order
+ * (vm_pass_merge, eng_pass_failed): the state one worker would have.
  *
  * Workers stay at most AHEAD chunks each ahead of the merge, so memory
  * is bounded by the chunk size (8 MiB of input) times the workers, not by
@@ -100,6 +109,7 @@ typedef struct Chunk_ {
     char **fwhy;                /* and why (NULL: not read or converted) */
     size_t nfails, capfails;
     bool not_read;              /* it could not be opened again */
+    CovItem *cov;               /* --coverage: its records' counts */
 } Chunk_;
 
 struct ParSplit {
@@ -189,8 +199,8 @@ static long long line_start(int fd, long long target, long long size, char *bloc
 
 bool par_wanted(const RunOptions *o, const char *data_path, int jobs)
 {
-    if (jobs <= 1 || o->summary || o->coverage || (o->format != FMT_CSV && o->format != FMT_JSONL))
-        return false;
+    if (jobs <= 1 || o->summary) return false;
+    if (!o->coverage && o->format != FMT_CSV && o->format != FMT_JSONL) return false;
     const char *kind = rd_kind(data_path, &o->input);
     return strcmp(kind, "jsonl") == 0 || strcmp(kind, "csv") == 0;
 }
@@ -377,6 +387,7 @@ static void chunk_forget(Chunk_ *c)
     free(c->fails);
     free(c->fwhy);
     if (c->part.layer) vm_partial_free(c->ck, &c->part);
+    free(c->cov);
     long long start = c->start, end = c->end;
     long line = c->line, ord = c->ord;
     memset(c, 0, sizeof *c);
@@ -421,10 +432,20 @@ static void run_chunk(Par *p, Worker *wk, Chunk_ *c)
     memcpy(wk->vm->regs, p->regs0, sizeof(Value) * (size_t)rs->chunk->nregs);
     RdPlan plan = rd_plan(src, p->used, rs->chunk->field_reg);
     src->pct = rd_pct_new(&rs->pol->schema);
-    FILE *mem = open_memstream(&c->out, &c->outlen);
-    WrOptions wo = {rs->columns, rs->ncolumns, o->width, rs->chunk->schema->record, true};
-    Writer *w = mem ? wr_open(mem, o->format, rs->chunk, &wo, msg, sizeof msg) : NULL;
-    if (!w) out_of_memory();
+    FILE *mem = NULL;
+    Writer *w = NULL;
+    Coverage cov = {NULL, 0, rs->cov.pol};
+    if (o->coverage) {          /* counts, added up in the merge */
+        cov.n = rs->cov.n;
+        cov.items = c->cov = xcalloc((size_t)cov.n + 1, sizeof(CovItem));
+        memcpy(cov.items, rs->cov.items, sizeof(CovItem) * (size_t)cov.n);
+        cov_reset(&cov);
+    } else {
+        mem = open_memstream(&c->out, &c->outlen);
+        WrOptions wo = {rs->columns, rs->ncolumns, o->width, rs->chunk->schema->record, true};
+        w = mem ? wr_open(mem, o->format, rs->chunk, &wo, msg, sizeof msg) : NULL;
+        if (!w) out_of_memory();
+    }
     const Chunk *ck = rs->chunk;
     const Policy *pol = rs->pol;
     Vm *vm = wk->vm;
@@ -487,10 +508,11 @@ static void run_chunk(Par *p, Worker *wk, Chunk_ *c)
             continue;
         }
         if (o->where && !vm->regs[ck->probe_reg[0]].u.i) continue;
-        wr_record(w, vm->regs, key, keylen, src->line);
+        if (w) wr_record(w, vm->regs, key, keylen, src->line);
+        if (cov.items) cov_add(&cov, ck, vm->regs);
     }
     if (first) c->first = AT_END;
-    if (wr_close(w, NULL, 0) != 0 || fclose(mem) != 0) out_of_memory();
+    if (w && (wr_close(w, NULL, 0) != 0 || fclose(mem) != 0)) out_of_memory();
     c->pct = src->pct;
     src->pct = NULL;
     rd_plan_free(&plan);
@@ -730,6 +752,10 @@ void par_records(RunSession *rs, const RunOptions *o, ParSplit *sp, Writer *w, P
             run_chunk(&p, &self, c);
         }
         if (c->out && c->outlen) wr_raw(w, c->out, c->outlen);
+        for (int k = 0; c->cov && k < rs->cov.n; k++) {
+            rs->cov.items[k].fired += c->cov[k].fired;
+            rs->cov.items[k].not_fired += c->cov[k].not_fired;
+        }
         for (int k = 0; k < c->nmsgs; k++)
             if (r->bad + k + 1 <= RUN_MAX_SHOWN) pass2_say(r, c->msgs[k]);
         r->bad += c->bad;
@@ -778,6 +804,7 @@ void par_records(RunSession *rs, const RunOptions *o, ParSplit *sp, Writer *w, P
 static void pass_drop(Chunk_ *c)
 {
     if (c->part.layer) vm_partial_free(c->ck, &c->part);
+    free(c->cov);
     for (size_t k = 0; k < c->nfails; k++) free(c->fwhy[k]);
     c->nfails = 0;
     free(c->unreadable);

@@ -1,9 +1,10 @@
-/* run_par.h — the record pass of `kam run` on several workers (-j N): a
- * CSV or JSON Lines file split at record boundaries into chunks, each chunk read,
- * evaluated and written by a worker thread with its own VM, the chunks'
- * output, messages and counts put together in input order, so that the
- * result is byte for byte that of one worker. The portfolio passes stay
- * in cli/run.c (one worker); they tell the split where its chunks start.
+/* run_par.h — the passes of `kam run` on several workers (-j N): a CSV or
+ * JSON Lines file split at record boundaries into chunks, each chunk read
+ * and evaluated by a worker thread with its own VM — in each portfolio
+ * pass into partial aggregates and limits, in the record pass into rows —
+ * and the chunks' states, output, messages and counts put together in
+ * input order, so that the result is byte for byte that of one worker.
+ * cli/run.c runs the passes in order and hands each to the split.
  * What a run with one worker does, and when several are used: docs/design.md
  * ("Parallel kam run"). */
 #ifndef KAM_RUN_PAR_H
@@ -40,19 +41,21 @@ int par_jobs(int jobs);
 
 typedef struct ParSplit ParSplit;
 
-/* A split of data_path among `jobs` workers, or NULL when the record pass
- * runs on one: one job; not a regular CSV or JSON Lines file (standard
- * input, SQLite and Excel are read by one worker); --summary, --coverage,
- * a table or an xlsx workbook (each needs every record in one place); or
+/* A split of data_path among `jobs` workers, or NULL when the passes run
+ * on one: one job; not a regular CSV or JSON Lines file (SQLite and Excel
+ * are read by one worker); --summary, a table or an xlsx workbook (each
+ * needs every record in one place; --coverage's counts are added); or
  * a file that cannot be opened (the record pass then says why). CSV and
- * JSON Lines files are split. */
+ * JSON Lines files are split (the caller spools standard input to one
+ * when par_wanted). */
 /* Whether the options and the data's kind allow several workers. */
 bool par_wanted(const RunOptions *o, const char *data_path, int jobs);
 ParSplit *par_split(const RunSession *rs, const RunOptions *o, const char *data_path, int jobs);
 void par_free(ParSplit *sp);
-/* The portfolio passes show the split the true record boundaries: begin
- * before a pass reads, note every record it reads (ordinal: its number in
- * the data), end after. */
+/* A portfolio pass read by one worker (par_pass could not open the data
+ * again) shows the split the true record boundaries: begin before it
+ * reads, note every record it reads (ordinal: its number in the data),
+ * end after. */
 void par_note_begin(ParSplit *sp);
 void par_note(ParSplit *sp, const Source *src, long ordinal);
 void par_note_end(ParSplit *sp, long records);

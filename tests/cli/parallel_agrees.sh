@@ -8,7 +8,10 @@
 # line ends mixed, blank lines between records) and with malformed
 # records: a bad number, a bad int, a missing field, an empty key, a bad
 # date in a field only the rules read (found after the portfolio passes
-# counted the record: every pass again without it). Policies:
+# counted the record: every pass again without it), and --coverage.
+# Every pass runs on the workers: sums whose order matters (1e16, ones,
+# -1e16), ties in rank, percentile and limits, per-group aggregates and
+# limits, records that fail in pass 2; standard input too. Policies:
 # bench/bench.kam, examples/key_accounts.kam (aggregates, terms, limits),
 # and tests/golden/run's layered and per-group policies moved onto the
 # generated fields (several passes, limits per group). KAM_CHUNK_BYTES
@@ -249,6 +252,10 @@ for j in 1 2; do
     "$KAM" run "$K" - -j "$j" --format csv <"$D" 2>&1 >/dev/null | grep -q '^kam: <stdin>:[0-9]*: ' ||
         { echo "parallel_agrees: -j $j: standard input's messages do not say <stdin>" >&2; failed=1; }
 done
+# --coverage: each chunk counts, the counts are added
+same "$K" "$D" --coverage
+same "$tmp/layered.kam" "$D" --coverage --format json --where 'segment != smb'
+same_in "$D" "$P" - --coverage
 js="2 3s"
 same "$B" "$D" --format table --width 100
 same "$B" "$D" --format csv --as-of 2026-06-30
