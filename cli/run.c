@@ -487,7 +487,7 @@ static EngStatus pass_two(RunSession *rs, const RunOptions *o, const char *data_
     const Chunk *c = rs->chunk;
     const Policy *p = rs->pol;
     if (rs->split) {        /* on several workers: cli/run_par.c */
-        par_records(rs, o, rs->split, w, r, src->pct, &prog);
+        par_records(rs, o, rs->split, w, sum, r, src->pct, &prog);
     } else {
         int rc;
         while (!r->stop && (rc = rd_next(src)) != 0) {

@@ -58,6 +58,7 @@
 #include "run_par.h"
 #include "cli.h"
 #include "progress.h"
+#include "report.h"
 #include "../runtime/reader.h"
 #include "../runtime/vm.h"
 
@@ -110,6 +111,7 @@ typedef struct Chunk_ {
     size_t nfails, capfails;
     bool not_read;              /* it could not be opened again */
     CovItem *cov;               /* --coverage: its records' counts */
+    Summary *sum;               /* --summary: its records' part */
 } Chunk_;
 
 struct ParSplit {
@@ -199,8 +201,8 @@ static long long line_start(int fd, long long target, long long size, char *bloc
 
 bool par_wanted(const RunOptions *o, const char *data_path, int jobs)
 {
-    if (jobs <= 1 || o->summary) return false;
-    if (!o->coverage && o->format != FMT_CSV && o->format != FMT_JSONL) return false;
+    if (jobs <= 1) return false;
+    if (!o->coverage && !o->summary && o->format != FMT_CSV && o->format != FMT_JSONL) return false;
     const char *kind = rd_kind(data_path, &o->input);
     return strcmp(kind, "jsonl") == 0 || strcmp(kind, "csv") == 0;
 }
@@ -388,6 +390,7 @@ static void chunk_forget(Chunk_ *c)
     free(c->fwhy);
     if (c->part.layer) vm_partial_free(c->ck, &c->part);
     free(c->cov);
+    if (c->sum) summary_free(c->sum);
     long long start = c->start, end = c->end;
     long line = c->line, ord = c->ord;
     memset(c, 0, sizeof *c);
@@ -435,7 +438,10 @@ static void run_chunk(Par *p, Worker *wk, Chunk_ *c)
     FILE *mem = NULL;
     Writer *w = NULL;
     Coverage cov = {NULL, 0, rs->cov.pol};
-    if (o->coverage) {          /* counts, added up in the merge */
+    if (o->summary) {           /* its part, merged in input order */
+        c->sum = summary_new(rs, rs->revenue, rs->revenue_why);
+        summary_keep_addends(c->sum);
+    } else if (o->coverage) {   /* counts, added up in the merge */
         cov.n = rs->cov.n;
         cov.items = c->cov = xcalloc((size_t)cov.n + 1, sizeof(CovItem));
         memcpy(cov.items, rs->cov.items, sizeof(CovItem) * (size_t)cov.n);
@@ -509,7 +515,8 @@ static void run_chunk(Par *p, Worker *wk, Chunk_ *c)
         }
         if (o->where && !vm->regs[ck->probe_reg[0]].u.i) continue;
         if (w) wr_record(w, vm->regs, key, keylen, src->line);
-        if (cov.items) cov_add(&cov, ck, vm->regs);
+        if (c->sum) summary_add_regs(c->sum, vm->regs);
+        else if (cov.items) cov_add(&cov, ck, vm->regs);
     }
     if (first) c->first = AT_END;
     if (w && (wr_close(w, NULL, 0) != 0 || fclose(mem) != 0)) out_of_memory();
@@ -680,8 +687,8 @@ static void pct_merge(RdPctScan *into, const RdPctScan *from)
     }
 }
 
-void par_records(RunSession *rs, const RunOptions *o, ParSplit *sp, Writer *w, Pass2 *r,
-                 RdPctScan *pct, Progress *prog)
+void par_records(RunSession *rs, const RunOptions *o, ParSplit *sp, Writer *w, Summary *sum,
+                 Pass2 *r, RdPctScan *pct, Progress *prog)
 {
     Par p;
     memset(&p, 0, sizeof p);
@@ -695,6 +702,8 @@ void par_records(RunSession *rs, const RunOptions *o, ParSplit *sp, Writer *w, P
     for (int f = 0; f < pol->nfields; f++) used[f] = rs->chunk->field_used[f];
     if (rs->revenue >= 0) used[rs->revenue] = true;
     for (int i = 0; i < rs->ncolumns; i++) used[rs->columns[i]] = true;
+    for (int f = 0; o->summary && f < pol->nfields; f++)     /* --summary's stage moves */
+        if (pol->fields[f]->ty.kind == TY_STAGE) used[f] = true;
     p.used = used;
     size_t nregs = (size_t)(rs->chunk->nregs ? rs->chunk->nregs : 1);
     p.regs0 = xmalloc(sizeof(Value) * nregs);
@@ -752,6 +761,7 @@ void par_records(RunSession *rs, const RunOptions *o, ParSplit *sp, Writer *w, P
             run_chunk(&p, &self, c);
         }
         if (c->out && c->outlen) wr_raw(w, c->out, c->outlen);
+        if (c->sum && sum) summary_merge(sum, c->sum);
         for (int k = 0; c->cov && k < rs->cov.n; k++) {
             rs->cov.items[k].fired += c->cov[k].fired;
             rs->cov.items[k].not_fired += c->cov[k].not_fired;
@@ -805,6 +815,7 @@ static void pass_drop(Chunk_ *c)
 {
     if (c->part.layer) vm_partial_free(c->ck, &c->part);
     free(c->cov);
+    if (c->sum) summary_free(c->sum);
     for (size_t k = 0; k < c->nfails; k++) free(c->fwhy[k]);
     c->nfails = 0;
     free(c->unreadable);

@@ -12,6 +12,7 @@
 
 #include "run.h"
 #include "progress.h"
+#include "report.h"
 
 #include <stdio.h>
 
@@ -43,8 +44,8 @@ typedef struct ParSplit ParSplit;
 
 /* A split of data_path among `jobs` workers, or NULL when the passes run
  * on one: one job; not a regular CSV or JSON Lines file (SQLite and Excel
- * are read by one worker); --summary, a table or an xlsx workbook (each
- * needs every record in one place; --coverage's counts are added); or
+ * are read by one worker); a table or an xlsx workbook (each needs every
+ * row in one place; --summary and --coverage are merged); or
  * a file that cannot be opened (the record pass then says why). CSV and
  * JSON Lines files are split (the caller spools standard input to one
  * when par_wanted). */
@@ -71,11 +72,12 @@ void par_note_end(ParSplit *sp, long records);
 bool par_pass(RunSession *rs, ParSplit *sp, int k, const SourceOpts *in);
 
 /* The record pass over the split's chunks: each chunk's rows written to w
- * (opened by the caller on the output, header and all), its messages said
+ * (opened by the caller on the output, header and all; NULL for --summary
+ * and --coverage, whose parts are merged into sum and rs->cov), its messages said
  * through pass2_say, counts, stop and late records into r, as one worker
  * would; percent-column tallies merged into pct. Progress ticks as chunks
  * finish. */
-void par_records(RunSession *rs, const RunOptions *o, ParSplit *sp, Writer *w, Pass2 *r,
-                 RdPctScan *pct, Progress *prog);
+void par_records(RunSession *rs, const RunOptions *o, ParSplit *sp, Writer *w, Summary *sum,
+                 Pass2 *r, RdPctScan *pct, Progress *prog);
 
 #endif

@@ -8,7 +8,8 @@
 # line ends mixed, blank lines between records) and with malformed
 # records: a bad number, a bad int, a missing field, an empty key, a bad
 # date in a field only the rules read (found after the portfolio passes
-# counted the record: every pass again without it), and --coverage.
+# counted the record: every pass again without it), --summary (revenue
+# per tier summed in input order) and --coverage.
 # Every pass runs on the workers: sums whose order matters (1e16, ones,
 # -1e16), ties in rank, percentile and limits, per-group aggregates and
 # limits, records that fail in pass 2; standard input too. Policies:
@@ -166,6 +167,12 @@ select qq when q > avg(q)
 select q_top when qq
 limit q_top to 3 by v
 flag many "many" when count(per grp) > 3
+tier band {
+  hi when v >= 2
+  lo otherwise
+}
+entitle perk "Perk" when v >= 1
+  with { level: v as "level", who: id as "who", g: grp as "group" }
 KAM
 
 n=0
@@ -242,6 +249,9 @@ js="2 3s 4s"
 CHUNK=3000 same "$tmp/sums.kam" "$S" --format csv
 CHUNK=3000 same "$tmp/sums.kam" "$S" --format jsonl --on-error skip
 CHUNK=3000 same "$tmp/sums.kam" "$S" --format csv --on-error fail
+# --summary: each chunk's part merged in order (the revenue per tier too)
+CHUNK=3000 same "$tmp/sums.kam" "$S" --summary --revenue x
+CHUNK=3000 same "$tmp/sums.kam" "$S" --summary --revenue x --format json
 # standard input, spooled and split: with and without portfolio passes,
 # its messages name <stdin> whatever -j
 CHUNK=3000 same_in "$S" "$tmp/sums.kam" - --format csv
