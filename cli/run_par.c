@@ -112,6 +112,8 @@ typedef struct Chunk_ {
     bool not_read;              /* it could not be opened again */
     CovItem *cov;               /* --coverage: its records' counts */
     Summary *sum;               /* --summary: its records' part */
+    Writer *tw;                 /* the table: its rows, held until merged */
+    FILE *tmem;
 } Chunk_;
 
 struct ParSplit {
@@ -202,7 +204,7 @@ static long long line_start(int fd, long long target, long long size, char *bloc
 bool par_wanted(const RunOptions *o, const char *data_path, int jobs)
 {
     if (jobs <= 1) return false;
-    if (!o->coverage && !o->summary && o->format != FMT_CSV && o->format != FMT_JSONL) return false;
+    if (!o->coverage && !o->summary && o->format == FMT_XLSX) return false;
     const char *kind = rd_kind(data_path, &o->input);
     return strcmp(kind, "jsonl") == 0 || strcmp(kind, "csv") == 0;
 }
@@ -391,6 +393,10 @@ static void chunk_forget(Chunk_ *c)
     if (c->part.layer) vm_partial_free(c->ck, &c->part);
     free(c->cov);
     if (c->sum) summary_free(c->sum);
+    if (c->tw) {
+        wr_close(c->tw, NULL, 0);
+        fclose(c->tmem);
+    }
     long long start = c->start, end = c->end;
     long line = c->line, ord = c->ord;
     memset(c, 0, sizeof *c);
@@ -519,7 +525,12 @@ static void run_chunk(Par *p, Worker *wk, Chunk_ *c)
         else if (cov.items) cov_add(&cov, ck, vm->regs);
     }
     if (first) c->first = AT_END;
-    if (w && (wr_close(w, NULL, 0) != 0 || fclose(mem) != 0)) out_of_memory();
+    if (w && o->format == FMT_TABLE) {      /* its rows join the table in the merge */
+        c->tw = w;
+        c->tmem = mem;
+    } else if (w && (wr_close(w, NULL, 0) != 0 || fclose(mem) != 0)) {
+        out_of_memory();
+    }
     c->pct = src->pct;
     src->pct = NULL;
     rd_plan_free(&plan);
@@ -762,6 +773,7 @@ void par_records(RunSession *rs, const RunOptions *o, ParSplit *sp, Writer *w, S
         }
         if (c->out && c->outlen) wr_raw(w, c->out, c->outlen);
         if (c->sum && sum) summary_merge(sum, c->sum);
+        if (c->tw) wr_adopt(w, c->tw);
         for (int k = 0; c->cov && k < rs->cov.n; k++) {
             rs->cov.items[k].fired += c->cov[k].fired;
             rs->cov.items[k].not_fired += c->cov[k].not_fired;
@@ -816,6 +828,10 @@ static void pass_drop(Chunk_ *c)
     if (c->part.layer) vm_partial_free(c->ck, &c->part);
     free(c->cov);
     if (c->sum) summary_free(c->sum);
+    if (c->tw) {
+        wr_close(c->tw, NULL, 0);
+        fclose(c->tmem);
+    }
     for (size_t k = 0; k < c->nfails; k++) free(c->fwhy[k]);
     c->nfails = 0;
     free(c->unreadable);

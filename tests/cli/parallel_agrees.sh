@@ -252,6 +252,9 @@ CHUNK=3000 same "$tmp/sums.kam" "$S" --format csv --on-error fail
 # --summary: each chunk's part merged in order (the revenue per tier too)
 CHUNK=3000 same "$tmp/sums.kam" "$S" --summary --revenue x
 CHUNK=3000 same "$tmp/sums.kam" "$S" --summary --revenue x --format json
+# the table: each chunk's rows joined in order, the widths from them all
+CHUNK=3000 same "$tmp/sums.kam" "$S" --format table
+CHUNK=3000 same "$tmp/sums.kam" "$S" --format table --width 90 --columns grp,x
 # standard input, spooled and split: with and without portfolio passes,
 # its messages name <stdin> whatever -j
 CHUNK=3000 same_in "$S" "$tmp/sums.kam" - --format csv
