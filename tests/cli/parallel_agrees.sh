@@ -9,7 +9,7 @@
 # records: a bad number, a bad int, a missing field, an empty key, a bad
 # date in a field only the rules read (found after the portfolio passes
 # counted the record: every pass again without it), --summary (revenue
-# per tier summed in input order) and --coverage.
+# per tier summed in input order), --coverage, the table, and SQLite.
 # Every pass runs on the workers: sums whose order matters (1e16, ones,
 # -1e16), ties in rank, percentile and limits, per-group aggregates and
 # limits, records that fail in pass 2; standard input too. Policies:
@@ -108,6 +108,19 @@ for i in range(6000):
     srows.append("K%05d,g%d,%s,%s" % (i, i % 3, x, v))
 with open(d + "/sums.csv", "w", newline="") as out:
     out.write("\n".join(srows) + "\n")
+# SQLite: the same rows as tables (split by row numbers) and a view (read
+# by one worker: its order is the planner's)
+import sqlite3, csv as csvmod
+for name, src, table in [("sums.db", srows, "account"), ("data.db", None, "account")]:
+    db = sqlite3.connect(d + "/" + name)
+    rs = list(csvmod.reader(srows)) if src else list(csvmod.reader(
+        (hdr + "\n" + "".join(rows)).splitlines(True)))
+    db.execute("CREATE TABLE %s (%s)" % (table, ",".join('"%s"' % h for h in rs[0])))
+    db.executemany("INSERT INTO %s VALUES (%s)" % (table, ",".join("?" * len(rs[0]))),
+                   [r + [None] * (len(rs[0]) - len(r)) for r in rs[1:] if r])
+    db.execute("CREATE VIEW v AS SELECT * FROM %s" % table)
+    db.commit()
+    db.close()
 with open(d + "/stops.csv", "w", newline="") as out:   # an unterminated quote at 60%
     out.write(hdr + "\n" + "".join(rows[:6000]) + 'A9999999,"never closed,smb\n' +
               "".join(rows[6000:10000]))
@@ -252,6 +265,13 @@ CHUNK=3000 same "$tmp/sums.kam" "$S" --format csv --on-error fail
 # --summary: each chunk's part merged in order (the revenue per tier too)
 CHUNK=3000 same "$tmp/sums.kam" "$S" --summary --revenue x
 CHUNK=3000 same "$tmp/sums.kam" "$S" --summary --revenue x --format json
+# SQLite: a rowid table split by row numbers; a view on one worker
+CHUNK=3000 same "$tmp/sums.kam" "$tmp/sums.db" --format csv
+CHUNK=3000 same "$tmp/sums.kam" "$tmp/sums.db" --summary --revenue x
+CHUNK=3000 same "$tmp/sums.kam" "$tmp/sums.db" --table v --format jsonl
+same "$K" "$tmp/data.db" --format csv
+same "$B" "$tmp/data.db" --format jsonl --on-error fail
+same "$P" "$tmp/data.db" --format csv --where 'segment == smb'
 # the table: each chunk's rows joined in order, the widths from them all
 CHUNK=3000 same "$tmp/sums.kam" "$S" --format table
 CHUNK=3000 same "$tmp/sums.kam" "$S" --format table --width 90 --columns grp,x
