@@ -366,6 +366,7 @@ typedef struct Par {
     int cancel;                 /* the merge stopped: take no more (atomic) */
     int next_count;             /* counting lines: the next range to take */
     long *nlines;               /* by chunk: line ends from its start to the next's */
+    CovItem *cov0;              /* --coverage: the items, counts zero (rs->cov is the merge's) */
     int pass;                   /* a portfolio pass (1 ..), or 0: the record pass */
     const SourceOpts *in;
     bool check_left;            /* ordinals are known: skip the records left out */
@@ -489,8 +490,7 @@ static void run_chunk(Par *p, Worker *wk, Chunk_ *c)
     } else if (o->coverage) {   /* counts, added up in the merge */
         cov.n = rs->cov.n;
         cov.items = c->cov = xcalloc((size_t)cov.n + 1, sizeof(CovItem));
-        memcpy(cov.items, rs->cov.items, sizeof(CovItem) * (size_t)cov.n);
-        cov_reset(&cov);
+        memcpy(cov.items, p->cov0, sizeof(CovItem) * (size_t)cov.n);
     } else {
         mem = open_memstream(&c->out, &c->outlen);
         WrOptions wo = {rs->columns, rs->ncolumns, o->width, rs->chunk->schema->record, true};
@@ -755,6 +755,12 @@ void par_records(RunSession *rs, const RunOptions *o, ParSplit *sp, Writer *w, S
     for (int f = 0; o->summary && f < pol->nfields; f++)     /* --summary's stage moves */
         if (pol->fields[f]->ty.kind == TY_STAGE) used[f] = true;
     p.used = used;
+    if (o->coverage) {
+        Coverage zero = {xcalloc((size_t)rs->cov.n + 1, sizeof(CovItem)), rs->cov.n, rs->cov.pol};
+        memcpy(zero.items, rs->cov.items, sizeof(CovItem) * (size_t)rs->cov.n);
+        cov_reset(&zero);
+        p.cov0 = zero.items;
+    }
     size_t nregs = (size_t)(rs->chunk->nregs ? rs->chunk->nregs : 1);
     p.regs0 = xmalloc(sizeof(Value) * nregs);
     memcpy(p.regs0, rs->vm->regs, sizeof(Value) * (size_t)rs->chunk->nregs);
@@ -855,6 +861,7 @@ void par_records(RunSession *rs, const RunOptions *o, ParSplit *sp, Writer *w, S
     worker_close(&self);
     free(tids);
     free(p.regs0);
+    free(p.cov0);
     free(used);
     pthread_cond_destroy(&p.done);
     pthread_mutex_destroy(&p.mu);
