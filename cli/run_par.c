@@ -419,8 +419,19 @@ static void worker_close(Worker *wk)
     vm_free(wk->vm);
 }
 
+/* A table chunk's writer, closed (its stream's buffer is then in c->out). */
+static void table_close(Chunk_ *c)
+{
+    if (!c->tw) return;
+    wr_close(c->tw, NULL, 0);
+    fclose(c->tmem);
+    c->tw = NULL;
+    c->tmem = NULL;
+}
+
 static void chunk_forget(Chunk_ *c)
 {
+    table_close(c);
     free(c->out);
     for (int i = 0; i < c->nmsgs; i++) free(c->msgs[i]);
     free(c->msgs);
@@ -433,10 +444,6 @@ static void chunk_forget(Chunk_ *c)
     if (c->part.layer) vm_partial_free(c->ck, &c->part);
     free(c->cov);
     if (c->sum) summary_free(c->sum);
-    if (c->tw) {
-        wr_close(c->tw, NULL, 0);
-        fclose(c->tmem);
-    }
     long long start = c->start, end = c->end;
     long line = c->line, ord = c->ord;
     memset(c, 0, sizeof *c);
@@ -818,7 +825,10 @@ void par_records(RunSession *rs, const RunOptions *o, ParSplit *sp, Writer *w, S
         }
         if (c->out && c->outlen) wr_raw(w, c->out, c->outlen);
         if (c->sum && sum) summary_merge(sum, c->sum);
-        if (c->tw) wr_adopt(w, c->tw);
+        if (c->tw) {
+            wr_adopt(w, c->tw);
+            table_close(c);
+        }
         for (int k = 0; c->cov && k < rs->cov.n; k++) {
             rs->cov.items[k].fired += c->cov[k].fired;
             rs->cov.items[k].not_fired += c->cov[k].not_fired;
@@ -874,10 +884,6 @@ static void pass_drop(Chunk_ *c)
     if (c->part.layer) vm_partial_free(c->ck, &c->part);
     free(c->cov);
     if (c->sum) summary_free(c->sum);
-    if (c->tw) {
-        wr_close(c->tw, NULL, 0);
-        fclose(c->tmem);
-    }
     for (size_t k = 0; k < c->nfails; k++) free(c->fwhy[k]);
     c->nfails = 0;
     free(c->unreadable);

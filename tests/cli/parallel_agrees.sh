@@ -275,6 +275,7 @@ same "$P" "$tmp/data.db" --format csv --where 'segment == smb'
 # the table: each chunk's rows joined in order, the widths from them all
 CHUNK=3000 same "$tmp/sums.kam" "$S" --format table
 CHUNK=3000 same "$tmp/sums.kam" "$S" --format table --width 90 --columns grp,x
+CHUNK=3000 same "$tmp/sums.kam" "$S" --format table --on-error fail
 # standard input, spooled and split: with and without portfolio passes,
 # its messages name <stdin> whatever -j
 CHUNK=3000 same_in "$S" "$tmp/sums.kam" - --format csv
