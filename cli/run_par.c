@@ -497,7 +497,7 @@ static void run_chunk(Par *p, Worker *wk, Chunk_ *c)
     } else if (o->coverage) {   /* counts, added up in the merge */
         cov.n = rs->cov.n;
         cov.items = c->cov = xcalloc((size_t)cov.n + 1, sizeof(CovItem));
-        memcpy(cov.items, p->cov0, sizeof(CovItem) * (size_t)cov.n);
+        if (cov.n) memcpy(cov.items, p->cov0, sizeof(CovItem) * (size_t)cov.n);
     } else {
         mem = open_memstream(&c->out, &c->outlen);
         WrOptions wo = {rs->columns, rs->ncolumns, o->width, rs->chunk->schema->record, true};
@@ -764,7 +764,7 @@ void par_records(RunSession *rs, const RunOptions *o, ParSplit *sp, Writer *w, S
     p.used = used;
     if (o->coverage) {
         Coverage zero = {xcalloc((size_t)rs->cov.n + 1, sizeof(CovItem)), rs->cov.n, rs->cov.pol};
-        memcpy(zero.items, rs->cov.items, sizeof(CovItem) * (size_t)rs->cov.n);
+        if (rs->cov.n) memcpy(zero.items, rs->cov.items, sizeof(CovItem) * (size_t)rs->cov.n);
         cov_reset(&zero);
         p.cov0 = zero.items;
     }
