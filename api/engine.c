@@ -210,21 +210,6 @@ EngStatus eng_set_param(Engine *e, const char *name, const char *text)
     return ENG_OK;
 }
 
-/* "division by zero (in p.kam:12:5)" for the VM's last error. */
-void eng_vm_error(const Engine *e, char *buf, size_t len)
-{
-    const Policy *p = e->pol;
-    const Span *sp = &e->vm->err_span;
-    if (sp->file >= 0 && sp->file < p->src.n) {
-        int line, col;
-        src_linecol(&p->src, sp->file, sp->start, &line, &col);
-        snprintf(buf, len, "%s (in %s:%d:%d)", e->vm->err ? e->vm->err : "evaluation failed",
-                 p->src.files[sp->file]->path, line, col);
-    } else {
-        snprintf(buf, len, "%s", e->vm->err ? e->vm->err : "evaluation failed");
-    }
-}
-
 void eng_portfolio(Engine *e)
 {
     const Chunk *c = e->chunk;
@@ -350,9 +335,8 @@ typedef struct Undo {
 
 /* The VM set for a record: its ordinal (the same in every pass), its key
  * (limits break ties by it), fresh scratch space. */
-static Vm *at_record(Engine *e, long ordinal, const char *key, size_t keylen)
+static Vm *at_record(Vm *vm, long ordinal, const char *key, size_t keylen)
 {
-    Vm *vm = e->vm;
     vm->ordinal = ordinal;
     vm->key = key ? key : "";
     vm->keylen = key ? keylen : 0;
@@ -360,12 +344,31 @@ static Vm *at_record(Engine *e, long ordinal, const char *key, size_t keylen)
     return vm;
 }
 
-bool eng_pass_record(Engine *e, int k, long ordinal, const char *key, size_t keylen)
+/* "division by zero (in p.kam:12:5)" for vm's last error. */
+static void vm_error_of(const Engine *e, const Vm *vm, char *buf, size_t len)
 {
-    if (eng_left_out(e, ordinal)) return false;
-    Vm *vm = at_record(e, ordinal, key, keylen);
+    const Policy *p = e->pol;
+    const Span *sp = &vm->err_span;
+    if (sp->file >= 0 && sp->file < p->src.n) {
+        int line, col;
+        src_linecol(&p->src, sp->file, sp->start, &line, &col);
+        snprintf(buf, len, "%s (in %s:%d:%d)", vm->err ? vm->err : "evaluation failed",
+                 p->src.files[sp->file]->path, line, col);
+    } else {
+        snprintf(buf, len, "%s", vm->err ? vm->err : "evaluation failed");
+    }
+}
+
+void eng_vm_error(const Engine *e, char *buf, size_t len)
+{
+    vm_error_of(e, e->vm, buf, len);
+}
+
+bool eng_pass_eval(const Engine *e, Vm *vm, int k, long ordinal, const char *key, size_t keylen,
+                   char *why, size_t len)
+{
+    at_record(vm, ordinal, key, keylen);
     const Chunk *c = e->chunk;
-    e->cur_pass = k;
     Undo small;
     AggState *aggs = c->naggs <= 16 ? small.agg : xmalloc(sizeof(AggState) * (size_t)c->naggs);
     size_t *lims = c->nlimits <= 16 ? small.lim : xmalloc(sizeof(size_t) * (size_t)c->nlimits);
@@ -387,21 +390,34 @@ bool eng_pass_record(Engine *e, int k, long ordinal, const char *key, size_t key
             LimitState *l = &vm->lim[i];
             while (l->n > lims[i]) free(l->cands[--l->n].key);
         }
-        eng_pass_left_out(e, ordinal);
-        if (e->nwhy < ENG_MAX_WHY) {
-            if (!e->why) {
-                e->why = xcalloc(ENG_MAX_WHY, sizeof(char *));
-                e->why_ord = xcalloc(ENG_MAX_WHY, sizeof(long));
-            }
-            char buf[700];
-            eng_vm_error(e, buf, sizeof buf);
-            e->why_ord[e->nwhy] = ordinal;
-            e->why[e->nwhy++] = xstrdup(buf);
-        }
+        vm_error_of(e, vm, why, len);
     }
     if (aggs != small.agg) free(aggs);
     if (lims != small.lim) free(lims);
     return ok;
+}
+
+void eng_pass_failed(Engine *e, long ordinal, const char *why)
+{
+    if (eng_left_out(e, ordinal)) return;
+    eng_pass_left_out(e, ordinal);
+    if (!why || e->nwhy >= ENG_MAX_WHY) return;
+    if (!e->why) {
+        e->why = xcalloc(ENG_MAX_WHY, sizeof(char *));
+        e->why_ord = xcalloc(ENG_MAX_WHY, sizeof(long));
+    }
+    e->why_ord[e->nwhy] = ordinal;
+    e->why[e->nwhy++] = xstrdup(why);
+}
+
+bool eng_pass_record(Engine *e, int k, long ordinal, const char *key, size_t keylen)
+{
+    if (eng_left_out(e, ordinal)) return false;
+    e->cur_pass = k;
+    char why[700];
+    if (eng_pass_eval(e, e->vm, k, ordinal, key, keylen, why, sizeof why)) return true;
+    eng_pass_failed(e, ordinal, why);
+    return false;
 }
 
 void eng_pass_end(Engine *e, int k)
@@ -412,7 +428,7 @@ void eng_pass_end(Engine *e, int k)
 
 bool eng_record(Engine *e, long ordinal, const char *key, size_t keylen, char *why, size_t len)
 {
-    Vm *vm = at_record(e, ordinal, key, keylen);
+    Vm *vm = at_record(e->vm, ordinal, key, keylen);
     const Chunk *c = e->chunk;
     if (vm_run(vm, c->record_pc) != 0) {
         eng_vm_error(e, why, len);

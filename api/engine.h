@@ -121,6 +121,16 @@ bool eng_pass_record(Engine *e, int k, long ordinal, const char *key, size_t key
  * a pass after the first, the passes become stale. */
 void eng_pass_left_out(Engine *e, long ordinal);
 void eng_pass_end(Engine *e, int k);
+/* Pass k on several workers (kam run -j): a worker evaluates a record on
+ * a VM of its own (vm_pass_lend: its state for pass k, the earlier layers'
+ * lent from e->vm), touching nothing of e's; false if it failed (why says
+ * so, with the place in the policy; what it added was taken back out).
+ * The merging thread then says, in input order, which records failed
+ * (why: NULL for a reason of the caller's, as eng_pass_left_out) and
+ * merges the VMs' partial states (vm_pass_merge) between begin and end. */
+bool eng_pass_eval(const Engine *e, Vm *vm, int k, long ordinal, const char *key, size_t keylen,
+                   char *why, size_t len);
+void eng_pass_failed(Engine *e, long ordinal, const char *why);
 bool eng_stale(const Engine *e);
 /* Whether the passes left record `ordinal` out. */
 bool eng_left_out(const Engine *e, long ordinal);

@@ -34,6 +34,10 @@ struct Summary {
     int npf;
     int *pf_val;            /* 1 raised, 0 not, -1 not worked out (pf_why) */
     char **pf_why;
+    bool log;               /* a worker's part (kam run -j): revenue logged, not added */
+    double *log_rev;        /* by record: its revenue */
+    int *log_cell;          /* by record, by sym: the member its revenue goes to, or -1 */
+    size_t nlog, caplog;
 };
 
 Summary *summary_new_for(const Policy *p, const Chunk *c, int revenue, const char *why)
@@ -133,14 +137,26 @@ void summary_add_regs(Summary *s, const Value *R)
 {
     s->records++;
     double rev = s->rev_field >= 0 ? R[s->rev_field].u.num : 0;
+    int *cells = NULL;
+    if (s->log && s->rev_field >= 0) {
+        if (s->nlog == s->caplog) {
+            s->caplog = s->caplog ? s->caplog * 2 : 1024;
+            s->log_rev = xrealloc(s->log_rev, sizeof(double) * s->caplog);
+            s->log_cell = xrealloc(s->log_cell, sizeof(int) * s->caplog * (size_t)(s->nsyms + 1));
+        }
+        s->log_rev[s->nlog] = rev;
+        cells = &s->log_cell[s->nlog++ * (size_t)(s->nsyms + 1)];
+    }
     for (int n = 0; n < s->nsyms; n++) {
         const Sym *y = s->syms[n];
         const Value *v = &R[y->slot];
+        if (cells) cells[n] = -1;
         if (y->kind == SYM_TIER || y->kind == SYM_STAGES) {
             int members = y->ty.en->n;
             int m = v->missing || v->u.i < 0 || v->u.i >= members ? members : (int)v->u.i;
             s->counts[n][m]++;
-            if (s->revenue[n]) s->revenue[n][m] += rev;
+            if (cells) cells[n] = m;
+            else if (s->revenue[n]) s->revenue[n][m] += rev;
             if (s->moves[n] && s->stage_field[n] >= 0 && m < members) {
                 int from = (int)R[s->stage_field[n]].u.i;
                 if (from >= 0 && from < members) s->moves[n][from * members + m]++;
@@ -148,10 +164,61 @@ void summary_add_regs(Summary *s, const Value *R)
         } else {
             s->counts[n][0] += v->u.i != 0;
             if (v->u.i) {
-                s->revenue[n][0] += rev;
+                if (cells) cells[n] = 0;
+                else s->revenue[n][0] += rev;
                 term_add(s, n, R);
             }
         }
+    }
+}
+
+void summary_keep_addends(Summary *s)
+{
+    s->log = true;
+}
+
+/* Adds b's terms (later records) to a's, as adding them one by one would:
+ * counts and the range add up; the values listed are a's, then b's new
+ * ones in their order, while there is room (more distinct values than
+ * that: `more`, and no values are listed). */
+static void terms_merge(TermStat *a, const TermStat *b)
+{
+    if (!b->accounts) return;
+    if (a->numeric) {
+        if (!a->accounts || b->min < a->min) a->min = b->min;
+        if (!a->accounts || b->max > a->max) a->max = b->max;
+    }
+    a->accounts += b->accounts;
+    if (b->more) a->more = true;
+    for (int j = 0; j < b->nvals && !a->more; j++) {
+        int i = 0;
+        while (i < a->nvals && strcmp(a->exact[i], b->exact[j]) != 0) i++;
+        if (i == a->nvals) {
+            if (a->nvals == MAX_TERM_VALUES) {
+                a->more = true;
+                break;
+            }
+            a->exact[i] = xstrdup(b->exact[j]);
+            a->people[i] = xstrdup(b->people[j]);
+            a->nvals++;
+        }
+        a->count[i] += b->count[j];
+    }
+}
+
+void summary_merge(Summary *s, const Summary *b)
+{
+    s->records += b->records;
+    for (int n = 0; n < s->nsyms; n++) {
+        int members = s->syms[n]->ty.en ? s->syms[n]->ty.en->n : 0;
+        for (int m = 0; m < members + 2; m++) s->counts[n][m] += b->counts[n][m];
+        for (int m = 0; s->moves[n] && m < members * members; m++) s->moves[n][m] += b->moves[n][m];
+        for (int k = 0; k < s->nterms[n]; k++) terms_merge(&s->terms[n][k], &b->terms[n][k]);
+    }
+    for (size_t r = 0; r < b->nlog; r++) {      /* the revenue, added in input order */
+        const int *cells = &b->log_cell[r * (size_t)(b->nsyms + 1)];
+        for (int n = 0; n < s->nsyms; n++)
+            if (cells[n] >= 0) s->revenue[n][cells[n]] += b->log_rev[r];
     }
 }
 
@@ -552,6 +619,8 @@ void summary_free(Summary *s)
     free(s->pf);
     free(s->pf_val);
     free(s->pf_why);
+    free(s->log_rev);
+    free(s->log_cell);
     free(s->syms);
     free(s);
 }

@@ -25,6 +25,13 @@ void summary_free(Summary *s);
  * row by row in the order --summary prints them. */
 Summary *summary_new_for(const Policy *p, const Chunk *c, int revenue, const char *why);
 void summary_add_regs(Summary *s, const Value *regs);
+/* kam run -j: a worker's part of the summary keeps each record's revenue
+ * and where it goes instead of adding it (keep_addends, before any
+ * record); summary_merge adds a part (later records than any merged so
+ * far) to s as adding its records one by one would, the revenue sums
+ * added in input order, so the bits are those of one summary. */
+void summary_keep_addends(Summary *s);
+void summary_merge(Summary *s, const Summary *part);
 /* An entitlement's term among the accounts that hold it, as the JSON
  * summary's "terms" gives it: the accounts (the term not missing), the
  * distinct values (the first SUMMARY_TERM_VALUES: exact is the JSON text,

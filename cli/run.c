@@ -3,9 +3,8 @@
  * it, one portfolio pass over the data per layer of aggregates and limits
  * (none without; every one again when a later pass rejects a record). Data errors go to stderr as
  * "file:line: message", at most MAX_SHOWN of them, then a count. With -j,
- * the record loop over a CSV or JSON Lines file runs on several workers
- * instead (cli/run_par.c); the portfolio passes here tell it where its
- * chunks start. */
+ * each pass over a CSV or JSON Lines file (standard input spooled to one)
+ * runs on several workers instead (cli/run_par.c). */
 #define _XOPEN_SOURCE 700
 #include "cli.h"
 #include "run.h"
@@ -349,6 +348,13 @@ static bool *fields_read(const RunSession *rs)
 /* Portfolio pass k over the data. */
 static EngStatus run_pass(RunSession *rs, int k, const char *data_path, const SourceOpts *in)
 {
+    if (rs->split) {        /* on several workers: cli/run_par.c */
+        eng_pass_begin(&rs->eng, k);
+        if (par_pass(rs, rs->split, k, in)) {
+            eng_pass_end(&rs->eng, k);
+            return ENG_OK;
+        }
+    }
     EngStatus st;
     Source *src = eng_source(rs->pol, data_path, in, stderr, &st);
     if (!src) return st;
@@ -481,7 +487,7 @@ static EngStatus pass_two(RunSession *rs, const RunOptions *o, const char *data_
     const Chunk *c = rs->chunk;
     const Policy *p = rs->pol;
     if (rs->split) {        /* on several workers: cli/run_par.c */
-        par_records(rs, o, rs->split, w, r, src->pct, &prog);
+        par_records(rs, o, rs->split, w, sum, r, src->pct, &prog);
     } else {
         int rc;
         while (!r->stop && (rc = rd_next(src)) != 0) {
@@ -583,13 +589,18 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
         run_unload(&rs);
         return status;
     }
-    /* the record pass on several workers, when the data and output allow */
-    rs.split = par_split(&rs, o, data_path, par_jobs(o->jobs));
     char spool[64];
     int spool_fd = -1;
+    RunOptions in_spooled;
     bool has1 = eng_has_passes(&rs.eng);
-    if (strcmp(data_path, "-") == 0 && has1) {
+    int jobs = par_jobs(o->jobs);
+    /* standard input is read more than once with portfolio passes, and
+       split among the workers with several: it goes to a file first */
+    if (strcmp(data_path, "-") == 0 && (has1 || par_wanted(o, data_path, jobs))) {
         data_path = spool_stdin(spool, sizeof spool, &spool_fd);
+        in_spooled = *o;                /* its messages still say <stdin> */
+        in_spooled.input.name = "<stdin>";
+        o = &in_spooled;
         if (!data_path) {
             fprintf(stderr, "kam: cannot spool standard input to a temporary file: %s\n",
                     strerror(errno));
@@ -597,6 +608,8 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
             goto done;
         }
     }
+    /* the passes on several workers, when the data and output allow */
+    rs.split = par_split(&rs, o, data_path, jobs);
     /* With aggregates or limits, pass two may find a record pass one
        counted but cannot read (a bad value in a field only the rules
        read): then both passes are done again without it, and what pass two

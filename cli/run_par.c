@@ -1,19 +1,21 @@
-/* run_par.c — the record pass of `kam run` on several workers (see
- * run_par.h). It holds the split of a CSV file into chunks, the worker
- * threads, and the merge in input order; not the portfolio passes, the
- * writer's formats or the reader (cli/run.c, runtime/).
+/* run_par.c — the passes of `kam run` on several workers (see run_par.h).
+ * It holds the split of a CSV or JSON Lines file into chunks, the worker
+ * threads, and the merges in input order; not the order of the passes,
+ * the writer's formats, the reader or the aggregate state (cli/run.c,
+ * runtime/).
  *
  * The split. A chunk is a byte range of the file that starts where a
  * record starts. In JSON Lines a line is a record, so every line start is
  * one (and only LF ends a line). In CSV a quoted field may hold line
  * breaks, so a line start is not always a record start, and only reading
  * from the start of the file tells which is which. Two ways, both exact:
- *   - with portfolio passes, pass 1 has read the file from its start: it
- *     notes, for each chunk's nominal start (a line start near an even
- *     share of the bytes), the first record that starts there or after,
- *     with its physical line and ordinal (par_note): the chunks start
- *     there, and each worker knows its first record's ordinal (limits
- *     keep records by ordinal);
+ *   - with portfolio passes, pass 1's workers start at the nominal starts
+ *     (line starts near even shares of the bytes) and check them as below
+ *     (par_pass), learning on the way each chunk's first line and ordinal
+ *     (its first record's number in the data: limits keep records by
+ *     ordinal); the later passes and the record pass start there, exact;
+ *     if a worker cannot open the file again, pass 1 is read by one and
+ *     notes the same (par_note);
  *   - without passes, a chunk starts at its nominal line start and its
  *     line number is counted (line ends: LF, CRLF, lone CR, quoted or not;
  *     the workers count the ranges between starts in parallel first) —
@@ -36,6 +38,13 @@
  * Records the passes counted but this pass rejects are noted per chunk
  * and marked once every worker has stopped.
  *
+ * A portfolio pass (par_pass): each worker's VM has empty state for the
+ * pass's layer and the earlier layers' state lent (vm_pass_lend); a
+ * chunk's partial state and the records it left out wait until every
+ * chunk is read, then the merging thread checks the starts, reads again
+ * the chunks that started inside a record, and merges in input order
+ * (vm_pass_merge, eng_pass_failed): the state one worker would have.
+ *
  * Workers stay at most AHEAD chunks each ahead of the merge, so memory
  * is bounded by the chunk size (8 MiB of input) times the workers, not by
  * the output, when the output is read slowly.
@@ -49,6 +58,7 @@
 #include "run_par.h"
 #include "cli.h"
 #include "progress.h"
+#include "report.h"
 #include "../runtime/reader.h"
 #include "../runtime/vm.h"
 
@@ -79,6 +89,9 @@ typedef struct Chunk_ {
     long long first;            /* where its first record started (AT_END: none) */
     long long next;             /* where the first record at or after end starts */
     long next_line;
+    long first_line;            /* the line of first, as read */
+    long line_read;             /* the line it was read with at start (a guess before pass 1) */
+    long ord_read;              /* the ordinal it was read with (0 before pass 1) */
     char *out;                  /* its rows */
     size_t outlen;
     long records, bad;
@@ -90,6 +103,17 @@ typedef struct Chunk_ {
     size_t nlate, caplate;
     RdPctScan *pct;
     int state;                  /* 0 waiting, 1 being read, 2 done */
+    /* a portfolio pass */
+    VmPartial part;             /* what its records added */
+    const Chunk *ck;            /* the compiled policy part belongs to */
+    long *fails;                /* the records it left out, in order (ordinals as read) */
+    char **fwhy;                /* and why (NULL: not read or converted) */
+    size_t nfails, capfails;
+    bool not_read;              /* it could not be opened again */
+    CovItem *cov;               /* --coverage: its records' counts */
+    Summary *sum;               /* --summary: its records' part */
+    Writer *tw;                 /* the table: its rows, held until merged */
+    FILE *tmem;
 } Chunk_;
 
 struct ParSplit {
@@ -177,14 +201,53 @@ static long long line_start(int fd, long long target, long long size, char *bloc
     return size;
 }
 
+bool par_wanted(const RunOptions *o, const char *data_path, int jobs)
+{
+    if (jobs <= 1) return false;
+    if (!o->coverage && !o->summary && o->format == FMT_XLSX) return false;
+    const char *kind = rd_kind(data_path, &o->input);
+    return strcmp(kind, "jsonl") == 0 || strcmp(kind, "csv") == 0 ||
+           (strcmp(kind, "sqlite") == 0 && strcmp(data_path, "-") != 0);
+}
+
+/* A rowid table of a SQLite database (src, just opened), split by row
+ * numbers: exact places, so nothing is checked or counted. NULL if it
+ * cannot be read in parts (a view, a table without rowid). */
+static ParSplit *split_rows(Source *src, const char *data_path, int jobs)
+{
+    long long rows = rd_size(src);
+    if (!rd_seek(src, 1, 1, 0) || rows < 0) return NULL;
+    const char *knob = getenv("KAM_CHUNK_BYTES");
+    long long bytes = knob ? atoll(knob) : 0;
+    if (bytes < 256) bytes = CHUNK_BYTES;
+    long long per = bytes / 128 > 0 ? bytes / 128 : 1;     /* rows of about 128 bytes */
+    long long want = rows / per + 1;
+    int n = want < jobs ? jobs : want > MAX_CHUNKS ? MAX_CHUNKS : (int)want;
+    ParSplit *sp = xcalloc(1, sizeof *sp);
+    sp->path = xstrdup(data_path);
+    sp->jobs = jobs;
+    sp->n = n;
+    sp->size = rows;
+    sp->ch = xcalloc((size_t)n, sizeof(Chunk_));
+    sp->nominal = xcalloc((size_t)n + 1, sizeof(long long));
+    for (int i = 0; i < n; i++) {
+        long long first = 1 + rows / n * i;
+        sp->ch[i].start = first > rows ? AT_END : first;
+        sp->ch[i].line = first;
+        sp->ch[i].ord = first - 1;
+        sp->nominal[i] = first;
+    }
+    for (int i = 0; i < n; i++) sp->ch[i].end = i + 1 < n ? sp->ch[i + 1].start : AT_END;
+    sp->nominal[n] = rows + 1;
+    sp->exact = true;
+    return sp;
+}
+
 ParSplit *par_split(const RunSession *rs, const RunOptions *o, const char *data_path, int jobs)
 {
-    if (jobs <= 1 || strcmp(data_path, "-") == 0 || o->summary || o->coverage ||
-        (o->format != FMT_CSV && o->format != FMT_JSONL))
-        return NULL;
+    if (strcmp(data_path, "-") == 0 || !par_wanted(o, data_path, jobs)) return NULL;
     const char *kind = rd_kind(data_path, &o->input);
     bool jsonl = strcmp(kind, "jsonl") == 0;
-    if (!jsonl && strcmp(kind, "csv") != 0) return NULL;
     struct stat st;
     if (stat(data_path, &st) != 0 || !S_ISREG(st.st_mode)) return NULL;
     char msg[1024];
@@ -195,6 +258,11 @@ ParSplit *par_split(const RunSession *rs, const RunOptions *o, const char *data_
     if (!src || !rd_position(src, &s0, &line0)) {   /* not CSV, or the record pass says why */
         rd_close(src);
         return NULL;
+    }
+    if (src->kind == SRC_SQLITE) {
+        ParSplit *sp = split_rows(src, data_path, jobs);
+        rd_close(src);
+        return sp;
     }
     rd_close(src);
     int fd = open(data_path, O_RDONLY | O_CLOEXEC);
@@ -298,6 +366,10 @@ typedef struct Par {
     int cancel;                 /* the merge stopped: take no more (atomic) */
     int next_count;             /* counting lines: the next range to take */
     long *nlines;               /* by chunk: line ends from its start to the next's */
+    CovItem *cov0;              /* --coverage: the items, counts zero (rs->cov is the merge's) */
+    int pass;                   /* a portfolio pass (1 ..), or 0: the record pass */
+    const SourceOpts *in;
+    bool check_left;            /* ordinals are known: skip the records left out */
 } Par;
 
 /* A worker's VM: its own registers and scratch, the main VM's aggregate
@@ -314,6 +386,15 @@ static void worker_open(Worker *wk, Par *p)
 {
     const Vm *main = p->rs->vm;
     wk->vm = vm_new(p->rs->chunk);
+    wk->eng = p->rs->eng;
+    wk->eng.vm = wk->vm;
+    wk->eng.err = NULL;
+    if (p->pass) {          /* its own state for the pass, the earlier layers lent */
+        vm_set_today(wk->vm, main->regs[p->rs->chunk->today_reg].u.i);
+        vm_pass_lend(wk->vm, main, p->pass);
+        wk->agg = NULL;
+        return;
+    }
     wk->agg = wk->vm->agg;
     wk->lim = wk->vm->lim;
     wk->gagg = wk->vm->gagg;
@@ -327,20 +408,42 @@ static void worker_open(Worker *wk, Par *p)
 
 static void worker_close(Worker *wk)
 {
+    if (wk->vm->lent) {
+        vm_pass_unlend(wk->vm);
+        vm_free(wk->vm);
+        return;
+    }
     wk->vm->agg = wk->agg;
     wk->vm->lim = wk->lim;
     wk->vm->gagg = wk->gagg;
     vm_free(wk->vm);
 }
 
+/* A table chunk's writer, closed (its stream's buffer is then in c->out). */
+static void table_close(Chunk_ *c)
+{
+    if (!c->tw) return;
+    wr_close(c->tw, NULL, 0);
+    fclose(c->tmem);
+    c->tw = NULL;
+    c->tmem = NULL;
+}
+
 static void chunk_forget(Chunk_ *c)
 {
+    table_close(c);
     free(c->out);
     for (int i = 0; i < c->nmsgs; i++) free(c->msgs[i]);
     free(c->msgs);
     free(c->unreadable);
     free(c->late);
     rd_pct_free(c->pct);
+    for (size_t k = 0; k < c->nfails; k++) free(c->fwhy[k]);
+    free(c->fails);
+    free(c->fwhy);
+    if (c->part.layer) vm_partial_free(c->ck, &c->part);
+    free(c->cov);
+    if (c->sum) summary_free(c->sum);
     long long start = c->start, end = c->end;
     long line = c->line, ord = c->ord;
     memset(c, 0, sizeof *c);
@@ -385,10 +488,22 @@ static void run_chunk(Par *p, Worker *wk, Chunk_ *c)
     memcpy(wk->vm->regs, p->regs0, sizeof(Value) * (size_t)rs->chunk->nregs);
     RdPlan plan = rd_plan(src, p->used, rs->chunk->field_reg);
     src->pct = rd_pct_new(&rs->pol->schema);
-    FILE *mem = open_memstream(&c->out, &c->outlen);
-    WrOptions wo = {rs->columns, rs->ncolumns, o->width, rs->chunk->schema->record, true};
-    Writer *w = mem ? wr_open(mem, o->format, rs->chunk, &wo, msg, sizeof msg) : NULL;
-    if (!w) out_of_memory();
+    FILE *mem = NULL;
+    Writer *w = NULL;
+    Coverage cov = {NULL, 0, rs->cov.pol};
+    if (o->summary) {           /* its part, merged in input order */
+        c->sum = summary_new(rs, rs->revenue, rs->revenue_why);
+        summary_keep_addends(c->sum);
+    } else if (o->coverage) {   /* counts, added up in the merge */
+        cov.n = rs->cov.n;
+        cov.items = c->cov = xcalloc((size_t)cov.n + 1, sizeof(CovItem));
+        if (cov.n) memcpy(cov.items, p->cov0, sizeof(CovItem) * (size_t)cov.n);
+    } else {
+        mem = open_memstream(&c->out, &c->outlen);
+        WrOptions wo = {rs->columns, rs->ncolumns, o->width, rs->chunk->schema->record, true};
+        w = mem ? wr_open(mem, o->format, rs->chunk, &wo, msg, sizeof msg) : NULL;
+        if (!w) out_of_memory();
+    }
     const Chunk *ck = rs->chunk;
     const Policy *pol = rs->pol;
     Vm *vm = wk->vm;
@@ -451,12 +566,110 @@ static void run_chunk(Par *p, Worker *wk, Chunk_ *c)
             continue;
         }
         if (o->where && !vm->regs[ck->probe_reg[0]].u.i) continue;
-        wr_record(w, vm->regs, key, keylen, src->line);
+        if (w) wr_record(w, vm->regs, key, keylen, src->line);
+        if (c->sum) summary_add_regs(c->sum, vm->regs);
+        else if (cov.items) cov_add(&cov, ck, vm->regs);
     }
     if (first) c->first = AT_END;
-    if (wr_close(w, NULL, 0) != 0 || fclose(mem) != 0) out_of_memory();
+    if (w && o->format == FMT_TABLE) {      /* its rows join the table in the merge */
+        c->tw = w;
+        c->tmem = mem;
+    } else if (w && (wr_close(w, NULL, 0) != 0 || fclose(mem) != 0)) {
+        out_of_memory();
+    }
     c->pct = src->pct;
     src->pct = NULL;
+    rd_plan_free(&plan);
+    rd_close(src);
+}
+
+/* A record pass_chunk leaves out (why: its evaluation failed), in order. */
+static void pass_fail(Chunk_ *c, long ord, const char *why)
+{
+    if (c->nfails == c->capfails) {
+        c->capfails = c->capfails ? c->capfails * 2 : 16;
+        c->fails = xrealloc(c->fails, c->capfails * sizeof(long));
+        c->fwhy = xrealloc(c->fwhy, c->capfails * sizeof(char *));
+    }
+    c->fails[c->nfails] = ord;
+    c->fwhy[c->nfails++] = why ? xstrdup(why) : NULL;
+}
+
+/* Portfolio pass p->pass over one chunk, as run_pass in cli/run.c does
+ * over the whole file, into the chunk's partial state; which records fail
+ * is noted, not yet said (the merge says it, in input order). */
+static void pass_chunk(Par *p, Worker *wk, Chunk_ *c)
+{
+    RunSession *rs = p->rs;
+    c->first = c->next = AT_END;
+    c->ck = rs->chunk;
+    c->line_read = c->line;
+    c->ord_read = c->ord;
+    if (c->start == AT_END) return;
+    char msg[1024], why[700];
+    bool misfit;
+    Source *src = rd_open_ex(&rs->pol->schema, p->sp->path, p->in, msg, sizeof msg, &misfit);
+    if (!src || !rd_seek(src, c->start, c->line, c->end == AT_END ? 0 : c->end)) {
+        c->first = c->start;
+        c->unreadable = xstrdup(src ? "cannot read the data again from where a worker starts" : msg);
+        c->not_read = true;             /* the pass is then done on one worker */
+        rd_close(src);
+        return;
+    }
+    const bool *used = rs->chunk->pass_field_used[p->pass - 1];
+    rd_limit_to(src, used);
+    RdPlan plan = rd_plan(src, used, rs->chunk->field_reg);
+    Vm *vm = wk->vm;
+    memcpy(vm->regs, p->regs0, sizeof(Value) * (size_t)rs->chunk->nregs);
+    const Policy *pol = rs->pol;
+    long ord = c->ord;
+    bool first = true;
+    int rc;
+    while ((rc = rd_next(src)) != 0) {
+        long line;
+        long long at = rd_record_start(src, &line);
+        if (first) {
+            c->first = at;
+            c->first_line = line;
+        }
+        first = false;
+        if (at >= c->end) {             /* the next chunk's first record */
+            c->next = at;
+            c->next_line = line;
+            break;
+        }
+        if (rc < 0) {                   /* the record pass reports where the input stops */
+            c->unreadable = xstrdup(src->err);
+            break;
+        }
+        if ((c->records & 1023) == 0 && __atomic_load_n(&p->cancel, __ATOMIC_RELAXED)) break;
+        long o = ord++;
+        c->records++;
+        if (p->check_left && eng_left_out(&rs->eng, o)) continue;
+        if (rc == 2) {                  /* reported in the record pass */
+            pass_fail(c, o, NULL);
+            continue;
+        }
+        const char *key = NULL;
+        size_t keylen = 0;
+        if (pol->key_field >= 0 && src->col[pol->key_field] < (int)src->nfields) {
+            key = src->fields[src->col[pol->key_field]].ptr;
+            keylen = src->fields[src->col[pol->key_field]].len;
+            if (!keylen) {
+                pass_fail(c, o, NULL);
+                continue;
+            }
+        }
+        vm_reset_scratch(vm);
+        if (rd_fill(src, &plan, vm->regs) != 0) {
+            pass_fail(c, o, NULL);
+            continue;
+        }
+        if (!eng_pass_eval(&rs->eng, vm, p->pass, o, key, keylen, why, sizeof why))
+            pass_fail(c, o, why);
+    }
+    if (first) c->first = AT_END;
+    vm_pass_take(vm, &c->part);
     rd_plan_free(&plan);
     rd_close(src);
 }
@@ -506,7 +719,8 @@ static void *worker_main(void *arg)
         }
         pthread_mutex_unlock(&p->mu);
         if (i >= p->sp->n) break;
-        run_chunk(p, &wk, &p->sp->ch[i]);
+        if (p->pass) pass_chunk(p, &wk, &p->sp->ch[i]);
+        else run_chunk(p, &wk, &p->sp->ch[i]);
         pthread_mutex_lock(&p->mu);
         p->sp->ch[i].state = 2;
         pthread_cond_broadcast(&p->done);
@@ -530,8 +744,8 @@ static void pct_merge(RdPctScan *into, const RdPctScan *from)
     }
 }
 
-void par_records(RunSession *rs, const RunOptions *o, ParSplit *sp, Writer *w, Pass2 *r,
-                 RdPctScan *pct, Progress *prog)
+void par_records(RunSession *rs, const RunOptions *o, ParSplit *sp, Writer *w, Summary *sum,
+                 Pass2 *r, RdPctScan *pct, Progress *prog)
 {
     Par p;
     memset(&p, 0, sizeof p);
@@ -545,7 +759,15 @@ void par_records(RunSession *rs, const RunOptions *o, ParSplit *sp, Writer *w, P
     for (int f = 0; f < pol->nfields; f++) used[f] = rs->chunk->field_used[f];
     if (rs->revenue >= 0) used[rs->revenue] = true;
     for (int i = 0; i < rs->ncolumns; i++) used[rs->columns[i]] = true;
+    for (int f = 0; o->summary && f < pol->nfields; f++)     /* --summary's stage moves */
+        if (pol->fields[f]->ty.kind == TY_STAGE) used[f] = true;
     p.used = used;
+    if (o->coverage) {
+        Coverage zero = {xcalloc((size_t)rs->cov.n + 1, sizeof(CovItem)), rs->cov.n, rs->cov.pol};
+        if (rs->cov.n) memcpy(zero.items, rs->cov.items, sizeof(CovItem) * (size_t)rs->cov.n);
+        cov_reset(&zero);
+        p.cov0 = zero.items;
+    }
     size_t nregs = (size_t)(rs->chunk->nregs ? rs->chunk->nregs : 1);
     p.regs0 = xmalloc(sizeof(Value) * nregs);
     memcpy(p.regs0, rs->vm->regs, sizeof(Value) * (size_t)rs->chunk->nregs);
@@ -602,6 +824,15 @@ void par_records(RunSession *rs, const RunOptions *o, ParSplit *sp, Writer *w, P
             run_chunk(&p, &self, c);
         }
         if (c->out && c->outlen) wr_raw(w, c->out, c->outlen);
+        if (c->sum && sum) summary_merge(sum, c->sum);
+        if (c->tw) {
+            wr_adopt(w, c->tw);
+            table_close(c);
+        }
+        for (int k = 0; c->cov && k < rs->cov.n; k++) {
+            rs->cov.items[k].fired += c->cov[k].fired;
+            rs->cov.items[k].not_fired += c->cov[k].not_fired;
+        }
         for (int k = 0; k < c->nmsgs; k++)
             if (r->bad + k + 1 <= RUN_MAX_SHOWN) pass2_say(r, c->msgs[k]);
         r->bad += c->bad;
@@ -640,7 +871,117 @@ void par_records(RunSession *rs, const RunOptions *o, ParSplit *sp, Writer *w, P
     worker_close(&self);
     free(tids);
     free(p.regs0);
+    free(p.cov0);
     free(used);
     pthread_cond_destroy(&p.done);
     pthread_mutex_destroy(&p.mu);
+}
+
+/* Takes back what a pass noted for a chunk that is read again or not
+ * counted. */
+static void pass_drop(Chunk_ *c)
+{
+    if (c->part.layer) vm_partial_free(c->ck, &c->part);
+    free(c->cov);
+    if (c->sum) summary_free(c->sum);
+    for (size_t k = 0; k < c->nfails; k++) free(c->fwhy[k]);
+    c->nfails = 0;
+    free(c->unreadable);
+    c->unreadable = NULL;
+    c->records = 0;
+}
+
+bool par_pass(RunSession *rs, ParSplit *sp, int k, const SourceOpts *in)
+{
+    if (!sp->exact && rs->eng.left_out) return false;   /* ordinals needed, not known yet */
+    Par p;
+    memset(&p, 0, sizeof p);
+    p.rs = rs;
+    p.sp = sp;
+    p.pass = k;
+    p.in = in;
+    p.check_left = sp->exact;
+    p.merged = sp->n;           /* nothing is merged before every chunk is read */
+    size_t nregs = (size_t)(rs->chunk->nregs ? rs->chunk->nregs : 1);
+    p.regs0 = xmalloc(sizeof(Value) * nregs);
+    memcpy(p.regs0, rs->vm->regs, sizeof(Value) * (size_t)rs->chunk->nregs);
+    for (int i = 0; i < sp->n; i++) {
+        chunk_forget(&sp->ch[i]);
+        sp->ch[i].state = 0;
+        if (!sp->exact) sp->ch[i].ord = 0;      /* counted from each chunk's start */
+    }
+    pthread_mutex_init(&p.mu, NULL);
+    pthread_cond_init(&p.done, NULL);
+    int nthreads = (sp->jobs < sp->n ? sp->jobs : sp->n) - 1;  /* and this thread */
+    pthread_t *tids = xcalloc((size_t)nthreads + 1, sizeof(pthread_t));
+    int started = 0;
+    for (int t = 0; t < nthreads; t++)
+        if (pthread_create(&tids[started], NULL, worker_main, &p) == 0) started++;
+    worker_main(&p);
+    for (int t = 0; t < started; t++) pthread_join(tids[t], NULL);
+    free(tids);
+    pthread_cond_destroy(&p.done);
+    pthread_mutex_destroy(&p.mu);
+    bool ok = true;
+    for (int i = 0; i < sp->n; i++)
+        if (sp->ch[i].not_read) ok = false;
+    if (!ok) {                  /* one worker then: the caller's loop */
+        for (int i = 0; i < sp->n; i++) chunk_forget(&sp->ch[i]);
+        free(p.regs0);
+        return false;
+    }
+    /* In input order: where each chunk truly starts (before pass 1 only
+       its first one is known: a chunk whose first record is not where the
+       one before it found the next record started inside a quoted field,
+       and is read again from there), its ordinals and lines, then what it
+       added and which records it left out. */
+    Worker self;
+    bool self_open = false;
+    bool stopped = false;
+    long ords = 0;
+    long dline = 0;             /* the previous chunk's true line minus its line as read */
+    const Chunk_ *prev = NULL;
+    for (int i = 0; i < sp->n; i++) {
+        Chunk_ *c = &sp->ch[i];
+        if (stopped) {          /* after input that cannot be read: never reached */
+            pass_drop(c);
+            c->start = AT_END;
+            c->line = 0;
+            c->ord = ords;
+            continue;
+        }
+        if (!sp->exact && prev) {
+            long true_line = prev->next == AT_END ? 0 : prev->next_line + dline;
+            if (c->first != prev->next) {
+                pass_drop(c);
+                c->start = prev->next;
+                c->line = true_line;
+                c->ord = ords;
+                if (!self_open) worker_open(&self, &p);
+                self_open = true;
+                pass_chunk(&p, &self, c);
+                dline = 0;
+            } else {
+                c->start = prev->next;
+                dline = true_line - c->first_line;
+                c->line = true_line;
+            }
+        }
+        if (!sp->exact) c->ord = ords;
+        long delta = c->ord - c->ord_read;
+        for (size_t f = 0; f < c->nfails; f++) eng_pass_failed(&rs->eng, c->fails[f] + delta, c->fwhy[f]);
+        if (c->part.layer) vm_pass_merge(rs->vm, &c->part, delta);
+        ords = c->ord + c->records;
+        if (c->unreadable) stopped = true;
+        prev = c;
+    }
+    if (self_open) worker_close(&self);
+    for (int i = 0; i < sp->n; i++) {
+        sp->ch[i].end = i + 1 < sp->n ? sp->ch[i + 1].start : AT_END;
+        chunk_forget(&sp->ch[i]);
+    }
+    sp->exact = true;
+    sp->count = false;
+    free(p.regs0);
+    return true;
 }

@@ -352,7 +352,7 @@ Source *rd_open_ex(const Schema *sch, const char *path, const SourceOpts *opts, 
         s->row = xcalloc((size_t)n + 1, sizeof(RdField));
         return s;
     }
-    s->path = xstrdup(std_in ? "<stdin>" : path);
+    s->path = xstrdup(std_in ? "<stdin>" : opts && opts->name ? opts->name : path);
     if (strcmp(kind, "jsonl") == 0) {
         s->kind = SRC_JSONL;
         s->jsonl = rd_jsonl_open(path, err, errlen);
@@ -360,6 +360,7 @@ Source *rd_open_ex(const Schema *sch, const char *path, const SourceOpts *opts, 
             rd_close(s);
             return NULL;
         }
+        if (opts && opts->name) rd_jsonl_set_name(s->jsonl, opts->name);
         /* no header: every field is its own column, found by key per line */
         s->ncols = sch->nfields;
         s->col = xmalloc(sizeof(int) * (size_t)(sch->nfields + 1));
@@ -373,6 +374,7 @@ Source *rd_open_ex(const Schema *sch, const char *path, const SourceOpts *opts, 
         rd_close(s);
         return NULL;
     }
+    if (opts && opts->name) rd_csv_set_name(s->csv, opts->name);
     const char *first;
     size_t flen = rd_csv_peek_line(s->csv, &first);
     if (flen >= 4 && memcmp(first, "PK\x03\x04", 4) == 0) {      /* unreadable as CSV: exit 2 */
@@ -608,6 +610,10 @@ static int next_xlsx(Source *s)
 long long rd_record_start(const Source *s, long *line)
 {
     *line = 0;
+    if (s->kind == SRC_SQLITE) {    /* a row's place is its number */
+        *line = s->line;
+        return rd_sqlite_offset(s->sql);
+    }
     return s->kind == SRC_CSV     ? rd_csv_record_start(s->csv, line)
            : s->kind == SRC_JSONL ? rd_jsonl_record_start(s->jsonl, line)
                                   : -1;
@@ -620,6 +626,11 @@ bool rd_position(const Source *s, long long *offset, long *line)
         *line = rd_jsonl_line(s->jsonl);
         return true;
     }
+    if (s->kind == SRC_SQLITE && rd_sqlite_offset(s->sql) == 0) {
+        *offset = 1;            /* rows are placed by number: the first */
+        *line = 1;
+        return true;
+    }
     if (s->kind != SRC_CSV) return false;
     *offset = rd_csv_offset(s->csv);
     *line = rd_csv_line(s->csv);
@@ -629,6 +640,7 @@ bool rd_position(const Source *s, long long *offset, long *line)
 bool rd_seek(Source *s, long long offset, long line, long long end)
 {
     if (s->kind == SRC_JSONL) return rd_jsonl_seek(s->jsonl, offset, line, end) == 0;
+    if (s->kind == SRC_SQLITE) return rd_sqlite_seek(s->sql, offset, end ? end : 0) == 0;
     return s->kind == SRC_CSV && rd_csv_seek(s->csv, offset, line, end) == 0;
 }
 

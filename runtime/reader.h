@@ -31,6 +31,8 @@ typedef struct SourceOpts {
     const char *table;
     const char *sheet;
     char delimiter;         /* ',', ';', '\t', or 0 to detect */
+    const char *name;       /* CSV, JSON Lines: what messages call the data, if not
+                               its path ("<stdin>" for standard input spooled to a file) */
 } SourceOpts;
 
 typedef struct Source {
@@ -90,7 +92,9 @@ int rd_next(Source *s);
  * (-1 if the source is neither);
  * where reading stands now, as an input offset and a physical line (false
  * if neither); and going on from such a place until about `end` (false if
- * neither, or the input cannot seek: standard input). */
+ * neither, or the input cannot seek: standard input). A SQLite row's
+ * place is its number (1 ..), and its line too; only a rowid table can go
+ * on from one (rd_sqlite_seek), and only before its first row is read. */
 long long rd_record_start(const Source *s, long *line);
 bool rd_position(const Source *s, long long *offset, long *line);
 bool rd_seek(Source *s, long long offset, long line, long long end);

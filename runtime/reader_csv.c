@@ -86,6 +86,12 @@ static const unsigned char ends_tab[256] = {
     ['\n'] = 1, ['\r'] = 1, ['\t'] = 1,
 };
 
+void rd_csv_set_name(CsvReader *r, const char *name)
+{
+    free(r->name);
+    r->name = xstrdup(name);
+}
+
 CsvReader *rd_csv_open(const char *path, char *err, size_t errlen)
 {
     int fd = 0, owns = 0;

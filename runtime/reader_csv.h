@@ -36,6 +36,8 @@ typedef struct CsvReader CsvReader;
 
 /* path "-" = stdin. On failure returns NULL and writes a message naming the path and strerror into err. Opened read-only. */
 CsvReader *rd_csv_open(const char *path, char *err, size_t errlen);
+/* The name its messages give the data (instead of the path). */
+void rd_csv_set_name(CsvReader *r, const char *name);
 
 /* Reads the next record. Returns 1 and sets *fields, *nfields, *line (1-based physical line where the record starts), 0 at end of input, -1 on a malformed record (message via rd_csv_error, which names the line and says what is wrong, e.g. an unterminated quoted field or text after a closing quote).
  * *fields points into the reader and is reused by the next call. A read

@@ -80,6 +80,12 @@ struct JsonlReader {
 /* What true, false and null report as their text. */
 static const char TEXT_TRUE[] = "true", TEXT_FALSE[] = "false", TEXT_NULL[] = "";
 
+void rd_jsonl_set_name(JsonlReader *r, const char *name)
+{
+    free(r->name);
+    r->name = xstrdup(name);
+}
+
 JsonlReader *rd_jsonl_open(const char *path, char *err, size_t errlen)
 {
     int fd = 0, owns = 0;

@@ -56,6 +56,8 @@ typedef struct JsonlReader JsonlReader;
  * message naming the path and strerror into err (e.g. "cannot open x.jsonl:
  * No such file or directory"). */
 JsonlReader *rd_jsonl_open(const char *path, char *err, size_t errlen);
+/* The name its messages give the data (instead of the path). */
+void rd_jsonl_set_name(JsonlReader *r, const char *name);
 
 /* Reads the next record. Returns
  *    1  a record: *fields (reused by the next call), *nfields (0 for "{}")

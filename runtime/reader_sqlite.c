@@ -33,6 +33,7 @@ struct SqliteReader {
     char *nums;             /* ncols NUM_SLOT-byte slots for rendered numbers */
     long row;               /* rows stepped so far = the current row's number */
     long long count;        /* SELECT count(*) at open */
+    int ordered;            /* read ORDER BY rowid (a rowid table) */
     int done;               /* stepped to the end; the transaction is over */
     int failed;             /* a sticky error happened */
     char err[1024];         /* the last error, or "" */
@@ -219,8 +220,9 @@ static sqlite3_stmt *prepare(sqlite3 *db, const char *sql)
  * the table b-tree in order (no sort) and keeps the planner off a covering
  * index. If that does not prepare, the table has no rowid (WITHOUT ROWID,
  * or a virtual table without one) and is read in plain order, as a view is. */
-static sqlite3_stmt *prepare_rows(sqlite3 *db, const char *quoted, int is_view)
+static sqlite3_stmt *prepare_rows(sqlite3 *db, const char *quoted, int is_view, int *ordered)
 {
+    *ordered = 0;
     Text sql = {0};
     text_puts(&sql, "SELECT * FROM main.");
     text_puts(&sql, quoted);
@@ -245,10 +247,11 @@ static sqlite3_stmt *prepare_rows(sqlite3 *db, const char *quoted, int is_view)
     if (alias) {
         text_puts(&sql, " ORDER BY ");
         text_puts(&sql, alias);
-        sqlite3_stmt *ordered = prepare(db, sql.p);
-        if (ordered) {
+        sqlite3_stmt *by_rowid = prepare(db, sql.p);
+        if (by_rowid) {
             sqlite3_finalize(plain);
-            plain = ordered;
+            plain = by_rowid;
+            *ordered = 1;
         }
     }
     free(sql.p);
@@ -311,7 +314,8 @@ SqliteReader *rd_sqlite_open(const char *path, const char *table, char *err, siz
     Text quoted = {0};
     text_put_ident(&quoted, name);
     long long count = count_rows(db, quoted.p);
-    sqlite3_stmt *rows = count < 0 ? NULL : prepare_rows(db, quoted.p, is_view);
+    int ordered = 0;
+    sqlite3_stmt *rows = count < 0 ? NULL : prepare_rows(db, quoted.p, is_view, &ordered);
     free(quoted.p);
     if (!rows) {
         open_error(err, errlen, path, "%s \"%s\": %s", is_view ? "view" : "table", name,
@@ -327,6 +331,7 @@ SqliteReader *rd_sqlite_open(const char *path, const char *table, char *err, siz
     r->path = xstrdup(path);
     r->table = name;
     r->count = count;
+    r->ordered = ordered;
     r->ncols = sqlite3_column_count(rows);
     r->names = xcalloc((size_t)r->ncols + 1, sizeof *r->names);
     for (int i = 0; i < r->ncols; i++) {
@@ -475,6 +480,23 @@ int rd_sqlite_next(SqliteReader *r, SqlField **fields, size_t *nfields, long *ro
     if (fields) *fields = r->fields;
     if (nfields) *nfields = (size_t)r->ncols;
     return 1;
+}
+
+int rd_sqlite_seek(SqliteReader *r, long long first, long long last)
+{
+    if (!r->ordered || r->row || r->done || first < 1 || (last && last < first)) return -1;
+    char tail[80];
+    snprintf(tail, sizeof tail, " LIMIT %lld OFFSET %lld", last ? last - first + 1 : -1LL, first - 1);
+    Text sql = {0};
+    text_puts(&sql, sqlite3_sql(r->rows));
+    text_puts(&sql, tail);
+    sqlite3_stmt *st = prepare(r->db, sql.p);
+    free(sql.p);
+    if (!st) return -1;
+    sqlite3_finalize(r->rows);
+    r->rows = st;
+    r->row = first - 1;
+    return 0;
 }
 
 const char *rd_sqlite_error(const SqliteReader *r)

@@ -106,6 +106,12 @@ const char *rd_sqlite_error(const SqliteReader *r);
  * SELECT count(*) at open, in the same snapshot — for progress bars. For a
  * view the count runs the view once more. */
 long long rd_sqlite_offset(const SqliteReader *r);
+/* Before the first row: reads rows first .. last (1-based, in the same
+ * order; last 0: to the end) instead of all, for a worker of kam run -j.
+ * Only a rowid table, read ORDER BY rowid, whose order LIMIT and OFFSET
+ * keep; -1 for a view or a table without rowid (their order is the
+ * planner's), or if the statement does not prepare. */
+int rd_sqlite_seek(SqliteReader *r, long long first, long long last);
 long long rd_sqlite_size(const SqliteReader *r);
 
 /* Ends the read transaction, closes the connection and frees everything;

@@ -338,6 +338,175 @@ void vm_pass_reset(Vm *vm)
     vm->nundo = 0;
 }
 
+/* The partial state of a portfolio pass on several VMs (vm.h). */
+static void state_empty(AggState *s)
+{
+    memset(s, 0, sizeof *s);
+    s->min = INFINITY;
+    s->max = -INFINITY;
+}
+
+void vm_pass_lend(Vm *w, const Vm *from, int layer)
+{
+    const Chunk *c = w->c;
+    w->lent = layer;
+    w->addends = true;
+    for (int i = 0; i < c->naggs; i++)
+        if (c->aggs[i].layer < layer) {
+            w->agg[i] = from->agg[i];
+            w->gagg[i] = from->gagg[i];
+        }
+    for (int i = 0; i < c->nlimits; i++)
+        if (c->limits[i].layer < layer) w->lim[i] = from->lim[i];
+}
+
+void vm_pass_take(Vm *w, VmPartial *out)
+{
+    const Chunk *c = w->c;
+    out->layer = w->lent;
+    out->agg = xcalloc((size_t)c->naggs + 1, sizeof(AggState));
+    out->gagg = xcalloc((size_t)c->naggs + 1, sizeof(AggGroups));
+    out->lim = xcalloc((size_t)c->nlimits + 1, sizeof(LimitState));
+    for (int i = 0; i < c->naggs; i++) {
+        if (c->aggs[i].layer != w->lent) continue;
+        out->agg[i] = w->agg[i];
+        state_empty(&w->agg[i]);
+        out->gagg[i] = w->gagg[i];
+        memset(&w->gagg[i], 0, sizeof w->gagg[i]);
+    }
+    for (int i = 0; i < c->nlimits; i++) {
+        if (c->limits[i].layer != w->lent) continue;
+        out->lim[i] = w->lim[i];
+        memset(&w->lim[i], 0, sizeof w->lim[i]);
+    }
+    w->nundo = 0;
+}
+
+/* Adds b (later records) to a, as adding b's values one by one would. */
+static void state_merge(AggState *a, const AggState *b, SigKind sig)
+{
+    a->count += b->count;
+    if (sig == SIG_AGG_COUNT) return;
+    if (b->min < a->min) a->min = b->min;
+    if (b->max > a->max) a->max = b->max;
+    for (size_t k = 0; k < b->nvals; k++) a->sum += b->vals[k];
+    if (sig != SIG_AGG_RANK && sig != SIG_AGG_PERCENTILE) return;
+    if (a->nvals + b->nvals > a->cap) {
+        size_t cap = a->cap ? a->cap : 1024;
+        while (cap < a->nvals + b->nvals) cap *= 2;
+        a->vals = xrealloc(a->vals, sizeof(double) * cap);
+        a->cap = cap;
+    }
+    if (b->nvals) memcpy(a->vals + a->nvals, b->vals, sizeof(double) * b->nvals);
+    a->nvals += b->nvals;
+}
+
+/* The state of group id in gs, made empty if new. */
+static AggState *group_slot(AggGroups *gs, long id)
+{
+    if ((size_t)id >= gs->cap) {
+        size_t cap = gs->cap ? gs->cap * 2 : 16;
+        while (cap <= (size_t)id) cap *= 2;
+        gs->st = xrealloc(gs->st, sizeof(AggState) * cap);
+        for (size_t i = gs->cap; i < cap; i++) state_empty(&gs->st[i]);
+        gs->cap = cap;
+    }
+    return &gs->st[id];
+}
+
+void vm_pass_merge(Vm *into, VmPartial *p, long ord_delta)
+{
+    const Chunk *c = into->c;
+    for (int i = 0; i < c->naggs && p->layer; i++) {
+        if (c->aggs[i].layer != p->layer) continue;
+        SigKind sig = std_func(c->aggs[i].fn)->sig;
+        GroupKind kind = c->aggs[i].group;
+        if (kind == GROUP_NONE) {
+            state_merge(&into->agg[i], &p->agg[i], sig);
+            continue;
+        }
+        AggGroups *from = &p->gagg[i];
+        for (size_t g = 0; g < from->tab.n; g++) {     /* in order of first appearance */
+            Value v;
+            vm_group_value(&from->tab, kind, (long)g, &v);
+            long id = vm_group_id(&into->gagg[i].tab, kind, v, true);
+            AggState *a = group_slot(&into->gagg[i], id);
+            if (g < from->cap) state_merge(a, &from->st[g], sig);
+        }
+    }
+    for (int i = 0; i < c->nlimits && p->layer; i++) {
+        if (c->limits[i].layer != p->layer) continue;
+        LimitState *a = &into->lim[i], *b = &p->lim[i];
+        GroupKind kind = c->limits[i].group;
+        long *map = NULL;
+        if (kind != GROUP_NONE && b->groups.n) {
+            map = xmalloc(sizeof(long) * b->groups.n);
+            for (size_t g = 0; g < b->groups.n; g++) {
+                Value v;
+                vm_group_value(&b->groups, kind, (long)g, &v);
+                map[g] = vm_group_id(&a->groups, kind, v, true);
+            }
+        }
+        if (a->n + b->n > a->cap) {
+            size_t cap = a->cap ? a->cap : 256;
+            while (cap < a->n + b->n) cap *= 2;
+            a->cands = xrealloc(a->cands, sizeof(LimitCand) * cap);
+            a->cap = cap;
+        }
+        for (size_t k = 0; k < b->n; k++) {
+            LimitCand cd = b->cands[k];         /* the key changes hands */
+            cd.ordinal += ord_delta;
+            if (map) cd.group = map[cd.group];
+            a->cands[a->n++] = cd;
+        }
+        b->n = 0;
+        free(map);
+    }
+    vm_partial_free(c, p);
+}
+
+void vm_partial_free(const Chunk *c, VmPartial *p)
+{
+    for (int i = 0; i < c->naggs && p->layer; i++) {
+        if (c->aggs[i].layer != p->layer) continue;
+        free(p->agg[i].vals);
+        AggGroups *gs = &p->gagg[i];
+        for (size_t g = 0; g < gs->tab.n && g < gs->cap; g++) free(gs->st[g].vals);
+        free(gs->st);
+        group_free(&gs->tab);
+    }
+    for (int i = 0; i < c->nlimits && p->layer; i++) {
+        if (c->limits[i].layer != p->layer) continue;
+        LimitState *l = &p->lim[i];
+        for (size_t k = 0; k < l->n; k++) free(l->cands[k].key);
+        free(l->cands);
+        free(l->keep);
+        group_free(&l->groups);
+    }
+    free(p->agg);
+    free(p->gagg);
+    free(p->lim);
+    memset(p, 0, sizeof *p);
+}
+
+void vm_pass_unlend(Vm *w)
+{
+    const Chunk *c = w->c;
+    if (!w->lent) return;
+    VmPartial rest;
+    vm_pass_take(w, &rest);     /* what was added and not taken */
+    vm_partial_free(c, &rest);
+    for (int i = 0; i < c->naggs; i++)
+        if (c->aggs[i].layer < w->lent) {
+            state_empty(&w->agg[i]);
+            memset(&w->gagg[i], 0, sizeof w->gagg[i]);
+        }
+    for (int i = 0; i < c->nlimits; i++)
+        if (c->limits[i].layer < w->lent) memset(&w->lim[i], 0, sizeof w->lim[i]);
+    w->lent = 0;
+    w->addends = false;
+}
+
 static int str_cmp(Value a, Value b)
 {
     size_t n = a.len < b.len ? a.len : b.len;
@@ -407,7 +576,7 @@ static void agg_add(Vm *vm, int slot, Value arg)
     s->sum += x;
     if (x < s->min) s->min = x;
     if (x > s->max) s->max = x;
-    if (sig == SIG_AGG_RANK || sig == SIG_AGG_PERCENTILE) {
+    if (sig == SIG_AGG_RANK || sig == SIG_AGG_PERCENTILE || vm->addends) {
         if (s->nvals == s->cap) {
             s->cap = s->cap ? s->cap * 2 : 1024;
             s->vals = xrealloc(s->vals, sizeof(double) * s->cap);

@@ -86,6 +86,8 @@ typedef struct Vm {
     const char *err;        /* after vm_run fails: what went wrong (a built-in
                                sets it to fail the record; vm_run clears it) */
     Span err_span;          /* and where in the policy */
+    int lent;               /* vm_pass_lend: the layer this VM adds to (0: none) */
+    bool addends;           /* keep every value added to a sum (vm_pass_merge replays them) */
 } Vm;
 
 /* A VM with its registers set to the chunk's initial values. */
@@ -113,6 +115,33 @@ void vm_limit_group(const Vm *vm, int slot, Value g, size_t *from, size_t *to);
 /* Takes a failing record's grouped AGG_ADDs back out (the engine's undo;
  * ungrouped states it restores itself), and forgets the log. */
 void vm_undo_groups(Vm *vm);
+/* A portfolio pass on several VMs (kam run -j). Each worker VM adds a
+ * chunk of the records to state of its own, a VmPartial, and the partials
+ * are merged into the main VM in input order, so the result is bit for bit
+ * that of one VM: counts, min and max are exact; rank and percentile
+ * values and limit candidates are concatenated in input order; a sum is
+ * replayed from its addends (each value added, in order) on the merging
+ * thread, as floating-point addition is not associative; `per` groups get
+ * their ids in order of first appearance, as with one VM. */
+typedef struct VmPartial {
+    int layer;              /* 0: empty */
+    AggState *agg;          /* c->naggs; only the layer's slots used */
+    AggGroups *gagg;
+    LimitState *lim;        /* c->nlimits */
+} VmPartial;
+/* Worker w (a VM on the same chunk) for pass `layer`: its slots of earlier
+ * layers see from's finished state (lent, read only, not copied), its
+ * slots of `layer` start empty and keep their addends. */
+void vm_pass_lend(Vm *w, const Vm *from, int layer);
+/* Moves w's state for its layer into *out (w's slots are empty again). */
+void vm_pass_take(Vm *w, VmPartial *out);
+/* Adds partial p (taken from records that come after everything merged
+ * so far) to into's state, limit candidates' ordinals moved by ord_delta;
+ * frees p. */
+void vm_pass_merge(Vm *into, VmPartial *p, long ord_delta);
+void vm_partial_free(const Chunk *c, VmPartial *p);
+/* Gives back what vm_pass_lend lent (before vm_free). */
+void vm_pass_unlend(Vm *w);
 /* Scratch bytes valid until vm_reset_scratch (once per record). */
 char *vm_scratch(Vm *vm, size_t n);
 void vm_reset_scratch(Vm *vm);

@@ -922,6 +922,25 @@ void wr_raw(Writer *w, const char *bytes, size_t n)
     put(w, bytes, n);
 }
 
+void wr_adopt(Writer *w, Writer *part)
+{
+    if (w->fmt != FMT_TABLE || part->fmt != FMT_TABLE || part->ncells <= (size_t)part->ncols) return;
+    size_t nc = (size_t)w->ncols, rows = part->ncells - nc;
+    if (w->ncells == 0)
+        for (int i = 0; i < w->ncols; i++) add_cell(w, i, w->cols[i].name, strlen(w->cols[i].name));
+    if (w->ncells + rows > w->capcells) {
+        while (w->ncells + rows > w->capcells) w->capcells = w->capcells ? w->capcells * 2 : 256;
+        w->cells = xrealloc(w->cells, sizeof(char *) * w->capcells);
+    }
+    memcpy(w->cells + w->ncells, part->cells + nc, sizeof(char *) * rows);
+    w->ncells += rows;
+    part->ncells = nc;          /* its header stays, freed by its wr_close */
+    for (int i = 0; i < w->ncols; i++) {
+        if (part->vwidth[i] > w->width[i]) w->width[i] = part->vwidth[i];
+        if (part->vwidth[i] > w->vwidth[i]) w->vwidth[i] = part->vwidth[i];
+    }
+}
+
 int wr_close(Writer *w, char *err, size_t errlen)
 {
     if (err && errlen) err[0] = '\0';

@@ -49,6 +49,10 @@ int wr_close(Writer *w, char *err, size_t errlen);
 /* Appends bytes another writer of the same format and columns wrote (its
  * rows, without a header) as they are; csv and jsonl only. */
 void wr_raw(Writer *w, const char *bytes, size_t n);
+/* Table: moves the rows another table writer of the same columns holds
+ * (not yet closed) after w's, as if w had been given their records; the
+ * widths follow. Nothing for other formats. */
+void wr_adopt(Writer *w, Writer *part);
 /* Formats a number as kam prints it: whole numbers up to 2^53 in full
  * without a point, others with up to 15 significant digits. Returns the
  * length. */

@@ -8,7 +8,11 @@
 # line ends mixed, blank lines between records) and with malformed
 # records: a bad number, a bad int, a missing field, an empty key, a bad
 # date in a field only the rules read (found after the portfolio passes
-# counted the record: every pass again without it). Policies:
+# counted the record: every pass again without it), --summary (revenue
+# per tier summed in input order), --coverage, the table, and SQLite.
+# Every pass runs on the workers: sums whose order matters (1e16, ones,
+# -1e16), ties in rank, percentile and limits, per-group aggregates and
+# limits, records that fail in pass 2; standard input too. Policies:
 # bench/bench.kam, examples/key_accounts.kam (aggregates, terms, limits),
 # and tests/golden/run's layered and per-group policies moved onto the
 # generated fields (several passes, limits per group). KAM_CHUNK_BYTES
@@ -93,6 +97,30 @@ def jline(i):
     return text + ("\r\n" if i % 59 == 0 else "\n") + ("\n  \n" if i % 401 == 0 else "")
 with open(d + "/data.jsonl", "w", newline="") as out:
     out.write("\ufeff" + "".join(jline(i) for i in range(1, 15001)))
+# sums whose order matters (1e16 + 1 is 1e16: the ones are lost or not
+# depending on where they are added), ties in rank, percentile and limits,
+# three groups, and records that fail in the second pass (v - 2 is zero)
+srows = ["id,grp,x,v"]
+for i in range(6000):
+    x = {0: "10000000000000000", 2500: "-10000000000000000", 2501: "10000000000000000",
+         5999: "-10000000000000000"}.get(i, "1")
+    v = "3" if i % 977 == 0 else str(rnd.randint(0, 3))
+    srows.append("K%05d,g%d,%s,%s" % (i, i % 3, x, v))
+with open(d + "/sums.csv", "w", newline="") as out:
+    out.write("\n".join(srows) + "\n")
+# SQLite: the same rows as tables (split by row numbers) and a view (read
+# by one worker: its order is the planner's)
+import sqlite3, csv as csvmod
+for name, src, table in [("sums.db", srows, "account"), ("data.db", None, "account")]:
+    db = sqlite3.connect(d + "/" + name)
+    rs = list(csvmod.reader(srows)) if src else list(csvmod.reader(
+        (hdr + "\n" + "".join(rows)).splitlines(True)))
+    db.execute("CREATE TABLE %s (%s)" % (table, ",".join('"%s"' % h for h in rs[0])))
+    db.executemany("INSERT INTO %s VALUES (%s)" % (table, ",".join("?" * len(rs[0]))),
+                   [r + [None] * (len(rs[0]) - len(r)) for r in rs[1:] if r])
+    db.execute("CREATE VIEW v AS SELECT * FROM %s" % table)
+    db.commit()
+    db.close()
 with open(d + "/stops.csv", "w", newline="") as out:   # an unterminated quote at 60%
     out.write(hdr + "\n" + "".join(rows[:6000]) + 'A9999999,"never closed,smb\n' +
               "".join(rows[6000:10000]))
@@ -126,13 +154,47 @@ select named when lower(name) == "acme 12"
 flag stale "no review" when last_review is missing
 KAM
 
+# aggregates whose exact bits show (a sum of 1e16, ones and -1e16 is 0
+# only when added in input order), per group, ties, three passes, and
+# records that fail in pass 2 (so every pass is done again without them)
+cat >"$tmp/sums.kam" <<'KAM'
+record account {
+  id: string key
+  grp: string
+  x: money
+  v: int
+}
+select lost when total(x) == 0
+select some when total(x) > 0
+select grp_zero when total(x per grp) == 0
+select above when x > avg(x)
+select grp_above when x >= avg(x per grp) and x <= max(x per grp) and x >= min(x)
+select high when v >= 2
+limit high to 5 by v
+select grp_high when v >= 1
+limit grp_high to 2 per grp by v
+select r3 when rank(v) <= 3
+select p50 when percentile(v per grp) >= 50%
+let q = (total(x) + 1) / (v - 2)
+select qq when q > avg(q)
+select q_top when qq
+limit q_top to 3 by v
+flag many "many" when count(per grp) > 3
+tier band {
+  hi when v >= 2
+  lo otherwise
+}
+entitle perk "Perk" when v >= 1
+  with { level: v as "level", who: id as "who", g: grp as "group" }
+KAM
+
 n=0
 js="2 3s"
 # same ARGS...: kam run ARGS with -j 1, and with each of $js (Ns: N
 # workers on small chunks) must agree in stdout, stderr and exit status.
 same() {
     n=$((n + 1))
-    "$KAM" run "$@" -j 1 >"$tmp/o1" 2>"$tmp/e1" </dev/null
+    "$KAM" run "$@" -j 1 >"$tmp/o1" 2>"$tmp/e1" <"$IN"
     r1=$?
     if grep -q -e Sanitizer -e 'runtime error' "$tmp/e1"; then
         echo "parallel_agrees: $*: sanitizer report" >&2
@@ -141,8 +203,8 @@ same() {
     fi
     for j in $js; do
         case $j in
-        *s) KAM_CHUNK_BYTES=20000 "$KAM" run "$@" -j "${j%s}" >"$tmp/o2" 2>"$tmp/e2" </dev/null ;;
-        *) "$KAM" run "$@" -j "$j" >"$tmp/o2" 2>"$tmp/e2" </dev/null ;;
+        *s) KAM_CHUNK_BYTES=${CHUNK:-20000} "$KAM" run "$@" -j "${j%s}" >"$tmp/o2" 2>"$tmp/e2" <"$IN" ;;
+        *) "$KAM" run "$@" -j "$j" >"$tmp/o2" 2>"$tmp/e2" <"$IN" ;;
         esac
         r2=$?
         if [ "$r1" -ne "$r2" ] || ! cmp -s "$tmp/o1" "$tmp/o2" || ! cmp -s "$tmp/e1" "$tmp/e2"; then
@@ -152,6 +214,14 @@ same() {
             failed=1
         fi
     done
+}
+
+IN=/dev/null        # standard input: same_in FILE ARGS...
+same_in() {
+    IN=$1
+    shift
+    same "$@"
+    IN=/dev/null
 }
 
 D=$tmp/data.csv
@@ -187,6 +257,40 @@ same "$B" "$J" --format csv
 same "$K" "$J" --format jsonl
 same "$P" "$J" --format csv
 same "$tmp/per_group.kam" "$J" --format csv --on-error fail
+S=$tmp/sums.csv
+js="2 3s 4s"
+CHUNK=3000 same "$tmp/sums.kam" "$S" --format csv
+CHUNK=3000 same "$tmp/sums.kam" "$S" --format jsonl --on-error skip
+CHUNK=3000 same "$tmp/sums.kam" "$S" --format csv --on-error fail
+# --summary: each chunk's part merged in order (the revenue per tier too)
+CHUNK=3000 same "$tmp/sums.kam" "$S" --summary --revenue x
+CHUNK=3000 same "$tmp/sums.kam" "$S" --summary --revenue x --format json
+# SQLite: a rowid table split by row numbers; a view on one worker
+CHUNK=3000 same "$tmp/sums.kam" "$tmp/sums.db" --format csv
+CHUNK=3000 same "$tmp/sums.kam" "$tmp/sums.db" --summary --revenue x
+CHUNK=3000 same "$tmp/sums.kam" "$tmp/sums.db" --table v --format jsonl
+same "$K" "$tmp/data.db" --format csv
+same "$B" "$tmp/data.db" --format jsonl --on-error fail
+same "$P" "$tmp/data.db" --format csv --where 'segment == smb'
+# the table: each chunk's rows joined in order, the widths from them all
+CHUNK=3000 same "$tmp/sums.kam" "$S" --format table
+CHUNK=3000 same "$tmp/sums.kam" "$S" --format table --width 90 --columns grp,x
+CHUNK=3000 same "$tmp/sums.kam" "$S" --format table --on-error fail
+# standard input, spooled and split: with and without portfolio passes,
+# its messages name <stdin> whatever -j
+CHUNK=3000 same_in "$S" "$tmp/sums.kam" - --format csv
+same_in "$D" "$P" - --format csv
+same_in "$D" "$K" - --format jsonl
+same_in "$J" "$B" - --input jsonl --format csv
+for j in 1 2; do
+    "$KAM" run "$K" - -j "$j" --format csv <"$D" 2>&1 >/dev/null | grep -q '^kam: <stdin>:[0-9]*: ' ||
+        { echo "parallel_agrees: -j $j: standard input's messages do not say <stdin>" >&2; failed=1; }
+done
+# --coverage: each chunk counts, the counts are added
+same "$K" "$D" --coverage
+same "$tmp/layered.kam" "$D" --coverage --format json --where 'segment != smb'
+same_in "$D" "$P" - --coverage
+js="2 3s"
 same "$B" "$D" --format table --width 100
 same "$B" "$D" --format csv --as-of 2026-06-30
 
