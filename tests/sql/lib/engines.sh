@@ -22,8 +22,8 @@
 #                               an empty text "", numbers exact (shortest
 #                               text that reads back to the same double)
 #   sql_run ENGINE POLICY DATA OUTCSV [OPTIONS...]
-#                               `kam sql --export` DATA, `--schema`, load,
-#                               `kam sql --dialect ENGINE`, query. OPTIONS:
+#                               `kam sql --schema` and `--dialect ENGINE`,
+#                               `kam sql --export` DATA, load, query. OPTIONS:
 #                               --as-of, --set go to the query; --input,
 #                               --sheet, --delimiter, --on-error to the
 #                               export. Returns 0, or 2 when kam sql refuses
@@ -199,17 +199,11 @@ sql_run() { # ENGINE POLICY DATA OUTCSV [OPTIONS...]
         esac
     done
     _t=kam_data
-    eval "\"\$KAM\" sql \"\$_p\" --export \"\$_d\" $_xopts -o \"\$SQL_E/export.csv\"" 2>"$SQL_E/export.err"
-    _rc=$?
-    if [ $_rc -ne 0 ] && [ $_rc -ne 3 ]; then
-        echo "kam sql --export $_p $_d: exit $_rc" >&2
-        cat "$SQL_E/export.err" >&2
-        return 1
-    fi
-    "$KAM" sql "$_p" --schema --dialect "$_e" --table "$_t" -o "$SQL_E/schema.sql" 2>"$SQL_E/ksql.err"
+    # the query first: a policy kam sql refuses needs no export
+    "$KAM" sql "$_p" --schema --dialect "$_e" --table "$_t" -o "$SQL_E/schema.sql" 2>"$SQL_E/ksql.err" </dev/null
     _rc=$?
     if [ $_rc -eq 0 ]; then
-        eval "\"\$KAM\" sql \"\$_p\" --dialect \"\$_e\" --table \"\$_t\" $_qopts -o \"\$SQL_E/query.sql\"" 2>"$SQL_E/ksql.err"
+        eval "\"\$KAM\" sql \"\$_p\" --dialect \"\$_e\" --table \"\$_t\" $_qopts -o \"\$SQL_E/query.sql\"" 2>"$SQL_E/ksql.err" </dev/null
         _rc=$?
     fi
     if [ $_rc -eq 1 ] && grep -q 'sql-untranslatable' "$SQL_E/ksql.err"; then
@@ -217,6 +211,13 @@ sql_run() { # ENGINE POLICY DATA OUTCSV [OPTIONS...]
     elif [ $_rc -ne 0 ]; then
         echo "kam sql $_p --dialect $_e: exit $_rc" >&2
         cat "$SQL_E/ksql.err" >&2
+        return 1
+    fi
+    eval "\"\$KAM\" sql \"\$_p\" --export \"\$_d\" $_xopts -o \"\$SQL_E/export.csv\"" 2>"$SQL_E/export.err" </dev/null
+    _rc=$?
+    if [ $_rc -ne 0 ] && [ $_rc -ne 3 ]; then
+        echo "kam sql $_p --export $_d: exit $_rc" >&2
+        cat "$SQL_E/export.err" >&2
         return 1
     fi
     sql_load "$_e" "$SQL_E/schema.sql" "$SQL_E/export.csv" "$_t" || return 1
