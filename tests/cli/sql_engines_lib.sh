@@ -61,8 +61,32 @@ SELECT 'A7', NULL, NULL, NULL, NULL, 'division by zero at p.kam:3:4'
 ORDER BY 1;
 EOF
 
+# build/kam-duckdb once more under ASan+UBSan: it runs below beside the
+# plain one
+duck_bins=""
+if sql_have duckdb >/dev/null; then
+    duck_bins=$KAM_DUCKDB
+    if ${CC:-cc} -std=c11 -Wall -Wextra -Werror -O1 -g -fsanitize=address,undefined \
+        -fno-omit-frame-pointer -fno-sanitize-recover=all -o kam-duckdb-san \
+        "$ROOT/tests/sql/duckdb_client.c" -ldl 2>cc.err; then
+        duck_bins="$duck_bins $SQL_TMP/kam-duckdb-san"
+    else
+        fail "kam-duckdb does not build under ASan+UBSan: $(cat cc.err)"
+    fi
+fi
+# the library the Makefile builds kam-duckdb to load (the san build names none)
+: "${KAM_DUCKDB_LIB:=$ROOT/tests/sql/duckdb/node_modules/@duckdb/node-bindings-linux-x64/libduckdb.so}"
+export KAM_DUCKDB_LIB
+plain_duckdb=$KAM_DUCKDB
+
 ran=0
-for e in sqlite postgres duckdb; do
+for e in sqlite postgres duckdb duckdb-san; do
+    KAM_DUCKDB=$plain_duckdb
+    if [ "$e" = duckdb-san ]; then
+        [ -x kam-duckdb-san ] || continue
+        e=duckdb
+        KAM_DUCKDB=$SQL_TMP/kam-duckdb-san
+    fi
     if ! why=$(sql_have "$e"); then
         echo "sql_engines_lib: $e skipped: $why"
         continue
@@ -111,26 +135,35 @@ EOF
     $CMP k5.csv "$e.csv" >cmp.out && fail "$e: compare.py missed a changed header"
 done
 
-# kam-duckdb: errors are exit 1 with DuckDB's message, files exit 2
-if sql_have duckdb >/dev/null; then
-    "$KAM_DUCKDB" -c 'SELECT * FROM no_such_table' >out 2>err
+# kam-duckdb: errors are exit 1 with DuckDB's message, files exit 2; no
+# sanitizer report
+for bin in $duck_bins; do
+    "$bin" -c 'SELECT * FROM no_such_table' >out 2>err
     rc=$?
-    [ "$rc" -eq 1 ] || fail "kam-duckdb: a missing table: exit $rc, want 1"
-    grep -q 'no_such_table' err || fail "kam-duckdb: a missing table: no message naming it: $(cat err)"
-    "$KAM_DUCKDB" -c 'SELECT 1 AS a' -c 'SELEC 2' -c 'SELECT 3 AS c' >out 2>err
+    [ "$rc" -eq 1 ] || fail "$bin: a missing table: exit $rc, want 1"
+    grep -q 'no_such_table' err || fail "$bin: a missing table: no message naming it: $(cat err)"
+    "$bin" -c 'SELECT 1 AS a' -c 'SELEC 2' -c 'SELECT 3 AS c' >out 2>err
     rc=$?
-    [ "$rc" -eq 1 ] || fail "kam-duckdb: a syntax error: exit $rc, want 1"
-    grep -qi 'syntax error' err || fail "kam-duckdb: a syntax error: no message: $(cat err)"
-    printf 'a\n1\n' | cmp -s - out || fail "kam-duckdb: did not stop after the failing statement: $(cat out)"
-    "$KAM_DUCKDB" no-such-file.sql >out 2>err
+    [ "$rc" -eq 1 ] || fail "$bin: a syntax error: exit $rc, want 1"
+    grep -qi 'syntax error' err || fail "$bin: a syntax error: no message: $(cat err)"
+    printf 'a\n1\n' | cmp -s - out || fail "$bin: did not stop after the failing statement: $(cat out)"
+    printf 'CREATE TABLE x (v DOUBLE);\nINSERT INTO x VALUES (1.5), (NULL);\nSELECT v FROM x ORDER BY v NULLS LAST;\n' >s.sql
+    "$bin" --db duck2.db s.sql >out 2>err && printf 'v\n1.5\n\n' | cmp -s - out ||
+        fail "$bin: a script file: $(cat out err)"
+    "$bin" --db duck2.db -c 'SELECT count(*) AS n FROM x' >out 2>err && printf 'n\n2\n' | cmp -s - out ||
+        fail "$bin: --db did not keep the table: $(cat out err)"
+    "$bin" no-such-file.sql >out 2>err
     rc=$?
-    [ "$rc" -eq 2 ] && grep -q 'no-such-file.sql' err || fail "kam-duckdb: a missing file: exit $rc: $(cat err)"
-    KAM_DUCKDB_LIB=/nonexistent/libduckdb.so "$KAM_DUCKDB" -c 'SELECT 1' >out 2>err
+    [ "$rc" -eq 2 ] && grep -q 'no-such-file.sql' err || fail "$bin: a missing file: exit $rc: $(cat err)"
+    KAM_DUCKDB_LIB=/nonexistent/libduckdb.so "$bin" -c 'SELECT 1' >out 2>err
     rc=$?
-    [ "$rc" -eq 2 ] && grep -q 'make sql-deps' err || fail "kam-duckdb: no library: exit $rc: $(cat err)"
-    "$KAM_DUCKDB" --bogus >out 2>err
-    [ $? -eq 2 ] || fail "kam-duckdb: an unknown option is not exit 2"
-fi
+    [ "$rc" -eq 2 ] && grep -q 'make sql-deps' err || fail "$bin: no library: exit $rc: $(cat err)"
+    "$bin" --bogus >out 2>err
+    [ $? -eq 2 ] || fail "$bin: an unknown option is not exit 2"
+    "$bin" -c 'SELECT 1 AS a' >out 2>err
+    [ $? -eq 0 ] && ! [ -s err ] || fail "$bin: a plain query wrote to stderr: $(cat err)"
+    rm -f duck2.db duck2.db.wal
+done
 
 # pg.sh: no server and no directory left, whatever way the script ends
 if sql_have postgres >/dev/null; then
