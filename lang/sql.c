@@ -76,6 +76,7 @@ typedef struct Sq {
     int *batch;         /* by sym index: the CTE number its value is computed in */
     int *agg_done;      /* by aggregate slot: its columns exist */
     const char *key;    /* the key field's name */
+    int width;          /* the columns the last CTE has */
 } Sq;
 
 /* A new string in the policy's arena. */
@@ -600,6 +601,7 @@ static void col(Sq *q, const char *expr, const char *name)
 {
     sb_add(&q->cols, ",\n    %s AS %s", expr, id(q, name));
     q->ncols++;
+    q->width++;
 }
 
 /* Writes the CTE being built (if it has columns) over the previous one. */
@@ -1098,7 +1100,9 @@ bool sql_query(Policy *p, const SqlOptions *o, FILE *out, DiagList *d)
         Sym *s = p->syms[i];
         if (s->kind != SYM_PARAM && s->kind != SYM_CONST) continue;
         sb_add(&q.out, ",\n    %s AS %s", param_lit(&q, s->ty, o->sym_value[i]), id(&q, s->name));
+        q.width++;
     }
+    q.width += 2 + p->nfields;
     sb_add(&q.out, "\n)");
     /* the base rows */
     Sb e0 = {0};
@@ -1175,6 +1179,16 @@ bool sql_query(Policy *p, const SqlOptions *o, FILE *out, DiagList *d)
     }
     col(&q, errx, "#err");
     flush(&q);
+    int most = q.dl == SQL_POSTGRES ? 1664 : q.dl == SQL_SQLITE ? 2000 : 1 << 30;
+    if (q.width + p->nfields + 1 > most)
+        refuse(&q, p->record->span, "a policy this large (its query needs %d columns in one SELECT; "
+               "the most is %d)", q.width + p->nfields + 1, most);
+    if (q.failed) {
+        free(q.batch);
+        free(q.out.s);
+        free(q.cols.s);
+        return false;
+    }
     free(stale.s);
     /* the final select: kam run's columns */
     char *ok = cat(&q, "%s IS NULL", id(&q, "#err"));
