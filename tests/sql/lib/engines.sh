@@ -24,7 +24,8 @@
 #   sql_run ENGINE POLICY DATA OUTCSV [OPTIONS...]
 #                               `kam sql --schema` and `--dialect ENGINE`,
 #                               `kam sql --export` DATA, load, query. OPTIONS:
-#                               --as-of, --set, --columns go to the query; --input,
+#                               --as-of, --set, --columns go to the query
+#                               (--columns to the export too); --input,
 #                               --sheet, --delimiter, --on-error to the
 #                               export. Returns 0, or 2 when kam sql refuses
 #                               the policy (exit 1, sql-untranslatable; the
@@ -145,10 +146,7 @@ sql_load() { # ENGINE SCHEMA CSV TABLE
         ;;
     duckdb)
         rm -f "$SQL_E/duck.db" "$SQL_E/duck.db.wal"
-        {
-            cat "$_schema"
-            printf "\nCOPY %s FROM '%s' (FORMAT csv, HEADER true, DELIMITER ',', QUOTE '\"', ESCAPE '\"', NULLSTR '\\\\N', ALLOW_QUOTED_NULLS false, AUTO_DETECT false);\n" "$_t" "$_csv"
-        } >"$SQL_E/duck-load.sql"
+        sql_duck_load_sql "$_schema" "$_csv" "$_t" >"$SQL_E/duck-load.sql"
         "$KAM_DUCKDB" --db "$SQL_E/duck.db" "$SQL_E/duck-load.sql" >/dev/null 2>"$SQL_E/load.err" || {
             echo "duckdb: loading $_csv failed:" >&2
             cat "$SQL_E/load.err" >&2
@@ -198,8 +196,12 @@ sql_run() { # ENGINE POLICY DATA OUTCSV [OPTIONS...]
     _qopts="" _xopts=""
     while [ $# -gt 0 ]; do
         case $1 in
-        --as-of|--set|--columns) _qopts="$_qopts $(sql_quote "$1") $(sql_quote "$2")"; shift 2 ;;
-        --as-of=*|--set=*|--columns=*) _qopts="$_qopts $(sql_quote "$1")"; shift ;;
+        --as-of|--set) _qopts="$_qopts $(sql_quote "$1") $(sql_quote "$2")"; shift 2 ;;
+        --as-of=*|--set=*) _qopts="$_qopts $(sql_quote "$1")"; shift ;;
+        # kam sql checks the output columns in every mode
+        --columns) _qopts="$_qopts $(sql_quote "$1") $(sql_quote "$2")"
+            _xopts="$_xopts $(sql_quote "$1") $(sql_quote "$2")"; shift 2 ;;
+        --columns=*) _qopts="$_qopts $(sql_quote "$1")"; _xopts="$_xopts $(sql_quote "$1")"; shift ;;
         --input|--sheet|--delimiter|--on-error) _xopts="$_xopts $(sql_quote "$1") $(sql_quote "$2")"; shift 2 ;;
         *) _xopts="$_xopts $(sql_quote "$1")"; shift ;;
         esac
@@ -227,9 +229,25 @@ sql_run() { # ENGINE POLICY DATA OUTCSV [OPTIONS...]
         cat "$SQL_E/export.err" >&2
         return 1
     fi
+    if [ "$_e" = duckdb ]; then
+        # one process, an in-memory database: the library loads once
+        sql_duck_load_sql "$SQL_E/schema.sql" "$SQL_E/export.csv" "$_t" >"$SQL_E/duck-load.sql"
+        "$KAM_DUCKDB" "$SQL_E/duck-load.sql" "$SQL_E/query.sql" >"$_o" 2>"$SQL_E/query.err" || {
+            echo "duckdb: loading or the query failed:" >&2
+            cat "$SQL_E/query.err" >&2
+            return 1
+        }
+        return 0
+    fi
     sql_load "$_e" "$SQL_E/schema.sql" "$SQL_E/export.csv" "$_t" || return 1
     sql_query "$_e" "$SQL_E/query.sql" "$_o" || return 1
     return 0
+}
+
+# DuckDB's loading script: SCHEMA CSV TABLE
+sql_duck_load_sql() {
+    cat "$1"
+    printf "\nCOPY %s FROM '%s' (FORMAT csv, HEADER true, DELIMITER ',', QUOTE '\"', ESCAPE '\"', NULLSTR '\\\\N', ALLOW_QUOTED_NULLS false, AUTO_DETECT false);\n" "$3" "$2"
 }
 
 # one word, quoted for eval
