@@ -713,8 +713,7 @@ class Runner:
         self.work = work
         self.engines_sh = os.path.join(ROOT, "tests/sql/lib/engines.sh")
         self.compare_py = os.path.join(ROOT, "tests/sql/compare.py")
-        self.have_sql = self.run([kam, "sql", "--help"])[0] in (0,) or \
-            "usage: kam sql" in self.run([kam, "sql", "--help"])[1] + self.run([kam, "sql", "--help"])[2]
+        self.have_sql = "unknown command" not in self.run([kam, "sql", "--help"])[2]
         self.engines = []
         if self.have_sql:
             for e in engines:
@@ -725,10 +724,37 @@ class Runner:
         p = subprocess.run(args, capture_output=True, text=True, **kw)
         return p.returncode, p.stdout, p.stderr
 
+    def shell(self, *words):
+        """One command to the shell that sourced tests/sql/lib/engines.sh
+        (one shell for the whole run, so that PostgreSQL starts once):
+        (exit status, what it printed)."""
+        if not hasattr(self, "sh"):
+            drv = ('. "$ROOT/tests/sql/lib/engines.sh"\nsql_init\n'
+                   'while IFS= read -r line; do\n eval "set -- $line"\n o=$1; shift\n'
+                   ' "$@" >"$o" 2>&1 </dev/null\n echo "rc=$?"\ndone\n')
+            self.sh = subprocess.Popen(["sh", "-c", drv], stdin=subprocess.PIPE,
+                                       stdout=subprocess.PIPE, text=True,
+                                       env=dict(os.environ, KAM=self.kam, ROOT=ROOT,
+                                                TMPDIR=self.work))
+        out = os.path.join(self.work, "shell.out")
+        import shlex
+        self.sh.stdin.write(" ".join(shlex.quote(w) for w in (out,) + words) + "\n")
+        self.sh.stdin.flush()
+        line = self.sh.stdout.readline()
+        if not line.startswith("rc="):
+            return 1, "the engines shell ended"
+        return int(line[3:]), open(out, errors="replace").read()
+
+    def close(self):
+        if hasattr(self, "sh"):
+            self.sh.stdin.close()
+            self.sh.wait()
+
     def have_engine(self, e):
         if os.path.exists(self.engines_sh):
-            rc, _, _ = self.run(["sh", "-c", f'. "$1"; sql_have {e}', "sh", self.engines_sh],
-                                env=dict(os.environ, KAM=self.kam, ROOT=ROOT))
+            rc, why = self.shell("sql_have", e)
+            if rc:
+                print(f"note: no {e}: {why.strip()}")
             return rc == 0
         return e == "sqlite" and shutil.which("sqlite3") is not None
 
@@ -743,11 +769,11 @@ class Runner:
         if rc != 0:
             return "error", f"kam sql exit {rc}: {se}"
         if os.path.exists(self.engines_sh):
-            rc, so, se = self.run(["sh", "-c", '. "$1"; shift; sql_run "$@"', "sh",
-                                   self.engines_sh, engine, pol, data, out] + opts,
-                                  env=dict(os.environ, KAM=self.kam, ROOT=ROOT))
+            rc, so = self.shell("sql_run", engine, pol, data, out, *opts)
+            if rc == 2:
+                return "refused", so
             if rc != 0:
-                return "error", f"sql_run {engine} exit {rc}: {so}{se}"
+                return "error", f"sql_run {engine} exit {rc}: {so}"
             return "ok", ""
         return self.sqlite_direct(pol, data, opts, out)
 
@@ -1138,6 +1164,7 @@ def main():
             print("failed seeds: " + " ".join(str(s) for s in sorted(set(f[0] for f in stats.failures))))
         sys.exit(1 if stats.failures else 0)
     finally:
+        runner.close()
         if not args.work and not args.keep:
             shutil.rmtree(work, ignore_errors=True)
 
