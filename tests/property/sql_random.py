@@ -406,6 +406,9 @@ class Gen:
                 x, t = e
                 mem = self.members(t)
                 k = self.r.randint(0, 3)
+                same = [nm for nm, vt, o in self.vals if vt == t and not o and nm != x]
+                if same and self.chance(0.15):     # stage field and block, two of a tier
+                    return f"({x} {self.pick(['==', '!='])} {self.pick(same)})"
                 if k == 0 or (k >= 2 and not self.ordered(t)):
                     return f"({x} {self.pick(['==', '!='])} {self.pick(mem)})"
                 if k == 1:
@@ -456,7 +459,7 @@ class Gen:
         k = self.pick(["int", "number", "money", "percent", "bool", "date",
                        "string", "enum", "number", "money"])
         if k in NUM_UNITS:
-            return self.num(k, d), k
+            return self.num(k, d, k == "money"), k
         if k == "bool":
             return self.boolean(d), k
         if k == "date":
