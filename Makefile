@@ -5,6 +5,7 @@
 #   make demo       check and run the bundled example; write its report
 #   make editors-deps  the npm packages of the editor tests (network, once)
 #   make vsix       the VS Code extension, build/kam.vsix (after editors-deps)
+#   make sql-deps   DuckDB's library for the SQL engine tests (network, once)
 #   make install    PREFIX=/usr/local (binary in $(PREFIX)/bin/kam)
 # Honours CC, CFLAGS, CPPFLAGS, LDFLAGS, PREFIX, DESTDIR.
 
@@ -89,6 +90,35 @@ vsix: editors/vscode/node_modules/.package-lock.json
 	cd editors/vscode && node_modules/.bin/vsce package --skip-license --allow-missing-repository \
 	    -o $(abspath $(BUILD))/kam.vsix </dev/null
 
+# The SQL engine tests (tests/cli/sql_engines.sh, docs/testing.md) run the
+# queries of `kam sql` in DuckDB through build/kam-duckdb, a small C client
+# (tests/sql/duckdb_client.c) that loads the libduckdb.so npm's
+# @duckdb/node-bindings-linux-x64 ships, at the version
+# tests/sql/duckdb/package-lock.json pins. Like editors-deps: `npm ci` needs
+# the network, `make test` tries it once, and without it the DuckDB part of
+# the tests skips, naming this target.
+.PHONY: sql-deps
+DUCKDB_LIB := tests/sql/duckdb/node_modules/@duckdb/node-bindings-linux-x64/libduckdb.so
+sql-deps: tests/sql/duckdb/node_modules/.package-lock.json
+
+tests/sql/duckdb/node_modules/.package-lock.json: tests/sql/duckdb/package.json tests/sql/duckdb/package-lock.json
+	cd tests/sql/duckdb && npm ci --no-audit --no-fund --ignore-scripts
+
+$(BUILD)/.sql-try: tests/sql/duckdb/package.json tests/sql/duckdb/package-lock.json
+	@mkdir -p $(BUILD)
+	@if command -v npm >/dev/null 2>&1; then \
+	    $(MAKE) --no-print-directory sql-deps >&2 || \
+	    echo "kam: npm ci failed (offline?): the DuckDB engine tests will be skipped; later: make sql-deps" >&2; \
+	fi; touch $@
+
+# no DuckDB header or library at build time: it is loaded when it runs
+# ($$KAM_DUCKDB_LIB, else the path below)
+$(BUILD)/kam-duckdb: tests/sql/duckdb_client.c
+	@mkdir -p $(BUILD)
+	@$(if $(V),,echo "  CC      $<")
+	$(Q)$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -DKAM_DUCKDB_DEFAULT_LIB='"$(abspath $(DUCKDB_LIB))"' \
+	    -o $@ $< -ldl
+
 # `make V=1` shows the full commands
 Q := $(if $(V),,@)
 
@@ -128,14 +158,14 @@ $(BUILD)/embed: examples/embed.c include/kam.h $(BUILD)/libkam.a
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
 # The suite, against this build and against an ASan+UBSan build.
-test: $(BUILD)/kam $(BUILD)/.test-deps-ok $(BUILD)/.editors-try
+test: $(BUILD)/kam $(BUILD)/.test-deps-ok $(BUILD)/.editors-try $(BUILD)/.sql-try $(BUILD)/kam-duckdb
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/san \
 	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    LDFLAGS="-fsanitize=address,undefined" $(BUILD)/san/kam
 	@KAM_SLOW_TESTS=1 BUILD=$(BUILD) CC="$(CC)" sh tests/run.sh $(BUILD)/kam $(BUILD)/san/kam
 
 # The suite against this build only (quicker while working).
-test-fast: $(BUILD)/kam $(BUILD)/.test-deps-ok $(BUILD)/.editors-try
+test-fast: $(BUILD)/kam $(BUILD)/.test-deps-ok $(BUILD)/.editors-try $(BUILD)/.sql-try $(BUILD)/kam-duckdb
 	@BUILD=$(BUILD) CC="$(CC)" sh tests/run.sh $(BUILD)/kam
 
 # Mutation testing: small source mutations, each built and run against the

@@ -7,7 +7,9 @@
 # the tests use: jq, tmux, the sqlite3 shell, python3 with openpyxl (real
 # .xlsx workbooks), chromium (the HTML report, headless), and for the editor
 # support nodejs, npm and vim (the npm packages themselves come from
-# `make editors-deps`: docs/testing.md).
+# `make editors-deps`: docs/testing.md), and for the SQL engine tests
+# postgresql (its server, run as a throwaway on a Unix socket; DuckDB's
+# library comes from npm: `make sql-deps`).
 set -u
 missing=""
 need() { # need PACKAGE TEST...
@@ -34,6 +36,7 @@ if [ "${1:-}" = test ]; then
     need nodejs command -v node
     need npm command -v npm
     need vim command -v vim
+    need postgresql sh -c 'ls /usr/lib/postgresql/*/bin/initdb && command -v psql'
 fi
 [ -z "$missing" ] && exit 0
 
