@@ -33,7 +33,7 @@ LDLIBS  := -lsqlite3 -lzip -lexpat -lxlsxwriter -lm
 CLI_LIBS := -lreadline -pthread
 
 SRC_BASE    := base/arena.c base/date.c base/decimal.c base/numfmt.c base/srcfile.c
-SRC_LANG    := lang/diag.c lang/ast.c lang/types.c lang/check.c lang/stages.c lang/order.c lang/load.c lang/compile.c lang/schema.c lang/fmt.c lang/query.c
+SRC_LANG    := lang/diag.c lang/ast.c lang/types.c lang/check.c lang/stages.c lang/order.c lang/load.c lang/compile.c lang/schema.c lang/fmt.c lang/query.c lang/sql.c
 SRC_RUNTIME := runtime/vm.c runtime/disasm.c runtime/reader_csv.c \
                runtime/reader.c runtime/writer.c runtime/json.c runtime/reader_jsonl.c \
                runtime/reader_sqlite.c runtime/reader_pct.c runtime/rx.c runtime/reader_xlsx.c \
@@ -42,7 +42,7 @@ SRC_API     := api/engine.c api/kam.c
 SRC_STDLIB  := stdlib/registry.c stdlib/math.c stdlib/dates.c stdlib/str.c
 SRC_CLI     := cli/main.c cli/cli.c cli/cmd_check.c cli/cmd_run.c cli/cmd_disasm.c cli/run.c \
                cli/run_par.c cli/outfile.c cli/session.c cli/format.c cli/repl.c cli/repl_cmds.c cli/explain.c cli/explain_change.c cli/cmd_explain.c cli/cmd_diff.c cli/cmd_graph.c cli/report.c cli/progress.c cli/coverage.c cli/cmd_test.c cli/cmd_fmt.c \
-               cli/cmd_report.c cli/report_render.c cli/report_html.c cli/report_md.c \
+               cli/cmd_report.c cli/cmd_sql.c cli/report_render.c cli/report_html.c cli/report_md.c \
                cli/cmd_lsp.c cli/lsp_server.c cli/lsp_features.c cli/lsp_doc.c cli/lsp_json.c
 GEN         := $(BUILD)/gen/parser.c $(BUILD)/gen/lexer.c
 

@@ -31,6 +31,7 @@ int cmd_test(int argc, char **argv);
 int cmd_fmt(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_lsp(int argc, char **argv);
+int cmd_sql(int argc, char **argv);
 
 /* Matches option `name` at argv[*i], as "--name VALUE" or "--name=VALUE".
  * Returns true if it matched; *value is then the value (NULL if missing)
