@@ -974,8 +974,18 @@ def evaluate(runner, case, d, engines):
         if st == "ok":
             ok, diff = runner.compare(truth, out)
             st, detail = ("agree", "") if ok else ("disagree", diff)
+            if not ok and gave_up(out):
+                st, detail = "refused", "error: a record failed in a later portfolio pass (every row: use kam run) [sql-untranslatable]"
         res[e] = (st, detail)
     return res
+
+
+def gave_up(engine_csv):
+    """The query's answer when a record fails in a portfolio pass after the
+    first (kam leaves it out and redoes the passes): every row's kam_error
+    says to use kam run. The contract allows it; it is no disagreement."""
+    rows = list(csv.reader(open(engine_csv, encoding="utf-8")))
+    return len(rows) > 1 and all(r and "use kam run" in r[-1] for r in rows[1:])
 
 
 def shrink(runner, case, engine, d, budget=400):
