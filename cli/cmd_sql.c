@@ -44,16 +44,37 @@ static void help(void)
           "error or unreadable input, 3 records of DATA kam cannot read (--export).\n", stdout);
 }
 
-/* A number as the shortest text that reads back as the same double. */
+/* A number as a plain decimal (no exponent: every loader reads it, an int
+ * column too), the shortest that reads back as the same double. */
 static void put_num(FILE *f, double v)
 {
     char buf[40];
     if (v == 0) v = 0;      /* no -0 */
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(buf, sizeof buf, "%.*g", prec, v);
+    int prec = 1;
+    for (; prec <= 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*e", prec - 1, v);
         if (strtod(buf, NULL) == v) break;
     }
-    fputs(buf, f);
+    /* digits and exponent of d.ddde±x, written out in full */
+    char digits[24];
+    int nd = 0;
+    const char *s = buf;
+    bool neg = *s == '-';
+    if (neg) s++;
+    for (; *s && *s != 'e'; s++)
+        if (*s >= '0' && *s <= '9') digits[nd++] = *s;
+    int exp = atoi(s + 1);
+    if (neg) fputc('-', f);
+    if (exp < 0) {
+        fputs("0.", f);
+        for (int i = 0; i < -exp - 1; i++) fputc('0', f);
+        fwrite(digits, 1, (size_t)nd, f);
+        return;
+    }
+    for (int i = 0; i <= exp || i < nd; i++) {
+        if (i == exp + 1) fputc('.', f);
+        fputc(i < nd ? digits[i] : '0', f);
+    }
 }
 
 static void put_quoted(FILE *f, const char *s, size_t n)

@@ -76,6 +76,7 @@ typedef struct Sq {
     int *batch;         /* by sym index: the CTE number its value is computed in */
     int *agg_done;      /* by aggregate slot: its columns exist */
     const char *key;    /* the key field's name */
+    int width;          /* the columns the last CTE has */
 } Sq;
 
 /* A new string in the policy's arena. */
@@ -152,7 +153,11 @@ static char *dbl(Sq *q, double d)
         if (!strpbrk(buf, ".e")) strcat(buf, ".0");
         return d < 0 ? cat(q, "(%s)", buf) : cat(q, "%s", buf);
     }
-    if (q->dl == SQL_SPARK) return cat(q, "(%sD)", buf);
+    if (q->dl == SQL_SPARK) {
+        char *e = strchr(buf, 'e');
+        if (e) *e = 'E';
+        return cat(q, "(%sD)", buf);
+    }
     return cat(q, "CAST('%s' AS %s)", buf, dbl_type(q));
 }
 
@@ -193,11 +198,41 @@ static void refuse(Sq *q, Span sp, const char *fmt, ...)
     q->failed = true;
 }
 
-/* First non-NULL error of two (either may be NULL: no error possible). */
+/* The number of arguments of s when it is one call `fn(...)` as a whole
+ * (quotes skipped), else 0. */
+static int whole_call(const Sq *q, const char *s, const char *fn)
+{
+    size_t n = strlen(fn), len = strlen(s);
+    if (strncmp(s, fn, n) != 0 || len < n + 1 || s[len - 1] != ')') return 0;
+    int depth = 0, args = 1;
+    char quote = 0;
+    for (size_t i = n - 1; i < len; i++) {
+        char c = s[i];
+        if (quote) {
+            if (c == '\\' && q->dl == SQL_SPARK && quote == '\'') i++;
+            else if (c == quote) quote = 0;
+            continue;
+        }
+        if (c == '\'' || c == '"' || c == '`') quote = c;
+        else if (c == '(') depth++;
+        else if (c == ',' && depth == 1) args++;
+        else if (c == ')' && --depth == 0 && i != len - 1) return 0;
+    }
+    return depth == 0 ? args : 0;
+}
+
+/* First non-NULL error of two (either may be NULL: no error possible); one
+ * flat COALESCE (SQLite's parser has a bounded stack). */
 static char *either(Sq *q, char *a, char *b)
 {
     if (!a) return b;
     if (!b) return a;
+    int na = whole_call(q, a, "COALESCE("), nb = whole_call(q, b, "COALESCE(");
+    if (na && na + (nb ? nb : 1) <= 100) {      /* SQLite takes up to 127 */
+        if (nb)
+            return cat(q, "%.*s, %s", (int)strlen(a) - 1, a, b + strlen("COALESCE("));
+        return cat(q, "%.*s, %s)", (int)strlen(a) - 1, a, b);
+    }
     return cat(q, "COALESCE(%s, %s)", a, b);
 }
 
@@ -570,6 +605,7 @@ static void col(Sq *q, const char *expr, const char *name)
 {
     sb_add(&q->cols, ",\n    %s AS %s", expr, id(q, name));
     q->ncols++;
+    q->width++;
 }
 
 /* Writes the CTE being built (if it has columns) over the previous one. */
@@ -681,10 +717,11 @@ static void rule(Sq *q, Sym *s)
         for (int i = 0; i < d->items.len; i++) {
             Criterion *c = d->items.items[i];
             char *cv = V(q, c->cond);
-            sum = cat(q, "(%s + CASE WHEN %s THEN %s ELSE %s END)", sum, cv, V(q, c->weight), dbl(q, 0));
+            sum = cat(q, "%s + CASE WHEN %s THEN %s ELSE %s END", sum, cv, V(q, c->weight), dbl(q, 0));
             char *ew = E(q, c->weight);
             err = either(q, err, either(q, E(q, c->cond), ew ? cat(q, "CASE WHEN %s THEN %s END", cv, ew) : NULL));
         }
+        sum = cat(q, "(%s)", sum);     /* left to right, as the VM adds */
         col(q, sum, name);
         err = either(q, err, overflow(q, sum, d->span, "a sum"));
         col(q, err, cat(q, "#e_%s", name));
@@ -745,6 +782,10 @@ static void rule(Sq *q, Sym *s)
             sb_add(&v, " WHEN %s AND %s THEN %d", app[i], V(q, t->cond), t->to_member);
         }
         sb_add(&v, " ELSE %s END", cur);
+        if (!d->items.len) {
+            v.n = 0;
+            sb_add(&v, "%s", cur);
+        }
         char *err = NULL;
         for (int i = d->items.len - 1; i >= 0; i--) {
             Transition *t = d->items.items[i];
@@ -1063,7 +1104,9 @@ bool sql_query(Policy *p, const SqlOptions *o, FILE *out, DiagList *d)
         Sym *s = p->syms[i];
         if (s->kind != SYM_PARAM && s->kind != SYM_CONST) continue;
         sb_add(&q.out, ",\n    %s AS %s", param_lit(&q, s->ty, o->sym_value[i]), id(&q, s->name));
+        q.width++;
     }
+    q.width += 2 + p->nfields;
     sb_add(&q.out, "\n)");
     /* the base rows */
     Sb e0 = {0};
@@ -1114,19 +1157,17 @@ bool sql_query(Policy *p, const SqlOptions *o, FILE *out, DiagList *d)
         return false;
     }
     /* the record's error: kam's order (reading, the passes, the rules) */
-    Sb err = {0};
-    sb_add(&err, "COALESCE(%s", id(&q, "#e0"));
+    char *errs = id(&q, "#e0");
     for (int L = 1; L <= maxl; L++) {
         bool any = false;
         for (int i = 0; i < p->aggs.len; i++) if (policy_agg_layer(p->aggs.items[i]) == L) any = true;
         for (int i = 0; i < p->nsyms; i++) if (is_limited(p->syms[i]) && p->syms[i]->limit_layer == L) any = true;
-        if (any) sb_add(&err, ", %s", id(&q, cat(&q, "#p%d", L)));
+        if (any) errs = either(&q, errs, id(&q, cat(&q, "#p%d", L)));
     }
     for (int i = 0; i < p->norder; i++) {
         Sym *s = p->order[i];
-        if (s->kind != SYM_PORTFOLIO && s->kind != SYM_FIELD) sb_add(&err, ", %s", err_col(&q, s));
+        if (s->kind != SYM_PORTFOLIO && s->kind != SYM_FIELD) errs = either(&q, errs, err_col(&q, s));
     }
-    sb_add(&err, ")");
     Sb stale = {0};
     for (int L = 2; L <= maxl; L++) {
         bool any = false;
@@ -1134,15 +1175,24 @@ bool sql_query(Policy *p, const SqlOptions *o, FILE *out, DiagList *d)
         for (int i = 0; i < p->nsyms; i++) if (is_limited(p->syms[i]) && p->syms[i]->limit_layer == L) any = true;
         if (any) sb_add(&stale, "%s%s = 1", stale.n ? " OR " : "", id(&q, cat(&q, "#stale%d", L)));
     }
-    char *errx = err.s;
+    char *errx = errs;
     if (stale.n) {
         const char *m = "a record failed in a portfolio pass after the first, so kam leaves it out and "
                         "computes the aggregates again, which this query cannot do: use kam run";
-        errx = cat(&q, "CASE WHEN %s THEN %s ELSE %s END", stale.s, lit_str(&q, m, strlen(m)), err.s);
+        errx = cat(&q, "CASE WHEN %s THEN %s ELSE %s END", stale.s, lit_str(&q, m, strlen(m)), errs);
     }
     col(&q, errx, "#err");
     flush(&q);
-    free(err.s);
+    int most = q.dl == SQL_POSTGRES ? 1664 : q.dl == SQL_SQLITE ? 2000 : 1 << 30;
+    if (q.width + p->nfields + 1 > most)
+        refuse(&q, p->record->span, "a policy this large (its query needs %d columns in one SELECT; "
+               "the most is %d)", q.width + p->nfields + 1, most);
+    if (q.failed) {
+        free(q.batch);
+        free(q.out.s);
+        free(q.cols.s);
+        return false;
+    }
     free(stale.s);
     /* the final select: kam run's columns */
     char *ok = cat(&q, "%s IS NULL", id(&q, "#err"));

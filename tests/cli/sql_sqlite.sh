@@ -39,6 +39,9 @@ def same(a, b):
     except ValueError:
         return False
     return x == y or abs(x - y) <= 1e-9 * max(abs(x), abs(y))
+late = "a record failed in a portfolio pass after the first"
+if sr and all(r[-1].startswith(late) for r in sr):
+    print("late"); sys.exit(0)     # the query says: use kam run
 for r in sr:
     key, err = r[0], r[-1]
     seen.add(key)
@@ -69,7 +72,7 @@ check() {
         if grep -q sql-untranslatable "$d/q.err"; then refused=$((refused + 1)); return; fi
         echo "FAIL $name: kam sql: $(head -3 "$d/q.err")"; failed=$((failed + 1)); return
     fi
-    "$KAM" sql "$pol" --schema --dialect sqlite >"$d/schema.sql" 2>/dev/null || { echo "FAIL $name: --schema"; failed=$((failed + 1)); return; }
+    "$KAM" sql "$pol" --schema --dialect sqlite "$@" >"$d/schema.sql" 2>/dev/null || { echo "FAIL $name: --schema"; failed=$((failed + 1)); return; }
     "$KAM" sql "$pol" --export "$data" "$@" >"$d/data.csv" 2>/dev/null
     rc=$?
     [ $rc -eq 0 ] || [ $rc -eq 3 ] || { echo "FAIL $name: --export exit $rc"; failed=$((failed + 1)); return; }
@@ -93,7 +96,7 @@ check() {
     fi
 }
 
-for pol in "$ROOT"/examples/*.kam; do
+for pol in "$ROOT"/examples/*.kam "$ROOT"/tests/golden/sql/*.kam; do
     base=${pol%.kam}
     if [ -e "$base.csv" ]; then data=$base.csv
     elif [ "$(basename "$pol")" = key_accounts.kam ]; then data=$ROOT/examples/accounts.csv
