@@ -24,7 +24,8 @@
 #   sql_run ENGINE POLICY DATA OUTCSV [OPTIONS...]
 #                               `kam sql --schema` and `--dialect ENGINE`,
 #                               `kam sql --export` DATA, load, query. OPTIONS:
-#                               --as-of, --set go to the query; --input,
+#                               --as-of, --set, --columns go to the query
+#                               (--columns to the export too); --input,
 #                               --sheet, --delimiter, --on-error to the
 #                               export. Returns 0, or 2 when kam sql refuses
 #                               the policy (exit 1, sql-untranslatable; the
@@ -36,7 +37,8 @@
 # (tests/sql/lib/pg.sh) started on first use. sql_load and sql_run must run
 # in the script's shell, not in a subshell ($(...), a pipeline), or the
 # server would be started again and not stopped.
-#   SQLite: the sqlite3 shell loads (`.import --csv`, then \N to NULL); the
+#   SQLite: the sqlite3 shell loads (`.import --csv` into a table without
+#     the constraints, \N to NULL, then INSERT ... SELECT); the
 #     query runs through /usr/bin/python3's sqlite3 module, which binds the
 #     same libsqlite3, because the shell prints a double with 15 digits.
 #   PostgreSQL: psql's \copy ... (FORMAT csv, HEADER, NULL '\N') loads; the
@@ -107,17 +109,22 @@ sql_load() { # ENGINE SCHEMA CSV TABLE
     case $_e in
     sqlite)
         # .import reads every field as text, and a quoted "\N" (a string)
-        # the same as an unquoted \N (NULL): prep.py renames such strings
-        # first (to a text found nowhere in the file) and writes the
-        # UPDATE that turns \N into NULL and the renamed ones back
+        # the same as an unquoted \N (NULL): csvtool.py renames such
+        # strings first (to a text found nowhere in the file) and writes the
+        # UPDATE that turns \N into NULL and the renamed ones back. The
+        # import goes to a table without the schema's constraints (a CHECK
+        # on an enum's names would refuse the \N a missing value is until
+        # then), then into the table itself.
         rm -f "$SQL_E/sqlite.db" "$SQL_E/sqlite.csv"
-        "$SQL_PY" "$SQL_LIB/csvtool.py" sqlite-prep "$_csv" "$_t" "$SQL_E/sqlite.csv" "$SQL_E/sqlite-fix.sql" || return 1
+        "$SQL_PY" "$SQL_LIB/csvtool.py" sqlite-prep "$_csv" kam_load "$SQL_E/sqlite.csv" "$SQL_E/sqlite-fix.sql" || return 1
         _in=$_csv
         [ -e "$SQL_E/sqlite.csv" ] && _in=$SQL_E/sqlite.csv
         {
             cat "$_schema"
-            printf '\n.import --csv --skip 1 %s %s\n' "$_in" "$_t"
+            printf '\nCREATE TEMP TABLE kam_load AS SELECT * FROM %s WHERE 0;\n' "$_t"
+            printf '.import --csv --skip 1 %s kam_load\n' "$_in"
             cat "$SQL_E/sqlite-fix.sql"
+            printf 'INSERT INTO %s SELECT * FROM kam_load;\n' "$_t"
         } | sqlite3 -bail "$SQL_E/sqlite.db" >"$SQL_E/load.err" 2>&1 && ! [ -s "$SQL_E/load.err" ] || {
             echo "sqlite: loading $_csv failed:" >&2
             cat "$SQL_E/load.err" >&2
@@ -139,10 +146,7 @@ sql_load() { # ENGINE SCHEMA CSV TABLE
         ;;
     duckdb)
         rm -f "$SQL_E/duck.db" "$SQL_E/duck.db.wal"
-        {
-            cat "$_schema"
-            printf "\nCOPY %s FROM '%s' (FORMAT csv, HEADER true, DELIMITER ',', QUOTE '\"', ESCAPE '\"', NULLSTR '\\\\N', ALLOW_QUOTED_NULLS false, AUTO_DETECT false);\n" "$_t" "$_csv"
-        } >"$SQL_E/duck-load.sql"
+        sql_duck_load_sql "$_schema" "$_csv" "$_t" >"$SQL_E/duck-load.sql"
         "$KAM_DUCKDB" --db "$SQL_E/duck.db" "$SQL_E/duck-load.sql" >/dev/null 2>"$SQL_E/load.err" || {
             echo "duckdb: loading $_csv failed:" >&2
             cat "$SQL_E/load.err" >&2
@@ -194,13 +198,18 @@ sql_run() { # ENGINE POLICY DATA OUTCSV [OPTIONS...]
         case $1 in
         --as-of|--set) _qopts="$_qopts $(sql_quote "$1") $(sql_quote "$2")"; shift 2 ;;
         --as-of=*|--set=*) _qopts="$_qopts $(sql_quote "$1")"; shift ;;
+        # kam sql checks the output columns in every mode
+        --columns) _qopts="$_qopts $(sql_quote "$1") $(sql_quote "$2")"
+            _xopts="$_xopts $(sql_quote "$1") $(sql_quote "$2")"; shift 2 ;;
+        --columns=*) _qopts="$_qopts $(sql_quote "$1")"; _xopts="$_xopts $(sql_quote "$1")"; shift ;;
         --input|--sheet|--delimiter|--on-error) _xopts="$_xopts $(sql_quote "$1") $(sql_quote "$2")"; shift 2 ;;
         *) _xopts="$_xopts $(sql_quote "$1")"; shift ;;
         esac
     done
     _t=kam_data
-    # the query first: a policy kam sql refuses needs no export
-    "$KAM" sql "$_p" --schema --dialect "$_e" --table "$_t" -o "$SQL_E/schema.sql" 2>"$SQL_E/ksql.err" </dev/null
+    # the query first: a policy kam sql refuses needs no export (--schema
+    # gets the options too: it checks the policy's output columns)
+    eval "\"\$KAM\" sql \"\$_p\" --schema --dialect \"\$_e\" --table \"\$_t\" $_qopts -o \"\$SQL_E/schema.sql\"" 2>"$SQL_E/ksql.err" </dev/null
     _rc=$?
     if [ $_rc -eq 0 ]; then
         eval "\"\$KAM\" sql \"\$_p\" --dialect \"\$_e\" --table \"\$_t\" $_qopts -o \"\$SQL_E/query.sql\"" 2>"$SQL_E/ksql.err" </dev/null
@@ -220,9 +229,25 @@ sql_run() { # ENGINE POLICY DATA OUTCSV [OPTIONS...]
         cat "$SQL_E/export.err" >&2
         return 1
     fi
+    if [ "$_e" = duckdb ]; then
+        # one process, an in-memory database: the library loads once
+        sql_duck_load_sql "$SQL_E/schema.sql" "$SQL_E/export.csv" "$_t" >"$SQL_E/duck-load.sql"
+        "$KAM_DUCKDB" "$SQL_E/duck-load.sql" "$SQL_E/query.sql" >"$_o" 2>"$SQL_E/query.err" || {
+            echo "duckdb: loading or the query failed:" >&2
+            cat "$SQL_E/query.err" >&2
+            return 1
+        }
+        return 0
+    fi
     sql_load "$_e" "$SQL_E/schema.sql" "$SQL_E/export.csv" "$_t" || return 1
     sql_query "$_e" "$SQL_E/query.sql" "$_o" || return 1
     return 0
+}
+
+# DuckDB's loading script: SCHEMA CSV TABLE
+sql_duck_load_sql() {
+    cat "$1"
+    printf "\nCOPY %s FROM '%s' (FORMAT csv, HEADER true, DELIMITER ',', QUOTE '\"', ESCAPE '\"', NULLSTR '\\\\N', ALLOW_QUOTED_NULLS false, AUTO_DETECT false);\n" "$3" "$2"
 }
 
 # one word, quoted for eval
