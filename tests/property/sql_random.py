@@ -115,6 +115,9 @@ class Gen:
     def make_record(self):
         r = self.r
         names = r.sample(FIELD_NAMES, r.randint(5, 11))
+        if "case-names" in self.avoid:
+            names = [n if n.lower() not in [m.lower() for m in names[:i]] else n + "_2"
+                     for i, n in enumerate(names)]
         kinds = ["int", "number", "money", "percent", "bool", "date", "string",
                  "enum", "oenum"]
         # every kind at least sometimes; the first fields cover the numbers
@@ -558,7 +561,8 @@ class Gen:
     def make_select(self, D):
         nm = self.fresh("s")
         self.items.append(f"select {nm}{self.desc()} when {self.boolean(D)}")
-        if self.chance(0.45):
+        if self.chance(0.45) and not ("limit-rank" in self.avoid and any(
+                "rank(" in it or "percentile(" in it for it in self.items)):
             cnt = self.pick(["0", "1", "2", "3", "5"])
             ip = [n for n, vt, o in self.vals if vt == "int" and n.startswith("p") and n[1:].isdigit()]
             if ip and self.chance(0.3):
@@ -575,7 +579,7 @@ class Gen:
         lines = []
         for m in mem[:-1]:
             lines.append(f"{m} when {self.boolean(D)}{self.label()}")
-        if self.chance(0.7):
+        if self.chance(0.7) or "tier-no-value" in self.avoid:
             lines.append(f"{mem[-1]} otherwise{self.label()}")
         else:
             lines.append(f"{mem[-1]} when {self.boolean(D)}")
@@ -622,7 +626,8 @@ class Gen:
                 lines.append(f"{a} -> {b} when {cond}{self.label()}")
         self.items.append(f"stages {nm}{self.desc()} {{\n  " + "\n  ".join(lines) + "\n}")
         self.vals.append((nm, ("stage", tid), False))
-        self.groups.append(nm)
+        if "per-stages" not in self.avoid:
+            self.groups.append(nm)
 
     def make_entitle(self, D, many=False):
         nm = self.fresh("e")
@@ -1057,12 +1062,20 @@ def shrink(runner, case, engine, d, budget=400):
 
 # what a refusal names -> the generator's name for the construct, to write
 # the seed again without it (so that the rest of the policy is tested)
+KNOBS = {
+    "matches": "matches()",
+    "round2": "round(x, digits)",
+    "per-stages": "`per` a stages block",
+    "tier-no-value": "a tier without `otherwise`",
+    "limit-rank": "a limit in a policy that has rank() or percentile()",
+    "case-names": "two field names that differ only in case",
+}
 AVOIDABLE = [(re.compile(r"\bmatches\b"), "matches"),
              (re.compile(r"round\(\) with digits"), "round2")]
 
 
 def one_seed(runner, seed, stats, args):
-    avoid = set()
+    avoid = set(args.avoid)
     for attempt in range(3):
         more = one_case(runner, seed, stats, args, avoid)
         if not more or more <= avoid:
@@ -1139,6 +1152,7 @@ def run_case(runner, d):
     `open` in the case names the engines (words) on which it is a known
     disagreement not fixed yet: there it must still disagree (XFAIL), and
     agreeing fails until the engine is taken out of `open`."""
+    d = d.rstrip("/")
     pol, data = os.path.join(d, "policy.kam"), os.path.join(d, "data.csv")
     opts = read_options(os.path.join(d, "options"))
     known_on = set(open(os.path.join(d, "open")).read().split()) \
@@ -1176,7 +1190,7 @@ def main():
     ap = argparse.ArgumentParser(description="random differential testing of kam sql")
     ap.add_argument("--kam", default=os.environ.get("KAM", os.path.join(ROOT, "build/kam")))
     ap.add_argument("--seed", type=int)
-    ap.add_argument("--seeds", type=int, default=20)
+    ap.add_argument("--seeds", type=int, help="how many seeds (default 20)")
     ap.add_argument("--first", type=int, default=1)
     ap.add_argument("--engines", default="sqlite,duckdb,postgres")
     ap.add_argument("--save", help="shrink each disagreement into DIR/NNN-...")
@@ -1186,7 +1200,22 @@ def main():
     ap.add_argument("--check-only", action="store_true",
                     help="only kam check and kam run each case (no kam sql)")
     ap.add_argument("--case", action="append", help="run a saved case folder")
+    ap.add_argument("--avoid", default="", help="constructs not to write, by the "
+                    "generator's names: " + ", ".join(KNOBS))
+    ap.add_argument("--avoid-open", metavar="DIR", help="not the constructs of the "
+                    "cases under DIR still open (their file `avoid`)")
     args = ap.parse_args()
+    args.avoid = set(filter(None, args.avoid.split(",")))
+    if args.avoid_open:
+        for c in sorted(os.listdir(args.avoid_open)):
+            c = os.path.join(args.avoid_open, c)
+            if os.path.exists(os.path.join(c, "open")) and os.path.exists(os.path.join(c, "avoid")):
+                args.avoid |= set(open(os.path.join(c, "avoid")).read().split())
+    bad = args.avoid - set(KNOBS)
+    if bad:
+        ap.error(f"unknown construct {', '.join(sorted(bad))} to avoid (known: {', '.join(KNOBS)})")
+    if args.avoid:
+        print(f"note: not writing {', '.join(sorted(args.avoid))} (open findings)")
     kam = os.path.abspath(args.kam)
     common.KAM = kam
     work = args.work or tempfile.mkdtemp(prefix="sql_random.")
@@ -1195,16 +1224,21 @@ def main():
     try:
         if args.case:
             if not runner.have_sql:
-                print("skipped: this kam has no `kam sql`")
-                sys.exit(77)
-            for d in args.case:
-                run_case(runner, d)
-            common.done(summary=True)
+                print("note: this kam has no `kam sql`: the saved cases are not run")
+            else:
+                for d in args.case:
+                    run_case(runner, d)
+                print(f"{len(args.case)} saved cases, {common.fails} failed")
+            if args.seeds is None and args.seed is None:
+                sys.exit(1 if common.fails else 0)
         if not runner.have_sql and not args.check_only:
             print("note: this kam has no `kam sql`: checking the generated cases only")
             args.check_only = True
+        if args.check_only:
+            runner.engines = []
         stats = Stats()
-        seeds = [args.seed] if args.seed is not None else range(args.first, args.first + args.seeds)
+        first = args.first
+        seeds = [args.seed] if args.seed is not None else range(first, first + (args.seeds or 20))
         for s in seeds:
             one_seed(runner, s, stats, args)
         print(f"{stats.policies} random policies (seeds {seeds[0]}..{seeds[-1]}), "
@@ -1217,7 +1251,7 @@ def main():
             print(f"  {stats.gen_bugs} invalid generated cases (generator bugs)")
         if stats.failures:
             print("failed seeds: " + " ".join(str(s) for s in sorted(set(f[0] for f in stats.failures))))
-        sys.exit(1 if stats.failures else 0)
+        sys.exit(1 if stats.failures or common.fails else 0)
     finally:
         runner.close()
         if not args.work and not args.keep:
