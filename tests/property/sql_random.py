@@ -1250,7 +1250,7 @@ def main():
                     help="only kam check and kam run each case (no kam sql)")
     ap.add_argument("--case", action="append", help="run a saved case folder")
     ap.add_argument("--avoid", default="", help="constructs not to write, by the "
-                    "generator's names: " + ", ".join(KNOBS))
+                    "generator's names: " + "; ".join(f"{k} ({v})" for k, v in KNOBS.items()))
     ap.add_argument("--avoid-open", metavar="DIR", help="not the constructs of the "
                     "cases under DIR still open (their file `avoid`)")
     args = ap.parse_args()
