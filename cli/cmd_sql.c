@@ -273,12 +273,10 @@ int cmd_sql(int argc, char **argv)
     so.ncolumns = rs.ncolumns;
     if (export) {
         status = export_data(&rs, export, &o, out);
-    } else if (schema) {
-        sql_schema(p, &so, out);
     } else {
         DiagList d;
         diag_init(&d);
-        if (!sql_query(p, &so, out, &d)) {
+        if (!(schema ? sql_schema(p, &so, out, &d) : sql_query(p, &so, out, &d))) {
             diag_render_text(stderr, &p->src, &d, cli_use_color(stderr));
             status = EXIT_POLICY;
         }

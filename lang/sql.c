@@ -337,6 +337,34 @@ static char *raw_name(Sq *q, Expr *e)
     return V(q, e);
 }
 
+/* Whether e's column may be NULL although its type is not optional: a
+ * tier without `otherwise` that gave nothing, and what copies it (a let,
+ * an `if` branch, the default of `??`). The VM's missing value has the
+ * member number 0, so a comparison sees the first member. */
+static bool may_null(const Expr *e)
+{
+    if (!e || e->ty.optional) return false;
+    switch (e->kind) {
+    case EX_NAME:
+        if (e->member >= 0 || !e->sym) return false;
+        if (null_unless_optional(e->sym)) return true;
+        return e->sym->kind == SYM_LET && may_null(e->sym->decl->value);
+    case EX_IF:
+        return may_null(e->b) || may_null(e->c);
+    case EX_BINARY:
+        return e->op == OPX_COALESCE && may_null(e->b);
+    default:
+        return false;
+    }
+}
+
+/* The value of an operand of a comparison: as the VM compares it. */
+static char *Vo(Sq *q, Expr *e)
+{
+    char *v = V(q, e);
+    return may_null(e) ? cat(q, "COALESCE(%s, 0)", v) : v;
+}
+
 static char *compare(Sq *q, AstOp op, Type t, const char *a, const char *b)
 {
     static const char *ops[] = {"=", "<>", "<", "<=", ">", ">="};
@@ -380,6 +408,121 @@ static char *round0(Sq *q, const char *x)
     return cat(q, "(CASE WHEN %s < 0 THEN -%s ELSE %s END)", x, r, r);
 }
 
+/* kam's regular expression (POSIX ERE, checked) as one that PostgreSQL's
+ * AREs and DuckDB's RE2 read the same way: literals, `.`, anchors, groups,
+ * alternatives, `* + ?` and counts (`{,n}` as `{0,n}`), bracket expressions
+ * with ranges and the ASCII classes spelled out. NULL (with *why) for
+ * anything else: stacked repetitions, classes beyond those, collating
+ * elements, a lone `)`. */
+static char *regex_sql(Sq *q, const char *pat, const char **why)
+{
+    Sb b = {0};
+    size_t n = strlen(pat);
+    bool can_repeat = false;
+    *why = NULL;
+    for (size_t i = 0; i < n && !*why; i++) {
+        unsigned char c = (unsigned char)pat[i];
+        switch (c) {
+        case '*': case '+': case '?':
+            if (!can_repeat) *why = "a repetition of a repetition";
+            sb_add(&b, "%c", c);
+            can_repeat = false;
+            break;
+        case '{': {
+            size_t j = i + 1;
+            char lo[8] = "", hi[8] = "";
+            int nl = 0, nh = 0;
+            while (j < n && pat[j] >= '0' && pat[j] <= '9' && nl < 4) lo[nl++] = pat[j++];
+            bool comma = j < n && pat[j] == ',';
+            if (comma) j++;
+            while (comma && j < n && pat[j] >= '0' && pat[j] <= '9' && nh < 4) hi[nh++] = pat[j++];
+            if (j >= n || pat[j] != '}' || (!nl && !nh) || !can_repeat) {
+                *why = "a brace that is not a count";
+                break;
+            }
+            sb_add(&b, "{%s%s%s}", nl ? lo : "0", comma ? "," : "", hi);
+            i = j;
+            can_repeat = false;
+            break;
+        }
+        case '}':
+            sb_add(&b, "\\}");
+            can_repeat = true;
+            break;
+        case '(':
+            sb_add(&b, "(");
+            can_repeat = false;
+            break;
+        case ')':
+            sb_add(&b, ")");
+            can_repeat = true;
+            break;
+        case '|':
+            sb_add(&b, "|");
+            can_repeat = false;
+            break;
+        case '^': case '$':
+            sb_add(&b, "%c", c);
+            can_repeat = false;
+            break;
+        case '\\':
+            if (i + 1 >= n || (unsigned char)pat[i + 1] >= 0x80) {
+                *why = "a backslash before a character that is not punctuation";
+                break;
+            }
+            sb_add(&b, "\\%c", pat[++i]);
+            can_repeat = true;
+            break;
+        case '[': {
+            size_t j = i + 1;
+            sb_add(&b, "[");
+            if (j < n && pat[j] == '^') {
+                sb_add(&b, "^");
+                j++;
+            }
+            bool first = true;
+            for (; j < n && !*why; j++, first = false) {
+                char d = pat[j];
+                if (d == ']' && !first) break;
+                if (d == '[' && j + 1 < n && (pat[j + 1] == ':' || pat[j + 1] == '.' || pat[j + 1] == '=')) {
+                    static const char *cls[][2] = {
+                        {"digit", "0-9"}, {"alpha", "A-Za-z"}, {"alnum", "0-9A-Za-z"}, {"upper", "A-Z"},
+                        {"lower", "a-z"}, {"xdigit", "0-9A-Fa-f"}, {"blank", " \\t"},
+                        {"space", " \\t\\n\\v\\f\\r"}};
+                    const char *end = pat[j + 1] == ':' ? strstr(pat + j + 2, ":]") : NULL;
+                    size_t k = 0, len = end ? (size_t)(end - (pat + j + 2)) : 0;
+                    for (; end && k < sizeof cls / sizeof cls[0]; k++)
+                        if (strlen(cls[k][0]) == len && strncmp(cls[k][0], pat + j + 2, len) == 0) break;
+                    if (!end || k == sizeof cls / sizeof cls[0]) {
+                        *why = "a character class other than digit, alpha, alnum, upper, lower, xdigit, "
+                               "blank and space, or a collating element";
+                        break;
+                    }
+                    sb_add(&b, "%s", cls[k][1]);
+                    j = (size_t)(end - pat) + 1;
+                    continue;
+                }
+                if (d == '-' && !first && j + 1 < n && pat[j + 1] != ']') sb_add(&b, "-");
+                else if (d == ']' || d == '[' || d == '\\' || d == '-' || d == '^') sb_add(&b, "\\%c", d);
+                else sb_add(&b, "%c", d);
+            }
+            sb_add(&b, "]");
+            i = j;
+            can_repeat = true;
+            break;
+        }
+        default:
+            if (strchr(".", c)) sb_add(&b, ".");
+            else sb_add(&b, "%c", c);
+            can_repeat = true;
+            break;
+        }
+    }
+    char *r = *why ? NULL : arena_strdup(q->a, b.s ? b.s : "");
+    free(b.s);
+    return r;
+}
+
 static char *call_v(Sq *q, Expr *e)
 {
     const StdFunc *f = std_func(e->fn);
@@ -397,8 +540,16 @@ static char *call_v(Sq *q, Expr *e)
         return ceil_(q, a0);
     case SIG_ROUND:
         if (n == 2 && !((args[1]->kind == EX_NUMBER) && args[1]->num == 0)) {
+            if (q->dl == SQL_POSTGRES) {
+                /* the shortest decimal (float8's text), rounded half away from
+                   zero as numeric, read back once: base/decimal.c's way */
+                char *digits = cat(q, "CAST(LEAST(GREATEST(%s, -400), 400) AS INTEGER)", round0(q, a1));
+                return cat(q, "CAST(round(CAST(CAST(%s AS TEXT) AS NUMERIC), %s) AS DOUBLE PRECISION)", a0,
+                           digits);
+            }
             refuse(q, e->span, "round() with digits (kam rounds the shortest decimal of the "
-                   "double, which SQL's arithmetic cannot reproduce exactly)");
+                   "double, which this dialect's arithmetic cannot reproduce exactly; PostgreSQL's "
+                   "numeric can)");
             return k(q, "NULL");
         }
         return round0(q, a0);
@@ -439,13 +590,53 @@ static char *call_v(Sq *q, Expr *e)
         }
         return cat(q, "(substr(%s, 1, %s(%s)) = %s)", a0,
                    q->dl == SQL_SPARK ? "char_length" : "length", a1, a1);
-    case SIG_MATCHES:
-        refuse(q, e->span, "matches() (kam's regular expressions are its own: POSIX ERE by "
-               "character, which no SQL dialect's regex matches exactly)");
-        return k(q, "NULL");
+    case SIG_MATCHES: {
+        const char *why = NULL;
+        char *rx = q->dl == SQL_POSTGRES || q->dl == SQL_DUCKDB ? regex_sql(q, args[1]->str, &why) : NULL;
+        if (!rx) {
+            if (why)
+                refuse(q, e->span, "matches() with %s (kam's regular expressions are POSIX ERE by "
+                       "character; the dialect's read these differently)", why);
+            else
+                refuse(q, e->span, "matches() (the dialect has no regular expressions that read kam's "
+                       "POSIX ERE patterns the same way; PostgreSQL and DuckDB do)");
+            return k(q, "NULL");
+        }
+        if (q->dl == SQL_POSTGRES)
+            return cat(q, "(%s COLLATE \"C\" ~ %s)", a0, lit_str(q, rx, strlen(rx)));
+        char *rx2 = cat(q, "(?s)%s", rx);
+        return cat(q, "regexp_matches(%s, %s)", a0, lit_str(q, rx2, strlen(rx2)));
+    }
     default:
         refuse(q, e->span, "%s()", name);
         return k(q, "NULL");
+    }
+}
+
+/* PostgreSQL raises an error where a double overflows (SQLite, DuckDB and
+ * Spark give an infinity, which the error column catches): a test that
+ * the result would, made without overflowing, so the query can answer
+ * with kam's record error. By exact scaling with powers of two: a + b
+ * overflows when a/2 + b/2 reaches 2^1023; a * b (both above 1 in size)
+ * when (a 2^-520)(b 2^-520) reaches 2^-16; a / b (|b| < 1) is near 2^1024
+ * only when ln|a| - ln|b| is near 709.8, and then (a 2^-64) / b says. NULL
+ * outside PostgreSQL, and for long operands (each appears twice more). */
+static char *pg_ovf(Sq *q, AstOp op, const char *a, const char *b)
+{
+    if (q->dl != SQL_POSTGRES || strlen(a) + strlen(b) > 400) return NULL;
+    switch (op) {
+    case OPX_ADD:
+    case OPX_SUB:
+        return cat(q, "abs(%s * %s %s %s * %s) >= %s", a, dbl(q, 0.5), op == OPX_ADD ? "+" : "-", b,
+                   dbl(q, 0.5), dbl(q, ldexp(1, 1023)));
+    case OPX_MUL:
+        return cat(q, "(CASE WHEN abs(%s) <= 1 OR abs(%s) <= 1 THEN FALSE ELSE abs((%s * %s) * (%s * %s)) >= %s END)",
+                   a, b, a, dbl(q, ldexp(1, -520)), b, dbl(q, ldexp(1, -520)), dbl(q, ldexp(1, -16)));
+    default:
+        return cat(q, "(CASE WHEN abs(%s) >= 1 OR %s = 0 OR %s = 0 THEN FALSE "
+                   "WHEN ln(abs(%s)) - ln(abs(%s)) < 709 THEN FALSE WHEN ln(abs(%s)) - ln(abs(%s)) > 711 THEN TRUE "
+                   "ELSE abs((%s * %s) / %s) >= %s END)", b, a, b, a, b, a, b, a, dbl(q, ldexp(1, -64)), b,
+                   dbl(q, ldexp(1, 960)));
     }
 }
 
@@ -463,7 +654,6 @@ static char *V(Sq *q, Expr *e)
         return lit_str(q, e->str, strlen(e->str));
     case EX_NAME:
         if (e->member >= 0) return cat(q, "%d", e->member);
-        if (null_unless_optional(e->sym)) return cat(q, "COALESCE(%s, 0)", id(q, e->sym->name));
         return raw_name(q, e);
     case EX_UNARY:
         if (e->op == OPX_NEG) return cat(q, "(-%s)", V(q, e->a));
@@ -474,7 +664,7 @@ static char *V(Sq *q, Expr *e)
         case OPX_OR: return cat(q, "(%s OR %s)", V(q, e->a), V(q, e->b));
         case OPX_COALESCE: return cat(q, "COALESCE(%s, %s)", raw_name(q, e->a), V(q, e->b));
         case OPX_EQ: case OPX_NE: case OPX_LT: case OPX_LE: case OPX_GT: case OPX_GE:
-            return compare(q, e->op, cmp_type(e), V(q, e->a), V(q, e->b));
+            return compare(q, e->op, cmp_type(e), Vo(q, e->a), Vo(q, e->b));
         default: break;
         }
         Type ta = e->a->ty, tb = e->b->ty;
@@ -482,20 +672,24 @@ static char *V(Sq *q, Expr *e)
         if (ta.kind == TY_DATE && tb.kind == TY_DATE) return cat(q, "(%s - %s)", a, b);
         if (ta.kind == TY_DATE) return cat(q, "(%s %s %s)", a, e->op == OPX_ADD ? "+" : "-", floor_(q, b));
         if (tb.kind == TY_DATE) return cat(q, "(%s + %s)", b, floor_(q, a));
+        char *ovf = pg_ovf(q, e->op, a, b);
+        char *r;
         switch (e->op) {
-        case OPX_ADD: return cat(q, "(%s + %s)", a, b);
-        case OPX_SUB: return cat(q, "(%s - %s)", a, b);
-        case OPX_MUL: return cat(q, "(%s * %s)", a, b);
+        case OPX_ADD: r = cat(q, "(%s + %s)", a, b); break;
+        case OPX_SUB: r = cat(q, "(%s - %s)", a, b); break;
+        case OPX_MUL: r = cat(q, "(%s * %s)", a, b); break;
         default:
-            return cat(q, "(CASE WHEN %s = 0 THEN %s ELSE %s / NULLIF(%s, 0) END)", b, dbl(q, 0), a, b);
+            return cat(q, "(CASE WHEN %s = 0 THEN %s %s%s%sELSE %s / NULLIF(%s, 0) END)", b, dbl(q, 0),
+                       ovf ? "WHEN " : "", ovf ? cat(q, "%s THEN %s", ovf, dbl(q, 0)) : "", ovf ? " " : "", a, b);
         }
+        return ovf ? cat(q, "(CASE WHEN %s THEN %s ELSE %s END)", ovf, dbl(q, 0), r) : r;
     }
     case EX_IN: {
         Sb b = {0};
-        char *a = V(q, e->a);
+        char *a = Vo(q, e->a);
         sb_add(&b, "(%s(", e->negated ? "NOT " : "");
         for (int i = 0; i < e->args.len; i++)
-            sb_add(&b, "%s%s", i ? " OR " : "", compare(q, OPX_EQ, e->a->ty, a, V(q, e->args.items[i])));
+            sb_add(&b, "%s%s", i ? " OR " : "", compare(q, OPX_EQ, e->a->ty, a, Vo(q, e->args.items[i])));
         if (!e->args.len) sb_add(&b, "%s", FALSE_(q));
         sb_add(&b, "))");
         char *r = arena_strdup(q->a, b.s);
@@ -503,9 +697,9 @@ static char *V(Sq *q, Expr *e)
         return r;
     }
     case EX_BETWEEN: {
-        char *a = V(q, e->a);
-        char *r = cat(q, "(%s AND %s)", compare(q, OPX_GE, e->a->ty, a, V(q, e->b)),
-                      compare(q, OPX_LE, e->a->ty, a, V(q, e->c)));
+        char *a = Vo(q, e->a);
+        char *r = cat(q, "(%s AND %s)", compare(q, OPX_GE, e->a->ty, a, Vo(q, e->b)),
+                      compare(q, OPX_LE, e->a->ty, a, Vo(q, e->c)));
         return e->negated ? cat(q, "(NOT %s)", r) : r;
     }
     case EX_MISSING:
@@ -545,30 +739,33 @@ static char *E(Sq *q, Expr *e)
         } else if (ta.kind == TY_DATE || tb.kind == TY_DATE) {
             own = cat(q, "CASE WHEN %s BETWEEN %d AND %d THEN NULL ELSE %s END", v, DATE_MIN, DATE_MAX,
                       err_at(q, e->span, "a date overflows (dates run from 0001-01-01 to 9999-12-31)"));
-        } else if (e->op == OPX_DIV) {
-            own = cat(q, "CASE WHEN %s = 0 THEN (CASE WHEN %s = 0 THEN NULL ELSE %s END) ELSE %s END",
-                      V(q, e->b), V(q, e->a), err_at(q, e->span, "division by zero"),
-                      overflow(q, v, e->span, "a quotient"));
         } else {
-            own = overflow(q, v, e->span, e->op == OPX_ADD ? "a sum" : e->op == OPX_SUB ? "a difference"
-                                                                              : "a product");
+            const char *what = e->op == OPX_ADD ? "a sum" : e->op == OPX_SUB ? "a difference"
+                             : e->op == OPX_MUL ? "a product" : "a quotient";
+            char *ovf = pg_ovf(q, e->op, V(q, e->a), V(q, e->b));
+            char msg[120];
+            snprintf(msg, sizeof msg, "%s overflows (its magnitude passes 1.8e308)", what);
+            own = ovf ? cat(q, "CASE WHEN %s THEN %s END", ovf, err_at(q, e->span, msg)) : overflow(q, v, e->span, what);
+            if (e->op == OPX_DIV)
+                own = cat(q, "CASE WHEN %s = 0 THEN (CASE WHEN %s = 0 THEN NULL ELSE %s END) ELSE %s END",
+                          V(q, e->b), V(q, e->a), err_at(q, e->span, "division by zero"), own);
         }
         return either(q, either(q, ea, eb), own);
     }
     case EX_IN: {
         char *r = NULL;
-        char *a = V(q, e->a);
+        char *a = Vo(q, e->a);
         for (int i = e->args.len - 1; i >= 0; i--) {
             Expr *it = e->args.items[i];
             char *ei = E(q, it);
-            if (r) r = cat(q, "CASE WHEN %s THEN NULL ELSE %s END", compare(q, OPX_EQ, e->a->ty, a, V(q, it)), r);
+            if (r) r = cat(q, "CASE WHEN %s THEN NULL ELSE %s END", compare(q, OPX_EQ, e->a->ty, a, Vo(q, it)), r);
             r = either(q, ei, r);
         }
         return either(q, E(q, e->a), r);
     }
     case EX_BETWEEN: {
         char *ec = E(q, e->c);
-        if (ec) ec = cat(q, "CASE WHEN %s THEN %s END", compare(q, OPX_GE, e->a->ty, V(q, e->a), V(q, e->b)), ec);
+        if (ec) ec = cat(q, "CASE WHEN %s THEN %s END", compare(q, OPX_GE, e->a->ty, Vo(q, e->a), Vo(q, e->b)), ec);
         return either(q, either(q, E(q, e->a), E(q, e->b)), ec);
     }
     case EX_MISSING:
@@ -712,18 +909,28 @@ static void rule(Sq *q, Sym *s)
         return;
     }
     case SYM_SCORE: {
-        char *sum = dbl(q, 0);
+        char *sum = dbl(q, 0), *half = dbl(q, 0);
         char *err = NULL;
         for (int i = 0; i < d->items.len; i++) {
             Criterion *c = d->items.items[i];
             char *cv = V(q, c->cond);
             sum = cat(q, "%s + CASE WHEN %s THEN %s ELSE %s END", sum, cv, V(q, c->weight), dbl(q, 0));
+            if (q->dl == SQL_POSTGRES)      /* the same halved, for pg_ovf's test */
+                half = cat(q, "%s + CASE WHEN %s THEN %s * %s ELSE %s END", half, cv, V(q, c->weight),
+                           dbl(q, 0.5), dbl(q, 0));
             char *ew = E(q, c->weight);
             err = either(q, err, either(q, E(q, c->cond), ew ? cat(q, "CASE WHEN %s THEN %s END", cv, ew) : NULL));
         }
         sum = cat(q, "(%s)", sum);     /* left to right, as the VM adds */
+        char *ovf = NULL;
+        if (q->dl == SQL_POSTGRES) {
+            ovf = cat(q, "abs(%s) >= %s", half, dbl(q, ldexp(1, 1023)));
+            sum = cat(q, "(CASE WHEN %s THEN %s ELSE %s END)", ovf, dbl(q, 0), sum);
+        }
         col(q, sum, name);
-        err = either(q, err, overflow(q, sum, d->span, "a sum"));
+        err = either(q, err, ovf ? cat(q, "CASE WHEN %s THEN %s END", ovf,
+                                       err_at(q, d->span, "a sum overflows (its magnitude passes 1.8e308)"))
+                                 : overflow(q, sum, d->span, "a sum"));
         col(q, err, cat(q, "#e_%s", name));
         return;
     }
@@ -911,6 +1118,19 @@ static void pass(Sq *q, int L)
         char *in = cat(q, "(%s AND %s)", ok, fl);
         char *n1 = cat(q, "SUM(CASE WHEN %s THEN 1 ELSE 0 END) OVER (%s)", in, part);
         char *sum = cat(q, "SUM(CASE WHEN %s THEN %s END) OVER (%s)", in, v, part);
+        if (q->dl == SQL_POSTGRES) {
+            /* PostgreSQL's SUM raises an error where the double overflows:
+               sum the values scaled by 2^-64 (the subnormal ones apart, to
+               lose no bit), and scale back only when that fits: else an
+               infinity, which the error column reports as kam does */
+            char *tiny = dbl(q, ldexp(1, -958));
+            char *big = cat(q, "COALESCE(SUM(CASE WHEN %s AND abs(%s) >= %s THEN %s * %s END) OVER (%s), %s)", in, v,
+                            tiny, v, dbl(q, ldexp(1, -64)), part, dbl(q, 0));
+            char *small = cat(q, "COALESCE(SUM(CASE WHEN %s AND abs(%s) < %s THEN %s END) OVER (%s), %s)", in, v,
+                              tiny, v, part, dbl(q, 0));
+            sum = cat(q, "(CASE WHEN abs(%s) >= %s THEN CAST('Infinity' AS DOUBLE PRECISION) ELSE %s * %s + %s END)",
+                      big, dbl(q, ldexp(1, 960)), big, dbl(q, ldexp(1, 64)), small);
+        }
         char *r;
         switch (f->sig) {
         case SIG_AGG_COUNT:
@@ -1066,6 +1286,56 @@ static void check_policy(Sq *q)
                "by the key's text as the data wrote it)");
 }
 
+static bool same_ignoring_case(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        char x = *a >= 'A' && *a <= 'Z' ? (char)(*a - 'A' + 'a') : *a;
+        char y = *b >= 'A' && *b <= 'Z' ? (char)(*b - 'A' + 'a') : *b;
+        if (x != y) return false;
+    }
+    return *a == *b;
+}
+
+/* SQLite, DuckDB and Spark match identifiers without regard to case, even
+ * quoted: two kam names that differ only in case would be one column. */
+static void check_case(Sq *q)
+{
+    if (q->dl == SQL_POSTGRES) return;
+    Policy *p = q->p;
+    PtrVec names = {0};
+    PtrVec spans = {0};
+    for (int i = 0; i < p->nsyms; i++) {
+        Sym *s = p->syms[i];
+        if (s->kind == SYM_PORTFOLIO) continue;
+        ptrvec_push(q->a, &names, (void *)s->name);
+        Span *sp = arena_alloc(q->a, sizeof *sp);
+        *sp = s->span;
+        ptrvec_push(q->a, &spans, sp);
+        if (s->kind != SYM_ENTITLE) continue;
+        for (int k = 0; k < s->decl->attrs.len; k++) {
+            Attr *a = s->decl->attrs.items[k];
+            ptrvec_push(q->a, &names, cat(q, "%s.%s", s->name, a->name.name));
+            ptrvec_push(q->a, &spans, sp);
+        }
+    }
+    static const char *fixed[] = {"entitlements", "flags", "kam_error"};
+    for (int i = 0; i < names.len; i++) {
+        for (int j = i + 1; j < names.len; j++)
+            if (same_ignoring_case(names.items[i], names.items[j])) {
+                refuse(q, *(Span *)spans.items[j], "the names '%s' and '%s', which differ only in case "
+                       "(the dialect's identifiers do not tell them apart; PostgreSQL's quoted ones do)",
+                       (const char *)names.items[i], (const char *)names.items[j]);
+                return;
+            }
+        for (int f = 0; f < 3; f++)
+            if (same_ignoring_case(names.items[i], fixed[f]) && strcmp(names.items[i], fixed[f]) != 0) {
+                refuse(q, *(Span *)spans.items[i], "the name '%s', which differs only in case from the "
+                       "output column '%s'", (const char *)names.items[i], fixed[f]);
+                return;
+            }
+    }
+}
+
 bool sql_dialect_parse(const char *name, SqlDialect *out)
 {
     static const char *names[] = {"sqlite", "postgres", "duckdb", "spark"};
@@ -1093,6 +1363,7 @@ bool sql_query(Policy *p, const SqlOptions *o, FILE *out, DiagList *d)
     q.a = &p->arena;
     q.batch = xcalloc((size_t)p->nsyms + 1, sizeof(int));
     check_policy(&q);
+    if (!q.failed) check_case(&q);
     if (q.failed) {
         free(q.batch);
         return false;
@@ -1233,7 +1504,7 @@ bool sql_query(Policy *p, const SqlOptions *o, FILE *out, DiagList *d)
             sb_add(&b, "%sCASE WHEN %s THEN ';%s' ELSE '' END", b.n ? " || " : "", id(&q, s->name), s->name);
         }
         sb_add(&q.out, ",\n  CASE WHEN %s THEN %s END AS %s", ok, b.n ? cat(&q, "substr(%s, 2)", b.s) : "''",
-               pass_ == 0 ? "entitlements" : "flags");
+               id(&q, pass_ == 0 ? "entitlements" : "flags"));
         free(b.s);
     }
     sb_add(&q.out, ",\n  %s AS %s\nFROM %s\nORDER BY %s%s;\n", id(&q, "#err"), id(&q, "kam_error"), id(&q, q.prev),
@@ -1247,15 +1518,21 @@ bool sql_query(Policy *p, const SqlOptions *o, FILE *out, DiagList *d)
 
 /* ------------------------------------------------------------ the table */
 
-void sql_schema(const Policy *p, const SqlOptions *o, FILE *out)
+bool sql_schema(Policy *p, const SqlOptions *o, FILE *out, DiagList *d)
 {
     Sq q = {0};
     Arena a;
     arena_init(&a);
-    q.p = (Policy *)p;
+    q.p = p;
     q.o = o;
     q.dl = o->dialect;
     q.a = &a;
+    q.d = d;
+    check_case(&q);
+    if (q.failed) {
+        arena_free(&a);
+        return false;
+    }
     fprintf(out, "CREATE TABLE %s (", id(&q, table_name(p, o)));
     for (int i = 0; i < p->nfields; i++) {
         const Field *f = p->fields[i];
@@ -1290,4 +1567,5 @@ void sql_schema(const Policy *p, const SqlOptions *o, FILE *out)
     }
     fprintf(out, "\n);\n");
     arena_free(&a);
+    return true;
 }

@@ -35,7 +35,8 @@ bool sql_dialect_parse(const char *name, SqlDialect *out);
 /* Writes the query to out; false with sql-untranslatable diagnostics in d
  * (nothing written) when a construct has no faithful translation. */
 bool sql_query(Policy *p, const SqlOptions *o, FILE *out, DiagList *d);
-/* Writes the CREATE TABLE for the record. */
-void sql_schema(const Policy *p, const SqlOptions *o, FILE *out);
+/* Writes the CREATE TABLE for the record; false with sql-untranslatable
+ * diagnostics in d when the dialect cannot hold its columns apart. */
+bool sql_schema(Policy *p, const SqlOptions *o, FILE *out, DiagList *d);
 
 #endif

@@ -127,5 +127,12 @@ for args in "$ROOT"/tests/golden/run/*.args; do
     # shellcheck disable=SC2086
     check "golden_$name" "$dir/$pol" "$dir/$data" $opts
 done
+# a construct with no faithful translation is refused, named with its place
+printf 'record a {\n  id: string key\n  code: string\n}\nflag odd when matches(code, "^[A-Z]+$")\n' >"$tmp/rx.kam"
+"$KAM" sql "$tmp/rx.kam" --dialect sqlite >"$tmp/rx.out" 2>"$tmp/rx.err"
+rc=$?
+if [ $rc -ne 1 ] || [ -s "$tmp/rx.out" ] || ! grep -q 'rx.kam:5:15: error: matches() .*\[sql-untranslatable\]$' "$tmp/rx.err"; then
+    echo "FAIL matches() is not refused as sql-untranslatable (exit $rc):"; cat "$tmp/rx.err"; failed=$((failed + 1))
+fi
 echo "sql_sqlite: $checked compared, $refused refused, $failed failed"
 [ "$failed" -eq 0 ]
