@@ -1118,7 +1118,8 @@ KNOBS = {
     "stages-block": "the stages block's name read in an expression or after per",
 }
 AVOIDABLE = [(re.compile(r"\bmatches\b"), "matches"),
-             (re.compile(r"round\(\) with digits"), "round2")]
+             (re.compile(r"round\(\) with digits"), "round2"),
+             (re.compile(r"differ only in case"), "case-names")]
 
 
 def one_seed(runner, seed, stats, args):
