@@ -312,10 +312,14 @@ class Gen:
         if "nested-agg" in self.avoid and self.in_agg:
             return None
         self.in_agg += 1
+        narrow = self.narrow
+        if "narrow-agg" in self.avoid:      # `x is not missing` says nothing of
+            self.narrow = set()             # the other records an aggregate reads
         try:
             return make(*a)
         finally:
             self.in_agg -= 1
+            self.narrow = narrow
 
     def agg(self, u, d):
         return self.nested(self.agg1, u, d) or self.num(u, 0, True)
@@ -1114,6 +1118,7 @@ KNOBS = {
     "limit-rank": "a limit in a policy that has rank() or percentile()",
     "case-names": "two field names that differ only in case",
     "date-overflow": "a date minus an int field (9007199254740992 overflows it)",
+    "narrow-agg": "an optional field narrowed (is not missing) read inside an aggregate",
     "nested-agg": "an aggregate inside another (directly or through a rule)",
     "stages-block": "the stages block's name read in an expression or after per",
 }
