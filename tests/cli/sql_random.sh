@@ -1,6 +1,6 @@
 # Random differential testing of `kam sql` (issue 15): first every saved
 # regression under tests/sql/regress/ (a disagreement found once, shrunk),
-# then SQL_RANDOM_N random policies with random accounts (default 12; the
+# then SQL_RANDOM_N random policies with random accounts (default 8; the
 # first seed is SQL_RANDOM_FIRST, default 1), each run by kam run and by
 # kam sql on every engine tests/sql/lib/engines.sh finds (SQLite, DuckDB,
 # PostgreSQL), answers compared value by value. A failure prints its seed:
@@ -20,7 +20,7 @@ for c in "$ROOT"/tests/sql/regress/[0-9][0-9][0-9]-*/; do
     [ -d "$c" ] && set -- "$@" --case "$c"
 done
 "$py" "$ROOT/tests/property/sql_random.py" --kam "$KAM" --work "$t/w" "$@" \
-    --avoid-open "$ROOT/tests/sql/regress" --seeds "${SQL_RANDOM_N:-12}" \
+    --avoid-open "$ROOT/tests/sql/regress" --seeds "${SQL_RANDOM_N:-8}" \
     --first "${SQL_RANDOM_FIRST:-1}" >"$t/out" 2>&1 || {
     grep -v '^PASS\|^XFAIL' "$t/out"; exit 1; }
 exit 0

@@ -1010,7 +1010,8 @@ class Stats:
 def construct_of(err):
     m = re.search(r"error: (.*?) \[sql-untranslatable\]", err)
     text = m.group(1) if m else err.strip().splitlines()[0] if err.strip() else "?"
-    return re.sub(r"\d+", "N", text.split(" (")[0])[:80]
+    text = re.sub(r"'[^']*'", "X", text.split(" (")[0])
+    return re.sub(r"\d+", "N", text)[:80]
 
 
 def evaluate(runner, case, d, engines):
@@ -1206,7 +1207,8 @@ def run_case(runner, d):
     """A saved regression: every engine must agree (or refuse). A file
     `open` in the case names the engines (words) on which it is a known
     disagreement not fixed yet: there it must still disagree (XFAIL), and
-    agreeing fails until the engine is taken out of `open`."""
+    agreeing fails until the engine is taken out of `open`. The word `kam`
+    there: kam run itself may fail on it (a VM bug the sanitizers see)."""
     d = d.rstrip("/")
     pol, data = os.path.join(d, "policy.kam"), os.path.join(d, "data.csv")
     opts = read_options(os.path.join(d, "options"))
@@ -1217,7 +1219,10 @@ def run_case(runner, d):
     rc, so, se = runner.kam_run(pol, data, opts)
     name = os.path.basename(d.rstrip("/"))
     if rc not in (0, 3):
-        common.check(False, f"{name}: kam run", se)
+        if "kam" in known_on:       # a known VM bug that ASan catches, say
+            print(f"XFAIL {name}: kam run fails (known: {d}/open)")
+        else:
+            common.check(False, f"{name}: kam run", se)
         return
     open(truth, "w").write(so)
     for e in runner.engines:
