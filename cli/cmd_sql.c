@@ -130,7 +130,7 @@ static int export_data(RunSession *rs, const char *data, const RunOptions *o, FI
     RdPlan plan = rd_plan(src, used, rs->chunk->field_reg);
     for (int f = 0; f < p->nfields; f++) fprintf(out, "%s%s", f ? "," : "", p->fields[f]->name.name);
     fputc('\n', out);
-    long bad = 0;
+    long bad = 0, records = 0;
     int rc;
     Value *regs = rs->vm->regs;
     while ((rc = rd_next(src)) != 0) {
@@ -139,6 +139,7 @@ static int export_data(RunSession *rs, const char *data, const RunOptions *o, FI
             bad++;
             break;
         }
+        records++;
         char msg[1024];
         const char *problem = NULL;
         vm_reset_scratch(rs->vm);
@@ -174,9 +175,12 @@ static int export_data(RunSession *rs, const char *data, const RunOptions *o, FI
     rd_plan_free(&plan);
     rd_close(src);
     free(used);
+    if (!bad) return EXIT_OK;
     if (bad > RUN_MAX_SHOWN && o->on_error != ON_ERROR_SKIP)
-        fprintf(stderr, "kam: %ld records could not be read (the first %d are shown)\n", bad, RUN_MAX_SHOWN);
-    return bad ? EXIT_DATA : EXIT_OK;
+        fprintf(stderr, "kam: ... %ld more\n", bad - RUN_MAX_SHOWN);
+    fprintf(stderr, "kam: %ld of %ld records could not be read and %s\n", bad, records,
+            o->on_error == ON_ERROR_FAIL ? "the export stopped at the first" : "were not exported");
+    return o->on_error == ON_ERROR_SKIP ? EXIT_OK : EXIT_DATA;
 }
 
 int cmd_sql(int argc, char **argv)

@@ -339,8 +339,8 @@ static char *raw_name(Sq *q, Expr *e)
 
 /* Whether e's column may be NULL although its type is not optional: a
  * tier without `otherwise` that gave nothing, and what copies it (a let,
- * an `if` branch, the default of `??`). The VM's missing value has the
- * member number 0, so a comparison sees the first member. */
+ * an `if` branch, the default of `??`). The VM's missing value then has
+ * the member number -1: it equals no member (`t != low` holds). */
 static bool may_null(const Expr *e)
 {
     if (!e || e->ty.optional) return false;
@@ -362,7 +362,7 @@ static bool may_null(const Expr *e)
 static char *Vo(Sq *q, Expr *e)
 {
     char *v = V(q, e);
-    return may_null(e) ? cat(q, "COALESCE(%s, 0)", v) : v;
+    return may_null(e) ? cat(q, "COALESCE(%s, -1)", v) : v;
 }
 
 static char *compare(Sq *q, AstOp op, Type t, const char *a, const char *b)
@@ -670,8 +670,14 @@ static char *V(Sq *q, Expr *e)
         Type ta = e->a->ty, tb = e->b->ty;
         char *a = V(q, e->a), *b = V(q, e->b);
         if (ta.kind == TY_DATE && tb.kind == TY_DATE) return cat(q, "(%s - %s)", a, b);
-        if (ta.kind == TY_DATE) return cat(q, "(%s %s %s)", a, e->op == OPX_ADD ? "+" : "-", floor_(q, b));
-        if (tb.kind == TY_DATE) return cat(q, "(%s + %s)", b, floor_(q, a));
+        if (ta.kind == TY_DATE || tb.kind == TY_DATE) {
+            /* out of 0001-01-01 .. 9999-12-31 the record fails (E); the value
+               is then 0, so that no cast to a date fails on the way */
+            char *d = ta.kind == TY_DATE ? cat(q, "(%s %s %s)", a, e->op == OPX_ADD ? "+" : "-", floor_(q, b))
+                                         : cat(q, "(%s + %s)", b, floor_(q, a));
+            return cat(q, "(CASE WHEN %s BETWEEN %d AND %d THEN %s ELSE %s END)", d, DATE_MIN, DATE_MAX, d,
+                       dbl(q, 0));
+        }
         char *ovf = pg_ovf(q, e->op, a, b);
         char *r;
         switch (e->op) {
@@ -737,7 +743,10 @@ static char *E(Sq *q, Expr *e)
         if (ta.kind == TY_DATE && tb.kind == TY_DATE) {
             own = NULL;
         } else if (ta.kind == TY_DATE || tb.kind == TY_DATE) {
-            own = cat(q, "CASE WHEN %s BETWEEN %d AND %d THEN NULL ELSE %s END", v, DATE_MIN, DATE_MAX,
+            char *a = V(q, e->a), *b = V(q, e->b);
+            char *d = ta.kind == TY_DATE ? cat(q, "(%s %s %s)", a, e->op == OPX_ADD ? "+" : "-", floor_(q, b))
+                                         : cat(q, "(%s + %s)", b, floor_(q, a));
+            own = cat(q, "CASE WHEN %s BETWEEN %d AND %d THEN NULL ELSE %s END", d, DATE_MIN, DATE_MAX,
                       err_at(q, e->span, "a date overflows (dates run from 0001-01-01 to 9999-12-31)"));
         } else {
             const char *what = e->op == OPX_ADD ? "a sum" : e->op == OPX_SUB ? "a difference"
@@ -1190,24 +1199,32 @@ static char *convert(Sq *q, const Field *f, const char *r)
     switch (t.kind) {
     case TY_STRING:
         return (char *)r;
-    case TY_INT: case TY_NUMBER: case TY_MONEY: case TY_PERCENT:
-        if (q->dl == SQL_SQLITE)
-            return cat(q, "(CASE WHEN typeof(%s) IN ('integer', 'real') THEN CAST(%s AS REAL) END)", r, r);
-        return as_dbl(q, r);
+    case TY_INT: case TY_NUMBER: case TY_MONEY: case TY_PERCENT: {
+        /* as kam's readers take them: finite, an int whole and within 2^53 */
+        char *x = q->dl == SQL_SQLITE
+                      ? cat(q, "(CASE WHEN typeof(%s) IN ('integer', 'real') THEN CAST(%s AS REAL) END)", r, r)
+                      : as_dbl(q, r);
+        if (t.kind == TY_INT)
+            return cat(q, "(CASE WHEN abs(%s) <= 9007199254740992 AND %s = %s THEN %s END)", x, x, floor_(q, x), x);
+        return cat(q, "(CASE WHEN abs(%s) <= %s THEN %s END)", x, dbl(q, strtod(DBL_MAX_TEXT, NULL)), x);
+    }
     case TY_BOOL:
-        if (q->dl == SQL_SQLITE)
-            return cat(q, "(CASE WHEN %s IN (1, 'true') THEN 1 WHEN %s IN (0, 'false') THEN 0 END)", r, r);
+        if (q->dl == SQL_SQLITE)    /* true/false, yes/no, 1/0 in any case, as kam reads them */
+            return cat(q, "(CASE WHEN lower(CAST(%s AS TEXT)) IN ('true', 'yes', '1') THEN 1 "
+                       "WHEN lower(CAST(%s AS TEXT)) IN ('false', 'no', '0') THEN 0 END)", r, r);
         return (char *)r;
-    case TY_DATE:
+    case TY_DATE: {
+        char *x = NULL;
         switch (q->dl) {
-        case SQL_SQLITE:
-            return cat(q, "(CASE WHEN %s GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' THEN "
-                       "julianday(%s) - 2440587.5 END)", r, r);
-        case SQL_POSTGRES: return cat(q, "CAST((%s - DATE '1970-01-01') AS DOUBLE PRECISION)", r);
-        case SQL_DUCKDB: return cat(q, "CAST(date_diff('day', DATE '1970-01-01', %s) AS DOUBLE)", r);
-        case SQL_SPARK: return cat(q, "CAST(datediff(%s, DATE'1970-01-01') AS DOUBLE)", r);
+        case SQL_SQLITE:    /* a real date (SQLite's date() would move 02-30 on) */
+            return cat(q, "(CASE WHEN %s GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' AND %s >= '0001-01-01' "
+                       "AND date(julianday(%s)) = %s THEN julianday(%s) - 2440587.5 END)", r, r, r, r, r);
+        case SQL_POSTGRES: x = cat(q, "CAST((%s - DATE '1970-01-01') AS DOUBLE PRECISION)", r); break;
+        case SQL_DUCKDB: x = cat(q, "CAST(date_diff('day', DATE '1970-01-01', %s) AS DOUBLE)", r); break;
+        case SQL_SPARK: x = cat(q, "CAST(datediff(%s, DATE'1970-01-01') AS DOUBLE)", r); break;
         }
-        return NULL;
+        return cat(q, "(CASE WHEN %s BETWEEN %d AND %d THEN %s END)", x, DATE_MIN, DATE_MAX, x);
+    }
     case TY_ENUM:
     case TY_STAGE: {
         Sb b = {0};

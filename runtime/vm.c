@@ -522,8 +522,8 @@ int vm_run(Vm *vm, int pc)
         case OP_JFNE_I: if (R[in.a].u.i == R[in.b].u.i) pc = in.d; break;
         case OP_IS_MISSING: R[in.d] = val_int(R[in.a].missing != 0); break;
         case OP_COALESCE: R[in.d] = R[in.a].missing ? R[in.b] : R[in.a]; break;
-        case OP_SET_MISSING:
-            R[in.d] = val_int(0);
+        case OP_SET_MISSING:    /* no member (-1): a tier that matched no branch equals none */
+            R[in.d] = val_int(-1);
             R[in.d].missing = 1;
             break;
         case OP_CALL:
