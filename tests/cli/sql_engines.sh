@@ -39,12 +39,11 @@ for e in $(echo "${SQL_ENGINES:-sqlite,postgres,duckdb}" | tr , ' '); do
     if why=$(sql_have "$e"); then
         engines="$engines $e"
     else
-        missing="$missing
-  $e: $why"
+        missing="$missing${missing:+; }$e ($why)"
     fi
 done
 if [ -z "$engines" ]; then
-    echo "sql_engines: no SQL engine here:$missing"
+    echo "sql_engines: no SQL engine here: $missing"
     exit 77
 fi
 
@@ -179,7 +178,7 @@ for e in $engines; do eval "echo \"  $e: \$((t_$e / 1000)).\$(( (t_$e % 1000) / 
 [ "$ncase" -gt 0 ] || fail "no case ran"
 [ "$failed" -ne 0 ] && exit 1
 if [ -n "$missing" ]; then
-    echo "sql_engines: skipped engines:$missing"
+    echo "sql_engines: engines skipped: $missing"
     exit 77
 fi
 exit 0

@@ -45,7 +45,8 @@
 #     query runs as COPY (query) TO STDOUT (FORMAT csv, HEADER).
 #   DuckDB: build/kam-duckdb (tests/sql/duckdb_client.c; `make sql-deps`)
 #     runs COPY ... FROM (NULLSTR '\N', ALLOW_QUOTED_NULLS false) and the
-#     query, with threads=1.
+#     query, with threads=1; sql_run does both in one process on an
+#     in-memory database (sql_load and sql_query keep a file).
 
 SQL_PY=/usr/bin/python3
 SQL_LIB=$ROOT/tests/sql
