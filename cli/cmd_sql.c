@@ -17,7 +17,7 @@
 
 static void help(void)
 {
-    fputs("usage: kam sql POLICY --dialect sqlite|postgres|duckdb|spark [OPTIONS]\n"
+    fputs("usage: kam sql POLICY --dialect sqlite|postgres|duckdb|spark|snowflake [OPTIONS]\n"
           "       kam sql POLICY --schema --dialect D [--table NAME]\n"
           "       kam sql POLICY --export DATA [data options]\n\n"
           "Prints POLICY as one SQL query over a table of records (one row per record,\n"
@@ -26,7 +26,7 @@ static void help(void)
           "kam could not evaluate the record). A construct no query of the dialect\n"
           "computes exactly as kam does is refused (sql-untranslatable).\n\n"
           "options:\n"
-          "  --dialect sqlite|postgres|duckdb|spark   the SQL dialect\n"
+          "  --dialect sqlite|postgres|duckdb|spark|snowflake   the SQL dialect\n"
           "  --table NAME              the table (default: the record's name); with\n"
           "                            --export, the SQLite table DATA is read from\n"
           "  --as-of DATE              the date 'today' stands for (default: the\n"
@@ -50,8 +50,31 @@ static void put_num(FILE *f, double v)
 {
     char buf[40];
     if (v == 0) v = 0;      /* no -0 */
-    int prec = 1;
-    for (; prec <= 17; prec++) {
+    /* the common case, fast: k / 10^d for the fewest decimals d <= 6 with
+       which that division gives v back (the decimal then reads back as v) */
+    static const double scale[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
+    double a = fabs(v);
+    for (int d = 0; d <= 6 && a < 1e9; d++) {
+        double k = nearbyint(a * scale[d]);
+        if (k / scale[d] != a) continue;
+        unsigned long long u = (unsigned long long)k;
+        char tmp[32];
+        int n = 0;
+        while (u || n <= d) {
+            tmp[n++] = (char)('0' + u % 10);
+            u /= 10;
+        }
+        int o = 0;
+        if (v < 0) buf[o++] = '-';
+        while (n > d) buf[o++] = tmp[--n];
+        if (d) buf[o++] = '.';
+        while (n) buf[o++] = tmp[--n];
+        fwrite(buf, 1, (size_t)o, f);
+        return;
+    }
+    /* 15 significant digits hold the shortest text whenever it has 15 or
+       fewer (DBL_DIG): then only trailing zeros differ; else 16, then 17 */
+    for (int prec = 15; prec <= 17; prec++) {
         snprintf(buf, sizeof buf, "%.*e", prec - 1, v);
         if (strtod(buf, NULL) == v) break;
     }
@@ -64,6 +87,7 @@ static void put_num(FILE *f, double v)
     for (; *s && *s != 'e'; s++)
         if (*s >= '0' && *s <= '9') digits[nd++] = *s;
     int exp = atoi(s + 1);
+    while (nd > 1 && digits[nd - 1] == '0') nd--;
     if (neg) fputc('-', f);
     if (exp < 0) {
         fputs("0.", f);
@@ -202,7 +226,7 @@ int cmd_sql(int argc, char **argv)
             help();
             return EXIT_OK;
         } else if (cli_opt_value(argc, argv, &i, "--dialect", &val)) {
-            if (!val) return cli_usage_error("sql", "--dialect needs a value: sqlite, postgres, duckdb or spark");
+            if (!val) return cli_usage_error("sql", "--dialect needs a value: sqlite, postgres, duckdb, spark or snowflake");
             dialect = val;
         } else if (cli_opt_value(argc, argv, &i, "--columns", &val)) {
             if (!val) return cli_usage_error("sql", "--columns needs field names, as in --columns name,segment");
@@ -231,8 +255,8 @@ int cmd_sql(int argc, char **argv)
     if (schema && export) return cli_usage_error("sql", "--schema or --export, not both");
     SqlDialect dl = SQL_SQLITE;
     if (dialect && !sql_dialect_parse(dialect, &dl))
-        return cli_usage_error("sql", "unknown dialect '%s' (sqlite, postgres, duckdb or spark)", dialect);
-    if (!dialect && !export) return cli_usage_error("sql", "--dialect is needed: sqlite, postgres, duckdb or spark");
+        return cli_usage_error("sql", "unknown dialect '%s' (sqlite, postgres, duckdb, spark or snowflake)", dialect);
+    if (!dialect && !export) return cli_usage_error("sql", "--dialect is needed: sqlite, postgres, duckdb, spark or snowflake");
     RunSession rs;
     int status = run_load(&rs, policy, &o);
     if (status != EXIT_OK) {

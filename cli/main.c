@@ -27,7 +27,7 @@ static const Command commands[] = {
     {"repl", cmd_repl, "the analyst's prompt: what-ifs, diffs, explanations"},
     {"fmt", cmd_fmt, "lay a policy file out in the canonical layout"},
     {"graph", cmd_graph, "the stage machine as Graphviz DOT"},
-    {"sql", cmd_sql, "the policy as one SQL query (SQLite, PostgreSQL, DuckDB, Spark)"},
+    {"sql", cmd_sql, "the policy as one SQL query (SQLite, PostgreSQL, DuckDB, Spark, Snowflake)"},
     {"disasm", cmd_disasm, "print a policy's bytecode"},
     {"lsp", cmd_lsp, "the language server editors start (LSP over stdio)"},
 };

@@ -274,8 +274,13 @@ static int call(Cg *g, Expr *e)
     Expr **args = (Expr **)e->args.items;
     int n = e->args.len;
     if (f->aggregate) {
-        /* a portfolio flag reads totals only: no account's argument */
-        int ra = n && !g->portfolio ? expr(g, args[0]) : kint(g, 1, NULL);
+        /* only rank and percentile place the account's own value; total,
+           count, avg, min and max do not read it (so a value that cannot
+           be computed for this account, `a / b` with b = 0 outside the
+           filter, is no error of its own). A portfolio flag reads totals
+           only: no account's argument. */
+        bool own = f->sig == SIG_AGG_RANK || f->sig == SIG_AGG_PERCENTILE;
+        int ra = n && own && !g->portfolio ? expr(g, args[0]) : kint(g, 1, NULL);
         if (e->per) {           /* the record's own group */
             int rg = expr(g, e->per);
             g->span = e->span;
@@ -1021,15 +1026,20 @@ Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags)
             if (a->layer != k) continue;
             g.next_temp = g.fixed;
             g.span = call_e->span;
+            /* the filter first: the value is worked out only for the
+               accounts it lets in (`total(a / b where b != 0)`) */
+            Jumps out = {0};
+            if (call_e->where) cond(&g, call_e->where, false, &out);
+            g.span = call_e->span;
             int ra = call_e->args.len ? expr(&g, call_e->args.items[0]) : kint(&g, 1, NULL);
-            int rf = call_e->where ? expr(&g, call_e->where) : kint(&g, 1, NULL);
             if (call_e->per) {
                 int rg = expr(&g, call_e->per);
                 g.span = call_e->span;
                 emit(&g, OP_GROUP, 0, 0, rg, 0);
             }
             g.span = call_e->span;
-            emit(&g, OP_AGG_ADD, i, 0, ra, rf);
+            emit(&g, OP_AGG_ADD, i, 0, ra, kint(&g, 1, NULL));
+            patch_all(&g, &out);
         }
         emit(&g, OP_HALT, 0, 0, 0, 0);
         if (pass_reads_more(c, g.fixed, reg_owner, c->pass_pc[k - 1], need, fields) && !g.failed) {

@@ -20,6 +20,7 @@
  * passes again (api/engine.h); the query cannot, so then every row says so
  * in kam_error. */
 #include "sql.h"
+#include "sql_regex.h"
 #include "../stdlib/registry.h"
 #include "../base/date.h"
 
@@ -123,7 +124,7 @@ static char *lit_str(Sq *q, const char *s, size_t n)
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
         if (c == '\'') sb_add(&b, q->dl == SQL_SPARK ? "\\'" : "''");
-        else if (c == '\\' && q->dl == SQL_SPARK) sb_add(&b, "\\\\");
+        else if (c == '\\' && (q->dl == SQL_SPARK || q->dl == SQL_SNOWFLAKE)) sb_add(&b, "\\\\");
         else sb_add(&b, "%c", c);
     }
     sb_add(&b, "'");
@@ -187,7 +188,7 @@ static char *err_at(Sq *q, Span sp, const char *what)
 static void refuse(Sq *q, Span sp, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void refuse(Sq *q, Span sp, const char *fmt, ...)
 {
-    static const char *names[] = {"SQLite", "PostgreSQL", "DuckDB", "Spark SQL"};
+    static const char *names[] = {"SQLite", "PostgreSQL", "DuckDB", "Spark SQL", "Snowflake"};
     char buf[600];
     va_list ap;
     va_start(ap, fmt);
@@ -209,7 +210,7 @@ static int whole_call(const Sq *q, const char *s, const char *fn)
     for (size_t i = n - 1; i < len; i++) {
         char c = s[i];
         if (quote) {
-            if (c == '\\' && q->dl == SQL_SPARK && quote == '\'') i++;
+            if (c == '\\' && (q->dl == SQL_SPARK || q->dl == SQL_SNOWFLAKE) && quote == '\'') i++;
             else if (c == quote) quote = 0;
             continue;
         }
@@ -273,6 +274,7 @@ static char *day_date(Sq *q, const char *x)
     case SQL_POSTGRES: return cat(q, "(DATE '1970-01-01' + CAST(%s AS INTEGER))", x);
     case SQL_DUCKDB: return cat(q, "(DATE '1970-01-01' + CAST(%s AS INTEGER))", x);
     case SQL_SPARK: return cat(q, "date_add(DATE'1970-01-01', CAST(%s AS INT))", x);
+    case SQL_SNOWFLAKE: return cat(q, "DATEADD(day, CAST(%s AS INTEGER), DATE '1970-01-01')", x);
     }
     return NULL;
 }
@@ -288,6 +290,7 @@ static char *ymd(Sq *q, const char *x, char part)
     case SQL_DUCKDB: return cat(q, "%s(%s)", part == 'Y' ? "year" : part == 'm' ? "month" : "day", dd);
     case SQL_SPARK:
         return cat(q, "%s(%s)", part == 'Y' ? "year" : part == 'm' ? "month" : "dayofmonth", dd);
+    case SQL_SNOWFLAKE: return cat(q, "%s(%s)", part == 'Y' ? "YEAR" : part == 'm' ? "MONTH" : "DAY", dd);
     }
     return NULL;
 }
@@ -300,6 +303,7 @@ static char *date_text(Sq *q, const char *x)
     case SQL_POSTGRES: return cat(q, "to_char(%s, 'YYYY-MM-DD')", day_date(q, x));
     case SQL_DUCKDB: return cat(q, "strftime(%s, '%%Y-%%m-%%d')", day_date(q, x));
     case SQL_SPARK: return cat(q, "date_format(%s, 'yyyy-MM-dd')", day_date(q, x));
+    case SQL_SNOWFLAKE: return cat(q, "TO_CHAR(%s, 'YYYY-MM-DD')", day_date(q, x));
     }
     return NULL;
 }
@@ -408,121 +412,6 @@ static char *round0(Sq *q, const char *x)
     return cat(q, "(CASE WHEN %s < 0 THEN -%s ELSE %s END)", x, r, r);
 }
 
-/* kam's regular expression (POSIX ERE, checked) as one that PostgreSQL's
- * AREs and DuckDB's RE2 read the same way: literals, `.`, anchors, groups,
- * alternatives, `* + ?` and counts (`{,n}` as `{0,n}`), bracket expressions
- * with ranges and the ASCII classes spelled out. NULL (with *why) for
- * anything else: stacked repetitions, classes beyond those, collating
- * elements, a lone `)`. */
-static char *regex_sql(Sq *q, const char *pat, const char **why)
-{
-    Sb b = {0};
-    size_t n = strlen(pat);
-    bool can_repeat = false;
-    *why = NULL;
-    for (size_t i = 0; i < n && !*why; i++) {
-        unsigned char c = (unsigned char)pat[i];
-        switch (c) {
-        case '*': case '+': case '?':
-            if (!can_repeat) *why = "a repetition of a repetition";
-            sb_add(&b, "%c", c);
-            can_repeat = false;
-            break;
-        case '{': {
-            size_t j = i + 1;
-            char lo[8] = "", hi[8] = "";
-            int nl = 0, nh = 0;
-            while (j < n && pat[j] >= '0' && pat[j] <= '9' && nl < 4) lo[nl++] = pat[j++];
-            bool comma = j < n && pat[j] == ',';
-            if (comma) j++;
-            while (comma && j < n && pat[j] >= '0' && pat[j] <= '9' && nh < 4) hi[nh++] = pat[j++];
-            if (j >= n || pat[j] != '}' || (!nl && !nh) || !can_repeat) {
-                *why = "a brace that is not a count";
-                break;
-            }
-            sb_add(&b, "{%s%s%s}", nl ? lo : "0", comma ? "," : "", hi);
-            i = j;
-            can_repeat = false;
-            break;
-        }
-        case '}':
-            sb_add(&b, "\\}");
-            can_repeat = true;
-            break;
-        case '(':
-            sb_add(&b, "(");
-            can_repeat = false;
-            break;
-        case ')':
-            sb_add(&b, ")");
-            can_repeat = true;
-            break;
-        case '|':
-            sb_add(&b, "|");
-            can_repeat = false;
-            break;
-        case '^': case '$':
-            sb_add(&b, "%c", c);
-            can_repeat = false;
-            break;
-        case '\\':
-            if (i + 1 >= n || (unsigned char)pat[i + 1] >= 0x80) {
-                *why = "a backslash before a character that is not punctuation";
-                break;
-            }
-            sb_add(&b, "\\%c", pat[++i]);
-            can_repeat = true;
-            break;
-        case '[': {
-            size_t j = i + 1;
-            sb_add(&b, "[");
-            if (j < n && pat[j] == '^') {
-                sb_add(&b, "^");
-                j++;
-            }
-            bool first = true;
-            for (; j < n && !*why; j++, first = false) {
-                char d = pat[j];
-                if (d == ']' && !first) break;
-                if (d == '[' && j + 1 < n && (pat[j + 1] == ':' || pat[j + 1] == '.' || pat[j + 1] == '=')) {
-                    static const char *cls[][2] = {
-                        {"digit", "0-9"}, {"alpha", "A-Za-z"}, {"alnum", "0-9A-Za-z"}, {"upper", "A-Z"},
-                        {"lower", "a-z"}, {"xdigit", "0-9A-Fa-f"}, {"blank", " \\t"},
-                        {"space", " \\t\\n\\v\\f\\r"}};
-                    const char *end = pat[j + 1] == ':' ? strstr(pat + j + 2, ":]") : NULL;
-                    size_t k = 0, len = end ? (size_t)(end - (pat + j + 2)) : 0;
-                    for (; end && k < sizeof cls / sizeof cls[0]; k++)
-                        if (strlen(cls[k][0]) == len && strncmp(cls[k][0], pat + j + 2, len) == 0) break;
-                    if (!end || k == sizeof cls / sizeof cls[0]) {
-                        *why = "a character class other than digit, alpha, alnum, upper, lower, xdigit, "
-                               "blank and space, or a collating element";
-                        break;
-                    }
-                    sb_add(&b, "%s", cls[k][1]);
-                    j = (size_t)(end - pat) + 1;
-                    continue;
-                }
-                if (d == '-' && !first && j + 1 < n && pat[j + 1] != ']') sb_add(&b, "-");
-                else if (d == ']' || d == '[' || d == '\\' || d == '-' || d == '^') sb_add(&b, "\\%c", d);
-                else sb_add(&b, "%c", d);
-            }
-            sb_add(&b, "]");
-            i = j;
-            can_repeat = true;
-            break;
-        }
-        default:
-            if (strchr(".", c)) sb_add(&b, ".");
-            else sb_add(&b, "%c", c);
-            can_repeat = true;
-            break;
-        }
-    }
-    char *r = *why ? NULL : arena_strdup(q->a, b.s ? b.s : "");
-    free(b.s);
-    return r;
-}
-
 static char *call_v(Sq *q, Expr *e)
 {
     const StdFunc *f = std_func(e->fn);
@@ -585,6 +474,7 @@ static char *call_v(Sq *q, Expr *e)
         return str_len(q, a0);
     case SIG_STR2_BOOL:
         if (strcmp(name, "contains") == 0) {
+            if (q->dl == SQL_SNOWFLAKE) return cat(q, "(%s = '' OR CHARINDEX(%s, %s) > 0)", a1, a1, a0);
             const char *fn = q->dl == SQL_SQLITE || q->dl == SQL_SPARK ? "instr" : "strpos";
             return cat(q, "(%s = '' OR %s(%s, %s) > 0)", a1, fn, a0, a1);
         }
@@ -592,7 +482,12 @@ static char *call_v(Sq *q, Expr *e)
                    q->dl == SQL_SPARK ? "char_length" : "length", a1, a1);
     case SIG_MATCHES: {
         const char *why = NULL;
-        char *rx = q->dl == SQL_POSTGRES || q->dl == SQL_DUCKDB ? regex_sql(q, args[1]->str, &why) : NULL;
+        char *rx = NULL;
+        if (q->dl == SQL_POSTGRES || q->dl == SQL_DUCKDB) {
+            char *m = sql_regex(args[1]->str, &why);
+            if (m) rx = k(q, m);
+            free(m);
+        }
         if (!rx) {
             if (why)
                 refuse(q, e->span, "matches() with %s (kam's regular expressions are POSIX ERE by "
@@ -621,9 +516,14 @@ static char *call_v(Sq *q, Expr *e)
  * when (a 2^-520)(b 2^-520) reaches 2^-16; a / b (|b| < 1) is near 2^1024
  * only when ln|a| - ln|b| is near 709.8, and then (a 2^-64) / b says. NULL
  * outside PostgreSQL, and for long operands (each appears twice more). */
+static bool raises_on_overflow(const Sq *q)
+{
+    return q->dl == SQL_POSTGRES || q->dl == SQL_SNOWFLAKE;
+}
+
 static char *pg_ovf(Sq *q, AstOp op, const char *a, const char *b)
 {
-    if (q->dl != SQL_POSTGRES || strlen(a) + strlen(b) > 400) return NULL;
+    if (!raises_on_overflow(q) || strlen(a) + strlen(b) > 400) return NULL;
     switch (op) {
     case OPX_ADD:
     case OPX_SUB:
@@ -789,11 +689,16 @@ static char *E(Sq *q, Expr *e)
     case EX_CALL: {
         const StdFunc *f = std_func(e->fn);
         if (f->aggregate) {
+            /* the record code works out the account's own value for rank and
+               percentile (none for the others), then its group */
+            bool own = f->sig == SIG_AGG_RANK || f->sig == SIG_AGG_PERCENTILE;
+            char *r = own && e->args.len ? E(q, e->args.items[0]) : NULL;
+            if (e->per) r = either(q, r, E(q, e->per));
             if (strcmp(f->name, "total") == 0 || strcmp(f->name, "avg") == 0)
-                return cat(q, "CASE WHEN abs(%s) <= %s THEN NULL ELSE %s END", call_v(q, e),
-                           dbl(q, strtod(DBL_MAX_TEXT, NULL)),
-                           err_at(q, e->span, "an aggregate overflows (its sum passes 1.8e308)"));
-            return NULL;
+                r = either(q, r, cat(q, "CASE WHEN abs(%s) <= %s THEN NULL ELSE %s END", call_v(q, e),
+                                     dbl(q, strtod(DBL_MAX_TEXT, NULL)),
+                                     err_at(q, e->span, "an aggregate overflows (its sum passes 1.8e308)")));
+            return r;
         }
         if (f->sig == SIG_ENTITLED || f->sig == SIG_MATCHES) return f->sig == SIG_MATCHES ? E(q, e->args.items[0]) : NULL;
         char *r = NULL;
@@ -838,7 +743,13 @@ static int sym_index(const Policy *p, const Sym *s)
 static bool reads_open(Sq *q, const Expr *e)
 {
     if (!e) return false;
-    if (e->kind == EX_CALL && e->agg >= 0) return false;
+    if (e->kind == EX_CALL && e->agg >= 0) {
+        /* its value is a column of its pass; the error of the account's own
+           value (rank, percentile) and group reads their rules */
+        SigKind sig = std_func(e->fn)->sig;
+        bool own = sig == SIG_AGG_RANK || sig == SIG_AGG_PERCENTILE;
+        return (own && e->args.len && reads_open(q, e->args.items[0])) || reads_open(q, e->per);
+    }
     if (e->sym && e->member < 0 && q->batch[sym_index(q->p, e->sym)] == q->ncte + 1 && q->ncols)
         return true;
     if (reads_open(q, e->a) || reads_open(q, e->b) || reads_open(q, e->c)) return true;
@@ -924,7 +835,7 @@ static void rule(Sq *q, Sym *s)
             Criterion *c = d->items.items[i];
             char *cv = V(q, c->cond);
             sum = cat(q, "%s + CASE WHEN %s THEN %s ELSE %s END", sum, cv, V(q, c->weight), dbl(q, 0));
-            if (q->dl == SQL_POSTGRES)      /* the same halved, for pg_ovf's test */
+            if (raises_on_overflow(q))      /* the same halved, for pg_ovf's test */
                 half = cat(q, "%s + CASE WHEN %s THEN %s * %s ELSE %s END", half, cv, V(q, c->weight),
                            dbl(q, 0.5), dbl(q, 0));
             char *ew = E(q, c->weight);
@@ -932,7 +843,7 @@ static void rule(Sq *q, Sym *s)
         }
         sum = cat(q, "(%s)", sum);     /* left to right, as the VM adds */
         char *ovf = NULL;
-        if (q->dl == SQL_POSTGRES) {
+        if (raises_on_overflow(q)) {
             ovf = cat(q, "abs(%s) >= %s", half, dbl(q, ldexp(1, 1023)));
             sum = cat(q, "(CASE WHEN %s THEN %s ELSE %s END)", ovf, dbl(q, 0), sum);
         }
@@ -1053,21 +964,28 @@ static void pass(Sq *q, int L)
         Expr *c = p->aggs.items[i];
         if (policy_agg_layer(c) != L) continue;
         const StdFunc *f = std_func(c->fn);
+        /* the filter first: the value (and the group) are worked out only
+           for the accounts it lets in, as the VM's pass does */
         char *err = NULL;
+        (void)f;
         if (c->args.len) {
             col(q, V(q, c->args.items[0]), cat(q, "#v%d", i));
             err = E(q, c->args.items[0]);
         } else {
             col(q, TRUE_(q), cat(q, "#v%d", i));
         }
-        (void)f;
+        if (c->per) {
+            col(q, raw_name(q, c->per), cat(q, "#g%d", i));
+            err = either(q, err, E(q, c->per));
+        }
         if (c->where) {
-            col(q, V(q, c->where), cat(q, "#f%d", i));
-            err = either(q, err, E(q, c->where));
+            char *fv = V(q, c->where);
+            col(q, fv, cat(q, "#f%d", i));
+            if (err) err = cat(q, "CASE WHEN %s THEN %s END", fv, err);
+            err = either(q, E(q, c->where), err);
         } else {
             col(q, TRUE_(q), cat(q, "#f%d", i));
         }
-        if (c->per) col(q, raw_name(q, c->per), cat(q, "#g%d", i));
         col(q, err ? err : "NULL", cat(q, "#x%d", i));
     }
     for (int i = 0; i < p->nsyms; i++) {
@@ -1127,7 +1045,7 @@ static void pass(Sq *q, int L)
         char *in = cat(q, "(%s AND %s)", ok, fl);
         char *n1 = cat(q, "SUM(CASE WHEN %s THEN 1 ELSE 0 END) OVER (%s)", in, part);
         char *sum = cat(q, "SUM(CASE WHEN %s THEN %s END) OVER (%s)", in, v, part);
-        if (q->dl == SQL_POSTGRES) {
+        if (raises_on_overflow(q)) {
             /* PostgreSQL's SUM raises an error where the double overflows:
                sum the values scaled by 2^-64 (the subnormal ones apart, to
                lose no bit), and scale back only when that fits: else an
@@ -1137,8 +1055,9 @@ static void pass(Sq *q, int L)
                             tiny, v, dbl(q, ldexp(1, -64)), part, dbl(q, 0));
             char *small = cat(q, "COALESCE(SUM(CASE WHEN %s AND abs(%s) < %s THEN %s END) OVER (%s), %s)", in, v,
                               tiny, v, part, dbl(q, 0));
-            sum = cat(q, "(CASE WHEN abs(%s) >= %s THEN CAST('Infinity' AS DOUBLE PRECISION) ELSE %s * %s + %s END)",
-                      big, dbl(q, ldexp(1, 960)), big, dbl(q, ldexp(1, 64)), small);
+            sum = cat(q, "(CASE WHEN abs(%s) >= %s THEN CAST('%s' AS %s) ELSE %s * %s + %s END)", big,
+                      dbl(q, ldexp(1, 960)), q->dl == SQL_POSTGRES ? "Infinity" : "inf", dbl_type(q), big,
+                      dbl(q, ldexp(1, 64)), small);
         }
         char *r;
         switch (f->sig) {
@@ -1149,8 +1068,8 @@ static void pass(Sq *q, int L)
         case SIG_AGG_RANK:
         case SIG_AGG_PERCENTILE: {
             bool rank = f->sig == SIG_AGG_RANK;
-            char *cum = cat(q, "SUM(CASE WHEN %s THEN 1 ELSE 0 END) OVER (%s ORDER BY %s %s)", in, part, v,
-                            rank ? "DESC" : "ASC");
+            char *cum = cat(q, "SUM(CASE WHEN %s THEN 1 ELSE 0 END) OVER (%s ORDER BY %s %s RANGE BETWEEN "
+                            "UNBOUNDED PRECEDING AND CURRENT ROW)", in, part, v, rank ? "DESC" : "ASC");
             char *peers = cat(q, "SUM(CASE WHEN %s THEN 1 ELSE 0 END) OVER (PARTITION BY %s%s%s)", in,
                               g ? g : "", g ? ", " : "", v);
             if (rank) r = as_dbl(q, cat(q, "(1 + %s - %s)", cum, peers));
@@ -1222,6 +1141,7 @@ static char *convert(Sq *q, const Field *f, const char *r)
         case SQL_POSTGRES: x = cat(q, "CAST((%s - DATE '1970-01-01') AS DOUBLE PRECISION)", r); break;
         case SQL_DUCKDB: x = cat(q, "CAST(date_diff('day', DATE '1970-01-01', %s) AS DOUBLE)", r); break;
         case SQL_SPARK: x = cat(q, "CAST(datediff(%s, DATE'1970-01-01') AS DOUBLE)", r); break;
+        case SQL_SNOWFLAKE: x = cat(q, "CAST(DATEDIFF(day, DATE '1970-01-01', %s) AS DOUBLE)", r); break;
         }
         return cat(q, "(CASE WHEN %s BETWEEN %d AND %d THEN %s END)", x, DATE_MIN, DATE_MAX, x);
     }
@@ -1284,6 +1204,7 @@ static char *today_sql(Sq *q)
     case SQL_POSTGRES: return k(q, "CAST(CURRENT_DATE - DATE '1970-01-01' AS DOUBLE PRECISION)");
     case SQL_DUCKDB: return k(q, "CAST(date_diff('day', DATE '1970-01-01', current_date) AS DOUBLE)");
     case SQL_SPARK: return k(q, "CAST(datediff(current_date(), DATE'1970-01-01') AS DOUBLE)");
+    case SQL_SNOWFLAKE: return k(q, "CAST(DATEDIFF(day, DATE '1970-01-01', CURRENT_DATE) AS DOUBLE)");
     }
     return NULL;
 }
@@ -1317,7 +1238,7 @@ static bool same_ignoring_case(const char *a, const char *b)
  * quoted: two kam names that differ only in case would be one column. */
 static void check_case(Sq *q)
 {
-    if (q->dl == SQL_POSTGRES) return;
+    if (q->dl == SQL_POSTGRES || q->dl == SQL_SNOWFLAKE) return;     /* quoted names keep their case */
     Policy *p = q->p;
     PtrVec names = {0};
     PtrVec spans = {0};
@@ -1355,8 +1276,8 @@ static void check_case(Sq *q)
 
 bool sql_dialect_parse(const char *name, SqlDialect *out)
 {
-    static const char *names[] = {"sqlite", "postgres", "duckdb", "spark"};
-    for (int i = 0; i < 4; i++)
+    static const char *names[] = {"sqlite", "postgres", "duckdb", "spark", "snowflake"};
+    for (int i = 0; i < 5; i++)
         if (strcmp(name, names[i]) == 0) {
             *out = (SqlDialect)i;
             return true;
@@ -1557,7 +1478,7 @@ bool sql_schema(Policy *p, const SqlOptions *o, FILE *out, DiagList *d)
         char *check = NULL;
         switch (f->ty.kind) {
         case TY_STRING:
-            ty = q.dl == SQL_SPARK ? "STRING" : q.dl == SQL_DUCKDB ? "VARCHAR"
+            ty = q.dl == SQL_SPARK ? "STRING" : q.dl == SQL_DUCKDB || q.dl == SQL_SNOWFLAKE ? "VARCHAR"
                  : q.dl == SQL_POSTGRES ? "TEXT COLLATE \"C\"" : "TEXT";
             break;
         case TY_INT: ty = q.dl == SQL_SQLITE ? "INTEGER" : "BIGINT"; break;
@@ -1565,9 +1486,9 @@ bool sql_schema(Policy *p, const SqlOptions *o, FILE *out, DiagList *d)
         case TY_DATE: ty = q.dl == SQL_SQLITE ? "TEXT" : "DATE"; break;
         case TY_BOOL: ty = q.dl == SQL_SQLITE ? "INTEGER" : "BOOLEAN"; break;
         case TY_ENUM: case TY_STAGE: {
-            ty = q.dl == SQL_SPARK ? "STRING" : q.dl == SQL_DUCKDB ? "VARCHAR"
+            ty = q.dl == SQL_SPARK ? "STRING" : q.dl == SQL_DUCKDB || q.dl == SQL_SNOWFLAKE ? "VARCHAR"
                  : q.dl == SQL_POSTGRES ? "TEXT COLLATE \"C\"" : "TEXT";
-            if (q.dl == SQL_SPARK || !f->ty.en) break;
+            if (q.dl == SQL_SPARK || q.dl == SQL_SNOWFLAKE || !f->ty.en) break;     /* no CHECK there */
             Sb b = {0};
             sb_add(&b, " CHECK (%s IN (", id(&q, f->name.name));
             for (int m = 0; m < f->ty.en->n; m++)

@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-typedef enum { SQL_SQLITE, SQL_POSTGRES, SQL_DUCKDB, SQL_SPARK } SqlDialect;
+typedef enum { SQL_SQLITE, SQL_POSTGRES, SQL_DUCKDB, SQL_SPARK, SQL_SNOWFLAKE } SqlDialect;
 
 typedef struct SqlOptions {
     SqlDialect dialect;
@@ -30,7 +30,7 @@ typedef struct SqlOptions {
     int ncolumns;
 } SqlOptions;
 
-/* "sqlite" ... ; false if unknown. */
+/* "sqlite", "postgres", "duckdb", "spark", "snowflake"; false if unknown. */
 bool sql_dialect_parse(const char *name, SqlDialect *out);
 /* Writes the query to out; false with sql-untranslatable diagnostics in d
  * (nothing written) when a construct has no faithful translation. */
