@@ -117,7 +117,16 @@ sql_load() { # ENGINE SCHEMA CSV TABLE
         # on an enum's names would refuse the \N a missing value is until
         # then), then into the table itself.
         rm -f "$SQL_E/sqlite.db" "$SQL_E/sqlite.csv"
-        "$SQL_PY" "$SQL_LIB/csvtool.py" sqlite-prep "$_csv" kam_load "$SQL_E/sqlite.csv" "$SQL_E/sqlite-fix.sql" || return 1
+        _h=$(head -n 1 "$_csv")
+        if ! grep -qF '"\N"' "$_csv" && printf '%s\n' "$_h" | grep -Eq '^[A-Za-z_][A-Za-z0-9_]*(,[A-Za-z_][A-Za-z0-9_]*)*$'; then
+            # no string \N and a plain header (the common case): the
+            # UPDATE without python
+            printf '%s\n' "$_h" | tr , '\n' | awk '
+                { s = s (NR > 1 ? ", " : "") "\"" $0 "\" = NULLIF(\"" $0 "\", '"'"'\\N'"'"')" }
+                END { print "UPDATE \"kam_load\" SET " s ";" }' >"$SQL_E/sqlite-fix.sql"
+        else
+            "$SQL_PY" "$SQL_LIB/csvtool.py" sqlite-prep "$_csv" kam_load "$SQL_E/sqlite.csv" "$SQL_E/sqlite-fix.sql" || return 1
+        fi
         _in=$_csv
         [ -e "$SQL_E/sqlite.csv" ] && _in=$SQL_E/sqlite.csv
         {
@@ -134,11 +143,7 @@ sql_load() { # ENGINE SCHEMA CSV TABLE
         ;;
     postgres)
         sql_pg_up || return 1
-        {
-            printf 'DROP TABLE IF EXISTS %s;\n' "$_t"
-            cat "$_schema"
-            printf '\n\\copy %s FROM '"'"'%s'"'"' WITH (FORMAT csv, HEADER, NULL '"'"'\\N'"'"')\n' "$_t" "$_csv"
-        } >"$SQL_E/pg-load.sql"
+        sql_pg_load_sql "$_schema" "$_csv" "$_t" >"$SQL_E/pg-load.sql"
         pg_psql -f "$SQL_E/pg-load.sql" >"$SQL_E/load.err" 2>&1 || {
             echo "postgres: loading $_csv failed:" >&2
             cat "$SQL_E/load.err" >&2
@@ -230,6 +235,18 @@ sql_run() { # ENGINE POLICY DATA OUTCSV [OPTIONS...]
         cat "$SQL_E/export.err" >&2
         return 1
     fi
+    if [ "$_e" = postgres ]; then
+        # one psql for the load and the query
+        sql_pg_up || return 1
+        sql_pg_load_sql "$SQL_E/schema.sql" "$SQL_E/export.csv" "$_t" >"$SQL_E/pg-load.sql"
+        "$SQL_PY" "$SQL_LIB/csvtool.py" pg-copy "$SQL_E/query.sql" "$SQL_E/pg-query.sql" || return 1
+        pg_psql -f "$SQL_E/pg-load.sql" -f "$SQL_E/pg-query.sql" >"$_o" 2>"$SQL_E/query.err" || {
+            echo "postgres: loading or the query failed:" >&2
+            cat "$SQL_E/query.err" >&2
+            return 1
+        }
+        return 0
+    fi
     if [ "$_e" = duckdb ]; then
         # one process, an in-memory database: the library loads once
         sql_duck_load_sql "$SQL_E/schema.sql" "$SQL_E/export.csv" "$_t" >"$SQL_E/duck-load.sql"
@@ -243,6 +260,13 @@ sql_run() { # ENGINE POLICY DATA OUTCSV [OPTIONS...]
     sql_load "$_e" "$SQL_E/schema.sql" "$SQL_E/export.csv" "$_t" || return 1
     sql_query "$_e" "$SQL_E/query.sql" "$_o" || return 1
     return 0
+}
+
+# PostgreSQL's loading script for psql: SCHEMA CSV TABLE
+sql_pg_load_sql() {
+    printf 'SET client_min_messages = warning;\nDROP TABLE IF EXISTS %s;\n' "$3"
+    cat "$1"
+    printf '\n\\copy %s FROM '"'"'%s'"'"' WITH (FORMAT csv, HEADER, NULL '"'"'\\N'"'"')\n' "$3" "$2"
 }
 
 # DuckDB's loading script: SCHEMA CSV TABLE
