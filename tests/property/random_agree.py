@@ -1,0 +1,193 @@
+#!/usr/bin/python3
+"""random_agree.py — kam's commands agree with each other on random policies.
+
+The random policies and accounts of sql_random.py (every construct of the
+language, ties, missing values, records kam cannot read) are run by
+`kam run --format csv -j 1`, the reference, and then by the other ways to
+get the same answer, which must give it:
+
+  * `kam run -j 2` with tiny chunks (KAM_CHUNK_BYTES): stdout, stderr and
+    exit status byte for byte;
+  * `kam run` reading the data from standard input: stdout and exit status;
+  * `kam explain --id K --format json` for some accounts: every select,
+    tier, stage, entitlement (and its terms) and flag as kam run says;
+  * `kam diff --set ...` (when the seed's options set params): the accounts
+    it names are exactly those whose row `kam run --set` changes;
+  * the REPL: each select typed at the prompt counts as many true and false
+    as kam run's column.
+
+usage: random_agree.py [--seed S | --seeds N [--first S]] [--kam KAM]
+Exit status 0 when every seed agreed, 1 otherwise (each failure prints its
+seed: `--seed S` reproduces it)."""
+import argparse
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import common  # noqa: E402
+from sql_random import Case, Gen  # noqa: E402
+
+fails = []
+
+
+def run(kam, args, stdin=None, env=None):
+    p = subprocess.run([kam] + args, input=stdin, capture_output=True, env=env)
+    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+
+def rows_of(text):
+    rd = list(csv.reader(io.StringIO(text)))
+    if not rd:
+        return [], {}
+    head = rd[0]
+    return head, {r[0]: dict(zip(head, r)) for r in rd[1:]}
+
+
+def fail(seed, what, detail=""):
+    fails.append(seed)
+    print(f"FAIL seed {seed}: {what}")
+    if detail:
+        print("     " + str(detail)[:1200].replace("\n", "\n     "))
+
+
+def kinds_of(policy_text):
+    """The rule names of each kind, from the policy's text (one rule a line)."""
+    kinds = {"select": [], "tier": [], "stages": [], "entitle": [], "flag": []}
+    for line in policy_text.splitlines():
+        w = line.split()
+        if len(w) >= 2 and w[0] in kinds:
+            kinds[w[0]].append(w[1])
+    return kinds
+
+
+def one(kam, seed, work):
+    g = Gen(seed)
+    lines = g.policy()
+    case = Case(lines[0], g.fields, lines[2:], g.data(), g.options(), g.record_text)
+    d = tempfile.mkdtemp(prefix=f"a{seed}-", dir=work)
+    pol, data = case.write(d)
+    opts = case.opts
+    asof = opts[:2]
+    sets = opts[2:]
+    base = ["run", pol, data, "--format", "csv"] + asof
+    rc, out, err = run(kam, base + ["-j", "1"])
+    if rc not in (0, 3):
+        return      # a policy kam refuses: sql_random.py reports generator bugs
+    # several workers, tiny chunks
+    env = dict(os.environ, KAM_CHUNK_BYTES="256")
+    prc, pout, perr = run(kam, base + ["-j", "2"], env=env)
+    if (prc, pout, perr) != (rc, out, err):
+        fail(seed, "kam run -j 2 differs from -j 1",
+             f"exit {rc} vs {prc}\n-j1 out:\n{out[:500]}\n-j2 out:\n{pout[:500]}\n"
+             f"-j1 err:\n{err[:300]}\n-j2 err:\n{perr[:300]}")
+    # standard input
+    with open(data, "rb") as f:
+        src = f.read()
+    src_rc, sout, _ = run(kam, ["run", pol, "-", "--format", "csv"] + asof, stdin=src)
+    if (src_rc, sout) != (rc, out):
+        fail(seed, "kam run from standard input differs from the file",
+             f"exit {rc} vs {src_rc}\nfile:\n{out[:400]}\nstdin:\n{sout[:400]}")
+    head, rows = rows_of(out)
+    kinds = kinds_of(case.policy_text())
+    # explain, for a few accounts
+    for key in list(rows)[:3]:
+        erc, eout, eerr = run(kam, ["explain", pol, data, "--id", key, "--format", "json"] + asof)
+        if erc not in (0, 3):
+            fail(seed, f"kam explain --id {key!r} failed (exit {erc})", eerr)
+            continue
+        try:
+            ex = json.loads(eout)["explanation"]
+        except (ValueError, KeyError) as e:
+            fail(seed, f"kam explain --id {key!r}: not the JSON expected ({e})", eout[:300])
+            continue
+        row = rows[key]
+        ents = set(filter(None, row.get("entitlements", "").split(";")))
+        flags = set(filter(None, row.get("flags", "").split(";")))
+        for e in ex:
+            sec, name, val = e.get("section"), e.get("name"), e.get("value")
+            want = None
+            if sec == "select" and name in row:
+                want = row[name]
+            elif sec in ("tier", "stages") and name in row and row[name]:
+                want = row[name]
+            elif sec == "entitlement" and name in kinds["entitle"]:
+                want = "yes" if name in ents else "no"
+            elif sec == "flag" and name in kinds["flag"]:
+                want = "yes" if name in flags else "no"
+            if want is not None and val != want:
+                fail(seed, f"kam explain --id {key!r} says {sec} {name} = {val!r}, kam run {want!r}")
+            if sec == "entitlement" and e.get("terms") and name in ents:
+                for t, v in e["terms"].items():
+                    if isinstance(v, bool):
+                        v = "true" if v else "false"
+                    if v is None:       # a term that is missing: an empty cell
+                        v = ""
+                    col = f"{name}.{t}"
+                    if col in row and str(v) != row[col] and not same_num(v, row[col]):
+                        fail(seed, f"kam explain --id {key!r}: term {col} = {v!r}, kam run {row[col]!r}")
+    # what-if: kam diff names what kam run --set changes
+    if sets:
+        wrc, wout, _ = run(kam, base + sets)
+        drc, dout, derr = run(kam, ["diff", pol, data, "--format", "csv"] + asof + sets)
+        if wrc in (0, 3) and drc in (0, 3):
+            _, wrows = rows_of(wout)
+            changed = {k for k in rows if k in wrows and rows[k] != wrows[k]}
+            _, drows_list = head_and_list(dout)
+            named = {r[0] for r in drows_list}
+            named &= set(rows) & set(wrows)
+            if changed != named:
+                fail(seed, "kam diff names other accounts than kam run --set changes",
+                     f"{' '.join(sets)}\nchanged: {sorted(changed)}\nnamed:   {sorted(named)}")
+        elif (wrc in (0, 3)) != (drc in (0, 3)):
+            fail(seed, f"kam run --set exits {wrc}, kam diff {drc}", derr[:400])
+    # the REPL counts each select as kam run does
+    for sel in [s for s in kinds["select"] if s in head][:2]:
+        rrc, rout, rerr = run(kam, ["repl", pol, data] + asof, stdin=(sel + "\n").encode())
+        got = {"true": 0, "false": 0}
+        for line in rout.splitlines():
+            w = line.split()
+            if len(w) >= 2 and w[0] in got and w[1].replace(",", "").isdigit():
+                got[w[0]] = int(w[1].replace(",", ""))
+        want = {v: sum(1 for r in rows.values() if r[sel] == v) for v in ("true", "false")}
+        if got != want:
+            fail(seed, f"the REPL counts {sel} as {got}, kam run {want}", rout[:600] + rerr[:300])
+
+
+def head_and_list(text):
+    rd = list(csv.reader(io.StringIO(text)))
+    return (rd[0] if rd else []), rd[1:]
+
+
+def same_num(a, b):
+    try:
+        return float(a) == float(b) or "%.15g" % float(a) == b
+    except (TypeError, ValueError):
+        return False
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seed", type=int)
+    ap.add_argument("--seeds", type=int, default=20)
+    ap.add_argument("--first", type=int, default=1)
+    ap.add_argument("--kam", default=os.environ.get("KAM", "build/kam"))
+    a = ap.parse_args()
+    seeds = [a.seed] if a.seed is not None else range(a.first, a.first + a.seeds)
+    with tempfile.TemporaryDirectory() as work:
+        n = 0
+        for s in seeds:
+            one(a.kam, s, work)
+            n += 1
+    common.check(not fails, f"{n} random policies: run -j 1/-j 2/stdin, explain, diff and the REPL agree"
+                 + (f" (failed seeds: {sorted(set(fails))})" if fails else ""))
+    common.done()
+
+
+if __name__ == "__main__":
+    main()
