@@ -705,7 +705,7 @@ static inline bool fast_decimal_frac(const char *p, size_t n, size_t shift, doub
     if (p != end || ndig + frac == 0 || ndig + frac > 15) return false;
     double v = (double)mant;
     if (frac + shift) v /= pow10_exact[frac + shift];
-    *out = neg ? -v : v;
+    *out = neg && mant ? -v : v;     /* "-0" is 0, as base/decimal.c reads it */
     *nfrac = frac;
     return true;
 }
@@ -721,12 +721,52 @@ static inline bool fast_date(const char *s, size_t n, int32_t *out)
     return n == 10 && date_parse(s, n, out);
 }
 
+/* Asks the CSV reader to convert the plan's numbers and dates while it
+ * scans (reader_csv.h), from the next record on. */
+static void arm_conversions(Source *s, const RdPlan *plan)
+{
+    unsigned char *conv = xcalloc((size_t)s->ncols + 1, 1);
+    for (int k = 0; k < plan->n; k++) {
+        const RdPlanItem *it = &plan->items[k];
+        if (it->col < 0 || it->col >= s->ncols) continue;
+        conv[it->col] = it->kind == RT_NUMBER || it->kind == RT_MONEY ? CSV_CONV_DEC
+                      : it->kind == RT_PERCENT ? CSV_CONV_PCT
+                      : it->kind == RT_INT     ? CSV_CONV_INT
+                      : it->kind == RT_DATE    ? CSV_CONV_DATE
+                                               : CSV_CONV_NONE;
+    }
+    s->conv = rd_csv_set_conversions(s->csv, conv, (size_t)s->ncols);
+    s->conv_plan = plan->items;
+    free(conv);
+}
+
 int rd_fill(Source *s, const RdPlan *plan, Value *regs)
 {
     const RdField *raw = s->fields;
+    const CsvConverted *cc = NULL;
+    if (s->csv) {
+        if (s->conv_plan != plan->items) arm_conversions(s, plan);
+        cc = s->conv;
+    }
     for (int k = 0; k < plan->n; k++) {
         const RdPlanItem *it = &plan->items[k];
         Value *out = &regs[it->reg];
+        if (cc && it->col >= 0 && cc->gen[it->col] == cc->cur) {   /* converted in the scan */
+            double d = cc->val[it->col];
+            out->missing = 0;
+            out->len = 0;
+            if (it->kind == RT_DATE) {
+                out->u.i = (int64_t)d;
+                continue;
+            }
+            out->u.num = d;
+            if (it->kind == RT_PERCENT && s->pct) {
+                const char *p = raw[it->col].ptr;
+                size_t n = raw[it->col].len;
+                rd_pct_value(s->pct, it->field, p[n - 1] == '%' ? 0 : d, p, n);
+            }
+            continue;
+        }
         if (it->col >= 0 && raw[it->col].ptr && raw[it->col].ptr != rd_sqlite_blob) {
             const char *p = raw[it->col].ptr;
             size_t n = raw[it->col].len;

@@ -59,6 +59,8 @@ typedef struct Source {
     size_t limited;         /* reading only this many leading columns, or 0 */
     char err[512];          /* the last error, "path:line: ..." (Excel:
                                "file:sheet!C7: ..." for a cell) */
+    const void *conv_plan;  /* CSV: the plan the reader converts for (rd_fill) */
+    const CsvConverted *conv;   /* and what it converted in this record */
     RdPctScan *pct;         /* set by the caller: rd_fill notes percent values
                                here (reader_pct.h); rd_close frees it */
 } Source;

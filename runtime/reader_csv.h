@@ -53,6 +53,34 @@ int rd_csv_next(CsvReader *r, RdField **fields, size_t *nfields, long *line);
  * only leading columns (e.g. an aggregate over column 4 of 19). */
 void rd_csv_set_field_limit(CsvReader *r, size_t n);
 
+/* Converting while scanning: for the columns a pass reads as numbers or
+ * dates, the scanner converts an unquoted field in the sweep that finds its
+ * end, when it has the common shape; anything else (quoted, spaced, longer,
+ * an exponent, a decimal comma, malformed) is left to the caller's general
+ * path, which then sees the field as text as before. The shapes, exactly
+ * those of rd_fill's fast paths (runtime/reader.c):
+ *   CSV_CONV_DEC   [-]digits[.digits], 1 to 15 digits in all: the decimal
+ *                  as one correctly rounded division (mantissa / 10^frac);
+ *   CSV_CONV_PCT   the same, or the same followed by '%' (then / 10^(frac+2));
+ *   CSV_CONV_INT   [-]digits, 1 to 15 digits;
+ *   CSV_CONV_DATE  YYYY-MM-DD, a real date (base/date.h): days since 1970.
+ * The fields are still stored as text too. */
+enum { CSV_CONV_NONE, CSV_CONV_DEC, CSV_CONV_PCT, CSV_CONV_INT, CSV_CONV_DATE };
+
+/* What the scanner converted in the current record: column c was
+ * converted iff gen[c] == cur, and its value is val[c] (a date as its day
+ * count). Owned by the reader; valid until rd_csv_set_conversions or
+ * rd_csv_close. */
+typedef struct CsvConverted {
+    unsigned cur;
+    const unsigned *gen;
+    const double *val;
+} CsvConverted;
+
+/* Sets the conversion of the first n columns (conv[c] one of CSV_CONV_*);
+ * n = 0 turns it off. Takes effect from the next rd_csv_next. */
+const CsvConverted *rd_csv_set_conversions(CsvReader *r, const unsigned char *conv, size_t n);
+
 /* The field delimiter: ',' (the default), ';' or '\t'; false for any other.
  * Takes effect from the next rd_csv_next. */
 bool rd_csv_set_delimiter(CsvReader *r, char delim);
