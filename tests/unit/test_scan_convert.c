@@ -380,10 +380,42 @@ static void boundaries(void)
     check("boundary values: bits as rd_convert's", bad == 0 && converted > 40, why);
 }
 
+/* date_parse (base/date.c, which the scanner's dates go through) against
+ * date_from_ymd on the same numbers: every year 0000-9999, month 00-13,
+ * day 00-32, and shapes that are not dates. */
+static void every_date(void)
+{
+    long wrong = 0, valid = 0;
+    char why[200] = "";
+    for (int y = 0; y <= 9999; y++)
+        for (int m = 0; m <= 13; m++)
+            for (int d = 0; d <= 32; d++) {
+                char b[16];
+                snprintf(b, sizeof b, "%04d-%02d-%02d", y, m, d);
+                int32_t got = -1, want = -1;
+                bool g = date_parse(b, 10, &got), w = date_from_ymd(y, m, d, &want);
+                valid += w;
+                if (g != w || (w && got != want)) {
+                    if (!wrong++) snprintf(why, sizeof why, "%s: %d %d, want %d %d", b, g, got, w, want);
+                }
+            }
+    static const char *const bad[] = {"2026-06-3x", "2026-0a-30", "2O26-06-30", "2026+06-30",
+                                      "2026-06/30", "2026-06-30 ", "2026-6-300", "2026-06-",
+                                      "\xff" "026-06-30", "2026-06-\x01\x01", ":026-06-30"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        int32_t got;
+        if (date_parse(bad[i], strlen(bad[i]), &got) && !wrong++)
+            snprintf(why, sizeof why, "\"%s\" accepted", bad[i]);
+    }
+    if (!why[0]) snprintf(why, sizeof why, "only %ld valid", valid);
+    check("date_parse: as date_from_ymd on every YYYY-MM-DD", wrong == 0 && valid == 3652059, why);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
     (void)argv;
+    every_date();
     boundaries();
     malformed();
     random_files();
