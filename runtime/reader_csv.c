@@ -316,7 +316,7 @@ static int refill(CsvReader *r, size_t nkept)
 /* The first byte in p.. that ends an unquoted field. The sentinel at
  * buf[len] guarantees one is found. Unrolled: most fields are short, but
  * the loop is where the time goes. */
-static char *scan_plain(char *p, const unsigned char *ends_plain)
+static inline __attribute__((always_inline)) char *scan_plain(char *p, const unsigned char *ends_plain)
 {
     for (;; p += 4) {
         if (ends_plain[(unsigned char)p[0]]) return p;
@@ -339,7 +339,7 @@ static const double pow10_exact[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8
  * byte, so the '\n' sentinel bounds it. A mantissa of at most 15 digits
  * and 10^k for k <= 22 are exact doubles, so one division rounds the
  * decimal correctly (as base/decimal.c's general path does). */
-static inline char *scan_convert(char *p, unsigned cv, const unsigned char *ends, double *val,
+static inline __attribute__((always_inline)) char *scan_convert(char *p, unsigned cv, const unsigned char *ends, double *val,
                                  int *ok)
 {
     if (cv == CSV_CONV_DATE) {
