@@ -76,7 +76,8 @@ struct CsvReader {
     unsigned char *conv;  /* by column: CSV_CONV_*, converted while scanning */
     size_t nconv;         /* columns in conv (0: no conversions) */
     unsigned *cgen;       /* by column: the record count when it was converted */
-    double *cval;         /* by column: the converted value */
+    CsvValue *cval;       /* by column: the converted value, unless cdst says */
+    CsvValue **cdst;      /* by column: where the converted value goes */
     CsvConverted out;     /* what rd_csv_set_conversions hands out */
     char err[512];
 };
@@ -163,22 +164,28 @@ void rd_csv_close(CsvReader *r)
     free(r->conv);
     free(r->cgen);
     free(r->cval);
+    free(r->cdst);
     free(r);
 }
 
-const CsvConverted *rd_csv_set_conversions(CsvReader *r, const unsigned char *conv, size_t n)
+const CsvConverted *rd_csv_set_conversions(CsvReader *r, const unsigned char *conv, size_t n,
+                                           void *const *dst)
 {
     free(r->conv);
     free(r->cgen);
     free(r->cval);
+    free(r->cdst);
     r->nconv = n;
     r->conv = n ? xmalloc(n) : NULL;
     if (n) memcpy(r->conv, conv, n);
     r->cgen = xcalloc(n + 1, sizeof *r->cgen);
     r->cval = xcalloc(n + 1, sizeof *r->cval);
+    r->cdst = xcalloc(n + 1, sizeof *r->cdst);
+    for (size_t c = 0; c < n; c++) r->cdst[c] = dst && dst[c] ? (CsvValue *)dst[c] : &r->cval[c];
     r->out.cur = 1;       /* no column has been converted in record 1 */
+    r->out.count = 0;
     r->out.gen = r->cgen;
-    r->out.val = r->cval;
+    r->out.at = r->cdst;
     return &r->out;
 }
 
@@ -339,14 +346,15 @@ static const double pow10_exact[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8
  * byte, so the '\n' sentinel bounds it. A mantissa of at most 15 digits
  * and 10^k for k <= 22 are exact doubles, so one division rounds the
  * decimal correctly (as base/decimal.c's general path does). */
-static inline __attribute__((always_inline)) char *scan_convert(char *p, unsigned cv, const unsigned char *ends, double *val,
-                                 int *ok)
+static inline __attribute__((always_inline)) char *scan_convert(char *p, unsigned cv,
+                                                                const unsigned char *ends,
+                                                                CsvValue *val, int *ok)
 {
     if (cv == CSV_CONV_DATE) {
         char *q = scan_plain(p, ends);
         int32_t days;
         if (q - p == 10 && date_parse(p, 10, &days)) {
-            *val = days;
+            val->days = days;
             *ok = 1;
         }
         return q;
@@ -368,7 +376,7 @@ static inline __attribute__((always_inline)) char *scan_convert(char *p, unsigne
     if (!ends[(unsigned char)*q] || ndig + frac == 0 || ndig + frac > 15) return q;
     double v = (double)mant;
     if (frac + shift) v /= pow10_exact[frac + shift];
-    *val = neg && mant ? -v : v;     /* "-0" is 0, as base/decimal.c reads it */
+    val->num = neg && mant ? -v : v;     /* "-0" is 0, as base/decimal.c reads it */
     *ok = 1;
     return q;
 }
@@ -481,7 +489,7 @@ static int plain_record(CsvReader *r, RdField **fields, size_t *nfields, long *l
     for (;;) {
         unsigned cv = nf < nconv ? conv[nf] : CSV_CONV_NONE;
         int converted = 0;
-        double v;
+        CsvValue v;
         if (cv) {
             d = scan_convert(f, cv, stops, &v, &converted);
             if (!converted) d = scan_plain(d, stops);
@@ -496,8 +504,9 @@ static int plain_record(CsvReader *r, RdField **fields, size_t *nfields, long *l
             fv = r->fields = xrealloc(r->fields, r->fcap * sizeof *fv);
         }
         if (converted) {
-            r->cval[nf] = v;
+            memcpy(r->cdst[nf], &v, sizeof v);
             r->cgen[nf] = gen;
+            r->out.count++;
         }
         fv[nf].ptr = f;
         fv[nf].len = (size_t)(d - f);
@@ -557,7 +566,9 @@ int rd_csv_next(CsvReader *r, RdField **fields, size_t *nfields, long *line)
             gen = r->out.cur = 1;
         }
     }
+    r->out.count = 0;
     if (plain_record(r, fields, nfields, line, gen)) return 1;
+    r->out.count = 0;           /* the general path counts again */
     fv = r->fields;             /* it may have grown them */
     fcap = r->fcap;
     for (;;) {
@@ -569,7 +580,7 @@ int rd_csv_next(CsvReader *r, RdField **fields, size_t *nfields, long *line)
         if (!quoted) {
             unsigned cv = nf < nconv && nf < keep && !resume ? conv[nf] : CSV_CONV_NONE;
             int converted = 0;
-            double v;
+            CsvValue v;
             if (cv) {
                 d = scan_convert(f, cv, ends, &v, &converted);
                 if (!converted) d = scan_plain(d, ends);
@@ -581,8 +592,9 @@ int rd_csv_next(CsvReader *r, RdField **fields, size_t *nfields, long *line)
                 goto more;
             }
             if (converted) {
-                r->cval[nf] = v;
+                memcpy(r->cdst[nf], &v, sizeof v);
                 r->cgen[nf] = gen;
+                r->out.count++;
             }
             text = f;
             tlen = (size_t)(d - f);

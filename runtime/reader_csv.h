@@ -67,19 +67,32 @@ void rd_csv_set_field_limit(CsvReader *r, size_t n);
  * The fields are still stored as text too. */
 enum { CSV_CONV_NONE, CSV_CONV_DEC, CSV_CONV_PCT, CSV_CONV_INT, CSV_CONV_DATE };
 
+/* A converted value: a number, or a date as its day count. */
+typedef union CsvValue {
+    double num;
+    long long days;
+} CsvValue;
+
 /* What the scanner converted in the current record: column c was
- * converted iff gen[c] == cur, and its value is val[c] (a date as its day
- * count). Owned by the reader; valid until rd_csv_set_conversions or
- * rd_csv_close. */
+ * converted iff gen[c] == cur, and its value is *at[c]; count says how
+ * many columns were. Owned by the reader; valid until
+ * rd_csv_set_conversions or rd_csv_close. */
 typedef struct CsvConverted {
     unsigned cur;
+    unsigned count;
     const unsigned *gen;
-    const double *val;
+    CsvValue *const *at;
 } CsvConverted;
 
 /* Sets the conversion of the first n columns (conv[c] one of CSV_CONV_*);
- * n = 0 turns it off. Takes effect from the next rd_csv_next. */
-const CsvConverted *rd_csv_set_conversions(CsvReader *r, const unsigned char *conv, size_t n);
+ * n = 0 turns it off. Takes effect from the next rd_csv_next. dst, if not
+ * NULL, says by column where a converted value goes (8 bytes, written as
+ * a CsvValue; NULL: into the reader): a caller that reads a column's
+ * value from a place of its own can name it and have it written there as
+ * the scan goes. The places must stay valid while conversions are on; a
+ * record the reader later finds malformed may have written some of them. */
+const CsvConverted *rd_csv_set_conversions(CsvReader *r, const unsigned char *conv, size_t n,
+                                           void *const *dst);
 
 /* The field delimiter: ',' (the default), ';' or '\t'; false for any other.
  * Takes effect from the next rd_csv_next. */
