@@ -6,6 +6,7 @@
 #
 #   bench/run.sh [N]          N records, default 1000000
 #   RUNS=5 bench/run.sh N     timed runs per contender, median reported
+#   SLOW_RUNS=3               the same for jq, sqlite3 and DuckDB
 #   KAM=path bench/run.sh     the kam binary to time (default build/kam)
 #   KAM_DUCKDB=path           the DuckDB client (default build/kam-duckdb;
 #                             skipped when it does not exist)
@@ -33,6 +34,8 @@ N=${1:-1000000}
 [[ $# -le 1 ]] || usage
 RUNS=${RUNS:-5}
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || usage
+SLOW_RUNS=${SLOW_RUNS:-3} # jq, sqlite3 and DuckDB take seconds to minutes a run
+[[ $SLOW_RUNS =~ ^[1-9][0-9]*$ ]] || usage
 AS_OF=2026-06-30
 KAM=${KAM:-build/kam}
 DUCKDB=${KAM_DUCKDB:-build/kam-duckdb}
@@ -152,7 +155,9 @@ for c in "${contenders[@]}"; do
         verdict[$c]="ok (= $r)"
     fi
     walls=() cpus=()
-    for ((i = 0; i < RUNS; i++)); do
+    runs=$RUNS
+    case $c in jq | sqlite3 | duckdb*) runs=$SLOW_RUNS ;; esac
+    for ((i = 0; i < runs; i++)); do
         if ! t=$({ time "run_$c" "$out" 2> /dev/null; } 2>&1); then
             verdict[$c]=FAILED
             status=1
@@ -173,7 +178,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2fx", a
 cpu_model=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo 2> /dev/null || true)
 echo
 echo "bench/bench.kam on $N records ($(du -h "$CSV" | cut -f1) CSV, $(du -h "$JSONL" | cut -f1) JSONL)," \
-    "--as-of $AS_OF, median of $RUNS runs, $(nproc 2> /dev/null || echo '?') cores${cpu_model:+, $cpu_model}"
+    "--as-of $AS_OF, median of $RUNS runs ($SLOW_RUNS for jq, sqlite3, DuckDB), $(nproc 2> /dev/null || echo '?') cores${cpu_model:+, $cpu_model}"
 echo
 hw=${wall[handwritten]:-} hc=${cpu[handwritten]:-}
 printf '%-14s %8s %8s %12s %9s %9s  %s\n' contender "wall s" "cpu s" records/s "wall/hand" "cpu/hand" output

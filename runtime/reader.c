@@ -723,15 +723,17 @@ static inline bool fast_date(const char *s, size_t n, int32_t *out)
     return n == 10 && date_parse(s, n, out);
 }
 
-/* Asks the CSV reader to convert the plan's numbers and dates while it
- * scans (reader_csv.h), from the next record on: those of required fields
- * straight into their registers (only rd_fill writes a field's register,
- * and for a required number or date it never marks it missing or gives it
- * a length), the optional ones into the reader. */
+/* Asks the CSV reader to convert the plan's numbers, dates, bools and enum
+ * members while it scans (reader_csv.h), from the next record on: those of
+ * required fields straight into their registers (only rd_fill writes a
+ * field's register, and for a required field of these types it never marks
+ * it missing or gives it a length), the optional ones into the reader. */
 static void arm_conversions(Source *s, const RdPlan *plan, Value *regs)
 {
+    static const char *const bool_words[] = {"false", "true"};   /* the index is the value */
     unsigned char *conv = xcalloc((size_t)s->ncols + 1, 1);
     void **dst = xcalloc((size_t)s->ncols + 1, sizeof *dst);
+    CsvWords *words = xcalloc((size_t)s->ncols + 1, sizeof *words);
     free(s->conv_rest);
     free(s->conv_pct);
     s->conv_rest = xcalloc((size_t)plan->n + 1, sizeof *s->conv_rest);
@@ -746,7 +748,13 @@ static void arm_conversions(Source *s, const RdPlan *plan, Value *regs)
                : it->kind == RT_PERCENT ? CSV_CONV_PCT
                : it->kind == RT_INT     ? CSV_CONV_INT
                : it->kind == RT_DATE    ? CSV_CONV_DATE
+               : it->kind == RT_BOOL || it->kind == RT_ENUM || it->kind == RT_STAGE
+                                        ? CSV_CONV_WORDS
                                         : CSV_CONV_NONE;
+        if (cv == CSV_CONV_WORDS)
+            words[it->col] = it->kind == RT_BOOL ? (CsvWords){bool_words, 2}
+                                                 : (CsvWords){(const char *const *)it->en->members,
+                                                              it->en->n};
         conv[it->col >= 0 ? it->col : 0] |= cv;
         if (cv) s->conv_all++;
         if (cv && !it->optional) {
@@ -759,11 +767,12 @@ static void arm_conversions(Source *s, const RdPlan *plan, Value *regs)
             s->conv_rest[s->conv_nrest++] = *it;
         }
     }
-    s->conv = rd_csv_set_conversions(s->csv, conv, (size_t)s->ncols, dst);
+    s->conv = rd_csv_set_conversions(s->csv, conv, (size_t)s->ncols, dst, words);
     s->conv_plan = plan->items;
     s->conv_regs = regs;
     free(conv);
     free(dst);
+    free(words);
 }
 
 /* Converts one planned field of the current record into its register:
@@ -778,6 +787,10 @@ static inline int fill_item(Source *s, const RdPlanItem *it, Value *regs, const 
         out->len = 0;
         if (it->kind == RT_DATE) {
             out->u.i = v->days;
+            return 0;
+        }
+        if (it->kind == RT_BOOL || it->kind == RT_ENUM || it->kind == RT_STAGE) {
+            out->u.i = v->word;
             return 0;
         }
         out->u.num = v->num;

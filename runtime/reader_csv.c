@@ -78,6 +78,8 @@ struct CsvReader {
     unsigned *cgen;       /* by column: the record count when it was converted */
     CsvValue *cval;       /* by column: the converted value, unless cdst says */
     CsvValue **cdst;      /* by column: where the converted value goes */
+    CsvWords *cwords;     /* by column: the words of a CSV_CONV_WORDS column */
+    size_t **cwlen;       /* and their lengths */
     CsvConverted out;     /* what rd_csv_set_conversions hands out */
     char err[512];
 };
@@ -165,16 +167,31 @@ void rd_csv_close(CsvReader *r)
     free(r->cgen);
     free(r->cval);
     free(r->cdst);
+    for (size_t c = 0; c < r->nconv; c++) free(r->cwlen[c]);
+    free(r->cwlen);
+    free(r->cwords);
     free(r);
 }
 
 const CsvConverted *rd_csv_set_conversions(CsvReader *r, const unsigned char *conv, size_t n,
-                                           void *const *dst)
+                                           void *const *dst, const CsvWords *words)
 {
     free(r->conv);
     free(r->cgen);
     free(r->cval);
     free(r->cdst);
+    for (size_t c = 0; c < r->nconv; c++) free(r->cwlen[c]);
+    free(r->cwlen);
+    free(r->cwords);
+    r->cwords = xcalloc(n + 1, sizeof *r->cwords);
+    r->cwlen = xcalloc(n + 1, sizeof *r->cwlen);
+    for (size_t c = 0; c < n; c++) {
+        if (conv[c] != CSV_CONV_WORDS) continue;
+        CsvWords w = words ? words[c] : (CsvWords){NULL, 0};
+        r->cwords[c] = w;
+        r->cwlen[c] = xmalloc(sizeof(size_t) * (size_t)(w.n + 1));
+        for (int m = 0; m < w.n; m++) r->cwlen[c][m] = strlen(w.w[m]);
+    }
     r->nconv = n;
     r->conv = n ? xmalloc(n) : NULL;
     if (n) memcpy(r->conv, conv, n);
@@ -348,8 +365,21 @@ static const double pow10_exact[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8
  * decimal correctly (as base/decimal.c's general path does). */
 static inline __attribute__((always_inline)) char *scan_convert(char *p, unsigned cv,
                                                                 const unsigned char *ends,
-                                                                CsvValue *val, int *ok)
+                                                                CsvValue *val, int *ok,
+                                                                const CsvWords *words,
+                                                                const size_t *wlen)
 {
+    if (cv == CSV_CONV_WORDS) {
+        char *q = scan_plain(p, ends);
+        size_t n = (size_t)(q - p);
+        for (int m = 0; m < words->n; m++)
+            if (wlen[m] == n && words->w[m][0] == *p && memcmp(words->w[m], p, n) == 0) {
+                val->word = m;
+                *ok = 1;
+                break;
+            }
+        return q;
+    }
     if (cv == CSV_CONV_DATE) {
         char *q = scan_plain(p, ends);
         int32_t days;
@@ -491,7 +521,7 @@ static int plain_record(CsvReader *r, RdField **fields, size_t *nfields, long *l
         int converted = 0;
         CsvValue v;
         if (cv) {
-            d = scan_convert(f, cv, stops, &v, &converted);
+            d = scan_convert(f, cv, stops, &v, &converted, &r->cwords[nf], r->cwlen[nf]);
             if (!converted) d = scan_plain(d, stops);
         } else {
             d = scan_plain(f, stops);
@@ -582,7 +612,7 @@ int rd_csv_next(CsvReader *r, RdField **fields, size_t *nfields, long *line)
             int converted = 0;
             CsvValue v;
             if (cv) {
-                d = scan_convert(f, cv, ends, &v, &converted);
+                d = scan_convert(f, cv, ends, &v, &converted, &r->cwords[nf], r->cwlen[nf]);
                 if (!converted) d = scan_plain(d, ends);
             } else {
                 d = scan_plain(f + resume, ends);

@@ -63,14 +63,24 @@ void rd_csv_set_field_limit(CsvReader *r, size_t n);
  *                  as one correctly rounded division (mantissa / 10^frac);
  *   CSV_CONV_PCT   the same, or the same followed by '%' (then / 10^(frac+2));
  *   CSV_CONV_INT   [-]digits, 1 to 15 digits;
- *   CSV_CONV_DATE  YYYY-MM-DD, a real date (base/date.h): days since 1970.
+ *   CSV_CONV_DATE  YYYY-MM-DD, a real date (base/date.h): days since 1970;
+ *   CSV_CONV_WORDS exactly one of the column's words (CsvWords): its index.
  * The fields are still stored as text too. */
-enum { CSV_CONV_NONE, CSV_CONV_DEC, CSV_CONV_PCT, CSV_CONV_INT, CSV_CONV_DATE };
+enum { CSV_CONV_NONE, CSV_CONV_DEC, CSV_CONV_PCT, CSV_CONV_INT, CSV_CONV_DATE, CSV_CONV_WORDS };
 
-/* A converted value: a number, or a date as its day count. */
+/* The words of a CSV_CONV_WORDS column (borrowed: they must outlive the
+ * conversions). */
+typedef struct CsvWords {
+    const char *const *w;
+    int n;
+} CsvWords;
+
+/* A converted value: a number, a date as its day count, or a word as its
+ * index. */
 typedef union CsvValue {
     double num;
     long long days;
+    long long word;
 } CsvValue;
 
 /* What the scanner converted in the current record: column c was
@@ -90,9 +100,11 @@ typedef struct CsvConverted {
  * a CsvValue; NULL: into the reader): a caller that reads a column's
  * value from a place of its own can name it and have it written there as
  * the scan goes. The places must stay valid while conversions are on; a
- * record the reader later finds malformed may have written some of them. */
+ * record the reader later finds malformed may have written some of them.
+ * words gives, by column, the words of a CSV_CONV_WORDS column (NULL if
+ * there is none). */
 const CsvConverted *rd_csv_set_conversions(CsvReader *r, const unsigned char *conv, size_t n,
-                                           void *const *dst);
+                                           void *const *dst, const CsvWords *words);
 
 /* The field delimiter: ',' (the default), ';' or '\t'; false for any other.
  * Takes effect from the next rd_csv_next. */

@@ -58,14 +58,37 @@ static unsigned below(unsigned n)
 
 /* The columns of the random files: their conversion and the type the
  * general path reads them as. */
-enum { NCOLS = 7 };
+enum { NCOLS = 9 };
 static const unsigned char col_conv[NCOLS] = {
     CSV_CONV_NONE, CSV_CONV_DEC, CSV_CONV_PCT, CSV_CONV_INT, CSV_CONV_DATE, CSV_CONV_NONE,
-    CSV_CONV_DEC,
+    CSV_CONV_DEC, CSV_CONV_WORDS, CSV_CONV_WORDS,
 };
 static const RtKind col_kind[NCOLS] = {
-    RT_STRING, RT_MONEY, RT_PERCENT, RT_INT, RT_DATE, RT_STRING, RT_NUMBER,
+    RT_STRING, RT_MONEY, RT_PERCENT, RT_INT, RT_DATE, RT_STRING, RT_NUMBER, RT_BOOL, RT_STAGE,
 };
+
+/* The words of the two word columns: a bool's, as reader.c gives them
+ * (the index is the value), and a stage enum's. */
+static const char *bool_words[] = {"false", "true"};
+static const char *stage_words[] = {"pre_kam", "early_kam", "mid_kam", "partnership",
+                                    "synergistic", "uncoupling", "p"};
+static const RtEnum stage_enum = {stage_words, 7};
+static const CsvWords col_words[NCOLS] = {
+    [7] = {bool_words, 2}, [8] = {stage_words, 7},
+};
+
+/* Texts near the words: only the exact ones have the fast shape. */
+static const char *const odd_words[] = {
+    "True", "TRUE", "yes", "no", "1", "0", "tru", "falsey", " true", "false ", "", "t",
+    "pre_kam ", "Pre_kam", "early", "early_kam_", "synergistic", "uncoupling", "p", "pp",
+    "mid_kam", "partnershi", "true", "false",
+};
+
+static RtType type_of(int c)
+{
+    RtType t = {col_kind[c], false, col_kind[c] == RT_STAGE ? &stage_enum : NULL};
+    return t;
+}
 
 /* Values that sit on a boundary of the fast path. */
 static const char *const odd_numbers[] = {
@@ -131,6 +154,19 @@ static int put_field(FILE *f, int c, char delim)
         if (below(8) == 0) fputs("\"text, with \"\"quotes\"\"\r\nand a CRLF\"", f);
         else fprintf(f, "t%u", below(100000));
         return 0;
+    }
+    if (conv == CSV_CONV_WORDS) {
+        const CsvWords *w = &col_words[c];
+        const char *t = below(2) ? w->w[below((unsigned)w->n)]
+                                 : odd_words[below(sizeof odd_words / sizeof *odd_words)];
+        int exact = 0;
+        for (int m = 0; m < w->n; m++) exact |= strcmp(t, w->w[m]) == 0;
+        if (below(10) == 0 || strchr(t, delim)) {       /* quoted: never converted */
+            fprintf(f, "\"%s\"", t);
+            return 0;
+        }
+        fputs(t, f);
+        return exact;
     }
     unsigned pick = below(10);
     int fast = 0;
@@ -217,8 +253,8 @@ static void run_file(const char *name, uint64_t seed, long nrec, char delim, Sta
     rd_csv_set_delimiter(conv, delim);
     /* the money and the date columns written to places of the caller's */
     CsvValue mine[NCOLS];
-    void *dst[NCOLS] = {NULL, &mine[1], NULL, NULL, &mine[4], NULL, NULL};
-    const CsvConverted *cc = rd_csv_set_conversions(conv, col_conv, NCOLS, dst);
+    void *dst[NCOLS] = {NULL, &mine[1], NULL, NULL, &mine[4], NULL, NULL, &mine[7], NULL};
+    const CsvConverted *cc = rd_csv_set_conversions(conv, col_conv, NCOLS, dst, col_words);
     for (long r = 0;; r++) {
         RdField *pf, *cf;
         size_t pn, cn;
@@ -254,12 +290,11 @@ static void run_file(const char *name, uint64_t seed, long nrec, char delim, Sta
             }
             if (!done) continue;
             Value v;
-            RtType t = {col_kind[c], false, NULL};
-            int rc = rd_convert(t, cf[c].ptr, cf[c].len, &v);
+            int rc = rd_convert(type_of((int)c), cf[c].ptr, cf[c].len, &v);
             const CsvValue *fv = cc->at[c];
-            int same = rc == 0 && (col_kind[c] == RT_DATE
-                                       ? v.u.i == fv->days
-                                       : memcmp(&v.u.num, &fv->num, sizeof fv->num) == 0);
+            int same = rc == 0 && (col_kind[c] == RT_DATE    ? v.u.i == fv->days
+                                   : col_conv[c] == CSV_CONV_WORDS ? v.u.i == fv->word
+                                   : memcmp(&v.u.num, &fv->num, sizeof fv->num) == 0);
             if (dst[c] && (void *)fv != dst[c]) same = 0;      /* written where asked */
             if (!same) {
                 st->wrong_bits++;
@@ -302,10 +337,10 @@ static void write_file(const char *path, const char *text)
 static void malformed(void)
 {
     static const char *const texts[] = {
-        "1,2.5,3%,4,2026-01-31,x,7\n1,\"2.5\" ,3,4,2026-01-31,x,7\n",
-        "1,2.5,3%,4,2026-01-31,x,7\n1,2.5,3,4,2026-01-31,\"x,7\n",
-        "1,2.5,3%,4,2026-01-31,x,7\r\r\n5,6,7,8,2024-02-29,y,9",
-        "\xEF\xBB\xBF" "1,2.5,3%,4,2026-01-31,x,7\r\n1,2\n",
+        "1,2.5,3%,4,2026-01-31,x,7,true,p\n1,\"2.5\" ,3,4,2026-01-31,x,7,true,p\n",
+        "1,2.5,3%,4,2026-01-31,x,7,false,mid_kam\n1,2.5,3,4,2026-01-31,\"x,7,true,p\n",
+        "1,2.5,3%,4,2026-01-31,x,7,true,p\r\r\n5,6,7,8,2024-02-29,y,9,true\",p",
+        "\xEF\xBB\xBF" "1,2.5,3%,4,2026-01-31,x,7,true,p\r\n1,2\n",
     };
     for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
         char path[] = "/tmp/kam-scan-XXXXXX";
@@ -315,7 +350,7 @@ static void malformed(void)
         char err[300], why[900];
         CsvReader *a = rd_csv_open(path, err, sizeof err);
         CsvReader *b = rd_csv_open(path, err, sizeof err);
-        rd_csv_set_conversions(b, col_conv, NCOLS, NULL);
+        rd_csv_set_conversions(b, col_conv, NCOLS, NULL, col_words);
         int same = 1;
         why[0] = '\0';
         for (;;) {
@@ -351,12 +386,14 @@ static void boundaries(void)
     for (size_t i = 0; i < nn; i++) {
         const char *s = odd_numbers[i];
         if (strchr(s, ',')) continue;
-        fprintf(f, "x,%s,%s,%s,%s,y,%s\n", s, s, s, odd_dates[i % (sizeof odd_dates / sizeof *odd_dates)], s);
+        const char *w = odd_words[i % (sizeof odd_words / sizeof *odd_words)];
+        fprintf(f, "x,%s,%s,%s,%s,y,%s,%s,%s\n", s, s, s,
+                odd_dates[i % (sizeof odd_dates / sizeof *odd_dates)], s, w, w);
     }
     fclose(f);
     char err[300];
     CsvReader *r = rd_csv_open(path, err, sizeof err);
-    const CsvConverted *cc = rd_csv_set_conversions(r, col_conv, NCOLS, NULL);
+    const CsvConverted *cc = rd_csv_set_conversions(r, col_conv, NCOLS, NULL, col_words);
     RdField *fv;
     size_t n;
     long line;
@@ -367,11 +404,11 @@ static void boundaries(void)
             if (col_conv[c] == CSV_CONV_NONE || cc->gen[c] != cc->cur) continue;
             converted++;
             Value v;
-            RtType t = {col_kind[c], false, NULL};
-            int rc = rd_convert(t, fv[c].ptr, fv[c].len, &v);
+            int rc = rd_convert(type_of((int)c), fv[c].ptr, fv[c].len, &v);
             double d = cc->at[c]->num;
-            if (rc != 0 || (col_kind[c] == RT_DATE ? v.u.i != cc->at[c]->days
-                                                    : memcmp(&v.u.num, &d, sizeof d) != 0)) {
+            if (rc != 0 || (col_kind[c] == RT_DATE        ? v.u.i != cc->at[c]->days
+                            : col_conv[c] == CSV_CONV_WORDS ? v.u.i != cc->at[c]->word
+                                                            : memcmp(&v.u.num, &d, sizeof d) != 0)) {
                 if (!bad++)
                     snprintf(why, sizeof why, "\"%s\" in column %zu: %.17g, rd_convert %d %.17g",
                              fv[c].ptr, c + 1, d, rc, v.u.num);
