@@ -442,6 +442,10 @@ static int fail(Vm *vm, int pc, const char *what)
 #define NEXT break
 #endif
 
+#if defined(VM_THREADED) && !defined(__clang__)
+/* GCC: one dispatch per instruction, not merged back into one shared jump */
+__attribute__((optimize("no-crossjumping", "no-gcse")))
+#endif
 int vm_run(Vm *vm, int pc)
 {
     vm->err = NULL;
