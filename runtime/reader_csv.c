@@ -527,9 +527,9 @@ static int plain_record(CsvReader *r, RdField **fields, size_t *nfields, long *l
             d = scan_plain(f, stops);
         }
         char c = *d;
-        if (d == end || c == '"') return 0;
+        if (d == end || c == '"') goto bail;
         if (nf == r->fcap) {
-            if (nf == MAX_FIELDS) return 0;
+            if (nf == MAX_FIELDS) goto bail;
             r->fcap = r->fcap * 2 > MAX_FIELDS ? MAX_FIELDS : r->fcap * 2;
             fv = r->fields = xrealloc(r->fields, r->fcap * sizeof *fv);
         }
@@ -542,25 +542,34 @@ static int plain_record(CsvReader *r, RdField **fields, size_t *nfields, long *l
         fv[nf].len = (size_t)(d - f);
         nf++;
         if (c == sep) {
+            *d = '\0';                  /* the field's NUL (put back if it does not fit) */
             f = d + 1;
             if (nf < keep) continue;
             d = skip_rest(f, end);      /* the last stored field: skip the rest */
-            if (!d) return 0;
+            if (!d) goto bail;
             break;
         }
         if (c == '\r') {
-            if (d + 1 == end || d[1] != '\n') return 0;     /* a lone CR, or more to read */
-            d++;
+            if (d + 1 == end || d[1] != '\n') {     /* a lone CR, or more to read */
+                nf--;                   /* this field's end is untouched */
+                goto bail;
+            }
+            *d++ = '\0';
+        } else {
+            *d = '\0';
         }
         break;
     }
-    /* d is the '\n' that ends the record: it fits */
-    for (size_t i = 0; i < nf; i++) ((char *)fv[i].ptr)[fv[i].len] = '\0';
+    /* d is the '\n' that ends the record (or the NUL written over it): it fits */
     r->pos = (size_t)(d + 1 - r->buf);
     *line = r->line++;
     *fields = fv;
     *nfields = nf;
     return 1;
+
+bail:   /* the delimiters the fields before this one ended with, put back */
+    for (size_t i = 0; i < nf; i++) ((char *)fv[i].ptr)[fv[i].len] = sep;
+    return 0;
 }
 
 int rd_csv_next(CsvReader *r, RdField **fields, size_t *nfields, long *line)
