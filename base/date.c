@@ -37,6 +37,18 @@ bool date_from_ymd(int y, int m, int d, int32_t *out)
 
 void date_to_ymd(int32_t days, int *y, int *m, int *d)
 {
+    if (days >= -719468 && days <= 2932896) {   /* 0000-03-01 to 9999-12-31: unsigned */
+        uint32_t z = (uint32_t)(days + 719468);
+        uint32_t era = z / 146097;
+        uint32_t doe = z - era * 146097;
+        uint32_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        uint32_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        uint32_t mp = (5 * doy + 2) / 153;
+        *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+        *m = mp < 10 ? (int)mp + 3 : (int)mp - 9;
+        *y = (int)(yoe + era * 400) + (*m <= 2);
+        return;
+    }
     /* 64-bit: no int32 day count can overflow it (days near INT32_MAX
        would overflow z in int arithmetic) */
     int64_t z = (int64_t)days + 719468;

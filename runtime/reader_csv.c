@@ -372,12 +372,17 @@ static inline __attribute__((always_inline)) char *scan_convert(char *p, unsigne
     if (cv == CSV_CONV_WORDS) {
         char *q = scan_plain(p, ends);
         size_t n = (size_t)(q - p);
-        for (int m = 0; m < words->n; m++)
-            if (wlen[m] == n && words->w[m][0] == *p && memcmp(words->w[m], p, n) == 0) {
+        for (int m = 0; m < words->n; m++) {
+            if (wlen[m] != n) continue;
+            const char *w = words->w[m];
+            size_t i = 0;
+            while (i < n && w[i] == p[i]) i++;      /* short words: no call to memcmp */
+            if (i == n) {
                 val->word = m;
                 *ok = 1;
                 break;
             }
+        }
         return q;
     }
     if (cv == CSV_CONV_DATE) {

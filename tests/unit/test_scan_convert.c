@@ -423,7 +423,8 @@ static void boundaries(void)
 
 /* date_parse (base/date.c, which the scanner's dates go through) against
  * date_from_ymd on the same numbers: every year 0000-9999, month 00-13,
- * day 00-32, and shapes that are not dates. */
+ * day 00-32, and shapes that are not dates; and date_to_ymd back from
+ * every valid one, and on both sides of the ends of its fast range. */
 static void every_date(void)
 {
     long wrong = 0, valid = 0;
@@ -436,7 +437,9 @@ static void every_date(void)
                 int32_t got = -1, want = -1;
                 bool g = date_parse(b, 10, &got), w = date_from_ymd(y, m, d, &want);
                 valid += w;
-                if (g != w || (w && got != want)) {
+                int ry = 0, rm = 0, rd = 0;
+                if (w) date_to_ymd(want, &ry, &rm, &rd);    /* and back */
+                if (g != w || (w && (got != want || ry != y || rm != m || rd != d))) {
                     if (!wrong++) snprintf(why, sizeof why, "%s: %d %d, want %d %d", b, g, got, w, want);
                 }
             }
@@ -447,6 +450,18 @@ static void every_date(void)
         int32_t got;
         if (date_parse(bad[i], strlen(bad[i]), &got) && !wrong++)
             snprintf(why, sizeof why, "\"%s\" accepted", bad[i]);
+    }
+    static const struct { int32_t days; int y, m, d; } ends[] = {
+        {-719468, 0, 3, 1}, {-719469, 0, 2, 29}, {2932896, 9999, 12, 31},
+        {2932897, 10000, 1, 1}, {0, 1970, 1, 1}, {-1, 1969, 12, 31},
+        {INT32_MAX, 5881580, 7, 11}, {INT32_MIN, -5877641, 6, 23},
+    };
+    for (size_t i = 0; i < sizeof ends / sizeof *ends; i++) {
+        int y, m, d;
+        date_to_ymd(ends[i].days, &y, &m, &d);
+        if ((y != ends[i].y || m != ends[i].m || d != ends[i].d) && !wrong++)
+            snprintf(why, sizeof why, "day %ld: %d-%d-%d, want %d-%d-%d", (long)ends[i].days, y,
+                     m, d, ends[i].y, ends[i].m, ends[i].d);
     }
     if (!why[0]) snprintf(why, sizeof why, "only %ld valid", valid);
     check("date_parse: as date_from_ymd on every YYYY-MM-DD", wrong == 0 && valid == 3652059, why);
