@@ -414,10 +414,20 @@ bool eng_record(Engine *e, long ordinal, const char *key, size_t keylen, char *w
 {
     Vm *vm = at_record(e, ordinal, key, keylen);
     const Chunk *c = e->chunk;
-    if (vm_run(vm, c->record_pc) != 0 || (c->probe_pc >= 0 && vm_run(vm, c->probe_pc) != 0)) {
+    if (vm_run(vm, c->record_pc) != 0) {
         eng_vm_error(e, why, len);
         return false;
     }
+    for (int i = 0; i < c->nprobes; i++)
+        if (vm_run(vm, c->probe_pcs[i]) != 0) {
+            if (e->soft_probes) {
+                vm->regs[c->probe_reg[i]] = val_int(0);
+                vm->regs[c->probe_reg[i]].missing = 1;
+                continue;
+            }
+            eng_vm_error(e, why, len);
+            return false;
+        }
     return true;
 }
 

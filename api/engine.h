@@ -69,6 +69,10 @@ typedef struct Engine {
     long left_out;          /* how many records the passes left out */
     int cur_pass;           /* the pass being run (1 ..), 0 before */
     bool stale;             /* a record was left out after pass 1 counted it */
+    bool soft_probes;       /* a probe that cannot be worked out is missing, not
+                               the record's error (explain: a sub-term kam run
+                               never evaluates, such as a transition's condition
+                               from another stage, may overflow) */
     long *why_ord;          /* the first ENG_MAX_WHY failed ones: ordinal */
     char **why;             /* and the reason, with its place in the policy */
     int nwhy;

@@ -1073,6 +1073,8 @@ static int explain(Session *s, int rec, FILE *out, bool json, ExplainFact fact, 
         return -1;
     }
     x.vm = x.eng.vm;
+    x.eng.soft_probes = true;   /* a sub-term that cannot be worked out is shown so,
+                                   the account is still explained as kam run has it */
     Value *regs = eval_local(&x, NULL, val_int(0));
     if (!regs && portfolio) {   /* a condition that fails: each flag as the engine has it */
         bool first = true;
@@ -1105,6 +1107,19 @@ static int explain(Session *s, int rec, FILE *out, bool json, ExplainFact fact, 
     }
     x.regs = xmalloc(sizeof(Value) * (size_t)x.c->nregs);
     memcpy(x.regs, regs, sizeof(Value) * (size_t)x.c->nregs);
+    /* a string the rules made (lower(), upper(), an if over strings) lives in
+       the VM's scratch, which the what-if evaluations below reuse: the
+       account's own strings are copied (only strings have a length) */
+    size_t nstr = 0;
+    for (int i = 0; i < x.c->nregs; i++)
+        if (x.regs[i].len && !x.regs[i].missing) nstr += x.regs[i].len;
+    char *strs = xmalloc(nstr + 1), *at = strs;
+    for (int i = 0; i < x.c->nregs; i++)
+        if (x.regs[i].len && !x.regs[i].missing) {
+            memcpy(at, x.regs[i].u.str, x.regs[i].len);
+            x.regs[i].u.str = at;
+            at += x.regs[i].len;
+        }
     for (int i = 0; i < p->nsyms; i++) {
         const Sym *sy = p->syms[i];
         if (sy->kind == SYM_SELECT && !x.sel) x.sel = sy;
@@ -1162,6 +1177,7 @@ static int explain(Session *s, int rec, FILE *out, bool json, ExplainFact fact, 
     free(why.p);
     free(extra.p);
     free(x.regs);
+    free(strs);
     eng_close(&x.eng);
     cg_free(x.c);
     free_probes(&x);

@@ -518,7 +518,15 @@ static Type need(Checker *c, Expr *e, const EnumInfo *hint)
     if (t.optional) {
         const char *nm = e->kind == EX_NAME ? e->str : NULL;
         char b[96];
-        if (nm)
+        const Expr *in = c->agg ? c->agg->call : NULL;
+        SigKind sig = in && in->fn >= 0 ? std_func(in->fn)->sig : SIG_AGG_SAME;
+        if (nm && in && in->args.len && !in->where && sig != SIG_AGG_RANK &&
+            sig != SIG_AGG_PERCENTILE)
+            chk_err(c, e->span, "optional-unhandled",
+                "'%s' may be missing (it is %s) for some of the accounts %s() reads: leave "
+                "them out with `where %s is not missing`, or give a default, `%s ?? 0`", nm,
+                tn(t, b), in->str, nm, nm);
+        else if (nm)
             chk_err(c, e->span, "optional-unhandled",
                 "'%s' may be missing (it is %s): handle it with `%s ?? default` or "
                 "`%s is missing`", nm, tn(t, b), nm, nm);
@@ -883,9 +891,23 @@ static Type check_call(Checker *c, Expr *e)
         ptrvec_push(c->a, &c->aggrefs, ar);
         AggRefs *outer = c->agg;
         c->agg = ar;
+        /* what the account's own conditions know present does not hold for
+           the other accounts an aggregate reads: `if region is missing then
+           0 else min(region)` leaves min's region optional */
+        int np = c->npresent;
+        c->npresent = 0;
         e->agg = c->p->aggs.len;
         ptrvec_push(c->a, &c->p->aggs, e);
         Type t = t_err();
+        /* total, count, avg, min and max work the value out only where the
+           filter holds, so what it knows present is present in the value
+           (`min(region where region is not missing)`); rank and percentile
+           also place the account's own value, filter or not */
+        bool own = f->sig == SIG_AGG_RANK || f->sig == SIG_AGG_PERCENTILE;
+        if (e->where && !own) {
+            chk_need_bool(c, e->where, "a `where` filter");
+            facts(c, e->where, true);
+        }
         if (f->sig == SIG_AGG_COUNT) {
             if (nargs == 1) chk_need_bool(c, args[0], "count's argument");
             t = ty_make(TY_INT);
@@ -896,8 +918,10 @@ static Type check_call(Checker *c, Expr *e)
             else if (!is_err(t) && t.kind == TY_INT && strcmp(f->name, "avg") == 0)
                 t = ty_make(TY_NUMBER);
         }
-        if (e->where) chk_need_bool(c, e->where, "a `where` filter");
+        c->npresent = 0;
+        if (e->where && own) chk_need_bool(c, e->where, "a `where` filter");
         if (e->per) check_group(c, e->per);
+        c->npresent = np;
         c->agg = outer;
         return t;
     }

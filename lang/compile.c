@@ -274,8 +274,13 @@ static int call(Cg *g, Expr *e)
     Expr **args = (Expr **)e->args.items;
     int n = e->args.len;
     if (f->aggregate) {
-        /* a portfolio flag reads totals only: no account's argument */
-        int ra = n && !g->portfolio ? expr(g, args[0]) : kint(g, 1, NULL);
+        /* only rank and percentile place the account's own value; total,
+           count, avg, min and max do not read it (so a value that cannot
+           be computed for this account, `a / b` with b = 0 outside the
+           filter, is no error of its own). A portfolio flag reads totals
+           only: no account's argument. */
+        bool own = f->sig == SIG_AGG_RANK || f->sig == SIG_AGG_PERCENTILE;
+        int ra = n && own && !g->portfolio ? expr(g, args[0]) : kint(g, 1, NULL);
         if (e->per) {           /* the record's own group */
             int rg = expr(g, e->per);
             g->span = e->span;
@@ -739,6 +744,71 @@ static void mark_expr_fields(Chunk *c, const Expr *e)
     for (int i = 0; i < e->args.len; i++) mark_expr_fields(c, e->args.items[i]);
 }
 
+/* need[] closed over what each needed rule reads outside aggregates
+ * (what a rule reads comes earlier in p->order). */
+static void need_closure(const Policy *p, bool *need)
+{
+    for (int i = p->norder - 1; i >= 0; i--) {
+        Sym *s = p->order[i];
+        if (!need[sym_index(p, s)]) continue;
+        for (int j = 0; j < s->reads.len; j++) need[sym_index(p, s->reads.items[j])] = true;
+    }
+}
+
+/* By register: -2 - the field it holds, the symbol index of the rule it
+ * holds (its value, its branch, an entitlement's term), or -1. */
+static int *pass_reg_owners(const Chunk *c, const Policy *p, int n)
+{
+    int *own = xmalloc(sizeof(int) * ((size_t)n + 1));
+    for (int r = 0; r <= n; r++) own[r] = -1;
+    for (int f = 0; f < p->nfields; f++)
+        if (c->field_reg[f] >= 0 && c->field_reg[f] < n) own[c->field_reg[f]] = -2 - f;
+    for (int i = 0; i < p->nsyms; i++) {
+        const Sym *s = p->syms[i];
+        if (s->kind < SYM_LET || s->kind == SYM_PORTFOLIO) continue;     /* per account only */
+        if (s->slot >= 0 && s->slot < n) own[s->slot] = i;
+        if (s->fired_slot >= 0 && s->fired_slot < n) own[s->fired_slot] = i;
+        if (s->kind == SYM_ENTITLE && s->decl)
+            for (int j = 0; j < s->decl->attrs.len; j++) {
+                const Attr *a = s->decl->attrs.items[j];
+                if (a->term_reg >= 0 && a->term_reg < n) own[a->term_reg] = i;
+            }
+    }
+    return own;
+}
+
+/* Looks at the registers the code from pc0 reads: marks the fields among
+ * them read in the pass; true if a rule among them is not yet needed (it
+ * is marked, and the pass must be emitted again). */
+static bool pass_reads_more(const Chunk *c, int nfixed, const int *own, int pc0, bool *need,
+                            bool *fields)
+{
+    bool more = false;
+    for (int pc = pc0; pc < c->ncode; pc++) {
+        const Instr *in = &c->code[pc];
+        const char *ops = op_operands[in->op];
+        int regs[2], nr = 0;
+        if (strchr(ops, 'a')) regs[nr++] = in->a;
+        if (strchr(ops, 'b') && in->op != OP_CALL) regs[nr++] = in->b;
+        int from = 0, to = nr;
+        if (in->op == OP_CALL) {        /* registers a .. a+b-1 */
+            for (int r = in->a; r < in->a + in->b; r++) {
+                int o = r < nfixed ? own[r] : -1;
+                if (o <= -2) fields[-2 - o] = true;
+                else if (o >= 0 && !need[o]) need[o] = more = true;
+            }
+            to = 0;
+        }
+        for (int i = from; i < to; i++) {
+            int r = regs[i];
+            int o = r < nfixed ? own[r] : -1;
+            if (o <= -2) fields[-2 - o] = true;
+            else if (o >= 0 && !need[o]) need[o] = more = true;
+        }
+    }
+    return more;
+}
+
 /* The writer's columns (ChunkOut), from the rules' symbols once their
  * registers are known. */
 static void outputs(Chunk *c, Policy *p)
@@ -801,6 +871,7 @@ Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags)
     c->probe_pc = -1;
     c->nprobes = nprobes;
     c->probe_reg = xcalloc((size_t)nprobes + 1, sizeof(int));
+    c->probe_pcs = xcalloc((size_t)nprobes + 1, sizeof(int));
     Cg g = {0};
     g.c = c;
     g.p = p;
@@ -907,6 +978,7 @@ Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags)
     c->pass_pc = xcalloc((size_t)c->npasses + 1, sizeof(int));
     c->pass_field_used = xcalloc((size_t)c->npasses + 1, sizeof(bool *));
     bool *need = xcalloc((size_t)p->nsyms + 1, sizeof(bool));
+    int *reg_owner = pass_reg_owners(c, p, g.fixed);
     for (int k = 1; k <= c->npasses; k++) {
         c->pass_pc[k - 1] = c->ncode;
         bool *fields = c->pass_field_used[k - 1] = xcalloc((size_t)p->nfields + 1, sizeof(bool));
@@ -928,14 +1000,18 @@ Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags)
             mark_needed(p, need, sel->limit->per);
             if (p->key_field >= 0) fields[p->key_field] = true;     /* ties */
         }
-        for (int i = p->norder - 1; i >= 0; i--) {     /* what a rule reads comes earlier */
-            Sym *s = p->order[i];
-            if (!need[sym_index(p, s)]) continue;
-            for (int j = 0; j < s->reads.len; j++) need[sym_index(p, s->reads.items[j])] = true;
-        }
-        for (int i = 0; i < p->nsyms; i++)
-            if (need[i] && p->syms[i]->kind == SYM_FIELD) fields[p->syms[i]->field->index] = true;
+        need_closure(p, need);
         g.pass = k;
+        /* The code emitted for a rule may read more than the rule's `reads`
+           (outside aggregates) say: an aggregate's own argument (`rank(fit)`
+           places the record's fit), its `per` group, a limit's order, the
+           stage field a stages block starts from. So the pass's code is
+           emitted, the registers it reads are looked up, and while a rule
+           it reads is not computed in the pass, that rule is added and the
+           pass emitted again. Every field whose register it reads is
+           converted in the pass. */
+    again:
+        c->ncode = c->pass_pc[k - 1];
         for (int i = 0; i < p->norder; i++) {
             Sym *s = p->order[i];
             if (need[sym_index(p, s)] && (s->layer < k || (s->limit && s->limit_layer == k)))
@@ -951,18 +1027,28 @@ Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags)
             if (a->layer != k) continue;
             g.next_temp = g.fixed;
             g.span = call_e->span;
+            /* the filter first: the value is worked out only for the
+               accounts it lets in (`total(a / b where b != 0)`) */
+            Jumps out = {0};
+            if (call_e->where) cond(&g, call_e->where, false, &out);
+            g.span = call_e->span;
             int ra = call_e->args.len ? expr(&g, call_e->args.items[0]) : kint(&g, 1, NULL);
-            int rf = call_e->where ? expr(&g, call_e->where) : kint(&g, 1, NULL);
             if (call_e->per) {
                 int rg = expr(&g, call_e->per);
                 g.span = call_e->span;
                 emit(&g, OP_GROUP, 0, 0, rg, 0);
             }
             g.span = call_e->span;
-            emit(&g, OP_AGG_ADD, i, 0, ra, rf);
+            emit(&g, OP_AGG_ADD, i, 0, ra, kint(&g, 1, NULL));
+            patch_all(&g, &out);
         }
         emit(&g, OP_HALT, 0, 0, 0, 0);
+        if (pass_reads_more(c, g.fixed, reg_owner, c->pass_pc[k - 1], need, fields) && !g.failed) {
+            need_closure(p, need);
+            goto again;
+        }
     }
+    free(reg_owner);
     free(need);
     c->portfolio_field_used = xcalloc((size_t)p->nfields + 1, sizeof(bool));
     for (int k = 0; k < c->npasses; k++)
@@ -1004,6 +1090,7 @@ Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags)
     if (nprobes) {
         c->probe_pc = c->ncode;
         for (int i = 0; i < nprobes; i++) {
+            c->probe_pcs[i] = c->ncode;
             g.next_temp = g.fixed + nprobes;    /* probe results stay put */
             g.span = probes[i]->span;
             int pr = expr(&g, probes[i]);
@@ -1011,8 +1098,8 @@ Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags)
             if (g.fixed + i > g.max_temp) g.max_temp = g.fixed + i;
             emit(&g, OP_MOV, 0, c->probe_reg[i], pr, 0);
             mark_expr_fields(c, probes[i]);
+            emit(&g, OP_HALT, 0, 0, 0, 0);
         }
-        emit(&g, OP_HALT, 0, 0, 0, 0);
     }
     if (p->key_field >= 0) c->field_used[p->key_field] = true;
     for (int i = 0; i < p->nfields; i++)
@@ -1059,6 +1146,7 @@ void cg_free(Chunk *c)
     free(c->aggs);
     free(c->limits);
     free(c->probe_reg);
+    free(c->probe_pcs);
     free(c->portfolio);
     for (int i = 0; i < c->nouts; i++) free(c->outs[i].terms);
     free(c->outs);

@@ -134,6 +134,8 @@ typedef struct Chunk {
     Regex **regex;      /* matches() patterns, by MATCH's x (see rx.h) */
     int nregex;
     int *probe_reg;     /* by probe: the register holding its value */
+    int *probe_pcs;     /* by probe: its code (each ends with HALT, so one
+                           that fails need not stop the others) */
     int nprobes;
     int today_reg;      /* the evaluation date (set before running) */
     int *set_flag_reg;  /* by Sym index: a bool register that, when true,

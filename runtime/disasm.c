@@ -103,5 +103,6 @@ void disasm_chunk(FILE *out, const Chunk *c)
         snprintf(title, sizeof title, "portfolio flag %s (once, after the passes)", c->portfolio[i].name);
         segment(out, c, title, c->portfolio[i].pc);
     }
-    segment(out, c, "probes (--where, REPL)", c->probe_pc);
+    for (int i = 0; i < c->nprobes; i++)
+        segment(out, c, i ? "probe" : "probes (--where, REPL)", c->probe_pcs[i]);
 }

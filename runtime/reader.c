@@ -862,8 +862,8 @@ static inline int fill_item(Source *s, const RdPlanItem *it, Value *regs, const 
                     return 0;
                 }
             break;
-        case RT_STRING:
-            if (n || !it->optional) {
+        case RT_STRING:     /* spaces around are trimmed: the general path */
+            if ((n || !it->optional) && (n == 0 || (!is_space(p[0]) && !is_space(p[n - 1])))) {
                 out->u.str = p;
                 out->len = (uint32_t)n;
                 return 0;

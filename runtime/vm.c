@@ -552,8 +552,8 @@ int vm_run(Vm *vm, int pc)
         CASE(JFNE_I): if (R[in.a].u.i == R[in.b].u.i) pc = in.d; NEXT;
         CASE(IS_MISSING): R[in.d] = val_int(R[in.a].missing != 0); NEXT;
         CASE(COALESCE): R[in.d] = R[in.a].missing ? R[in.b] : R[in.a]; NEXT;
-        CASE(SET_MISSING):
-            R[in.d] = val_int(0);
+        CASE(SET_MISSING):    /* no member (-1): a tier that matched no branch equals none */
+            R[in.d] = val_int(-1);
             R[in.d].missing = 1;
             NEXT;
         CASE(CALL):
