@@ -58,7 +58,7 @@ static int changes(const Outcomes *a, int ra, const Outcomes *b, int rb, const c
 bool diff_in_scope(const Outcomes *b, int rb)
 {
     for (int i = 0; i < b->ncols; i++)
-        if (!isnan(b->v[(size_t)rb * (size_t)b->ncols + (size_t)i])) return true;
+        if (!isnan(out_cell(b, rb, i))) return true;
     return false;
 }
 
@@ -99,7 +99,7 @@ static int evaluate(Side *d, Side *marks)
     return EXIT_OK;
 }
 
-static int load_side(Side *d, const char *policy, const char *data, const RunOptions *o)
+static int load_side(Side *d, const char *policy, const char *data, const RunOptions *o, bool stream)
 {
     memset(d, 0, sizeof *d);
     d->s = &d->own;
@@ -110,8 +110,9 @@ static int load_side(Side *d, const char *policy, const char *data, const RunOpt
     if (ses_load_policy(d->s, policy) != 0) return eng_exit_code(d->s->status);
     d->s->used_only = true;     /* the fields kam run reads (and the revenue summed): its records */
     d->s->keep_field = ses_revenue_field(d->s);
+    d->s->passes_only = stream;     /* the records are read again, one at a time */
     if (ses_load_data(d->s, data) != 0) return eng_exit_code(d->s->status);
-    return evaluate(d, d);
+    return stream ? EXIT_OK : evaluate(d, d);
 }
 
 typedef struct KeyAt {
@@ -162,16 +163,15 @@ static int *match_keys(const Session *a, const Session *b)
  * table and JSON Lines give the display name (the new policy's `display`)
  * beside the key; the CSV keeps its four columns. */
 static int print_account(const Outcomes *before, int ra, const Outcomes *after, int rb,
-                         const Session *sb, OutFormat fmt)
+                         const Session *sb, int sr, const char *key, OutFormat fmt)
 {
     bool first = true;
-    const char *key = sb->keys[rb];
     if (fmt == FMT_CSV) return changes(before, ra, after, rb, key, fmt, &first);
     char buf[4096];
     if (fmt == FMT_TABLE) {
         int n = outcomes_diff_text(before, ra, after, rb, buf, sizeof buf);
         char kb[256], db[256];
-        const char *d = ses_display_name(sb, rb, db, sizeof db);
+        const char *d = ses_display_name(sb, sr, db, sizeof db);
         if (n && d) printf("%s \u2014 %s: %s\n", wr_display(key, strlen(key), kb, sizeof kb), d, buf);
         else if (n) printf("%-12s %s\n", wr_display(key, strlen(key), kb, sizeof kb), buf);
         return n;
@@ -188,7 +188,8 @@ static int print_account(const Outcomes *before, int ra, const Outcomes *after, 
         fputs("{\"id\":", stdout);
         diag_json_string(stdout, key);
         if (sb->pol && sb->pol->display_field >= 0) {
-            const Value *d = &sb->vals[(size_t)rb * (size_t)sb->nfields + (size_t)sb->pol->display_field];
+            Value dv = ses_value(sb, sr, sb->pol->display_field);
+            const Value *d = &dv;
             fputs(",\"display\":", stdout);
             if (d->missing) fputs("null", stdout);
             else {
@@ -205,25 +206,55 @@ static int print_account(const Outcomes *before, int ra, const Outcomes *after, 
     return n;
 }
 
-/* The counts per select, before and after. */
-static void select_counts(const Outcomes *before, const Outcomes *after, FILE *sum)
+/* The count of true per select column of one side (names and counts). */
+typedef struct Counts {
+    int n;
+    const char **names;
+    long *count;
+} Counts;
+
+static void counts_init(const Outcomes *o, Counts *k)
 {
-    for (int i = 0; i < after->ncols; i++) {
-        if (after->cols[i].kind != SYM_SELECT) continue;
+    k->n = 0;
+    k->names = xcalloc((size_t)o->ncols + 1, sizeof(char *));
+    k->count = xcalloc((size_t)o->ncols + 1, sizeof(long));
+    for (int i = 0; i < o->ncols; i++)
+        if (o->cols[i].kind == SYM_SELECT) k->names[k->n++] = o->cols[i].name;
+}
+
+/* Adds row r of o (its cells NaN where not evaluated). */
+static void counts_add(Counts *k, const Outcomes *o, int r)
+{
+    for (int i = 0, n = 0; i < o->ncols; i++) {
+        if (o->cols[i].kind != SYM_SELECT) continue;
+        double v = out_cell(o, r, i);
+        if (!isnan(v)) k->count[n] += v != 0;
+        n++;
+    }
+}
+
+static void count_selects(const Outcomes *o, Counts *k)
+{
+    counts_init(o, k);
+    for (int r = 0; r < o->nrec; r++) counts_add(k, o, r);
+}
+
+static void counts_free(Counts *k)
+{
+    free(k->names);
+    free(k->count);
+}
+
+/* The counts per select, before and after. */
+static void select_counts(const Counts *before, const Counts *after, FILE *sum)
+{
+    for (int i = 0; i < after->n; i++) {
         int j = -1;
-        for (int k = 0; k < before->ncols; k++)
-            if (before->cols[k].kind == SYM_SELECT && !strcmp(before->cols[k].name, after->cols[i].name)) j = k;
-        long nb = 0, na = 0;
-        for (int r = 0; r < after->nrec; r++) {
-            double v = after->v[(size_t)r * (size_t)after->ncols + (size_t)i];
-            if (!isnan(v)) na += v != 0;
-        }
-        for (int r = 0; j >= 0 && r < before->nrec; r++) {
-            double v = before->v[(size_t)r * (size_t)before->ncols + (size_t)j];
-            if (!isnan(v)) nb += v != 0;
-        }
+        for (int k = 0; k < before->n; k++)
+            if (!strcmp(before->names[k], after->names[i])) j = k;
+        long nb = j >= 0 ? before->count[j] : 0, na = after->count[i];
         char c1[32], c2[32], c3[32];
-        fprintf(sum, "%s: %s -> %s (%s)\n", after->cols[i].name, fmt_count(nb, c1, sizeof c1),
+        fprintf(sum, "%s: %s -> %s (%s)\n", after->names[i], fmt_count(nb, c1, sizeof c1),
                 fmt_count(na, c2, sizeof c2), fmt_count_change(na - nb, c3, sizeof c3));
     }
 }
@@ -248,6 +279,18 @@ static void portfolio_changes(const SesPortfolio *a, const SesPortfolio *b, FILE
     }
 }
 
+/* What the listing found, for the summary. */
+typedef struct Tally {
+    long changed, only_new, only_old, failed;
+    double revenue;
+    int nt;
+    const char *tname[64];
+    long tcount[64];
+} Tally;
+
+static int summary(Side *a, Side *b, const Outcomes *oa, const Outcomes *ob, const Counts *cb,
+                   const Counts *ca, const Tally *ty, OutFormat fmt, bool two);
+
 /* Lists the changes, then the summary (on stderr for csv/jsonl, so the data
  * stays clean) and what the comparison left out. An exit status: 3 when
  * records were left out or could not be evaluated or matched. */
@@ -263,6 +306,8 @@ static int compare(Side *a, Side *b, OutFormat fmt, bool two)
     int nt = 0;
     double revenue = 0;
     int rev = ses_revenue_field(sb);
+    OutMatch match;
+    outmatch_init(&match, &a->out, &b->out);
     for (int rb = 0; rb < sb->nrec; rb++) {
         int ra = m[rb];
         if (ra < 0) {
@@ -271,8 +316,8 @@ static int compare(Side *a, Side *b, OutFormat fmt, bool two)
         }
         matched[ra] = true;
         if ((a->failed && a->failed[ra]) || (b->failed && b->failed[rb])) continue;
-        if (!diff_in_scope(&b->out, rb)) continue;
-        if (print_account(&a->out, ra, &b->out, rb, sb, fmt)) {
+        if (!diff_in_scope(&b->out, rb) || !outmatch_maybe_differ(&match, &a->out, ra, &b->out, rb)) continue;
+        if (print_account(&a->out, ra, &b->out, rb, sb, rb, sb->keys[rb], fmt)) {
             changed++;
             OutChange ch[256];
             int n = outcomes_changes(&a->out, ra, &b->out, rb, ch, 256);
@@ -286,15 +331,47 @@ static int compare(Side *a, Side *b, OutFormat fmt, bool two)
                 }
                 if (k < nt) tcount[k]++;
             }
-            if (rev >= 0) revenue += sb->vals[(size_t)rb * (size_t)sb->nfields + (size_t)rev].u.num;
+            if (rev >= 0) revenue += ses_value(sb, rb, rev).u.num;
         }
     }
     for (int ra = 0; ra < sa->nrec; ra++) only_old += !matched[ra];
+    outmatch_free(&match);
     free(matched);
     free(m);
+    Counts before, after;
+    count_selects(&a->out, &before);
+    count_selects(&b->out, &after);
+    Tally ty;
+    memset(&ty, 0, sizeof ty);
+    ty.changed = changed;
+    ty.only_new = only_new;
+    ty.only_old = only_old;
+    ty.failed = a->nfailed + (two ? b->nfailed : 0);
+    ty.revenue = revenue;
+    ty.nt = nt;
+    for (int k = 0; k < nt; k++) {
+        ty.tname[k] = tname[k];
+        ty.tcount[k] = tcount[k];
+    }
+    int rc = summary(a, b, &a->out, &b->out, &before, &after, &ty, fmt, two);
+    counts_free(&before);
+    counts_free(&after);
+    return rc;
+}
+
+static int summary(Side *a, Side *b, const Outcomes *oa, const Outcomes *ob, const Counts *cb,
+                   const Counts *ca, const Tally *ty, OutFormat fmt, bool two)
+{
+    const Session *sa = a->s, *sb = b->s;
+    long changed = ty->changed, only_new = ty->only_new, only_old = ty->only_old;
+    double revenue = ty->revenue;
+    int rev = ses_revenue_field(sb);
+    int nt = ty->nt;
+    const char *const *tname = ty->tname;
+    const long *tcount = ty->tcount;
     FILE *sum = fmt == FMT_TABLE ? stdout : stderr;
     char c1[32], c2[32];
-    select_counts(&a->out, &b->out, sum);
+    select_counts(cb, ca, sum);
     portfolio_changes(&a->pf, &b->pf, sum);
     for (int k = 0; k < nt; k++)
         fprintf(sum, "%s: changed for %s account%s\n", tname[k], fmt_count(tcount[k], c1, sizeof c1),
@@ -310,10 +387,10 @@ static int compare(Side *a, Side *b, OutFormat fmt, bool two)
         fprintf(sum, "%s of %s accounts changed\n", fmt_count(changed, c1, sizeof c1),
                 fmt_count(sb->nrec, c2, sizeof c2));
     }
-    if (two) outcomes_uncompared(&a->out, &b->out, sum);
+    if (two) outcomes_uncompared(oa, ob, sum);
     /* accounts only one side could read or evaluate are not silently out
        of the count */
-    long failed = a->nfailed + (two ? b->nfailed : 0);
+    long failed = ty->failed;
     if (only_old || only_new)
         fprintf(stderr, "kam: %ld account%s only the old policy could read, %ld only the new: not "
                 "compared\n", only_old, only_old == 1 ? "" : "s", only_new);
@@ -330,6 +407,198 @@ static int compare(Side *a, Side *b, OutFormat fmt, bool two)
         fprintf(stderr, "kam: the comparison leaves out the records after the place where "
                 "reading stopped\n");
     return dropped || cut_short || failed || only_old || only_new ? EXIT_DATA : EXIT_OK;
+}
+
+/* ----------------------------------------------------------- streamed */
+
+/* One side of a streamed comparison: its engine (params, passes done over
+ * the columns the passes read) on a chunk with the --where filter as
+ * probe 0, the source reading the data again, the current record's
+ * outcomes (one row) and the counts so far. */
+typedef struct Stream {
+    Session *s;
+    Chunk *c;
+    Engine e;
+    bool open;
+    Outcomes o;
+    Counts k;
+    Source *src;
+    int r;                  /* the side's next record (its ordinal) */
+    long failed;
+} Stream;
+
+static void stream_close(Stream *st)
+{
+    if (st->open) eng_close(&st->e);
+    cg_free(st->c);
+    outcomes_free(&st->o);
+    counts_free(&st->k);
+    if (st->src) rd_close(st->src);
+    memset(st, 0, sizeof *st);
+}
+
+/* Prepares side d's evaluation (the what-ifs it has now): params, passes,
+ * portfolio flags (into d->pf). An exit status. */
+static int stream_open(Stream *st, Side *d)
+{
+    Session *s = d->s;
+    memset(st, 0, sizeof *st);
+    st->s = s;
+    Expr *w = NULL;
+    if (s->where && !(w = ses_parse_expr(s, s->where, ":where", ty_make(TY_BOOL)))) return EXIT_USAGE;
+    DiagList dl;
+    diag_init(&dl);
+    st->c = cg_compile(s->pol, w ? &w : NULL, w ? 1 : 0, &dl);
+    if (!st->c) {
+        diag_render_text(stderr, &s->pol->src, &dl, false);
+        diag_free(&dl);
+        return EXIT_POLICY;
+    }
+    diag_free(&dl);
+    if (!ses_prepare(s, st->c, &st->e)) return eng_exit_code(s->status);
+    st->open = true;
+    outcomes_init(&st->o, s->pol, st->c, 1);
+    counts_init(&st->o, &st->k);
+    ses_portfolio_free(&d->pf);
+    ses_portfolio_of(&st->e, &d->pf);
+    return EXIT_OK;
+}
+
+/* Whether src is at st's next record (the ones the load kept). */
+static bool stream_at(const Stream *st, const Source *src)
+{
+    return st->r < st->s->nrec && src->line == st->s->lines[st->r];
+}
+
+/* The key of the record src is at, as the load took it. */
+static const char *stream_key(const Session *s, const Source *src, char *buf, size_t len)
+{
+    const Policy *p = s->pol;
+    if (p->key_field >= 0) {
+        const RdField *kf = &src->fields[src->col[p->key_field]];
+        snprintf(buf, len, "%.*s", (int)kf->len, kf->ptr);
+    } else {
+        snprintf(buf, len, "%ld", src->line);
+    }
+    return buf;
+}
+
+/* Evaluates st's next record from src into its row of outcomes: 1 in
+ * scope, 0 filtered out by --where, -1 it could not be evaluated. */
+static int stream_eval(Stream *st, Source *src, const char *key)
+{
+    Engine *e = &st->e;
+    const Chunk *c = st->c;
+    Outcomes *o = &st->o;
+    for (int i = 0; i < o->ncols; i++) {        /* no value until evaluated */
+        if (o->b[i]) o->b[i][0] = -1;
+        else o->d[i][0] = NAN;
+    }
+    int r = st->r++;
+    for (int f = 0; f < st->s->nfields; f++) {
+        if (!c->field_used[f]) continue;
+        Value v;
+        if (rd_field(src, f, &v) != 0) {    /* read well before: the file changed */
+            st->failed++;
+            return -1;
+        }
+        e->vm->regs[c->field_reg[f]] = v;
+    }
+    char why[800];
+    if (eng_left_out(e, r) || !eng_record(e, r, key, strlen(key), why, sizeof why)) {
+        st->failed++;
+        return -1;
+    }
+    if (c->nprobes && !e->vm->regs[c->probe_reg[0]].u.i) return 0;
+    outcomes_put(o, 0, e->vm->regs);
+    counts_add(&st->k, o, 0);
+    return 1;
+}
+
+/* compare(), reading the data again record by record instead of holding
+ * every record's outcomes: the same listing, in the same order, and the
+ * same summary. a and b are open (stream_open); two: b has a session (and
+ * a source) of its own. */
+static int compare_stream(Side *a, Side *b, Stream *A, Stream *B, OutFormat fmt, bool two)
+{
+    EngStatus est;
+    const Session *sa = a->s;
+    Session *sb = b->s;
+    A->src = eng_source(sa->pol, sa->data_path, &a->s->input, stderr, &est);
+    if (!A->src) return eng_exit_code(est);
+    if (two && !(B->src = eng_source(sb->pol, sb->data_path, &sb->input, stderr, &est)))
+        return eng_exit_code(est);
+    Source *bsrc = two ? B->src : A->src;
+    if (fmt == FMT_CSV) puts("id,outcome,before,after");
+    OutMatch match;
+    outmatch_init(&match, &A->o, &B->o);
+    Tally ty;
+    memset(&ty, 0, sizeof ty);
+    int rev = ses_revenue_field(sb);
+    int disp = sb->pol->display_field;
+    bool changed_file = false;
+    for (long n = 0;; n++) {
+        if (A->r >= sa->nrec && B->r >= sb->nrec) break;
+        int rc = rd_next(A->src);
+        int rc2 = two ? rd_next(B->src) : rc;
+        if (rc <= 0 || rc2 <= 0) {
+            changed_file = true;
+            break;
+        }
+        bool ka = stream_at(A, A->src), kb = stream_at(B, bsrc);
+        char keya[1024], keyb[1024];
+        int ea = 0, eb = 0;
+        int rb = B->r;
+        if (ka) ea = stream_eval(A, A->src, stream_key(sa, A->src, keya, sizeof keya));
+        if (kb) eb = stream_eval(B, bsrc, stream_key(sb, bsrc, keyb, sizeof keyb));
+        if (!two && kb && (ea < 0 || eb < 0)) ty.failed++;     /* failed either time: once */
+        if (ka != kb) {
+            if (ka) ty.only_old++;
+            else ty.only_new++;
+            continue;
+        }
+        if (!ka || ea < 0 || eb < 0 || eb == 0) continue;
+        if (!outmatch_maybe_differ(&match, &A->o, 0, &B->o, 0)) continue;
+        Value dv;
+        if (disp >= 0) {            /* shown beside the key: this record's */
+            if (rd_field(bsrc, disp, &dv) != 0) {
+                dv = val_int(0);
+                dv.missing = 1;
+            }
+            ses_override(sb, rb, disp, dv);
+        }
+        int nch = print_account(&A->o, 0, &B->o, 0, sb, rb, keyb, fmt);
+        ses_override_clear(sb);
+        if (!nch) continue;
+        ty.changed++;
+        OutChange ch[256];
+        int nc = outcomes_changes(&A->o, 0, &B->o, 0, ch, 256);
+        for (int i = 0; i < nc && i < 256; i++) {
+            if (!ch[i].term) continue;
+            int k = 0;
+            while (k < ty.nt && strcmp(ty.tname[k], ch[i].name) != 0) k++;
+            if (k == ty.nt && ty.nt < 64) {
+                ty.tname[ty.nt] = xstrdup(ch[i].name);
+                ty.tcount[ty.nt++] = 0;
+            }
+            if (k < ty.nt) ty.tcount[k]++;
+        }
+        if (rev >= 0) {
+            Value v;
+            if (rd_field(bsrc, rev, &v) == 0) ty.revenue += v.u.num;
+        }
+    }
+    outmatch_free(&match);
+    if (two) ty.failed = A->failed + B->failed;
+    int rc = EXIT_OK;
+    if (changed_file) {
+        fprintf(stderr, "kam: %s changed while it was compared: the comparison is not complete\n",
+                sa->data_path);
+        rc = EXIT_DATA;
+    }
+    int st = summary(a, b, &A->o, &B->o, &A->k, &B->k, &ty, fmt, two);
+    for (int k = 0; k < ty.nt; k++) free((char *)ty.tname[k]);
+    return rc ? rc : st;
 }
 
 int cmd_diff(int argc, char **argv)
@@ -391,10 +660,18 @@ int cmd_diff(int argc, char **argv)
     Side old_side, new_side;
     memset(&new_side, 0, sizeof new_side);
     new_side.borrowed = true;       /* nothing of its own until loaded */
-    int status = load_side(&old_side, pos[0], data, &o);
+    /* a data file is read again, record by record, for the comparison
+       (memory: what the portfolio passes need); standard input is held */
+    bool stream = strcmp(data, "-") != 0;
+    Stream sa, sb;
+    memset(&sa, 0, sizeof sa);
+    memset(&sb, 0, sizeof sb);
+    int status = load_side(&old_side, pos[0], data, &o, stream);
+    if (status == EXIT_OK && stream) status = stream_open(&sa, &old_side);
     if (status == EXIT_OK && npos == 3) {
         new_side.borrowed = false;
-        status = load_side(&new_side, pos[1], data, &o);
+        status = load_side(&new_side, pos[1], data, &o, stream);
+        if (status == EXIT_OK && stream) status = stream_open(&sb, &new_side);
     }
     if (status == EXIT_OK && npos == 2) {       /* the what-if, over the same records */
         new_side.s = &old_side.own;         /* borrowed: failures mark old_side */
@@ -404,9 +681,13 @@ int cmd_diff(int argc, char **argv)
             snprintf(name, sizeof name, "%.*s", (int)(eq - o.sets[i]), o.sets[i]);
             if (ses_set(new_side.s, name, eq + 1) != 0) status = EXIT_USAGE;
         }
-        if (status == EXIT_OK) status = evaluate(&new_side, &old_side);
+        if (status == EXIT_OK) status = stream ? stream_open(&sb, &new_side) : evaluate(&new_side, &old_side);
     }
-    if (status == EXIT_OK) status = compare(&old_side, &new_side, fmt, npos == 3);
+    if (status == EXIT_OK)
+        status = stream ? compare_stream(&old_side, &new_side, &sa, &sb, fmt, npos == 3)
+                        : compare(&old_side, &new_side, fmt, npos == 3);
+    stream_close(&sb);
+    stream_close(&sa);
     side_free(&new_side);
     side_free(&old_side);
     return status;

@@ -70,6 +70,7 @@ int cmd_explain(int argc, char **argv)
     if (o.as_of) ses_set_today(&s, o.as_of);
     s.input = o.input;
     s.used_only = true;         /* the fields kam run reads: the same records */
+    s.sparse_key = id;          /* that account whole; the others as the passes need them */
     if (ses_load_policy(&s, pos[0]) != 0) status = eng_exit_code(s.status);
     else if (ses_load_data(&s, pos[1]) != 0) status = eng_exit_code(s.status);
     for (int i = 0; status == EXIT_OK && i < o.nsets; i++) {

@@ -173,7 +173,7 @@ static char *report_display_name(const Session *s, int rec)
 static char *account_terms(const Session *s, const Outcomes *o, int rec, int ent)
 {
     const ChunkOut *co = fmt_chunk_out(s->chunk, o->cols[ent].name);
-    if (!co || !co->nterms || o->v[(size_t)rec * (size_t)o->ncols + (size_t)ent] != 1) return NULL;
+    if (!co || !co->nterms || out_cell(o, rec, ent) != 1) return NULL;
     char *list = NULL;
     size_t nl = strlen(o->cols[ent].name);
     for (int c = 0; c < o->ncols; c++) {
@@ -183,7 +183,7 @@ static char *account_terms(const Session *s, const Outcomes *o, int rec, int ent
         for (int t = 0; t < co->nterms; t++)
             if (strcmp(co->terms[t].name, col->name + nl + 1) == 0) ct = &co->terms[t];
         if (!ct) continue;
-        double x = o->v[(size_t)rec * (size_t)o->ncols + (size_t)c];
+        double x = out_cell(o, rec, c);
         Value v = val_num(x);
         if (isnan(x)) v.missing = 1;
         else if (col->tkind == RT_STRING) {
@@ -254,7 +254,7 @@ static void add_fact(void *ud, const char *section, const char *name, const char
 
 static double cell(const Outcomes *o, int rec, int col)
 {
-    return o->v[(size_t)rec * (size_t)o->ncols + (size_t)col];
+    return out_cell(o, rec, col);
 }
 
 /* Appends "name" to a list joined by sep (", " or "; "). */
@@ -284,8 +284,8 @@ static int stage_field(const Policy *p, const Sym *y)
 static double revenue_of(const Session *s, int rev, int rec)
 {
     if (rev < 0) return 0;
-    const Value *v = &s->vals[(size_t)rec * (size_t)s->nfields + (size_t)rev];
-    return v->missing ? 0 : v->u.num;
+    Value v = ses_value(s, rec, rev);
+    return v.missing ? 0 : v.u.num;
 }
 
 static int cmp_account(const void *x, const void *y)
@@ -336,7 +336,7 @@ static void key_accounts(ReportDoc *d, Session *s, const Outcomes *o, int rev)
                 int f = y ? stage_field(s->pol, y) : -1;
                 outcome_text(o, r, c, text, sizeof text);
                 if (f >= 0 && !isnan(x)) {
-                    int from = (int)s->vals[(size_t)r * (size_t)s->nfields + (size_t)f].u.i;
+                    int from = (int)ses_value(s, r, f).u.i;
                     if (from != (int)x && from >= 0 && from < y->ty.en->n) {
                         char both[420];
                         snprintf(both, sizeof both, "%s \u2192 %s", y->ty.en->members[from], text);

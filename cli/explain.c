@@ -502,25 +502,15 @@ static void describe(Ex *x, const Expr *e, int depth, Str *out)
 
 /* ------------------------------------------------------- evaluating */
 
-/* The account's record with field f (if any) set to v, for a moment. */
-static Value *with_field(Ex *x, const Field *f, Value v, Value *old)
-{
-    if (!f) return NULL;
-    Value *at = &x->s->vals[(size_t)x->rec * (size_t)x->s->nfields + (size_t)f->index];
-    *old = *at;
-    *at = v;
-    return at;
-}
 
 /* Evaluates the account with field f set to v against the portfolio passes
  * as they are (x->eng), as kam run does. Returns the registers, or NULL (the reason
  * in x->why). */
 static Value *eval_local(Ex *x, const Field *f, Value v)
 {
-    Value old;
-    Value *at = with_field(x, f, v, &old);
+    if (f) ses_override(x->s, x->rec, f->index, v);     /* the field set to v, for a moment */
     bool ok = ses_eval_one(x->s, &x->eng, x->rec, x->why, sizeof x->why);
-    if (at) *at = old;
+    ses_override_clear(x->s);
     return ok ? x->eng.vm->regs : NULL;
 }
 
@@ -560,14 +550,21 @@ int ex_local_select(Ex *x, const Field *f, Value v)
  * then the account. The session's records are as before afterwards. */
 bool ex_full_eval(Ex *x, const Field *f, Value v, Outcome *o)
 {
-    Value old;
-    Value *at = with_field(x, f, v, &old);
+    if (!f || !x->c->npasses || !x->c->portfolio_field_used[f->index]) {
+        /* no portfolio pass reads the field: the passes would come out as
+           they are in x->eng, so the account alone gives the same answer */
+        Value *regs = eval_local(x, f, v);
+        if (regs) outcome_of(x, x->eng.vm, regs, o);
+        x->passes++;
+        return regs != NULL;
+    }
+    if (f) ses_override(x->s, x->rec, f->index, v);     /* the field set to v, for a moment */
     Engine e;
     bool ok = ses_prepare(x->s, x->c, &e);      /* false: Ctrl-C, or the params */
     char why[600];
     if (ok) ok = ses_eval_one(x->s, &e, x->rec, why, sizeof why);
     if (ok) outcome_of(x, e.vm, e.vm->regs, o);
-    if (at) *at = old;
+    ses_override_clear(x->s);
     eng_close(&e);
     x->passes++;
     return ok;
@@ -1135,7 +1132,8 @@ static int explain(Session *s, int rec, FILE *out, bool json, ExplainFact fact, 
 
     bool first = true;
     Str why = {0}, extra = {0};
-    const Value *fields = &s->vals[(size_t)rec * (size_t)s->nfields];
+    Value *fields = xmalloc(sizeof(Value) * ((size_t)s->nfields + 1));
+    ses_row(s, rec, fields);
     if (portfolio) {
         if (json) fputs("{\"portfolio\":[", out);
         else fprintf(out, "portfolio (%d accounts)\n", s->nrec);
@@ -1176,6 +1174,7 @@ static int explain(Session *s, int rec, FILE *out, bool json, ExplainFact fact, 
     }
     free(why.p);
     free(extra.p);
+    free(fields);
     free(x.regs);
     free(strs);
     eng_close(&x.eng);

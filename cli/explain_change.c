@@ -105,7 +105,8 @@ static int flips_locally(Ex *x, const Field *f, Value v)
  * set) holds locally, else the rounded value itself. */
 static void add_numeric(Ex *x, Changes *cs, const Field *f, double d, int dir, bool need_flip)
 {
-    const Value *now = &x->s->vals[(size_t)x->rec * (size_t)x->s->nfields + (size_t)f->index];
+    Value now_v = ses_value(x->s, x->rec, f->index);
+    const Value *now = &now_v;
     if (now->missing) return;
     double x0 = num_value(f, now), k = grid_steps(f, d), k0 = grid_steps(f, x0);
     double tries[3];
@@ -146,7 +147,8 @@ static void add_numeric(Ex *x, Changes *cs, const Field *f, double d, int dir, b
  * halving the gap. */
 static void search_numeric(Ex *x, Changes *cs, const Field *f, int dir)
 {
-    const Value *now = &x->s->vals[(size_t)x->rec * (size_t)x->s->nfields + (size_t)f->index];
+    Value now_v = ses_value(x->s, x->rec, f->index);
+    const Value *now = &now_v;
     if (now->missing) return;
     double x0 = num_value(f, now), g = grid_of(f);
     double far = f->ty.kind == TY_DATE      ? 365.0 * 100
@@ -319,7 +321,8 @@ void ex_gather(Ex *x, Changes *cs)
     bool *seen = xcalloc((size_t)x->p->nsyms + 1, sizeof(bool));
     bool *fields = xcalloc((size_t)x->p->nfields + 1, sizeof(bool));
     mark_sym(x, x->sel, seen, fields, 0);
-    const Value *row = x->s->vals + (size_t)x->rec * (size_t)x->s->nfields;
+    Value *row = xmalloc(sizeof(Value) * ((size_t)x->s->nfields + 1));
+    ses_row(x->s, x->rec, row);
     for (int i = 0; i < x->p->nfields; i++) {
         const Field *f = x->p->fields[i];
         if (!fields[i] || i == x->p->key_field) continue;
@@ -333,6 +336,7 @@ void ex_gather(Ex *x, Changes *cs)
             search_numeric(x, cs, f, -1);
         }
     }
+    free(row);
     free(seen);
     free(fields);
 }
@@ -380,7 +384,8 @@ int ex_verify(Ex *x, Changes *cs, Change *out)
         c->flips = c->ok && c->out.sel != x->selected;
         if (c->ok && !c->flips && c->local && c->dir && is_num_field(c->field) && in_pass1(x, c->field)) {
             /* the portfolio moved with it: try a few larger steps */
-            const Value *now = &x->s->vals[(size_t)x->rec * (size_t)x->s->nfields + (size_t)c->field->index];
+            Value now_v = ses_value(x->s, x->rec, c->field->index);
+            const Value *now = &now_v;
             double x0 = num_value(c->field, now), d = num_value(c->field, &c->value) - x0;
             static const double more[] = {1.01, 1.1, 1.5, 3};
             for (int m = 0; m < 4 && x->passes < MAX_PASSES; m++) {
@@ -449,7 +454,8 @@ void ex_change_sentence(Ex *x, const Change *c, Str *out)
     const Field *f = c->field;
     char nv[NUM_TEXT_MAX], ov[NUM_TEXT_MAX];
     ex_bizfmt(f->ty, &c->value, nv, sizeof nv);
-    ex_bizfmt(f->ty, &x->s->vals[(size_t)x->rec * (size_t)x->s->nfields + (size_t)f->index], ov, sizeof ov);
+    Value now_v = ses_value(x->s, x->rec, f->index);
+    ex_bizfmt(f->ty, &now_v, ov, sizeof ov);
     const char *more = f->ty.kind == TY_DATE ? " or later" : " or more";
     const char *less = f->ty.kind == TY_DATE ? " or earlier" : " or less";
     ex_sadd(out, "%s of %s%s (now %s) would ", f->name.name, nv, c->dir > 0 ? more : c->dir < 0 ? less : "", ov);

@@ -229,7 +229,9 @@ static void eval_expression(Session *s, const char *text)
        portfolio, not a count of accounts */
     bool whole = reads_portfolio(e) && !policy_account_part(e);
     if (whole) sm.focus = 0;
+    if (focused && !whole) s->only_rec = s->focus;     /* its value alone */
     int n = ses_eval(s, &e, 1, !focused && !whole, summarize, &sm);
+    s->only_rec = -1;
     if (n >= 0 && whole) {
         fprintf(s->out, "%s  (the portfolio: %d accounts)\n", sm.focus_text[0] ? sm.focus_text : "unknown",
                 s->nrec);
@@ -322,19 +324,22 @@ static void show_diff(Session *s)
     long changed = 0;
     double revenue = 0;
     char buf[2048];
+    OutMatch match;
+    outmatch_init(&match, &s->base, &cur);
     /* per-select counts before and after */
     for (int r = 0; r < s->nrec; r++) {
         if ((r & 4095) == 0 && ses_interrupted(s)) {   /* Ctrl-C */
+            outmatch_free(&match);
             outcomes_free(&cur);
             return;
         }
         bool in_scope = false;
         for (int i = 0; i < cur.ncols; i++)
-            if (!isnan(cur.v[(size_t)r * (size_t)cur.ncols + (size_t)i])) in_scope = true;
-        if (!in_scope) continue;
+            if (!isnan(out_cell(&cur, r, i))) in_scope = true;
+        if (!in_scope || !outmatch_maybe_differ(&match, &s->base, r, &cur, r)) continue;
         if (outcomes_diff_text(&s->base, r, &cur, r, buf, sizeof buf) == 0) continue;
         changed++;
-        if (rev >= 0) revenue += s->vals[(size_t)r * (size_t)s->nfields + (size_t)rev].u.num;
+        if (rev >= 0) revenue += ses_value(s, r, rev).u.num;
         char kb[256], db[256];
         const char *d = ses_display_name(s, r, db, sizeof db);
         if (changed <= 50 && d)
@@ -351,10 +356,10 @@ static void show_diff(Session *s)
         for (int k = 0; k < s->base.ncols; k++)
             if (strcmp(s->base.cols[k].name, cur.cols[i].name) == 0) j = k;
         for (int r = 0; r < s->nrec; r++) {
-            double v = cur.v[(size_t)r * (size_t)cur.ncols + (size_t)i];
+            double v = out_cell(&cur, r, i);
             if (isnan(v)) continue;
             after += v != 0;
-            if (j >= 0) before += s->base.v[(size_t)r * (size_t)s->base.ncols + (size_t)j] != 0;
+            if (j >= 0) before += out_cell(&s->base, r, j) != 0;
         }
         fprintf(s->out, "%s: %s -> %s (%s)\n", cur.cols[i].name, fmt_count(before, c1, sizeof c1),
                 fmt_count(after, c2, sizeof c2), fmt_count_change(after - before, c3, sizeof c3));
@@ -370,6 +375,7 @@ static void show_diff(Session *s)
         fprintf(s->out, "%s account%s changed\n", fmt_count(changed, c1, sizeof c1), changed == 1 ? "" : "s");
     }
     ses_note_errors(s);
+    outmatch_free(&match);
     outcomes_free(&cur);
 }
 
@@ -458,9 +464,25 @@ static void sweep(Session *s, char *args)
             failed = true;
             break;
         }
+        /* a count each thread, added up after (the same whatever the threads) */
+        SweepCount per[SES_MAX_THREADS];
+        void *uds[SES_MAX_THREADS];
+        for (int w = 0; w < SES_MAX_THREADS; w++) {
+            per[w] = k;
+            per[w].selected = per[w].moved = 0;
+            per[w].tiers = k.tier ? xcalloc((size_t)k.tier->n, sizeof(long)) : NULL;
+            uds[w] = &per[w];
+        }
+        int n = ses_eval_kept(s, true, sweep_visit, uds);     /* -1: Ctrl-C, or an error said */
         k.selected = k.moved = 0;
         if (tiers) k.tiers = tiers + (size_t)steps * (size_t)k.tier->n;
-        if (ses_eval(s, NULL, 0, true, sweep_visit, &k) < 0) {     /* Ctrl-C, or an error said */
+        for (int w = 0; w < SES_MAX_THREADS; w++) {
+            k.selected += per[w].selected;
+            k.moved += per[w].moved;
+            for (int m = 0; k.tier && m < k.tier->n; m++) k.tiers[m] += per[w].tiers[m];
+            free(per[w].tiers);
+        }
+        if (n < 0) {
             failed = true;
             break;
         }
@@ -535,8 +557,13 @@ static void show_name(Session *s, const char *name)
     }
     if (s->focus >= 0 && x->kind == SYM_FIELD) {
         char vb[1024];
-        ses_format_value(x->ty, &s->vals[(size_t)s->focus * (size_t)s->nfields + (size_t)x->field->index],
-                         vb, sizeof vb);
+        bool need[512] = {false};
+        if (x->field->index < 512 && s->nfields <= 512) need[x->field->index] = true;
+        if (s->nfields <= 512 && ses_need_fields(s, need) != 0) return;
+        Value fv = ses_value(s, s->focus, x->field->index);
+        const SesCol *col = &s->cols[x->field->index];
+        if (col->bad && col->bad[s->focus]) snprintf(vb, sizeof vb, "%s", col->bad_why);
+        else ses_format_value(x->ty, &fv, vb, sizeof vb);
         char kb[600];
         fprintf(s->out, "%s: %s\n", ses_key_text(s, s->focus, kb, sizeof kb), vb);
     } else if (s->focus >= 0) {
@@ -777,7 +804,7 @@ bool repl_handle(Session *s, char *line)
         } else if (parse_input(s, args, ":where", ty_make(TY_BOOL))) {
             char *before = s->where;
             s->where = xstrdup(args);
-            int n = ses_eval(s, NULL, 0, true, NULL, NULL);
+            int n = ses_eval_kept(s, true, NULL, NULL);
             if (n >= 0) {
                 fprintf(s->out, "%d of %d accounts\n", n, s->nrec);
                 free(before);

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <pthread.h>
+#include <unistd.h>
 
 void ses_init(Session *s, FILE *out, FILE *err)
 {
@@ -23,6 +25,9 @@ void ses_init(Session *s, FILE *out, FILE *err)
     s->err = err;
     s->focus = -1;
     s->keep_field = -1;
+    s->ovr_rec = s->ovr_field = -1;
+    s->only_rec = -1;
+    s->full_rec = -1;
     arena_init(&s->data);
     time_t now = time(NULL);
     struct tm tm;
@@ -33,24 +38,153 @@ void ses_init(Session *s, FILE *out, FILE *err)
 /* Records read from a data file, before they replace the session's. */
 typedef struct DataSet {
     Arena data;
-    Value *vals;
+    SesCol *cols;
     char **keys;
     long *lines;
     int nrec, cap, nfields;
     char **left_keys;       /* records left out for data errors: their keys */
     char **left_why;        /* and why (strings in data) */
     int nleft, capleft;
+    int full_rec;           /* sparse: the record kept whole, or -1 */
+    Value *full_row;
 } DataSet;
+
+static void col_free(SesCol *c)
+{
+    free(c->v);
+    free(c->len);
+    free(c->miss);
+    free(c->bad);
+    free(c->bad_why);
+    memset(c, 0, sizeof *c);
+}
 
 static void dataset_free(DataSet *d)
 {
     arena_free(&d->data);
-    free(d->vals);
+    for (int i = 0; d->cols && i < d->nfields; i++) col_free(&d->cols[i]);
+    free(d->cols);
     free(d->keys);
     free(d->lines);
     free(d->left_keys);
     free(d->left_why);
+    free(d->full_row);
     memset(d, 0, sizeof *d);
+    d->full_rec = -1;
+}
+
+/* How a field of runtime type k is kept. */
+static SesColHow col_how(RtKind k, const RtEnum *en)
+{
+    switch (k) {
+    case RT_STRING: return SES_COL_STR;
+    case RT_DATE: return SES_COL_I32;
+    case RT_BOOL: return SES_COL_I8;
+    case RT_INT: return SES_COL_N32;
+    case RT_ENUM:
+    case RT_STAGE: return en && en->n < 127 ? SES_COL_I8 : SES_COL_I32;
+    default: return SES_COL_F64;
+    }
+}
+
+static size_t col_width(SesColHow how)
+{
+    switch (how) {
+    case SES_COL_F64: return sizeof(double);
+    case SES_COL_I32:
+    case SES_COL_N32: return sizeof(int32_t);
+    case SES_COL_I8: return sizeof(int8_t);
+    case SES_COL_STR: return sizeof(const char *);
+    default: return 0;
+    }
+}
+
+/* Room for cap records in every column read (old: the records so far). */
+static void col_grow(SesCol *c, int old, int cap)
+{
+    if (c->how == SES_COL_NONE) return;
+    c->v = xrealloc(c->v, col_width(c->how) * (size_t)cap);
+    if (c->how == SES_COL_STR) c->len = xrealloc(c->len, sizeof(uint32_t) * (size_t)cap);
+    if (c->miss) {
+        c->miss = xrealloc(c->miss, (size_t)cap);
+        memset(c->miss + old, 0, (size_t)(cap - old));
+    }
+}
+
+/* Record r's value v into column c (of cap records); strings are copied
+ * into arena a. */
+static void col_put(SesCol *c, int r, int cap, Value v, Arena *a)
+{
+    if (v.missing) {
+        if (!c->miss) c->miss = xcalloc((size_t)cap, 1);
+        c->miss[r] = 1;
+        memset((char *)c->v + col_width(c->how) * (size_t)r, 0, col_width(c->how));
+        if (c->how == SES_COL_STR) c->len[r] = 0;
+        return;
+    }
+    if (c->how == SES_COL_N32) {
+        double d = v.u.num;
+        if (d >= -2147483648.0 && d <= 2147483647.0 && d == (double)(int32_t)d && !(d == 0 && signbit(d))) {
+            ((int32_t *)c->v)[r] = (int32_t)d;
+            return;
+        }
+        /* a value 32 bits do not hold: the column becomes doubles */
+        double *w = xmalloc(sizeof(double) * (size_t)cap);
+        for (int i = 0; i < r; i++) w[i] = (double)((const int32_t *)c->v)[i];
+        free(c->v);
+        c->v = w;
+        c->how = SES_COL_F64;
+    }
+    switch (c->how) {
+    case SES_COL_F64: ((double *)c->v)[r] = v.u.num; break;
+    case SES_COL_I32: ((int32_t *)c->v)[r] = (int32_t)v.u.i; break;
+    case SES_COL_I8: ((int8_t *)c->v)[r] = (int8_t)v.u.i; break;
+    case SES_COL_STR:
+        ((const char **)c->v)[r] = arena_strndup(a, v.u.str, v.len);
+        c->len[r] = v.len;
+        break;
+    default: break;
+    }
+}
+
+static Value col_get(const SesCol *c, int r)
+{
+    if (c->how == SES_COL_NONE || (c->miss && c->miss[r])) {
+        Value v = val_int(0);
+        v.missing = 1;
+        return v;
+    }
+    switch (c->how) {
+    case SES_COL_F64: return val_num(((const double *)c->v)[r]);
+    case SES_COL_I32: return val_int(((const int32_t *)c->v)[r]);
+    case SES_COL_N32: return val_num((double)((const int32_t *)c->v)[r]);
+    case SES_COL_I8: return val_int(((const int8_t *)c->v)[r]);
+    default: return val_str(((const char *const *)c->v)[r], c->len[r]);
+    }
+}
+
+Value ses_value(const Session *s, int rec, int f)
+{
+    if (s->ovr_rec == rec && s->ovr_field == f && rec >= 0) return s->ovr_val;
+    if (rec == s->full_rec && rec >= 0) return s->full_row[f];
+    return col_get(&s->cols[f], rec);
+}
+
+void ses_row(const Session *s, int rec, Value *row)
+{
+    for (int f = 0; f < s->nfields; f++) row[f] = ses_value(s, rec, f);
+}
+
+void ses_override(Session *s, int rec, int f, Value v)
+{
+    s->ovr_rec = rec;
+    s->ovr_field = f;
+    s->ovr_val = v;
+}
+
+void ses_override_clear(Session *s)
+{
+    s->ovr_rec = s->ovr_field = -1;
 }
 
 /* Exchanges the session's records with d's. */
@@ -58,7 +192,7 @@ static void swap_data(Session *s, DataSet *d)
 {
     DataSet t = *d;
     d->data = s->data;
-    d->vals = s->vals;
+    d->cols = s->cols;
     d->keys = s->keys;
     d->lines = s->lines;
     d->nrec = s->nrec;
@@ -68,18 +202,23 @@ static void swap_data(Session *s, DataSet *d)
     d->left_why = s->left_why;
     d->nleft = s->nleft;
     d->capleft = s->capleft;
+    d->full_rec = s->full_rec;
+    d->full_row = s->full_row;
+    s->full_rec = t.full_rec;
+    s->full_row = t.full_row;
     s->left_keys = t.left_keys;
     s->left_why = t.left_why;
     s->nleft = t.nleft;
     s->capleft = t.capleft;
     s->data = t.data;
-    s->vals = t.vals;
+    s->cols = t.cols;
     s->keys = t.keys;
     s->lines = t.lines;
     s->nrec = t.nrec;
     s->cap = t.cap;
     s->nfields = t.nfields;
     s->focus = -1;
+    s->gen++;
 }
 
 static void free_data(Session *s)
@@ -87,6 +226,7 @@ static void free_data(Session *s)
     DataSet none;
     memset(&none, 0, sizeof none);
     arena_init(&none.data);
+    none.full_rec = -1;
     swap_data(s, &none);
     dataset_free(&none);
 }
@@ -98,8 +238,11 @@ static void clear_eval_errors(Session *s)
     s->nerr = 0;
 }
 
+static void cache_free(Session *s);
+
 void ses_free(Session *s)
 {
+    cache_free(s);
     free_data(s);
     arena_free(&s->data);
     clear_eval_errors(s);
@@ -197,6 +340,7 @@ int ses_load_policy(Session *s, const char *path)
     DataSet ds;
     memset(&ds, 0, sizeof ds);
     arena_init(&ds.data);
+    ds.full_rec = -1;
     bool relayout = s->data_path && !same_fields(s->pol, pol);
     if (relayout && read_data(s, pol, s->data_path, &ds) != 0) {
         fprintf(s->err, "kam: %s was not loaded: the data no longer fits it; the session is as it "
@@ -211,6 +355,7 @@ int ses_load_policy(Session *s, const char *path)
     char *old_path = s->policy_path;
     s->pol = pol;
     s->chunk = chunk;
+    s->gen++;
     if (path) s->policy_path = xstrdup(path);
     if (relayout) swap_data(s, &ds);        /* ds now holds the old records */
     if (s->data_path && ses_baseline(s) != 0) {
@@ -223,6 +368,7 @@ int ses_load_policy(Session *s, const char *path)
         }
         s->pol = old_pol;
         s->chunk = old_chunk;
+        s->gen++;
         cg_free(chunk);
         policy_free(pol);
         ses_baseline(s);
@@ -258,11 +404,25 @@ static void remember_left_out(DataSet *ds, const Policy *p, const Source *src)
     ds->left_why[ds->nleft++] = arena_strndup(&ds->data, src->err, strlen(src->err));
 }
 
+/* The money field that best stands for revenue in p (name has
+ * "revenue"), or -1. */
+static int revenue_field_of(const Policy *p)
+{
+    int first = -1;
+    for (int i = 0; i < p->nfields; i++) {
+        const Field *f = p->fields[i];
+        if (f->ty.kind != TY_MONEY) continue;
+        if (strstr(f->name.name, "revenue")) return i;
+        if (first < 0) first = i;
+    }
+    return first;
+}
+
 /* The fields kam run would read for policy p as s holds it: those its
  * rules, output and display read, the :where filter's (when p is the
- * session's policy) and s->keep_field (the caller frees it). NULL if the
- * filter does not check (said). */
-static bool *fields_read(Session *s, Policy *p)
+ * session's policy), the revenue field (:diff sums it) and s->keep_field
+ * (the caller frees it). NULL if the filter does not check (said). */
+static bool *fields_read(Session *s, Policy *p, bool **pass_used, bool *limits)
 {
     Expr *w = NULL;
     if (s->where && p == s->pol && !(w = ses_parse_expr(s, s->where, ":where", ty_make(TY_BOOL))))
@@ -275,17 +435,27 @@ static bool *fields_read(Session *s, Policy *p)
     bool *used = xcalloc((size_t)p->nfields + 1, sizeof(bool));
     for (int f = 0; f < p->nfields; f++) used[f] = c->field_used[f];
     if (s->keep_field >= 0 && s->keep_field < p->nfields) used[s->keep_field] = true;
+    if (p->display_field >= 0) used[p->display_field] = true;
+    int rev = revenue_field_of(p);
+    if (rev >= 0) used[rev] = true;
+    if (pass_used) {
+        *pass_used = xcalloc((size_t)p->nfields + 1, sizeof(bool));
+        for (int f = 0; c->npasses && f < p->nfields; f++) (*pass_used)[f] = c->portfolio_field_used[f];
+    }
+    if (limits) *limits = c->nlimits > 0;
     cg_free(c);
     return used;
 }
 
-/* Reads every record of path into ds: all fields converted, or with
- * s->used_only those kam run reads (the others missing). Bad records are
- * reported (a few) and left out; -1 if the file cannot be used at all or
- * the reading was interrupted. */
+/* Reads every record of path into ds: the fields kam run reads (those of
+ * fields_read), column by column; the others are not read (missing until
+ * ses_need_fields reads them). Bad records are reported (a few) and left
+ * out; -1 if the file cannot be used at all or the reading was
+ * interrupted. */
 static int read_data(Session *s, Policy *p, const char *path, DataSet *ds)
 {
-    bool *used = fields_read(s, p);
+    bool *pass_used = NULL, limits = false;
+    bool *used = fields_read(s, p, &pass_used, &limits);
     if (!used) {
         s->status = ENG_USAGE;
         return -1;
@@ -294,11 +464,21 @@ static int read_data(Session *s, Policy *p, const char *path, DataSet *ds)
     Source *src = eng_source(p, path, &s->input, s->err, &st);
     if (!src) {
         free(used);
+        free(pass_used);
         s->status = st;
         return -1;
     }
-    int unread = 0;     /* records left out only for fields no rule reads */
+    /* sparse (kam explain --id): every record is read and checked as kam run
+       does, but only the wanted one is kept whole; of the others the fields
+       the portfolio passes read, and their keys only if a limit ranks them */
+    const char *want = s->sparse_key;
+    bool sparse = want || s->passes_only;
+    bool *kept = sparse ? pass_used : used;
+    ds->full_rec = -1;
     ds->nfields = p->nfields;
+    ds->cols = xcalloc((size_t)p->nfields + 1, sizeof(SesCol));
+    for (int i = 0; i < p->nfields; i++)
+        if (kept[i]) ds->cols[i].how = col_how(p->schema.fields[i].ty.kind, p->schema.fields[i].ty.en);
     int rc, bad = 0;
     bool stopped = false;
     Value *row = xmalloc(sizeof(Value) * (size_t)(p->nfields + 1));
@@ -313,24 +493,9 @@ static int read_data(Session *s, Policy *p, const char *path, DataSet *ds)
             s->data_stopped = true;
             break;
         }
-        bool ok = rc == 1, bad_read = rc != 1;
-        for (int i = 0; ok && i < p->nfields; i++) {
-            if (s->used_only && !used[i]) {
-                row[i] = (Value){0};
-                row[i].missing = 1;
-            } else if (rd_field(src, i, &row[i]) != 0) {
-                ok = false;
-                bad_read = used[i];
-                /* the rest, to know whether a field a rule reads is bad too */
-                for (int k = i + 1; !bad_read && k < p->nfields; k++) {
-                    Value v;
-                    char keep[sizeof src->err];
-                    memcpy(keep, src->err, sizeof keep);
-                    if (used[k] && rd_field(src, k, &v) != 0) bad_read = true;
-                    memcpy(src->err, keep, sizeof keep);
-                }
-            }
-        }
+        bool ok = rc == 1;
+        for (int i = 0; ok && i < p->nfields; i++)
+            if (used[i] && rd_field(src, i, &row[i]) != 0) ok = false;
         const char *key = NULL;
         size_t keylen = 0;
         if (ok && p->key_field >= 0) {
@@ -345,31 +510,56 @@ static int read_data(Session *s, Policy *p, const char *path, DataSet *ds)
         }
         if (!ok) {
             if (++bad <= 5) wr_print_line(s->err, "kam: ", src->err);
-            if (!bad_read) unread++;
             remember_left_out(ds, p, src);
             continue;
         }
         if (ds->nrec == ds->cap) {
-            ds->cap = ds->cap ? ds->cap * 2 : 1024;
-            ds->vals = xrealloc(ds->vals, sizeof(Value) * (size_t)ds->cap * (size_t)p->nfields);
+            int old = ds->cap;
+            ds->cap = ds->cap ? ds->cap + ds->cap / 2 : 4096;
+            for (int i = 0; i < p->nfields; i++) col_grow(&ds->cols[i], old, ds->cap);
             ds->keys = xrealloc(ds->keys, sizeof(char *) * (size_t)ds->cap);
             ds->lines = xrealloc(ds->lines, sizeof(long) * (size_t)ds->cap);
         }
-        for (int i = 0; i < p->nfields; i++)      /* strings outlive the reader's buffer */
-            if (p->fields[i]->ty.kind == TY_STRING && !row[i].missing)
-                row[i].u.str = arena_strndup(&ds->data, row[i].u.str, row[i].len);
-        memcpy(ds->vals + (size_t)ds->nrec * (size_t)p->nfields, row, sizeof(Value) * (size_t)p->nfields);
+        for (int i = 0; i < p->nfields; i++)
+            if (kept[i] && i != p->key_field) col_put(&ds->cols[i], ds->nrec, ds->cap, row[i], &ds->data);
         char lbuf[32];
         if (!key) {
             keylen = (size_t)snprintf(lbuf, sizeof lbuf, "%ld", src->line);
             key = lbuf;
         }
-        ds->keys[ds->nrec] = arena_strndup(&ds->data, key, keylen);
+        bool whole = want && ds->full_rec < 0 && strlen(want) == keylen && memcmp(want, key, keylen) == 0;
+        if (whole) {
+            ds->full_rec = ds->nrec;
+            ds->full_row = xcalloc((size_t)p->nfields + 1, sizeof(Value));
+            for (int i = 0; i < p->nfields; i++) {
+                Value v = row[i];
+                if (!used[i]) {
+                    v = val_int(0);
+                    v.missing = 1;
+                } else if (p->schema.fields[i].ty.kind == RT_STRING && !v.missing) {
+                    v.u.str = arena_strndup(&ds->data, v.u.str, v.len);
+                }
+                ds->full_row[i] = v;
+            }
+        }
+        ds->keys[ds->nrec] = sparse && !limits && !whole ? (char *)"" : arena_strndup(&ds->data, key, keylen);
+        if (p->key_field >= 0 && kept[p->key_field]) {     /* the key column is the keys */
+            SesCol *kc = &ds->cols[p->key_field];
+            const Value *kv = &row[p->key_field];
+            if (kc->how == SES_COL_STR && !kv->missing && kv->len == keylen &&
+                memcmp(kv->u.str, ds->keys[ds->nrec], keylen) == 0) {
+                ((const char **)kc->v)[ds->nrec] = ds->keys[ds->nrec];
+                kc->len[ds->nrec] = (uint32_t)keylen;
+            } else {
+                col_put(kc, ds->nrec, ds->cap, row[p->key_field], &ds->data);
+            }
+        }
         ds->lines[ds->nrec] = src->line;
         ds->nrec++;
     }
     free(row);
     free(used);
+    free(pass_used);
     rd_close(src);
     if (stopped) {
         fprintf(s->err, "kam: %s was not read\n", path);
@@ -378,12 +568,96 @@ static int read_data(Session *s, Policy *p, const char *path, DataSet *ds)
     }
     if (bad > 5) fprintf(s->err, "kam: ... %d more\n", bad - 5);
     if (bad) fprintf(s->err, "kam: %d record%s left out because of data errors\n", bad, bad == 1 ? "" : "s");
-    if (unread)
-        fprintf(s->err, "kam: %d of them %s bad only in fields no rule reads: kam run counts %s (the session "
-                "reads every field, as an expression typed here may read any)\n", unread,
-                unread == 1 ? "is" : "are", unread == 1 ? "it" : "them");
     s->data_bad = bad;
-    s->data_bad_unread = unread;
+    s->data_bad_unread = 0;
+    return 0;
+}
+
+int ses_need_fields(Session *s, const bool *need)
+{
+    if (!s->pol || !s->cols) return 0;
+    const Policy *p = s->pol;
+    bool any = false;
+    for (int i = 0; i < s->nfields; i++)
+        if (need[i] && s->cols[i].how == SES_COL_NONE) any = true;
+    if (!any) return 0;
+    if (!s->data_path || strcmp(s->data_path, "-") == 0) {
+        fprintf(s->err, "kam: the accounts in this session came from %s, which cannot be read again for "
+                "a field not read yet\n", s->data_path ? "standard input" : "no data file");
+        s->status = ENG_USAGE;
+        return -1;
+    }
+    EngStatus st;
+    Source *src = eng_source(p, s->data_path, &s->input, s->err, &st);
+    if (!src) {
+        s->status = st;
+        return -1;
+    }
+    SesCol *fresh = xcalloc((size_t)s->nfields + 1, sizeof(SesCol));
+    Arena *strs = &s->data;     /* the strings of a failed read stay there, unused */
+    for (int i = 0; i < s->nfields; i++)
+        if (need[i] && s->cols[i].how == SES_COL_NONE) {
+            fresh[i].how = col_how(p->schema.fields[i].ty.kind, p->schema.fields[i].ty.en);
+            col_grow(&fresh[i], 0, s->nrec + 1);
+        }
+    /* the records kept when the data was loaded, found again by their
+       place in the file (and checked by their key) */
+    int r = 0, rc;
+    bool changed = false, stopped = false;
+    for (long n = 0; r < s->nrec && (rc = rd_next(src)) != 0; n++) {
+        if ((n & 4095) == 0 && ses_interrupted(s)) {
+            stopped = true;
+            break;
+        }
+        if (rc < 0) break;
+        if (src->line != s->lines[r]) continue;
+        if (p->key_field >= 0) {
+            const RdField *kf = &src->fields[src->col[p->key_field]];
+            if (kf->len != strlen(s->keys[r]) || memcmp(kf->ptr, s->keys[r], kf->len) != 0) {
+                changed = true;
+                break;
+            }
+        }
+        for (int i = 0; i < s->nfields; i++) {
+            if (fresh[i].how == SES_COL_NONE) continue;
+            Value v;
+            if (rc == 1 && rd_field(src, i, &v) == 0) {
+                col_put(&fresh[i], r, s->nrec + 1, v, strs);
+                continue;
+            }
+            v = val_int(0);
+            v.missing = 1;
+            col_put(&fresh[i], r, s->nrec + 1, v, strs);
+            if (!fresh[i].bad) {
+                fresh[i].bad = xcalloc((size_t)s->nrec + 1, 1);
+                char b[700];
+                snprintf(b, sizeof b, "its value of field '%s' in the data is malformed (%s)",
+                         p->fields[i]->name.name, src->err);
+                fresh[i].bad_why = xstrdup(b);
+            }
+            fresh[i].bad[r] = 1;
+        }
+        r++;
+    }
+    rd_close(src);
+    if (stopped || changed || r < s->nrec) {
+        if (changed || (!stopped && r < s->nrec))
+            fprintf(s->err, "kam: %s no longer holds the records loaded (:reload reads it again)\n",
+                    s->data_path);
+        else
+            fprintf(s->err, "kam: %s was not read\n", s->data_path);
+        s->status = stopped ? ENG_INTERRUPTED : ENG_DATA;
+        for (int i = 0; i < s->nfields; i++) col_free(&fresh[i]);
+        free(fresh);
+        return -1;
+    }
+    for (int i = 0; i < s->nfields; i++) {
+        if (fresh[i].how == SES_COL_NONE) continue;
+        col_free(&s->cols[i]);
+        s->cols[i] = fresh[i];
+    }
+    free(fresh);
+    s->gen++;
     return 0;
 }
 
@@ -393,19 +667,20 @@ int ses_use_records(Session *s, const Value *vals, const char *const *keys, cons
     DataSet ds;
     memset(&ds, 0, sizeof ds);
     arena_init(&ds.data);
+    ds.full_rec = -1;
     const Policy *p = s->pol;
     ds.nfields = p->nfields;
     ds.cap = ds.nrec = n;
-    ds.vals = xmalloc(sizeof(Value) * ((size_t)n * (size_t)p->nfields + 1));
+    ds.cols = xcalloc((size_t)p->nfields + 1, sizeof(SesCol));
+    for (int i = 0; i < p->nfields; i++) {
+        ds.cols[i].how = col_how(p->schema.fields[i].ty.kind, p->schema.fields[i].ty.en);
+        col_grow(&ds.cols[i], 0, n + 1);
+    }
     ds.keys = xmalloc(sizeof(char *) * ((size_t)n + 1));
     ds.lines = xmalloc(sizeof(long) * ((size_t)n + 1));
     for (int r = 0; r < n; r++) {
-        for (int i = 0; i < p->nfields; i++) {
-            Value v = vals[(size_t)r * (size_t)p->nfields + (size_t)i];
-            if (p->fields[i]->ty.kind == TY_STRING && !v.missing)
-                v.u.str = arena_strndup(&ds.data, v.u.str, v.len);
-            ds.vals[(size_t)r * (size_t)p->nfields + (size_t)i] = v;
-        }
+        for (int i = 0; i < p->nfields; i++)
+            col_put(&ds.cols[i], r, n + 1, vals[(size_t)r * (size_t)p->nfields + (size_t)i], &ds.data);
         ds.keys[r] = arena_strndup(&ds.data, keys[r], strlen(keys[r]));
         ds.lines[r] = lines ? lines[r] : r + 1;
     }
@@ -423,6 +698,7 @@ int ses_load_data(Session *s, const char *path)
     DataSet ds;
     memset(&ds, 0, sizeof ds);
     arena_init(&ds.data);
+    ds.full_rec = -1;
     s->data_bad = 0;
     s->data_stopped = false;
     if (read_data(s, s->pol, path, &ds) != 0) {
@@ -437,15 +713,144 @@ int ses_load_data(Session *s, const char *path)
     s->data_path = copy;
     /* the records are in; a policy that cannot be evaluated over them
        (a param that cannot be computed) is the policy's failure */
+    if (s->sparse_key || s->passes_only) {    /* no baseline (no use for it): the params */
+        Engine e;
+        eng_adopt(&e, s->pol, s->chunk, s->today, s->err, cli_use_color(s->err));
+        EngStatus st = eng_init(&e);
+        eng_close(&e);
+        if (st != ENG_OK) {
+            s->status = st;
+            return -1;
+        }
+        return 0;
+    }
     return ses_baseline(s);
 }
 
 /* ------------------------------------------------------------- evaluation */
 
-static EngTable table_of(const Session *s)
+/* What a record loop loads: the columns a chunk reads (all of its fields,
+ * or one pass's), each with its register. */
+typedef struct LoadPlan {
+    const SesCol **col;
+    int *reg, *field;
+    int n;
+    bool any_bad;           /* a column with malformed values */
+} LoadPlan;
+
+static void plan_load(const Session *s, const Chunk *c, const bool *used, LoadPlan *lp)
 {
-    EngTable t = {s->vals, s->nfields, s->keys, s->nrec};
-    return t;
+    lp->col = xmalloc(sizeof(SesCol *) * ((size_t)s->nfields + 1));
+    lp->reg = xmalloc(sizeof(int) * ((size_t)s->nfields + 1));
+    lp->field = xmalloc(sizeof(int) * ((size_t)s->nfields + 1));
+    lp->n = 0;
+    lp->any_bad = false;
+    for (int f = 0; f < s->nfields; f++) {
+        if (!used[f]) continue;
+        lp->col[lp->n] = &s->cols[f];
+        lp->reg[lp->n] = c->field_reg[f];
+        lp->field[lp->n++] = f;
+        if (s->cols[f].bad) lp->any_bad = true;
+    }
+}
+
+static void plan_free(LoadPlan *lp)
+{
+    free(lp->col);
+    free(lp->reg);
+    free(lp->field);
+}
+
+/* Record r's fields of the plan into regs (as ses_value gives them);
+ * false if one was malformed in the data (*why: the reason). */
+static bool load_planned(const Session *s, Value *regs, const LoadPlan *lp, int r, const char **why)
+{
+    for (int k = 0; k < lp->n; k++) {
+        const SesCol *c = lp->col[k];
+        Value *d = &regs[lp->reg[k]];
+        if (c->miss && c->miss[r]) {
+            *d = val_int(0);
+            d->missing = 1;
+            continue;
+        }
+        switch (c->how) {
+        case SES_COL_F64: *d = val_num(((const double *)c->v)[r]); break;
+        case SES_COL_I32: *d = val_int(((const int32_t *)c->v)[r]); break;
+        case SES_COL_N32: *d = val_num((double)((const int32_t *)c->v)[r]); break;
+        case SES_COL_I8: *d = val_int(((const int8_t *)c->v)[r]); break;
+        case SES_COL_STR: *d = val_str(((const char *const *)c->v)[r], c->len[r]); break;
+        default:
+            *d = val_int(0);
+            d->missing = 1;
+        }
+    }
+    if (r == s->full_rec)
+        for (int k = 0; k < lp->n; k++) regs[lp->reg[k]] = s->full_row[lp->field[k]];
+    if (s->ovr_rec == r)
+        for (int k = 0; k < lp->n; k++)
+            if (lp->field[k] == s->ovr_field) regs[lp->reg[k]] = s->ovr_val;
+    if (lp->any_bad)
+        for (int k = 0; k < lp->n; k++)
+            if (lp->col[k]->bad && lp->col[k]->bad[r]) {
+                if (why) *why = lp->col[k]->bad_why;
+                return false;
+            }
+    return true;
+}
+
+/* Record r's fields that e's chunk reads, into its VM's registers; false
+ * if one of them was malformed in the data (why: the reason). */
+static bool load_row(const Session *s, Engine *e, int r, const char **why)
+{
+    LoadPlan lp;
+    plan_load(s, e->chunk, e->chunk->field_used, &lp);
+    bool ok = load_planned(s, e->vm->regs, &lp, r, why);
+    plan_free(&lp);
+    return ok;
+}
+
+/* The fields chunk c reads that the session has not read yet, from the
+ * data file. -1 (said) if they cannot be read. */
+static int need_chunk_fields(Session *s, const Chunk *c)
+{
+    if (!s->cols) return 0;
+    if (s->sparse_key || s->passes_only) {    /* what the passes read, which it has */
+        for (int f = 0; c->npasses && f < s->nfields; f++)
+            if (c->portfolio_field_used[f] && s->cols[f].how == SES_COL_NONE)
+                return ses_need_fields(s, c->portfolio_field_used);
+        return 0;
+    }
+    for (int f = 0; f < s->nfields; f++)
+        if (c->field_used[f] && s->cols[f].how == SES_COL_NONE) return ses_need_fields(s, c->field_used);
+    return 0;
+}
+
+/* Every portfolio pass of e over the records (as eng_passes_table does
+ * for a table); -1 if interrupted. */
+static long passes(Session *s, Engine *e)
+{
+    eng_passes_reset(e);
+    int n = eng_npasses(e);
+    for (int k = 1; k <= n; k++) {
+        eng_pass_begin(e, k);
+        LoadPlan lp;
+        plan_load(s, e->chunk, e->chunk->pass_field_used[k - 1], &lp);
+        for (int r = 0; r < s->nrec; r++) {
+            if ((r & 4095) == 0 && ses_interrupted(s)) {
+                plan_free(&lp);
+                return -1;
+            }
+            if (!load_planned(s, e->vm->regs, &lp, r, NULL)) {
+                eng_pass_left_out(e, r);
+                continue;
+            }
+            eng_pass_record(e, k, r, s->keys[r], strlen(s->keys[r]));
+        }
+        plan_free(&lp);
+        eng_pass_end(e, k);
+        if (eng_stale(e)) k = 0;    /* a record left out late: all passes again */
+    }
+    return e->left_out;
 }
 
 /* Steps 2 and 3 of an evaluation of chunk c (policy p) over the session's
@@ -453,16 +858,14 @@ static EngTable table_of(const Session *s)
 static EngStatus start(Session *s, Engine *e, Policy *p, Chunk *c, bool with_sets)
 {
     eng_adopt(e, p, c, s->today, s->err, cli_use_color(s->err));
+    if (need_chunk_fields(s, c) != 0) return s->status;
     for (int i = 0; with_sets && i < s->nsets; i++) {
         EngStatus st = eng_set_param(e, s->set_names[i], s->set_values[i]);
         if (st != ENG_OK) return st;
     }
     EngStatus st = eng_init(e);
     if (st != ENG_OK) return st;
-    if (eng_has_passes(e)) {
-        EngTable t = table_of(s);
-        if (eng_passes_table(e, &t, s->interrupt) < 0) return ENG_INTERRUPTED;
-    }
+    if (eng_has_passes(e) && passes(s, e) < 0) return ENG_INTERRUPTED;
     return ENG_OK;
 }
 
@@ -482,20 +885,28 @@ int ses_portfolio_eval(Session *s, SesPortfolio *out)
         eng_close(&e);
         return -1;
     }
+    ses_portfolio_of(&e, out);
     int n = c->nportfolio;
+    eng_close(&e);
+    return n;
+}
+
+void ses_portfolio_of(const Engine *e, SesPortfolio *out)
+{
+    const Chunk *c = e->chunk;
+    int n = c->nportfolio;
+    memset(out, 0, sizeof *out);
     out->n = n;
-    out->names = xcalloc((size_t)n, sizeof(char *));
-    out->descs = xcalloc((size_t)n, sizeof(char *));
-    out->whys = xcalloc((size_t)n, sizeof(char *));
-    out->vals = xcalloc((size_t)n, sizeof(int));
+    out->names = xcalloc((size_t)n + 1, sizeof(char *));
+    out->descs = xcalloc((size_t)n + 1, sizeof(char *));
+    out->whys = xcalloc((size_t)n + 1, sizeof(char *));
+    out->vals = xcalloc((size_t)n + 1, sizeof(int));
     for (int i = 0; i < n; i++) {
         out->names[i] = xstrdup(c->portfolio[i].name);
         out->descs[i] = c->portfolio[i].desc ? xstrdup(c->portfolio[i].desc) : NULL;
-        out->vals[i] = eng_portfolio_value(&e, i);
-        out->whys[i] = e.pf_why && e.pf_why[i] ? xstrdup(e.pf_why[i]) : NULL;
+        out->vals[i] = eng_portfolio_value(e, i);
+        out->whys[i] = e->pf_why && e->pf_why[i] ? xstrdup(e->pf_why[i]) : NULL;
     }
-    eng_close(&e);
-    return n;
 }
 
 void ses_portfolio_free(SesPortfolio *p)
@@ -554,8 +965,11 @@ bool ses_prepare(Session *s, Chunk *c, Engine *e)
 
 bool ses_eval_one(Session *s, Engine *e, int rec, char *why, size_t len)
 {
-    EngTable t = table_of(s);
-    eng_load_row(e, &t, rec);
+    const char *bad = NULL;
+    if (!load_row(s, e, rec, &bad)) {
+        snprintf(why, len, "%s", bad);
+        return false;
+    }
     if (eng_left_out(e, rec)) {
         snprintf(why, len, "%s", eng_left_out_why(e, rec));
         return false;
@@ -580,8 +994,161 @@ static void eval_error(Session *s, int rec, const char *why)
  * one that passes the where probe. Records that cannot be evaluated are
  * counted in s->nerr (and kept for :errors), never silently skipped.
  * Returns the number visited, or -1 (reason printed). */
-static int eval_chunk(Session *s, Policy *p, Chunk *c, bool with_sets, int where_probe,
-                      SesVisit visit, void *ud)
+/* ------------------------------------------ records on several threads */
+
+int ses_threads(const Session *s)
+{
+    if (s->nrec < 20000) return 1;
+    const char *env = getenv("KAM_THREADS");
+    long n = env && *env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1) n = 1;
+    if (n > SES_MAX_THREADS) n = SES_MAX_THREADS;
+    return (int)n;
+}
+
+/* One thread's share of the records step: its own VM (registers and
+ * scratch) with the main VM's aggregate and limit state lent to it (the
+ * record code only reads them), its own failed records. */
+typedef struct RecWork {
+    Session *s;
+    Engine eng;             /* the main engine's, with this VM */
+    Vm *vm;
+    AggState *agg;
+    LimitState *lim;
+    AggGroups *gagg;
+    int from, to, where_probe;
+    SesVisit visit;
+    void *ud;
+    int visited;
+    bool stopped;
+    int *err_recs;          /* records that could not be evaluated */
+    char **err_msgs;        /* why, for the first MAX_KEPT_ERRORS */
+    int nerr, nkept, cap;
+} RecWork;
+
+static void work_error(RecWork *w, int rec, const char *why)
+{
+    if (w->nerr == w->cap) {
+        w->cap = w->cap ? w->cap * 2 : 64;
+        w->err_recs = xrealloc(w->err_recs, sizeof(int) * (size_t)w->cap);
+        w->err_msgs = xrealloc(w->err_msgs, sizeof(char *) * (size_t)w->cap);
+    }
+    w->err_recs[w->nerr] = rec;
+    w->err_msgs[w->nerr++] = w->nkept < MAX_KEPT_ERRORS ? (w->nkept++, xstrdup(why)) : NULL;
+}
+
+static void *work_main(void *arg)
+{
+    RecWork *w = arg;
+    Session *s = w->s;
+    Engine *e = &w->eng;
+    const Chunk *c = e->chunk;
+    char why[800];
+    LoadPlan lp;
+    plan_load(s, c, c->field_used, &lp);
+    for (int r = w->from; r < w->to; r++) {
+        if (((r - w->from) & 4095) == 0 && ses_interrupted(s)) {
+            w->stopped = true;
+            break;
+        }
+        const char *bad = NULL;
+        if (!load_planned(s, e->vm->regs, &lp, r, &bad)) {
+            work_error(w, r, bad);
+            continue;
+        }
+        if (eng_left_out(e, r)) {
+            work_error(w, r, eng_left_out_why(e, r));
+            continue;
+        }
+        if (!eng_record(e, r, s->keys[r], strlen(s->keys[r]), why, sizeof why)) {
+            work_error(w, r, why);
+            continue;
+        }
+        if (w->where_probe >= 0 && !e->vm->regs[c->probe_reg[w->where_probe]].u.i) continue;
+        w->visited++;
+        if (w->visit) w->visit(s, r, e->vm->regs, c, w->ud);
+    }
+    plan_free(&lp);
+    return NULL;
+}
+
+/* The records step of e (params and passes done) over every record, on
+ * nth threads (thread t calling visit with uds[t]); failed records go to
+ * s->nerr in record order. The number visited, or -1 if interrupted. */
+static int records_step(Session *s, Engine *e, int where_probe, int nth, SesVisit visit, void **uds)
+{
+    int lo = 0, hi = s->nrec;
+    if (s->only_rec >= 0 && s->only_rec < s->nrec && !eng_has_passes(e)) {
+        lo = s->only_rec;       /* one account, and nothing else needs the others */
+        hi = lo + 1;
+        nth = 1;
+    }
+    clear_eval_errors(s);
+    if (nth < 1) nth = 1;
+    if (nth > SES_MAX_THREADS) nth = SES_MAX_THREADS;
+    RecWork w[SES_MAX_THREADS];
+    pthread_t tid[SES_MAX_THREADS];
+    bool started[SES_MAX_THREADS];
+    const Chunk *c = e->chunk;
+    for (int t = 0; t < nth; t++) {
+        memset(&w[t], 0, sizeof w[t]);
+        w[t].s = s;
+        w[t].eng = *e;
+        w[t].eng.err = NULL;
+        w[t].from = lo + (int)((long)(hi - lo) * t / nth);
+        w[t].to = lo + (int)((long)(hi - lo) * (t + 1) / nth);
+        w[t].where_probe = where_probe;
+        w[t].visit = visit;
+        w[t].ud = uds ? uds[t] : NULL;
+        if (t == 0) continue;       /* thread 0 is this one, with e's VM */
+        Vm *vm = vm_new(c);
+        memcpy(vm->regs, e->vm->regs, sizeof(Value) * (size_t)c->nregs);
+        w[t].vm = vm;
+        w[t].agg = vm->agg;
+        w[t].lim = vm->lim;
+        w[t].gagg = vm->gagg;
+        vm->agg = e->vm->agg;
+        vm->lim = e->vm->lim;
+        vm->gagg = e->vm->gagg;
+        w[t].eng.vm = vm;
+    }
+    for (int t = 1; t < nth; t++) started[t] = pthread_create(&tid[t], NULL, work_main, &w[t]) == 0;
+    work_main(&w[0]);
+    for (int t = 1; t < nth; t++) {
+        if (started[t]) pthread_join(tid[t], NULL);
+        else work_main(&w[t]);          /* no thread: done here */
+    }
+    int visited = 0;
+    bool stopped = false;
+    for (int t = 0; t < nth; t++) {
+        visited += w[t].visited;
+        stopped = stopped || w[t].stopped;
+        for (int i = 0; i < w[t].nerr; i++) {
+            eval_error(s, w[t].err_recs[i], w[t].err_msgs[i] ? w[t].err_msgs[i] : "");
+            free(w[t].err_msgs[i]);
+        }
+        free(w[t].err_recs);
+        free(w[t].err_msgs);
+        if (t == 0) continue;
+        w[t].vm->agg = w[t].agg;
+        w[t].vm->lim = w[t].lim;
+        w[t].vm->gagg = w[t].gagg;
+        vm_free(w[t].vm);
+    }
+    if (stopped) {
+        s->status = ENG_INTERRUPTED;
+        return -1;
+    }
+    return visited;
+}
+
+/* Runs chunk c (compiled from policy p) over the records on nth threads:
+ * visit (with uds[t] on thread t) for each one that passes the where
+ * probe. Records that cannot be evaluated are counted in s->nerr (and kept
+ * for :errors), never silently skipped. Returns the number visited, or -1
+ * (reason printed). */
+static int eval_chunk(Session *s, Policy *p, Chunk *c, bool with_sets, int where_probe, int nth,
+                      SesVisit visit, void **uds)
 {
     clear_eval_errors(s);
     Engine e;
@@ -591,30 +1158,165 @@ static int eval_chunk(Session *s, Policy *p, Chunk *c, bool with_sets, int where
         eng_close(&e);
         return -1;
     }
-    int visited = 0;
-    char why[800];
-    EngTable t = table_of(s);
-    for (int r = 0; r < s->nrec; r++) {
-        if ((r & 4095) == 0 && ses_interrupted(s)) {
-            s->status = ENG_INTERRUPTED;
-            eng_close(&e);
-            return -1;
-        }
-        eng_load_row(&e, &t, r);
-        if (eng_left_out(&e, r)) {
-            eval_error(s, r, eng_left_out_why(&e, r));
-            continue;
-        }
-        if (!eng_record(&e, r, s->keys[r], strlen(s->keys[r]), why, sizeof why)) {
-            eval_error(s, r, why);
-            continue;
-        }
-        if (where_probe >= 0 && !e.vm->regs[c->probe_reg[where_probe]].u.i) continue;
-        visited++;
-        if (visit) visit(s, r, e.vm->regs, c, ud);
-    }
+    int visited = records_step(s, &e, where_probe, nth, visit, uds);
     eng_close(&e);
     return visited;
+}
+
+/* ---------------------------------------------------- the kept evaluation */
+
+typedef struct SesCache {
+    unsigned long gen;      /* the session's when made */
+    int32_t today;
+    char *where;            /* the filter compiled as probe 0, or NULL */
+    Chunk *chunk;           /* the session's policy (and the filter) */
+    Engine e;
+    bool passes_done;       /* e's passes stand for the values in snap */
+    Value *snap;            /* the registers after init when they were done */
+    int *cmp;               /* registers the init code writes and a pass reads */
+    int ncmp;
+} SesCache;
+
+static void cache_free(Session *s)
+{
+    SesCache *k = s->cache;
+    if (!k) return;
+    if (k->e.vm) eng_close(&k->e);
+    cg_free(k->chunk);
+    free(k->where);
+    free(k->snap);
+    free(k->cmp);
+    free(k);
+    s->cache = NULL;
+}
+
+/* Whether op's operand letters (opcodes.def) include ch. */
+static bool has_operand(int op, char ch)
+{
+    return strchr(op_operands[op], ch) != NULL;
+}
+
+/* Marks the registers the code from pc to its HALT reads (reads) or
+ * writes (writes); either may be NULL. */
+static void code_regs(const Chunk *c, int pc, bool *reads, bool *writes)
+{
+    for (; pc >= 0 && pc < c->ncode && c->code[pc].op != OP_HALT; pc++) {
+        const Instr *in = &c->code[pc];
+        if (writes && has_operand(in->op, 'd') && in->d < c->nregs) writes[in->d] = true;
+        if (!reads) continue;
+        if (in->op == OP_CALL) {            /* registers a .. a+b-1 */
+            for (int r = in->a; r < in->a + in->b && r < c->nregs; r++) reads[r] = true;
+            continue;
+        }
+        if (has_operand(in->op, 'a') && in->a < c->nregs) reads[in->a] = true;
+        if (has_operand(in->op, 'b') && in->b < c->nregs) reads[in->b] = true;
+    }
+}
+
+/* Which registers decide the portfolio passes and are set by the params:
+ * those the init code writes (params, consts, limit counts) that a pass
+ * reads, and every limit's count. */
+static void cache_plan(SesCache *k)
+{
+    const Chunk *c = k->chunk;
+    bool *reads = xcalloc((size_t)c->nregs + 1, sizeof(bool));
+    bool *writes = xcalloc((size_t)c->nregs + 1, sizeof(bool));
+    for (int p = 0; p < c->npasses; p++) code_regs(c, c->pass_pc[p], reads, NULL);
+    for (int i = 0; i < c->nlimits; i++) reads[c->limits[i].count_reg] = true;
+    code_regs(c, c->init_pc, NULL, writes);
+    for (int i = 0; i < c->pol->nsyms; i++)
+        if (c->param_reg[i] >= 0) writes[c->param_reg[i]] = true;
+    k->cmp = xmalloc(sizeof(int) * ((size_t)c->nregs + 1));
+    for (int r = 0; r < c->nregs; r++)
+        if (reads[r] && writes[r]) k->cmp[k->ncmp++] = r;
+    free(reads);
+    free(writes);
+}
+
+static bool same_value(const Value *a, const Value *b)
+{
+    return a->missing == b->missing && a->len == b->len && memcmp(&a->u, &b->u, sizeof a->u) == 0;
+}
+
+/* The kept engine, its params as the what-ifs say and its passes done
+ * (again only if a register they read changed). NULL (said, s->status
+ * set) if the params cannot be computed or the user interrupted. */
+static SesCache *cache_ready(Session *s, const char *where)
+{
+    SesCache *k = s->cache;
+    if (k && (k->gen != s->gen || k->today != s->today ||
+              (k->where == NULL) != (where == NULL) || (where && strcmp(k->where, where) != 0)))
+        cache_free(s);
+    k = s->cache;
+    if (!k) {
+        Expr *w = NULL;
+        if (where && !(w = ses_parse_expr(s, where, ":where", ty_make(TY_BOOL)))) return NULL;
+        DiagList d;
+        diag_init(&d);
+        Chunk *c = cg_compile(s->pol, w ? &w : NULL, w ? 1 : 0, &d);
+        if (!c) {
+            diag_render_text(s->err, &s->pol->src, &d, false);
+            diag_free(&d);
+            s->status = ENG_POLICY;
+            return NULL;
+        }
+        diag_free(&d);
+        if (need_chunk_fields(s, c) != 0) {
+            cg_free(c);
+            return NULL;
+        }
+        k = s->cache = xcalloc(1, sizeof *k);
+        k->gen = s->gen;
+        k->today = s->today;
+        k->where = where ? xstrdup(where) : NULL;
+        k->chunk = c;
+        eng_adopt(&k->e, s->pol, c, s->today, s->err, cli_use_color(s->err));
+        k->snap = xmalloc(sizeof(Value) * ((size_t)c->nregs + 1));
+        cache_plan(k);
+    }
+    Engine *e = &k->e;
+    const Chunk *c = k->chunk;
+    /* the params as the policy file gives them, then the :set values */
+    for (int i = 0; i < s->pol->nsyms; i++)
+        if (c->param_reg[i] >= 0) e->vm->regs[c->set_flag_reg[i]] = val_int(0);
+    EngStatus st = ENG_OK;
+    for (int i = 0; st == ENG_OK && i < s->nsets; i++) st = eng_set_param(e, s->set_names[i], s->set_values[i]);
+    if (st == ENG_OK) st = eng_init(e);
+    if (st != ENG_OK) {
+        s->status = st;
+        return NULL;
+    }
+    if (!eng_has_passes(e)) return k;
+    bool same = k->passes_done;
+    for (int i = 0; same && i < k->ncmp; i++)
+        same = same_value(&e->vm->regs[k->cmp[i]], &k->snap[k->cmp[i]]);
+    if (same) {
+        eng_portfolio(e);       /* it may read a param that changed */
+        return k;
+    }
+    memcpy(k->snap, e->vm->regs, sizeof(Value) * (size_t)c->nregs);
+    k->passes_done = false;
+    if (passes(s, e) < 0) {
+        s->status = ENG_INTERRUPTED;
+        return NULL;
+    }
+    k->passes_done = true;
+    return k;
+}
+
+int ses_eval_kept(Session *s, bool filtered, SesVisit visit, void **uds)
+{
+    if (!s->pol) {
+        fprintf(s->err, "kam: no policy loaded (:load POLICY)\n");
+        return -1;
+    }
+    const char *where = filtered ? s->where : NULL;
+    SesCache *k = cache_ready(s, where);
+    if (!k) {
+        clear_eval_errors(s);
+        return -1;
+    }
+    return records_step(s, &k->e, where ? 0 : -1, ses_threads(s), visit, uds);
 }
 
 void ses_note_errors(const Session *s)
@@ -711,7 +1413,8 @@ int ses_eval(Session *s, Expr **probes, int nprobes, bool filtered, SesVisit vis
         return -1;
     }
     diag_free(&d);
-    int visited = eval_chunk(s, s->pol, c, true, where_probe, visit, ud);
+    void *uds[1] = {ud};
+    int visited = eval_chunk(s, s->pol, c, true, where_probe, 1, visit, uds);
     cg_free(c);
     /* the session's main chunk must keep valid slots for later use */
     cg_free(s->chunk);
@@ -800,8 +1503,11 @@ void outcomes_free(Outcomes *o)
     }
     free(o->names);
     free(o->members);
+    for (int i = 0; o->d && i < o->ncols; i++) free(o->d[i]);
+    for (int i = 0; o->b && i < o->ncols; i++) free(o->b[i]);
+    free(o->d);
+    free(o->b);
     free(o->cols);
-    free(o->v);
     memset(o, 0, sizeof *o);
 }
 
@@ -813,7 +1519,7 @@ static void collect(Session *s, int rec, const Value *regs, const Chunk *c, void
 {
     (void)s, (void)c;
     Outcomes *o = ((Collect *)ud)->o;
-    double *row = o->v + (size_t)rec * (size_t)o->ncols;
+    double row[o->ncols + 1];
     for (int i = 0; i < o->ncols; i++) {
         OutCol *col = &o->cols[i];
         const Value *v = &regs[col->reg];
@@ -841,17 +1547,53 @@ static void collect(Session *s, int rec, const Value *regs, const Chunk *c, void
         default: row[i] = (double)(v->u.i != 0);
         }
     }
+    for (int i = 0; i < o->ncols; i++) {
+        if (o->b[i]) o->b[i][rec] = isnan(row[i]) ? -1 : (int8_t)row[i];
+        else o->d[i][rec] = row[i];
+    }
 }
 
-static int fill_outcomes(Session *s, Policy *p, Chunk *c, bool with_sets, bool filtered,
-                         Outcomes *o)
+void outcomes_init(Outcomes *o, Policy *p, const Chunk *c, int nrec)
 {
     outcome_cols(p, o);
     term_cols(c, o);
-    o->nrec = s->nrec;
-    o->v = xmalloc(sizeof(double) * ((size_t)s->nrec * (size_t)o->ncols + 1));
-    for (size_t i = 0; i < (size_t)s->nrec * (size_t)o->ncols; i++) o->v[i] = NAN;
+    o->nrec = nrec;
+    o->d = xcalloc((size_t)o->ncols + 1, sizeof(double *));
+    o->b = xcalloc((size_t)o->ncols + 1, sizeof(int8_t *));
+    for (int i = 0; i < o->ncols; i++) {
+        const OutCol *col = &o->cols[i];
+        int nm = 0;
+        if (o->members[i]) while (o->members[i][nm]) nm++;
+        bool byte = col->ent < 0 && (col->kind == SYM_SELECT || col->kind == SYM_ENTITLE ||
+                                     col->kind == SYM_FLAG ||
+                                     ((col->kind == SYM_TIER || col->kind == SYM_STAGES) && o->members[i] && nm < 127));
+        if (byte) {
+            o->b[i] = xmalloc((size_t)nrec + 1);
+            memset(o->b[i], -1, (size_t)nrec + 1);
+        } else {
+            o->d[i] = xmalloc(sizeof(double) * ((size_t)nrec + 1));
+            for (int r = 0; r < nrec; r++) o->d[i][r] = NAN;
+        }
+    }
+}
+
+void outcomes_put(Outcomes *o, int row, const Value *regs)
+{
     Collect cl = {o};
+    collect(NULL, row, regs, NULL, &cl);
+}
+
+static int fill_outcomes(Session *s, Policy *p, Chunk *c, bool with_sets, bool filtered,
+                         bool kept, Outcomes *o)
+{
+    outcomes_init(o, p, c, s->nrec);
+    Collect cl = {o};
+    for (int i = 0; i < o->ncols; i++)      /* threads fill the rows: made before */
+        if (o->cols[i].ent >= 0 && o->cols[i].tkind == RT_STRING)
+            o->cols[i].text = xcalloc((size_t)o->nrec + 1, sizeof(char *));
+    void *uds[SES_MAX_THREADS];
+    for (int t = 0; t < SES_MAX_THREADS; t++) uds[t] = &cl;
+    if (kept) return ses_eval_kept(s, filtered, collect, uds);
     if (filtered && s->where) {
         Expr *w = ses_parse_expr(s, s->where, ":where", ty_make(TY_BOOL));
         if (!w) return -1;
@@ -867,11 +1609,11 @@ static int fill_outcomes(Session *s, Policy *p, Chunk *c, bool with_sets, bool f
                 for (int t = 0; co && t < co->nterms; t++)
                     if (!strcmp(co->terms[t].name, term)) o->cols[i].reg = co->terms[t].reg;
             }
-        int n = eval_chunk(s, p, cw, with_sets, 0, collect, &cl);
+        int n = eval_chunk(s, p, cw, with_sets, 0, ses_threads(s), collect, uds);
         cg_free(cw);
         return n;
     }
-    return eval_chunk(s, p, c, with_sets, -1, collect, &cl);
+    return eval_chunk(s, p, c, with_sets, -1, ses_threads(s), collect, uds);
 }
 
 int ses_baseline(Session *s)
@@ -886,7 +1628,7 @@ int ses_baseline(Session *s)
         policy_free(p);
         return -1;
     }
-    int n = fill_outcomes(s, p, c, false, false, &s->base);
+    int n = fill_outcomes(s, p, c, false, false, false, &s->base);
     cg_free(c);
     policy_free(p);
     return n < 0 ? -1 : 0;
@@ -895,14 +1637,9 @@ int ses_baseline(Session *s)
 int ses_outcomes(Session *s, Outcomes *o, bool filtered)
 {
     memset(o, 0, sizeof *o);
-    if (!s->pol) return -1;
-    DiagList d;
-    diag_init(&d);
-    cg_free(s->chunk);
-    s->chunk = cg_compile(s->pol, NULL, 0, &d);
-    diag_free(&d);
-    if (!s->chunk) return -1;
-    return fill_outcomes(s, s->pol, s->chunk, true, filtered, o);
+    if (!s->pol || !s->chunk) return -1;
+    /* the kept evaluation: its chunk lays out the registers as s->chunk */
+    return fill_outcomes(s, s->pol, s->chunk, true, filtered, true, o);
 }
 
 /* A term's value, every digit: 4, 0.12 (a percent as its ratio, as kam
@@ -943,9 +1680,9 @@ const char *ses_display_name(const Session *s, int rec, char *buf, size_t len)
     if (!s->pol || s->pol->display_field < 0 || rec < 0 || rec >= s->nrec ||
         s->pol->display_field >= s->nfields)
         return NULL;
-    const Value *v = &s->vals[(size_t)rec * (size_t)s->nfields + (size_t)s->pol->display_field];
-    if (v->missing || !v->len) return NULL;
-    return wr_display(v->u.str, v->len, buf, len);
+    Value v = ses_value(s, rec, s->pol->display_field);
+    if (v.missing || !v.len || s->pol->fields[s->pol->display_field]->ty.kind != TY_STRING) return NULL;
+    return wr_display(v.u.str, v.len, buf, len);
 }
 
 const char *ses_key_text(const Session *s, int rec, char *buf, size_t len)
@@ -960,7 +1697,7 @@ const char *ses_key_text(const Session *s, int rec, char *buf, size_t len)
 
 void outcome_text(const Outcomes *o, int rec, int c, char *buf, size_t len)
 {
-    double v = o->v[(size_t)rec * (size_t)o->ncols + (size_t)c];
+    double v = out_cell(o, rec, c);
     const OutCol *col = &o->cols[c];
     if (col->ent >= 0) {
         term_text(o, rec, c, v, buf, len);
@@ -1003,7 +1740,7 @@ static bool absent_is_false(SymKind k)
 
 static double cell(const Outcomes *o, int rec, int col)
 {
-    return o->v[(size_t)rec * (size_t)o->ncols + (size_t)col];
+    return out_cell(o, rec, col);
 }
 
 /* Whether record r holds the entitlement of term column `col` of x (its
@@ -1059,6 +1796,44 @@ int outcomes_changes(const Outcomes *a, int ra, const Outcomes *b, int rb, OutCh
         }
     }
     return n;
+}
+
+void outmatch_init(OutMatch *m, const Outcomes *a, const Outcomes *b)
+{
+    m->ab = xmalloc(sizeof(int) * ((size_t)b->ncols + 1));
+    m->only_a = xmalloc(sizeof(int) * ((size_t)a->ncols + 1));
+    m->nonly_a = 0;
+    for (int i = 0; i < b->ncols; i++) m->ab[i] = find_col(a, b->cols[i].name, b->cols[i].kind);
+    for (int j = 0; j < a->ncols; j++)
+        if (find_col(b, a->cols[j].name, a->cols[j].kind) < 0) m->only_a[m->nonly_a++] = j;
+}
+
+void outmatch_free(OutMatch *m)
+{
+    free(m->ab);
+    free(m->only_a);
+    memset(m, 0, sizeof *m);
+}
+
+bool outmatch_maybe_differ(const OutMatch *m, const Outcomes *a, int ra, const Outcomes *b, int rb)
+{
+    for (int i = 0; i < b->ncols; i++) {
+        double vb = cell(b, rb, i);
+        int j = m->ab[i];
+        if (j < 0) {        /* compared with false, or a term missing there */
+            if (b->cols[i].ent >= 0 || vb != 0) return true;
+            continue;
+        }
+        double va = cell(a, ra, j);
+        if (isnan(va) && isnan(vb)) continue;
+        if (va != vb || (b->cols[i].ent >= 0 && b->cols[i].tkind == RT_STRING)) return true;
+        if (b->cols[i].ent >= 0 && a->cols[j].tkind != b->cols[i].tkind) return true;
+    }
+    for (int k = 0; k < m->nonly_a; k++) {
+        int j = m->only_a[k];
+        if (a->cols[j].ent >= 0 || cell(a, ra, j) != 0) return true;
+    }
+    return false;
 }
 
 /* A score's exact text (outcome_text: every digit, or "-") as people read it. */
@@ -1195,6 +1970,7 @@ int ses_define(Session *s, const char *text)
     policy_free(s->pol);
     s->pol = p;
     s->chunk = chunk;
+    s->gen++;
     return 0;
 }
 
@@ -1267,9 +2043,36 @@ int ses_set_today(Session *s, const char *as_of)
     return 0;
 }
 
+/* Up to max keys of the data file (sparse sessions keep few), into an
+ * arena; how many, or -1 if there are more or it cannot be read. */
+static int file_keys(Session *s, Arena *a, char ***out, int max)
+{
+    const Policy *p = s->pol;
+    if (!s->data_path || strcmp(s->data_path, "-") == 0 || p->key_field < 0) return -1;
+    EngStatus st;
+    Source *src = eng_source(p, s->data_path, &s->input, NULL, &st);
+    if (!src) return -1;
+    int n = 0, rc;
+    char **keys = xmalloc(sizeof(char *) * ((size_t)max + 1));
+    while (n < s->nrec && (rc = rd_next(src)) != 0) {
+        if (rc < 0) break;
+        if (src->line != s->lines[n]) continue;     /* left out when loaded */
+        if (n == max) {
+            n = -1;
+            break;
+        }
+        const RdField *kf = &src->fields[src->col[p->key_field]];
+        keys[n++] = arena_strndup(a, kf->ptr, kf->len);
+    }
+    rd_close(src);
+    *out = keys;
+    return n;
+}
+
 int ses_find(Session *s, const char *key)
 {
-    for (int i = 0; i < s->nrec; i++)
+    if (s->sparse_key && s->full_rec >= 0 && strcmp(s->keys[s->full_rec], key) == 0) return s->full_rec;
+    for (int i = 0; !s->sparse_key && !s->passes_only && i < s->nrec; i++)
         if (strcmp(s->keys[i], key) == 0) return i;
     for (int i = 0; i < s->nleft; i++)
         if (strcmp(s->left_keys[i], key) == 0) {
@@ -1282,9 +2085,19 @@ int ses_find(Session *s, const char *key)
         }
     s->status = ENG_USAGE;
     const char *best = NULL;
-    if (s->nrec <= 100000) best = diag_closest(key, (const char *const *)s->keys, s->nrec);
+    Arena a;
+    arena_init(&a);
+    char **keys = NULL;
+    if ((s->sparse_key || s->passes_only) && s->nrec <= 100000) {      /* read them again for a suggestion */
+        int n = file_keys(s, &a, &keys, 100000);
+        if (n >= 0) best = diag_closest(key, (const char *const *)keys, n);
+    } else if (s->nrec <= 100000) {
+        best = diag_closest(key, (const char *const *)s->keys, s->nrec);
+    }
     fprintf(s->err, "kam: no account with key '%s'%s%s%s\n", key, best ? "; did you mean '" : "",
             best ? best : "", best ? "'?" : "");
+    free(keys);
+    arena_free(&a);
     return -1;
 }
 

@@ -14,8 +14,10 @@
 #include "../api/engine.h"
 #include "format.h"
 
+#include <math.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* One outcome column (a score, select, tier, stages block, entitlement or
@@ -30,17 +32,42 @@ typedef struct OutCol {
     char **text;            /* a string term: its value per record (NULL missing) */
 } OutCol;
 
-/* The outcomes of every record under one policy and what-if. Values are
- * doubles: numbers, 0/1, member indexes, dates' day numbers, NAN for no
- * value (a term: missing, its entitlement not held). */
+/* The outcomes of every record under one policy and what-if, column by
+ * column. Values read as doubles (out_cell): numbers, 0/1, member indexes,
+ * dates' day numbers, NAN for no value (a term: missing, its entitlement
+ * not held); kept as bytes (-1 for none) for selects, entitlements, flags,
+ * tiers and stages, as doubles for scores and terms. */
 typedef struct Outcomes {
     OutCol *cols;
     int ncols;
-    double *v;              /* nrec * ncols */
+    double **d;             /* by column: nrec doubles, or NULL (then b) */
+    int8_t **b;             /* by column: nrec bytes, or NULL (then d) */
     int nrec;
     char **names;           /* copies of the column names (cols point into a policy) */
     char ***members;        /* per column: copies of member names, or NULL */
 } Outcomes;
+
+static inline double out_cell(const Outcomes *o, int rec, int col)
+{
+    if (o->b[col]) return o->b[col][rec] < 0 ? NAN : (double)o->b[col][rec];
+    return o->d[col][rec];
+}
+
+/* One field's values, by record, typed (see session.c): doubles for
+ * numbers (32-bit integers for an int field while its values fit), 32-bit
+ * days for dates, bytes for bools and members, strings;
+ * not read at all (SES_COL_NONE) when nothing evaluated so far reads it. */
+typedef enum { SES_COL_NONE, SES_COL_F64, SES_COL_I32, SES_COL_I8, SES_COL_STR,
+               SES_COL_N32 /* a whole number field whose values fit 32 bits */ } SesColHow;
+typedef struct SesCol {
+    SesColHow how;
+    void *v;                /* by record: double, int32_t, int8_t or const char * */
+    uint32_t *len;          /* strings: their lengths */
+    uint8_t *miss;          /* by record: 1 missing (NULL while none is) */
+    uint8_t *bad;           /* by record: malformed in the data (read after
+                               the load; NULL while none is) */
+    char *bad_why;          /* the first malformed value, with its place */
+} SesCol;
 
 typedef struct Session {
     char *policy_path, *data_path;
@@ -54,9 +81,11 @@ typedef struct Session {
     SourceOpts input;       /* how to read data files (--input, --table) */
     Policy *pol;            /* the policy with the session's definitions */
     Chunk *chunk;
-    /* records in memory: every field converted */
+    /* records in memory, column by column: the fields that the policy, the
+       :where filter and what was typed read (others are read from the data
+       file when first needed: ses_need_fields) */
     Arena data;
-    Value *vals;            /* nrec * nfields */
+    SesCol *cols;           /* nfields */
     char **keys;
     long *lines;
     int nrec, cap, nfields;
@@ -87,9 +116,42 @@ typedef struct Session {
     int data_bad_unread;    /* of them (all fields read), those bad only in
                                fields no rule reads: kam run counts them */
     bool data_stopped;      /* and whether its reading stopped early */
+    /* the evaluation kept between what-ifs: the portfolio passes of the
+       policy as the session holds it, done again only when a param they
+       read changes (session.c); gen changes whenever the records or the
+       policy do, which drops it */
+    struct SesCache *cache;
+    unsigned long gen;
+    /* kam explain --id: the data load keeps this account's record whole
+       and, of the others, only what the portfolio passes read (memory
+       does not grow with every field of every record); full_rec is its
+       index once loaded (-1: not among the records), full_row its fields */
+    const char *sparse_key;
+    bool passes_only;       /* kam diff: no record whole (it reads them again) */
+    int full_rec;
+    Value *full_row;
+    int only_rec;           /* >= 0: ses_eval needs only this record's value
+                               (evaluates it alone when no portfolio pass is
+                               needed); -1 every record */
+    int ovr_rec, ovr_field; /* ses_override: the record and field, or -1 */
+    Value ovr_val;
 } Session;
 
-enum { MAX_KEPT_ERRORS = 1000 };
+enum { MAX_KEPT_ERRORS = 1000, SES_MAX_THREADS = 4 };
+
+/* Record rec's value of field f (missing if the field was not read). */
+Value ses_value(const Session *s, int rec, int f);
+/* Record rec's fields, all nfields of them, into row. */
+void ses_row(const Session *s, int rec, Value *row);
+/* Makes record rec's field f read as v in evaluations (ses_eval_one), until
+ * ses_override_clear: explain's "what if this field were...". */
+void ses_override(Session *s, int rec, int f, Value v);
+void ses_override_clear(Session *s);
+/* Reads from the data file the fields marked in need that the session has
+ * not read yet (a value malformed there makes the records that read it
+ * fail to evaluate, with the reason). -1 (said) if the file cannot be
+ * read again or no longer holds the records loaded. */
+int ses_need_fields(Session *s, const bool *need);
 
 /* Whether the session was asked to stop (Ctrl-C); prints nothing. */
 static inline bool ses_interrupted(const Session *s)
@@ -131,6 +193,16 @@ int ses_find(Session *s, const char *key);
 
 /* Callback for each evaluated record: its index and the VM registers. */
 typedef void (*SesVisit)(Session *s, int rec, const Value *regs, const Chunk *c, void *ud);
+/* How many threads an evaluation over the records uses: KAM_THREADS if
+ * set (1 ..), else the online cores (at most 4); 1 under 20,000 records. */
+int ses_threads(const Session *s);
+/* Evaluates the current policy (with what-ifs, no probes) over the records
+ * that pass :where (all if !filtered), like ses_eval, but keeping the
+ * portfolio passes from one call to the next (done again only when a param
+ * or const they read changed) and on ses_threads() threads: thread t calls
+ * visit with uds[t] for a contiguous run of the records, thread 0 the
+ * first. Returns the number visited, -1 on error or Ctrl-C. */
+int ses_eval_kept(Session *s, bool filtered, SesVisit visit, void **uds);
 /* Evaluates the current policy (with what-ifs) over the records that pass
  * :where (all if !filtered), with extra probe expressions (checked already,
  * against s->pol). Returns the number of records visited, -1 on error. */
@@ -172,6 +244,12 @@ void ses_portfolio_free(SesPortfolio *p);
 const char *ses_portfolio_state(int v);
 /* Prints them: a line each, raised or not, with its text. */
 int ses_portfolio(Session *s, FILE *out);
+/* Outcome columns of policy p (compiled as c) for nrec records, none
+ * filled yet; then row `row` from an evaluation's registers. */
+void outcomes_init(Outcomes *o, Policy *p, const Chunk *c, int nrec);
+void outcomes_put(Outcomes *o, int row, const Value *regs);
+/* The portfolio flags as engine e worked them out (see ses_portfolio_eval). */
+void ses_portfolio_of(const Engine *e, SesPortfolio *out);
 /* The current outcomes (with what-ifs and :where). */
 int ses_outcomes(Session *s, Outcomes *o, bool filtered);
 void outcomes_free(Outcomes *o);
@@ -192,6 +270,18 @@ typedef struct OutChange {
  * own change says it); a term one side lacks is missing there. */
 int outcomes_changes(const Outcomes *a, int ra, const Outcomes *b, int rb, OutChange *out, int max);
 void outcomes_uncompared(const Outcomes *a, const Outcomes *b, FILE *out);
+/* A quick test before outcomes_changes, for comparing many records of a
+ * with b: which column of a each of b's stands for (made once). */
+typedef struct OutMatch {
+    int *ab;                /* by column of b: a's, or -1 */
+    int *only_a;            /* a's columns b does not have */
+    int nonly_a;
+} OutMatch;
+void outmatch_init(OutMatch *m, const Outcomes *a, const Outcomes *b);
+void outmatch_free(OutMatch *m);
+/* false only if outcomes_changes would find no change: every outcome the
+ * same number (a term's text aside); true means "look closer". */
+bool outmatch_maybe_differ(const OutMatch *m, const Outcomes *a, int ra, const Outcomes *b, int rb);
 /* Writes "fit 50 -> 75; key_account false -> true; +dedicated_manager" for
  * a record whose outcomes differ (scores as people read them: 72.5,
  * 1,250); returns the number of differences. */

@@ -2,8 +2,10 @@
 # it (it converts only the fields the policy reads), and so must kam report,
 # kam explain and kam diff (their session converted every field and left
 # the record out, so the report's figures disagreed with kam run
-# --summary). The REPL still reads every field, and says which records it
-# leaves out only for a field no rule reads.
+# --summary). The REPL reads only the fields the policy reads too, so it
+# keeps B; an expression typed there that reads `note` reads that column
+# then, and B, whose note is malformed, cannot be evaluated (counted, and
+# :errors says why), never a silent missing value.
 set -u
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
@@ -62,8 +64,14 @@ rc=$?
 grep -q '^B' diff.out || no "kam diff does not list B: $(cat diff.out)"
 grep -q 'of 3 accounts changed' diff.out || no "kam diff does not compare 3 accounts: $(cat diff.out)"
 
-# the REPL reads every field: it leaves B out, and says kam run counts it
-printf 'key_account\n' | "$KAM" repl p.kam d.csv --as-of 2026-06-30 >repl.out 2>repl.err
-grep -q 'bad only in fields no rule reads: kam run counts it' repl.err ||
-    no "the REPL does not say B is left out only for a field no rule reads: $(cat repl.err)"
+# the REPL keeps B as kam run does; `note` is read when asked for
+printf 'key_account\nnote\n:errors\n' | "$KAM" repl p.kam d.csv --as-of 2026-06-30 >repl.out 2>repl.err
+grep -q '^true  *2 ' repl.out || no "the REPL does not count B as kam run does: $(cat repl.out repl.err)"
+grep -q 'left out' repl.err repl.out && no "the REPL leaves a record out: $(cat repl.err)"
+grep -q 'min 1  mean 1.5  max 2  (2 accounts)' repl.out || no "note is not 1 and 2 for A and C: $(cat repl.out)"
+grep -q '^1 account could not be evaluated' repl.out || no "B's malformed note is not counted: $(cat repl.out)"
+grep -q "^B .*field 'note' in the data is malformed" repl.out || no ":errors does not say why B fails: $(cat repl.out)"
+printf ':account B\n:show note\n' | "$KAM" repl p.kam d.csv --as-of 2026-06-30 >show.out 2>&1
+grep -q "^B — Beta: its value of field 'note' in the data is malformed" show.out ||
+    no ":show note for B does not say its value is malformed: $(cat show.out)"
 exit $failed
