@@ -14,22 +14,41 @@ static int days_in_month(int y, int m)
     return m == 2 && is_leap(y) ? 29 : dm[m - 1];
 }
 
+/* Days since 1970-01-01 of a valid date (y >= 1, so unsigned arithmetic
+ * holds every intermediate and the divisions by constants stay cheap). */
+static inline int32_t days_from_civil(int y, int m, int d)
+{
+    unsigned yy = (unsigned)y - (m <= 2);
+    unsigned era = yy / 400;
+    unsigned yoe = yy - era * 400;
+    unsigned mp = m > 2 ? (unsigned)m - 3 : (unsigned)m + 9;
+    unsigned doy = (153 * mp + 2) / 5 + (unsigned)d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return (int32_t)(era * 146097 + doe) - 719468;
+}
+
 bool date_from_ymd(int y, int m, int d, int32_t *out)
 {
     if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
         return false;
-    y -= m <= 2;
-    int era = y / 400;
-    int yoe = y - era * 400;
-    int mp = (m + 9) % 12;
-    int doy = (153 * mp + 2) / 5 + d - 1;
-    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    *out = (int32_t)(era * 146097 + doe - 719468);
+    *out = days_from_civil(y, m, d);
     return true;
 }
 
 void date_to_ymd(int32_t days, int *y, int *m, int *d)
 {
+    if (days >= -719468 && days <= 2932896) {   /* 0000-03-01 to 9999-12-31: unsigned */
+        uint32_t z = (uint32_t)(days + 719468);
+        uint32_t era = z / 146097;
+        uint32_t doe = z - era * 146097;
+        uint32_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        uint32_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        uint32_t mp = (5 * doy + 2) / 153;
+        *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+        *m = mp < 10 ? (int)mp + 3 : (int)mp - 9;
+        *y = (int)(yoe + era * 400) + (*m <= 2);
+        return;
+    }
     /* 64-bit: no int32 day count can overflow it (days near INT32_MAX
        would overflow z in int arithmetic) */
     int64_t z = (int64_t)days + 719468;
@@ -46,17 +65,22 @@ void date_to_ymd(int32_t days, int *y, int *m, int *d)
 
 bool date_parse(const char *s, size_t n, int32_t *out)
 {
+    /* every CSV date goes through here: the checks of date_from_ymd, with
+       the leap-year test only for 29 February */
+    static const unsigned char mdays[13] = {0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (n != 10 || s[4] != '-' || s[7] != '-') return false;
-    int v[8], k = 0;
-    for (size_t i = 0; i < 10; i++) {
-        if (i == 4 || i == 7) continue;
-        if (s[i] < '0' || s[i] > '9') return false;
-        v[k++] = s[i] - '0';
-    }
-    int y = v[0] * 1000 + v[1] * 100 + v[2] * 10 + v[3];
-    int m = v[4] * 10 + v[5];
-    int d = v[6] * 10 + v[7];
-    return date_from_ymd(y, m, d, out);
+    const unsigned char *u = (const unsigned char *)s;
+    unsigned y0 = u[0] - 48u, y1 = u[1] - 48u, y2 = u[2] - 48u, y3 = u[3] - 48u;
+    unsigned m0 = u[5] - 48u, m1 = u[6] - 48u, d0 = u[8] - 48u, d1 = u[9] - 48u;
+    if ((y0 > 9) | (y1 > 9) | (y2 > 9) | (y3 > 9) | (m0 > 9) | (m1 > 9) | (d0 > 9) | (d1 > 9))
+        return false;
+    int y = (int)(y0 * 1000 + y1 * 100 + y2 * 10 + y3);
+    int m = (int)(m0 * 10 + m1);
+    int d = (int)(d0 * 10 + d1);
+    if (y < 1 || m < 1 || m > 12 || d < 1) return false;
+    if (d > mdays[m] && !(m == 2 && d == 29 && is_leap(y))) return false;
+    *out = days_from_civil(y, m, d);
+    return true;
 }
 
 void date_format(int32_t days, char *buf)

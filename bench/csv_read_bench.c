@@ -6,7 +6,7 @@
  * (rd_csv_set_field_limit), as a pass that needs only leading columns does.
  *
  * Build:  mkdir -p build && cc -std=c11 -O2 -Ibase -Iruntime bench/csv_read_bench.c \
- *             runtime/reader_csv.c base/arena.c -o build/csv_read_bench
+ *             runtime/reader_csv.c base/arena.c base/date.c -o build/csv_read_bench
  * Run:    build/csv_read_bench accounts.csv [N]   (use "-" for stdin) */
 #define _POSIX_C_SOURCE 200809L
 

@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2317
 # bench/run.sh: times kam against the hand-written C program and against
-# jq and SQLite doing the same work (bench/bench.kam on generated accounts).
+# jq, SQLite and DuckDB doing the same work (bench/bench.kam on generated
+# accounts), then reports issue 16's goals, each with its ratio.
 #
 #   bench/run.sh [N]          N records, default 1000000
 #   RUNS=5 bench/run.sh N     timed runs per contender, median reported
+#   SLOW_RUNS=3               the same for jq, sqlite3 and DuckDB
 #   KAM=path bench/run.sh     the kam binary to time (default build/kam)
+#   KAM_DUCKDB=path           the DuckDB client (default build/kam-duckdb;
+#                             skipped when it does not exist)
 #
-# Builds bench/gen.c and bench/handwritten.c into build/bench/, generates
-# build/bench/accounts-N.{csv,jsonl} (kept for the next run with the same N,
-# redone when gen.c is newer), checks that every contender prints exactly
-# what handwritten prints, then times each one and prints a table of median
-# seconds, records per second and the ratio to handwritten.
+# Builds bench/gen.c, bench/handwritten.c and bench/csv_read_bench.c into
+# build/bench/, generates build/bench/accounts-N.{csv,jsonl} (kept for the
+# next run with the same N, redone when gen.c is newer), checks that every
+# contender prints exactly what its reference prints (handwritten's output;
+# for the policy with one more avg(), kam's), then times each one and
+# prints a table of median wall and CPU seconds (user + system) and the
+# ratios to handwritten, then the goals table.
 #
-# Exit status: 0 when every contender that ran agreed with handwritten,
+# Exit status: 0 when every contender that ran agreed with its reference,
 # 1 on a mismatch or a contender failure, 2 on usage errors.
 set -euo pipefail
 export LC_ALL=C # a '.' decimal point in every number we print
@@ -28,8 +34,11 @@ N=${1:-1000000}
 [[ $# -le 1 ]] || usage
 RUNS=${RUNS:-5}
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || usage
+SLOW_RUNS=${SLOW_RUNS:-3} # jq, sqlite3 and DuckDB take seconds to minutes a run
+[[ $SLOW_RUNS =~ ^[1-9][0-9]*$ ]] || usage
 AS_OF=2026-06-30
 KAM=${KAM:-build/kam}
+DUCKDB=${KAM_DUCKDB:-build/kam-duckdb}
 
 cd "$(dirname "$0")/.."
 OUT=build/bench
@@ -39,6 +48,8 @@ CFLAGS=(-std=c11 -Wall -Wextra -Werror -O2)
 
 "$CC" "${CFLAGS[@]}" bench/gen.c -o "$OUT/gen"
 "$CC" "${CFLAGS[@]}" bench/handwritten.c -o "$OUT/handwritten"
+"$CC" "${CFLAGS[@]}" -Ibase -Iruntime bench/csv_read_bench.c runtime/reader_csv.c base/arena.c \
+    base/date.c -o "$OUT/csv_read_bench"
 
 CSV=$OUT/accounts-$N.csv
 JSONL=$OUT/accounts-$N.jsonl
@@ -54,7 +65,9 @@ done
 # The contenders: each writes its CSV to the file named by $1. They are
 # called as "run_$name", which shellcheck cannot see (hence SC2317 above).
 run_handwritten() { "$OUT/handwritten" "$CSV" --as-of "$AS_OF" > "$1"; }
-run_kam() { "$KAM" run bench/bench.kam "$CSV" --format csv --as-of "$AS_OF" > "$1"; }
+run_kam_j1() { "$KAM" run bench/bench.kam "$CSV" --format csv --as-of "$AS_OF" -j 1 --out "$1"; }
+run_kam() { "$KAM" run bench/bench.kam "$CSV" --format csv --as-of "$AS_OF" --out "$1"; }
+run_kam_avg() { "$KAM" run bench/bench_avg.kam "$CSV" --format csv --as-of "$AS_OF" -j 1 --out "$1"; }
 run_jq() { jq -n -r -f bench/ref.jq --arg as_of "$AS_OF" "$JSONL" > "$1"; }
 run_sqlite3() {
     sqlite3 :memory: \
@@ -62,14 +75,26 @@ run_sqlite3() {
         -cmd "CREATE TABLE param AS SELECT '$AS_OF' AS as_of, 0.10 AS growth_floor" \
         < bench/ref.sql > "$1"
 }
+duckdb_with() {
+    "$DUCKDB" -c "SET VARIABLE csv = '$CSV'" \
+        -c "CREATE TABLE param AS SELECT DATE '$AS_OF' AS as_of, 0.10 AS growth_floor, $2 AS with_avg" \
+        bench/ref_duckdb.sql > "$1"
+}
+run_duckdb() { duckdb_with "$1" false; }
+run_duckdb_avg() { duckdb_with "$1" true; }
 
-# Wall-clock seconds since the epoch, with microseconds.
-now() {
-    if [[ -n ${EPOCHREALTIME:-} ]]; then
-        echo "${EPOCHREALTIME/,/.}"
-    else
-        date +%s.%N
-    fi
+# What each contender's output must equal: handwritten's, except for the
+# policy with one more avg(), which no other program here computes but
+# DuckDB (checked against kam's answer).
+declare -A ref=([kam_avg]=- [duckdb_avg]=kam_avg)
+label() {
+    case $1 in
+        kam_j1) echo "kam -j 1" ;;
+        kam) echo "kam -j $(nproc 2> /dev/null || echo '?')" ;;
+        kam_avg) echo "kam+avg -j 1" ;;
+        duckdb_avg) echo "duckdb+avg" ;;
+        *) echo "$1" ;;
+    esac
 }
 
 # The median of the numbers on stdin.
@@ -81,7 +106,7 @@ median() {
 contenders=(handwritten)
 notes=()
 if [[ -x $KAM ]]; then
-    contenders+=(kam)
+    contenders+=(kam_j1 kam kam_avg)
 else
     notes+=("kam: skipped, $KAM does not exist yet (build it, then run again)")
 fi
@@ -95,9 +120,16 @@ if command -v sqlite3 > /dev/null; then
 else
     notes+=("sqlite3: skipped, not installed")
 fi
+if [[ -x $DUCKDB ]]; then
+    contenders+=(duckdb)
+    [[ -x $KAM ]] && contenders+=(duckdb_avg)
+else
+    notes+=("duckdb: skipped, $DUCKDB does not exist (the SQL engine tests build it: make test)")
+fi
 
 status=0
-declare -A verdict median_s
+declare -A verdict wall cpu
+TIMEFORMAT='%R %U %S'
 for c in "${contenders[@]}"; do
     out=$OUT/out-$c.csv
     # First run: correctness (and a warm cache for the timed runs).
@@ -109,47 +141,100 @@ for c in "${contenders[@]}"; do
         [[ $c != handwritten ]] || exit 1 # no yardstick, nothing to compare
         continue
     fi
-    if [[ $c != handwritten ]] && ! cmp -s "$out" "$OUT/out-handwritten.csv"; then
+    r=${ref[$c]:-handwritten}
+    if [[ $c == handwritten || $r == - ]]; then
+        verdict[$c]=ok
+    elif [[ ${verdict[$r]:-} != ok ]]; then
+        verdict[$c]="unchecked ($r did not run)"
+    elif ! cmp -s "$out" "$OUT/out-$r.csv"; then
         verdict[$c]=MISMATCH
         status=1
-        echo "!!! MISMATCH: $c's output differs from handwritten's; first differences:" >&2
-        diff "$OUT/out-handwritten.csv" "$out" | head -10 >&2 || true
+        echo "!!! MISMATCH: $c's output differs from $r's; first differences:" >&2
+        diff "$OUT/out-$r.csv" "$out" | head -10 >&2 || true
     else
-        verdict[$c]=ok
+        verdict[$c]="ok (= $r)"
     fi
-    times=()
-    for ((i = 0; i < RUNS; i++)); do
-        t0=$(now)
-        if ! "run_$c" "$out" 2> /dev/null; then
+    walls=() cpus=()
+    runs=$RUNS
+    case $c in jq | sqlite3 | duckdb*) runs=$SLOW_RUNS ;; esac
+    for ((i = 0; i < runs; i++)); do
+        if ! t=$({ time "run_$c" "$out" 2> /dev/null; } 2>&1); then
             verdict[$c]=FAILED
             status=1
             echo "!!! $c FAILED on timed run $((i + 1))" >&2
             continue 2
         fi
-        t1=$(now)
-        times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }')")
+        read -r w u s <<< "$t"
+        walls+=("$w")
+        cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.3f", u + s }')")
     done
-    median_s[$c]=$(printf '%s\n' "${times[@]}" | median)
-    echo "$c: ${times[*]}" >&2
+    wall[$c]=$(printf '%s\n' "${walls[@]}" | median)
+    cpu[$c]=$(printf '%s\n' "${cpus[@]}" | median)
+    echo "$c: wall ${walls[*]}; cpu ${cpus[*]}" >&2
 done
 
-cpu=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo 2> /dev/null || true)
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2fx", a / b; else printf "-" }'; }
+
+cpu_model=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo 2> /dev/null || true)
 echo
 echo "bench/bench.kam on $N records ($(du -h "$CSV" | cut -f1) CSV, $(du -h "$JSONL" | cut -f1) JSONL)," \
-    "--as-of $AS_OF, median of $RUNS runs${cpu:+, $cpu}"
+    "--as-of $AS_OF, median of $RUNS runs ($SLOW_RUNS for jq, sqlite3, DuckDB), $(nproc 2> /dev/null || echo '?') cores${cpu_model:+, $cpu_model}"
 echo
-base=${median_s[handwritten]:-}
-printf '%-12s %10s %14s %10s  %s\n' contender seconds records/s "vs hand" output
-printf '%-12s %10s %14s %10s  %s\n' ----------- ------- --------- ------- ------
+hw=${wall[handwritten]:-} hc=${cpu[handwritten]:-}
+printf '%-14s %8s %8s %12s %9s %9s  %s\n' contender "wall s" "cpu s" records/s "wall/hand" "cpu/hand" output
+printf '%-14s %8s %8s %12s %9s %9s  %s\n' ---------- ------ ----- --------- --------- -------- ------
 for c in "${contenders[@]}"; do
-    if [[ -z ${median_s[$c]:-} ]]; then
-        printf '%-12s %10s %14s %10s  %s\n' "$c" - - - "${verdict[$c]}"
+    if [[ -z ${wall[$c]:-} ]]; then
+        printf '%-14s %8s %8s %12s %9s %9s  %s\n' "$(label "$c")" - - - - - "${verdict[$c]}"
         continue
     fi
-    awk -v c="$c" -v t="${median_s[$c]}" -v n="$N" -v b="$base" -v v="${verdict[$c]}" 'BEGIN {
-        printf "%-12s %10.3f %14.0f %9.1fx  %s\n", c, t, n / t, (b > 0 ? t / b : 0), v }'
+    printf '%-14s %8.3f %8.3f %12.0f %9s %9s  %s\n' "$(label "$c")" "${wall[$c]}" "${cpu[$c]}" \
+        "$(awk -v n="$N" -v t="${wall[$c]}" 'BEGIN { print n / t }')" \
+        "$(ratio "${wall[$c]}" "$hw")" "$(ratio "${cpu[$c]}" "$hc")" "${verdict[$c]}"
 done
 for note in "${notes[@]}"; do
     echo "note: $note"
 done
+
+# The CSV reader alone (split, nothing converted): the ceiling for any pass.
+echo
+echo "CSV reader alone (bench/csv_read_bench, every field; then the 4 leading ones):"
+"$OUT/csv_read_bench" "$CSV" | sed 's/^/  /'
+"$OUT/csv_read_bench" "$CSV" 4 | sed 's/^/  /'
+
+# Issue 16's goals, each with its ratio. The REPL rows are measured by
+# bench/repl.sh when it exists (it prints its own rows in this table's
+# format: "| row | measured | goal |"); until then they are listed as not
+# measured here.
+goal_row() { printf '| %-50s | %-32s | %-12s |\n' "$1" "$2" "$3"; }
+pct_more() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%+.0f%%", (a / b - 1) * 100; else printf "-" }'; }
+echo
+echo "Goals (issue 16), on this machine, $N accounts:"
+echo
+goal_row "row" "measured" "goal"
+goal_row "---" "---" "---"
+if [[ -n ${cpu[kam_j1]:-} ]]; then
+    goal_row "kam run -j 1 / bench/handwritten.c" \
+        "$(ratio "${cpu[kam_j1]}" "$hc") cpu, $(ratio "${wall[kam_j1]}" "$hw") wall" "<= 1.2x"
+fi
+if [[ -n ${wall[kam]:-} ]]; then
+    goal_row "kam run (all $(nproc 2> /dev/null || echo '?') cores) / bench/handwritten.c" \
+        "$(ratio "${wall[kam]}" "$hw") wall" "<= 0.65x"
+fi
+if [[ -n ${cpu[kam_avg]:-} && -n ${cpu[kam_j1]:-} ]]; then
+    goal_row "one avg() added (bench_avg.kam / bench.kam, -j 1)" \
+        "$(pct_more "${cpu[kam_avg]}" "${cpu[kam_j1]}") cpu, $(pct_more "${wall[kam_avg]}" "${wall[kam_j1]}") wall" "<= +10%"
+fi
+if [[ -n ${cpu[duckdb]:-} ]]; then
+    goal_row "DuckDB (1 thread) / bench/handwritten.c" \
+        "$(ratio "${cpu[duckdb]}" "$hc") cpu, ${verdict[duckdb]}" "(comparison)"
+fi
+if [[ -x bench/repl.sh ]]; then
+    KAM=$KAM bench/repl.sh "$CSV" || status=1
+else
+    for row in "REPL start / memory" "REPL :diff after :set" "REPL :sweep, 10 values" \
+        "kam explain --id / kam diff from the shell"; do
+        goal_row "$row" "not measured here yet" "see issue 16"
+    done
+fi
 exit $status

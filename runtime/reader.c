@@ -440,6 +440,8 @@ void rd_close(Source *s)
 {
     if (!s) return;
     rd_csv_close(s->csv);
+    free(s->conv_rest);
+    free(s->conv_pct);
     rd_jsonl_close(s->jsonl);
     if (s->sql) rd_sqlite_close(s->sql);
     rd_xlsx_close(s->xlsx);
@@ -717,7 +719,7 @@ static inline bool fast_decimal_frac(const char *p, size_t n, size_t shift, doub
     if (p != end || ndig + frac == 0 || ndig + frac > 15) return false;
     double v = (double)mant;
     if (frac + shift) v /= pow10_exact[frac + shift];
-    *out = neg ? -v : v;
+    *out = neg && mant ? -v : v;     /* "-0" is 0, as base/decimal.c reads it */
     *nfrac = frac;
     return true;
 }
@@ -733,92 +735,184 @@ static inline bool fast_date(const char *s, size_t n, int32_t *out)
     return n == 10 && date_parse(s, n, out);
 }
 
-int rd_fill(Source *s, const RdPlan *plan, Value *regs)
+/* Asks the CSV reader to convert the plan's numbers, dates, bools and enum
+ * members while it scans (reader_csv.h), from the next record on: those of
+ * required fields straight into their registers (only rd_fill writes a
+ * field's register, and for a required field of these types it never marks
+ * it missing or gives it a length), the optional ones into the reader. */
+static void arm_conversions(Source *s, const RdPlan *plan, Value *regs)
 {
-    const RdField *raw = s->fields;
+    static const char *const bool_words[] = {"false", "true"};   /* the index is the value */
+    unsigned char *conv = xcalloc((size_t)s->ncols + 1, 1);
+    void **dst = xcalloc((size_t)s->ncols + 1, sizeof *dst);
+    CsvWords *words = xcalloc((size_t)s->ncols + 1, sizeof *words);
+    free(s->conv_rest);
+    free(s->conv_pct);
+    s->conv_rest = xcalloc((size_t)plan->n + 1, sizeof *s->conv_rest);
+    s->conv_pct = xcalloc((size_t)plan->n + 1, sizeof *s->conv_pct);
+    s->conv_nrest = s->conv_npct = 0;
+    s->conv_all = 0;
     for (int k = 0; k < plan->n; k++) {
         const RdPlanItem *it = &plan->items[k];
-        Value *out = &regs[it->reg];
-        if (it->col >= 0 && raw[it->col].ptr && raw[it->col].ptr != rd_sqlite_blob) {
-            const char *p = raw[it->col].ptr;
-            size_t n = raw[it->col].len;
-            double d;
-            int32_t days;
+        unsigned char cv = CSV_CONV_NONE;
+        if (it->col >= 0 && it->col < s->ncols)
+            cv = it->kind == RT_NUMBER || it->kind == RT_MONEY ? CSV_CONV_DEC
+               : it->kind == RT_PERCENT ? CSV_CONV_PCT
+               : it->kind == RT_INT     ? CSV_CONV_INT
+               : it->kind == RT_DATE    ? CSV_CONV_DATE
+               : it->kind == RT_BOOL || it->kind == RT_ENUM || it->kind == RT_STAGE
+                                        ? CSV_CONV_WORDS
+                                        : CSV_CONV_NONE;
+        if (cv == CSV_CONV_WORDS)
+            words[it->col] = it->kind == RT_BOOL ? (CsvWords){bool_words, 2}
+                                                 : (CsvWords){(const char *const *)it->en->members,
+                                                              it->en->n};
+        conv[it->col >= 0 ? it->col : 0] |= cv;
+        if (cv) s->conv_all++;
+        if (cv && !it->optional) {
+            Value *out = &regs[it->reg];
             out->missing = 0;
             out->len = 0;
-            switch (it->kind) {     /* fast paths; anything unusual falls through */
-            case RT_NUMBER:
-            case RT_MONEY:
-                if (fast_decimal(p, n, 0, &d)) {
-                    out->u.num = d;
-                    continue;
-                }
-                break;
-            case RT_PERCENT:
-                if (n > 1 && p[n - 1] == '%') {
-                    if (fast_decimal(p, n - 1, 2, &d)) {
-                        out->u.num = d;
-                        if (s->pct) rd_pct_value(s->pct, it->field, 0, p, n);   /* counted only */
-                        continue;
-                    }
-                } else if (fast_decimal(p, n, 0, &d)) {
-                    out->u.num = d;
-                    if (s->pct) rd_pct_value(s->pct, it->field, d, p, n);    /* 35 for 35%? */
-                    continue;
-                }
-                if (s->pct) rd_pct_note(s->pct, it->field, p, n);
-                break;
-            case RT_INT: {
-                size_t nfrac = 1;
-                if (fast_decimal_frac(p, n, 0, &d, &nfrac) && nfrac == 0 && !(n && p[n - 1] == '.')) {
-                    out->u.num = d;
-                    continue;
-                }
-                break;
-            }
-            case RT_BOOL:
-                if (n == 4 && memcmp(p, "true", 4) == 0) {
-                    out->u.i = 1;
-                    continue;
-                }
-                if (n == 5 && memcmp(p, "false", 5) == 0) {
-                    out->u.i = 0;
-                    continue;
-                }
-                break;
-            case RT_DATE:
-                if (fast_date(p, n, &days)) {
-                    out->u.i = days;
-                    continue;
-                }
-                break;
-            case RT_ENUM:
-            case RT_STAGE: {
-                int found = -1;
-                for (int m = 0; m < it->en->n && n < 255; m++)     /* 255: a longer name */
-                    if (it->mlen[m] == n && memcmp(it->en->members[m], p, n) == 0) {
-                        found = m;
-                        break;
-                    }
-                if (found >= 0) {
-                    out->u.i = found;
-                    continue;
-                }
-                break;
-            }
-            case RT_STRING:     /* spaces around are trimmed: the general path */
-                if ((n || !it->optional) && (n == 0 || (!is_space(p[0]) && !is_space(p[n - 1])))) {
-                    out->u.str = p;
-                    out->len = (uint32_t)n;
-                    continue;
-                }
-                break;
-            default:
-                break;
-            }
+            dst[it->col] = &out->u;
+            if (it->kind == RT_PERCENT) s->conv_pct[s->conv_npct++] = *it;
+        } else {
+            s->conv_rest[s->conv_nrest++] = *it;
         }
-        if (rd_field(s, it->field, out) != 0) return -1;   /* missing, spaced or bad */
     }
+    s->conv = rd_csv_set_conversions(s->csv, conv, (size_t)s->ncols, dst, words);
+    s->conv_plan = plan->items;
+    s->conv_regs = regs;
+    free(conv);
+    free(dst);
+    free(words);
+}
+
+/* Converts one planned field of the current record into its register:
+ * what the scan converted, else a fast path, else rd_field. */
+static inline int fill_item(Source *s, const RdPlanItem *it, Value *regs, const CsvConverted *cc)
+{
+    const RdField *raw = s->fields;
+    Value *out = &regs[it->reg];
+    if (cc && it->col >= 0 && cc->gen[it->col] == cc->cur) {   /* converted in the scan */
+        const CsvValue *v = cc->at[it->col];
+        out->missing = 0;
+        out->len = 0;
+        if (it->kind == RT_DATE) {
+            out->u.i = v->days;
+            return 0;
+        }
+        if (it->kind == RT_BOOL || it->kind == RT_ENUM || it->kind == RT_STAGE) {
+            out->u.i = v->word;
+            return 0;
+        }
+        out->u.num = v->num;
+        if (it->kind == RT_PERCENT && s->pct) {
+            const char *p = raw[it->col].ptr;
+            size_t n = raw[it->col].len;
+            rd_pct_value(s->pct, it->field, p[n - 1] == '%' ? 0 : v->num, p, n);
+        }
+        return 0;
+    }
+    if (it->col >= 0 && raw[it->col].ptr && raw[it->col].ptr != rd_sqlite_blob) {
+        const char *p = raw[it->col].ptr;
+        size_t n = raw[it->col].len;
+        double d;
+        int32_t days;
+        out->missing = 0;
+        out->len = 0;
+        switch (it->kind) {     /* fast paths; anything unusual falls through */
+        case RT_NUMBER:
+        case RT_MONEY:
+            if (fast_decimal(p, n, 0, &d)) {
+                out->u.num = d;
+                return 0;
+            }
+            break;
+        case RT_PERCENT:
+            if (n > 1 && p[n - 1] == '%') {
+                if (fast_decimal(p, n - 1, 2, &d)) {
+                    out->u.num = d;
+                    if (s->pct) rd_pct_value(s->pct, it->field, 0, p, n);   /* counted only */
+                    return 0;
+                }
+            } else if (fast_decimal(p, n, 0, &d)) {
+                out->u.num = d;
+                if (s->pct) rd_pct_value(s->pct, it->field, d, p, n);    /* 35 for 35%? */
+                return 0;
+            }
+            if (s->pct) rd_pct_note(s->pct, it->field, p, n);
+            break;
+        case RT_INT: {
+            size_t nfrac = 1;
+            if (fast_decimal_frac(p, n, 0, &d, &nfrac) && nfrac == 0 && !(n && p[n - 1] == '.')) {
+                out->u.num = d;
+                return 0;
+            }
+            break;
+        }
+        case RT_BOOL:
+            if (n == 4 && memcmp(p, "true", 4) == 0) {
+                out->u.i = 1;
+                return 0;
+            }
+            if (n == 5 && memcmp(p, "false", 5) == 0) {
+                out->u.i = 0;
+                return 0;
+            }
+            break;
+        case RT_DATE:
+            if (fast_date(p, n, &days)) {
+                out->u.i = days;
+                return 0;
+            }
+            break;
+        case RT_ENUM:
+        case RT_STAGE:
+            for (int m = 0; m < it->en->n && n < 255; m++)     /* 255: a longer name */
+                if (it->mlen[m] == n && memcmp(it->en->members[m], p, n) == 0) {
+                    out->u.i = m;
+                    return 0;
+                }
+            break;
+        case RT_STRING:     /* spaces around are trimmed: the general path */
+            if ((n || !it->optional) && (n == 0 || (!is_space(p[0]) && !is_space(p[n - 1])))) {
+                out->u.str = p;
+                out->len = (uint32_t)n;
+                return 0;
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    return rd_field(s, it->field, out);     /* missing, spaced or bad */
+}
+
+int rd_fill(Source *s, const RdPlan *plan, Value *regs)
+{
+    const CsvConverted *cc = NULL;
+    if (s->csv) {
+        if (s->conv_plan != plan->items || s->conv_regs != regs) arm_conversions(s, plan, regs);
+        cc = s->conv;
+        if (cc->count == s->conv_all) {
+            /* every number and date converted, the required ones already
+               in their registers: the rest, and the percent notes */
+            int bad = -1;       /* the field of the first item that fails */
+            for (int k = 0; k < s->conv_nrest && bad < 0; k++)
+                if (fill_item(s, &s->conv_rest[k], regs, cc) != 0) bad = s->conv_rest[k].field;
+            for (int k = 0; s->pct && k < s->conv_npct; k++) {
+                const RdPlanItem *it = &s->conv_pct[k];
+                if (bad >= 0 && it->field > bad) break;     /* as the plan-order loop stops */
+                const RdField *raw = &s->fields[it->col];
+                double v = regs[it->reg].u.num;
+                rd_pct_value(s->pct, it->field, raw->ptr[raw->len - 1] == '%' ? 0 : v, raw->ptr,
+                             raw->len);
+            }
+            return bad >= 0 ? -1 : 0;
+        }
+    }
+    for (int k = 0; k < plan->n; k++)
+        if (fill_item(s, &plan->items[k], regs, cc) != 0) return -1;
     return 0;
 }
 

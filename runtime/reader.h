@@ -61,6 +61,14 @@ typedef struct Source {
     size_t limited;         /* reading only this many leading columns, or 0 */
     char err[512];          /* the last error, "path:line: ..." (Excel:
                                "file:sheet!C7: ..." for a cell) */
+    const void *conv_plan;  /* CSV: the plan the reader converts for (rd_fill), */
+    const void *conv_regs;  /* into these registers; */
+    const CsvConverted *conv;   /* what it converted in this record; */
+    unsigned conv_all;      /* how many columns it converts; */
+    struct RdPlanItem *conv_rest;   /* the plan's items it does not write to */
+    int conv_nrest;         /* registers itself (rd_fill does those), */
+    struct RdPlanItem *conv_pct;    /* and the percent ones it does */
+    int conv_npct;
     RdPctScan *pct;         /* set by the caller: rd_fill notes percent values
                                here (reader_pct.h); rd_close frees it */
 } Source;

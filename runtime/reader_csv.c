@@ -30,6 +30,7 @@
 #include "reader_csv.h"
 
 #include "../base/arena.h"
+#include "../base/date.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -71,6 +72,15 @@ struct CsvReader {
     size_t fcap;
     char delim;           /* ',' unless set (rd_csv_set_delimiter) */
     const unsigned char *ends;  /* the ends_* table for delim */
+    const unsigned char *stops; /* the stops_* table for delim */
+    unsigned char *conv;  /* by column: CSV_CONV_*, converted while scanning */
+    size_t nconv;         /* columns in conv (0: no conversions) */
+    unsigned *cgen;       /* by column: the record count when it was converted */
+    CsvValue *cval;       /* by column: the converted value, unless cdst says */
+    CsvValue **cdst;      /* by column: where the converted value goes */
+    CsvWords *cwords;     /* by column: the words of a CSV_CONV_WORDS column */
+    size_t **cwlen;       /* and their lengths */
+    CsvConverted out;     /* what rd_csv_set_conversions hands out */
     char err[512];
 };
 
@@ -84,6 +94,17 @@ static const unsigned char ends_semicolon[256] = {
 };
 static const unsigned char ends_tab[256] = {
     ['\n'] = 1, ['\r'] = 1, ['\t'] = 1,
+};
+/* The same with '"' added, for the fast path (plain_record), which leaves
+ * any record holding a quote to the general one. */
+static const unsigned char stops_comma[256] = {
+    ['\n'] = 1, ['\r'] = 1, [','] = 1, ['"'] = 1,
+};
+static const unsigned char stops_semicolon[256] = {
+    ['\n'] = 1, ['\r'] = 1, [';'] = 1, ['"'] = 1,
+};
+static const unsigned char stops_tab[256] = {
+    ['\n'] = 1, ['\r'] = 1, ['\t'] = 1, ['"'] = 1,
 };
 
 void rd_csv_set_name(CsvReader *r, const char *name)
@@ -135,6 +156,7 @@ CsvReader *rd_csv_open(const char *path, char *err, size_t errlen)
     r->keep = SIZE_MAX;
     r->delim = ',';
     r->ends = ends_comma;
+    r->stops = stops_comma;
     r->fcap = FIELDS_INIT;
     r->fields = xmalloc(r->fcap * sizeof *r->fields);
     return r;
@@ -147,7 +169,47 @@ void rd_csv_close(CsvReader *r)
     free(r->name);
     free(r->buf);
     free(r->fields);
+    free(r->conv);
+    free(r->cgen);
+    free(r->cval);
+    free(r->cdst);
+    for (size_t c = 0; c < r->nconv; c++) free(r->cwlen[c]);
+    free(r->cwlen);
+    free(r->cwords);
     free(r);
+}
+
+const CsvConverted *rd_csv_set_conversions(CsvReader *r, const unsigned char *conv, size_t n,
+                                           void *const *dst, const CsvWords *words)
+{
+    free(r->conv);
+    free(r->cgen);
+    free(r->cval);
+    free(r->cdst);
+    for (size_t c = 0; c < r->nconv; c++) free(r->cwlen[c]);
+    free(r->cwlen);
+    free(r->cwords);
+    r->cwords = xcalloc(n + 1, sizeof *r->cwords);
+    r->cwlen = xcalloc(n + 1, sizeof *r->cwlen);
+    for (size_t c = 0; c < n; c++) {
+        if (conv[c] != CSV_CONV_WORDS) continue;
+        CsvWords w = words ? words[c] : (CsvWords){NULL, 0};
+        r->cwords[c] = w;
+        r->cwlen[c] = xmalloc(sizeof(size_t) * (size_t)(w.n + 1));
+        for (int m = 0; m < w.n; m++) r->cwlen[c][m] = strlen(w.w[m]);
+    }
+    r->nconv = n;
+    r->conv = n ? xmalloc(n) : NULL;
+    if (n) memcpy(r->conv, conv, n);
+    r->cgen = xcalloc(n + 1, sizeof *r->cgen);
+    r->cval = xcalloc(n + 1, sizeof *r->cval);
+    r->cdst = xcalloc(n + 1, sizeof *r->cdst);
+    for (size_t c = 0; c < n; c++) r->cdst[c] = dst && dst[c] ? (CsvValue *)dst[c] : &r->cval[c];
+    r->out.cur = 1;       /* no column has been converted in record 1 */
+    r->out.count = 0;
+    r->out.gen = r->cgen;
+    r->out.at = r->cdst;
+    return &r->out;
 }
 
 const char *rd_csv_error(const CsvReader *r)
@@ -206,6 +268,7 @@ bool rd_csv_set_delimiter(CsvReader *r, char delim)
     if (!t) return false;
     r->delim = delim;
     r->ends = t;
+    r->stops = delim == ',' ? stops_comma : delim == ';' ? stops_semicolon : stops_tab;
     return true;
 }
 
@@ -283,7 +346,7 @@ static int refill(CsvReader *r, size_t nkept)
 /* The first byte in p.. that ends an unquoted field. The sentinel at
  * buf[len] guarantees one is found. Unrolled: most fields are short, but
  * the loop is where the time goes. */
-static char *scan_plain(char *p, const unsigned char *ends_plain)
+static inline __attribute__((always_inline)) char *scan_plain(char *p, const unsigned char *ends_plain)
 {
     for (;; p += 4) {
         if (ends_plain[(unsigned char)p[0]]) return p;
@@ -291,6 +354,72 @@ static char *scan_plain(char *p, const unsigned char *ends_plain)
         if (ends_plain[(unsigned char)p[2]]) return p + 2;
         if (ends_plain[(unsigned char)p[3]]) return p + 3;
     }
+}
+
+/* Powers of ten that are exact doubles. */
+static const double pow10_exact[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8,
+                                     1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* Converts the unquoted field at p as kind cv (reader_csv.h) in the sweep
+ * that finds its end. Sets *ok and *val when the field has the fast shape;
+ * returns where the sweep stopped: the field's end (a byte in ends) when
+ * *ok, else a byte of the field or its end, with no end byte before it, so
+ * the caller's scan_plain can go on from there. Reads nothing past an end
+ * byte, so the '\n' sentinel bounds it. A mantissa of at most 15 digits
+ * and 10^k for k <= 22 are exact doubles, so one division rounds the
+ * decimal correctly (as base/decimal.c's general path does). */
+static inline __attribute__((always_inline)) char *scan_convert(char *p, unsigned cv,
+                                                                const unsigned char *ends,
+                                                                CsvValue *val, int *ok,
+                                                                const CsvWords *words,
+                                                                const size_t *wlen)
+{
+    if (cv == CSV_CONV_WORDS) {
+        char *q = scan_plain(p, ends);
+        size_t n = (size_t)(q - p);
+        for (int m = 0; m < words->n; m++) {
+            if (wlen[m] != n) continue;
+            const char *w = words->w[m];
+            size_t i = 0;
+            while (i < n && w[i] == p[i]) i++;      /* short words: no call to memcmp */
+            if (i == n) {
+                val->word = m;
+                *ok = 1;
+                break;
+            }
+        }
+        return q;
+    }
+    if (cv == CSV_CONV_DATE) {
+        char *q = scan_plain(p, ends);
+        int32_t days;
+        if (q - p == 10 && date_parse(p, 10, &days)) {
+            val->days = days;
+            *ok = 1;
+        }
+        return q;
+    }
+    int neg = *p == '-';
+    char *q = p + neg, *first = q;
+    uint64_t mant = 0;
+    while ((unsigned)(*q - '0') < 10) mant = mant * 10 + (uint64_t)(*q++ - '0');
+    size_t ndig = (size_t)(q - first), frac = 0, shift = 0;
+    if (*q == '.' && cv != CSV_CONV_INT) {
+        char *f = ++q;
+        while ((unsigned)(*q - '0') < 10) mant = mant * 10 + (uint64_t)(*q++ - '0');
+        frac = (size_t)(q - f);
+    }
+    if (*q == '%' && cv == CSV_CONV_PCT) {
+        q++;
+        shift = 2;
+    }
+    if (!ends[(unsigned char)*q] || ndig + frac == 0 || ndig + frac > 15) return q;
+    double v = (double)mant;
+    if (frac + shift) v /= pow10_exact[frac + shift];
+    val->num = neg && mant ? -v : v;     /* "-0" is 0, as base/decimal.c reads it */
+    *ok = 1;
+    return q;
 }
 
 /* Physical line breaks in s[0..n): LF, CRLF and lone CR count once each. */
@@ -381,6 +510,79 @@ static int skip_to_record(CsvReader *r)
     }
 }
 
+/* The common record, split in one tight loop: it lies whole in the buffer,
+ * on one physical line (ended by LF or CRLF), without a '"' (up to the last
+ * stored field, and then in the rest skipped). Fields converted as they are
+ * found (scan_convert). Returns 1 when the record was read, 0 to leave it to
+ * the general path of rd_csv_next, which starts over from the record's
+ * first byte: nothing here changes the buffer or the position until the
+ * record is known to fit. */
+static int plain_record(CsvReader *r, RdField **fields, size_t *nfields, long *line,
+                        unsigned gen)
+{
+    char *f = r->buf + r->pos, *end = r->buf + r->len, *d;
+    const unsigned char *stops = r->stops;
+    const unsigned char *conv = r->conv;
+    const size_t nconv = r->nconv, keep = r->keep;
+    const char sep = r->delim;
+    RdField *fv = r->fields;
+    size_t nf = 0;
+    for (;;) {
+        unsigned cv = nf < nconv ? conv[nf] : CSV_CONV_NONE;
+        int converted = 0;
+        CsvValue v;
+        if (cv) {
+            d = scan_convert(f, cv, stops, &v, &converted, &r->cwords[nf], r->cwlen[nf]);
+            if (!converted) d = scan_plain(d, stops);
+        } else {
+            d = scan_plain(f, stops);
+        }
+        char c = *d;
+        if (d == end || c == '"') goto bail;
+        if (nf == r->fcap) {
+            if (nf == MAX_FIELDS) goto bail;
+            r->fcap = r->fcap * 2 > MAX_FIELDS ? MAX_FIELDS : r->fcap * 2;
+            fv = r->fields = xrealloc(r->fields, r->fcap * sizeof *fv);
+        }
+        if (converted) {
+            memcpy(r->cdst[nf], &v, sizeof v);
+            r->cgen[nf] = gen;
+            r->out.count++;
+        }
+        fv[nf].ptr = f;
+        fv[nf].len = (size_t)(d - f);
+        nf++;
+        if (c == sep) {
+            *d = '\0';                  /* the field's NUL (put back if it does not fit) */
+            f = d + 1;
+            if (nf < keep) continue;
+            d = skip_rest(f, end);      /* the last stored field: skip the rest */
+            if (!d) goto bail;
+            break;
+        }
+        if (c == '\r') {
+            if (d + 1 == end || d[1] != '\n') {     /* a lone CR, or more to read */
+                nf--;                   /* this field's end is untouched */
+                goto bail;
+            }
+            *d++ = '\0';
+        } else {
+            *d = '\0';
+        }
+        break;
+    }
+    /* d is the '\n' that ends the record (or the NUL written over it): it fits */
+    r->pos = (size_t)(d + 1 - r->buf);
+    *line = r->line++;
+    *fields = fv;
+    *nfields = nf;
+    return 1;
+
+bail:   /* the delimiters the fields before this one ended with, put back */
+    for (size_t i = 0; i < nf; i++) ((char *)fv[i].ptr)[fv[i].len] = sep;
+    return 0;
+}
+
 int rd_csv_next(CsvReader *r, RdField **fields, size_t *nfields, long *line)
 {
     if (r->failed) return -1;
@@ -404,6 +606,21 @@ int rd_csv_next(CsvReader *r, RdField **fields, size_t *nfields, long *line)
     size_t fcap = r->fcap;
     const unsigned char *ends = r->ends;
     const char sep = r->delim;
+    const unsigned char *conv = r->conv;
+    const size_t nconv = r->nconv;
+    unsigned gen = 0;
+    if (nconv) {
+        gen = ++r->out.cur;
+        if (gen == 0) {         /* wrapped: forget every earlier record */
+            memset(r->cgen, 0, nconv * sizeof *r->cgen);
+            gen = r->out.cur = 1;
+        }
+    }
+    r->out.count = 0;
+    if (plain_record(r, fields, nfields, line, gen)) return 1;
+    r->out.count = 0;           /* the general path counts again */
+    fv = r->fields;             /* it may have grown them */
+    fcap = r->fcap;
     for (;;) {
         char *d, *text;
         size_t tlen;
@@ -411,10 +628,23 @@ int rd_csv_next(CsvReader *r, RdField **fields, size_t *nfields, long *line)
         int quoted = f < end && *f == '"';
 
         if (!quoted) {
-            d = scan_plain(f + resume, ends);
+            unsigned cv = nf < nconv && nf < keep && !resume ? conv[nf] : CSV_CONV_NONE;
+            int converted = 0;
+            CsvValue v;
+            if (cv) {
+                d = scan_convert(f, cv, ends, &v, &converted, &r->cwords[nf], r->cwlen[nf]);
+                if (!converted) d = scan_plain(d, ends);
+            } else {
+                d = scan_plain(f + resume, ends);
+            }
             if (!eof && (d == end || (*d == '\r' && d + 1 == end))) {
                 resume = (size_t)(d - f);
                 goto more;
+            }
+            if (converted) {
+                memcpy(r->cdst[nf], &v, sizeof v);
+                r->cgen[nf] = gen;
+                r->out.count++;
             }
             text = f;
             tlen = (size_t)(d - f);

@@ -55,6 +55,59 @@ int rd_csv_next(CsvReader *r, RdField **fields, size_t *nfields, long *line);
  * only leading columns (e.g. an aggregate over column 4 of 19). */
 void rd_csv_set_field_limit(CsvReader *r, size_t n);
 
+/* Converting while scanning: for the columns a pass reads as numbers or
+ * dates, the scanner converts an unquoted field in the sweep that finds its
+ * end, when it has the common shape; anything else (quoted, spaced, longer,
+ * an exponent, a decimal comma, malformed) is left to the caller's general
+ * path, which then sees the field as text as before. The shapes, exactly
+ * those of rd_fill's fast paths (runtime/reader.c):
+ *   CSV_CONV_DEC   [-]digits[.digits], 1 to 15 digits in all: the decimal
+ *                  as one correctly rounded division (mantissa / 10^frac);
+ *   CSV_CONV_PCT   the same, or the same followed by '%' (then / 10^(frac+2));
+ *   CSV_CONV_INT   [-]digits, 1 to 15 digits;
+ *   CSV_CONV_DATE  YYYY-MM-DD, a real date (base/date.h): days since 1970;
+ *   CSV_CONV_WORDS exactly one of the column's words (CsvWords): its index.
+ * The fields are still stored as text too. */
+enum { CSV_CONV_NONE, CSV_CONV_DEC, CSV_CONV_PCT, CSV_CONV_INT, CSV_CONV_DATE, CSV_CONV_WORDS };
+
+/* The words of a CSV_CONV_WORDS column (borrowed: they must outlive the
+ * conversions). */
+typedef struct CsvWords {
+    const char *const *w;
+    int n;
+} CsvWords;
+
+/* A converted value: a number, a date as its day count, or a word as its
+ * index. */
+typedef union CsvValue {
+    double num;
+    long long days;
+    long long word;
+} CsvValue;
+
+/* What the scanner converted in the current record: column c was
+ * converted iff gen[c] == cur, and its value is *at[c]; count says how
+ * many columns were. Owned by the reader; valid until
+ * rd_csv_set_conversions or rd_csv_close. */
+typedef struct CsvConverted {
+    unsigned cur;
+    unsigned count;
+    const unsigned *gen;
+    CsvValue *const *at;
+} CsvConverted;
+
+/* Sets the conversion of the first n columns (conv[c] one of CSV_CONV_*);
+ * n = 0 turns it off. Takes effect from the next rd_csv_next. dst, if not
+ * NULL, says by column where a converted value goes (8 bytes, written as
+ * a CsvValue; NULL: into the reader): a caller that reads a column's
+ * value from a place of its own can name it and have it written there as
+ * the scan goes. The places must stay valid while conversions are on; a
+ * record the reader later finds malformed may have written some of them.
+ * words gives, by column, the words of a CSV_CONV_WORDS column (NULL if
+ * there is none). */
+const CsvConverted *rd_csv_set_conversions(CsvReader *r, const unsigned char *conv, size_t n,
+                                           void *const *dst, const CsvWords *words);
+
 /* The field delimiter: ',' (the default), ';' or '\t'; false for any other.
  * Takes effect from the next rd_csv_next. */
 bool rd_csv_set_delimiter(CsvReader *r, char delim);
