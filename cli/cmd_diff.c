@@ -425,11 +425,14 @@ typedef struct Stream {
     Source *src;
     int r;                  /* the side's next record (its ordinal) */
     long failed;
+    RdPlan plan;            /* the fields the rules read, converted while scanning */
+    bool planned;
 } Stream;
 
 static void stream_close(Stream *st)
 {
     if (st->open) eng_close(&st->e);
+    if (st->planned) rd_plan_free(&st->plan);
     cg_free(st->c);
     outcomes_free(&st->o);
     counts_free(&st->k);
@@ -483,9 +486,28 @@ static const char *stream_key(const Session *s, const Source *src, char *buf, si
     return buf;
 }
 
-/* Evaluates st's next record from src into its row of outcomes: 1 in
- * scope, 0 filtered out by --where, -1 it could not be evaluated. */
-static int stream_eval(Stream *st, Source *src, const char *key)
+/* Puts the fields st's rules read of the record src is at into st's
+ * registers (converted while scanning); from: instead copies them from
+ * another side's registers, loaded from the same record (one conversion
+ * for both sides of a what-if). false if a field could not be converted. */
+static bool stream_load(Stream *st, Source *src, const Stream *from, bool from_ok)
+{
+    if (from) {
+        if (!from_ok) return false;
+        const Chunk *c = st->c, *fc = from->c;
+        Value *regs = st->e.vm->regs;
+        const Value *fregs = from->e.vm->regs;
+        for (int f = 0; f < st->s->nfields; f++)
+            if (c->field_used[f]) regs[c->field_reg[f]] = fregs[fc->field_reg[f]];
+        return true;
+    }
+    return rd_fill(src, &st->plan, st->e.vm->regs) == 0;    /* read well before: else the file changed */
+}
+
+/* Evaluates st's next record, its fields loaded (loaded: stream_load's
+ * answer), into its row of outcomes: 1 in scope, 0 filtered out by
+ * --where, -1 it could not be evaluated. */
+static int stream_eval(Stream *st, bool loaded, const char *key)
 {
     Engine *e = &st->e;
     const Chunk *c = st->c;
@@ -495,14 +517,9 @@ static int stream_eval(Stream *st, Source *src, const char *key)
         else o->d[i][0] = NAN;
     }
     int r = st->r++;
-    for (int f = 0; f < st->s->nfields; f++) {
-        if (!c->field_used[f]) continue;
-        Value v;
-        if (rd_field(src, f, &v) != 0) {    /* read well before: the file changed */
-            st->failed++;
-            return -1;
-        }
-        e->vm->regs[c->field_reg[f]] = v;
+    if (!loaded) {
+        st->failed++;
+        return -1;
     }
     char why[800];
     if (eng_left_out(e, r) || !eng_record(e, r, key, strlen(key), why, sizeof why)) {
@@ -529,6 +546,12 @@ static int compare_stream(Side *a, Side *b, Stream *A, Stream *B, OutFormat fmt,
     if (two && !(B->src = eng_source(sb->pol, sb->data_path, &sb->input, stderr, &est)))
         return eng_exit_code(est);
     Source *bsrc = two ? B->src : A->src;
+    A->plan = rd_plan(A->src, A->c->field_used, A->c->field_reg);
+    A->planned = true;
+    if (two) {
+        B->plan = rd_plan(B->src, B->c->field_used, B->c->field_reg);
+        B->planned = true;
+    }
     if (fmt == FMT_CSV) puts("id,outcome,before,after");
     OutMatch match;
     outmatch_init(&match, &A->o, &B->o);
@@ -549,8 +572,11 @@ static int compare_stream(Side *a, Side *b, Stream *A, Stream *B, OutFormat fmt,
         char keya[1024], keyb[1024];
         int ea = 0, eb = 0;
         int rb = B->r;
-        if (ka) ea = stream_eval(A, A->src, stream_key(sa, A->src, keya, sizeof keya));
-        if (kb) eb = stream_eval(B, bsrc, stream_key(sb, bsrc, keyb, sizeof keyb));
+        bool la = ka && stream_load(A, A->src, NULL, false);
+        bool lb = kb && stream_load(B, bsrc, two ? NULL : A, la);
+        if (ka) ea = stream_eval(A, la, stream_key(sa, A->src, keya, sizeof keya));
+        if (kb) eb = stream_eval(B, lb, two ? stream_key(sb, bsrc, keyb, sizeof keyb)
+                                           : strcpy(keyb, keya));
         if (!two && kb && (ea < 0 || eb < 0)) ty.failed++;     /* failed either time: once */
         if (ka != kb) {
             if (ka) ty.only_old++;

@@ -486,6 +486,15 @@ static int read_data(Session *s, Policy *p, const char *path, DataSet *ds)
     int rc, bad = 0;
     bool stopped = false;
     Value *row = xmalloc(sizeof(Value) * (size_t)(p->nfields + 1));
+    bool *hard_used = xcalloc((size_t)p->nfields + 1, sizeof(bool));
+    int *ident = xmalloc(sizeof(int) * (size_t)(p->nfields + 1));
+    for (int i = 0; i < p->nfields; i++) {
+        hard_used[i] = used[i] && !soft[i];
+        ident[i] = i;
+    }
+    RdPlan hard = rd_plan(src, hard_used, ident);      /* field i into row[i] */
+    free(hard_used);
+    free(ident);
     for (long n = 0; (rc = rd_next(src)) != 0; n++) {
         if ((n & 4095) == 0 && ses_interrupted(s)) {    /* Ctrl-C: nothing changes */
             stopped = true;
@@ -497,10 +506,11 @@ static int read_data(Session *s, Policy *p, const char *path, DataSet *ds)
             s->data_stopped = true;
             break;
         }
-        bool ok = rc == 1;
+        /* the fields a rule reads, converted while scanning (a record with
+           a bad one is left out); then the soft ones, missing when bad */
+        bool ok = rc == 1 && rd_fill(src, &hard, row) == 0;
         for (int i = 0; ok && i < p->nfields; i++)
-            if (used[i] && rd_field(src, i, &row[i]) != 0) {
-                if (!soft[i]) ok = false;
+            if (soft[i] && rd_field(src, i, &row[i]) != 0) {
                 row[i] = val_int(0);    /* a bad revenue no rule reads: unknown */
                 row[i].missing = 1;
             }
@@ -565,6 +575,7 @@ static int read_data(Session *s, Policy *p, const char *path, DataSet *ds)
         ds->lines[ds->nrec] = src->line;
         ds->nrec++;
     }
+    rd_plan_free(&hard);
     free(row);
     free(used);
     free(soft);
