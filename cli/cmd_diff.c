@@ -11,6 +11,7 @@
 #include "../runtime/writer.h"
 #include "../api/engine.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,7 +100,8 @@ static int evaluate(Side *d, Side *marks)
     return EXIT_OK;
 }
 
-static int load_side(Side *d, const char *policy, const char *data, const RunOptions *o, bool stream)
+static int load_side(Side *d, const char *policy, const char *data, const RunOptions *o, bool stream,
+                     bool lazy)
 {
     memset(d, 0, sizeof *d);
     d->s = &d->own;
@@ -111,7 +113,9 @@ static int load_side(Side *d, const char *policy, const char *data, const RunOpt
     d->s->used_only = true;     /* the fields kam run reads (and the revenue summed): its records */
     d->s->keep_field = ses_revenue_field(d->s);
     d->s->passes_only = stream;     /* the records are read again, one at a time */
+    d->s->lazy_check = stream && lazy;  /* and checked then */
     if (ses_load_data(d->s, data) != 0) return eng_exit_code(d->s->status);
+    if (d->s->lazy_doubt) return EXIT_DATA;     /* the careful attempt says why */
     return stream ? EXIT_OK : evaluate(d, d);
 }
 
@@ -429,6 +433,22 @@ typedef struct Stream {
     bool planned;
 } Stream;
 
+/* A first attempt that loaded only what the portfolio passes read (the
+ * session's lazy_check): its messages and listing are held until the
+ * comparison has read every record; if it found one the load kept but
+ * kam run leaves out (a bad value in a field only the rules read: the
+ * passes counted it), or anything went wrong, the attempt is thrown away
+ * and the comparison done again the way that checks every field first. */
+typedef struct Lazy {
+    FILE *out, *err;        /* the real stdout and stderr */
+    FILE *spool;            /* stdout meanwhile (the listing) */
+    FILE *msgs;             /* stderr meanwhile */
+    char *text;
+    size_t len;
+    bool late;              /* a record to leave out, found late */
+    bool committed;         /* the attempt stands (lazy_commit) */
+} Lazy;
+
 static void stream_close(Stream *st)
 {
     if (st->open) eng_close(&st->e);
@@ -501,7 +521,13 @@ static bool stream_load(Stream *st, Source *src, const Stream *from, bool from_o
             if (c->field_used[f]) regs[c->field_reg[f]] = fregs[fc->field_reg[f]];
         return true;
     }
-    return rd_fill(src, &st->plan, st->e.vm->regs) == 0;    /* read well before: else the file changed */
+    if (rd_fill(src, &st->plan, st->e.vm->regs) != 0) return false;    /* read well before: else the file changed */
+    int disp = st->s->pol->display_field;
+    if (st->s->lazy_check && disp >= 0 && !st->c->field_used[disp]) {   /* the load checks it too */
+        Value v;
+        if (rd_field(src, disp, &v) != 0) return false;
+    }
+    return true;
 }
 
 /* Evaluates st's next record, its fields loaded (loaded: stream_load's
@@ -536,7 +562,9 @@ static int stream_eval(Stream *st, bool loaded, const char *key)
  * every record's outcomes: the same listing, in the same order, and the
  * same summary. a and b are open (stream_open); two: b has a session (and
  * a source) of its own. */
-static int compare_stream(Side *a, Side *b, Stream *A, Stream *B, OutFormat fmt, bool two)
+static bool lazy_commit(Lazy *lz);
+
+static int compare_stream(Side *a, Side *b, Stream *A, Stream *B, OutFormat fmt, bool two, Lazy *lz)
 {
     EngStatus est;
     const Session *sa = a->s;
@@ -574,6 +602,10 @@ static int compare_stream(Side *a, Side *b, Stream *A, Stream *B, OutFormat fmt,
         int rb = B->r;
         bool la = ka && stream_load(A, A->src, NULL, false);
         bool lb = kb && stream_load(B, bsrc, two ? NULL : A, la);
+        if (lz && ((ka && (rc == 2 || !la)) || (kb && (rc2 == 2 || !lb)))) {
+            lz->late = true;        /* the load kept it, kam run would not */
+            break;
+        }
         if (ka) ea = stream_eval(A, la, stream_key(sa, A->src, keya, sizeof keya));
         if (kb) eb = stream_eval(B, lb, two ? stream_key(sb, bsrc, keyb, sizeof keyb)
                                            : strcpy(keyb, keya));
@@ -615,6 +647,19 @@ static int compare_stream(Side *a, Side *b, Stream *A, Stream *B, OutFormat fmt,
         }
     }
     outmatch_free(&match);
+    if (lz && (lz->late || changed_file)) {
+        for (int k = 0; k < ty.nt; k++) free((char *)ty.tname[k]);
+        return EXIT_DATA;       /* the caller starts over */
+    }
+    if (lz) {
+        if (!lazy_commit(lz)) {
+            fprintf(stderr, "kam: writing the output failed: %s\n", strerror(errno));
+            for (int k = 0; k < ty.nt; k++) free((char *)ty.tname[k]);
+            return EXIT_USAGE;
+        }
+        a->s->out = b->s->out = stdout;     /* what is said from now on goes out */
+        a->s->err = b->s->err = A->e.err = B->e.err = stderr;
+    }
     if (two) ty.failed = A->failed + B->failed;
     int rc = EXIT_OK;
     if (changed_file) {
@@ -625,6 +670,97 @@ static int compare_stream(Side *a, Side *b, Stream *A, Stream *B, OutFormat fmt,
     int st = summary(a, b, &A->o, &B->o, &A->k, &B->k, &ty, fmt, two);
     for (int k = 0; k < ty.nt; k++) free((char *)ty.tname[k]);
     return rc ? rc : st;
+}
+
+/* Holds stdout and stderr for a lazy attempt; false if it cannot. */
+static bool lazy_begin(Lazy *lz)
+{
+    memset(lz, 0, sizeof *lz);
+    lz->spool = tmpfile();
+    if (!lz->spool) return false;
+    lz->msgs = open_memstream(&lz->text, &lz->len);
+    if (!lz->msgs) {
+        fclose(lz->spool);
+        return false;
+    }
+    lz->out = stdout;
+    lz->err = stderr;
+    stdout = lz->spool;
+    stderr = lz->msgs;
+    return true;
+}
+
+/* Gives back stdout and stderr (what was held stays held). */
+static void lazy_restore(Lazy *lz)
+{
+    if (!lz->out) return;
+    fflush(lz->msgs);
+    stdout = lz->out;
+    stderr = lz->err;
+    lz->out = lz->err = NULL;
+}
+
+/* The attempt stands: its messages, then its listing, where they go. */
+static bool lazy_commit(Lazy *lz)
+{
+    FILE *spool = lz->spool;
+    lz->committed = true;
+    lazy_restore(lz);
+    if (lz->len) fwrite(lz->text, 1, lz->len, stderr);
+    char block[65536];
+    size_t n;
+    if (fflush(spool) != 0) return false;
+    rewind(spool);
+    while ((n = fread(block, 1, sizeof block, spool)) > 0)
+        if (fwrite(block, 1, n, stdout) != n) return false;
+    return !ferror(spool);
+}
+
+static void lazy_end(Lazy *lz)
+{
+    lazy_restore(lz);
+    if (lz->msgs) fclose(lz->msgs);
+    free(lz->text);
+    if (lz->spool) fclose(lz->spool);
+    memset(lz, 0, sizeof *lz);
+}
+
+/* One comparison (lz: a lazy attempt, see Lazy). An exit status. */
+static int diff_once(const RunOptions *o, const char *const *pos, int npos, OutFormat fmt, bool stream,
+                     Lazy *lz)
+{
+    const char *data = pos[npos - 1];
+    Side old_side, new_side;
+    memset(&new_side, 0, sizeof new_side);
+    new_side.borrowed = true;       /* nothing of its own until loaded */
+    Stream sa, sb;
+    memset(&sa, 0, sizeof sa);
+    memset(&sb, 0, sizeof sb);
+    int status = load_side(&old_side, pos[0], data, o, stream, lz != NULL);
+    if (status == EXIT_OK && stream) status = stream_open(&sa, &old_side);
+    if (status == EXIT_OK && npos == 3) {
+        new_side.borrowed = false;
+        status = load_side(&new_side, pos[1], data, o, stream, lz != NULL);
+        if (status == EXIT_OK && stream) status = stream_open(&sb, &new_side);
+    }
+    if (status == EXIT_OK && npos == 2) {       /* the what-if, over the same records */
+        new_side.s = &old_side.own;         /* borrowed: failures mark old_side */
+        for (int i = 0; status == EXIT_OK && i < o->nsets; i++) {
+            char name[256];
+            const char *eq = strchr(o->sets[i], '=');
+            snprintf(name, sizeof name, "%.*s", (int)(eq - o->sets[i]), o->sets[i]);
+            if (ses_set(new_side.s, name, eq + 1) != 0) status = EXIT_USAGE;
+        }
+        if (status == EXIT_OK) status = stream ? stream_open(&sb, &new_side) : evaluate(&new_side, &old_side);
+    }
+    if (status == EXIT_OK)
+        status = stream ? compare_stream(&old_side, &new_side, &sa, &sb, fmt, npos == 3, lz)
+                        : compare(&old_side, &new_side, fmt, npos == 3);
+    stream_close(&sb);
+    stream_close(&sa);
+    side_free(&new_side);
+    side_free(&old_side);
+    return status;
 }
 
 int cmd_diff(int argc, char **argv)
@@ -683,38 +819,19 @@ int cmd_diff(int argc, char **argv)
     if (npos == 3 && o.nsets)
         return cli_usage_error("diff", "--set goes with one policy, not OLD and NEW");
     const char *data = pos[npos - 1];
-    Side old_side, new_side;
-    memset(&new_side, 0, sizeof new_side);
-    new_side.borrowed = true;       /* nothing of its own until loaded */
     /* a data file is read again, record by record, for the comparison
-       (memory: what the portfolio passes need); standard input is held */
+       (memory: what the portfolio passes need); standard input is held.
+       The first read converts only what the passes read, as kam run's
+       pass 1 does; if the comparison then finds a record kam run leaves
+       out that the passes counted, it is all done again, every field
+       checked in the first read (the held output thrown away) */
     bool stream = strcmp(data, "-") != 0;
-    Stream sa, sb;
-    memset(&sa, 0, sizeof sa);
-    memset(&sb, 0, sizeof sb);
-    int status = load_side(&old_side, pos[0], data, &o, stream);
-    if (status == EXIT_OK && stream) status = stream_open(&sa, &old_side);
-    if (status == EXIT_OK && npos == 3) {
-        new_side.borrowed = false;
-        status = load_side(&new_side, pos[1], data, &o, stream);
-        if (status == EXIT_OK && stream) status = stream_open(&sb, &new_side);
+    Lazy lz;
+    if (stream && lazy_begin(&lz)) {
+        int status = diff_once(&o, pos, npos, fmt, stream, &lz);
+        bool again = !lz.committed;     /* said again by the careful attempt */
+        lazy_end(&lz);
+        if (!again) return status;
     }
-    if (status == EXIT_OK && npos == 2) {       /* the what-if, over the same records */
-        new_side.s = &old_side.own;         /* borrowed: failures mark old_side */
-        for (int i = 0; status == EXIT_OK && i < o.nsets; i++) {
-            char name[256];
-            const char *eq = strchr(o.sets[i], '=');
-            snprintf(name, sizeof name, "%.*s", (int)(eq - o.sets[i]), o.sets[i]);
-            if (ses_set(new_side.s, name, eq + 1) != 0) status = EXIT_USAGE;
-        }
-        if (status == EXIT_OK) status = stream ? stream_open(&sb, &new_side) : evaluate(&new_side, &old_side);
-    }
-    if (status == EXIT_OK)
-        status = stream ? compare_stream(&old_side, &new_side, &sa, &sb, fmt, npos == 3)
-                        : compare(&old_side, &new_side, fmt, npos == 3);
-    stream_close(&sb);
-    stream_close(&sa);
-    side_free(&new_side);
-    side_free(&old_side);
-    return status;
+    return diff_once(&o, pos, npos, fmt, stream, NULL);
 }

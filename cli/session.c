@@ -455,7 +455,10 @@ static bool *fields_read(Session *s, Policy *p, bool **pass_used, bool *limits, 
  * fields_read), column by column; the others are not read (missing until
  * ses_need_fields reads them). Bad records are reported (a few) and left
  * out; -1 if the file cannot be used at all or the reading was
- * interrupted. */
+ * interrupted. With s->lazy_check (kam diff's first attempt) only what
+ * the passes read is converted, and at the first record that would be
+ * left out (or a record that cannot be read) the reading stops with
+ * s->lazy_doubt set: the caller starts over without lazy_check. */
 static int read_data(Session *s, Policy *p, const char *path, DataSet *ds)
 {
     bool *pass_used = NULL, limits = false, *soft = NULL;
@@ -488,17 +491,28 @@ static int read_data(Session *s, Policy *p, const char *path, DataSet *ds)
     Value *row = xmalloc(sizeof(Value) * (size_t)(p->nfields + 1));
     bool *hard_used = xcalloc((size_t)p->nfields + 1, sizeof(bool));
     int *ident = xmalloc(sizeof(int) * (size_t)(p->nfields + 1));
+    bool lazy = s->passes_only && s->lazy_check;
     for (int i = 0; i < p->nfields; i++) {
-        hard_used[i] = used[i] && !soft[i];
+        hard_used[i] = lazy ? pass_used[i] : used[i] && !soft[i];
         ident[i] = i;
     }
     RdPlan hard = rd_plan(src, hard_used, ident);      /* field i into row[i] */
-    free(hard_used);
+    if (lazy) {     /* CSV: the rest of a record after the last field wanted is skipped */
+        if (p->key_field >= 0) hard_used[p->key_field] = true;
+        rd_limit_to(src, hard_used);
+    }
     free(ident);
     for (long n = 0; (rc = rd_next(src)) != 0; n++) {
         if ((n & 4095) == 0 && ses_interrupted(s)) {    /* Ctrl-C: nothing changes */
             stopped = true;
             break;
+        }
+        /* the fields a rule reads, converted while scanning (a record with
+           a bad one is left out); then the soft ones, missing when bad */
+        bool ok = rc == 1 && rd_fill(src, &hard, row) == 0;
+        if (lazy && (!ok || (p->key_field >= 0 && !src->fields[src->col[p->key_field]].len))) {
+            s->lazy_doubt = true;   /* a record to leave out: which field to name is the */
+            break;                  /* careful load's to say (and the limit's rc 2 says nothing) */
         }
         if (rc < 0) {
             wr_print_line(s->err, "kam: ", src->err);
@@ -506,10 +520,7 @@ static int read_data(Session *s, Policy *p, const char *path, DataSet *ds)
             s->data_stopped = true;
             break;
         }
-        /* the fields a rule reads, converted while scanning (a record with
-           a bad one is left out); then the soft ones, missing when bad */
-        bool ok = rc == 1 && rd_fill(src, &hard, row) == 0;
-        for (int i = 0; ok && i < p->nfields; i++)
+        for (int i = 0; ok && !lazy && i < p->nfields; i++)
             if (soft[i] && rd_field(src, i, &row[i]) != 0) {
                 row[i] = val_int(0);    /* a bad revenue no rule reads: unknown */
                 row[i].missing = 1;
@@ -576,6 +587,7 @@ static int read_data(Session *s, Policy *p, const char *path, DataSet *ds)
         ds->nrec++;
     }
     rd_plan_free(&hard);
+    free(hard_used);
     free(row);
     free(used);
     free(soft);

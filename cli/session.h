@@ -128,6 +128,11 @@ typedef struct Session {
        index once loaded (-1: not among the records), full_row its fields */
     const char *sparse_key;
     bool passes_only;       /* kam diff: no record whole (it reads them again) */
+    bool lazy_check;        /* with passes_only: convert only what the passes
+                               read; a record bad in another field is kept (the
+                               caller, reading again, finds it and starts over) */
+    bool lazy_doubt;        /* that load met a record it cannot judge (a CSV
+                               record of the wrong length): start over */
     int full_rec;
     Value *full_row;
     int only_rec;           /* >= 0: ses_eval needs only this record's value
