@@ -254,8 +254,14 @@ int cmd_sql(int argc, char **argv)
                                         "(add a WHERE to the query)");
     if (schema && export) return cli_usage_error("sql", "--schema or --export, not both");
     SqlDialect dl = SQL_SQLITE;
-    if (dialect && !sql_dialect_parse(dialect, &dl))
+    if (dialect && !sql_dialect_parse(dialect, &dl)) {
+        static const char *const names[] = {"sqlite", "postgres", "duckdb", "spark", "snowflake"};
+        const char *best = diag_closest(dialect, names, 5);
+        if (best)
+            return cli_usage_error("sql", "unknown dialect '%s'; did you mean '%s'? (sqlite, postgres, "
+                                   "duckdb, spark or snowflake)", dialect, best);
         return cli_usage_error("sql", "unknown dialect '%s' (sqlite, postgres, duckdb, spark or snowflake)", dialect);
+    }
     if (!dialect && !export) return cli_usage_error("sql", "--dialect is needed: sqlite, postgres, duckdb, spark or snowflake");
     RunSession rs;
     int status = run_load(&rs, policy, &o);

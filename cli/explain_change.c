@@ -369,7 +369,7 @@ static bool toward(const Ex *x, const Change *c)
  * score without flipping. Returns how many were kept (in out). */
 int ex_verify(Ex *x, Changes *cs, Change *out)
 {
-    qsort(cs->v, (size_t)cs->n, sizeof(Change), cmp_change);
+    if (cs->n > 1) qsort(cs->v, (size_t)cs->n, sizeof(Change), cmp_change);   /* v is NULL when empty */
     int nflip = 0, nother = 0;
     Change other[MAX_SHOWN];
     for (int i = 0; i < cs->n && nflip < MAX_SHOWN && x->passes < MAX_PASSES; i++) {

@@ -472,6 +472,7 @@ static int read_data(Session *s, Policy *p, const char *path, DataSet *ds)
     if (!src) {
         free(used);
         free(pass_used);
+        free(soft);
         s->status = st;
         return -1;
     }

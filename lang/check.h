@@ -88,6 +88,13 @@ void policy_free(Policy *p);
  * later (probes). */
 int policy_agg_layer(const Expr *call);
 int policy_expr_layer(const Expr *e);
+/* The index of s in p->syms (-1 if not there); marks in need (by that
+ * index) every symbol e names, inside aggregates, filters and groups too:
+ * the start of what a portfolio pass must compute (compile.c, sql.c). */
+int policy_sym_index(const Policy *p, const Sym *s);
+void policy_mark_names(const Policy *p, bool *need, const Expr *e);
+/* need closed over what each needed rule reads outside aggregates. */
+void policy_need_closure(const Policy *p, bool *need);
 
 /* schema.c: fills p->schema from the checked record (policy_load does). */
 void schema_build(Policy *p);

@@ -123,13 +123,6 @@ static int konst(Cg *g, Value v, const char *name)
 static int knum(Cg *g, double d) { return konst(g, val_num(d), NULL); }
 static int kint(Cg *g, int64_t i, const char *name) { return konst(g, val_int(i), name); }
 
-static int sym_index(const Policy *p, const Sym *s)
-{
-    for (int i = 0; i < p->nsyms; i++)
-        if (p->syms[i] == s) return i;
-    return -1;
-}
-
 /* ------------------------------------------------------------ expressions */
 
 static int expr(Cg *g, Expr *e);
@@ -647,7 +640,7 @@ static void collect_params(Cg *g, Expr *e);
 
 static void init_param(Cg *g, Sym *s)
 {
-    int k = sym_index(g->p, s);
+    int k = policy_sym_index(g->p, s);
     if (k < 0 || g->param_done[k]) return;
     g->param_done[k] = 1;
     collect_params(g, s->decl->value);
@@ -718,19 +711,6 @@ static void finish(Cg *g)
     }
 }
 
-/* Marks the symbols an expression names (for pass one's subset). */
-static void mark_needed(const Policy *p, bool *need, const Expr *e)
-{
-    if (!e) return;
-    if (e->sym) need[sym_index(p, e->sym)] = true;
-    mark_needed(p, need, e->a);
-    mark_needed(p, need, e->b);
-    mark_needed(p, need, e->c);
-    mark_needed(p, need, e->where);
-    mark_needed(p, need, e->per);
-    for (int i = 0; i < e->args.len; i++) mark_needed(p, need, e->args.items[i]);
-}
-
 static void mark_expr_fields(Chunk *c, const Expr *e)
 {
     if (!e) return;
@@ -742,17 +722,6 @@ static void mark_expr_fields(Chunk *c, const Expr *e)
     mark_expr_fields(c, e->where);
     mark_expr_fields(c, e->per);
     for (int i = 0; i < e->args.len; i++) mark_expr_fields(c, e->args.items[i]);
-}
-
-/* need[] closed over what each needed rule reads outside aggregates
- * (what a rule reads comes earlier in p->order). */
-static void need_closure(const Policy *p, bool *need)
-{
-    for (int i = p->norder - 1; i >= 0; i--) {
-        Sym *s = p->order[i];
-        if (!need[sym_index(p, s)]) continue;
-        for (int j = 0; j < s->reads.len; j++) need[sym_index(p, s->reads.items[j])] = true;
-    }
 }
 
 /* By register: -2 - the field it holds, the symbol index of the rule it
@@ -988,19 +957,19 @@ Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags)
         for (int i = 0; i < p->aggs.len; i++) {
             Expr *call_e = p->aggs.items[i];
             if (c->aggs[i].layer != k) continue;
-            for (int j = 0; j < call_e->args.len; j++) mark_needed(p, need, call_e->args.items[j]);
-            mark_needed(p, need, call_e->where);
-            mark_needed(p, need, call_e->per);
+            for (int j = 0; j < call_e->args.len; j++) policy_mark_names(p, need, call_e->args.items[j]);
+            policy_mark_names(p, need, call_e->where);
+            policy_mark_names(p, need, call_e->per);
         }
         for (int i = 0; i < c->nlimits; i++) {
             const Sym *sel = c->limits[i].select;
             if (c->limits[i].layer != k) continue;
-            need[sym_index(p, sel)] = true;
-            mark_needed(p, need, sel->limit->by);
-            mark_needed(p, need, sel->limit->per);
+            need[policy_sym_index(p, sel)] = true;
+            policy_mark_names(p, need, sel->limit->by);
+            policy_mark_names(p, need, sel->limit->per);
             if (p->key_field >= 0) fields[p->key_field] = true;     /* ties */
         }
-        need_closure(p, need);
+        policy_need_closure(p, need);
         g.pass = k;
         /* The code emitted for a rule may read more than the rule's `reads`
            (outside aggregates) say: an aggregate's own argument (`rank(fit)`
@@ -1014,7 +983,7 @@ Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags)
         c->ncode = c->pass_pc[k - 1];
         for (int i = 0; i < p->norder; i++) {
             Sym *s = p->order[i];
-            if (need[sym_index(p, s)] && (s->layer < k || (s->limit && s->limit_layer == k)))
+            if (need[policy_sym_index(p, s)] && (s->layer < k || (s->limit && s->limit_layer == k)))
                 rule(&g, s);
         }
         for (int i = 0; i < c->naggs; i++) {
@@ -1044,7 +1013,7 @@ Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags)
         }
         emit(&g, OP_HALT, 0, 0, 0, 0);
         if (pass_reads_more(c, g.fixed, reg_owner, c->pass_pc[k - 1], need, fields) && !g.failed) {
-            need_closure(p, need);
+            policy_need_closure(p, need);
             goto again;
         }
     }

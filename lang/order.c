@@ -231,3 +231,33 @@ int policy_agg_layer(const Expr *call)
     for (int i = 0; i < call->args.len; i++) layer = max_i(layer, policy_expr_layer(call->args.items[i]));
     return layer + 1;
 }
+
+/* ---------------------------------------------------------- passes' needs */
+
+int policy_sym_index(const Policy *p, const Sym *s)
+{
+    for (int i = 0; i < p->nsyms; i++)
+        if (p->syms[i] == s) return i;
+    return -1;
+}
+
+void policy_mark_names(const Policy *p, bool *need, const Expr *e)
+{
+    if (!e) return;
+    if (e->sym) need[policy_sym_index(p, e->sym)] = true;
+    policy_mark_names(p, need, e->a);
+    policy_mark_names(p, need, e->b);
+    policy_mark_names(p, need, e->c);
+    policy_mark_names(p, need, e->where);
+    policy_mark_names(p, need, e->per);
+    for (int i = 0; i < e->args.len; i++) policy_mark_names(p, need, e->args.items[i]);
+}
+
+void policy_need_closure(const Policy *p, bool *need)
+{
+    for (int i = p->norder - 1; i >= 0; i--) {     /* what a rule reads comes earlier */
+        Sym *s = p->order[i];
+        if (!need[policy_sym_index(p, s)]) continue;
+        for (int j = 0; j < s->reads.len; j++) need[policy_sym_index(p, s->reads.items[j])] = true;
+    }
+}

@@ -732,13 +732,6 @@ static void flush(Sq *q)
     q->ncols = 0;
 }
 
-static int sym_index(const Policy *p, const Sym *s)
-{
-    for (int i = 0; i < p->nsyms; i++)
-        if (p->syms[i] == s) return i;
-    return -1;
-}
-
 /* Whether e reads (outside aggregates) a rule computed in the CTE being built. */
 static bool reads_open(Sq *q, const Expr *e)
 {
@@ -750,7 +743,7 @@ static bool reads_open(Sq *q, const Expr *e)
         bool own = sig == SIG_AGG_RANK || sig == SIG_AGG_PERCENTILE;
         return (own && e->args.len && reads_open(q, e->args.items[0])) || reads_open(q, e->per);
     }
-    if (e->sym && e->member < 0 && q->batch[sym_index(q->p, e->sym)] == q->ncte + 1 && q->ncols)
+    if (e->sym && e->member < 0 && q->batch[policy_sym_index(q->p, e->sym)] == q->ncte + 1 && q->ncols)
         return true;
     if (reads_open(q, e->a) || reads_open(q, e->b) || reads_open(q, e->c)) return true;
     for (int i = 0; i < e->args.len; i++)
@@ -798,7 +791,7 @@ static bool is_limited(const Sym *s)
 static void rule(Sq *q, Sym *s)
 {
     if (rule_reads_open(q, s)) flush(q);
-    q->batch[sym_index(q->p, s)] = q->ncte + 1;
+    q->batch[policy_sym_index(q->p, s)] = q->ncte + 1;
     Decl *d = s->decl;
     const char *name = s->name;
     switch (s->kind) {
@@ -931,19 +924,6 @@ static void rule(Sq *q, Sym *s)
     }
 }
 
-/* Marks the symbols e names (compile.c's mark_needed). */
-static void mark_needed(const Policy *p, bool *need, const Expr *e)
-{
-    if (!e) return;
-    if (e->sym) need[sym_index(p, e->sym)] = true;
-    mark_needed(p, need, e->a);
-    mark_needed(p, need, e->b);
-    mark_needed(p, need, e->c);
-    mark_needed(p, need, e->where);
-    mark_needed(p, need, e->per);
-    for (int i = 0; i < e->args.len; i++) mark_needed(p, need, e->args.items[i]);
-}
-
 static int limit_index(const Policy *p, const Sym *s)
 {
     int k = 0;
@@ -1004,26 +984,22 @@ static void pass(Sq *q, int L)
     for (int i = 0; i < p->aggs.len; i++) {
         Expr *c = p->aggs.items[i];
         if (policy_agg_layer(c) != L) continue;
-        for (int j = 0; j < c->args.len; j++) mark_needed(p, need, c->args.items[j]);
-        mark_needed(p, need, c->where);
-        mark_needed(p, need, c->per);
+        for (int j = 0; j < c->args.len; j++) policy_mark_names(p, need, c->args.items[j]);
+        policy_mark_names(p, need, c->where);
+        policy_mark_names(p, need, c->per);
     }
     for (int i = 0; i < p->nsyms; i++) {
         Sym *s = p->syms[i];
         if (!is_limited(s) || s->limit_layer != L) continue;
         need[i] = true;
-        mark_needed(p, need, s->limit->by);
-        mark_needed(p, need, s->limit->per);
+        policy_mark_names(p, need, s->limit->by);
+        policy_mark_names(p, need, s->limit->per);
     }
-    for (int i = p->norder - 1; i >= 0; i--) {
-        Sym *s = p->order[i];
-        if (!need[sym_index(p, s)]) continue;
-        for (int j = 0; j < s->reads.len; j++) need[sym_index(p, s->reads.items[j])] = true;
-    }
+    policy_need_closure(p, need);
     char *perr = NULL;
     for (int i = 0; i < p->norder; i++) {
         Sym *s = p->order[i];
-        if (s->kind == SYM_PORTFOLIO || s->kind == SYM_FIELD || !need[sym_index(p, s)]) continue;
+        if (s->kind == SYM_PORTFOLIO || s->kind == SYM_FIELD || !need[policy_sym_index(p, s)]) continue;
         if (s->layer < L || (s->limit && s->limit_layer == L)) perr = either(q, perr, err_col(q, s));
     }
     free(need);
