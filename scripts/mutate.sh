@@ -158,9 +158,17 @@ fi
 
 # runtime/vm.c: the interpreter
 mutant runtime/vm.c \
-    'case OP_JFLE_N: if (!(R[in.a].u.num <= R[in.b].u.num))' \
-    'case OP_JFLE_N: if (!(R[in.a].u.num < R[in.b].u.num))' \
+    'CASE(JFLE_N): if (!(R[in.a].u.num <= R[in.b].u.num))' \
+    'CASE(JFLE_N): if (!(R[in.a].u.num < R[in.b].u.num))' \
     'the <= jump tested as <'
+mutant lang/compile.c \
+    'if (call_e->where) cond(&g, call_e->where, false, &out);' \
+    ';' \
+    'a portfolio pass ignores an aggregate'"'"'s where filter'
+mutant lang/compile.c \
+    '    return more;' \
+    '    return more && 0;' \
+    'a portfolio pass leaves out what its code reads beyond the rules'"'"' reads (rank arguments, groups)'
 mutant lang/compile.c \
     'case OP_SUB: *out = val_num(x - y);' \
     'case OP_SUB: *out = val_num(x + y);' \
@@ -179,32 +187,32 @@ mutant lang/check.c \
     'the checker lets money mix with ratios in + and -'
 
 mutant runtime/vm.c \
-    'case OP_LE_N: R[in.d] = val_int(R[in.a].u.num <= R[in.b].u.num)' \
-    'case OP_LE_N: R[in.d] = val_int(R[in.a].u.num < R[in.b].u.num)' \
+    'CASE(LE_N): R[in.d] = val_int(R[in.a].u.num <= R[in.b].u.num)' \
+    'CASE(LE_N): R[in.d] = val_int(R[in.a].u.num < R[in.b].u.num)' \
     'LE_N computes <'
 mutant runtime/vm.c \
-    'case OP_LT_N: R[in.d] = val_int(R[in.a].u.num < R[in.b].u.num)' \
-    'case OP_LT_N: R[in.d] = val_int(R[in.a].u.num <= R[in.b].u.num)' \
+    'CASE(LT_N): R[in.d] = val_int(R[in.a].u.num < R[in.b].u.num)' \
+    'CASE(LT_N): R[in.d] = val_int(R[in.a].u.num <= R[in.b].u.num)' \
     'LT_N computes <='
 mutant runtime/vm.c \
-    'case OP_JFGE_N: if (!(R[in.a].u.num >= R[in.b].u.num))' \
-    'case OP_JFGE_N: if (!(R[in.a].u.num > R[in.b].u.num))' \
+    'CASE(JFGE_N): if (!(R[in.a].u.num >= R[in.b].u.num))' \
+    'CASE(JFGE_N): if (!(R[in.a].u.num > R[in.b].u.num))' \
     'the >= jump tested as >'
 mutant runtime/vm.c \
-    'case OP_GE_I: R[in.d] = val_int(R[in.a].u.i >= R[in.b].u.i)' \
-    'case OP_GE_I: R[in.d] = val_int(R[in.a].u.i > R[in.b].u.i)' \
+    'CASE(GE_I): R[in.d] = val_int(R[in.a].u.i >= R[in.b].u.i)' \
+    'CASE(GE_I): R[in.d] = val_int(R[in.a].u.i > R[in.b].u.i)' \
     'GE_I (dates) computes >'
 mutant runtime/vm.c \
-    'case OP_JFEQ_I: if (R[in.a].u.i != R[in.b].u.i)' \
-    'case OP_JFEQ_I: if (R[in.a].u.i == R[in.b].u.i)' \
+    'CASE(JFEQ_I): if (R[in.a].u.i != R[in.b].u.i)' \
+    'CASE(JFEQ_I): if (R[in.a].u.i == R[in.b].u.i)' \
     'the member == jump inverted'
 mutant runtime/vm.c \
     'R[in.d] = val_int(x < in.x && y < in.x && x REL y);' \
     'R[in.d] = val_int(x < in.x && x REL y);' \
     'stage ordering forgets that the right side may be final'
 mutant runtime/vm.c \
-    'case OP_LT_S: R[in.d] = val_int(str_cmp(R[in.a], R[in.b]) < 0)' \
-    'case OP_LT_S: R[in.d] = val_int(str_cmp(R[in.a], R[in.b]) <= 0)' \
+    'CASE(LT_S): R[in.d] = val_int(str_cmp(R[in.a], R[in.b]) < 0)' \
+    'CASE(LT_S): R[in.d] = val_int(str_cmp(R[in.a], R[in.b]) <= 0)' \
     'string < computes <='
 mutant runtime/vm.c \
     'return (a.len > b.len) - (a.len < b.len);' \
@@ -231,16 +239,16 @@ mutant runtime/vm.c \
     'R[in.d] = val_int(R[in.a].missing == 0);' \
     'is missing inverted'
 mutant runtime/vm.c \
-    'case OP_NOT: R[in.d] = val_int(!R[in.a].u.i);' \
-    'case OP_NOT: R[in.d] = val_int(R[in.a].u.i);' \
+    'CASE(NOT): R[in.d] = val_int(!R[in.a].u.i);' \
+    'CASE(NOT): R[in.d] = val_int(R[in.a].u.i);' \
     'not does nothing'
 mutant runtime/vm.c \
-    'case OP_JT: if (R[in.a].u.i) pc = in.b;' \
-    'case OP_JT: if (!R[in.a].u.i) pc = in.b;' \
+    'CASE(JT): if (R[in.a].u.i) pc = in.b;' \
+    'CASE(JT): if (!R[in.a].u.i) pc = in.b;' \
     'JT jumps on false'
 mutant runtime/vm.c \
-    'case OP_STAGE_FROM: R[in.d] = val_int(R[in.a].u.i < in.x);' \
-    'case OP_STAGE_FROM: R[in.d] = val_int(R[in.a].u.i <= in.x);' \
+    'CASE(STAGE_FROM): R[in.d] = val_int(R[in.a].u.i < in.x);' \
+    'CASE(STAGE_FROM): R[in.d] = val_int(R[in.a].u.i <= in.x);' \
     'any -> also leaves the first final stage'
 mutant runtime/vm.c \
     'int c = strcmp(x->key, y->key);' \
@@ -283,15 +291,15 @@ mutant runtime/vm.c \
     'agg_add(vm, in.x, R[in.a]);' \
     'an aggregate ignores its where filter'
 mutant runtime/vm.c \
-    'case OP_LIMIT_ADD:
+    'CASE(LIMIT_ADD):
             if (R[in.a].u.i) {' \
-    'case OP_LIMIT_ADD:
+    'CASE(LIMIT_ADD):
             if (1) {' \
     'a limit ranks records whose select is false'
 
 mutant runtime/vm.c \
-    'STAGE_CMP(OP_LE_ST, <=)' \
-    'STAGE_CMP(OP_LE_ST, <)' \
+    'STAGE_CMP(LE_ST, <=)' \
+    'STAGE_CMP(LE_ST, <)' \
     'stage <= computes <'
 mutant runtime/vm.c \
     'val_int(rx_search(re, R[in.a].u.str, R[in.a].len, work))' \
