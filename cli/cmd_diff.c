@@ -287,6 +287,7 @@ static void portfolio_changes(const SesPortfolio *a, const SesPortfolio *b, FILE
 typedef struct Tally {
     long changed, only_new, only_old, failed;
     double revenue;
+    long rev_unknown;       /* changed accounts whose revenue could not be read */
     int nt;
     const char *tname[64];
     long tcount[64];
@@ -309,6 +310,7 @@ static int compare(Side *a, Side *b, OutFormat fmt, bool two)
     long tcount[64];
     int nt = 0;
     double revenue = 0;
+    long rev_unknown = 0;
     int rev = ses_revenue_field(sb);
     OutMatch match;
     outmatch_init(&match, &a->out, &b->out);
@@ -335,7 +337,11 @@ static int compare(Side *a, Side *b, OutFormat fmt, bool two)
                 }
                 if (k < nt) tcount[k]++;
             }
-            if (rev >= 0) revenue += ses_value(sb, rb, rev).u.num;
+            if (rev >= 0) {
+                Value rv = ses_value(sb, rb, rev);
+                if (rv.missing) rev_unknown++;
+                else revenue += rv.u.num;
+            }
         }
     }
     for (int ra = 0; ra < sa->nrec; ra++) only_old += !matched[ra];
@@ -352,6 +358,7 @@ static int compare(Side *a, Side *b, OutFormat fmt, bool two)
     ty.only_old = only_old;
     ty.failed = a->nfailed + (two ? b->nfailed : 0);
     ty.revenue = revenue;
+    ty.rev_unknown = rev_unknown;
     ty.nt = nt;
     for (int k = 0; k < nt; k++) {
         ty.tname[k] = tname[k];
@@ -384,9 +391,13 @@ static int summary(Side *a, Side *b, const Outcomes *oa, const Outcomes *ob, con
         Value v = val_num(revenue);
         char rb[NUM_TEXT_MAX];
         ses_format_value(ty_make(TY_MONEY), &v, rb, sizeof rb);
-        fprintf(sum, "%s of %s accounts changed, carrying %s of %s\n", fmt_count(changed, c1, sizeof c1),
+        fprintf(sum, "%s of %s accounts changed, carrying %s of %s", fmt_count(changed, c1, sizeof c1),
                 fmt_count(sb->nrec, c2, sizeof c2), rb,
                 sb->pol->fields[rev]->name.name);
+        if (ty->rev_unknown)
+            fprintf(sum, " (%s of them with %s unreadable)", fmt_count(ty->rev_unknown, c1, sizeof c1),
+                    sb->pol->fields[rev]->name.name);
+        fputc('\n', sum);
     } else {
         fprintf(sum, "%s of %s accounts changed\n", fmt_count(changed, c1, sizeof c1),
                 fmt_count(sb->nrec, c2, sizeof c2));
@@ -643,7 +654,8 @@ static int compare_stream(Side *a, Side *b, Stream *A, Stream *B, OutFormat fmt,
         }
         if (rev >= 0) {
             Value v;
-            if (rd_field(bsrc, rev, &v) == 0) ty.revenue += v.u.num;
+            if (rd_field(bsrc, rev, &v) == 0 && !v.missing) ty.revenue += v.u.num;
+            else ty.rev_unknown++;
         }
     }
     outmatch_free(&match);

@@ -323,6 +323,7 @@ static void show_diff(Session *s)
     int rev = ses_revenue_field(s);
     long changed = 0;
     double revenue = 0;
+    long rev_unknown = 0;   /* changed accounts whose revenue could not be read */
     char buf[2048];
     OutMatch match;
     outmatch_init(&match, &s->base, &cur);
@@ -339,7 +340,11 @@ static void show_diff(Session *s)
         if (!in_scope || !outmatch_maybe_differ(&match, &s->base, r, &cur, r)) continue;
         if (outcomes_diff_text(&s->base, r, &cur, r, buf, sizeof buf) == 0) continue;
         changed++;
-        if (rev >= 0) revenue += ses_value(s, r, rev).u.num;
+        if (rev >= 0) {
+            Value rv = ses_value(s, r, rev);
+            if (rv.missing) rev_unknown++;
+            else revenue += rv.u.num;
+        }
         char kb[256], db[256];
         const char *d = ses_display_name(s, r, db, sizeof db);
         if (changed <= 50 && d)
@@ -368,9 +373,13 @@ static void show_diff(Session *s)
         Value v = val_num(revenue);
         char rb[NUM_TEXT_MAX];
         ses_format_value(ty_make(TY_MONEY), &v, rb, sizeof rb);
-        fprintf(s->out, "%s account%s changed, carrying %s of %s\n", fmt_count(changed, c1, sizeof c1),
+        fprintf(s->out, "%s account%s changed, carrying %s of %s", fmt_count(changed, c1, sizeof c1),
                 changed == 1 ? "" : "s",
                 rb, s->pol->fields[rev]->name.name);
+        if (rev_unknown)
+            fprintf(s->out, " (%s of them with %s unreadable)", fmt_count(rev_unknown, c1, sizeof c1),
+                    s->pol->fields[rev]->name.name);
+        fputc('\n', s->out);
     } else {
         fprintf(s->out, "%s account%s changed\n", fmt_count(changed, c1, sizeof c1), changed == 1 ? "" : "s");
     }
