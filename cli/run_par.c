@@ -210,6 +210,30 @@ bool par_wanted(const RunOptions *o, const char *data_path, int jobs)
            (strcmp(kind, "sqlite") == 0 && strcmp(data_path, "-") != 0);
 }
 
+/* The chunk size: KAM_CHUNK_BYTES (at least 256) makes chunks smaller, for
+ * tests (tests/cli/parallel_agrees.sh); else CHUNK_BYTES. */
+static long long chunk_bytes(void)
+{
+    const char *knob = getenv("KAM_CHUNK_BYTES");
+    long long bytes = knob ? atoll(knob) : 0;
+    return bytes < 256 ? CHUNK_BYTES : bytes;
+}
+
+/* A split of `size` (bytes or rows) into `want` chunks, at least one per
+ * worker and at most MAX_CHUNKS; the chunks' places are the caller's. */
+static ParSplit *split_new(const char *data_path, int jobs, long long want, long long size)
+{
+    int n = want < jobs ? jobs : want > MAX_CHUNKS ? MAX_CHUNKS : (int)want;
+    ParSplit *sp = xcalloc(1, sizeof *sp);
+    sp->path = xstrdup(data_path);
+    sp->jobs = jobs;
+    sp->n = n;
+    sp->size = size;
+    sp->ch = xcalloc((size_t)n, sizeof(Chunk_));
+    sp->nominal = xcalloc((size_t)n + 1, sizeof(long long));
+    return sp;
+}
+
 /* A rowid table of a SQLite database (src, just opened), split by row
  * numbers: exact places, so nothing is checked or counted. NULL if it
  * cannot be read in parts (a view, a table without rowid). */
@@ -217,19 +241,9 @@ static ParSplit *split_rows(Source *src, const char *data_path, int jobs)
 {
     long long rows = rd_size(src);
     if (!rd_seek(src, 1, 1, 0) || rows < 0) return NULL;
-    const char *knob = getenv("KAM_CHUNK_BYTES");
-    long long bytes = knob ? atoll(knob) : 0;
-    if (bytes < 256) bytes = CHUNK_BYTES;
-    long long per = bytes / 128 > 0 ? bytes / 128 : 1;     /* rows of about 128 bytes */
-    long long want = rows / per + 1;
-    int n = want < jobs ? jobs : want > MAX_CHUNKS ? MAX_CHUNKS : (int)want;
-    ParSplit *sp = xcalloc(1, sizeof *sp);
-    sp->path = xstrdup(data_path);
-    sp->jobs = jobs;
-    sp->n = n;
-    sp->size = rows;
-    sp->ch = xcalloc((size_t)n, sizeof(Chunk_));
-    sp->nominal = xcalloc((size_t)n + 1, sizeof(long long));
+    long long per = chunk_bytes() / 128;        /* rows of about 128 bytes */
+    ParSplit *sp = split_new(data_path, jobs, rows / per + 1, rows);
+    int n = sp->n;
     for (int i = 0; i < n; i++) {
         long long first = 1 + rows / n * i;
         sp->ch[i].start = first > rows ? AT_END : first;
@@ -269,19 +283,8 @@ ParSplit *par_split(const RunSession *rs, const RunOptions *o, const char *data_
     if (fd < 0) return NULL;
     long long size = st.st_size;
     long long body = size > s0 ? size - s0 : 0;
-    /* KAM_CHUNK_BYTES: smaller chunks, for tests (tests/cli/parallel_agrees.sh) */
-    const char *knob = getenv("KAM_CHUNK_BYTES");
-    long long bytes = knob ? atoll(knob) : 0;
-    if (bytes < 256) bytes = CHUNK_BYTES;
-    long long want = body / bytes + 1;
-    int n = want < jobs ? jobs : want > MAX_CHUNKS ? MAX_CHUNKS : (int)want;
-    ParSplit *sp = xcalloc(1, sizeof *sp);
-    sp->path = xstrdup(data_path);
-    sp->jobs = jobs;
-    sp->n = n;
-    sp->size = size;
-    sp->ch = xcalloc((size_t)n, sizeof(Chunk_));
-    sp->nominal = xcalloc((size_t)n + 1, sizeof(long long));
+    ParSplit *sp = split_new(data_path, jobs, body / chunk_bytes() + 1, size);
+    int n = sp->n;
     /* the chunks' line numbers: told by pass 1 with portfolio passes
        (par_note), else counted by the workers before they read */
     sp->count = !eng_has_passes(&rs->eng);
