@@ -154,7 +154,7 @@ static int export_data(RunSession *rs, const char *data, const RunOptions *o, FI
     RdPlan plan = rd_plan(src, used, rs->chunk->field_reg);
     for (int f = 0; f < p->nfields; f++) fprintf(out, "%s%s", f ? "," : "", p->fields[f]->name.name);
     fputc('\n', out);
-    long bad = 0, records = 0;
+    long bad = 0, records = 0, unread_bad = 0;
     int rc;
     Value *regs = rs->vm->regs;
     while ((rc = rd_next(src)) != 0) {
@@ -188,8 +188,18 @@ static int export_data(RunSession *rs, const char *data, const RunOptions *o, FI
             if (f) fputc(',', out);
             if (used[f]) {
                 v = regs[rs->chunk->field_reg[f]];
-            } else if (src->col[f] < 0 || rd_field(src, f, &v) != 0) {
-                fputs("\\N", out);      /* not read by kam run: no value to give */
+            } else if (src->col[f] < 0) {
+                fputs("\\N", out);      /* an optional column the data does not have */
+                continue;
+            } else if (rd_field(src, f, &v) != 0) {
+                /* no rule reads it, so kam run keeps the record: exported
+                   as missing, and said (the value is not in the export) */
+                if (++unread_bad <= RUN_MAX_SHOWN) {
+                    wr_print_line(stderr, "kam: warning: ", src->err);
+                    fprintf(stderr, "kam: (no rule reads field \"%s\": the record is exported with it "
+                            "missing, \\N)\n", p->fields[f]->name.name);
+                }
+                fputs("\\N", out);
                 continue;
             }
             put_value(out, &sch->fields[f], &v);
@@ -199,6 +209,10 @@ static int export_data(RunSession *rs, const char *data, const RunOptions *o, FI
     rd_plan_free(&plan);
     rd_close(src);
     free(used);
+    if (unread_bad)
+        fprintf(stderr, "kam: warning: %ld value%s in fields no rule reads could not be read and %s "
+                "exported as missing (\\N)\n", unread_bad, unread_bad == 1 ? "" : "s",
+                unread_bad == 1 ? "was" : "were");
     if (!bad) return EXIT_OK;
     if (bad > RUN_MAX_SHOWN && o->on_error != ON_ERROR_SKIP)
         fprintf(stderr, "kam: ... %ld more\n", bad - RUN_MAX_SHOWN);
