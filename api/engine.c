@@ -364,6 +364,177 @@ void eng_vm_error(const Engine *e, char *buf, size_t len)
     vm_error_of(e, e->vm, buf, len);
 }
 
+void eng_code_regs(const Chunk *c, int pc, bool *reads, bool *writes)
+{
+    for (; pc >= 0 && pc < c->ncode && c->code[pc].op != OP_HALT; pc++) {
+        const Instr *in = &c->code[pc];
+        const char *ops = op_operands[in->op];
+        if (writes && strchr(ops, 'd') && in->d < c->nregs) writes[in->d] = true;
+        if (!reads) continue;
+        if (in->op == OP_CALL) {            /* registers a .. a+b-1 */
+            for (int r = in->a; r < in->a + in->b && r < c->nregs; r++) reads[r] = true;
+            continue;
+        }
+        if (strchr(ops, 'a') && in->a < c->nregs) reads[in->a] = true;
+        if (strchr(ops, 'b') && in->b < c->nregs) reads[in->b] = true;
+    }
+}
+
+static bool reads_any(const Chunk *c, int pc, const bool *changed, bool *scratch)
+{
+    memset(scratch, 0, (size_t)c->nregs);
+    eng_code_regs(c, pc, scratch, NULL);
+    for (int r = 0; r < c->nregs; r++)
+        if (scratch[r] && changed[r]) return true;
+    return false;
+}
+
+static bool same_bits(const Value *a, const Value *b)
+{
+    return a->missing == b->missing && a->len == b->len && memcmp(&a->u, &b->u, sizeof a->u) == 0;
+}
+
+EngDelta *eng_delta_new(const Engine *e, const Value *ref)
+{
+    const Chunk *c = e->chunk;
+    const Policy *p = e->pol;
+    if (!c->nunits) return NULL;
+    const Value *regs = e->vm->regs;
+    size_t n = (size_t)c->nregs + 1;
+    bool *cand = xcalloc(n, 1), *changed = xcalloc(n, 1), *scratch = xcalloc(n, 1);
+    /* what init and --set write: params, consts, their --set flags, limit counts */
+    eng_code_regs(c, c->init_pc, NULL, cand);
+    for (int i = 0; i < p->nsyms; i++)
+        if (c->param_reg[i] >= 0) {
+            cand[c->param_reg[i]] = true;
+            cand[c->set_flag_reg[i]] = true;
+        }
+    cand[c->today_reg] = true;
+    EngDelta *d = xcalloc(1, sizeof *d);
+    d->swap = xmalloc(sizeof(int) * n);
+    d->ref = xmalloc(sizeof(Value) * n);
+    d->cur = xmalloc(sizeof(Value) * n);
+    for (int r = 0; r < c->nregs; r++)
+        if (cand[r] && !same_bits(&regs[r], &ref[r])) {
+            changed[r] = true;
+            d->ref[d->nswap] = ref[r];
+            d->cur[d->nswap] = regs[r];
+            d->swap[d->nswap++] = r;
+        }
+    bool ok = true;
+    for (int k = 0; ok && k < c->npasses; k++) ok = !reads_any(c, c->pass_pc[k], changed, scratch);
+    for (int i = 0; ok && i < c->nlimits; i++) ok = !changed[c->limits[i].count_reg];
+    for (int i = 0; ok && i < c->nprobes; i++) ok = !reads_any(c, c->probe_pcs[i], changed, scratch);
+    if (!ok) {
+        free(cand), free(changed), free(scratch);
+        eng_delta_free(d);
+        return NULL;
+    }
+    /* the frontier, and (back to front: the units are in dependency
+       order) every unit whose named registers a unit to run reads */
+    int nu = c->nunits;
+    bool *in = xcalloc((size_t)nu + 1, 1), *front = xcalloc((size_t)nu + 1, 1);
+    int *owner = xmalloc(sizeof(int) * n);
+    for (int r = 0; r < c->nregs; r++) owner[r] = -1;
+    bool **reads = xcalloc((size_t)nu + 1, sizeof(bool *));
+    for (int u = 0; u < nu; u++) {
+        reads[u] = xcalloc(n, 1);
+        memset(scratch, 0, n);
+        eng_code_regs(c, c->unit_pc[u], reads[u], scratch);
+        for (int r = 0; r < c->nfixed && r < c->nregs; r++)
+            if (scratch[r]) owner[r] = u;
+        for (int r = 0; r < c->nregs; r++)
+            if (reads[u][r] && changed[r]) front[u] = in[u] = true;
+    }
+    for (int u = nu - 1; ok && u >= 0; u--) {
+        if (!in[u]) continue;
+        for (int r = 0; r < c->nfixed && r < c->nregs; r++)
+            if (reads[u][r] && owner[r] >= 0 && owner[r] != u) {
+                in[owner[r]] = true;
+                if (owner[r] > u) ok = false;   /* not in dependency order: cannot decide */
+            }
+    }
+    d->run = xmalloc(sizeof(int) * ((size_t)nu + 1));
+    d->cmp = xmalloc(sizeof(int) * n);
+    d->cmp_str = xcalloc(n, 1);
+    d->fields = xcalloc((size_t)p->nfields + 1, 1);
+    for (int u = 0; u < nu; u++) {
+        if (!in[u]) continue;
+        d->run[d->nrun++] = u;
+        for (int f = 0; f < p->nfields; f++)
+            if (reads[u][c->field_reg[f]]) d->fields[f] = true;
+        if (!front[u]) continue;
+        const Sym *sym = p->syms[c->unit_sym[u]];
+        for (int r = 0; r < c->nfixed && r < c->nregs; r++) {
+            if (owner[r] != u) continue;
+            d->cmp_str[d->ncmp] = r == sym->slot && sym->ty.kind == TY_STRING;
+            for (int o = 0; o < c->nouts; o++)
+                for (int t = 0; t < c->outs[o].nterms; t++)
+                    if (c->outs[o].terms[t].reg == r && c->outs[o].terms[t].ty.kind == RT_STRING)
+                        d->cmp_str[d->ncmp] = true;
+            if (d->cmp_str[d->ncmp]) d->has_str = true;
+            d->cmp[d->ncmp++] = r;
+        }
+    }
+    for (int u = 0; u < nu; u++) free(reads[u]);
+    free(reads);
+    free(owner);
+    free(in);
+    free(front);
+    free(cand), free(changed), free(scratch);
+    if (!ok) {
+        eng_delta_free(d);
+        return NULL;
+    }
+    return d;
+}
+
+void eng_delta_free(EngDelta *d)
+{
+    if (!d) return;
+    free(d->run);
+    free(d->cmp);
+    free(d->cmp_str);
+    free(d->swap);
+    free(d->ref);
+    free(d->cur);
+    free(d->fields);
+    free(d);
+}
+
+static bool delta_equal(const EngDelta *d, int i, const Value *a, const Value *b)
+{
+    if (same_bits(a, b)) return true;
+    return d->cmp_str[i] && a->missing == b->missing && !a->missing && a->len == b->len &&
+           memcmp(a->u.str, b->u.str, a->len) == 0;
+}
+
+int eng_delta_ref(const EngDelta *d, Vm *vm, long ordinal, Value *out)
+{
+    const Chunk *c = vm->c;
+    at_record(vm, ordinal, NULL, 0);    /* units never rank: no key needed */
+    Value *regs = vm->regs;
+    for (int i = 0; i < d->nswap; i++) regs[d->swap[i]] = d->ref[i];
+    bool ok = true;
+    for (int i = 0; ok && i < d->nrun; i++) ok = vm_run(vm, c->unit_pc[d->run[i]]) == 0;
+    for (int i = 0; i < d->ncmp; i++) out[i] = regs[d->cmp[i]];
+    for (int i = 0; i < d->nswap; i++) regs[d->swap[i]] = d->cur[i];
+    return ok;
+}
+
+int eng_delta_same(const EngDelta *d, Vm *vm, long ordinal, const Value *old, const Value *ref)
+{
+    const Chunk *c = vm->c;
+    if (old || !d->has_str) at_record(vm, ordinal, NULL, 0);
+    else vm->ordinal = ordinal;         /* ref's strings are in the scratch: kept */
+    const Value *regs = vm->regs;
+    for (int i = 0; i < d->nrun; i++)
+        if (vm_run(vm, c->unit_pc[d->run[i]]) != 0) return 0;
+    for (int i = 0; i < d->ncmp; i++)
+        if (!delta_equal(d, i, old ? &old[d->cmp[i]] : &ref[i], &regs[d->cmp[i]])) return 0;
+    return 1;
+}
+
 bool eng_pass_eval(const Engine *e, Vm *vm, int k, long ordinal, const char *key, size_t keylen,
                    char *why, size_t len)
 {

@@ -163,6 +163,48 @@ Source *eng_source(const Policy *pol, const char *path, const SourceOpts *in, FI
  * p.kam:12:5)". */
 void eng_vm_error(const Engine *e, char *buf, size_t len);
 
+/* Which registers the code from pc to its HALT reads (reads) and writes
+ * (writes); either may be NULL. Arrays of chunk->nregs. */
+void eng_code_regs(const Chunk *c, int pc, bool *reads, bool *writes);
+
+/* Step 4 by difference, for what-ifs (the REPL's :diff and :sweep, kam
+ * diff --set): the same records evaluated under params that differ from a
+ * reference in a few registers. The rules that read a changed register
+ * directly are the frontier; if, for a record, every frontier rule comes
+ * out the same under both (value, term values, which branch fired), every
+ * rule does (the others read only what is the same), so its outcome is the
+ * reference's and the full evaluation can be skipped. The chunk must be
+ * compiled with units (cg_compile_units). */
+typedef struct EngDelta {
+    int *run, nrun;         /* units to run, in order: the frontier and what it reads */
+    int *cmp, ncmp;         /* registers to compare: what the frontier writes */
+    bool *cmp_str;          /* by cmp: a string (compared by its bytes) */
+    bool has_str;           /* one of them is */
+    int *swap, nswap;       /* registers that differ from the reference */
+    Value *ref, *cur;       /* by swap: the reference's value, and e's */
+    bool *fields;           /* by field index: read by the units run */
+} EngDelta;
+/* The plan for e (params set, init run, passes done) against the
+ * registers ref had after the same init under the reference params. NULL
+ * if a difference cannot decide: the chunk has no units, a portfolio pass,
+ * a limit's count or a probe reads a changed register (the passes differ:
+ * evaluate fully). With nothing changed, d->nrun is 0: every record is the
+ * same. */
+EngDelta *eng_delta_new(const Engine *e, const Value *ref);
+void eng_delta_free(EngDelta *d);
+/* The frontier's values for record `ordinal` under the reference params
+ * (its fields of d->fields at least in vm's registers; vm runs e's chunk
+ * with e's params and state), into out (d->ncmp values; strings among them
+ * point into vm's scratch until its next record). 0 if it failed. */
+int eng_delta_ref(const EngDelta *d, Vm *vm, long ordinal, Value *out);
+/* Whether the record then comes out as under the reference: 1 the same,
+ * 0 not, or not known (it fails: evaluate it fully). The reference's
+ * values are either old, the registers of the record's full evaluation
+ * under the reference (kam diff has them: vm is then set to the record
+ * here), or ref, eng_delta_ref's values (vm still at that record, or
+ * set to it by eng_delta_ref's caller). */
+int eng_delta_same(const EngDelta *d, Vm *vm, long ordinal, const Value *old, const Value *ref);
+
 /* In-memory records (the REPL, diff, explain, test): nrec rows of nfields
  * values each, with their keys. */
 typedef struct EngTable {

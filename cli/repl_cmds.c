@@ -334,11 +334,17 @@ static void show_diff(Session *s)
             outcomes_free(&cur);
             return;
         }
+        if (cur.same && cur.same[r]) continue;      /* the baseline's row: no change */
         bool in_scope = false;
         for (int i = 0; i < cur.ncols; i++)
             if (!isnan(out_cell(&cur, r, i))) in_scope = true;
         if (!in_scope || !outmatch_maybe_differ(&match, &s->base, r, &cur, r)) continue;
-        if (outcomes_diff_text(&s->base, r, &cur, r, buf, sizeof buf) == 0) continue;
+        if (changed >= 50) {        /* past what is listed: only whether it changed */
+            OutChange none[1];
+            if (!match.exact && outcomes_changes(&s->base, r, &cur, r, none, 0) == 0) continue;
+        } else if (outcomes_diff_text(&s->base, r, &cur, r, buf, sizeof buf) == 0) {
+            continue;
+        }
         changed++;
         if (rev >= 0) {
             Value rv = ses_value(s, r, rev);
@@ -393,18 +399,33 @@ typedef struct SweepCount {
     long selected, moved;
     long *tiers;            /* counts per member of the first tier */
     const EnumInfo *tier;
-    int sel_reg, tier_reg, stage_reg, stage_field;
+    int sel, tier_col, stage, stage_field;  /* outcome columns (-1 none), the stage's field */
 } SweepCount;
 
-static void sweep_visit(Session *s, int rec, const Value *regs, const Chunk *c, void *ud)
+/* Adds (sign 1) or takes away (-1) what record r of o counts in k. */
+static void sweep_row(const Session *s, const Outcomes *o, int r, SweepCount *k, int sign)
 {
-    (void)rec, (void)s, (void)c;
-    SweepCount *k = ud;
-    if (k->sel_reg >= 0 && regs[k->sel_reg].u.i) k->selected++;
-    if (k->tier_reg >= 0 && !regs[k->tier_reg].missing && regs[k->tier_reg].u.i >= 0 &&
-        regs[k->tier_reg].u.i < k->tier->n)
-        k->tiers[regs[k->tier_reg].u.i]++;
-    if (k->stage_reg >= 0 && regs[k->stage_reg].u.i != regs[k->stage_field].u.i) k->moved++;
+    if (!o->ok[r]) return;
+    if (k->sel >= 0) {
+        double v = out_cell(o, r, k->sel);
+        if (!isnan(v) && v != 0) k->selected += sign;
+    }
+    if (k->tier_col >= 0) {
+        double v = out_cell(o, r, k->tier_col);
+        if (!isnan(v) && v >= 0 && v < k->tier->n) k->tiers[(int)v] += sign;
+    }
+    if (k->stage >= 0) {        /* moved: a transition fired to another stage */
+        double v = out_cell(o, r, k->stage);
+        if (!isnan(v) && (int64_t)v != ses_value(s, r, k->stage_field).u.i) k->moved += sign;
+    }
+}
+
+/* The outcome column of rule x (not a term), or -1. */
+static int rule_col(const Outcomes *o, const Sym *x)
+{
+    for (int i = 0; x && i < o->ncols; i++)
+        if (o->cols[i].ent < 0 && strcmp(o->names[i], x->name) == 0) return i;
+    return -1;
 }
 
 static void sweep(Session *s, char *args)
@@ -445,14 +466,14 @@ static void sweep(Session *s, char *args)
     }
     /* what to count: the first select, the first tier, the stage moves */
     SweepCount k = {0};
-    k.sel_reg = k.tier_reg = k.stage_reg = -1;
+    const Sym *sel = NULL, *tier = NULL, *stages = NULL;
     const char *sel_name = NULL;
     for (int i = 0; i < s->pol->nsyms; i++) {
         Sym *x = s->pol->syms[i];
-        if (x->kind == SYM_SELECT && k.sel_reg < 0) { k.sel_reg = x->slot; sel_name = x->name; }
-        if (x->kind == SYM_TIER && k.tier_reg < 0) { k.tier_reg = x->slot; k.tier = x->ty.en; }
-        if (x->kind == SYM_STAGES && k.stage_reg < 0 && s->pol->stage_field) {
-            k.stage_reg = x->slot;
+        if (x->kind == SYM_SELECT && !sel) sel = x, sel_name = x->name;
+        if (x->kind == SYM_TIER && !tier) tier = x, k.tier = x->ty.en;
+        if (x->kind == SYM_STAGES && !stages && s->pol->stage_field) {
+            stages = x;
             k.stage_field = s->pol->stage_field->index;
         }
     }
@@ -462,9 +483,18 @@ static void sweep(Session *s, char *args)
     Type t = p->ty;
     long results[201][3];
     long *tiers = k.tier ? xcalloc((size_t)k.tier->n * 201, sizeof(long)) : NULL;
+    /* the baseline's counts, for steps worked out by difference from it */
+    SweepCount base = k;
+    base.tiers = k.tier ? xcalloc((size_t)k.tier->n, sizeof(long)) : NULL;
+    base.sel = rule_col(&s->base, sel);
+    base.tier_col = rule_col(&s->base, tier);
+    base.stage = rule_col(&s->base, stages);
+    for (int r = 0; s->base.ok && r < s->base.nrec; r++) sweep_row(s, &s->base, r, &base, 1);
     int steps = 0, sweep_errors = 0;
     long maxsel = 1;
     bool failed = false;
+    Outcomes cur;
+    memset(&cur, 0, sizeof cur);
     for (double x = v[0]; x <= v[1] + v[2] * 1e-9 && steps < 201; x += v[2], steps++) {
         char text[64], nb[40];
         wr_format_number(t.kind == TY_PERCENT ? round(x * 1e6) / 1e4 : round(x * 1e6) / 1e6, nb);
@@ -473,33 +503,34 @@ static void sweep(Session *s, char *args)
             failed = true;
             break;
         }
-        /* a count each thread, added up after (the same whatever the threads) */
-        SweepCount per[SES_MAX_THREADS];
-        void *uds[SES_MAX_THREADS];
-        for (int w = 0; w < SES_MAX_THREADS; w++) {
-            per[w] = k;
-            per[w].selected = per[w].moved = 0;
-            per[w].tiers = k.tier ? xcalloc((size_t)k.tier->n, sizeof(long)) : NULL;
-            uds[w] = &per[w];
-        }
-        int n = ses_eval_kept(s, true, sweep_visit, uds);     /* -1: Ctrl-C, or an error said */
-        k.selected = k.moved = 0;
-        if (tiers) k.tiers = tiers + (size_t)steps * (size_t)k.tier->n;
-        for (int w = 0; w < SES_MAX_THREADS; w++) {
-            k.selected += per[w].selected;
-            k.moved += per[w].moved;
-            for (int m = 0; k.tier && m < k.tier->n; m++) k.tiers[m] += per[w].tiers[m];
-            free(per[w].tiers);
-        }
-        if (n < 0) {
+        if (ses_outcomes_again(s, &cur, true) < 0) {     /* Ctrl-C, or an error said */
             failed = true;
             break;
+        }
+        k.tiers = tiers ? tiers + (size_t)steps * (size_t)k.tier->n : NULL;
+        k.sel = rule_col(&cur, sel);
+        k.tier_col = rule_col(&cur, tier);
+        k.stage = rule_col(&cur, stages);
+        k.selected = k.moved = 0;
+        if (cur.same) {         /* the baseline's counts, less and plus the records that changed */
+            k.selected = base.selected;
+            k.moved = base.moved;
+            if (k.tier) memcpy(k.tiers, base.tiers, sizeof(long) * (size_t)k.tier->n);
+            for (int r = 0; r < cur.nrec; r++) {
+                if (cur.same[r]) continue;
+                sweep_row(s, &s->base, r, &k, -1);
+                sweep_row(s, &cur, r, &k, 1);
+            }
+        } else {
+            for (int r = 0; r < cur.nrec; r++) sweep_row(s, &cur, r, &k, 1);
         }
         if (s->nerr > sweep_errors) sweep_errors = s->nerr;
         results[steps][0] = k.selected;
         results[steps][1] = k.moved;
         if (k.selected > maxsel) maxsel = k.selected;
     }
+    free(base.tiers);
+    outcomes_free(&cur);
     ses_set(s, name, old);      /* back to how it was */
     free(old);
     if (failed) {               /* no table of half the steps */

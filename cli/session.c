@@ -690,7 +690,9 @@ int ses_need_fields(Session *s, const bool *need)
         s->cols[i] = fresh[i];
     }
     free(fresh);
+    bool base_current = s->base_gen == s->gen;      /* more fields read: the same records */
     s->gen++;
+    if (base_current) s->base_gen = s->gen;
     return 0;
 }
 
@@ -1039,6 +1041,18 @@ int ses_threads(const Session *s)
     return (int)n;
 }
 
+/* A records step by difference (eng_delta_same): the rows of o start as
+ * the baseline's, and a record found the same keeps its row unvisited. */
+typedef struct DeltaRun {
+    const EngDelta *d;
+    Outcomes *o;
+    Value *memo;            /* by record, d->ncmp values: the frontier under the
+                               baseline's params, kept across what-ifs (or NULL) */
+    uint8_t *memo_st;       /* by record: 0 not worked out yet, 1 memo holds it, 2 it failed */
+} DeltaRun;
+
+static void outcomes_unset(Outcomes *o, int rec);
+
 /* One thread's share of the records step: its own VM (registers and
  * scratch) with the main VM's aggregate and limit state lent to it (the
  * record code only reads them), its own failed records. */
@@ -1052,6 +1066,8 @@ typedef struct RecWork {
     int from, to, where_probe;
     SesVisit visit;
     void *ud;
+    const DeltaRun *dr;
+    long same;              /* records found the same by difference */
     int visited;
     bool stopped;
     int *err_recs;          /* records that could not be evaluated */
@@ -1077,14 +1093,38 @@ static void *work_main(void *arg)
     Engine *e = &w->eng;
     const Chunk *c = e->chunk;
     char why[800];
-    LoadPlan lp;
+    LoadPlan lp, dlp;
     plan_load(s, c, c->field_used, &lp);
+    const DeltaRun *dr = w->dr;
+    Value *buf = NULL;
+    if (dr) {
+        plan_load(s, c, dr->d->fields, &dlp);
+        buf = xmalloc(sizeof(Value) * ((size_t)dr->d->ncmp + 1));
+    }
     for (int r = w->from; r < w->to; r++) {
         if (((r - w->from) & 4095) == 0 && ses_interrupted(s)) {
             w->stopped = true;
             break;
         }
         const char *bad = NULL;
+        if (dr && dr->o->ok[r] && r != s->ovr_rec && r != s->full_rec &&
+            load_planned(s, e->vm->regs, &dlp, r, NULL)) {
+            const Value *ref = NULL;
+            if (dr->memo) {
+                size_t at = (size_t)r * (size_t)dr->d->ncmp;
+                if (!dr->memo_st[r]) dr->memo_st[r] = eng_delta_ref(dr->d, e->vm, r, dr->memo + at) ? 1 : 2;
+                if (dr->memo_st[r] == 1) ref = dr->memo + at;
+            } else if (eng_delta_ref(dr->d, e->vm, r, buf)) {
+                ref = buf;
+            }
+            if (ref && eng_delta_same(dr->d, e->vm, r, NULL, ref) == 1) {
+                w->same++;
+                w->visited++;
+                dr->o->same[r] = 1;
+                continue;
+            }
+        }
+        if (dr && dr->o->ok[r]) outcomes_unset(dr->o, r);
         if (!load_planned(s, e->vm->regs, &lp, r, &bad)) {
             work_error(w, r, bad);
             continue;
@@ -1093,7 +1133,9 @@ static void *work_main(void *arg)
             work_error(w, r, eng_left_out_why(e, r));
             continue;
         }
-        if (!eng_record(e, r, s->keys[r], strlen(s->keys[r]), why, sizeof why)) {
+        /* the key ranks a record in a limit, which the record code never
+           enters (the passes do): not looked at here */
+        if (!eng_record(e, r, NULL, 0, why, sizeof why)) {
             work_error(w, r, why);
             continue;
         }
@@ -1102,15 +1144,19 @@ static void *work_main(void *arg)
         if (w->visit) w->visit(s, r, e->vm->regs, c, w->ud);
     }
     plan_free(&lp);
+    if (dr) plan_free(&dlp);
+    free(buf);
     return NULL;
 }
 
 /* The records step of e (params and passes done) over every record, on
  * nth threads (thread t calling visit with uds[t]); failed records go to
  * s->nerr in record order. The number visited, or -1 if interrupted. */
-static int records_step(Session *s, Engine *e, int where_probe, int nth, SesVisit visit, void **uds)
+static int records_step(Session *s, Engine *e, int where_probe, int nth, SesVisit visit, void **uds,
+                        const DeltaRun *dr)
 {
     int lo = 0, hi = s->nrec;
+    s->delta_same = -1;
     if (s->only_rec >= 0 && s->only_rec < s->nrec && !eng_has_passes(e)) {
         lo = s->only_rec;       /* one account, and nothing else needs the others */
         hi = lo + 1;
@@ -1133,6 +1179,7 @@ static int records_step(Session *s, Engine *e, int where_probe, int nth, SesVisi
         w[t].where_probe = where_probe;
         w[t].visit = visit;
         w[t].ud = uds ? uds[t] : NULL;
+        w[t].dr = dr && lo == 0 && hi == s->nrec ? dr : NULL;
         if (t == 0) continue;       /* thread 0 is this one, with e's VM */
         Vm *vm = vm_new(c);
         memcpy(vm->regs, e->vm->regs, sizeof(Value) * (size_t)c->nregs);
@@ -1153,8 +1200,10 @@ static int records_step(Session *s, Engine *e, int where_probe, int nth, SesVisi
     }
     int visited = 0;
     bool stopped = false;
+    if (w[0].dr) s->delta_same = 0;
     for (int t = 0; t < nth; t++) {
         visited += w[t].visited;
+        if (w[t].dr) s->delta_same += w[t].same;
         stopped = stopped || w[t].stopped;
         for (int i = 0; i < w[t].nerr; i++) {
             eval_error(s, w[t].err_recs[i], w[t].err_msgs[i] ? w[t].err_msgs[i] : "");
@@ -1191,7 +1240,7 @@ static int eval_chunk(Session *s, Policy *p, Chunk *c, bool with_sets, int where
         eng_close(&e);
         return -1;
     }
-    int visited = records_step(s, &e, where_probe, nth, visit, uds);
+    int visited = records_step(s, &e, where_probe, nth, visit, uds, NULL);
     eng_close(&e);
     return visited;
 }
@@ -1208,6 +1257,12 @@ typedef struct SesCache {
     Value *snap;            /* the registers after init when they were done */
     int *cmp;               /* registers the init code writes and a pass reads */
     int ncmp;
+    Value *ref;             /* the registers after init without what-ifs (the
+                               baseline's params), or NULL if they failed */
+    /* DeltaRun's memo, for the frontier of memo_run/memo_cmp */
+    int *memo_run, memo_nrun, *memo_cmp, memo_ncmp;
+    Value *memo;
+    uint8_t *memo_st;
 } SesCache;
 
 static void cache_free(Session *s)
@@ -1219,6 +1274,11 @@ static void cache_free(Session *s)
     free(k->where);
     free(k->snap);
     free(k->cmp);
+    free(k->ref);
+    free(k->memo_run);
+    free(k->memo_cmp);
+    free(k->memo);
+    free(k->memo_st);
     free(k);
     s->cache = NULL;
 }
@@ -1286,7 +1346,13 @@ static SesCache *cache_ready(Session *s, const char *where)
         if (where && !(w = ses_parse_expr(s, where, ":where", ty_make(TY_BOOL)))) return NULL;
         DiagList d;
         diag_init(&d);
-        Chunk *c = cg_compile(s->pol, w ? &w : NULL, w ? 1 : 0, &d);
+        /* with units, for what-ifs by difference; without if too large */
+        Chunk *c = cg_compile_units(s->pol, w ? &w : NULL, w ? 1 : 0, &d);
+        if (!c) {
+            diag_free(&d);
+            diag_init(&d);
+            c = cg_compile(s->pol, w ? &w : NULL, w ? 1 : 0, &d);
+        }
         if (!c) {
             diag_render_text(s->err, &s->pol->src, &d, false);
             diag_free(&d);
@@ -1306,6 +1372,16 @@ static SesCache *cache_ready(Session *s, const char *where)
         eng_adopt(&k->e, s->pol, c, s->today, s->err, cli_use_color(s->err));
         k->snap = xmalloc(sizeof(Value) * ((size_t)c->nregs + 1));
         cache_plan(k);
+        /* the params as the baseline has them: the policy file's */
+        FILE *quiet = k->e.err;
+        k->e.err = NULL;
+        for (int i = 0; i < s->pol->nsyms; i++)
+            if (c->param_reg[i] >= 0) k->e.vm->regs[c->set_flag_reg[i]] = val_int(0);
+        if (eng_init(&k->e) == ENG_OK) {
+            k->ref = xmalloc(sizeof(Value) * ((size_t)c->nregs + 1));
+            memcpy(k->ref, k->e.vm->regs, sizeof(Value) * (size_t)c->nregs);
+        }
+        k->e.err = quiet;
     }
     Engine *e = &k->e;
     const Chunk *c = k->chunk;
@@ -1349,7 +1425,7 @@ int ses_eval_kept(Session *s, bool filtered, SesVisit visit, void **uds)
         clear_eval_errors(s);
         return -1;
     }
-    return records_step(s, &k->e, where ? 0 : -1, ses_threads(s), visit, uds);
+    return records_step(s, &k->e, where ? 0 : -1, ses_threads(s), visit, uds, NULL);
 }
 
 void ses_note_errors(const Session *s)
@@ -1540,6 +1616,8 @@ void outcomes_free(Outcomes *o)
     for (int i = 0; o->b && i < o->ncols; i++) free(o->b[i]);
     free(o->d);
     free(o->b);
+    free(o->ok);
+    free(o->same);
     free(o->cols);
     memset(o, 0, sizeof *o);
 }
@@ -1584,6 +1662,48 @@ static void collect(Session *s, int rec, const Value *regs, const Chunk *c, void
         if (o->b[i]) o->b[i][rec] = isnan(row[i]) ? -1 : (int8_t)row[i];
         else o->d[i][rec] = row[i];
     }
+    if (o->ok && rec < o->nrec) o->ok[rec] = 1;
+}
+
+/* Record rec's row back to "not evaluated". */
+static void outcomes_unset(Outcomes *o, int rec)
+{
+    for (int i = 0; i < o->ncols; i++) {
+        if (o->b[i]) o->b[i][rec] = -1;
+        else o->d[i][rec] = NAN;
+        if (o->cols[i].text) {
+            free(o->cols[i].text[rec]);
+            o->cols[i].text[rec] = NULL;
+        }
+    }
+    o->ok[rec] = 0;
+}
+
+/* Whether o (made by outcomes_init) has base's columns, in its order. */
+static bool outcomes_alike(const Outcomes *o, const Outcomes *base)
+{
+    if (o->ncols != base->ncols || o->nrec != base->nrec || !base->ok) return false;
+    for (int i = 0; i < o->ncols; i++)
+        if (strcmp(o->names[i], base->names[i]) != 0 || (o->b[i] == NULL) != (base->b[i] == NULL) ||
+            (o->cols[i].text == NULL) != (base->cols[i].text == NULL))
+            return false;
+    return true;
+}
+
+/* Every row of base into o (outcomes_alike). */
+static void outcomes_copy(Outcomes *o, const Outcomes *base)
+{
+    size_t n = (size_t)o->nrec;
+    for (int i = 0; i < o->ncols; i++) {
+        if (o->b[i]) memcpy(o->b[i], base->b[i], n);
+        else memcpy(o->d[i], base->d[i], sizeof(double) * n);
+        if (o->cols[i].text)
+            for (size_t r = 0; r < n; r++) {
+                free(o->cols[i].text[r]);
+                o->cols[i].text[r] = base->cols[i].text[r] ? xstrdup(base->cols[i].text[r]) : NULL;
+            }
+    }
+    memcpy(o->ok, base->ok, n);
 }
 
 void outcomes_init(Outcomes *o, Policy *p, const Chunk *c, int nrec)
@@ -1593,6 +1713,7 @@ void outcomes_init(Outcomes *o, Policy *p, const Chunk *c, int nrec)
     o->nrec = nrec;
     o->d = xcalloc((size_t)o->ncols + 1, sizeof(double *));
     o->b = xcalloc((size_t)o->ncols + 1, sizeof(int8_t *));
+    o->ok = xcalloc((size_t)nrec + 1, 1);
     for (int i = 0; i < o->ncols; i++) {
         const OutCol *col = &o->cols[i];
         int nm = 0;
@@ -1616,6 +1737,70 @@ void outcomes_put(Outcomes *o, int row, const Value *regs)
     collect(NULL, row, regs, NULL, &cl);
 }
 
+/* The outcomes of the session's policy with its what-ifs, by the kept
+ * evaluation: by difference from the baseline when it stands for the same
+ * policy (session.h, base_ref) and no :where filters, else in full. */
+/* Every row of o back to "not evaluated". */
+static void outcomes_clear(Outcomes *o)
+{
+    for (int i = 0; i < o->ncols; i++) {
+        if (o->b[i]) memset(o->b[i], -1, (size_t)o->nrec);
+        else for (int r = 0; r < o->nrec; r++) o->d[i][r] = NAN;
+        for (int r = 0; o->cols[i].text && r < o->nrec; r++) {
+            free(o->cols[i].text[r]);
+            o->cols[i].text[r] = NULL;
+        }
+    }
+    memset(o->ok, 0, (size_t)o->nrec);
+}
+
+static int kept_outcomes(Session *s, bool filtered, Outcomes *o, void **uds, bool dirty)
+{
+    if (!s->pol) {
+        fprintf(s->err, "kam: no policy loaded (:load POLICY)\n");
+        return -1;
+    }
+    const char *where = filtered ? s->where : NULL;
+    SesCache *k = cache_ready(s, where);
+    if (!k) {
+        clear_eval_errors(s);
+        return -1;
+    }
+    EngDelta *d = NULL;
+    bool by_difference = !where && k->ref && s->base_ref && s->base_gen == s->gen &&
+                         s->base_today == s->today && s->only_rec < 0 && !getenv("KAM_NO_DELTA") &&
+                         outcomes_alike(o, &s->base);
+    if (by_difference) d = eng_delta_new(&k->e, k->ref);
+    DeltaRun dr = {d, o, NULL, NULL};
+    if (d && !d->has_str && d->ncmp <= 8) {    /* the frontier under the baseline, once */
+        bool same = k->memo && k->memo_nrun == d->nrun && k->memo_ncmp == d->ncmp &&
+                    !memcmp(k->memo_run, d->run, sizeof(int) * (size_t)d->nrun) &&
+                    !memcmp(k->memo_cmp, d->cmp, sizeof(int) * (size_t)d->ncmp);
+        if (!same) {
+            free(k->memo), free(k->memo_st), free(k->memo_run), free(k->memo_cmp);
+            k->memo = xmalloc(sizeof(Value) * ((size_t)s->nrec * (size_t)d->ncmp + 1));
+            k->memo_st = xcalloc((size_t)s->nrec + 1, 1);
+            k->memo_run = xmalloc(sizeof(int) * ((size_t)d->nrun + 1));
+            k->memo_cmp = xmalloc(sizeof(int) * ((size_t)d->ncmp + 1));
+            memcpy(k->memo_run, d->run, sizeof(int) * (size_t)d->nrun);
+            memcpy(k->memo_cmp, d->cmp, sizeof(int) * (size_t)d->ncmp);
+            k->memo_nrun = d->nrun;
+            k->memo_ncmp = d->ncmp;
+        }
+        dr.memo = k->memo;
+        dr.memo_st = k->memo_st;
+    }
+    if (d) {
+        outcomes_copy(o, &s->base);
+        o->same = xcalloc((size_t)o->nrec + 1, 1);
+    } else if (dirty) {
+        outcomes_clear(o);
+    }
+    int n = records_step(s, &k->e, where ? 0 : -1, ses_threads(s), collect, uds, d ? &dr : NULL);
+    eng_delta_free(d);
+    return n;
+}
+
 static int fill_outcomes(Session *s, Policy *p, Chunk *c, bool with_sets, bool filtered,
                          bool kept, Outcomes *o)
 {
@@ -1626,7 +1811,7 @@ static int fill_outcomes(Session *s, Policy *p, Chunk *c, bool with_sets, bool f
             o->cols[i].text = xcalloc((size_t)o->nrec + 1, sizeof(char *));
     void *uds[SES_MAX_THREADS];
     for (int t = 0; t < SES_MAX_THREADS; t++) uds[t] = &cl;
-    if (kept) return ses_eval_kept(s, filtered, collect, uds);
+    if (kept) return kept_outcomes(s, filtered, o, uds, false);
     if (filtered && s->where) {
         Expr *w = ses_parse_expr(s, s->where, ":where", ty_make(TY_BOOL));
         if (!w) return -1;
@@ -1652,6 +1837,7 @@ static int fill_outcomes(Session *s, Policy *p, Chunk *c, bool with_sets, bool f
 int ses_baseline(Session *s)
 {
     outcomes_free(&s->base);
+    s->base_ref = false;
     if (!s->policy_path || !s->nrec) return 0;
     Chunk *c = NULL;
     Policy *p = load(s, s->policy_path, NULL, 0, &c);
@@ -1662,9 +1848,33 @@ int ses_baseline(Session *s)
         return -1;
     }
     int n = fill_outcomes(s, p, c, false, false, false, &s->base);
+    /* the baseline stands for the session's policy (what-ifs by
+       difference) if that is the same text, nothing typed in */
+    const SrcSet *a = &p->src, *b = &s->pol->src;
+    s->base_ref = n >= 0 && s->ndefs == 0 && a->n <= b->n;     /* b: then REPL input */
+    for (int i = 0; s->base_ref && i < a->n; i++)
+        s->base_ref = a->files[i]->len == b->files[i]->len &&
+                      memcmp(a->files[i]->text, b->files[i]->text, a->files[i]->len) == 0;
+    s->base_gen = s->gen;
+    s->base_today = s->today;
     cg_free(c);
     policy_free(p);
     return n < 0 ? -1 : 0;
+}
+
+int ses_outcomes_again(Session *s, Outcomes *o, bool filtered)
+{
+    if (!o->cols || o->nrec != s->nrec || !s->pol || !s->chunk) {
+        outcomes_free(o);
+        return ses_outcomes(s, o, filtered);
+    }
+    /* the same columns (one policy): the rows again, in the same memory */
+    free(o->same);
+    o->same = NULL;
+    void *uds[SES_MAX_THREADS];
+    Collect cl = {o};
+    for (int t = 0; t < SES_MAX_THREADS; t++) uds[t] = &cl;
+    return kept_outcomes(s, filtered, o, uds, true);
 }
 
 int ses_outcomes(Session *s, Outcomes *o, bool filtered)
@@ -1839,6 +2049,12 @@ void outmatch_init(OutMatch *m, const Outcomes *a, const Outcomes *b)
     for (int i = 0; i < b->ncols; i++) m->ab[i] = find_col(a, b->cols[i].name, b->cols[i].kind);
     for (int j = 0; j < a->ncols; j++)
         if (find_col(b, a->cols[j].name, a->cols[j].kind) < 0) m->only_a[m->nonly_a++] = j;
+    m->exact = m->nonly_a == 0;
+    for (int i = 0; m->exact && i < b->ncols; i++) {
+        int j = m->ab[i];
+        m->exact = j >= 0 && (b->cols[i].ent < 0 || (b->cols[i].tkind != RT_STRING &&
+                                                     a->cols[j].tkind == b->cols[i].tkind));
+    }
 }
 
 void outmatch_free(OutMatch *m)

@@ -45,6 +45,10 @@ typedef struct Outcomes {
     int nrec;
     char **names;           /* copies of the column names (cols point into a policy) */
     char ***members;        /* per column: copies of member names, or NULL */
+    uint8_t *ok;            /* by record: 1 evaluated (its row holds outcomes) */
+    uint8_t *same;          /* worked out by difference from the session's
+                               baseline (else NULL): by record, 1 if its row
+                               is the baseline's, unchanged */
 } Outcomes;
 
 static inline double out_cell(const Outcomes *o, int rec, int col)
@@ -93,6 +97,13 @@ typedef struct Session {
     char **left_why;
     int nleft, capleft;
     Outcomes base;          /* the baseline: the policy file alone, no what-ifs */
+    /* the baseline stands for the session's policy without what-ifs (no
+       definitions typed, the same text), evaluated at gen base_gen and
+       today base_today: a what-if is then worked out by difference from it */
+    bool base_ref;
+    unsigned long base_gen;
+    int32_t base_today;
+    long delta_same;        /* the last evaluation: records found the same by difference (-1: not by difference) */
     FILE *out, *err;
     /* set (by the REPL's SIGINT handler) to stop a long evaluation or load:
        the running call then fails with "interrupted" and changes nothing */
@@ -257,6 +268,9 @@ void outcomes_put(Outcomes *o, int row, const Value *regs);
 void ses_portfolio_of(const Engine *e, SesPortfolio *out);
 /* The current outcomes (with what-ifs and :where). */
 int ses_outcomes(Session *s, Outcomes *o, bool filtered);
+/* The same into o again (o from ses_outcomes, or zeroed): its memory is
+ * reused when the session's records are the same. */
+int ses_outcomes_again(Session *s, Outcomes *o, bool filtered);
 void outcomes_free(Outcomes *o);
 /* One outcome that differs between two evaluations of an account. */
 typedef struct OutChange {
@@ -281,6 +295,8 @@ typedef struct OutMatch {
     int *ab;                /* by column of b: a's, or -1 */
     int *only_a;            /* a's columns b does not have */
     int nonly_a;
+    bool exact;             /* the same columns, no text terms: outmatch_maybe_differ
+                               is outcomes_changes's answer */
 } OutMatch;
 void outmatch_init(OutMatch *m, const Outcomes *a, const Outcomes *b);
 void outmatch_free(OutMatch *m);

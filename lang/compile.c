@@ -831,7 +831,7 @@ static void term_regs(Chunk *c, Policy *p, int *r)
     }
 }
 
-Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags)
+static Chunk *compile(Policy *p, Expr **probes, int nprobes, bool units, DiagList *diags)
 {
     Chunk *c = xcalloc(1, sizeof *c);
     c->pol = p;
@@ -1032,6 +1032,18 @@ Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags)
         mark_fields(c, p->order[i]);
     }
     emit(&g, OP_HALT, 0, 0, 0, 0);
+    /* each rule again as a unit of its own (what-ifs by difference) */
+    if (units) {
+        c->unit_pc = xcalloc((size_t)p->norder + 1, sizeof(int));
+        c->unit_sym = xcalloc((size_t)p->norder + 1, sizeof(int));
+        for (int i = 0; i < p->norder; i++) {
+            c->unit_pc[i] = c->ncode;
+            c->unit_sym[i] = policy_sym_index(p, p->order[i]);
+            rule(&g, p->order[i]);
+            emit(&g, OP_HALT, 0, 0, 0, 0);
+        }
+        c->nunits = p->norder;
+    }
     /* the portfolio flags: each its own code, after the last pass */
     for (int i = 0; i < p->nsyms; i++)
         if (p->syms[i]->kind == SYM_PORTFOLIO) c->nportfolio++;
@@ -1082,6 +1094,7 @@ Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags)
     }
     c->display_field = p->display_field;
     if (p->display_field >= 0) c->field_used[p->display_field] = true;
+    c->nfixed = g.fixed;
     finish(&g);
     free(g.consts);
     free(g.const_names);
@@ -1092,6 +1105,16 @@ Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags)
         return NULL;
     }
     return c;
+}
+
+Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags)
+{
+    return compile(p, probes, nprobes, false, diags);
+}
+
+Chunk *cg_compile_units(Policy *p, Expr **probes, int nprobes, DiagList *diags)
+{
+    return compile(p, probes, nprobes, true, diags);
 }
 
 void cg_free(Chunk *c)
@@ -1120,6 +1143,8 @@ void cg_free(Chunk *c)
     for (int i = 0; i < c->nouts; i++) free(c->outs[i].terms);
     free(c->outs);
     free(c->out_fields);
+    free(c->unit_pc);
+    free(c->unit_sym);
     free(c);
 }
 

@@ -13,6 +13,10 @@
  * its value in probe_reg[i]. Returns NULL with a diagnostic if a limit
  * (registers, code size) is exceeded. */
 Chunk *cg_compile(Policy *p, Expr **probes, int nprobes, DiagList *diags);
+/* The same, with each rule's code also emitted as a unit of its own
+ * (chunk->unit_pc), for evaluating a what-if by difference (engine.h,
+ * eng_delta_new). */
+Chunk *cg_compile_units(Policy *p, Expr **probes, int nprobes, DiagList *diags);
 void cg_free(Chunk *c);
 /* The register holding a rule's (or field's, param's) value, or -1. */
 int cg_reg_of(const Chunk *c, const Sym *s);

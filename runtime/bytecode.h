@@ -143,6 +143,13 @@ typedef struct Chunk {
     int *out_fields;    /* schema field indices from `output`, in order */
     int nout_fields;
     int display_field;  /* schema field index (`display`, a string), or -1 */
+    int nfixed;         /* registers below this are named (fields, rules,
+                           params, terms ...); temporaries and constants
+                           come after */
+    int *unit_pc;       /* cg_compile_units: by position in the record code,
+                           that rule's code alone (ending with HALT) */
+    int *unit_sym;      /* and its Sym index in pol->syms */
+    int nunits;         /* 0 unless compiled with units */
 } Chunk;
 
 /* disasm.c: prints the code, one instruction a line, with source lines. */
