@@ -414,7 +414,7 @@ EngDelta *eng_delta_new(const Engine *e, const Value *ref)
     d->swap = xmalloc(sizeof(int) * n);
     d->ref = xmalloc(sizeof(Value) * n);
     d->cur = xmalloc(sizeof(Value) * n);
-    for (int r = 0; r < c->nregs; r++)
+    for (int r = 0; r < c->nfixed && r < c->nregs; r++)     /* named: not init's temporaries */
         if (cand[r] && !same_bits(&regs[r], &ref[r])) {
             changed[r] = true;
             d->ref[d->nswap] = ref[r];

@@ -1690,6 +1690,20 @@ static bool outcomes_alike(const Outcomes *o, const Outcomes *base)
     return true;
 }
 
+void outcomes_copy_row(Outcomes *o, int ro, const Outcomes *from, int rf)
+{
+    for (int i = 0; i < o->ncols; i++) {
+        if (o->b[i]) o->b[i][ro] = from->b[i][rf];
+        else o->d[i][ro] = from->d[i][rf];
+        if (o->cols[i].text) {
+            free(o->cols[i].text[ro]);
+            const char *t = from->cols[i].text ? from->cols[i].text[rf] : NULL;
+            o->cols[i].text[ro] = t ? xstrdup(t) : NULL;
+        }
+    }
+    o->ok[ro] = from->ok[rf];
+}
+
 /* Every row of base into o (outcomes_alike). */
 static void outcomes_copy(Outcomes *o, const Outcomes *base)
 {
@@ -1797,6 +1811,10 @@ static int kept_outcomes(Session *s, bool filtered, Outcomes *o, void **uds, boo
         outcomes_clear(o);
     }
     int n = records_step(s, &k->e, where ? 0 : -1, ses_threads(s), collect, uds, d ? &dr : NULL);
+    if (getenv("KAM_DELTA_TRACE")) {        /* for tests: which way it went */
+        if (d) fprintf(s->err, "kam: by difference: %ld of %d accounts as the baseline\n", s->delta_same, s->nrec);
+        else fprintf(s->err, "kam: in full\n");
+    }
     eng_delta_free(d);
     return n;
 }

@@ -264,6 +264,8 @@ int ses_portfolio(Session *s, FILE *out);
  * filled yet; then row `row` from an evaluation's registers. */
 void outcomes_init(Outcomes *o, Policy *p, const Chunk *c, int nrec);
 void outcomes_put(Outcomes *o, int row, const Value *regs);
+/* Row rf of from into row ro of o: the same policy's columns. */
+void outcomes_copy_row(Outcomes *o, int ro, const Outcomes *from, int rf);
 /* The portfolio flags as engine e worked them out (see ses_portfolio_eval). */
 void ses_portfolio_of(const Engine *e, SesPortfolio *out);
 /* The current outcomes (with what-ifs and :where). */

@@ -135,6 +135,12 @@ def one(kam, seed, work):
     if sets:
         wrc, wout, _ = run(kam, base + sets)
         drc, dout, derr = run(kam, ["diff", pol, data, "--format", "csv"] + asof + sets)
+        frc, fout, ferr = run(kam, ["diff", pol, data, "--format", "csv"] + asof + sets,
+                              env=dict(os.environ, KAM_NO_DELTA="1"))
+        if (frc, fout, ferr) != (drc, dout, derr):
+            fail(seed, "kam diff by difference differs from kam diff in full",
+                 f"{' '.join(sets)}\nby difference ({drc}):\n{dout[:800]}{derr[:400]}\n"
+                 f"in full ({frc}):\n{fout[:800]}{ferr[:400]}")
         if wrc in (0, 3) and drc in (0, 3):
             _, wrows = rows_of(wout)
             changed = {k for k in rows if k in wrows and rows[k] != wrows[k]}
@@ -146,6 +152,46 @@ def one(kam, seed, work):
                      f"{' '.join(sets)}\nchanged: {sorted(changed)}\nnamed:   {sorted(named)}")
         elif (wrc in (0, 3)) != (drc in (0, 3)):
             fail(seed, f"kam run --set exits {wrc}, kam diff {drc}", derr[:400])
+    # the REPL's what-ifs: by difference from the baseline (session.c) as
+    # in full (KAM_NO_DELTA), and :diff lists what kam run --set changes
+    wsets = sets
+    if not wsets and g.params:      # a what-if of its own for the REPL
+        nm, u, _ = g.params[seed % len(g.params)]
+        wsets = ["--set", nm + "=" + {"int": "2", "number": "2.5", "money": "1.5M", "percent": "8%",
+                                      "flex": "7"}.get(u, "2")]
+    if wsets:
+        sets = wsets
+        pairs = [a.split("=", 1) for a in sets[1::2]]
+        script = "".join(f":set {n} = {v}\n" for n, v in pairs) + ":diff\n"
+        for n, v in pairs[:1]:
+            rng = {"%": "0%..20% step 5%", "M": "0..2M step 500k", "0": "-2..4 step 2"}
+            script += f":sweep {n} " + rng["%" if v.endswith("%") else "M" if v.endswith("M") or v == "100" else "0"] + "\n"
+        script += ":reset\n:set " + pairs[0][0] + " = " + pairs[0][1] + "\n:diff\n"
+        tenv = dict(os.environ, KAM_DELTA_TRACE="1")
+        fenv = dict(os.environ, KAM_NO_DELTA="1")
+        drc, dout, derr = run(kam, ["repl", pol, data] + asof, stdin=script.encode(), env=tenv)
+        frc, fout, ferr = run(kam, ["repl", pol, data] + asof, stdin=script.encode(), env=fenv)
+        if "by difference" in derr:
+            by_difference.add(seed)
+        if (drc, dout) != (frc, fout):
+            fail(seed, "the REPL's what-ifs by difference differ from the full evaluation",
+                 f"{script}\nby difference:\n{dout[:1500]}\nin full:\n{fout[:1500]}")
+        wrc, wout, _ = run(kam, base + sets)
+        if wrc in (0, 3) and len(rows) <= 50:
+            _, wrows = rows_of(wout)
+            changed = {k for k in rows if k in wrows and rows[k] != wrows[k]}
+            listed = set()
+            part = dout.split(":diff", 1)[0] if False else dout
+            first = part.split("\n")
+            for line in first:
+                w = line.split()
+                if w and w[0] in rows and ("->" in line or " +" in line or " -" in line):
+                    listed.add(w[0])
+                if line.startswith("stage moves") or "accounts changed" in line or "account changed" in line:
+                    break
+            if changed != listed:
+                fail(seed, "the REPL's :diff lists other accounts than kam run --set changes",
+                     f"{script}\nchanged: {sorted(changed)}\nlisted:  {sorted(listed)}\n{dout[:1500]}")
     # the REPL counts each select as kam run does
     for sel in [s for s in kinds["select"] if s in head][:2]:
         rrc, rout, rerr = run(kam, ["repl", pol, data] + asof, stdin=(sel + "\n").encode())
@@ -157,6 +203,9 @@ def one(kam, seed, work):
         want = {v: sum(1 for r in rows.values() if r[sel] == v) for v in ("true", "false")}
         if got != want:
             fail(seed, f"the REPL counts {sel} as {got}, kam run {want}", rout[:600] + rerr[:300])
+
+
+by_difference = set()
 
 
 def head_and_list(text):
@@ -186,6 +235,10 @@ def main():
             n += 1
     common.check(not fails, f"{n} random policies: run -j 1/-j 2/stdin, explain, diff and the REPL agree"
                  + (f" (failed seeds: {sorted(set(fails))})" if fails else ""))
+    if a.seed is None and n >= 20:
+        common.check(len(by_difference) >= n // 10,
+                     f"the REPL worked what-ifs out by difference for {len(by_difference)} of {n} policies "
+                     "(at least a tenth: else the test no longer exercises it)")
     common.done()
 
 
