@@ -181,14 +181,15 @@ def one(kam, seed, work):
             _, wrows = rows_of(wout)
             changed = {k for k in rows if k in wrows and rows[k] != wrows[k]}
             listed = set()
-            part = dout.split(":diff", 1)[0] if False else dout
-            first = part.split("\n")
-            for line in first:
-                w = line.split()
-                if w and w[0] in rows and ("->" in line or " +" in line or " -" in line):
-                    listed.add(w[0])
-                if line.startswith("stage moves") or "accounts changed" in line or "account changed" in line:
-                    break
+            for line in dout.split("\n"):
+                if "accounts changed" in line or "account changed" in line:
+                    break       # the first :diff ends there
+                # "KEY  changes" or "KEY — display: changes"; keys may hold spaces
+                if "(what-if;" in line or line.startswith("... and"):
+                    continue
+                keys = [k for k in rows if line.startswith(k + " ")]
+                if keys:
+                    listed.add(max(keys, key=len))
             if changed != listed:
                 fail(seed, "the REPL's :diff lists other accounts than kam run --set changes",
                      f"{script}\nchanged: {sorted(changed)}\nlisted:  {sorted(listed)}\n{dout[:1500]}")
