@@ -360,17 +360,24 @@ static void show_diff(Session *s)
     }
     char c1[32], c2[32], c3[32];
     if (changed > 50) fprintf(s->out, "... and %s more\n", fmt_count(changed - 50, c1, sizeof c1));
+    uint8_t *failed_now = xcalloc((size_t)s->nrec + 1, 1);
+    for (int i = 0; i < s->nerr; i++) failed_now[s->err_recs[i]] = 1;
     for (int i = 0; i < cur.ncols; i++) {
         if (cur.cols[i].kind != SYM_SELECT) continue;
         long before = 0, after = 0;
         int j = -1;
         for (int k = 0; k < s->base.ncols; k++)
             if (strcmp(s->base.cols[k].name, cur.cols[i].name) == 0) j = k;
+        /* each side over the accounts it evaluated, as kam diff and kam
+           run count (an account that fails on one side only is not
+           counted on that side: a failed baseline once counted as true),
+           of those in the :where filter's scope now or failing now */
         for (int r = 0; r < s->nrec; r++) {
             double v = out_cell(&cur, r, i);
-            if (isnan(v)) continue;
-            after += v != 0;
-            if (j >= 0) before += out_cell(&s->base, r, j) != 0;
+            if (!isnan(v)) after += v != 0;
+            else if (!failed_now[r]) continue;      /* out of scope */
+            double b = j >= 0 ? out_cell(&s->base, r, j) : NAN;
+            if (!isnan(b)) before += b != 0;
         }
         fprintf(s->out, "%s: %s -> %s (%s)\n", cur.cols[i].name, fmt_count(before, c1, sizeof c1),
                 fmt_count(after, c2, sizeof c2), fmt_count_change(after - before, c3, sizeof c3));
@@ -390,6 +397,7 @@ static void show_diff(Session *s)
         fprintf(s->out, "%s account%s changed\n", fmt_count(changed, c1, sizeof c1), changed == 1 ? "" : "s");
     }
     ses_note_errors(s);
+    free(failed_now);
     outmatch_free(&match);
     outcomes_free(&cur);
 }

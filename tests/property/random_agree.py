@@ -24,6 +24,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -190,6 +191,19 @@ def one(kam, seed, work):
                 keys = [k for k in rows if line.startswith(k + " ")]
                 if keys:
                     listed.add(max(keys, key=len))
+            # its counts per select are kam run's without and with the what-if
+            for line in dout.split("\n"):
+                if "accounts changed" in line or "account changed" in line:
+                    break
+                m = re.match(r"^(\S+): ([\d,]+) -> ([\d,]+) ", line)
+                if m and m.group(1) in kinds["select"] and m.group(1) in head:
+                    sel = m.group(1)
+                    want = (sum(1 for r in rows.values() if r.get(sel) == "true"),
+                            sum(1 for r in wrows.values() if r.get(sel) == "true"))
+                    got = (int(m.group(2).replace(",", "")), int(m.group(3).replace(",", "")))
+                    if got != want:
+                        fail(seed, f"the REPL's :diff counts {sel} {got[0]} -> {got[1]}, kam run {want[0]} -> {want[1]}",
+                             script + "\n" + dout[:1200])
             if changed != listed:
                 fail(seed, "the REPL's :diff lists other accounts than kam run --set changes",
                      f"{script}\nchanged: {sorted(changed)}\nlisted:  {sorted(listed)}\n{dout[:1500]}")
