@@ -465,6 +465,18 @@ mutant lang/parser.y \
     '{ $$ = ast_binary(A, OPX_SUB, $1, $3, @$); }' \
     '{ $$ = ast_binary(A, OPX_SUB, $3, $1, @$); }' \
     'a - b parsed as b - a'
+mutant api/engine.c \
+    'if (owner[r] != u) continue;' \
+    'if (owner[r] != u || r != sym->slot) continue;' \
+    'what-ifs by difference compare a frontier rule'"'"'s value but not its terms'
+mutant api/engine.c \
+    'if (reads[u][r] && changed[r]) front[u] = in[u] = true;' \
+    'if (reads[u][r] && changed[r]) in[u] = true;' \
+    'what-ifs by difference run the frontier but compare nothing'
+mutant api/engine.c \
+    'if (vm_run(vm, c->unit_pc[d->run[i]]) != 0) return 0;' \
+    'if (vm_run(vm, c->unit_pc[d->run[i]]) != 0) return 1;' \
+    'a record whose frontier fails under the what-if counts as unchanged'
 mutant lang/parser.y \
     '| LE    { $$ = OPX_LE; }' \
     '| LE    { $$ = OPX_LT; }' \
