@@ -85,8 +85,64 @@ void eng_adopt(Engine *e, Policy *pol, Chunk *chunk, int32_t today, FILE *err, b
     vm_set_today(e->vm, today);
 }
 
+typedef struct EngLent {
+    AggState *agg;
+    LimitState *lim;
+    AggGroups *gagg;
+    bool *bad;
+    long nbad_cap, left_out;
+    long *why_ord;
+    char **why;
+    int nwhy;
+} EngLent;
+
+bool eng_passes_alike(const Chunk *a, const Chunk *b)
+{
+    if (a->naggs != b->naggs || a->nlimits != b->nlimits || a->npasses != b->npasses) return false;
+    for (int i = 0; i < a->naggs; i++)
+        if (a->aggs[i].call != b->aggs[i].call || a->aggs[i].layer != b->aggs[i].layer) return false;
+    for (int i = 0; i < a->nlimits; i++)
+        if (a->limits[i].select != b->limits[i].select || a->limits[i].layer != b->limits[i].layer) return false;
+    return true;
+}
+
+void eng_lend_passes(Engine *e, const Engine *from)
+{
+    EngLent *l = xmalloc(sizeof *l);
+    *l = (EngLent){e->vm->agg, e->vm->lim, e->vm->gagg, e->bad, e->nbad_cap, e->left_out,
+                   e->why_ord, e->why, e->nwhy};
+    e->lent = l;
+    e->vm->agg = from->vm->agg;
+    e->vm->lim = from->vm->lim;
+    e->vm->gagg = from->vm->gagg;
+    e->bad = from->bad;
+    e->nbad_cap = from->nbad_cap;
+    e->left_out = from->left_out;
+    e->why_ord = from->why_ord;
+    e->why = from->why;
+    e->nwhy = from->nwhy;
+}
+
+void eng_unlend_passes(Engine *e)
+{
+    EngLent *l = e->lent;
+    if (!l) return;
+    e->vm->agg = l->agg;
+    e->vm->lim = l->lim;
+    e->vm->gagg = l->gagg;
+    e->bad = l->bad;
+    e->nbad_cap = l->nbad_cap;
+    e->left_out = l->left_out;
+    e->why_ord = l->why_ord;
+    e->why = l->why;
+    e->nwhy = l->nwhy;
+    free(l);
+    e->lent = NULL;
+}
+
 void eng_close(Engine *e)
 {
+    eng_unlend_passes(e);
     for (int i = 0; e->pf_why && i < e->chunk->nportfolio; i++) free(e->pf_why[i]);
     free(e->pf_why);
     vm_free(e->vm);

@@ -78,6 +78,7 @@ typedef struct Engine {
     int nwhy;
     char **pf_why;          /* by portfolio flag: why it could not be worked
                                out (its value is then missing), or NULL */
+    struct EngLent *lent;   /* eng_lend_passes: what e had of its own */
 } Engine;
 
 /* Step 1: compiles pol with the probes (probe i's value ends in
@@ -162,6 +163,18 @@ Source *eng_source(const Policy *pol, const char *path, const SourceOpts *in, FI
 /* The VM's last error with its place in the policy: "division by zero (in
  * p.kam:12:5)". */
 void eng_vm_error(const Engine *e, char *buf, size_t len);
+
+/* Whether chunks a and b (compiled from one policy, with different
+ * probes) have the same portfolio passes: the same aggregates and limits. */
+bool eng_passes_alike(const Chunk *a, const Chunk *b);
+/* Step 3 borrowed: e (params set, init run) takes from's portfolio-pass
+ * results (aggregates, limits, the records they left out and why) as its
+ * own, without a pass over the records: a focused account's value, or an
+ * expression about it, needs only its own record then. from's params must
+ * be e's as the passes read them (the caller's: the same what-ifs).
+ * eng_unlend_passes gives them back (before closing either engine). */
+void eng_lend_passes(Engine *e, const Engine *from);
+void eng_unlend_passes(Engine *e);
 
 /* Which registers the code from pc to its HALT reads (reads) and writes
  * (writes); either may be NULL. Arrays of chunk->nregs. */

@@ -890,7 +890,7 @@ static long passes(Session *s, Engine *e)
 
 /* Steps 2 and 3 of an evaluation of chunk c (policy p) over the session's
  * records: the what-ifs (if with_sets), params, the portfolio passes. */
-static EngStatus start(Session *s, Engine *e, Policy *p, Chunk *c, bool with_sets)
+static EngStatus start_ex(Session *s, Engine *e, Policy *p, Chunk *c, bool with_sets, bool with_passes)
 {
     eng_adopt(e, p, c, s->today, s->err, cli_use_color(s->err));
     if (need_chunk_fields(s, c) != 0) return s->status;
@@ -900,8 +900,13 @@ static EngStatus start(Session *s, Engine *e, Policy *p, Chunk *c, bool with_set
     }
     EngStatus st = eng_init(e);
     if (st != ENG_OK) return st;
-    if (eng_has_passes(e) && passes(s, e) < 0) return ENG_INTERRUPTED;
+    if (with_passes && eng_has_passes(e) && passes(s, e) < 0) return ENG_INTERRUPTED;
     return ENG_OK;
+}
+
+static EngStatus start(Session *s, Engine *e, Policy *p, Chunk *c, bool with_sets)
+{
+    return start_ex(s, e, p, c, with_sets, true);
 }
 
 int ses_portfolio_eval(Session *s, SesPortfolio *out)
@@ -1157,8 +1162,8 @@ static int records_step(Session *s, Engine *e, int where_probe, int nth, SesVisi
 {
     int lo = 0, hi = s->nrec;
     s->delta_same = -1;
-    if (s->only_rec >= 0 && s->only_rec < s->nrec && !eng_has_passes(e)) {
-        lo = s->only_rec;       /* one account, and nothing else needs the others */
+    if (s->only_rec >= 0 && s->only_rec < s->nrec) {
+        lo = s->only_rec;       /* one account: the passes (done) read the others */
         hi = lo + 1;
         nth = 1;
     }
@@ -1229,24 +1234,8 @@ static int records_step(Session *s, Engine *e, int where_probe, int nth, SesVisi
  * probe. Records that cannot be evaluated are counted in s->nerr (and kept
  * for :errors), never silently skipped. Returns the number visited, or -1
  * (reason printed). */
-static int eval_chunk(Session *s, Policy *p, Chunk *c, bool with_sets, int where_probe, int nth,
-                      SesVisit visit, void **uds)
-{
-    clear_eval_errors(s);
-    Engine e;
-    EngStatus st = start(s, &e, p, c, with_sets);
-    if (st != ENG_OK) {
-        s->status = st;         /* interrupted: the REPL says so */
-        eng_close(&e);
-        return -1;
-    }
-    int visited = records_step(s, &e, where_probe, nth, visit, uds, NULL);
-    eng_close(&e);
-    return visited;
-}
-
-/* ---------------------------------------------------- the kept evaluation */
-
+/* The kept evaluation (cache_ready): the session's policy compiled once
+ * with units, its engine, params and passes kept between what-ifs. */
 typedef struct SesCache {
     unsigned long gen;      /* the session's when made */
     int32_t today;
@@ -1264,6 +1253,37 @@ typedef struct SesCache {
     Value *memo;
     uint8_t *memo_st;
 } SesCache;
+
+static SesCache *cache_ready(Session *s, const char *where);
+
+static int eval_chunk(Session *s, Policy *p, Chunk *c, bool with_sets, int where_probe, int nth,
+                      SesVisit visit, void **uds)
+{
+    clear_eval_errors(s);
+    Engine e;
+    /* one account (:account): the kept evaluation's passes, if its
+       aggregates and limits are this chunk's (the same what-ifs), instead
+       of passes over every account for one value */
+    SesCache *k = NULL;
+    if (s->only_rec >= 0 && s->only_rec < s->nrec && with_sets && p == s->pol && c->npasses) {
+        k = cache_ready(s, NULL);
+        if (!k) return -1;          /* said */
+        if (!eng_passes_alike(k->chunk, c)) k = NULL;
+    }
+    EngStatus st = start_ex(s, &e, p, c, with_sets, k == NULL);
+    if (st == ENG_OK && k) eng_lend_passes(&e, &k->e);
+    if (st != ENG_OK) {
+        s->status = st;         /* interrupted: the REPL says so */
+        eng_close(&e);
+        return -1;
+    }
+    int visited = records_step(s, &e, where_probe, nth, visit, uds, NULL);
+    eng_close(&e);
+    return visited;
+}
+
+/* ---------------------------------------------------- the kept evaluation */
+
 
 static void cache_free(Session *s)
 {
