@@ -164,9 +164,14 @@ def one(kam, seed, work):
         sets = wsets
         pairs = [a.split("=", 1) for a in sets[1::2]]
         script = "".join(f":set {n} = {v}\n" for n, v in pairs) + ":diff\n"
+        sweep_vals = []
         for n, v in pairs[:1]:
+            kind = "%" if v.endswith("%") else "M" if v.endswith("M") or v == "100" else "0"
             rng = {"%": "0%..20% step 5%", "M": "0..2M step 500k", "0": "-2..4 step 2"}
-            script += f":sweep {n} " + rng["%" if v.endswith("%") else "M" if v.endswith("M") or v == "100" else "0"] + "\n"
+            script += f":sweep {n} " + rng[kind] + "\n"
+            sweep_vals = [(n, x) for x in {"%": ["0%", "5%", "10%", "15%", "20%"],
+                                           "M": ["0", "500k", "1M", "1.5M", "2M"],
+                                           "0": ["-2", "0", "2", "4"]}[kind]]
         script += ":reset\n:set " + pairs[0][0] + " = " + pairs[0][1] + "\n:diff\n"
         tenv = dict(os.environ, KAM_DELTA_TRACE="1")
         fenv = dict(os.environ, KAM_NO_DELTA="1")
@@ -174,6 +179,7 @@ def one(kam, seed, work):
         frc, fout, ferr = run(kam, ["repl", pol, data] + asof, stdin=script.encode(), env=fenv)
         if "by difference" in derr:
             by_difference.add(seed)
+        check_sweep(seed, kam, base, sets, dout, sweep_vals, kinds, head)
         if (drc, dout) != (frc, fout):
             fail(seed, "the REPL's what-ifs by difference differ from the full evaluation",
                  f"{script}\nby difference:\n{dout[:1500]}\nin full:\n{fout[:1500]}")
@@ -221,6 +227,45 @@ def one(kam, seed, work):
 
 
 by_difference = set()
+
+
+def check_sweep(seed, kam, base, sets, out, vals, kinds, head):
+    """:sweep's table: each step's count of the first select and of each
+    member of the first tier are kam run --set's at that value (the other
+    what-ifs of the script in force)."""
+    lines = out.split("\n")
+    at = [i for i, l in enumerate(lines) if "stage moves" in l]
+    if not at or not vals:
+        return
+    hdr = lines[at[0]].split()
+    members = hdr[hdr.index("moves") + 1:]
+    rows_out = lines[at[0] + 1:at[0] + 1 + len(vals)]
+    sel = kinds["select"][0] if kinds["select"] else None
+    tier = kinds["tier"][0] if kinds["tier"] else None
+    name = vals[0][0]
+    others = [a for a in sets[1::2] if not a.startswith(name + "=")]
+    for (n, x), line in zip(vals, rows_out):
+        tok = line.split()
+        if len(tok) < 2 + len(members):
+            fail(seed, f":sweep's row for {n} = {x} is not what the test reads", line)
+            return
+        tiers = [int(t.replace(",", "")) for t in tok[len(tok) - len(members):]] if members else []
+        count = int(tok[len(tok) - len(members) - 2].replace(",", "")) if sel else None
+        setargs = []
+        for a in others:
+            setargs += ["--set", a]
+        rc, rout, _ = run(kam, base + setargs + ["--set", f"{n}={x}"])
+        if rc not in (0, 3):
+            continue
+        _, rws = rows_of(rout)
+        if sel and sel in head:
+            want = sum(1 for r in rws.values() if r.get(sel) == "true")
+            if want != count:
+                fail(seed, f":sweep {n}: at {x} it counts {sel} {count}, kam run --set {want}", out[:1500])
+        if tier and tier in head and members:
+            want = [sum(1 for r in rws.values() if r.get(tier) == m) for m in members]
+            if want != tiers:
+                fail(seed, f":sweep {n}: at {x} it counts {tier} {tiers}, kam run --set {want}", out[:1500])
 
 
 def head_and_list(text):
