@@ -514,6 +514,34 @@ EngDelta *eng_delta_new(const Engine *e, const Value *ref)
     d->cmp = xmalloc(sizeof(int) * n);
     d->cmp_str = xcalloc(n, 1);
     d->fields = xcalloc((size_t)p->nfields + 1, 1);
+    /* the probes (a :where filter) of an account found the same: the
+       units they read, closed over what those read, then the probes */
+    if (c->nprobes) {
+        bool *pin = xcalloc((size_t)nu + 1, 1);
+        for (int i = 0; i < c->nprobes; i++) {
+            memset(scratch, 0, n);
+            eng_code_regs(c, c->probe_pcs[i], scratch, NULL);
+            for (int r = 0; r < c->nregs; r++) {
+                if (!scratch[r]) continue;
+                if (r < c->nfixed && owner[r] >= 0) pin[owner[r]] = true;
+                for (int f = 0; f < p->nfields; f++)
+                    if (c->field_reg[f] == r) d->fields[f] = true;
+            }
+        }
+        for (int u = nu - 1; u >= 0; u--) {
+            if (!pin[u]) continue;
+            for (int r = 0; r < c->nfixed && r < c->nregs; r++)
+                if (reads[u][r] && owner[r] >= 0 && owner[r] != u) pin[owner[r]] = true;
+        }
+        d->prun = xmalloc(sizeof(int) * ((size_t)nu + 1));
+        for (int u = 0; u < nu; u++) {
+            if (!pin[u]) continue;
+            d->prun[d->nprun++] = u;
+            for (int f = 0; f < p->nfields; f++)
+                if (reads[u][c->field_reg[f]]) d->fields[f] = true;
+        }
+        free(pin);
+    }
     for (int u = 0; u < nu; u++) {
         if (!in[u]) continue;
         d->run[d->nrun++] = u;
@@ -545,9 +573,20 @@ EngDelta *eng_delta_new(const Engine *e, const Value *ref)
     return d;
 }
 
+int eng_delta_probes(const EngDelta *d, Vm *vm)
+{
+    const Chunk *c = vm->c;
+    for (int i = 0; i < d->nprun; i++)
+        if (vm_run(vm, c->unit_pc[d->prun[i]]) != 0) return 0;
+    for (int i = 0; i < c->nprobes; i++)
+        if (vm_run(vm, c->probe_pcs[i]) != 0) return 0;
+    return 1;
+}
+
 void eng_delta_free(EngDelta *d)
 {
     if (!d) return;
+    free(d->prun);
     free(d->run);
     free(d->cmp);
     free(d->cmp_str);

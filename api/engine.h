@@ -195,7 +195,8 @@ typedef struct EngDelta {
     bool has_str;           /* one of them is */
     int *swap, nswap;       /* registers that differ from the reference */
     Value *ref, *cur;       /* by swap: the reference's value, and e's */
-    bool *fields;           /* by field index: read by the units run */
+    bool *fields;           /* by field index: read by the units run, and the probes */
+    int *prun, nprun;       /* units the probes read (with what those read) */
 } EngDelta;
 /* The plan for e (params set, init run, passes done) against the
  * registers ref had after the same init under the reference params. NULL
@@ -217,6 +218,12 @@ int eng_delta_ref(const EngDelta *d, Vm *vm, long ordinal, Value *out);
  * here), or ref, eng_delta_ref's values (vm still at that record, or
  * set to it by eng_delta_ref's caller). */
 int eng_delta_same(const EngDelta *d, Vm *vm, long ordinal, const Value *old, const Value *ref);
+
+/* The probes (chunk->probe_pcs: a :where filter) of a record that
+ * eng_delta_same found the same, after it: the units they read, then
+ * each probe, its value in chunk->probe_reg. 0 if one failed (evaluate the
+ * record fully: the failure is its error). */
+int eng_delta_probes(const EngDelta *d, Vm *vm);
 
 /* In-memory records (the REPL, diff, explain, test): nrec rows of nfields
  * values each, with their keys. */

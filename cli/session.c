@@ -1123,10 +1123,23 @@ static void *work_main(void *arg)
                 ref = buf;
             }
             if (ref && eng_delta_same(dr->d, e->vm, r, NULL, ref) == 1) {
-                w->same++;
-                w->visited++;
-                dr->o->same[r] = 1;
-                continue;
+                if (w->where_probe < 0) {
+                    w->same++;
+                    w->visited++;
+                    dr->o->same[r] = 1;
+                    continue;
+                }
+                /* :where: the baseline's row if the account is in scope */
+                if (eng_delta_probes(dr->d, e->vm)) {
+                    if (e->vm->regs[c->probe_reg[w->where_probe]].u.i) {
+                        w->same++;
+                        w->visited++;
+                        dr->o->same[r] = 1;
+                    } else {
+                        outcomes_unset(dr->o, r);
+                    }
+                    continue;
+                }
             }
         }
         if (dr && dr->o->ok[r]) outcomes_unset(dr->o, r);
@@ -1801,7 +1814,7 @@ static int kept_outcomes(Session *s, bool filtered, Outcomes *o, void **uds, boo
         return -1;
     }
     EngDelta *d = NULL;
-    bool by_difference = !where && k->ref && s->base_ref && s->base_gen == s->gen &&
+    bool by_difference = k->ref && s->base_ref && s->base_gen == s->gen &&
                          s->base_today == s->today && s->only_rec < 0 && !getenv("KAM_NO_DELTA") &&
                          outcomes_alike(o, &s->base);
     if (by_difference) d = eng_delta_new(&k->e, k->ref);
