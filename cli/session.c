@@ -2095,6 +2095,12 @@ int outcomes_changes(const Outcomes *a, int ra, const Outcomes *b, int rb, OutCh
                 else snprintf(c->before, sizeof c->before, "%s", term ? "missing" : "false");
                 if (ib >= 0) outcome_text(b, rb, ib, c->after, sizeof c->after);
                 else snprintf(c->after, sizeof c->after, "%s", term ? "missing" : "false");
+                /* numbers that differ past the 15 digits shown: every digit,
+                   never "1e+15 -> 1e+15" */
+                if (strcmp(c->before, c->after) == 0 && !isnan(va) && !isnan(vb) && va != vb) {
+                    snprintf(c->before, sizeof c->before, "%.17g", va);
+                    snprintf(c->after, sizeof c->after, "%.17g", vb);
+                }
             }
             n++;
         }
@@ -2184,17 +2190,18 @@ int outcomes_diff_text(const Outcomes *a, int ra, const Outcomes *b, int rb, cha
     buf[0] = '\0';
     for (int i = 0; i < n && i < 64 && used < len; i++) {
         const char *sep = used ? "; " : "";
-        if (ch[i].term)     /* for people: 12%, 1,250.00 (the text is exact) */
-            used += (size_t)snprintf(buf + used, len - used, "%s%s %s -> %s", sep, ch[i].name,
-                                     term_for_people(&ch[i], ch[i].before, b1, sizeof b1),
-                                     term_for_people(&ch[i], ch[i].after, b2, sizeof b2));
-        else if (ch[i].kind == SYM_ENTITLE || ch[i].kind == SYM_FLAG)
+        if (ch[i].term || ch[i].kind == SYM_SCORE) {
+            /* for people: 12%, 1,250.00, 72.5 (the text is exact); every
+               digit when those read the same */
+            const char *x = ch[i].term ? term_for_people(&ch[i], ch[i].before, b1, sizeof b1)
+                                       : score_for_people(ch[i].before, b1, sizeof b1);
+            const char *y = ch[i].term ? term_for_people(&ch[i], ch[i].after, b2, sizeof b2)
+                                       : score_for_people(ch[i].after, b2, sizeof b2);
+            if (strcmp(x, y) == 0) x = ch[i].before, y = ch[i].after;
+            used += (size_t)snprintf(buf + used, len - used, "%s%s %s -> %s", sep, ch[i].name, x, y);
+        } else if (ch[i].kind == SYM_ENTITLE || ch[i].kind == SYM_FLAG)
             used += (size_t)snprintf(buf + used, len - used, "%s%s%s", sep,
                                      strcmp(ch[i].after, "true") == 0 ? "+" : "-", ch[i].name);
-        else if (ch[i].kind == SYM_SCORE)   /* for people: 72.5, 1,250 (the text is exact) */
-            used += (size_t)snprintf(buf + used, len - used, "%s%s %s -> %s", sep, ch[i].name,
-                                     score_for_people(ch[i].before, b1, sizeof b1),
-                                     score_for_people(ch[i].after, b2, sizeof b2));
         else
             used += (size_t)snprintf(buf + used, len - used, "%s%s %s -> %s", sep, ch[i].name,
                                      ch[i].before, ch[i].after);
