@@ -1446,18 +1446,24 @@ static SesCache *cache_ready(Session *s, const char *where)
     return k;
 }
 
-int ses_eval_kept(Session *s, bool filtered, SesVisit visit, void **uds)
+/* The kept evaluation, ready for a records step (with the :where filter
+ * if filtered); NULL (said) if there is none to be had. */
+static SesCache *kept_ready(Session *s, bool filtered)
 {
     if (!s->pol) {
         fprintf(s->err, "kam: no policy loaded (:load POLICY)\n");
-        return -1;
+        return NULL;
     }
+    SesCache *k = cache_ready(s, filtered ? s->where : NULL);
+    if (!k) clear_eval_errors(s);
+    return k;
+}
+
+int ses_eval_kept(Session *s, bool filtered, SesVisit visit, void **uds)
+{
     const char *where = filtered ? s->where : NULL;
-    SesCache *k = cache_ready(s, where);
-    if (!k) {
-        clear_eval_errors(s);
-        return -1;
-    }
+    SesCache *k = kept_ready(s, filtered);
+    if (!k) return -1;
     return records_step(s, &k->e, where ? 0 : -1, ses_threads(s), visit, uds, NULL);
 }
 
@@ -1803,16 +1809,9 @@ static void outcomes_clear(Outcomes *o)
 
 static int kept_outcomes(Session *s, bool filtered, Outcomes *o, void **uds, bool dirty)
 {
-    if (!s->pol) {
-        fprintf(s->err, "kam: no policy loaded (:load POLICY)\n");
-        return -1;
-    }
     const char *where = filtered ? s->where : NULL;
-    SesCache *k = cache_ready(s, where);
-    if (!k) {
-        clear_eval_errors(s);
-        return -1;
-    }
+    SesCache *k = kept_ready(s, filtered);
+    if (!k) return -1;
     EngDelta *d = NULL;
     bool by_difference = k->ref && s->base_ref && s->base_gen == s->gen &&
                          s->base_today == s->today && s->only_rec < 0 && !getenv("KAM_NO_DELTA") &&
