@@ -1030,10 +1030,6 @@ static void eval_error(Session *s, int rec, const char *why)
     s->err_msgs[s->nerr_kept++] = xstrdup(why);
 }
 
-/* Runs chunk c (compiled from policy p) over the records: visit for each
- * one that passes the where probe. Records that cannot be evaluated are
- * counted in s->nerr (and kept for :errors), never silently skipped.
- * Returns the number visited, or -1 (reason printed). */
 /* ------------------------------------------ records on several threads */
 
 int ses_threads(const Session *s)
@@ -1242,11 +1238,6 @@ static int records_step(Session *s, Engine *e, int where_probe, int nth, SesVisi
     return visited;
 }
 
-/* Runs chunk c (compiled from policy p) over the records on nth threads:
- * visit (with uds[t] on thread t) for each one that passes the where
- * probe. Records that cannot be evaluated are counted in s->nerr (and kept
- * for :errors), never silently skipped. Returns the number visited, or -1
- * (reason printed). */
 /* The kept evaluation (cache_ready): the session's policy compiled once
  * with units, its engine, params and passes kept between what-ifs. */
 typedef struct SesCache {
@@ -1269,6 +1260,11 @@ typedef struct SesCache {
 
 static SesCache *cache_ready(Session *s, const char *where);
 
+/* Runs chunk c (compiled from policy p) over the records on nth threads:
+ * visit (with uds[t] on thread t) for each one that passes the where
+ * probe. Records that cannot be evaluated are counted in s->nerr (and kept
+ * for :errors), never silently skipped. Returns the number visited, or -1
+ * (reason printed). */
 static int eval_chunk(Session *s, Policy *p, Chunk *c, bool with_sets, int where_probe, int nth,
                       SesVisit visit, void **uds)
 {
