@@ -602,14 +602,15 @@ static int fail(Vm *vm, int pc, const char *what)
 #define CASE(name) L_##name: case OP_##name
 #define NEXT                                                                    \
     do {                                                                        \
-        in = code[pc++];                                                        \
-        if (in.op >= OP__COUNT) goto bad;                                       \
-        goto *labels[in.op];                                                    \
+        in = ip++;                                                              \
+        goto *labels[in->op];                                                   \
     } while (0)
 #else
 #define CASE(name) case OP_##name
 #define NEXT break
 #endif
+/* The instruction being run, as fail() takes it (one past it). */
+#define AT ((int)(ip - code))
 
 #if defined(VM_THREADED) && !defined(__clang__)
 /* GCC: one dispatch per instruction, not merged back into one shared jump */
@@ -618,23 +619,25 @@ __attribute__((optimize("no-crossjumping", "no-gcse")))
 int vm_run(Vm *vm, int pc)
 {
     vm->err = NULL;
-    const Instr *code = vm->c->code;
+    const Instr *const code = vm->c->code;
+    const Instr *ip = code + pc, *in;   /* the next instruction, this one */
     Value *R = vm->regs;
 #ifdef VM_THREADED
-    static const void *const labels[OP__COUNT] = {
+    /* every byte an op could hold, so no range check: past the opcodes, bad */
+    static const void *const labels[256] = {
 #define OP(name, operands, doc) [OP_##name] = &&L_##name,
 #include "opcodes.def"
 #undef OP
+        [OP__COUNT ... 255] = &&bad,
     };
 #endif
-    Instr in;
     for (;;) {
-        in = code[pc++];
-        switch ((OpCode)in.op) {
+        in = ip++;
+        switch ((OpCode)in->op) {
         CASE(HALT):
             return 0;
         CASE(MOV):
-            R[in.d] = R[in.a];
+            R[in->d] = R[in->a];
             NEXT;
 /* Numbers in registers are finite (readers and the lexer see to it), so a
  * result that is not finite overflowed: an error for the record, never an
@@ -642,58 +645,58 @@ int vm_run(Vm *vm, int pc)
 #define ARITH(OPNAME, EXPR, WHAT)                                               \
         CASE(OPNAME): {                                                         \
             double r_ = EXPR;                                                   \
-            if (!isfinite(r_)) return fail(vm, pc, WHAT " overflows (its magnitude passes 1.8e308)"); \
-            R[in.d] = val_num(r_);                                              \
+            if (!isfinite(r_)) return fail(vm, AT, WHAT " overflows (its magnitude passes 1.8e308)"); \
+            R[in->d] = val_num(r_);                                              \
             NEXT;                                                              \
         }
-        ARITH(ADD, R[in.a].u.num + R[in.b].u.num, "a sum")
-        ARITH(SUB, R[in.a].u.num - R[in.b].u.num, "a difference")
-        ARITH(MUL, R[in.a].u.num * R[in.b].u.num, "a product")
+        ARITH(ADD, R[in->a].u.num + R[in->b].u.num, "a sum")
+        ARITH(SUB, R[in->a].u.num - R[in->b].u.num, "a difference")
+        ARITH(MUL, R[in->a].u.num * R[in->b].u.num, "a product")
 #undef ARITH
         CASE(DIV): {
-            if (R[in.b].u.num == 0) {
-                if (R[in.a].u.num == 0) {       /* 0 / 0: a share of nothing is nothing */
-                    R[in.d] = val_num(0);
+            if (R[in->b].u.num == 0) {
+                if (R[in->a].u.num == 0) {       /* 0 / 0: a share of nothing is nothing */
+                    R[in->d] = val_num(0);
                     break;
                 }
-                return fail(vm, pc, "division by zero");
+                return fail(vm, AT, "division by zero");
             }
-            double q = R[in.a].u.num / R[in.b].u.num;
-            if (!isfinite(q)) return fail(vm, pc, "a quotient overflows (its magnitude passes 1.8e308)");
-            R[in.d] = val_num(q);
+            double q = R[in->a].u.num / R[in->b].u.num;
+            if (!isfinite(q)) return fail(vm, AT, "a quotient overflows (its magnitude passes 1.8e308)");
+            R[in->d] = val_num(q);
             NEXT;
         }
-        CASE(NEG): R[in.d] = val_num(-R[in.a].u.num); NEXT;
+        CASE(NEG): R[in->d] = val_num(-R[in->a].u.num); NEXT;
         CASE(DATE_ADD):
         CASE(DATE_SUB): {
             /* days in range first: a huge count must not overflow an integer */
-            double days = floor(R[in.b].u.num);
-            if (in.op == OP_DATE_SUB) days = -days;
-            double to = (double)R[in.a].u.i + days;
+            double days = floor(R[in->b].u.num);
+            if (in->op == OP_DATE_SUB) days = -days;
+            double to = (double)R[in->a].u.i + days;
             if (!(to >= DATE_MIN && to <= DATE_MAX))
-                return fail(vm, pc, "a date overflows (dates run from 0001-01-01 to 9999-12-31)");
-            R[in.d] = val_int((int64_t)to);
+                return fail(vm, AT, "a date overflows (dates run from 0001-01-01 to 9999-12-31)");
+            R[in->d] = val_int((int64_t)to);
             NEXT;
         }
         CASE(DATE_DIFF):
-            R[in.d] = val_num((double)(R[in.a].u.i - R[in.b].u.i));
+            R[in->d] = val_num((double)(R[in->a].u.i - R[in->b].u.i));
             NEXT;
-        CASE(EQ_N): R[in.d] = val_int(R[in.a].u.num == R[in.b].u.num); NEXT;
-        CASE(NE_N): R[in.d] = val_int(R[in.a].u.num != R[in.b].u.num); NEXT;
-        CASE(LT_N): R[in.d] = val_int(R[in.a].u.num < R[in.b].u.num); NEXT;
-        CASE(LE_N): R[in.d] = val_int(R[in.a].u.num <= R[in.b].u.num); NEXT;
-        CASE(GT_N): R[in.d] = val_int(R[in.a].u.num > R[in.b].u.num); NEXT;
-        CASE(GE_N): R[in.d] = val_int(R[in.a].u.num >= R[in.b].u.num); NEXT;
-        CASE(EQ_I): R[in.d] = val_int(R[in.a].u.i == R[in.b].u.i); NEXT;
-        CASE(NE_I): R[in.d] = val_int(R[in.a].u.i != R[in.b].u.i); NEXT;
-        CASE(LT_I): R[in.d] = val_int(R[in.a].u.i < R[in.b].u.i); NEXT;
-        CASE(LE_I): R[in.d] = val_int(R[in.a].u.i <= R[in.b].u.i); NEXT;
-        CASE(GT_I): R[in.d] = val_int(R[in.a].u.i > R[in.b].u.i); NEXT;
-        CASE(GE_I): R[in.d] = val_int(R[in.a].u.i >= R[in.b].u.i); NEXT;
+        CASE(EQ_N): R[in->d] = val_int(R[in->a].u.num == R[in->b].u.num); NEXT;
+        CASE(NE_N): R[in->d] = val_int(R[in->a].u.num != R[in->b].u.num); NEXT;
+        CASE(LT_N): R[in->d] = val_int(R[in->a].u.num < R[in->b].u.num); NEXT;
+        CASE(LE_N): R[in->d] = val_int(R[in->a].u.num <= R[in->b].u.num); NEXT;
+        CASE(GT_N): R[in->d] = val_int(R[in->a].u.num > R[in->b].u.num); NEXT;
+        CASE(GE_N): R[in->d] = val_int(R[in->a].u.num >= R[in->b].u.num); NEXT;
+        CASE(EQ_I): R[in->d] = val_int(R[in->a].u.i == R[in->b].u.i); NEXT;
+        CASE(NE_I): R[in->d] = val_int(R[in->a].u.i != R[in->b].u.i); NEXT;
+        CASE(LT_I): R[in->d] = val_int(R[in->a].u.i < R[in->b].u.i); NEXT;
+        CASE(LE_I): R[in->d] = val_int(R[in->a].u.i <= R[in->b].u.i); NEXT;
+        CASE(GT_I): R[in->d] = val_int(R[in->a].u.i > R[in->b].u.i); NEXT;
+        CASE(GE_I): R[in->d] = val_int(R[in->a].u.i >= R[in->b].u.i); NEXT;
 #define STAGE_CMP(OPNAME, REL)                                                  \
         CASE(OPNAME): {                                                         \
-            int64_t x = R[in.a].u.i, y = R[in.b].u.i;                           \
-            R[in.d] = val_int(x < in.x && y < in.x && x REL y);                 \
+            int64_t x = R[in->a].u.i, y = R[in->b].u.i;                           \
+            R[in->d] = val_int(x < in->x && y < in->x && x REL y);                 \
             NEXT;                                                              \
         }
         STAGE_CMP(LT_ST, <)
@@ -701,62 +704,62 @@ int vm_run(Vm *vm, int pc)
         STAGE_CMP(GT_ST, >)
         STAGE_CMP(GE_ST, >=)
 #undef STAGE_CMP
-        CASE(EQ_S): R[in.d] = val_int(str_cmp(R[in.a], R[in.b]) == 0); NEXT;
-        CASE(NE_S): R[in.d] = val_int(str_cmp(R[in.a], R[in.b]) != 0); NEXT;
-        CASE(LT_S): R[in.d] = val_int(str_cmp(R[in.a], R[in.b]) < 0); NEXT;
-        CASE(LE_S): R[in.d] = val_int(str_cmp(R[in.a], R[in.b]) <= 0); NEXT;
-        CASE(GT_S): R[in.d] = val_int(str_cmp(R[in.a], R[in.b]) > 0); NEXT;
-        CASE(GE_S): R[in.d] = val_int(str_cmp(R[in.a], R[in.b]) >= 0); NEXT;
-        CASE(NOT): R[in.d] = val_int(!R[in.a].u.i); NEXT;
-        CASE(JMP): pc = in.b; NEXT;
-        CASE(JF): if (!R[in.a].u.i) pc = in.b; NEXT;
-        CASE(JT): if (R[in.a].u.i) pc = in.b; NEXT;
-        CASE(JFEQ_N): if (!(R[in.a].u.num == R[in.b].u.num)) pc = in.d; NEXT;
-        CASE(JFNE_N): if (!(R[in.a].u.num != R[in.b].u.num)) pc = in.d; NEXT;
-        CASE(JFLT_N): if (!(R[in.a].u.num < R[in.b].u.num)) pc = in.d; NEXT;
-        CASE(JFLE_N): if (!(R[in.a].u.num <= R[in.b].u.num)) pc = in.d; NEXT;
-        CASE(JFGT_N): if (!(R[in.a].u.num > R[in.b].u.num)) pc = in.d; NEXT;
-        CASE(JFGE_N): if (!(R[in.a].u.num >= R[in.b].u.num)) pc = in.d; NEXT;
-        CASE(JFEQ_I): if (R[in.a].u.i != R[in.b].u.i) pc = in.d; NEXT;
-        CASE(JFNE_I): if (R[in.a].u.i == R[in.b].u.i) pc = in.d; NEXT;
-        CASE(IS_MISSING): R[in.d] = val_int(R[in.a].missing != 0); NEXT;
-        CASE(COALESCE): R[in.d] = R[in.a].missing ? R[in.b] : R[in.a]; NEXT;
+        CASE(EQ_S): R[in->d] = val_int(str_cmp(R[in->a], R[in->b]) == 0); NEXT;
+        CASE(NE_S): R[in->d] = val_int(str_cmp(R[in->a], R[in->b]) != 0); NEXT;
+        CASE(LT_S): R[in->d] = val_int(str_cmp(R[in->a], R[in->b]) < 0); NEXT;
+        CASE(LE_S): R[in->d] = val_int(str_cmp(R[in->a], R[in->b]) <= 0); NEXT;
+        CASE(GT_S): R[in->d] = val_int(str_cmp(R[in->a], R[in->b]) > 0); NEXT;
+        CASE(GE_S): R[in->d] = val_int(str_cmp(R[in->a], R[in->b]) >= 0); NEXT;
+        CASE(NOT): R[in->d] = val_int(!R[in->a].u.i); NEXT;
+        CASE(JMP): ip = code + in->b; NEXT;
+        CASE(JF): if (!R[in->a].u.i) ip = code + in->b; NEXT;
+        CASE(JT): if (R[in->a].u.i) ip = code + in->b; NEXT;
+        CASE(JFEQ_N): if (!(R[in->a].u.num == R[in->b].u.num)) ip = code + in->d; NEXT;
+        CASE(JFNE_N): if (!(R[in->a].u.num != R[in->b].u.num)) ip = code + in->d; NEXT;
+        CASE(JFLT_N): if (!(R[in->a].u.num < R[in->b].u.num)) ip = code + in->d; NEXT;
+        CASE(JFLE_N): if (!(R[in->a].u.num <= R[in->b].u.num)) ip = code + in->d; NEXT;
+        CASE(JFGT_N): if (!(R[in->a].u.num > R[in->b].u.num)) ip = code + in->d; NEXT;
+        CASE(JFGE_N): if (!(R[in->a].u.num >= R[in->b].u.num)) ip = code + in->d; NEXT;
+        CASE(JFEQ_I): if (R[in->a].u.i != R[in->b].u.i) ip = code + in->d; NEXT;
+        CASE(JFNE_I): if (R[in->a].u.i == R[in->b].u.i) ip = code + in->d; NEXT;
+        CASE(IS_MISSING): R[in->d] = val_int(R[in->a].missing != 0); NEXT;
+        CASE(COALESCE): R[in->d] = R[in->a].missing ? R[in->b] : R[in->a]; NEXT;
         CASE(SET_MISSING):    /* no member (-1): a tier that matched no branch equals none */
-            R[in.d] = val_int(-1);
-            R[in.d].missing = 1;
+            R[in->d] = val_int(-1);
+            R[in->d].missing = 1;
             NEXT;
         CASE(CALL):
             vm->std.today = R[vm->c->today_reg].u.i;
             vm->std.err = NULL;
-            std_func(in.x)->fn(&R[in.d], &R[in.a], in.b, &vm->std);
-            if (vm->std.err) return fail(vm, pc, vm->std.err);  /* round() overflowing */
+            std_func(in->x)->fn(&R[in->d], &R[in->a], in->b, &vm->std);
+            if (vm->std.err) return fail(vm, AT, vm->std.err);  /* round() overflowing */
             NEXT;
         CASE(MATCH): {
-            const Regex *re = vm->c->regex[in.x];
+            const Regex *re = vm->c->regex[in->x];
             void *work = vm_scratch(vm, rx_work_size(re));
-            R[in.d] = val_int(rx_search(re, R[in.a].u.str, R[in.a].len, work));
+            R[in->d] = val_int(rx_search(re, R[in->a].u.str, R[in->a].len, work));
             NEXT;
         }
         CASE(AGG):
-            R[in.d] = agg_value(vm, in.x, R[in.a]);
-            if (!isfinite(R[in.d].u.num))
-                return fail(vm, pc, "an aggregate overflows (its sum passes 1.8e308)");
+            R[in->d] = agg_value(vm, in->x, R[in->a]);
+            if (!isfinite(R[in->d].u.num))
+                return fail(vm, AT, "an aggregate overflows (its sum passes 1.8e308)");
             NEXT;
         CASE(AGG_ADD):
-            if (R[in.b].u.i) agg_add(vm, in.x, R[in.a]);
+            if (R[in->b].u.i) agg_add(vm, in->x, R[in->a]);
             NEXT;
         CASE(LIMIT_ADD):
-            if (R[in.a].u.i) {
-                LimitState *l = &vm->lim[in.x];
+            if (R[in->a].u.i) {
+                LimitState *l = &vm->lim[in->x];
                 if (l->n == l->cap) {
                     l->cap = l->cap ? l->cap * 2 : 256;
                     l->cands = xrealloc(l->cands, sizeof(LimitCand) * l->cap);
                 }
-                if (isnan(R[in.b].u.num)) return fail(vm, pc, "a limit's order is not a number");
+                if (isnan(R[in->b].u.num)) return fail(vm, AT, "a limit's order is not a number");
                 LimitCand *c = &l->cands[l->n++];
-                c->group = vm->c->limits[in.x].group == GROUP_NONE
-                               ? 0 : vm_group_id(&l->groups, vm->c->limits[in.x].group, vm->group, true);
-                c->by = R[in.b].u.num;
+                c->group = vm->c->limits[in->x].group == GROUP_NONE
+                               ? 0 : vm_group_id(&l->groups, vm->c->limits[in->x].group, vm->group, true);
+                c->by = R[in->b].u.num;
                 c->ordinal = vm->ordinal;
                 c->key = xmalloc(vm->keylen + 1);
                 if (vm->keylen) memcpy(c->key, vm->key, vm->keylen);
@@ -764,21 +767,21 @@ int vm_run(Vm *vm, int pc)
             }
             NEXT;
         CASE(LIMIT_GET): {
-            const LimitState *l = &vm->lim[in.x];
+            const LimitState *l = &vm->lim[in->x];
             long o = vm->ordinal;
             bool kept = o >= 0 && (size_t)(o / 8) < l->nkeep && (l->keep[o / 8] >> (o % 8)) & 1;
-            R[in.d] = val_int(R[in.a].u.i && kept);
+            R[in->d] = val_int(R[in->a].u.i && kept);
             NEXT;
         }
         CASE(GROUP):
-            vm->group = R[in.a];
+            vm->group = R[in->a];
             NEXT;
-        CASE(STAGE_FROM): R[in.d] = val_int(R[in.a].u.i < in.x); NEXT;
+        CASE(STAGE_FROM): R[in->d] = val_int(R[in->a].u.i < in->x); NEXT;
         default:
 #ifdef VM_THREADED
         bad:
 #endif
-            return fail(vm, pc, "bad instruction");
+            return fail(vm, AT, "bad instruction");
         }
     }
 }
