@@ -585,6 +585,11 @@ static void agg_add(Vm *vm, int slot, Value arg)
     }
 }
 
+void vm_agg_add(Vm *vm, int slot, Value arg)
+{
+    agg_add(vm, slot, arg);
+}
+
 /* Ends vm_run with an error for the record at the instruction before pc. */
 static int fail(Vm *vm, int pc, const char *what)
 {

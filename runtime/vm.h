@@ -97,6 +97,10 @@ void vm_free(Vm *vm);
 void vm_set_today(Vm *vm, int32_t today);
 /* Runs from pc to the next HALT. Returns 0, or -1 with vm->err set. */
 int vm_run(Vm *vm, int pc);
+/* What AGG_ADD does when its condition holds: adds arg to aggregate slot
+ * (one without `per`: a grouped one takes vm->group). For a pass whose
+ * code is only such adds, which a loop can do without vm_run (cli/run.c). */
+void vm_agg_add(Vm *vm, int slot, Value arg);
 /* After portfolio pass `layer` (1 ..): sorts the rank/percentile values of
  * that layer's aggregates and decides which records its limits keep. */
 void vm_pass_finish(Vm *vm, int layer);
