@@ -42,12 +42,17 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 enum {
     BLOCK = 1 << 20,          /* initial buffer size, so the usual read size */
     MAX_RECORD = 64 << 20,    /* longest record accepted, in bytes */
     MAX_FIELDS = 10000,       /* most fields in one record */
-    FIELDS_INIT = 64
+    FIELDS_INIT = 64,
+    PAD = 16                  /* bytes after the sentinel, zeroed: a 16-byte
+                                 load from any byte up to it stays inside */
 };
 
 struct CsvReader {
@@ -107,6 +112,13 @@ static const unsigned char stops_tab[256] = {
     ['\n'] = 1, ['\r'] = 1, ['\t'] = 1, ['"'] = 1,
 };
 
+/* The '\n' sentinel at buf[len], and the padding after it zeroed. */
+static void seal(CsvReader *r)
+{
+    r->buf[r->len] = '\n';
+    memset(r->buf + r->len + 1, 0, PAD);
+}
+
 void rd_csv_set_name(CsvReader *r, const char *name)
 {
     free(r->name);
@@ -149,8 +161,8 @@ CsvReader *rd_csv_open(const char *path, char *err, size_t errlen)
     r->owns_fd = owns;
     r->name = xstrdup(owns ? path : "<stdin>");
     r->cap = BLOCK;
-    r->buf = xmalloc(r->cap + 1);
-    r->buf[0] = '\n';
+    r->buf = xmalloc(r->cap + 1 + PAD);
+    seal(r);
     r->size = size;
     r->line = 1;
     r->keep = SIZE_MAX;
@@ -244,7 +256,7 @@ int rd_csv_seek(CsvReader *r, long long offset, long line, long long end)
         return -1;
     r->base = offset;
     r->pos = r->len = 0;
-    r->buf[0] = '\n';
+    seal(r);
     r->line = line;
     r->eof = 0;
     r->started = 1;       /* a byte order mark is only looked for at offset 0 */
@@ -304,7 +316,7 @@ static int refill(CsvReader *r, size_t nkept)
     if (kept == r->cap) {                 /* implies keep == 0 */
         if (r->cap >= MAX_RECORD) return -2;
         size_t cap = r->cap * 2 > MAX_RECORD ? MAX_RECORD : r->cap * 2;
-        char *nbuf = xmalloc(cap + 1);
+        char *nbuf = xmalloc(cap + 1 + PAD);
         memcpy(nbuf, r->buf, kept);
         for (size_t i = 0; i < nkept; i++)
             r->fields[i].ptr = nbuf + (r->fields[i].ptr - r->buf);
@@ -328,12 +340,12 @@ static int refill(CsvReader *r, size_t nkept)
         ssize_t n = read(r->fd, r->buf + r->len, want);
         if (n > 0) {
             r->len += (size_t)n;
-            r->buf[r->len] = '\n';
+            seal(r);
             return 1;
         }
         if (n == 0) {
             r->eof = 1;
-            r->buf[r->len] = '\n';
+            seal(r);
             return 0;
         }
         if (errno != EINTR) {
@@ -343,11 +355,31 @@ static int refill(CsvReader *r, size_t nkept)
     }
 }
 
-/* The first byte in p.. that ends an unquoted field. The sentinel at
- * buf[len] guarantees one is found. Unrolled: most fields are short, but
- * the loop is where the time goes. */
-static inline __attribute__((always_inline)) char *scan_plain(char *p, const unsigned char *ends_plain)
+/* The first byte in p.. that ends an unquoted field: one of ends_plain, a
+ * table that holds '\n', '\r', sep and maybe '"'. The sentinel at buf[len]
+ * guarantees one is found. With SSE2, 16 bytes at a time (PAD keeps the
+ * loads inside the buffer; bytes after the one found do not matter);
+ * else a byte loop, unrolled: most fields are short, but the loop is
+ * where the time goes. */
+#ifdef __SSE2__
+static inline __attribute__((always_inline)) char *scan_plain(char *p, const unsigned char *ends_plain,
+                                                              char sep)
 {
+    const __m128i vs = _mm_set1_epi8(sep), vn = _mm_set1_epi8('\n'), vr = _mm_set1_epi8('\r');
+    const __m128i vq = _mm_set1_epi8(ends_plain['"'] ? '"' : '\n');
+    for (;; p += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, vs), _mm_cmpeq_epi8(x, vn)),
+                                 _mm_or_si128(_mm_cmpeq_epi8(x, vr), _mm_cmpeq_epi8(x, vq)));
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        if (bits) return p + __builtin_ctz(bits);
+    }
+}
+#else
+static inline __attribute__((always_inline)) char *scan_plain(char *p, const unsigned char *ends_plain,
+                                                              char sep)
+{
+    (void)sep;
     for (;; p += 4) {
         if (ends_plain[(unsigned char)p[0]]) return p;
         if (ends_plain[(unsigned char)p[1]]) return p + 1;
@@ -355,6 +387,7 @@ static inline __attribute__((always_inline)) char *scan_plain(char *p, const uns
         if (ends_plain[(unsigned char)p[3]]) return p + 3;
     }
 }
+#endif
 
 /* Powers of ten that are exact doubles. */
 static const double pow10_exact[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8,
@@ -370,13 +403,13 @@ static const double pow10_exact[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8
  * and 10^k for k <= 22 are exact doubles, so one division rounds the
  * decimal correctly (as base/decimal.c's general path does). */
 static inline __attribute__((always_inline)) char *scan_convert(char *p, unsigned cv,
-                                                                const unsigned char *ends,
+                                                                const unsigned char *ends, char sep,
                                                                 CsvValue *val, int *ok,
                                                                 const CsvWords *words,
                                                                 const size_t *wlen)
 {
     if (cv == CSV_CONV_WORDS) {
-        char *q = scan_plain(p, ends);
+        char *q = scan_plain(p, ends, sep);
         size_t n = (size_t)(q - p);
         for (int m = 0; m < words->n; m++) {
             if (wlen[m] != n) continue;
@@ -392,7 +425,7 @@ static inline __attribute__((always_inline)) char *scan_convert(char *p, unsigne
         return q;
     }
     if (cv == CSV_CONV_DATE) {
-        char *q = scan_plain(p, ends);
+        char *q = scan_plain(p, ends, sep);
         int32_t days;
         if (q - p == 10 && date_parse(p, 10, &days)) {
             val->days = days;
@@ -440,12 +473,28 @@ static long count_lines(const char *s, size_t n)
  * field count aside). NULL means "scan it field by field". */
 static char *skip_rest(char *p, char *end)
 {
+#ifdef __SSE2__
+    /* the first '\n', '"' or CR, 16 bytes at a time (the sentinel stops it) */
+    const __m128i vn = _mm_set1_epi8('\n'), vq = _mm_set1_epi8('"'), vr = _mm_set1_epi8('\r');
+    for (;; p += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+        __m128i m = _mm_or_si128(_mm_cmpeq_epi8(x, vn),
+                                 _mm_or_si128(_mm_cmpeq_epi8(x, vq), _mm_cmpeq_epi8(x, vr)));
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        if (!bits) continue;
+        char *q = p + __builtin_ctz(bits);
+        if (q >= end || *q == '"') return NULL;
+        if (*q == '\r') q++;       /* only as the CR of a CRLF that ends the line */
+        return q < end && *q == '\n' ? q : NULL;
+    }
+#else
     char *nl = memchr(p, '\n', (size_t)(end - p));
     if (!nl) return NULL;
     size_t n = (size_t)(nl - p);
     if (n && nl[-1] == '\r') n--;
     if (memchr(p, '"', n) || memchr(p, '\r', n)) return NULL;
     return nl;
+#endif
 }
 
 /* Collapses each "" in s[0..n) to " in place; returns the new length.
@@ -521,9 +570,17 @@ static int plain_record(CsvReader *r, RdField **fields, size_t *nfields, long *l
                         unsigned gen)
 {
     char *f = r->buf + r->pos, *end = r->buf + r->len, *d;
+    /* the reader's state in locals: the NULs written through char
+       pointers would otherwise make the compiler reload it every field */
     const unsigned char *stops = r->stops;
     const unsigned char *conv = r->conv;
     const size_t nconv = r->nconv, keep = r->keep;
+    CsvValue *const *cdst = r->cdst;
+    unsigned *cgen = r->cgen;
+    const CsvWords *cwords = r->cwords;
+    size_t *const *cwlen = r->cwlen;
+    size_t fcap = r->fcap;
+    unsigned count = 0;
     const char sep = r->delim;
     RdField *fv = r->fields;
     size_t nf = 0;
@@ -532,22 +589,25 @@ static int plain_record(CsvReader *r, RdField **fields, size_t *nfields, long *l
         int converted = 0;
         CsvValue v;
         if (cv) {
-            d = scan_convert(f, cv, stops, &v, &converted, &r->cwords[nf], r->cwlen[nf]);
-            if (!converted) d = scan_plain(d, stops);
+            d = scan_convert(f, cv, stops, sep, &v, &converted, &cwords[nf], cwlen[nf]);
+            if (!converted) d = scan_plain(d, stops, sep);
         } else {
-            d = scan_plain(f, stops);
+            d = scan_plain(f, stops, sep);
         }
         char c = *d;
+        /* nothing of this field is written before it is known to end in
+           the buffer, unquoted: the general path may read it otherwise */
         if (d == end || c == '"') goto bail;
-        if (nf == r->fcap) {
-            if (nf == MAX_FIELDS) goto bail;
-            r->fcap = r->fcap * 2 > MAX_FIELDS ? MAX_FIELDS : r->fcap * 2;
-            fv = r->fields = xrealloc(r->fields, r->fcap * sizeof *fv);
-        }
         if (converted) {
-            memcpy(r->cdst[nf], &v, sizeof v);
-            r->cgen[nf] = gen;
-            r->out.count++;
+            *cdst[nf] = v;
+            cgen[nf] = gen;
+            count++;
+        }
+        if (nf == fcap) {
+            if (nf == MAX_FIELDS) goto bail;
+            fcap = fcap * 2 > MAX_FIELDS ? MAX_FIELDS : fcap * 2;
+            fv = r->fields = xrealloc(r->fields, fcap * sizeof *fv);
+            r->fcap = fcap;
         }
         fv[nf].ptr = f;
         fv[nf].len = (size_t)(d - f);
@@ -576,6 +636,7 @@ static int plain_record(CsvReader *r, RdField **fields, size_t *nfields, long *l
     *line = r->line++;
     *fields = fv;
     *nfields = nf;
+    r->out.count = count;
     return 1;
 
 bail:   /* the delimiters the fields before this one ended with, put back */
@@ -632,10 +693,10 @@ int rd_csv_next(CsvReader *r, RdField **fields, size_t *nfields, long *line)
             int converted = 0;
             CsvValue v;
             if (cv) {
-                d = scan_convert(f, cv, ends, &v, &converted, &r->cwords[nf], r->cwlen[nf]);
-                if (!converted) d = scan_plain(d, ends);
+                d = scan_convert(f, cv, ends, sep, &v, &converted, &r->cwords[nf], r->cwlen[nf]);
+                if (!converted) d = scan_plain(d, ends, sep);
             } else {
-                d = scan_plain(f + resume, ends);
+                d = scan_plain(f + resume, ends, sep);
             }
             if (!eof && (d == end || (*d == '\r' && d + 1 == end))) {
                 resume = (size_t)(d - f);
