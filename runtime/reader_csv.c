@@ -355,31 +355,12 @@ static int refill(CsvReader *r, size_t nkept)
     }
 }
 
-/* The first byte in p.. that ends an unquoted field: one of ends_plain, a
- * table that holds '\n', '\r', sep and maybe '"'. The sentinel at buf[len]
- * guarantees one is found. With SSE2, 16 bytes at a time (PAD keeps the
- * loads inside the buffer; bytes after the one found do not matter);
- * else a byte loop, unrolled: most fields are short, but the loop is
- * where the time goes. */
-#ifdef __SSE2__
-static inline __attribute__((always_inline)) char *scan_plain(char *p, const unsigned char *ends_plain,
-                                                              char sep)
+/* The first byte in p.. that ends an unquoted field. The sentinel at
+ * buf[len] guarantees one is found. Unrolled: most fields are short, but
+ * the loop is where the time goes. (16 bytes at a time with SSE2 was
+ * slower here: most fields are a few bytes.) */
+static inline __attribute__((always_inline)) char *scan_plain(char *p, const unsigned char *ends_plain)
 {
-    const __m128i vs = _mm_set1_epi8(sep), vn = _mm_set1_epi8('\n'), vr = _mm_set1_epi8('\r');
-    const __m128i vq = _mm_set1_epi8(ends_plain['"'] ? '"' : '\n');
-    for (;; p += 16) {
-        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
-        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, vs), _mm_cmpeq_epi8(x, vn)),
-                                 _mm_or_si128(_mm_cmpeq_epi8(x, vr), _mm_cmpeq_epi8(x, vq)));
-        unsigned bits = (unsigned)_mm_movemask_epi8(m);
-        if (bits) return p + __builtin_ctz(bits);
-    }
-}
-#else
-static inline __attribute__((always_inline)) char *scan_plain(char *p, const unsigned char *ends_plain,
-                                                              char sep)
-{
-    (void)sep;
     for (;; p += 4) {
         if (ends_plain[(unsigned char)p[0]]) return p;
         if (ends_plain[(unsigned char)p[1]]) return p + 1;
@@ -387,7 +368,6 @@ static inline __attribute__((always_inline)) char *scan_plain(char *p, const uns
         if (ends_plain[(unsigned char)p[3]]) return p + 3;
     }
 }
-#endif
 
 /* Powers of ten that are exact doubles. */
 static const double pow10_exact[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8,
@@ -403,13 +383,13 @@ static const double pow10_exact[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8
  * and 10^k for k <= 22 are exact doubles, so one division rounds the
  * decimal correctly (as base/decimal.c's general path does). */
 static inline __attribute__((always_inline)) char *scan_convert(char *p, unsigned cv,
-                                                                const unsigned char *ends, char sep,
+                                                                const unsigned char *ends,
                                                                 CsvValue *val, int *ok,
                                                                 const CsvWords *words,
                                                                 const size_t *wlen)
 {
     if (cv == CSV_CONV_WORDS) {
-        char *q = scan_plain(p, ends, sep);
+        char *q = scan_plain(p, ends);
         size_t n = (size_t)(q - p);
         for (int m = 0; m < words->n; m++) {
             if (wlen[m] != n) continue;
@@ -425,7 +405,7 @@ static inline __attribute__((always_inline)) char *scan_convert(char *p, unsigne
         return q;
     }
     if (cv == CSV_CONV_DATE) {
-        char *q = scan_plain(p, ends, sep);
+        char *q = scan_plain(p, ends);
         int32_t days;
         if (q - p == 10 && date_parse(p, 10, &days)) {
             val->days = days;
@@ -589,10 +569,10 @@ static int plain_record(CsvReader *r, RdField **fields, size_t *nfields, long *l
         int converted = 0;
         CsvValue v;
         if (cv) {
-            d = scan_convert(f, cv, stops, sep, &v, &converted, &cwords[nf], cwlen[nf]);
-            if (!converted) d = scan_plain(d, stops, sep);
+            d = scan_convert(f, cv, stops, &v, &converted, &cwords[nf], cwlen[nf]);
+            if (!converted) d = scan_plain(d, stops);
         } else {
-            d = scan_plain(f, stops, sep);
+            d = scan_plain(f, stops);
         }
         char c = *d;
         /* nothing of this field is written before it is known to end in
@@ -693,10 +673,10 @@ int rd_csv_next(CsvReader *r, RdField **fields, size_t *nfields, long *line)
             int converted = 0;
             CsvValue v;
             if (cv) {
-                d = scan_convert(f, cv, ends, sep, &v, &converted, &r->cwords[nf], r->cwlen[nf]);
-                if (!converted) d = scan_plain(d, ends, sep);
+                d = scan_convert(f, cv, ends, &v, &converted, &r->cwords[nf], r->cwlen[nf]);
+                if (!converted) d = scan_plain(d, ends);
             } else {
-                d = scan_plain(f + resume, ends, sep);
+                d = scan_plain(f + resume, ends);
             }
             if (!eof && (d == end || (*d == '\r' && d + 1 == end))) {
                 resume = (size_t)(d - f);
