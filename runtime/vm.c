@@ -1,12 +1,98 @@
-/* vm.c — the interpreter loop. Dispatch is a switch over OpCode (which the
- * compiler turns into a jump table); every instruction reads and writes
- * registers only. See opcodes.def for what each instruction does. */
+/* vm.c — the interpreter loop. Dispatch is threaded (a table of label
+ * addresses, one indirect jump at the end of each instruction; a switch
+ * elsewhere); every instruction reads and writes registers only. See
+ * opcodes.def for what each instruction does. Each VM runs its own copy of
+ * the chunk's code, in which vm_new fuses some common pairs (below). */
 #include "vm.h"
 #include "../base/date.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Instructions only a VM's own copy of the code holds (fuse() makes them
+ * from pairs; the chunk, the disassembler and docs/bytecode.md never see
+ * them). Each replaces a JF or JT over exactly one instruction, keeps that
+ * instruction's operands and skips it, so the pair runs without a
+ * data-dependent branch (a score's weights and the `and`/`or` of lets
+ * depend on each account, so such a jump is mispredicted often):
+ *   ADD_IF   JF c; ADD d <- a, b      d = a + b if c holds (x = c)
+ *   OR_N     JT d; CMP_N d <- a, b    d = d, or else a REL b (x = REL)
+ *   AND_N    JF d; CMP_N d <- a, b    d = a REL b if d, or else d
+ *   OR_I, AND_I                      the same with CMP_I (integers)
+ *   OR_MOV   JT d; MOV d <- a         d = d, or else a
+ *   AND_MOV  JF d; MOV d <- a         d = a if d, or else d
+ * REL is a mask: LT 1, EQ 2, GT 4, and 8 to negate (NE is EQ|8, so a NaN,
+ * which never reaches a register, would still compare as CMP does). The
+ * skipped instruction stays, for a jump that lands on it. */
+enum {
+    OP_ADD_IF = OP__COUNT, OP_OR_N, OP_AND_N, OP_OR_I, OP_AND_I, OP_OR_MOV, OP_AND_MOV,
+    VM_OP__COUNT
+};
+enum { REL_LT = 1, REL_EQ = 2, REL_GT = 4, REL_NOT = 8 };
+
+/* The REL mask of a comparison opcode, and whether it compares integers;
+ * 0 if op is no such comparison. */
+static int rel_of(int op, bool *ints)
+{
+    *ints = op >= OP_EQ_I && op <= OP_GE_I;
+    switch (op) {
+    case OP_EQ_N: case OP_EQ_I: return REL_EQ;
+    case OP_NE_N: case OP_NE_I: return REL_EQ | REL_NOT;
+    case OP_LT_N: case OP_LT_I: return REL_LT;
+    case OP_LE_N: case OP_LE_I: return REL_LT | REL_EQ;
+    case OP_GT_N: case OP_GT_I: return REL_GT;
+    case OP_GE_N: case OP_GE_I: return REL_GT | REL_EQ;
+    default: return 0;
+    }
+}
+
+/* The chunk's code with the pairs above fused. */
+static Instr *fuse(const Chunk *c)
+{
+    Instr *code = xmalloc(sizeof(Instr) * (size_t)(c->ncode ? c->ncode : 1));
+    if (c->ncode) memcpy(code, c->code, sizeof(Instr) * (size_t)c->ncode);
+    for (int i = 0; i + 1 < c->ncode; i++) {
+        const Instr *j = &c->code[i], *n = &c->code[i + 1];
+        if ((j->op != OP_JF && j->op != OP_JT) || j->b != i + 2) continue;
+        bool jf = j->op == OP_JF, ints;
+        int rel = rel_of(n->op, &ints);
+        Instr f = *n;
+        if (jf && n->op == OP_ADD) {
+            f.op = OP_ADD_IF;
+            f.x = j->a;
+        } else if (rel && n->d == j->a) {
+            f.op = (uint8_t)(ints ? (jf ? OP_AND_I : OP_OR_I) : (jf ? OP_AND_N : OP_OR_N));
+            f.x = (uint16_t)rel;
+        } else if (n->op == OP_MOV && n->d == j->a) {
+            f.op = jf ? OP_AND_MOV : OP_OR_MOV;
+        } else {
+            continue;
+        }
+        code[i] = f;
+    }
+    return code;
+}
+
+/* Keeps register r where keep is 1, else makes it val_int(v) or val_num:
+ * field by field, each store the size of the one that wrote it, and
+ * without a branch. */
+static inline void keep_or_int(Value *r, bool keep, int64_t v)
+{
+    int64_t m = -(int64_t)keep;
+    r->u.i = (r->u.i & m) | (v & ~m);
+    r->len &= (uint32_t)m;
+    r->missing &= (uint8_t)m;
+}
+
+/* Register r where keep is 1, else a copy of w. */
+static inline void keep_or_copy(Value *r, bool keep, const Value *w)
+{
+    int64_t m = -(int64_t)keep;
+    r->u.i = (r->u.i & m) | (w->u.i & ~m);
+    r->len = (r->len & (uint32_t)m) | (w->len & ~(uint32_t)m);
+    r->missing = (uint8_t)((r->missing & (uint8_t)m) | (w->missing & (uint8_t)~m));
+}
 
 /* The scratch callback built-ins get through StdCtx. */
 static char *std_scratch(void *owner, size_t n)
@@ -41,6 +127,7 @@ void vm_free(Vm *vm)
     free(vm->gagg);
     free(vm->undo);
     free(vm->regs);
+    free(vm->code);
     vm_reset_scratch(vm);
     free(vm->spill);
     free(vm->scratch);
@@ -624,7 +711,8 @@ __attribute__((optimize("no-crossjumping", "no-gcse")))
 int vm_run(Vm *vm, int pc)
 {
     vm->err = NULL;
-    const Instr *const code = vm->c->code;
+    if (!vm->code) vm->code = fuse(vm->c);      /* at the first run: the chunk is done */
+    const Instr *const code = vm->code;
     const Instr *ip = code + pc, *in;   /* the next instruction, this one */
     Value *R = vm->regs;
 #ifdef VM_THREADED
@@ -633,12 +721,15 @@ int vm_run(Vm *vm, int pc)
 #define OP(name, operands, doc) [OP_##name] = &&L_##name,
 #include "opcodes.def"
 #undef OP
-        [OP__COUNT ... 255] = &&bad,
+        [OP_ADD_IF] = &&L_ADD_IF, [OP_OR_N] = &&L_OR_N, [OP_AND_N] = &&L_AND_N,
+        [OP_OR_I] = &&L_OR_I, [OP_AND_I] = &&L_AND_I, [OP_OR_MOV] = &&L_OR_MOV,
+        [OP_AND_MOV] = &&L_AND_MOV,
+        [VM_OP__COUNT ... 255] = &&bad,
     };
 #endif
     for (;;) {
         in = ip++;
-        switch ((OpCode)in->op) {
+        switch (in->op) {
         CASE(HALT):
             return 0;
         CASE(MOV):
@@ -782,6 +873,45 @@ int vm_run(Vm *vm, int pc)
             vm->group = R[in->a];
             NEXT;
         CASE(STAGE_FROM): R[in->d] = val_int(R[in->a].u.i < in->x); NEXT;
+        /* the fused pairs (fuse() above); each skips the instruction after it */
+        CASE(ADD_IF): {
+            bool take = R[in->x].u.i != 0;
+            double r_ = R[in->a].u.num + R[in->b].u.num;
+            ip++;
+            if (!isfinite(r_) && take)      /* the ADD's error, at the ADD */
+                return fail(vm, AT, "a sum overflows (its magnitude passes 1.8e308)");
+            int64_t bits;
+            memcpy(&bits, &r_, sizeof bits);
+            keep_or_int(&R[in->d], !take, bits);
+            NEXT;
+        }
+#define REL(x, y, rel)                                                          \
+    (((((x) < (y)) | ((x) == (y)) << 1 | ((x) > (y)) << 2) & (rel) & 7) != 0) ^ ((rel) >> 3)
+        CASE(OR_N):
+            keep_or_int(&R[in->d], R[in->d].u.i != 0, REL(R[in->a].u.num, R[in->b].u.num, in->x));
+            ip++;
+            NEXT;
+        CASE(AND_N):
+            keep_or_int(&R[in->d], R[in->d].u.i == 0, REL(R[in->a].u.num, R[in->b].u.num, in->x));
+            ip++;
+            NEXT;
+        CASE(OR_I):
+            keep_or_int(&R[in->d], R[in->d].u.i != 0, REL(R[in->a].u.i, R[in->b].u.i, in->x));
+            ip++;
+            NEXT;
+        CASE(AND_I):
+            keep_or_int(&R[in->d], R[in->d].u.i == 0, REL(R[in->a].u.i, R[in->b].u.i, in->x));
+            ip++;
+            NEXT;
+#undef REL
+        CASE(OR_MOV):
+            keep_or_copy(&R[in->d], R[in->d].u.i != 0, &R[in->a]);
+            ip++;
+            NEXT;
+        CASE(AND_MOV):
+            keep_or_copy(&R[in->d], R[in->d].u.i == 0, &R[in->a]);
+            ip++;
+            NEXT;
         default:
 #ifdef VM_THREADED
         bad:

@@ -88,6 +88,9 @@ typedef struct Vm {
     Span err_span;          /* and where in the policy */
     int lent;               /* vm_pass_lend: the layer this VM adds to (0: none) */
     bool addends;           /* keep every value added to a sum (vm_pass_merge replays them) */
+    Instr *code;            /* c->code with common pairs fused (vm.c), made by the
+                               first vm_run: what vm_run runs (the chunk's code
+                               must not change after that) */
 } Vm;
 
 /* A VM with its registers set to the chunk's initial values. */

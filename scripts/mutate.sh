@@ -305,6 +305,14 @@ mutant runtime/vm.c \
     'val_int(rx_search(re, R[in->a].u.str, R[in->a].len, work))' \
     'val_int(!rx_search(re, R[in->a].u.str, R[in->a].len, work))' \
     'matches() inverted'
+mutant runtime/vm.c \
+    'keep_or_int(&R[in->d], !take, bits);' \
+    'keep_or_int(&R[in->d], false, bits);' \
+    'a fused score weight (ADD_IF) is added whether its condition holds or not'
+mutant runtime/vm.c \
+    '& (rel) & 7) != 0) ^ ((rel) >> 3)' \
+    '& (rel) & 7) != 0)' \
+    'a fused != (OR_N, AND_N) computes =='
 
 # base/date.c: the calendar
 mutant base/date.c \
