@@ -55,6 +55,13 @@ enum {
                                  load from any byte up to it stays inside */
 };
 
+/* A word of a CSV_CONV_WORDS column: its length and its first 8 bytes
+ * (zero-padded), compared at once with the field's. */
+typedef struct WordKey {
+    uint64_t head;
+    size_t len;
+} WordKey;
+
 struct CsvReader {
     int fd;
     int owns_fd;          /* 0 for stdin, which belongs to the caller */
@@ -84,7 +91,7 @@ struct CsvReader {
     CsvValue *cval;       /* by column: the converted value, unless cdst says */
     CsvValue **cdst;      /* by column: where the converted value goes */
     CsvWords *cwords;     /* by column: the words of a CSV_CONV_WORDS column */
-    size_t **cwlen;       /* and their lengths */
+    WordKey **cwlen;      /* and their lengths and first bytes */
     CsvConverted out;     /* what rd_csv_set_conversions hands out */
     char err[512];
 };
@@ -207,8 +214,12 @@ const CsvConverted *rd_csv_set_conversions(CsvReader *r, const unsigned char *co
         if (conv[c] != CSV_CONV_WORDS) continue;
         CsvWords w = words ? words[c] : (CsvWords){NULL, 0};
         r->cwords[c] = w;
-        r->cwlen[c] = xmalloc(sizeof(size_t) * (size_t)(w.n + 1));
-        for (int m = 0; m < w.n; m++) r->cwlen[c][m] = strlen(w.w[m]);
+        r->cwlen[c] = xcalloc((size_t)w.n + 1, sizeof(WordKey));
+        for (int m = 0; m < w.n; m++) {
+            size_t len = strlen(w.w[m]);
+            r->cwlen[c][m].len = len;
+            memcpy(&r->cwlen[c][m].head, w.w[m], len < 8 ? len : 8);
+        }
     }
     r->nconv = n;
     r->conv = n ? xmalloc(n) : NULL;
@@ -386,13 +397,31 @@ static inline __attribute__((always_inline)) char *scan_convert(char *p, unsigne
                                                                 const unsigned char *ends,
                                                                 CsvValue *val, int *ok,
                                                                 const CsvWords *words,
-                                                                const size_t *wlen)
+                                                                const WordKey *wlen)
 {
     if (cv == CSV_CONV_WORDS) {
         char *q = scan_plain(p, ends);
         size_t n = (size_t)(q - p);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        /* the first 8 bytes at once (PAD keeps the load inside the buffer),
+           the field's bytes past its end masked off */
+        uint64_t head;
+        memcpy(&head, p, 8);
+        if (n < 8) head &= ((uint64_t)1 << (8 * n)) - 1;
         for (int m = 0; m < words->n; m++) {
-            if (wlen[m] != n) continue;
+            if (wlen[m].len != n || wlen[m].head != head) continue;
+            const char *w = words->w[m];
+            size_t i = 8;
+            while (i < n && w[i] == p[i]) i++;
+            if (i >= n) {
+                val->word = m;
+                *ok = 1;
+                break;
+            }
+        }
+#else
+        for (int m = 0; m < words->n; m++) {
+            if (wlen[m].len != n) continue;
             const char *w = words->w[m];
             size_t i = 0;
             while (i < n && w[i] == p[i]) i++;      /* short words: no call to memcmp */
@@ -402,6 +431,7 @@ static inline __attribute__((always_inline)) char *scan_convert(char *p, unsigne
                 break;
             }
         }
+#endif
         return q;
     }
     if (cv == CSV_CONV_DATE) {
@@ -558,7 +588,7 @@ static int plain_record(CsvReader *r, RdField **fields, size_t *nfields, long *l
     CsvValue *const *cdst = r->cdst;
     unsigned *cgen = r->cgen;
     const CsvWords *cwords = r->cwords;
-    size_t *const *cwlen = r->cwlen;
+    WordKey *const *cwlen = r->cwlen;
     size_t fcap = r->fcap;
     unsigned count = 0;
     const char sep = r->delim;
