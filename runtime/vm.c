@@ -2,7 +2,8 @@
  * addresses, one indirect jump at the end of each instruction; a switch
  * elsewhere); every instruction reads and writes registers only. See
  * opcodes.def for what each instruction does. Each VM runs its own copy of
- * the chunk's code, in which vm_new fuses some common pairs (below). */
+ * the chunk's code, in which its first vm_run fuses some common pairs
+ * (below). */
 #include "vm.h"
 #include "../base/date.h"
 
@@ -74,9 +75,10 @@ static Instr *fuse(const Chunk *c)
     return code;
 }
 
-/* Keeps register r where keep is 1, else makes it val_int(v) or val_num:
- * field by field, each store the size of the one that wrote it, and
- * without a branch. */
+/* Keeps register r where keep is 1, else makes it val_int(v) (val_num of
+ * a double whose bits v holds): field by field, each store the size of the
+ * one that wrote it (a 16-byte load after narrower stores waits for them),
+ * and without a branch. */
 static inline void keep_or_int(Value *r, bool keep, int64_t v)
 {
     int64_t m = -(int64_t)keep;
