@@ -1,12 +1,100 @@
-/* vm.c — the interpreter loop. Dispatch is a switch over OpCode (which the
- * compiler turns into a jump table); every instruction reads and writes
- * registers only. See opcodes.def for what each instruction does. */
+/* vm.c — the interpreter loop. Dispatch is threaded (a table of label
+ * addresses, one indirect jump at the end of each instruction; a switch
+ * elsewhere); every instruction reads and writes registers only. See
+ * opcodes.def for what each instruction does. Each VM runs its own copy of
+ * the chunk's code, in which its first vm_run fuses some common pairs
+ * (below). */
 #include "vm.h"
 #include "../base/date.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Instructions only a VM's own copy of the code holds (fuse() makes them
+ * from pairs; the chunk, the disassembler and docs/bytecode.md never see
+ * them). Each replaces a JF or JT over exactly one instruction, keeps that
+ * instruction's operands and skips it, so the pair runs without a
+ * data-dependent branch (a score's weights and the `and`/`or` of lets
+ * depend on each account, so such a jump is mispredicted often):
+ *   ADD_IF   JF c; ADD d <- a, b      d = a + b if c holds (x = c)
+ *   OR_N     JT d; CMP_N d <- a, b    d = d, or else a REL b (x = REL)
+ *   AND_N    JF d; CMP_N d <- a, b    d = a REL b if d, or else d
+ *   OR_I, AND_I                      the same with CMP_I (integers)
+ *   OR_MOV   JT d; MOV d <- a         d = d, or else a
+ *   AND_MOV  JF d; MOV d <- a         d = a if d, or else d
+ * REL is a mask: LT 1, EQ 2, GT 4, and 8 to negate (NE is EQ|8, so a NaN,
+ * which never reaches a register, would still compare as CMP does). The
+ * skipped instruction stays, for a jump that lands on it. */
+enum {
+    OP_ADD_IF = OP__COUNT, OP_OR_N, OP_AND_N, OP_OR_I, OP_AND_I, OP_OR_MOV, OP_AND_MOV,
+    VM_OP__COUNT
+};
+enum { REL_LT = 1, REL_EQ = 2, REL_GT = 4, REL_NOT = 8 };
+
+/* The REL mask of a comparison opcode, and whether it compares integers;
+ * 0 if op is no such comparison. */
+static int rel_of(int op, bool *ints)
+{
+    *ints = op >= OP_EQ_I && op <= OP_GE_I;
+    switch (op) {
+    case OP_EQ_N: case OP_EQ_I: return REL_EQ;
+    case OP_NE_N: case OP_NE_I: return REL_EQ | REL_NOT;
+    case OP_LT_N: case OP_LT_I: return REL_LT;
+    case OP_LE_N: case OP_LE_I: return REL_LT | REL_EQ;
+    case OP_GT_N: case OP_GT_I: return REL_GT;
+    case OP_GE_N: case OP_GE_I: return REL_GT | REL_EQ;
+    default: return 0;
+    }
+}
+
+/* The chunk's code with the pairs above fused. */
+static Instr *fuse(const Chunk *c)
+{
+    Instr *code = xmalloc(sizeof(Instr) * (size_t)(c->ncode ? c->ncode : 1));
+    if (c->ncode) memcpy(code, c->code, sizeof(Instr) * (size_t)c->ncode);
+    for (int i = 0; i + 1 < c->ncode; i++) {
+        const Instr *j = &c->code[i], *n = &c->code[i + 1];
+        if ((j->op != OP_JF && j->op != OP_JT) || j->b != i + 2) continue;
+        bool jf = j->op == OP_JF, ints;
+        int rel = rel_of(n->op, &ints);
+        Instr f = *n;
+        if (jf && n->op == OP_ADD) {
+            f.op = OP_ADD_IF;
+            f.x = j->a;
+        } else if (rel && n->d == j->a) {
+            f.op = (uint8_t)(ints ? (jf ? OP_AND_I : OP_OR_I) : (jf ? OP_AND_N : OP_OR_N));
+            f.x = (uint16_t)rel;
+        } else if (n->op == OP_MOV && n->d == j->a) {
+            f.op = jf ? OP_AND_MOV : OP_OR_MOV;
+        } else {
+            continue;
+        }
+        code[i] = f;
+    }
+    return code;
+}
+
+/* Keeps register r where keep is 1, else makes it val_int(v) (val_num of
+ * a double whose bits v holds): field by field, each store the size of the
+ * one that wrote it (a 16-byte load after narrower stores waits for them),
+ * and without a branch. */
+static inline void keep_or_int(Value *r, bool keep, int64_t v)
+{
+    int64_t m = -(int64_t)keep;
+    r->u.i = (r->u.i & m) | (v & ~m);
+    r->len &= (uint32_t)m;
+    r->missing &= (uint8_t)m;
+}
+
+/* Register r where keep is 1, else a copy of w. */
+static inline void keep_or_copy(Value *r, bool keep, const Value *w)
+{
+    int64_t m = -(int64_t)keep;
+    r->u.i = (r->u.i & m) | (w->u.i & ~m);
+    r->len = (r->len & (uint32_t)m) | (w->len & ~(uint32_t)m);
+    r->missing = (uint8_t)((r->missing & (uint8_t)m) | (w->missing & (uint8_t)~m));
+}
 
 /* The scratch callback built-ins get through StdCtx. */
 static char *std_scratch(void *owner, size_t n)
@@ -41,6 +129,7 @@ void vm_free(Vm *vm)
     free(vm->gagg);
     free(vm->undo);
     free(vm->regs);
+    free(vm->code);
     vm_reset_scratch(vm);
     free(vm->spill);
     free(vm->scratch);
@@ -554,11 +643,13 @@ static Value agg_value(Vm *vm, int slot, Value arg)
     default:
         break;
     }
+    /* SIG_AGG_SAME: total, avg, min or max, told apart by their first
+       letters (no strcmp per record) */
     const char *name = std_func(a->fn)->name;
-    if (strcmp(name, "total") == 0) return val_num(s->sum);
+    if (name[0] == 't') return val_num(s->sum);
     if (s->count == 0) return val_num(0);
-    if (strcmp(name, "avg") == 0) return val_num(s->sum / (double)s->count);
-    if (strcmp(name, "min") == 0) return val_num(s->min);
+    if (name[0] == 'a') return val_num(s->sum / (double)s->count);
+    if (name[1] == 'i') return val_num(s->min);
     return val_num(s->max);
 }
 
@@ -585,6 +676,11 @@ static void agg_add(Vm *vm, int slot, Value arg)
     }
 }
 
+void vm_agg_add(Vm *vm, int slot, Value arg)
+{
+    agg_add(vm, slot, arg);
+}
+
 /* Ends vm_run with an error for the record at the instruction before pc. */
 static int fail(Vm *vm, int pc, const char *what)
 {
@@ -602,14 +698,15 @@ static int fail(Vm *vm, int pc, const char *what)
 #define CASE(name) L_##name: case OP_##name
 #define NEXT                                                                    \
     do {                                                                        \
-        in = code[pc++];                                                        \
-        if (in.op >= OP__COUNT) goto bad;                                       \
-        goto *labels[in.op];                                                    \
+        in = ip++;                                                              \
+        goto *labels[in->op];                                                   \
     } while (0)
 #else
 #define CASE(name) case OP_##name
 #define NEXT break
 #endif
+/* The instruction being run, as fail() takes it (one past it). */
+#define AT ((int)(ip - code))
 
 #if defined(VM_THREADED) && !defined(__clang__)
 /* GCC: one dispatch per instruction, not merged back into one shared jump */
@@ -618,23 +715,29 @@ __attribute__((optimize("no-crossjumping", "no-gcse")))
 int vm_run(Vm *vm, int pc)
 {
     vm->err = NULL;
-    const Instr *code = vm->c->code;
+    if (!vm->code) vm->code = fuse(vm->c);      /* at the first run: the chunk is done */
+    const Instr *const code = vm->code;
+    const Instr *ip = code + pc, *in;   /* the next instruction, this one */
     Value *R = vm->regs;
 #ifdef VM_THREADED
-    static const void *const labels[OP__COUNT] = {
+    /* every byte an op could hold, so no range check: past the opcodes, bad */
+    static const void *const labels[256] = {
 #define OP(name, operands, doc) [OP_##name] = &&L_##name,
 #include "opcodes.def"
 #undef OP
+        [OP_ADD_IF] = &&L_ADD_IF, [OP_OR_N] = &&L_OR_N, [OP_AND_N] = &&L_AND_N,
+        [OP_OR_I] = &&L_OR_I, [OP_AND_I] = &&L_AND_I, [OP_OR_MOV] = &&L_OR_MOV,
+        [OP_AND_MOV] = &&L_AND_MOV,
+        [VM_OP__COUNT ... 255] = &&bad,
     };
 #endif
-    Instr in;
     for (;;) {
-        in = code[pc++];
-        switch ((OpCode)in.op) {
+        in = ip++;
+        switch (in->op) {
         CASE(HALT):
             return 0;
         CASE(MOV):
-            R[in.d] = R[in.a];
+            R[in->d] = R[in->a];
             NEXT;
 /* Numbers in registers are finite (readers and the lexer see to it), so a
  * result that is not finite overflowed: an error for the record, never an
@@ -642,58 +745,58 @@ int vm_run(Vm *vm, int pc)
 #define ARITH(OPNAME, EXPR, WHAT)                                               \
         CASE(OPNAME): {                                                         \
             double r_ = EXPR;                                                   \
-            if (!isfinite(r_)) return fail(vm, pc, WHAT " overflows (its magnitude passes 1.8e308)"); \
-            R[in.d] = val_num(r_);                                              \
+            if (!isfinite(r_)) return fail(vm, AT, WHAT " overflows (its magnitude passes 1.8e308)"); \
+            R[in->d] = val_num(r_);                                              \
             NEXT;                                                              \
         }
-        ARITH(ADD, R[in.a].u.num + R[in.b].u.num, "a sum")
-        ARITH(SUB, R[in.a].u.num - R[in.b].u.num, "a difference")
-        ARITH(MUL, R[in.a].u.num * R[in.b].u.num, "a product")
+        ARITH(ADD, R[in->a].u.num + R[in->b].u.num, "a sum")
+        ARITH(SUB, R[in->a].u.num - R[in->b].u.num, "a difference")
+        ARITH(MUL, R[in->a].u.num * R[in->b].u.num, "a product")
 #undef ARITH
         CASE(DIV): {
-            if (R[in.b].u.num == 0) {
-                if (R[in.a].u.num == 0) {       /* 0 / 0: a share of nothing is nothing */
-                    R[in.d] = val_num(0);
+            if (R[in->b].u.num == 0) {
+                if (R[in->a].u.num == 0) {       /* 0 / 0: a share of nothing is nothing */
+                    R[in->d] = val_num(0);
                     break;
                 }
-                return fail(vm, pc, "division by zero");
+                return fail(vm, AT, "division by zero");
             }
-            double q = R[in.a].u.num / R[in.b].u.num;
-            if (!isfinite(q)) return fail(vm, pc, "a quotient overflows (its magnitude passes 1.8e308)");
-            R[in.d] = val_num(q);
+            double q = R[in->a].u.num / R[in->b].u.num;
+            if (!isfinite(q)) return fail(vm, AT, "a quotient overflows (its magnitude passes 1.8e308)");
+            R[in->d] = val_num(q);
             NEXT;
         }
-        CASE(NEG): R[in.d] = val_num(-R[in.a].u.num); NEXT;
+        CASE(NEG): R[in->d] = val_num(-R[in->a].u.num); NEXT;
         CASE(DATE_ADD):
         CASE(DATE_SUB): {
             /* days in range first: a huge count must not overflow an integer */
-            double days = floor(R[in.b].u.num);
-            if (in.op == OP_DATE_SUB) days = -days;
-            double to = (double)R[in.a].u.i + days;
+            double days = floor(R[in->b].u.num);
+            if (in->op == OP_DATE_SUB) days = -days;
+            double to = (double)R[in->a].u.i + days;
             if (!(to >= DATE_MIN && to <= DATE_MAX))
-                return fail(vm, pc, "a date overflows (dates run from 0001-01-01 to 9999-12-31)");
-            R[in.d] = val_int((int64_t)to);
+                return fail(vm, AT, "a date overflows (dates run from 0001-01-01 to 9999-12-31)");
+            R[in->d] = val_int((int64_t)to);
             NEXT;
         }
         CASE(DATE_DIFF):
-            R[in.d] = val_num((double)(R[in.a].u.i - R[in.b].u.i));
+            R[in->d] = val_num((double)(R[in->a].u.i - R[in->b].u.i));
             NEXT;
-        CASE(EQ_N): R[in.d] = val_int(R[in.a].u.num == R[in.b].u.num); NEXT;
-        CASE(NE_N): R[in.d] = val_int(R[in.a].u.num != R[in.b].u.num); NEXT;
-        CASE(LT_N): R[in.d] = val_int(R[in.a].u.num < R[in.b].u.num); NEXT;
-        CASE(LE_N): R[in.d] = val_int(R[in.a].u.num <= R[in.b].u.num); NEXT;
-        CASE(GT_N): R[in.d] = val_int(R[in.a].u.num > R[in.b].u.num); NEXT;
-        CASE(GE_N): R[in.d] = val_int(R[in.a].u.num >= R[in.b].u.num); NEXT;
-        CASE(EQ_I): R[in.d] = val_int(R[in.a].u.i == R[in.b].u.i); NEXT;
-        CASE(NE_I): R[in.d] = val_int(R[in.a].u.i != R[in.b].u.i); NEXT;
-        CASE(LT_I): R[in.d] = val_int(R[in.a].u.i < R[in.b].u.i); NEXT;
-        CASE(LE_I): R[in.d] = val_int(R[in.a].u.i <= R[in.b].u.i); NEXT;
-        CASE(GT_I): R[in.d] = val_int(R[in.a].u.i > R[in.b].u.i); NEXT;
-        CASE(GE_I): R[in.d] = val_int(R[in.a].u.i >= R[in.b].u.i); NEXT;
+        CASE(EQ_N): R[in->d] = val_int(R[in->a].u.num == R[in->b].u.num); NEXT;
+        CASE(NE_N): R[in->d] = val_int(R[in->a].u.num != R[in->b].u.num); NEXT;
+        CASE(LT_N): R[in->d] = val_int(R[in->a].u.num < R[in->b].u.num); NEXT;
+        CASE(LE_N): R[in->d] = val_int(R[in->a].u.num <= R[in->b].u.num); NEXT;
+        CASE(GT_N): R[in->d] = val_int(R[in->a].u.num > R[in->b].u.num); NEXT;
+        CASE(GE_N): R[in->d] = val_int(R[in->a].u.num >= R[in->b].u.num); NEXT;
+        CASE(EQ_I): R[in->d] = val_int(R[in->a].u.i == R[in->b].u.i); NEXT;
+        CASE(NE_I): R[in->d] = val_int(R[in->a].u.i != R[in->b].u.i); NEXT;
+        CASE(LT_I): R[in->d] = val_int(R[in->a].u.i < R[in->b].u.i); NEXT;
+        CASE(LE_I): R[in->d] = val_int(R[in->a].u.i <= R[in->b].u.i); NEXT;
+        CASE(GT_I): R[in->d] = val_int(R[in->a].u.i > R[in->b].u.i); NEXT;
+        CASE(GE_I): R[in->d] = val_int(R[in->a].u.i >= R[in->b].u.i); NEXT;
 #define STAGE_CMP(OPNAME, REL)                                                  \
         CASE(OPNAME): {                                                         \
-            int64_t x = R[in.a].u.i, y = R[in.b].u.i;                           \
-            R[in.d] = val_int(x < in.x && y < in.x && x REL y);                 \
+            int64_t x = R[in->a].u.i, y = R[in->b].u.i;                           \
+            R[in->d] = val_int(x < in->x && y < in->x && x REL y);                 \
             NEXT;                                                              \
         }
         STAGE_CMP(LT_ST, <)
@@ -701,62 +804,62 @@ int vm_run(Vm *vm, int pc)
         STAGE_CMP(GT_ST, >)
         STAGE_CMP(GE_ST, >=)
 #undef STAGE_CMP
-        CASE(EQ_S): R[in.d] = val_int(str_cmp(R[in.a], R[in.b]) == 0); NEXT;
-        CASE(NE_S): R[in.d] = val_int(str_cmp(R[in.a], R[in.b]) != 0); NEXT;
-        CASE(LT_S): R[in.d] = val_int(str_cmp(R[in.a], R[in.b]) < 0); NEXT;
-        CASE(LE_S): R[in.d] = val_int(str_cmp(R[in.a], R[in.b]) <= 0); NEXT;
-        CASE(GT_S): R[in.d] = val_int(str_cmp(R[in.a], R[in.b]) > 0); NEXT;
-        CASE(GE_S): R[in.d] = val_int(str_cmp(R[in.a], R[in.b]) >= 0); NEXT;
-        CASE(NOT): R[in.d] = val_int(!R[in.a].u.i); NEXT;
-        CASE(JMP): pc = in.b; NEXT;
-        CASE(JF): if (!R[in.a].u.i) pc = in.b; NEXT;
-        CASE(JT): if (R[in.a].u.i) pc = in.b; NEXT;
-        CASE(JFEQ_N): if (!(R[in.a].u.num == R[in.b].u.num)) pc = in.d; NEXT;
-        CASE(JFNE_N): if (!(R[in.a].u.num != R[in.b].u.num)) pc = in.d; NEXT;
-        CASE(JFLT_N): if (!(R[in.a].u.num < R[in.b].u.num)) pc = in.d; NEXT;
-        CASE(JFLE_N): if (!(R[in.a].u.num <= R[in.b].u.num)) pc = in.d; NEXT;
-        CASE(JFGT_N): if (!(R[in.a].u.num > R[in.b].u.num)) pc = in.d; NEXT;
-        CASE(JFGE_N): if (!(R[in.a].u.num >= R[in.b].u.num)) pc = in.d; NEXT;
-        CASE(JFEQ_I): if (R[in.a].u.i != R[in.b].u.i) pc = in.d; NEXT;
-        CASE(JFNE_I): if (R[in.a].u.i == R[in.b].u.i) pc = in.d; NEXT;
-        CASE(IS_MISSING): R[in.d] = val_int(R[in.a].missing != 0); NEXT;
-        CASE(COALESCE): R[in.d] = R[in.a].missing ? R[in.b] : R[in.a]; NEXT;
+        CASE(EQ_S): R[in->d] = val_int(str_cmp(R[in->a], R[in->b]) == 0); NEXT;
+        CASE(NE_S): R[in->d] = val_int(str_cmp(R[in->a], R[in->b]) != 0); NEXT;
+        CASE(LT_S): R[in->d] = val_int(str_cmp(R[in->a], R[in->b]) < 0); NEXT;
+        CASE(LE_S): R[in->d] = val_int(str_cmp(R[in->a], R[in->b]) <= 0); NEXT;
+        CASE(GT_S): R[in->d] = val_int(str_cmp(R[in->a], R[in->b]) > 0); NEXT;
+        CASE(GE_S): R[in->d] = val_int(str_cmp(R[in->a], R[in->b]) >= 0); NEXT;
+        CASE(NOT): R[in->d] = val_int(!R[in->a].u.i); NEXT;
+        CASE(JMP): ip = code + in->b; NEXT;
+        CASE(JF): if (!R[in->a].u.i) ip = code + in->b; NEXT;
+        CASE(JT): if (R[in->a].u.i) ip = code + in->b; NEXT;
+        CASE(JFEQ_N): if (!(R[in->a].u.num == R[in->b].u.num)) ip = code + in->d; NEXT;
+        CASE(JFNE_N): if (!(R[in->a].u.num != R[in->b].u.num)) ip = code + in->d; NEXT;
+        CASE(JFLT_N): if (!(R[in->a].u.num < R[in->b].u.num)) ip = code + in->d; NEXT;
+        CASE(JFLE_N): if (!(R[in->a].u.num <= R[in->b].u.num)) ip = code + in->d; NEXT;
+        CASE(JFGT_N): if (!(R[in->a].u.num > R[in->b].u.num)) ip = code + in->d; NEXT;
+        CASE(JFGE_N): if (!(R[in->a].u.num >= R[in->b].u.num)) ip = code + in->d; NEXT;
+        CASE(JFEQ_I): if (R[in->a].u.i != R[in->b].u.i) ip = code + in->d; NEXT;
+        CASE(JFNE_I): if (R[in->a].u.i == R[in->b].u.i) ip = code + in->d; NEXT;
+        CASE(IS_MISSING): R[in->d] = val_int(R[in->a].missing != 0); NEXT;
+        CASE(COALESCE): R[in->d] = R[in->a].missing ? R[in->b] : R[in->a]; NEXT;
         CASE(SET_MISSING):    /* no member (-1): a tier that matched no branch equals none */
-            R[in.d] = val_int(-1);
-            R[in.d].missing = 1;
+            R[in->d] = val_int(-1);
+            R[in->d].missing = 1;
             NEXT;
         CASE(CALL):
             vm->std.today = R[vm->c->today_reg].u.i;
             vm->std.err = NULL;
-            std_func(in.x)->fn(&R[in.d], &R[in.a], in.b, &vm->std);
-            if (vm->std.err) return fail(vm, pc, vm->std.err);  /* round() overflowing */
+            std_func(in->x)->fn(&R[in->d], &R[in->a], in->b, &vm->std);
+            if (vm->std.err) return fail(vm, AT, vm->std.err);  /* round() overflowing */
             NEXT;
         CASE(MATCH): {
-            const Regex *re = vm->c->regex[in.x];
+            const Regex *re = vm->c->regex[in->x];
             void *work = vm_scratch(vm, rx_work_size(re));
-            R[in.d] = val_int(rx_search(re, R[in.a].u.str, R[in.a].len, work));
+            R[in->d] = val_int(rx_search(re, R[in->a].u.str, R[in->a].len, work));
             NEXT;
         }
         CASE(AGG):
-            R[in.d] = agg_value(vm, in.x, R[in.a]);
-            if (!isfinite(R[in.d].u.num))
-                return fail(vm, pc, "an aggregate overflows (its sum passes 1.8e308)");
+            R[in->d] = agg_value(vm, in->x, R[in->a]);
+            if (!isfinite(R[in->d].u.num))
+                return fail(vm, AT, "an aggregate overflows (its sum passes 1.8e308)");
             NEXT;
         CASE(AGG_ADD):
-            if (R[in.b].u.i) agg_add(vm, in.x, R[in.a]);
+            if (R[in->b].u.i) agg_add(vm, in->x, R[in->a]);
             NEXT;
         CASE(LIMIT_ADD):
-            if (R[in.a].u.i) {
-                LimitState *l = &vm->lim[in.x];
+            if (R[in->a].u.i) {
+                LimitState *l = &vm->lim[in->x];
                 if (l->n == l->cap) {
                     l->cap = l->cap ? l->cap * 2 : 256;
                     l->cands = xrealloc(l->cands, sizeof(LimitCand) * l->cap);
                 }
-                if (isnan(R[in.b].u.num)) return fail(vm, pc, "a limit's order is not a number");
+                if (isnan(R[in->b].u.num)) return fail(vm, AT, "a limit's order is not a number");
                 LimitCand *c = &l->cands[l->n++];
-                c->group = vm->c->limits[in.x].group == GROUP_NONE
-                               ? 0 : vm_group_id(&l->groups, vm->c->limits[in.x].group, vm->group, true);
-                c->by = R[in.b].u.num;
+                c->group = vm->c->limits[in->x].group == GROUP_NONE
+                               ? 0 : vm_group_id(&l->groups, vm->c->limits[in->x].group, vm->group, true);
+                c->by = R[in->b].u.num;
                 c->ordinal = vm->ordinal;
                 c->key = xmalloc(vm->keylen + 1);
                 if (vm->keylen) memcpy(c->key, vm->key, vm->keylen);
@@ -764,21 +867,60 @@ int vm_run(Vm *vm, int pc)
             }
             NEXT;
         CASE(LIMIT_GET): {
-            const LimitState *l = &vm->lim[in.x];
+            const LimitState *l = &vm->lim[in->x];
             long o = vm->ordinal;
             bool kept = o >= 0 && (size_t)(o / 8) < l->nkeep && (l->keep[o / 8] >> (o % 8)) & 1;
-            R[in.d] = val_int(R[in.a].u.i && kept);
+            R[in->d] = val_int(R[in->a].u.i && kept);
             NEXT;
         }
         CASE(GROUP):
-            vm->group = R[in.a];
+            vm->group = R[in->a];
             NEXT;
-        CASE(STAGE_FROM): R[in.d] = val_int(R[in.a].u.i < in.x); NEXT;
+        CASE(STAGE_FROM): R[in->d] = val_int(R[in->a].u.i < in->x); NEXT;
+        /* the fused pairs (fuse() above); each skips the instruction after it */
+        CASE(ADD_IF): {
+            bool take = R[in->x].u.i != 0;
+            double r_ = R[in->a].u.num + R[in->b].u.num;
+            ip++;
+            if (!isfinite(r_) && take)      /* the ADD's error, at the ADD */
+                return fail(vm, AT, "a sum overflows (its magnitude passes 1.8e308)");
+            int64_t bits;
+            memcpy(&bits, &r_, sizeof bits);
+            keep_or_int(&R[in->d], !take, bits);
+            NEXT;
+        }
+#define REL(x, y, rel)                                                          \
+    (((((x) < (y)) | ((x) == (y)) << 1 | ((x) > (y)) << 2) & (rel) & 7) != 0) ^ ((rel) >> 3)
+        CASE(OR_N):
+            keep_or_int(&R[in->d], R[in->d].u.i != 0, REL(R[in->a].u.num, R[in->b].u.num, in->x));
+            ip++;
+            NEXT;
+        CASE(AND_N):
+            keep_or_int(&R[in->d], R[in->d].u.i == 0, REL(R[in->a].u.num, R[in->b].u.num, in->x));
+            ip++;
+            NEXT;
+        CASE(OR_I):
+            keep_or_int(&R[in->d], R[in->d].u.i != 0, REL(R[in->a].u.i, R[in->b].u.i, in->x));
+            ip++;
+            NEXT;
+        CASE(AND_I):
+            keep_or_int(&R[in->d], R[in->d].u.i == 0, REL(R[in->a].u.i, R[in->b].u.i, in->x));
+            ip++;
+            NEXT;
+#undef REL
+        CASE(OR_MOV):
+            keep_or_copy(&R[in->d], R[in->d].u.i != 0, &R[in->a]);
+            ip++;
+            NEXT;
+        CASE(AND_MOV):
+            keep_or_copy(&R[in->d], R[in->d].u.i == 0, &R[in->a]);
+            ip++;
+            NEXT;
         default:
 #ifdef VM_THREADED
         bad:
 #endif
-            return fail(vm, pc, "bad instruction");
+            return fail(vm, AT, "bad instruction");
         }
     }
 }

@@ -88,6 +88,9 @@ typedef struct Vm {
     Span err_span;          /* and where in the policy */
     int lent;               /* vm_pass_lend: the layer this VM adds to (0: none) */
     bool addends;           /* keep every value added to a sum (vm_pass_merge replays them) */
+    Instr *code;            /* c->code with common pairs fused (vm.c), made by the
+                               first vm_run: what vm_run runs (the chunk's code
+                               must not change after that) */
 } Vm;
 
 /* A VM with its registers set to the chunk's initial values. */
@@ -97,6 +100,10 @@ void vm_free(Vm *vm);
 void vm_set_today(Vm *vm, int32_t today);
 /* Runs from pc to the next HALT. Returns 0, or -1 with vm->err set. */
 int vm_run(Vm *vm, int pc);
+/* What AGG_ADD does when its condition holds: adds arg to aggregate slot
+ * (one without `per`: a grouped one takes vm->group). For a pass whose
+ * code is only such adds, which a loop can do without vm_run (cli/run.c). */
+void vm_agg_add(Vm *vm, int slot, Value arg);
 /* After portfolio pass `layer` (1 ..): sorts the rank/percentile values of
  * that layer's aggregates and decides which records its limits keep. */
 void vm_pass_finish(Vm *vm, int layer);

@@ -82,6 +82,8 @@ static const char *const odd_words[] = {
     "True", "TRUE", "yes", "no", "1", "0", "tru", "falsey", " true", "false ", "", "t",
     "pre_kam ", "Pre_kam", "early", "early_kam_", "synergistic", "uncoupling", "p", "pp",
     "mid_kam", "partnershi", "true", "false",
+    /* the same first 8 bytes as a word (compared at once), a later one not */
+    "early_kaM", "partnershiP", "synergistiC", "uncouplinG", "pre_kam\x01",
 };
 
 static RtType type_of(int c)

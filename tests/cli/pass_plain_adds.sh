@@ -1,0 +1,65 @@
+#!/bin/sh
+# pass_plain_adds.sh — a portfolio pass whose code is only AGG_ADDs of
+# ungrouped aggregates (total(x), avg, min, max, count()) is summed by the
+# pass loop of cli/run.c without running the VM per record. It must give
+# what the VM gives: the same policy with each aggregate behind a filter
+# that always holds (`where x == x`, which makes the pass run the VM) is
+# the reference, byte for byte (stdout, stderr, exit status). The data
+# makes the order of the sum matter (1e16, 1, -1e16), has a bad value in
+# the summed field (left out of the pass), an empty key (left out too) and
+# a bad value in a field only the rules read (found in the record pass:
+# every pass again without it). The expected shares are also checked as
+# numbers, so both paths cannot be wrong alike.
+set -u
+KAM=${KAM:-build/kam}
+case $KAM in /*) ;; *) KAM=$(pwd)/$KAM ;; esac
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+failed=0
+cd "$tmp" || exit 1
+
+cat > plain.kam <<'EOF'
+record account {
+  id: string key
+  x: money
+  n: int
+}
+score share { (x / total(x)) when true }
+score over_avg { (x / avg(x)) when true }
+score to_max { (x / max(x)) when true }
+score to_min { (x / min(x)) when x != 0 }
+score many { (count() + 0) when true }
+select pos when n >= 0
+EOF
+sed 's/total(x)/total(x where x == x)/; s/avg(x)/avg(x where x == x)/;
+     s/max(x)/max(x where x == x)/; s/min(x)/min(x where x == x)/;
+     s/count()/count(x == x)/' plain.kam > vm.kam
+printf 'id,x,n\nA1,1e16,1\nA2,1,2\nA3,-1e16,3\nA4,12x,4\n,5,5\nA6,0.1,bad\nA7,0.2,7\nA8,3,8\n' > d.csv
+
+# the plain pass really is plain: only AGG_ADDs between its label and HALT
+if "$KAM" disasm plain.kam | sed -n '/^pass 1/,/HALT/p' | grep -v '^pass' | grep -qv 'AGG_ADD\|HALT'; then
+    echo "FAIL: plain.kam's pass runs more than AGG_ADDs"
+    failed=1
+fi
+for j in 1 2; do
+    "$KAM" run plain.kam d.csv --format csv -j $j > p.out 2> p.err
+    echo "exit $?" >> p.out
+    "$KAM" run vm.kam d.csv --format csv -j $j > v.out 2> v.err
+    echo "exit $?" >> v.out
+    if ! cmp -s p.out v.out || ! cmp -s p.err v.err; then
+        echo "FAIL: -j $j: the plain pass and the VM's disagree"
+        diff p.out v.out
+        diff p.err v.err
+        failed=1
+    fi
+done
+# in input order, without A4, the empty key and A6: 1e16 + 1 is 1e16, less
+# 1e16 is 0, then 0.2 and 3: 3.2; five records counted; max 1e16, min -1e16
+"$KAM" run plain.kam d.csv --format csv -j 1 > p.out 2> /dev/null
+if ! grep -qx 'A8,0.9375,4.6875,3e-16,-3e-16,5,true,,' p.out; then
+    echo "FAIL: A8's shares are not 3 / 3.2, 3 / 0.64, 3 / 1e16, 3 / -1e16 of 5 records"
+    cat p.out
+    failed=1
+fi
+[ $failed -eq 0 ] && echo "ok: the plain portfolio pass agrees with the VM"
+exit $failed
