@@ -450,7 +450,18 @@ static bool same_bits(const Value *a, const Value *b)
     return a->missing == b->missing && a->len == b->len && memcmp(&a->u, &b->u, sizeof a->u) == 0;
 }
 
-EngDelta *eng_delta_new(const Engine *e, const Value *ref)
+/* Whether the unit at pc reads an aggregate or a limit the flags mark. */
+static bool unit_reads_state(const Chunk *c, int pc, const bool *agg, const bool *lim)
+{
+    for (; pc >= 0 && pc < c->ncode && c->code[pc].op != OP_HALT; pc++) {
+        const Instr *in = &c->code[pc];
+        if (in->op == OP_AGG && in->x < c->naggs && agg[in->x]) return true;
+        if (in->op == OP_LIMIT_GET && in->x < c->nlimits && lim[in->x]) return true;
+    }
+    return false;
+}
+
+EngDelta *eng_delta_new(const Engine *e, const Value *ref, const Engine *ref_e)
 {
     const Chunk *c = e->chunk;
     const Policy *p = e->pol;
@@ -477,15 +488,26 @@ EngDelta *eng_delta_new(const Engine *e, const Value *ref)
             d->cur[d->nswap] = regs[r];
             d->swap[d->nswap++] = r;
         }
-    bool ok = true;
-    for (int k = 0; ok && k < c->npasses; k++) ok = !reads_any(c, c->pass_pc[k], changed, scratch);
-    for (int i = 0; ok && i < c->nlimits; i++) ok = !changed[c->limits[i].count_reg];
+    /* the first pass whose results may differ (one reading a changed
+       register, or ranking a limit whose count changed): it and every
+       later pass (they read its values) differ; without the reference's
+       passes (ref_e) that cannot be decided */
+    int first = c->npasses + 1;
+    for (int k = 1; k <= c->npasses && first > c->npasses; k++)
+        if (reads_any(c, c->pass_pc[k - 1], changed, scratch)) first = k;
+    for (int i = 0; i < c->nlimits; i++)
+        if (changed[c->limits[i].count_reg] && c->limits[i].layer < first) first = c->limits[i].layer;
+    bool ok = first > c->npasses || (ref_e && eng_passes_alike(ref_e->chunk, c) && !ref_e->stale);
     for (int i = 0; ok && i < c->nprobes; i++) ok = !reads_any(c, c->probe_pcs[i], changed, scratch);
     if (!ok) {
         free(cand), free(changed), free(scratch);
         eng_delta_free(d);
         return NULL;
     }
+    bool *agg_changed = xcalloc((size_t)c->naggs + 1, 1), *lim_changed = xcalloc((size_t)c->nlimits + 1, 1);
+    for (int i = 0; i < c->naggs; i++) agg_changed[i] = c->aggs[i].layer >= first;
+    for (int i = 0; i < c->nlimits; i++) lim_changed[i] = c->limits[i].layer >= first;
+    if (first <= c->npasses) d->ref_e = ref_e;
     /* the frontier, and (back to front: the units are in dependency
        order) every unit whose named registers a unit to run reads */
     int nu = c->nunits;
@@ -501,7 +523,10 @@ EngDelta *eng_delta_new(const Engine *e, const Value *ref)
             if (scratch[r]) owner[r] = u;
         for (int r = 0; r < c->nregs; r++)
             if (reads[u][r] && changed[r]) front[u] = in[u] = true;
+        if (d->ref_e && unit_reads_state(c, c->unit_pc[u], agg_changed, lim_changed)) front[u] = in[u] = true;
     }
+    free(agg_changed);
+    free(lim_changed);
     for (int u = nu - 1; ok && u >= 0; u--) {
         if (!in[u]) continue;
         for (int r = 0; r < c->nfixed && r < c->nregs; r++)
@@ -610,8 +635,20 @@ int eng_delta_ref(const EngDelta *d, Vm *vm, long ordinal, Value *out)
     at_record(vm, ordinal, NULL, 0);    /* units never rank: no key needed */
     Value *regs = vm->regs;
     for (int i = 0; i < d->nswap; i++) regs[d->swap[i]] = d->ref[i];
-    bool ok = true;
+    /* the reference's aggregates and limits, if its passes differ */
+    AggState *agg = vm->agg;
+    LimitState *lim = vm->lim;
+    AggGroups *gagg = vm->gagg;
+    if (d->ref_e) {
+        vm->agg = d->ref_e->vm->agg;
+        vm->lim = d->ref_e->vm->lim;
+        vm->gagg = d->ref_e->vm->gagg;
+    }
+    bool ok = !d->ref_e || !eng_left_out(d->ref_e, ordinal);
     for (int i = 0; ok && i < d->nrun; i++) ok = vm_run(vm, c->unit_pc[d->run[i]]) == 0;
+    vm->agg = agg;
+    vm->lim = lim;
+    vm->gagg = gagg;
     for (int i = 0; i < d->ncmp; i++) out[i] = regs[d->cmp[i]];
     for (int i = 0; i < d->nswap; i++) regs[d->swap[i]] = d->cur[i];
     return ok;

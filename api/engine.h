@@ -197,14 +197,21 @@ typedef struct EngDelta {
     Value *ref, *cur;       /* by swap: the reference's value, and e's */
     bool *fields;           /* by field index: read by the units run, and the probes */
     int *prun, nprun;       /* units the probes read (with what those read) */
+    const struct Engine *ref_e; /* the reference's passes, when e's differ (else NULL) */
 } EngDelta;
 /* The plan for e (params set, init run, passes done) against the
- * registers ref had after the same init under the reference params. NULL
- * if a difference cannot decide: the chunk has no units, a portfolio pass,
- * a limit's count or a probe reads a changed register (the passes differ:
- * evaluate fully). With nothing changed, d->nrun is 0: every record is the
- * same. */
-EngDelta *eng_delta_new(const Engine *e, const Value *ref);
+ * registers ref had after the same init under the reference params. When
+ * a portfolio pass or a limit's count reads a changed register, that
+ * pass's aggregates and limits (and every later pass's) may differ: the
+ * units that read them join the frontier, worked out under the reference
+ * with ref_e's aggregates and limits (an engine on a chunk with e's
+ * passes, eng_passes_alike, with the reference's params and passes done,
+ * which must outlive the plan), and a
+ * record either engine's passes left out is not decided. NULL if a
+ * difference cannot decide: the chunk has no units, the passes differ and
+ * there is no ref_e, or a probe reads a changed register (evaluate
+ * fully). With nothing changed, d->nrun is 0: every record is the same. */
+EngDelta *eng_delta_new(const Engine *e, const Value *ref, const Engine *ref_e);
 void eng_delta_free(EngDelta *d);
 /* The frontier's values for record `ordinal` under the reference params
  * (its fields of d->fields at least in vm's registers; vm runs e's chunk

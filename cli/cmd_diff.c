@@ -642,7 +642,8 @@ static int compare_stream(Side *a, Side *b, Stream *A, Stream *B, OutFormat fmt,
             break;
         }
         if (ka) ea = stream_eval(A, la, stream_key(sa, A->src, keya, sizeof keya));
-        if (kb && B->delta && ka && la && lb && ea >= 0 && copy_fields(B, A, B->delta->fields) &&
+        if (kb && B->delta && ka && la && lb && ea >= 0 && !eng_left_out(&B->e, rb) &&
+            copy_fields(B, A, B->delta->fields) &&
             eng_delta_same(B->delta, B->e.vm, rb, A->e.vm->regs, NULL) == 1) {
             /* the frontier came out as on the old side: so does everything
                (the same policy: A's row counts as B's) */
@@ -804,7 +805,7 @@ static int diff_once(const RunOptions *o, const char *const *pos, int npos, OutF
         if (status == EXIT_OK) status = stream ? stream_open(&sb, &new_side, true) : evaluate(&new_side, &old_side);
         /* the what-if by difference from the old side, record by record */
         if (status == EXIT_OK && stream && !getenv("KAM_NO_DELTA"))
-            sb.delta = eng_delta_new(&sb.e, sa.e.vm->regs);
+            sb.delta = eng_delta_new(&sb.e, sa.e.vm->regs, &sa.e);
     }
     if (status == EXIT_OK)
         status = stream ? compare_stream(&old_side, &new_side, &sa, &sb, fmt, npos == 3, lz)

@@ -1108,7 +1108,7 @@ static void *work_main(void *arg)
             break;
         }
         const char *bad = NULL;
-        if (dr && dr->o->ok[r] && r != s->ovr_rec && r != s->full_rec &&
+        if (dr && dr->o->ok[r] && r != s->ovr_rec && r != s->full_rec && !eng_left_out(e, r) &&
             load_planned(s, e->vm->regs, &dlp, r, NULL)) {
             const Value *ref = NULL;
             if (dr->memo) {
@@ -1252,6 +1252,9 @@ typedef struct SesCache {
     int ncmp;
     Value *ref;             /* the registers after init without what-ifs (the
                                baseline's params), or NULL if they failed */
+    Engine ref_e;           /* when a what-if reaches the passes: an engine on
+                               chunk with the baseline's params and passes */
+    bool ref_open;
     /* DeltaRun's memo, for the frontier of memo_run/memo_cmp */
     int *memo_run, memo_nrun, *memo_cmp, memo_ncmp;
     Value *memo;
@@ -1304,6 +1307,7 @@ static void cache_free(Session *s)
     free(k->snap);
     free(k->cmp);
     free(k->ref);
+    if (k->ref_open) eng_close(&k->ref_e);
     free(k->memo_run);
     free(k->memo_cmp);
     free(k->memo);
@@ -1812,7 +1816,22 @@ static int kept_outcomes(Session *s, bool filtered, Outcomes *o, void **uds, boo
     bool by_difference = k->ref && s->base_ref && s->base_gen == s->gen &&
                          s->base_today == s->today && s->only_rec < 0 && !getenv("KAM_NO_DELTA") &&
                          outcomes_alike(o, &s->base);
-    if (by_difference) d = eng_delta_new(&k->e, k->ref);
+    if (by_difference) {
+        /* a what-if that reaches the passes: the baseline's passes, done
+           once (on an engine of their own), for its side of the frontier */
+        bool passes_differ = false;
+        for (int i = 0; i < k->ncmp; i++)
+            if (!same_value(&k->e.vm->regs[k->cmp[i]], &k->ref[k->cmp[i]])) passes_differ = true;
+        if (passes_differ && !k->ref_open) {
+            Engine *r = &k->ref_e;
+            eng_adopt(r, s->pol, k->chunk, s->today, NULL, false);
+            for (int i = 0; i < s->pol->nsyms; i++)
+                if (k->chunk->param_reg[i] >= 0) r->vm->regs[k->chunk->set_flag_reg[i]] = val_int(0);
+            if (eng_init(r) == ENG_OK && passes(s, r) >= 0) k->ref_open = true;
+            else eng_close(r);
+        }
+        d = eng_delta_new(&k->e, k->ref, k->ref_open ? &k->ref_e : NULL);
+    }
     DeltaRun dr = {d, o, NULL, NULL};
     if (d && !d->has_str && d->ncmp <= 8) {    /* the frontier under the baseline, once */
         bool same = k->memo && k->memo_nrun == d->nrun && k->memo_ncmp == d->ncmp &&
