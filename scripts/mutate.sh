@@ -485,6 +485,10 @@ mutant api/engine.c \
     'if (vm_run(vm, c->unit_pc[d->run[i]]) != 0) return 0;' \
     'if (vm_run(vm, c->unit_pc[d->run[i]]) != 0) return 1;' \
     'a record whose frontier fails under the what-if counts as unchanged'
+mutant api/engine.c \
+    'if (d->ref_e && unit_reads_state(c, c->unit_pc[u], agg_changed, lim_changed)) front[u] = in[u] = true;' \
+    'if (d->ref_e && unit_reads_state(c, c->unit_pc[u], agg_changed, lim_changed)) in[u] = true;' \
+    'a what-if that redoes a pass leaves the rules reading its aggregates out of the comparison'
 mutant lang/parser.y \
     '| LE    { $$ = OPX_LE; }' \
     '| LE    { $$ = OPX_LT; }' \
