@@ -1302,12 +1302,12 @@ static void cache_free(Session *s)
     SesCache *k = s->cache;
     if (!k) return;
     if (k->e.vm) eng_close(&k->e);
+    if (k->ref_open) eng_close(&k->ref_e);      /* both before their chunk */
     cg_free(k->chunk);
     free(k->where);
     free(k->snap);
     free(k->cmp);
     free(k->ref);
-    if (k->ref_open) eng_close(&k->ref_e);
     free(k->memo_run);
     free(k->memo_cmp);
     free(k->memo);
