@@ -888,6 +888,27 @@ static inline int fill_item(Source *s, const RdPlanItem *it, Value *regs, const 
     return rd_field(s, it->field, out);     /* missing, spaced or bad */
 }
 
+/* rd_pct_value for a percent the scan converted (its text is not empty),
+ * inline: the record pass tallies every percent column of every record.
+ * The same counts: values always; with a % sign nothing more; else whole
+ * above 1 in size (the first one kept as the example), fraction above 0. */
+static inline void pct_tally(RdPctScan *scan, int field, double v, const RdField *raw)
+{
+    if (field < 0 || field >= scan->n) return;
+    RdPctColumn *c = &scan->col[field];
+    c->values++;
+    if (raw->ptr[raw->len - 1] == '%') return;
+    double a = fabs(v);
+    c->fraction += a > 0 && a <= 1;
+    if (a > 1) {
+        c->whole++;
+        if (!c->example[0] && raw->len < sizeof c->example) {
+            memcpy(c->example, raw->ptr, raw->len);
+            c->example[raw->len] = '\0';
+        }
+    }
+}
+
 int rd_fill(Source *s, const RdPlan *plan, Value *regs)
 {
     const CsvConverted *cc = NULL;
@@ -903,10 +924,7 @@ int rd_fill(Source *s, const RdPlan *plan, Value *regs)
             for (int k = 0; s->pct && k < s->conv_npct; k++) {
                 const RdPlanItem *it = &s->conv_pct[k];
                 if (bad >= 0 && it->field > bad) break;     /* as the plan-order loop stops */
-                const RdField *raw = &s->fields[it->col];
-                double v = regs[it->reg].u.num;
-                rd_pct_value(s->pct, it->field, raw->ptr[raw->len - 1] == '%' ? 0 : v, raw->ptr,
-                             raw->len);
+                pct_tally(s->pct, it->field, regs[it->reg].u.num, &s->fields[it->col]);
             }
             return bad >= 0 ? -1 : 0;
         }
