@@ -406,7 +406,7 @@ static EngStatus run_pass(RunSession *rs, int k, const char *data_path, const So
                 continue;
             }
         }
-        vm_reset_scratch(rs->vm);
+        if (nadds < 0) vm_reset_scratch(rs->vm);    /* only the VM takes scratch */
         if (rd_fill(src, &plan, R) != 0) {   /* reported in the record pass */
             eng_pass_left_out(&rs->eng, ord);
             continue;

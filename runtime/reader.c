@@ -442,6 +442,7 @@ void rd_close(Source *s)
     rd_csv_close(s->csv);
     free(s->conv_rest);
     free(s->conv_pct);
+    free(s->conv_opt);
     rd_jsonl_close(s->jsonl);
     if (s->sql) rd_sqlite_close(s->sql);
     rd_xlsx_close(s->xlsx);
@@ -750,8 +751,10 @@ static void arm_conversions(Source *s, const RdPlan *plan, Value *regs)
     free(s->conv_pct);
     s->conv_rest = xcalloc((size_t)plan->n + 1, sizeof *s->conv_rest);
     s->conv_pct = xcalloc((size_t)plan->n + 1, sizeof *s->conv_pct);
-    s->conv_nrest = s->conv_npct = 0;
-    s->conv_all = 0;
+    free(s->conv_opt);
+    s->conv_opt = xcalloc((size_t)plan->n + 1, sizeof *s->conv_opt);
+    s->conv_nrest = s->conv_npct = s->conv_nopt = 0;
+    s->conv_all = s->conv_req = 0;
     for (int k = 0; k < plan->n; k++) {
         const RdPlanItem *it = &plan->items[k];
         unsigned char cv = CSV_CONV_NONE;
@@ -769,7 +772,9 @@ static void arm_conversions(Source *s, const RdPlan *plan, Value *regs)
                                                               it->en->n};
         conv[it->col >= 0 ? it->col : 0] |= cv;
         if (cv) s->conv_all++;
+        if (cv && it->optional) s->conv_opt[s->conv_nopt++] = it->col;
         if (cv && !it->optional) {
+            s->conv_req++;
             Value *out = &regs[it->reg];
             out->missing = 0;
             out->len = 0;
@@ -888,25 +893,46 @@ static inline int fill_item(Source *s, const RdPlanItem *it, Value *regs, const 
     return rd_field(s, it->field, out);     /* missing, spaced or bad */
 }
 
+/* rd_pct_value for a percent the scan converted (its text is not empty),
+ * inline: the record pass tallies every percent column of every record.
+ * The same counts: values always; with a % sign nothing more; else whole
+ * above 1 in size (the first one kept as the example), fraction above 0. */
+static inline void pct_tally(RdPctScan *scan, int field, double v, const RdField *raw)
+{
+    if (field < 0 || field >= scan->n) return;
+    RdPctColumn *c = &scan->col[field];
+    c->values++;
+    if (raw->ptr[raw->len - 1] == '%') return;
+    double a = fabs(v);
+    c->fraction += a > 0 && a <= 1;
+    if (a > 1) {
+        c->whole++;
+        if (!c->example[0] && raw->len < sizeof c->example) {
+            memcpy(c->example, raw->ptr, raw->len);
+            c->example[raw->len] = '\0';
+        }
+    }
+}
+
 int rd_fill(Source *s, const RdPlan *plan, Value *regs)
 {
     const CsvConverted *cc = NULL;
     if (s->csv) {
         if (s->conv_plan != plan->items || s->conv_regs != regs) arm_conversions(s, plan, regs);
         cc = s->conv;
-        if (cc->count == s->conv_all) {
-            /* every number and date converted, the required ones already
-               in their registers: the rest, and the percent notes */
+        unsigned opt = 0;       /* optional fields converted: an empty one is not */
+        for (int k = 0; k < s->conv_nopt; k++) opt += cc->gen[s->conv_opt[k]] == cc->cur;
+        if (cc->count - opt == s->conv_req) {
+            /* every number and date of a required field converted, already
+               in its register: the rest (optional ones among them), and
+               the percent notes */
             int bad = -1;       /* the field of the first item that fails */
             for (int k = 0; k < s->conv_nrest && bad < 0; k++)
                 if (fill_item(s, &s->conv_rest[k], regs, cc) != 0) bad = s->conv_rest[k].field;
             for (int k = 0; s->pct && k < s->conv_npct; k++) {
                 const RdPlanItem *it = &s->conv_pct[k];
                 if (bad >= 0 && it->field > bad) break;     /* as the plan-order loop stops */
-                const RdField *raw = &s->fields[it->col];
-                double v = regs[it->reg].u.num;
-                rd_pct_value(s->pct, it->field, raw->ptr[raw->len - 1] == '%' ? 0 : v, raw->ptr,
-                             raw->len);
+                pct_tally(s->pct, it->field, regs[it->reg].u.num, &s->fields[it->col]);
             }
             return bad >= 0 ? -1 : 0;
         }

@@ -65,6 +65,9 @@ typedef struct Source {
     const void *conv_regs;  /* into these registers; */
     const CsvConverted *conv;   /* what it converted in this record; */
     unsigned conv_all;      /* how many columns it converts; */
+    unsigned conv_req;      /* how many of them are of required fields; */
+    int *conv_opt;          /* the columns of the optional ones */
+    int conv_nopt;
     struct RdPlanItem *conv_rest;   /* the plan's items it does not write to */
     int conv_nrest;         /* registers itself (rd_fill does those), */
     struct RdPlanItem *conv_pct;    /* and the percent ones it does */

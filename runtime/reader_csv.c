@@ -85,7 +85,8 @@ struct CsvReader {
     char delim;           /* ',' unless set (rd_csv_set_delimiter) */
     const unsigned char *ends;  /* the ends_* table for delim */
     const unsigned char *stops; /* the stops_* table for delim */
-    unsigned char *conv;  /* by column: CSV_CONV_*, converted while scanning */
+    unsigned char *conv;  /* by column: CSV_CONV_*, converted while scanning
+                             (MAX_FIELDS + 1 at least; 0 past nconv) */
     size_t nconv;         /* columns in conv (0: no conversions) */
     unsigned *cgen;       /* by column: the record count when it was converted */
     CsvValue *cval;       /* by column: the converted value, unless cdst says */
@@ -222,7 +223,9 @@ const CsvConverted *rd_csv_set_conversions(CsvReader *r, const unsigned char *co
         }
     }
     r->nconv = n;
-    r->conv = n ? xmalloc(n) : NULL;
+    /* zeros (CSV_CONV_NONE) past the columns, for every field a record can
+       have: plain_record reads conv[nf] without a bound */
+    r->conv = xcalloc(n > MAX_FIELDS ? n + 1 : MAX_FIELDS + 1, 1);
     if (n) memcpy(r->conv, conv, n);
     r->cgen = xcalloc(n + 1, sizeof *r->cgen);
     r->cval = xcalloc(n + 1, sizeof *r->cval);
@@ -569,6 +572,9 @@ static int skip_to_record(CsvReader *r)
     }
 }
 
+/* The conversions of a reader that has none. */
+static const unsigned char no_conv[MAX_FIELDS + 1];
+
 /* The common record, split in one tight loop: it lies whole in the buffer,
  * on one physical line (ended by LF or CRLF), without a '"' (up to the last
  * stored field, and then in the rest skipped). Fields converted as they are
@@ -583,8 +589,8 @@ static int plain_record(CsvReader *r, RdField **fields, size_t *nfields, long *l
     /* the reader's state in locals: the NULs written through char
        pointers would otherwise make the compiler reload it every field */
     const unsigned char *stops = r->stops;
-    const unsigned char *conv = r->conv;
-    const size_t nconv = r->nconv, keep = r->keep;
+    const unsigned char *conv = r->conv ? r->conv : no_conv;
+    const size_t keep = r->keep;
     CsvValue *const *cdst = r->cdst;
     unsigned *cgen = r->cgen;
     const CsvWords *cwords = r->cwords;
@@ -595,7 +601,7 @@ static int plain_record(CsvReader *r, RdField **fields, size_t *nfields, long *l
     RdField *fv = r->fields;
     size_t nf = 0;
     for (;;) {
-        unsigned cv = nf < nconv ? conv[nf] : CSV_CONV_NONE;
+        unsigned cv = conv[nf];         /* 0 past the columns: no bound needed */
         int converted = 0;
         CsvValue v;
         if (cv) {
@@ -657,8 +663,12 @@ bail:   /* the delimiters the fields before this one ended with, put back */
 int rd_csv_next(CsvReader *r, RdField **fields, size_t *nfields, long *line)
 {
     if (r->failed) return -1;
-    int rc = skip_to_record(r);
-    if (rc <= 0) return rc;
+    int rc;
+    char c0 = r->buf[r->pos];       /* the sentinel when pos == len */
+    if (!r->started || c0 == '\n' || c0 == '\r' || r->pos == r->len) {
+        rc = skip_to_record(r);     /* blank lines, the end, or the very start */
+        if (rc <= 0) return rc;
+    }
     r->rec_start = r->base + (long long)r->pos;
     r->rec_line = r->line;
 

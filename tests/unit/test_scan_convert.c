@@ -343,6 +343,13 @@ static void malformed(void)
         "1,2.5,3%,4,2026-01-31,x,7,false,mid_kam\n1,2.5,3,4,2026-01-31,\"x,7,true,p\n",
         "1,2.5,3%,4,2026-01-31,x,7,true,p\r\r\n5,6,7,8,2024-02-29,y,9,true\",p",
         "\xEF\xBB\xBF" "1,2.5,3%,4,2026-01-31,x,7,true,p\r\n1,2\n",
+        /* more fields than the columns converted (and than the reader's
+           first 64), between blank lines of every kind */
+        "\n\r\n1,2.5,3%,4,2026-01-31,x,7,true,p,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,"
+        "19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,"
+        "48,49,50,51,52,53,54,55,56,57,58,59,60,61,62,63,64,65,66,67,68,69,70\r\r\n\n"
+        "1,2.5,3%,4,2026-01-31,x,7,true,p,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,"
+        "\n\r1,2.5\n",
     };
     for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
         char path[] = "/tmp/kam-scan-XXXXXX";
