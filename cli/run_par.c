@@ -92,8 +92,11 @@ typedef struct Chunk_ {
     long first_line;            /* the line of first, as read */
     long line_read;             /* the line it was read with at start (a guess before pass 1) */
     long ord_read;              /* the ordinal it was read with (0 before pass 1) */
-    char *out;                  /* its rows */
-    size_t outlen;
+    char *out;                  /* its rows not yet written */
+    size_t outlen, outcap;
+    int live;                   /* the merge has written every chunk before it (atomic) */
+    long long expect;           /* then: where its first record must start (-1: anywhere) */
+    bool direct;                /* its rows go straight to the output from now on */
     long records, bad;
     char **msgs;                /* the first RUN_MAX_SHOWN data-error messages */
     int nmsgs;
@@ -373,6 +376,8 @@ typedef struct Par {
     int pass;                   /* a portfolio pass (1 ..), or 0: the record pass */
     const SourceOpts *in;
     bool check_left;            /* ordinals are known: skip the records left out */
+    Writer *w;                  /* the record pass's output (csv and jsonl: the
+                                   chunk being merged writes to it, see Sink) */
 } Par;
 
 /* A worker's VM: its own registers and scratch, the main VM's aggregate
@@ -471,6 +476,43 @@ static void chunk_say(Chunk_ *c, const char *text)
     c->msgs[c->nmsgs++] = xstrdup(text);
 }
 
+/* Where a chunk's writer (csv, jsonl) puts its rows. Until the merge has
+ * written every chunk before it, they are held in c->out; then (c->live)
+ * the worker writes what it holds and all that follows straight into the
+ * output writer, which no other thread uses meanwhile: the merge waits for
+ * the chunk to be done before it writes again. Not when the chunk's first
+ * record is not where the chunk before it found the next one (a guessed
+ * start inside a quoted field): the merge reads that chunk again. */
+typedef struct Sink {
+    Par *p;
+    Chunk_ *c;
+} Sink;
+
+static ssize_t sink_write(void *cookie, const char *buf, size_t n)
+{
+    Sink *s = cookie;
+    Chunk_ *c = s->c;
+    if (!c->direct && __atomic_load_n(&c->live, __ATOMIC_ACQUIRE) &&
+        (c->expect < 0 || c->first == c->expect)) {
+        c->direct = true;
+        if (c->outlen) wr_raw(s->p->w, c->out, c->outlen);
+        c->outlen = 0;
+    }
+    if (c->direct) {
+        wr_raw(s->p->w, buf, n);
+        return (ssize_t)n;
+    }
+    if (c->outlen + n > c->outcap) {
+        size_t cap = c->outcap ? c->outcap : 1 << 20;
+        while (cap < c->outlen + n) cap *= 2;
+        c->out = xrealloc(c->out, cap);
+        c->outcap = cap;
+    }
+    memcpy(c->out + c->outlen, buf, n);
+    c->outlen += n;
+    return (ssize_t)n;
+}
+
 /* Reads, evaluates and writes one chunk, as the record pass of cli/run.c
  * does for the whole file. */
 static void run_chunk(Par *p, Worker *wk, Chunk_ *c)
@@ -493,6 +535,7 @@ static void run_chunk(Par *p, Worker *wk, Chunk_ *c)
     src->pct = rd_pct_new(&rs->pol->schema);
     FILE *mem = NULL;
     Writer *w = NULL;
+    Sink sink = {p, c};
     Coverage cov = {NULL, 0, rs->cov.pol};
     if (o->summary) {           /* its part, merged in input order */
         c->sum = summary_new(rs, rs->revenue, rs->revenue_why);
@@ -502,7 +545,12 @@ static void run_chunk(Par *p, Worker *wk, Chunk_ *c)
         cov.items = c->cov = xcalloc((size_t)cov.n + 1, sizeof(CovItem));
         if (cov.n) memcpy(cov.items, p->cov0, sizeof(CovItem) * (size_t)cov.n);
     } else {
-        mem = open_memstream(&c->out, &c->outlen);
+        if (o->format == FMT_TABLE) {
+            mem = open_memstream(&c->out, &c->outlen);
+        } else {
+            mem = fopencookie(&sink, "w", (cookie_io_functions_t){NULL, sink_write, NULL, NULL});
+            if (mem) setvbuf(mem, NULL, _IONBF, 0);     /* the writer buffers */
+        }
         WrOptions wo = {rs->columns, rs->ncolumns, o->width, rs->chunk->schema->record, true};
         w = mem ? wr_open(mem, o->format, rs->chunk, &wo, msg, sizeof msg) : NULL;
         if (!w) out_of_memory();
@@ -598,6 +646,15 @@ static void pass_fail(Chunk_ *c, long ord, const char *why)
     c->fwhy[c->nfails++] = why ? xstrdup(why) : NULL;
 }
 
+int par_plain_adds(const Chunk *c, int k, const Instr **adds, int max)
+{
+    int n = 0;
+    const Instr *in = c->code + c->pass_pc[k - 1];
+    for (; in->op == OP_AGG_ADD && n < max && c->aggs[in->x].group == GROUP_NONE; in++)
+        adds[n++] = in;
+    return in->op == OP_HALT ? n : -1;
+}
+
 /* Portfolio pass p->pass over one chunk, as run_pass in cli/run.c does
  * over the whole file, into the chunk's partial state; which records fail
  * is noted, not yet said (the merge says it, in input order). */
@@ -624,6 +681,9 @@ static void pass_chunk(Par *p, Worker *wk, Chunk_ *c)
     RdPlan plan = rd_plan(src, used, rs->chunk->field_reg);
     Vm *vm = wk->vm;
     memcpy(vm->regs, p->regs0, sizeof(Value) * (size_t)rs->chunk->nregs);
+    const Instr *adds[16];
+    int nadds = par_plain_adds(rs->chunk, p->pass, adds, 16);
+    Value *R = vm->regs;
     const Policy *pol = rs->pol;
     long ord = c->ord;
     bool first = true;
@@ -664,8 +724,13 @@ static void pass_chunk(Par *p, Worker *wk, Chunk_ *c)
             }
         }
         vm_reset_scratch(vm);
-        if (rd_fill(src, &plan, vm->regs) != 0) {
+        if (rd_fill(src, &plan, R) != 0) {
             pass_fail(c, o, NULL);
+            continue;
+        }
+        if (nadds >= 0) {       /* the VM's AGG_ADDs, which cannot fail; the addends kept */
+            for (int i = 0; i < nadds; i++)
+                if (R[adds[i]->b].u.i) vm_agg_add(vm, adds[i]->x, R[adds[i]->a]);
             continue;
         }
         if (!eng_pass_eval(&rs->eng, vm, p->pass, o, key, keylen, why, sizeof why))
@@ -756,6 +821,7 @@ void par_records(RunSession *rs, const RunOptions *o, ParSplit *sp, Writer *w, S
     p.o = o;
     p.sp = sp;
     p.has_passes = eng_has_passes(&rs->eng);
+    p.w = w;
     /* the fields the record pass converts: as fields_read in cli/run.c */
     const Policy *pol = rs->pol;
     bool *used = xcalloc((size_t)pol->nfields + 1, sizeof(bool));
@@ -810,6 +876,10 @@ void par_records(RunSession *rs, const RunOptions *o, ParSplit *sp, Writer *w, S
         Chunk_ *c = &sp->ch[i];
         bool mine = false;
         pthread_mutex_lock(&p.mu);
+        if (w && o->format != FMT_TABLE) {     /* its rows may go straight out */
+            c->expect = prev ? prev->next : -1;
+            __atomic_store_n(&c->live, 1, __ATOMIC_RELEASE);
+        }
         if (!started && p.next <= i) {      /* no workers: read it here */
             p.next = i + 1;
             mine = true;
@@ -852,6 +922,7 @@ void par_records(RunSession *rs, const RunOptions *o, ParSplit *sp, Writer *w, S
         if (r->unreadable || r->stop) break;
         free(c->out);                       /* written: the memory goes back */
         c->out = NULL;
+        c->outlen = c->outcap = 0;
         pthread_mutex_lock(&p.mu);
         p.merged = i + 1;
         pthread_cond_broadcast(&p.done);
