@@ -388,12 +388,17 @@ typedef struct Worker {
     LimitState *lim;
     AggGroups *gagg;
     Engine eng;                 /* the main engine's, with this VM */
+    Source *src;                /* the data, opened at its first chunk of the call
+                                   and kept for the next (CSV, JSON Lines) */
+    RdPlan plan;                /* the fields read, on src */
 } Worker;
 
 static void worker_open(Worker *wk, Par *p)
 {
     const Vm *main = p->rs->vm;
     wk->vm = vm_new(p->rs->chunk);
+    wk->src = NULL;
+    wk->plan = (RdPlan){0};
     wk->eng = p->rs->eng;
     wk->eng.vm = wk->vm;
     wk->eng.err = NULL;
@@ -414,8 +419,41 @@ static void worker_open(Worker *wk, Par *p)
     wk->eng.err = NULL;
 }
 
+/* Gives back the worker's source. */
+static void worker_unread(Worker *wk)
+{
+    rd_plan_free(&wk->plan);
+    rd_close(wk->src);
+    wk->src = NULL;
+}
+
+/* The worker's source at chunk c's start, reading up to its end: opened
+ * (its header matched, its fields planned: used, and with limit only they
+ * are read) at the worker's first chunk, then sought to each next one —
+ * but a SQLite table, which is opened for each chunk. NULL, with why in
+ * msg, if it cannot be opened or sought (closed again). */
+static Source *worker_seek(Par *p, Worker *wk, Chunk_ *c, const SourceOpts *in, const bool *used,
+                           bool limit, char *msg, size_t len)
+{
+    if (wk->src && wk->src->kind == SRC_SQLITE) worker_unread(wk);
+    if (!wk->src) {
+        bool misfit;
+        wk->src = rd_open_ex(&p->rs->pol->schema, p->sp->path, in, msg, len, &misfit);
+        if (!wk->src) return NULL;
+        if (limit) rd_limit_to(wk->src, used);
+        wk->plan = rd_plan(wk->src, used, p->rs->chunk->field_reg);
+    }
+    if (!rd_seek(wk->src, c->start, c->line, c->end == AT_END ? 0 : c->end)) {
+        snprintf(msg, len, "cannot read the data again from where a worker starts");
+        worker_unread(wk);
+        return NULL;
+    }
+    return wk->src;
+}
+
 static void worker_close(Worker *wk)
 {
+    worker_unread(wk);
     if (wk->vm->lent) {
         vm_pass_unlend(wk->vm);
         vm_free(wk->vm);
@@ -522,16 +560,14 @@ static void run_chunk(Par *p, Worker *wk, Chunk_ *c)
     c->first = c->next = AT_END;
     if (c->start == AT_END) return;
     char msg[1024], why[800];
-    bool misfit;
-    Source *src = rd_open_ex(&rs->pol->schema, p->sp->path, &o->input, msg, sizeof msg, &misfit);
-    if (!src || !rd_seek(src, c->start, c->line, c->end == AT_END ? 0 : c->end)) {
+    Source *src = worker_seek(p, wk, c, &o->input, p->used, false, msg, sizeof msg);
+    if (!src) {
         c->first = c->start;
-        c->unreadable = xstrdup(src ? "cannot read the data again from where a worker starts" : msg);
-        rd_close(src);
+        c->unreadable = xstrdup(msg);
         return;
     }
     memcpy(wk->vm->regs, p->regs0, sizeof(Value) * (size_t)rs->chunk->nregs);
-    RdPlan plan = rd_plan(src, p->used, rs->chunk->field_reg);
+    const RdPlan *plan = &wk->plan;
     src->pct = rd_pct_new(&rs->pol->schema);
     FILE *mem = NULL;
     Writer *w = NULL;
@@ -581,7 +617,7 @@ static void run_chunk(Par *p, Worker *wk, Chunk_ *c)
         const char *problem = NULL;
         vm_reset_scratch(vm);
         if (rc == 2) problem = src->err;
-        else if (rd_fill(src, &plan, vm->regs) != 0) problem = src->err;
+        else if (rd_fill(src, plan, vm->regs) != 0) problem = src->err;
         const char *key = NULL;
         size_t keylen = 0;
         if (!problem && pol->key_field >= 0) {
@@ -630,8 +666,6 @@ static void run_chunk(Par *p, Worker *wk, Chunk_ *c)
     }
     c->pct = src->pct;
     src->pct = NULL;
-    rd_plan_free(&plan);
-    rd_close(src);
 }
 
 /* A record pass_chunk leaves out (why: its evaluation failed), in order. */
@@ -667,18 +701,15 @@ static void pass_chunk(Par *p, Worker *wk, Chunk_ *c)
     c->ord_read = c->ord;
     if (c->start == AT_END) return;
     char msg[1024], why[700];
-    bool misfit;
-    Source *src = rd_open_ex(&rs->pol->schema, p->sp->path, p->in, msg, sizeof msg, &misfit);
-    if (!src || !rd_seek(src, c->start, c->line, c->end == AT_END ? 0 : c->end)) {
+    Source *src = worker_seek(p, wk, c, p->in, rs->chunk->pass_field_used[p->pass - 1], true, msg,
+                              sizeof msg);
+    if (!src) {
         c->first = c->start;
-        c->unreadable = xstrdup(src ? "cannot read the data again from where a worker starts" : msg);
+        c->unreadable = xstrdup(msg);
         c->not_read = true;             /* the pass is then done on one worker */
-        rd_close(src);
         return;
     }
-    const bool *used = rs->chunk->pass_field_used[p->pass - 1];
-    rd_limit_to(src, used);
-    RdPlan plan = rd_plan(src, used, rs->chunk->field_reg);
+    const RdPlan *plan = &wk->plan;
     Vm *vm = wk->vm;
     memcpy(vm->regs, p->regs0, sizeof(Value) * (size_t)rs->chunk->nregs);
     const Instr *adds[16];
@@ -724,7 +755,7 @@ static void pass_chunk(Par *p, Worker *wk, Chunk_ *c)
             }
         }
         vm_reset_scratch(vm);
-        if (rd_fill(src, &plan, R) != 0) {
+        if (rd_fill(src, plan, R) != 0) {
             pass_fail(c, o, NULL);
             continue;
         }
@@ -738,8 +769,6 @@ static void pass_chunk(Par *p, Worker *wk, Chunk_ *c)
     }
     if (first) c->first = AT_END;
     vm_pass_take(vm, &c->part);
-    rd_plan_free(&plan);
-    rd_close(src);
 }
 
 /* Counts the line ends between chunk starts, a range at a time, as
