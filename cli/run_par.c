@@ -357,6 +357,16 @@ void par_note_end(ParSplit *sp, long records)
     sp->exact = true;
 }
 
+/* A buffer of held rows that the merge has written, kept for a later
+ * chunk: its pages stay mapped, so filling it again costs no page faults. */
+typedef struct Held {
+    struct Held *next;
+    char *buf;
+    size_t cap;
+} Held;
+
+enum { SPARE_MAX = 8 };         /* buffers kept at most */
+
 /* The merge and the workers. */
 typedef struct Par {
     RunSession *rs;
@@ -378,6 +388,7 @@ typedef struct Par {
     bool check_left;            /* ordinals are known: skip the records left out */
     Writer *w;                  /* the record pass's output (csv and jsonl: the
                                    chunk being merged writes to it, see Sink) */
+    Held *spare;                /* buffers of rows written, for the next chunks (mu) */
 } Par;
 
 /* A worker's VM: its own registers and scratch, the main VM's aggregate
@@ -540,8 +551,23 @@ static ssize_t sink_write(void *cookie, const char *buf, size_t n)
         wr_raw(s->p->w, buf, n);
         return (ssize_t)n;
     }
+    if (!c->out) {              /* a spare buffer if there is one */
+        pthread_mutex_lock(&s->p->mu);
+        Held *h = s->p->spare;
+        if (h) s->p->spare = h->next;
+        pthread_mutex_unlock(&s->p->mu);
+        if (h) {
+            c->out = h->buf;
+            c->outcap = h->cap;
+            free(h);
+        }
+    }
     if (c->outlen + n > c->outcap) {
-        size_t cap = c->outcap ? c->outcap : 1 << 20;
+        /* first as much as the chunk's bytes (rows are mostly shorter than
+           their records; pages not written are never touched) */
+        size_t cap = c->outcap ? c->outcap
+                     : c->end != AT_END && c->end - c->start > (1 << 20) ? (size_t)(c->end - c->start)
+                     : 1 << 20;
         while (cap < c->outlen + n) cap *= 2;
         c->out = xrealloc(c->out, cap);
         c->outcap = cap;
@@ -827,6 +853,26 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+/* Chunk c's buffer of rows, written, kept for another chunk (or freed). */
+static void held_spare(Par *p, Chunk_ *c)
+{
+    Held *h = NULL;
+    if (c->out && c->outcap) {
+        pthread_mutex_lock(&p->mu);
+        int n = 0;
+        for (Held *k = p->spare; k; k = k->next) n++;
+        if (n < SPARE_MAX) {
+            h = xmalloc(sizeof *h);
+            *h = (Held){p->spare, c->out, c->outcap};
+            p->spare = h;
+        }
+        pthread_mutex_unlock(&p->mu);
+    }
+    if (!h) free(c->out);
+    c->out = NULL;
+    c->outlen = c->outcap = 0;
+}
+
 /* Adds one chunk's percent tallies to the whole file's, in input order. */
 static void pct_merge(RdPctScan *into, const RdPctScan *from)
 {
@@ -949,9 +995,7 @@ void par_records(RunSession *rs, const RunOptions *o, ParSplit *sp, Writer *w, S
         }
         if (c->stop) r->stop = true;
         if (r->unreadable || r->stop) break;
-        free(c->out);                       /* written: the memory goes back */
-        c->out = NULL;
-        c->outlen = c->outcap = 0;
+        held_spare(&p, c);                  /* written: the memory goes back */
         pthread_mutex_lock(&p.mu);
         p.merged = i + 1;
         pthread_cond_broadcast(&p.done);
@@ -971,6 +1015,12 @@ void par_records(RunSession *rs, const RunOptions *o, ParSplit *sp, Writer *w, S
         if (last) break;
     }
     for (int i = 0; i < sp->n; i++) chunk_forget(&sp->ch[i]);
+    while (p.spare) {
+        Held *h = p.spare;
+        p.spare = h->next;
+        free(h->buf);
+        free(h);
+    }
     worker_close(&self);
     free(tids);
     free(p.regs0);
