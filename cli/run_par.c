@@ -27,8 +27,8 @@
  *     quoted field), the next chunk is read again from the right place, on
  *     the merging thread. Ordinals mean nothing without passes.
  * (In JSON Lines the check always finds the guess right.) A worker opens
- * the file for itself, matches the header as one worker does, and seeks
- * to its chunk.
+ * the file for itself once a pass, matches the header as one worker does,
+ * and seeks to each chunk it takes (worker_seek).
  *
  * The workers. Each has a VM of its own on the shared compiled chunk
  * (read only while records run: constants, regexes, enums), its registers
@@ -43,14 +43,18 @@
  * chunk's partial state and the records it left out wait until every
  * chunk is read, then the merging thread checks the starts, reads again
  * the chunks that started inside a record, and merges in input order
- * (vm_pass_merge, eng_pass_failed): the state one worker would have.
+ * (vm_pass_merge, eng_pass_failed): the state one worker would have. A
+ * pass of plain adds (par_plain_adds) is summed without the VM, its
+ * addends kept all the same.
  *
  * Workers stay at most AHEAD chunks each ahead of the merge, so memory
  * is bounded by the chunk size (8 MiB of input) times the workers, not by
  * the output, when the output is read slowly.
  *
  * The merge writes chunk after chunk: rows (each worker's writer writes
- * the same format without the header), data-error messages (at most
+ * the same format without the header; the chunk the merge has reached
+ * writes its own straight into the output's writer, see Sink), data-error
+ * messages (at most
  * RUN_MAX_SHOWN in all, in order), counts; at the first chunk that stops
  * (--on-error fail, or input that cannot be read further) it stops, as one
  * worker would have. */
