@@ -27,8 +27,8 @@
  *     quoted field), the next chunk is read again from the right place, on
  *     the merging thread. Ordinals mean nothing without passes.
  * (In JSON Lines the check always finds the guess right.) A worker opens
- * the file for itself, matches the header as one worker does, and seeks
- * to its chunk.
+ * the file for itself once a pass, matches the header as one worker does,
+ * and seeks to each chunk it takes (worker_seek).
  *
  * The workers. Each has a VM of its own on the shared compiled chunk
  * (read only while records run: constants, regexes, enums), its registers
@@ -43,14 +43,18 @@
  * chunk's partial state and the records it left out wait until every
  * chunk is read, then the merging thread checks the starts, reads again
  * the chunks that started inside a record, and merges in input order
- * (vm_pass_merge, eng_pass_failed): the state one worker would have.
+ * (vm_pass_merge, eng_pass_failed): the state one worker would have. A
+ * pass of plain adds (par_plain_adds) is summed without the VM, its
+ * addends kept all the same.
  *
  * Workers stay at most AHEAD chunks each ahead of the merge, so memory
  * is bounded by the chunk size (8 MiB of input) times the workers, not by
  * the output, when the output is read slowly.
  *
  * The merge writes chunk after chunk: rows (each worker's writer writes
- * the same format without the header), data-error messages (at most
+ * the same format without the header; the chunk the merge has reached
+ * writes its own straight into the output's writer, see Sink), data-error
+ * messages (at most
  * RUN_MAX_SHOWN in all, in order), counts; at the first chunk that stops
  * (--on-error fail, or input that cannot be read further) it stops, as one
  * worker would have. */
@@ -92,8 +96,11 @@ typedef struct Chunk_ {
     long first_line;            /* the line of first, as read */
     long line_read;             /* the line it was read with at start (a guess before pass 1) */
     long ord_read;              /* the ordinal it was read with (0 before pass 1) */
-    char *out;                  /* its rows */
-    size_t outlen;
+    char *out;                  /* its rows not yet written */
+    size_t outlen, outcap;
+    int live;                   /* the merge has written every chunk before it (atomic) */
+    long long expect;           /* then: where its first record must start (-1: anywhere) */
+    bool direct;                /* its rows go straight to the output from now on */
     long records, bad;
     char **msgs;                /* the first RUN_MAX_SHOWN data-error messages */
     int nmsgs;
@@ -354,6 +361,16 @@ void par_note_end(ParSplit *sp, long records)
     sp->exact = true;
 }
 
+/* A buffer of held rows that the merge has written, kept for a later
+ * chunk: its pages stay mapped, so filling it again costs no page faults. */
+typedef struct Held {
+    struct Held *next;
+    char *buf;
+    size_t cap;
+} Held;
+
+enum { SPARE_MAX = 8 };         /* buffers kept at most */
+
 /* The merge and the workers. */
 typedef struct Par {
     RunSession *rs;
@@ -373,6 +390,9 @@ typedef struct Par {
     int pass;                   /* a portfolio pass (1 ..), or 0: the record pass */
     const SourceOpts *in;
     bool check_left;            /* ordinals are known: skip the records left out */
+    Writer *w;                  /* the record pass's output (csv and jsonl: the
+                                   chunk being merged writes to it, see Sink) */
+    Held *spare;                /* buffers of rows written, for the next chunks (mu) */
 } Par;
 
 /* A worker's VM: its own registers and scratch, the main VM's aggregate
@@ -383,12 +403,17 @@ typedef struct Worker {
     LimitState *lim;
     AggGroups *gagg;
     Engine eng;                 /* the main engine's, with this VM */
+    Source *src;                /* the data, opened at its first chunk of the call
+                                   and kept for the next (CSV, JSON Lines) */
+    RdPlan plan;                /* the fields read, on src */
 } Worker;
 
 static void worker_open(Worker *wk, Par *p)
 {
     const Vm *main = p->rs->vm;
     wk->vm = vm_new(p->rs->chunk);
+    wk->src = NULL;
+    wk->plan = (RdPlan){0};
     wk->eng = p->rs->eng;
     wk->eng.vm = wk->vm;
     wk->eng.err = NULL;
@@ -409,8 +434,41 @@ static void worker_open(Worker *wk, Par *p)
     wk->eng.err = NULL;
 }
 
+/* Gives back the worker's source. */
+static void worker_unread(Worker *wk)
+{
+    rd_plan_free(&wk->plan);
+    rd_close(wk->src);
+    wk->src = NULL;
+}
+
+/* The worker's source at chunk c's start, reading up to its end: opened
+ * (its header matched, its fields planned: used, and with limit only they
+ * are read) at the worker's first chunk, then sought to each next one —
+ * but a SQLite table, which is opened for each chunk. NULL, with why in
+ * msg, if it cannot be opened or sought (closed again). */
+static Source *worker_seek(Par *p, Worker *wk, Chunk_ *c, const SourceOpts *in, const bool *used,
+                           bool limit, char *msg, size_t len)
+{
+    if (wk->src && wk->src->kind == SRC_SQLITE) worker_unread(wk);
+    if (!wk->src) {
+        bool misfit;
+        wk->src = rd_open_ex(&p->rs->pol->schema, p->sp->path, in, msg, len, &misfit);
+        if (!wk->src) return NULL;
+        if (limit) rd_limit_to(wk->src, used);
+        wk->plan = rd_plan(wk->src, used, p->rs->chunk->field_reg);
+    }
+    if (!rd_seek(wk->src, c->start, c->line, c->end == AT_END ? 0 : c->end)) {
+        snprintf(msg, len, "cannot read the data again from where a worker starts");
+        worker_unread(wk);
+        return NULL;
+    }
+    return wk->src;
+}
+
 static void worker_close(Worker *wk)
 {
+    worker_unread(wk);
     if (wk->vm->lent) {
         vm_pass_unlend(wk->vm);
         vm_free(wk->vm);
@@ -471,6 +529,58 @@ static void chunk_say(Chunk_ *c, const char *text)
     c->msgs[c->nmsgs++] = xstrdup(text);
 }
 
+/* Where a chunk's writer (csv, jsonl) puts its rows. Until the merge has
+ * written every chunk before it, they are held in c->out; then (c->live)
+ * the worker writes what it holds and all that follows straight into the
+ * output writer, which no other thread uses meanwhile: the merge waits for
+ * the chunk to be done before it writes again. Not when the chunk's first
+ * record is not where the chunk before it found the next one (a guessed
+ * start inside a quoted field): the merge reads that chunk again. */
+typedef struct Sink {
+    Par *p;
+    Chunk_ *c;
+} Sink;
+
+static ssize_t sink_write(void *cookie, const char *buf, size_t n)
+{
+    Sink *s = cookie;
+    Chunk_ *c = s->c;
+    if (!c->direct && __atomic_load_n(&c->live, __ATOMIC_ACQUIRE) &&
+        (c->expect < 0 || c->first == c->expect)) {
+        c->direct = true;
+        if (c->outlen) wr_raw(s->p->w, c->out, c->outlen);
+        c->outlen = 0;
+    }
+    if (c->direct) {
+        wr_raw(s->p->w, buf, n);
+        return (ssize_t)n;
+    }
+    if (!c->out) {              /* a spare buffer if there is one */
+        pthread_mutex_lock(&s->p->mu);
+        Held *h = s->p->spare;
+        if (h) s->p->spare = h->next;
+        pthread_mutex_unlock(&s->p->mu);
+        if (h) {
+            c->out = h->buf;
+            c->outcap = h->cap;
+            free(h);
+        }
+    }
+    if (c->outlen + n > c->outcap) {
+        /* first as much as the chunk's bytes (rows are mostly shorter than
+           their records; pages not written are never touched) */
+        size_t cap = c->outcap ? c->outcap
+                     : c->end != AT_END && c->end - c->start > (1 << 20) ? (size_t)(c->end - c->start)
+                     : 1 << 20;
+        while (cap < c->outlen + n) cap *= 2;
+        c->out = xrealloc(c->out, cap);
+        c->outcap = cap;
+    }
+    memcpy(c->out + c->outlen, buf, n);
+    c->outlen += n;
+    return (ssize_t)n;
+}
+
 /* Reads, evaluates and writes one chunk, as the record pass of cli/run.c
  * does for the whole file. */
 static void run_chunk(Par *p, Worker *wk, Chunk_ *c)
@@ -480,19 +590,18 @@ static void run_chunk(Par *p, Worker *wk, Chunk_ *c)
     c->first = c->next = AT_END;
     if (c->start == AT_END) return;
     char msg[1024], why[800];
-    bool misfit;
-    Source *src = rd_open_ex(&rs->pol->schema, p->sp->path, &o->input, msg, sizeof msg, &misfit);
-    if (!src || !rd_seek(src, c->start, c->line, c->end == AT_END ? 0 : c->end)) {
+    Source *src = worker_seek(p, wk, c, &o->input, p->used, false, msg, sizeof msg);
+    if (!src) {
         c->first = c->start;
-        c->unreadable = xstrdup(src ? "cannot read the data again from where a worker starts" : msg);
-        rd_close(src);
+        c->unreadable = xstrdup(msg);
         return;
     }
     memcpy(wk->vm->regs, p->regs0, sizeof(Value) * (size_t)rs->chunk->nregs);
-    RdPlan plan = rd_plan(src, p->used, rs->chunk->field_reg);
+    const RdPlan *plan = &wk->plan;
     src->pct = rd_pct_new(&rs->pol->schema);
     FILE *mem = NULL;
     Writer *w = NULL;
+    Sink sink = {p, c};
     Coverage cov = {NULL, 0, rs->cov.pol};
     if (o->summary) {           /* its part, merged in input order */
         c->sum = summary_new(rs, rs->revenue, rs->revenue_why);
@@ -502,7 +611,12 @@ static void run_chunk(Par *p, Worker *wk, Chunk_ *c)
         cov.items = c->cov = xcalloc((size_t)cov.n + 1, sizeof(CovItem));
         if (cov.n) memcpy(cov.items, p->cov0, sizeof(CovItem) * (size_t)cov.n);
     } else {
-        mem = open_memstream(&c->out, &c->outlen);
+        if (o->format == FMT_TABLE) {
+            mem = open_memstream(&c->out, &c->outlen);
+        } else {
+            mem = fopencookie(&sink, "w", (cookie_io_functions_t){NULL, sink_write, NULL, NULL});
+            if (mem) setvbuf(mem, NULL, _IONBF, 0);     /* the writer buffers */
+        }
         WrOptions wo = {rs->columns, rs->ncolumns, o->width, rs->chunk->schema->record, true};
         w = mem ? wr_open(mem, o->format, rs->chunk, &wo, msg, sizeof msg) : NULL;
         if (!w) out_of_memory();
@@ -533,7 +647,7 @@ static void run_chunk(Par *p, Worker *wk, Chunk_ *c)
         const char *problem = NULL;
         vm_reset_scratch(vm);
         if (rc == 2) problem = src->err;
-        else if (rd_fill(src, &plan, vm->regs) != 0) problem = src->err;
+        else if (rd_fill(src, plan, vm->regs) != 0) problem = src->err;
         const char *key = NULL;
         size_t keylen = 0;
         if (!problem && pol->key_field >= 0) {
@@ -582,8 +696,6 @@ static void run_chunk(Par *p, Worker *wk, Chunk_ *c)
     }
     c->pct = src->pct;
     src->pct = NULL;
-    rd_plan_free(&plan);
-    rd_close(src);
 }
 
 /* A record pass_chunk leaves out (why: its evaluation failed), in order. */
@@ -598,6 +710,15 @@ static void pass_fail(Chunk_ *c, long ord, const char *why)
     c->fwhy[c->nfails++] = why ? xstrdup(why) : NULL;
 }
 
+int par_plain_adds(const Chunk *c, int k, const Instr **adds, int max)
+{
+    int n = 0;
+    const Instr *in = c->code + c->pass_pc[k - 1];
+    for (; in->op == OP_AGG_ADD && n < max && c->aggs[in->x].group == GROUP_NONE; in++)
+        adds[n++] = in;
+    return in->op == OP_HALT ? n : -1;
+}
+
 /* Portfolio pass p->pass over one chunk, as run_pass in cli/run.c does
  * over the whole file, into the chunk's partial state; which records fail
  * is noted, not yet said (the merge says it, in input order). */
@@ -610,20 +731,20 @@ static void pass_chunk(Par *p, Worker *wk, Chunk_ *c)
     c->ord_read = c->ord;
     if (c->start == AT_END) return;
     char msg[1024], why[700];
-    bool misfit;
-    Source *src = rd_open_ex(&rs->pol->schema, p->sp->path, p->in, msg, sizeof msg, &misfit);
-    if (!src || !rd_seek(src, c->start, c->line, c->end == AT_END ? 0 : c->end)) {
+    Source *src = worker_seek(p, wk, c, p->in, rs->chunk->pass_field_used[p->pass - 1], true, msg,
+                              sizeof msg);
+    if (!src) {
         c->first = c->start;
-        c->unreadable = xstrdup(src ? "cannot read the data again from where a worker starts" : msg);
+        c->unreadable = xstrdup(msg);
         c->not_read = true;             /* the pass is then done on one worker */
-        rd_close(src);
         return;
     }
-    const bool *used = rs->chunk->pass_field_used[p->pass - 1];
-    rd_limit_to(src, used);
-    RdPlan plan = rd_plan(src, used, rs->chunk->field_reg);
+    const RdPlan *plan = &wk->plan;
     Vm *vm = wk->vm;
     memcpy(vm->regs, p->regs0, sizeof(Value) * (size_t)rs->chunk->nregs);
+    const Instr *adds[16];
+    int nadds = par_plain_adds(rs->chunk, p->pass, adds, 16);
+    Value *R = vm->regs;
     const Policy *pol = rs->pol;
     long ord = c->ord;
     bool first = true;
@@ -664,8 +785,13 @@ static void pass_chunk(Par *p, Worker *wk, Chunk_ *c)
             }
         }
         vm_reset_scratch(vm);
-        if (rd_fill(src, &plan, vm->regs) != 0) {
+        if (rd_fill(src, plan, R) != 0) {
             pass_fail(c, o, NULL);
+            continue;
+        }
+        if (nadds >= 0) {       /* the VM's AGG_ADDs, which cannot fail; the addends kept */
+            for (int i = 0; i < nadds; i++)
+                if (R[adds[i]->b].u.i) vm_agg_add(vm, adds[i]->x, R[adds[i]->a]);
             continue;
         }
         if (!eng_pass_eval(&rs->eng, vm, p->pass, o, key, keylen, why, sizeof why))
@@ -673,8 +799,6 @@ static void pass_chunk(Par *p, Worker *wk, Chunk_ *c)
     }
     if (first) c->first = AT_END;
     vm_pass_take(vm, &c->part);
-    rd_plan_free(&plan);
-    rd_close(src);
 }
 
 /* Counts the line ends between chunk starts, a range at a time, as
@@ -733,6 +857,26 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+/* Chunk c's buffer of rows, written, kept for another chunk (or freed). */
+static void held_spare(Par *p, Chunk_ *c)
+{
+    Held *h = NULL;
+    if (c->out && c->outcap) {
+        pthread_mutex_lock(&p->mu);
+        int n = 0;
+        for (Held *k = p->spare; k; k = k->next) n++;
+        if (n < SPARE_MAX) {
+            h = xmalloc(sizeof *h);
+            *h = (Held){p->spare, c->out, c->outcap};
+            p->spare = h;
+        }
+        pthread_mutex_unlock(&p->mu);
+    }
+    if (!h) free(c->out);
+    c->out = NULL;
+    c->outlen = c->outcap = 0;
+}
+
 /* Adds one chunk's percent tallies to the whole file's, in input order. */
 static void pct_merge(RdPctScan *into, const RdPctScan *from)
 {
@@ -756,6 +900,7 @@ void par_records(RunSession *rs, const RunOptions *o, ParSplit *sp, Writer *w, S
     p.o = o;
     p.sp = sp;
     p.has_passes = eng_has_passes(&rs->eng);
+    p.w = w;
     /* the fields the record pass converts: as fields_read in cli/run.c */
     const Policy *pol = rs->pol;
     bool *used = xcalloc((size_t)pol->nfields + 1, sizeof(bool));
@@ -810,6 +955,10 @@ void par_records(RunSession *rs, const RunOptions *o, ParSplit *sp, Writer *w, S
         Chunk_ *c = &sp->ch[i];
         bool mine = false;
         pthread_mutex_lock(&p.mu);
+        if (w && o->format != FMT_TABLE) {     /* its rows may go straight out */
+            c->expect = prev ? prev->next : -1;
+            __atomic_store_n(&c->live, 1, __ATOMIC_RELEASE);
+        }
         if (!started && p.next <= i) {      /* no workers: read it here */
             p.next = i + 1;
             mine = true;
@@ -850,8 +999,7 @@ void par_records(RunSession *rs, const RunOptions *o, ParSplit *sp, Writer *w, S
         }
         if (c->stop) r->stop = true;
         if (r->unreadable || r->stop) break;
-        free(c->out);                       /* written: the memory goes back */
-        c->out = NULL;
+        held_spare(&p, c);                  /* written: the memory goes back */
         pthread_mutex_lock(&p.mu);
         p.merged = i + 1;
         pthread_cond_broadcast(&p.done);
@@ -871,6 +1019,12 @@ void par_records(RunSession *rs, const RunOptions *o, ParSplit *sp, Writer *w, S
         if (last) break;
     }
     for (int i = 0; i < sp->n; i++) chunk_forget(&sp->ch[i]);
+    while (p.spare) {
+        Held *h = p.spare;
+        p.spare = h->next;
+        free(h->buf);
+        free(h);
+    }
     worker_close(&self);
     free(tids);
     free(p.regs0);
