@@ -345,21 +345,6 @@ static bool *fields_read(const RunSession *rs)
     return used;
 }
 
-/* The instructions of pass k when its code is only AGG_ADDs to aggregates
- * without `per` (`total(annual_revenue)`), at most max of them: then the
- * pass loop does what the VM would (the same adds in the same order, each
- * under its condition register, which no instruction of the pass writes)
- * without running it per record. -1 for any other code. */
-static int plain_adds(const Chunk *c, int k, const Instr **adds, int max)
-{
-    int n = 0;
-    for (const Instr *in = c->code + c->pass_pc[k - 1]; in->op != OP_HALT; in++) {
-        if (in->op != OP_AGG_ADD || n == max || c->aggs[in->x].group != GROUP_NONE) return -1;
-        adds[n++] = in;
-    }
-    return n;
-}
-
 /* Portfolio pass k over the data. */
 static EngStatus run_pass(RunSession *rs, int k, const char *data_path, const SourceOpts *in)
 {
@@ -380,7 +365,7 @@ static EngStatus run_pass(RunSession *rs, int k, const char *data_path, const So
     rd_limit_to(src, used);
     RdPlan plan = rd_plan(src, used, rs->chunk->field_reg);
     const Instr *adds[16];
-    int nadds = plain_adds(rs->chunk, k, adds, 16);
+    int nadds = par_plain_adds(rs->chunk, k, adds, 16);
     Value *R = rs->vm->regs;
     int rc;
     long ordinal = 0;
