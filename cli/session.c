@@ -2077,7 +2077,9 @@ int outcomes_changes(const Outcomes *a, int ra, const Outcomes *b, int rb, OutCh
         const Outcomes *x = side ? a : b, *y = side ? b : a;
         for (int i = 0; i < x->ncols; i++) {
             const OutCol *col = &x->cols[i];
-            int j = find_col(y, col->name, col->kind);
+            /* the same column at the same place (one policy): no search */
+            int j = i < y->ncols && y->cols[i].kind == col->kind && strcmp(y->cols[i].name, col->name) == 0
+                        ? i : find_col(y, col->name, col->kind);
             if (side && j >= 0) continue;           /* seen from b already */
             bool term = col->ent >= 0;
             if (j < 0 && !term && !absent_is_false(col->kind)) continue;
