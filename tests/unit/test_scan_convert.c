@@ -28,17 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static int failures;
-
-static void check(const char *name, int ok, const char *why)
-{
-    if (ok) {
-        printf("PASS %s\n", name);
-    } else {
-        printf("FAIL %s: %s\n", name, why);
-        failures++;
-    }
-}
+#include "unit_check.h"
 
 /* splitmix64: the same numbers everywhere. */
 static uint64_t rng_state;
