@@ -142,6 +142,13 @@ def one(kam, seed, work):
         drc, dout, derr = run(kam, ["diff", pol, data, "--format", "csv"] + asof + sets)
         frc, fout, ferr = run(kam, ["diff", pol, data, "--format", "csv"] + asof + sets,
                               env=dict(os.environ, KAM_NO_DELTA="1"))
+        rep = ["report", pol, data, "--format", "md"] + asof + sets
+        r1 = run(kam, rep)
+        r2 = run(kam, rep, env=dict(os.environ, KAM_NO_DELTA="1"))
+        if r1 != r2:
+            fail(seed, "kam report --set by difference differs from kam report in full",
+                 f"{' '.join(sets)}\nby difference ({r1[0]}):\n{r1[1][-800:]}{r1[2][:300]}\n"
+                 f"in full ({r2[0]}):\n{r2[1][-800:]}{r2[2][:300]}")
         if (frc, fout, ferr) != (drc, dout, derr):
             fail(seed, "kam diff by difference differs from kam diff in full",
                  f"{' '.join(sets)}\nby difference ({drc}):\n{dout[:800]}{derr[:400]}\n"
