@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -382,7 +383,7 @@ static EngStatus run_pass(RunSession *rs, int k, const char *data_path, const So
         if (rc < 0) break;      /* the record pass reports where the input stops */
         long ord = ordinal++;
         if (rs->split) par_note(rs->split, src, ord);   /* where the workers' chunks start */
-        if (eng_left_out(&rs->eng, ord)) continue;
+        if (rs->eng.left_out && eng_left_out(&rs->eng, ord)) continue;   /* none: no call */
         if (rc == 2) {          /* reported in the record pass */
             eng_pass_left_out(&rs->eng, ord);
             continue;
@@ -512,8 +513,7 @@ static EngStatus pass_two(RunSession *rs, const RunOptions *o, const char *data_
             }
             long ord = r->records++;
             const char *problem = NULL;
-            char msg[1024], why[800];
-            vm_reset_scratch(rs->vm);
+            char msg[1024], why[800];     /* (rd_fill takes no scratch: eng_record resets it) */
             if (rc == 2) problem = src->err;
             else if (rd_fill(src, &plan, rs->vm->regs) != 0) problem = src->err;
             const char *key = NULL;
@@ -529,7 +529,7 @@ static EngStatus pass_two(RunSession *rs, const RunOptions *o, const char *data_
                 }
             }
             if (problem) pass2_mark_late(rs, r, ord);
-            if (!problem && eng_left_out(&rs->eng, ord)) {
+            if (!problem && rs->eng.left_out && eng_left_out(&rs->eng, ord)) {
                 snprintf(msg, sizeof msg, "%s:%ld: %s", src->path, src->line, eng_left_out_why(&rs->eng, ord));
                 problem = msg;
             }
@@ -678,6 +678,21 @@ static bool copy_fd_out(int in, off_t n, bool pipe)
     return true;
 }
 
+/* The spool: an unlinked temporary file (tmpfile: in /tmp), or where /tmp
+ * cannot take one (read-only, full), a file in memory. */
+static FILE *spool_file(void)
+{
+    FILE *f = tmpfile();
+#ifdef MFD_CLOEXEC
+    if (!f) {
+        int e = errno, fd = memfd_create("kam-output", MFD_CLOEXEC);
+        if (fd >= 0 && !(f = fdopen(fd, "w+"))) close(fd);
+        if (!f) errno = e;
+    }
+#endif
+    return f;
+}
+
 /* Copies the spooled output to stdout. */
 static bool copy_out(FILE *from)
 {
@@ -742,11 +757,14 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
        wrote the first time is thrown away — so it goes to a file first,
        or to stdout when that is a file it can be cut back in. */
     if (has1 && !of && !(discard = stdout_null()) && !stdout_in_place(data_path, &start) &&
-        !(spooled = tmpfile())) {
+        !(spooled = spool_file())) {
         fprintf(stderr, "kam: cannot spool the output to a temporary file: %s\n", strerror(errno));
         status = EXIT_USAGE;
         goto done;
     }
+    /* the writer hands over blocks of 64 KiB: straight to the file, not
+       through stdio's buffer of 4 */
+    if (spooled) setvbuf(spooled, NULL, _IONBF, 0);
     FILE *out = of ? outfile_stream(of) : spooled ? spooled : stdout;
     eng_passes_reset(&rs.eng);
     for (int attempt = 0;; attempt++) {
