@@ -763,7 +763,7 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
         goto done;
     }
     /* the writer hands over blocks of 64 KiB: straight to the file, not
-       through stdio's buffer of 4 */
+       through stdio's buffer of 4 KiB */
     if (spooled) setvbuf(spooled, NULL, _IONBF, 0);
     FILE *out = of ? outfile_stream(of) : spooled ? spooled : stdout;
     eng_passes_reset(&rs.eng);
