@@ -786,6 +786,7 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
             fprintf(stderr, "kam: writing %s failed: %s%s\n", of ? o->out_path : "the output",
                     r.write_err[0] ? r.write_err : strerror(errno),
                     of ? "; nothing was written" : "");
+            if (!of) cli_stdout_failure_said();
             status = EXIT_USAGE;
             goto done;
         }
@@ -802,6 +803,7 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
            stop were never seen */
         if (spooled && !copy_out(spooled)) {
             fprintf(stderr, "kam: writing the output failed: %s\n", strerror(errno));
+            cli_stdout_failure_said();
             status = EXIT_USAGE;
             goto done;
         }
@@ -824,6 +826,7 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
     }
     if (spooled && !copy_out(spooled)) {
         fprintf(stderr, "kam: writing the output failed: %s\n", strerror(errno));
+        cli_stdout_failure_said();
         status = EXIT_USAGE;
         goto done;
     }
