@@ -35,6 +35,12 @@ typedef struct SourceOpts {
                                its path ("<stdin>" for standard input spooled to a file) */
 } SourceOpts;
 
+/* A percent field the CSV scan converts, with its tally (rd_fill). */
+typedef struct RdPctItem {
+    RdPctColumn *c;
+    int reg, col, field;
+} RdPctItem;
+
 typedef struct Source {
     SourceKind kind;
     char *path;             /* for messages ("-" shows as "<stdin>") */
@@ -72,6 +78,9 @@ typedef struct Source {
     int conv_nrest;         /* registers itself (rd_fill does those), */
     struct RdPlanItem *conv_pct;    /* and the percent ones it does */
     int conv_npct;
+    struct RdPctItem *conv_pcol;    /* the conv_pct items pct counts, with their tallies */
+    int conv_npcol;
+    const RdPctColumn *conv_pbase;  /* pct->col when conv_pcol was worked out */
     RdPctScan *pct;         /* set by the caller: rd_fill notes percent values
                                here (reader_pct.h); rd_close frees it */
 } Source;
