@@ -674,7 +674,7 @@ RdPlan rd_plan(const Source *s, const bool *used, const int *field_reg)
     for (int i = 0; i < s->sch->nfields; i++) {
         if (!used[i]) continue;
         const RtType *t = &s->sch->fields[i].ty;
-        RdPlanItem it = {i, s->col[i], field_reg[i], t->kind, t->optional, t->en, NULL};
+        RdPlanItem it = {i, s->col[i], field_reg[i], t->kind, t->optional, t->en, NULL, RD_FILL_ITEM};
         if (t->en) {
             it.mlen = xmalloc((size_t)t->en->n + 1);
             for (int m = 0; m < t->en->n; m++) {
@@ -786,7 +786,11 @@ static void arm_conversions(Source *s, const RdPlan *plan, Value *regs)
             dst[it->col] = &out->u;
             if (it->kind == RT_PERCENT) s->conv_pct[s->conv_npct++] = *it;
         } else {
-            s->conv_rest[s->conv_nrest++] = *it;
+            RdPlanItem rest = *it;      /* how rd_fill's all-converted path takes it */
+            rest.fill = cv && it->kind != RT_PERCENT       ? RD_FILL_SCANNED
+                      : it->kind == RT_STRING && it->col >= 0 ? RD_FILL_STRING
+                                                              : RD_FILL_ITEM;
+            s->conv_rest[s->conv_nrest++] = rest;
         }
     }
     s->conv = rd_csv_set_conversions(s->csv, conv, (size_t)s->ncols, dst, words);
@@ -956,38 +960,64 @@ static inline void pct_tally(RdPctColumn *c, double v, const RdField *raw)
     }
 }
 
-int rd_fill(Source *s, const RdPlan *plan, Value *regs)
+/* The fields of the plan one at a time: rd_fill when the scan did not
+ * convert every field it could (an empty optional one is fine). */
+static __attribute__((noinline)) int fill_plan(Source *s, const RdPlan *plan, Value *regs,
+                                               const CsvConverted *cc)
 {
-    const CsvConverted *cc = NULL;
-    if (s->csv) {
-        if (s->conv_plan != plan->items || s->conv_regs != regs) arm_conversions(s, plan, regs);
-        cc = s->conv;
-        unsigned opt = 0;       /* optional fields converted: an empty one is not */
-        for (int k = 0; k < s->conv_nopt; k++) opt += cc->gen[s->conv_opt[k]] == cc->cur;
-        if (cc->count - opt == s->conv_req) {
-            /* every number and date of a required field converted, already
-               in its register: the rest (optional ones among them), and
-               the percent notes */
-            int bad = -1;       /* the field of the first item that fails */
-            for (int k = 0; k < s->conv_nrest; k++)
-                if (fill_item(s, &s->conv_rest[k], regs, cc) != 0) {
-                    bad = s->conv_rest[k].field;
-                    break;
-                }
-            if (!s->pct) return bad >= 0 ? -1 : 0;
-            if (s->conv_pbase != s->pct->col) pct_columns(s);
-            const RdPctItem *t = s->conv_pcol, *end = t + s->conv_npcol;
-            if (bad >= 0) {     /* only those before it, as the plan-order loop stops */
-                for (; t < end && t->field <= bad; t++)
-                    pct_tally(t->c, regs[t->reg].u.num, &s->fields[t->col]);
-                return -1;
-            }
-            for (; t < end; t++) pct_tally(t->c, regs[t->reg].u.num, &s->fields[t->col]);
-            return 0;
-        }
-    }
     for (int k = 0; k < plan->n; k++)
         if (fill_item(s, &plan->items[k], regs, cc) != 0) return -1;
+    return 0;
+}
+
+/* A rest item (conv_rest) of the all-converted path: its own register, by
+ * its RdFillHow, else fill_item. The field of the item on failure, or -1. */
+static inline int fill_rest(Source *s, Value *regs, const CsvConverted *cc)
+{
+    for (const RdPlanItem *it = s->conv_rest, *end = it + s->conv_nrest; it < end; it++) {
+        Value *out = &regs[it->reg];
+        if (it->fill == RD_FILL_SCANNED) {      /* optional; a number, date or word */
+            if (cc->gen[it->col] == cc->cur) {
+                out->missing = 0;
+                out->len = 0;
+                memcpy(&out->u, cc->at[it->col], sizeof out->u);    /* its 8 bytes, whichever */
+                continue;
+            }
+        } else if (it->fill == RD_FILL_STRING) {
+            const char *p = s->fields[it->col].ptr;
+            size_t n = s->fields[it->col].len;
+            if (p && n && !is_space(p[0]) && !is_space(p[n - 1])) {    /* else rd_field's rules */
+                out->missing = 0;
+                out->u.str = p;
+                out->len = (uint32_t)n;
+                continue;
+            }
+        }
+        if (fill_item(s, it, regs, cc) != 0) return it->field;
+    }
+    return -1;
+}
+
+int rd_fill(Source *s, const RdPlan *plan, Value *regs)
+{
+    if (!s->csv) return fill_plan(s, plan, regs, NULL);
+    if (s->conv_plan != plan->items || s->conv_regs != regs) arm_conversions(s, plan, regs);
+    const CsvConverted *cc = s->conv;
+    unsigned opt = 0;       /* optional fields converted: an empty one is not */
+    for (int k = 0; k < s->conv_nopt; k++) opt += cc->gen[s->conv_opt[k]] == cc->cur;
+    if (cc->count - opt != s->conv_req) return fill_plan(s, plan, regs, cc);
+    /* every number and date of a required field converted, already in its
+       register: the rest (optional ones among them), and the percent notes */
+    int bad = fill_rest(s, regs, cc);   /* the field of the first item that fails */
+    if (!s->pct) return bad >= 0 ? -1 : 0;
+    if (s->conv_pbase != s->pct->col) pct_columns(s);
+    const RdPctItem *t = s->conv_pcol, *end = t + s->conv_npcol;
+    if (bad >= 0) {     /* only those before it, as the plan-order loop stops */
+        for (; t < end && t->field <= bad; t++)
+            pct_tally(t->c, regs[t->reg].u.num, &s->fields[t->col]);
+        return -1;
+    }
+    for (; t < end; t++) pct_tally(t->c, regs[t->reg].u.num, &s->fields[t->col]);
     return 0;
 }
 

@@ -127,12 +127,18 @@ void rd_limit_to(Source *s, const bool *used);
 int rd_field(Source *s, int i, Value *out);
 /* The fields one pass converts, worked out once: for each, its column and
  * the register it goes to. */
+/* How rd_fill takes a field when the CSV scan converted every field it
+ * could: through its general path, as a string's text, or (an optional
+ * field the scan converts) from the scan when it did. */
+typedef enum { RD_FILL_ITEM, RD_FILL_STRING, RD_FILL_SCANNED } RdFillHow;
+
 typedef struct RdPlanItem {
     int field, col, reg;
     RtKind kind;            /* the field's type, for the fast path */
     bool optional;
     const RtEnum *en;
     uint8_t *mlen;          /* enum/stage: member name lengths */
+    uint8_t fill;           /* RdFillHow (rd_fill sets it on its own copies) */
 } RdPlanItem;
 
 typedef struct RdPlan {
