@@ -77,6 +77,8 @@ struct Writer {
     XlBook *xl;             /* FMT_XLSX */
     struct CsvOp *plan;     /* FMT_CSV: the columns after the key (csv_plan) */
     int nplan;
+    const Value *bound;     /* the registers the plan points at (csv_bind) */
+    const Value **bound_vs; /* the plan's CO_SET registers there */
     char *names;            /* the plan's names, each followed by NAME_PAD bytes */
     struct CsvName *name_at;
     char err[300];
@@ -709,15 +711,18 @@ static inline char *emit_name(char *o, const CsvName *nm)
     return o + nm->len;
 }
 
-/* What a CSV column after the key writes (csv_plan). */
+/* What a CSV column after the key writes (csv_plan). CO_V...: a typed
+ * value (a record field, a term, a tier or stage), nothing when missing. */
 typedef enum {
-    CO_NUM,         /* a score or a term's number: kam's form (wr_format_number) */
-    CO_EXACT,       /* a record field's number: in full (exact_number) */
+    CO_NUM,         /* a score: kam's form (wr_format_number) */
     CO_BOOL,        /* true or false */
-    CO_DATE,        /* YYYY-MM-DD */
-    CO_NAME,        /* a member's name (nothing for a number out of range) */
-    CO_STR,         /* data text, quoted when it must be */
     CO_SET,         /* the entitlements or flags that hold, ';'-joined */
+    CO_VNUM,        /* a term's number: kam's form */
+    CO_VEXACT,      /* a record field's number: in full (exact_number) */
+    CO_VBOOL,
+    CO_VDATE,       /* YYYY-MM-DD */
+    CO_VNAME,       /* a member's name (nothing for a number out of range) */
+    CO_VSTR,        /* data text, quoted when it must be */
     CO_EMPTY,       /* nothing: a value of no other kind */
 } CsvOpKind;
 
@@ -725,11 +730,12 @@ typedef enum {
  * reads, what it writes, and the names it may write. */
 typedef struct CsvOp {
     CsvOpKind kind;
-    bool value;             /* a typed value: empty when missing */
     int reg;
-    int n;                  /* CO_NAME: members; CO_SET: entitlements or flags */
+    int n;                  /* CO_VNAME: members; CO_SET: entitlements or flags */
     const int *regs;        /* CO_SET: theirs */
-    const CsvName *names;   /* CO_NAME: by member; CO_SET: by entry */
+    const CsvName *names;   /* CO_VNAME: by member; CO_SET: by entry */
+    const Value *v;         /* the register in Writer.bound */
+    const Value **vs;       /* CO_SET: the registers in Writer.bound */
 } CsvOp;
 
 /* The op for column col; *nnames and *bytes grow by the names it needs.
@@ -737,15 +743,14 @@ typedef struct CsvOp {
  * on, their entries at w->name_at + *nnames. */
 static CsvOp csv_op(Writer *w, const Col *col, size_t *nnames, size_t *bytes, bool lay)
 {
-    CsvOp op = {CO_EMPTY, false, col->reg >= 0 ? col->reg : 0, 0, NULL, NULL};
+    CsvOp op = {CO_EMPTY, col->reg >= 0 ? col->reg : 0, 0, NULL, NULL, NULL, NULL};
     const char *const *names = NULL;
     if (col->kind == COL_NUM) {
         op.kind = CO_NUM;
     } else if (col->kind == COL_BOOL) {
         op.kind = CO_BOOL;
     } else if (col->kind == COL_ENUM) {
-        op.kind = CO_NAME;
-        op.value = true;
+        op.kind = CO_VNAME;
         if (col->en) {
             op.n = col->en->n;
             names = (const char *const *)col->en->members;
@@ -756,18 +761,17 @@ static CsvOp csv_op(Writer *w, const Col *col, size_t *nnames, size_t *bytes, bo
         op.regs = col->kind == COL_ENTS ? w->ents : w->flags;
         names = col->kind == COL_ENTS ? w->ent_names : w->flag_names;
     } else if (is_value(col)) {
-        op.value = true;
         switch (col->fkind) {
-        case RT_STRING: op.kind = CO_STR; break;
+        case RT_STRING: op.kind = CO_VSTR; break;
         case RT_PERCENT:
         case RT_NUMBER:
         case RT_MONEY:
-        case RT_INT: op.kind = col->kind == COL_TERM ? CO_NUM : CO_EXACT; break;
-        case RT_BOOL: op.kind = CO_BOOL; break;
-        case RT_DATE: op.kind = CO_DATE; break;
+        case RT_INT: op.kind = col->kind == COL_TERM ? CO_VNUM : CO_VEXACT; break;
+        case RT_BOOL: op.kind = CO_VBOOL; break;
+        case RT_DATE: op.kind = CO_VDATE; break;
         case RT_ENUM:
         case RT_STAGE:
-            op.kind = CO_NAME;
+            op.kind = CO_VNAME;
             if (col->en) {
                 op.n = col->en->n;
                 names = (const char *const *)col->en->members;
@@ -799,8 +803,30 @@ static void csv_plan(Writer *w)
     w->name_at = xcalloc(nnames + 1, sizeof *w->name_at);
     w->plan = xcalloc((size_t)w->ncols, sizeof *w->plan);
     nnames = bytes = 0;
-    for (int i = 1; i < w->ncols; i++)
-        w->plan[w->nplan++] = csv_op(w, &w->cols[i], &nnames, &bytes, true);
+    size_t nsets = 0;
+    for (int i = 1; i < w->ncols; i++) {
+        w->plan[w->nplan] = csv_op(w, &w->cols[i], &nnames, &bytes, true);
+        if (w->plan[w->nplan].kind == CO_SET) nsets += (size_t)w->plan[w->nplan].n;
+        w->nplan++;
+    }
+    w->bound_vs = xcalloc(nsets + 1, sizeof *w->bound_vs);
+    for (int k = 0, at = 0; k < w->nplan; k++)
+        if (w->plan[k].kind == CO_SET) {
+            w->plan[k].vs = w->bound_vs + at;
+            at += w->plan[k].n;
+        }
+}
+
+/* Points the plan's ops at their registers in regs (the VM's registers
+ * stay where they are from record to record: this is done once). */
+static void csv_bind(Writer *w, const Value *regs)
+{
+    for (int k = 0; k < w->nplan; k++) {
+        CsvOp *op = &w->plan[k];
+        op->v = &regs[op->reg];
+        for (int e = 0; op->kind == CO_SET && e < op->n; e++) op->vs[e] = &regs[op->regs[e]];
+    }
+    w->bound = regs;
 }
 
 /* A number in kam's form, or in full (exact_number), at o. */
@@ -810,6 +836,27 @@ static inline char *emit_number(char *o, double v, bool exact)
     int n = format_number(v, o, &sure);
     if (exact && !sure && isfinite(v) && strtod(o, NULL) != v) n = snprintf(o, 32, "%.17g", v);
     return o + n;
+}
+
+/* A CSV row too long for the buffer (a huge key or field): put by put. */
+static __attribute__((noinline)) void csv_record_long(Writer *w, const Value *regs,
+                                                      const char *key, size_t keylen)
+{
+    put_csv(w, key, keylen);
+    char buf[4096];
+    for (int i = 1; i < w->ncols; i++) {
+        const Col *col = &w->cols[i];
+        const Value *v = &regs[col->reg >= 0 ? col->reg : 0];
+        put(w, ",", 1);
+        if (is_value(col) && col->fkind == RT_STRING) {
+            if (!v->missing) put_csv(w, v->u.str, v->len);
+            continue;
+        }
+        size_t n = is_value(col) ? field_text(col, v, buf, sizeof buf, false)
+                                 : cell_text(w, col, regs, buf, sizeof buf);
+        put_csv(w, buf, n);
+    }
+    put(w, "\n", 1);
 }
 
 /* One CSV row written straight into the buffer by the plan: the hot path
@@ -824,56 +871,52 @@ static void csv_record(Writer *w, const Value *regs, const char *key, size_t key
     }
     if (w->used + need > BUF_SIZE) {
         flush(w);
-        if (need > BUF_SIZE) {          /* a huge key or field: the general path */
-            put_csv(w, key, keylen);
-            char buf[4096];
-            for (int i = 1; i < w->ncols; i++) {
-                const Col *col = &w->cols[i];
-                const Value *v = &regs[col->reg >= 0 ? col->reg : 0];
-                put(w, ",", 1);
-                if (is_value(col) && col->fkind == RT_STRING) {
-                    if (!v->missing) put_csv(w, v->u.str, v->len);
-                    continue;
-                }
-                size_t n = is_value(col) ? field_text(col, v, buf, sizeof buf, false)
-                                         : cell_text(w, col, regs, buf, sizeof buf);
-                put_csv(w, buf, n);
-            }
-            put(w, "\n", 1);
+        if (need > BUF_SIZE) {
+            csv_record_long(w, regs, key, keylen);
             return;
         }
     }
+    if (regs != w->bound) csv_bind(w, regs);
     char *o = emit_csv(w->buf + w->used, key, keylen);
     for (const CsvOp *op = w->plan, *end = op + w->nplan; op < end; op++) {
         *o++ = ',';
-        const Value *v = &regs[op->reg];      /* 0 for a column of no register */
-        if (op->value && v->missing) continue;
+        const Value *v = op->v;
         switch (op->kind) {
+        case CO_VNUM:
+            if (v->missing) break;
+            /* fall through */
         case CO_NUM:
             o = emit_number(o, v->u.num, false);
             break;
-        case CO_EXACT:
-            o = emit_number(o, v->u.num, true);
+        case CO_VEXACT:
+            if (!v->missing) o = emit_number(o, v->u.num, true);
             break;
+        case CO_VBOOL:
+            if (v->missing) break;
+            /* fall through */
         case CO_BOOL:
             memcpy(o, v->u.i ? "true," : "false", 5);   /* the comma is written over */
             o += v->u.i ? 4 : 5;
             break;
-        case CO_DATE:
+        case CO_VDATE:
+            if (v->missing) break;
             date_format((int32_t)v->u.i, o);
             o += 10;
             break;
-        case CO_NAME:
-            if ((uint64_t)v->u.i < (uint64_t)op->n) o = emit_name(o, &op->names[v->u.i]);
+        case CO_VNAME:
+            if (!v->missing && (uint64_t)v->u.i < (uint64_t)op->n)
+                o = emit_name(o, &op->names[v->u.i]);
             break;
-        case CO_STR:
-            o = emit_csv(o, v->u.str, v->len);
+        case CO_VSTR:
+            if (!v->missing) o = emit_csv(o, v->u.str, v->len);
             break;
-        case CO_SET: {
+        case CO_SET: {      /* (locals: the stores through o may alias op) */
             char *start = o;
-            for (int k = 0; k < op->n; k++)
-                if (regs[op->regs[k]].u.i) {
-                    o = emit_name(o, &op->names[k]);
+            const Value *const *vs = op->vs;
+            const CsvName *names = op->names;
+            for (int k = 0, n = op->n; k < n; k++)
+                if (vs[k]->u.i) {
+                    o = emit_name(o, &names[k]);
                     *o++ = ';';
                 }
             if (o != start) o--;        /* the last ';' */
@@ -881,6 +924,8 @@ static void csv_record(Writer *w, const Value *regs, const char *key, size_t key
         }
         case CO_EMPTY:
             break;
+        default:
+            __builtin_unreachable();    /* every kind is above: no range check */
         }
     }
     *o++ = '\n';
@@ -949,7 +994,9 @@ static void json_field(Writer *w, const Col *col, const Value *v)
         put(w, buf, n);
 }
 
-void wr_record(Writer *w, const Value *regs, const char *key, size_t keylen, long line)
+/* wr_record for the formats other than CSV. */
+static __attribute__((noinline)) void other_record(Writer *w, const Value *regs, const char *key,
+                                                   size_t keylen, long line)
 {
     char buf[4096], lbuf[32];
     if (w->fmt == FMT_XLSX) {
@@ -974,10 +1021,6 @@ void wr_record(Writer *w, const Value *regs, const char *key, size_t keylen, lon
             size_t n = table_cell_text(w, col, regs, buf, sizeof buf);
             add_cell(w, i, buf, n);
         }
-        return;
-    }
-    if (w->fmt == FMT_CSV) {
-        csv_record(w, regs, key, keylen);
         return;
     }
     /* JSON Lines */
@@ -1034,6 +1077,21 @@ void wr_record(Writer *w, const Value *regs, const char *key, size_t keylen, lon
         }
     }
     put(w, "}\n", 2);
+}
+
+void wr_record(Writer *w, const Value *regs, const char *key, size_t keylen, long line)
+{
+    if (w->fmt != FMT_CSV) {
+        other_record(w, regs, key, keylen, line);
+        return;
+    }
+    char lbuf[32];
+    if (!key) {
+        keylen = line >= 0 ? (size_t)(put_uint(lbuf, (uint64_t)line) - lbuf)
+                           : (size_t)snprintf(lbuf, sizeof lbuf, "%ld", line);
+        key = lbuf;
+    }
+    csv_record(w, regs, key, keylen);
 }
 
 /* How narrow the table may make column i: the key never narrows (it is
@@ -1169,6 +1227,7 @@ int wr_close(Writer *w, char *err, size_t errlen)
     free(w->ent_out);
     free(w->strcols);
     free(w->plan);
+    free(w->bound_vs);
     free(w->names);
     free(w->name_at);
     free(w->buf);
