@@ -922,11 +922,12 @@ static inline int fill_item(Source *s, const RdPlanItem *it, Value *regs, const 
     return fill_text(s, it, out);
 }
 
-/* The scan's percent items (conv_pct) with their tallies in s->pct, for
- * pct_tally (a field the scan does not count left out). Worked out again
- * when the scan's columns move (a new scan; one at the same place has the
- * same columns: the Source's schema). */
-static void pct_columns(Source *s)
+/* The scan's percent items (conv_pct) with their tallies in s->pct and
+ * their values in regs (those conversions are armed for), for pct_tally
+ * (a field the scan does not count left out). Worked out again when the
+ * scan's columns move (a new scan; one at the same place has the same
+ * columns: the Source's schema) and when conversions are armed again. */
+static void pct_columns(Source *s, const Value *regs)
 {
     free(s->conv_pcol);
     s->conv_pcol = xcalloc((size_t)s->conv_npct + 1, sizeof *s->conv_pcol);
@@ -934,8 +935,8 @@ static void pct_columns(Source *s)
     for (int k = 0; k < s->conv_npct; k++) {
         const RdPlanItem *it = &s->conv_pct[k];
         if (it->field >= 0 && it->field < s->pct->n)
-            s->conv_pcol[s->conv_npcol++] = (RdPctItem){&s->pct->col[it->field], it->reg,
-                                                        it->col, it->field};
+            s->conv_pcol[s->conv_npcol++] = (RdPctItem){&s->pct->col[it->field],
+                                                        &regs[it->reg].u.num, it->col, it->field};
     }
     s->conv_pbase = s->pct->col;
 }
@@ -1010,14 +1011,14 @@ int rd_fill(Source *s, const RdPlan *plan, Value *regs)
        register: the rest (optional ones among them), and the percent notes */
     int bad = fill_rest(s, regs, cc);   /* the field of the first item that fails */
     if (!s->pct) return bad >= 0 ? -1 : 0;
-    if (s->conv_pbase != s->pct->col) pct_columns(s);
+    if (s->conv_pbase != s->pct->col) pct_columns(s, regs);
     const RdPctItem *t = s->conv_pcol, *end = t + s->conv_npcol;
     if (bad >= 0) {     /* only those before it, as the plan-order loop stops */
         for (; t < end && t->field <= bad; t++)
-            pct_tally(t->c, regs[t->reg].u.num, &s->fields[t->col]);
+            pct_tally(t->c, *t->num, &s->fields[t->col]);
         return -1;
     }
-    for (; t < end; t++) pct_tally(t->c, regs[t->reg].u.num, &s->fields[t->col]);
+    for (; t < end; t++) pct_tally(t->c, *t->num, &s->fields[t->col]);
     return 0;
 }
 

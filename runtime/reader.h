@@ -38,7 +38,8 @@ typedef struct SourceOpts {
 /* A percent field the CSV scan converts, with its tally (rd_fill). */
 typedef struct RdPctItem {
     RdPctColumn *c;
-    int reg, col, field;
+    const double *num;      /* its register's number */
+    int col, field;
 } RdPctItem;
 
 typedef struct Source {

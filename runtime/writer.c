@@ -877,7 +877,8 @@ static void csv_record(Writer *w, const Value *regs, const char *key, size_t key
         }
     }
     if (regs != w->bound) csv_bind(w, regs);
-    char *o = emit_csv(w->buf + w->used, key, keylen);
+    char *o = w->buf + w->used;
+    o = may_need_quotes(key, keylen) ? emit_csv(o, key, keylen) : emit(o, key, keylen);
     for (const CsvOp *op = w->plan, *end = op + w->nplan; op < end; op++) {
         *o++ = ',';
         const Value *v = op->v;
