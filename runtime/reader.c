@@ -1004,9 +1004,11 @@ int rd_fill(Source *s, const RdPlan *plan, Value *regs)
     if (!s->csv) return fill_plan(s, plan, regs, NULL);
     if (s->conv_plan != plan->items || s->conv_regs != regs) arm_conversions(s, plan, regs);
     const CsvConverted *cc = s->conv;
-    unsigned opt = 0;       /* optional fields converted: an empty one is not */
-    for (int k = 0; k < s->conv_nopt; k++) opt += cc->gen[s->conv_opt[k]] == cc->cur;
-    if (cc->count - opt != s->conv_req) return fill_plan(s, plan, regs, cc);
+    if (cc->count != s->conv_all) {     /* not every field it converts: the optional ones? */
+        unsigned opt = 0;   /* optional fields converted: an empty one is not */
+        for (int k = 0; k < s->conv_nopt; k++) opt += cc->gen[s->conv_opt[k]] == cc->cur;
+        if (cc->count - opt != s->conv_req) return fill_plan(s, plan, regs, cc);
+    }
     /* every number and date of a required field converted, already in its
        register: the rest (optional ones among them), and the percent notes */
     int bad = fill_rest(s, regs, cc);   /* the field of the first item that fails */
