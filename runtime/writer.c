@@ -404,18 +404,34 @@ const char *wr_display(const char *s, size_t n, char *buf, size_t cap)
 
 void wr_print_line(FILE *out, const char *prefix, const char *s)
 {
-    fputs(prefix, out);
+    /* the line is made whole first and written at once: stderr is
+       unbuffered, and a write per piece lets another process's lines in */
+    char small[1024], *line = small;
+    size_t cap = sizeof small, o = 0, np = strlen(prefix), n = strlen(s);
     const unsigned char *u = (const unsigned char *)s;
-    size_t n = strlen(s);
-    for (size_t i = 0; i < n;) {
-        size_t len;
+    for (size_t i = 0; i <= n;) {
+        size_t len = 0;
         char esc[9];
-        const char *e = display_escape(u + i, n - i, &len, esc);
-        if (e) fputs(e, out);
-        else fwrite(s + i, 1, len, out);
-        i += len;
+        const char *e = i == n ? "\n" : display_escape(u + i, n - i, &len, esc);
+        const char *text = e ? e : s + i;
+        size_t tlen = e ? strlen(e) : len;
+        if (o + np + tlen > cap) {
+            while (o + np + tlen > cap) cap *= 2;
+            char *bigger = xmalloc(cap);
+            memcpy(bigger, line, o);
+            if (line != small) free(line);
+            line = bigger;
+        }
+        if (o == 0) {
+            memcpy(line, prefix, np);
+            o = np;
+        }
+        memcpy(line + o, text, tlen);
+        o += tlen;
+        i += i == n ? 1 : len;
     }
-    fputc('\n', out);
+    fwrite(line, 1, o, out);
+    if (line != small) free(line);
 }
 
 static void put_json_string(Writer *w, const char *s, size_t n)
