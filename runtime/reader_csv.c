@@ -51,7 +51,7 @@ enum {
     MAX_RECORD = 64 << 20,    /* longest record accepted, in bytes */
     MAX_FIELDS = 10000,       /* most fields in one record */
     FIELDS_INIT = 64,
-    PAD = 16                  /* bytes after the sentinel, zeroed: a 16-byte
+    PAD = 64                  /* bytes after the sentinel, zeroed: a 64-byte
                                  load from any byte up to it stays inside */
 };
 
@@ -572,9 +572,251 @@ static int skip_to_record(CsvReader *r)
     }
 }
 
+#ifdef __SSE2__
+/* Bytes that stop a quoted field's scan in plain_record: its closing (or
+ * doubled) quote, or a line break, which it leaves to the general path. The
+ * '\n' sentinel stops it at the buffer's end. */
+static const unsigned char quote_stops[256] = {
+    ['\n'] = 1, ['\r'] = 1, ['"'] = 1,
+};
+
+/* Bit i set iff p[i] is the delimiter, '\n', CR or '"': the 64 bytes at p
+ * in four 16-byte compares (PAD keeps the loads inside the buffer; the
+ * zeroed padding matches none of them). */
+static inline __attribute__((always_inline)) uint64_t block_marks(const char *p, __m128i vs)
+{
+    const __m128i vn = _mm_set1_epi8('\n'), vr = _mm_set1_epi8('\r'), vq = _mm_set1_epi8('"');
+    uint64_t m = 0;
+    for (int i = 0; i < 4; i++) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i));
+        __m128i e = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, vs), _mm_cmpeq_epi8(x, vn)),
+                                 _mm_or_si128(_mm_cmpeq_epi8(x, vr), _mm_cmpeq_epi8(x, vq)));
+        m |= (uint64_t)(unsigned)_mm_movemask_epi8(e) << (16 * i);
+    }
+    return m;
+}
+#endif
+
+/* Converts the unquoted field p[0..d) as kind cv (reader_csv.h), its end d
+ * already known (*d is the delimiter, '\n' or CR, none of them a digit,
+ * '.' or '%'). Returns 1 and sets *val when the field has the fast shape:
+ * the same shapes and values as scan_convert. */
+static inline __attribute__((always_inline)) int convert_span(const char *p, const char *d,
+                                                              unsigned cv, CsvValue *val,
+                                                              const CsvWords *words,
+                                                              const WordKey *wlen)
+{
+    size_t n = (size_t)(d - p);
+    if (cv == CSV_CONV_WORDS) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        uint64_t head;
+        memcpy(&head, p, 8);     /* PAD keeps the load inside the buffer */
+        if (n < 8) head &= ((uint64_t)1 << (8 * n)) - 1;
+        for (int m = 0; m < words->n; m++) {     /* short words: no call to memcmp */
+            if (wlen[m].len != n || wlen[m].head != head) continue;
+            const char *w = words->w[m];
+            size_t i = 8;
+            while (i < n && w[i] == p[i]) i++;
+            if (i >= n) {
+                val->word = m;
+                return 1;
+            }
+        }
+#else
+        for (int m = 0; m < words->n; m++) {
+            if (wlen[m].len != n) continue;
+            const char *w = words->w[m];
+            size_t i = 0;
+            while (i < n && w[i] == p[i]) i++;
+            if (i == n) {
+                val->word = m;
+                return 1;
+            }
+        }
+#endif
+        return 0;
+    }
+    if (cv == CSV_CONV_DATE) {
+        int32_t days;
+        if (n != 10 || !date_parse(p, 10, &days)) return 0;
+        val->days = days;
+        return 1;
+    }
+    int neg = *p == '-';
+    const char *q = p + neg, *first = q;
+    uint64_t mant = 0;
+    while ((unsigned)(*q - '0') < 10) mant = mant * 10 + (uint64_t)(*q++ - '0');
+    size_t ndig = (size_t)(q - first), frac = 0, shift = 0;
+    if (*q == '.' && cv != CSV_CONV_INT) {
+        const char *f = ++q;
+        while ((unsigned)(*q - '0') < 10) mant = mant * 10 + (uint64_t)(*q++ - '0');
+        frac = (size_t)(q - f);
+    }
+    if (*q == '%' && cv == CSV_CONV_PCT) {
+        q++;
+        shift = 2;
+    }
+    if (q != d || ndig + frac == 0 || ndig + frac > 15) return 0;
+    double v = (double)mant;
+    if (frac + shift) v /= pow10_exact[frac + shift];
+    val->num = neg && mant ? -v : v;     /* "-0" is 0, as base/decimal.c reads it */
+    return 1;
+}
+
+/* Makes room for at least need fields; false past MAX_FIELDS (the general
+ * path then reads the record and reports it if it has too many). */
+static __attribute__((noinline)) bool reserve_fields(CsvReader *r, size_t need)
+{
+    if (need > MAX_FIELDS) return false;
+    size_t cap = r->fcap;
+    while (cap < need) cap = cap * 2 > MAX_FIELDS ? MAX_FIELDS : cap * 2;
+    r->fields = xrealloc(r->fields, cap * sizeof *r->fields);
+    r->fcap = cap;
+    return true;
+}
+
 /* The conversions of a reader that has none. */
 static const unsigned char no_conv[MAX_FIELDS + 1];
 
+#ifdef __SSE2__
+/* The common record, split in one sweep: it lies whole in the buffer, on
+ * one physical line (ended by LF or CRLF), its quoted fields (if any, among
+ * the first 64) on that line too and well formed. The bytes that can end a
+ * field are found 64 at a time into a bit mask (block_marks), each field's
+ * end then by the mask's lowest bit; fields converted once their end is
+ * known (convert_span). Returns 1 when the record was read, 0 to leave it
+ * to the general path of rd_csv_next, which starts over from the record's
+ * first byte: what this changes in the buffer (the NULs after unquoted
+ * fields) is put back, and a quoted field is unescaped only once the
+ * record is known to fit. */
+static int plain_record(CsvReader *r, RdField **fields, size_t *nfields, long *line,
+                        unsigned gen)
+{
+    char *f = r->buf + r->pos, *end = r->buf + r->len, *d;
+    /* the reader's state in locals: the NULs written through char
+       pointers would otherwise make the compiler reload it every field */
+    const unsigned char *conv = r->conv ? r->conv : no_conv;
+    const size_t keep = r->keep;
+    CsvValue *const *cdst = r->cdst;
+    unsigned *cgen = r->cgen;
+    const CsvWords *cwords = r->cwords;
+    WordKey *const *cwlen = r->cwlen;
+    unsigned count = 0;
+    const char sep = r->delim;
+    const __m128i vs = _mm_set1_epi8(sep);
+    RdField *fv = r->fields;
+    size_t nf = 0;
+    uint64_t quoted = 0, escaped = 0;   /* by field: quoted, holding "" */
+    /* the block: mask m has a bit for each byte at b.. not yet passed that
+       is the delimiter, '\n', CR or '"'; room for 64 more fields is made
+       with each block, as no more than 64 can end in it */
+    char *b = f;
+    if (r->fcap < 64 && !reserve_fields(r, 64)) return 0;
+    fv = r->fields;
+    uint64_t m = block_marks(b, vs);
+    for (;;) {
+        while (!m) {                    /* a long field: the next block */
+            b += 64;                    /* the sentinel '\n' is at or past it */
+            if (nf + 64 > r->fcap) {
+                if (!reserve_fields(r, nf + 64)) goto bail;
+                fv = r->fields;
+            }
+            m = block_marks(b, vs);
+        }
+        d = b + __builtin_ctzll(m);
+        char c = *d;
+        if (c == '"') {
+            if (d != f) {               /* inside an unquoted field: a literal quote */
+                m &= m - 1;
+                continue;
+            }
+            /* a quoted field: its closing quote, on this line, then the
+               delimiter or the line end (else the general path says what
+               is wrong) */
+            char *q = d + 1;
+            int esc = 0;
+            for (;;) {
+                while (!quote_stops[(unsigned char)*q]) q++;
+                if (*q != '"') goto bail;           /* a line break, or the buffer's end */
+                if (q[1] != '"') break;
+                esc = 1;
+                q += 2;
+            }
+            d = q + 1;
+            c = *d;
+            if ((c != sep && c != '\n' && c != '\r') || nf >= 64) goto bail;
+            quoted |= (uint64_t)1 << nf;
+            escaped |= (uint64_t)esc << nf;
+            fv[nf].ptr = f + 1;
+            fv[nf].len = (size_t)(q - f - 1);   /* as it stands, "" and all */
+            b = d;                      /* the block again from the field's end */
+            if (nf + 64 > r->fcap) {
+                if (!reserve_fields(r, nf + 64)) goto bail;
+                fv = r->fields;
+            }
+            m = block_marks(b, vs);
+        } else {
+            /* nothing of a field is written before it is known to end in
+               the buffer: the general path reads it on after a refill */
+            if (d == end) goto bail;
+            unsigned cv = conv[nf];     /* 0 past the columns: no bound needed */
+            if (cv) {
+                CsvValue v;
+                if (convert_span(f, d, cv, &v, &cwords[nf], cwlen[nf])) {
+                    *cdst[nf] = v;
+                    cgen[nf] = gen;
+                    count++;
+                }
+            }
+            fv[nf].ptr = f;
+            fv[nf].len = (size_t)(d - f);
+        }
+        m &= m - 1;                     /* past d */
+        nf++;
+        if (c == sep) {
+            *d = '\0';                  /* the field's NUL (put back if it does not fit) */
+            f = d + 1;
+            if (nf < keep) continue;
+            d = skip_rest(f, end);      /* the last stored field: skip the rest */
+            if (!d) goto bail;
+            break;
+        }
+        if (c == '\n') {
+            if (d == end) {             /* after a quoted field: more to read */
+                nf--;
+                goto bail;
+            }
+            *d = '\0';
+        } else {
+            if (d + 1 == end || d[1] != '\n') {     /* a lone CR, or more to read */
+                nf--;                   /* this field's end is untouched */
+                goto bail;
+            }
+            *d++ = '\0';
+        }
+        break;
+    }
+    /* d is the '\n' that ends the record (or the NUL written over it): it fits */
+    for (uint64_t qs = quoted; qs; qs &= qs - 1) {
+        size_t i = (size_t)__builtin_ctzll(qs);
+        char *t = (char *)fv[i].ptr;
+        if ((escaped >> i) & 1) fv[i].len = unescape(t, fv[i].len);
+        t[fv[i].len] = '\0';
+    }
+    r->pos = (size_t)(d + 1 - r->buf);
+    *line = r->line++;
+    *fields = fv;
+    *nfields = nf;
+    r->out.count = count;
+    return 1;
+
+bail:   /* the delimiters the fields before this one ended with, put back
+           (a quoted field's comes after its closing quote) */
+    for (size_t i = 0; i < nf; i++)
+        ((char *)fv[i].ptr)[fv[i].len + (i < 64 ? (quoted >> i) & 1 : 0)] = sep;
+    return 0;
+}
+#else
 /* The common record, split in one tight loop: it lies whole in the buffer,
  * on one physical line (ended by LF or CRLF), without a '"' (up to the last
  * stored field, and then in the rest skipped). Fields converted as they are
@@ -659,6 +901,8 @@ bail:   /* the delimiters the fields before this one ended with, put back */
     for (size_t i = 0; i < nf; i++) ((char *)fv[i].ptr)[fv[i].len] = sep;
     return 0;
 }
+
+#endif
 
 int rd_csv_next(CsvReader *r, RdField **fields, size_t *nfields, long *line)
 {
