@@ -722,6 +722,27 @@ static __attribute__((noinline)) bool reserve_fields(CsvReader *r, size_t need)
     return true;
 }
 
+#ifdef __SSE2__
+/* Stores the unquoted field f[0..d) as field nf, converting it as cv says;
+ * returns 1 if it was converted (words and wlen by column, NULL without
+ * conversions). */
+static inline __attribute__((always_inline)) unsigned take_field(RdField *fv, size_t nf, char *f,
+                                                                 char *d, unsigned cv,
+                                                                 CsvValue *const *cdst,
+                                                                 unsigned *cgen, unsigned gen,
+                                                                 const CsvWords *words,
+                                                                 WordKey *const *wlen)
+{
+    fv[nf].ptr = f;
+    fv[nf].len = (size_t)(d - f);
+    CsvValue v;
+    if (!cv || !convert_span(f, d, cv, &v, &words[nf], wlen[nf])) return 0;
+    *cdst[nf] = v;
+    cgen[nf] = gen;
+    return 1;
+}
+#endif
+
 /* The conversions of a reader that has none. */
 static const unsigned char no_conv[MAX_FIELDS + 1];
 
@@ -771,12 +792,21 @@ static int plain_record(CsvReader *r, RdField **fields, size_t *nfields, long *l
             m = block_marks(b, vs);
         }
         d = b + __builtin_ctzll(m);
+        m &= m - 1;                     /* past d */
         char c = *d;
+        if (c == sep) {                 /* the common case first */
+            count += take_field(fv, nf, f, d, conv[nf], cdst, cgen, gen, cwords, cwlen);
+            nf++;
+        next:
+            *d = '\0';                  /* the field's NUL (put back if it does not fit) */
+            f = d + 1;
+            if (nf < keep) continue;
+            d = skip_rest(f, end);      /* the last stored field: skip the rest */
+            if (!d) goto bail;
+            break;
+        }
         if (c == '"') {
-            if (d != f) {               /* inside an unquoted field: a literal quote */
-                m &= m - 1;
-                continue;
-            }
+            if (d != f) continue;       /* inside an unquoted field: a literal quote */
             /* a quoted field: its closing quote, on this line, then the
                delimiter or the line end (else the general path says what
                is wrong) */
@@ -801,46 +831,23 @@ static int plain_record(CsvReader *r, RdField **fields, size_t *nfields, long *l
                 if (!reserve_fields(r, nf + 64)) goto bail;
                 fv = r->fields;
             }
-            m = block_marks(b, vs);
-        } else {
-            /* nothing of a field is written before it is known to end in
-               the buffer: the general path reads it on after a refill */
-            if (d == end) goto bail;
-            unsigned cv = conv[nf];     /* 0 past the columns: no bound needed */
-            if (cv) {
-                CsvValue v;
-                if (convert_span(f, d, cv, &v, &cwords[nf], cwlen[nf])) {
-                    *cdst[nf] = v;
-                    cgen[nf] = gen;
-                    count++;
-                }
+            m = block_marks(b, vs) & ~(uint64_t)1;
+            if (c == sep) {
+                nf++;
+                goto next;
             }
-            fv[nf].ptr = f;
-            fv[nf].len = (size_t)(d - f);
+            /* nothing of the record is kept until its line end is known
+               to be in the buffer (the general path reads on after a refill) */
+            if (d == end || (c == '\r' && (d + 1 == end || d[1] != '\n'))) goto bail;
+        } else {
+            /* '\n' or CR: the last field, if the line end is in the buffer
+               and not a lone CR (the general path takes those) */
+            if (d == end || (c == '\r' && (d + 1 == end || d[1] != '\n'))) goto bail;
+            count += take_field(fv, nf, f, d, conv[nf], cdst, cgen, gen, cwords, cwlen);
         }
-        m &= m - 1;                     /* past d */
         nf++;
-        if (c == sep) {
-            *d = '\0';                  /* the field's NUL (put back if it does not fit) */
-            f = d + 1;
-            if (nf < keep) continue;
-            d = skip_rest(f, end);      /* the last stored field: skip the rest */
-            if (!d) goto bail;
-            break;
-        }
-        if (c == '\n') {
-            if (d == end) {             /* after a quoted field: more to read */
-                nf--;
-                goto bail;
-            }
-            *d = '\0';
-        } else {
-            if (d + 1 == end || d[1] != '\n') {     /* a lone CR, or more to read */
-                nf--;                   /* this field's end is untouched */
-                goto bail;
-            }
-            *d++ = '\0';
-        }
+        *d = '\0';
+        d += c == '\r';                 /* to the LF of a CRLF */
         break;
     }
     /* d is the '\n' that ends the record (or the NUL written over it): it fits */
