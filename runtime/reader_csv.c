@@ -667,7 +667,9 @@ static inline __attribute__((always_inline)) int convert_span(const char *p, con
         int neg = *p == '-';
         const char *s = p + neg;
         size_t len = n - (size_t)neg;
-        size_t pct = cv == CSV_CONV_PCT && len && s[len - 1] == '%';
+        /* no branch on the data where it can be helped: a sign or a '%'
+           that comes and goes costs a mispredicted branch each time */
+        size_t pct = (cv == CSV_CONV_PCT) & (s[len - (len != 0)] == '%');
         len -= pct;
         if (len > 16) return 0;        /* 16 digits or more */
         __m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
@@ -682,9 +684,10 @@ static inline __attribute__((always_inline)) int convert_span(const char *p, con
         if (ip + fp == 0 || ip + fp > 15) return 0;
         if (ip <= 8 && fp <= 8) {
             uint64_t mant = digits8(s, ip) * pow10_u64[fp] + digits8(s + ip + 1, fp);
-            double v = (double)mant;
-            if (fp + 2 * pct) v /= pow10_exact[fp + 2 * pct];
-            val->num = neg && mant ? -v : v;   /* "-0" is 0, as base/decimal.c reads it */
+            /* the sign on the integer, so "-0" is 0 as base/decimal.c reads
+               it; (-a) / b is -(a / b) exactly */
+            int64_t sm = ((int64_t)mant ^ -(int64_t)neg) + neg;
+            val->num = (double)sm / pow10_exact[fp + 2 * pct];
             return 1;
         }
     }
