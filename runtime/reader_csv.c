@@ -60,7 +60,20 @@ enum {
 typedef struct WordKey {
     uint64_t head;
     size_t len;
+    uint64_t tail;        /* bytes 8 to 15, zero-padded (WordHash) */
 } WordKey;
+
+/* A CSV_CONV_WORDS column's words by a hash of their length and first 16
+ * bytes, without collisions: the plain-record path looks a field up in one
+ * probe rather than trying the words in turn (a branch on the data each).
+ * ok is 0 when the column has a word over 16 bytes or no multiplier was
+ * found; the words are then tried in turn. */
+enum { WORD_SLOTS = 32 };
+typedef struct WordHash {
+    uint64_t mul;
+    int ok;
+    unsigned char slot[WORD_SLOTS];   /* a word's index + 1, 0 if none */
+} WordHash;
 
 struct CsvReader {
     int fd;
@@ -93,6 +106,7 @@ struct CsvReader {
     CsvValue **cdst;      /* by column: where the converted value goes */
     CsvWords *cwords;     /* by column: the words of a CSV_CONV_WORDS column */
     WordKey **cwlen;      /* and their lengths and first bytes */
+    WordHash *cwhash;     /* and their hashes */
     CsvConverted out;     /* what rd_csv_set_conversions hands out */
     char err[512];
 };
@@ -195,8 +209,47 @@ void rd_csv_close(CsvReader *r)
     free(r->cdst);
     for (size_t c = 0; c < r->nconv; c++) free(r->cwlen[c]);
     free(r->cwlen);
+    free(r->cwhash);
     free(r->cwords);
     free(r);
+}
+
+/* The slot of a word or field: its length and first 16 bytes (the bytes
+ * past its end zero) hashed by the column's multiplier. */
+static inline unsigned word_slot(uint64_t mul, uint64_t head, uint64_t tail, size_t n)
+{
+    return (unsigned)(((head + tail * 0x9e3779b97f4a7c15ull + n) * mul) >> 59);
+}
+
+/* Finds a multiplier that gives each distinct word of keys[0..n) a slot of
+ * its own; the first of equal words keeps the slot. */
+static void word_hash(WordHash *h, const WordKey *keys, int n)
+{
+    h->ok = 0;
+    for (int m = 0; m < n; m++)
+        if (keys[m].len > 16) return;
+    uint64_t seed = 0x243f6a8885a308d3ull;
+    for (int attempt = 0; attempt < 1000; attempt++) {
+        uint64_t z = (seed += 0x9e3779b97f4a7c15ull);     /* splitmix64 */
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        h->mul = (z ^ (z >> 31)) | 1;
+        memset(h->slot, 0, sizeof h->slot);
+        int m;
+        for (m = 0; m < n; m++) {
+            unsigned s = word_slot(h->mul, keys[m].head, keys[m].tail, keys[m].len);
+            if (!h->slot[s]) {
+                h->slot[s] = (unsigned char)(m + 1);
+                continue;
+            }
+            const WordKey *o = &keys[h->slot[s] - 1];
+            if (o->len != keys[m].len || o->head != keys[m].head || o->tail != keys[m].tail) break;
+        }
+        if (m == n) {
+            h->ok = 1;
+            return;
+        }
+    }
 }
 
 const CsvConverted *rd_csv_set_conversions(CsvReader *r, const unsigned char *conv, size_t n,
@@ -208,9 +261,11 @@ const CsvConverted *rd_csv_set_conversions(CsvReader *r, const unsigned char *co
     free(r->cdst);
     for (size_t c = 0; c < r->nconv; c++) free(r->cwlen[c]);
     free(r->cwlen);
+    free(r->cwhash);
     free(r->cwords);
     r->cwords = xcalloc(n + 1, sizeof *r->cwords);
     r->cwlen = xcalloc(n + 1, sizeof *r->cwlen);
+    r->cwhash = xcalloc(n + 1, sizeof *r->cwhash);
     for (size_t c = 0; c < n; c++) {
         if (conv[c] != CSV_CONV_WORDS) continue;
         CsvWords w = words ? words[c] : (CsvWords){NULL, 0};
@@ -220,7 +275,9 @@ const CsvConverted *rd_csv_set_conversions(CsvReader *r, const unsigned char *co
             size_t len = strlen(w.w[m]);
             r->cwlen[c][m].len = len;
             memcpy(&r->cwlen[c][m].head, w.w[m], len < 8 ? len : 8);
+            if (len > 8) memcpy(&r->cwlen[c][m].tail, w.w[m] + 8, len < 16 ? len - 8 : 8);
         }
+        word_hash(&r->cwhash[c], r->cwlen[c], w.n);
     }
     r->nconv = n;
     /* zeros (CSV_CONV_NONE) past the columns, for every field a record can
@@ -615,6 +672,12 @@ static inline uint64_t digits8(const char *s, size_t k)
 }
 #endif
 
+/* A mask of the low k bytes of a word. */
+static inline uint64_t low_bytes(size_t k)
+{
+    return k >= 8 ? ~(uint64_t)0 : ((uint64_t)1 << (8 * k)) - 1;
+}
+
 /* Converts the unquoted field p[0..d) as kind cv (reader_csv.h), its end d
  * already known (*d is the delimiter, '\n' or CR, none of them a digit,
  * '.' or '%'). Returns 1 and sets *val when the field has the fast shape:
@@ -622,13 +685,25 @@ static inline uint64_t digits8(const char *s, size_t k)
 static inline __attribute__((always_inline)) int convert_span(const char *p, const char *d,
                                                               unsigned cv, CsvValue *val,
                                                               const CsvWords *words,
-                                                              const WordKey *wlen)
+                                                              const WordKey *wlen,
+                                                              const WordHash *wh)
 {
     size_t n = (size_t)(d - p);
     if (cv == CSV_CONV_WORDS) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
         uint64_t head;
         memcpy(&head, p, 8);     /* PAD keeps the load inside the buffer */
+        if (wh->ok) {            /* one probe, its bytes past the field's end masked off */
+            uint64_t tail;
+            memcpy(&tail, p + 8, 8);
+            head &= low_bytes(n);
+            tail &= low_bytes(n > 8 ? n - 8 : 0);
+            int m = wh->slot[word_slot(wh->mul, head, tail, n)] - 1;
+            if (m < 0 || wlen[m].len != n || wlen[m].head != head || wlen[m].tail != tail)
+                return 0;
+            val->word = m;
+            return 1;
+        }
         if (n < 8) head &= ((uint64_t)1 << (8 * n)) - 1;
         for (int m = 0; m < words->n; m++) {     /* short words: no call to memcmp */
             if (wlen[m].len != n || wlen[m].head != head) continue;
@@ -734,12 +809,13 @@ static inline __attribute__((always_inline)) unsigned take_field(RdField *fv, si
                                                                  CsvValue *const *cdst,
                                                                  unsigned *cgen, unsigned gen,
                                                                  const CsvWords *words,
-                                                                 WordKey *const *wlen)
+                                                                 WordKey *const *wlen,
+                                                                 const WordHash *wh)
 {
     fv[nf].ptr = f;
     fv[nf].len = (size_t)(d - f);
     CsvValue v;
-    if (!cv || !convert_span(f, d, cv, &v, &words[nf], wlen[nf])) return 0;
+    if (!cv || !convert_span(f, d, cv, &v, &words[nf], wlen[nf], &wh[nf])) return 0;
     *cdst[nf] = v;
     cgen[nf] = gen;
     return 1;
@@ -772,6 +848,7 @@ static int plain_record(CsvReader *r, RdField **fields, size_t *nfields, long *l
     unsigned *cgen = r->cgen;
     const CsvWords *cwords = r->cwords;
     WordKey *const *cwlen = r->cwlen;
+    const WordHash *cwhash = r->cwhash;
     unsigned count = 0;
     const char sep = r->delim;
     const __m128i vs = _mm_set1_epi8(sep);
@@ -798,7 +875,7 @@ static int plain_record(CsvReader *r, RdField **fields, size_t *nfields, long *l
         m &= m - 1;                     /* past d */
         char c = *d;
         if (c == sep) {                 /* the common case first */
-            count += take_field(fv, nf, f, d, conv[nf], cdst, cgen, gen, cwords, cwlen);
+            count += take_field(fv, nf, f, d, conv[nf], cdst, cgen, gen, cwords, cwlen, cwhash);
             nf++;
         next:
             *d = '\0';                  /* the field's NUL (put back if it does not fit) */
@@ -846,7 +923,7 @@ static int plain_record(CsvReader *r, RdField **fields, size_t *nfields, long *l
             /* '\n' or CR: the last field, if the line end is in the buffer
                and not a lone CR (the general path takes those) */
             if (d == end || (c == '\r' && (d + 1 == end || d[1] != '\n'))) goto bail;
-            count += take_field(fv, nf, f, d, conv[nf], cdst, cgen, gen, cwords, cwlen);
+            count += take_field(fv, nf, f, d, conv[nf], cdst, cgen, gen, cwords, cwlen, cwhash);
         }
         nf++;
         *d = '\0';
