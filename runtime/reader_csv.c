@@ -654,24 +654,6 @@ static inline __attribute__((always_inline)) uint64_t block_marks(const char *p,
 }
 #endif
 
-#if defined(__SSE2__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-static const uint64_t pow10_u64[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
-                                     100000000};
-
-/* The value of the k <= 8 decimal digits at s (PAD keeps the 8-byte load
- * inside the buffer): shifted up so that the bytes past them drop out,
- * then paired into 2, 4 and 8 digits with a multiply each. */
-static inline uint64_t digits8(const char *s, size_t k)
-{
-    uint64_t x;
-    memcpy(&x, s, 8);
-    x = k ? x << (8 * (8 - k)) : 0;
-    x = ((x & 0x0F0F0F0F0F0F0F0Full) * 2561) >> 8;
-    x = ((x & 0x00FF00FF00FF00FFull) * 6553601) >> 16;
-    return ((x & 0x0000FFFF0000FFFFull) * 42949672960001ull) >> 32;
-}
-#endif
-
 /* A mask of the low k bytes of a word. */
 static inline uint64_t low_bytes(size_t k)
 {
@@ -735,38 +717,6 @@ static inline __attribute__((always_inline)) int convert_span(const char *p, con
         val->days = days;
         return 1;
     }
-#if defined(__SSE2__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    if (cv != CSV_CONV_INT) {
-        /* the shape checked on the 16 bytes after the sign at once, the
-           digits before and after the point read 8 at a time */
-        int neg = *p == '-';
-        const char *s = p + neg;
-        size_t len = n - (size_t)neg;
-        /* no branch on the data where it can be helped: a sign or a '%'
-           that comes and goes costs a mispredicted branch each time */
-        size_t pct = (cv == CSV_CONV_PCT) & (s[len - (len != 0)] == '%');
-        len -= pct;
-        if (len > 16) return 0;        /* 16 digits or more */
-        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
-        unsigned dig = (unsigned)_mm_movemask_epi8(
-            _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)),
-                          _mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1))));
-        unsigned dot = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('.')));
-        unsigned odd = (((unsigned)1 << len) - 1) & ~dig;   /* the field's non-digits */
-        if (odd & (odd - 1) || (odd & ~dot)) return 0;      /* but one point */
-        size_t ip = odd ? (size_t)__builtin_ctz(odd) : len;  /* digits before it */
-        size_t fp = len - ip - (odd != 0);                 /* and after */
-        if (ip + fp == 0 || ip + fp > 15) return 0;
-        if (ip <= 8 && fp <= 8) {
-            uint64_t mant = digits8(s, ip) * pow10_u64[fp] + digits8(s + ip + 1, fp);
-            /* the sign on the integer, so "-0" is 0 as base/decimal.c reads
-               it; (-a) / b is -(a / b) exactly */
-            int64_t sm = ((int64_t)mant ^ -(int64_t)neg) + neg;
-            val->num = (double)sm / pow10_exact[fp + 2 * pct];
-            return 1;
-        }
-    }
-#endif
     int neg = *p == '-';
     const char *q = p + neg, *first = q;
     uint64_t mant = 0;
@@ -782,9 +732,11 @@ static inline __attribute__((always_inline)) int convert_span(const char *p, con
         shift = 2;
     }
     if (q != d || ndig + frac == 0 || ndig + frac > 15) return 0;
-    double v = (double)mant;
-    if (frac + shift) v /= pow10_exact[frac + shift];
-    val->num = neg && mant ? -v : v;     /* "-0" is 0, as base/decimal.c reads it */
+    /* the sign put on the integer, without a branch (a sign that comes and
+       goes would mispredict one): "-0" is then 0, as base/decimal.c reads
+       it, and (-a) / b is exactly -(a / b); dividing by 10^0 = 1 is exact */
+    int64_t sm = ((int64_t)mant ^ -(int64_t)neg) + neg;
+    val->num = (double)sm / pow10_exact[frac + shift];
     return 1;
 }
 
