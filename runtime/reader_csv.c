@@ -740,6 +740,7 @@ static inline __attribute__((always_inline)) int convert_span(const char *p, con
     return 1;
 }
 
+#ifdef __SSE2__
 /* Makes room for at least need fields; false past MAX_FIELDS (the general
  * path then reads the record and reports it if it has too many). */
 static __attribute__((noinline)) bool reserve_fields(CsvReader *r, size_t need)
@@ -752,7 +753,6 @@ static __attribute__((noinline)) bool reserve_fields(CsvReader *r, size_t need)
     return true;
 }
 
-#ifdef __SSE2__
 /* Stores the unquoted field f[0..d) as field nf, converting it as cv says;
  * returns 1 if it was converted (words and wlen by column, NULL without
  * conversions). */
@@ -990,18 +990,14 @@ bail:   /* the delimiters the fields before this one ended with, put back */
 
 #endif
 
-int rd_csv_next(CsvReader *r, RdField **fields, size_t *nfields, long *line)
+/* The record at pos, any record: field by field, quotes, line breaks in
+ * them, refills and errors. Kept out of line so that rd_csv_next, which
+ * tries plain_record first, sets up none of this state for the common
+ * record. */
+static __attribute__((noinline)) int general_record(CsvReader *r, RdField **fields,
+                                                    size_t *nfields, long *line, unsigned gen)
 {
-    if (r->failed) return -1;
     int rc;
-    char c0 = r->buf[r->pos];       /* the sentinel when pos == len */
-    if (!r->started || c0 == '\n' || c0 == '\r' || r->pos == r->len) {
-        rc = skip_to_record(r);     /* blank lines, the end, or the very start */
-        if (rc <= 0) return rc;
-    }
-    r->rec_start = r->base + (long long)r->pos;
-    r->rec_line = r->line;
-
     const long rec_line = r->line;
     long cur_line = r->line;   /* line on which the current field starts */
     size_t nf = 0;             /* fields finished, stored or not */
@@ -1019,19 +1015,7 @@ int rd_csv_next(CsvReader *r, RdField **fields, size_t *nfields, long *line)
     const char sep = r->delim;
     const unsigned char *conv = r->conv;
     const size_t nconv = r->nconv;
-    unsigned gen = 0;
-    if (nconv) {
-        gen = ++r->out.cur;
-        if (gen == 0) {         /* wrapped: forget every earlier record */
-            memset(r->cgen, 0, nconv * sizeof *r->cgen);
-            gen = r->out.cur = 1;
-        }
-    }
     r->out.count = 0;
-    if (plain_record(r, fields, nfields, line, gen)) return 1;
-    r->out.count = 0;           /* the general path counts again */
-    fv = r->fields;             /* it may have grown them */
-    fcap = r->fcap;
     for (;;) {
         char *d, *text;
         size_t tlen;
@@ -1164,6 +1148,29 @@ int rd_csv_next(CsvReader *r, RdField **fields, size_t *nfields, long *line)
         f = rec + fs;
         eof = r->eof;
     }
+}
+
+int rd_csv_next(CsvReader *r, RdField **fields, size_t *nfields, long *line)
+{
+    if (r->failed) return -1;
+    char c0 = r->buf[r->pos];       /* the sentinel when pos == len */
+    if (!r->started || c0 == '\n' || c0 == '\r' || r->pos == r->len) {
+        int rc = skip_to_record(r); /* blank lines, the end, or the very start */
+        if (rc <= 0) return rc;
+    }
+    r->rec_start = r->base + (long long)r->pos;
+    r->rec_line = r->line;
+    unsigned gen = 0;
+    if (r->nconv) {
+        gen = ++r->out.cur;
+        if (gen == 0) {         /* wrapped: forget every earlier record */
+            memset(r->cgen, 0, r->nconv * sizeof *r->cgen);
+            gen = r->out.cur = 1;
+        }
+    }
+    r->out.count = 0;
+    if (plain_record(r, fields, nfields, line, gen)) return 1;
+    return general_record(r, fields, nfields, line, gen);
 }
 
 /* The first record's line, not consumed (delimiter detection). */
