@@ -6,17 +6,25 @@
  * How it stays fast (a million 20-column rows in a fraction of a second):
  *   - input is read(2) in 1 MiB blocks into one buffer that grows (doubling,
  *     up to 64 MiB) only when a single record does not fit;
- *   - unquoted fields are found by a table-driven byte loop that stops only
- *     at the delimiter (',' unless set; one table per delimiter), CR and LF,
- *     and a '\n' sentinel kept just past the data lets that loop run
- *     without an end-of-buffer test;
+ *   - the common record (plain_record: whole in the buffer, on one line,
+ *     its quoted fields if any on that line too) is split in one sweep:
+ *     the delimiter, CR, LF and '"' are found 64 bytes at a time (SSE2)
+ *     into a bit mask, and each field ends at the mask's next bit; fields
+ *     are converted once their end is known (convert_span), an enum or
+ *     bool by one probe of a hash of its column's words; anything else
+ *     (a lone CR, a quoted line break, a record cut by the buffer's end,
+ *     a malformed one) goes to the general path, which starts over;
+ *   - the general path finds unquoted fields by a table-driven byte loop
+ *     that stops only at the delimiter (',' unless set; one table per
+ *     delimiter), CR and LF; a '\n' sentinel kept just past the data lets
+ *     both paths run without an end-of-buffer test;
  *   - quoted fields are searched with memchr for '"'; doubled quotes are
  *     collapsed in place once the field is complete;
  *   - every field is a pointer into the buffer (zero copy), NUL-terminated
  *     in place by overwriting the delimiter that followed it;
  *   - with a field limit (rd_csv_set_field_limit), the rest of a record
- *     after the last wanted field is skipped with memchr for '\n' when that
- *     span cannot hold a quoted field or a lone CR; otherwise the usual
+ *     after the last wanted field is skipped 16 bytes at a time to its '\n'
+ *     when that span holds no '"' and no lone CR; otherwise the usual
  *     field-by-field scan runs on, storing nothing, so quotes, lines and
  *     errors come out exactly as without the limit.
  *
