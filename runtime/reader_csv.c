@@ -6,17 +6,25 @@
  * How it stays fast (a million 20-column rows in a fraction of a second):
  *   - input is read(2) in 1 MiB blocks into one buffer that grows (doubling,
  *     up to 64 MiB) only when a single record does not fit;
- *   - unquoted fields are found by a table-driven byte loop that stops only
- *     at the delimiter (',' unless set; one table per delimiter), CR and LF,
- *     and a '\n' sentinel kept just past the data lets that loop run
- *     without an end-of-buffer test;
+ *   - the common record (plain_record: whole in the buffer, on one line,
+ *     its quoted fields if any on that line too) is split in one sweep:
+ *     the delimiter, CR, LF and '"' are found 64 bytes at a time (SSE2)
+ *     into a bit mask, and each field ends at the mask's next bit; fields
+ *     are converted once their end is known (convert_span), an enum or
+ *     bool by one probe of a hash of its column's words; anything else
+ *     (a lone CR, a quoted line break, a record cut by the buffer's end,
+ *     a malformed one) goes to the general path, which starts over;
+ *   - the general path finds unquoted fields by a table-driven byte loop
+ *     that stops only at the delimiter (',' unless set; one table per
+ *     delimiter), CR and LF; a '\n' sentinel kept just past the data lets
+ *     both paths run without an end-of-buffer test;
  *   - quoted fields are searched with memchr for '"'; doubled quotes are
  *     collapsed in place once the field is complete;
  *   - every field is a pointer into the buffer (zero copy), NUL-terminated
  *     in place by overwriting the delimiter that followed it;
  *   - with a field limit (rd_csv_set_field_limit), the rest of a record
- *     after the last wanted field is skipped with memchr for '\n' when that
- *     span cannot hold a quoted field or a lone CR; otherwise the usual
+ *     after the last wanted field is skipped 16 bytes at a time to its '\n'
+ *     when that span holds no '"' and no lone CR; otherwise the usual
  *     field-by-field scan runs on, storing nothing, so quotes, lines and
  *     errors come out exactly as without the limit.
  *
@@ -51,7 +59,7 @@ enum {
     MAX_RECORD = 64 << 20,    /* longest record accepted, in bytes */
     MAX_FIELDS = 10000,       /* most fields in one record */
     FIELDS_INIT = 64,
-    PAD = 16                  /* bytes after the sentinel, zeroed: a 16-byte
+    PAD = 64                  /* bytes after the sentinel, zeroed: a 64-byte
                                  load from any byte up to it stays inside */
 };
 
@@ -60,7 +68,20 @@ enum {
 typedef struct WordKey {
     uint64_t head;
     size_t len;
+    uint64_t tail;        /* bytes 8 to 15, zero-padded (WordHash) */
 } WordKey;
+
+/* A CSV_CONV_WORDS column's words by a hash of their length and first 16
+ * bytes, without collisions: the plain-record path looks a field up in one
+ * probe rather than trying the words in turn (a branch on the data each).
+ * ok is 0 when the column has a word over 16 bytes or no multiplier was
+ * found; the words are then tried in turn. */
+enum { WORD_SLOTS = 32 };
+typedef struct WordHash {
+    uint64_t mul;
+    int ok;
+    unsigned char slot[WORD_SLOTS];   /* a word's index + 1, 0 if none */
+} WordHash;
 
 struct CsvReader {
     int fd;
@@ -93,6 +114,7 @@ struct CsvReader {
     CsvValue **cdst;      /* by column: where the converted value goes */
     CsvWords *cwords;     /* by column: the words of a CSV_CONV_WORDS column */
     WordKey **cwlen;      /* and their lengths and first bytes */
+    WordHash *cwhash;     /* and their hashes */
     CsvConverted out;     /* what rd_csv_set_conversions hands out */
     char err[512];
 };
@@ -195,8 +217,47 @@ void rd_csv_close(CsvReader *r)
     free(r->cdst);
     for (size_t c = 0; c < r->nconv; c++) free(r->cwlen[c]);
     free(r->cwlen);
+    free(r->cwhash);
     free(r->cwords);
     free(r);
+}
+
+/* The slot of a word or field: its length and first 16 bytes (the bytes
+ * past its end zero) hashed by the column's multiplier. */
+static inline unsigned word_slot(uint64_t mul, uint64_t head, uint64_t tail, size_t n)
+{
+    return (unsigned)(((head + tail * 0x9e3779b97f4a7c15ull + n) * mul) >> 59);
+}
+
+/* Finds a multiplier that gives each distinct word of keys[0..n) a slot of
+ * its own; the first of equal words keeps the slot. */
+static void word_hash(WordHash *h, const WordKey *keys, int n)
+{
+    h->ok = 0;
+    for (int m = 0; m < n; m++)
+        if (keys[m].len > 16) return;
+    uint64_t seed = 0x243f6a8885a308d3ull;
+    for (int attempt = 0; attempt < 1000; attempt++) {
+        uint64_t z = (seed += 0x9e3779b97f4a7c15ull);     /* splitmix64 */
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        h->mul = (z ^ (z >> 31)) | 1;
+        memset(h->slot, 0, sizeof h->slot);
+        int m;
+        for (m = 0; m < n; m++) {
+            unsigned s = word_slot(h->mul, keys[m].head, keys[m].tail, keys[m].len);
+            if (!h->slot[s]) {
+                h->slot[s] = (unsigned char)(m + 1);
+                continue;
+            }
+            const WordKey *o = &keys[h->slot[s] - 1];
+            if (o->len != keys[m].len || o->head != keys[m].head || o->tail != keys[m].tail) break;
+        }
+        if (m == n) {
+            h->ok = 1;
+            return;
+        }
+    }
 }
 
 const CsvConverted *rd_csv_set_conversions(CsvReader *r, const unsigned char *conv, size_t n,
@@ -208,9 +269,11 @@ const CsvConverted *rd_csv_set_conversions(CsvReader *r, const unsigned char *co
     free(r->cdst);
     for (size_t c = 0; c < r->nconv; c++) free(r->cwlen[c]);
     free(r->cwlen);
+    free(r->cwhash);
     free(r->cwords);
     r->cwords = xcalloc(n + 1, sizeof *r->cwords);
     r->cwlen = xcalloc(n + 1, sizeof *r->cwlen);
+    r->cwhash = xcalloc(n + 1, sizeof *r->cwhash);
     for (size_t c = 0; c < n; c++) {
         if (conv[c] != CSV_CONV_WORDS) continue;
         CsvWords w = words ? words[c] : (CsvWords){NULL, 0};
@@ -220,7 +283,9 @@ const CsvConverted *rd_csv_set_conversions(CsvReader *r, const unsigned char *co
             size_t len = strlen(w.w[m]);
             r->cwlen[c][m].len = len;
             memcpy(&r->cwlen[c][m].head, w.w[m], len < 8 ? len : 8);
+            if (len > 8) memcpy(&r->cwlen[c][m].tail, w.w[m] + 8, len < 16 ? len - 8 : 8);
         }
+        word_hash(&r->cwhash[c], r->cwlen[c], w.n);
     }
     r->nconv = n;
     /* zeros (CSV_CONV_NONE) past the columns, for every field a record can
@@ -572,9 +637,280 @@ static int skip_to_record(CsvReader *r)
     }
 }
 
+#ifdef __SSE2__
+/* Bytes that stop a quoted field's scan in plain_record: its closing (or
+ * doubled) quote, or a line break, which it leaves to the general path. The
+ * '\n' sentinel stops it at the buffer's end. */
+static const unsigned char quote_stops[256] = {
+    ['\n'] = 1, ['\r'] = 1, ['"'] = 1,
+};
+
+/* Bit i set iff p[i] is the delimiter, '\n', CR or '"': the 64 bytes at p
+ * in four 16-byte compares (PAD keeps the loads inside the buffer; the
+ * zeroed padding matches none of them). */
+static inline __attribute__((always_inline)) uint64_t block_marks(const char *p, __m128i vs)
+{
+    const __m128i vn = _mm_set1_epi8('\n'), vr = _mm_set1_epi8('\r'), vq = _mm_set1_epi8('"');
+    uint64_t m = 0;
+    for (int i = 0; i < 4; i++) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i));
+        __m128i e = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, vs), _mm_cmpeq_epi8(x, vn)),
+                                 _mm_or_si128(_mm_cmpeq_epi8(x, vr), _mm_cmpeq_epi8(x, vq)));
+        m |= (uint64_t)(unsigned)_mm_movemask_epi8(e) << (16 * i);
+    }
+    return m;
+}
+#endif
+
+/* A mask of the low k bytes of a word. */
+static inline uint64_t low_bytes(size_t k)
+{
+    return k >= 8 ? ~(uint64_t)0 : ((uint64_t)1 << (8 * k)) - 1;
+}
+
+/* Converts the unquoted field p[0..d) as kind cv (reader_csv.h), its end d
+ * already known (*d is the delimiter, '\n' or CR, none of them a digit,
+ * '.' or '%'). Returns 1 and sets *val when the field has the fast shape:
+ * the same shapes and values as scan_convert. */
+static inline __attribute__((always_inline)) int convert_span(const char *p, const char *d,
+                                                              unsigned cv, CsvValue *val,
+                                                              const CsvWords *words,
+                                                              const WordKey *wlen,
+                                                              const WordHash *wh)
+{
+    size_t n = (size_t)(d - p);
+    if (cv == CSV_CONV_WORDS) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        uint64_t head;
+        memcpy(&head, p, 8);     /* PAD keeps the load inside the buffer */
+        if (wh->ok) {            /* one probe, its bytes past the field's end masked off */
+            uint64_t tail;
+            memcpy(&tail, p + 8, 8);
+            head &= low_bytes(n);
+            tail &= low_bytes(n > 8 ? n - 8 : 0);
+            int m = wh->slot[word_slot(wh->mul, head, tail, n)] - 1;
+            if (m < 0 || wlen[m].len != n || wlen[m].head != head || wlen[m].tail != tail)
+                return 0;
+            val->word = m;
+            return 1;
+        }
+        if (n < 8) head &= ((uint64_t)1 << (8 * n)) - 1;
+        for (int m = 0; m < words->n; m++) {     /* short words: no call to memcmp */
+            if (wlen[m].len != n || wlen[m].head != head) continue;
+            const char *w = words->w[m];
+            size_t i = 8;
+            while (i < n && w[i] == p[i]) i++;
+            if (i >= n) {
+                val->word = m;
+                return 1;
+            }
+        }
+#else
+        for (int m = 0; m < words->n; m++) {
+            if (wlen[m].len != n) continue;
+            const char *w = words->w[m];
+            size_t i = 0;
+            while (i < n && w[i] == p[i]) i++;
+            if (i == n) {
+                val->word = m;
+                return 1;
+            }
+        }
+#endif
+        return 0;
+    }
+    if (cv == CSV_CONV_DATE) {
+        int32_t days;
+        if (n != 10 || !date_parse(p, 10, &days)) return 0;
+        val->days = days;
+        return 1;
+    }
+    int neg = *p == '-';
+    const char *q = p + neg, *first = q;
+    uint64_t mant = 0;
+    while ((unsigned)(*q - '0') < 10) mant = mant * 10 + (uint64_t)(*q++ - '0');
+    size_t ndig = (size_t)(q - first), frac = 0, shift = 0;
+    if (*q == '.' && cv != CSV_CONV_INT) {
+        const char *f = ++q;
+        while ((unsigned)(*q - '0') < 10) mant = mant * 10 + (uint64_t)(*q++ - '0');
+        frac = (size_t)(q - f);
+    }
+    if (*q == '%' && cv == CSV_CONV_PCT) {
+        q++;
+        shift = 2;
+    }
+    if (q != d || ndig + frac == 0 || ndig + frac > 15) return 0;
+    /* the sign put on the integer, without a branch (a sign that comes and
+       goes would mispredict one): "-0" is then 0, as base/decimal.c reads
+       it, and (-a) / b is exactly -(a / b); dividing by 10^0 = 1 is exact */
+    int64_t sm = ((int64_t)mant ^ -(int64_t)neg) + neg;
+    val->num = (double)sm / pow10_exact[frac + shift];
+    return 1;
+}
+
+#ifdef __SSE2__
+/* Makes room for at least need fields; false past MAX_FIELDS (the general
+ * path then reads the record and reports it if it has too many). */
+static __attribute__((noinline)) bool reserve_fields(CsvReader *r, size_t need)
+{
+    if (need > MAX_FIELDS) return false;
+    size_t cap = r->fcap;
+    while (cap < need) cap = cap * 2 > MAX_FIELDS ? MAX_FIELDS : cap * 2;
+    r->fields = xrealloc(r->fields, cap * sizeof *r->fields);
+    r->fcap = cap;
+    return true;
+}
+
+/* Stores the unquoted field f[0..d) as field nf, converting it as cv says;
+ * returns 1 if it was converted (words and wlen by column, NULL without
+ * conversions). */
+static inline __attribute__((always_inline)) unsigned take_field(RdField *fv, size_t nf, char *f,
+                                                                 char *d, unsigned cv,
+                                                                 CsvValue *const *cdst,
+                                                                 unsigned *cgen, unsigned gen,
+                                                                 const CsvWords *words,
+                                                                 WordKey *const *wlen,
+                                                                 const WordHash *wh)
+{
+    fv[nf].ptr = f;
+    fv[nf].len = (size_t)(d - f);
+    CsvValue v;
+    if (!cv || !convert_span(f, d, cv, &v, &words[nf], wlen[nf], &wh[nf])) return 0;
+    *cdst[nf] = v;
+    cgen[nf] = gen;
+    return 1;
+}
+#endif
+
 /* The conversions of a reader that has none. */
 static const unsigned char no_conv[MAX_FIELDS + 1];
 
+#ifdef __SSE2__
+/* The common record, split in one sweep: it lies whole in the buffer, on
+ * one physical line (ended by LF or CRLF), its quoted fields (if any, among
+ * the first 64) on that line too and well formed. The bytes that can end a
+ * field are found 64 at a time into a bit mask (block_marks), each field's
+ * end then by the mask's lowest bit; fields converted once their end is
+ * known (convert_span). Returns 1 when the record was read, 0 to leave it
+ * to the general path of rd_csv_next, which starts over from the record's
+ * first byte: what this changes in the buffer (the NULs after unquoted
+ * fields) is put back, and a quoted field is unescaped only once the
+ * record is known to fit. */
+static int plain_record(CsvReader *r, RdField **fields, size_t *nfields, long *line,
+                        unsigned gen)
+{
+    char *f = r->buf + r->pos, *end = r->buf + r->len, *d;
+    /* the reader's state in locals: the NULs written through char
+       pointers would otherwise make the compiler reload it every field */
+    const unsigned char *conv = r->conv ? r->conv : no_conv;
+    const size_t keep = r->keep;
+    CsvValue *const *cdst = r->cdst;
+    unsigned *cgen = r->cgen;
+    const CsvWords *cwords = r->cwords;
+    WordKey *const *cwlen = r->cwlen;
+    const WordHash *cwhash = r->cwhash;
+    unsigned count = 0;
+    const char sep = r->delim;
+    const __m128i vs = _mm_set1_epi8(sep);
+    RdField *fv = r->fields;
+    size_t nf = 0;
+    uint64_t quoted = 0, escaped = 0;   /* by field: quoted, holding "" */
+    /* the block: mask m has a bit for each byte at b.. not yet passed that
+       is the delimiter, '\n', CR or '"'; room for 64 more fields is made
+       with each block, as no more than 64 can end in it */
+    char *b = f;
+    if (r->fcap < 64 && !reserve_fields(r, 64)) return 0;
+    fv = r->fields;
+    uint64_t m = block_marks(b, vs);
+    for (;;) {
+        while (!m) {                    /* a long field: the next block */
+            b += 64;                    /* the sentinel '\n' is at or past it */
+            if (nf + 64 > r->fcap) {
+                if (!reserve_fields(r, nf + 64)) goto bail;
+                fv = r->fields;
+            }
+            m = block_marks(b, vs);
+        }
+        d = b + __builtin_ctzll(m);
+        m &= m - 1;                     /* past d */
+        char c = *d;
+        if (c == sep) {                 /* the common case first */
+            count += take_field(fv, nf, f, d, conv[nf], cdst, cgen, gen, cwords, cwlen, cwhash);
+            nf++;
+        next:
+            *d = '\0';                  /* the field's NUL (put back if it does not fit) */
+            f = d + 1;
+            if (nf < keep) continue;
+            d = skip_rest(f, end);      /* the last stored field: skip the rest */
+            if (!d) goto bail;
+            break;
+        }
+        if (c == '"') {
+            if (d != f) continue;       /* inside an unquoted field: a literal quote */
+            /* a quoted field: its closing quote, on this line, then the
+               delimiter or the line end (else the general path says what
+               is wrong) */
+            char *q = d + 1;
+            int esc = 0;
+            for (;;) {
+                while (!quote_stops[(unsigned char)*q]) q++;
+                if (*q != '"') goto bail;           /* a line break, or the buffer's end */
+                if (q[1] != '"') break;
+                esc = 1;
+                q += 2;
+            }
+            d = q + 1;
+            c = *d;
+            if ((c != sep && c != '\n' && c != '\r') || nf >= 64) goto bail;
+            quoted |= (uint64_t)1 << nf;
+            escaped |= (uint64_t)esc << nf;
+            fv[nf].ptr = f + 1;
+            fv[nf].len = (size_t)(q - f - 1);   /* as it stands, "" and all */
+            b = d;                      /* the block again from the field's end */
+            if (nf + 64 > r->fcap) {
+                if (!reserve_fields(r, nf + 64)) goto bail;
+                fv = r->fields;
+            }
+            m = block_marks(b, vs) & ~(uint64_t)1;
+            if (c == sep) {
+                nf++;
+                goto next;
+            }
+            /* nothing of the record is kept until its line end is known
+               to be in the buffer (the general path reads on after a refill) */
+            if (d == end || (c == '\r' && (d + 1 == end || d[1] != '\n'))) goto bail;
+        } else {
+            /* '\n' or CR: the last field, if the line end is in the buffer
+               and not a lone CR (the general path takes those) */
+            if (d == end || (c == '\r' && (d + 1 == end || d[1] != '\n'))) goto bail;
+            count += take_field(fv, nf, f, d, conv[nf], cdst, cgen, gen, cwords, cwlen, cwhash);
+        }
+        nf++;
+        *d = '\0';
+        d += c == '\r';                 /* to the LF of a CRLF */
+        break;
+    }
+    /* d is the '\n' that ends the record (or the NUL written over it): it fits */
+    for (uint64_t qs = quoted; qs; qs &= qs - 1) {
+        size_t i = (size_t)__builtin_ctzll(qs);
+        char *t = (char *)fv[i].ptr;
+        if ((escaped >> i) & 1) fv[i].len = unescape(t, fv[i].len);
+        t[fv[i].len] = '\0';
+    }
+    r->pos = (size_t)(d + 1 - r->buf);
+    *line = r->line++;
+    *fields = fv;
+    *nfields = nf;
+    r->out.count = count;
+    return 1;
+
+bail:   /* the delimiters the fields before this one ended with, put back
+           (a quoted field's comes after its closing quote) */
+    for (size_t i = 0; i < nf; i++)
+        ((char *)fv[i].ptr)[fv[i].len + (i < 64 ? (quoted >> i) & 1 : 0)] = sep;
+    return 0;
+}
+#else
 /* The common record, split in one tight loop: it lies whole in the buffer,
  * on one physical line (ended by LF or CRLF), without a '"' (up to the last
  * stored field, and then in the rest skipped). Fields converted as they are
@@ -660,18 +996,16 @@ bail:   /* the delimiters the fields before this one ended with, put back */
     return 0;
 }
 
-int rd_csv_next(CsvReader *r, RdField **fields, size_t *nfields, long *line)
-{
-    if (r->failed) return -1;
-    int rc;
-    char c0 = r->buf[r->pos];       /* the sentinel when pos == len */
-    if (!r->started || c0 == '\n' || c0 == '\r' || r->pos == r->len) {
-        rc = skip_to_record(r);     /* blank lines, the end, or the very start */
-        if (rc <= 0) return rc;
-    }
-    r->rec_start = r->base + (long long)r->pos;
-    r->rec_line = r->line;
+#endif
 
+/* The record at pos, any record: field by field, quotes, line breaks in
+ * them, refills and errors. Kept out of line so that rd_csv_next, which
+ * tries plain_record first, sets up none of this state for the common
+ * record. */
+static __attribute__((noinline)) int general_record(CsvReader *r, RdField **fields,
+                                                    size_t *nfields, long *line, unsigned gen)
+{
+    int rc;
     const long rec_line = r->line;
     long cur_line = r->line;   /* line on which the current field starts */
     size_t nf = 0;             /* fields finished, stored or not */
@@ -689,19 +1023,7 @@ int rd_csv_next(CsvReader *r, RdField **fields, size_t *nfields, long *line)
     const char sep = r->delim;
     const unsigned char *conv = r->conv;
     const size_t nconv = r->nconv;
-    unsigned gen = 0;
-    if (nconv) {
-        gen = ++r->out.cur;
-        if (gen == 0) {         /* wrapped: forget every earlier record */
-            memset(r->cgen, 0, nconv * sizeof *r->cgen);
-            gen = r->out.cur = 1;
-        }
-    }
     r->out.count = 0;
-    if (plain_record(r, fields, nfields, line, gen)) return 1;
-    r->out.count = 0;           /* the general path counts again */
-    fv = r->fields;             /* it may have grown them */
-    fcap = r->fcap;
     for (;;) {
         char *d, *text;
         size_t tlen;
@@ -834,6 +1156,29 @@ int rd_csv_next(CsvReader *r, RdField **fields, size_t *nfields, long *line)
         f = rec + fs;
         eof = r->eof;
     }
+}
+
+int rd_csv_next(CsvReader *r, RdField **fields, size_t *nfields, long *line)
+{
+    if (r->failed) return -1;
+    char c0 = r->buf[r->pos];       /* the sentinel when pos == len */
+    if (!r->started || c0 == '\n' || c0 == '\r' || r->pos == r->len) {
+        int rc = skip_to_record(r); /* blank lines, the end, or the very start */
+        if (rc <= 0) return rc;
+    }
+    r->rec_start = r->base + (long long)r->pos;
+    r->rec_line = r->line;
+    unsigned gen = 0;
+    if (r->nconv) {
+        gen = ++r->out.cur;
+        if (gen == 0) {         /* wrapped: forget every earlier record */
+            memset(r->cgen, 0, r->nconv * sizeof *r->cgen);
+            gen = r->out.cur = 1;
+        }
+    }
+    r->out.count = 0;
+    if (plain_record(r, fields, nfields, line, gen)) return 1;
+    return general_record(r, fields, nfields, line, gen);
 }
 
 /* The first record's line, not consumed (delimiter detection). */
