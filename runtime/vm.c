@@ -6,17 +6,22 @@
  * (below). */
 #include "vm.h"
 #include "../base/date.h"
+#include "../stdlib/dates.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Instructions only a VM's own copy of the code holds (fuse() makes them
- * from pairs; the chunk, the disassembler and docs/bytecode.md never see
- * them). Each replaces a JF or JT over exactly one instruction, keeps that
- * instruction's operands and skips it, so the pair runs without a
- * data-dependent branch (a score's weights and the `and`/`or` of lets
- * depend on each account, so such a jump is mispredicted often):
+/* Instructions only a VM's own copy of the code holds (fuse() makes them;
+ * the chunk, the disassembler and docs/bytecode.md never see them). Each
+ * stands in for a short run of the chunk's instructions, does exactly what
+ * they do in order, and skips them; the skipped instructions stay, for a
+ * jump that lands on one of them.
+ *
+ * Pairs whose jump over one instruction becomes a data-independent select
+ * (a score's weights and the `and`/`or` of lets depend on each account, so
+ * such a jump is mispredicted often); each keeps the second instruction's
+ * operands:
  *   ADD_IF   JF c; ADD d <- a, b      d = a + b if c holds (x = c)
  *   OR_N     JT d; CMP_N d <- a, b    d = d, or else a REL b (x = REL)
  *   AND_N    JF d; CMP_N d <- a, b    d = a REL b if d, or else d
@@ -24,10 +29,40 @@
  *   OR_MOV   JT d; MOV d <- a         d = d, or else a
  *   AND_MOV  JF d; MOV d <- a         d = a if d, or else d
  * REL is a mask: LT 1, EQ 2, GT 4, and 8 to negate (NE is EQ|8, so a NaN,
- * which never reaches a register, would still compare as CMP does). The
- * skipped instruction stays, for a jump that lands on it. */
+ * which never reaches a register, would still compare as CMP does).
+ *
+ * Calls of days_since and months_since, without the call (their
+ * arithmetic is stdlib/dates.h's, the built-ins' own; neither can fail):
+ *   DSINCE, MSINCE   CALL d <- a, 1 [days_since / months_since]
+ *   MOV_DSINCE       MOV t <- a; CALL d <- t, 1 [days_since]  (b = d)
+ *   MOV_MSINCE       the same with months_since
+ *   COAL_DSINCE      COALESCE; then the MOV_DSINCE after it (its operands)
+ *   COAL_MSINCE      COALESCE; then the MOV_MSINCE after it
+ * Runs of a tier's or stage's branch and an entitlement's term:
+ *   MOV2_JMP   MOV d <- a; MOV d2 <- a2; JMP t   (the next two's operands)
+ *   SEL_MISS   JF c -> +3; MOV d <- a; JMP -> +4; SET_MISSING d
+ *              d = a if c holds, or else the missing member; no jump taken
+ *              (c is this one's a; d and a the MOV's)
+ *   ADD_IF_GE  JFGE_N a, b -> +2; ADD   the ADD (its operands read from the
+ *              next instruction) if a >= b, as ADD_IF
+ * An aggregate read that needs no lookup:
+ *   AGG_SUM    AGG d <- a [x] of total() without `per`: d = the sum
+ * Two conditional jumps in a row to the same place (the `and` of a rule's
+ * conditions, a stage's "from" test and its condition), one branch on both
+ * conditions (the second's is worked out even when the first fails: it
+ * only reads registers):
+ *   JJ_<1><2>  the first jump's operands (its target moved to d), the
+ *              second's read from the next instruction; <1>, <2> say what
+ *              each is: B JF (holds: a is true), T JT (a is false), G
+ *              JFGE_N (a >= b), E JFEQ_I (a == b). (The other JFxx, and a
+ *              comparison chosen by a mask, were rarer or cost more.) */
 enum {
     OP_ADD_IF = OP__COUNT, OP_OR_N, OP_AND_N, OP_OR_I, OP_AND_I, OP_OR_MOV, OP_AND_MOV,
+    OP_DSINCE, OP_MSINCE, OP_MOV_DSINCE, OP_MOV_MSINCE, OP_COAL_DSINCE, OP_COAL_MSINCE,
+    OP_MOV2_JMP, OP_SEL_MISS, OP_ADD_IF_GE, OP_AGG_SUM,
+    /* two conditional jumps to one target; B JF, T JT, G JFGE_N, E JFEQ_I */
+    OP_JJ_BB, OP_JJ_BT, OP_JJ_BG, OP_JJ_BE, OP_JJ_TB, OP_JJ_TT, OP_JJ_TG, OP_JJ_TE,
+    OP_JJ_GB, OP_JJ_GT, OP_JJ_GG, OP_JJ_GE, OP_JJ_EB, OP_JJ_ET, OP_JJ_EG, OP_JJ_EE,
     VM_OP__COUNT
 };
 enum { REL_LT = 1, REL_EQ = 2, REL_GT = 4, REL_NOT = 8 };
@@ -48,25 +83,81 @@ static int rel_of(int op, bool *ints)
     }
 }
 
-/* The chunk's code with the pairs above fused. */
+/* 1 for a CALL of days_since, 2 of months_since (one argument), else 0. */
+static int since_of(const Instr *in)
+{
+    if (in->op != OP_CALL || in->b != 1) return 0;
+    StdFn fn = std_func(in->x)->fn;
+    return fn == std_days_since ? 1 : fn == std_months_since ? 2 : 0;
+}
+
+/* What kind of conditional jump `in` is for JJ_ (B 0, T 1, G 2, E 3),
+ * and its target; -1 if none of those. */
+static int jump_kind(const Instr *in, int *target)
+{
+    *target = in->d;
+    switch (in->op) {
+    case OP_JF: *target = in->b; return 0;
+    case OP_JT: *target = in->b; return 1;
+    case OP_JFGE_N: return 2;
+    case OP_JFEQ_I: return 3;
+    default: return -1;
+    }
+}
+
+/* The chunk's code with the runs above fused. It goes from the end back,
+ * so an instruction that reads the operands of those after it (MOV2_JMP,
+ * SEL_MISS, COAL_*) sees them in their final form. */
 static Instr *fuse(const Chunk *c)
 {
-    Instr *code = xmalloc(sizeof(Instr) * (size_t)(c->ncode ? c->ncode : 1));
-    if (c->ncode) memcpy(code, c->code, sizeof(Instr) * (size_t)c->ncode);
-    for (int i = 0; i + 1 < c->ncode; i++) {
-        const Instr *j = &c->code[i], *n = &c->code[i + 1];
-        if ((j->op != OP_JF && j->op != OP_JT) || j->b != i + 2) continue;
-        bool jf = j->op == OP_JF, ints;
-        int rel = rel_of(n->op, &ints);
-        Instr f = *n;
-        if (jf && n->op == OP_ADD) {
-            f.op = OP_ADD_IF;
-            f.x = j->a;
-        } else if (rel && n->d == j->a) {
-            f.op = (uint8_t)(ints ? (jf ? OP_AND_I : OP_OR_I) : (jf ? OP_AND_N : OP_OR_N));
-            f.x = (uint16_t)rel;
-        } else if (n->op == OP_MOV && n->d == j->a) {
-            f.op = jf ? OP_AND_MOV : OP_OR_MOV;
+    int nc = c->ncode;
+    Instr *code = xmalloc(sizeof(Instr) * (size_t)(nc ? nc : 1));
+    if (nc) memcpy(code, c->code, sizeof(Instr) * (size_t)nc);
+    for (int i = nc - 1; i >= 0; i--) {
+        const Instr *j = &c->code[i], *n = i + 1 < nc ? &c->code[i + 1] : NULL;
+        Instr f = *j;
+        int since = since_of(j), k1, k2, t1, t2;
+        if (since) {
+            f.op = since == 1 ? OP_DSINCE : OP_MSINCE;
+        } else if (j->op == OP_AGG && c->aggs[j->x].group == GROUP_NONE &&
+                   strcmp(std_func(c->aggs[j->x].fn)->name, "total") == 0) {
+            f.op = OP_AGG_SUM;
+        } else if (!n) {
+            continue;
+        } else if (j->op == OP_MOV && (since = since_of(n)) && n->a == j->d) {
+            f.op = since == 1 ? OP_MOV_DSINCE : OP_MOV_MSINCE;
+            f.b = n->d;
+        } else if (j->op == OP_COALESCE &&
+                   (code[i + 1].op == OP_MOV_DSINCE || code[i + 1].op == OP_MOV_MSINCE)) {
+            f.op = code[i + 1].op == OP_MOV_DSINCE ? OP_COAL_DSINCE : OP_COAL_MSINCE;
+        } else if (j->op == OP_MOV && i + 2 < nc && code[i + 1].op == OP_MOV &&
+                   code[i + 2].op == OP_JMP) {
+            f.op = OP_MOV2_JMP;
+        } else if (j->op == OP_JF && j->b == i + 3 && i + 3 < nc && code[i + 1].op == OP_MOV &&
+                   code[i + 2].op == OP_JMP && code[i + 2].b == i + 4 &&
+                   code[i + 3].op == OP_SET_MISSING && code[i + 3].d == code[i + 1].d) {
+            f.op = OP_SEL_MISS;
+        } else if (j->op == OP_JFGE_N && j->d == i + 2 && code[i + 1].op == OP_ADD) {
+            f.op = OP_ADD_IF_GE;
+        } else if ((k1 = jump_kind(j, &t1)) >= 0 && (k2 = jump_kind(&code[i + 1], &t2)) >= 0 &&
+                   t1 == t2) {
+            f.op = (uint8_t)(OP_JJ_BB + k1 * 4 + k2);
+            f.d = (uint16_t)t1;
+        } else if ((j->op == OP_JF || j->op == OP_JT) && j->b == i + 2) {
+            bool jf = j->op == OP_JF, ints;
+            int rel = rel_of(n->op, &ints);
+            f = *n;
+            if (jf && n->op == OP_ADD) {
+                f.op = OP_ADD_IF;
+                f.x = j->a;
+            } else if (rel && n->d == j->a) {
+                f.op = (uint8_t)(ints ? (jf ? OP_AND_I : OP_OR_I) : (jf ? OP_AND_N : OP_OR_N));
+                f.x = (uint16_t)rel;
+            } else if (n->op == OP_MOV && n->d == j->a) {
+                f.op = jf ? OP_AND_MOV : OP_OR_MOV;
+            } else {
+                continue;
+            }
         } else {
             continue;
         }
@@ -727,7 +818,15 @@ int vm_run(Vm *vm, int pc)
 #undef OP
         [OP_ADD_IF] = &&L_ADD_IF, [OP_OR_N] = &&L_OR_N, [OP_AND_N] = &&L_AND_N,
         [OP_OR_I] = &&L_OR_I, [OP_AND_I] = &&L_AND_I, [OP_OR_MOV] = &&L_OR_MOV,
-        [OP_AND_MOV] = &&L_AND_MOV,
+        [OP_AND_MOV] = &&L_AND_MOV, [OP_DSINCE] = &&L_DSINCE, [OP_MSINCE] = &&L_MSINCE,
+        [OP_MOV_DSINCE] = &&L_MOV_DSINCE, [OP_MOV_MSINCE] = &&L_MOV_MSINCE,
+        [OP_COAL_DSINCE] = &&L_COAL_DSINCE, [OP_COAL_MSINCE] = &&L_COAL_MSINCE,
+        [OP_MOV2_JMP] = &&L_MOV2_JMP, [OP_SEL_MISS] = &&L_SEL_MISS,
+        [OP_ADD_IF_GE] = &&L_ADD_IF_GE, [OP_AGG_SUM] = &&L_AGG_SUM,
+        [OP_JJ_BB] = &&L_JJ_BB, [OP_JJ_BT] = &&L_JJ_BT, [OP_JJ_BG] = &&L_JJ_BG, [OP_JJ_BE] = &&L_JJ_BE,
+        [OP_JJ_TB] = &&L_JJ_TB, [OP_JJ_TT] = &&L_JJ_TT, [OP_JJ_TG] = &&L_JJ_TG, [OP_JJ_TE] = &&L_JJ_TE,
+        [OP_JJ_GB] = &&L_JJ_GB, [OP_JJ_GT] = &&L_JJ_GT, [OP_JJ_GG] = &&L_JJ_GG, [OP_JJ_GE] = &&L_JJ_GE,
+        [OP_JJ_EB] = &&L_JJ_EB, [OP_JJ_ET] = &&L_JJ_ET, [OP_JJ_EG] = &&L_JJ_EG, [OP_JJ_EE] = &&L_JJ_EE,
         [VM_OP__COUNT ... 255] = &&bad,
     };
 #endif
@@ -796,7 +895,7 @@ int vm_run(Vm *vm, int pc)
 #define STAGE_CMP(OPNAME, REL)                                                  \
         CASE(OPNAME): {                                                         \
             int64_t x = R[in->a].u.i, y = R[in->b].u.i;                           \
-            R[in->d] = val_int(x < in->x && y < in->x && x REL y);                 \
+            R[in->d] = val_int((x < in->x) & (y < in->x) & (x REL y));                 \
             NEXT;                                                              \
         }
         STAGE_CMP(LT_ST, <)
@@ -889,6 +988,22 @@ int vm_run(Vm *vm, int pc)
             keep_or_int(&R[in->d], !take, bits);
             NEXT;
         }
+        CASE(ADD_IF_GE): {
+            bool take = R[in->a].u.num >= R[in->b].u.num;
+            const Instr *add = ip++;
+            double r_ = R[add->a].u.num + R[add->b].u.num;
+            if (!isfinite(r_) && take)      /* the ADD's error, at the ADD */
+                return fail(vm, AT, "a sum overflows (its magnitude passes 1.8e308)");
+            int64_t bits;
+            memcpy(&bits, &r_, sizeof bits);
+            keep_or_int(&R[add->d], !take, bits);
+            NEXT;
+        }
+        CASE(AGG_SUM):
+            R[in->d] = val_num(vm->agg[in->x].sum);
+            if (!isfinite(R[in->d].u.num))
+                return fail(vm, AT, "an aggregate overflows (its sum passes 1.8e308)");
+            NEXT;
 #define REL(x, y, rel)                                                          \
     (((((x) < (y)) | ((x) == (y)) << 1 | ((x) > (y)) << 2) & (rel) & 7) != 0) ^ ((rel) >> 3)
         CASE(OR_N):
@@ -907,6 +1022,24 @@ int vm_run(Vm *vm, int pc)
             keep_or_int(&R[in->d], R[in->d].u.i == 0, REL(R[in->a].u.i, R[in->b].u.i, in->x));
             ip++;
             NEXT;
+#define HOLDS_B(p) (R[(p)->a].u.i != 0)
+#define HOLDS_T(p) (R[(p)->a].u.i == 0)
+#define HOLDS_G(p) (R[(p)->a].u.num >= R[(p)->b].u.num)
+#define HOLDS_E(p) (R[(p)->a].u.i == R[(p)->b].u.i)
+#define JJ(K1, K2)                                                              \
+        CASE(JJ_##K1##K2):                                                      \
+            if (!(HOLDS_##K1(in) & HOLDS_##K2(ip)))                             \
+                ip = code + in->d;                                              \
+            else                                                                \
+                ip++;                                                           \
+            NEXT;
+        JJ(B, B) JJ(B, T) JJ(B, G) JJ(B, E) JJ(T, B) JJ(T, T) JJ(T, G) JJ(T, E)
+        JJ(G, B) JJ(G, T) JJ(G, G) JJ(G, E) JJ(E, B) JJ(E, T) JJ(E, G) JJ(E, E)
+#undef JJ
+#undef HOLDS_B
+#undef HOLDS_T
+#undef HOLDS_G
+#undef HOLDS_E
 #undef REL
         CASE(OR_MOV):
             keep_or_copy(&R[in->d], R[in->d].u.i != 0, &R[in->a]);
@@ -916,6 +1049,56 @@ int vm_run(Vm *vm, int pc)
             keep_or_copy(&R[in->d], R[in->d].u.i == 0, &R[in->a]);
             ip++;
             NEXT;
+#define TODAY (R[vm->c->today_reg].u.i)
+        CASE(DSINCE):
+            R[in->d] = dates_days_since(TODAY, &R[in->a]);
+            NEXT;
+        CASE(MSINCE):
+            R[in->d] = dates_months_since(&vm->std, TODAY, &R[in->a]);
+            NEXT;
+        CASE(MOV_DSINCE):
+            R[in->d] = R[in->a];
+            R[in->b] = dates_days_since(TODAY, &R[in->d]);
+            ip++;
+            NEXT;
+        CASE(MOV_MSINCE):
+            R[in->d] = R[in->a];
+            R[in->b] = dates_months_since(&vm->std, TODAY, &R[in->d]);
+            ip++;
+            NEXT;
+        CASE(COAL_DSINCE): {
+            R[in->d] = R[in->a].missing ? R[in->b] : R[in->a];
+            const Instr *m = ip;
+            R[m->d] = R[m->a];
+            R[m->b] = dates_days_since(TODAY, &R[m->d]);
+            ip += 2;
+            NEXT;
+        }
+        CASE(COAL_MSINCE): {
+            R[in->d] = R[in->a].missing ? R[in->b] : R[in->a];
+            const Instr *m = ip;
+            R[m->d] = R[m->a];
+            R[m->b] = dates_months_since(&vm->std, TODAY, &R[m->d]);
+            ip += 2;
+            NEXT;
+        }
+#undef TODAY
+        CASE(MOV2_JMP):
+            R[in->d] = R[in->a];
+            R[ip->d] = R[ip->a];
+            ip = code + ip[1].b;
+            NEXT;
+        CASE(SEL_MISS): {
+            const Instr *m = ip;            /* the MOV */
+            const Value *src = &R[m->a];
+            Value *dst = &R[m->d];
+            int64_t k = -(int64_t)(R[in->a].u.i != 0);
+            dst->u.i = (src->u.i & k) | ~k;                     /* else -1 */
+            dst->len = src->len & (uint32_t)k;
+            dst->missing = (uint8_t)((src->missing & (uint8_t)k) | (1 & ~(uint8_t)k));
+            ip += 3;
+            NEXT;
+        }
         default:
 #ifdef VM_THREADED
         bad:
