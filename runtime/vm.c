@@ -45,6 +45,17 @@
  *              (c is this one's a; d and a the MOV's)
  *   ADD_IF_GE  JFGE_N a, b -> +2; ADD   the ADD (its operands read from the
  *              next instruction) if a >= b, as ADD_IF
+ * A chain of JFEQ_I on one register, each jumping to the next when its
+ * constant differs (the stages' "from" tests; a tier or flag on an enum):
+ *   SWITCH_EQ  JFEQ_I a, k1 -> L2; ... L2: JFEQ_I a, k2 -> L3; ... Ln: ...
+ *              one jump: to the instruction after the first link whose
+ *              constant equals a, or to where the last link goes; x: the
+ *              table's place in vm->sw (lowest constant, span, where to
+ *              go when none matches, then by constant, where to go)
+ * A stage comparison with a constant (an entitlement's `kam_stage >=
+ * mid_kam`) is a range check:
+ *   IN_RANGE   LT_ST .. GE_ST d <- a, b with b a constant: d = lo <= a < hi,
+ *              lo and hi - lo at vm->sw[x] (an empty range if b is final)
  * An aggregate read that needs no lookup:
  *   AGG_SUM    AGG d <- a [x] of total() without `per`: d = the sum
  * Two conditional jumps in a row to the same place (the `and` of a rule's
@@ -59,7 +70,7 @@
 enum {
     OP_ADD_IF = OP__COUNT, OP_OR_N, OP_AND_N, OP_OR_I, OP_AND_I, OP_OR_MOV, OP_AND_MOV,
     OP_DSINCE, OP_MSINCE, OP_MOV_DSINCE, OP_MOV_MSINCE, OP_COAL_DSINCE, OP_COAL_MSINCE,
-    OP_MOV2_JMP, OP_SEL_MISS, OP_ADD_IF_GE, OP_AGG_SUM,
+    OP_MOV2_JMP, OP_SEL_MISS, OP_ADD_IF_GE, OP_AGG_SUM, OP_SWITCH_EQ, OP_IN_RANGE,
     /* two conditional jumps to one target; B JF, T JT, G JFGE_N, E JFEQ_I */
     OP_JJ_BB, OP_JJ_BT, OP_JJ_BG, OP_JJ_BE, OP_JJ_TB, OP_JJ_TT, OP_JJ_TG, OP_JJ_TE,
     OP_JJ_GB, OP_JJ_GT, OP_JJ_GG, OP_JJ_GE, OP_JJ_EB, OP_JJ_ET, OP_JJ_EG, OP_JJ_EE,
@@ -108,16 +119,92 @@ static int jump_kind(const Instr *in, int *target)
 /* The chunk's code with the runs above fused. It goes from the end back,
  * so an instruction that reads the operands of those after it (MOV2_JMP,
  * SEL_MISS, COAL_*) sees them in their final form. */
-static Instr *fuse(const Chunk *c)
+/* Register r holds a constant: its role says so and no instruction writes
+ * it (written: by register, from fuse()). */
+static bool const_reg(const Chunk *c, const uint8_t *written, int r)
 {
+    return c->role && c->role[r] == REG_CONST && !written[r];
+}
+
+enum { SWITCH_MAX = 64 };   /* links of a chain, and the span of its constants */
+
+/* The JFEQ_I chain starting at i (above), its table appended to vm->sw;
+ * -1 if there is none (fewer than two links, constants not small). */
+static int switch_at(Vm *vm, const uint8_t *written, int i)
+{
+    const Chunk *c = vm->c;
+    int at[SWITCH_MAX], n = 0, reg = c->code[i].a, end = i;
+    int64_t k[SWITCH_MAX], lo = INT64_MAX, hi = INT64_MIN;
+    for (int p = i; p < c->ncode && n < SWITCH_MAX; p = c->code[p].d) {
+        const Instr *in = &c->code[p];
+        if (in->op != OP_JFEQ_I || in->a != reg || in->d <= p || !const_reg(c, written, in->b) ||
+            c->init[in->b].missing)
+            break;
+        at[n] = p;
+        k[n] = c->init[in->b].u.i;
+        if (k[n] < lo) lo = k[n];
+        if (k[n] > hi) hi = k[n];
+        n++;
+        end = in->d;
+    }
+    if (n < 2 || lo < 0 || hi - lo >= SWITCH_MAX || vm->nsw + 3 + SWITCH_MAX > MAX_IMM) return -1;
+    int span = (int)(hi - lo + 1), x = vm->nsw;
+    vm->sw = xrealloc(vm->sw, sizeof(int64_t) * (size_t)(vm->nsw + 3 + span));
+    int64_t *t = vm->sw + x;
+    t[0] = lo;
+    t[1] = span;
+    t[2] = end;
+    for (int v = 0; v < span; v++) t[3 + v] = end;
+    for (int j = n - 1; j >= 0; j--) t[3 + (k[j] - lo)] = at[j] + 1;    /* the first link wins */
+    vm->nsw += 3 + span;
+    return x;
+}
+
+/* A stage comparison `in` whose b is a constant as IN_RANGE: its x, the
+ * place of [lo, hi - lo] appended to vm->sw; -1 if b is no constant. */
+static int range_of(Vm *vm, const uint8_t *written, const Instr *in)
+{
+    const Chunk *c = vm->c;
+    if (!const_reg(c, written, in->b) || vm->nsw + 2 > MAX_IMM) return -1;
+    int64_t k = c->init[in->b].u.i, fin = in->x, lo, hi;
+    /* a REL k and a < fin and k < fin */
+    switch (in->op) {
+    case OP_LT_ST: lo = INT64_MIN, hi = k; break;
+    case OP_LE_ST: lo = INT64_MIN, hi = k + 1; break;
+    case OP_GT_ST: lo = k + 1, hi = fin; break;
+    default: lo = k, hi = fin; break;
+    }
+    if (k >= fin) hi = lo;                          /* never */
+    if (hi > fin) hi = fin;                         /* a < fin: k < fin, so only for LE */
+    if (hi < lo) hi = lo;
+    int x = vm->nsw;
+    vm->sw = xrealloc(vm->sw, sizeof(int64_t) * (size_t)(vm->nsw + 2));
+    vm->sw[x] = lo;
+    vm->sw[x + 1] = (int64_t)((uint64_t)hi - (uint64_t)lo);
+    vm->nsw += 2;
+    return x;
+}
+
+static Instr *fuse(Vm *vm)
+{
+    const Chunk *c = vm->c;
     int nc = c->ncode;
     Instr *code = xmalloc(sizeof(Instr) * (size_t)(nc ? nc : 1));
     if (nc) memcpy(code, c->code, sizeof(Instr) * (size_t)nc);
+    uint8_t *written = xcalloc((size_t)c->nregs + 1, 1);
+    for (int i = 0; i < nc; i++)
+        if (strchr(op_operands[c->code[i].op], 'd')) written[c->code[i].d] = 1;
     for (int i = nc - 1; i >= 0; i--) {
         const Instr *j = &c->code[i], *n = i + 1 < nc ? &c->code[i + 1] : NULL;
         Instr f = *j;
-        int since = since_of(j), k1, k2, t1, t2;
-        if (since) {
+        int since = since_of(j), k1, k2, t1, t2, sw;
+        if (j->op == OP_JFEQ_I && (sw = switch_at(vm, written, i)) >= 0) {
+            f.op = OP_SWITCH_EQ;
+            f.x = (uint16_t)sw;
+        } else if (j->op >= OP_LT_ST && j->op <= OP_GE_ST && (sw = range_of(vm, written, j)) >= 0) {
+            f.op = OP_IN_RANGE;
+            f.x = (uint16_t)sw;
+        } else if (since) {
             f.op = since == 1 ? OP_DSINCE : OP_MSINCE;
         } else if (j->op == OP_AGG && c->aggs[j->x].group == GROUP_NONE &&
                    strcmp(std_func(c->aggs[j->x].fn)->name, "total") == 0) {
@@ -163,6 +250,7 @@ static Instr *fuse(const Chunk *c)
         }
         code[i] = f;
     }
+    free(written);
     return code;
 }
 
@@ -221,6 +309,7 @@ void vm_free(Vm *vm)
     free(vm->undo);
     free(vm->regs);
     free(vm->code);
+    free(vm->sw);
     vm_reset_scratch(vm);
     free(vm->spill);
     free(vm->scratch);
@@ -806,7 +895,7 @@ __attribute__((optimize("no-crossjumping", "no-gcse")))
 int vm_run(Vm *vm, int pc)
 {
     vm->err = NULL;
-    if (!vm->code) vm->code = fuse(vm->c);      /* at the first run: the chunk is done */
+    if (!vm->code) vm->code = fuse(vm);      /* at the first run: the chunk is done */
     const Instr *const code = vm->code;
     const Instr *ip = code + pc, *in;   /* the next instruction, this one */
     Value *R = vm->regs;
@@ -822,7 +911,8 @@ int vm_run(Vm *vm, int pc)
         [OP_MOV_DSINCE] = &&L_MOV_DSINCE, [OP_MOV_MSINCE] = &&L_MOV_MSINCE,
         [OP_COAL_DSINCE] = &&L_COAL_DSINCE, [OP_COAL_MSINCE] = &&L_COAL_MSINCE,
         [OP_MOV2_JMP] = &&L_MOV2_JMP, [OP_SEL_MISS] = &&L_SEL_MISS,
-        [OP_ADD_IF_GE] = &&L_ADD_IF_GE, [OP_AGG_SUM] = &&L_AGG_SUM,
+        [OP_ADD_IF_GE] = &&L_ADD_IF_GE, [OP_AGG_SUM] = &&L_AGG_SUM, [OP_SWITCH_EQ] = &&L_SWITCH_EQ,
+        [OP_IN_RANGE] = &&L_IN_RANGE,
         [OP_JJ_BB] = &&L_JJ_BB, [OP_JJ_BT] = &&L_JJ_BT, [OP_JJ_BG] = &&L_JJ_BG, [OP_JJ_BE] = &&L_JJ_BE,
         [OP_JJ_TB] = &&L_JJ_TB, [OP_JJ_TT] = &&L_JJ_TT, [OP_JJ_TG] = &&L_JJ_TG, [OP_JJ_TE] = &&L_JJ_TE,
         [OP_JJ_GB] = &&L_JJ_GB, [OP_JJ_GT] = &&L_JJ_GT, [OP_JJ_GG] = &&L_JJ_GG, [OP_JJ_GE] = &&L_JJ_GE,
@@ -997,6 +1087,17 @@ int vm_run(Vm *vm, int pc)
             int64_t bits;
             memcpy(&bits, &r_, sizeof bits);
             keep_or_int(&R[add->d], !take, bits);
+            NEXT;
+        }
+        CASE(SWITCH_EQ): {
+            const int64_t *t = vm->sw + in->x;
+            uint64_t off = (uint64_t)R[in->a].u.i - (uint64_t)t[0];
+            ip = code + (off < (uint64_t)t[1] ? t[3 + off] : t[2]);
+            NEXT;
+        }
+        CASE(IN_RANGE): {
+            const int64_t *t = vm->sw + in->x;
+            R[in->d] = val_int((uint64_t)R[in->a].u.i - (uint64_t)t[0] < (uint64_t)t[1]);
             NEXT;
         }
         CASE(AGG_SUM):

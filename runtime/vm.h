@@ -88,9 +88,11 @@ typedef struct Vm {
     Span err_span;          /* and where in the policy */
     int lent;               /* vm_pass_lend: the layer this VM adds to (0: none) */
     bool addends;           /* keep every value added to a sum (vm_pass_merge replays them) */
-    Instr *code;            /* c->code with common pairs fused (vm.c), made by the
+    Instr *code;            /* c->code with common runs fused (vm.c), made by the
                                first vm_run: what vm_run runs (the chunk's code
                                must not change after that) */
+    int64_t *sw;            /* the tables of code's SWITCH_EQ and IN_RANGE (vm.c) */
+    int nsw;
 } Vm;
 
 /* A VM with its registers set to the chunk's initial values. */
