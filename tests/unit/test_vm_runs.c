@@ -3,9 +3,10 @@
  * (runtime/vm.c, fuse()): calls of days_since and months_since (alone,
  * after a MOV, after a COALESCE and a MOV), MOV; MOV; JMP, an entitlement
  * term's JF; MOV; JMP; SET_MISSING, two conditional jumps to one place
- * (every pairing of JF, JT, JFGE_N and JFEQ_I), JFGE_N over an ADD, and
- * total() without `per`; also the stage comparisons (LT_ST .. GE_ST),
- * whose code lost its branches. Each is run fused (as vm_run leaves it)
+ * (every pairing of JF, JT, JFGE_N and JFEQ_I), JFGE_N over an ADD,
+ * total() without `per`, a chain of JFEQ_I on one register (one table
+ * jump), a stage comparison with a constant (a range check); also the
+ * stage comparisons (LT_ST .. GE_ST), whose code lost its branches. Each is run fused (as vm_run leaves it)
  * and unfused (the chunk's code copied back over the VM's), and every
  * register must come out the same, with the same status and error place.
  * The date arithmetic (stdlib/dates.h) is held to base/date.c's for every
@@ -22,11 +23,12 @@
 
 #include "unit_check.h"
 
-enum { NREG = 12, NCODE = 10, TODAY = NREG - 1 };
+enum { NREG = 12, NCODE = 24, TODAY = NREG - 1 };
 
 static Instr code[NCODE];
 static Span spans[NCODE];
 static Value init[NREG];
+static uint8_t role[NREG];
 static AggSlot aggs[1];
 static Chunk ch;
 
@@ -42,6 +44,7 @@ static void reset(void)
     memset(code, 0, sizeof code);       /* HALT */
     memset(init, 0, sizeof init);
     memset(aggs, 0, sizeof aggs);
+    memset(role, REG_TEMP, sizeof role);
     for (int i = 0; i < NCODE; i++) spans[i] = (Span){0, i * 10, i * 10 + 5};
     ch.code = code;
     ch.spans = spans;
@@ -50,6 +53,7 @@ static void reset(void)
     ch.init = init;
     ch.today_reg = TODAY;
     ch.aggs = aggs;
+    ch.role = role;
 }
 
 typedef struct Outcome {
@@ -567,6 +571,101 @@ static void test_stage_cmp(void)
     check("LT_ST .. GE_ST: false unless both members are before the final ones", bad == 0, why);
 }
 
+/* A chain of JFEQ_I on r1 against constants r6.. (regs 6..9 constants),
+ * each link's body jumping to a landing of its own that marks a register
+ * (a repeated constant: only the first link's body runs). */
+static void test_switch(void)
+{
+    /* constants per case: dense, with a repeat, negative bits in r1, far apart */
+    static const int64_t ks[][4] = {{0, 1, 2, 3}, {3, 1, 3, 0}, {5, 4, 6, 7}, {0, 64, 1, 2}};
+    static const int64_t vals[] = {-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 63, 64, INT64_MIN, INT64_MAX};
+    for (size_t c = 0; c < sizeof ks / sizeof ks[0]; c++)
+        for (int links = 2; links <= 4; links++)
+            for (size_t v = 0; v < sizeof vals / sizeof vals[0]; v++)
+                for (int miss = 0; miss < 2; miss++) {
+                    reset();
+                    /* link j at 2j: JFEQ_I r1, r(6+j) -> 2j+2; JMP to landing j,
+                       which sets r(2+j), then HALT */
+                    int land = 2 * links + 1;
+                    for (int j = 0; j < links; j++) {
+                        code[2 * j] = ins(OP_JFEQ_I, 0, 2 * j + 2, 1, 6 + j);
+                        code[2 * j + 1] = ins(OP_JMP, 0, 0, 0, land + 2 * j);
+                        code[land + 2 * j] = ins(OP_MOV, 0, 2 + j, 1, 0);
+                        role[6 + j] = REG_CONST;
+                        init[6 + j] = val_int(ks[c][j]);
+                    }
+                    code[2 * links] = ins(OP_MOV, 0, 10, 1, 0);     /* the end */
+                    init[1] = odd(val_int(vals[v]), 0, (uint8_t)miss);
+                    init[2] = val_str("x", 1);
+                    char name[100];
+                    snprintf(name, sizeof name, "JFEQ_I chain %zu of %d links, value %lld%s", c, links,
+                             (long long)vals[v], miss ? " (missing)" : "");
+                    /* every link starts a chain of the links after it: one
+                       of two links or more whose constants span under 64 */
+                    int want = 0;
+                    for (int from = 0; from + 1 < links; from++) {
+                        int64_t lo = INT64_MAX, hi = INT64_MIN;
+                        for (int j = from; j < links; j++) {
+                            if (ks[c][j] < lo) lo = ks[c][j];
+                            if (ks[c][j] > hi) hi = ks[c][j];
+                        }
+                        want += hi - lo < 64;
+                    }
+                    agree(name, want);
+                    for (int j = 1; j < links; j++) {
+                        snprintf(name, sizeof name, "JFEQ_I chain %zu of %d links from link %d, value %lld%s",
+                                 c, links, j, (long long)vals[v], miss ? " (missing)" : "");
+                        agree_at(name, 2 * j, want);
+                    }
+                }
+    /* not a chain: a constant some instruction writes; a register no constant */
+    reset();
+    code[0] = ins(OP_JFEQ_I, 0, 2, 1, 6);
+    code[1] = ins(OP_MOV, 0, 7, 1, 0);
+    code[2] = ins(OP_JFEQ_I, 0, 4, 1, 7);
+    role[6] = role[7] = REG_CONST;
+    init[1] = val_int(1);
+    init[6] = val_int(0);
+    init[7] = val_int(1);
+    agree("JFEQ_I chain on a constant register that is written: not fused", 0);
+    role[7] = REG_TEMP;
+    code[1] = ins(OP_MOV, 0, 2, 1, 0);
+    agree("JFEQ_I chain on a register that is no constant: not fused", 0);
+}
+
+/* LT_ST .. GE_ST d <- a, b with b a constant: every member of a (and
+ * other bits), every constant, every final place. */
+static void test_in_range(void)
+{
+    static const OpCode ops[] = {OP_LT_ST, OP_LE_ST, OP_GT_ST, OP_GE_ST};
+    static const int64_t as[] = {INT64_MIN, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7, INT64_MAX};
+    long bad = 0, n = 0;
+    for (int o = 0; o < 4; o++)
+        for (int64_t k = -2; k <= 7; k++)
+            for (int fin = 0; fin <= 6; fin++)
+                for (size_t a = 0; a < sizeof as / sizeof as[0]; a++) {
+                    reset();
+                    role[2] = REG_CONST;
+                    init[1] = val_int(as[a]);
+                    init[2] = val_int(k);
+                    init[3] = odd(val_int(77), 5, 1);
+                    code[0] = ins(ops[o], fin, 3, 1, 2);
+                    int nfused;
+                    Outcome f = run_at(true, 0, &nfused), u = run_at(false, 0, NULL);
+                    bad += nfused != 1 || f.rc != u.rc || f.regs[3].u.i != u.regs[3].u.i ||
+                           f.regs[3].len != u.regs[3].len || f.regs[3].missing != u.regs[3].missing;
+                    n++;
+                }
+    char why[80];
+    snprintf(why, sizeof why, "%ld of %ld differ (or did not fuse)", bad, n);
+    check("stage comparisons with a constant as a range check", bad == 0, why);
+    reset();
+    init[1] = val_int(1);
+    init[2] = val_int(2);
+    code[0] = ins(OP_GE_ST, 5, 3, 1, 2);
+    agree("a stage comparison with no constant: not fused", 0);
+}
+
 int main(void)
 {
     init_edges();
@@ -580,5 +679,7 @@ int main(void)
     test_add_if_ge();
     test_agg_sum();
     test_stage_cmp();
+    test_switch();
+    test_in_range();
     return failures ? 1 : 0;
 }
