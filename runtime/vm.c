@@ -292,9 +292,11 @@ Vm *vm_new(const Chunk *c)
     vm->agg = xcalloc((size_t)c->naggs + 1, sizeof(AggState));
     vm->lim = xcalloc((size_t)c->nlimits + 1, sizeof(LimitState));
     vm->gagg = xcalloc((size_t)c->naggs + 1, sizeof(AggGroups));
+    vm->aggsig = xcalloc((size_t)c->naggs + 1, 1);
     for (int i = 0; i < c->naggs; i++) {
         vm->agg[i].min = INFINITY;
         vm->agg[i].max = -INFINITY;
+        vm->aggsig[i] = (uint8_t)std_func(c->aggs[i].fn)->sig;
     }
     return vm;
 }
@@ -310,6 +312,7 @@ void vm_free(Vm *vm)
     free(vm->regs);
     free(vm->code);
     free(vm->sw);
+    free(vm->aggsig);
     vm_reset_scratch(vm);
     free(vm->spill);
     free(vm->scratch);
@@ -811,7 +814,7 @@ static Value agg_value(Vm *vm, int slot, Value arg)
 {
     const AggSlot *a = &vm->c->aggs[slot];
     const AggState *s = vm_agg_state(vm, slot, vm->group);
-    switch (std_func(a->fn)->sig) {
+    switch ((SigKind)vm->aggsig[slot]) {
     case SIG_AGG_COUNT:
         return val_num((double)s->count);
     case SIG_AGG_RANK:
@@ -833,11 +836,11 @@ static Value agg_value(Vm *vm, int slot, Value arg)
     return val_num(s->max);
 }
 
-static void agg_add(Vm *vm, int slot, Value arg)
+void vm_agg_add(Vm *vm, int slot, Value arg)
 {
     AggState *s = vm->c->aggs[slot].group == GROUP_NONE ? &vm->agg[slot]
                                                          : group_state(vm, slot, vm->group);
-    SigKind sig = std_func(vm->c->aggs[slot].fn)->sig;
+    SigKind sig = (SigKind)vm->aggsig[slot];
     double x = arg.u.num;
     if (sig == SIG_AGG_COUNT) {
         if (arg.u.i) s->count++;
@@ -856,10 +859,6 @@ static void agg_add(Vm *vm, int slot, Value arg)
     }
 }
 
-void vm_agg_add(Vm *vm, int slot, Value arg)
-{
-    agg_add(vm, slot, arg);
-}
 
 /* Ends vm_run with an error for the record at the instruction before pc. */
 static int fail(Vm *vm, int pc, const char *what)
@@ -1035,7 +1034,7 @@ int vm_run(Vm *vm, int pc)
                 return fail(vm, AT, "an aggregate overflows (its sum passes 1.8e308)");
             NEXT;
         CASE(AGG_ADD):
-            if (R[in->b].u.i) agg_add(vm, in->x, R[in->a]);
+            if (R[in->b].u.i) vm_agg_add(vm, in->x, R[in->a]);
             NEXT;
         CASE(LIMIT_ADD):
             if (R[in->a].u.i) {

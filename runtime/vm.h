@@ -91,6 +91,7 @@ typedef struct Vm {
     Instr *code;            /* c->code with common runs fused (vm.c), made by the
                                first vm_run: what vm_run runs (the chunk's code
                                must not change after that) */
+    uint8_t *aggsig;        /* c->naggs: each aggregate's SigKind (no lookup per add) */
     int64_t *sw;            /* the tables of code's SWITCH_EQ and IN_RANGE (vm.c) */
     int nsw;
 } Vm;
