@@ -56,6 +56,13 @@
  * mid_kam`) is a range check:
  *   IN_RANGE   LT_ST .. GE_ST d <- a, b with b a constant: d = lo <= a < hi,
  *              lo and hi - lo at vm->sw[x] (an empty range if b is final)
+ * A score's lines, a run of ADD_IF and ADD_IF_GE pairs adding to one
+ * register (its own sum: ADD acc <- acc, w), neither condition nor addend
+ * being that register:
+ *   ACC_RUN    d = acc, x: the run's table in vm->sw (how many, then per
+ *              pair: 1 for JFGE_N or 0 for JF, its two registers (JF's
+ *              twice), w); the sum is kept out of memory along the run;
+ *              an overflow is the failing ADD's error, as before
  * An aggregate read that needs no lookup:
  *   AGG_SUM    AGG d <- a [x] of total() without `per`: d = the sum
  * Two conditional jumps in a row to the same place (the `and` of a rule's
@@ -70,7 +77,7 @@
 enum {
     OP_ADD_IF = OP__COUNT, OP_OR_N, OP_AND_N, OP_OR_I, OP_AND_I, OP_OR_MOV, OP_AND_MOV,
     OP_DSINCE, OP_MSINCE, OP_MOV_DSINCE, OP_MOV_MSINCE, OP_COAL_DSINCE, OP_COAL_MSINCE,
-    OP_MOV2_JMP, OP_SEL_MISS, OP_ADD_IF_GE, OP_AGG_SUM, OP_SWITCH_EQ, OP_IN_RANGE,
+    OP_MOV2_JMP, OP_SEL_MISS, OP_ADD_IF_GE, OP_AGG_SUM, OP_SWITCH_EQ, OP_IN_RANGE, OP_ACC_RUN,
     /* two conditional jumps to one target; B JF, T JT, G JFGE_N, E JFEQ_I */
     OP_JJ_BB, OP_JJ_BT, OP_JJ_BG, OP_JJ_BE, OP_JJ_TB, OP_JJ_TT, OP_JJ_TG, OP_JJ_TE,
     OP_JJ_GB, OP_JJ_GT, OP_JJ_GG, OP_JJ_GE, OP_JJ_EB, OP_JJ_ET, OP_JJ_EG, OP_JJ_EE,
@@ -185,6 +192,47 @@ static int range_of(Vm *vm, const uint8_t *written, const Instr *in)
     return x;
 }
 
+/* Whether c->code[p], c->code[p + 1] is a pair ACC_RUN takes: JF c or
+ * JFGE_N a, b over ADD acc <- acc, w (e: kind, registers, w; *acc). */
+static bool acc_pair(const Chunk *c, int p, int64_t e[4], int *acc)
+{
+    if (p < 0 || p + 1 >= c->ncode) return false;
+    const Instr *j = &c->code[p], *n = &c->code[p + 1];
+    if (n->op != OP_ADD || n->d != n->a) return false;
+    if (j->op == OP_JF && j->b == p + 2) {
+        e[0] = 0, e[1] = e[2] = j->a;
+    } else if (j->op == OP_JFGE_N && j->d == p + 2) {
+        e[0] = 1, e[1] = j->a, e[2] = j->b;
+    } else {
+        return false;
+    }
+    e[3] = n->b;
+    *acc = n->d;
+    return e[1] != *acc && e[2] != *acc && e[3] != *acc;
+}
+
+enum { ACC_MAX = 64 };      /* pairs in one ACC_RUN */
+
+/* The ACC_RUN starting at i, its table appended to vm->sw; -1 if there
+ * are fewer than two pairs, or the pair before i belongs to the run (a
+ * jump into a run finds the pairs fused as ADD_IF, ADD_IF_GE). */
+static int acc_run_at(Vm *vm, int i)
+{
+    const Chunk *c = vm->c;
+    int64_t e[4];
+    int acc, acc2, n = 0;
+    if (!acc_pair(c, i, e, &acc)) return -1;
+    if (acc_pair(c, i - 2, e, &acc2) && acc2 == acc) return -1;
+    while (n < ACC_MAX && acc_pair(c, i + 2 * n, e, &acc2) && acc2 == acc) n++;
+    if (n < 2 || vm->nsw + 1 + 4 * n > MAX_IMM) return -1;
+    int x = vm->nsw;
+    vm->sw = xrealloc(vm->sw, sizeof(int64_t) * (size_t)(vm->nsw + 1 + 4 * n));
+    vm->sw[x] = n;
+    for (int k = 0; k < n; k++) acc_pair(c, i + 2 * k, vm->sw + x + 1 + 4 * k, &acc2);
+    vm->nsw += 1 + 4 * n;
+    return x;
+}
+
 static Instr *fuse(Vm *vm)
 {
     const Chunk *c = vm->c;
@@ -200,6 +248,10 @@ static Instr *fuse(Vm *vm)
         int since = since_of(j), k1, k2, t1, t2, sw;
         if (j->op == OP_JFEQ_I && (sw = switch_at(vm, written, i)) >= 0) {
             f.op = OP_SWITCH_EQ;
+            f.x = (uint16_t)sw;
+        } else if ((j->op == OP_JF || j->op == OP_JFGE_N) && (sw = acc_run_at(vm, i)) >= 0) {
+            f.op = OP_ACC_RUN;
+            f.d = c->code[i + 1].d;
             f.x = (uint16_t)sw;
         } else if (j->op >= OP_LT_ST && j->op <= OP_GE_ST && (sw = range_of(vm, written, j)) >= 0) {
             f.op = OP_IN_RANGE;
@@ -911,7 +963,7 @@ int vm_run(Vm *vm, int pc)
         [OP_COAL_DSINCE] = &&L_COAL_DSINCE, [OP_COAL_MSINCE] = &&L_COAL_MSINCE,
         [OP_MOV2_JMP] = &&L_MOV2_JMP, [OP_SEL_MISS] = &&L_SEL_MISS,
         [OP_ADD_IF_GE] = &&L_ADD_IF_GE, [OP_AGG_SUM] = &&L_AGG_SUM, [OP_SWITCH_EQ] = &&L_SWITCH_EQ,
-        [OP_IN_RANGE] = &&L_IN_RANGE,
+        [OP_IN_RANGE] = &&L_IN_RANGE, [OP_ACC_RUN] = &&L_ACC_RUN,
         [OP_JJ_BB] = &&L_JJ_BB, [OP_JJ_BT] = &&L_JJ_BT, [OP_JJ_BG] = &&L_JJ_BG, [OP_JJ_BE] = &&L_JJ_BE,
         [OP_JJ_TB] = &&L_JJ_TB, [OP_JJ_TT] = &&L_JJ_TT, [OP_JJ_TG] = &&L_JJ_TG, [OP_JJ_TE] = &&L_JJ_TE,
         [OP_JJ_GB] = &&L_JJ_GB, [OP_JJ_GT] = &&L_JJ_GT, [OP_JJ_GG] = &&L_JJ_GG, [OP_JJ_GE] = &&L_JJ_GE,
@@ -1097,6 +1149,38 @@ int vm_run(Vm *vm, int pc)
         CASE(IN_RANGE): {
             const int64_t *t = vm->sw + in->x;
             R[in->d] = val_int((uint64_t)R[in->a].u.i - (uint64_t)t[0] < (uint64_t)t[1]);
+            NEXT;
+        }
+        CASE(ACC_RUN): {
+            const int64_t *t = vm->sw + in->x;
+            int n = (int)t[0];
+            Value *accp = &R[in->d];
+            int64_t bits = accp->u.i;
+            uint32_t len = accp->len;
+            uint8_t miss = accp->missing;
+            for (int k = 0; k < n; k++) {
+                const int64_t *e = t + 1 + 4 * k;
+                const Value *c1 = &R[e[1]], *c2 = &R[e[2]];
+                bool take = e[0] ? c1->u.num >= c2->u.num : c1->u.i != 0;
+                double cur, r_;
+                memcpy(&cur, &bits, sizeof cur);
+                r_ = cur + R[e[3]].u.num;
+                if (!isfinite(r_) && take) {    /* the k-th ADD's error, the sum so far kept */
+                    accp->u.i = bits;
+                    accp->len = len;
+                    accp->missing = miss;
+                    return fail(vm, AT + 2 * k + 1, "a sum overflows (its magnitude passes 1.8e308)");
+                }
+                int64_t rb, m = -(int64_t)take;
+                memcpy(&rb, &r_, sizeof rb);
+                bits = (rb & m) | (bits & ~m);
+                len &= ~(uint32_t)m;
+                miss &= (uint8_t)~m;
+            }
+            accp->u.i = bits;
+            accp->len = len;
+            accp->missing = miss;
+            ip = in + 2 * n;
             NEXT;
         }
         CASE(AGG_SUM):

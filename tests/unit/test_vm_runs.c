@@ -4,7 +4,8 @@
  * after a MOV, after a COALESCE and a MOV), MOV; MOV; JMP, an entitlement
  * term's JF; MOV; JMP; SET_MISSING, two conditional jumps to one place
  * (every pairing of JF, JT, JFGE_N and JFEQ_I), JFGE_N over an ADD,
- * total() without `per`, a chain of JFEQ_I on one register (one table
+ * total() without `per`, a run of those two adding to one register (a
+ * score's lines), a chain of JFEQ_I on one register (one table
  * jump), a stage comparison with a constant (a range check); also the
  * stage comparisons (LT_ST .. GE_ST), whose code lost its branches. Each is run fused (as vm_run leaves it)
  * and unfused (the chunk's code copied back over the VM's), and every
@@ -666,6 +667,61 @@ static void test_in_range(void)
     agree("a stage comparison with no constant: not fused", 0);
 }
 
+/* A score: pairs k = 0 .. n-1 at 2k, JF r(2+k) or JFGE_N r(2+k), r10 over
+ * ADD r1 <- r1, r(6+k); random conditions, weights (overflowing ones
+ * too) and starting sums (missing, a string's length). Run from the
+ * start and from each pair inside. */
+static void test_acc_run(void)
+{
+    static const double weights[] = {1, 25, -0.0, 0.0, 1e308, -1e308, 0.1, 15};
+    static const double nums[] = {1, 4, 5, -0.0, 0.0, 3.5};
+    Value bools[4] = {val_int(0), val_int(1), val_int(-7), odd(val_int(0), 0, 1)};
+    Value starts[5] = {val_num(0), val_num(-0.0), val_num(1e308), odd(val_int(0), 0, 1), odd(val_num(2), 3, 0)};
+    uint64_t s = 0x9e3779b97f4a7c15ull;
+    long cases = 0;
+    for (int n = 2; n <= 4; n++)
+        for (int mask = 0; mask < 1 << n; mask++)
+            for (int rep = 0; rep < 60; rep++) {
+                reset();
+                for (int k = 0; k < n; k++) {
+                    s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+                    if (mask >> k & 1) {
+                        code[2 * k] = ins(OP_JFGE_N, 0, 2 * k + 2, 2 + k, 10);
+                        init[2 + k] = val_num(nums[s % 6]);
+                    } else {
+                        code[2 * k] = ins(OP_JF, 0, 0, 2 + k, 2 * k + 2);
+                        init[2 + k] = bools[s % 4];
+                    }
+                    code[2 * k + 1] = ins(OP_ADD, 0, 1, 1, 6 + k);
+                    init[6 + k] = val_num(weights[(s >> 8) % 8]);
+                }
+                s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+                init[1] = starts[s % 5];
+                init[10] = val_num(4);
+                char name[100];
+                for (int from = 0; from < n; from++) {
+                    snprintf(name, sizeof name, "score of %d lines (kinds %d, case %d) from line %d", n, mask,
+                             rep, from);
+                    agree_at(name, 2 * from, n);
+                    cases++;
+                }
+            }
+    /* a condition or weight that is the sum itself: pairs, no run */
+    for (int which = 0; which < 2; which++) {
+        reset();
+        code[0] = ins(OP_JF, 0, 0, 2, 2);
+        code[1] = ins(OP_ADD, 0, 1, 1, 6);
+        code[2] = ins(OP_JF, 0, 0, which ? 3 : 1, 4);
+        code[3] = ins(OP_ADD, 0, 1, 1, which ? 1 : 7);
+        init[1] = val_num(0);
+        init[2] = val_int(1);
+        init[3] = val_int(1);
+        init[6] = val_num(2);
+        init[7] = val_num(3);
+        agree(which ? "a score line adding the sum to itself" : "a score line on the sum as condition", 2);
+    }
+}
+
 int main(void)
 {
     init_edges();
@@ -681,5 +737,6 @@ int main(void)
     test_stage_cmp();
     test_switch();
     test_in_range();
+    test_acc_run();
     return failures ? 1 : 0;
 }
