@@ -395,11 +395,10 @@ char *vm_scratch(Vm *vm, size_t n)
     return p;
 }
 
-void vm_reset_scratch(Vm *vm)
+void vm_free_spill(Vm *vm)
 {
     for (int i = 0; i < vm->nspill; i++) free(vm->spill[i]);
     vm->nspill = 0;
-    vm->scratch_used = 0;
 }
 
 /* ---------------------------------------------------------------- groups */

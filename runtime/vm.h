@@ -154,6 +154,11 @@ void vm_partial_free(const Chunk *c, VmPartial *p);
 void vm_pass_unlend(Vm *w);
 /* Scratch bytes valid until vm_reset_scratch (once per record). */
 char *vm_scratch(Vm *vm, size_t n);
-void vm_reset_scratch(Vm *vm);
+void vm_free_spill(Vm *vm);        /* vm_reset_scratch's rare part */
+static inline void vm_reset_scratch(Vm *vm)
+{
+    if (vm->nspill) vm_free_spill(vm);
+    vm->scratch_used = 0;
+}
 
 #endif
