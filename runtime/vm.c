@@ -887,11 +887,22 @@ static Value agg_value(Vm *vm, int slot, Value arg)
     return val_num(s->max);
 }
 
-void vm_agg_add(Vm *vm, int slot, Value arg)
+/* Appends x to s's values (rank, percentile, addends). */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void state_push(AggState *s, double x)
 {
-    AggState *s = vm->c->aggs[slot].group == GROUP_NONE ? &vm->agg[slot]
-                                                         : group_state(vm, slot, vm->group);
-    SigKind sig = (SigKind)vm->aggsig[slot];
+    if (s->nvals == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 1024;
+        s->vals = xrealloc(s->vals, sizeof(double) * s->cap);
+    }
+    s->vals[s->nvals++] = x;
+}
+
+/* Adds arg to state s of an aggregate of kind sig. */
+static inline void state_add(AggState *s, SigKind sig, bool addends, Value arg)
+{
     double x = arg.u.num;
     if (sig == SIG_AGG_COUNT) {
         if (arg.u.i) s->count++;
@@ -901,13 +912,26 @@ void vm_agg_add(Vm *vm, int slot, Value arg)
     s->sum += x;
     if (x < s->min) s->min = x;
     if (x > s->max) s->max = x;
-    if (sig == SIG_AGG_RANK || sig == SIG_AGG_PERCENTILE || vm->addends) {
-        if (s->nvals == s->cap) {
-            s->cap = s->cap ? s->cap * 2 : 1024;
-            s->vals = xrealloc(s->vals, sizeof(double) * s->cap);
-        }
-        s->vals[s->nvals++] = x;
+    if (sig == SIG_AGG_RANK || sig == SIG_AGG_PERCENTILE || addends) state_push(s, x);
+}
+
+/* vm_agg_add for an aggregate with `per` (apart, so the common case saves
+ * no registers). */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void agg_add_grouped(Vm *vm, int slot, Value arg)
+{
+    state_add(group_state(vm, slot, vm->group), (SigKind)vm->aggsig[slot], vm->addends, arg);
+}
+
+void vm_agg_add(Vm *vm, int slot, Value arg)
+{
+    if (vm->c->aggs[slot].group != GROUP_NONE) {
+        agg_add_grouped(vm, slot, arg);
+        return;
     }
+    state_add(&vm->agg[slot], (SigKind)vm->aggsig[slot], vm->addends, arg);
 }
 
 
