@@ -23,13 +23,13 @@
  * such a jump is mispredicted often); each keeps the second instruction's
  * operands:
  *   ADD_IF   JF c; ADD d <- a, b      d = a + b if c holds (x = c)
- *   OR_N     JT d; CMP_N d <- a, b    d = d, or else a REL b (x = REL)
- *   AND_N    JF d; CMP_N d <- a, b    d = a REL b if d, or else d
- *   OR_I, AND_I                      the same with CMP_I (integers)
+ *   OR_N_<R>   JT d; <R>_N d <- a, b    d = d, or else a <R> b
+ *   AND_N_<R>  JF d; <R>_N d <- a, b    d = a <R> b if d, or else d
+ *   OR_I_<R>, AND_I_<R>                the same with <R>_I (integers)
+ *              (<R>: EQ NE LT LE GT GE, one instruction each: a comparison
+ *              chosen by a mask in x cost a third more)
  *   OR_MOV   JT d; MOV d <- a         d = d, or else a
  *   AND_MOV  JF d; MOV d <- a         d = a if d, or else d
- * REL is a mask: LT 1, EQ 2, GT 4, and 8 to negate (NE is EQ|8, so a NaN,
- * which never reaches a register, would still compare as CMP does).
  *
  * Calls of days_since and months_since, without the call (their
  * arithmetic is stdlib/dates.h's, the built-ins' own; neither can fail):
@@ -75,7 +75,11 @@
  *              JFGE_N (a >= b), E JFEQ_I (a == b). (The other JFxx, and a
  *              comparison chosen by a mask, were rarer or cost more.) */
 enum {
-    OP_ADD_IF = OP__COUNT, OP_OR_N, OP_AND_N, OP_OR_I, OP_AND_I, OP_OR_MOV, OP_AND_MOV,
+    OP_ADD_IF = OP__COUNT, OP_OR_MOV, OP_AND_MOV,
+#define CMP_RELS(X) X(EQ, ==) X(NE, !=) X(LT, <) X(LE, <=) X(GT, >) X(GE, >=)
+#define CMP_ENUM(RN, op) OP_OR_N_##RN, OP_AND_N_##RN, OP_OR_I_##RN, OP_AND_I_##RN,
+    CMP_RELS(CMP_ENUM)
+#undef CMP_ENUM
     OP_DSINCE, OP_MSINCE, OP_MOV_DSINCE, OP_MOV_MSINCE, OP_COAL_DSINCE, OP_COAL_MSINCE,
     OP_MOV2_JMP, OP_SEL_MISS, OP_ADD_IF_GE, OP_AGG_SUM, OP_SWITCH_EQ, OP_IN_RANGE, OP_ACC_RUN,
     /* two conditional jumps to one target; B JF, T JT, G JFGE_N, E JFEQ_I */
@@ -83,22 +87,14 @@ enum {
     OP_JJ_GB, OP_JJ_GT, OP_JJ_GG, OP_JJ_GE, OP_JJ_EB, OP_JJ_ET, OP_JJ_EG, OP_JJ_EE,
     VM_OP__COUNT
 };
-enum { REL_LT = 1, REL_EQ = 2, REL_GT = 4, REL_NOT = 8 };
-
-/* The REL mask of a comparison opcode, and whether it compares integers;
- * 0 if op is no such comparison. */
-static int rel_of(int op, bool *ints)
+/* Which comparison op is (0 .. 5: EQ NE LT LE GT GE) and whether it
+ * compares integers; -1 if it is no comparison. */
+static int cmp_of(int op, bool *ints)
 {
     *ints = op >= OP_EQ_I && op <= OP_GE_I;
-    switch (op) {
-    case OP_EQ_N: case OP_EQ_I: return REL_EQ;
-    case OP_NE_N: case OP_NE_I: return REL_EQ | REL_NOT;
-    case OP_LT_N: case OP_LT_I: return REL_LT;
-    case OP_LE_N: case OP_LE_I: return REL_LT | REL_EQ;
-    case OP_GT_N: case OP_GT_I: return REL_GT;
-    case OP_GE_N: case OP_GE_I: return REL_GT | REL_EQ;
-    default: return 0;
-    }
+    if (op >= OP_EQ_N && op <= OP_GE_N) return op - OP_EQ_N;
+    if (*ints) return op - OP_EQ_I;
+    return -1;
 }
 
 /* 1 for a CALL of days_since, 2 of months_since (one argument), else 0. */
@@ -284,14 +280,13 @@ static Instr *fuse(Vm *vm)
             f.d = (uint16_t)t1;
         } else if ((j->op == OP_JF || j->op == OP_JT) && j->b == i + 2) {
             bool jf = j->op == OP_JF, ints;
-            int rel = rel_of(n->op, &ints);
+            int rel = cmp_of(n->op, &ints);
             f = *n;
             if (jf && n->op == OP_ADD) {
                 f.op = OP_ADD_IF;
                 f.x = j->a;
-            } else if (rel && n->d == j->a) {
-                f.op = (uint8_t)(ints ? (jf ? OP_AND_I : OP_OR_I) : (jf ? OP_AND_N : OP_OR_N));
-                f.x = (uint16_t)rel;
+            } else if (rel >= 0 && n->d == j->a) {
+                f.op = (uint8_t)(OP_OR_N_EQ + 4 * rel + (ints ? 2 : 0) + (jf ? 1 : 0));
             } else if (n->op == OP_MOV && n->d == j->a) {
                 f.op = jf ? OP_AND_MOV : OP_OR_MOV;
             } else {
@@ -979,8 +974,12 @@ int vm_run(Vm *vm, int pc)
 #define OP(name, operands, doc) [OP_##name] = &&L_##name,
 #include "opcodes.def"
 #undef OP
-        [OP_ADD_IF] = &&L_ADD_IF, [OP_OR_N] = &&L_OR_N, [OP_AND_N] = &&L_AND_N,
-        [OP_OR_I] = &&L_OR_I, [OP_AND_I] = &&L_AND_I, [OP_OR_MOV] = &&L_OR_MOV,
+#define CMP_LABELS(RN, op)                                                      \
+        [OP_OR_N_##RN] = &&L_OR_N_##RN, [OP_AND_N_##RN] = &&L_AND_N_##RN,        \
+        [OP_OR_I_##RN] = &&L_OR_I_##RN, [OP_AND_I_##RN] = &&L_AND_I_##RN,
+        CMP_RELS(CMP_LABELS)
+#undef CMP_LABELS
+        [OP_ADD_IF] = &&L_ADD_IF, [OP_OR_MOV] = &&L_OR_MOV,
         [OP_AND_MOV] = &&L_AND_MOV, [OP_DSINCE] = &&L_DSINCE, [OP_MSINCE] = &&L_MSINCE,
         [OP_MOV_DSINCE] = &&L_MOV_DSINCE, [OP_MOV_MSINCE] = &&L_MOV_MSINCE,
         [OP_COAL_DSINCE] = &&L_COAL_DSINCE, [OP_COAL_MSINCE] = &&L_COAL_MSINCE,
@@ -1211,24 +1210,25 @@ int vm_run(Vm *vm, int pc)
             if (!isfinite(R[in->d].u.num))
                 return fail(vm, AT, "an aggregate overflows (its sum passes 1.8e308)");
             NEXT;
-#define REL(x, y, rel)                                                          \
-    (((((x) < (y)) | ((x) == (y)) << 1 | ((x) > (y)) << 2) & (rel) & 7) != 0) ^ ((rel) >> 3)
-        CASE(OR_N):
-            keep_or_int(&R[in->d], R[in->d].u.i != 0, REL(R[in->a].u.num, R[in->b].u.num, in->x));
-            ip++;
+#define CMP_CASES(RN, op)                                                       \
+        CASE(OR_N_##RN):                                                        \
+            keep_or_int(&R[in->d], R[in->d].u.i != 0, R[in->a].u.num op R[in->b].u.num); \
+            ip++;                                                               \
+            NEXT;                                                               \
+        CASE(AND_N_##RN):                                                       \
+            keep_or_int(&R[in->d], R[in->d].u.i == 0, R[in->a].u.num op R[in->b].u.num); \
+            ip++;                                                               \
+            NEXT;                                                               \
+        CASE(OR_I_##RN):                                                        \
+            keep_or_int(&R[in->d], R[in->d].u.i != 0, R[in->a].u.i op R[in->b].u.i); \
+            ip++;                                                               \
+            NEXT;                                                               \
+        CASE(AND_I_##RN):                                                       \
+            keep_or_int(&R[in->d], R[in->d].u.i == 0, R[in->a].u.i op R[in->b].u.i); \
+            ip++;                                                               \
             NEXT;
-        CASE(AND_N):
-            keep_or_int(&R[in->d], R[in->d].u.i == 0, REL(R[in->a].u.num, R[in->b].u.num, in->x));
-            ip++;
-            NEXT;
-        CASE(OR_I):
-            keep_or_int(&R[in->d], R[in->d].u.i != 0, REL(R[in->a].u.i, R[in->b].u.i, in->x));
-            ip++;
-            NEXT;
-        CASE(AND_I):
-            keep_or_int(&R[in->d], R[in->d].u.i == 0, REL(R[in->a].u.i, R[in->b].u.i, in->x));
-            ip++;
-            NEXT;
+        CMP_RELS(CMP_CASES)
+#undef CMP_CASES
 #define HOLDS_B(p) (R[(p)->a].u.i != 0)
 #define HOLDS_T(p) (R[(p)->a].u.i == 0)
 #define HOLDS_G(p) (R[(p)->a].u.num >= R[(p)->b].u.num)
@@ -1247,7 +1247,6 @@ int vm_run(Vm *vm, int pc)
 #undef HOLDS_T
 #undef HOLDS_G
 #undef HOLDS_E
-#undef REL
         CASE(OR_MOV):
             keep_or_copy(&R[in->d], R[in->d].u.i != 0, &R[in->a]);
             ip++;
