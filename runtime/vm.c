@@ -31,6 +31,10 @@
  *   OR_MOV   JT d; MOV d <- a         d = d, or else a
  *   AND_MOV  JF d; MOV d <- a         d = a if d, or else d
  *
+ * A comparison and a jump on its result, a MOV and a pair after it on
+ * the same register (the next instruction's operands read from it):
+ *   CJF_N_<R>  <R>_N d <- a, b; JF d -> t   (CJT_ with JT, _I integers)
+ *   MOV_OR_MOV, MOV_AND_MOV   MOV d <- a; then OR_MOV / AND_MOV on d
  * Calls of days_since and months_since, without the call (their
  * arithmetic is stdlib/dates.h's, the built-ins' own; neither can fail):
  *   DSINCE, MSINCE   CALL d <- a, 1 [days_since / months_since]
@@ -75,9 +79,10 @@
  *              JFGE_N (a >= b), E JFEQ_I (a == b). (The other JFxx, and a
  *              comparison chosen by a mask, were rarer or cost more.) */
 enum {
-    OP_ADD_IF = OP__COUNT, OP_OR_MOV, OP_AND_MOV,
+    OP_ADD_IF = OP__COUNT, OP_OR_MOV, OP_AND_MOV, OP_MOV_OR_MOV, OP_MOV_AND_MOV,
 #define CMP_RELS(X) X(EQ, ==) X(NE, !=) X(LT, <) X(LE, <=) X(GT, >) X(GE, >=)
-#define CMP_ENUM(RN, op) OP_OR_N_##RN, OP_AND_N_##RN, OP_OR_I_##RN, OP_AND_I_##RN,
+#define CMP_ENUM(RN, op) OP_OR_N_##RN, OP_AND_N_##RN, OP_OR_I_##RN, OP_AND_I_##RN, \
+    OP_CJF_N_##RN, OP_CJT_N_##RN, OP_CJF_I_##RN, OP_CJT_I_##RN,
     CMP_RELS(CMP_ENUM)
 #undef CMP_ENUM
     OP_DSINCE, OP_MSINCE, OP_MOV_DSINCE, OP_MOV_MSINCE, OP_COAL_DSINCE, OP_COAL_MSINCE,
@@ -242,6 +247,7 @@ static Instr *fuse(Vm *vm)
         const Instr *j = &c->code[i], *n = i + 1 < nc ? &c->code[i + 1] : NULL;
         Instr f = *j;
         int since = since_of(j), k1, k2, t1, t2, sw;
+        bool ints;
         if (j->op == OP_JFEQ_I && (sw = switch_at(vm, written, i)) >= 0) {
             f.op = OP_SWITCH_EQ;
             f.x = (uint16_t)sw;
@@ -272,6 +278,13 @@ static Instr *fuse(Vm *vm)
                    code[i + 2].op == OP_JMP && code[i + 2].b == i + 4 &&
                    code[i + 3].op == OP_SET_MISSING && code[i + 3].d == code[i + 1].d) {
             f.op = OP_SEL_MISS;
+        } else if (cmp_of(j->op, &ints) >= 0 && (code[i + 1].op == OP_JF || code[i + 1].op == OP_JT) &&
+                   code[i + 1].a == j->d) {
+            f.op = (uint8_t)(OP_OR_N_EQ + 8 * cmp_of(j->op, &ints) + 4 + (ints ? 2 : 0) +
+                             (code[i + 1].op == OP_JT ? 1 : 0));
+        } else if (j->op == OP_MOV && (code[i + 1].op == OP_OR_MOV || code[i + 1].op == OP_AND_MOV) &&
+                   code[i + 1].d == j->d) {
+            f.op = code[i + 1].op == OP_OR_MOV ? OP_MOV_OR_MOV : OP_MOV_AND_MOV;
         } else if (j->op == OP_JFGE_N && j->d == i + 2 && code[i + 1].op == OP_ADD) {
             f.op = OP_ADD_IF_GE;
         } else if ((k1 = jump_kind(j, &t1)) >= 0 && (k2 = jump_kind(&code[i + 1], &t2)) >= 0 &&
@@ -279,14 +292,14 @@ static Instr *fuse(Vm *vm)
             f.op = (uint8_t)(OP_JJ_BB + k1 * 4 + k2);
             f.d = (uint16_t)t1;
         } else if ((j->op == OP_JF || j->op == OP_JT) && j->b == i + 2) {
-            bool jf = j->op == OP_JF, ints;
+            bool jf = j->op == OP_JF;
             int rel = cmp_of(n->op, &ints);
             f = *n;
             if (jf && n->op == OP_ADD) {
                 f.op = OP_ADD_IF;
                 f.x = j->a;
             } else if (rel >= 0 && n->d == j->a) {
-                f.op = (uint8_t)(OP_OR_N_EQ + 4 * rel + (ints ? 2 : 0) + (jf ? 1 : 0));
+                f.op = (uint8_t)(OP_OR_N_EQ + 8 * rel + (ints ? 2 : 0) + (jf ? 1 : 0));
             } else if (n->op == OP_MOV && n->d == j->a) {
                 f.op = jf ? OP_AND_MOV : OP_OR_MOV;
             } else {
@@ -976,10 +989,13 @@ int vm_run(Vm *vm, int pc)
 #undef OP
 #define CMP_LABELS(RN, op)                                                      \
         [OP_OR_N_##RN] = &&L_OR_N_##RN, [OP_AND_N_##RN] = &&L_AND_N_##RN,        \
-        [OP_OR_I_##RN] = &&L_OR_I_##RN, [OP_AND_I_##RN] = &&L_AND_I_##RN,
+        [OP_OR_I_##RN] = &&L_OR_I_##RN, [OP_AND_I_##RN] = &&L_AND_I_##RN,        \
+        [OP_CJF_N_##RN] = &&L_CJF_N_##RN, [OP_CJT_N_##RN] = &&L_CJT_N_##RN,      \
+        [OP_CJF_I_##RN] = &&L_CJF_I_##RN, [OP_CJT_I_##RN] = &&L_CJT_I_##RN,
         CMP_RELS(CMP_LABELS)
 #undef CMP_LABELS
-        [OP_ADD_IF] = &&L_ADD_IF, [OP_OR_MOV] = &&L_OR_MOV,
+        [OP_ADD_IF] = &&L_ADD_IF, [OP_OR_MOV] = &&L_OR_MOV, [OP_MOV_OR_MOV] = &&L_MOV_OR_MOV,
+        [OP_MOV_AND_MOV] = &&L_MOV_AND_MOV,
         [OP_AND_MOV] = &&L_AND_MOV, [OP_DSINCE] = &&L_DSINCE, [OP_MSINCE] = &&L_MSINCE,
         [OP_MOV_DSINCE] = &&L_MOV_DSINCE, [OP_MOV_MSINCE] = &&L_MOV_MSINCE,
         [OP_COAL_DSINCE] = &&L_COAL_DSINCE, [OP_COAL_MSINCE] = &&L_COAL_MSINCE,
@@ -1226,7 +1242,31 @@ int vm_run(Vm *vm, int pc)
         CASE(AND_I_##RN):                                                       \
             keep_or_int(&R[in->d], R[in->d].u.i == 0, R[in->a].u.i op R[in->b].u.i); \
             ip++;                                                               \
-            NEXT;
+            NEXT;                                                               \
+        CASE(CJF_N_##RN): {                                                     \
+            bool v_ = R[in->a].u.num op R[in->b].u.num;                         \
+            R[in->d] = val_int(v_);                                             \
+            ip = v_ ? ip + 1 : code + ip->b;                                    \
+            NEXT;                                                               \
+        }                                                                       \
+        CASE(CJT_N_##RN): {                                                     \
+            bool v_ = R[in->a].u.num op R[in->b].u.num;                         \
+            R[in->d] = val_int(v_);                                             \
+            ip = v_ ? code + ip->b : ip + 1;                                    \
+            NEXT;                                                               \
+        }                                                                       \
+        CASE(CJF_I_##RN): {                                                     \
+            bool v_ = R[in->a].u.i op R[in->b].u.i;                             \
+            R[in->d] = val_int(v_);                                             \
+            ip = v_ ? ip + 1 : code + ip->b;                                    \
+            NEXT;                                                               \
+        }                                                                       \
+        CASE(CJT_I_##RN): {                                                     \
+            bool v_ = R[in->a].u.i op R[in->b].u.i;                             \
+            R[in->d] = val_int(v_);                                             \
+            ip = v_ ? code + ip->b : ip + 1;                                    \
+            NEXT;                                                               \
+        }
         CMP_RELS(CMP_CASES)
 #undef CMP_CASES
 #define HOLDS_B(p) (R[(p)->a].u.i != 0)
@@ -1247,6 +1287,16 @@ int vm_run(Vm *vm, int pc)
 #undef HOLDS_T
 #undef HOLDS_G
 #undef HOLDS_E
+        CASE(MOV_OR_MOV):
+            R[in->d] = R[in->a];
+            keep_or_copy(&R[ip->d], R[ip->d].u.i != 0, &R[ip->a]);
+            ip += 2;
+            NEXT;
+        CASE(MOV_AND_MOV):
+            R[in->d] = R[in->a];
+            keep_or_copy(&R[ip->d], R[ip->d].u.i == 0, &R[ip->a]);
+            ip += 2;
+            NEXT;
         CASE(OR_MOV):
             keep_or_copy(&R[in->d], R[in->d].u.i != 0, &R[in->a]);
             ip++;

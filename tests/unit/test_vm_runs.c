@@ -722,6 +722,64 @@ static void test_acc_run(void)
     }
 }
 
+/* <R>_N or <R>_I d <- a, b; JF or JT d: every comparison, both jumps. */
+static void test_cmp_jump(void)
+{
+    static const OpCode num_ops[] = {OP_EQ_N, OP_NE_N, OP_LT_N, OP_LE_N, OP_GT_N, OP_GE_N};
+    static const OpCode int_ops[] = {OP_EQ_I, OP_NE_I, OP_LT_I, OP_LE_I, OP_GT_I, OP_GE_I};
+    static const double nums[][2] = {{1, 2}, {2, 2}, {3, 2}, {-0.0, 0.0}, {-1e300, 1e300}};
+    static const int64_t ints[][2] = {{1, 2}, {2, 2}, {3, 2}, {INT64_MIN, INT64_MAX}, {INT64_MAX, INT64_MIN}};
+    for (int jt = 0; jt < 2; jt++)
+        for (int k = 0; k < 6; k++)
+            for (int isint = 0; isint < 2; isint++)
+                for (int v = 0; v < 5; v++) {
+                    reset();
+                    code[0] = ins(isint ? int_ops[k] : num_ops[k], 0, 1, 2, 3);
+                    code[1] = ins(jt ? OP_JT : OP_JF, 0, 0, 1, 4);
+                    code[2] = ins(OP_MOV, 0, 5, 6, 0);     /* not jumped */
+                    code[3] = ins(OP_HALT, 0, 0, 0, 0);
+                    code[4] = ins(OP_MOV, 0, 7, 6, 0);     /* jumped */
+                    init[1] = odd(val_int(9), 4, 1);        /* d before: overwritten */
+                    init[2] = isint ? val_int(ints[v][0]) : val_num(nums[v][0]);
+                    init[3] = isint ? val_int(ints[v][1]) : val_num(nums[v][1]);
+                    init[6] = val_int(1);
+                    char name[100];
+                    snprintf(name, sizeof name, "%s; %s, values %d", op_names[code[0].op], jt ? "JT" : "JF", v);
+                    agree(name, 1);
+                    snprintf(name, sizeof name, "a jump onto the %s after %s (values %d)", jt ? "JT" : "JF",
+                             op_names[code[0].op], v);
+                    agree_at(name, 1, 1);
+                }
+    reset();
+    code[0] = ins(OP_GE_N, 0, 1, 2, 3);
+    code[1] = ins(OP_JF, 0, 0, 4, 4);
+    agree("a comparison and a JF on another register: not fused", 0);
+}
+
+/* MOV d <- a; JT/JF d -> +2; MOV d <- b (an `or`/`and` of two bools). */
+static void test_mov_or_mov(void)
+{
+    static const char text[] = "x";
+    Value vals[5] = {val_int(0), val_int(1), val_str(text, 1), odd(val_int(0), 0, 1), odd(val_int(1), 2, 1)};
+    for (int jt = 0; jt < 2; jt++)
+        for (int x = 0; x < 5; x++)
+            for (int y = 0; y < 5; y++) {
+                reset();
+                code[0] = ins(OP_MOV, 0, 1, 2, 0);
+                code[1] = ins(jt ? OP_JT : OP_JF, 0, 0, 1, 3);
+                code[2] = ins(OP_MOV, 0, 1, 3, 0);
+                init[1] = val_num(7);
+                init[2] = vals[x];
+                init[3] = vals[y];
+                char name[100];
+                snprintf(name, sizeof name, "MOV; %s; MOV, values %d %d", jt ? "JT" : "JF", x, y);
+                agree(name, 2);
+                snprintf(name, sizeof name, "a jump onto the %s after MOV (values %d %d)", jt ? "JT" : "JF", x,
+                         y);
+                agree_at(name, 1, 2);
+            }
+}
+
 int main(void)
 {
     init_edges();
@@ -738,5 +796,7 @@ int main(void)
     test_switch();
     test_in_range();
     test_acc_run();
+    test_cmp_jump();
+    test_mov_or_mov();
     return failures ? 1 : 0;
 }
