@@ -44,6 +44,8 @@
  *   COAL_MSINCE      COALESCE; then the MOV_MSINCE after it
  * Runs of a tier's or stage's branch and an entitlement's term:
  *   MOV2_JMP   MOV d <- a; MOV d2 <- a2; JMP t   (the next two's operands)
+ *   MOV2       MOV d <- a; MOV d2 <- a2          (the next one's operands)
+ *   JF_MOV2_JMP  JF c -> +4; then the MOV2_JMP after it (c is this one's a)
  *   SEL_MISS   JF c -> +3; MOV d <- a; JMP -> +4; SET_MISSING d
  *              d = a if c holds, or else the missing member; no jump taken
  *              (c is this one's a; d and a the MOV's)
@@ -86,7 +88,7 @@ enum {
     CMP_RELS(CMP_ENUM)
 #undef CMP_ENUM
     OP_DSINCE, OP_MSINCE, OP_MOV_DSINCE, OP_MOV_MSINCE, OP_COAL_DSINCE, OP_COAL_MSINCE,
-    OP_MOV2_JMP, OP_SEL_MISS, OP_ADD_IF_GE, OP_AGG_SUM, OP_SWITCH_EQ, OP_IN_RANGE, OP_ACC_RUN,
+    OP_MOV2_JMP, OP_SEL_MISS, OP_MOV2, OP_JF_MOV2_JMP, OP_ADD_IF_GE, OP_AGG_SUM, OP_SWITCH_EQ, OP_IN_RANGE, OP_ACC_RUN,
     /* two conditional jumps to one target; B JF, T JT, G JFGE_N, E JFEQ_I */
     OP_JJ_BB, OP_JJ_BT, OP_JJ_BG, OP_JJ_BE, OP_JJ_TB, OP_JJ_TT, OP_JJ_TG, OP_JJ_TE,
     OP_JJ_GB, OP_JJ_GT, OP_JJ_GG, OP_JJ_GE, OP_JJ_EB, OP_JJ_ET, OP_JJ_EG, OP_JJ_EE,
@@ -274,6 +276,8 @@ static Instr *fuse(Vm *vm)
         } else if (j->op == OP_MOV && i + 2 < nc && code[i + 1].op == OP_MOV &&
                    code[i + 2].op == OP_JMP) {
             f.op = OP_MOV2_JMP;
+        } else if (j->op == OP_JF && j->b == i + 4 && code[i + 1].op == OP_MOV2_JMP) {
+            f.op = OP_JF_MOV2_JMP;
         } else if (j->op == OP_JF && j->b == i + 3 && i + 3 < nc && code[i + 1].op == OP_MOV &&
                    code[i + 2].op == OP_JMP && code[i + 2].b == i + 4 &&
                    code[i + 3].op == OP_SET_MISSING && code[i + 3].d == code[i + 1].d) {
@@ -285,6 +289,8 @@ static Instr *fuse(Vm *vm)
         } else if (j->op == OP_MOV && (code[i + 1].op == OP_OR_MOV || code[i + 1].op == OP_AND_MOV) &&
                    code[i + 1].d == j->d) {
             f.op = code[i + 1].op == OP_OR_MOV ? OP_MOV_OR_MOV : OP_MOV_AND_MOV;
+        } else if (j->op == OP_MOV && code[i + 1].op == OP_MOV) {
+            f.op = OP_MOV2;
         } else if (j->op == OP_JFGE_N && j->d == i + 2 && code[i + 1].op == OP_ADD) {
             f.op = OP_ADD_IF_GE;
         } else if ((k1 = jump_kind(j, &t1)) >= 0 && (k2 = jump_kind(&code[i + 1], &t2)) >= 0 &&
@@ -999,7 +1005,8 @@ int vm_run(Vm *vm, int pc)
         [OP_AND_MOV] = &&L_AND_MOV, [OP_DSINCE] = &&L_DSINCE, [OP_MSINCE] = &&L_MSINCE,
         [OP_MOV_DSINCE] = &&L_MOV_DSINCE, [OP_MOV_MSINCE] = &&L_MOV_MSINCE,
         [OP_COAL_DSINCE] = &&L_COAL_DSINCE, [OP_COAL_MSINCE] = &&L_COAL_MSINCE,
-        [OP_MOV2_JMP] = &&L_MOV2_JMP, [OP_SEL_MISS] = &&L_SEL_MISS,
+        [OP_MOV2_JMP] = &&L_MOV2_JMP, [OP_SEL_MISS] = &&L_SEL_MISS, [OP_MOV2] = &&L_MOV2,
+        [OP_JF_MOV2_JMP] = &&L_JF_MOV2_JMP,
         [OP_ADD_IF_GE] = &&L_ADD_IF_GE, [OP_AGG_SUM] = &&L_AGG_SUM, [OP_SWITCH_EQ] = &&L_SWITCH_EQ,
         [OP_IN_RANGE] = &&L_IN_RANGE, [OP_ACC_RUN] = &&L_ACC_RUN,
         [OP_JJ_BB] = &&L_JJ_BB, [OP_JJ_BT] = &&L_JJ_BT, [OP_JJ_BG] = &&L_JJ_BG, [OP_JJ_BE] = &&L_JJ_BE,
@@ -1343,6 +1350,20 @@ int vm_run(Vm *vm, int pc)
             R[in->d] = R[in->a];
             R[ip->d] = R[ip->a];
             ip = code + ip[1].b;
+            NEXT;
+        CASE(MOV2):
+            R[in->d] = R[in->a];
+            R[ip->d] = R[ip->a];
+            ip++;
+            NEXT;
+        CASE(JF_MOV2_JMP):
+            if (!R[in->a].u.i) {
+                ip = code + in->b;
+            } else {
+                R[ip->d] = R[ip->a];
+                R[ip[1].d] = R[ip[1].a];
+                ip = code + ip[2].b;
+            }
             NEXT;
         CASE(SEL_MISS): {
             const Instr *m = ip;            /* the MOV */

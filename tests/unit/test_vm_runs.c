@@ -341,6 +341,7 @@ static void test_today_moves(void)
 
 /* ------------------------------------------------ tiers and entitlements */
 
+/* MOV; MOV; JMP (MOV2_JMP), MOV; MOV (MOV2), JF over MOV; MOV; JMP. */
 static void test_mov2_jmp(void)
 {
     static const char text[] = "gold";
@@ -364,11 +365,35 @@ static void test_mov2_jmp(void)
             snprintf(name, sizeof name, "a jump onto the second MOV (registers %zu, source %d)", r, s);
             agree_at(name, 1, 1);
         }
+    /* MOV; MOV with no JMP after (MOV2), and JF c -> +4 before MOV; MOV; JMP */
+    for (size_t r = 0; r < sizeof regs / sizeof regs[0]; r++)
+        for (int s = 0; s < 3; s++)
+            for (int c = 0; c < 3; c++) {
+                reset();
+                for (int i = 1; i <= 4; i++) init[i] = i == 2 ? srcs[s] : val_int(10 + i);
+                init[4] = srcs[(s + 1) % 3];
+                init[8] = c == 0 ? val_int(0) : c == 1 ? val_int(-3) : odd(val_int(0), 0, 1);
+                code[0] = ins(OP_JF, 0, 0, 8, 4);
+                code[1] = ins(OP_MOV, 0, regs[r][0], regs[r][1], 0);
+                code[2] = ins(OP_MOV, 0, regs[r][2], regs[r][3], 0);
+                code[3] = ins(OP_JMP, 0, 0, 0, 7);
+                code[4] = ins(OP_MOV, 0, 6, 2, 0);      /* JF's target: MOV; MOV */
+                code[5] = ins(OP_MOV, 0, 7, 4, 0);
+                code[6] = ins(OP_HALT, 0, 0, 0, 0);
+                code[7] = ins(OP_MOV, 0, 9, 1, 0);      /* JMP's target */
+                char name[100];
+                snprintf(name, sizeof name, "JF; MOV; MOV; JMP, then MOV; MOV (registers %zu, source %d, cond %d)",
+                         r, s, c);
+                agree(name, 3);
+                snprintf(name, sizeof name, "a jump onto MOV; MOV; JMP after JF (registers %zu, source %d, cond %d)",
+                         r, s, c);
+                agree_at(name, 1, 3);
+            }
     reset();
     code[0] = ins(OP_MOV, 0, 1, 2, 0);
     code[1] = ins(OP_MOV, 0, 3, 4, 0);
     code[2] = ins(OP_JT, 0, 0, 5, 5);
-    agree("MOV; MOV; JT: not fused", 0);
+    agree("MOV; MOV; JT: MOV; MOV fused alone", 1);
 }
 
 static void test_sel_miss(void)
@@ -587,7 +612,7 @@ static void test_switch(void)
                     reset();
                     /* link j at 2j: JFEQ_I r1, r(6+j) -> 2j+2; JMP to landing j,
                        which sets r(2+j), then HALT */
-                    int land = 2 * links + 1;
+                    int land = 2 * links + 2;      /* after the end and a HALT */
                     for (int j = 0; j < links; j++) {
                         code[2 * j] = ins(OP_JFEQ_I, 0, 2 * j + 2, 1, 6 + j);
                         code[2 * j + 1] = ins(OP_JMP, 0, 0, 0, land + 2 * j);
