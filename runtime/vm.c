@@ -231,12 +231,40 @@ static int acc_run_at(Vm *vm, int i)
     int x = vm->nsw;
     vm->sw = xrealloc(vm->sw, sizeof(int64_t) * (size_t)(vm->nsw + 1 + 4 * n));
     vm->sw[x] = n;
-    for (int k = 0; k < n; k++) acc_pair(c, i + 2 * k, vm->sw + x + 1 + 4 * k, &acc2);
+    for (int k = 0; k < n; k++) {
+        int64_t *pair = vm->sw + x + 1 + 4 * k;
+        acc_pair(c, i + 2 * k, pair, &acc2);
+        for (int f = 1; f < 4; f++) pair[f] *= (int64_t)sizeof(Value);  /* offsets, as in code */
+    }
     vm->nsw += 1 + 4 * n;
     return x;
 }
 
-static Instr *fuse(Vm *vm)
+/* Which fields of an instruction of op hold registers. */
+enum { F_D = 1, F_A = 2, F_B = 4, F_X = 8 };
+
+static int reg_fields(int op)
+{
+    if (op < OP__COUNT) {
+        const char *l = op_operands[op];
+        return (strchr(l, 'd') ? F_D : 0) | (strchr(l, 'a') ? F_A : 0) |
+               (strchr(l, 'b') && op != OP_CALL ? F_B : 0);     /* CALL's b: how many */
+    }
+    if (op >= OP_JJ_BB && op <= OP_JJ_EE)
+        return op >= OP_JJ_GB ? F_A | F_B : F_A;                /* d: the target */
+    switch (op) {
+    case OP_ADD_IF: return F_D | F_A | F_B | F_X;
+    case OP_OR_MOV: case OP_AND_MOV: case OP_MOV_OR_MOV: case OP_MOV_AND_MOV:
+    case OP_DSINCE: case OP_MSINCE: case OP_MOV2_JMP: case OP_MOV2: case OP_AGG_SUM:
+        return F_D | F_A;
+    case OP_SEL_MISS: case OP_JF_MOV2_JMP: case OP_SWITCH_EQ: return F_A;
+    case OP_ADD_IF_GE: return F_A | F_B;
+    case OP_ACC_RUN: return F_D;
+    default: return F_D | F_A | F_B;    /* comparisons' pairs, *SINCE, IN_RANGE */
+    }
+}
+
+static VmInstr *fuse(Vm *vm)
 {
     const Chunk *c = vm->c;
     int nc = c->ncode;
@@ -245,7 +273,7 @@ static Instr *fuse(Vm *vm)
     uint8_t *written = xcalloc((size_t)c->nregs + 1, 1);
     for (int i = 0; i < nc; i++)
         if (strchr(op_operands[c->code[i].op], 'd')) written[c->code[i].d] = 1;
-    for (int i = nc - 1; i >= 0; i--) {
+    for (int i = vm->nofuse ? -1 : nc - 1; i >= 0; i--) {
         const Instr *j = &c->code[i], *n = i + 1 < nc ? &c->code[i + 1] : NULL;
         Instr f = *j;
         int since = since_of(j), k1, k2, t1, t2, sw;
@@ -317,7 +345,18 @@ static Instr *fuse(Vm *vm)
         code[i] = f;
     }
     free(written);
-    return code;
+    VmInstr *out = xmalloc(sizeof(VmInstr) * (size_t)(nc ? nc : 1));
+    for (int i = 0; i < nc; i++) {
+        int r = reg_fields(code[i].op);
+        const uint32_t v = (uint32_t)sizeof(Value);
+        out[i].op = code[i].op;
+        out[i].x = r & F_X ? code[i].x * v : code[i].x;
+        out[i].d = r & F_D ? code[i].d * v : code[i].d;
+        out[i].a = r & F_A ? code[i].a * v : code[i].a;
+        out[i].b = r & F_B ? code[i].b * v : code[i].b;
+    }
+    free(code);
+    return out;
 }
 
 /* Keeps register r where keep is 1, else makes it val_int(v) (val_num of
@@ -973,6 +1012,8 @@ static int fail(Vm *vm, int pc, const char *what)
 #define CASE(name) case OP_##name
 #define NEXT break
 #endif
+/* The register at byte offset off (an instruction's register field). */
+#define RG(off) (*(Value *)((char *)R + (off)))
 /* The instruction being run, as fail() takes it (one past it). */
 #define AT ((int)(ip - code))
 
@@ -984,8 +1025,8 @@ int vm_run(Vm *vm, int pc)
 {
     vm->err = NULL;
     if (!vm->code) vm->code = fuse(vm);      /* at the first run: the chunk is done */
-    const Instr *const code = vm->code;
-    const Instr *ip = code + pc, *in;   /* the next instruction, this one */
+    const VmInstr *const code = vm->code;
+    const VmInstr *ip = code + pc, *in;   /* the next instruction, this one */
     Value *R = vm->regs;
 #ifdef VM_THREADED
     /* every byte an op could hold, so no range check: past the opcodes, bad */
@@ -1022,7 +1063,7 @@ int vm_run(Vm *vm, int pc)
         CASE(HALT):
             return 0;
         CASE(MOV):
-            R[in->d] = R[in->a];
+            RG(in->d) = RG(in->a);
             NEXT;
 /* Numbers in registers are finite (readers and the lexer see to it), so a
  * result that is not finite overflowed: an error for the record, never an
@@ -1031,57 +1072,57 @@ int vm_run(Vm *vm, int pc)
         CASE(OPNAME): {                                                         \
             double r_ = EXPR;                                                   \
             if (!isfinite(r_)) return fail(vm, AT, WHAT " overflows (its magnitude passes 1.8e308)"); \
-            R[in->d] = val_num(r_);                                              \
+            RG(in->d) = val_num(r_);                                              \
             NEXT;                                                              \
         }
-        ARITH(ADD, R[in->a].u.num + R[in->b].u.num, "a sum")
-        ARITH(SUB, R[in->a].u.num - R[in->b].u.num, "a difference")
-        ARITH(MUL, R[in->a].u.num * R[in->b].u.num, "a product")
+        ARITH(ADD, RG(in->a).u.num + RG(in->b).u.num, "a sum")
+        ARITH(SUB, RG(in->a).u.num - RG(in->b).u.num, "a difference")
+        ARITH(MUL, RG(in->a).u.num * RG(in->b).u.num, "a product")
 #undef ARITH
         CASE(DIV): {
-            if (R[in->b].u.num == 0) {
-                if (R[in->a].u.num == 0) {       /* 0 / 0: a share of nothing is nothing */
-                    R[in->d] = val_num(0);
+            if (RG(in->b).u.num == 0) {
+                if (RG(in->a).u.num == 0) {       /* 0 / 0: a share of nothing is nothing */
+                    RG(in->d) = val_num(0);
                     break;
                 }
                 return fail(vm, AT, "division by zero");
             }
-            double q = R[in->a].u.num / R[in->b].u.num;
+            double q = RG(in->a).u.num / RG(in->b).u.num;
             if (!isfinite(q)) return fail(vm, AT, "a quotient overflows (its magnitude passes 1.8e308)");
-            R[in->d] = val_num(q);
+            RG(in->d) = val_num(q);
             NEXT;
         }
-        CASE(NEG): R[in->d] = val_num(-R[in->a].u.num); NEXT;
+        CASE(NEG): RG(in->d) = val_num(-RG(in->a).u.num); NEXT;
         CASE(DATE_ADD):
         CASE(DATE_SUB): {
             /* days in range first: a huge count must not overflow an integer */
-            double days = floor(R[in->b].u.num);
+            double days = floor(RG(in->b).u.num);
             if (in->op == OP_DATE_SUB) days = -days;
-            double to = (double)R[in->a].u.i + days;
+            double to = (double)RG(in->a).u.i + days;
             if (!(to >= DATE_MIN && to <= DATE_MAX))
                 return fail(vm, AT, "a date overflows (dates run from 0001-01-01 to 9999-12-31)");
-            R[in->d] = val_int((int64_t)to);
+            RG(in->d) = val_int((int64_t)to);
             NEXT;
         }
         CASE(DATE_DIFF):
-            R[in->d] = val_num((double)(R[in->a].u.i - R[in->b].u.i));
+            RG(in->d) = val_num((double)(RG(in->a).u.i - RG(in->b).u.i));
             NEXT;
-        CASE(EQ_N): R[in->d] = val_int(R[in->a].u.num == R[in->b].u.num); NEXT;
-        CASE(NE_N): R[in->d] = val_int(R[in->a].u.num != R[in->b].u.num); NEXT;
-        CASE(LT_N): R[in->d] = val_int(R[in->a].u.num < R[in->b].u.num); NEXT;
-        CASE(LE_N): R[in->d] = val_int(R[in->a].u.num <= R[in->b].u.num); NEXT;
-        CASE(GT_N): R[in->d] = val_int(R[in->a].u.num > R[in->b].u.num); NEXT;
-        CASE(GE_N): R[in->d] = val_int(R[in->a].u.num >= R[in->b].u.num); NEXT;
-        CASE(EQ_I): R[in->d] = val_int(R[in->a].u.i == R[in->b].u.i); NEXT;
-        CASE(NE_I): R[in->d] = val_int(R[in->a].u.i != R[in->b].u.i); NEXT;
-        CASE(LT_I): R[in->d] = val_int(R[in->a].u.i < R[in->b].u.i); NEXT;
-        CASE(LE_I): R[in->d] = val_int(R[in->a].u.i <= R[in->b].u.i); NEXT;
-        CASE(GT_I): R[in->d] = val_int(R[in->a].u.i > R[in->b].u.i); NEXT;
-        CASE(GE_I): R[in->d] = val_int(R[in->a].u.i >= R[in->b].u.i); NEXT;
+        CASE(EQ_N): RG(in->d) = val_int(RG(in->a).u.num == RG(in->b).u.num); NEXT;
+        CASE(NE_N): RG(in->d) = val_int(RG(in->a).u.num != RG(in->b).u.num); NEXT;
+        CASE(LT_N): RG(in->d) = val_int(RG(in->a).u.num < RG(in->b).u.num); NEXT;
+        CASE(LE_N): RG(in->d) = val_int(RG(in->a).u.num <= RG(in->b).u.num); NEXT;
+        CASE(GT_N): RG(in->d) = val_int(RG(in->a).u.num > RG(in->b).u.num); NEXT;
+        CASE(GE_N): RG(in->d) = val_int(RG(in->a).u.num >= RG(in->b).u.num); NEXT;
+        CASE(EQ_I): RG(in->d) = val_int(RG(in->a).u.i == RG(in->b).u.i); NEXT;
+        CASE(NE_I): RG(in->d) = val_int(RG(in->a).u.i != RG(in->b).u.i); NEXT;
+        CASE(LT_I): RG(in->d) = val_int(RG(in->a).u.i < RG(in->b).u.i); NEXT;
+        CASE(LE_I): RG(in->d) = val_int(RG(in->a).u.i <= RG(in->b).u.i); NEXT;
+        CASE(GT_I): RG(in->d) = val_int(RG(in->a).u.i > RG(in->b).u.i); NEXT;
+        CASE(GE_I): RG(in->d) = val_int(RG(in->a).u.i >= RG(in->b).u.i); NEXT;
 #define STAGE_CMP(OPNAME, REL)                                                  \
         CASE(OPNAME): {                                                         \
-            int64_t x = R[in->a].u.i, y = R[in->b].u.i;                           \
-            R[in->d] = val_int((x < in->x) & (y < in->x) & (x REL y));                 \
+            int64_t x = RG(in->a).u.i, y = RG(in->b).u.i;                           \
+            RG(in->d) = val_int((x < in->x) & (y < in->x) & (x REL y));                 \
             NEXT;                                                              \
         }
         STAGE_CMP(LT_ST, <)
@@ -1089,62 +1130,62 @@ int vm_run(Vm *vm, int pc)
         STAGE_CMP(GT_ST, >)
         STAGE_CMP(GE_ST, >=)
 #undef STAGE_CMP
-        CASE(EQ_S): R[in->d] = val_int(str_cmp(R[in->a], R[in->b]) == 0); NEXT;
-        CASE(NE_S): R[in->d] = val_int(str_cmp(R[in->a], R[in->b]) != 0); NEXT;
-        CASE(LT_S): R[in->d] = val_int(str_cmp(R[in->a], R[in->b]) < 0); NEXT;
-        CASE(LE_S): R[in->d] = val_int(str_cmp(R[in->a], R[in->b]) <= 0); NEXT;
-        CASE(GT_S): R[in->d] = val_int(str_cmp(R[in->a], R[in->b]) > 0); NEXT;
-        CASE(GE_S): R[in->d] = val_int(str_cmp(R[in->a], R[in->b]) >= 0); NEXT;
-        CASE(NOT): R[in->d] = val_int(!R[in->a].u.i); NEXT;
+        CASE(EQ_S): RG(in->d) = val_int(str_cmp(RG(in->a), RG(in->b)) == 0); NEXT;
+        CASE(NE_S): RG(in->d) = val_int(str_cmp(RG(in->a), RG(in->b)) != 0); NEXT;
+        CASE(LT_S): RG(in->d) = val_int(str_cmp(RG(in->a), RG(in->b)) < 0); NEXT;
+        CASE(LE_S): RG(in->d) = val_int(str_cmp(RG(in->a), RG(in->b)) <= 0); NEXT;
+        CASE(GT_S): RG(in->d) = val_int(str_cmp(RG(in->a), RG(in->b)) > 0); NEXT;
+        CASE(GE_S): RG(in->d) = val_int(str_cmp(RG(in->a), RG(in->b)) >= 0); NEXT;
+        CASE(NOT): RG(in->d) = val_int(!RG(in->a).u.i); NEXT;
         CASE(JMP): ip = code + in->b; NEXT;
-        CASE(JF): if (!R[in->a].u.i) ip = code + in->b; NEXT;
-        CASE(JT): if (R[in->a].u.i) ip = code + in->b; NEXT;
-        CASE(JFEQ_N): if (!(R[in->a].u.num == R[in->b].u.num)) ip = code + in->d; NEXT;
-        CASE(JFNE_N): if (!(R[in->a].u.num != R[in->b].u.num)) ip = code + in->d; NEXT;
-        CASE(JFLT_N): if (!(R[in->a].u.num < R[in->b].u.num)) ip = code + in->d; NEXT;
-        CASE(JFLE_N): if (!(R[in->a].u.num <= R[in->b].u.num)) ip = code + in->d; NEXT;
-        CASE(JFGT_N): if (!(R[in->a].u.num > R[in->b].u.num)) ip = code + in->d; NEXT;
-        CASE(JFGE_N): if (!(R[in->a].u.num >= R[in->b].u.num)) ip = code + in->d; NEXT;
-        CASE(JFEQ_I): if (R[in->a].u.i != R[in->b].u.i) ip = code + in->d; NEXT;
-        CASE(JFNE_I): if (R[in->a].u.i == R[in->b].u.i) ip = code + in->d; NEXT;
-        CASE(IS_MISSING): R[in->d] = val_int(R[in->a].missing != 0); NEXT;
-        CASE(COALESCE): R[in->d] = R[in->a].missing ? R[in->b] : R[in->a]; NEXT;
+        CASE(JF): if (!RG(in->a).u.i) ip = code + in->b; NEXT;
+        CASE(JT): if (RG(in->a).u.i) ip = code + in->b; NEXT;
+        CASE(JFEQ_N): if (!(RG(in->a).u.num == RG(in->b).u.num)) ip = code + in->d; NEXT;
+        CASE(JFNE_N): if (!(RG(in->a).u.num != RG(in->b).u.num)) ip = code + in->d; NEXT;
+        CASE(JFLT_N): if (!(RG(in->a).u.num < RG(in->b).u.num)) ip = code + in->d; NEXT;
+        CASE(JFLE_N): if (!(RG(in->a).u.num <= RG(in->b).u.num)) ip = code + in->d; NEXT;
+        CASE(JFGT_N): if (!(RG(in->a).u.num > RG(in->b).u.num)) ip = code + in->d; NEXT;
+        CASE(JFGE_N): if (!(RG(in->a).u.num >= RG(in->b).u.num)) ip = code + in->d; NEXT;
+        CASE(JFEQ_I): if (RG(in->a).u.i != RG(in->b).u.i) ip = code + in->d; NEXT;
+        CASE(JFNE_I): if (RG(in->a).u.i == RG(in->b).u.i) ip = code + in->d; NEXT;
+        CASE(IS_MISSING): RG(in->d) = val_int(RG(in->a).missing != 0); NEXT;
+        CASE(COALESCE): RG(in->d) = RG(in->a).missing ? RG(in->b) : RG(in->a); NEXT;
         CASE(SET_MISSING):    /* no member (-1): a tier that matched no branch equals none */
-            R[in->d] = val_int(-1);
-            R[in->d].missing = 1;
+            RG(in->d) = val_int(-1);
+            RG(in->d).missing = 1;
             NEXT;
         CASE(CALL):
             vm->std.today = R[vm->c->today_reg].u.i;
             vm->std.err = NULL;
-            std_func(in->x)->fn(&R[in->d], &R[in->a], in->b, &vm->std);
+            std_func(in->x)->fn(&RG(in->d), &RG(in->a), in->b, &vm->std);
             if (vm->std.err) return fail(vm, AT, vm->std.err);  /* round() overflowing */
             NEXT;
         CASE(MATCH): {
             const Regex *re = vm->c->regex[in->x];
             void *work = vm_scratch(vm, rx_work_size(re));
-            R[in->d] = val_int(rx_search(re, R[in->a].u.str, R[in->a].len, work));
+            RG(in->d) = val_int(rx_search(re, RG(in->a).u.str, RG(in->a).len, work));
             NEXT;
         }
         CASE(AGG):
-            R[in->d] = agg_value(vm, in->x, R[in->a]);
-            if (!isfinite(R[in->d].u.num))
+            RG(in->d) = agg_value(vm, in->x, RG(in->a));
+            if (!isfinite(RG(in->d).u.num))
                 return fail(vm, AT, "an aggregate overflows (its sum passes 1.8e308)");
             NEXT;
         CASE(AGG_ADD):
-            if (R[in->b].u.i) vm_agg_add(vm, in->x, R[in->a]);
+            if (RG(in->b).u.i) vm_agg_add(vm, in->x, RG(in->a));
             NEXT;
         CASE(LIMIT_ADD):
-            if (R[in->a].u.i) {
+            if (RG(in->a).u.i) {
                 LimitState *l = &vm->lim[in->x];
                 if (l->n == l->cap) {
                     l->cap = l->cap ? l->cap * 2 : 256;
                     l->cands = xrealloc(l->cands, sizeof(LimitCand) * l->cap);
                 }
-                if (isnan(R[in->b].u.num)) return fail(vm, AT, "a limit's order is not a number");
+                if (isnan(RG(in->b).u.num)) return fail(vm, AT, "a limit's order is not a number");
                 LimitCand *c = &l->cands[l->n++];
                 c->group = vm->c->limits[in->x].group == GROUP_NONE
                                ? 0 : vm_group_id(&l->groups, vm->c->limits[in->x].group, vm->group, true);
-                c->by = R[in->b].u.num;
+                c->by = RG(in->b).u.num;
                 c->ordinal = vm->ordinal;
                 c->key = xmalloc(vm->keylen + 1);
                 if (vm->keylen) memcpy(c->key, vm->key, vm->keylen);
@@ -1155,61 +1196,61 @@ int vm_run(Vm *vm, int pc)
             const LimitState *l = &vm->lim[in->x];
             long o = vm->ordinal;
             bool kept = o >= 0 && (size_t)(o / 8) < l->nkeep && (l->keep[o / 8] >> (o % 8)) & 1;
-            R[in->d] = val_int(R[in->a].u.i && kept);
+            RG(in->d) = val_int(RG(in->a).u.i && kept);
             NEXT;
         }
         CASE(GROUP):
-            vm->group = R[in->a];
+            vm->group = RG(in->a);
             NEXT;
-        CASE(STAGE_FROM): R[in->d] = val_int(R[in->a].u.i < in->x); NEXT;
+        CASE(STAGE_FROM): RG(in->d) = val_int(RG(in->a).u.i < in->x); NEXT;
         /* the fused pairs (fuse() above); each skips the instruction after it */
         CASE(ADD_IF): {
-            bool take = R[in->x].u.i != 0;
-            double r_ = R[in->a].u.num + R[in->b].u.num;
+            bool take = RG(in->x).u.i != 0;
+            double r_ = RG(in->a).u.num + RG(in->b).u.num;
             ip++;
             if (!isfinite(r_) && take)      /* the ADD's error, at the ADD */
                 return fail(vm, AT, "a sum overflows (its magnitude passes 1.8e308)");
             int64_t bits;
             memcpy(&bits, &r_, sizeof bits);
-            keep_or_int(&R[in->d], !take, bits);
+            keep_or_int(&RG(in->d), !take, bits);
             NEXT;
         }
         CASE(ADD_IF_GE): {
-            bool take = R[in->a].u.num >= R[in->b].u.num;
-            const Instr *add = ip++;
-            double r_ = R[add->a].u.num + R[add->b].u.num;
+            bool take = RG(in->a).u.num >= RG(in->b).u.num;
+            const VmInstr *add = ip++;
+            double r_ = RG(add->a).u.num + RG(add->b).u.num;
             if (!isfinite(r_) && take)      /* the ADD's error, at the ADD */
                 return fail(vm, AT, "a sum overflows (its magnitude passes 1.8e308)");
             int64_t bits;
             memcpy(&bits, &r_, sizeof bits);
-            keep_or_int(&R[add->d], !take, bits);
+            keep_or_int(&RG(add->d), !take, bits);
             NEXT;
         }
         CASE(SWITCH_EQ): {
             const int64_t *t = vm->sw + in->x;
-            uint64_t off = (uint64_t)R[in->a].u.i - (uint64_t)t[0];
+            uint64_t off = (uint64_t)RG(in->a).u.i - (uint64_t)t[0];
             ip = code + (off < (uint64_t)t[1] ? t[3 + off] : t[2]);
             NEXT;
         }
         CASE(IN_RANGE): {
             const int64_t *t = vm->sw + in->x;
-            R[in->d] = val_int((uint64_t)R[in->a].u.i - (uint64_t)t[0] < (uint64_t)t[1]);
+            RG(in->d) = val_int((uint64_t)RG(in->a).u.i - (uint64_t)t[0] < (uint64_t)t[1]);
             NEXT;
         }
         CASE(ACC_RUN): {
             const int64_t *t = vm->sw + in->x;
             int n = (int)t[0];
-            Value *accp = &R[in->d];
+            Value *accp = &RG(in->d);
             int64_t bits = accp->u.i;
             uint32_t len = accp->len;
             uint8_t miss = accp->missing;
             for (int k = 0; k < n; k++) {
                 const int64_t *e = t + 1 + 4 * k;
-                const Value *c1 = &R[e[1]], *c2 = &R[e[2]];
+                const Value *c1 = &RG(e[1]), *c2 = &RG(e[2]);
                 bool take = e[0] ? c1->u.num >= c2->u.num : c1->u.i != 0;
                 double cur, r_;
                 memcpy(&cur, &bits, sizeof cur);
-                r_ = cur + R[e[3]].u.num;
+                r_ = cur + RG(e[3]).u.num;
                 if (!isfinite(r_) && take) {    /* the k-th ADD's error, the sum so far kept */
                     accp->u.i = bits;
                     accp->len = len;
@@ -1229,57 +1270,57 @@ int vm_run(Vm *vm, int pc)
             NEXT;
         }
         CASE(AGG_SUM):
-            R[in->d] = val_num(vm->agg[in->x].sum);
-            if (!isfinite(R[in->d].u.num))
+            RG(in->d) = val_num(vm->agg[in->x].sum);
+            if (!isfinite(RG(in->d).u.num))
                 return fail(vm, AT, "an aggregate overflows (its sum passes 1.8e308)");
             NEXT;
 #define CMP_CASES(RN, op)                                                       \
         CASE(OR_N_##RN):                                                        \
-            keep_or_int(&R[in->d], R[in->d].u.i != 0, R[in->a].u.num op R[in->b].u.num); \
+            keep_or_int(&RG(in->d), RG(in->d).u.i != 0, RG(in->a).u.num op RG(in->b).u.num); \
             ip++;                                                               \
             NEXT;                                                               \
         CASE(AND_N_##RN):                                                       \
-            keep_or_int(&R[in->d], R[in->d].u.i == 0, R[in->a].u.num op R[in->b].u.num); \
+            keep_or_int(&RG(in->d), RG(in->d).u.i == 0, RG(in->a).u.num op RG(in->b).u.num); \
             ip++;                                                               \
             NEXT;                                                               \
         CASE(OR_I_##RN):                                                        \
-            keep_or_int(&R[in->d], R[in->d].u.i != 0, R[in->a].u.i op R[in->b].u.i); \
+            keep_or_int(&RG(in->d), RG(in->d).u.i != 0, RG(in->a).u.i op RG(in->b).u.i); \
             ip++;                                                               \
             NEXT;                                                               \
         CASE(AND_I_##RN):                                                       \
-            keep_or_int(&R[in->d], R[in->d].u.i == 0, R[in->a].u.i op R[in->b].u.i); \
+            keep_or_int(&RG(in->d), RG(in->d).u.i == 0, RG(in->a).u.i op RG(in->b).u.i); \
             ip++;                                                               \
             NEXT;                                                               \
         CASE(CJF_N_##RN): {                                                     \
-            bool v_ = R[in->a].u.num op R[in->b].u.num;                         \
-            R[in->d] = val_int(v_);                                             \
+            bool v_ = RG(in->a).u.num op RG(in->b).u.num;                         \
+            RG(in->d) = val_int(v_);                                             \
             ip = v_ ? ip + 1 : code + ip->b;                                    \
             NEXT;                                                               \
         }                                                                       \
         CASE(CJT_N_##RN): {                                                     \
-            bool v_ = R[in->a].u.num op R[in->b].u.num;                         \
-            R[in->d] = val_int(v_);                                             \
+            bool v_ = RG(in->a).u.num op RG(in->b).u.num;                         \
+            RG(in->d) = val_int(v_);                                             \
             ip = v_ ? code + ip->b : ip + 1;                                    \
             NEXT;                                                               \
         }                                                                       \
         CASE(CJF_I_##RN): {                                                     \
-            bool v_ = R[in->a].u.i op R[in->b].u.i;                             \
-            R[in->d] = val_int(v_);                                             \
+            bool v_ = RG(in->a).u.i op RG(in->b).u.i;                             \
+            RG(in->d) = val_int(v_);                                             \
             ip = v_ ? ip + 1 : code + ip->b;                                    \
             NEXT;                                                               \
         }                                                                       \
         CASE(CJT_I_##RN): {                                                     \
-            bool v_ = R[in->a].u.i op R[in->b].u.i;                             \
-            R[in->d] = val_int(v_);                                             \
+            bool v_ = RG(in->a).u.i op RG(in->b).u.i;                             \
+            RG(in->d) = val_int(v_);                                             \
             ip = v_ ? code + ip->b : ip + 1;                                    \
             NEXT;                                                               \
         }
         CMP_RELS(CMP_CASES)
 #undef CMP_CASES
-#define HOLDS_B(p) (R[(p)->a].u.i != 0)
-#define HOLDS_T(p) (R[(p)->a].u.i == 0)
-#define HOLDS_G(p) (R[(p)->a].u.num >= R[(p)->b].u.num)
-#define HOLDS_E(p) (R[(p)->a].u.i == R[(p)->b].u.i)
+#define HOLDS_B(p) (RG((p)->a).u.i != 0)
+#define HOLDS_T(p) (RG((p)->a).u.i == 0)
+#define HOLDS_G(p) (RG((p)->a).u.num >= RG((p)->b).u.num)
+#define HOLDS_E(p) (RG((p)->a).u.i == RG((p)->b).u.i)
 #define JJ(K1, K2)                                                              \
         CASE(JJ_##K1##K2):                                                      \
             if (!(HOLDS_##K1(in) & HOLDS_##K2(ip)))                             \
@@ -1295,81 +1336,81 @@ int vm_run(Vm *vm, int pc)
 #undef HOLDS_G
 #undef HOLDS_E
         CASE(MOV_OR_MOV):
-            R[in->d] = R[in->a];
-            keep_or_copy(&R[ip->d], R[ip->d].u.i != 0, &R[ip->a]);
+            RG(in->d) = RG(in->a);
+            keep_or_copy(&RG(ip->d), RG(ip->d).u.i != 0, &RG(ip->a));
             ip += 2;
             NEXT;
         CASE(MOV_AND_MOV):
-            R[in->d] = R[in->a];
-            keep_or_copy(&R[ip->d], R[ip->d].u.i == 0, &R[ip->a]);
+            RG(in->d) = RG(in->a);
+            keep_or_copy(&RG(ip->d), RG(ip->d).u.i == 0, &RG(ip->a));
             ip += 2;
             NEXT;
         CASE(OR_MOV):
-            keep_or_copy(&R[in->d], R[in->d].u.i != 0, &R[in->a]);
+            keep_or_copy(&RG(in->d), RG(in->d).u.i != 0, &RG(in->a));
             ip++;
             NEXT;
         CASE(AND_MOV):
-            keep_or_copy(&R[in->d], R[in->d].u.i == 0, &R[in->a]);
+            keep_or_copy(&RG(in->d), RG(in->d).u.i == 0, &RG(in->a));
             ip++;
             NEXT;
 #define TODAY (R[vm->c->today_reg].u.i)
         CASE(DSINCE):
-            R[in->d] = dates_days_since(TODAY, &R[in->a]);
+            RG(in->d) = dates_days_since(TODAY, &RG(in->a));
             NEXT;
         CASE(MSINCE):
-            R[in->d] = dates_months_since(&vm->std, TODAY, &R[in->a]);
+            RG(in->d) = dates_months_since(&vm->std, TODAY, &RG(in->a));
             NEXT;
         CASE(MOV_DSINCE):
-            R[in->d] = R[in->a];
-            R[in->b] = dates_days_since(TODAY, &R[in->d]);
+            RG(in->d) = RG(in->a);
+            RG(in->b) = dates_days_since(TODAY, &RG(in->d));
             ip++;
             NEXT;
         CASE(MOV_MSINCE):
-            R[in->d] = R[in->a];
-            R[in->b] = dates_months_since(&vm->std, TODAY, &R[in->d]);
+            RG(in->d) = RG(in->a);
+            RG(in->b) = dates_months_since(&vm->std, TODAY, &RG(in->d));
             ip++;
             NEXT;
         CASE(COAL_DSINCE): {
-            R[in->d] = R[in->a].missing ? R[in->b] : R[in->a];
-            const Instr *m = ip;
-            R[m->d] = R[m->a];
-            R[m->b] = dates_days_since(TODAY, &R[m->d]);
+            RG(in->d) = RG(in->a).missing ? RG(in->b) : RG(in->a);
+            const VmInstr *m = ip;
+            RG(m->d) = RG(m->a);
+            RG(m->b) = dates_days_since(TODAY, &RG(m->d));
             ip += 2;
             NEXT;
         }
         CASE(COAL_MSINCE): {
-            R[in->d] = R[in->a].missing ? R[in->b] : R[in->a];
-            const Instr *m = ip;
-            R[m->d] = R[m->a];
-            R[m->b] = dates_months_since(&vm->std, TODAY, &R[m->d]);
+            RG(in->d) = RG(in->a).missing ? RG(in->b) : RG(in->a);
+            const VmInstr *m = ip;
+            RG(m->d) = RG(m->a);
+            RG(m->b) = dates_months_since(&vm->std, TODAY, &RG(m->d));
             ip += 2;
             NEXT;
         }
 #undef TODAY
         CASE(MOV2_JMP):
-            R[in->d] = R[in->a];
-            R[ip->d] = R[ip->a];
+            RG(in->d) = RG(in->a);
+            RG(ip->d) = RG(ip->a);
             ip = code + ip[1].b;
             NEXT;
         CASE(MOV2):
-            R[in->d] = R[in->a];
-            R[ip->d] = R[ip->a];
+            RG(in->d) = RG(in->a);
+            RG(ip->d) = RG(ip->a);
             ip++;
             NEXT;
         CASE(JF_MOV2_JMP):
-            if (!R[in->a].u.i) {
+            if (!RG(in->a).u.i) {
                 ip = code + in->b;
             } else {
-                R[ip->d] = R[ip->a];
-                R[ip[1].d] = R[ip[1].a];
+                RG(ip->d) = RG(ip->a);
+                RG(ip[1].d) = RG(ip[1].a);
                 ip = code + ip[2].b;
             }
             NEXT;
         CASE(SEL_MISS): {
-            const Instr *m = ip;            /* the MOV */
-            const Value *src = &R[m->a];
-            Value *dst = &R[m->d];
-            int64_t k = -(int64_t)(R[in->a].u.i != 0);
+            const VmInstr *m = ip;            /* the MOV */
+            const Value *src = &RG(m->a);
+            Value *dst = &RG(m->d);
+            int64_t k = -(int64_t)(RG(in->a).u.i != 0);
             dst->u.i = (src->u.i & k) | ~k;                     /* else -1 */
             dst->len = src->len & (uint32_t)k;
             dst->missing = (uint8_t)((src->missing & (uint8_t)k) | (1 & ~(uint8_t)k));

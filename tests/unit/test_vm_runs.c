@@ -7,9 +7,10 @@
  * total() without `per`, a run of those two adding to one register (a
  * score's lines), a chain of JFEQ_I on one register (one table
  * jump), a stage comparison with a constant (a range check); also the
- * stage comparisons (LT_ST .. GE_ST), whose code lost its branches. Each is run fused (as vm_run leaves it)
- * and unfused (the chunk's code copied back over the VM's), and every
- * register must come out the same, with the same status and error place.
+ * stage comparisons (LT_ST .. GE_ST), whose code lost its branches. Each
+ * is run fused (as vm_run leaves it) and unfused (a VM told not to fuse,
+ * vm->nofuse), and every register must come out the same, with the same
+ * status and error place.
  * The date arithmetic (stdlib/dates.h) is held to base/date.c's for every
  * day kam handles. Prints "PASS name" or "FAIL name: reason"; exit 1 if
  * any failed. */
@@ -73,11 +74,11 @@ static Outcome run_at(bool fused, int pc, int *nfused)
     Outcome o;
     memset(&o, 0, sizeof o);
     Vm *vm = vm_new(&ch);
-    vm_run(vm, ch.ncode - 1);           /* a HALT: makes the fused code */
+    vm->nofuse = !fused;                /* unfused: the chunk's code as it is */
+    vm_run(vm, ch.ncode - 1);           /* a HALT: makes the VM's code */
     int n = 0;
     for (int i = 0; i < ch.ncode; i++) n += vm->code[i].op >= OP__COUNT;
     if (nfused) *nfused = n;
-    if (!fused) memcpy(vm->code, ch.code, sizeof(Instr) * (size_t)ch.ncode);
     if (ch.naggs) vm->agg[0] = agg0;
     o.rc = vm_run(vm, pc);
     o.err_start = o.rc ? (int)vm->err_span.start : -1;
