@@ -2,8 +2,12 @@
  * addresses, one indirect jump at the end of each instruction; a switch
  * elsewhere); every instruction reads and writes registers only. See
  * opcodes.def for what each instruction does. Each VM runs its own copy of
- * the chunk's code, in which its first vm_run fuses some common pairs
- * (below). */
+ * the chunk's code, made by its first vm_run (fuse()): common runs of
+ * instructions fused into one (below), and every register field a byte
+ * offset into the register file, in 32-bit fields (VmInstr), so an
+ * operand is one load and no scaling. The chunk's code, which the
+ * disassembler, the engine's what-if analysis and the docs read, is never
+ * changed. */
 #include "vm.h"
 #include "../base/date.h"
 #include "../stdlib/dates.h"
@@ -16,7 +20,10 @@
  * the chunk, the disassembler and docs/bytecode.md never see them). Each
  * stands in for a short run of the chunk's instructions, does exactly what
  * they do in order, and skips them; the skipped instructions stay, for a
- * jump that lands on one of them.
+ * jump that lands on one of them. fuse() goes from the end back, so one
+ * that reads the operands of the instructions after it finds them in
+ * their final form. tests/unit/test_vm_fuse.c and test_vm_runs.c run each
+ * against the unfused code.
  *
  * Pairs whose jump over one instruction becomes a data-independent select
  * (a score's weights and the `and`/`or` of lets depend on each account, so
@@ -88,7 +95,8 @@ enum {
     CMP_RELS(CMP_ENUM)
 #undef CMP_ENUM
     OP_DSINCE, OP_MSINCE, OP_MOV_DSINCE, OP_MOV_MSINCE, OP_COAL_DSINCE, OP_COAL_MSINCE,
-    OP_MOV2_JMP, OP_SEL_MISS, OP_MOV2, OP_JF_MOV2_JMP, OP_ADD_IF_GE, OP_AGG_SUM, OP_SWITCH_EQ, OP_IN_RANGE, OP_ACC_RUN,
+    OP_MOV2_JMP, OP_SEL_MISS, OP_MOV2, OP_JF_MOV2_JMP, OP_ADD_IF_GE, OP_AGG_SUM, OP_SWITCH_EQ,
+    OP_IN_RANGE, OP_ACC_RUN,
     /* two conditional jumps to one target; B JF, T JT, G JFGE_N, E JFEQ_I */
     OP_JJ_BB, OP_JJ_BT, OP_JJ_BG, OP_JJ_BE, OP_JJ_TB, OP_JJ_TT, OP_JJ_TG, OP_JJ_TE,
     OP_JJ_GB, OP_JJ_GT, OP_JJ_GG, OP_JJ_GE, OP_JJ_EB, OP_JJ_ET, OP_JJ_EG, OP_JJ_EE,
@@ -126,9 +134,6 @@ static int jump_kind(const Instr *in, int *target)
     }
 }
 
-/* The chunk's code with the runs above fused. It goes from the end back,
- * so an instruction that reads the operands of those after it (MOV2_JMP,
- * SEL_MISS, COAL_*) sees them in their final form. */
 /* Register r holds a constant: its role says so and no instruction writes
  * it (written: by register, from fuse()). */
 static bool const_reg(const Chunk *c, const uint8_t *written, int r)
@@ -264,6 +269,11 @@ static int reg_fields(int op)
     }
 }
 
+/* The VM's code (above): the chunk's with the runs above fused, unless
+ * vm->nofuse, its registers byte offsets. It goes from the end back, so an
+ * instruction that reads the operands of those after it (MOV2_JMP,
+ * SEL_MISS, COAL_*, JF_MOV2_JMP, MOV_OR_MOV) sees them in their final
+ * form. */
 static VmInstr *fuse(Vm *vm)
 {
     const Chunk *c = vm->c;
