@@ -182,16 +182,17 @@ static int range_of(Vm *vm, const uint8_t *written, const Instr *in)
     const Chunk *c = vm->c;
     if (!const_reg(c, written, in->b) || vm->nsw + 2 > MAX_IMM) return -1;
     int64_t k = c->init[in->b].u.i, fin = in->x, lo, hi;
-    /* a REL k and a < fin and k < fin */
-    switch (in->op) {
-    case OP_LT_ST: lo = INT64_MIN, hi = k; break;
-    case OP_LE_ST: lo = INT64_MIN, hi = k + 1; break;
-    case OP_GT_ST: lo = k + 1, hi = fin; break;
-    default: lo = k, hi = fin; break;
+    /* a REL k and a < fin and k < fin: with k < fin, k + 1 <= fin */
+    if (k >= fin) {
+        lo = hi = 0;                                /* never */
+    } else {
+        switch (in->op) {
+        case OP_LT_ST: lo = INT64_MIN, hi = k; break;
+        case OP_LE_ST: lo = INT64_MIN, hi = k + 1; break;
+        case OP_GT_ST: lo = k + 1, hi = fin; break;
+        default: lo = k, hi = fin; break;
+        }
     }
-    if (k >= fin) hi = lo;                          /* never */
-    if (hi > fin) hi = fin;                         /* a < fin: k < fin, so only for LE */
-    if (hi < lo) hi = lo;
     int x = vm->nsw;
     vm->sw = xrealloc(vm->sw, sizeof(int64_t) * (size_t)(vm->nsw + 2));
     vm->sw[x] = lo;
