@@ -7,6 +7,7 @@
 #include "../lang/diag.h"
 
 #include <stdarg.h>
+#include <stdio_ext.h>     /* __fpurge */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,6 +19,12 @@ bool cli_use_color(FILE *f)
     if (nc && *nc) return false;
     if (term && strcmp(term, "dumb") == 0) return false;
     return isatty(fileno(f));
+}
+
+void cli_stdout_failure_said(void)
+{
+    __fpurge(stdout);
+    clearerr(stdout);
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)

@@ -46,6 +46,10 @@ int cli_input_opt(SourceOpts *in, int argc, char **argv, int *i, const char *cmd
 
 /* Whether to colour diagnostics on this stream (a terminal, NO_COLOR unset). */
 bool cli_use_color(FILE *f);
+/* After a command has said that writing standard output failed: drops
+ * what stdout still buffers and its error, so that main's last flush does
+ * not say it a second time. */
+void cli_stdout_failure_said(void);
 /* Prints "kam: message" and a hint to run --help; returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -706,6 +706,7 @@ static int compare_stream(Side *a, Side *b, Stream *A, Stream *B, OutFormat fmt,
     if (lz) {
         if (!lazy_commit(lz)) {
             fprintf(stderr, "kam: writing the output failed: %s\n", strerror(errno));
+            cli_stdout_failure_said();
             for (int k = 0; k < ty.nt; k++) free((char *)ty.tname[k]);
             return EXIT_USAGE;
         }

@@ -319,6 +319,7 @@ static int fmt_file(const char *path, int mode)
         fwrite(out, 1, outlen, stdout);
         if (fflush(stdout) != 0) {
             fprintf(stderr, "kam: writing the output failed: %s\n", strerror(errno));
+            cli_stdout_failure_said();
             status = EXIT_USAGE;
         }
     } else if (mode == MODE_CHECK && !same) {

@@ -606,6 +606,7 @@ static int deliver(const char *text, size_t len, const char *out_path, const Ses
     if (!out_path || strcmp(out_path, "-") == 0) {
         if (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0) {
             fprintf(stderr, "kam: writing the report failed: %s\n", strerror(errno));
+            cli_stdout_failure_said();
             return EXIT_USAGE;
         }
         return EXIT_OK;

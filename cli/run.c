@@ -5,7 +5,7 @@
  * "file:line: message", at most MAX_SHOWN of them, then a count. With -j,
  * each pass over a CSV or JSON Lines file (standard input spooled to one)
  * runs on several workers instead (cli/run_par.c). */
-#define _XOPEN_SOURCE 700
+#define _GNU_SOURCE     /* splice, F_GET_SEALS */
 #include "cli.h"
 #include "run.h"
 #include "../lang/parse.h"
@@ -19,10 +19,17 @@
 #include "run_par.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/sendfile.h>
+#include <sys/uio.h>
+#endif
 
 enum { MAX_SHOWN = RUN_MAX_SHOWN };
 
@@ -376,7 +383,7 @@ static EngStatus run_pass(RunSession *rs, int k, const char *data_path, const So
         if (rc < 0) break;      /* the record pass reports where the input stops */
         long ord = ordinal++;
         if (rs->split) par_note(rs->split, src, ord);   /* where the workers' chunks start */
-        if (eng_left_out(&rs->eng, ord)) continue;
+        if (rs->eng.left_out && eng_left_out(&rs->eng, ord)) continue;   /* none: no call */
         if (rc == 2) {          /* reported in the record pass */
             eng_pass_left_out(&rs->eng, ord);
             continue;
@@ -506,8 +513,7 @@ static EngStatus pass_two(RunSession *rs, const RunOptions *o, const char *data_
             }
             long ord = r->records++;
             const char *problem = NULL;
-            char msg[1024], why[800];
-            vm_reset_scratch(rs->vm);
+            char msg[1024], why[800];     /* (rd_fill takes no scratch: eng_record resets it) */
             if (rc == 2) problem = src->err;
             else if (rd_fill(src, &plan, rs->vm->regs) != 0) problem = src->err;
             const char *key = NULL;
@@ -523,7 +529,7 @@ static EngStatus pass_two(RunSession *rs, const RunOptions *o, const char *data_
                 }
             }
             if (problem) pass2_mark_late(rs, r, ord);
-            if (!problem && eng_left_out(&rs->eng, ord)) {
+            if (!problem && rs->eng.left_out && eng_left_out(&rs->eng, ord)) {
                 snprintf(msg, sizeof msg, "%s:%ld: %s", src->path, src->line, eng_left_out_why(&rs->eng, ord));
                 problem = msg;
             }
@@ -563,32 +569,159 @@ static EngStatus pass_two(RunSession *rs, const RunOptions *o, const char *data_
     return ENG_OK;
 }
 
-/* Empties a file written for nothing (pass two done again). */
-static bool rewind_out(FILE *f)
+/* Where the output of a run with portfolio passes goes while pass two may
+ * still have to be done again (a record found late: see fields_read).
+ * Standard output as a regular file is written in place and cut back to
+ * where it started on a redo (stdout_in_place); /dev/null is written as it
+ * is (nothing to take back); anything else (a pipe, a terminal, a device,
+ * a file opened for appending or shared with stderr or the data) gets it
+ * through an unlinked temporary file, handed to stdout by splice or
+ * sendfile once pass two stands (copy_out). With --out, or without
+ * passes, neither: the output goes straight to its stream. */
+
+static bool write_all(int fd, const char *p, size_t n)
 {
-    if (fflush(f) != 0 || ftruncate(fileno(f), 0) != 0) return false;
-    rewind(f);
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) return false;
+        p += w;
+        n -= (size_t)w;
+    }
     return true;
+}
+
+/* Whether standard output is /dev/null. */
+static bool stdout_null(void)
+{
+    struct stat so, sn;
+    return fstat(STDOUT_FILENO, &so) == 0 && S_ISCHR(so.st_mode) && stat("/dev/null", &sn) == 0 &&
+           S_ISCHR(sn.st_mode) && so.st_rdev == sn.st_rdev;
+}
+
+/* Whether standard output can be written in place and cut back: a regular
+ * file, not opened for appending (each write would go to its end, not to
+ * where a redo starts again), not also stderr's file (the messages held
+ * back in pass two would then land in the middle of the output, not
+ * before it as from the spool), nor the data file (pass two would
+ * overwrite records it has yet to read), nor sealed against shrinking (a
+ * memfd), nor with anything after where the output starts (`1<>file`: a
+ * redo could not give back what the first try wrote over). *start: where
+ * the output starts in it. */
+static bool stdout_in_place(const char *data_path, off_t *start)
+{
+    struct stat so, se, sd;
+    if (fstat(STDOUT_FILENO, &so) != 0 || !S_ISREG(so.st_mode)) return false;
+    int fl = fcntl(STDOUT_FILENO, F_GETFL);
+    if (fl < 0 || (fl & O_APPEND) || (fl & O_ACCMODE) == O_RDONLY) return false;
+#ifdef F_GET_SEALS
+    int seals = fcntl(STDOUT_FILENO, F_GET_SEALS);
+    if (seals > 0 && (seals & (F_SEAL_SHRINK | F_SEAL_WRITE))) return false;
+#endif
+    if (fstat(STDERR_FILENO, &se) == 0 && se.st_dev == so.st_dev && se.st_ino == so.st_ino)
+        return false;
+    if (strcmp(data_path, "-") != 0 && stat(data_path, &sd) == 0 && sd.st_dev == so.st_dev &&
+        sd.st_ino == so.st_ino)
+        return false;
+    if (fflush(stdout) != 0) return false;
+    *start = lseek(STDOUT_FILENO, 0, SEEK_CUR);
+    return *start >= 0 && so.st_size <= *start;
+}
+
+/* Empties an output written for nothing (pass two done again): the --out
+ * file, or standard output back to `start` where the output began. */
+static bool rewind_out(FILE *f, off_t start)
+{
+    if (fflush(f) != 0 || ftruncate(fileno(f), start) != 0) return false;
+    return fseeko(f, start, SEEK_SET) == 0;
+}
+
+/* Copies n bytes of fd `in` from its start to standard output: spliced into
+ * a pipe, sent to anything else that takes it (no copy through this
+ * process), else read and written in large blocks. */
+static bool copy_fd_out(int in, off_t n, bool pipe)
+{
+    off_t at = 0;
+#ifdef __linux__
+    while (at < n) {
+        size_t want = n - at > (off_t)1 << 30 ? (size_t)1 << 30 : (size_t)(n - at);
+        loff_t from = at;
+        ssize_t k = pipe ? splice(in, &from, STDOUT_FILENO, NULL, want, SPLICE_F_MORE)
+                         : sendfile(STDOUT_FILENO, in, &from, want);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0 && at == 0 && (errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP))
+            break;      /* not for this kind of output: copied below */
+        if (k < 0) return false;
+        if (k == 0) {   /* the spool is shorter than it was */
+            errno = EIO;
+            return false;
+        }
+        at += k;
+    }
+#else
+    (void)pipe;
+#endif
+    if (at < n && lseek(in, at, SEEK_SET) != at) return false;
+    enum { BLOCK = 1 << 20 };
+    char *block = at < n ? xmalloc(BLOCK) : NULL;
+    while (at < n) {
+        ssize_t k = read(in, block, n - at < BLOCK ? (size_t)(n - at) : BLOCK);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0 || !write_all(STDOUT_FILENO, block, (size_t)k)) {
+            if (k == 0) errno = EIO;
+            free(block);
+            return false;
+        }
+        at += k;
+    }
+    free(block);
+    return true;
+}
+
+/* The spool: an unlinked temporary file (tmpfile: in /tmp), or where /tmp
+ * cannot take one (read-only, full), a file in memory. */
+static FILE *spool_file(void)
+{
+    FILE *f = tmpfile();
+#ifdef MFD_CLOEXEC
+    if (!f) {
+        int e = errno, fd = memfd_create("kam-output", MFD_CLOEXEC);
+        if (fd >= 0 && !(f = fdopen(fd, "w+"))) close(fd);
+        if (!f) errno = e;
+    }
+#endif
+    return f;
 }
 
 /* Copies the spooled output to stdout. */
 static bool copy_out(FILE *from)
 {
-    char block[65536];
-    size_t n;
-    if (fflush(from) != 0) return false;
-    rewind(from);
-    while ((n = fread(block, 1, sizeof block, from)) > 0)
-        if (fwrite(block, 1, n, stdout) != n) return false;
-    return !ferror(from) && fflush(stdout) == 0;
+    if (fflush(from) != 0 || ferror(from) || fflush(stdout) != 0) return false;
+    off_t n = ftello(from);
+    struct stat so;
+    bool pipe = fstat(STDOUT_FILENO, &so) == 0 && S_ISFIFO(so.st_mode);
+    return n >= 0 && copy_fd_out(fileno(from), n, pipe);
 }
 
 int run_policy(const char *policy_path, const char *data_path, const RunOptions *o)
 {
+    /* A closed stdout: the next file opened would take its number and the
+       output would go into it (the spool, say, copied onto itself). A
+       placeholder that cannot be written keeps the number, so writing the
+       output fails ("Bad file descriptor", exit 2) as without passes. */
+    if (fcntl(STDOUT_FILENO, F_GETFD) < 0 && errno == EBADF) {
+        int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (fd >= 0 && fd != STDOUT_FILENO) {
+            dup2(fd, STDOUT_FILENO);
+            close(fd);
+        }
+    }
     RunSession rs;
     int status = run_load(&rs, policy_path, o);
     OutFile *of = NULL;         /* --out; NULL for stdout */
     FILE *spooled = NULL;       /* stdout, held until pass two stands */
+    off_t start = 0;            /* where the output starts in stdout written in place */
+    bool discard = false;       /* stdout is /dev/null */
     Pass2 r;
     memset(&r, 0, sizeof r);
     if (status == EXIT_OK && o->out_path && !(of = open_out(&rs, o->out_path, data_path)))
@@ -621,12 +754,17 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
     /* With aggregates or limits, pass two may find a record pass one
        counted but cannot read (a bad value in a field only the rules
        read): then both passes are done again without it, and what pass two
-       wrote the first time is thrown away — so it goes to a file first. */
-    if (has1 && !of && !(spooled = tmpfile())) {
+       wrote the first time is thrown away — so it goes to a file first,
+       or to stdout when that is a file it can be cut back in. */
+    if (has1 && !of && !(discard = stdout_null()) && !stdout_in_place(data_path, &start) &&
+        !(spooled = spool_file())) {
         fprintf(stderr, "kam: cannot spool the output to a temporary file: %s\n", strerror(errno));
         status = EXIT_USAGE;
         goto done;
     }
+    /* the writer hands over blocks of 64 KiB: straight to the file, not
+       through stdio's buffer of 4 KiB */
+    if (spooled) setvbuf(spooled, NULL, _IONBF, 0);
     FILE *out = of ? outfile_stream(of) : spooled ? spooled : stdout;
     eng_passes_reset(&rs.eng);
     for (int attempt = 0;; attempt++) {
@@ -648,12 +786,13 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
             fprintf(stderr, "kam: writing %s failed: %s%s\n", of ? o->out_path : "the output",
                     r.write_err[0] ? r.write_err : strerror(errno),
                     of ? "; nothing was written" : "");
+            if (!of) cli_stdout_failure_said();
             status = EXIT_USAGE;
             goto done;
         }
         /* each round leaves out more records, so this ends */
         if (!r.late || r.unreadable || r.stop) break;
-        if (!rewind_out(out)) {
+        if (!discard && !rewind_out(out, start)) {
             fprintf(stderr, "kam: cannot rewrite the output: %s\n", strerror(errno));
             status = EXIT_USAGE;
             goto done;
@@ -664,6 +803,7 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
            stop were never seen */
         if (spooled && !copy_out(spooled)) {
             fprintf(stderr, "kam: writing the output failed: %s\n", strerror(errno));
+            cli_stdout_failure_said();
             status = EXIT_USAGE;
             goto done;
         }
@@ -686,6 +826,7 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
     }
     if (spooled && !copy_out(spooled)) {
         fprintf(stderr, "kam: writing the output failed: %s\n", strerror(errno));
+        cli_stdout_failure_said();
         status = EXIT_USAGE;
         goto done;
     }

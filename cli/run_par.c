@@ -644,8 +644,7 @@ static void run_chunk(Par *p, Worker *wk, Chunk_ *c)
         }
         long rord = ord++;
         c->records++;
-        const char *problem = NULL;
-        vm_reset_scratch(vm);
+        const char *problem = NULL;     /* (rd_fill takes no scratch: eng_record resets it) */
         if (rc == 2) problem = src->err;
         else if (rd_fill(src, plan, vm->regs) != 0) problem = src->err;
         const char *key = NULL;
@@ -667,7 +666,7 @@ static void run_chunk(Par *p, Worker *wk, Chunk_ *c)
             }
             c->late[c->nlate++] = rord;
         }
-        if (!problem && eng_left_out(&wk->eng, rord)) {
+        if (!problem && wk->eng.left_out && eng_left_out(&wk->eng, rord)) {
             snprintf(msg, sizeof msg, "%s:%ld: %s", src->path, src->line,
                      eng_left_out_why(&wk->eng, rord));
             problem = msg;

@@ -442,6 +442,7 @@ void rd_close(Source *s)
     rd_csv_close(s->csv);
     free(s->conv_rest);
     free(s->conv_pct);
+    free(s->conv_pcol);
     free(s->conv_opt);
     rd_jsonl_close(s->jsonl);
     if (s->sql) rd_sqlite_close(s->sql);
@@ -649,21 +650,22 @@ bool rd_seek(Source *s, long long offset, long line, long long end)
 
 int rd_next(Source *s)
 {
+    if (s->kind == SRC_CSV) {
+        int rc = rd_csv_next(s->csv, &s->fields, &s->nfields, &s->line);
+        if (rc == 1) {
+            /* a short record in a limited pass: reported in the full pass */
+            if (s->limited) return s->nfields >= s->limited ? 1 : 2;
+            if ((int)s->nfields == s->ncols) return 1;
+            snprintf(s->err, sizeof s->err, "%s:%ld: %zu field%s, but the header has %d columns",
+                     s->path, s->line, s->nfields, s->nfields == 1 ? "" : "s", s->ncols);
+            return 2;
+        }
+        if (rc < 0) snprintf(s->err, sizeof s->err, "%s", rd_csv_error(s->csv));
+        return rc;
+    }
     if (s->kind == SRC_JSONL) return next_jsonl(s);
     if (s->kind == SRC_SQLITE) return next_sqlite(s);
-    if (s->kind == SRC_XLSX) return next_xlsx(s);
-    int rc = rd_csv_next(s->csv, &s->fields, &s->nfields, &s->line);
-    if (rc < 0) snprintf(s->err, sizeof s->err, "%s", rd_csv_error(s->csv));
-    if (rc == 1 && s->limited) {
-        /* a short record: reported in the full pass, not here */
-        return s->nfields >= s->limited ? 1 : 2;
-    }
-    if (rc == 1 && (int)s->nfields != s->ncols) {
-        snprintf(s->err, sizeof s->err, "%s:%ld: %zu field%s, but the header has %d columns",
-                 s->path, s->line, s->nfields, s->nfields == 1 ? "" : "s", s->ncols);
-        return 2;
-    }
-    return rc;
+    return next_xlsx(s);
 }
 
 RdPlan rd_plan(const Source *s, const bool *used, const int *field_reg)
@@ -672,7 +674,7 @@ RdPlan rd_plan(const Source *s, const bool *used, const int *field_reg)
     for (int i = 0; i < s->sch->nfields; i++) {
         if (!used[i]) continue;
         const RtType *t = &s->sch->fields[i].ty;
-        RdPlanItem it = {i, s->col[i], field_reg[i], t->kind, t->optional, t->en, NULL};
+        RdPlanItem it = {i, s->col[i], field_reg[i], t->kind, t->optional, t->en, NULL, RD_FILL_ITEM};
         if (t->en) {
             it.mlen = xmalloc((size_t)t->en->n + 1);
             for (int m = 0; m < t->en->n; m++) {
@@ -749,6 +751,9 @@ static void arm_conversions(Source *s, const RdPlan *plan, Value *regs)
     CsvWords *words = xcalloc((size_t)s->ncols + 1, sizeof *words);
     free(s->conv_rest);
     free(s->conv_pct);
+    free(s->conv_pcol);
+    s->conv_pcol = NULL;
+    s->conv_pbase = NULL;
     s->conv_rest = xcalloc((size_t)plan->n + 1, sizeof *s->conv_rest);
     s->conv_pct = xcalloc((size_t)plan->n + 1, sizeof *s->conv_pct);
     free(s->conv_opt);
@@ -781,7 +786,11 @@ static void arm_conversions(Source *s, const RdPlan *plan, Value *regs)
             dst[it->col] = &out->u;
             if (it->kind == RT_PERCENT) s->conv_pct[s->conv_npct++] = *it;
         } else {
-            s->conv_rest[s->conv_nrest++] = *it;
+            RdPlanItem rest = *it;      /* how rd_fill's all-converted path takes it */
+            rest.fill = cv && it->kind != RT_PERCENT       ? RD_FILL_SCANNED
+                      : it->kind == RT_STRING && it->col >= 0 ? RD_FILL_STRING
+                                                              : RD_FILL_ITEM;
+            s->conv_rest[s->conv_nrest++] = rest;
         }
     }
     s->conv = rd_csv_set_conversions(s->csv, conv, (size_t)s->ncols, dst, words);
@@ -792,32 +801,11 @@ static void arm_conversions(Source *s, const RdPlan *plan, Value *regs)
     free(words);
 }
 
-/* Converts one planned field of the current record into its register:
- * what the scan converted, else a fast path, else rd_field. */
-static inline int fill_item(Source *s, const RdPlanItem *it, Value *regs, const CsvConverted *cc)
+/* fill_item for a field the scan did not convert: a fast path by type
+ * for its text, else rd_field. Out of line: fill_item stays small. */
+static __attribute__((noinline)) int fill_text(Source *s, const RdPlanItem *it, Value *out)
 {
     const RdField *raw = s->fields;
-    Value *out = &regs[it->reg];
-    if (cc && it->col >= 0 && cc->gen[it->col] == cc->cur) {   /* converted in the scan */
-        const CsvValue *v = cc->at[it->col];
-        out->missing = 0;
-        out->len = 0;
-        if (it->kind == RT_DATE) {
-            out->u.i = v->days;
-            return 0;
-        }
-        if (it->kind == RT_BOOL || it->kind == RT_ENUM || it->kind == RT_STAGE) {
-            out->u.i = v->word;
-            return 0;
-        }
-        out->u.num = v->num;
-        if (it->kind == RT_PERCENT && s->pct) {
-            const char *p = raw[it->col].ptr;
-            size_t n = raw[it->col].len;
-            rd_pct_value(s->pct, it->field, p[n - 1] == '%' ? 0 : v->num, p, n);
-        }
-        return 0;
-    }
     if (it->col >= 0 && raw[it->col].ptr && raw[it->col].ptr != rd_sqlite_blob) {
         const char *p = raw[it->col].ptr;
         size_t n = raw[it->col].len;
@@ -893,52 +881,146 @@ static inline int fill_item(Source *s, const RdPlanItem *it, Value *regs, const 
     return rd_field(s, it->field, out);     /* missing, spaced or bad */
 }
 
+/* Converts one planned field of the current record into its register:
+ * what the scan converted, else (a string, a fast path by type) its text,
+ * else rd_field. */
+static inline int fill_item(Source *s, const RdPlanItem *it, Value *regs, const CsvConverted *cc)
+{
+    Value *out = &regs[it->reg];
+    if (cc && it->col >= 0 && cc->gen[it->col] == cc->cur) {   /* converted in the scan */
+        const CsvValue *v = cc->at[it->col];
+        out->missing = 0;
+        out->len = 0;
+        if (it->kind == RT_DATE) {
+            out->u.i = v->days;
+            return 0;
+        }
+        if (it->kind == RT_BOOL || it->kind == RT_ENUM || it->kind == RT_STAGE) {
+            out->u.i = v->word;
+            return 0;
+        }
+        out->u.num = v->num;
+        if (it->kind == RT_PERCENT && s->pct) {
+            const char *p = s->fields[it->col].ptr;
+            size_t n = s->fields[it->col].len;
+            rd_pct_value(s->pct, it->field, p[n - 1] == '%' ? 0 : v->num, p, n);
+        }
+        return 0;
+    }
+    if (it->kind == RT_STRING && it->col >= 0 && s->fields[it->col].ptr
+        && s->fields[it->col].ptr != rd_sqlite_blob) {
+        const char *p = s->fields[it->col].ptr;     /* spaces around: trimmed by rd_field */
+        size_t n = s->fields[it->col].len;
+        if (n ? !is_space(p[0]) && !is_space(p[n - 1]) : !it->optional) {
+            out->missing = 0;
+            out->u.str = p;
+            out->len = (uint32_t)n;
+            return 0;
+        }
+        return rd_field(s, it->field, out);
+    }
+    return fill_text(s, it, out);
+}
+
+/* The scan's percent items (conv_pct) with their tallies in s->pct and
+ * their values in regs (those conversions are armed for), for pct_tally
+ * (a field the scan does not count left out). Worked out again when the
+ * scan's columns move (a new scan; one at the same place has the same
+ * columns: the Source's schema) and when conversions are armed again. */
+static void pct_columns(Source *s, const Value *regs)
+{
+    free(s->conv_pcol);
+    s->conv_pcol = xcalloc((size_t)s->conv_npct + 1, sizeof *s->conv_pcol);
+    s->conv_npcol = 0;
+    for (int k = 0; k < s->conv_npct; k++) {
+        const RdPlanItem *it = &s->conv_pct[k];
+        if (it->field >= 0 && it->field < s->pct->n)
+            s->conv_pcol[s->conv_npcol++] = (RdPctItem){&s->pct->col[it->field],
+                                                        &regs[it->reg].u.num, it->col, it->field};
+    }
+    s->conv_pbase = s->pct->col;
+}
+
 /* rd_pct_value for a percent the scan converted (its text is not empty),
  * inline: the record pass tallies every percent column of every record.
  * The same counts: values always; with a % sign nothing more; else whole
  * above 1 in size (the first one kept as the example), fraction above 0. */
-static inline void pct_tally(RdPctScan *scan, int field, double v, const RdField *raw)
+static inline void pct_tally(RdPctColumn *c, double v, const RdField *raw)
 {
-    if (field < 0 || field >= scan->n) return;
-    RdPctColumn *c = &scan->col[field];
     c->values++;
     if (raw->ptr[raw->len - 1] == '%') return;
     double a = fabs(v);
-    c->fraction += a > 0 && a <= 1;
-    if (a > 1) {
-        c->whole++;
-        if (!c->example[0] && raw->len < sizeof c->example) {
-            memcpy(c->example, raw->ptr, raw->len);
-            c->example[raw->len] = '\0';
-        }
+    if (a <= 1) {
+        c->fraction += a > 0;
+        return;
     }
+    c->whole++;
+    if (!c->example[0] && raw->len < sizeof c->example) {
+        memcpy(c->example, raw->ptr, raw->len);
+        c->example[raw->len] = '\0';
+    }
+}
+
+/* The fields of the plan one at a time: rd_fill when the scan did not
+ * convert every field it could (an empty optional one is fine). */
+static __attribute__((noinline)) int fill_plan(Source *s, const RdPlan *plan, Value *regs,
+                                               const CsvConverted *cc)
+{
+    for (int k = 0; k < plan->n; k++)
+        if (fill_item(s, &plan->items[k], regs, cc) != 0) return -1;
+    return 0;
+}
+
+/* A rest item (conv_rest) of the all-converted path: its own register, by
+ * its RdFillHow, else fill_item. The field of the item on failure, or -1. */
+static inline int fill_rest(Source *s, Value *regs, const CsvConverted *cc)
+{
+    for (const RdPlanItem *it = s->conv_rest, *end = it + s->conv_nrest; it < end; it++) {
+        Value *out = &regs[it->reg];
+        if (it->fill == RD_FILL_SCANNED) {      /* optional; a number, date or word */
+            if (cc->gen[it->col] == cc->cur) {
+                out->missing = 0;
+                out->len = 0;
+                memcpy(&out->u, cc->at[it->col], sizeof out->u);    /* its 8 bytes, whichever */
+                continue;
+            }
+        } else if (it->fill == RD_FILL_STRING) {
+            const char *p = s->fields[it->col].ptr;
+            size_t n = s->fields[it->col].len;
+            if (p && n && !is_space(p[0]) && !is_space(p[n - 1])) {    /* else rd_field's rules */
+                out->missing = 0;
+                out->u.str = p;
+                out->len = (uint32_t)n;
+                continue;
+            }
+        }
+        if (fill_item(s, it, regs, cc) != 0) return it->field;
+    }
+    return -1;
 }
 
 int rd_fill(Source *s, const RdPlan *plan, Value *regs)
 {
-    const CsvConverted *cc = NULL;
-    if (s->csv) {
-        if (s->conv_plan != plan->items || s->conv_regs != regs) arm_conversions(s, plan, regs);
-        cc = s->conv;
-        unsigned opt = 0;       /* optional fields converted: an empty one is not */
+    if (!s->csv) return fill_plan(s, plan, regs, NULL);
+    if (s->conv_plan != plan->items || s->conv_regs != regs) arm_conversions(s, plan, regs);
+    const CsvConverted *cc = s->conv;
+    if (cc->count != s->conv_all) {     /* not every field it converts: the optional ones? */
+        unsigned opt = 0;   /* optional fields converted: an empty one is not */
         for (int k = 0; k < s->conv_nopt; k++) opt += cc->gen[s->conv_opt[k]] == cc->cur;
-        if (cc->count - opt == s->conv_req) {
-            /* every number and date of a required field converted, already
-               in its register: the rest (optional ones among them), and
-               the percent notes */
-            int bad = -1;       /* the field of the first item that fails */
-            for (int k = 0; k < s->conv_nrest && bad < 0; k++)
-                if (fill_item(s, &s->conv_rest[k], regs, cc) != 0) bad = s->conv_rest[k].field;
-            for (int k = 0; s->pct && k < s->conv_npct; k++) {
-                const RdPlanItem *it = &s->conv_pct[k];
-                if (bad >= 0 && it->field > bad) break;     /* as the plan-order loop stops */
-                pct_tally(s->pct, it->field, regs[it->reg].u.num, &s->fields[it->col]);
-            }
-            return bad >= 0 ? -1 : 0;
-        }
+        if (cc->count - opt != s->conv_req) return fill_plan(s, plan, regs, cc);
     }
-    for (int k = 0; k < plan->n; k++)
-        if (fill_item(s, &plan->items[k], regs, cc) != 0) return -1;
+    /* every number and date of a required field converted, already in its
+       register: the rest (optional ones among them), and the percent notes */
+    int bad = fill_rest(s, regs, cc);   /* the field of the first item that fails */
+    if (!s->pct) return bad >= 0 ? -1 : 0;
+    if (s->conv_pbase != s->pct->col) pct_columns(s, regs);
+    const RdPctItem *t = s->conv_pcol, *end = t + s->conv_npcol;
+    if (bad >= 0) {     /* only those before it, as the plan-order loop stops */
+        for (; t < end && t->field <= bad; t++)
+            pct_tally(t->c, *t->num, &s->fields[t->col]);
+        return -1;
+    }
+    for (; t < end; t++) pct_tally(t->c, *t->num, &s->fields[t->col]);
     return 0;
 }
 

@@ -35,6 +35,13 @@ typedef struct SourceOpts {
                                its path ("<stdin>" for standard input spooled to a file) */
 } SourceOpts;
 
+/* A percent field the CSV scan converts, with its tally (rd_fill). */
+typedef struct RdPctItem {
+    RdPctColumn *c;
+    const double *num;      /* its register's number */
+    int col, field;
+} RdPctItem;
+
 typedef struct Source {
     SourceKind kind;
     char *path;             /* for messages ("-" shows as "<stdin>") */
@@ -72,6 +79,9 @@ typedef struct Source {
     int conv_nrest;         /* registers itself (rd_fill does those), */
     struct RdPlanItem *conv_pct;    /* and the percent ones it does */
     int conv_npct;
+    struct RdPctItem *conv_pcol;    /* the conv_pct items pct counts, with their tallies */
+    int conv_npcol;
+    const RdPctColumn *conv_pbase;  /* pct->col when conv_pcol was worked out */
     RdPctScan *pct;         /* set by the caller: rd_fill notes percent values
                                here (reader_pct.h); rd_close frees it */
 } Source;
@@ -118,12 +128,18 @@ void rd_limit_to(Source *s, const bool *used);
 int rd_field(Source *s, int i, Value *out);
 /* The fields one pass converts, worked out once: for each, its column and
  * the register it goes to. */
+/* How rd_fill takes a field when the CSV scan converted every field it
+ * could: through its general path, as a string's text, or (an optional
+ * field the scan converts) from the scan when it did. */
+typedef enum { RD_FILL_ITEM, RD_FILL_STRING, RD_FILL_SCANNED } RdFillHow;
+
 typedef struct RdPlanItem {
     int field, col, reg;
     RtKind kind;            /* the field's type, for the fast path */
     bool optional;
     const RtEnum *en;
     uint8_t *mlen;          /* enum/stage: member name lengths */
+    uint8_t fill;           /* RdFillHow (rd_fill sets it on its own copies) */
 } RdPlanItem;
 
 typedef struct RdPlan {

@@ -10,12 +10,17 @@
 #include "../base/date.h"
 #include "../base/numfmt.h"
 
+#include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 enum { BUF_SIZE = 1 << 16 };
+/* A CSV row copies a short name (NAME_PAD bytes or fewer) as NAME_PAD bytes
+ * at once, past its end: the buffer has room after BUF_SIZE for that. */
+enum { NAME_PAD = 32, BUF_SLACK = 64 };
 
 /* COL_TERM: one term of an entitlement, a column of its own in CSV and the
  * workbook; COL_TERMS: JSON Lines' one "terms" object. The table shows
@@ -57,7 +62,6 @@ struct Writer {
     int nstrcols;
     const char **ent_names, **flag_names;
     size_t *ent_len, *flag_len;
-    size_t *member_len[64]; /* per column (< 64): lengths of its enum's members */
     size_t row_max;         /* the most a row other than its key can take */
     int nents, nflags;
     char *buf;
@@ -71,6 +75,12 @@ struct Writer {
     int nfield;             /* record fields: columns 1..nfield */
     int fit;                /* the table's width, or 0 */
     XlBook *xl;             /* FMT_XLSX */
+    struct CsvOp *plan;     /* FMT_CSV: the columns after the key (csv_plan) */
+    int nplan;
+    const Value *bound;     /* the registers the plan points at (csv_bind) */
+    const Value **bound_vs; /* the plan's CO_SET registers there */
+    char *names;            /* the plan's names, each followed by NAME_PAD bytes */
+    struct CsvName *name_at;
     char err[300];
 };
 
@@ -98,6 +108,50 @@ static void puts_(Writer *w, const char *s)
     put(w, s, strlen(s));
 }
 
+/* "00" to "99": decimal digits two at a time. */
+static const char digit_pairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* Writes u in decimal at o (no NUL); returns the end. */
+static inline char *put_uint(char *o, uint64_t u)
+{
+    if (u < 10) {
+        *o = (char)('0' + u);
+        return o + 1;
+    }
+    if (u < 100) {
+        memcpy(o, digit_pairs + 2 * u, 2);
+        return o + 2;
+    }
+    int n = 3;
+    for (uint64_t t = 1000; n < 20 && u >= t; t *= 10) n++;
+    char *end = o + n, *p = end;
+    while (u >= 100) {
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * (u % 100), 2);
+        u /= 100;
+    }
+    if (u >= 10) memcpy(p - 2, digit_pairs + 2 * u, 2);
+    else p[-1] = (char)('0' + u);
+    return end;
+}
+
+/* x rounded to a whole number, halves to even: nearbyint(x) in the default
+ * rounding mode, for 0 <= x < 2^52, without a call. Adding 2^52 leaves no
+ * bits below the units, so the sum is x rounded; taking 2^52 away again is
+ * exact. Needs doubles evaluated as doubles (not x87's extended precision). */
+static inline double round_whole(double x)
+{
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
+    const double big = 4503599627370496.0;      /* 2^52 (not folded: IEEE rules) */
+    return (x + big) - big;
+#else
+    return nearbyint(x);
+#endif
+}
+
 /* A number of up to six decimals and fifteen significant digits, from
  * 0.001 to 10^9 in size, written without printf: k / 10^d for the fewest
  * decimals d with which the division gives v back. That decimal is the
@@ -108,57 +162,54 @@ static void puts_(Writer *w, const char *s)
 static int short_decimal(double v, char *buf)
 {
     static const double scale[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
+    static const uint64_t uscale[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
     double a = fabs(v);
     if (!(a >= 1e-3 && a < 1e9)) return 0;
     for (int d = 1; d <= 6; d++) {
-        double k = nearbyint(a * scale[d]);
+        double k = round_whole(a * scale[d]);   /* below 10^15 < 2^52 */
         if (k / scale[d] != a) continue;
-        unsigned long long u = (unsigned long long)k;
-        char tmp[24];
-        int n = 0;
-        while (u || n <= d) {       /* at least one digit before the point */
-            tmp[n++] = (char)('0' + u % 10);
-            u /= 10;
+        uint64_t u = (uint64_t)k, frac = u % uscale[d];
+        char *o = buf;
+        if (v < 0) *o++ = '-';
+        o = put_uint(o, u / uscale[d]);     /* at least one digit before the point */
+        *o++ = '.';
+        for (int i = d; i > 0; i--) {       /* its last digit is not 0: d is the fewest */
+            o[i - 1] = (char)('0' + frac % 10);
+            frac /= 10;
         }
-        int o = 0;
-        if (v < 0) buf[o++] = '-';
-        while (n > d) buf[o++] = tmp[--n];
-        buf[o++] = '.';
-        while (n) buf[o++] = tmp[--n];     /* its last digit is not 0: d is the fewest */
-        buf[o] = '\0';
-        return o;
+        o += d;
+        *o = '\0';
+        return (int)(o - buf);
     }
     return 0;
 }
 
-/* wr_format_number; *sure says whether the text reads back as v (every
- * path but printf's). */
-static int format_number(double v, char *buf, bool *sure)
+/* format_number past its whole numbers. */
+static int format_fraction(double v, char *buf, bool *sure)
 {
-    *sure = true;
-    if (v == 0) {
-        buf[0] = '0';
-        buf[1] = '\0';
-        return 1;
-    }
-    if (fabs(v) <= 9007199254740992.0 && v == floor(v)) {  /* every int, in full */
-        unsigned long long u = (unsigned long long)fabs(v);
-        char tmp[24];
-        int n = 0;
-        while (u) {
-            tmp[n++] = (char)('0' + u % 10);
-            u /= 10;
-        }
-        int k = 0;
-        if (v < 0) buf[k++] = '-';
-        while (n) buf[k++] = tmp[--n];
-        buf[k] = '\0';
-        return k;
-    }
     int n = short_decimal(v, buf);
     if (n) return n;
     *sure = false;
     return snprintf(buf, 32, "%.15g", v);
+}
+
+/* wr_format_number; *sure says whether the text reads back as v (every
+ * path but printf's). Whole numbers up to 2^53 (0 and -0 among them: "0")
+ * in full, inline: most scores are. */
+static inline int format_number(double v, char *buf, bool *sure)
+{
+    *sure = true;
+    if (fabs(v) <= 9007199254740992.0) {    /* false for NaN */
+        int64_t i = (int64_t)v;
+        if ((double)i == v) {
+            char *o = buf;
+            if (i < 0) *o++ = '-';
+            o = put_uint(o, i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i);
+            *o = '\0';
+            return (int)(o - buf);
+        }
+    }
+    return format_fraction(v, buf, sure);
 }
 
 int wr_format_number(double v, char *buf)
@@ -166,6 +217,8 @@ int wr_format_number(double v, char *buf)
     bool sure;
     return format_number(v, buf, &sure);
 }
+
+static void csv_plan(Writer *w);
 
 Writer *wr_open(FILE *out, OutFormat fmt, const Chunk *c, const WrOptions *opt, char *err,
                 size_t errlen)
@@ -177,7 +230,7 @@ Writer *wr_open(FILE *out, OutFormat fmt, const Chunk *c, const WrOptions *opt, 
     w->fmt = fmt;
     w->c = c;
     w->fit = opt->width;
-    w->buf = xmalloc(BUF_SIZE);
+    w->buf = xmalloc(BUF_SIZE + BUF_SLACK);
     const Schema *sch = c->schema;
     int nterms = 0;
     for (int i = 0; i < c->nouts; i++)
@@ -250,15 +303,14 @@ Writer *wr_open(FILE *out, OutFormat fmt, const Chunk *c, const WrOptions *opt, 
         const RtEnum *en = w->cols[i].en;
         size_t longest = 0;
         if (en && (w->cols[i].kind == COL_ENUM || is_value(&w->cols[i]))) {
-            if (i < 64) w->member_len[i] = xcalloc((size_t)en->n + 1, sizeof(size_t));
             for (int m = 0; m < en->n; m++) {
                 size_t len = strlen(en->members[m]);
-                if (i < 64) w->member_len[i][m] = len;
                 if (len > longest) longest = len;
             }
         }
         w->row_max += 40 + longest;
     }
+    if (fmt == FMT_CSV) csv_plan(w);
     if (fmt == FMT_CSV && !opt->no_header) {
         for (int i = 0; i < w->ncols; i++) {
             if (i) put(w, ",", 1);
@@ -352,18 +404,34 @@ const char *wr_display(const char *s, size_t n, char *buf, size_t cap)
 
 void wr_print_line(FILE *out, const char *prefix, const char *s)
 {
-    fputs(prefix, out);
+    /* the line is made whole first and written at once: stderr is
+       unbuffered, and a write per piece lets another process's lines in */
+    char small[1024], *line = small;
+    size_t cap = sizeof small, o = 0, np = strlen(prefix), n = strlen(s);
     const unsigned char *u = (const unsigned char *)s;
-    size_t n = strlen(s);
-    for (size_t i = 0; i < n;) {
-        size_t len;
+    for (size_t i = 0; i <= n;) {
+        size_t len = 0;
         char esc[9];
-        const char *e = display_escape(u + i, n - i, &len, esc);
-        if (e) fputs(e, out);
-        else fwrite(s + i, 1, len, out);
-        i += len;
+        const char *e = i == n ? "\n" : display_escape(u + i, n - i, &len, esc);
+        const char *text = e ? e : s + i;
+        size_t tlen = e ? strlen(e) : len;
+        if (o + np + tlen > cap) {
+            while (o + np + tlen > cap) cap *= 2;
+            char *bigger = xmalloc(cap);
+            memcpy(bigger, line, o);
+            if (line != small) free(line);
+            line = bigger;
+        }
+        if (o == 0) {
+            memcpy(line, prefix, np);
+            o = np;
+        }
+        memcpy(line + o, text, tlen);
+        o += tlen;
+        i += i == n ? 1 : len;
     }
-    fputc('\n', out);
+    fwrite(line, 1, o, out);
+    if (line != small) free(line);
 }
 
 static void put_json_string(Writer *w, const char *s, size_t n)
@@ -589,14 +657,43 @@ static void add_cell(Writer *w, int col, const char *s, size_t n)
 /* Appends s to o (no quoting needed: names and numbers). */
 static inline char *emit(char *o, const char *s, size_t n)
 {
+    if (n >= 8 && n <= 16) {        /* keys and names: two moves, no call */
+        memcpy(o, s, 8);
+        memcpy(o + n - 8, s + n - 8, 8);
+        return o + n;
+    }
     memcpy(o, s, n);
     return o + n;
+}
+
+/* Whether s[0..n) may hold a byte below '-' (0x2D): each byte a CSV field
+ * is quoted for (',', '"', CR, LF) is one, and keys seldom hold any. Eight
+ * bytes at a time: a byte b < 0x2D (so below 0x80) borrows in b - 0x2D and
+ * keeps its top bit in ~b, so none is missed; a borrow carried into the
+ * next byte may flag it too, which only costs the caller a closer look. */
+static inline bool may_need_quotes(const char *s, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ull, tops = 0x8080808080808080ull;
+    if (n < 8) {
+        for (size_t i = 0; i < n; i++)
+            if ((unsigned char)s[i] < 0x2D) return true;
+        return false;
+    }
+    uint64_t x, acc = 0;
+    for (size_t i = 0; i + 8 <= n; i += 8) {
+        memcpy(&x, s + i, 8);
+        acc |= (x - ones * 0x2D) & ~x & tops;
+    }
+    memcpy(&x, s + n - 8, 8);       /* the last eight, which may overlap */
+    acc |= (x - ones * 0x2D) & ~x & tops;
+    return acc != 0;
 }
 
 /* Appends data text to o as a CSV field (room for 2n + 2 bytes), quoted
  * when it holds a comma, quote or line break. */
 static char *emit_csv(char *o, const char *s, size_t n)
 {
+    if (!may_need_quotes(s, n)) return emit(o, s, n);
     bool quote = false;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
@@ -615,9 +712,172 @@ static char *emit_csv(char *o, const char *s, size_t n)
     return o;
 }
 
-/* One CSV row written straight into the buffer: the hot path of kam run.
- * Only the key and string fields can need quoting; names of members,
- * entitlements and flags are identifiers. */
+/* A name a CSV row may write (a member, an entitlement, a flag), kept with
+ * NAME_PAD bytes after it (Writer.names), so that a short one is copied
+ * as NAME_PAD bytes in one move. */
+typedef struct CsvName {
+    const char *s;
+    size_t len;
+} CsvName;
+
+static inline char *emit_name(char *o, const CsvName *nm)
+{
+    if (nm->len <= NAME_PAD) memcpy(o, nm->s, NAME_PAD);    /* the buffer has the slack */
+    else memcpy(o, nm->s, nm->len);
+    return o + nm->len;
+}
+
+/* What a CSV column after the key writes (csv_plan). CO_V...: a typed
+ * value (a record field, a term, a tier or stage), nothing when missing. */
+typedef enum {
+    CO_NUM,         /* a score: kam's form (wr_format_number) */
+    CO_BOOL,        /* true or false */
+    CO_SET,         /* the entitlements or flags that hold, ';'-joined */
+    CO_VNUM,        /* a term's number: kam's form */
+    CO_VEXACT,      /* a record field's number: in full (exact_number) */
+    CO_VBOOL,
+    CO_VDATE,       /* YYYY-MM-DD */
+    CO_VNAME,       /* a member's name (nothing for a number out of range) */
+    CO_VSTR,        /* data text, quoted when it must be */
+    CO_EMPTY,       /* nothing: a value of no other kind */
+} CsvOpKind;
+
+/* One column of a CSV row after the key, decided once: the register it
+ * reads, what it writes, and the names it may write. */
+typedef struct CsvOp {
+    CsvOpKind kind;
+    int reg;
+    int n;                  /* CO_VNAME: members; CO_SET: entitlements or flags */
+    const int *regs;        /* CO_SET: theirs */
+    const CsvName *names;   /* CO_VNAME: by member; CO_SET: by entry */
+    const Value *v;         /* the register in Writer.bound */
+    const Value **vs;       /* CO_SET: the registers in Writer.bound */
+} CsvOp;
+
+/* The op for column col; *nnames and *bytes grow by the names it needs.
+ * With lay the names are also laid out: copied to w->names from *bytes
+ * on, their entries at w->name_at + *nnames. */
+static CsvOp csv_op(Writer *w, const Col *col, size_t *nnames, size_t *bytes, bool lay)
+{
+    CsvOp op = {CO_EMPTY, col->reg >= 0 ? col->reg : 0, 0, NULL, NULL, NULL, NULL};
+    const char *const *names = NULL;
+    if (col->kind == COL_NUM) {
+        op.kind = CO_NUM;
+    } else if (col->kind == COL_BOOL) {
+        op.kind = CO_BOOL;
+    } else if (col->kind == COL_ENUM) {
+        op.kind = CO_VNAME;
+        if (col->en) {
+            op.n = col->en->n;
+            names = (const char *const *)col->en->members;
+        }
+    } else if (col->kind == COL_ENTS || col->kind == COL_FLAGS) {
+        op.kind = CO_SET;
+        op.n = col->kind == COL_ENTS ? w->nents : w->nflags;
+        op.regs = col->kind == COL_ENTS ? w->ents : w->flags;
+        names = col->kind == COL_ENTS ? w->ent_names : w->flag_names;
+    } else if (is_value(col)) {
+        switch (col->fkind) {
+        case RT_STRING: op.kind = CO_VSTR; break;
+        case RT_PERCENT:
+        case RT_NUMBER:
+        case RT_MONEY:
+        case RT_INT: op.kind = col->kind == COL_TERM ? CO_VNUM : CO_VEXACT; break;
+        case RT_BOOL: op.kind = CO_VBOOL; break;
+        case RT_DATE: op.kind = CO_VDATE; break;
+        case RT_ENUM:
+        case RT_STAGE:
+            op.kind = CO_VNAME;
+            if (col->en) {
+                op.n = col->en->n;
+                names = (const char *const *)col->en->members;
+            }
+            break;
+        default: break;
+        }
+    }
+    if (names && lay) op.names = w->name_at + *nnames;
+    for (int k = 0; names && k < op.n; k++) {
+        size_t len = strlen(names[k]);
+        if (lay) {
+            char *at = w->names + *bytes;
+            memcpy(at, names[k], len);
+            w->name_at[*nnames + (size_t)k] = (CsvName){at, len};
+        }
+        *bytes += len + NAME_PAD;
+    }
+    if (names) *nnames += (size_t)op.n;
+    return op;
+}
+
+/* The plan of a CSV row (wr_open): an op per column after the key. */
+static void csv_plan(Writer *w)
+{
+    size_t nnames = 0, bytes = 0;
+    for (int i = 1; i < w->ncols; i++) (void)csv_op(w, &w->cols[i], &nnames, &bytes, false);
+    w->names = xcalloc(bytes + 1, 1);
+    w->name_at = xcalloc(nnames + 1, sizeof *w->name_at);
+    w->plan = xcalloc((size_t)w->ncols, sizeof *w->plan);
+    nnames = bytes = 0;
+    size_t nsets = 0;
+    for (int i = 1; i < w->ncols; i++) {
+        w->plan[w->nplan] = csv_op(w, &w->cols[i], &nnames, &bytes, true);
+        if (w->plan[w->nplan].kind == CO_SET) nsets += (size_t)w->plan[w->nplan].n;
+        w->nplan++;
+    }
+    w->bound_vs = xcalloc(nsets + 1, sizeof *w->bound_vs);
+    for (int k = 0, at = 0; k < w->nplan; k++)
+        if (w->plan[k].kind == CO_SET) {
+            w->plan[k].vs = w->bound_vs + at;
+            at += w->plan[k].n;
+        }
+}
+
+/* Points the plan's ops at their registers in regs (the VM's registers
+ * stay where they are from record to record: this is done once). */
+static void csv_bind(Writer *w, const Value *regs)
+{
+    for (int k = 0; k < w->nplan; k++) {
+        CsvOp *op = &w->plan[k];
+        op->v = &regs[op->reg];
+        for (int e = 0; op->kind == CO_SET && e < op->n; e++) op->vs[e] = &regs[op->regs[e]];
+    }
+    w->bound = regs;
+}
+
+/* A number in kam's form, or in full (exact_number), at o. */
+static inline char *emit_number(char *o, double v, bool exact)
+{
+    bool sure;
+    int n = format_number(v, o, &sure);
+    if (exact && !sure && isfinite(v) && strtod(o, NULL) != v) n = snprintf(o, 32, "%.17g", v);
+    return o + n;
+}
+
+/* A CSV row too long for the buffer (a huge key or field): put by put. */
+static __attribute__((noinline)) void csv_record_long(Writer *w, const Value *regs,
+                                                      const char *key, size_t keylen)
+{
+    put_csv(w, key, keylen);
+    char buf[4096];
+    for (int i = 1; i < w->ncols; i++) {
+        const Col *col = &w->cols[i];
+        const Value *v = &regs[col->reg >= 0 ? col->reg : 0];
+        put(w, ",", 1);
+        if (is_value(col) && col->fkind == RT_STRING) {
+            if (!v->missing) put_csv(w, v->u.str, v->len);
+            continue;
+        }
+        size_t n = is_value(col) ? field_text(col, v, buf, sizeof buf, false)
+                                 : cell_text(w, col, regs, buf, sizeof buf);
+        put_csv(w, buf, n);
+    }
+    put(w, "\n", 1);
+}
+
+/* One CSV row written straight into the buffer by the plan: the hot path
+ * of kam run. Only the key and string fields can need quoting; names of
+ * members, entitlements and flags are identifiers. */
 static void csv_record(Writer *w, const Value *regs, const char *key, size_t keylen)
 {
     size_t need = keylen * 2 + 4 + w->row_max;
@@ -627,67 +887,62 @@ static void csv_record(Writer *w, const Value *regs, const char *key, size_t key
     }
     if (w->used + need > BUF_SIZE) {
         flush(w);
-        if (need > BUF_SIZE) {          /* a huge key or field: the general path */
-            put_csv(w, key, keylen);
-            char buf[4096];
-            for (int i = 1; i < w->ncols; i++) {
-                const Col *col = &w->cols[i];
-                const Value *v = &regs[col->reg >= 0 ? col->reg : 0];
-                put(w, ",", 1);
-                if (is_value(col) && col->fkind == RT_STRING) {
-                    if (!v->missing) put_csv(w, v->u.str, v->len);
-                    continue;
-                }
-                size_t n = is_value(col) ? field_text(col, v, buf, sizeof buf, false)
-                                         : cell_text(w, col, regs, buf, sizeof buf);
-                put_csv(w, buf, n);
-            }
-            put(w, "\n", 1);
+        if (need > BUF_SIZE) {
+            csv_record_long(w, regs, key, keylen);
             return;
         }
     }
-    char *o = emit_csv(w->buf + w->used, key, keylen);
-    for (int i = 1; i < w->ncols; i++) {
-        const Col *col = &w->cols[i];
+    if (regs != w->bound) csv_bind(w, regs);
+    char *o = w->buf + w->used;
+    o = may_need_quotes(key, keylen) ? emit_csv(o, key, keylen) : emit(o, key, keylen);
+    for (const CsvOp *op = w->plan, *end = op + w->nplan; op < end; op++) {
         *o++ = ',';
-        const Value *v = col->reg >= 0 ? &regs[col->reg] : NULL;
-        switch (col->kind) {
-        case COL_FIELD:
-        case COL_TERM:      /* missing (empty) when the entitlement does not hold */
-            if (col->fkind == RT_STRING) {
-                if (!v->missing) o = emit_csv(o, v->u.str, v->len);
-            } else {
-                o += field_text(col, v, o, BUF_SIZE, false);    /* room: row_max */
-            }
+        const Value *v = op->v;
+        switch (op->kind) {
+        case CO_VNUM:
+            if (v->missing) break;
+            /* fall through */
+        case CO_NUM:
+            o = emit_number(o, v->u.num, false);
             break;
-        case COL_NUM:
-            o += wr_format_number(v->u.num, o);
+        case CO_VEXACT:
+            if (!v->missing) o = emit_number(o, v->u.num, true);
             break;
-        case COL_BOOL:
-            o = v->u.i ? emit(o, "true", 4) : emit(o, "false", 5);
+        case CO_VBOOL:
+            if (v->missing) break;
+            /* fall through */
+        case CO_BOOL:
+            memcpy(o, v->u.i ? "true," : "false", 5);   /* the comma is written over */
+            o += v->u.i ? 4 : 5;
             break;
-        case COL_ENUM:
-            if (!v->missing && col->en && v->u.i >= 0 && v->u.i < col->en->n)
-                o = emit(o, col->en->members[v->u.i],
-                         i < 64 ? w->member_len[i][v->u.i] : strlen(col->en->members[v->u.i]));
+        case CO_VDATE:
+            if (v->missing) break;
+            date_format((int32_t)v->u.i, o);
+            o += 10;
             break;
-        case COL_ENTS:
-        case COL_FLAGS: {
-            int n = col->kind == COL_ENTS ? w->nents : w->nflags;
-            const int *r = col->kind == COL_ENTS ? w->ents : w->flags;
-            const char *const *names = col->kind == COL_ENTS ? w->ent_names : w->flag_names;
-            const size_t *lens = col->kind == COL_ENTS ? w->ent_len : w->flag_len;
-            bool first = true;
-            for (int k = 0; k < n; k++) {
-                if (!regs[r[k]].u.i) continue;
-                if (!first) *o++ = ';';
-                first = false;
-                o = emit(o, names[k], lens[k]);
-            }
+        case CO_VNAME:
+            if (!v->missing && (uint64_t)v->u.i < (uint64_t)op->n)
+                o = emit_name(o, &op->names[v->u.i]);
+            break;
+        case CO_VSTR:
+            if (!v->missing) o = emit_csv(o, v->u.str, v->len);
+            break;
+        case CO_SET: {      /* (locals: the stores through o may alias op) */
+            char *start = o;
+            const Value *const *vs = op->vs;
+            const CsvName *names = op->names;
+            for (int k = 0, n = op->n; k < n; k++)
+                if (vs[k]->u.i) {
+                    o = emit_name(o, &names[k]);
+                    *o++ = ';';
+                }
+            if (o != start) o--;        /* the last ';' */
             break;
         }
-        default:
+        case CO_EMPTY:
             break;
+        default:
+            __builtin_unreachable();    /* every kind is above: no range check */
         }
     }
     *o++ = '\n';
@@ -756,7 +1011,9 @@ static void json_field(Writer *w, const Col *col, const Value *v)
         put(w, buf, n);
 }
 
-void wr_record(Writer *w, const Value *regs, const char *key, size_t keylen, long line)
+/* wr_record for the formats other than CSV. */
+static __attribute__((noinline)) void other_record(Writer *w, const Value *regs, const char *key,
+                                                   size_t keylen, long line)
 {
     char buf[4096], lbuf[32];
     if (w->fmt == FMT_XLSX) {
@@ -781,10 +1038,6 @@ void wr_record(Writer *w, const Value *regs, const char *key, size_t keylen, lon
             size_t n = table_cell_text(w, col, regs, buf, sizeof buf);
             add_cell(w, i, buf, n);
         }
-        return;
-    }
-    if (w->fmt == FMT_CSV) {
-        csv_record(w, regs, key, keylen);
         return;
     }
     /* JSON Lines */
@@ -841,6 +1094,21 @@ void wr_record(Writer *w, const Value *regs, const char *key, size_t keylen, lon
         }
     }
     put(w, "}\n", 2);
+}
+
+void wr_record(Writer *w, const Value *regs, const char *key, size_t keylen, long line)
+{
+    if (w->fmt != FMT_CSV) {
+        other_record(w, regs, key, keylen, line);
+        return;
+    }
+    char lbuf[32];
+    if (!key) {
+        keylen = line >= 0 ? (size_t)(put_uint(lbuf, (uint64_t)line) - lbuf)
+                           : (size_t)snprintf(lbuf, sizeof lbuf, "%ld", line);
+        key = lbuf;
+    }
+    csv_record(w, regs, key, keylen);
 }
 
 /* How narrow the table may make column i: the key never narrows (it is
@@ -964,7 +1232,6 @@ int wr_close(Writer *w, char *err, size_t errlen)
     free(w->vwidth);
     free(w->ent_len);
     free(w->flag_len);
-    for (int i = 0; i < 64; i++) free(w->member_len[i]);
     free(w->cols);
     free(w->ents);
     free(w->flags);
@@ -976,6 +1243,10 @@ int wr_close(Writer *w, char *err, size_t errlen)
     free(w->term_at);
     free(w->ent_out);
     free(w->strcols);
+    free(w->plan);
+    free(w->bound_vs);
+    free(w->names);
+    free(w->name_at);
     free(w->buf);
     free(w);
     return rc;
