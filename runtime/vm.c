@@ -2,77 +2,372 @@
  * addresses, one indirect jump at the end of each instruction; a switch
  * elsewhere); every instruction reads and writes registers only. See
  * opcodes.def for what each instruction does. Each VM runs its own copy of
- * the chunk's code, in which its first vm_run fuses some common pairs
- * (below). */
+ * the chunk's code, made by its first vm_run (fuse()): common runs of
+ * instructions fused into one (below), and every register field a byte
+ * offset into the register file, in 32-bit fields (VmInstr), so an
+ * operand is one load and no scaling. The chunk's code, which the
+ * disassembler, the engine's what-if analysis and the docs read, is never
+ * changed. */
 #include "vm.h"
 #include "../base/date.h"
+#include "../stdlib/dates.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Instructions only a VM's own copy of the code holds (fuse() makes them
- * from pairs; the chunk, the disassembler and docs/bytecode.md never see
- * them). Each replaces a JF or JT over exactly one instruction, keeps that
- * instruction's operands and skips it, so the pair runs without a
- * data-dependent branch (a score's weights and the `and`/`or` of lets
- * depend on each account, so such a jump is mispredicted often):
+/* Instructions only a VM's own copy of the code holds (fuse() makes them;
+ * the chunk, the disassembler and docs/bytecode.md never see them). Each
+ * stands in for a short run of the chunk's instructions, does exactly what
+ * they do in order, and skips them; the skipped instructions stay, for a
+ * jump that lands on one of them. fuse() goes from the end back, so one
+ * that reads the operands of the instructions after it finds them in
+ * their final form. tests/unit/test_vm_fuse.c and test_vm_runs.c run each
+ * against the unfused code.
+ *
+ * Pairs whose jump over one instruction becomes a data-independent select
+ * (a score's weights and the `and`/`or` of lets depend on each account, so
+ * such a jump is mispredicted often); each keeps the second instruction's
+ * operands:
  *   ADD_IF   JF c; ADD d <- a, b      d = a + b if c holds (x = c)
- *   OR_N     JT d; CMP_N d <- a, b    d = d, or else a REL b (x = REL)
- *   AND_N    JF d; CMP_N d <- a, b    d = a REL b if d, or else d
- *   OR_I, AND_I                      the same with CMP_I (integers)
+ *   OR_N_<R>   JT d; <R>_N d <- a, b    d = d, or else a <R> b
+ *   AND_N_<R>  JF d; <R>_N d <- a, b    d = a <R> b if d, or else d
+ *   OR_I_<R>, AND_I_<R>                the same with <R>_I (integers)
+ *              (<R>: EQ NE LT LE GT GE, one instruction each: a comparison
+ *              chosen by a mask in x cost a third more)
  *   OR_MOV   JT d; MOV d <- a         d = d, or else a
  *   AND_MOV  JF d; MOV d <- a         d = a if d, or else d
- * REL is a mask: LT 1, EQ 2, GT 4, and 8 to negate (NE is EQ|8, so a NaN,
- * which never reaches a register, would still compare as CMP does). The
- * skipped instruction stays, for a jump that lands on it. */
+ *
+ * A comparison and a jump on its result, a MOV and a pair after it on
+ * the same register (the next instruction's operands read from it):
+ *   CJF_N_<R>  <R>_N d <- a, b; JF d -> t   (CJT_ with JT, _I integers)
+ *   MOV_OR_MOV, MOV_AND_MOV   MOV d <- a; then OR_MOV / AND_MOV on d
+ * Calls of days_since and months_since, without the call (their
+ * arithmetic is stdlib/dates.h's, the built-ins' own; neither can fail):
+ *   DSINCE, MSINCE   CALL d <- a, 1 [days_since / months_since]
+ *   MOV_DSINCE       MOV t <- a; CALL d <- t, 1 [days_since]  (b = d)
+ *   MOV_MSINCE       the same with months_since
+ *   COAL_DSINCE      COALESCE; then the MOV_DSINCE after it (its operands)
+ *   COAL_MSINCE      COALESCE; then the MOV_MSINCE after it
+ * Runs of a tier's or stage's branch and an entitlement's term:
+ *   MOV2_JMP   MOV d <- a; MOV d2 <- a2; JMP t   (the next two's operands)
+ *   MOV2       MOV d <- a; MOV d2 <- a2          (the next one's operands)
+ *   JF_MOV2_JMP  JF c -> +4; then the MOV2_JMP after it (c is this one's a)
+ *   SEL_MISS   JF c -> +3; MOV d <- a; JMP -> +4; SET_MISSING d
+ *              d = a if c holds, or else the missing member; no jump taken
+ *              (c is this one's a; d and a the MOV's)
+ *   ADD_IF_GE  JFGE_N a, b -> +2; ADD   the ADD (its operands read from the
+ *              next instruction) if a >= b, as ADD_IF
+ * A chain of JFEQ_I on one register, each jumping to the next when its
+ * constant differs (the stages' "from" tests; a tier or flag on an enum):
+ *   SWITCH_EQ  JFEQ_I a, k1 -> L2; ... L2: JFEQ_I a, k2 -> L3; ... Ln: ...
+ *              one jump: to the instruction after the first link whose
+ *              constant equals a, or to where the last link goes; x: the
+ *              table's place in vm->sw (lowest constant, span, where to
+ *              go when none matches, then by constant, where to go)
+ * A stage comparison with a constant (an entitlement's `kam_stage >=
+ * mid_kam`) is a range check:
+ *   IN_RANGE   LT_ST .. GE_ST d <- a, b with b a constant: d = lo <= a < hi,
+ *              lo and hi - lo at vm->sw[x] (an empty range if b is final)
+ * A score's lines, a run of ADD_IF and ADD_IF_GE pairs adding to one
+ * register (its own sum: ADD acc <- acc, w), neither condition nor addend
+ * being that register:
+ *   ACC_RUN    d = acc, x: the run's table in vm->sw (how many, then per
+ *              pair: 1 for JFGE_N or 0 for JF, its two registers (JF's
+ *              twice), w); the sum is kept out of memory along the run;
+ *              an overflow is the failing ADD's error, as before
+ * An aggregate read that needs no lookup:
+ *   AGG_SUM    AGG d <- a [x] of total() without `per`: d = the sum
+ * Two conditional jumps in a row to the same place (the `and` of a rule's
+ * conditions, a stage's "from" test and its condition), one branch on both
+ * conditions (the second's is worked out even when the first fails: it
+ * only reads registers):
+ *   JJ_<1><2>  the first jump's operands (its target moved to d), the
+ *              second's read from the next instruction; <1>, <2> say what
+ *              each is: B JF (holds: a is true), T JT (a is false), G
+ *              JFGE_N (a >= b), E JFEQ_I (a == b). (The other JFxx, and a
+ *              comparison chosen by a mask, were rarer or cost more.) */
 enum {
-    OP_ADD_IF = OP__COUNT, OP_OR_N, OP_AND_N, OP_OR_I, OP_AND_I, OP_OR_MOV, OP_AND_MOV,
+    OP_ADD_IF = OP__COUNT, OP_OR_MOV, OP_AND_MOV, OP_MOV_OR_MOV, OP_MOV_AND_MOV,
+#define CMP_RELS(X) X(EQ, ==) X(NE, !=) X(LT, <) X(LE, <=) X(GT, >) X(GE, >=)
+#define CMP_ENUM(RN, op) OP_OR_N_##RN, OP_AND_N_##RN, OP_OR_I_##RN, OP_AND_I_##RN, \
+    OP_CJF_N_##RN, OP_CJT_N_##RN, OP_CJF_I_##RN, OP_CJT_I_##RN,
+    CMP_RELS(CMP_ENUM)
+#undef CMP_ENUM
+    OP_DSINCE, OP_MSINCE, OP_MOV_DSINCE, OP_MOV_MSINCE, OP_COAL_DSINCE, OP_COAL_MSINCE,
+    OP_MOV2_JMP, OP_SEL_MISS, OP_MOV2, OP_JF_MOV2_JMP, OP_ADD_IF_GE, OP_AGG_SUM, OP_SWITCH_EQ,
+    OP_IN_RANGE, OP_ACC_RUN,
+    /* two conditional jumps to one target; B JF, T JT, G JFGE_N, E JFEQ_I */
+    OP_JJ_BB, OP_JJ_BT, OP_JJ_BG, OP_JJ_BE, OP_JJ_TB, OP_JJ_TT, OP_JJ_TG, OP_JJ_TE,
+    OP_JJ_GB, OP_JJ_GT, OP_JJ_GG, OP_JJ_GE, OP_JJ_EB, OP_JJ_ET, OP_JJ_EG, OP_JJ_EE,
     VM_OP__COUNT
 };
-enum { REL_LT = 1, REL_EQ = 2, REL_GT = 4, REL_NOT = 8 };
-
-/* The REL mask of a comparison opcode, and whether it compares integers;
- * 0 if op is no such comparison. */
-static int rel_of(int op, bool *ints)
+/* Which comparison op is (0 .. 5: EQ NE LT LE GT GE) and whether it
+ * compares integers; -1 if it is no comparison. */
+static int cmp_of(int op, bool *ints)
 {
     *ints = op >= OP_EQ_I && op <= OP_GE_I;
-    switch (op) {
-    case OP_EQ_N: case OP_EQ_I: return REL_EQ;
-    case OP_NE_N: case OP_NE_I: return REL_EQ | REL_NOT;
-    case OP_LT_N: case OP_LT_I: return REL_LT;
-    case OP_LE_N: case OP_LE_I: return REL_LT | REL_EQ;
-    case OP_GT_N: case OP_GT_I: return REL_GT;
-    case OP_GE_N: case OP_GE_I: return REL_GT | REL_EQ;
-    default: return 0;
+    if (op >= OP_EQ_N && op <= OP_GE_N) return op - OP_EQ_N;
+    if (*ints) return op - OP_EQ_I;
+    return -1;
+}
+
+/* 1 for a CALL of days_since, 2 of months_since (one argument), else 0. */
+static int since_of(const Instr *in)
+{
+    if (in->op != OP_CALL || in->b != 1) return 0;
+    StdFn fn = std_func(in->x)->fn;
+    return fn == std_days_since ? 1 : fn == std_months_since ? 2 : 0;
+}
+
+/* What kind of conditional jump `in` is for JJ_ (B 0, T 1, G 2, E 3),
+ * and its target; -1 if none of those. */
+static int jump_kind(const Instr *in, int *target)
+{
+    *target = in->d;
+    switch (in->op) {
+    case OP_JF: *target = in->b; return 0;
+    case OP_JT: *target = in->b; return 1;
+    case OP_JFGE_N: return 2;
+    case OP_JFEQ_I: return 3;
+    default: return -1;
     }
 }
 
-/* The chunk's code with the pairs above fused. */
-static Instr *fuse(const Chunk *c)
+/* Register r holds a constant: its role says so and no instruction writes
+ * it (written: by register, from fuse()). */
+static bool const_reg(const Chunk *c, const uint8_t *written, int r)
 {
-    Instr *code = xmalloc(sizeof(Instr) * (size_t)(c->ncode ? c->ncode : 1));
-    if (c->ncode) memcpy(code, c->code, sizeof(Instr) * (size_t)c->ncode);
-    for (int i = 0; i + 1 < c->ncode; i++) {
-        const Instr *j = &c->code[i], *n = &c->code[i + 1];
-        if ((j->op != OP_JF && j->op != OP_JT) || j->b != i + 2) continue;
-        bool jf = j->op == OP_JF, ints;
-        int rel = rel_of(n->op, &ints);
-        Instr f = *n;
-        if (jf && n->op == OP_ADD) {
-            f.op = OP_ADD_IF;
-            f.x = j->a;
-        } else if (rel && n->d == j->a) {
-            f.op = (uint8_t)(ints ? (jf ? OP_AND_I : OP_OR_I) : (jf ? OP_AND_N : OP_OR_N));
-            f.x = (uint16_t)rel;
-        } else if (n->op == OP_MOV && n->d == j->a) {
-            f.op = jf ? OP_AND_MOV : OP_OR_MOV;
+    return c->role && c->role[r] == REG_CONST && !written[r];
+}
+
+enum { SWITCH_MAX = 64 };   /* links of a chain, and the span of its constants */
+
+/* The JFEQ_I chain starting at i (above), its table appended to vm->sw;
+ * -1 if there is none (fewer than two links, constants not small). */
+static int switch_at(Vm *vm, const uint8_t *written, int i)
+{
+    const Chunk *c = vm->c;
+    int at[SWITCH_MAX], n = 0, reg = c->code[i].a, end = i;
+    int64_t k[SWITCH_MAX], lo = INT64_MAX, hi = INT64_MIN;
+    for (int p = i; p < c->ncode && n < SWITCH_MAX; p = c->code[p].d) {
+        const Instr *in = &c->code[p];
+        if (in->op != OP_JFEQ_I || in->a != reg || in->d <= p || !const_reg(c, written, in->b) ||
+            c->init[in->b].missing)
+            break;
+        at[n] = p;
+        k[n] = c->init[in->b].u.i;
+        if (k[n] < lo) lo = k[n];
+        if (k[n] > hi) hi = k[n];
+        n++;
+        end = in->d;
+    }
+    if (n < 2 || lo < 0 || hi - lo >= SWITCH_MAX || vm->nsw + 3 + SWITCH_MAX > MAX_IMM) return -1;
+    int span = (int)(hi - lo + 1), x = vm->nsw;
+    vm->sw = xrealloc(vm->sw, sizeof(int64_t) * (size_t)(vm->nsw + 3 + span));
+    int64_t *t = vm->sw + x;
+    t[0] = lo;
+    t[1] = span;
+    t[2] = end;
+    for (int v = 0; v < span; v++) t[3 + v] = end;
+    for (int j = n - 1; j >= 0; j--) t[3 + (k[j] - lo)] = at[j] + 1;    /* the first link wins */
+    vm->nsw += 3 + span;
+    return x;
+}
+
+/* A stage comparison `in` whose b is a constant as IN_RANGE: its x, the
+ * place of [lo, hi - lo] appended to vm->sw; -1 if b is no constant. */
+static int range_of(Vm *vm, const uint8_t *written, const Instr *in)
+{
+    const Chunk *c = vm->c;
+    if (!const_reg(c, written, in->b) || vm->nsw + 2 > MAX_IMM) return -1;
+    int64_t k = c->init[in->b].u.i, fin = in->x, lo, hi;
+    /* a REL k and a < fin and k < fin: with k < fin, k + 1 <= fin */
+    if (k >= fin) {
+        lo = hi = 0;                                /* never */
+    } else {
+        switch (in->op) {
+        case OP_LT_ST: lo = INT64_MIN, hi = k; break;
+        case OP_LE_ST: lo = INT64_MIN, hi = k + 1; break;
+        case OP_GT_ST: lo = k + 1, hi = fin; break;
+        default: lo = k, hi = fin; break;
+        }
+    }
+    int x = vm->nsw;
+    vm->sw = xrealloc(vm->sw, sizeof(int64_t) * (size_t)(vm->nsw + 2));
+    vm->sw[x] = lo;
+    vm->sw[x + 1] = (int64_t)((uint64_t)hi - (uint64_t)lo);
+    vm->nsw += 2;
+    return x;
+}
+
+/* Whether c->code[p], c->code[p + 1] is a pair ACC_RUN takes: JF c or
+ * JFGE_N a, b over ADD acc <- acc, w (e: kind, registers, w; *acc). */
+static bool acc_pair(const Chunk *c, int p, int64_t e[4], int *acc)
+{
+    if (p < 0 || p + 1 >= c->ncode) return false;
+    const Instr *j = &c->code[p], *n = &c->code[p + 1];
+    if (n->op != OP_ADD || n->d != n->a) return false;
+    if (j->op == OP_JF && j->b == p + 2) {
+        e[0] = 0, e[1] = e[2] = j->a;
+    } else if (j->op == OP_JFGE_N && j->d == p + 2) {
+        e[0] = 1, e[1] = j->a, e[2] = j->b;
+    } else {
+        return false;
+    }
+    e[3] = n->b;
+    *acc = n->d;
+    return e[1] != *acc && e[2] != *acc && e[3] != *acc;
+}
+
+enum { ACC_MAX = 64 };      /* pairs in one ACC_RUN */
+
+/* The ACC_RUN starting at i, its table appended to vm->sw; -1 if there
+ * are fewer than two pairs, or the pair before i belongs to the run (a
+ * jump into a run finds the pairs fused as ADD_IF, ADD_IF_GE). */
+static int acc_run_at(Vm *vm, int i)
+{
+    const Chunk *c = vm->c;
+    int64_t e[4];
+    int acc, acc2, n = 0;
+    if (!acc_pair(c, i, e, &acc)) return -1;
+    if (acc_pair(c, i - 2, e, &acc2) && acc2 == acc) return -1;
+    while (n < ACC_MAX && acc_pair(c, i + 2 * n, e, &acc2) && acc2 == acc) n++;
+    if (n < 2 || vm->nsw + 1 + 4 * n > MAX_IMM) return -1;
+    int x = vm->nsw;
+    vm->sw = xrealloc(vm->sw, sizeof(int64_t) * (size_t)(vm->nsw + 1 + 4 * n));
+    vm->sw[x] = n;
+    for (int k = 0; k < n; k++) {
+        int64_t *pair = vm->sw + x + 1 + 4 * k;
+        acc_pair(c, i + 2 * k, pair, &acc2);
+        for (int f = 1; f < 4; f++) pair[f] *= (int64_t)sizeof(Value);  /* offsets, as in code */
+    }
+    vm->nsw += 1 + 4 * n;
+    return x;
+}
+
+/* Which fields of an instruction of op hold registers. */
+enum { F_D = 1, F_A = 2, F_B = 4, F_X = 8 };
+
+static int reg_fields(int op)
+{
+    if (op < OP__COUNT) {
+        const char *l = op_operands[op];
+        return (strchr(l, 'd') ? F_D : 0) | (strchr(l, 'a') ? F_A : 0) |
+               (strchr(l, 'b') && op != OP_CALL ? F_B : 0);     /* CALL's b: how many */
+    }
+    if (op >= OP_JJ_BB && op <= OP_JJ_EE)
+        return op >= OP_JJ_GB ? F_A | F_B : F_A;                /* d: the target */
+    switch (op) {
+    case OP_ADD_IF: return F_D | F_A | F_B | F_X;
+    case OP_OR_MOV: case OP_AND_MOV: case OP_MOV_OR_MOV: case OP_MOV_AND_MOV:
+    case OP_DSINCE: case OP_MSINCE: case OP_MOV2_JMP: case OP_MOV2: case OP_AGG_SUM:
+        return F_D | F_A;
+    case OP_SEL_MISS: case OP_JF_MOV2_JMP: case OP_SWITCH_EQ: return F_A;
+    case OP_ADD_IF_GE: return F_A | F_B;
+    case OP_ACC_RUN: return F_D;
+    default: return F_D | F_A | F_B;    /* comparisons' pairs, *SINCE, IN_RANGE */
+    }
+}
+
+/* The VM's code (above): the chunk's with the runs above fused, unless
+ * vm->nofuse, its registers byte offsets. It goes from the end back, so an
+ * instruction that reads the operands of those after it (MOV2_JMP,
+ * SEL_MISS, COAL_*, JF_MOV2_JMP, MOV_OR_MOV) sees them in their final
+ * form. */
+static VmInstr *fuse(Vm *vm)
+{
+    const Chunk *c = vm->c;
+    int nc = c->ncode;
+    Instr *code = xmalloc(sizeof(Instr) * (size_t)(nc ? nc : 1));
+    if (nc) memcpy(code, c->code, sizeof(Instr) * (size_t)nc);
+    uint8_t *written = xcalloc((size_t)c->nregs + 1, 1);
+    for (int i = 0; i < nc; i++)
+        if (strchr(op_operands[c->code[i].op], 'd')) written[c->code[i].d] = 1;
+    for (int i = vm->nofuse ? -1 : nc - 1; i >= 0; i--) {
+        const Instr *j = &c->code[i], *n = i + 1 < nc ? &c->code[i + 1] : NULL;
+        Instr f = *j;
+        int since = since_of(j), k1, k2, t1, t2, sw;
+        bool ints;
+        if (j->op == OP_JFEQ_I && (sw = switch_at(vm, written, i)) >= 0) {
+            f.op = OP_SWITCH_EQ;
+            f.x = (uint16_t)sw;
+        } else if ((j->op == OP_JF || j->op == OP_JFGE_N) && (sw = acc_run_at(vm, i)) >= 0) {
+            f.op = OP_ACC_RUN;
+            f.d = c->code[i + 1].d;
+            f.x = (uint16_t)sw;
+        } else if (j->op >= OP_LT_ST && j->op <= OP_GE_ST && (sw = range_of(vm, written, j)) >= 0) {
+            f.op = OP_IN_RANGE;
+            f.x = (uint16_t)sw;
+        } else if (since) {
+            f.op = since == 1 ? OP_DSINCE : OP_MSINCE;
+        } else if (j->op == OP_AGG && c->aggs[j->x].group == GROUP_NONE &&
+                   strcmp(std_func(c->aggs[j->x].fn)->name, "total") == 0) {
+            f.op = OP_AGG_SUM;
+        } else if (!n) {
+            continue;
+        } else if (j->op == OP_MOV && (since = since_of(n)) && n->a == j->d) {
+            f.op = since == 1 ? OP_MOV_DSINCE : OP_MOV_MSINCE;
+            f.b = n->d;
+        } else if (j->op == OP_COALESCE &&
+                   (code[i + 1].op == OP_MOV_DSINCE || code[i + 1].op == OP_MOV_MSINCE)) {
+            f.op = code[i + 1].op == OP_MOV_DSINCE ? OP_COAL_DSINCE : OP_COAL_MSINCE;
+        } else if (j->op == OP_MOV && i + 2 < nc && code[i + 1].op == OP_MOV &&
+                   code[i + 2].op == OP_JMP) {
+            f.op = OP_MOV2_JMP;
+        } else if (j->op == OP_JF && j->b == i + 4 && code[i + 1].op == OP_MOV2_JMP) {
+            f.op = OP_JF_MOV2_JMP;
+        } else if (j->op == OP_JF && j->b == i + 3 && i + 3 < nc && code[i + 1].op == OP_MOV &&
+                   code[i + 2].op == OP_JMP && code[i + 2].b == i + 4 &&
+                   code[i + 3].op == OP_SET_MISSING && code[i + 3].d == code[i + 1].d) {
+            f.op = OP_SEL_MISS;
+        } else if (cmp_of(j->op, &ints) >= 0 && (code[i + 1].op == OP_JF || code[i + 1].op == OP_JT) &&
+                   code[i + 1].a == j->d) {
+            f.op = (uint8_t)(OP_OR_N_EQ + 8 * cmp_of(j->op, &ints) + 4 + (ints ? 2 : 0) +
+                             (code[i + 1].op == OP_JT ? 1 : 0));
+        } else if (j->op == OP_MOV && (code[i + 1].op == OP_OR_MOV || code[i + 1].op == OP_AND_MOV) &&
+                   code[i + 1].d == j->d) {
+            f.op = code[i + 1].op == OP_OR_MOV ? OP_MOV_OR_MOV : OP_MOV_AND_MOV;
+        } else if (j->op == OP_MOV && code[i + 1].op == OP_MOV) {
+            f.op = OP_MOV2;
+        } else if (j->op == OP_JFGE_N && j->d == i + 2 && code[i + 1].op == OP_ADD) {
+            f.op = OP_ADD_IF_GE;
+        } else if ((k1 = jump_kind(j, &t1)) >= 0 && (k2 = jump_kind(&code[i + 1], &t2)) >= 0 &&
+                   t1 == t2) {
+            f.op = (uint8_t)(OP_JJ_BB + k1 * 4 + k2);
+            f.d = (uint16_t)t1;
+        } else if ((j->op == OP_JF || j->op == OP_JT) && j->b == i + 2) {
+            bool jf = j->op == OP_JF;
+            int rel = cmp_of(n->op, &ints);
+            f = *n;
+            if (jf && n->op == OP_ADD) {
+                f.op = OP_ADD_IF;
+                f.x = j->a;
+            } else if (rel >= 0 && n->d == j->a) {
+                f.op = (uint8_t)(OP_OR_N_EQ + 8 * rel + (ints ? 2 : 0) + (jf ? 1 : 0));
+            } else if (n->op == OP_MOV && n->d == j->a) {
+                f.op = jf ? OP_AND_MOV : OP_OR_MOV;
+            } else {
+                continue;
+            }
         } else {
             continue;
         }
         code[i] = f;
     }
-    return code;
+    free(written);
+    VmInstr *out = xmalloc(sizeof(VmInstr) * (size_t)(nc ? nc : 1));
+    for (int i = 0; i < nc; i++) {
+        int r = reg_fields(code[i].op);
+        const uint32_t v = (uint32_t)sizeof(Value);
+        out[i].op = code[i].op;
+        out[i].x = r & F_X ? code[i].x * v : code[i].x;
+        out[i].d = r & F_D ? code[i].d * v : code[i].d;
+        out[i].a = r & F_A ? code[i].a * v : code[i].a;
+        out[i].b = r & F_B ? code[i].b * v : code[i].b;
+    }
+    free(code);
+    return out;
 }
 
 /* Keeps register r where keep is 1, else makes it val_int(v) (val_num of
@@ -113,9 +408,11 @@ Vm *vm_new(const Chunk *c)
     vm->agg = xcalloc((size_t)c->naggs + 1, sizeof(AggState));
     vm->lim = xcalloc((size_t)c->nlimits + 1, sizeof(LimitState));
     vm->gagg = xcalloc((size_t)c->naggs + 1, sizeof(AggGroups));
+    vm->aggsig = xcalloc((size_t)c->naggs + 1, 1);
     for (int i = 0; i < c->naggs; i++) {
         vm->agg[i].min = INFINITY;
         vm->agg[i].max = -INFINITY;
+        vm->aggsig[i] = (uint8_t)std_func(c->aggs[i].fn)->sig;
     }
     return vm;
 }
@@ -130,6 +427,8 @@ void vm_free(Vm *vm)
     free(vm->undo);
     free(vm->regs);
     free(vm->code);
+    free(vm->sw);
+    free(vm->aggsig);
     vm_reset_scratch(vm);
     free(vm->spill);
     free(vm->scratch);
@@ -160,11 +459,10 @@ char *vm_scratch(Vm *vm, size_t n)
     return p;
 }
 
-void vm_reset_scratch(Vm *vm)
+void vm_free_spill(Vm *vm)
 {
     for (int i = 0; i < vm->nspill; i++) free(vm->spill[i]);
     vm->nspill = 0;
-    vm->scratch_used = 0;
 }
 
 /* ---------------------------------------------------------------- groups */
@@ -631,7 +929,7 @@ static Value agg_value(Vm *vm, int slot, Value arg)
 {
     const AggSlot *a = &vm->c->aggs[slot];
     const AggState *s = vm_agg_state(vm, slot, vm->group);
-    switch (std_func(a->fn)->sig) {
+    switch ((SigKind)vm->aggsig[slot]) {
     case SIG_AGG_COUNT:
         return val_num((double)s->count);
     case SIG_AGG_RANK:
@@ -653,11 +951,22 @@ static Value agg_value(Vm *vm, int slot, Value arg)
     return val_num(s->max);
 }
 
-static void agg_add(Vm *vm, int slot, Value arg)
+/* Appends x to s's values (rank, percentile, addends). */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void state_push(AggState *s, double x)
 {
-    AggState *s = vm->c->aggs[slot].group == GROUP_NONE ? &vm->agg[slot]
-                                                         : group_state(vm, slot, vm->group);
-    SigKind sig = std_func(vm->c->aggs[slot].fn)->sig;
+    if (s->nvals == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 1024;
+        s->vals = xrealloc(s->vals, sizeof(double) * s->cap);
+    }
+    s->vals[s->nvals++] = x;
+}
+
+/* Adds arg to state s of an aggregate of kind sig. */
+static inline void state_add(AggState *s, SigKind sig, bool addends, Value arg)
+{
     double x = arg.u.num;
     if (sig == SIG_AGG_COUNT) {
         if (arg.u.i) s->count++;
@@ -667,19 +976,28 @@ static void agg_add(Vm *vm, int slot, Value arg)
     s->sum += x;
     if (x < s->min) s->min = x;
     if (x > s->max) s->max = x;
-    if (sig == SIG_AGG_RANK || sig == SIG_AGG_PERCENTILE || vm->addends) {
-        if (s->nvals == s->cap) {
-            s->cap = s->cap ? s->cap * 2 : 1024;
-            s->vals = xrealloc(s->vals, sizeof(double) * s->cap);
-        }
-        s->vals[s->nvals++] = x;
-    }
+    if (sig == SIG_AGG_RANK || sig == SIG_AGG_PERCENTILE || addends) state_push(s, x);
+}
+
+/* vm_agg_add for an aggregate with `per` (apart, so the common case saves
+ * no registers). */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void agg_add_grouped(Vm *vm, int slot, Value arg)
+{
+    state_add(group_state(vm, slot, vm->group), (SigKind)vm->aggsig[slot], vm->addends, arg);
 }
 
 void vm_agg_add(Vm *vm, int slot, Value arg)
 {
-    agg_add(vm, slot, arg);
+    if (vm->c->aggs[slot].group != GROUP_NONE) {
+        agg_add_grouped(vm, slot, arg);
+        return;
+    }
+    state_add(&vm->agg[slot], (SigKind)vm->aggsig[slot], vm->addends, arg);
 }
+
 
 /* Ends vm_run with an error for the record at the instruction before pc. */
 static int fail(Vm *vm, int pc, const char *what)
@@ -705,6 +1023,8 @@ static int fail(Vm *vm, int pc, const char *what)
 #define CASE(name) case OP_##name
 #define NEXT break
 #endif
+/* The register at byte offset off (an instruction's register field). */
+#define RG(off) (*(Value *)((char *)R + (off)))
 /* The instruction being run, as fail() takes it (one past it). */
 #define AT ((int)(ip - code))
 
@@ -715,9 +1035,9 @@ __attribute__((optimize("no-crossjumping", "no-gcse")))
 int vm_run(Vm *vm, int pc)
 {
     vm->err = NULL;
-    if (!vm->code) vm->code = fuse(vm->c);      /* at the first run: the chunk is done */
-    const Instr *const code = vm->code;
-    const Instr *ip = code + pc, *in;   /* the next instruction, this one */
+    if (!vm->code) vm->code = fuse(vm);      /* at the first run: the chunk is done */
+    const VmInstr *const code = vm->code;
+    const VmInstr *ip = code + pc, *in;   /* the next instruction, this one */
     Value *R = vm->regs;
 #ifdef VM_THREADED
     /* every byte an op could hold, so no range check: past the opcodes, bad */
@@ -725,9 +1045,26 @@ int vm_run(Vm *vm, int pc)
 #define OP(name, operands, doc) [OP_##name] = &&L_##name,
 #include "opcodes.def"
 #undef OP
-        [OP_ADD_IF] = &&L_ADD_IF, [OP_OR_N] = &&L_OR_N, [OP_AND_N] = &&L_AND_N,
-        [OP_OR_I] = &&L_OR_I, [OP_AND_I] = &&L_AND_I, [OP_OR_MOV] = &&L_OR_MOV,
-        [OP_AND_MOV] = &&L_AND_MOV,
+#define CMP_LABELS(RN, op)                                                      \
+        [OP_OR_N_##RN] = &&L_OR_N_##RN, [OP_AND_N_##RN] = &&L_AND_N_##RN,        \
+        [OP_OR_I_##RN] = &&L_OR_I_##RN, [OP_AND_I_##RN] = &&L_AND_I_##RN,        \
+        [OP_CJF_N_##RN] = &&L_CJF_N_##RN, [OP_CJT_N_##RN] = &&L_CJT_N_##RN,      \
+        [OP_CJF_I_##RN] = &&L_CJF_I_##RN, [OP_CJT_I_##RN] = &&L_CJT_I_##RN,
+        CMP_RELS(CMP_LABELS)
+#undef CMP_LABELS
+        [OP_ADD_IF] = &&L_ADD_IF, [OP_OR_MOV] = &&L_OR_MOV, [OP_MOV_OR_MOV] = &&L_MOV_OR_MOV,
+        [OP_MOV_AND_MOV] = &&L_MOV_AND_MOV,
+        [OP_AND_MOV] = &&L_AND_MOV, [OP_DSINCE] = &&L_DSINCE, [OP_MSINCE] = &&L_MSINCE,
+        [OP_MOV_DSINCE] = &&L_MOV_DSINCE, [OP_MOV_MSINCE] = &&L_MOV_MSINCE,
+        [OP_COAL_DSINCE] = &&L_COAL_DSINCE, [OP_COAL_MSINCE] = &&L_COAL_MSINCE,
+        [OP_MOV2_JMP] = &&L_MOV2_JMP, [OP_SEL_MISS] = &&L_SEL_MISS, [OP_MOV2] = &&L_MOV2,
+        [OP_JF_MOV2_JMP] = &&L_JF_MOV2_JMP,
+        [OP_ADD_IF_GE] = &&L_ADD_IF_GE, [OP_AGG_SUM] = &&L_AGG_SUM, [OP_SWITCH_EQ] = &&L_SWITCH_EQ,
+        [OP_IN_RANGE] = &&L_IN_RANGE, [OP_ACC_RUN] = &&L_ACC_RUN,
+        [OP_JJ_BB] = &&L_JJ_BB, [OP_JJ_BT] = &&L_JJ_BT, [OP_JJ_BG] = &&L_JJ_BG, [OP_JJ_BE] = &&L_JJ_BE,
+        [OP_JJ_TB] = &&L_JJ_TB, [OP_JJ_TT] = &&L_JJ_TT, [OP_JJ_TG] = &&L_JJ_TG, [OP_JJ_TE] = &&L_JJ_TE,
+        [OP_JJ_GB] = &&L_JJ_GB, [OP_JJ_GT] = &&L_JJ_GT, [OP_JJ_GG] = &&L_JJ_GG, [OP_JJ_GE] = &&L_JJ_GE,
+        [OP_JJ_EB] = &&L_JJ_EB, [OP_JJ_ET] = &&L_JJ_ET, [OP_JJ_EG] = &&L_JJ_EG, [OP_JJ_EE] = &&L_JJ_EE,
         [VM_OP__COUNT ... 255] = &&bad,
     };
 #endif
@@ -737,7 +1074,7 @@ int vm_run(Vm *vm, int pc)
         CASE(HALT):
             return 0;
         CASE(MOV):
-            R[in->d] = R[in->a];
+            RG(in->d) = RG(in->a);
             NEXT;
 /* Numbers in registers are finite (readers and the lexer see to it), so a
  * result that is not finite overflowed: an error for the record, never an
@@ -746,57 +1083,57 @@ int vm_run(Vm *vm, int pc)
         CASE(OPNAME): {                                                         \
             double r_ = EXPR;                                                   \
             if (!isfinite(r_)) return fail(vm, AT, WHAT " overflows (its magnitude passes 1.8e308)"); \
-            R[in->d] = val_num(r_);                                              \
+            RG(in->d) = val_num(r_);                                              \
             NEXT;                                                              \
         }
-        ARITH(ADD, R[in->a].u.num + R[in->b].u.num, "a sum")
-        ARITH(SUB, R[in->a].u.num - R[in->b].u.num, "a difference")
-        ARITH(MUL, R[in->a].u.num * R[in->b].u.num, "a product")
+        ARITH(ADD, RG(in->a).u.num + RG(in->b).u.num, "a sum")
+        ARITH(SUB, RG(in->a).u.num - RG(in->b).u.num, "a difference")
+        ARITH(MUL, RG(in->a).u.num * RG(in->b).u.num, "a product")
 #undef ARITH
         CASE(DIV): {
-            if (R[in->b].u.num == 0) {
-                if (R[in->a].u.num == 0) {       /* 0 / 0: a share of nothing is nothing */
-                    R[in->d] = val_num(0);
+            if (RG(in->b).u.num == 0) {
+                if (RG(in->a).u.num == 0) {       /* 0 / 0: a share of nothing is nothing */
+                    RG(in->d) = val_num(0);
                     break;
                 }
                 return fail(vm, AT, "division by zero");
             }
-            double q = R[in->a].u.num / R[in->b].u.num;
+            double q = RG(in->a).u.num / RG(in->b).u.num;
             if (!isfinite(q)) return fail(vm, AT, "a quotient overflows (its magnitude passes 1.8e308)");
-            R[in->d] = val_num(q);
+            RG(in->d) = val_num(q);
             NEXT;
         }
-        CASE(NEG): R[in->d] = val_num(-R[in->a].u.num); NEXT;
+        CASE(NEG): RG(in->d) = val_num(-RG(in->a).u.num); NEXT;
         CASE(DATE_ADD):
         CASE(DATE_SUB): {
             /* days in range first: a huge count must not overflow an integer */
-            double days = floor(R[in->b].u.num);
+            double days = floor(RG(in->b).u.num);
             if (in->op == OP_DATE_SUB) days = -days;
-            double to = (double)R[in->a].u.i + days;
+            double to = (double)RG(in->a).u.i + days;
             if (!(to >= DATE_MIN && to <= DATE_MAX))
                 return fail(vm, AT, "a date overflows (dates run from 0001-01-01 to 9999-12-31)");
-            R[in->d] = val_int((int64_t)to);
+            RG(in->d) = val_int((int64_t)to);
             NEXT;
         }
         CASE(DATE_DIFF):
-            R[in->d] = val_num((double)(R[in->a].u.i - R[in->b].u.i));
+            RG(in->d) = val_num((double)(RG(in->a).u.i - RG(in->b).u.i));
             NEXT;
-        CASE(EQ_N): R[in->d] = val_int(R[in->a].u.num == R[in->b].u.num); NEXT;
-        CASE(NE_N): R[in->d] = val_int(R[in->a].u.num != R[in->b].u.num); NEXT;
-        CASE(LT_N): R[in->d] = val_int(R[in->a].u.num < R[in->b].u.num); NEXT;
-        CASE(LE_N): R[in->d] = val_int(R[in->a].u.num <= R[in->b].u.num); NEXT;
-        CASE(GT_N): R[in->d] = val_int(R[in->a].u.num > R[in->b].u.num); NEXT;
-        CASE(GE_N): R[in->d] = val_int(R[in->a].u.num >= R[in->b].u.num); NEXT;
-        CASE(EQ_I): R[in->d] = val_int(R[in->a].u.i == R[in->b].u.i); NEXT;
-        CASE(NE_I): R[in->d] = val_int(R[in->a].u.i != R[in->b].u.i); NEXT;
-        CASE(LT_I): R[in->d] = val_int(R[in->a].u.i < R[in->b].u.i); NEXT;
-        CASE(LE_I): R[in->d] = val_int(R[in->a].u.i <= R[in->b].u.i); NEXT;
-        CASE(GT_I): R[in->d] = val_int(R[in->a].u.i > R[in->b].u.i); NEXT;
-        CASE(GE_I): R[in->d] = val_int(R[in->a].u.i >= R[in->b].u.i); NEXT;
+        CASE(EQ_N): RG(in->d) = val_int(RG(in->a).u.num == RG(in->b).u.num); NEXT;
+        CASE(NE_N): RG(in->d) = val_int(RG(in->a).u.num != RG(in->b).u.num); NEXT;
+        CASE(LT_N): RG(in->d) = val_int(RG(in->a).u.num < RG(in->b).u.num); NEXT;
+        CASE(LE_N): RG(in->d) = val_int(RG(in->a).u.num <= RG(in->b).u.num); NEXT;
+        CASE(GT_N): RG(in->d) = val_int(RG(in->a).u.num > RG(in->b).u.num); NEXT;
+        CASE(GE_N): RG(in->d) = val_int(RG(in->a).u.num >= RG(in->b).u.num); NEXT;
+        CASE(EQ_I): RG(in->d) = val_int(RG(in->a).u.i == RG(in->b).u.i); NEXT;
+        CASE(NE_I): RG(in->d) = val_int(RG(in->a).u.i != RG(in->b).u.i); NEXT;
+        CASE(LT_I): RG(in->d) = val_int(RG(in->a).u.i < RG(in->b).u.i); NEXT;
+        CASE(LE_I): RG(in->d) = val_int(RG(in->a).u.i <= RG(in->b).u.i); NEXT;
+        CASE(GT_I): RG(in->d) = val_int(RG(in->a).u.i > RG(in->b).u.i); NEXT;
+        CASE(GE_I): RG(in->d) = val_int(RG(in->a).u.i >= RG(in->b).u.i); NEXT;
 #define STAGE_CMP(OPNAME, REL)                                                  \
         CASE(OPNAME): {                                                         \
-            int64_t x = R[in->a].u.i, y = R[in->b].u.i;                           \
-            R[in->d] = val_int(x < in->x && y < in->x && x REL y);                 \
+            int64_t x = RG(in->a).u.i, y = RG(in->b).u.i;                           \
+            RG(in->d) = val_int((x < in->x) & (y < in->x) & (x REL y));                 \
             NEXT;                                                              \
         }
         STAGE_CMP(LT_ST, <)
@@ -804,62 +1141,62 @@ int vm_run(Vm *vm, int pc)
         STAGE_CMP(GT_ST, >)
         STAGE_CMP(GE_ST, >=)
 #undef STAGE_CMP
-        CASE(EQ_S): R[in->d] = val_int(str_cmp(R[in->a], R[in->b]) == 0); NEXT;
-        CASE(NE_S): R[in->d] = val_int(str_cmp(R[in->a], R[in->b]) != 0); NEXT;
-        CASE(LT_S): R[in->d] = val_int(str_cmp(R[in->a], R[in->b]) < 0); NEXT;
-        CASE(LE_S): R[in->d] = val_int(str_cmp(R[in->a], R[in->b]) <= 0); NEXT;
-        CASE(GT_S): R[in->d] = val_int(str_cmp(R[in->a], R[in->b]) > 0); NEXT;
-        CASE(GE_S): R[in->d] = val_int(str_cmp(R[in->a], R[in->b]) >= 0); NEXT;
-        CASE(NOT): R[in->d] = val_int(!R[in->a].u.i); NEXT;
+        CASE(EQ_S): RG(in->d) = val_int(str_cmp(RG(in->a), RG(in->b)) == 0); NEXT;
+        CASE(NE_S): RG(in->d) = val_int(str_cmp(RG(in->a), RG(in->b)) != 0); NEXT;
+        CASE(LT_S): RG(in->d) = val_int(str_cmp(RG(in->a), RG(in->b)) < 0); NEXT;
+        CASE(LE_S): RG(in->d) = val_int(str_cmp(RG(in->a), RG(in->b)) <= 0); NEXT;
+        CASE(GT_S): RG(in->d) = val_int(str_cmp(RG(in->a), RG(in->b)) > 0); NEXT;
+        CASE(GE_S): RG(in->d) = val_int(str_cmp(RG(in->a), RG(in->b)) >= 0); NEXT;
+        CASE(NOT): RG(in->d) = val_int(!RG(in->a).u.i); NEXT;
         CASE(JMP): ip = code + in->b; NEXT;
-        CASE(JF): if (!R[in->a].u.i) ip = code + in->b; NEXT;
-        CASE(JT): if (R[in->a].u.i) ip = code + in->b; NEXT;
-        CASE(JFEQ_N): if (!(R[in->a].u.num == R[in->b].u.num)) ip = code + in->d; NEXT;
-        CASE(JFNE_N): if (!(R[in->a].u.num != R[in->b].u.num)) ip = code + in->d; NEXT;
-        CASE(JFLT_N): if (!(R[in->a].u.num < R[in->b].u.num)) ip = code + in->d; NEXT;
-        CASE(JFLE_N): if (!(R[in->a].u.num <= R[in->b].u.num)) ip = code + in->d; NEXT;
-        CASE(JFGT_N): if (!(R[in->a].u.num > R[in->b].u.num)) ip = code + in->d; NEXT;
-        CASE(JFGE_N): if (!(R[in->a].u.num >= R[in->b].u.num)) ip = code + in->d; NEXT;
-        CASE(JFEQ_I): if (R[in->a].u.i != R[in->b].u.i) ip = code + in->d; NEXT;
-        CASE(JFNE_I): if (R[in->a].u.i == R[in->b].u.i) ip = code + in->d; NEXT;
-        CASE(IS_MISSING): R[in->d] = val_int(R[in->a].missing != 0); NEXT;
-        CASE(COALESCE): R[in->d] = R[in->a].missing ? R[in->b] : R[in->a]; NEXT;
+        CASE(JF): if (!RG(in->a).u.i) ip = code + in->b; NEXT;
+        CASE(JT): if (RG(in->a).u.i) ip = code + in->b; NEXT;
+        CASE(JFEQ_N): if (!(RG(in->a).u.num == RG(in->b).u.num)) ip = code + in->d; NEXT;
+        CASE(JFNE_N): if (!(RG(in->a).u.num != RG(in->b).u.num)) ip = code + in->d; NEXT;
+        CASE(JFLT_N): if (!(RG(in->a).u.num < RG(in->b).u.num)) ip = code + in->d; NEXT;
+        CASE(JFLE_N): if (!(RG(in->a).u.num <= RG(in->b).u.num)) ip = code + in->d; NEXT;
+        CASE(JFGT_N): if (!(RG(in->a).u.num > RG(in->b).u.num)) ip = code + in->d; NEXT;
+        CASE(JFGE_N): if (!(RG(in->a).u.num >= RG(in->b).u.num)) ip = code + in->d; NEXT;
+        CASE(JFEQ_I): if (RG(in->a).u.i != RG(in->b).u.i) ip = code + in->d; NEXT;
+        CASE(JFNE_I): if (RG(in->a).u.i == RG(in->b).u.i) ip = code + in->d; NEXT;
+        CASE(IS_MISSING): RG(in->d) = val_int(RG(in->a).missing != 0); NEXT;
+        CASE(COALESCE): RG(in->d) = RG(in->a).missing ? RG(in->b) : RG(in->a); NEXT;
         CASE(SET_MISSING):    /* no member (-1): a tier that matched no branch equals none */
-            R[in->d] = val_int(-1);
-            R[in->d].missing = 1;
+            RG(in->d) = val_int(-1);
+            RG(in->d).missing = 1;
             NEXT;
         CASE(CALL):
             vm->std.today = R[vm->c->today_reg].u.i;
             vm->std.err = NULL;
-            std_func(in->x)->fn(&R[in->d], &R[in->a], in->b, &vm->std);
+            std_func(in->x)->fn(&RG(in->d), &RG(in->a), in->b, &vm->std);
             if (vm->std.err) return fail(vm, AT, vm->std.err);  /* round() overflowing */
             NEXT;
         CASE(MATCH): {
             const Regex *re = vm->c->regex[in->x];
             void *work = vm_scratch(vm, rx_work_size(re));
-            R[in->d] = val_int(rx_search(re, R[in->a].u.str, R[in->a].len, work));
+            RG(in->d) = val_int(rx_search(re, RG(in->a).u.str, RG(in->a).len, work));
             NEXT;
         }
         CASE(AGG):
-            R[in->d] = agg_value(vm, in->x, R[in->a]);
-            if (!isfinite(R[in->d].u.num))
+            RG(in->d) = agg_value(vm, in->x, RG(in->a));
+            if (!isfinite(RG(in->d).u.num))
                 return fail(vm, AT, "an aggregate overflows (its sum passes 1.8e308)");
             NEXT;
         CASE(AGG_ADD):
-            if (R[in->b].u.i) agg_add(vm, in->x, R[in->a]);
+            if (RG(in->b).u.i) vm_agg_add(vm, in->x, RG(in->a));
             NEXT;
         CASE(LIMIT_ADD):
-            if (R[in->a].u.i) {
+            if (RG(in->a).u.i) {
                 LimitState *l = &vm->lim[in->x];
                 if (l->n == l->cap) {
                     l->cap = l->cap ? l->cap * 2 : 256;
                     l->cands = xrealloc(l->cands, sizeof(LimitCand) * l->cap);
                 }
-                if (isnan(R[in->b].u.num)) return fail(vm, AT, "a limit's order is not a number");
+                if (isnan(RG(in->b).u.num)) return fail(vm, AT, "a limit's order is not a number");
                 LimitCand *c = &l->cands[l->n++];
                 c->group = vm->c->limits[in->x].group == GROUP_NONE
                                ? 0 : vm_group_id(&l->groups, vm->c->limits[in->x].group, vm->group, true);
-                c->by = R[in->b].u.num;
+                c->by = RG(in->b).u.num;
                 c->ordinal = vm->ordinal;
                 c->key = xmalloc(vm->keylen + 1);
                 if (vm->keylen) memcpy(c->key, vm->key, vm->keylen);
@@ -870,52 +1207,227 @@ int vm_run(Vm *vm, int pc)
             const LimitState *l = &vm->lim[in->x];
             long o = vm->ordinal;
             bool kept = o >= 0 && (size_t)(o / 8) < l->nkeep && (l->keep[o / 8] >> (o % 8)) & 1;
-            R[in->d] = val_int(R[in->a].u.i && kept);
+            RG(in->d) = val_int(RG(in->a).u.i && kept);
             NEXT;
         }
         CASE(GROUP):
-            vm->group = R[in->a];
+            vm->group = RG(in->a);
             NEXT;
-        CASE(STAGE_FROM): R[in->d] = val_int(R[in->a].u.i < in->x); NEXT;
+        CASE(STAGE_FROM): RG(in->d) = val_int(RG(in->a).u.i < in->x); NEXT;
         /* the fused pairs (fuse() above); each skips the instruction after it */
         CASE(ADD_IF): {
-            bool take = R[in->x].u.i != 0;
-            double r_ = R[in->a].u.num + R[in->b].u.num;
+            bool take = RG(in->x).u.i != 0;
+            double r_ = RG(in->a).u.num + RG(in->b).u.num;
             ip++;
             if (!isfinite(r_) && take)      /* the ADD's error, at the ADD */
                 return fail(vm, AT, "a sum overflows (its magnitude passes 1.8e308)");
             int64_t bits;
             memcpy(&bits, &r_, sizeof bits);
-            keep_or_int(&R[in->d], !take, bits);
+            keep_or_int(&RG(in->d), !take, bits);
             NEXT;
         }
-#define REL(x, y, rel)                                                          \
-    (((((x) < (y)) | ((x) == (y)) << 1 | ((x) > (y)) << 2) & (rel) & 7) != 0) ^ ((rel) >> 3)
-        CASE(OR_N):
-            keep_or_int(&R[in->d], R[in->d].u.i != 0, REL(R[in->a].u.num, R[in->b].u.num, in->x));
-            ip++;
+        CASE(ADD_IF_GE): {
+            bool take = RG(in->a).u.num >= RG(in->b).u.num;
+            const VmInstr *add = ip++;
+            double r_ = RG(add->a).u.num + RG(add->b).u.num;
+            if (!isfinite(r_) && take)      /* the ADD's error, at the ADD */
+                return fail(vm, AT, "a sum overflows (its magnitude passes 1.8e308)");
+            int64_t bits;
+            memcpy(&bits, &r_, sizeof bits);
+            keep_or_int(&RG(add->d), !take, bits);
             NEXT;
-        CASE(AND_N):
-            keep_or_int(&R[in->d], R[in->d].u.i == 0, REL(R[in->a].u.num, R[in->b].u.num, in->x));
-            ip++;
+        }
+        CASE(SWITCH_EQ): {
+            const int64_t *t = vm->sw + in->x;
+            uint64_t off = (uint64_t)RG(in->a).u.i - (uint64_t)t[0];
+            ip = code + (off < (uint64_t)t[1] ? t[3 + off] : t[2]);
             NEXT;
-        CASE(OR_I):
-            keep_or_int(&R[in->d], R[in->d].u.i != 0, REL(R[in->a].u.i, R[in->b].u.i, in->x));
-            ip++;
+        }
+        CASE(IN_RANGE): {
+            const int64_t *t = vm->sw + in->x;
+            RG(in->d) = val_int((uint64_t)RG(in->a).u.i - (uint64_t)t[0] < (uint64_t)t[1]);
             NEXT;
-        CASE(AND_I):
-            keep_or_int(&R[in->d], R[in->d].u.i == 0, REL(R[in->a].u.i, R[in->b].u.i, in->x));
-            ip++;
+        }
+        CASE(ACC_RUN): {
+            const int64_t *t = vm->sw + in->x;
+            int n = (int)t[0];
+            Value *accp = &RG(in->d);
+            int64_t bits = accp->u.i;
+            uint32_t len = accp->len;
+            uint8_t miss = accp->missing;
+            for (int k = 0; k < n; k++) {
+                const int64_t *e = t + 1 + 4 * k;
+                const Value *c1 = &RG(e[1]), *c2 = &RG(e[2]);
+                bool take = e[0] ? c1->u.num >= c2->u.num : c1->u.i != 0;
+                double cur, r_;
+                memcpy(&cur, &bits, sizeof cur);
+                r_ = cur + RG(e[3]).u.num;
+                if (!isfinite(r_) && take) {    /* the k-th ADD's error, the sum so far kept */
+                    accp->u.i = bits;
+                    accp->len = len;
+                    accp->missing = miss;
+                    return fail(vm, AT + 2 * k + 1, "a sum overflows (its magnitude passes 1.8e308)");
+                }
+                int64_t rb, m = -(int64_t)take;
+                memcpy(&rb, &r_, sizeof rb);
+                bits = (rb & m) | (bits & ~m);
+                len &= ~(uint32_t)m;
+                miss &= (uint8_t)~m;
+            }
+            accp->u.i = bits;
+            accp->len = len;
+            accp->missing = miss;
+            ip = in + 2 * n;
             NEXT;
-#undef REL
+        }
+        CASE(AGG_SUM):
+            RG(in->d) = val_num(vm->agg[in->x].sum);
+            if (!isfinite(RG(in->d).u.num))
+                return fail(vm, AT, "an aggregate overflows (its sum passes 1.8e308)");
+            NEXT;
+#define CMP_CASES(RN, op)                                                       \
+        CASE(OR_N_##RN):                                                        \
+            keep_or_int(&RG(in->d), RG(in->d).u.i != 0, RG(in->a).u.num op RG(in->b).u.num); \
+            ip++;                                                               \
+            NEXT;                                                               \
+        CASE(AND_N_##RN):                                                       \
+            keep_or_int(&RG(in->d), RG(in->d).u.i == 0, RG(in->a).u.num op RG(in->b).u.num); \
+            ip++;                                                               \
+            NEXT;                                                               \
+        CASE(OR_I_##RN):                                                        \
+            keep_or_int(&RG(in->d), RG(in->d).u.i != 0, RG(in->a).u.i op RG(in->b).u.i); \
+            ip++;                                                               \
+            NEXT;                                                               \
+        CASE(AND_I_##RN):                                                       \
+            keep_or_int(&RG(in->d), RG(in->d).u.i == 0, RG(in->a).u.i op RG(in->b).u.i); \
+            ip++;                                                               \
+            NEXT;                                                               \
+        CASE(CJF_N_##RN): {                                                     \
+            bool v_ = RG(in->a).u.num op RG(in->b).u.num;                         \
+            RG(in->d) = val_int(v_);                                             \
+            ip = v_ ? ip + 1 : code + ip->b;                                    \
+            NEXT;                                                               \
+        }                                                                       \
+        CASE(CJT_N_##RN): {                                                     \
+            bool v_ = RG(in->a).u.num op RG(in->b).u.num;                         \
+            RG(in->d) = val_int(v_);                                             \
+            ip = v_ ? code + ip->b : ip + 1;                                    \
+            NEXT;                                                               \
+        }                                                                       \
+        CASE(CJF_I_##RN): {                                                     \
+            bool v_ = RG(in->a).u.i op RG(in->b).u.i;                             \
+            RG(in->d) = val_int(v_);                                             \
+            ip = v_ ? ip + 1 : code + ip->b;                                    \
+            NEXT;                                                               \
+        }                                                                       \
+        CASE(CJT_I_##RN): {                                                     \
+            bool v_ = RG(in->a).u.i op RG(in->b).u.i;                             \
+            RG(in->d) = val_int(v_);                                             \
+            ip = v_ ? code + ip->b : ip + 1;                                    \
+            NEXT;                                                               \
+        }
+        CMP_RELS(CMP_CASES)
+#undef CMP_CASES
+#define HOLDS_B(p) (RG((p)->a).u.i != 0)
+#define HOLDS_T(p) (RG((p)->a).u.i == 0)
+#define HOLDS_G(p) (RG((p)->a).u.num >= RG((p)->b).u.num)
+#define HOLDS_E(p) (RG((p)->a).u.i == RG((p)->b).u.i)
+#define JJ(K1, K2)                                                              \
+        CASE(JJ_##K1##K2):                                                      \
+            if (!(HOLDS_##K1(in) & HOLDS_##K2(ip)))                             \
+                ip = code + in->d;                                              \
+            else                                                                \
+                ip++;                                                           \
+            NEXT;
+        JJ(B, B) JJ(B, T) JJ(B, G) JJ(B, E) JJ(T, B) JJ(T, T) JJ(T, G) JJ(T, E)
+        JJ(G, B) JJ(G, T) JJ(G, G) JJ(G, E) JJ(E, B) JJ(E, T) JJ(E, G) JJ(E, E)
+#undef JJ
+#undef HOLDS_B
+#undef HOLDS_T
+#undef HOLDS_G
+#undef HOLDS_E
+        CASE(MOV_OR_MOV):
+            RG(in->d) = RG(in->a);
+            keep_or_copy(&RG(ip->d), RG(ip->d).u.i != 0, &RG(ip->a));
+            ip += 2;
+            NEXT;
+        CASE(MOV_AND_MOV):
+            RG(in->d) = RG(in->a);
+            keep_or_copy(&RG(ip->d), RG(ip->d).u.i == 0, &RG(ip->a));
+            ip += 2;
+            NEXT;
         CASE(OR_MOV):
-            keep_or_copy(&R[in->d], R[in->d].u.i != 0, &R[in->a]);
+            keep_or_copy(&RG(in->d), RG(in->d).u.i != 0, &RG(in->a));
             ip++;
             NEXT;
         CASE(AND_MOV):
-            keep_or_copy(&R[in->d], R[in->d].u.i == 0, &R[in->a]);
+            keep_or_copy(&RG(in->d), RG(in->d).u.i == 0, &RG(in->a));
             ip++;
             NEXT;
+#define TODAY (R[vm->c->today_reg].u.i)
+        CASE(DSINCE):
+            RG(in->d) = dates_days_since(TODAY, &RG(in->a));
+            NEXT;
+        CASE(MSINCE):
+            RG(in->d) = dates_months_since(&vm->std, TODAY, &RG(in->a));
+            NEXT;
+        CASE(MOV_DSINCE):
+            RG(in->d) = RG(in->a);
+            RG(in->b) = dates_days_since(TODAY, &RG(in->d));
+            ip++;
+            NEXT;
+        CASE(MOV_MSINCE):
+            RG(in->d) = RG(in->a);
+            RG(in->b) = dates_months_since(&vm->std, TODAY, &RG(in->d));
+            ip++;
+            NEXT;
+        CASE(COAL_DSINCE): {
+            RG(in->d) = RG(in->a).missing ? RG(in->b) : RG(in->a);
+            const VmInstr *m = ip;
+            RG(m->d) = RG(m->a);
+            RG(m->b) = dates_days_since(TODAY, &RG(m->d));
+            ip += 2;
+            NEXT;
+        }
+        CASE(COAL_MSINCE): {
+            RG(in->d) = RG(in->a).missing ? RG(in->b) : RG(in->a);
+            const VmInstr *m = ip;
+            RG(m->d) = RG(m->a);
+            RG(m->b) = dates_months_since(&vm->std, TODAY, &RG(m->d));
+            ip += 2;
+            NEXT;
+        }
+#undef TODAY
+        CASE(MOV2_JMP):
+            RG(in->d) = RG(in->a);
+            RG(ip->d) = RG(ip->a);
+            ip = code + ip[1].b;
+            NEXT;
+        CASE(MOV2):
+            RG(in->d) = RG(in->a);
+            RG(ip->d) = RG(ip->a);
+            ip++;
+            NEXT;
+        CASE(JF_MOV2_JMP):
+            if (!RG(in->a).u.i) {
+                ip = code + in->b;
+            } else {
+                RG(ip->d) = RG(ip->a);
+                RG(ip[1].d) = RG(ip[1].a);
+                ip = code + ip[2].b;
+            }
+            NEXT;
+        CASE(SEL_MISS): {
+            const VmInstr *m = ip;            /* the MOV */
+            const Value *src = &RG(m->a);
+            Value *dst = &RG(m->d);
+            int64_t k = -(int64_t)(RG(in->a).u.i != 0);
+            dst->u.i = (src->u.i & k) | ~k;                     /* else -1 */
+            dst->len = src->len & (uint32_t)k;
+            dst->missing = (uint8_t)((src->missing & (uint8_t)k) | (1 & ~(uint8_t)k));
+            ip += 3;
+            NEXT;
+        }
         default:
 #ifdef VM_THREADED
         bad:

@@ -66,6 +66,12 @@ typedef struct GroupUndo {
     AggState prev;
 } GroupUndo;
 
+/* An instruction of a VM's own code (vm.c): the chunk's, or a fused one,
+ * its registers as byte offsets into the register file. */
+typedef struct VmInstr {
+    uint32_t op, x, d, a, b;
+} VmInstr;
+
 typedef struct Vm {
     const Chunk *c;
     Value *regs;            /* the register file, c->nregs values */
@@ -88,9 +94,14 @@ typedef struct Vm {
     Span err_span;          /* and where in the policy */
     int lent;               /* vm_pass_lend: the layer this VM adds to (0: none) */
     bool addends;           /* keep every value added to a sum (vm_pass_merge replays them) */
-    Instr *code;            /* c->code with common pairs fused (vm.c), made by the
+    VmInstr *code;          /* c->code with common runs fused (vm.c), made by the
                                first vm_run: what vm_run runs (the chunk's code
                                must not change after that) */
+    bool nofuse;            /* tests: set before the first vm_run, code is the
+                               chunk's instructions as they are */
+    uint8_t *aggsig;        /* c->naggs: each aggregate's SigKind (no lookup per add) */
+    int64_t *sw;            /* the tables of code's SWITCH_EQ and IN_RANGE (vm.c) */
+    int nsw;
 } Vm;
 
 /* A VM with its registers set to the chunk's initial values. */
@@ -151,6 +162,11 @@ void vm_partial_free(const Chunk *c, VmPartial *p);
 void vm_pass_unlend(Vm *w);
 /* Scratch bytes valid until vm_reset_scratch (once per record). */
 char *vm_scratch(Vm *vm, size_t n);
-void vm_reset_scratch(Vm *vm);
+void vm_free_spill(Vm *vm);        /* vm_reset_scratch's rare part */
+static inline void vm_reset_scratch(Vm *vm)
+{
+    if (vm->nspill) vm_free_spill(vm);
+    vm->scratch_used = 0;
+}
 
 #endif

@@ -1,31 +1,18 @@
 /* dates.c — date built-ins: days_since, months_since (relative to the
- * caller's today, StdCtx) and days_between. */
-#include "std.h"
-#include "../base/date.h"
-
-static int64_t today(StdCtx *cx)
-{
-    return cx->today;
-}
+ * caller's today, StdCtx; their arithmetic is dates.h's, which the VM also
+ * runs inline) and days_between. */
+#include "dates.h"
 
 void std_days_since(Value *d, const Value *a, int n, StdCtx *cx)
 {
     (void)n;
-    *d = val_num((double)(today(cx) - a[0].u.i));
+    *d = dates_days_since(cx->today, &a[0]);
 }
 
 void std_months_since(Value *d, const Value *a, int n, StdCtx *cx)
 {
     (void)n;
-    int32_t t = (int32_t)today(cx);
-    if (cx->today_days != t || !cx->today_known) {     /* today's y-m-d, once */
-        date_to_ymd(t, &cx->today_y, &cx->today_m, &cx->today_d);
-        cx->today_days = t;
-        cx->today_known = true;
-    }
-    int y, m, day;
-    date_to_ymd((int32_t)a[0].u.i, &y, &m, &day);
-    *d = val_num((double)date_months_between_ymd(y, m, day, cx->today_y, cx->today_m, cx->today_d));
+    *d = dates_months_since(cx, cx->today, &a[0]);
 }
 
 void std_days_between(Value *d, const Value *a, int n, StdCtx *cx)

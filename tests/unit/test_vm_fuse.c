@@ -1,9 +1,9 @@
 /* test_vm_fuse.c — the pairs a VM's first vm_run fuses into one instruction
  * of its own code (runtime/vm.c, fuse()): a JF or JT over exactly one ADD, MOV or
  * comparison. Each pair is run twice on the same registers, fused (as
- * vm_run leaves it) and unfused (the chunk's code copied back over the
- * VM's), and every register must come out byte for byte the same, with
- * the same status and error place: conditions false, true and other than
+ * vm_run leaves it) and unfused (a VM told not to fuse, vm->nofuse), and
+ * every register must come out byte for byte the same, with the same
+ * status and error place: conditions false, true and other than
  * 1, operands less, equal and greater (numbers and integers, the extremes
  * of int64 included), -0, a sum that overflows only where its condition
  * holds, a destination that is missing or a string, a source that is. A
@@ -58,11 +58,11 @@ static Outcome run(bool fused, int *nfused)
     Outcome o;
     memset(&o, 0, sizeof o);
     Vm *vm = vm_new(&ch);
-    vm_run(vm, ch.ncode - 1);           /* a HALT: makes the fused code */
+    vm->nofuse = !fused;                /* unfused: the chunk's code as it is */
+    vm_run(vm, ch.ncode - 1);           /* a HALT: makes the VM's code */
     int n = 0;
     for (int i = 0; i < ch.ncode; i++) n += vm->code[i].op >= OP__COUNT;
     if (nfused) *nfused = n;
-    if (!fused) memcpy(vm->code, ch.code, sizeof(Instr) * (size_t)ch.ncode);
     o.rc = vm_run(vm, 0);
     o.err_start = o.rc ? (int)vm->err_span.start : -1;
     for (int i = 0; i < NREG; i++) {    /* the fields, not the padding */
