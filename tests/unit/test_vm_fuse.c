@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "unit_check.h"
+#include "vm_unit.h"
 
 enum { NREG = 8, NCODE = 8 };
 
@@ -25,12 +26,6 @@ static Instr code[NCODE];
 static Span spans[NCODE];
 static Value init[NREG];
 static Chunk ch;
-
-static Instr ins(OpCode op, int x, int d, int a, int b)
-{
-    Instr in = {(uint8_t)op, (uint16_t)x, (uint16_t)d, (uint16_t)a, (uint16_t)b};
-    return in;
-}
 
 static void reset(void)
 {
@@ -81,19 +76,10 @@ static void agree(const char *name, int want)
     Outcome f = run(true, &nfused), u = run(false, NULL);
     char why[300];
     int same = f.rc == u.rc && f.err_start == u.err_start;
-    int bad = -1;
-    for (int i = 0; i < NREG && same; i++)
-        if (f.regs[i].u.i != u.regs[i].u.i || f.regs[i].len != u.regs[i].len ||
-            f.regs[i].missing != u.regs[i].missing) {
-            same = 0;
-            bad = i;
-        }
-    snprintf(why, sizeof why, "fused %d (want %d); rc %d/%d, error at %d/%d; r%d %#llx/%#llx len %u/%u "
-             "missing %u/%u", nfused, want, f.rc, u.rc, f.err_start, u.err_start, bad,
-             bad >= 0 ? (unsigned long long)f.regs[bad].u.i : 0ull,
-             bad >= 0 ? (unsigned long long)u.regs[bad].u.i : 0ull,
-             bad >= 0 ? f.regs[bad].len : 0u, bad >= 0 ? u.regs[bad].len : 0u,
-             bad >= 0 ? f.regs[bad].missing : 0u, bad >= 0 ? u.regs[bad].missing : 0u);
+    char regs[160];
+    if (regs_differ(f.regs, u.regs, NREG, regs, sizeof regs) >= 0) same = 0;
+    snprintf(why, sizeof why, "fused %d (want %d); rc %d/%d, error at %d/%d; %s", nfused, want, f.rc,
+             u.rc, f.err_start, u.err_start, regs);
     check(name, same && nfused == want, why);
 }
 
