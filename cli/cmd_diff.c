@@ -210,10 +210,12 @@ static int print_account(const Outcomes *before, int ra, const Outcomes *after, 
     return n;
 }
 
-/* The count of true per select column of one side (names and counts). */
+/* The count of true per select column of one side (names and counts; col:
+ * where each select is among the outcome columns). */
 typedef struct Counts {
     int n;
     const char **names;
+    int *col;
     long *count;
 } Counts;
 
@@ -221,19 +223,22 @@ static void counts_init(const Outcomes *o, Counts *k)
 {
     k->n = 0;
     k->names = xcalloc((size_t)o->ncols + 1, sizeof(char *));
+    k->col = xcalloc((size_t)o->ncols + 1, sizeof(int));
     k->count = xcalloc((size_t)o->ncols + 1, sizeof(long));
     for (int i = 0; i < o->ncols; i++)
-        if (o->cols[i].kind == SYM_SELECT) k->names[k->n++] = o->cols[i].name;
+        if (o->cols[i].kind == SYM_SELECT) {
+            k->col[k->n] = i;
+            k->names[k->n++] = o->cols[i].name;
+        }
 }
 
-/* Adds row r of o (its cells NaN where not evaluated). */
+/* Adds row r of o (its cells NaN where not evaluated); o has the columns
+ * counts_init was given. */
 static void counts_add(Counts *k, const Outcomes *o, int r)
 {
-    for (int i = 0, n = 0; i < o->ncols; i++) {
-        if (o->cols[i].kind != SYM_SELECT) continue;
-        double v = out_cell(o, r, i);
+    for (int n = 0; n < k->n; n++) {
+        double v = out_cell(o, r, k->col[n]);
         if (!isnan(v)) k->count[n] += v != 0;
-        n++;
     }
 }
 
@@ -246,6 +251,7 @@ static void count_selects(const Outcomes *o, Counts *k)
 static void counts_free(Counts *k)
 {
     free(k->names);
+    free(k->col);
     free(k->count);
 }
 
