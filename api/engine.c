@@ -667,8 +667,28 @@ int eng_delta_same(const EngDelta *d, Vm *vm, long ordinal, const Value *old, co
     return 1;
 }
 
+static bool pass_eval_vm(const Engine *e, Vm *vm, int k, long ordinal, const char *key,
+                         size_t keylen, char *why, size_t len);
+
 bool eng_pass_eval(const Engine *e, Vm *vm, int k, long ordinal, const char *key, size_t keylen,
                    char *why, size_t len)
+{
+    /* a pass of plain adds (total(), avg() without `per`) cannot fail:
+       summed here without the VM, nothing to undo */
+    const Instr *const *adds;
+    int nadds = vm_pass_plain(vm, k, &adds);
+    if (nadds < 0) return pass_eval_vm(e, vm, k, ordinal, key, keylen, why, len);
+    const Value *R = vm->regs;
+    vm->ordinal = ordinal;
+    for (int i = 0; i < nadds; i++)
+        if (R[adds[i]->b].u.i) vm_agg_add(vm, adds[i]->x, R[adds[i]->a]);
+    return true;
+}
+
+/* eng_pass_eval's pass through the VM, undone whole if it fails. */
+static __attribute__((noinline)) bool pass_eval_vm(const Engine *e, Vm *vm, int k, long ordinal,
+                                                   const char *key, size_t keylen, char *why,
+                                                   size_t len)
 {
     at_record(vm, ordinal, key, keylen);
     const Chunk *c = e->chunk;

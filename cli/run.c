@@ -371,8 +371,6 @@ static EngStatus run_pass(RunSession *rs, int k, const char *data_path, const So
     const bool *used = rs->chunk->pass_field_used[k - 1];
     rd_limit_to(src, used);
     RdPlan plan = rd_plan(src, used, rs->chunk->field_reg);
-    const Instr *adds[16];
-    int nadds = par_plain_adds(rs->chunk, k, adds, 16);
     Value *R = rs->vm->regs;
     int rc;
     long ordinal = 0;
@@ -398,14 +396,8 @@ static EngStatus run_pass(RunSession *rs, int k, const char *data_path, const So
                 continue;
             }
         }
-        if (nadds < 0) vm_reset_scratch(rs->vm);    /* only the VM takes scratch */
         if (rd_fill(src, &plan, R) != 0) {   /* reported in the record pass */
             eng_pass_left_out(&rs->eng, ord);
-            continue;
-        }
-        if (nadds >= 0) {       /* the VM's AGG_ADD, which cannot fail */
-            for (int i = 0; i < nadds; i++)
-                if (R[adds[i]->b].u.i) vm_agg_add(rs->vm, adds[i]->x, R[adds[i]->a]);
             continue;
         }
         eng_pass_record(&rs->eng, k, ord, key, keylen);  /* a failure: reported in the record pass */

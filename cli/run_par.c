@@ -44,8 +44,8 @@
  * chunk is read, then the merging thread checks the starts, reads again
  * the chunks that started inside a record, and merges in input order
  * (vm_pass_merge, eng_pass_failed): the state one worker would have. A
- * pass of plain adds (par_plain_adds) is summed without the VM, its
- * addends kept all the same.
+ * pass of plain adds is summed without the VM (eng_pass_eval, through
+ * vm_pass_plain), its addends kept all the same.
  *
  * Workers stay at most AHEAD chunks each ahead of the merge, so memory
  * is bounded by the chunk size (8 MiB of input) times the workers, not by
@@ -709,15 +709,6 @@ static void pass_fail(Chunk_ *c, long ord, const char *why)
     c->fwhy[c->nfails++] = why ? xstrdup(why) : NULL;
 }
 
-int par_plain_adds(const Chunk *c, int k, const Instr **adds, int max)
-{
-    int n = 0;
-    const Instr *in = c->code + c->pass_pc[k - 1];
-    for (; in->op == OP_AGG_ADD && n < max && c->aggs[in->x].group == GROUP_NONE; in++)
-        adds[n++] = in;
-    return in->op == OP_HALT ? n : -1;
-}
-
 /* Portfolio pass p->pass over one chunk, as run_pass in cli/run.c does
  * over the whole file, into the chunk's partial state; which records fail
  * is noted, not yet said (the merge says it, in input order). */
@@ -741,8 +732,6 @@ static void pass_chunk(Par *p, Worker *wk, Chunk_ *c)
     const RdPlan *plan = &wk->plan;
     Vm *vm = wk->vm;
     memcpy(vm->regs, p->regs0, sizeof(Value) * (size_t)rs->chunk->nregs);
-    const Instr *adds[16];
-    int nadds = par_plain_adds(rs->chunk, p->pass, adds, 16);
     Value *R = vm->regs;
     const Policy *pol = rs->pol;
     long ord = c->ord;
@@ -783,16 +772,11 @@ static void pass_chunk(Par *p, Worker *wk, Chunk_ *c)
                 continue;
             }
         }
-        vm_reset_scratch(vm);
         if (rd_fill(src, plan, R) != 0) {
             pass_fail(c, o, NULL);
             continue;
         }
-        if (nadds >= 0) {       /* the VM's AGG_ADDs, which cannot fail; the addends kept */
-            for (int i = 0; i < nadds; i++)
-                if (R[adds[i]->b].u.i) vm_agg_add(vm, adds[i]->x, R[adds[i]->a]);
-            continue;
-        }
+        /* a pass of plain adds is summed without the VM, the addends kept */
         if (!eng_pass_eval(&rs->eng, vm, p->pass, o, key, keylen, why, sizeof why))
             pass_fail(c, o, why);
     }

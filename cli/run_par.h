@@ -71,14 +71,6 @@ void par_note_end(ParSplit *sp, long records);
  * again: the caller then reads it with one. */
 bool par_pass(RunSession *rs, ParSplit *sp, int k, const SourceOpts *in);
 
-/* The instructions of portfolio pass k (1 ..) when its code is only
- * AGG_ADDs to aggregates without `per` (`total(annual_revenue)`), at most
- * max of them; -1 for any other code. A pass loop may then do what the VM
- * would (the same adds in the same order, each under its condition
- * register, which no instruction of the pass writes: vm_agg_add) without
- * running it per record; on a worker the adds keep their addends, so the
- * merge replays them in input order as for any pass. */
-int par_plain_adds(const Chunk *c, int k, const Instr **adds, int max);
 
 /* The record pass over the split's chunks: each chunk's rows written to w
  * (opened by the caller on the output, header and all; NULL for --summary

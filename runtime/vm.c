@@ -417,6 +417,17 @@ Vm *vm_new(const Chunk *c)
     return vm;
 }
 
+void vm_pass_plain_find(Vm *vm, int k)
+{
+    const Chunk *c = vm->c;
+    const Instr *in = c->code + c->pass_pc[k - 1];
+    int n = 0;
+    for (; in->op == OP_AGG_ADD && n < 16 && c->aggs[in->x].group == GROUP_NONE; in++)
+        vm->plain[n++] = in;
+    vm->nplain = in->op == OP_HALT ? n : -1;
+    vm->plain_k = k;
+}
+
 void vm_free(Vm *vm)
 {
     if (!vm) return;

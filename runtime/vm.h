@@ -102,6 +102,9 @@ typedef struct Vm {
     uint8_t *aggsig;        /* c->naggs: each aggregate's SigKind (no lookup per add) */
     int64_t *sw;            /* the tables of code's SWITCH_EQ and IN_RANGE (vm.c) */
     int nsw;
+    int plain_k;            /* vm_pass_plain's answer for pass plain_k (0: none yet) */
+    int nplain;
+    const Instr *plain[16];
 } Vm;
 
 /* A VM with its registers set to the chunk's initial values. */
@@ -113,8 +116,20 @@ void vm_set_today(Vm *vm, int32_t today);
 int vm_run(Vm *vm, int pc);
 /* What AGG_ADD does when its condition holds: adds arg to aggregate slot
  * (one without `per`: a grouped one takes vm->group). For a pass whose
- * code is only such adds, which a loop can do without vm_run (cli/run.c). */
+ * code is only such adds, which a loop can do without vm_run. */
 void vm_agg_add(Vm *vm, int slot, Value arg);
+/* Whether portfolio pass k's code is only AGG_ADDs to aggregates without
+ * `per` (at most 16), which cannot fail: their count, with the adds in
+ * *adds (the chunk's instructions: if register b holds, vm_agg_add(x, a));
+ * -1 if it is anything else. Worked out once per VM and pass. The engine
+ * (eng_pass_eval) does such a pass without vm_run. */
+void vm_pass_plain_find(Vm *vm, int k);
+static inline int vm_pass_plain(Vm *vm, int k, const Instr *const **adds)
+{
+    if (vm->plain_k != k) vm_pass_plain_find(vm, k);
+    *adds = vm->plain;
+    return vm->nplain;
+}
 /* After portfolio pass `layer` (1 ..): sorts the rank/percentile values of
  * that layer's aggregates and decides which records its limits keep. */
 void vm_pass_finish(Vm *vm, int layer);

@@ -474,6 +474,12 @@ mutant lang/parser.y \
     '{ $$ = ast_binary(A, OPX_SUB, $3, $1, @$); }' \
     'a - b parsed as b - a'
 mutant api/engine.c \
+    '    for (int i = 0; i < nadds; i++)
+        if (R[adds[i]->b].u.i) vm_agg_add' \
+    '    for (int i = 1; i < nadds; i++)
+        if (R[adds[i]->b].u.i) vm_agg_add' \
+    'a pass of plain adds leaves out its first aggregate'
+mutant api/engine.c \
     'if (owner[r] != u) continue;' \
     'if (owner[r] != u || r != sym->slot) continue;' \
     'what-ifs by difference compare a frontier rule'"'"'s value but not its terms'

@@ -1,7 +1,9 @@
 #!/bin/sh
 # pass_plain_adds.sh — a portfolio pass whose code is only AGG_ADDs of
 # ungrouped aggregates (total(x), avg, min, max, count()) is summed by the
-# pass loop of cli/run.c without running the VM per record. It must give
+# engine without running the VM per record (eng_pass_eval, for every
+# command: kam run on one worker and on two, diff, explain, report and the
+# REPL's what-ifs). It must give
 # what the VM gives: the same policy with each aggregate behind a filter
 # that always holds (`where x == x`, which makes the pass run the VM) is
 # the reference, byte for byte (stdout, stderr, exit status). The data
@@ -29,7 +31,8 @@ score over_avg { (x / avg(x)) when true }
 score to_max { (x / max(x)) when true }
 score to_min { (x / min(x)) when x != 0 }
 score many { (count() + 0) when true }
-select pos when n >= 0
+param low = 0
+select pos when n >= low
 EOF
 sed 's/total(x)/total(x where x == x)/; s/avg(x)/avg(x where x == x)/;
      s/max(x)/max(x where x == x)/; s/min(x)/min(x where x == x)/;
@@ -53,6 +56,31 @@ for j in 1 2; do
         failed=1
     fi
 done
+# the other commands that run the pass, the VM side's rule text put back
+# as the plain side writes it
+norm() { sed 's/ where x == x//g; s/count(x == x)/count()/g; s/vm\.kam/plain.kam/g'; }
+while IFS='|' read -r what stdin; do
+    for pol in plain vm; do
+        # shellcheck disable=SC2086
+        printf "$stdin" | "$KAM" $(echo "$what" | sed "s/POL/$pol.kam/") > $pol.out 2> $pol.err
+        echo "exit $?" >> $pol.out
+    done
+    norm < vm.out > v.out
+    norm < vm.err > v.err
+    if ! cmp -s plain.out v.out || ! cmp -s plain.err v.err; then
+        echo "FAIL: $what: the plain pass and the VM's disagree"
+        diff plain.out v.out
+        diff plain.err v.err
+        failed=1
+    fi
+done <<'CMDS'
+diff POL d.csv --set low=3 --format csv|
+diff POL d.csv --set low=3|
+explain POL d.csv --id A8|
+explain POL d.csv --id A2|
+report POL d.csv --format md --as-of 2026-06-30|
+repl POL d.csv --as-of 2026-06-30|:set low = 3\n:diff\n:sweep low 0..8 step 2\n:account A8\nshare\nover_avg\n
+CMDS
 # in input order, without A4, the empty key and A6: 1e16 + 1 is 1e16, less
 # 1e16 is 0, then 0.2 and 3: 3.2; five records counted; max 1e16, min -1e16
 "$KAM" run plain.kam d.csv --format csv -j 1 > p.out 2> /dev/null
