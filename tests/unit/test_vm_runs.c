@@ -68,21 +68,12 @@ static Outcome run_at(bool fused, int pc, int *nfused)
 {
     Outcome o;
     memset(&o, 0, sizeof o);
-    Vm *vm = vm_new(&ch);
-    vm->nofuse = !fused;                /* unfused: the chunk's code as it is */
-    vm_run(vm, ch.ncode - 1);           /* a HALT: makes the VM's code */
-    int n = 0;
-    for (int i = 0; i < ch.ncode; i++) n += vm->code[i].op >= OP__COUNT;
-    if (nfused) *nfused = n;
+    Vm *vm = vm_made(&ch, fused, nfused);
     if (ch.naggs) vm->agg[0] = agg0;
     o.rc = vm_run(vm, pc);
     o.err_start = o.rc ? (int)vm->err_span.start : -1;
     o.err = o.rc ? vm->err : NULL;
-    for (int i = 0; i < NREG; i++) {    /* the fields, not the padding */
-        o.regs[i].u = vm->regs[i].u;
-        o.regs[i].len = vm->regs[i].len;
-        o.regs[i].missing = vm->regs[i].missing;
-    }
+    regs_taken(vm, o.regs, NREG);
     if (ch.naggs) vm->agg[0].vals = NULL;
     vm_free(vm);
     return o;
