@@ -53,6 +53,15 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+/* AVX2 versions of the block scans, chosen at run time when the CPU has it
+ * (x86 with GCC or Clang, which can build a function for a target the rest
+ * of the file is not built for). */
+#if defined(__SSE2__) && (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+#define KAM_CSV_AVX2 1
+#include <immintrin.h>
+#else
+#define KAM_CSV_AVX2 0
+#endif
 
 enum {
     BLOCK = 1 << 20,          /* initial buffer size, so the usual read size */
@@ -104,6 +113,7 @@ struct CsvReader {
     RdField *fields;      /* the current record's fields, reused */
     size_t fcap;
     char delim;           /* ',' unless set (rd_csv_set_delimiter) */
+    bool avx2;            /* plain records through the AVX2 scans (rd_csv_set_avx2) */
     const unsigned char *ends;  /* the ends_* table for delim */
     const unsigned char *stops; /* the stops_* table for delim */
     unsigned char *conv;  /* by column: CSV_CONV_*, converted while scanning
@@ -197,6 +207,7 @@ CsvReader *rd_csv_open(const char *path, char *err, size_t errlen)
     r->line = 1;
     r->keep = SIZE_MAX;
     r->delim = ',';
+    rd_csv_set_avx2(r, true);
     r->ends = ends_comma;
     r->stops = stops_comma;
     r->fcap = FIELDS_INIT;
@@ -575,6 +586,27 @@ static char *skip_rest(char *p, char *end)
 #endif
 }
 
+#if KAM_CSV_AVX2
+/* skip_rest, 32 bytes at a time. */
+static inline __attribute__((always_inline, target("avx2"))) char *skip_rest_avx2(char *p, char *end)
+{
+    const __m256i vn = _mm256_set1_epi8('\n'), vq = _mm256_set1_epi8('"'),
+                  vr = _mm256_set1_epi8('\r');
+    for (;; p += 32) {
+        __m256i x = _mm256_loadu_si256((const __m256i *)(const void *)p);
+        __m256i m = _mm256_or_si256(_mm256_cmpeq_epi8(x, vn),
+                                    _mm256_or_si256(_mm256_cmpeq_epi8(x, vq),
+                                                    _mm256_cmpeq_epi8(x, vr)));
+        unsigned bits = (unsigned)_mm256_movemask_epi8(m);
+        if (!bits) continue;
+        char *q = p + __builtin_ctz(bits);
+        if (q >= end || *q == '"') return NULL;
+        if (*q == '\r') q++;       /* only as the CR of a CRLF that ends the line */
+        return q < end && *q == '\n' ? q : NULL;
+    }
+}
+#endif
+
 /* Collapses each "" in s[0..n) to " in place; returns the new length.
  * The scanner has checked that quotes only come in pairs here. */
 static size_t unescape(char *s, size_t n)
@@ -657,6 +689,24 @@ static inline __attribute__((always_inline)) uint64_t block_marks(const char *p,
         __m128i e = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, vs), _mm_cmpeq_epi8(x, vn)),
                                  _mm_or_si128(_mm_cmpeq_epi8(x, vr), _mm_cmpeq_epi8(x, vq)));
         m |= (uint64_t)(unsigned)_mm_movemask_epi8(e) << (16 * i);
+    }
+    return m;
+}
+#endif
+
+#if KAM_CSV_AVX2
+/* block_marks in two 32-byte compares. */
+static inline __attribute__((always_inline, target("avx2"))) uint64_t block_marks_avx2(const char *p,
+                                                                                      __m256i vs)
+{
+    const __m256i vn = _mm256_set1_epi8('\n'), vr = _mm256_set1_epi8('\r'),
+                  vq = _mm256_set1_epi8('"');
+    uint64_t m = 0;
+    for (int i = 0; i < 2; i++) {
+        __m256i x = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32 * i));
+        __m256i e = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(x, vs), _mm256_cmpeq_epi8(x, vn)),
+                                    _mm256_or_si256(_mm256_cmpeq_epi8(x, vr), _mm256_cmpeq_epi8(x, vq)));
+        m |= (uint64_t)(unsigned)_mm256_movemask_epi8(e) << (32 * i);
     }
     return m;
 }
@@ -796,120 +846,22 @@ static const unsigned char no_conv[MAX_FIELDS + 1];
  * first byte: what this changes in the buffer (the NULs after unquoted
  * fields) is put back, and a quoted field is unescaped only once the
  * record is known to fit. */
-static int plain_record(CsvReader *r, RdField **fields, size_t *nfields, long *line,
-                        unsigned gen)
-{
-    char *f = r->buf + r->pos, *end = r->buf + r->len, *d;
-    /* the reader's state in locals: the NULs written through char
-       pointers would otherwise make the compiler reload it every field */
-    const unsigned char *conv = r->conv ? r->conv : no_conv;
-    const size_t keep = r->keep;
-    CsvValue *const *cdst = r->cdst;
-    unsigned *cgen = r->cgen;
-    const CsvWords *cwords = r->cwords;
-    WordKey *const *cwlen = r->cwlen;
-    const WordHash *cwhash = r->cwhash;
-    unsigned count = 0;
-    const char sep = r->delim;
-    const __m128i vs = _mm_set1_epi8(sep);
-    RdField *fv = r->fields;
-    size_t nf = 0;
-    uint64_t quoted = 0, escaped = 0;   /* by field: quoted, holding "" */
-    /* the block: mask m has a bit for each byte at b.. not yet passed that
-       is the delimiter, '\n', CR or '"'; room for 64 more fields is made
-       with each block, as no more than 64 can end in it */
-    char *b = f;
-    if (r->fcap < 64 && !reserve_fields(r, 64)) return 0;
-    fv = r->fields;
-    uint64_t m = block_marks(b, vs);
-    for (;;) {
-        while (!m) {                    /* a long field: the next block */
-            b += 64;                    /* the sentinel '\n' is at or past it */
-            if (nf + 64 > r->fcap) {
-                if (!reserve_fields(r, nf + 64)) goto bail;
-                fv = r->fields;
-            }
-            m = block_marks(b, vs);
-        }
-        d = b + __builtin_ctzll(m);
-        m &= m - 1;                     /* past d */
-        char c = *d;
-        if (c == sep) {                 /* the common case first */
-            count += take_field(fv, nf, f, d, conv[nf], cdst, cgen, gen, cwords, cwlen, cwhash);
-            nf++;
-        next:
-            *d = '\0';                  /* the field's NUL (put back if it does not fit) */
-            f = d + 1;
-            if (nf < keep) continue;
-            d = skip_rest(f, end);      /* the last stored field: skip the rest */
-            if (!d) goto bail;
-            break;
-        }
-        if (c == '"') {
-            if (d != f) continue;       /* inside an unquoted field: a literal quote */
-            /* a quoted field: its closing quote, on this line, then the
-               delimiter or the line end (else the general path says what
-               is wrong) */
-            char *q = d + 1;
-            int esc = 0;
-            for (;;) {
-                while (!quote_stops[(unsigned char)*q]) q++;
-                if (*q != '"') goto bail;           /* a line break, or the buffer's end */
-                if (q[1] != '"') break;
-                esc = 1;
-                q += 2;
-            }
-            d = q + 1;
-            c = *d;
-            if ((c != sep && c != '\n' && c != '\r') || nf >= 64) goto bail;
-            quoted |= (uint64_t)1 << nf;
-            escaped |= (uint64_t)esc << nf;
-            fv[nf].ptr = f + 1;
-            fv[nf].len = (size_t)(q - f - 1);   /* as it stands, "" and all */
-            b = d;                      /* the block again from the field's end */
-            if (nf + 64 > r->fcap) {
-                if (!reserve_fields(r, nf + 64)) goto bail;
-                fv = r->fields;
-            }
-            m = block_marks(b, vs) & ~(uint64_t)1;
-            if (c == sep) {
-                nf++;
-                goto next;
-            }
-            /* nothing of the record is kept until its line end is known
-               to be in the buffer (the general path reads on after a refill) */
-            if (d == end || (c == '\r' && (d + 1 == end || d[1] != '\n'))) goto bail;
-        } else {
-            /* '\n' or CR: the last field, if the line end is in the buffer
-               and not a lone CR (the general path takes those) */
-            if (d == end || (c == '\r' && (d + 1 == end || d[1] != '\n'))) goto bail;
-            count += take_field(fv, nf, f, d, conv[nf], cdst, cgen, gen, cwords, cwlen, cwhash);
-        }
-        nf++;
-        *d = '\0';
-        d += c == '\r';                 /* to the LF of a CRLF */
-        break;
-    }
-    /* d is the '\n' that ends the record (or the NUL written over it): it fits */
-    for (uint64_t qs = quoted; qs; qs &= qs - 1) {
-        size_t i = (size_t)__builtin_ctzll(qs);
-        char *t = (char *)fv[i].ptr;
-        if ((escaped >> i) & 1) fv[i].len = unescape(t, fv[i].len);
-        t[fv[i].len] = '\0';
-    }
-    r->pos = (size_t)(d + 1 - r->buf);
-    *line = r->line++;
-    *fields = fv;
-    *nfields = nf;
-    r->out.count = count;
-    return 1;
-
-bail:   /* the delimiters the fields before this one ended with, put back
-           (a quoted field's comes after its closing quote) */
-    for (size_t i = 0; i < nf; i++)
-        ((char *)fv[i].ptr)[fv[i].len + (i < 64 ? (quoted >> i) & 1 : 0)] = sep;
-    return 0;
-}
+#define PLAIN_FN plain_record_sse2
+#define PLAIN_ATTR
+#define PLAIN_VEC __m128i
+#define PLAIN_SPLAT(c) _mm_set1_epi8(c)
+#define PLAIN_MARKS(p, v) block_marks(p, v)
+#define PLAIN_SKIP(p, e) skip_rest(p, e)
+#include "reader_csv_plain.h"
+#if KAM_CSV_AVX2
+#define PLAIN_FN plain_record_avx2
+#define PLAIN_ATTR __attribute__((target("avx2")))
+#define PLAIN_VEC __m256i
+#define PLAIN_SPLAT(c) _mm256_set1_epi8(c)
+#define PLAIN_MARKS(p, v) block_marks_avx2(p, v)
+#define PLAIN_SKIP(p, e) skip_rest_avx2(p, e)
+#include "reader_csv_plain.h"
+#endif
 #else
 /* The common record, split in one tight loop: it lies whole in the buffer,
  * on one physical line (ended by LF or CRLF), without a '"' (up to the last
@@ -1177,7 +1129,15 @@ int rd_csv_next(CsvReader *r, RdField **fields, size_t *nfields, long *line)
         }
     }
     r->out.count = 0;
+#if KAM_CSV_AVX2
+    if (r->avx2 ? plain_record_avx2(r, fields, nfields, line, gen)
+                : plain_record_sse2(r, fields, nfields, line, gen))
+        return 1;
+#elif defined(__SSE2__)
+    if (plain_record_sse2(r, fields, nfields, line, gen)) return 1;
+#else
     if (plain_record(r, fields, nfields, line, gen)) return 1;
+#endif
     return general_record(r, fields, nfields, line, gen);
 }
 
@@ -1198,4 +1158,15 @@ size_t rd_csv_peek_line(CsvReader *r, const char **text)
         }
         if (refill(r, 0) < 0) return 0;
     }
+}
+
+bool rd_csv_set_avx2(CsvReader *r, bool on)
+{
+#if KAM_CSV_AVX2
+    r->avx2 = on && __builtin_cpu_supports("avx2");
+#else
+    (void)on;
+    r->avx2 = false;
+#endif
+    return r->avx2;
 }

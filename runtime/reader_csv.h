@@ -142,6 +142,12 @@ long rd_csv_line(const CsvReader *r);
  * wherever they end). 0, or -1 if the file cannot seek. */
 int rd_csv_seek(CsvReader *r, long long offset, long line, long long end);
 
+/* Whether the common record is split with AVX2 (32 bytes a compare)
+ * rather than SSE2: on by default where the CPU has it. Returns whether it
+ * is on now (false if asked for on a CPU or build without it). For tests,
+ * which read the same input both ways. */
+bool rd_csv_set_avx2(CsvReader *r, bool on);
+
 /* Closes the file (never stdin) and frees everything; NULL is a no-op. */
 void rd_csv_close(CsvReader *r);
 

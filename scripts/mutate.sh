@@ -495,6 +495,14 @@ mutant api/engine.c \
     'if (d->ref_e && unit_reads_state(c, c->unit_pc[u], agg_changed, lim_changed)) front[u] = in[u] = true;' \
     'if (d->ref_e && unit_reads_state(c, c->unit_pc[u], agg_changed, lim_changed)) in[u] = true;' \
     'a what-if that redoes a pass leaves the rules reading its aggregates out of the comparison'
+mutant runtime/reader_csv.c \
+    'm |= (uint64_t)(unsigned)_mm256_movemask_epi8(e) << (32 * i);' \
+    'm |= (uint64_t)(unsigned)_mm256_movemask_epi8(e) << (31 * i);' \
+    'the AVX2 block scan puts the second 32 bytes'"'"' marks one bit off'
+mutant runtime/reader_csv.c \
+    'for (;; p += 32) {' \
+    'for (;; p += 33) {' \
+    'the AVX2 skip of a record'"'"'s rest steps over a byte every 32'
 mutant lang/parser.y \
     '| LE    { $$ = OPX_LE; }' \
     '| LE    { $$ = OPX_LT; }' \

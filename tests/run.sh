@@ -1,7 +1,9 @@
 #!/bin/sh
 # run.sh — the kam test runner: golden tests (a command and its exact
 # stdout, stderr and exit status), CLI tests (shell scripts) and unit tests
-# (C programs printing PASS/FAIL lines), against each kam binary given.
+# (C programs printing PASS/FAIL lines, and SKIP for a check the machine
+# cannot make, such as one for a CPU feature it lacks: counted as skipped,
+# even with REQUIRE_ALL), against each kam binary given.
 # Ends with one line "N passed, N failed, N skipped"; exits 1 on any failure.
 # A CLI test that cannot run here (a missing tool) exits 77 and prints why:
 # it counts as skipped, never as passed. With REQUIRE_ALL=1 (CI, where every
@@ -148,7 +150,13 @@ for t in tests/unit/test_*.c; do
     rc=$(cat "$tmp/unit.$i.rc")
     p=$(grep -c '^PASS ' "$tmp/unit.$i.out")
     f=$(grep -c '^FAIL ' "$tmp/unit.$i.out")
+    k=$(grep -c '^SKIP ' "$tmp/unit.$i.out")
     passed=$((passed + p))
+    if [ "$k" -gt 0 ]; then     # a check this machine cannot make (a CPU feature)
+        skipped=$((skipped + k))
+        skips="$skips
+$(grep '^SKIP ' "$tmp/unit.$i.out" | sed "s/^SKIP /  unit $name: /")"
+    fi
     if [ "$f" -gt 0 ] || [ "$rc" -ne 0 ] || [ "$p" -eq 0 ]; then
         [ "$f" -eq 0 ] && f=1
         failed=$((failed + f))

@@ -34,6 +34,17 @@
 
 #include "unit_check.h"
 
+/* The pass the checks are in: SSE2 scans, then AVX2 ones where the CPU has
+ * them (rd_csv_set_avx2). */
+static bool use_avx2;
+
+static void check_pass(const char *name, int ok, const char *why)
+{
+    char full[300];
+    snprintf(full, sizeof full, "%s%s", name, use_avx2 ? " (AVX2)" : " (SSE2)");
+    check(full, ok, why);
+}
+
 /* splitmix64: the same numbers everywhere. */
 static uint64_t rng_state = 0x5eed;
 
@@ -358,6 +369,10 @@ static void read_compare(const char *data, size_t n, char sep, const Ref *ref, M
         snprintf(why, whylen, "open: %s", err);
         goto out;
     }
+    if (rd_csv_set_avx2(r, use_avx2) != use_avx2) {
+        snprintf(why, whylen, "rd_csv_set_avx2(%d) did not take", use_avx2);
+        goto out;
+    }
     rd_csv_set_delimiter(r, sep);
     rd_csv_set_field_limit(r, mode.limit);
     const CsvConverted *cv = NULL;
@@ -473,7 +488,7 @@ static void check_all(const char *name, const char *data, size_t n, char sep, in
             snprintf(why, sizeof why, "%.1000s", tmp);
         }
     }
-    check(name, !why[0], why);
+    check_pass(name, !why[0], why);
     ref_free(&ref);
 }
 
@@ -677,11 +692,13 @@ static void malformed(void)
         ref_free(&ref);
         free(b.p);
     }
-    check("malformed records fail on the reference's line", ok, why);
+    check_pass("malformed records fail on the reference's line", ok, why);
 }
 
-int main(void)
+/* Every input, read with the scans use_avx2 says. */
+static void all_inputs(void)
 {
+    rng_state = 0x5eed;     /* the same inputs both times */
     block_edges(',');
     block_edges(';');
     block_edges('\t');
@@ -706,5 +723,21 @@ int main(void)
         free(b.p);
     }
     malformed();
+}
+
+int main(void)
+{
+    all_inputs();
+    /* the AVX2 scans, where this CPU has them: asked of a reader */
+    char err[256];
+    CsvReader *probe = rd_csv_open("/dev/null", err, sizeof err);
+    bool has = probe && rd_csv_set_avx2(probe, true);
+    rd_csv_close(probe);
+    if (has) {
+        use_avx2 = true;
+        all_inputs();
+    } else {
+        printf("SKIP the AVX2 scans: this CPU (or build) has no AVX2\n");
+    }
     return failures ? 1 : 0;
 }

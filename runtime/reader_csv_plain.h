@@ -1,0 +1,137 @@
+/* reader_csv_plain.h — the body of reader_csv.c's plain_record (the
+ * common record, split in one sweep: see the comment there), included by
+ * reader_csv.c once for each instruction set it is built for: SSE2 always
+ * (on x86), AVX2 where the compiler can target it (used when the CPU has
+ * it). Not a header of its own: it needs reader_csv.c's types, tables and
+ * helpers, and these macros:
+ *   PLAIN_FN          the function's name
+ *   PLAIN_ATTR        its attributes (the target)
+ *   PLAIN_VEC         the vector type of the delimiter splat
+ *   PLAIN_SPLAT(c)    the delimiter in every byte of a PLAIN_VEC
+ *   PLAIN_MARKS(p, v) block_marks: bit i set iff p[i] (0 <= i < 64) is
+ *                     the delimiter, '\n', CR or '"'
+ *   PLAIN_SKIP(p, e)  skip_rest: the '\n' that ends a record whose unread
+ *                     rest starts at p, or NULL
+ * It undefines them at its end. */
+
+PLAIN_ATTR static int PLAIN_FN(CsvReader *r, RdField **fields, size_t *nfields, long *line,
+                               unsigned gen)
+{
+    char *f = r->buf + r->pos, *end = r->buf + r->len, *d;
+    /* the reader's state in locals: the NULs written through char
+       pointers would otherwise make the compiler reload it every field */
+    const unsigned char *conv = r->conv ? r->conv : no_conv;
+    const size_t keep = r->keep;
+    CsvValue *const *cdst = r->cdst;
+    unsigned *cgen = r->cgen;
+    const CsvWords *cwords = r->cwords;
+    WordKey *const *cwlen = r->cwlen;
+    const WordHash *cwhash = r->cwhash;
+    unsigned count = 0;
+    const char sep = r->delim;
+    const PLAIN_VEC vs = PLAIN_SPLAT(sep);
+    RdField *fv = r->fields;
+    size_t nf = 0;
+    uint64_t quoted = 0, escaped = 0;   /* by field: quoted, holding "" */
+    /* the block: mask m has a bit for each byte at b.. not yet passed that
+       is the delimiter, '\n', CR or '"'; room for 64 more fields is made
+       with each block, as no more than 64 can end in it */
+    char *b = f;
+    if (r->fcap < 64 && !reserve_fields(r, 64)) return 0;
+    fv = r->fields;
+    uint64_t m = PLAIN_MARKS(b, vs);
+    for (;;) {
+        while (!m) {                    /* a long field: the next block */
+            b += 64;                    /* the sentinel '\n' is at or past it */
+            if (nf + 64 > r->fcap) {
+                if (!reserve_fields(r, nf + 64)) goto bail;
+                fv = r->fields;
+            }
+            m = PLAIN_MARKS(b, vs);
+        }
+        d = b + __builtin_ctzll(m);
+        m &= m - 1;                     /* past d */
+        char c = *d;
+        if (c == sep) {                 /* the common case first */
+            count += take_field(fv, nf, f, d, conv[nf], cdst, cgen, gen, cwords, cwlen, cwhash);
+            nf++;
+        next:
+            *d = '\0';                  /* the field's NUL (put back if it does not fit) */
+            f = d + 1;
+            if (nf < keep) continue;
+            d = PLAIN_SKIP(f, end);      /* the last stored field: skip the rest */
+            if (!d) goto bail;
+            break;
+        }
+        if (c == '"') {
+            if (d != f) continue;       /* inside an unquoted field: a literal quote */
+            /* a quoted field: its closing quote, on this line, then the
+               delimiter or the line end (else the general path says what
+               is wrong) */
+            char *q = d + 1;
+            int esc = 0;
+            for (;;) {
+                while (!quote_stops[(unsigned char)*q]) q++;
+                if (*q != '"') goto bail;           /* a line break, or the buffer's end */
+                if (q[1] != '"') break;
+                esc = 1;
+                q += 2;
+            }
+            d = q + 1;
+            c = *d;
+            if ((c != sep && c != '\n' && c != '\r') || nf >= 64) goto bail;
+            quoted |= (uint64_t)1 << nf;
+            escaped |= (uint64_t)esc << nf;
+            fv[nf].ptr = f + 1;
+            fv[nf].len = (size_t)(q - f - 1);   /* as it stands, "" and all */
+            b = d;                      /* the block again from the field's end */
+            if (nf + 64 > r->fcap) {
+                if (!reserve_fields(r, nf + 64)) goto bail;
+                fv = r->fields;
+            }
+            m = PLAIN_MARKS(b, vs) & ~(uint64_t)1;
+            if (c == sep) {
+                nf++;
+                goto next;
+            }
+            /* nothing of the record is kept until its line end is known
+               to be in the buffer (the general path reads on after a refill) */
+            if (d == end || (c == '\r' && (d + 1 == end || d[1] != '\n'))) goto bail;
+        } else {
+            /* '\n' or CR: the last field, if the line end is in the buffer
+               and not a lone CR (the general path takes those) */
+            if (d == end || (c == '\r' && (d + 1 == end || d[1] != '\n'))) goto bail;
+            count += take_field(fv, nf, f, d, conv[nf], cdst, cgen, gen, cwords, cwlen, cwhash);
+        }
+        nf++;
+        *d = '\0';
+        d += c == '\r';                 /* to the LF of a CRLF */
+        break;
+    }
+    /* d is the '\n' that ends the record (or the NUL written over it): it fits */
+    for (uint64_t qs = quoted; qs; qs &= qs - 1) {
+        size_t i = (size_t)__builtin_ctzll(qs);
+        char *t = (char *)fv[i].ptr;
+        if ((escaped >> i) & 1) fv[i].len = unescape(t, fv[i].len);
+        t[fv[i].len] = '\0';
+    }
+    r->pos = (size_t)(d + 1 - r->buf);
+    *line = r->line++;
+    *fields = fv;
+    *nfields = nf;
+    r->out.count = count;
+    return 1;
+
+bail:   /* the delimiters the fields before this one ended with, put back
+           (a quoted field's comes after its closing quote) */
+    for (size_t i = 0; i < nf; i++)
+        ((char *)fv[i].ptr)[fv[i].len + (i < 64 ? (quoted >> i) & 1 : 0)] = sep;
+    return 0;
+}
+
+#undef PLAIN_FN
+#undef PLAIN_ATTR
+#undef PLAIN_VEC
+#undef PLAIN_SPLAT
+#undef PLAIN_MARKS
+#undef PLAIN_SKIP
