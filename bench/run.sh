@@ -5,8 +5,8 @@
 # accounts), then reports issue 16's goals, each with its ratio.
 #
 #   bench/run.sh [N]          N records, default 1000000
-#   RUNS=5 bench/run.sh N     timed runs per contender, median reported
-#   SLOW_RUNS=3               the same for jq, sqlite3 and DuckDB
+#   RUNS=5 bench/run.sh N     timed rounds (a run of each fast contender), medians
+#   SLOW_RUNS=3               timed runs of each of jq, sqlite3 and DuckDB
 #   KAM=path bench/run.sh     the kam binary to time (default build/kam)
 #   KAM_DUCKDB=path           the DuckDB client (default build/kam-duckdb;
 #                             skipped when it does not exist)
@@ -15,9 +15,22 @@
 # build/bench/, generates build/bench/accounts-N.{csv,jsonl} (kept for the
 # next run with the same N, redone when gen.c is newer), checks that every
 # contender prints exactly what its reference prints (handwritten's output;
-# for the policy with one more avg(), kam's), then times each one and
-# prints a table of median wall and CPU seconds (user + system) and the
-# ratios to handwritten, then the goals table.
+# for the policy with one more avg(), kam's), then times them and prints a
+# table of median wall and CPU seconds (user + system) and the ratios to
+# handwritten, then the goals table.
+#
+# The machine may be shared and its speed drift, so the fast contenders
+# (handwritten, kam -j 1, kam on every core, kam+avg) are timed in RUNS
+# interleaved rounds: each round times each of them once (in the listed
+# order, reversed every other round), after one untimed run of each (the
+# correctness check, which also warms the cache). Each ratio is then the
+# median of the per-round ratios (A_i / B_i, run against run of the same
+# round), not the ratio of the medians: wall/hand and cpu/hand, kam's goals
+# against handwritten, and one avg()'s cost (kam+avg over kam -j 1). The
+# slow ones (jq, sqlite3, DuckDB) come after, each timed SLOW_RUNS times
+# in a row, every run paired with a handwritten run just before it; their
+# ratios are the median over those pairs. The wall and cpu columns are
+# each contender's own medians (handwritten's: of its rounds only).
 #
 # Exit status: 0 when every contender that ran agreed with its reference,
 # 1 on a mismatch or a contender failure, 2 on usage errors.
@@ -128,18 +141,23 @@ else
 fi
 
 status=0
-declare -A verdict wall cpu
+# walls[c], cpus[c]: c's timed runs' wall and CPU seconds, space-separated,
+# in round order; walls[hw:c], cpus[hw:c]: for a slow contender c, the
+# handwritten run timed just before each of c's runs (its pair).
+declare -A verdict walls cpus
 TIMEFORMAT='%R %U %S'
-for c in "${contenders[@]}"; do
-    out=$OUT/out-$c.csv
-    # First run: correctness (and a warm cache for the timed runs).
+
+# check C: C's first, untimed run (which also warms the cache), its output
+# compared with its reference's. Fails when C failed (then it is not timed).
+check() {
+    local c=$1 out=$OUT/out-$1.csv r
     if ! "run_$c" "$out" 2> "$OUT/err-$c.txt"; then
         verdict[$c]=FAILED
         status=1
         echo "!!! $c FAILED (exit status non-zero); stderr in $OUT/err-$c.txt:" >&2
         head -5 "$OUT/err-$c.txt" >&2
         [[ $c != handwritten ]] || exit 1 # no yardstick, nothing to compare
-        continue
+        return 1
     fi
     r=${ref[$c]:-handwritten}
     if [[ $c == handwritten || $r == - ]]; then
@@ -154,33 +172,109 @@ for c in "${contenders[@]}"; do
     else
         verdict[$c]="ok (= $r)"
     fi
-    walls=() cpus=()
-    runs=$RUNS
-    case $c in jq | sqlite3 | duckdb*) runs=$SLOW_RUNS ;; esac
-    for ((i = 0; i < runs; i++)); do
-        if ! t=$({ time "run_$c" "$out" 2> /dev/null; } 2>&1); then
-            verdict[$c]=FAILED
-            status=1
-            echo "!!! $c FAILED on timed run $((i + 1))" >&2
-            continue 2
-        fi
-        read -r w u s <<< "$t"
-        walls+=("$w")
-        cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.3f", u + s }')")
+}
+
+# timed C N [KEY]: one timed run of C (its Nth), its seconds appended to
+# walls[KEY] and cpus[KEY] (KEY defaults to C); on a failure C is FAILED
+# and those times are dropped.
+timed() {
+    local c=$1 k=${3:-$1} t w u s
+    if ! t=$({ time "run_$c" "$OUT/out-$c.csv" 2> /dev/null; } 2>&1); then
+        verdict[$c]=FAILED
+        status=1
+        echo "!!! $c FAILED on timed run $2" >&2
+        unset "walls[$k]" "cpus[$k]"
+        return 1
+    fi
+    read -r w u s <<< "$t"
+    walls[$k]+=" $w"
+    cpus[$k]+=" $(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.3f", u + s }')"
+}
+
+is_slow() { case $1 in jq | sqlite3 | duckdb*) return 0 ;; esac; return 1; }
+fast=() slow=()
+for c in "${contenders[@]}"; do
+    if is_slow "$c"; then
+        slow+=("$c")
+    elif check "$c"; then
+        fast+=("$c")
+    fi
+done
+# The fast ones in rounds: round i times each once, in the listed order
+# when i is even and in the reverse order when it is odd, so that drift of
+# the machine hits all of them alike and no one always follows another.
+for ((i = 0; i < RUNS; i++)); do
+    order=()
+    for c in "${fast[@]}"; do
+        if ((i % 2)); then order=("$c" "${order[@]}"); else order+=("$c"); fi
     done
-    wall[$c]=$(printf '%s\n' "${walls[@]}" | median)
-    cpu[$c]=$(printf '%s\n' "${cpus[@]}" | median)
-    echo "$c: wall ${walls[*]}; cpu ${cpus[*]}" >&2
+    for c in "${order[@]}"; do
+        [[ ${verdict[$c]} == FAILED ]] || timed "$c" $((i + 1)) || true
+    done
+done
+for c in "${fast[@]}"; do
+    [[ ${verdict[$c]} == FAILED ]] || echo "$c: wall${walls[$c]}; cpu${cpus[$c]}" >&2
+done
+# The slow ones one after the other, each run paired with a handwritten run
+# just before it.
+for c in "${slow[@]}"; do
+    check "$c" || continue
+    for ((i = 0; i < SLOW_RUNS; i++)); do
+        [[ ${verdict[handwritten]} == FAILED ]] || timed handwritten "paired with $c" "hw:$c" || true
+        timed "$c" $((i + 1)) || continue 2
+    done
+    echo "$c: wall${walls[$c]}; cpu${cpus[$c]}; handwritten's cpu${cpus[hw:$c]:-}" >&2
 done
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2fx", a / b; else printf "-" }'; }
+# pair_median A B: the median of the ratios A_i / B_i of two lists of
+# seconds (space-separated, the same length); nothing when there is none.
+pair_median() {
+    awk -v a="$1" -v b="$2" 'BEGIN {
+        n = split(a, x, " ")
+        if (split(b, y, " ") != n) exit
+        for (i = 1; i <= n; i++)
+            if (x[i] > 0 && y[i] > 0) r[++k] = x[i] / y[i]
+        if (!k) exit
+        for (i = 2; i <= k; i++) { # insertion sort
+            v = r[i]
+            for (j = i - 1; j >= 1 && r[j] > v; j--) r[j + 1] = r[j]
+            r[j + 1] = v
+        }
+        print (k % 2) ? r[(k + 1) / 2] : (r[k / 2] + r[k / 2 + 1]) / 2
+    }'
+}
+
+# A median ratio as "1.23x" and as "+23%"; "-" when there is none.
+as_x() { awk -v r="$1" 'BEGIN { if (r != "") printf "%.2fx", r; else printf "-" }'; }
+as_pct() { awk -v r="$1" 'BEGIN { if (r != "") printf "%+.0f%%", (r - 1) * 100; else printf "-" }'; }
+# hand C wall|cpu: C's ratio to handwritten, the median of C's runs each
+# over the handwritten run of its round (for a slow contender, of its pair).
+hand() {
+    local a b k=handwritten
+    is_slow "$1" && k=hw:$1
+    if [[ $2 == wall ]]; then
+        a=${walls[$1]:-} b=${walls[$k]:-}
+    else
+        a=${cpus[$1]:-} b=${cpus[$k]:-}
+    fi
+    as_x "$(pair_median "$a" "$b")"
+}
+
+# wall[c], cpu[c]: the medians of c's timed runs.
+declare -A wall cpu
+for c in "${contenders[@]}"; do
+    [[ -n ${walls[$c]:-} ]] || continue
+    read -ra ts <<< "${walls[$c]}"
+    wall[$c]=$(printf '%s\n' "${ts[@]}" | median)
+    read -ra ts <<< "${cpus[$c]}"
+    cpu[$c]=$(printf '%s\n' "${ts[@]}" | median)
+done
 
 cpu_model=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo 2> /dev/null || true)
 echo
 echo "bench/bench.kam on $N records ($(du -h "$CSV" | cut -f1) CSV, $(du -h "$JSONL" | cut -f1) JSONL)," \
     "--as-of $AS_OF, median of $RUNS runs ($SLOW_RUNS for jq, sqlite3, DuckDB), $(nproc 2> /dev/null || echo '?') cores${cpu_model:+, $cpu_model}"
 echo
-hw=${wall[handwritten]:-} hc=${cpu[handwritten]:-}
 printf '%-14s %8s %8s %12s %9s %9s  %s\n' contender "wall s" "cpu s" records/s "wall/hand" "cpu/hand" output
 printf '%-14s %8s %8s %12s %9s %9s  %s\n' ---------- ------ ----- --------- --------- -------- ------
 for c in "${contenders[@]}"; do
@@ -190,7 +284,7 @@ for c in "${contenders[@]}"; do
     fi
     printf '%-14s %8.3f %8.3f %12.0f %9s %9s  %s\n' "$(label "$c")" "${wall[$c]}" "${cpu[$c]}" \
         "$(awk -v n="$N" -v t="${wall[$c]}" 'BEGIN { print n / t }')" \
-        "$(ratio "${wall[$c]}" "$hw")" "$(ratio "${cpu[$c]}" "$hc")" "${verdict[$c]}"
+        "$(hand "$c" wall)" "$(hand "$c" cpu)" "${verdict[$c]}"
 done
 for note in "${notes[@]}"; do
     echo "note: $note"
@@ -207,7 +301,6 @@ echo "CSV reader alone (bench/csv_read_bench, every field; then the 4 leading on
 # format: "| row | measured | goal |"); until then they are listed as not
 # measured here.
 goal_row() { printf '| %-50s | %-32s | %-12s |\n' "$1" "$2" "$3"; }
-pct_more() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%+.0f%%", (a / b - 1) * 100; else printf "-" }'; }
 echo
 echo "Goals (issue 16), on this machine, $N accounts:"
 echo
@@ -215,19 +308,19 @@ goal_row "row" "measured" "goal"
 goal_row "---" "---" "---"
 if [[ -n ${cpu[kam_j1]:-} ]]; then
     goal_row "kam run -j 1 / bench/handwritten.c" \
-        "$(ratio "${cpu[kam_j1]}" "$hc") cpu, $(ratio "${wall[kam_j1]}" "$hw") wall" "<= 1.2x"
+        "$(hand kam_j1 cpu) cpu, $(hand kam_j1 wall) wall" "<= 1.2x"
 fi
 if [[ -n ${wall[kam]:-} ]]; then
     goal_row "kam run (all $(nproc 2> /dev/null || echo '?') cores) / bench/handwritten.c" \
-        "$(ratio "${wall[kam]}" "$hw") wall" "<= 0.65x"
+        "$(hand kam wall) wall" "<= 0.65x"
 fi
 if [[ -n ${cpu[kam_avg]:-} && -n ${cpu[kam_j1]:-} ]]; then
     goal_row "one avg() added (bench_avg.kam / bench.kam, -j 1)" \
-        "$(pct_more "${cpu[kam_avg]}" "${cpu[kam_j1]}") cpu, $(pct_more "${wall[kam_avg]}" "${wall[kam_j1]}") wall" "<= +10%"
+        "$(as_pct "$(pair_median "${cpus[kam_avg]}" "${cpus[kam_j1]}")") cpu, $(as_pct "$(pair_median "${walls[kam_avg]}" "${walls[kam_j1]}")") wall" "<= +10%"
 fi
 if [[ -n ${cpu[duckdb]:-} ]]; then
     goal_row "DuckDB (1 thread) / bench/handwritten.c" \
-        "$(ratio "${cpu[duckdb]}" "$hc") cpu, ${verdict[duckdb]}" "(comparison)"
+        "$(hand duckdb cpu) cpu, ${verdict[duckdb]}" "(comparison)"
 fi
 if [[ -x bench/repl.sh ]]; then
     KAM=$KAM bench/repl.sh "$CSV" || status=1
