@@ -685,6 +685,31 @@ bool eng_pass_eval(const Engine *e, Vm *vm, int k, long ordinal, const char *key
     return true;
 }
 
+long eng_pass_batch(const Engine *e, Vm *vm, int k, Source *src, const RdPlan *plan, long ordinal,
+                    long long stop)
+{
+    enum { FIELDS = 8, BATCH = 256 };
+    const Instr *const *adds;
+    int nadds = vm_pass_plain(vm, k, &adds);
+    if (nadds < 0 || plan->n > FIELDS) return -1;
+    double vals[FIELDS * BATCH];
+    long n = rd_batch(src, plan, e->pol->key_field, stop, vals, BATCH);
+    Value *R = vm->regs;
+    for (long i = 0; i < n; i++) {
+        if (e->left_out && eng_left_out(e, ordinal + i)) continue;
+        for (int j = 0; j < plan->n; j++) {     /* as rd_fill leaves them */
+            Value *v = &R[plan->items[j].reg];
+            v->missing = 0;
+            v->len = 0;
+            v->u.num = vals[j * BATCH + i];
+        }
+        for (int a = 0; a < nadds; a++)
+            if (R[adds[a]->b].u.i) vm_agg_add(vm, adds[a]->x, R[adds[a]->a]);
+    }
+    if (n > 0) vm->ordinal = ordinal + n - 1;
+    return n;
+}
+
 /* eng_pass_eval's pass through the VM, undone whole if it fails. */
 static __attribute__((noinline)) bool pass_eval_vm(const Engine *e, Vm *vm, int k, long ordinal,
                                                    const char *key, size_t keylen, char *why,

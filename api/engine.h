@@ -134,6 +134,16 @@ bool eng_pass_eval(const Engine *e, Vm *vm, int k, long ordinal, const char *key
 void eng_pass_failed(Engine *e, long ordinal, const char *why);
 bool eng_stale(const Engine *e);
 /* Whether the passes left record `ordinal` out. */
+/* Pass k over a run of src's records at once, when the pass is plain
+ * adds (eng_pass_eval) and the records plain (rd_batch reads them with
+ * plan, the pass's fields; stop as there): the records from `ordinal` on
+ * that rd_next, rd_fill and eng_pass_eval would give the same sums, and no
+ * failure. Records already left out are skipped. Returns how many it read
+ * (they count as read: the next ordinal is ordinal + that), 0 when the next
+ * record needs rd_next, -1 when this pass and source never go this way.
+ * Thread-safe as eng_pass_eval is (vm one's own). */
+long eng_pass_batch(const Engine *e, Vm *vm, int k, Source *src, const RdPlan *plan, long ordinal,
+                    long long stop);
 bool eng_left_out(const Engine *e, long ordinal);
 /* Why they left it out, if its evaluation failed ("division by zero (in
  * p.kam:3:9)"); a general sentence beyond the first ENG_MAX_WHY. */

@@ -377,7 +377,15 @@ static EngStatus run_pass(RunSession *rs, int k, const char *data_path, const So
     const Policy *p = rs->pol;
     eng_pass_begin(&rs->eng, k);
     if (rs->split) par_note_begin(rs->split);
-    while ((rc = rd_next(src)) != 0) {
+    bool batch = !rs->split;    /* par_note wants each record */
+    for (;;) {
+        if (batch) {            /* a run of plain records summed at once */
+            long n = eng_pass_batch(&rs->eng, rs->eng.vm, k, src, &plan, ordinal, 0);
+            if (n < 0) batch = false;
+            ordinal += n > 0 ? n : 0;
+            if (n > 0) continue;
+        }
+        if ((rc = rd_next(src)) == 0) break;
         if (rc < 0) break;      /* the record pass reports where the input stops */
         long ord = ordinal++;
         if (rs->split) par_note(rs->split, src, ord);   /* where the workers' chunks start */

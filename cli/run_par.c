@@ -735,9 +735,20 @@ static void pass_chunk(Par *p, Worker *wk, Chunk_ *c)
     Value *R = vm->regs;
     const Policy *pol = rs->pol;
     long ord = c->ord;
-    bool first = true;
+    bool first = true, batch = true;
     int rc;
-    while ((rc = rd_next(src)) != 0) {
+    for (;;) {
+        if (batch && !first) {  /* a run of plain records summed at once */
+            long n = eng_pass_batch(&rs->eng, vm, p->pass, src, plan, ord, c->end);
+            if (n < 0) batch = false;
+            if (n > 0) {
+                ord += n;
+                c->records += n;
+                if (__atomic_load_n(&p->cancel, __ATOMIC_RELAXED)) break;
+                continue;
+            }
+        }
+        if ((rc = rd_next(src)) == 0) break;
         long line;
         long long at = rd_record_start(src, &line);
         if (first) {

@@ -668,6 +668,29 @@ int rd_next(Source *s)
     return next_xlsx(s);
 }
 
+long rd_batch(Source *s, const RdPlan *plan, int key_field, long long stop, double *vals,
+              size_t max)
+{
+    enum { MAX_COLS = 64 };
+    size_t keep = s->limited;
+    if (s->kind != SRC_CSV || s->pct || keep == 0 || keep > MAX_COLS) return -1;
+    unsigned char conv[MAX_COLS] = {0};
+    double *colv[MAX_COLS] = {0};
+    for (int k = 0; k < plan->n; k++) {
+        const RdPlanItem *it = &plan->items[k];
+        if (it->optional || it->col < 0 || (size_t)it->col >= keep || conv[it->col]) return -1;
+        conv[it->col] = it->kind == RT_NUMBER || it->kind == RT_MONEY ? CSV_CONV_DEC
+                      : it->kind == RT_PERCENT                      ? CSV_CONV_PCT
+                      : it->kind == RT_INT                          ? CSV_CONV_INT
+                                                                    : CSV_CONV_NONE;
+        if (!conv[it->col]) return -1;
+        colv[it->col] = vals + (size_t)k * max;
+    }
+    int kc = key_field >= 0 ? s->col[key_field] : -1;
+    long key = kc >= 0 && (size_t)kc < keep ? kc : -1;
+    return (long)rd_csv_batch(s->csv, conv, key, stop, colv, max);
+}
+
 RdPlan rd_plan(const Source *s, const bool *used, const int *field_reg)
 {
     RdPlan p = {xcalloc((size_t)s->sch->nfields + 1, sizeof(RdPlanItem)), 0};

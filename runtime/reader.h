@@ -153,6 +153,20 @@ void rd_plan_free(RdPlan *p);
 /* Converts the planned fields of the current record into regs. 0, or -1
  * with s->err set as rd_field does. */
 int rd_fill(Source *s, const RdPlan *plan, Value *regs);
+/* For a pass that only sums numbers: reads at most max records from where
+ * reading stands while each is plain (rd_csv_batch), converting the
+ * plan's fields: record i's value of plan item k goes to vals[k * max + i].
+ * A record it takes is one rd_next would read (1) and rd_fill fill, with
+ * a non-empty key field (key_field: its field index, -1 for none) when
+ * the limit reads it; `stop`: an input offset no record taken starts at
+ * or after (0: none). Returns how many it took (the current record's
+ * fields then mean nothing until rd_next), 0 if the next record is for
+ * rd_next, or -1 if this source and plan are never read so: only a CSV
+ * source read to a field limit (rd_limit_to) of at most 64 columns,
+ * without percent notes, and a plan of required numbers, money, percents
+ * and ints below the limit qualify. */
+long rd_batch(Source *s, const RdPlan *plan, int key_field, long long stop, double *vals,
+              size_t max);
 /* Converts text as a value of type t (the same rules as data fields).
  * Returns 0, 1 for an empty text (missing), -1 if malformed, RD_INT_RANGE
  * for an int beyond 2^53 (which a double cannot hold exactly). */

@@ -847,6 +847,7 @@ static const unsigned char no_conv[MAX_FIELDS + 1];
  * fields) is put back, and a quoted field is unescaped only once the
  * record is known to fit. */
 #define PLAIN_FN plain_record_sse2
+#define PLAIN_BATCH_FN batch_sse2
 #define PLAIN_ATTR
 #define PLAIN_VEC __m128i
 #define PLAIN_SPLAT(c) _mm_set1_epi8(c)
@@ -855,6 +856,7 @@ static const unsigned char no_conv[MAX_FIELDS + 1];
 #include "reader_csv_plain.h"
 #if KAM_CSV_AVX2
 #define PLAIN_FN plain_record_avx2
+#define PLAIN_BATCH_FN batch_avx2
 #define PLAIN_ATTR __attribute__((target("avx2")))
 #define PLAIN_VEC __m256i
 #define PLAIN_SPLAT(c) _mm256_set1_epi8(c)
@@ -1169,4 +1171,19 @@ bool rd_csv_set_avx2(CsvReader *r, bool on)
     r->avx2 = false;
 #endif
     return r->avx2;
+}
+
+size_t rd_csv_batch(CsvReader *r, const unsigned char *conv, long key, long long stop,
+                    double *const *vals, size_t max)
+{
+    if (r->failed || !r->started || r->keep == SIZE_MAX || r->keep == 0) return 0;
+#if KAM_CSV_AVX2
+    return r->avx2 ? batch_avx2(r, conv, key, stop, vals, max)
+                   : batch_sse2(r, conv, key, stop, vals, max);
+#elif defined(__SSE2__)
+    return batch_sse2(r, conv, key, stop, vals, max);
+#else
+    (void)conv, (void)key, (void)stop, (void)vals, (void)max;
+    return 0;
+#endif
 }

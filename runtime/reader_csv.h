@@ -142,6 +142,27 @@ long rd_csv_line(const CsvReader *r);
  * wherever they end). 0, or -1 if the file cannot seek. */
 int rd_csv_seek(CsvReader *r, long long offset, long line, long long end);
 
+/* Records in a run, for a pass that only needs a few numbers of each (a
+ * sum): from where reading stands, at most max records, each taken only
+ * if it is plain in a narrow sense — it lies whole in the buffer on one
+ * line (LF or CRLF), after no blank line, and starts before input offset
+ * `stop` (0: anywhere); it has at least the field limit's number of
+ * fields (rd_csv_set_field_limit, which must be set); field `key` (-1:
+ * none) is unquoted and not empty; every column c below the limit with
+ * conv[c] set (CSV_CONV_DEC, CSV_CONV_PCT or CSV_CONV_INT only) is
+ * unquoted and of its kind's fast shape (as rd_csv_set_conversions
+ * converts it), and its value is written to vals[c][i] for the i-th record
+ * taken; the other fields before the limit are unquoted or quoted on the
+ * line; the rest of the line holds no '"' and no CR but its end. Returns
+ * how many were taken: reading then stands after them, the line count
+ * and rd_csv_record_start as if rd_csv_next had read them. The first
+ * record that is not so is left for rd_csv_next, the buffer untouched
+ * (and 0 when that is the first: at the start, at the buffer's end, a
+ * record of another shape, a reader that failed). No fields are stored:
+ * rd_csv_next's *fields then mean nothing until it is called again. */
+size_t rd_csv_batch(CsvReader *r, const unsigned char *conv, long key, long long stop,
+                    double *const *vals, size_t max);
+
 /* Whether the common record is split with AVX2 (32 bytes a compare)
  * rather than SSE2: on by default where the CPU has it. Returns whether it
  * is on now (false if asked for on a CPU or build without it). For tests,

@@ -5,6 +5,7 @@
  * it). Not a header of its own: it needs reader_csv.c's types, tables and
  * helpers, and these macros:
  *   PLAIN_FN          the function's name
+ *   PLAIN_BATCH_FN    the name of rd_csv_batch's body for this set
  *   PLAIN_ATTR        its attributes (the target)
  *   PLAIN_VEC         the vector type of the delimiter splat
  *   PLAIN_SPLAT(c)    the delimiter in every byte of a PLAIN_VEC
@@ -129,6 +130,92 @@ bail:   /* the delimiters the fields before this one ended with, put back
     return 0;
 }
 
+/* rd_csv_batch (reader_csv.h) for this instruction set: records taken
+ * while each is plain in the narrow sense that batch allows, nothing in
+ * the buffer changed, no field stored. One that is not is left where it
+ * starts, untouched, for rd_csv_next. */
+PLAIN_ATTR static size_t PLAIN_BATCH_FN(CsvReader *r, const unsigned char *conv, long key,
+                                        long long stop, double *const *vals, size_t max)
+{
+    char *const buf = r->buf, *const end = buf + r->len;
+    char *p = buf + r->pos, *last = NULL;
+    const size_t keep = r->keep;
+    const char sep = r->delim;
+    const PLAIN_VEC vs = PLAIN_SPLAT(sep);
+    long long limit = stop > 0 ? stop - r->base : (long long)r->len;
+    size_t n = 0;
+    while (n < max && p < end && p - buf < limit && *p != '\n' && *p != '\r') {
+        char *f = p, *b = p, *d;
+        uint64_t m = PLAIN_MARKS(b, vs);
+        size_t nf = 0;
+        for (;;) {
+            while (!m) {                /* a long field: the next block */
+                b += 64;                /* the sentinel '\n' is at or past it */
+                m = PLAIN_MARKS(b, vs);
+            }
+            d = b + __builtin_ctzll(m);
+            m &= m - 1;
+            char c = *d;
+            if (c == '"') {
+                if (d != f) continue;   /* inside an unquoted field: a literal quote */
+                /* a quoted field, only where neither its text nor its
+                   length matters: its closing quote on this line, then
+                   the delimiter */
+                if ((long)nf == key || conv[nf]) goto done;
+                char *q = d + 1;
+                for (;;) {
+                    while (!quote_stops[(unsigned char)*q]) q++;
+                    if (*q != '"') goto done;       /* a line break, or the buffer's end */
+                    if (q[1] != '"') break;
+                    q += 2;
+                }
+                d = q + 1;
+                if (*d != sep) goto done;
+                b = d;                  /* the block again from the field's end */
+                m = PLAIN_MARKS(b, vs) & ~(uint64_t)1;
+            } else if (c != sep) {
+                /* the line's end: only as the end of the last field kept,
+                   and then not a lone CR nor the buffer's end */
+                if (nf + 1 != keep || d == end) goto done;
+                if (c == '\r' && (d + 1 == end || d[1] != '\n')) goto done;
+                if ((long)nf == key && d == f) goto done;
+                if (conv[nf]) {
+                    CsvValue v;
+                    if (!convert_span(f, d, conv[nf], &v, NULL, NULL, NULL)) goto done;
+                    vals[nf][n] = v.num;
+                }
+                d += c == '\r';        /* to the LF of a CRLF */
+                break;
+            } else {
+                if ((long)nf == key && d == f) goto done;   /* an empty key: rd_csv_next's */
+                if (conv[nf]) {
+                    CsvValue v;
+                    if (!convert_span(f, d, conv[nf], &v, NULL, NULL, NULL)) goto done;
+                    vals[nf][n] = v.num;
+                }
+            }
+            f = d + 1;
+            if (++nf < keep) continue;
+            d = PLAIN_SKIP(f, end);     /* the last kept field: skip the rest */
+            if (!d) goto done;
+            break;
+        }
+        /* d is the '\n' that ends the record */
+        last = p;
+        n++;
+        p = d + 1;
+    }
+done:
+    if (n) {
+        r->rec_start = r->base + (long long)(last - buf);
+        r->rec_line = r->line + (long)n - 1;
+        r->line += (long)n;
+        r->pos = (size_t)(p - buf);
+    }
+    return n;
+}
+
+#undef PLAIN_BATCH_FN
 #undef PLAIN_FN
 #undef PLAIN_ATTR
 #undef PLAIN_VEC

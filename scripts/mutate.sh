@@ -5,7 +5,9 @@
 # folding), one at a time, to a COPY of the tree (the working tree is never
 # touched), builds each mutant and runs a quick suite, stopping at its first
 # failing test: the spec policies (tests/spec, via tests/cli/spec_policies.sh),
-# tests/unit/test_vm_ops.c, the golden tests, then the other unit tests.
+# tests/unit/test_vm_ops.c, the golden tests, then the other unit tests,
+# then the CLI tests of the portfolio passes' shortcuts (pass_plain_adds.sh,
+# pass_batch.sh).
 # A mutant that makes a test fail is killed; one that passes everything
 # survived. Prints "N killed, N survived" and each survivor's description;
 # docs/testing.md records the score.
@@ -97,6 +99,13 @@ quick_suite() (
         name=$(basename "$t" .c)
         [ "$name" = test_vm_ops ] && continue
         unit "$name" || exit 1
+    done
+    # the portfolio passes' shortcuts, checked against the VM's way
+    for t in pass_plain_adds pass_batch; do
+        if ! KAM="$kam" timeout 120 sh "tests/cli/$t.sh" >"$log" 2>&1; then
+            echo "cli $t: $(head -1 "$log")"
+            exit 1
+        fi
     done
     exit 0
 )
@@ -503,6 +512,18 @@ mutant runtime/reader_csv.c \
     'for (;; p += 32) {' \
     'for (;; p += 33) {' \
     'the AVX2 skip of a record'"'"'s rest steps over a byte every 32'
+mutant runtime/reader_csv_plain.h \
+    'r->line += (long)n;' \
+    'r->line += (long)n - (n > 3);' \
+    'a run of records read at once for a sum loses a line in the count'
+mutant runtime/reader_csv_plain.h \
+    'if ((long)nf == key || conv[nf]) goto done;' \
+    'if ((long)nf == key) goto done;' \
+    'a run of records read at once takes a quoted number it cannot convert'
+mutant api/engine.c \
+    'if (e->left_out && eng_left_out(e, ordinal + i)) continue;' \
+    'if (e->left_out && eng_left_out(e, ordinal + i + 1)) continue;' \
+    'a run of records summed at once skips the wrong record left out'
 mutant lang/parser.y \
     '| LE    { $$ = OPX_LE; }' \
     '| LE    { $$ = OPX_LT; }' \

@@ -288,7 +288,12 @@ typedef struct Mode {
     size_t limit;          /* field limit, 0 = all */
     int convert;
     int via_pipe;          /* fed through a pipe in small pieces */
+    int batch;             /* rd_csv_batch before each rd_csv_next (with a limit):
+                              1 with the numeric columns and a key, 2 with neither */
 } Mode;
+
+/* Records rd_csv_batch took, over every input: it must take some. */
+static size_t batched;
 
 static char *write_temp(const char *data, size_t n)
 {
@@ -391,7 +396,62 @@ static void read_compare(const char *data, size_t n, char sep, const Ref *ref, M
     long line;
     size_t k = 0;
     int rc;
-    while ((rc = rd_csv_next(r, &f, &nf, &line)) == 1) {
+    /* the batch: the numeric columns below the limit, and a key column */
+    enum { BMAX = 37 };
+    unsigned char bconv[NCONV] = {0};
+    double bv[NCONV][BMAX];
+    double *bvals[NCONV] = {0};
+    long bkey = mode.batch == 2 ? -1 : mode.limit > 1 ? 1 : 0;
+    for (size_t c = 0; c < NCONV && c < mode.limit && mode.batch == 1; c++) {
+        unsigned kind = col_conv(c);
+        if (kind == CSV_CONV_DEC || kind == CSV_CONV_PCT || kind == CSV_CONV_INT) {
+            bconv[c] = (unsigned char)kind;
+            bvals[c] = bv[c];
+        }
+    }
+    for (;;) {
+        size_t took = mode.batch ? rd_csv_batch(r, bconv, bkey, 0, bvals, BMAX) : 0;
+        for (size_t i = 0; i < took; i++, k++) {
+            if (k == ref->nrecs) {
+                snprintf(why, whylen, "batch: a record past the reference's %zu", ref->nrecs);
+                goto done;
+            }
+            const Rec *want = &ref->recs[k];
+            const Field *kf = &ref->fields[want->first + (size_t)(bkey >= 0 ? bkey : 0)];
+            if (want->n < mode.limit || (bkey >= 0 && (kf->len == 0 || kf->quoted))) {
+                snprintf(why, whylen, "batch took line %ld: %zu fields, key %zu bytes%s",
+                         want->line, want->n, kf->len, kf->quoted ? ", quoted" : "");
+                goto done;
+            }
+            for (size_t c = 0; c < NCONV && c < mode.limit; c++) {
+                if (!bconv[c]) continue;
+                const Field *wf = &ref->fields[want->first + c];
+                const char *wt = ref->text.p + wf->off;
+                CsvValue ev;
+                if (wf->quoted || !expect_value(bconv[c], wt, wf->len, &ev, 0)) {
+                    snprintf(why, whylen, "batch took line %ld field %zu \"%.*s\": not of the shape",
+                             want->line, c + 1, (int)wf->len, wt);
+                    goto done;
+                }
+                if (memcmp(&bv[c][i], &ev.num, sizeof ev.num) != 0) {
+                    snprintf(why, whylen, "batch: line %ld field %zu \"%.*s\": %.17g",
+                             want->line, c + 1, (int)wf->len, wt, bv[c][i]);
+                    goto done;
+                }
+            }
+        }
+        if (took) {
+            long sl;
+            rd_csv_record_start(r, &sl);
+            if (sl != ref->recs[k - 1].line) {
+                snprintf(why, whylen, "batch: the last record taken starts on line %ld, want %ld",
+                         sl, ref->recs[k - 1].line);
+                goto done;
+            }
+            batched += took;
+            continue;
+        }
+        if ((rc = rd_csv_next(r, &f, &nf, &line)) != 1) break;
         if (k == ref->nrecs) {
             snprintf(why, whylen, "record %zu (line %ld) past the reference's %zu", k + 1, line,
                      ref->nrecs);
@@ -475,16 +535,18 @@ static void check_all(const char *name, const char *data, size_t n, char sep, in
     ref_split(data, n, sep, &ref);
     char why[1024] = "";
     static const Mode modes[] = {
-        {0, 0, 0}, {1, 0, 0}, {2, 0, 0}, {4, 1, 0}, {0, 1, 0}, {7, 1, 0}, {0, 1, 1}, {3, 0, 1},
+        {0, 0, 0, 0}, {1, 0, 0, 0}, {2, 0, 0, 0}, {4, 1, 0, 0}, {0, 1, 0, 0}, {7, 1, 0, 0},
+        {0, 1, 1, 0}, {3, 0, 1, 0}, {4, 0, 0, 1}, {1, 1, 0, 1}, {9, 1, 0, 1}, {7, 0, 1, 1},
+        {1, 0, 0, 2}, {3, 0, 0, 2},
     };
     for (size_t m = 0; m < sizeof modes / sizeof *modes && !why[0]; m++) {
         if (modes[m].via_pipe && !pipe_too) continue;
         read_compare(data, n, sep, &ref, modes[m], why, sizeof why);
         if (why[0]) {
             char tmp[1100];
-            snprintf(tmp, sizeof tmp, "[limit %zu%s%s] %.900s", modes[m].limit,
+            snprintf(tmp, sizeof tmp, "[limit %zu%s%s%s] %.900s", modes[m].limit,
                      modes[m].convert ? ", converting" : "", modes[m].via_pipe ? ", pipe" : "",
-                     why);
+                     modes[m].batch == 1 ? ", batch" : modes[m].batch ? ", batch of nothing" : "", why);
             snprintf(why, sizeof why, "%.1000s", tmp);
         }
     }
@@ -571,6 +633,49 @@ static void random_file(Buf *b, char sep, size_t bytes, int breaks)
 /* Field ends at every offset around the block edges: a record of fields
  * of lengths a and then b (and a quoted field of length q, when q > 0),
  * for every a and b up to 140, each with a short tail of fields. */
+/* Records most of which rd_csv_batch takes (limit 4 or more, key column
+ * 1): columns 0, 2 and 3 (and 6 ...) mostly numbers of their kind's fast
+ * shape, column 1 mostly plain text; now and then what it must leave to
+ * rd_csv_next: an empty or quoted key, a number quoted, spaced or too long,
+ * a short record, a quoted field with a line break, a blank line, a lone CR. */
+static void batch_file(Buf *b, char sep, size_t bytes)
+{
+    while (b->n < bytes) {
+        size_t nf = below(10) ? 4 + below(12) : 1 + below(4);
+        for (size_t c = 0; c < nf; c++) {
+            if (c) putc1(b, sep);
+            unsigned kind = col_conv(c);
+            size_t odd = below(25);
+            if (c == 1) {
+                if (odd == 0) continue;                     /* empty */
+                if (odd == 1) {
+                    random_field(b, sep, 1 + below(9), 1, 0);
+                    continue;
+                }
+                for (size_t i = 0, n = 1 + below(20); i < n; i++) putc1(b, (char)('a' + below(26)));
+                continue;
+            }
+            if ((kind == CSV_CONV_DEC || kind == CSV_CONV_PCT || kind == CSV_CONV_INT) && odd > 2) {
+                if (below(4) == 0) putc1(b, '-');
+                for (size_t i = 0, n = 1 + below(9); i < n; i++) putc1(b, (char)('0' + below(10)));
+                if (kind != CSV_CONV_INT && below(2)) {
+                    putc1(b, '.');
+                    for (size_t i = 0, n = below(6); i < n; i++) putc1(b, (char)('0' + below(10)));
+                }
+                if (kind == CSV_CONV_PCT && below(3) == 0) putc1(b, '%');
+                continue;
+            }
+            if (odd == 0) {
+                put(b, " 12", 3);
+                continue;
+            }
+            random_field(b, sep, below(30), below(6) == 0, below(20) == 0);
+        }
+        if (below(40) == 0) putc1(b, '\n');      /* a blank line after it */
+        random_line_end(b);
+    }
+}
+
 static void block_edges(char sep)
 {
     char name[96];
@@ -683,7 +788,7 @@ static void malformed(void)
         }
         Ref ref;
         ref_split(b.p, b.n, ',', &ref);
-        static const Mode modes[] = {{0, 0, 0}, {2, 1, 0}};
+        static const Mode modes[] = {{0, 0, 0, 0}, {2, 1, 0, 0}, {3, 0, 0, 1}};
         for (size_t m = 0; m < 2 && ok; m++) {
             read_compare(b.p, b.n, ',', &ref, modes[m], why, sizeof why);
             ok = !why[0] && ref.err_line;
@@ -714,6 +819,15 @@ static void all_inputs(void)
         check_all(name, b.p, b.n, sep, round % 8 == 0);
         free(b.p);
     }
+    for (int round = 0; round < 6; round++) {
+        char sep = seps[round % 3];
+        Buf b = {0};
+        batch_file(&b, sep, round < 5 ? 2000 + below(40000) : (size_t)(1.3 * (1 << 20)));
+        char name[64];
+        snprintf(name, sizeof name, "records for rd_csv_batch, round %d", round);
+        check_all(name, b.p, b.n, sep, round % 3 == 0);
+        free(b.p);
+    }
     for (int round = 0; round < 2; round++) {
         Buf b = {0};
         random_file(&b, round ? ';' : ',', (size_t)(2.6 * (1 << 20)), round);
@@ -733,9 +847,12 @@ int main(void)
     CsvReader *probe = rd_csv_open("/dev/null", err, sizeof err);
     bool has = probe && rd_csv_set_avx2(probe, true);
     rd_csv_close(probe);
+        check("rd_csv_batch takes plain records (SSE2)", batched > 20000, "it took too few");
+    batched = 0;
     if (has) {
         use_avx2 = true;
         all_inputs();
+        check("rd_csv_batch takes plain records (AVX2)", batched > 20000, "it took too few");
     } else {
         printf("SKIP the AVX2 scans: this CPU (or build) has no AVX2\n");
     }
