@@ -226,11 +226,23 @@ static long long chunk_bytes(void)
     return bytes < 256 ? CHUNK_BYTES : bytes;
 }
 
-/* A split of `size` (bytes or rows) into `want` chunks, at least one per
- * worker and at most MAX_CHUNKS; the chunks' places are the caller's. */
+/* How many chunks: `want`, rounded up to a multiple of the workers (at
+ * most MAX_CHUNKS, rounded down then), so that chunks of even size give
+ * each worker as many: with 17 chunks on 2 workers one of them read a
+ * ninth chunk while the other waited. */
+static int split_count(int jobs, long long want)
+{
+    if (want <= jobs) return jobs;
+    long long n = (want + jobs - 1) / jobs * jobs;
+    if (n > MAX_CHUNKS) n = MAX_CHUNKS / jobs * jobs;
+    return n < jobs ? jobs : (int)n;
+}
+
+/* A split of `size` (bytes or rows) into about `want` chunks (split_count)
+ * at least one per worker; the chunks' places are the caller's. */
 static ParSplit *split_new(const char *data_path, int jobs, long long want, long long size)
 {
-    int n = want < jobs ? jobs : want > MAX_CHUNKS ? MAX_CHUNKS : (int)want;
+    int n = split_count(jobs, want);
     ParSplit *sp = xcalloc(1, sizeof *sp);
     sp->path = xstrdup(data_path);
     sp->jobs = jobs;

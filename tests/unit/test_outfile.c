@@ -5,7 +5,8 @@
  * and abort, symlinks followed hop by hop, the temporary-name matcher,
  * permission bits, and signals: before the rename (exit 128+signal, the
  * temporary removed, the target as it was), held during the rename and
- * after it (noted, the run goes on: the target is complete).
+ * after it (noted, the run goes on: the target is complete), and the
+ * output handed to the disk as it grows, before the commit.
  *
  * Run by tests/run.sh (built against build/libkam.a); argv[1], the tests/
  * folder, is not used. Each case runs in a child process under an alarm,
@@ -107,6 +108,33 @@ static void case_unnamed_commit(char *why)
     if (outfile_commit(f, err, sizeof err) != 0) snprintf(why, WHY_LEN, "commit: %s", err);
     else if (strcmp(contents(t), "new\n")) snprintf(why, WHY_LEN, "target holds '%s'", contents(t));
     else if (temporaries()) snprintf(why, WHY_LEN, "a temporary is left");
+}
+
+/* The writeback thread starts writing the output to disk while it is
+ * written, not only at the commit's fsync. */
+static void case_written_back_as_it_grows(char *why)
+{
+    const char *t = target("grows.csv");
+    OutFile *f = open_or_fail(t, true, why);
+    if (!f) return;
+    static char block[1 << 20];
+    memset(block, 'x', sizeof block);
+    for (int i = 0; i < 8; i++) fwrite(block, 1, sizeof block, outfile_stream(f));
+    fflush(outfile_stream(f));
+    off_t done = 0;
+    for (int tries = 0; tries < 400 && done < WB_STEP; tries++) {    /* 2 s at most */
+        usleep(5000);
+        pthread_mutex_lock(&f->wb_mu);
+        done = f->wb_done;
+        pthread_mutex_unlock(&f->wb_mu);
+    }
+    char err[512];
+    struct stat st;
+    if (!f->wb_on) snprintf(why, WHY_LEN, "no writeback thread");
+    else if (done < WB_STEP) snprintf(why, WHY_LEN, "%lld bytes written back of 8 MiB", (long long)done);
+    if (outfile_commit(f, err, sizeof err) != 0) snprintf(why, WHY_LEN, "commit: %s", err);
+    else if (stat(t, &st) != 0 || st.st_size != 8 << 20)
+        snprintf(why, WHY_LEN, "target has %lld bytes, want 8 MiB", (long long)st.st_size);
 }
 
 static void case_mode_bits(char *why)
@@ -320,6 +348,7 @@ int main(int argc, char **argv)
         {"named_temporary_abort_leaves_target", case_named_abort},
         {"unnamed_temporary_commit", case_unnamed_commit},
         {"setuid_setgid_not_copied", case_mode_bits},
+        {"written_back_as_it_grows", case_written_back_as_it_grows},
         {"symlinks_followed_hop_by_hop", case_follow_links},
         {"temporary_names_recognised", case_tmp_names},
         {"signal_before_commit_named", case_signal_before_commit_named},
