@@ -48,7 +48,7 @@
  * vm_pass_plain), its addends kept all the same.
  *
  * Workers stay at most AHEAD chunks each ahead of the merge, so memory
- * is bounded by the chunk size (8 MiB of input) times the workers, not by
+ * is bounded by the chunk size (4 MiB of input) times the workers, not by
  * the output, when the output is read slowly.
  *
  * The merge writes chunk after chunk: rows (each worker's writer writes
@@ -76,7 +76,8 @@
 #include <unistd.h>
 
 enum {
-    CHUNK_BYTES = 8 << 20,      /* at most this much per chunk, for memory and balance */
+    CHUNK_BYTES = 4 << 20,      /* at most this much per chunk, for memory and balance (at 8
+                                   MiB the last chunk kept one of 2 workers idle longer) */
     MAX_CHUNKS = 4096,
     BLOCK = 1 << 20,            /* reading to count lines */
     AHEAD = 2                   /* chunks a worker may be ahead of the merge, each */
