@@ -503,11 +503,46 @@ static int read_data(Session *s, Policy *p, const char *path, DataSet *ds)
         rd_limit_to(src, hard_used);
     }
     free(ident);
-    for (long n = 0; (rc = rd_next(src)) != 0; n++) {
+    /* kam diff's first attempt without keys kept: runs of plain records
+       read at once (rd_batch), each line the next one's (a run has no
+       blank line nor a line break in a field) */
+    enum { BATCH = 256 };
+    bool batch = lazy && !want && !limits && hard.n <= 8 &&
+                 !(p->key_field >= 0 && kept[p->key_field]);
+    double *bvals = batch ? xmalloc(sizeof(double) * BATCH * (size_t)(hard.n + 1)) : NULL;
+    for (long n = 0;; n++) {
         if ((n & 4095) == 0 && ses_interrupted(s)) {    /* Ctrl-C: nothing changes */
             stopped = true;
             break;
         }
+        while (batch) {
+            long long at;
+            long line0;
+            long got = rd_position(src, &at, &line0) ? rd_batch(src, &hard, p->key_field, 0, bvals, BATCH) : -1;
+            if (got <= 0) {
+                batch = got == 0;
+                break;
+            }
+            for (long i = 0; i < got; i++) {
+                if (ds->nrec == ds->cap) {
+                    int old = ds->cap;
+                    ds->cap = ds->cap ? ds->cap + ds->cap / 2 : 4096;
+                    for (int f = 0; f < p->nfields; f++) col_grow(&ds->cols[f], old, ds->cap);
+                    ds->keys = xrealloc(ds->keys, sizeof(char *) * (size_t)ds->cap);
+                    ds->lines = xrealloc(ds->lines, sizeof(long) * (size_t)ds->cap);
+                }
+                for (int k = 0; k < hard.n; k++) {     /* as rd_fill leaves them */
+                    col_put(&ds->cols[hard.items[k].field], ds->nrec, ds->cap,
+                            val_num(bvals[(size_t)k * BATCH + (size_t)i]), &ds->data);
+                }
+                ds->keys[ds->nrec] = (char *)"";
+                ds->lines[ds->nrec] = line0 + i;
+                ds->nrec++;
+            }
+            n += got;
+            if (ses_interrupted(s)) break;
+        }
+        if ((rc = rd_next(src)) == 0) break;
         /* the fields a rule reads, converted while scanning (a record with
            a bad one is left out); then the soft ones, missing when bad */
         bool ok = rc == 1 && rd_fill(src, &hard, row) == 0;
@@ -587,6 +622,7 @@ static int read_data(Session *s, Policy *p, const char *path, DataSet *ds)
         ds->lines[ds->nrec] = src->line;
         ds->nrec++;
     }
+    free(bvals);
     rd_plan_free(&hard);
     free(hard_used);
     free(row);
