@@ -694,14 +694,30 @@ long eng_pass_batch(const Engine *e, Vm *vm, int k, Source *src, const RdPlan *p
     if (nadds < 0 || plan->n > FIELDS) return -1;
     double vals[FIELDS * BATCH];
     long n = rd_batch(src, plan, e->pol->key_field, stop, vals, BATCH);
+    if (n <= 0) return n;
+    int regs[FIELDS];
+    const double *cols[FIELDS];
+    for (int j = 0; j < plan->n; j++) {
+        regs[j] = plan->items[j].reg;
+        cols[j] = vals + (size_t)j * BATCH;
+    }
+    return eng_pass_values(e, vm, k, ordinal, n, plan->n, regs, cols);
+}
+
+long eng_pass_values(const Engine *e, Vm *vm, int k, long ordinal, long n, int nfields, const int *regs,
+                     const double *const *cols)
+{
+    const Instr *const *adds;
+    int nadds = vm_pass_plain(vm, k, &adds);
+    if (nadds < 0) return -1;
     Value *R = vm->regs;
     for (long i = 0; i < n; i++) {
         if (e->left_out && eng_left_out(e, ordinal + i)) continue;
-        for (int j = 0; j < plan->n; j++) {     /* as rd_fill leaves them */
-            Value *v = &R[plan->items[j].reg];
+        for (int j = 0; j < nfields; j++) {     /* as rd_fill leaves them */
+            Value *v = &R[regs[j]];
             v->missing = 0;
             v->len = 0;
-            v->u.num = vals[j * BATCH + i];
+            v->u.num = cols[j][i];
         }
         for (int a = 0; a < nadds; a++)
             if (R[adds[a]->b].u.i) vm_agg_add(vm, adds[a]->x, R[adds[a]->a]);

@@ -144,6 +144,13 @@ bool eng_stale(const Engine *e);
  * Thread-safe as eng_pass_eval is (vm one's own). */
 long eng_pass_batch(const Engine *e, Vm *vm, int k, Source *src, const RdPlan *plan, long ordinal,
                     long long stop);
+/* Pass k over n records from `ordinal` on whose fields are numbers, none
+ * missing, when the pass is plain adds (eng_pass_eval): field j of record
+ * ordinal + i at cols[j][i], read as register regs[j]; the same sums as
+ * eng_pass_eval on each. Records already left out are skipped. Returns n,
+ * or -1 (nothing done) when the pass is not plain adds. */
+long eng_pass_values(const Engine *e, Vm *vm, int k, long ordinal, long n, int nfields, const int *regs,
+                     const double *const *cols);
 bool eng_left_out(const Engine *e, long ordinal);
 /* Why they left it out, if its evaluation failed ("division by zero (in
  * p.kam:3:9)"); a general sentence beyond the first ENG_MAX_WHY. */

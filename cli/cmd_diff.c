@@ -432,6 +432,13 @@ static int summary(Side *a, Side *b, const Outcomes *oa, const Outcomes *ob, con
 
 /* ----------------------------------------------------------- streamed */
 
+/* Registers to copy from one side's VM to the other's: dst[i] = src[i]
+ * for each of the n fields of a set (copy_fields), worked out once. */
+typedef struct RegCopy {
+    int n;
+    int *dst, *src;
+} RegCopy;
+
 /* One side of a streamed comparison: its engine (params, passes done over
  * the columns the passes read) on a chunk with the --where filter as
  * probe 0, the source reading the data again, the current record's
@@ -451,6 +458,8 @@ typedef struct Stream {
     EngDelta *delta;        /* the what-if's side: by difference from the old side
                                (eng_delta_same), or NULL: every record in full */
     long same;              /* records found the same that way */
+    RegCopy dcopy, ucopy;   /* with delta: the delta's fields, and every field the
+                               rules read, from the old side's registers */
 } Stream;
 
 /* A first attempt that loaded only what the portfolio passes read (the
@@ -471,6 +480,10 @@ typedef struct Lazy {
 
 static void stream_close(Stream *st)
 {
+    free(st->dcopy.dst);
+    free(st->dcopy.src);
+    free(st->ucopy.dst);
+    free(st->ucopy.src);
     eng_delta_free(st->delta);
     if (st->open) eng_close(&st->e);
     if (st->planned) rd_plan_free(&st->plan);
@@ -558,30 +571,36 @@ static bool stream_load(Stream *st, Source *src, const Stream *from, bool from_o
     return true;
 }
 
-/* Copies the fields of `which` from A's registers to st's (the same
- * record, the same policy); true. */
-static bool copy_fields(Stream *st, const Stream *from, const bool *which)
+/* The copy of the fields of `which` from from's registers to st's. */
+static RegCopy reg_copy(const Stream *st, const Stream *from, const bool *which)
 {
-    const Chunk *c = st->c, *fc = from->c;
+    RegCopy rc = {0, xmalloc(sizeof(int) * ((size_t)st->s->nfields + 1)),
+                  xmalloc(sizeof(int) * ((size_t)st->s->nfields + 1))};
+    for (int f = 0; f < st->s->nfields; f++)
+        if (which[f]) {
+            rc.dst[rc.n] = st->c->field_reg[f];
+            rc.src[rc.n++] = from->c->field_reg[f];
+        }
+    return rc;
+}
+
+/* Copies the fields of cp (reg_copy) from A's registers to st's (the
+ * same record, the same policy); true. */
+static bool copy_fields(Stream *st, const Stream *from, const RegCopy *cp)
+{
     Value *regs = st->e.vm->regs;
     const Value *fregs = from->e.vm->regs;
-    for (int f = 0; f < st->s->nfields; f++)
-        if (which[f]) regs[c->field_reg[f]] = fregs[fc->field_reg[f]];
+    for (int i = 0; i < cp->n; i++) regs[cp->dst[i]] = fregs[cp->src[i]];
     return true;
 }
 
 /* Evaluates st's next record, its fields loaded (loaded: stream_load's
  * answer), into its row of outcomes: 1 in scope, 0 filtered out by
  * --where, -1 it could not be evaluated. */
-static int stream_eval(Stream *st, bool loaded)
+static int stream_run(Stream *st, bool loaded)
 {
     Engine *e = &st->e;
     const Chunk *c = st->c;
-    Outcomes *o = &st->o;
-    for (int i = 0; i < o->ncols; i++) {        /* no value until evaluated */
-        if (o->b[i]) o->b[i][0] = -1;
-        else o->d[i][0] = NAN;
-    }
     int r = st->r++;
     if (!loaded) {
         st->failed++;
@@ -594,9 +613,41 @@ static int stream_eval(Stream *st, bool loaded)
         return -1;
     }
     if (c->nprobes && !e->vm->regs[c->probe_reg[0]].u.i) return 0;
-    outcomes_put(o, 0, e->vm->regs);
-    counts_add(&st->k, o, 0);
     return 1;
+}
+
+/* Puts st's record, evaluated by stream_run with answer ev, into its row
+ * of outcomes (no value where it was not evaluated) and its counts. */
+static void stream_put(Stream *st, int ev)
+{
+    Outcomes *o = &st->o;
+    if (ev <= 0) {
+        for (int i = 0; i < o->ncols; i++) {
+            if (o->b[i]) o->b[i][0] = -1;
+            else o->d[i][0] = NAN;
+        }
+        return;
+    }
+    outcomes_put(o, 0, st->e.vm->regs);
+    counts_add(&st->k, o, 0);
+}
+
+/* Adds to k the selects of the record `from` has just evaluated in scope,
+ * from its registers: as counts_add of its row once put (a select's cell
+ * is 0 or 1, never missing). */
+static void counts_regs(Counts *k, const Stream *from)
+{
+    const Value *regs = from->e.vm->regs;
+    for (int n = 0; n < k->n; n++) k->count[n] += regs[from->o.cols[k->col[n]].reg].u.i != 0;
+}
+
+/* stream_run, then stream_put: 1 in scope, 0 filtered out by --where, -1
+ * it could not be evaluated. */
+static int stream_eval(Stream *st, bool loaded)
+{
+    int ev = stream_run(st, loaded);
+    stream_put(st, ev);
+    return ev;
 }
 
 /* compare(), reading the data again record by record instead of holding
@@ -621,7 +672,15 @@ static int compare_stream(Side *a, Side *b, Stream *A, Stream *B, OutFormat fmt,
         B->plan = rd_plan(B->src, B->c->field_used, B->c->field_reg);
         B->planned = true;
     }
+    if (B->delta) {
+        B->dcopy = reg_copy(B, A, B->delta->fields);
+        B->ucopy = reg_copy(B, A, B->c->field_used);
+    }
     if (fmt == FMT_CSV) puts("id,outcome,before,after");
+    if (B->delta) {
+        B->dcopy = reg_copy(B, A, B->delta->fields);
+        B->ucopy = reg_copy(B, A, B->c->field_used);
+    }
     OutMatch match;
     outmatch_init(&match, &A->o, &B->o);
     Tally ty;
@@ -648,18 +707,25 @@ static int compare_stream(Side *a, Side *b, Stream *A, Stream *B, OutFormat fmt,
             lz->late = true;        /* the load kept it, kam run would not */
             break;
         }
-        if (ka) ea = stream_eval(A, la);
+        /* a what-if by difference puts A's row only when B's is compared
+           with it: most records come out the same */
+        if (ka) ea = B->delta ? stream_run(A, la) : stream_eval(A, la);
         if (kb && B->delta && ka && la && lb && ea >= 0 && !eng_left_out(&B->e, rb) &&
-            copy_fields(B, A, B->delta->fields) &&
+            copy_fields(B, A, &B->dcopy) &&
             eng_delta_same(B->delta, B->e.vm, rb, A->e.vm->regs, NULL) == 1) {
             /* the frontier came out as on the old side: so does everything
-               (the same policy: A's row counts as B's) */
-            if (ea > 0) counts_add(&B->k, &A->o, 0);
+               (the same policy: A's selects count as B's) */
+            if (ea > 0) {
+                counts_regs(&A->k, A);
+                counts_regs(&B->k, A);
+            }
             B->r++;
             B->same++;
             continue;
-        } else if (kb) {
-            if (B->delta && lb) copy_fields(B, A, B->c->field_used);
+        }
+        if (ka && B->delta) stream_put(A, ea);
+        if (kb) {
+            if (B->delta && lb) copy_fields(B, A, &B->ucopy);
             eb = stream_eval(B, lb);
         }
         if (!two && kb && (ea < 0 || eb < 0)) ty.failed++;     /* failed either time: once */

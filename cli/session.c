@@ -896,6 +896,38 @@ static int need_chunk_fields(Session *s, const Chunk *c)
     return 0;
 }
 
+/* Pass k of e over the records at once, column by column
+ * (eng_pass_values), when it is plain adds of numbers the session holds
+ * as numbers, none missing nor malformed, nothing overridden: 1 done, 0
+ * not so (the caller goes record by record), -1 interrupted. */
+static int pass_columns(Session *s, Engine *e, int k, const LoadPlan *lp)
+{
+    enum { FIELDS = 8, RUN = 4096 };
+    const Instr *const *adds;
+    if (vm_pass_plain(e->vm, k, &adds) < 0 || lp->n > FIELDS || lp->any_bad || s->full_rec >= 0 ||
+        s->ovr_rec >= 0)
+        return 0;
+    for (int j = 0; j < lp->n; j++)
+        if ((lp->col[j]->how != SES_COL_F64 && lp->col[j]->how != SES_COL_N32) || lp->col[j]->miss) return 0;
+    double tmp[FIELDS][RUN];
+    const double *cols[FIELDS];
+    for (int r0 = 0; r0 < s->nrec; r0 += RUN) {
+        if (ses_interrupted(s)) return -1;
+        int n = s->nrec - r0 < RUN ? s->nrec - r0 : RUN;
+        for (int j = 0; j < lp->n; j++) {
+            const SesCol *c = lp->col[j];
+            if (c->how == SES_COL_F64) {
+                cols[j] = (const double *)c->v + r0;
+                continue;
+            }
+            for (int i = 0; i < n; i++) tmp[j][i] = (double)((const int32_t *)c->v)[r0 + i];
+            cols[j] = tmp[j];
+        }
+        if (eng_pass_values(e, e->vm, k, r0, n, lp->n, lp->reg, cols) < 0) return 0;
+    }
+    return 1;
+}
+
 /* Every portfolio pass of e over the records (as eng_passes_table does
  * for a table); -1 if interrupted. */
 static long passes(Session *s, Engine *e)
@@ -906,7 +938,12 @@ static long passes(Session *s, Engine *e)
         eng_pass_begin(e, k);
         LoadPlan lp;
         plan_load(s, e->chunk, e->chunk->pass_field_used[k - 1], &lp);
-        for (int r = 0; r < s->nrec; r++) {
+        int done = pass_columns(s, e, k, &lp);
+        if (done < 0) {
+            plan_free(&lp);
+            return -1;
+        }
+        for (int r = done ? s->nrec : 0; r < s->nrec; r++) {
             if ((r & 4095) == 0 && ses_interrupted(s)) {
                 plan_free(&lp);
                 return -1;
