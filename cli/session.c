@@ -12,6 +12,7 @@
 #include "../runtime/writer.h"
 #include "../api/engine.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -451,6 +452,21 @@ static bool *fields_read(Session *s, Policy *p, bool **pass_used, bool *limits, 
     return used;
 }
 
+/* The room for records ds's columns grow to next: half as much again, or,
+ * once a few thousand records of a file of known size are read, what the
+ * bytes read so far say the whole file holds, a little over (one
+ * allocation of each column at its full size, not a dozen copies). */
+static int next_cap(const DataSet *ds, const Source *src)
+{
+    int cap = ds->cap ? ds->cap + ds->cap / 2 : 4096;
+    long long size = rd_size(src), at = rd_offset(src);
+    if (ds->nrec >= 4096 && size > 0 && at > 0 && at < size) {
+        double est = (double)ds->nrec * ((double)size / (double)at) * 1.02 + 1024;
+        if (est > cap && est < (double)(INT_MAX / 2)) cap = (int)est;
+    }
+    return cap;
+}
+
 /* Reads every record of path into ds: the fields kam run reads (those of
  * fields_read), column by column; the others are not read (missing until
  * ses_need_fields reads them). Bad records are reported (a few) and left
@@ -526,7 +542,7 @@ static int read_data(Session *s, Policy *p, const char *path, DataSet *ds)
             for (long i = 0; i < got; i++) {
                 if (ds->nrec == ds->cap) {
                     int old = ds->cap;
-                    ds->cap = ds->cap ? ds->cap + ds->cap / 2 : 4096;
+                    ds->cap = next_cap(ds, src);
                     for (int f = 0; f < p->nfields; f++) col_grow(&ds->cols[f], old, ds->cap);
                     ds->keys = xrealloc(ds->keys, sizeof(char *) * (size_t)ds->cap);
                     ds->lines = xrealloc(ds->lines, sizeof(long) * (size_t)ds->cap);
@@ -580,7 +596,7 @@ static int read_data(Session *s, Policy *p, const char *path, DataSet *ds)
         }
         if (ds->nrec == ds->cap) {
             int old = ds->cap;
-            ds->cap = ds->cap ? ds->cap + ds->cap / 2 : 4096;
+            ds->cap = next_cap(ds, src);
             for (int i = 0; i < p->nfields; i++) col_grow(&ds->cols[i], old, ds->cap);
             ds->keys = xrealloc(ds->keys, sizeof(char *) * (size_t)ds->cap);
             ds->lines = xrealloc(ds->lines, sizeof(long) * (size_t)ds->cap);
@@ -1724,8 +1740,7 @@ void outcomes_free(Outcomes *o)
     }
     free(o->names);
     free(o->members);
-    for (int i = 0; o->d && i < o->ncols; i++) free(o->d[i]);
-    for (int i = 0; o->b && i < o->ncols; i++) free(o->b[i]);
+    free(o->cells);
     free(o->d);
     free(o->b);
     free(o->ok);
@@ -1840,6 +1855,9 @@ void outcomes_init(Outcomes *o, Policy *p, const Chunk *c, int nrec)
     o->d = xcalloc((size_t)o->ncols + 1, sizeof(double *));
     o->b = xcalloc((size_t)o->ncols + 1, sizeof(int8_t *));
     o->ok = xcalloc((size_t)nrec + 1, 1);
+    /* the columns in one block (over a million accounts, one large enough
+       for huge pages rather than a score of small ones), each 64-aligned */
+    size_t *at = xmalloc(sizeof(size_t) * ((size_t)o->ncols + 1)), total = 0;
     for (int i = 0; i < o->ncols; i++) {
         const OutCol *col = &o->cols[i];
         int nm = 0;
@@ -1847,14 +1865,21 @@ void outcomes_init(Outcomes *o, Policy *p, const Chunk *c, int nrec)
         bool byte = col->ent < 0 && (col->kind == SYM_SELECT || col->kind == SYM_ENTITLE ||
                                      col->kind == SYM_FLAG ||
                                      ((col->kind == SYM_TIER || col->kind == SYM_STAGES) && o->members[i] && nm < 127));
-        if (byte) {
-            o->b[i] = xmalloc((size_t)nrec + 1);
+        at[i] = total;
+        total += ((byte ? 1 : sizeof(double)) * ((size_t)nrec + 1) + 63) / 64 * 64;
+        if (byte) o->b[i] = (int8_t *)1;    /* placed below */
+    }
+    o->cells = xmalloc(total ? total : 1);
+    for (int i = 0; i < o->ncols; i++) {
+        if (o->b[i]) {
+            o->b[i] = (int8_t *)((char *)o->cells + at[i]);
             memset(o->b[i], -1, (size_t)nrec + 1);
         } else {
-            o->d[i] = xmalloc(sizeof(double) * ((size_t)nrec + 1));
+            o->d[i] = (double *)(void *)((char *)o->cells + at[i]);
             for (int r = 0; r < nrec; r++) o->d[i][r] = NAN;
         }
     }
+    free(at);
 }
 
 void outcomes_put(Outcomes *o, int row, const Value *regs)

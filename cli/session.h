@@ -42,6 +42,7 @@ typedef struct Outcomes {
     int ncols;
     double **d;             /* by column: nrec doubles, or NULL (then b) */
     int8_t **b;             /* by column: nrec bytes, or NULL (then d) */
+    void *cells;            /* outcomes_init's: every column of d and b, one block */
     int nrec;
     char **names;           /* copies of the column names (cols point into a policy) */
     char ***members;        /* per column: copies of member names, or NULL */

@@ -11,7 +11,11 @@
 # the summed field (left out of the pass), an empty key (left out too) and
 # a bad value in a field only the rules read (found in the record pass:
 # every pass again without it). The expected shares are also checked as
-# numbers, so both paths cannot be wrong alike.
+# numbers, so both paths cannot be wrong alike. A second file, d2.csv, has
+# no bad nor missing value in a summed field: the session's passes then sum
+# its columns a run at a time (pass_columns: x a column of doubles, n of
+# 32-bit integers, m of doubles for a value 32 bits do not hold), which
+# must give what the VM gives too, the order of the sum kept.
 set -u
 KAM=${KAM:-build/kam}
 case $KAM in /*) ;; *) KAM=$(pwd)/$KAM ;; esac
@@ -25,19 +29,24 @@ record account {
   id: string key
   x: money
   n: int
+  m: int
 }
 score share { (x / total(x)) when true }
 score over_avg { (x / avg(x)) when true }
 score to_max { (x / max(x)) when true }
 score to_min { (x / min(x)) when x != 0 }
 score many { (count() + 0) when true }
+score nshare { (n / total(n)) when true }
+score mshare { (m / total(m)) when true }
 param low = 0
 select pos when n >= low
 EOF
 sed 's/total(x)/total(x where x == x)/; s/avg(x)/avg(x where x == x)/;
      s/max(x)/max(x where x == x)/; s/min(x)/min(x where x == x)/;
-     s/count()/count(x == x)/' plain.kam > vm.kam
-printf 'id,x,n\nA1,1e16,1\nA2,1,2\nA3,-1e16,3\nA4,12x,4\n,5,5\nA6,0.1,bad\nA7,0.2,7\nA8,3,8\n' > d.csv
+     s/count()/count(x == x)/; s/total(n)/total(n where n == n)/;
+     s/total(m)/total(m where x == x)/' plain.kam > vm.kam
+printf 'id,x,n,m\nA1,1e16,1,1\nA2,1,2,2\nA3,-1e16,3,3\nA4,12x,4,4\n,5,5,5\nA6,0.1,bad,6\nA7,0.2,7,7\nA8,3,8,8\n' > d.csv
+printf 'id,x,n,m\nA1,1e16,1,1\nA2,1,2147483647,3000000000\nA3,-1e16,-3,-2\nA7,0.2,7,7\nA8,3,8,8\n' > d2.csv
 
 # the plain pass really is plain: only AGG_ADDs between its label and HALT
 if "$KAM" disasm plain.kam | sed -n '/^pass 1/,/HALT/p' | grep -v '^pass' | grep -qv 'AGG_ADD\|HALT'; then
@@ -58,7 +67,17 @@ for j in 1 2; do
 done
 # the other commands that run the pass, the VM side's rule text put back
 # as the plain side writes it
-norm() { sed 's/ where x == x//g; s/count(x == x)/count()/g; s/vm\.kam/plain.kam/g'; }
+norm() { sed 's/ where [xn] == [xn]//g; s/ where x == x//g; s/count(x == x)/count()/g; s/vm\.kam/plain.kam/g'; }
+cat > cmds <<'CMDS'
+diff POL d.csv --set low=3 --format csv|
+diff POL d.csv --set low=3|
+explain POL d.csv --id A8|
+explain POL d.csv --id A2|
+report POL d.csv --format md --as-of 2026-06-30|
+repl POL d.csv --as-of 2026-06-30|:set low = 3\n:diff\n:sweep low 0..8 step 2\n:account A8\nshare\nover_avg\nnshare\nmshare\n
+CMDS
+sed 's/d\.csv/d2.csv/' cmds >> cmds.both
+cat cmds >> cmds.both
 while IFS='|' read -r what stdin; do
     for pol in plain vm; do
         # shellcheck disable=SC2086
@@ -73,20 +92,22 @@ while IFS='|' read -r what stdin; do
         diff plain.err v.err
         failed=1
     fi
-done <<'CMDS'
-diff POL d.csv --set low=3 --format csv|
-diff POL d.csv --set low=3|
-explain POL d.csv --id A8|
-explain POL d.csv --id A2|
-report POL d.csv --format md --as-of 2026-06-30|
-repl POL d.csv --as-of 2026-06-30|:set low = 3\n:diff\n:sweep low 0..8 step 2\n:account A8\nshare\nover_avg\n
-CMDS
+done < cmds.both
 # in input order, without A4, the empty key and A6: 1e16 + 1 is 1e16, less
 # 1e16 is 0, then 0.2 and 3: 3.2; five records counted; max 1e16, min -1e16
 "$KAM" run plain.kam d.csv --format csv -j 1 > p.out 2> /dev/null
-if ! grep -qx 'A8,0.9375,4.6875,3e-16,-3e-16,5,true,,' p.out; then
+if ! grep -qx 'A8,0.9375,4.6875,3e-16,-3e-16,5,0.380952380952381,0.380952380952381,true,,' p.out; then
     echo "FAIL: A8's shares are not 3 / 3.2, 3 / 0.64, 3 / 1e16, 3 / -1e16 of 5 records"
     cat p.out
+    failed=1
+fi
+# d2.csv in the REPL (the session's columns): 1e16 + 1 - 1e16 + 0.2 + 3 is
+# 3.2; n sums to 2147483660 (past 32 bits), m to 3000000014
+printf ':account A8\nshare\nnshare * 2147483660\nmshare * 3000000014\n' |
+    "$KAM" repl plain.kam d2.csv > p.out 2> p.err
+if ! grep -qx 'A8: 0.938' p.out || [ "$(grep -cx 'A8: 8' p.out)" -ne 2 ]; then
+    echo "FAIL: the REPL's columns do not give A8 3 / 3.2, 8 / 2147483660, 8 / 3000000014"
+    cat p.out p.err
     failed=1
 fi
 [ $failed -eq 0 ] && echo "ok: the plain portfolio pass agrees with the VM"
