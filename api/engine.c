@@ -704,6 +704,39 @@ long eng_pass_batch(const Engine *e, Vm *vm, int k, Source *src, const RdPlan *p
     return eng_pass_values(e, vm, k, ordinal, n, plan->n, regs, cols);
 }
 
+/* eng_pass_values add by add, each over the whole run (vm_agg_add_values),
+ * when that gives the same sums: no record is left out, each add sums a
+ * field of the run into a slot of its own that is not a count(), under a
+ * condition that is not a field (the same for every record). The last
+ * record's fields are then in the registers, as record by record. false
+ * (nothing done) when it would not be the same. */
+static bool values_by_add(const Engine *e, Vm *vm, const Instr *const *adds, int nadds, long n,
+                          int nfields, const int *regs, const double *const *cols)
+{
+    int col[16];
+    for (int a = 0; a < nadds; a++) {
+        const Instr *in = adds[a];
+        col[a] = -1;
+        for (int j = 0; j < nfields; j++) {
+            if (regs[j] == in->b) return false;         /* a condition read from the record */
+            if (regs[j] == in->a) col[a] = j;
+        }
+        if (col[a] < 0 || std_func(e->chunk->aggs[in->x].fn)->sig == SIG_AGG_COUNT) return false;
+        for (int b = 0; b < a; b++)
+            if (adds[b]->x == in->x) return false;      /* two adds to one slot interleave */
+    }
+    Value *R = vm->regs;
+    for (int a = 0; a < nadds; a++)
+        if (R[adds[a]->b].u.i) vm_agg_add_values(vm, adds[a]->x, cols[col[a]], n);
+    for (int j = 0; j < nfields; j++) {      /* as rd_fill leaves them */
+        Value *v = &R[regs[j]];
+        v->missing = 0;
+        v->len = 0;
+        v->u.num = cols[j][n - 1];
+    }
+    return true;
+}
+
 long eng_pass_values(const Engine *e, Vm *vm, int k, long ordinal, long n, int nfields, const int *regs,
                      const double *const *cols)
 {
@@ -711,6 +744,8 @@ long eng_pass_values(const Engine *e, Vm *vm, int k, long ordinal, long n, int n
     int nadds = vm_pass_plain(vm, k, &adds);
     if (nadds < 0) return -1;
     Value *R = vm->regs;
+    if (!e->left_out && nadds <= 16 && n > 0 && values_by_add(e, vm, adds, nadds, n, nfields, regs, cols))
+        return n;
     for (long i = 0; i < n; i++) {
         if (e->left_out && eng_left_out(e, ordinal + i)) continue;
         for (int j = 0; j < nfields; j++) {     /* as rd_fill leaves them */

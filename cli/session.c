@@ -818,9 +818,19 @@ int ses_load_data(Session *s, const char *path)
 
 /* What a record loop loads: the columns a chunk reads (all of its fields,
  * or one pass's), each with its register. */
+/* A field of a LoadPlan, what load_planned reads of it at hand. */
+typedef struct LoadEnt {
+    const void *v;
+    const uint32_t *len;
+    const uint8_t *miss;
+    int reg;
+    SesColHow how;
+} LoadEnt;
+
 typedef struct LoadPlan {
     const SesCol **col;
     int *reg, *field;
+    LoadEnt *ent;
     int n;
     bool any_bad;           /* a column with malformed values */
 } LoadPlan;
@@ -830,14 +840,17 @@ static void plan_load(const Session *s, const Chunk *c, const bool *used, LoadPl
     lp->col = xmalloc(sizeof(SesCol *) * ((size_t)s->nfields + 1));
     lp->reg = xmalloc(sizeof(int) * ((size_t)s->nfields + 1));
     lp->field = xmalloc(sizeof(int) * ((size_t)s->nfields + 1));
+    lp->ent = xmalloc(sizeof(LoadEnt) * ((size_t)s->nfields + 1));
     lp->n = 0;
     lp->any_bad = false;
     for (int f = 0; f < s->nfields; f++) {
         if (!used[f]) continue;
-        lp->col[lp->n] = &s->cols[f];
+        const SesCol *col = &s->cols[f];
+        lp->ent[lp->n] = (LoadEnt){col->v, col->len, col->miss, c->field_reg[f], col->how};
+        lp->col[lp->n] = col;
         lp->reg[lp->n] = c->field_reg[f];
         lp->field[lp->n++] = f;
-        if (s->cols[f].bad) lp->any_bad = true;
+        if (col->bad) lp->any_bad = true;
     }
 }
 
@@ -846,6 +859,7 @@ static void plan_free(LoadPlan *lp)
     free(lp->col);
     free(lp->reg);
     free(lp->field);
+    free(lp->ent);
 }
 
 /* Record r's fields of the plan into regs (as ses_value gives them);
@@ -853,8 +867,8 @@ static void plan_free(LoadPlan *lp)
 static bool load_planned(const Session *s, Value *regs, const LoadPlan *lp, int r, const char **why)
 {
     for (int k = 0; k < lp->n; k++) {
-        const SesCol *c = lp->col[k];
-        Value *d = &regs[lp->reg[k]];
+        const LoadEnt *c = &lp->ent[k];
+        Value *d = &regs[c->reg];
         if (c->miss && c->miss[r]) {
             *d = val_int(0);
             d->missing = 1;
@@ -2176,7 +2190,8 @@ int outcomes_changes(const Outcomes *a, int ra, const Outcomes *b, int rb, OutCh
         for (int i = 0; i < x->ncols; i++) {
             const OutCol *col = &x->cols[i];
             /* the same column at the same place (one policy): no search */
-            int j = i < y->ncols && y->cols[i].kind == col->kind && strcmp(y->cols[i].name, col->name) == 0
+            int j = i < y->ncols && y->cols[i].kind == col->kind &&
+                            (y->cols[i].name == col->name || strcmp(y->cols[i].name, col->name) == 0)
                         ? i : find_col(y, col->name, col->kind);
             if (side && j >= 0) continue;           /* seen from b already */
             bool term = col->ent >= 0;

@@ -1000,6 +1000,14 @@ static void agg_add_grouped(Vm *vm, int slot, Value arg)
     state_add(group_state(vm, slot, vm->group), (SigKind)vm->aggsig[slot], vm->addends, arg);
 }
 
+void vm_agg_add_values(Vm *vm, int slot, const double *x, long n)
+{
+    AggState *s = &vm->agg[slot];
+    SigKind sig = (SigKind)vm->aggsig[slot];
+    bool addends = vm->addends;
+    for (long i = 0; i < n; i++) state_add(s, sig, addends, val_num(x[i]));
+}
+
 void vm_agg_add(Vm *vm, int slot, Value arg)
 {
     if (vm->c->aggs[slot].group != GROUP_NONE) {

@@ -118,6 +118,10 @@ int vm_run(Vm *vm, int pc);
  * (one without `per`: a grouped one takes vm->group). For a pass whose
  * code is only such adds, which a loop can do without vm_run. */
 void vm_agg_add(Vm *vm, int slot, Value arg);
+/* vm_agg_add of the numbers x[0 .. n), in order, to a slot without `per`
+ * that is not a count(): a run of records whose add's condition holds for
+ * every one. */
+void vm_agg_add_values(Vm *vm, int slot, const double *x, long n);
 /* Whether portfolio pass k's code is only AGG_ADDs to aggregates without
  * `per` (at most 16), which cannot fail: their count, with the adds in
  * *adds (the chunk's instructions: if register b holds, vm_agg_add(x, a));

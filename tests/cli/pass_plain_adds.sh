@@ -15,7 +15,8 @@
 # no bad nor missing value in a summed field: the session's passes then sum
 # its columns a run at a time (pass_columns: x a column of doubles, n of
 # 32-bit integers, m of doubles for a value 32 bits do not hold), which
-# must give what the VM gives too, the order of the sum kept.
+# must give what the VM gives too, the order of the sum kept. Without
+# count() each add sums a whole run at once (values_by_add).
 set -u
 KAM=${KAM:-build/kam}
 case $KAM in /*) ;; *) KAM=$(pwd)/$KAM ;; esac
@@ -93,6 +94,29 @@ while IFS='|' read -r what stdin; do
         failed=1
     fi
 done < cmds.both
+# without count() (and so on d2.csv with no record left out) each add of
+# the pass sums its whole run of values at once (values_by_add): again
+# what the VM gives, on one worker and on two, and in the REPL
+grep -v '^score many' plain.kam > sums.kam
+grep -v '^score many' vm.kam > vmsums.kam
+for data in d.csv d2.csv; do
+    for what in "run POL $data --format csv -j 1" "run POL $data --format csv -j 2" \
+        "diff POL $data --set low=3 --format csv"; do
+        for pol in sums vmsums; do
+            # shellcheck disable=SC2086
+            "$KAM" $(echo "$what" | sed "s/POL/$pol.kam/") > $pol.out 2> $pol.err
+            echo "exit $?" >> $pol.out
+        done
+        norm < vmsums.out > v.out
+        sed 's/vmsums\.kam/sums.kam/g' vmsums.err | norm > v.err
+        if ! cmp -s sums.out v.out || ! cmp -s sums.err v.err; then
+            echo "FAIL: $what: the sums a run at a time and the VM's disagree"
+            diff sums.out v.out
+            diff sums.err v.err
+            failed=1
+        fi
+    done
+done
 # in input order, without A4, the empty key and A6: 1e16 + 1 is 1e16, less
 # 1e16 is 0, then 0.2 and 3: 3.2; five records counted; max 1e16, min -1e16
 "$KAM" run plain.kam d.csv --format csv -j 1 > p.out 2> /dev/null
