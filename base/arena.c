@@ -4,6 +4,7 @@
 #define _DEFAULT_SOURCE     /* madvise, MADV_HUGEPAGE */
 #include "arena.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,26 +84,28 @@ void arena_init(Arena *a)
     a->total = 0;
 }
 
-void *arena_alloc(Arena *a, size_t n)
+/* n bytes at a multiple of align (a power of two) in a's newest block, or
+ * in a new one; zeroed if zero. */
+static void *bump(Arena *a, size_t n, size_t align, bool zero)
 {
 #ifdef KAM_ARENA_SEPARATE
     /* The fuzzing build: every allocation its own malloc of exactly n
        bytes, so ASan's red zones sit right after each string and a read
        past one (an enum member compared with a longer value) is caught,
        not absorbed by its neighbour in the block. */
+    (void)align;
     ArenaBlock *sb = xmalloc(sizeof *sb + (n ? n : 1));
     sb->next = a->head;
     sb->used = sb->size = n;
     a->head = sb;
     a->total += n;
-    memset(sb->data, 0, n);
+    if (zero) memset(sb->data, 0, n);
     return sb->data;
 #else
-    const size_t align = sizeof(max_align_t);
-    n = (n + align - 1) / align * align;
-    if (n == 0) n = align;
+    if (n == 0) n = 1;
     ArenaBlock *b = a->head;
-    if (!b || b->size - b->used < n) {
+    size_t at = b ? (b->used + align - 1) & ~(align - 1) : 0;
+    if (!b || at > b->size || b->size - at < n) {
         /* blocks grow with the arena (a million keys: a few dozen blocks,
            each large enough for huge pages), to BLOCK_MAX */
         size_t size = a->total < BLOCK_MIN ? BLOCK_MIN : a->total < BLOCK_MAX ? a->total : BLOCK_MAX;
@@ -112,18 +115,26 @@ void *arena_alloc(Arena *a, size_t n)
         b->used = 0;
         b->size = size;
         a->head = b;
+        at = 0;
     }
-    void *p = (char *)b->data + b->used;
-    b->used += n;
+    void *p = (char *)b->data + at;
+    b->used = at + n;
     a->total += n;
-    memset(p, 0, n);
+    if (zero) memset(p, 0, n);
     return p;
 #endif
 }
 
+void *arena_alloc(Arena *a, size_t n)
+{
+    const size_t align = sizeof(max_align_t);
+    return bump(a, (n + align - 1) / align * align, align, true);
+}
+
+/* Strings are packed: no alignment, and no zeroing of what is copied over. */
 char *arena_strndup(Arena *a, const char *s, size_t n)
 {
-    char *p = arena_alloc(a, n + 1);
+    char *p = bump(a, n + 1, 1, false);
     memcpy(p, s, n);
     p[n] = '\0';
     return p;

@@ -1861,7 +1861,16 @@ static void outcomes_copy(Outcomes *o, const Outcomes *base)
     memcpy(o->ok, base->ok, n);
 }
 
+static void outcomes_init_ex(Outcomes *o, Policy *p, const Chunk *c, int nrec, bool fill);
+
 void outcomes_init(Outcomes *o, Policy *p, const Chunk *c, int nrec)
+{
+    outcomes_init_ex(o, p, c, nrec, true);
+}
+
+/* outcomes_init; without fill the rows are left as they come (the caller
+ * fills or clears each before it is read). */
+static void outcomes_init_ex(Outcomes *o, Policy *p, const Chunk *c, int nrec, bool fill)
 {
     outcome_cols(p, o);
     term_cols(c, o);
@@ -1887,10 +1896,10 @@ void outcomes_init(Outcomes *o, Policy *p, const Chunk *c, int nrec)
     for (int i = 0; i < o->ncols; i++) {
         if (o->b[i]) {
             o->b[i] = (int8_t *)((char *)o->cells + at[i]);
-            memset(o->b[i], -1, (size_t)nrec + 1);
+            if (fill) memset(o->b[i], -1, (size_t)nrec + 1);
         } else {
             o->d[i] = (double *)(void *)((char *)o->cells + at[i]);
-            for (int r = 0; r < nrec; r++) o->d[i][r] = NAN;
+            for (int r = 0; fill && r < nrec; r++) o->d[i][r] = NAN;
         }
     }
     free(at);
@@ -1923,7 +1932,10 @@ static int kept_outcomes(Session *s, bool filtered, Outcomes *o, void **uds, boo
 {
     const char *where = filtered ? s->where : NULL;
     SesCache *k = kept_ready(s, filtered);
-    if (!k) return -1;
+    if (!k) {
+        if (dirty) outcomes_clear(o);
+        return -1;
+    }
     EngDelta *d = NULL;
     bool by_difference = k->ref && s->base_ref && s->base_gen == s->gen &&
                          s->base_today == s->today && s->only_rec < 0 && !getenv("KAM_NO_DELTA") &&
@@ -1981,14 +1993,16 @@ static int kept_outcomes(Session *s, bool filtered, Outcomes *o, void **uds, boo
 static int fill_outcomes(Session *s, Policy *p, Chunk *c, bool with_sets, bool filtered,
                          bool kept, Outcomes *o)
 {
-    outcomes_init(o, p, c, s->nrec);
+    /* the kept evaluation copies the baseline's rows or clears them first
+       (dirty): not filled here, to be written again */
+    outcomes_init_ex(o, p, c, s->nrec, !kept);
     Collect cl = {o};
     for (int i = 0; i < o->ncols; i++)      /* threads fill the rows: made before */
         if (o->cols[i].ent >= 0 && o->cols[i].tkind == RT_STRING)
             o->cols[i].text = xcalloc((size_t)o->nrec + 1, sizeof(char *));
     void *uds[SES_MAX_THREADS];
     for (int t = 0; t < SES_MAX_THREADS; t++) uds[t] = &cl;
-    if (kept) return kept_outcomes(s, filtered, o, uds, false);
+    if (kept) return kept_outcomes(s, filtered, o, uds, true);
     if (filtered && s->where) {
         Expr *w = ses_parse_expr(s, s->where, ":where", ty_make(TY_BOOL));
         if (!w) return -1;

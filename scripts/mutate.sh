@@ -524,6 +524,18 @@ mutant api/engine.c \
     'if (e->left_out && eng_left_out(e, ordinal + i)) continue;' \
     'if (e->left_out && eng_left_out(e, ordinal + i + 1)) continue;' \
     'a run of records summed at once skips the wrong record left out'
+mutant api/engine.c \
+    'if (R[adds[a]->b].u.i) vm_agg_add_values(vm, adds[a]->x, cols[col[a]], n);' \
+    'if (R[adds[a]->b].u.i) vm_agg_add_values(vm, adds[a]->x, cols[col[a]], n - 1);' \
+    'a run of records summed add by add leaves its last record out'
+mutant cli/session.c \
+    'for (int i = 0; i < n; i++) tmp[j][i] = (double)((const int32_t *)c->v)[r0 + i];' \
+    'for (int i = 0; i < n; i++) tmp[j][i] = (double)((const int32_t *)c->v)[r0 + i + (i > 0)];' \
+    'the session'"'"'s column sums read a 32-bit column one record off'
+mutant cli/cmd_diff.c \
+    'counts_regs(&A->k, A);' \
+    '(void)0;' \
+    'kam diff --set does not count the old side'"'"'s selects of a record found the same'
 mutant lang/parser.y \
     '| LE    { $$ = OPX_LE; }' \
     '| LE    { $$ = OPX_LT; }' \

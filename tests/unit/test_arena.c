@@ -1,6 +1,6 @@
 /* test_arena.c — tests for base/arena.c: blocks that grow with the arena
- * (to 8 MiB) still hand out zeroed, aligned memory that stays put, every
- * string intact after millions of bytes; big blocks (past the size that
+ * (to 8 MiB) still hand out zeroed, aligned memory that stays put between
+ * packed strings, every string intact after millions of bytes; big blocks (past the size that
  * asks the kernel for huge pages) keep their contents when xrealloc grows
  * them again and again (madvise must not keep realloc from moving them)
  * and come back zeroed from xcalloc. Prints "PASS name" or "FAIL name:
@@ -23,11 +23,17 @@ static void test_arena_growth(void)
     int bad_align = 0, bad_zero = 0;
     for (int i = 0; i < N; i++) {
         int n = snprintf(buf, sizeof buf, "key-%d-%.*s", i, i % 23, "abcdefghijklmnopqrstuvw");
-        s[i] = arena_strndup(&a, buf, (size_t)n);
-        if ((uintptr_t)s[i] % sizeof(max_align_t)) bad_align++;
+        s[i] = arena_strndup(&a, buf, (size_t)n);     /* packed, not aligned */
+        if (i % 7 == 0) {       /* objects between strings: aligned, zeroed */
+            unsigned char *o = arena_alloc(&a, (size_t)(i % 40) + 1);
+            if ((uintptr_t)o % sizeof(max_align_t)) bad_align++;
+            for (int k = 0; k < i % 40 + 1; k++) bad_zero += o[k] != 0;
+            memset(o, 0x5a, (size_t)(i % 40) + 1);
+        }
         if (i % 1000 == 0) {
             size_t big = 100000 + (size_t)i;     /* now and then one past a block */
             unsigned char *z = arena_alloc(&a, big);
+            if ((uintptr_t)z % sizeof(max_align_t)) bad_align++;
             for (size_t k = 0; k < big; k += 4093) bad_zero += z[k] != 0;
             memset(z, 0xa5, big);
         }
