@@ -26,14 +26,14 @@ static void test_arena_growth(void)
         s[i] = arena_strndup(&a, buf, (size_t)n);     /* packed, not aligned */
         if (i % 7 == 0) {       /* objects between strings: aligned, zeroed */
             unsigned char *o = arena_alloc(&a, (size_t)(i % 40) + 1);
-            if ((uintptr_t)o % sizeof(max_align_t)) bad_align++;
+            if ((uintptr_t)o % _Alignof(max_align_t)) bad_align++;
             for (int k = 0; k < i % 40 + 1; k++) bad_zero += o[k] != 0;
             memset(o, 0x5a, (size_t)(i % 40) + 1);
         }
         if (i % 1000 == 0) {
             size_t big = 100000 + (size_t)i;     /* now and then one past a block */
             unsigned char *z = arena_alloc(&a, big);
-            if ((uintptr_t)z % sizeof(max_align_t)) bad_align++;
+            if ((uintptr_t)z % _Alignof(max_align_t)) bad_align++;
             for (size_t k = 0; k < big; k += 4093) bad_zero += z[k] != 0;
             memset(z, 0xa5, big);
         }
