@@ -32,11 +32,10 @@ static void csv_field(const char *s)
 }
 
 /* The changes of one account, as (outcome, before, after). */
-static int changes(const Outcomes *a, int ra, const Outcomes *b, int rb, const char *key,
-                   OutFormat fmt, bool *first_json)
+/* Prints one account's changes ch[0 .. n) (outcomes_changes's, at most
+ * 256 of them kept) as CSV rows or JSON objects; n. */
+static int changes_out(const OutChange *ch, int n, const char *key, OutFormat fmt, bool *first_json)
 {
-    OutChange ch[256];
-    int n = outcomes_changes(a, ra, b, rb, ch, 256);
     for (int i = 0; i < n && i < 256; i++) {
         if (fmt == FMT_CSV) {
             csv_field(key);
@@ -55,6 +54,7 @@ static int changes(const Outcomes *a, int ra, const Outcomes *b, int rb, const c
     }
     return n;
 }
+
 
 bool diff_in_scope(const Outcomes *b, int rb)
 {
@@ -166,11 +166,14 @@ static int *match_keys(const Session *a, const Session *b)
 /* One account's changes in the chosen format; the number of changes. The
  * table and JSON Lines give the display name (the new policy's `display`)
  * beside the key; the CSV keeps its four columns. */
+/* Lists one account's changes in fmt: ch, the nch outcomes_changes found
+ * (CSV, JSON Lines), or the table's text of them. How many it listed. */
 static int print_account(const Outcomes *before, int ra, const Outcomes *after, int rb,
-                         const Session *sb, int sr, const char *key, OutFormat fmt)
+                         const Session *sb, int sr, const char *key, OutFormat fmt,
+                         const OutChange *ch, int nch)
 {
     bool first = true;
-    if (fmt == FMT_CSV) return changes(before, ra, after, rb, key, fmt, &first);
+    if (fmt == FMT_CSV) return changes_out(ch, nch, key, fmt, &first);
     char buf[4096];
     if (fmt == FMT_TABLE) {
         int n = outcomes_diff_text(before, ra, after, rb, buf, sizeof buf);
@@ -185,7 +188,7 @@ static int print_account(const Outcomes *before, int ra, const Outcomes *after, 
     FILE *mem = open_memstream(&line, &len);
     FILE *saved = stdout;
     stdout = mem;
-    int n = changes(before, ra, after, rb, key, fmt, &first);
+    int n = changes_out(ch, nch, key, fmt, &first);
     stdout = saved;
     fclose(mem);
     if (n) {
@@ -329,10 +332,10 @@ static int compare(Side *a, Side *b, OutFormat fmt, bool two)
         matched[ra] = true;
         if ((a->failed && a->failed[ra]) || (b->failed && b->failed[rb])) continue;
         if (!diff_in_scope(&b->out, rb) || !outmatch_maybe_differ(&match, &a->out, ra, &b->out, rb)) continue;
-        if (print_account(&a->out, ra, &b->out, rb, sb, rb, sb->keys[rb], fmt)) {
+        OutChange ch[256];      /* worked out once: listed, then tallied */
+        int n = outcomes_changes(&a->out, ra, &b->out, rb, ch, 256);
+        if (print_account(&a->out, ra, &b->out, rb, sb, rb, sb->keys[rb], fmt, ch, n)) {
             changed++;
-            OutChange ch[256];
-            int n = outcomes_changes(&a->out, ra, &b->out, rb, ch, 256);
             for (int i = 0; i < n && i < 256; i++) {
                 if (!ch[i].term) continue;
                 int k = 0;
@@ -745,12 +748,13 @@ static int compare_stream(Side *a, Side *b, Stream *A, Stream *B, OutFormat fmt,
             ses_override(sb, rb, disp, dv);
         }
         stream_key(sb, bsrc, keyb, sizeof keyb);     /* the new side's key, as the load took it */
-        int nch = print_account(&A->o, 0, &B->o, 0, sb, rb, keyb, fmt);
+        /* the changes worked out once: listed, then tallied */
+        OutChange ch[256];
+        int nc = outcomes_changes(&A->o, 0, &B->o, 0, ch, 256);
+        int nch = print_account(&A->o, 0, &B->o, 0, sb, rb, keyb, fmt, ch, nc);
         ses_override_clear(sb);
         if (!nch) continue;
         ty.changed++;
-        OutChange ch[256];
-        int nc = outcomes_changes(&A->o, 0, &B->o, 0, ch, 256);
         for (int i = 0; i < nc && i < 256; i++) {
             if (!ch[i].term) continue;
             int k = 0;
