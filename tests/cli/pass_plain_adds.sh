@@ -54,17 +54,21 @@ if "$KAM" disasm plain.kam | sed -n '/^pass 1/,/HALT/p' | grep -v '^pass' | grep
     echo "FAIL: plain.kam's pass runs more than AGG_ADDs"
     failed=1
 fi
+# agree WHAT A B: A.out and A.err are B.out and B.err, byte for byte
+agree() {
+    if ! cmp -s "$2.out" "$3.out" || ! cmp -s "$2.err" "$3.err"; then
+        echo "FAIL: $1"
+        diff "$2.out" "$3.out"
+        diff "$2.err" "$3.err"
+        failed=1
+    fi
+}
 for j in 1 2; do
     "$KAM" run plain.kam d.csv --format csv -j $j > p.out 2> p.err
     echo "exit $?" >> p.out
     "$KAM" run vm.kam d.csv --format csv -j $j > v.out 2> v.err
     echo "exit $?" >> v.out
-    if ! cmp -s p.out v.out || ! cmp -s p.err v.err; then
-        echo "FAIL: -j $j: the plain pass and the VM's disagree"
-        diff p.out v.out
-        diff p.err v.err
-        failed=1
-    fi
+    agree "-j $j: the plain pass and the VM's disagree" p v
 done
 # the other commands that run the pass, the VM side's rule text put back
 # as the plain side writes it
@@ -87,12 +91,7 @@ while IFS='|' read -r what stdin; do
     done
     norm < vm.out > v.out
     norm < vm.err > v.err
-    if ! cmp -s plain.out v.out || ! cmp -s plain.err v.err; then
-        echo "FAIL: $what: the plain pass and the VM's disagree"
-        diff plain.out v.out
-        diff plain.err v.err
-        failed=1
-    fi
+    agree "$what: the plain pass and the VM's disagree" plain v
 done < cmds.both
 # without count() (and so on d2.csv with no record left out) each add of
 # the pass sums its whole run of values at once (values_by_add): again
@@ -109,12 +108,7 @@ for data in d.csv d2.csv; do
         done
         norm < vmsums.out > v.out
         sed 's/vmsums\.kam/sums.kam/g' vmsums.err | norm > v.err
-        if ! cmp -s sums.out v.out || ! cmp -s sums.err v.err; then
-            echo "FAIL: $what: the sums a run at a time and the VM's disagree"
-            diff sums.out v.out
-            diff sums.err v.err
-            failed=1
-        fi
+        agree "$what: the sums a run at a time and the VM's disagree" sums v
     done
 done
 # in input order, without A4, the empty key and A6: 1e16 + 1 is 1e16, less
