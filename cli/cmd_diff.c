@@ -680,10 +680,6 @@ static int compare_stream(Side *a, Side *b, Stream *A, Stream *B, OutFormat fmt,
         B->ucopy = reg_copy(B, A, B->c->field_used);
     }
     if (fmt == FMT_CSV) puts("id,outcome,before,after");
-    if (B->delta) {
-        B->dcopy = reg_copy(B, A, B->delta->fields);
-        B->ucopy = reg_copy(B, A, B->c->field_used);
-    }
     OutMatch match;
     outmatch_init(&match, &A->o, &B->o);
     Tally ty;
