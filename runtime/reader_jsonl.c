@@ -121,7 +121,10 @@ JsonlReader *rd_jsonl_open(const char *path, char *err, size_t errlen)
     r->fd = fd;
     r->owns_fd = owns;
     r->name = xstrdup(owns ? path : "<stdin>");
-    r->cap = BLOCK;
+    /* a file smaller than a block gets a buffer its size, in pages (grown,
+       as for a long record, if the file grows while it is read): a small
+       file's read does not touch a whole block */
+    r->cap = size > 0 && size < BLOCK ? ((size_t)size + 4096) & ~(size_t)4095 : BLOCK;
     r->buf = xcalloc(r->cap + PAD, 1);
     r->buf[0] = '\n';
     r->size = size;
