@@ -20,6 +20,10 @@ skipped=0
 skips=""
 failures=""
 tmp=$(mktemp -d)
+# Under the sanitizer build, UBSan traps (Makefile, SAN_CFLAGS): ASan then
+# reports the trap (SIGILL) with its stack and source line.
+ASAN_OPTIONS="handle_sigill=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+export ASAN_OPTIONS
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
 pass() { passed=$((passed + 1)); [ -n "${VERBOSE:-}" ] && echo "ok   $1"; return 0; }
@@ -67,74 +71,103 @@ for kam in "$@"; do
     # Golden tests: tests/golden/AREA/NAME.kam, run as `kam $(cat NAME.args)`
     # (default: check NAME.kam) from that folder; expected NAME.out (stdout)
     # and NAME.err (stderr, then "exit N").
-    for dir in tests/golden/*/; do
+    # They run KAM_TEST_JOBS at a time; the results are compared in order.
+    goldens=$(for dir in tests/golden/*/; do
         for src in "$dir"*.kam; do
             [ -e "$src" ] || continue
             name=$(basename "$src" .kam)
             [ -e "$dir$name.out" ] || [ -e "$dir$name.err" ] || [ -n "${UPDATE:-}" ] || continue
-            if [ -e "$dir$name.args" ]; then args=$(cat "$dir$name.args"); else args="check $name.kam"; fi
-            (cd "$dir" && eval "\"$kam\" $args" >"$tmp/out" 2>"$tmp/err" </dev/null; echo "exit $?" >>"$tmp/err")
-            if [ -n "${UPDATE:-}" ] && [ "$tag" != san ]; then
-                cp "$tmp/out" "$dir$name.out"; cp "$tmp/err" "$dir$name.err"
-            fi
-            if cmp -s "$tmp/out" "$dir$name.out" && cmp -s "$tmp/err" "$dir$name.err"; then
-                pass "$tag golden $dir$name"
-            else
-                fail "$tag golden $dir$name" "$(diff "$dir$name.out" "$tmp/out"; diff "$dir$name.err" "$tmp/err")"
-            fi
+            echo "$dir$name"
         done
+    done)
+    i=0
+    g_pids=""
+    for g in $goldens; do
+        dir=$(dirname "$g")/ name=$(basename "$g")
+        if [ -e "$g.args" ]; then args=$(cat "$g.args"); else args="check $name.kam"; fi
+        limit=${KAM_TEST_JOBS:-2}
+        kill -0 "$unit_pid" 2>/dev/null && limit=$((limit + 1))
+        while [ "$(jobs -p | wc -l)" -ge "$limit" ]; do sleep 0.01; done
+        (cd "$dir" && eval "\"$kam\" $args" >"$tmp/g.$i.out" 2>"$tmp/g.$i.err" </dev/null; echo "exit $?" >>"$tmp/g.$i.err") &
+        g_pids="$g_pids $!"
+        i=$((i + 1))
+    done
+    # shellcheck disable=SC2086
+    wait $g_pids
+    i=0
+    for g in $goldens; do
+        if [ -n "${UPDATE:-}" ] && [ "$tag" != san ]; then
+            cp "$tmp/g.$i.out" "$g.out"; cp "$tmp/g.$i.err" "$g.err"
+        fi
+        if cmp -s "$tmp/g.$i.out" "$g.out" && cmp -s "$tmp/g.$i.err" "$g.err"; then
+            pass "$tag golden $g"
+        else
+            fail "$tag golden $g" "$(diff "$g.out" "$tmp/g.$i.out"; diff "$g.err" "$tmp/g.$i.err")"
+        fi
+        i=$((i + 1))
     done
 
     section_end
     section_start "CLI tests against $kam"
     # CLI tests: tests/cli/*.sh, run with KAM set; exit 0 = pass. They run
-    # KAM_TEST_JOBS at a time (default 2), except those marked
-    # "# kam-test: serial" (timing, a terminal), which run alone afterwards.
+    # KAM_TEST_JOBS at a time (default 2): first those marked
+    # "# kam-test: long" (so that no long one starts last and runs alone),
+    # then the others; those marked "# kam-test: serial" (timing, a
+    # terminal) run alone afterwards. Against the sanitizer build
+    # (a binary in a folder named san*) KAM_TEST_SANITIZED=1 is set: the
+    # tests that repeat one check over many inputs take a sample there
+    # (docs/testing.md), the whole set running against the normal build.
+    case "$tag" in san*) sanitized=1 ;; *) sanitized= ;; esac
+    long=$(grep -l '^# kam-test: long' tests/cli/*.sh)
+    serial=$(grep -l '^# kam-test: serial' tests/cli/*.sh)
+    order=$(for t in $long; do echo "$t"; done
+        for t in tests/cli/*.sh; do
+            [ -e "$t" ] || continue
+            case " $(echo $long $serial) " in *" $t "*) ;; *) echo "$t" ;; esac
+        done)
     i=0
     cli_pids=""
-    for t in tests/cli/*.sh; do
-        [ -e "$t" ] || continue
-        grep -q '^# kam-test: serial' "$t" && continue
+    for t in $order; do
         # the unit tests' background job counts as one more
         limit=${KAM_TEST_JOBS:-2}
         kill -0 "$unit_pid" 2>/dev/null && limit=$((limit + 1))
         while [ "$(jobs -p | wc -l)" -ge "$limit" ]; do sleep 0.05; done
-        (KAM="$kam" ROOT="$root" sh "$t" >"$tmp/cli.$i.out" 2>&1; echo $? >"$tmp/cli.$i.rc") &
+        (t0=$(date +%s); KAM="$kam" ROOT="$root" KAM_TEST_SANITIZED="$sanitized" sh "$t" >"$tmp/cli.$i.out" 2>&1
+         echo $? >"$tmp/cli.$i.rc"; echo $(( $(date +%s) - t0 )) >"$tmp/cli.$i.s")  &
         cli_pids="$cli_pids $!"
         i=$((i + 1))
     done
     # shellcheck disable=SC2086
     wait $cli_pids
-    for t in tests/cli/*.sh; do
-        [ -e "$t" ] || continue
-        grep -q '^# kam-test: serial' "$t" || continue
-        KAM="$kam" ROOT="$root" sh "$t" >"$tmp/cli.$i.out" 2>&1; echo $? >"$tmp/cli.$i.rc"
+    for t in $serial; do
+        t0=$(date +%s)
+        KAM="$kam" ROOT="$root" KAM_TEST_SANITIZED="$sanitized" sh "$t" >"$tmp/cli.$i.out" 2>&1; echo $? >"$tmp/cli.$i.rc"
+        echo $(( $(date +%s) - t0 )) >"$tmp/cli.$i.s"
         i=$((i + 1))
     done
-    # the results, in the order they ran
+    # the results, in the order they started
     i=0
-    for pass_ in parallel serial; do
-        for t in tests/cli/*.sh; do
-            [ -e "$t" ] || continue
-            if grep -q '^# kam-test: serial' "$t"; then [ "$pass_" = serial ] || continue
-            else [ "$pass_" = parallel ] || continue; fi
-            out=$(cat "$tmp/cli.$i.out")
-            rc=$(cat "$tmp/cli.$i.rc")
-            i=$((i + 1))
-            if [ "$rc" -eq 0 ]; then
-                pass "$tag cli $t"
-            elif [ "$rc" -eq 77 ] && [ -z "${REQUIRE_ALL:-}" ]; then
-                skipped=$((skipped + 1))
-                skips="$skips
+    slow=""
+    for t in $order $serial; do
+        out=$(cat "$tmp/cli.$i.out")
+        rc=$(cat "$tmp/cli.$i.rc")
+        slow="$slow$(cat "$tmp/cli.$i.s") $(basename "$t")
+"
+        i=$((i + 1))
+        if [ "$rc" -eq 0 ]; then
+            pass "$tag cli $t"
+        elif [ "$rc" -eq 77 ] && [ -z "${REQUIRE_ALL:-}" ]; then
+            skipped=$((skipped + 1))
+            skips="$skips
   $tag cli $t: $(printf '%s' "$out" | tail -1)"
-            elif [ "$rc" -eq 77 ]; then
-                fail "$tag cli $t (skipped, but REQUIRE_ALL is set)" "$out"
-            else
-                fail "$tag cli $t" "$out"
-            fi
-        done
+        elif [ "$rc" -eq 77 ]; then
+            fail "$tag cli $t (skipped, but REQUIRE_ALL is set)" "$out"
+        else
+            fail "$tag cli $t" "$out"
+        fi
     done
     section_end
+    printf '  the slowest: %s\n' "$(printf '%s' "$slow" | sort -rn | head -5 | sed 's/^\([0-9]*\) \(.*\)/\2 \1 s/' | paste -sd, - | sed 's/,/, /g')"
 done
 section_start "unit tests"
 wait "$unit_pid"

@@ -9,6 +9,7 @@
 # limit (the 3 most profitable candidates of each region, ties by ascending
 # key), the per-region and per-category shares, the one-per-category limit,
 # plus pinned facts of the data (who moves, who is flagged and why).
+# kam-test: long
 set -u
 command -v python3 >/dev/null 2>&1 || { echo "examples_lecture: python3 not found"; exit 77; }
 tmp=$(mktemp -d) || exit 1

@@ -8,6 +8,10 @@
 # examples/accounts.csv, and every golden run test's own command line,
 # semantics.kam with semantics.csv --as-of 2026-06-30 among them).
 # Works on copies of the folders: imports are relative (some in a circle).
+# Against the sanitizer build (KAM_TEST_SANITIZED=1, tests/run.sh) every
+# file is still formatted and checked, but kam test and kam run are
+# compared on every 8th file only (and on the three named at the end).
+# kam-test: long
 set -u
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
@@ -37,9 +41,14 @@ for f in examples/*.kam tests/golden/check/ok_*.kam tests/golden/run/*.kam tests
     "$KAM" check "$f" >/dev/null 2>"$tmp/check0" || continue
     n=$((n + 1))
     base="$tmp/out/$(echo "$f" | tr / _)"
-    test_results "$f" >"$base.test0"
+    deep=1
+    if [ -n "${KAM_TEST_SANITIZED:-}" ] && [ $((n % 8)) -ne 0 ]; then
+        case "$f" in examples/key_accounts.kam|tests/golden/run/semantics.kam|*/ok_salesops_one_line_style.kam) ;;
+        *) deep= ;; esac
+    fi
+    [ -n "$deep" ] && test_results "$f" >"$base.test0"
     args="${f%.kam}.args"
-    if [ -e "$args" ] && grep -q '^run ' "$args"; then run_args "$args" "$base.run0" >"$base.run0"; fi
+    if [ -n "$deep" ] && [ -e "$args" ] && grep -q '^run ' "$args"; then run_args "$args" "$base.run0" >"$base.run0"; fi
     if [ "$f" = examples/key_accounts.kam ]; then
         for fmt in csv table; do
             "$KAM" run "$f" examples/accounts.csv --as-of 2026-06-30 --format $fmt >"$base.ex0.$fmt" 2>&1
@@ -63,9 +72,11 @@ $(head -20 "$tmp/check1")"
     w0=$(grep -c ': warning: ' "$tmp/check0")
     w1=$(grep -c ': warning: ' "$tmp/check1")
     [ "$w0" = "$w1" ] || fail "$f: $w0 warnings before formatting, $w1 after"
-    test_results "$f" >"$base.test1"
-    cmp -s "$base.test0" "$base.test1" || fail "$f: kam test results differ:
+    if [ -n "$deep" ]; then
+        test_results "$f" >"$base.test1"
+        cmp -s "$base.test0" "$base.test1" || fail "$f: kam test results differ:
 $(diff "$base.test0" "$base.test1" | head -20)"
+    fi
     if [ -e "$base.run0" ]; then
         run_args "$args" "$base.run1" >"$base.run1"
         cmp -s "$base.run0" "$base.run1" || fail "$f: kam $(cat "$args"): output differs after formatting"

@@ -11,6 +11,7 @@
 # exit 1; pg.sh must leave no server and no directory behind, after a normal
 # end, a failing script and an interrupted one. An engine that is not here
 # is skipped (77 when none is).
+# kam-test: long
 set -u
 . "$ROOT/tests/sql/lib/engines.sh"
 sql_init
