@@ -315,8 +315,8 @@ static void show_diff(Session *s)
         fprintf(s->err, "kam: no accounts loaded (:data FILE)\n");
         return;
     }
-    Outcomes cur;       /* a row the same as the baseline's is read there */
-    if (ses_outcomes_changed(s, &cur, true) < 0) {
+    Outcomes cur;
+    if (ses_outcomes(s, &cur, true) < 0) {
         outcomes_free(&cur);        /* what was filled before the failure */
         return;
     }
@@ -373,7 +373,7 @@ static void show_diff(Session *s)
            counted on that side: a failed baseline once counted as true),
            of those in the :where filter's scope now or failing now */
         for (int r = 0; r < s->nrec; r++) {
-            double v = cur.same && cur.same[r] ? out_cell(&s->base, r, j) : out_cell(&cur, r, i);
+            double v = out_cell(&cur, r, i);
             if (!isnan(v)) after += v != 0;
             else if (!failed_now[r]) continue;      /* out of scope */
             double b = j >= 0 ? out_cell(&s->base, r, j) : NAN;
@@ -501,9 +501,8 @@ static void sweep(Session *s, char *args)
     int steps = 0, sweep_errors = 0;
     long maxsel = 1;
     bool failed = false;
-    Outcomes cur;       /* only the rows that changed are read */
+    Outcomes cur;
     memset(&cur, 0, sizeof cur);
-    cur.changed_only = true;
     for (double x = v[0]; x <= v[1] + v[2] * 1e-9 && steps < 201; x += v[2], steps++) {
         char text[64], nb[40];
         wr_format_number(t.kind == TY_PERCENT ? round(x * 1e6) / 1e4 : round(x * 1e6) / 1e6, nb);

@@ -1975,16 +1975,7 @@ static int kept_outcomes(Session *s, bool filtered, Outcomes *o, void **uds, boo
         dr.memo = k->memo;
         dr.memo_st = k->memo_st;
     }
-    if (d && o->changed_only) {
-        /* only the rows that change are read: each record the baseline
-           evaluated is either the same (its row not read) or evaluated
-           again (its row unset first); a record it could not evaluate is
-           unset here */
-        memcpy(o->ok, s->base.ok, (size_t)o->nrec);
-        for (int r = 0; r < o->nrec; r++)
-            if (!o->ok[r]) outcomes_unset(o, r);
-        o->same = xcalloc((size_t)o->nrec + 1, 1);
-    } else if (d) {
+    if (d) {
         outcomes_copy(o, &s->base);
         o->same = xcalloc((size_t)o->nrec + 1, 1);
     } else if (dirty) {
@@ -2075,9 +2066,8 @@ int ses_baseline(Session *s)
 int ses_outcomes_again(Session *s, Outcomes *o, bool filtered)
 {
     if (!o->cols || o->nrec != s->nrec || !s->pol || !s->chunk) {
-        bool changed_only = o->changed_only;
         outcomes_free(o);
-        return changed_only ? ses_outcomes_changed(s, o, filtered) : ses_outcomes(s, o, filtered);
+        return ses_outcomes(s, o, filtered);
     }
     /* the same columns (one policy): the rows again, in the same memory */
     free(o->same);
@@ -2093,14 +2083,6 @@ int ses_outcomes(Session *s, Outcomes *o, bool filtered)
     memset(o, 0, sizeof *o);
     if (!s->pol || !s->chunk) return -1;
     /* the kept evaluation: its chunk lays out the registers as s->chunk */
-    return fill_outcomes(s, s->pol, s->chunk, true, filtered, true, o);
-}
-
-int ses_outcomes_changed(Session *s, Outcomes *o, bool filtered)
-{
-    memset(o, 0, sizeof *o);
-    o->changed_only = true;
-    if (!s->pol || !s->chunk) return -1;
     return fill_outcomes(s, s->pol, s->chunk, true, filtered, true, o);
 }
 

@@ -50,9 +50,6 @@ typedef struct Outcomes {
     uint8_t *same;          /* worked out by difference from the session's
                                baseline (else NULL): by record, 1 if its row
                                is the baseline's, unchanged */
-    bool changed_only;      /* ses_outcomes_changed's: a row that is the
-                               baseline's (same) is not filled in, and holds
-                               nothing to read */
 } Outcomes;
 
 static inline double out_cell(const Outcomes *o, int rec, int col)
@@ -274,13 +271,8 @@ void outcomes_copy_row(Outcomes *o, int ro, const Outcomes *from, int rf);
 void ses_portfolio_of(const Engine *e, SesPortfolio *out);
 /* The current outcomes (with what-ifs and :where). */
 int ses_outcomes(Session *s, Outcomes *o, bool filtered);
-/* As ses_outcomes, for a caller that reads only the rows that changed:
- * when they are worked out by difference (o->same set), the rows the same
- * as the baseline's are left as they were (not copied from it) and must
- * be read from s->base. */
-int ses_outcomes_changed(Session *s, Outcomes *o, bool filtered);
-/* The same into o again (o from ses_outcomes or ses_outcomes_changed, or
- * zeroed): its memory is reused when the session's records are the same. */
+/* The same into o again (o from ses_outcomes, or zeroed): its memory is
+ * reused when the session's records are the same. */
 int ses_outcomes_again(Session *s, Outcomes *o, bool filtered);
 void outcomes_free(Outcomes *o);
 /* One outcome that differs between two evaluations of an account. */
