@@ -165,14 +165,16 @@ $(BUILD)/embed: examples/embed.c include/kam.h $(BUILD)/libkam.a
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
-# The ASan+UBSan build the suite also runs. UBSan traps (an ud2 where the
-# undefined behaviour is; tests/run.sh sets ASAN_OPTIONS=handle_sigill=1, so
-# ASan reports it with the stack and source line) instead of calling its
-# runtime: without libubsan every start of kam is about half as dear
-# (docs/testing.md), and the suite starts kam some 20,000 times.
-SAN_CFLAGS = -O1 -g -fsanitize=address,undefined -fsanitize-undefined-trap-on-error \
+# The ASan+UBSan build the suite also runs. With gcc, UBSan traps (an ud2
+# where the undefined behaviour is; tests/run.sh sets
+# ASAN_OPTIONS=handle_sigill=1, so ASan reports it with the stack and source
+# line) instead of calling its runtime: without libubsan every start of kam
+# is about half as dear (docs/testing.md), and the suite starts kam some
+# 20,000 times. clang has one runtime for both, and its traps lose the line.
+SAN_TRAP := $(if $(findstring clang,$(shell $(CC) --version 2>/dev/null)),,-fsanitize-undefined-trap-on-error)
+SAN_CFLAGS = -O1 -g -fsanitize=address,undefined $(SAN_TRAP) \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer
-SAN_LDFLAGS = -fsanitize=address,undefined -fsanitize-undefined-trap-on-error
+SAN_LDFLAGS = -fsanitize=address,undefined $(SAN_TRAP)
 
 # The suite, against this build and against the ASan+UBSan build.
 test: $(BUILD)/kam $(BUILD)/.test-deps-ok $(BUILD)/.editors-try $(BUILD)/.sql-try $(BUILD)/kam-duckdb
