@@ -170,7 +170,8 @@ $(BUILD)/embed: examples/embed.c include/kam.h $(BUILD)/libkam.a
 # ASAN_OPTIONS=handle_sigill=1, so ASan reports it with the stack and source
 # line) instead of calling its runtime: without libubsan every start of kam
 # is about half as dear (docs/testing.md), and the suite starts kam some
-# 20,000 times. clang has one runtime for both, and its traps lose the line.
+# 5,700 times a build. clang has one runtime for both, and its traps lose
+# the line.
 SAN_TRAP := $(if $(findstring clang,$(shell $(CC) --version 2>/dev/null)),,-fsanitize-undefined-trap-on-error)
 SAN_CFLAGS = -O1 -g -fsanitize=address,undefined $(SAN_TRAP) \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer
