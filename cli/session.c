@@ -1957,7 +1957,10 @@ static int kept_outcomes(Session *s, bool filtered, Outcomes *o, void **uds, boo
         d = eng_delta_new(&k->e, k->ref, k->ref_open ? &k->ref_e : NULL);
     }
     DeltaRun dr = {d, o, NULL, NULL};
-    if (d && !d->has_str && d->ncmp <= 8) {    /* the frontier under the baseline, once */
+    /* the frontier under the baseline, once; a what-if that changes
+       nothing (no frontier: a sweep's step at the baseline's value) keeps
+       the memo for the steps after it */
+    if (d && d->nrun > 0 && !d->has_str && d->ncmp <= 8) {
         bool same = k->memo && k->memo_nrun == d->nrun && k->memo_ncmp == d->ncmp &&
                     !memcmp(k->memo_run, d->run, sizeof(int) * (size_t)d->nrun) &&
                     !memcmp(k->memo_cmp, d->cmp, sizeof(int) * (size_t)d->ncmp);
