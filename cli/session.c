@@ -1150,10 +1150,45 @@ int ses_threads(const Session *s)
 typedef struct DeltaRun {
     const EngDelta *d;
     Outcomes *o;
-    Value *memo;            /* by record, d->ncmp values: the frontier under the
-                               baseline's params, kept across what-ifs (or NULL) */
-    uint8_t *memo_st;       /* by record: 0 not worked out yet, 1 memo holds it, 2 it failed */
+    uint64_t *memo;         /* by record, d->ncmp payloads (Value.u, none a
+                               string): the frontier under the baseline's
+                               params, kept across what-ifs (or NULL) */
+    uint8_t *memo_st;       /* by record: 0 not worked out yet, MEMO_FAILED, or
+                               MEMO_OK with bit k set if value k is missing */
 } DeltaRun;
+
+/* MEMO_NONE: not kept (worked out each time); MEMO_MAX values a record */
+enum { MEMO_FAILED = 1, MEMO_NONE = 2, MEMO_OK = 0x80, MEMO_MAX = 7 };
+
+/* Record r's frontier under the baseline (eng_delta_ref, into buf) kept in
+ * dr's memo: its state. A value that is not a plain payload (it has a
+ * length) is not kept (MEMO_NONE): the record is worked out each time. */
+static uint8_t memo_put(const DeltaRun *dr, Vm *vm, int r, Value *buf)
+{
+    const EngDelta *d = dr->d;
+    if (!eng_delta_ref(d, vm, r, buf)) return MEMO_FAILED;
+    uint8_t st = MEMO_OK;
+    uint64_t *m = dr->memo + (size_t)r * (size_t)d->ncmp;
+    for (int i = 0; i < d->ncmp; i++) {
+        if (buf[i].len) return MEMO_NONE;
+        memcpy(&m[i], &buf[i].u, sizeof m[i]);
+        if (buf[i].missing) st |= (uint8_t)(1u << i);
+    }
+    return st;
+}
+
+/* The kept frontier of record r (state st, MEMO_OK) as values, into buf. */
+static const Value *memo_get(const DeltaRun *dr, int r, uint8_t st, Value *buf)
+{
+    const EngDelta *d = dr->d;
+    const uint64_t *m = dr->memo + (size_t)r * (size_t)d->ncmp;
+    for (int i = 0; i < d->ncmp; i++) {
+        memcpy(&buf[i].u, &m[i], sizeof m[i]);
+        buf[i].len = 0;
+        buf[i].missing = (uint8_t)(st >> i & 1);
+    }
+    return buf;
+}
 
 static void outcomes_unset(Outcomes *o, int rec);
 
@@ -1161,7 +1196,10 @@ static void outcomes_unset(Outcomes *o, int rec);
  * scratch) with the main VM's aggregate and limit state lent to it (the
  * record code only reads them), its own failed records. */
 typedef struct RecWork {
-    Session *s;
+    /* each its own cache lines: a thread's counts written for every
+       record made the next one's engine, read for every record, bounce
+       between the cores (two threads took 1.17x one's CPU for a sweep) */
+    _Alignas(64) Session *s;
     Engine eng;             /* the main engine's, with this VM */
     Vm *vm;
     AggState *agg;
@@ -1214,10 +1252,12 @@ static void *work_main(void *arg)
         if (dr && dr->o->ok[r] && r != s->ovr_rec && r != s->full_rec && !eng_left_out(e, r) &&
             load_planned(s, e->vm->regs, &dlp, r, NULL)) {
             const Value *ref = NULL;
-            if (dr->memo) {
-                size_t at = (size_t)r * (size_t)dr->d->ncmp;
-                if (!dr->memo_st[r]) dr->memo_st[r] = eng_delta_ref(dr->d, e->vm, r, dr->memo + at) ? 1 : 2;
-                if (dr->memo_st[r] == 1) ref = dr->memo + at;
+            uint8_t st = dr->memo ? dr->memo_st[r] : 0;
+            if (dr->memo && !st) st = dr->memo_st[r] = memo_put(dr, e->vm, r, buf);
+            if (st & MEMO_OK) {
+                ref = memo_get(dr, r, st, buf);
+            } else if (st == MEMO_FAILED) {
+                ref = NULL;         /* evaluated in full: its error */
             } else if (eng_delta_ref(dr->d, e->vm, r, buf)) {
                 ref = buf;
             }
@@ -1360,7 +1400,7 @@ typedef struct SesCache {
     bool ref_open;
     /* DeltaRun's memo, for the frontier of memo_run/memo_cmp */
     int *memo_run, memo_nrun, *memo_cmp, memo_ncmp;
-    Value *memo;
+    uint64_t *memo;
     uint8_t *memo_st;
 } SesCache;
 
@@ -1960,13 +2000,13 @@ static int kept_outcomes(Session *s, bool filtered, Outcomes *o, void **uds, boo
     /* the frontier under the baseline, once; a what-if that changes
        nothing (no frontier: a sweep's step at the baseline's value) keeps
        the memo for the steps after it */
-    if (d && d->nrun > 0 && !d->has_str && d->ncmp <= 8) {
+    if (d && d->nrun > 0 && !d->has_str && d->ncmp <= MEMO_MAX) {
         bool same = k->memo && k->memo_nrun == d->nrun && k->memo_ncmp == d->ncmp &&
                     !memcmp(k->memo_run, d->run, sizeof(int) * (size_t)d->nrun) &&
                     !memcmp(k->memo_cmp, d->cmp, sizeof(int) * (size_t)d->ncmp);
         if (!same) {
             free(k->memo), free(k->memo_st), free(k->memo_run), free(k->memo_cmp);
-            k->memo = xmalloc(sizeof(Value) * ((size_t)s->nrec * (size_t)d->ncmp + 1));
+            k->memo = xmalloc(sizeof(uint64_t) * ((size_t)s->nrec * (size_t)d->ncmp + 1));
             k->memo_st = xcalloc((size_t)s->nrec + 1, 1);
             k->memo_run = xmalloc(sizeof(int) * ((size_t)d->nrun + 1));
             k->memo_cmp = xmalloc(sizeof(int) * ((size_t)d->ncmp + 1));

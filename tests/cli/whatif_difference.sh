@@ -131,4 +131,36 @@ $(cat full.txt full.err)"
         grep -q '^kam: by difference' by.err || no "kam diff --set $set: not by difference"
     done
 done
+# the REPL keeps the baseline's side of the frontier for the next what-if
+# (a payload and a missing bit an account): a value missing under the
+# baseline (its payload 0) that is 0 under the what-if has changed, so X
+# must come out hit under floor = 9% and 8% (a kept value that lost its
+# missing bit would find X the same, and keep the baseline's row)
+cat > q.kam <<'K'
+policy "kept frontier, missing values"
+record account {
+  id: string key
+  growth: percent
+  a: number?
+  b: number?
+}
+param floor = 10%
+let v = if growth >= floor then a else b
+select hit when (v ?? 5) < 1
+K
+cat > q.csv <<'C'
+id,growth,a,b
+X,9.5%,0,
+Y,12%,,0
+Z,8%,3,
+C
+printf ':set floor = 9%%\n:diff\n:sweep floor 8%%..13%% step 1%%\n:set floor = 8%%\n:diff\n' > in.txt
+KAM_DELTA_TRACE=1 "$KAM" repl q.kam q.csv < in.txt > by.txt 2> by.err
+KAM_NO_DELTA=1 "$KAM" repl q.kam q.csv < in.txt > full.txt 2>&1
+cmp -s by.txt full.txt || no "kept frontier with missing values: by difference
+$(cat by.txt)
+in full
+$(cat full.txt)"
+grep -q '^X  *hit false -> true' by.txt || no "kept frontier with missing values: X is not hit under floor = 9%: $(cat by.txt)"
+[ "$(tail -n +2 by.err | grep -c '^kam: by difference')" -ge 7 ] || no "kept frontier with missing values: not by difference ($(cat by.err))"
 exit $failed
