@@ -1779,8 +1779,67 @@ static void term_cols(const Chunk *c, Outcomes *o)
     }
 }
 
+/* Rows by difference (Outcomes.slot): held apart from base's, which
+ * every other record reads. */
+static void sparse_stop(Outcomes *o)
+{
+    for (int i = 0; o->pages && i < o->npages; i++) free(o->pages[i]);
+    free(o->pages);
+    free(o->poff);
+    free(o->slot);
+    o->pages = NULL;
+    o->poff = NULL;
+    o->slot = NULL;
+    o->base = NULL;
+    o->npages = o->nrows = 0;
+}
+
+/* o (outcomes_alike base) as base's rows, none held apart yet; the pages
+ * of an earlier what-if are kept for this one's rows. */
+static void sparse_start(Outcomes *o, const Outcomes *base)
+{
+    if (!o->slot) {
+        o->slot = xmalloc(sizeof(int32_t) * ((size_t)o->nrec + 1));
+        o->npages = (o->nrec >> OUT_PAGE_BITS) + 1;
+        o->pages = xcalloc((size_t)o->npages, sizeof(char *));
+        o->poff = xmalloc(sizeof(size_t) * ((size_t)o->ncols + 1));
+        size_t at = 0;
+        for (int i = 0; i < o->ncols; i++) {
+            o->poff[i] = at;
+            at += (o->b[i] ? 1 : sizeof(double)) * (size_t)OUT_PAGE;
+        }
+    }
+    for (int r = 0; r < o->nrec; r++) o->slot[r] = OUT_BASE;
+    o->nrows = 0;
+    o->base = base;
+    memcpy(o->ok, base->ok, (size_t)o->nrec);
+}
+
+/* Record rec's own row (its page made on first use): where column i's
+ * cell is, pages[..] + poff[i] + index (in *at). Threads call it for
+ * records of their own. */
+static char *sparse_row(Outcomes *o, int rec, int *at)
+{
+    int32_t k = o->slot[rec];
+    if (k < 0) {
+        k = __atomic_fetch_add(&o->nrows, 1, __ATOMIC_RELAXED);
+        o->slot[rec] = k;
+    }
+    char **pg = &o->pages[k >> OUT_PAGE_BITS];
+    char *p = __atomic_load_n(pg, __ATOMIC_ACQUIRE);
+    if (!p) {
+        size_t bytes = o->poff[o->ncols - 1] + (o->b[o->ncols - 1] ? 1 : sizeof(double)) * (size_t)OUT_PAGE;
+        char *fresh = xmalloc(bytes);
+        if (__atomic_compare_exchange_n(pg, &p, fresh, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) p = fresh;
+        else free(fresh);       /* another thread's page is there (p) */
+    }
+    *at = k & (OUT_PAGE - 1);
+    return p;
+}
+
 void outcomes_free(Outcomes *o)
 {
+    sparse_stop(o);
     for (int i = 0; i < o->ncols; i++) {
         free(o->names[i]);
         if (o->cols[i].text) {
@@ -1839,9 +1898,18 @@ static void collect(Session *s, int rec, const Value *regs, const Chunk *c, void
         default: row[i] = (double)(v->u.i != 0);
         }
     }
-    for (int i = 0; i < o->ncols; i++) {
-        if (o->b[i]) o->b[i][rec] = isnan(row[i]) ? -1 : (int8_t)row[i];
-        else o->d[i][rec] = row[i];
+    if (o->slot && o->ncols) {         /* by difference: a row of its own */
+        int at;
+        char *p = sparse_row(o, rec, &at);
+        for (int i = 0; i < o->ncols; i++) {
+            if (o->b[i]) ((int8_t *)(p + o->poff[i]))[at] = isnan(row[i]) ? -1 : (int8_t)row[i];
+            else ((double *)(void *)(p + o->poff[i]))[at] = row[i];
+        }
+    } else {
+        for (int i = 0; i < o->ncols; i++) {
+            if (o->b[i]) o->b[i][rec] = isnan(row[i]) ? -1 : (int8_t)row[i];
+            else o->d[i][rec] = row[i];
+        }
     }
     if (o->ok && rec < o->nrec) o->ok[rec] = 1;
 }
@@ -1849,6 +1917,11 @@ static void collect(Session *s, int rec, const Value *regs, const Chunk *c, void
 /* Record rec's row back to "not evaluated". */
 static void outcomes_unset(Outcomes *o, int rec)
 {
+    if (o->slot) {              /* no text terms then */
+        o->slot[rec] = OUT_NONE;
+        o->ok[rec] = 0;
+        return;
+    }
     for (int i = 0; i < o->ncols; i++) {
         if (o->b[i]) o->b[i][rec] = -1;
         else o->d[i][rec] = NAN;
@@ -1869,20 +1942,6 @@ static bool outcomes_alike(const Outcomes *o, const Outcomes *base)
             (o->cols[i].text == NULL) != (base->cols[i].text == NULL))
             return false;
     return true;
-}
-
-void outcomes_copy_row(Outcomes *o, int ro, const Outcomes *from, int rf)
-{
-    for (int i = 0; i < o->ncols; i++) {
-        if (o->b[i]) o->b[i][ro] = from->b[i][rf];
-        else o->d[i][ro] = from->d[i][rf];
-        if (o->cols[i].text) {
-            free(o->cols[i].text[ro]);
-            const char *t = from->cols[i].text ? from->cols[i].text[rf] : NULL;
-            o->cols[i].text[ro] = t ? xstrdup(t) : NULL;
-        }
-    }
-    o->ok[ro] = from->ok[rf];
 }
 
 /* Every row of base into o (outcomes_alike). */
@@ -1957,6 +2016,7 @@ void outcomes_put(Outcomes *o, int row, const Value *regs)
 /* Every row of o back to "not evaluated". */
 static void outcomes_clear(Outcomes *o)
 {
+    sparse_stop(o);
     for (int i = 0; i < o->ncols; i++) {
         if (o->b[i]) memset(o->b[i], -1, (size_t)o->nrec);
         else for (int r = 0; r < o->nrec; r++) o->d[i][r] = NAN;
@@ -2019,7 +2079,17 @@ static int kept_outcomes(Session *s, bool filtered, Outcomes *o, void **uds, boo
         dr.memo_st = k->memo_st;
     }
     if (d) {
-        outcomes_copy(o, &s->base);
+        /* only the rows that change held here, unless a text term's
+           strings are (or KAM_FULL_ROWS, for tests: every row copied) */
+        bool text = false;
+        for (int i = 0; i < o->ncols; i++)
+            if (o->cols[i].text) text = true;
+        if (!text && o->ncols && !getenv("KAM_FULL_ROWS")) {
+            sparse_start(o, &s->base);
+        } else {
+            sparse_stop(o);
+            outcomes_copy(o, &s->base);
+        }
         o->same = xcalloc((size_t)o->nrec + 1, 1);
     } else if (dirty) {
         outcomes_clear(o);

@@ -50,10 +50,35 @@ typedef struct Outcomes {
     uint8_t *same;          /* worked out by difference from the session's
                                baseline (else NULL): by record, 1 if its row
                                is the baseline's, unchanged */
+    /* Worked out by difference, without text terms: only the rows that
+       changed are held (slot), the others read from base, so a what-if
+       over a million accounts neither copies nor first touches the
+       baseline's columns (d and b are then not written, and say only
+       which columns are bytes). Valid while base is. */
+    const struct Outcomes *base;
+    int32_t *slot;          /* by record: OUT_BASE (base's row), OUT_NONE (not
+                               evaluated: no value), or its row in pages */
+    char **pages;           /* OUT_PAGE rows each, column i at poff[i] */
+    size_t *poff;
+    int npages;
+    int nrows;              /* rows in pages (taken atomically by the threads) */
 } Outcomes;
+
+enum { OUT_BASE = -1, OUT_NONE = -2, OUT_PAGE_BITS = 12, OUT_PAGE = 1 << OUT_PAGE_BITS };
 
 static inline double out_cell(const Outcomes *o, int rec, int col)
 {
+    if (o->slot) {
+        int32_t k = o->slot[rec];
+        if (k == OUT_NONE) return NAN;
+        if (k >= 0) {
+            const char *p = o->pages[k >> OUT_PAGE_BITS] + o->poff[col];
+            k &= OUT_PAGE - 1;
+            if (o->b[col]) return ((const int8_t *)p)[k] < 0 ? NAN : (double)((const int8_t *)p)[k];
+            return ((const double *)(const void *)p)[k];
+        }
+        o = o->base;
+    }
     if (o->b[col]) return o->b[col][rec] < 0 ? NAN : (double)o->b[col][rec];
     return o->d[col][rec];
 }
@@ -265,8 +290,6 @@ int ses_portfolio(Session *s, FILE *out);
  * filled yet; then row `row` from an evaluation's registers. */
 void outcomes_init(Outcomes *o, Policy *p, const Chunk *c, int nrec);
 void outcomes_put(Outcomes *o, int row, const Value *regs);
-/* Row rf of from into row ro of o: the same policy's columns. */
-void outcomes_copy_row(Outcomes *o, int ro, const Outcomes *from, int rf);
 /* The portfolio flags as engine e worked them out (see ses_portfolio_eval). */
 void ses_portfolio_of(const Engine *e, SesPortfolio *out);
 /* The current outcomes (with what-ifs and :where). */

@@ -135,7 +135,11 @@ done
 # (a payload and a missing bit an account): a value missing under the
 # baseline (its payload 0) that is 0 under the what-if has changed, so X
 # must come out hit under floor = 9% and 8% (a kept value that lost its
-# missing bit would find X the same, and keep the baseline's row)
+# missing bit would find X the same, and keep the baseline's row). No
+# text terms here: only the rows that change are held, the others read
+# from the baseline's, so V's row under floor = 12% holds a tier of none
+# (-1 in its byte), and W, hit in the baseline but out of the :where's
+# scope, must count as no value, not as the baseline's row.
 cat > q.kam <<'K'
 policy "kept frontier, missing values"
 record account {
@@ -147,14 +151,19 @@ record account {
 param floor = 10%
 let v = if growth >= floor then a else b
 select hit when (v ?? 5) < 1
+tier t {
+  top when hit
+}
 K
 cat > q.csv <<'C'
 id,growth,a,b
 X,9.5%,0,
 Y,12%,,0
 Z,8%,3,
+W,20%,0,
+V,11%,0,
 C
-printf ':set floor = 9%%\n:diff\n:sweep floor 8%%..13%% step 1%%\n:set floor = 8%%\n:diff\n' > in.txt
+printf ':set floor = 9%%\n:diff\n:sweep floor 8%%..13%% step 1%%\n:set floor = 12%%\n:diff\n:where growth < 12%%\n:set floor = 9%%\n:diff\n:sweep floor 8%%..12%% step 1%%\n' > in.txt
 KAM_DELTA_TRACE=1 "$KAM" repl q.kam q.csv < in.txt > by.txt 2> by.err
 KAM_NO_DELTA=1 "$KAM" repl q.kam q.csv < in.txt > full.txt 2>&1
 cmp -s by.txt full.txt || no "kept frontier with missing values: by difference
@@ -162,5 +171,7 @@ $(cat by.txt)
 in full
 $(cat full.txt)"
 grep -q '^X  *hit false -> true' by.txt || no "kept frontier with missing values: X is not hit under floor = 9%: $(cat by.txt)"
-[ "$(tail -n +2 by.err | grep -c '^kam: by difference')" -ge 7 ] || no "kept frontier with missing values: not by difference ($(cat by.err))"
+grep -q '^V  *hit true -> false; t top -> -' by.txt || no "V does not lose its tier under floor = 12%: $(cat by.txt)"
+grep -q '^hit: 1 -> 2 ' by.txt || no "under :where growth < 12%, W (out of scope) is counted: $(cat by.txt)"
+[ "$(tail -n +2 by.err | grep -c '^kam: by difference')" -ge 13 ] || no "kept frontier with missing values: not by difference ($(cat by.err))"
 exit $failed
