@@ -2057,23 +2057,28 @@ static int kept_outcomes(Session *s, bool filtered, Outcomes *o, void **uds, boo
         d = eng_delta_new(&k->e, k->ref, k->ref_open ? &k->ref_e : NULL);
     }
     DeltaRun dr = {d, o, NULL, NULL};
-    /* the frontier under the baseline, once; a what-if that changes
-       nothing (no frontier: a sweep's step at the baseline's value) keeps
-       the memo for the steps after it */
+    /* the frontier under the baseline, kept from the second what-if
+       with the same frontier on (a lone :diff does not pay for keeping
+       it: 9 bytes an account); a what-if that changes nothing (no
+       frontier: a sweep's step at the baseline's value) keeps it for the
+       steps after it */
     if (d && d->nrun > 0 && !d->has_str && d->ncmp <= MEMO_MAX) {
-        bool same = k->memo && k->memo_nrun == d->nrun && k->memo_ncmp == d->ncmp &&
+        bool same = k->memo_run && k->memo_nrun == d->nrun && k->memo_ncmp == d->ncmp &&
                     !memcmp(k->memo_run, d->run, sizeof(int) * (size_t)d->nrun) &&
                     !memcmp(k->memo_cmp, d->cmp, sizeof(int) * (size_t)d->ncmp);
-        if (!same) {
+        if (!same) {            /* seen once: not kept yet */
             free(k->memo), free(k->memo_st), free(k->memo_run), free(k->memo_cmp);
-            k->memo = xmalloc(sizeof(uint64_t) * ((size_t)s->nrec * (size_t)d->ncmp + 1));
-            k->memo_st = xcalloc((size_t)s->nrec + 1, 1);
+            k->memo = NULL;
+            k->memo_st = NULL;
             k->memo_run = xmalloc(sizeof(int) * ((size_t)d->nrun + 1));
             k->memo_cmp = xmalloc(sizeof(int) * ((size_t)d->ncmp + 1));
             memcpy(k->memo_run, d->run, sizeof(int) * (size_t)d->nrun);
             memcpy(k->memo_cmp, d->cmp, sizeof(int) * (size_t)d->ncmp);
             k->memo_nrun = d->nrun;
             k->memo_ncmp = d->ncmp;
+        } else if (!k->memo) {
+            k->memo = xmalloc(sizeof(uint64_t) * ((size_t)s->nrec * (size_t)d->ncmp + 1));
+            k->memo_st = xcalloc((size_t)s->nrec + 1, 1);
         }
         dr.memo = k->memo;
         dr.memo_st = k->memo_st;
