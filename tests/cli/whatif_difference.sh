@@ -166,6 +166,11 @@ C
 printf ':set floor = 9%%\n:diff\n:sweep floor 8%%..13%% step 1%%\n:set floor = 12%%\n:diff\n:where growth < 12%%\n:set floor = 9%%\n:diff\n:sweep floor 8%%..12%% step 1%%\n' > in.txt
 KAM_DELTA_TRACE=1 "$KAM" repl q.kam q.csv < in.txt > by.txt 2> by.err
 KAM_NO_DELTA=1 "$KAM" repl q.kam q.csv < in.txt > full.txt 2>&1
+KAM_FULL_ROWS=1 "$KAM" repl q.kam q.csv < in.txt > rows.txt 2>&1
+cmp -s by.txt rows.txt || no "held rows against every row copied (KAM_FULL_ROWS=1): they differ
+$(cat by.txt)
+every row copied
+$(cat rows.txt)"
 cmp -s by.txt full.txt || no "kept frontier with missing values: by difference
 $(cat by.txt)
 in full
