@@ -372,11 +372,6 @@ void eng_pass_left_out(Engine *e, long ordinal)
     if (e->cur_pass > 1) e->stale = true;
 }
 
-bool eng_left_out(const Engine *e, long ordinal)
-{
-    return ordinal >= 0 && ordinal < e->nbad_cap && e->bad[ordinal];
-}
-
 bool eng_stale(const Engine *e)
 {
     return e->stale;

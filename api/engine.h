@@ -151,7 +151,10 @@ long eng_pass_batch(const Engine *e, Vm *vm, int k, Source *src, const RdPlan *p
  * or -1 (nothing done) when the pass is not plain adds. */
 long eng_pass_values(const Engine *e, Vm *vm, int k, long ordinal, long n, int nfields, const int *regs,
                      const double *const *cols);
-bool eng_left_out(const Engine *e, long ordinal);
+static inline bool eng_left_out(const Engine *e, long ordinal)
+{
+    return ordinal >= 0 && ordinal < e->nbad_cap && e->bad[ordinal];
+}
 /* Why they left it out, if its evaluation failed ("division by zero (in
  * p.kam:3:9)"); a general sentence beyond the first ENG_MAX_WHY. */
 const char *eng_left_out_why(const Engine *e, long ordinal);

@@ -899,6 +899,32 @@ static bool load_planned(const Session *s, Value *regs, const LoadPlan *lp, int 
     return true;
 }
 
+/* Whether plan lp's fields are all held plainly: numbers, dates, bools
+ * or members, none missing nor malformed (load_fast then does). */
+static bool plan_plain(const LoadPlan *lp)
+{
+    if (lp->any_bad) return false;
+    for (int k = 0; k < lp->n; k++)
+        if (lp->ent[k].miss || lp->ent[k].how == SES_COL_STR || lp->ent[k].how == SES_COL_NONE) return false;
+    return true;
+}
+
+/* load_planned for a plan_plain plan and a record neither overridden
+ * nor the one held whole (the caller checks). */
+static inline void load_fast(Value *regs, const LoadPlan *lp, int r)
+{
+    for (int k = 0; k < lp->n; k++) {
+        const LoadEnt *c = &lp->ent[k];
+        Value *d = &regs[c->reg];
+        switch (c->how) {
+        case SES_COL_F64: *d = val_num(((const double *)c->v)[r]); break;
+        case SES_COL_I32: *d = val_int(((const int32_t *)c->v)[r]); break;
+        case SES_COL_N32: *d = val_num((double)((const int32_t *)c->v)[r]); break;
+        default: *d = val_int(((const int8_t *)c->v)[r]); break;
+        }
+    }
+}
+
 /* Record r's fields that e's chunk reads, into its VM's registers; false
  * if one of them was malformed in the data (why: the reason). */
 static bool load_row(const Session *s, Engine *e, int r, const char **why)
@@ -1239,9 +1265,11 @@ static void *work_main(void *arg)
     plan_load(s, c, c->field_used, &lp);
     const DeltaRun *dr = w->dr;
     Value *buf = NULL;
+    bool dfast = false;         /* the frontier's fields load without checks */
     if (dr) {
         plan_load(s, c, dr->d->fields, &dlp);
         buf = xmalloc(sizeof(Value) * ((size_t)dr->d->ncmp + 1));
+        dfast = plan_plain(&dlp);
     }
     for (int r = w->from; r < w->to; r++) {
         if (((r - w->from) & 4095) == 0 && ses_interrupted(s)) {
@@ -1250,7 +1278,7 @@ static void *work_main(void *arg)
         }
         const char *bad = NULL;
         if (dr && dr->o->ok[r] && r != s->ovr_rec && r != s->full_rec && !eng_left_out(e, r) &&
-            load_planned(s, e->vm->regs, &dlp, r, NULL)) {
+            (dfast ? (load_fast(e->vm->regs, &dlp, r), true) : load_planned(s, e->vm->regs, &dlp, r, NULL))) {
             const Value *ref = NULL;
             uint8_t st = dr->memo ? dr->memo_st[r] : 0;
             if (dr->memo && !st) st = dr->memo_st[r] = memo_put(dr, e->vm, r, buf);
@@ -2028,7 +2056,10 @@ static void outcomes_clear(Outcomes *o)
     memset(o->ok, 0, (size_t)o->nrec);
 }
 
-static int kept_outcomes(Session *s, bool filtered, Outcomes *o, void **uds, bool dirty)
+/* The outcomes of the kept evaluation into o (see above); series: one of
+ * several what-ifs in a row (a :sweep's steps), whose frontier is kept
+ * from the first. */
+static int kept_outcomes(Session *s, bool filtered, Outcomes *o, void **uds, bool dirty, bool series)
 {
     const char *where = filtered ? s->where : NULL;
     SesCache *k = kept_ready(s, filtered);
@@ -2058,15 +2089,15 @@ static int kept_outcomes(Session *s, bool filtered, Outcomes *o, void **uds, boo
     }
     DeltaRun dr = {d, o, NULL, NULL};
     /* the frontier under the baseline, kept from the second what-if
-       with the same frontier on (a lone :diff does not pay for keeping
-       it: 9 bytes an account); a what-if that changes nothing (no
-       frontier: a sweep's step at the baseline's value) keeps it for the
-       steps after it */
+       with the same frontier on, or from the first of a series (a lone
+       :diff does not pay for keeping it: 9 bytes an account); a what-if
+       that changes nothing (no frontier: a sweep's step at the
+       baseline's value) keeps it for the steps after it */
     if (d && d->nrun > 0 && !d->has_str && d->ncmp <= MEMO_MAX) {
         bool same = k->memo_run && k->memo_nrun == d->nrun && k->memo_ncmp == d->ncmp &&
                     !memcmp(k->memo_run, d->run, sizeof(int) * (size_t)d->nrun) &&
                     !memcmp(k->memo_cmp, d->cmp, sizeof(int) * (size_t)d->ncmp);
-        if (!same) {            /* seen once: not kept yet */
+        if (!same) {            /* another frontier: seen once */
             free(k->memo), free(k->memo_st), free(k->memo_run), free(k->memo_cmp);
             k->memo = NULL;
             k->memo_st = NULL;
@@ -2076,7 +2107,8 @@ static int kept_outcomes(Session *s, bool filtered, Outcomes *o, void **uds, boo
             memcpy(k->memo_cmp, d->cmp, sizeof(int) * (size_t)d->ncmp);
             k->memo_nrun = d->nrun;
             k->memo_ncmp = d->ncmp;
-        } else if (!k->memo) {
+        }
+        if (!k->memo && (same || series)) {
             k->memo = xmalloc(sizeof(uint64_t) * ((size_t)s->nrec * (size_t)d->ncmp + 1));
             k->memo_st = xcalloc((size_t)s->nrec + 1, 1);
         }
@@ -2109,7 +2141,7 @@ static int kept_outcomes(Session *s, bool filtered, Outcomes *o, void **uds, boo
 }
 
 static int fill_outcomes(Session *s, Policy *p, Chunk *c, bool with_sets, bool filtered,
-                         bool kept, Outcomes *o)
+                         bool kept, bool series, Outcomes *o)
 {
     /* the kept evaluation copies the baseline's rows or clears them first
        (dirty): not filled here, to be written again */
@@ -2120,7 +2152,7 @@ static int fill_outcomes(Session *s, Policy *p, Chunk *c, bool with_sets, bool f
             o->cols[i].text = xcalloc((size_t)o->nrec + 1, sizeof(char *));
     void *uds[SES_MAX_THREADS];
     for (int t = 0; t < SES_MAX_THREADS; t++) uds[t] = &cl;
-    if (kept) return kept_outcomes(s, filtered, o, uds, true);
+    if (kept) return kept_outcomes(s, filtered, o, uds, true, series);
     if (filtered && s->where) {
         Expr *w = ses_parse_expr(s, s->where, ":where", ty_make(TY_BOOL));
         if (!w) return -1;
@@ -2152,7 +2184,7 @@ int ses_baseline(Session *s)
         /* the session's policy is the file alone: its kept evaluation
            gives the baseline, and is then ready (passes done) for the
            what-ifs, worked out by difference from it */
-        int n = fill_outcomes(s, s->pol, s->chunk, false, false, true, &s->base);
+        int n = fill_outcomes(s, s->pol, s->chunk, false, false, true, false, &s->base);
         s->base_ref = n >= 0;
         s->base_gen = s->gen;
         s->base_today = s->today;
@@ -2166,7 +2198,7 @@ int ses_baseline(Session *s)
         policy_free(p);
         return -1;
     }
-    int n = fill_outcomes(s, p, c, false, false, false, &s->base);
+    int n = fill_outcomes(s, p, c, false, false, false, false, &s->base);
     /* the baseline stands for the session's policy (what-ifs by
        difference) if that is the same text, nothing typed in */
     const SrcSet *a = &p->src, *b = &s->pol->src;
@@ -2181,11 +2213,19 @@ int ses_baseline(Session *s)
     return n < 0 ? -1 : 0;
 }
 
+static int outcomes_of(Session *s, Outcomes *o, bool filtered, bool series)
+{
+    memset(o, 0, sizeof *o);
+    if (!s->pol || !s->chunk) return -1;
+    /* the kept evaluation: its chunk lays out the registers as s->chunk */
+    return fill_outcomes(s, s->pol, s->chunk, true, filtered, true, series, o);
+}
+
 int ses_outcomes_again(Session *s, Outcomes *o, bool filtered)
 {
     if (!o->cols || o->nrec != s->nrec || !s->pol || !s->chunk) {
         outcomes_free(o);
-        return ses_outcomes(s, o, filtered);
+        return outcomes_of(s, o, filtered, true);
     }
     /* the same columns (one policy): the rows again, in the same memory */
     free(o->same);
@@ -2193,15 +2233,12 @@ int ses_outcomes_again(Session *s, Outcomes *o, bool filtered)
     void *uds[SES_MAX_THREADS];
     Collect cl = {o};
     for (int t = 0; t < SES_MAX_THREADS; t++) uds[t] = &cl;
-    return kept_outcomes(s, filtered, o, uds, true);
+    return kept_outcomes(s, filtered, o, uds, true, true);
 }
 
 int ses_outcomes(Session *s, Outcomes *o, bool filtered)
 {
-    memset(o, 0, sizeof *o);
-    if (!s->pol || !s->chunk) return -1;
-    /* the kept evaluation: its chunk lays out the registers as s->chunk */
-    return fill_outcomes(s, s->pol, s->chunk, true, filtered, true, o);
+    return outcomes_of(s, o, filtered, false);
 }
 
 /* A term's value, every digit: 4, 0.12 (a percent as its ratio, as kam
