@@ -20,7 +20,7 @@
 # handwritten, then the goals table.
 #
 # The machine may be shared and its speed drift, so the fast contenders
-# (handwritten, kam -j 1, kam on every core, kam+avg) are timed in RUNS
+# (handwritten, kam -j 1, kam on every core, kam --out, kam+avg) are timed in RUNS
 # interleaved rounds: each round times each of them once (in the listed
 # order, reversed every other round), after one untimed run of each (the
 # correctness check, which also warms the cache). Each ratio is then the
@@ -78,9 +78,15 @@ done
 # The contenders: each writes its CSV to the file named by $1. They are
 # called as "run_$name", which shellcheck cannot see (hence SC2317 above).
 run_handwritten() { "$OUT/handwritten" "$CSV" --as-of "$AS_OF" > "$1"; }
-run_kam_j1() { "$KAM" run bench/bench.kam "$CSV" --format csv --as-of "$AS_OF" -j 1 --out "$1"; }
-run_kam() { "$KAM" run bench/bench.kam "$CSV" --format csv --as-of "$AS_OF" --out "$1"; }
-run_kam_avg() { "$KAM" run bench/bench_avg.kam "$CSV" --format csv --as-of "$AS_OF" -j 1 --out "$1"; }
+# kam writes its output as the hand-written program does (standard output
+# redirected to the file: `>`); kam_out with --out, which also writes a
+# temporary file, flushes it to the disk (fsync) and renames it over the
+# file, so that no reader ever sees a partial output: its own row, not a
+# goal's.
+run_kam_j1() { "$KAM" run bench/bench.kam "$CSV" --format csv --as-of "$AS_OF" -j 1 > "$1"; }
+run_kam() { "$KAM" run bench/bench.kam "$CSV" --format csv --as-of "$AS_OF" > "$1"; }
+run_kam_out() { "$KAM" run bench/bench.kam "$CSV" --format csv --as-of "$AS_OF" --out "$1"; }
+run_kam_avg() { "$KAM" run bench/bench_avg.kam "$CSV" --format csv --as-of "$AS_OF" -j 1 > "$1"; }
 run_jq() { jq -n -r -f bench/ref.jq --arg as_of "$AS_OF" "$JSONL" > "$1"; }
 run_sqlite3() {
     sqlite3 :memory: \
@@ -104,6 +110,7 @@ label() {
     case $1 in
         kam_j1) echo "kam -j 1" ;;
         kam) echo "kam -j $(nproc 2> /dev/null || echo '?')" ;;
+        kam_out) echo "kam --out" ;;
         kam_avg) echo "kam+avg -j 1" ;;
         duckdb_avg) echo "duckdb+avg" ;;
         *) echo "$1" ;;
@@ -119,7 +126,7 @@ median() {
 contenders=(handwritten)
 notes=()
 if [[ -x $KAM ]]; then
-    contenders+=(kam_j1 kam kam_avg)
+    contenders+=(kam_j1 kam kam_out kam_avg)
 else
     notes+=("kam: skipped, $KAM does not exist yet (build it, then run again)")
 fi
@@ -313,6 +320,10 @@ fi
 if [[ -n ${wall[kam]:-} ]]; then
     goal_row "kam run (all $(nproc 2> /dev/null || echo '?') cores) / bench/handwritten.c" \
         "$(hand kam wall) wall" "<= 0.65x"
+fi
+if [[ -n ${wall[kam_out]:-} && -n ${wall[kam]:-} ]]; then
+    goal_row "kam run --out (all cores) / bench/handwritten.c" \
+        "$(hand kam_out wall) wall; $(as_x "$(pair_median "${walls[kam_out]}" "${walls[kam]}")") of \`>\`" "(no goal)"
 fi
 if [[ -n ${cpu[kam_avg]:-} && -n ${cpu[kam_j1]:-} ]]; then
     goal_row "one avg() added (bench_avg.kam / bench.kam, -j 1)" \
