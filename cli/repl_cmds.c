@@ -17,6 +17,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 const ReplCommand repl_commands[] = {
@@ -35,6 +37,7 @@ const ReplCommand repl_commands[] = {
     {":where", "[EXPR]", "restrict the accounts considered; alone: all again"},
     {":portfolio", "", "the portfolio flags: raised or not, once for all the accounts"},
     {":sweep", "PARAM FROM..TO step S", "how counts change across a param's range"},
+    {":timer", "[on|off]", "say how long each input took (wall and CPU seconds, on stderr)"},
     {":disasm", "[NAME]", "the bytecode of a rule (or all)"},
     {":help", "[CMD]", "this list, or one command"},
     {":quit", "", "leave (Ctrl-D too)"},
@@ -774,6 +777,12 @@ bool repl_handle(Session *s, char *line)
     const char *name = found->name;
     if (!strcmp(name, ":quit")) return false;
     if (!strcmp(name, ":help")) help(s, args);
+    else if (!strcmp(name, ":timer")) {
+        if (!strcmp(args, "on")) s->timer = true;
+        else if (!strcmp(args, "off")) s->timer = false;
+        else if (*args) fprintf(s->err, "kam: usage: :timer [on|off] (not '%s')\n", args);
+        else fprintf(s->out, "timer %s\n", s->timer ? "on" : "off");
+    }
     else if (!strcmp(name, ":load")) {
         if (!*args) fprintf(s->err, "kam: usage: :load POLICY\n");
         else if (ses_load_policy(s, args) == 0)
@@ -971,11 +980,31 @@ static void pending_append(ReplInput *pd, const char *line)
 /* Runs one complete input; false to leave. A Ctrl-C while it runs makes
  * it stop (the flag stays set: the rest of the lines entered with it are
  * dropped too). */
+/* Seconds of CPU this process has used, every thread's (user + system). */
+static double cpu_seconds(void)
+{
+    struct rusage u;
+    if (getrusage(RUSAGE_SELF, &u) != 0) return 0;
+    return (double)u.ru_utime.tv_sec + (double)u.ru_utime.tv_usec / 1e6 + (double)u.ru_stime.tv_sec +
+           (double)u.ru_stime.tv_usec / 1e6;
+}
+
+static double wall_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 static bool run(Session *s, char *text)
 {
     if (ses_interrupted(s)) return true;
+    bool timed = s->timer;      /* not the input that turns it on or off */
+    double w0 = timed ? wall_seconds() : 0, c0 = timed ? cpu_seconds() : 0;
     bool go_on = repl_handle(s, text);
     fflush(s->out);
+    if (timed && s->timer)
+        fprintf(s->err, "time: %.3f s wall, %.3f s cpu\n", wall_seconds() - w0, cpu_seconds() - c0);
     if (ses_interrupted(s)) fprintf(s->err, "%sinterrupted\n", isatty(STDIN_FILENO) ? "\n" : "");
     return go_on;
 }

@@ -134,6 +134,7 @@ typedef struct Session {
     /* set (by the REPL's SIGINT handler) to stop a long evaluation or load:
        the running call then fails with "interrupted" and changes nothing */
     volatile sig_atomic_t *interrupt;
+    bool timer;             /* the REPL's :timer: each input's time said after it */
     /* the last evaluation's records that could not be evaluated: how many,
        which (err_recs, all nerr of them), and the reason for the first
        MAX_KEPT_ERRORS (err_msgs, nerr_kept: :errors) */
