@@ -662,6 +662,21 @@ int eng_delta_same(const EngDelta *d, Vm *vm, long ordinal, const Value *old, co
     return 1;
 }
 
+int eng_delta_same_kept(const EngDelta *d, Vm *vm, long ordinal, const uint64_t *ref, unsigned missing)
+{
+    const Chunk *c = vm->c;
+    at_record(vm, ordinal, NULL, 0);
+    for (int i = 0; i < d->nrun; i++)
+        if (vm_run(vm, c->unit_pc[d->run[i]]) != 0) return 0;
+    const Value *regs = vm->regs;
+    for (int i = 0; i < d->ncmp; i++) {     /* as same_bits, against a value of no length */
+        const Value *v = &regs[d->cmp[i]];
+        if (v->missing != ((missing >> i) & 1u) || v->len != 0 || memcmp(&v->u, &ref[i], sizeof ref[i]) != 0)
+            return 0;
+    }
+    return 1;
+}
+
 static bool pass_eval_vm(const Engine *e, Vm *vm, int k, long ordinal, const char *key,
                          size_t keylen, char *why, size_t len);
 

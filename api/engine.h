@@ -245,6 +245,10 @@ int eng_delta_ref(const EngDelta *d, Vm *vm, long ordinal, Value *out);
  * here), or ref, eng_delta_ref's values (vm still at that record, or
  * set to it by eng_delta_ref's caller). */
 int eng_delta_same(const EngDelta *d, Vm *vm, long ordinal, const Value *old, const Value *ref);
+/* eng_delta_same against reference values kept as payloads (Value.u;
+ * d->has_str false): value i is missing if bit i of `missing` is set, and
+ * has no length. Sets vm to the record. */
+int eng_delta_same_kept(const EngDelta *d, Vm *vm, long ordinal, const uint64_t *ref, unsigned missing);
 
 /* The probes (chunk->probe_pcs: a :where filter) of a record that
  * eng_delta_same found the same, after it: the units they read, then

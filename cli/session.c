@@ -1203,19 +1203,6 @@ static uint8_t memo_put(const DeltaRun *dr, Vm *vm, int r, Value *buf)
     return st;
 }
 
-/* The kept frontier of record r (state st, MEMO_OK) as values, into buf. */
-static const Value *memo_get(const DeltaRun *dr, int r, uint8_t st, Value *buf)
-{
-    const EngDelta *d = dr->d;
-    const uint64_t *m = dr->memo + (size_t)r * (size_t)d->ncmp;
-    for (int i = 0; i < d->ncmp; i++) {
-        memcpy(&buf[i].u, &m[i], sizeof m[i]);
-        buf[i].len = 0;
-        buf[i].missing = (uint8_t)(st >> i & 1);
-    }
-    return buf;
-}
-
 static void outcomes_unset(Outcomes *o, int rec);
 
 /* One thread's share of the records step: its own VM (registers and
@@ -1282,14 +1269,16 @@ static void *work_main(void *arg)
             const Value *ref = NULL;
             uint8_t st = dr->memo ? dr->memo_st[r] : 0;
             if (dr->memo && !st) st = dr->memo_st[r] = memo_put(dr, e->vm, r, buf);
-            if (st & MEMO_OK) {
-                ref = memo_get(dr, r, st, buf);
-            } else if (st == MEMO_FAILED) {
-                ref = NULL;         /* evaluated in full: its error */
-            } else if (eng_delta_ref(dr->d, e->vm, r, buf)) {
-                ref = buf;
+            int same;
+            if (st & MEMO_OK) {     /* against the kept values as they are */
+                same = eng_delta_same_kept(dr->d, e->vm, r, dr->memo + (size_t)r * (size_t)dr->d->ncmp,
+                                           st & ~(unsigned)MEMO_OK);
+            } else {
+                if (st == MEMO_FAILED) ref = NULL;          /* evaluated in full: its error */
+                else if (eng_delta_ref(dr->d, e->vm, r, buf)) ref = buf;
+                same = ref ? eng_delta_same(dr->d, e->vm, r, NULL, ref) : 0;
             }
-            if (ref && eng_delta_same(dr->d, e->vm, r, NULL, ref) == 1) {
+            if (same == 1) {
                 if (w->where_probe < 0) {
                     w->same++;
                     w->visited++;
