@@ -38,6 +38,18 @@ section_end() { echo "$((passed - s_pass)) passed, $((failed - s_fail)) failed, 
 # when the test or the library is newer). They run in the background,
 # beside the golden and CLI tests (much of which waits on terminals and
 # timers); their results are collected at the end.
+# wait_slot N PIDS SECONDS: waits until fewer than N of PIDS still run,
+# looking every SECONDS. (dash cannot count its jobs through a pipe:
+# $(jobs -p | wc -l) is 0 there, so every test used to start at once.)
+wait_slot() {
+    while :; do
+        n=0
+        for p in $2; do kill -0 "$p" 2>/dev/null && n=$((n + 1)); done
+        [ "$n" -lt "$1" ] && return
+        sleep "$3"
+    done
+}
+
 run_units() {
     i=0
     for t in tests/unit/test_*.c; do
@@ -87,7 +99,7 @@ for kam in "$@"; do
         if [ -e "$g.args" ]; then args=$(cat "$g.args"); else args="check $name.kam"; fi
         limit=${KAM_TEST_JOBS:-2}
         kill -0 "$unit_pid" 2>/dev/null && limit=$((limit + 1))
-        while [ "$(jobs -p | wc -l)" -ge "$limit" ]; do sleep 0.01; done
+        wait_slot "$limit" "$g_pids $unit_pid" 0.01
         (cd "$dir" && eval "\"$kam\" $args" >"$tmp/g.$i.out" 2>"$tmp/g.$i.err" </dev/null; echo "exit $?" >>"$tmp/g.$i.err") &
         g_pids="$g_pids $!"
         i=$((i + 1))
@@ -131,7 +143,7 @@ for kam in "$@"; do
         # the unit tests' background job counts as one more
         limit=${KAM_TEST_JOBS:-2}
         kill -0 "$unit_pid" 2>/dev/null && limit=$((limit + 1))
-        while [ "$(jobs -p | wc -l)" -ge "$limit" ]; do sleep 0.05; done
+        wait_slot "$limit" "$cli_pids $unit_pid" 0.05
         (t0=$(date +%s); KAM="$kam" ROOT="$root" KAM_TEST_SANITIZED="$sanitized" sh "$t" >"$tmp/cli.$i.out" 2>&1
          echo $? >"$tmp/cli.$i.rc"; echo $(( $(date +%s) - t0 )) >"$tmp/cli.$i.s")  &
         cli_pids="$cli_pids $!"
