@@ -37,7 +37,7 @@ SRC_LANG    := lang/diag.c lang/ast.c lang/types.c lang/check.c lang/stages.c la
 SRC_RUNTIME := runtime/vm.c runtime/disasm.c runtime/reader_csv.c \
                runtime/reader.c runtime/writer.c runtime/json.c runtime/reader_jsonl.c \
                runtime/reader_sqlite.c runtime/reader_pct.c runtime/rx.c runtime/reader_xlsx.c \
-               runtime/writer_xlsx.c
+               runtime/writer_xlsx.c runtime/vm_batch.c
 SRC_API     := api/engine.c api/kam.c
 SRC_STDLIB  := stdlib/registry.c stdlib/math.c stdlib/dates.c stdlib/str.c
 SRC_CLI     := cli/main.c cli/cli.c cli/cmd_check.c cli/cmd_run.c cli/cmd_disasm.c cli/run.c \

@@ -603,6 +603,58 @@ int eng_delta_probes(const EngDelta *d, Vm *vm)
     return 1;
 }
 
+int eng_delta_probes_at(const EngDelta *d, Vm *vm, long ordinal)
+{
+    at_record(vm, ordinal, NULL, 0);
+    return eng_delta_probes(d, vm);
+}
+
+VbPlan *eng_delta_batch_new(const EngDelta *d, const Vm *vm, const VbCol *cols, int ncols)
+{
+    if (d->has_str || d->ref_e || d->nrun == 0 || d->ncmp > 7) return NULL;
+    return vb_new(vm->c, d->run, d->nrun, d->cmp, d->ncmp, cols, ncols);
+}
+
+void eng_delta_batch_values(const EngDelta *d, Vm *vm, VbPlan *p, bool ref, long from, int n,
+                            const uint8_t *want, uint64_t *vals, uint8_t *st)
+{
+    Value *regs = vm->regs;
+    uint8_t ok[VB_LANES];
+    if (ref)
+        for (int i = 0; i < d->nswap; i++) regs[d->swap[i]] = d->ref[i];
+    vb_run(p, vm, regs, from, n, want, ok);
+    if (ref)
+        for (int i = 0; i < d->nswap; i++) regs[d->swap[i]] = d->cur[i];
+    for (int i = 0; i < d->ncmp; i++) {
+        const uint64_t *b = vb_out_bits(p, i);
+        for (int l = 0; l < n; l++)
+            if (ok[l]) vals[(size_t)l * (size_t)d->ncmp + (size_t)i] = b[l];
+    }
+    for (int l = 0; l < n; l++) {
+        if (!want[l]) continue;
+        if (!ok[l]) {
+            st[l] = ENG_KEPT_FAILED;
+            continue;
+        }
+        unsigned bits = ENG_KEPT_OK;
+        for (int i = 0; i < d->ncmp; i++)
+            if (vb_out_missing(p, i)[l]) bits |= 1u << i;
+        st[l] = (uint8_t)bits;
+    }
+}
+
+void eng_delta_batch_same(const EngDelta *d, Vm *vm, VbPlan *p, long from, int n, const uint8_t *want,
+                          const uint64_t *vals, const uint8_t *st, uint8_t *same)
+{
+    vb_run(p, vm, vm->regs, from, n, want, same);
+    for (int i = 0; i < d->ncmp; i++) {     /* as eng_delta_same_kept */
+        const uint64_t *b = vb_out_bits(p, i);
+        const uint8_t *m = vb_out_missing(p, i);
+        for (int l = 0; l < n; l++)
+            same[l] &= (m[l] == ((st[l] >> i) & 1u)) & (b[l] == vals[(size_t)l * (size_t)d->ncmp + (size_t)i]);
+    }
+}
+
 void eng_delta_free(EngDelta *d)
 {
     if (!d) return;

@@ -33,6 +33,7 @@
 #include "../lang/compile.h"
 #include "../runtime/bytecode.h"
 #include "../runtime/vm.h"
+#include "../runtime/vm_batch.h"
 #include "../runtime/reader.h"
 
 #include <signal.h>
@@ -255,6 +256,31 @@ int eng_delta_same_kept(const EngDelta *d, Vm *vm, long ordinal, const uint64_t 
  * each probe, its value in chunk->probe_reg. 0 if one failed (evaluate the
  * record fully: the failure is its error). */
 int eng_delta_probes(const EngDelta *d, Vm *vm);
+/* eng_delta_probes for a record nothing set vm to yet (the batches
+ * below): its fields of d->fields in vm's registers. */
+int eng_delta_probes_at(const EngDelta *d, Vm *vm, long ordinal);
+
+/* The frontier over a batch of records (runtime/vm_batch.h), the same
+ * answers as record by record. A plan for d's units on vm's chunk, the
+ * fields they read in cols (every field of d->fields a column, none
+ * missing); NULL if they cannot run so: d compares a string, has the
+ * reference's passes (ref_e), or a unit holds an instruction the batch
+ * does not take. One thread's. */
+VbPlan *eng_delta_batch_new(const EngDelta *d, const Vm *vm, const VbCol *cols, int ncols);
+/* A record's frontier values kept, as eng_delta_same_kept takes them: its
+ * state ENG_KEPT_OK with bit i set if value i is missing, or
+ * ENG_KEPT_FAILED (the reference's units fail for it). */
+enum { ENG_KEPT_FAILED = 1, ENG_KEPT_OK = 0x80 };
+/* The frontier's values under the reference params (ref: as
+ * eng_delta_ref) or vm's, for records [from, from + n) (n <= VB_LANES)
+ * with want set: record from + i's into vals[i * d->ncmp ..] and its
+ * state into st[i]. Others are not touched. */
+void eng_delta_batch_values(const EngDelta *d, Vm *vm, VbPlan *p, bool ref, long from, int n,
+                            const uint8_t *want, uint64_t *vals, uint8_t *st);
+/* eng_delta_same_kept for those records, against vals and st as above
+ * (want set only where st[i] has ENG_KEPT_OK): same[i] 1 or 0. */
+void eng_delta_batch_same(const EngDelta *d, Vm *vm, VbPlan *p, long from, int n, const uint8_t *want,
+                          const uint64_t *vals, const uint8_t *st, uint8_t *same);
 
 /* In-memory records (the REPL, diff, explain, test): nrec rows of nfields
  * values each, with their keys. */

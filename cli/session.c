@@ -1223,6 +1223,9 @@ typedef struct RecWork {
     void *ud;
     const DeltaRun *dr;
     long same;              /* records found the same by difference */
+    long batched;           /* records whose frontier ran in batches */
+    bool check;             /* KAM_BATCH_CHECK: each batch against vm_run */
+    long checked;
     int visited;
     bool stopped;
     int *err_recs;          /* records that could not be evaluated */
@@ -1241,85 +1244,222 @@ static void work_error(RecWork *w, int rec, const char *why)
     w->err_msgs[w->nerr++] = w->nkept < MAX_KEPT_ERRORS ? (w->nkept++, xstrdup(why)) : NULL;
 }
 
+/* What work_rec and the batches share of a thread's run. */
+typedef struct WorkCtx {
+    LoadPlan lp, dlp;       /* every field the chunk reads; the frontier's */
+    bool dfast;             /* the frontier's fields load without checks */
+    Value *buf;             /* the frontier under the baseline */
+    char why[800];
+} WorkCtx;
+
+/* Record r found the same as under the baseline (by difference): its row
+ * is the baseline's, unless a :where filter leaves it out of scope.
+ * false if the filter cannot be worked out that way (evaluate in full). */
+static bool work_same(RecWork *w, WorkCtx *x, int r, bool loaded)
+{
+    const DeltaRun *dr = w->dr;
+    Engine *e = &w->eng;
+    if (w->where_probe < 0) {
+        w->same++;
+        w->visited++;
+        dr->o->same[r] = 1;
+        return true;
+    }
+    /* :where: the baseline's row if the account is in scope */
+    if (!loaded) {
+        if (x->dfast) load_fast(e->vm->regs, &x->dlp, r);
+        else load_planned(w->s, e->vm->regs, &x->dlp, r, NULL);     /* no malformed value: batches */
+    }
+    if (!(loaded ? eng_delta_probes(dr->d, e->vm) : eng_delta_probes_at(dr->d, e->vm, r))) return false;
+    if (e->vm->regs[e->chunk->probe_reg[w->where_probe]].u.i) {
+        w->same++;
+        w->visited++;
+        dr->o->same[r] = 1;
+    } else {
+        outcomes_unset(dr->o, r);
+    }
+    return true;
+}
+
+/* Record r: by difference first if delta (and the run has a plan), else
+ * (or if that does not decide) evaluated in full. */
+static void work_rec(RecWork *w, WorkCtx *x, int r, bool delta)
+{
+    Session *s = w->s;
+    Engine *e = &w->eng;
+    const Chunk *c = e->chunk;
+    const DeltaRun *dr = w->dr;
+    const char *bad = NULL;
+    if (delta && dr && dr->o->ok[r] && r != s->ovr_rec && r != s->full_rec && !eng_left_out(e, r) &&
+        (x->dfast ? (load_fast(e->vm->regs, &x->dlp, r), true) : load_planned(s, e->vm->regs, &x->dlp, r, NULL))) {
+        const Value *ref = NULL;
+        uint8_t st = dr->memo ? dr->memo_st[r] : 0;
+        if (dr->memo && !st) st = dr->memo_st[r] = memo_put(dr, e->vm, r, x->buf);
+        int same;
+        if (st & MEMO_OK) {     /* against the kept values as they are */
+            same = eng_delta_same_kept(dr->d, e->vm, r, dr->memo + (size_t)r * (size_t)dr->d->ncmp,
+                                       st & ~(unsigned)MEMO_OK);
+        } else {
+            if (st == MEMO_FAILED) ref = NULL;          /* evaluated in full: its error */
+            else if (eng_delta_ref(dr->d, e->vm, r, x->buf)) ref = x->buf;
+            same = ref ? eng_delta_same(dr->d, e->vm, r, NULL, ref) : 0;
+        }
+        if (same == 1 && work_same(w, x, r, true)) return;
+    }
+    if (dr && dr->o->ok[r]) outcomes_unset(dr->o, r);
+    if (!load_planned(s, e->vm->regs, &x->lp, r, &bad)) {
+        work_error(w, r, bad);
+        return;
+    }
+    if (eng_left_out(e, r)) {
+        work_error(w, r, eng_left_out_why(e, r));
+        return;
+    }
+    /* the key ranks a record in a limit, which the record code never
+       enters (the passes do): not looked at here */
+    if (!eng_record(e, r, NULL, 0, x->why, sizeof x->why)) {
+        work_error(w, r, x->why);
+        return;
+    }
+    if (w->where_probe >= 0 && !e->vm->regs[c->probe_reg[w->where_probe]].u.i) return;
+    w->visited++;
+    if (w->visit) w->visit(s, r, e->vm->regs, c, w->ud);
+}
+
+/* The frontier's units over VB_LANES records at a time (eng_delta_batch_*),
+ * for a run by difference whose frontier fields are plain columns; NULL
+ * if they cannot run so, or KAM_NO_BATCH is set (for comparing). */
+static VbPlan *work_batch_plan(const RecWork *w, const WorkCtx *x)
+{
+    if (!w->dr || x->dlp.any_bad || getenv("KAM_NO_BATCH")) return NULL;
+    for (int k = 0; k < x->dlp.n; k++)
+        if (x->dlp.ent[k].how == SES_COL_STR || x->dlp.ent[k].how == SES_COL_NONE) return NULL;
+    VbCol *cols = xmalloc(sizeof(VbCol) * ((size_t)x->dlp.n + 1));
+    for (int k = 0; k < x->dlp.n; k++) {
+        const LoadEnt *le = &x->dlp.ent[k];
+        cols[k].reg = le->reg;
+        cols[k].v = le->v;
+        cols[k].miss = le->miss;
+        cols[k].kind = le->how == SES_COL_F64 ? VB_F64 : le->how == SES_COL_I32 ? VB_I32
+                     : le->how == SES_COL_N32 ? VB_N32 : VB_I8;
+    }
+    VbPlan *p = eng_delta_batch_new(w->dr->d, w->eng.vm, cols, x->dlp.n);
+    free(cols);
+    return p;
+}
+
+/* For tests (KAM_BATCH_CHECK=1): the records of a batch, their
+ * frontier's values under the baseline (as the batch gave them: vals and
+ * st where wref is set) and under the what-if, worked out again account
+ * by account with vm_run (eng_delta_ref, eng_delta_same); a record where
+ * they differ is said on stderr ("kam: batch check: ..."). */
+static void batch_check(RecWork *w, WorkCtx *x, VbPlan *vb, int from, int n, const uint8_t *wref,
+                        const uint64_t *vals, const uint8_t *st)
+{
+    const EngDelta *d = w->dr->d;
+    Vm *vm = w->eng.vm;
+    uint64_t nv[VB_LANES * 8];
+    uint8_t nst[VB_LANES], want[VB_LANES];
+    for (int l = 0; l < n; l++) want[l] = wref[l] || (w->dr->memo && (w->dr->memo_st[from + l] & MEMO_OK));
+    eng_delta_batch_values(d, vm, vb, false, from, n, want, nv, nst);
+    for (int l = 0; l < n; l++) {
+        if (!want[l]) continue;
+        int r = from + l;
+        load_planned(w->s, vm->regs, &x->dlp, r, NULL);
+        for (int side = 0; side < 2; side++) {
+            if (side == 0 && !wref[l]) continue;
+            const uint64_t *bv = side ? nv + (size_t)l * (size_t)d->ncmp : vals + (size_t)l * (size_t)d->ncmp;
+            uint8_t bst = side ? nst[l] : st[l];
+            bool ok = side ? (eng_delta_same(d, vm, r, NULL, x->buf), vm->err == NULL)
+                           : eng_delta_ref(d, vm, r, x->buf);
+            bool same = ok == (bst != MEMO_FAILED);
+            for (int i = 0; same && ok && i < d->ncmp; i++) {
+                const Value *v = side ? &vm->regs[d->cmp[i]] : &x->buf[i];
+                uint64_t u;
+                memcpy(&u, &v->u, sizeof u);
+                same = u == bv[i] && v->len == 0 && v->missing == ((bst >> i) & 1);
+            }
+            if (!same)
+                fprintf(stderr, "kam: batch check: record %d, %s side: the batch and vm_run differ\n", r + 1,
+                        side ? "what-if" : "baseline");
+        }
+    }
+    w->checked += n;
+}
+
+/* w's records by batches: the ones the frontier finds the same take the
+ * baseline's row, the others go to work_rec in full. */
+static void work_batched(RecWork *w, WorkCtx *x, VbPlan *vb)
+{
+    Session *s = w->s;
+    Engine *e = &w->eng;
+    const DeltaRun *dr = w->dr;
+    int ncmp = dr->d->ncmp;
+    uint64_t *tmp = dr->memo ? NULL : xmalloc(sizeof(uint64_t) * (size_t)VB_LANES * (size_t)ncmp);
+    uint8_t tst[VB_LANES], want[VB_LANES], wref[VB_LANES], same[VB_LANES];
+    for (int from = w->from; from < w->to; from += VB_LANES) {
+        if (((from - w->from) & 4095) == 0 && ses_interrupted(s)) {
+            w->stopped = true;
+            break;
+        }
+        int n = w->to - from < VB_LANES ? w->to - from : VB_LANES;
+        uint8_t *st = dr->memo ? dr->memo_st + from : tst;
+        uint64_t *vals = dr->memo ? dr->memo + (size_t)from * (size_t)ncmp : tmp;
+        const uint8_t *ok = dr->o->ok + from;
+        for (int l = 0; l < n; l++) want[l] = ok[l] && !eng_left_out(e, from + l);
+        if (s->ovr_rec >= from && s->ovr_rec < from + n) want[s->ovr_rec - from] = 0;
+        if (s->full_rec >= from && s->full_rec < from + n) want[s->full_rec - from] = 0;
+        int nref = 0;
+        for (int l = 0; l < n; l++) nref += wref[l] = want[l] & (!dr->memo || !st[l]);
+        if (nref) eng_delta_batch_values(dr->d, e->vm, vb, true, from, n, wref, vals, st);
+        if (w->check) batch_check(w, x, vb, from, n, wref, vals, st);
+        for (int l = 0; l < n; l++) want[l] = want[l] && (st[l] & MEMO_OK);
+        eng_delta_batch_same(dr->d, e->vm, vb, from, n, want, vals, st, same);
+        int nsame = 0;
+        for (int l = 0; l < n; l++) {
+            if (same[l] && w->where_probe < 0) {   /* work_same's first case */
+                dr->o->same[from + l] = 1;
+                nsame++;
+            } else if (!(same[l] && work_same(w, x, from + l, false))) {
+                work_rec(w, x, from + l, false);
+            }
+        }
+        w->same += nsame;
+        w->visited += nsame;
+        w->batched += n;
+    }
+    free(tmp);
+}
+
 static void *work_main(void *arg)
 {
     RecWork *w = arg;
     Session *s = w->s;
-    Engine *e = &w->eng;
-    const Chunk *c = e->chunk;
-    char why[800];
-    LoadPlan lp, dlp;
-    plan_load(s, c, c->field_used, &lp);
+    const Chunk *c = w->eng.chunk;
+    WorkCtx x = {0};
+    plan_load(s, c, c->field_used, &x.lp);
     const DeltaRun *dr = w->dr;
-    Value *buf = NULL;
-    bool dfast = false;         /* the frontier's fields load without checks */
     if (dr) {
-        plan_load(s, c, dr->d->fields, &dlp);
-        buf = xmalloc(sizeof(Value) * ((size_t)dr->d->ncmp + 1));
-        dfast = plan_plain(&dlp);
+        plan_load(s, c, dr->d->fields, &x.dlp);
+        x.buf = xmalloc(sizeof(Value) * ((size_t)dr->d->ncmp + 1));
+        x.dfast = plan_plain(&x.dlp);
     }
-    for (int r = w->from; r < w->to; r++) {
-        if (((r - w->from) & 4095) == 0 && ses_interrupted(s)) {
-            w->stopped = true;
-            break;
-        }
-        const char *bad = NULL;
-        if (dr && dr->o->ok[r] && r != s->ovr_rec && r != s->full_rec && !eng_left_out(e, r) &&
-            (dfast ? (load_fast(e->vm->regs, &dlp, r), true) : load_planned(s, e->vm->regs, &dlp, r, NULL))) {
-            const Value *ref = NULL;
-            uint8_t st = dr->memo ? dr->memo_st[r] : 0;
-            if (dr->memo && !st) st = dr->memo_st[r] = memo_put(dr, e->vm, r, buf);
-            int same;
-            if (st & MEMO_OK) {     /* against the kept values as they are */
-                same = eng_delta_same_kept(dr->d, e->vm, r, dr->memo + (size_t)r * (size_t)dr->d->ncmp,
-                                           st & ~(unsigned)MEMO_OK);
-            } else {
-                if (st == MEMO_FAILED) ref = NULL;          /* evaluated in full: its error */
-                else if (eng_delta_ref(dr->d, e->vm, r, buf)) ref = buf;
-                same = ref ? eng_delta_same(dr->d, e->vm, r, NULL, ref) : 0;
+    VbPlan *vb = work_batch_plan(w, &x);
+    if (vb) {
+        work_batched(w, &x, vb);
+    } else {
+        for (int r = w->from; r < w->to; r++) {
+            if (((r - w->from) & 4095) == 0 && ses_interrupted(s)) {
+                w->stopped = true;
+                break;
             }
-            if (same == 1) {
-                if (w->where_probe < 0) {
-                    w->same++;
-                    w->visited++;
-                    dr->o->same[r] = 1;
-                    continue;
-                }
-                /* :where: the baseline's row if the account is in scope */
-                if (eng_delta_probes(dr->d, e->vm)) {
-                    if (e->vm->regs[c->probe_reg[w->where_probe]].u.i) {
-                        w->same++;
-                        w->visited++;
-                        dr->o->same[r] = 1;
-                    } else {
-                        outcomes_unset(dr->o, r);
-                    }
-                    continue;
-                }
-            }
+            work_rec(w, &x, r, true);
         }
-        if (dr && dr->o->ok[r]) outcomes_unset(dr->o, r);
-        if (!load_planned(s, e->vm->regs, &lp, r, &bad)) {
-            work_error(w, r, bad);
-            continue;
-        }
-        if (eng_left_out(e, r)) {
-            work_error(w, r, eng_left_out_why(e, r));
-            continue;
-        }
-        /* the key ranks a record in a limit, which the record code never
-           enters (the passes do): not looked at here */
-        if (!eng_record(e, r, NULL, 0, why, sizeof why)) {
-            work_error(w, r, why);
-            continue;
-        }
-        if (w->where_probe >= 0 && !e->vm->regs[c->probe_reg[w->where_probe]].u.i) continue;
-        w->visited++;
-        if (w->visit) w->visit(s, r, e->vm->regs, c, w->ud);
     }
-    plan_free(&lp);
-    if (dr) plan_free(&dlp);
-    free(buf);
+    vb_free(vb);
+    plan_free(&x.lp);
+    if (dr) plan_free(&x.dlp);
+    free(x.buf);
     return NULL;
 }
 
@@ -1354,6 +1494,7 @@ static int records_step(Session *s, Engine *e, int where_probe, int nth, SesVisi
         w[t].visit = visit;
         w[t].ud = uds ? uds[t] : NULL;
         w[t].dr = dr && lo == 0 && hi == s->nrec ? dr : NULL;
+        w[t].check = getenv("KAM_BATCH_CHECK") != NULL;
         if (t == 0) continue;       /* thread 0 is this one, with e's VM */
         Vm *vm = vm_new(c);
         memcpy(vm->regs, e->vm->regs, sizeof(Value) * (size_t)c->nregs);
@@ -1374,10 +1515,14 @@ static int records_step(Session *s, Engine *e, int where_probe, int nth, SesVisi
     }
     int visited = 0;
     bool stopped = false;
+    long checked = 0;
     if (w[0].dr) s->delta_same = 0;
+    s->delta_batched = 0;
     for (int t = 0; t < nth; t++) {
         visited += w[t].visited;
         if (w[t].dr) s->delta_same += w[t].same;
+        s->delta_batched += w[t].batched;
+        checked += w[t].checked;
         stopped = stopped || w[t].stopped;
         for (int i = 0; i < w[t].nerr; i++) {
             eval_error(s, w[t].err_recs[i], w[t].err_msgs[i] ? w[t].err_msgs[i] : "");
@@ -1391,6 +1536,7 @@ static int records_step(Session *s, Engine *e, int where_probe, int nth, SesVisi
         w[t].vm->gagg = w[t].gagg;
         vm_free(w[t].vm);
     }
+    if (checked) fprintf(stderr, "kam: batch check: %ld accounts checked\n", checked);
     if (stopped) {
         s->status = ENG_INTERRUPTED;
         return -1;
@@ -2122,7 +2268,9 @@ static int kept_outcomes(Session *s, bool filtered, Outcomes *o, void **uds, boo
     }
     int n = records_step(s, &k->e, where ? 0 : -1, ses_threads(s), collect, uds, d ? &dr : NULL);
     if (getenv("KAM_DELTA_TRACE")) {        /* for tests: which way it went */
-        if (d) fprintf(s->err, "kam: by difference: %ld of %d accounts as the baseline\n", s->delta_same, s->nrec);
+        if (d)
+            fprintf(s->err, "kam: by difference: %ld of %d accounts as the baseline (%ld in batches)\n",
+                    s->delta_same, s->nrec, s->delta_batched);
         else fprintf(s->err, "kam: in full\n");
     }
     eng_delta_free(d);

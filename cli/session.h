@@ -130,6 +130,7 @@ typedef struct Session {
     unsigned long base_gen;
     int32_t base_today;
     long delta_same;        /* the last evaluation: records found the same by difference (-1: not by difference) */
+    long delta_batched;     /* and of all its records, those whose frontier ran in batches (runtime/vm_batch.h) */
     FILE *out, *err;
     /* set (by the REPL's SIGINT handler) to stop a long evaluation or load:
        the running call then fails with "interrupted" and changes nothing */
