@@ -1268,7 +1268,7 @@ static bool work_same(RecWork *w, WorkCtx *x, int r, bool loaded)
     /* :where: the baseline's row if the account is in scope */
     if (!loaded) {
         if (x->dfast) load_fast(e->vm->regs, &x->dlp, r);
-        else load_planned(w->s, e->vm->regs, &x->dlp, r, NULL);     /* no malformed value: batches */
+        else load_planned(w->s, e->vm->regs, &x->dlp, r, NULL);     /* none malformed: found the same */
     }
     if (!(loaded ? eng_delta_probes(dr->d, e->vm) : eng_delta_probes_at(dr->d, e->vm, r))) return false;
     if (e->vm->regs[e->chunk->probe_reg[w->where_probe]].u.i) {
@@ -1331,7 +1331,7 @@ static void work_rec(RecWork *w, WorkCtx *x, int r, bool delta)
  * if they cannot run so, or KAM_NO_BATCH is set (for comparing). */
 static VbPlan *work_batch_plan(const RecWork *w, const WorkCtx *x)
 {
-    if (!w->dr || x->dlp.any_bad || getenv("KAM_NO_BATCH")) return NULL;
+    if (!w->dr || getenv("KAM_NO_BATCH")) return NULL;
     for (int k = 0; k < x->dlp.n; k++)
         if (x->dlp.ent[k].how == SES_COL_STR || x->dlp.ent[k].how == SES_COL_NONE) return NULL;
     VbCol *cols = xmalloc(sizeof(VbCol) * ((size_t)x->dlp.n + 1));
@@ -1359,7 +1359,7 @@ static void batch_check(RecWork *w, WorkCtx *x, VbPlan *vb, int from, int n, con
     const EngDelta *d = w->dr->d;
     Vm *vm = w->eng.vm;
     uint64_t nv[VB_LANES * 8];
-    uint8_t nst[VB_LANES], want[VB_LANES];
+    uint8_t nst[VB_LANES] = {0}, want[VB_LANES] = {0};
     for (int l = 0; l < n; l++) want[l] = wref[l] || (w->dr->memo && (w->dr->memo_st[from + l] & MEMO_OK));
     eng_delta_batch_values(d, vm, vb, false, from, n, want, nv, nst);
     for (int l = 0; l < n; l++) {
@@ -1396,7 +1396,7 @@ static void work_batched(RecWork *w, WorkCtx *x, VbPlan *vb)
     const DeltaRun *dr = w->dr;
     int ncmp = dr->d->ncmp;
     uint64_t *tmp = dr->memo ? NULL : xmalloc(sizeof(uint64_t) * (size_t)VB_LANES * (size_t)ncmp);
-    uint8_t tst[VB_LANES], want[VB_LANES], wref[VB_LANES], same[VB_LANES];
+    uint8_t tst[VB_LANES] = {0}, want[VB_LANES] = {0}, wref[VB_LANES] = {0}, same[VB_LANES] = {0};
     for (int from = w->from; from < w->to; from += VB_LANES) {
         if (((from - w->from) & 4095) == 0 && ses_interrupted(s)) {
             w->stopped = true;
@@ -1407,6 +1407,10 @@ static void work_batched(RecWork *w, WorkCtx *x, VbPlan *vb)
         uint64_t *vals = dr->memo ? dr->memo + (size_t)from * (size_t)ncmp : tmp;
         const uint8_t *ok = dr->o->ok + from;
         for (int l = 0; l < n; l++) want[l] = ok[l] && !eng_left_out(e, from + l);
+        if (x->dlp.any_bad)         /* a malformed value: in full (its error) */
+            for (int k = 0; k < x->dlp.n; k++)
+                if (x->dlp.col[k]->bad)
+                    for (int l = 0; l < n; l++) want[l] &= !x->dlp.col[k]->bad[from + l];
         if (s->ovr_rec >= from && s->ovr_rec < from + n) want[s->ovr_rec - from] = 0;
         if (s->full_rec >= from && s->full_rec < from + n) want[s->full_rec - from] = 0;
         int nref = 0;

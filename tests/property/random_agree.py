@@ -189,12 +189,18 @@ def one(kam, seed, work):
                                            "M": ["0", "500k", "1M", "1.5M", "2M"],
                                            "0": ["-2", "0", "2", "4"]}[kind]]
         script += ":reset\n:set " + pairs[0][0] + " = " + pairs[0][1] + "\n:diff\n"
-        tenv = dict(os.environ, KAM_DELTA_TRACE="1")
+        # and every batch of the frontier (runtime/vm_batch.c) against vm_run
+        tenv = dict(os.environ, KAM_DELTA_TRACE="1", KAM_BATCH_CHECK="1")
         fenv = dict(os.environ, KAM_NO_DELTA="1")
         drc, dout, derr = run(kam, ["repl", pol, data] + asof, stdin=script.encode(), env=tenv)
         frc, fout, ferr = run(kam, ["repl", pol, data] + asof, stdin=script.encode(), env=fenv)
         if "by difference" in derr:
             by_difference.add(seed)
+        if re.search(r"\([1-9][0-9]* in batches\)", derr):
+            batched.add(seed)
+        if "batch check: record" in derr:
+            fail(seed, "a batch of the frontier differs from vm_run (KAM_BATCH_CHECK)",
+                 f"{script}\n" + "\n".join(l for l in derr.split("\n") if "batch check" in l)[:800])
         check_sweep(seed, kam, base, sets, dout, sweep_vals, kinds, head)
         if (drc, dout) != (frc, fout):
             fail(seed, "the REPL's what-ifs by difference differ from the full evaluation",
@@ -247,6 +253,7 @@ def one(kam, seed, work):
 
 
 by_difference = set()
+batched = set()     # and in batches, for some accounts at least
 
 
 def check_summary(seed, kam, base, rows, kinds, sets):
@@ -368,6 +375,9 @@ def main():
         common.check(len(by_difference) >= n // 10,
                      f"the REPL worked what-ifs out by difference for {len(by_difference)} of {n} policies "
                      "(at least a tenth: else the test no longer exercises it)")
+        common.check(len(batched) >= 1,
+                     f"the REPL ran a frontier in batches for {len(batched)} of {n} policies "
+                     "(at least one: else the test no longer checks the batches against vm_run)")
     common.done()
 
 
