@@ -51,11 +51,35 @@ static void *huge(void *p, size_t n)
     return p;
 }
 
+/* A huge page is only given for a 2 MiB range aligned to 2 MiB inside an
+ * advised mapping, and malloc's large blocks start anywhere on a 4 KiB
+ * page: a 7 MB block got two or three huge pages and the rest in 4 KiB
+ * faults, and a 1 MiB one none. On this project's machines (virtual, 2
+ * cores) a 4 KiB fault cost 12-25 us: 2,048 of them, 8 MB first touched,
+ * took 24-52 ms, where the same 8 MB in huge pages took 0.5-1.5 ms. So a
+ * large buffer is placed at a 2 MiB boundary and made of whole huge
+ * pages; the slack is address space, never touched. */
+void *xmalloc_huge(size_t n)
+{
+#ifdef MADV_HUGEPAGE
+    size_t size = (n + HUGE_MIN - 1) & ~(size_t)(HUGE_MIN - 1);
+    void *p = NULL;
+    if (size < n || posix_memalign(&p, HUGE_MIN, size ? size : HUGE_MIN) != 0 || !p) out_of_memory();
+    (void)madvise(p, size ? size : HUGE_MIN, MADV_HUGEPAGE);
+    return p;
+#else
+    return xmalloc(n);
+#endif
+}
+
 void *xmalloc(size_t n)
 {
+#ifdef MADV_HUGEPAGE
+    if (n >= HUGE_MIN) return xmalloc_huge(n);
+#endif
     void *p = malloc(n ? n : 1);
     if (!p) out_of_memory();
-    return huge(p, n);
+    return p;
 }
 
 void *xcalloc(size_t n, size_t size)
@@ -67,6 +91,22 @@ void *xcalloc(size_t n, size_t size)
 
 void *xrealloc(void *p, size_t n)
 {
+    if (!p) return xmalloc(n);
+#ifdef MADV_HUGEPAGE
+    /* growing large: moved to a block placed as xmalloc_huge, and copied
+       there (into huge pages). realloc would move a large block with
+       mremap, without copying, but only into a block malloc placed (not
+       at a huge page's boundary) and, for one that xmalloc_huge placed,
+       by copying into 4 KiB pages: kam diff's columns took 9,600 faults
+       that way instead of 2,700 */
+    size_t had = malloc_usable_size(p);
+    if (n >= HUGE_MIN && n > had) {
+        void *q = xmalloc_huge(n);
+        memcpy(q, p, had);
+        free(p);
+        return q;
+    }
+#endif
     void *q = realloc(p, n ? n : 1);
     if (!q) out_of_memory();
     return huge(q, n);

@@ -29,6 +29,11 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
+/* xmalloc for a large buffer soon used whole (a reader's block, a chunk's
+ * rows, a pass's addends): n rounded up to whole 2 MiB pages, at a 2 MiB
+ * boundary, advised into transparent huge pages (see arena.c); free()
+ * frees it. xmalloc does this from 2 MiB on. */
+void *xmalloc_huge(size_t n);
 
 /* A growable array of pointers kept in an arena (the AST's lists). */
 typedef struct PtrVec {

@@ -204,7 +204,7 @@ CsvReader *rd_csv_open(const char *path, char *err, size_t errlen)
        as for a long record, if the file grows while it is read): a small
        file's read does not touch a whole block */
     r->cap = size > 0 && size < BLOCK ? ((size_t)size + 4096) & ~(size_t)4095 : BLOCK;
-    r->buf = xmalloc(r->cap + 1 + PAD);
+    r->buf = r->cap == BLOCK ? xmalloc_huge(r->cap + 1 + PAD) : xmalloc(r->cap + 1 + PAD);
     seal(r);
     r->size = size;
     r->line = 1;

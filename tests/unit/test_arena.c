@@ -3,7 +3,8 @@
  * packed strings, every string intact after millions of bytes; big blocks (past the size that
  * asks the kernel for huge pages) keep their contents when xrealloc grows
  * them again and again (madvise must not keep realloc from moving them)
- * and come back zeroed from xcalloc. Prints "PASS name" or "FAIL name:
+ * and come back zeroed from xcalloc; large buffers start at a 2 MiB
+ * boundary (huge pages). Prints "PASS name" or "FAIL name:
  * reason" per check; exit 1 if any failed. */
 #include "arena.h"
 #include "unit_check.h"
@@ -77,9 +78,39 @@ static void test_big_blocks(void)
     free(z);
 }
 
+/* Large buffers at a 2 MiB boundary (so the kernel can back them with
+ * huge pages): xmalloc_huge, xmalloc from 2 MiB, and xrealloc growing a
+ * small block past it (its contents kept); free() takes each. */
+static void test_huge_blocks(void)
+{
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    unsigned char *a = xmalloc_huge(((size_t)1 << 20) + 100);   /* a reader's block */
+    memset(a, 0x11, ((size_t)1 << 20) + 100);
+    unsigned char *b = xmalloc((size_t)5 << 20);
+    memset(b, 0x22, (size_t)5 << 20);
+    size_t n = 100000;
+    unsigned char *c = xmalloc(n);
+    for (size_t i = 0; i < n; i++) c[i] = (unsigned char)(i * 7);
+    c = xrealloc(c, (size_t)3 << 20);
+    int kept = 1;
+    for (size_t i = 0; i < n; i++) kept &= c[i] == (unsigned char)(i * 7);
+    memset(c + n, 0x33, ((size_t)3 << 20) - n);
+    check("xmalloc_huge: at a 2 MiB boundary", (uintptr_t)a % huge == 0, "not aligned");
+    check("xmalloc: a 5 MiB block at a 2 MiB boundary", (uintptr_t)b % huge == 0, "not aligned");
+    check("xrealloc: a block grown past 2 MiB moves to a 2 MiB boundary", (uintptr_t)c % huge == 0,
+          "not aligned");
+    check("xrealloc: and keeps its contents", kept, "contents lost");
+    check("xmalloc_huge: the neighbours untouched", a[0] == 0x11 && a[((size_t)1 << 20) + 99] == 0x11 &&
+          b[0] == 0x22 && b[((size_t)5 << 20) - 1] == 0x22, "overwritten");
+    free(a);
+    free(b);
+    free(c);
+}
+
 int main(void)
 {
     test_arena_growth();
     test_big_blocks();
+    test_huge_blocks();
     return failures ? 1 : 0;
 }
