@@ -385,6 +385,18 @@ typedef struct Held {
 enum { SPARE_MAX = 8 };         /* buffers kept at most */
 
 /* The merge and the workers. */
+/* A portfolio pass's chunks merged in input order (par_pass): where the
+ * next one starts, its ordinals and lines, from the ones merged before. */
+typedef struct PassMerge {
+    int next;                   /* the next chunk to merge */
+    long ords;                  /* records before it */
+    long dline;                 /* the previous chunk's true line minus its line as read */
+    const struct Chunk_ *prev;  /* the last merged */
+    bool stopped;               /* after input that cannot be read: the rest never reached */
+    bool eager;                 /* merging each chunk as soon as it and those before
+                                   it are done (mu), not after the last */
+} PassMerge;
+
 typedef struct Par {
     RunSession *rs;
     const RunOptions *o;
@@ -406,6 +418,10 @@ typedef struct Par {
     Writer *w;                  /* the record pass's output (csv and jsonl: the
                                    chunk being merged writes to it, see Sink) */
     Held *spare;                /* buffers of rows written, for the next chunks (mu) */
+    PassMerge pm;               /* a portfolio pass: merging its chunks in order */
+    Engine eng0;                /* pass 1 merged as it goes: the engine as the pass
+                                   began, which its workers read (rs->eng is the
+                                   merge's to write, under mu) */
 } Par;
 
 /* A worker's VM: its own registers and scratch, the main VM's aggregate
@@ -416,6 +432,7 @@ typedef struct Worker {
     LimitState *lim;
     AggGroups *gagg;
     Engine eng;                 /* the main engine's, with this VM */
+    const Engine *pe;           /* the engine a pass's chunks are read with */
     Source *src;                /* the data, opened at its first chunk of the call
                                    and kept for the next (CSV, JSON Lines) */
     RdPlan plan;                /* the fields read, on src */
@@ -427,7 +444,11 @@ static void worker_open(Worker *wk, Par *p)
     wk->vm = vm_new(p->rs->chunk);
     wk->src = NULL;
     wk->plan = (RdPlan){0};
-    wk->eng = p->rs->eng;
+    /* pass 1 merged as it goes: rs->eng changes under the workers (the
+       records left out, at ordinals counted over the whole input, which a
+       chunk's own do not match), so they read it as it was */
+    wk->pe = p->pm.eager ? &p->eng0 : &p->rs->eng;
+    wk->eng = *wk->pe;
     wk->eng.vm = wk->vm;
     wk->eng.err = NULL;
     if (p->pass) {          /* its own state for the pass, the earlier layers lent */
@@ -752,7 +773,7 @@ static void pass_chunk(Par *p, Worker *wk, Chunk_ *c)
     int rc;
     for (;;) {
         if (batch && !first) {  /* a run of plain records summed at once */
-            long n = eng_pass_batch(&rs->eng, vm, p->pass, src, plan, ord, c->end);
+            long n = eng_pass_batch(wk->pe, vm, p->pass, src, plan, ord, c->end);
             if (n < 0) batch = false;
             if (n > 0) {
                 ord += n;
@@ -781,7 +802,7 @@ static void pass_chunk(Par *p, Worker *wk, Chunk_ *c)
         if ((c->records & 1023) == 0 && __atomic_load_n(&p->cancel, __ATOMIC_RELAXED)) break;
         long o = ord++;
         c->records++;
-        if (p->check_left && eng_left_out(&rs->eng, o)) continue;
+        if (p->check_left && eng_left_out(wk->pe, o)) continue;
         if (rc == 2) {                  /* reported in the record pass */
             pass_fail(c, o, NULL);
             continue;
@@ -801,7 +822,7 @@ static void pass_chunk(Par *p, Worker *wk, Chunk_ *c)
             continue;
         }
         /* a pass of plain adds is summed without the VM, the addends kept */
-        if (!eng_pass_eval(&rs->eng, vm, p->pass, o, key, keylen, why, sizeof why))
+        if (!eng_pass_eval(wk->pe, vm, p->pass, o, key, keylen, why, sizeof why))
             pass_fail(c, o, why);
     }
     if (first) c->first = AT_END;
@@ -835,6 +856,55 @@ static void *count_main(void *arg)
     return NULL;
 }
 
+/* Merges chunk c, the next in input order, into the pass's state: its
+ * start, lines and ordinals from the chunks before it (unless reread:
+ * read again from the true start, which the caller set), what its
+ * records added and which of them failed. */
+static void pass_merge_one(Par *p, Chunk_ *c, bool reread)
+{
+    ParSplit *sp = p->sp;
+    PassMerge *m = &p->pm;
+    RunSession *rs = p->rs;
+    if (!sp->exact && m->prev && !reread) {
+        long true_line = m->prev->next == AT_END ? 0 : m->prev->next_line + m->dline;
+        c->start = m->prev->next;
+        m->dline = true_line - c->first_line;
+        c->line = true_line;
+    }
+    if (!sp->exact) c->ord = m->ords;
+    long delta = c->ord - c->ord_read;
+    for (size_t f = 0; f < c->nfails; f++) eng_pass_failed(&rs->eng, c->fails[f] + delta, c->fwhy[f]);
+    if (c->part.layer) vm_pass_merge(rs->vm, &c->part, delta);
+    m->ords = c->ord + c->records;
+    if (c->unreadable) m->stopped = true;
+    m->prev = c;
+    m->next++;
+}
+
+/* Pass 1's chunks merged as they are done (p->mu held): each chunk keeps
+ * its addends (the values it summed, in order) until its merge, so that
+ * the sums are the ones one worker makes; merged early, their memory is
+ * free for the chunks still to read (at -j 2 on 1M accounts, 1,900 of
+ * 2,400 page faults were those addends, all held to the end). Only the
+ * chunks whose start is where the one before found its next record, and
+ * none after input that could not be read: those are par_pass's to
+ * handle, after the last chunk. Pass 1 only: a pass that falls back to
+ * one worker (a chunk it could not read) starts again from
+ * eng_pass_begin, which empties pass 1's state, not a later pass's. */
+static void pass_merge_ready(Par *p)
+{
+    PassMerge *m = &p->pm;
+    while (m->eager && !m->stopped && m->next < p->sp->n) {
+        Chunk_ *c = &p->sp->ch[m->next];
+        if (c->state != 2 || c->not_read) break;
+        if (!p->sp->exact && m->prev && c->first != m->prev->next) {
+            m->eager = false;   /* read again: after the last chunk */
+            break;
+        }
+        pass_merge_one(p, c, false);
+    }
+}
+
 static void *worker_main(void *arg)
 {
     Par *p = arg;
@@ -857,6 +927,7 @@ static void *worker_main(void *arg)
         else run_chunk(p, &wk, &p->sp->ch[i]);
         pthread_mutex_lock(&p->mu);
         p->sp->ch[i].state = 2;
+        if (p->pass && p->pm.eager) pass_merge_ready(p);
         pthread_cond_broadcast(&p->done);
         pthread_mutex_unlock(&p->mu);
     }
@@ -1065,7 +1136,11 @@ bool par_pass(RunSession *rs, ParSplit *sp, int k, const SourceOpts *in)
     p.pass = k;
     p.in = in;
     p.check_left = sp->exact;
-    p.merged = sp->n;           /* nothing is merged before every chunk is read */
+    p.merged = sp->n;           /* no window on the chunks read ahead (the record pass's) */
+    /* pass 1 merged as it goes; the workers then read no state that the
+       merge writes (no earlier layer lent, no ordinals checked) */
+    p.pm.eager = k == 1 && !p.check_left && !getenv("KAM_PASS_MERGE_LAST");
+    p.eng0 = rs->eng;
     size_t nregs = (size_t)(rs->chunk->nregs ? rs->chunk->nregs : 1);
     p.regs0 = xmalloc(sizeof(Value) * nregs);
     memcpy(p.regs0, rs->vm->regs, sizeof(Value) * (size_t)rs->chunk->nregs);
@@ -1101,43 +1176,30 @@ bool par_pass(RunSession *rs, ParSplit *sp, int k, const SourceOpts *in)
        added and which records it left out. */
     Worker self;
     bool self_open = false;
-    bool stopped = false;
-    long ords = 0;
-    long dline = 0;             /* the previous chunk's true line minus its line as read */
-    const Chunk_ *prev = NULL;
-    for (int i = 0; i < sp->n; i++) {
-        Chunk_ *c = &sp->ch[i];
-        if (stopped) {          /* after input that cannot be read: never reached */
+    PassMerge *m = &p.pm;       /* the chunks pass_merge_ready left, from m->next */
+    while (m->next < sp->n) {
+        Chunk_ *c = &sp->ch[m->next];
+        if (m->stopped) {       /* after input that cannot be read: never reached */
             pass_drop(c);
             c->start = AT_END;
             c->line = 0;
-            c->ord = ords;
+            c->ord = m->ords;
+            m->next++;
             continue;
         }
-        if (!sp->exact && prev) {
-            long true_line = prev->next == AT_END ? 0 : prev->next_line + dline;
-            if (c->first != prev->next) {
-                pass_drop(c);
-                c->start = prev->next;
-                c->line = true_line;
-                c->ord = ords;
-                if (!self_open) worker_open(&self, &p);
-                self_open = true;
-                pass_chunk(&p, &self, c);
-                dline = 0;
-            } else {
-                c->start = prev->next;
-                dline = true_line - c->first_line;
-                c->line = true_line;
-            }
+        bool reread = !sp->exact && m->prev && c->first != m->prev->next;
+        if (reread) {
+            pass_drop(c);
+            c->start = m->prev->next;
+            c->line = m->prev->next == AT_END ? 0 : m->prev->next_line + m->dline;
+            c->ord = m->ords;
+            if (!self_open) worker_open(&self, &p);
+            self.pe = &rs->eng;         /* the workers are done: as it is now */
+            self_open = true;
+            pass_chunk(&p, &self, c);
+            m->dline = 0;
         }
-        if (!sp->exact) c->ord = ords;
-        long delta = c->ord - c->ord_read;
-        for (size_t f = 0; f < c->nfails; f++) eng_pass_failed(&rs->eng, c->fails[f] + delta, c->fwhy[f]);
-        if (c->part.layer) vm_pass_merge(rs->vm, &c->part, delta);
-        ords = c->ord + c->records;
-        if (c->unreadable) stopped = true;
-        prev = c;
+        pass_merge_one(&p, c, reread);
     }
     if (self_open) worker_close(&self);
     for (int i = 0; i < sp->n; i++) {
