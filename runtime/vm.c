@@ -78,6 +78,9 @@
  *              an overflow is the failing ADD's error, as before
  * An aggregate read that needs no lookup:
  *   AGG_SUM    AGG d <- a [x] of total() without `per`: d = the sum
+ *   AGG_AVG    the same of avg(): d = sum / count, or 0 when count is 0
+ *   AGG_MIN    the same of min(): d = the least, or 0 when count is 0
+ *   AGG_MAX    the same of max(): d = the greatest, or 0 when count is 0
  * Two conditional jumps in a row to the same place (the `and` of a rule's
  * conditions, a stage's "from" test and its condition), one branch on both
  * conditions (the second's is worked out even when the first fails: it
@@ -96,12 +99,25 @@ enum {
 #undef CMP_ENUM
     OP_DSINCE, OP_MSINCE, OP_MOV_DSINCE, OP_MOV_MSINCE, OP_COAL_DSINCE, OP_COAL_MSINCE,
     OP_MOV2_JMP, OP_SEL_MISS, OP_MOV2, OP_JF_MOV2_JMP, OP_ADD_IF_GE, OP_AGG_SUM, OP_SWITCH_EQ,
-    OP_IN_RANGE, OP_ACC_RUN,
+    OP_IN_RANGE, OP_ACC_RUN, OP_AGG_AVG, OP_AGG_MIN, OP_AGG_MAX,
     /* two conditional jumps to one target; B JF, T JT, G JFGE_N, E JFEQ_I */
     OP_JJ_BB, OP_JJ_BT, OP_JJ_BG, OP_JJ_BE, OP_JJ_TB, OP_JJ_TT, OP_JJ_TG, OP_JJ_TE,
     OP_JJ_GB, OP_JJ_GT, OP_JJ_GG, OP_JJ_GE, OP_JJ_EB, OP_JJ_ET, OP_JJ_EG, OP_JJ_EE,
     VM_OP__COUNT
 };
+/* The fused read (AGG_SUM .. AGG_MAX) of aggregate slot x, by its
+ * function; -1 for one that needs its argument (rank, percentile) or
+ * counts. */
+static int agg_read_op(const Chunk *c, int x)
+{
+    const char *name = std_func(c->aggs[x].fn)->name;
+    if (strcmp(name, "total") == 0) return OP_AGG_SUM;
+    if (strcmp(name, "avg") == 0) return OP_AGG_AVG;
+    if (strcmp(name, "min") == 0) return OP_AGG_MIN;
+    if (strcmp(name, "max") == 0) return OP_AGG_MAX;
+    return -1;
+}
+
 /* Which comparison op is (0 .. 5: EQ NE LT LE GT GE) and whether it
  * compares integers; -1 if it is no comparison. */
 static int cmp_of(int op, bool *ints)
@@ -262,6 +278,7 @@ static int reg_fields(int op)
     case OP_ADD_IF: return F_D | F_A | F_B | F_X;
     case OP_OR_MOV: case OP_AND_MOV: case OP_MOV_OR_MOV: case OP_MOV_AND_MOV:
     case OP_DSINCE: case OP_MSINCE: case OP_MOV2_JMP: case OP_MOV2: case OP_AGG_SUM:
+    case OP_AGG_AVG: case OP_AGG_MIN: case OP_AGG_MAX:
         return F_D | F_A;
     case OP_SEL_MISS: case OP_JF_MOV2_JMP: case OP_SWITCH_EQ: return F_A;
     case OP_ADD_IF_GE: return F_A | F_B;
@@ -302,8 +319,8 @@ static VmInstr *fuse(Vm *vm)
         } else if (since) {
             f.op = since == 1 ? OP_DSINCE : OP_MSINCE;
         } else if (j->op == OP_AGG && c->aggs[j->x].group == GROUP_NONE &&
-                   strcmp(std_func(c->aggs[j->x].fn)->name, "total") == 0) {
-            f.op = OP_AGG_SUM;
+                   (sw = agg_read_op(c, j->x)) >= 0) {
+            f.op = (uint8_t)sw;
         } else if (!n) {
             continue;
         } else if (j->op == OP_MOV && (since = since_of(n)) && n->a == j->d) {
@@ -1079,7 +1096,8 @@ int vm_run(Vm *vm, int pc)
         [OP_MOV2_JMP] = &&L_MOV2_JMP, [OP_SEL_MISS] = &&L_SEL_MISS, [OP_MOV2] = &&L_MOV2,
         [OP_JF_MOV2_JMP] = &&L_JF_MOV2_JMP,
         [OP_ADD_IF_GE] = &&L_ADD_IF_GE, [OP_AGG_SUM] = &&L_AGG_SUM, [OP_SWITCH_EQ] = &&L_SWITCH_EQ,
-        [OP_IN_RANGE] = &&L_IN_RANGE, [OP_ACC_RUN] = &&L_ACC_RUN,
+        [OP_IN_RANGE] = &&L_IN_RANGE, [OP_ACC_RUN] = &&L_ACC_RUN, [OP_AGG_AVG] = &&L_AGG_AVG,
+        [OP_AGG_MIN] = &&L_AGG_MIN, [OP_AGG_MAX] = &&L_AGG_MAX,
         [OP_JJ_BB] = &&L_JJ_BB, [OP_JJ_BT] = &&L_JJ_BT, [OP_JJ_BG] = &&L_JJ_BG, [OP_JJ_BE] = &&L_JJ_BE,
         [OP_JJ_TB] = &&L_JJ_TB, [OP_JJ_TT] = &&L_JJ_TT, [OP_JJ_TG] = &&L_JJ_TG, [OP_JJ_TE] = &&L_JJ_TE,
         [OP_JJ_GB] = &&L_JJ_GB, [OP_JJ_GT] = &&L_JJ_GT, [OP_JJ_GG] = &&L_JJ_GG, [OP_JJ_GE] = &&L_JJ_GE,
@@ -1301,6 +1319,23 @@ int vm_run(Vm *vm, int pc)
         }
         CASE(AGG_SUM):
             RG(in->d) = val_num(vm->agg[in->x].sum);
+            if (!isfinite(RG(in->d).u.num))
+                return fail(vm, AT, "an aggregate overflows (its sum passes 1.8e308)");
+            NEXT;
+        CASE(AGG_AVG): {
+            const AggState *s = &vm->agg[in->x];
+            RG(in->d) = val_num(s->count ? s->sum / (double)s->count : 0);
+            if (!isfinite(RG(in->d).u.num))
+                return fail(vm, AT, "an aggregate overflows (its sum passes 1.8e308)");
+            NEXT;
+        }
+        CASE(AGG_MIN):
+            RG(in->d) = val_num(vm->agg[in->x].count ? vm->agg[in->x].min : 0);
+            if (!isfinite(RG(in->d).u.num))
+                return fail(vm, AT, "an aggregate overflows (its sum passes 1.8e308)");
+            NEXT;
+        CASE(AGG_MAX):
+            RG(in->d) = val_num(vm->agg[in->x].count ? vm->agg[in->x].max : 0);
             if (!isfinite(RG(in->d).u.num))
                 return fail(vm, AT, "an aggregate overflows (its sum passes 1.8e308)");
             NEXT;

@@ -519,31 +519,37 @@ static void test_add_if_ge(void)
             }
 }
 
-/* AGG of total() without `per`, against agg_value's way. */
-static void test_agg_sum(void)
+/* AGG of total(), avg(), min() and max() without `per` (AGG_SUM ..
+ * AGG_MAX), against agg_value's way: sums, least and greatest values
+ * finite, -0 and infinite, over 0, 1 and 3 records; count() and an
+ * aggregate with `per` are not fused. */
+static void test_agg_reads(void)
 {
     bool known;
-    int total = std_lookup("total", 1, &known), avg = std_lookup("avg", 1, &known);
+    static const char *const fns[] = {"total", "avg", "min", "max", "count", "total"};
     static const double sums[] = {0, -0.0, 1234.5, -1e308, INFINITY, -INFINITY};
+    static const long counts[] = {0, 1, 3};
     for (size_t s = 0; s < sizeof sums / sizeof sums[0]; s++)
-        for (int kind = 0; kind < 3; kind++) {
-            reset();
-            ch.naggs = 1;
-            aggs[0].fn = kind == 1 ? avg : total;
-            aggs[0].group = kind == 2 ? GROUP_INT : GROUP_NONE;
-            aggs[0].layer = 1;
-            memset(&agg0, 0, sizeof agg0);
-            agg0.sum = sums[s];
-            agg0.count = 3;
-            agg0.min = -1;
-            agg0.max = 1;
-            code[0] = ins(OP_MOV, 0, 5, 5, 0);
-            code[1] = ins(OP_AGG, 0, 2, 1, 0);
-            char name[100];
-            snprintf(name, sizeof name, "AGG %s, sum %g", kind == 0 ? "total" : kind == 1 ? "avg (not fused)"
-                     : "total per (not fused)", sums[s]);
-            agree(name, kind == 0);
-        }
+        for (size_t n = 0; n < sizeof counts / sizeof counts[0]; n++)
+            for (int kind = 0; kind < 6; kind++) {
+                reset();
+                ch.naggs = 1;
+                aggs[0].fn = std_lookup(fns[kind], kind == 4 ? 0 : 1, &known);
+                aggs[0].group = kind == 5 ? GROUP_INT : GROUP_NONE;
+                aggs[0].layer = 1;
+                memset(&agg0, 0, sizeof agg0);
+                agg0.sum = sums[s];
+                agg0.count = counts[n];
+                agg0.min = counts[n] ? -sums[s] : INFINITY;
+                agg0.max = counts[n] ? sums[s] : -INFINITY;
+                code[0] = ins(OP_MOV, 0, 5, 5, 0);
+                code[1] = ins(OP_AGG, 0, 2, 1, 0);
+                char name[100];
+                snprintf(name, sizeof name, "AGG %s%s, sum %g over %ld", fns[kind],
+                         kind == 5 ? " per (not fused)" : kind == 4 ? " (not fused)" : "", sums[s],
+                         counts[n]);
+                agree(name, kind < 4);
+            }
 }
 
 /* ------------------------------------------------------------ stages */
@@ -794,7 +800,7 @@ int main(void)
     test_sel_miss();
     test_jj();
     test_add_if_ge();
-    test_agg_sum();
+    test_agg_reads();
     test_stage_cmp();
     test_switch();
     test_in_range();
