@@ -2,6 +2,8 @@
  * 400 years, March-based years so leap days fall at the end). */
 #include "date.h"
 
+#include <string.h>
+
 
 static bool is_leap(int y)
 {
@@ -69,14 +71,37 @@ bool date_parse(const char *s, size_t n, int32_t *out)
        the leap-year test only for 29 February */
     static const unsigned char mdays[13] = {0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (n != 10 || s[4] != '-' || s[7] != '-') return false;
+    int y, m, d;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* "YYYY-MM-" in one word, its dashes made '0' so that all 8 bytes
+       must be digits, then "DD": a byte below '0' sets its top bit in
+       w - '0'..., one above '9' in w + 0x46... (a borrow or carry moves
+       only into bytes above one already caught); each pair of digit
+       values then 10 * a + b in one multiply (bytes 0, 2 and 5) */
+    uint64_t w;
+    uint16_t t;
+    memcpy(&w, s, 8);
+    memcpy(&t, s + 8, 2);
+    w = (w & ~0xff0000ff00000000ull) | 0x3000003000000000ull;
+    uint64_t no = ((w - 0x3030303030303030ull) | (w + 0x4646464646464646ull)) & 0x8080808080808080ull;
+    no |= ((uint64_t)(uint16_t)(t - 0x3030u) | (uint64_t)(uint16_t)(t + 0x4646u)) & 0x8080u;
+    if (no) return false;
+    uint64_t v = w - 0x3030303030303030ull;
+    uint64_t q = v * 10 + (v >> 8);
+    y = (int)((q & 0xff) * 100 + ((q >> 16) & 0xff));
+    m = (int)((q >> 40) & 0xff);
+    unsigned tv = (unsigned)t - 0x3030u;
+    d = (int)((tv & 0xff) * 10 + (tv >> 8));
+#else
     const unsigned char *u = (const unsigned char *)s;
     unsigned y0 = u[0] - 48u, y1 = u[1] - 48u, y2 = u[2] - 48u, y3 = u[3] - 48u;
     unsigned m0 = u[5] - 48u, m1 = u[6] - 48u, d0 = u[8] - 48u, d1 = u[9] - 48u;
     if ((y0 > 9) | (y1 > 9) | (y2 > 9) | (y3 > 9) | (m0 > 9) | (m1 > 9) | (d0 > 9) | (d1 > 9))
         return false;
-    int y = (int)(y0 * 1000 + y1 * 100 + y2 * 10 + y3);
-    int m = (int)(m0 * 10 + m1);
-    int d = (int)(d0 * 10 + d1);
+    y = (int)(y0 * 1000 + y1 * 100 + y2 * 10 + y3);
+    m = (int)(m0 * 10 + m1);
+    d = (int)(d0 * 10 + d1);
+#endif
     if (y < 1 || m < 1 || m > 12 || d < 1) return false;
     if (d > mdays[m] && !(m == 2 && d == 29 && is_leap(y))) return false;
     *out = days_from_civil(y, m, d);
