@@ -1191,6 +1191,7 @@ typedef struct DeltaRun {
 
 /* MEMO_NONE: not kept (worked out each time); MEMO_MAX values a record */
 enum { MEMO_FAILED = 1, MEMO_NONE = 2, MEMO_OK = 0x80, MEMO_MAX = 7 };
+_Static_assert(MEMO_OK == 0x80, "work_batched reads MEMO_OK as a byte's top bit");
 
 /* Record r's frontier under the baseline (eng_delta_ref, into buf) kept in
  * dr's memo: its state. A value that is not a plain payload (it has a
@@ -1412,7 +1413,14 @@ static void work_batched(RecWork *w, WorkCtx *x, VbPlan *vb)
         uint8_t *st = dr->memo ? dr->memo_st + from : tst;
         uint64_t *vals = dr->memo ? dr->memo + (size_t)from * (size_t)ncmp : tmp;
         const uint8_t *ok = dr->o->ok + from;
-        for (int l = 0; l < n; l++) want[l] = ok[l] && !eng_left_out(e, from + l);
+        if (n == VB_LANES && from + n <= e->nbad_cap) {     /* a whole batch: byte by byte */
+            const bool *bad = e->bad + from;
+            for (int l = 0; l < VB_LANES; l++) want[l] = (uint8_t)((ok[l] != 0) & !bad[l]);
+        } else if (n == VB_LANES && !e->left_out) {
+            for (int l = 0; l < VB_LANES; l++) want[l] = ok[l] != 0;
+        } else {
+            for (int l = 0; l < n; l++) want[l] = ok[l] && !eng_left_out(e, from + l);
+        }
         if (x->dlp.any_bad)         /* a malformed value: in full (its error) */
             for (int k = 0; k < x->dlp.n; k++)
                 if (x->dlp.col[k]->bad)
@@ -1420,10 +1428,14 @@ static void work_batched(RecWork *w, WorkCtx *x, VbPlan *vb)
         if (s->ovr_rec >= from && s->ovr_rec < from + n) want[s->ovr_rec - from] = 0;
         if (s->full_rec >= from && s->full_rec < from + n) want[s->full_rec - from] = 0;
         int nref = 0;
-        for (int l = 0; l < n; l++) nref += wref[l] = want[l] & (!dr->memo || !st[l]);
+        if (!dr->memo) {
+            for (int l = 0; l < n; l++) nref += wref[l] = want[l];
+        } else {
+            for (int l = 0; l < n; l++) nref += wref[l] = (uint8_t)(want[l] & (st[l] == 0));
+        }
         if (nref) eng_delta_batch_values(dr->d, e->vm, vb, true, from, n, wref, vals, st);
         if (w->check) batch_check(w, x, vb, from, n, wref, vals, st);
-        for (int l = 0; l < n; l++) want[l] = want[l] && (st[l] & MEMO_OK);
+        for (int l = 0; l < n; l++) want[l] = (uint8_t)(want[l] & (st[l] >> 7));    /* MEMO_OK */
         eng_delta_batch_same(dr->d, e->vm, vb, from, n, want, vals, st, same);
         int nsame = 0;
         for (int l = 0; l < n; l++) {
