@@ -1394,8 +1394,27 @@ static void batch_check(RecWork *w, WorkCtx *x, VbPlan *vb, int from, int n, con
     w->checked += n;
 }
 
+/* Lanes 8 at a time, a byte each (the flags of work_batched are 0 or 1). */
+static inline uint64_t lanes8(const void *p)
+{
+    uint64_t x;
+    memcpy(&x, p, 8);
+    return x;
+}
+
+#define ONES8 0x0101010101010101ull
+
+/* 1 in each byte of x that is 0, else 0 (no carry crosses a byte: the
+ * low 7 bits are added apart from the top one). */
+static inline uint64_t zero_lanes(uint64_t x)
+{
+    const uint64_t low7 = 0x7f7f7f7f7f7f7f7full;
+    return (~(((x & low7) + low7) | x) >> 7) & ONES8;
+}
+
 /* w's records by batches: the ones the frontier finds the same take the
- * baseline's row, the others go to work_rec in full. */
+ * baseline's row, the others go to work_rec in full. The flags of a batch
+ * (want, wref, same: 0 or 1 a lane) are worked out 8 lanes to a word. */
 static void work_batched(RecWork *w, WorkCtx *x, VbPlan *vb)
 {
     Session *s = w->s;
@@ -1413,14 +1432,16 @@ static void work_batched(RecWork *w, WorkCtx *x, VbPlan *vb)
         uint8_t *st = dr->memo ? dr->memo_st + from : tst;
         uint64_t *vals = dr->memo ? dr->memo + (size_t)from * (size_t)ncmp : tmp;
         const uint8_t *ok = dr->o->ok + from;
-        if (n == VB_LANES && from + n <= e->nbad_cap) {     /* a whole batch: byte by byte */
-            const bool *bad = e->bad + from;
-            for (int l = 0; l < VB_LANES; l++) want[l] = (uint8_t)((ok[l] != 0) & !bad[l]);
-        } else if (n == VB_LANES && !e->left_out) {
-            for (int l = 0; l < VB_LANES; l++) want[l] = ok[l] != 0;
-        } else {
-            for (int l = 0; l < n; l++) want[l] = ok[l] && !eng_left_out(e, from + l);
+        int n8 = n & ~7, l0 = 0;    /* lanes by words, then the rest one by one */
+        if (from + n8 <= e->nbad_cap || !e->left_out) {
+            const bool *bad = from + n8 <= e->nbad_cap ? e->bad + from : NULL;
+            for (; l0 < n8; l0 += 8) {
+                uint64_t v = zero_lanes(lanes8(ok + l0)) ^ ONES8;
+                if (bad) v &= zero_lanes(lanes8(bad + l0));
+                memcpy(want + l0, &v, 8);
+            }
         }
+        for (int l = l0; l < n; l++) want[l] = ok[l] && !eng_left_out(e, from + l);
         if (x->dlp.any_bad)         /* a malformed value: in full (its error) */
             for (int k = 0; k < x->dlp.n; k++)
                 if (x->dlp.col[k]->bad)
@@ -1428,17 +1449,29 @@ static void work_batched(RecWork *w, WorkCtx *x, VbPlan *vb)
         if (s->ovr_rec >= from && s->ovr_rec < from + n) want[s->ovr_rec - from] = 0;
         if (s->full_rec >= from && s->full_rec < from + n) want[s->full_rec - from] = 0;
         int nref = 0;
-        if (!dr->memo) {
-            for (int l = 0; l < n; l++) nref += wref[l] = want[l];
-        } else {
-            for (int l = 0; l < n; l++) nref += wref[l] = (uint8_t)(want[l] & (st[l] == 0));
+        for (int l = 0; l < n8; l += 8) {
+            uint64_t v = lanes8(want + l);
+            if (dr->memo) v &= zero_lanes(lanes8(st + l));
+            memcpy(wref + l, &v, 8);
+            nref += __builtin_popcountll(v);
         }
+        for (int l = n8; l < n; l++) nref += wref[l] = (uint8_t)(want[l] & (!dr->memo || st[l] == 0));
         if (nref) eng_delta_batch_values(dr->d, e->vm, vb, true, from, n, wref, vals, st);
         if (w->check) batch_check(w, x, vb, from, n, wref, vals, st);
-        for (int l = 0; l < n; l++) want[l] = (uint8_t)(want[l] & (st[l] >> 7));    /* MEMO_OK */
+        for (int l = 0; l < n8; l += 8) {     /* MEMO_OK: each byte's top bit */
+            uint64_t v = lanes8(want + l) & (lanes8(st + l) >> 7) & ONES8;
+            memcpy(want + l, &v, 8);
+        }
+        for (int l = n8; l < n; l++) want[l] = (uint8_t)(want[l] & (st[l] >> 7));
         eng_delta_batch_same(dr->d, e->vm, vb, from, n, want, vals, st, same);
         int nsame = 0;
         for (int l = 0; l < n; l++) {
+            if (w->where_probe < 0 && (l & 7) == 0 && l + 8 <= n && lanes8(same + l) == ONES8) {
+                memset(dr->o->same + from + l, 1, 8);   /* 8 lanes found the same at once */
+                nsame += 8;
+                l += 7;
+                continue;
+            }
             if (same[l] && w->where_probe < 0) {   /* work_same's first case */
                 dr->o->same[from + l] = 1;
                 nsame++;
