@@ -32,7 +32,7 @@ INC_gen     := $(INC_lang)
 LDLIBS  := -lsqlite3 -lzip -lexpat -lxlsxwriter -lm
 CLI_LIBS := -lreadline -pthread
 
-SRC_BASE    := base/arena.c base/date.c base/decimal.c base/numfmt.c base/srcfile.c
+SRC_BASE    := base/arena.c base/date.c base/decimal.c base/mapfile.c base/numfmt.c base/srcfile.c
 SRC_LANG    := lang/diag.c lang/ast.c lang/types.c lang/check.c lang/stages.c lang/order.c lang/load.c lang/compile.c lang/schema.c lang/fmt.c lang/query.c lang/sql.c lang/sql_regex.c
 SRC_RUNTIME := runtime/vm.c runtime/disasm.c runtime/reader_csv.c \
                runtime/reader.c runtime/writer.c runtime/json.c runtime/reader_jsonl.c \

@@ -24,7 +24,9 @@
  *     marked done before they are unblocked, so a signal that comes after
  *     it says FILE was written and lets the run finish. SIGXFSZ is
  *     ignored while writing, so an output over the file size limit is a
- *     write error (EFBIG) like a full disk.
+ *     write error (EFBIG) like a full disk. A data file that shrinks under
+ *     its mapping (SIGBUS, base/mapfile.c) removes the temporary file the
+ *     same way, and kam exits 3.
  *   - The commit's fsync waits for every page of the output to reach the
  *     disk (60 MB: about 30 ms on the machine of docs/performance.md, all
  *     of it after the run has done its work). So a thread of the OutFile's
@@ -38,6 +40,7 @@
 #define _GNU_SOURCE     /* O_TMPFILE */
 #include "outfile.h"
 #include "../base/arena.h"
+#include "../base/mapfile.h"
 
 #include <dirent.h>
 #include <pthread.h>
@@ -125,6 +128,17 @@ static void on_signal(int sig)
     _exit(128 + sig);
 }
 
+/* A data file shrank under its mapping (base/mapfile.c's SIGBUS handler,
+ * which then exits 3): the output is not written. */
+static void on_data_gone(void)
+{
+    if (pending.committed) return;
+    if (pending.tmp[0]) unlink(pending.tmp);
+    say("kam: ");
+    say(pending.shown);
+    say(" was not written\n");
+}
+
 static void block_signals(sigset_t *old)
 {
     sigset_t set;
@@ -156,6 +170,7 @@ static void install_handlers(const char *shown)
     ign.sa_handler = SIG_IGN;
     sigemptyset(&ign.sa_mask);
     sigaction(SIGXFSZ, &ign, &pending.saved_xfsz);
+    mapfile_set_fatal_hook(on_data_gone);
     pending.active = true;
 }
 
@@ -168,6 +183,7 @@ static void uninstall_handlers(bool keep)
     if (keep) return;
     for (int i = 0; i < NHANDLED; i++)
         if (pending.installed[i]) sigaction(handled[i], &pending.saved[i], NULL);
+    mapfile_set_fatal_hook(NULL);
     pending.active = false;
 }
 

@@ -716,6 +716,11 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
             close(fd);
         }
     }
+    /* every pass and worker reads the one version of the data file */
+    RunOptions with_snap = *o;
+    RdSnapshot snap = {0};
+    with_snap.input.snap = &snap;
+    o = &with_snap;
     RunSession rs;
     int status = run_load(&rs, policy_path, o);
     OutFile *of = NULL;         /* --out; NULL for stdout */

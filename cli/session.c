@@ -49,6 +49,7 @@ typedef struct DataSet {
     int nleft, capleft;
     int full_rec;           /* sparse: the record kept whole, or -1 */
     Value *full_row;
+    RdSnapshot snap;        /* the data file as these records were read from it */
 } DataSet;
 
 static void col_free(SesCol *c)
@@ -206,6 +207,8 @@ static void swap_data(Session *s, DataSet *d)
     d->capleft = s->capleft;
     d->full_rec = s->full_rec;
     d->full_row = s->full_row;
+    d->snap = s->snap;
+    s->snap = t.snap;
     s->full_rec = t.full_rec;
     s->full_row = t.full_row;
     s->left_keys = t.left_keys;
@@ -490,7 +493,10 @@ static int read_data(Session *s, Policy *p, const char *path, DataSet *ds)
         return -1;
     }
     EngStatus st;
-    Source *src = eng_source(p, path, &s->input, s->err, &st);
+    SourceOpts in = s->input;       /* the version of the file these records are */
+    in.snap = &ds->snap;
+    ds->snap = (RdSnapshot){0};
+    Source *src = eng_source(p, path, &in, s->err, &st);
     if (!src) {
         free(used);
         free(pass_used);
@@ -679,7 +685,9 @@ int ses_need_fields(Session *s, const bool *need)
         return -1;
     }
     EngStatus st;
-    Source *src = eng_source(p, s->data_path, &s->input, s->err, &st);
+    SourceOpts in = s->input;       /* the version of the file the records in memory are */
+    in.snap = &s->snap;
+    Source *src = eng_source(p, s->data_path, &in, s->err, &st);
     if (!src) {
         s->status = st;
         return -1;
@@ -2857,7 +2865,9 @@ static int file_keys(Session *s, Arena *a, char ***out, int max)
     const Policy *p = s->pol;
     if (!s->data_path || strcmp(s->data_path, "-") == 0 || p->key_field < 0) return -1;
     EngStatus st;
-    Source *src = eng_source(p, s->data_path, &s->input, NULL, &st);
+    SourceOpts in = s->input;
+    in.snap = &s->snap;
+    Source *src = eng_source(p, s->data_path, &in, NULL, &st);
     if (!src) return -1;
     int n = 0, rc;
     char **keys = xmalloc(sizeof(char *) * ((size_t)max + 1));

@@ -109,6 +109,8 @@ typedef struct Session {
     int focus;              /* the focused record, or -1 */
     int32_t today;
     SourceOpts input;       /* how to read data files (--input, --table) */
+    RdSnapshot snap;        /* the data file as the records in memory were read from
+                               it: a field read later must come from that version */
     Policy *pol;            /* the policy with the session's definitions */
     Chunk *chunk;
     /* records in memory, column by column: the fields that the policy, the

@@ -19,6 +19,8 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,6 +283,58 @@ const char *rd_kind(const char *path, const SourceOpts *opts)
     return "csv";
 }
 
+static pthread_mutex_t snap_lock = PTHREAD_MUTEX_INITIALIZER;   /* fills RdSnapshots */
+
+static bool snap_same(const RdSnapshot *n, const struct stat *st)
+{
+    return n->dev == (unsigned long long)st->st_dev && n->ino == (unsigned long long)st->st_ino
+        && n->size == (long long)st->st_size && n->mtime_sec == (long long)st->st_mtim.tv_sec
+        && n->mtime_nsec == (long long)st->st_mtim.tv_nsec;
+}
+
+/* The file s was just opened on, against the run's snapshot (taking it
+ * if this is the run's first open). False, with err set, if it is not the
+ * file an earlier pass read. */
+static bool snap_open(Source *s, const char *path, const SourceOpts *opts, char *err,
+                      size_t errlen)
+{
+    struct stat st;
+    if (!opts || !opts->snap || strcmp(path, "-") == 0 || stat(path, &st) != 0
+        || !S_ISREG(st.st_mode))
+        return true;
+    RdSnapshot *n = opts->snap;
+    bool same = true;
+    pthread_mutex_lock(&snap_lock);
+    if (!n->taken) {
+        *n = (RdSnapshot){1, (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+                          (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+                          (long long)st.st_mtim.tv_nsec};
+    } else {
+        same = snap_same(n, &st);
+    }
+    pthread_mutex_unlock(&snap_lock);
+    if (!same) {
+        snprintf(err, errlen, "%s: the file changed after kam began reading it (what was "
+                 "read before is another version); no result was given: run again once the "
+                 "file is complete", s->path);
+        return false;
+    }
+    s->snap = n;
+    s->file = xstrdup(path);
+    return true;
+}
+
+/* The end of the data: 0, or -1 (s->err set) if the file is no longer the
+ * one the run's first open found. (One removed meanwhile was read whole.) */
+static int snap_end(Source *s)
+{
+    struct stat st;
+    if (!s->snap || stat(s->file, &st) != 0 || snap_same(s->snap, &st)) return 0;
+    snprintf(s->err, sizeof s->err, "%s: the file changed while it was being read: the records "
+             "read may mix two versions of it; run again once the file is complete", s->path);
+    return -1;
+}
+
 Source *rd_open_ex(const Schema *sch, const char *path, const SourceOpts *opts, char *err,
                    size_t errlen, bool *misfit)
 {
@@ -361,6 +415,11 @@ Source *rd_open_ex(const Schema *sch, const char *path, const SourceOpts *opts, 
             return NULL;
         }
         if (opts && opts->name) rd_jsonl_set_name(s->jsonl, opts->name);
+        if (!snap_open(s, path, opts, err, errlen)) {
+            *misfit = true;
+            rd_close(s);
+            return NULL;
+        }
         /* no header: every field is its own column, found by key per line */
         s->ncols = sch->nfields;
         s->col = xmalloc(sizeof(int) * (size_t)(sch->nfields + 1));
@@ -375,6 +434,11 @@ Source *rd_open_ex(const Schema *sch, const char *path, const SourceOpts *opts, 
         return NULL;
     }
     if (opts && opts->name) rd_csv_set_name(s->csv, opts->name);
+    if (!snap_open(s, path, opts, err, errlen)) {
+        *misfit = true;
+        rd_close(s);
+        return NULL;
+    }
     const char *first;
     size_t flen = rd_csv_peek_line(s->csv, &first);
     if (flen >= 4 && memcmp(first, "PK\x03\x04", 4) == 0) {      /* unreadable as CSV: exit 2 */
@@ -439,6 +503,7 @@ long long rd_size(const Source *s)
 void rd_close(Source *s)
 {
     if (!s) return;
+    free(s->file);
     rd_csv_close(s->csv);
     free(s->conv_rest);
     free(s->conv_pct);
@@ -479,7 +544,7 @@ static int next_jsonl(Source *s)
         snprintf(s->err, sizeof s->err, "%s", rd_jsonl_error(s->jsonl));
         return rc < 0 ? -1 : 2;
     }
-    if (rc == 0) return 0;
+    if (rc == 0) return snap_end(s);
     const Schema *sch = s->sch;
     int nf = sch->nfields;
     for (int i = 0; i < nf; i++) {
@@ -661,7 +726,7 @@ int rd_next(Source *s)
             return 2;
         }
         if (rc < 0) snprintf(s->err, sizeof s->err, "%s", rd_csv_error(s->csv));
-        return rc;
+        return rc == 0 ? snap_end(s) : rc;
     }
     if (s->kind == SRC_JSONL) return next_jsonl(s);
     if (s->kind == SRC_SQLITE) return next_sqlite(s);

@@ -26,6 +26,14 @@ struct SqliteReader;
  * table (by default the record's name); for Excel, the sheet (by default
  * the first visible worksheet); for CSV, the delimiter (by default ',',
  * or ';' or a tab when the header line says so: rd_open_ex). */
+/* A data file as kam first opened it in one run (SourceOpts.snap): its
+ * identity, size and modification time. */
+typedef struct RdSnapshot {
+    int taken;              /* set by the first open */
+    unsigned long long dev, ino;
+    long long size, mtime_sec, mtime_nsec;
+} RdSnapshot;
+
 typedef struct SourceOpts {
     const char *kind;       /* "csv", "jsonl", "sqlite", "xlsx" or NULL */
     const char *table;
@@ -33,6 +41,13 @@ typedef struct SourceOpts {
     char delimiter;         /* ',', ';', '\t', or 0 to detect */
     const char *name;       /* CSV, JSON Lines: what messages call the data, if not
                                its path ("<stdin>" for standard input spooled to a file) */
+    RdSnapshot *snap;       /* CSV, JSON Lines file: filled by the first open of a
+                               run (zero it to begin one); every later open, and
+                               every end of the data, must find the file as it
+                               was, else the open fails (data: *misfit) or rd_next
+                               returns -1. A run's passes and workers so read one
+                               version of the file. NULL: each reader checks only
+                               its own read (reader_csv.h). */
 } SourceOpts;
 
 /* A percent field the CSV scan converts, with its tally (rd_fill). */
@@ -45,6 +60,8 @@ typedef struct RdPctItem {
 typedef struct Source {
     SourceKind kind;
     char *path;             /* for messages ("-" shows as "<stdin>") */
+    RdSnapshot *snap;       /* SourceOpts.snap, and the file it was taken of */
+    char *file;
     CsvReader *csv;
     JsonlReader *jsonl;
     struct SqliteReader *sql;

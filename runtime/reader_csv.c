@@ -39,6 +39,7 @@
 
 #include "../base/arena.h"
 #include "../base/date.h"
+#include "../base/mapfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -107,6 +108,10 @@ struct CsvReader {
     long rec_line;        /* and its physical line */
     long long soft_end;   /* rd_csv_seek: read little past this offset (0: no limit) */
     int eof;              /* read(2) has returned 0 */
+    MappedFile map;       /* map.data: buf is the file mapped, not read */
+    struct stat st;       /* a regular file's, at open (changes are checked at its end) */
+    char *uq;             /* the current record's unescaped quoted fields ("" collapsed): */
+    size_t uqlen, uqcap;  /* the buffer is never written */
     int started;          /* the byte order mark check has been done */
     int failed;           /* an error was reported; it sticks */
     size_t keep;          /* fields stored per record; SIZE_MAX = all */
@@ -181,6 +186,7 @@ CsvReader *rd_csv_open(const char *path, char *err, size_t errlen)
     }
     long long size = 0;
     struct stat st;
+    memset(&st, 0, sizeof st);
     if (fstat(fd, &st) == 0) {
         if (S_ISDIR(st.st_mode)) {
             if (errlen) snprintf(err, errlen, "cannot read %s: %s", path, strerror(EISDIR));
@@ -203,8 +209,18 @@ CsvReader *rd_csv_open(const char *path, char *err, size_t errlen)
     /* a file smaller than a block gets a buffer its size, in pages (grown,
        as for a long record, if the file grows while it is read): a small
        file's read does not touch a whole block */
-    r->cap = size > 0 && size < BLOCK ? ((size_t)size + 4096) & ~(size_t)4095 : BLOCK;
-    r->buf = r->cap == BLOCK ? xmalloc_huge(r->cap + 1 + PAD) : xmalloc(r->cap + 1 + PAD);
+    if (S_ISREG(st.st_mode)) r->st = st;
+    /* a regular file is mapped rather than read (without read(2)'s copy;
+       base/mapfile.h), unless the mapping is refused */
+    if (owns && size > 0 && (unsigned long long)size < SIZE_MAX / 2
+        && mapfile_map(&r->map, fd, (size_t)size, 1 + PAD, path)) {
+        r->buf = r->map.data;
+        r->cap = r->len = (size_t)size;
+        r->eof = 1;
+    } else {
+        r->cap = size > 0 && size < BLOCK ? ((size_t)size + 4096) & ~(size_t)4095 : BLOCK;
+        r->buf = r->cap == BLOCK ? xmalloc_huge(r->cap + 1 + PAD) : xmalloc(r->cap + 1 + PAD);
+    }
     seal(r);
     r->size = size;
     r->line = 1;
@@ -223,7 +239,9 @@ void rd_csv_close(CsvReader *r)
     if (!r) return;
     if (r->owns_fd) close(r->fd);
     free(r->name);
-    free(r->buf);
+    if (r->map.data) mapfile_unmap(&r->map);
+    else free(r->buf);
+    free(r->uq);
     free(r->fields);
     free(r->conv);
     free(r->cgen);
@@ -317,6 +335,11 @@ const CsvConverted *rd_csv_set_conversions(CsvReader *r, const unsigned char *co
     return &r->out;
 }
 
+bool rd_csv_mapped(const CsvReader *r)
+{
+    return r->map.data != NULL;
+}
+
 const char *rd_csv_error(const CsvReader *r)
 {
     return r->err;
@@ -345,13 +368,18 @@ long rd_csv_line(const CsvReader *r)
 
 int rd_csv_seek(CsvReader *r, long long offset, long line, long long end)
 {
-    if (!r->owns_fd || offset < 0 || lseek(r->fd, (off_t)offset, SEEK_SET) != (off_t)offset)
-        return -1;
-    r->base = offset;
-    r->pos = r->len = 0;
-    seal(r);
+    if (!r->owns_fd || offset < 0) return -1;
+    if (r->map.data) {
+        if (offset > (long long)r->len) return -1;
+        r->pos = (size_t)offset;
+    } else {
+        if (lseek(r->fd, (off_t)offset, SEEK_SET) != (off_t)offset) return -1;
+        r->base = offset;
+        r->pos = r->len = 0;
+        seal(r);
+    }
     r->line = line;
-    r->eof = 0;
+    r->eof = r->map.data != NULL;
     r->started = 1;       /* a byte order mark is only looked for at offset 0 */
     r->failed = 0;
     r->err[0] = '\0';
@@ -403,22 +431,32 @@ static int fail(CsvReader *r, long line, const char *fmt, ...)
  * reading something, 0 at end of input, -1 on a read error (reported),
  * -2 if the record already holds MAX_RECORD bytes (the caller reports it,
  * knowing what it was scanning). */
+static bool in_buf(const CsvReader *r, const char *p)
+{
+    return (uintptr_t)p - (uintptr_t)r->buf <= r->len;
+}
+
 static int refill(CsvReader *r, size_t nkept)
 {
+    if (r->map.data) {      /* the whole file is there */
+        r->eof = 1;
+        return 0;
+    }
     size_t keep = r->pos, kept = r->len - keep;
     if (kept == r->cap) {                 /* implies keep == 0 */
         if (r->cap >= MAX_RECORD) return -2;
         size_t cap = r->cap * 2 > MAX_RECORD ? MAX_RECORD : r->cap * 2;
         char *nbuf = xmalloc(cap + 1 + PAD);
         memcpy(nbuf, r->buf, kept);
-        for (size_t i = 0; i < nkept; i++)
-            r->fields[i].ptr = nbuf + (r->fields[i].ptr - r->buf);
+        for (size_t i = 0; i < nkept; i++)      /* not those unescaped into r->uq */
+            if (in_buf(r, r->fields[i].ptr)) r->fields[i].ptr = nbuf + (r->fields[i].ptr - r->buf);
         free(r->buf);
         r->buf = nbuf;
         r->cap = cap;
     } else if (keep > 0) {
         memmove(r->buf, r->buf + keep, kept);
-        for (size_t i = 0; i < nkept; i++) r->fields[i].ptr -= keep;
+        for (size_t i = 0; i < nkept; i++)
+            if (in_buf(r, r->fields[i].ptr)) r->fields[i].ptr -= keep;
     }
     r->base += (long long)keep;
     r->pos = 0;
@@ -612,21 +650,44 @@ static inline __attribute__((always_inline, target("avx2"))) char *skip_rest_avx
 
 /* Collapses each "" in s[0..n) to " in place; returns the new length.
  * The scanner has checked that quotes only come in pairs here. */
-static size_t unescape(char *s, size_t n)
+/* The quoted field s[0..*n) (between its quotes), which holds "", with
+ * each "" made one '"', copied into the record's scratch r->uq: the buffer
+ * is never written (a mapped file stays shared with the page cache; a
+ * record the plain path gives up on is read again as it was). *n becomes
+ * the new length. Fields among fv[0..nf) that point into the scratch move
+ * with it when it grows. */
+static const char *unescape_copy(CsvReader *r, const char *s, size_t *n, RdField *fv, size_t nf)
 {
-    char *end = s + n, *p = memchr(s, '"', n), *w;
-    if (!p) return n;
-    w = p + 1;
-    p += 2;
+    size_t need = r->uqlen + *n + 1;
+    if (need > r->uqcap) {
+        size_t cap = r->uqcap ? r->uqcap : 256;
+        while (cap < need) cap *= 2;
+        char *old = r->uq, *nb = xmalloc(cap);
+        if (r->uqlen) memcpy(nb, old, r->uqlen);
+        for (size_t i = 0; i < nf; i++) {
+            uintptr_t off = (uintptr_t)fv[i].ptr - (uintptr_t)old;
+            if (old && off <= r->uqlen) fv[i].ptr = nb + off;
+        }
+        free(old);
+        r->uq = nb;
+        r->uqcap = cap;
+    }
+    char *out = r->uq + r->uqlen, *w = out;
+    const char *p = s, *end = s + *n;
     while (p < end) {
-        char *q = memchr(p, '"', (size_t)(end - p));
-        size_t chunk = q ? (size_t)(q - p) + 1 : (size_t)(end - p);
-        memmove(w, p, chunk);
-        w += chunk;
-        if (!q) break;
+        const char *q = memchr(p, '"', (size_t)(end - p));
+        if (!q) {
+            memcpy(w, p, (size_t)(end - p));
+            w += end - p;
+            break;
+        }
+        memcpy(w, p, (size_t)(q - p) + 1);  /* up to the first of the two */
+        w += q - p + 1;
         p = q + 2;
     }
-    return (size_t)(w - s);
+    *n = (size_t)(w - out);
+    r->uqlen += *n;
+    return out;
 }
 
 /* Describes byte c for a message: 'x' if printable, else its code. */
@@ -879,8 +940,7 @@ static int plain_record(CsvReader *r, RdField **fields, size_t *nfields, long *l
                         unsigned gen)
 {
     char *f = r->buf + r->pos, *end = r->buf + r->len, *d;
-    /* the reader's state in locals: the NULs written through char
-       pointers would otherwise make the compiler reload it every field */
+    /* the reader's state in locals */
     const unsigned char *stops = r->stops;
     const unsigned char *conv = r->conv ? r->conv : no_conv;
     const size_t keep = r->keep;
@@ -922,7 +982,6 @@ static int plain_record(CsvReader *r, RdField **fields, size_t *nfields, long *l
         fv[nf].len = (size_t)(d - f);
         nf++;
         if (c == sep) {
-            *d = '\0';                  /* the field's NUL (put back if it does not fit) */
             f = d + 1;
             if (nf < keep) continue;
             d = skip_rest(f, end);      /* the last stored field: skip the rest */
@@ -931,12 +990,10 @@ static int plain_record(CsvReader *r, RdField **fields, size_t *nfields, long *l
         }
         if (c == '\r') {
             if (d + 1 == end || d[1] != '\n') {     /* a lone CR, or more to read */
-                nf--;                   /* this field's end is untouched */
+                nf--;
                 goto bail;
             }
-            *d++ = '\0';
-        } else {
-            *d = '\0';
+            d++;
         }
         break;
     }
@@ -948,8 +1005,7 @@ static int plain_record(CsvReader *r, RdField **fields, size_t *nfields, long *l
     r->out.count = count;
     return 1;
 
-bail:   /* the delimiters the fields before this one ended with, put back */
-    for (size_t i = 0; i < nf; i++) ((char *)fv[i].ptr)[fv[i].len] = sep;
+bail:   /* nothing in the buffer was changed */
     return 0;
 }
 
@@ -982,7 +1038,8 @@ static __attribute__((noinline)) int general_record(CsvReader *r, RdField **fiel
     const size_t nconv = r->nconv;
     r->out.count = 0;
     for (;;) {
-        char *d, *text;
+        char *d;
+        const char *text;
         size_t tlen;
         long nl = 0;           /* line breaks inside this field */
         int quoted = f < end && *f == '"';
@@ -1017,6 +1074,11 @@ static __attribute__((noinline)) int general_record(CsvReader *r, RdField **fiel
                         resume = (size_t)(end - f);
                         goto more;
                     }
+                    if (r->map.data && (size_t)(end - rec) >= MAX_RECORD)  /* as if read */
+                        return fail(r, rec_line,
+                                    "record longer than %d MiB: the quoted field %zu opened on "
+                                    "line %ld is probably missing its closing quote",
+                                    MAX_RECORD >> 20, nf + 1, cur_line);
                     return fail(r, cur_line,
                                 "field %zu: unterminated quoted field: the quote opened on this "
                                 "line is never closed, so it runs to the end of the input",
@@ -1048,7 +1110,7 @@ static __attribute__((noinline)) int general_record(CsvReader *r, RdField **fiel
                 resume = (size_t)(q - f);
                 goto more;
             }
-            if (escaped && nf < keep) tlen = unescape(text, tlen);
+            if (escaped && nf < keep) text = unescape_copy(r, text, &tlen, fv, nf);
         }
 
         /* The field is complete: store it (unless it is past the limit)
@@ -1062,7 +1124,6 @@ static __attribute__((noinline)) int general_record(CsvReader *r, RdField **fiel
                 fv = r->fields = xrealloc(r->fields, fcap * sizeof *fv);
                 r->fcap = fcap;
             }
-            text[tlen] = '\0';
             fv[nf].ptr = text;
             fv[nf].len = tlen;
         }
@@ -1115,14 +1176,38 @@ static __attribute__((noinline)) int general_record(CsvReader *r, RdField **fiel
     }
 }
 
+/* The input has been read to its end: 0, or -1 (reported) if it was a
+ * regular file whose size or modification time is not what it was when it
+ * was opened. The answer would come from a file another program was
+ * writing; a mapped file that shrank may also have given zeros (within its
+ * last page) before its end. */
+static int at_end(CsvReader *r)
+{
+    struct stat now;
+    if (!S_ISREG(r->st.st_mode) || fstat(r->fd, &now) != 0) return 0;
+    if (now.st_size == r->st.st_size && now.st_mtim.tv_sec == r->st.st_mtim.tv_sec
+        && now.st_mtim.tv_nsec == r->st.st_mtim.tv_nsec)
+        return 0;
+    if (now.st_size != r->st.st_size)
+        return fail(r, r->line, "the file changed while it was being read (from %lld to %lld "
+                    "bytes): the records read may mix two versions of it; run again once the "
+                    "file is complete",
+                    (long long)r->st.st_size, (long long)now.st_size);
+    return fail(r, r->line, "the file changed while it was being read (it was written to): the "
+                "records read may mix two versions of it; run again once the file is complete");
+}
+
 int rd_csv_next(CsvReader *r, RdField **fields, size_t *nfields, long *line)
 {
     if (r->failed) return -1;
+    if (r->map.data) mapfile_window(&r->map, r->pos);
     char c0 = r->buf[r->pos];       /* the sentinel when pos == len */
     if (!r->started || c0 == '\n' || c0 == '\r' || r->pos == r->len) {
         int rc = skip_to_record(r); /* blank lines, the end, or the very start */
-        if (rc <= 0) return rc;
+        if (rc == 0) return at_end(r);
+        if (rc < 0) return rc;
     }
+    r->uqlen = 0;
     r->rec_start = r->base + (long long)r->pos;
     r->rec_line = r->line;
     unsigned gen = 0;
@@ -1134,16 +1219,21 @@ int rd_csv_next(CsvReader *r, RdField **fields, size_t *nfields, long *line)
         }
     }
     r->out.count = 0;
+    const size_t at = r->pos;
+    int rc;
 #if KAM_CSV_AVX2
-    if (r->avx2 ? plain_record_avx2(r, fields, nfields, line, gen)
-                : plain_record_sse2(r, fields, nfields, line, gen))
-        return 1;
+    rc = r->avx2 ? plain_record_avx2(r, fields, nfields, line, gen)
+                 : plain_record_sse2(r, fields, nfields, line, gen);
 #elif defined(__SSE2__)
-    if (plain_record_sse2(r, fields, nfields, line, gen)) return 1;
+    rc = plain_record_sse2(r, fields, nfields, line, gen);
 #else
-    if (plain_record(r, fields, nfields, line, gen)) return 1;
+    rc = plain_record(r, fields, nfields, line, gen);
 #endif
-    return general_record(r, fields, nfields, line, gen);
+    if (!rc) rc = general_record(r, fields, nfields, line, gen);
+    /* a mapped file's records need no buffer, but the limit is the same */
+    if (rc == 1 && r->pos - at >= MAX_RECORD && r->map.data)
+        return fail(r, r->rec_line, "record longer than %d MiB", MAX_RECORD >> 20);
+    return rc;
 }
 
 /* The first record's line, not consumed (delimiter detection). */
@@ -1180,6 +1270,7 @@ size_t rd_csv_batch(CsvReader *r, const unsigned char *conv, long key, long long
                     double *const *vals, size_t max)
 {
     if (r->failed || !r->started || r->keep == SIZE_MAX || r->keep == 0) return 0;
+    if (r->map.data) mapfile_window(&r->map, r->pos);
 #if KAM_CSV_AVX2
     return r->avx2 ? batch_avx2(r, conv, key, stop, vals, max)
                    : batch_sse2(r, conv, key, stop, vals, max);

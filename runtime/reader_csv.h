@@ -1,6 +1,6 @@
 /* reader_csv.h — a streaming RFC 4180 CSV reader: records one at a time from
- * a file or stdin, fields as borrowed (pointer, length) slices of the read
- * buffer. It knows nothing of headers, types or the policy's record schema:
+ * a file or stdin, fields as borrowed (pointer, length) slices of the input
+ * (a regular file is mapped, anything else read into a buffer). It knows nothing of headers, types or the policy's record schema:
  * the first row is just the first record, and every field is bytes.
  *
  * Accepted input (RFC 4180 plus what real exports contain):
@@ -13,10 +13,15 @@
  *     blank line is not a record; write "" to mean one empty field;
  *   - any byte, NUL included, is data: use RdField.len, not strlen.
  * Malformed: an unterminated quoted field, text after a closing quote, a
- * record over 64 MiB, more than 10000 fields. Errors are sticky: after
+ * record over 64 MiB (read from a pipe or stdin: a mapped file's records
+ * need no buffer), more than 10000 fields; and a regular file whose size
+ * or modification time changed while it was read (at its end: the answer
+ * would come from a file being written), or that shrank under its mapping
+ * (the process exits 3 with a message: base/mapfile.h). Errors are sticky: after
  * rd_csv_next returns -1 every later call returns -1 too.
  *
- * No global state: readers are independent. Memory comes from arena.h's
+ * No global state but base/mapfile.c's list of mapped files: readers are
+ * independent. Memory comes from arena.h's
  * xmalloc family, so exhaustion exits rather than returning NULL; link
  * base/arena.c. */
 #ifndef KAM_READER_CSV_H
@@ -25,10 +30,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* One field of the current record. Borrowed from the reader's buffer: valid
- * until the next rd_csv_next or rd_csv_close. Quotes are already removed and
- * "" unescaped; ptr[len] is '\0' as a convenience for strtod and friends,
- * but the field itself may contain NUL bytes. */
+/* One field of the current record. Borrowed from the reader: valid until
+ * the next rd_csv_next or rd_csv_close. Quotes are already removed and ""
+ * unescaped (into a copy: the reader never writes into its input). ptr[len]
+ * is NOT a NUL (it is usually the delimiter), and the field itself may
+ * contain NUL bytes: use len. */
 typedef struct RdField { const char *ptr; size_t len; } RdField;   /* borrowed; valid until the next rd_csv_next */
 
 /* An open CSV input; owns its file descriptor (not stdin's) and buffers. */
@@ -168,6 +174,10 @@ size_t rd_csv_batch(CsvReader *r, const unsigned char *conv, long key, long long
  * is on now (false if asked for on a CPU or build without it). For tests,
  * which read the same input both ways. */
 bool rd_csv_set_avx2(CsvReader *r, bool on);
+
+/* Whether the input is a mapped file (a regular file other than stdin:
+ * base/mapfile.h), rather than read(2) into a buffer. */
+bool rd_csv_mapped(const CsvReader *r);
 
 /* Closes the file (never stdin) and frees everything; NULL is a no-op. */
 void rd_csv_close(CsvReader *r);

@@ -57,7 +57,6 @@ PLAIN_ATTR static int PLAIN_FN(CsvReader *r, RdField **fields, size_t *nfields, 
             count += take_field(fv, nf, f, d, conv[nf], cdst, cgen, gen, cwords, cwlen, cwhash);
             nf++;
         next:
-            *d = '\0';                  /* the field's NUL (put back if it does not fit) */
             f = d + 1;
             if (nf < keep) continue;
             d = PLAIN_SKIP(f, end);      /* the last stored field: skip the rest */
@@ -105,16 +104,13 @@ PLAIN_ATTR static int PLAIN_FN(CsvReader *r, RdField **fields, size_t *nfields, 
             count += take_field(fv, nf, f, d, conv[nf], cdst, cgen, gen, cwords, cwlen, cwhash);
         }
         nf++;
-        *d = '\0';
         d += c == '\r';                 /* to the LF of a CRLF */
         break;
     }
     /* d is the '\n' that ends the record (or the NUL written over it): it fits */
     for (uint64_t qs = quoted; qs; qs &= qs - 1) {
         size_t i = (size_t)__builtin_ctzll(qs);
-        char *t = (char *)fv[i].ptr;
-        if ((escaped >> i) & 1) fv[i].len = unescape(t, fv[i].len);
-        t[fv[i].len] = '\0';
+        if ((escaped >> i) & 1) fv[i].ptr = unescape_copy(r, fv[i].ptr, &fv[i].len, fv, nf);
     }
     r->pos = (size_t)(d + 1 - r->buf);
     *line = r->line++;
@@ -123,10 +119,7 @@ PLAIN_ATTR static int PLAIN_FN(CsvReader *r, RdField **fields, size_t *nfields, 
     r->out.count = count;
     return 1;
 
-bail:   /* the delimiters the fields before this one ended with, put back
-           (a quoted field's comes after its closing quote) */
-    for (size_t i = 0; i < nf; i++)
-        ((char *)fv[i].ptr)[fv[i].len + (i < 64 ? (quoted >> i) & 1 : 0)] = sep;
+bail:   /* nothing in the buffer was changed */
     return 0;
 }
 
@@ -200,7 +193,9 @@ PLAIN_ATTR static size_t PLAIN_BATCH_FN(CsvReader *r, const unsigned char *conv,
             if (!d) goto done;
             break;
         }
-        /* d is the '\n' that ends the record */
+        /* d is the '\n' that ends the record; one too long is rd_csv_next's
+           to report (a mapped file's records are not bounded by a buffer) */
+        if ((size_t)(d - p) >= MAX_RECORD) goto done;
         last = p;
         n++;
         p = d + 1;

@@ -290,6 +290,62 @@ static void case_signal_after_commit(char *why)
     signal_at_commit(why, false, false);
 }
 
+/* A data file cut short under its mapping while the output is written:
+ * base/mapfile.c's SIGBUS handler says so, the output's temporary file is
+ * removed (the hook this file sets), the target is as it was, exit 3. */
+static void data_shrank(char *why, bool unnamed)
+{
+    const char *t = target("bus.csv");
+    put_file(t, "old\n");
+    char data[128];
+    snprintf(data, sizeof data, "%s/data.csv", dir);
+    static char block[3 << 20];
+    memset(block, 'x', sizeof block);
+    FILE *fp = fopen(data, "w");
+    if (!fp || fwrite(block, 1, sizeof block, fp) != sizeof block || fclose(fp) != 0) {
+        snprintf(why, WHY_LEN, "cannot write %s", data);
+        return;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        capture_stderr();
+        char w[WHY_LEN] = "";
+        OutFile *f = open_or_fail(t, unnamed, w);
+        if (!f) _exit(1);
+        fputs("new\n", outfile_stream(f));
+        fflush(outfile_stream(f));
+        int fd = open(data, O_RDONLY);
+        MappedFile m;
+        if (fd < 0 || !mapfile_map(&m, fd, sizeof block, 64, "data.csv")) _exit(2);
+        if (truncate(data, 100) != 0) _exit(3 + 1);
+        volatile char c = m.data[2 << 20];  /* a page past the new end */
+        (void)c;
+        _exit(5);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    char want[300];
+    snprintf(want, sizeof want, "kam: data.csv: the file shrank while it was being read (another "
+             "program truncated or rewrote it); kam stopped: run again once the file is "
+             "complete\nkam: %s was not written\n", t);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 3)
+        snprintf(why, WHY_LEN, "status %d, want exit 3", status);
+    else if (strcmp(contents(t), "old\n")) snprintf(why, WHY_LEN, "target holds '%s'", contents(t));
+    else if (temporaries()) snprintf(why, WHY_LEN, "a temporary is left");
+    else if (strcmp(captured(), want)) snprintf(why, WHY_LEN, "message '%s'", captured());
+    unlink(data);
+}
+
+static void case_data_shrank_named(char *why)
+{
+    data_shrank(why, false);
+}
+
+static void case_data_shrank_unnamed(char *why)
+{
+    data_shrank(why, true);
+}
+
 static void case_same_file_refused(char *why)
 {
     const char *t = target("data.csv");
@@ -357,6 +413,8 @@ int main(int argc, char **argv)
         {"signal_during_commit_unnamed", case_signal_during_commit_unnamed},
         {"signal_after_commit", case_signal_after_commit},
         {"hard_link_to_an_input_refused", case_same_file_refused},
+        {"data_shrank_under_its_mapping_named", case_data_shrank_named},
+        {"data_shrank_under_its_mapping_unnamed", case_data_shrank_unnamed},
     };
     int failed = 0;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) failed += run_case(cases[i].name, cases[i].fn);

@@ -1,0 +1,170 @@
+/* mapfile.c — regular files mapped for reading, and the SIGBUS handler
+ * that turns a file shrinking under its mapping into a message and exit
+ * status 3 (see mapfile.h). */
+#define _DEFAULT_SOURCE     /* MAP_ANONYMOUS, madvise */
+#include "mapfile.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+enum {
+    SLOTS = 64,             /* files mapped at once (a reader per worker each) */
+    NAME_MAX_SHOWN = 255,
+    STEP = 4 << 20,         /* pages asked for ahead of the reading */
+    KEEP = 4 << 20          /* and kept behind it */
+};
+
+/* The registered mappings, read by the signal handler: a slot's name is
+ * written before its start is published (release), and its start cleared
+ * before the mapping goes. */
+static struct {
+    uintptr_t start;        /* 0: free (atomic) */
+    size_t len;             /* atomic */
+    int taken;              /* atomic: the slot belongs to a mapping */
+    char name[NAME_MAX_SHOWN + 1];
+} slots[SLOTS];
+
+static void (*fatal_hook)(void);    /* atomic */
+static int installed;               /* atomic: the handler is in place */
+static struct sigaction previous;
+
+static void say(const char *s)
+{
+    size_t n = strlen(s);
+    while (n) {
+        ssize_t w = write(STDERR_FILENO, s, n);
+        if (w <= 0) return;
+        s += w;
+        n -= (size_t)w;
+    }
+}
+
+static void on_sigbus(int sig, siginfo_t *info, void *ctx)
+{
+    (void)ctx;
+    uintptr_t at = (uintptr_t)info->si_addr;
+    for (int i = 0; i < SLOTS; i++) {
+        uintptr_t start = __atomic_load_n(&slots[i].start, __ATOMIC_ACQUIRE);
+        size_t len = __atomic_load_n(&slots[i].len, __ATOMIC_RELAXED);
+        if (!start || at < start || at - start >= len) continue;
+        say("kam: ");
+        say(slots[i].name);
+        say(": the file shrank while it was being read (another program truncated or "
+            "rewrote it); kam stopped: run again once the file is complete\n");
+        void (*hook)(void) = __atomic_load_n(&fatal_hook, __ATOMIC_ACQUIRE);
+        if (hook) hook();
+        _exit(3);
+    }
+    /* not a file of ours: what would have happened without this handler */
+    sigaction(sig, &previous, NULL);
+}
+
+static void install(void)
+{
+    if (__atomic_exchange_n(&installed, 1, __ATOMIC_ACQ_REL)) return;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_sigbus;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGBUS, &sa, &previous);
+}
+
+void mapfile_set_fatal_hook(void (*fn)(void))
+{
+    __atomic_store_n(&fatal_hook, fn, __ATOMIC_RELEASE);
+}
+
+static size_t page_size(void)
+{
+    long pg = sysconf(_SC_PAGESIZE);
+    return pg > 0 ? (size_t)pg : 4096;
+}
+
+bool mapfile_map(MappedFile *m, int fd, size_t size, size_t pad, const char *name)
+{
+    memset(m, 0, sizeof *m);
+    m->slot = -1;
+    size_t page = page_size();
+    if (size == 0 || size > SIZE_MAX - pad - page) {
+        errno = EINVAL;
+        return false;
+    }
+    int slot = -1;
+    for (int i = 0; i < SLOTS && slot < 0; i++)
+        if (!__atomic_exchange_n(&slots[i].taken, 1, __ATOMIC_ACQ_REL)) slot = i;
+    if (slot < 0) {
+        errno = EMFILE;
+        return false;
+    }
+    size_t total = (size + pad + page - 1) / page * page;
+    /* the whole span first, anonymous (so the padding past the file's
+       last page is ordinary zeroed memory), then the file over its start */
+    void *region = mmap(NULL, total, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (region == MAP_FAILED) {
+        __atomic_store_n(&slots[slot].taken, 0, __ATOMIC_RELEASE);
+        return false;
+    }
+    if (mmap(region, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0) == MAP_FAILED) {
+        int e = errno;
+        munmap(region, total);
+        __atomic_store_n(&slots[slot].taken, 0, __ATOMIC_RELEASE);
+        errno = e;
+        return false;
+    }
+    size_t n = strlen(name);
+    if (n > NAME_MAX_SHOWN) n = NAME_MAX_SHOWN;
+    memcpy(slots[slot].name, name, n);
+    slots[slot].name[n] = '\0';
+    __atomic_store_n(&slots[slot].len, size, __ATOMIC_RELAXED);
+    __atomic_store_n(&slots[slot].start, (uintptr_t)region, __ATOMIC_RELEASE);
+    install();
+    m->data = region;
+    m->size = size;
+    m->maplen = total;
+    m->slot = slot;
+    return true;
+}
+
+void mapfile_unmap(MappedFile *m)
+{
+    if (!m->data) return;
+    if (m->slot >= 0) {
+        __atomic_store_n(&slots[m->slot].start, 0, __ATOMIC_RELEASE);
+        __atomic_store_n(&slots[m->slot].taken, 0, __ATOMIC_RELEASE);
+    }
+    munmap(m->data, m->maplen);
+    m->data = NULL;
+    m->slot = -1;
+}
+
+void mapfile_advance(MappedFile *m, size_t at)
+{
+    if (!m->data || at > m->size) return;
+    size_t page = page_size();
+    size_t want = m->size - at > STEP ? at + STEP : m->size;
+    size_t from = (m->ready > at ? m->ready : at) / page * page;
+    if (want > from) {
+#ifdef MADV_POPULATE_READ
+        /* the page tables filled in one call (Linux 5.14 on); else the
+           pages come one fault at a time, which only costs time. An error
+           (a file that shrank: EFAULT) is left to the reading, which then
+           meets the SIGBUS and its message. */
+        (void)madvise(m->data + from, want - from, MADV_POPULATE_READ);
+#endif
+        m->ready = want;
+    }
+    if (at > KEEP) {
+        size_t to = (at - KEEP) / page * page;
+        if (to > m->dropped) {
+            (void)madvise(m->data + m->dropped, to - m->dropped, MADV_DONTNEED);
+            m->dropped = to;
+        }
+    }
+    m->next = at + STEP / 2;
+}

@@ -1,0 +1,62 @@
+/* mapfile.h — a regular file mapped into memory for reading, read-only in
+ * effect (the mapping is private: nothing written to it reaches the file),
+ * with room after the data for a reader's sentinel and padding; and what
+ * happens if the file shrinks under the mapping.
+ *
+ * Why: a mapped file is read without read(2)'s copy from the page cache
+ * (7-10% of a one-thread `kam run`; docs/performance.md). The cost is
+ * that a file truncated while mapped raises SIGBUS when a page past its
+ * new end is touched. Every mapping made here is registered; the first
+ * one installs a SIGBUS handler that, for an address inside a registered
+ * mapping, says which file shrank while it was read, calls the hook set
+ * by mapfile_set_fatal_hook (the CLI removes an unfinished output) and
+ * exits with status 3 (data that cannot be read to its end). A SIGBUS
+ * anywhere else keeps its default action.
+ *
+ * Nothing here knows about CSV or the language. */
+#ifndef KAM_MAPFILE_H
+#define KAM_MAPFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct MappedFile {
+    char *data;         /* size bytes of the file, then pad writable bytes
+                           (zero until written); writing never reaches the file */
+    size_t size;
+    size_t maplen;      /* bytes mapped at data (whole pages) */
+    size_t next;        /* mapfile_window acts when reading reaches this */
+    size_t ready;       /* pages are in place (asked for) up to here */
+    size_t dropped;     /* and were let go below here */
+    int slot;           /* its entry among the registered mappings */
+} MappedFile;
+
+/* Maps size bytes of the regular file open on fd (from offset 0), with
+ * pad writable bytes after them. name is for the SIGBUS message (copied,
+ * cut at 255 bytes). False (nothing mapped, errno set) if the mapping is
+ * refused or too many files are mapped at once (64): read the file
+ * instead. */
+bool mapfile_map(MappedFile *m, int fd, size_t size, size_t pad, const char *name);
+
+/* Unmaps m (a no-op on one never mapped or already unmapped). */
+void mapfile_unmap(MappedFile *m);
+
+/* Reading has reached offset at: makes sure the pages of the next few MiB
+ * are in place (one system call rather than a page fault each) and lets
+ * go of those well behind at, so that the resident size stays flat
+ * however large the file. Bytes behind at are still readable afterwards
+ * (read again from the file), but anything written to them is lost.
+ * Cheap to call per record: it acts once every few MiB. */
+static inline void mapfile_window(MappedFile *m, size_t at);
+void mapfile_advance(MappedFile *m, size_t at);
+
+/* fn is called (from the signal handler: only async-signal-safe calls)
+ * before the SIGBUS exit; NULL removes it. */
+void mapfile_set_fatal_hook(void (*fn)(void));
+
+static inline void mapfile_window(MappedFile *m, size_t at)
+{
+    if (at >= m->next) mapfile_advance(m, at);
+}
+
+#endif
