@@ -14,8 +14,8 @@
 enum {
     SLOTS = 64,             /* files mapped at once (a reader per worker each) */
     NAME_MAX_SHOWN = 255,
-    STEP = 4 << 20,         /* pages asked for ahead of the reading */
-    KEEP = 4 << 20          /* and kept behind it */
+    STEP = 2 << 20,         /* pages asked for ahead of the reading, */
+    KEEP = 1 << 20          /* kept behind it (a long record's start) */
 };
 
 /* The registered mappings, read by the signal handler: a slot's name is
@@ -125,7 +125,7 @@ bool mapfile_map(MappedFile *m, int fd, size_t size, size_t pad, const char *nam
     __atomic_store_n(&slots[slot].start, (uintptr_t)region, __ATOMIC_RELEASE);
     install();
     m->data = region;
-    m->size = size;
+    m->size = m->limit = size;
     m->maplen = total;
     m->slot = slot;
     return true;
@@ -143,11 +143,22 @@ void mapfile_unmap(MappedFile *m)
     m->slot = -1;
 }
 
+/* Lets go of the pages of [from, to) (whole pages inside it), never the
+ * last page of the file, which holds what was written past its end. */
+static void drop(MappedFile *m, size_t from, size_t to)
+{
+    size_t page = page_size(), last = m->size / page * page;
+    from = (from + page - 1) / page * page;
+    to = (to < last ? to : last) / page * page;
+    if (to > from) (void)madvise(m->data + from, to - from, MADV_DONTNEED);
+}
+
 void mapfile_advance(MappedFile *m, size_t at)
 {
     if (!m->data || at > m->size) return;
     size_t page = page_size();
-    size_t want = m->size - at > STEP ? at + STEP : m->size;
+    size_t end = m->limit < m->size ? m->limit : m->size;
+    size_t want = end > at && end - at > STEP ? at + STEP : end;
     size_t from = (m->ready > at ? m->ready : at) / page * page;
     if (want > from) {
 #ifdef MADV_POPULATE_READ
@@ -159,12 +170,20 @@ void mapfile_advance(MappedFile *m, size_t at)
 #endif
         m->ready = want;
     }
-    if (at > KEEP) {
-        size_t to = (at - KEEP) / page * page;
-        if (to > m->dropped) {
-            (void)madvise(m->data + m->dropped, to - m->dropped, MADV_DONTNEED);
-            m->dropped = to;
-        }
+    if (at > KEEP && at - KEEP > m->lo) {
+        drop(m, m->lo, at - KEEP);
+        m->lo = (at - KEEP) / page * page;
     }
     m->next = at + STEP / 2;
+}
+
+void mapfile_seek(MappedFile *m, size_t at, size_t limit)
+{
+    if (!m->data) return;
+    if (at < m->lo || at > m->ready) {  /* elsewhere: what was kept goes */
+        drop(m, m->lo, m->ready);
+        m->lo = m->ready = at / page_size() * page_size();
+    }
+    m->limit = limit;
+    m->next = at;
 }

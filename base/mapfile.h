@@ -26,8 +26,8 @@ typedef struct MappedFile {
     size_t size;
     size_t maplen;      /* bytes mapped at data (whole pages) */
     size_t next;        /* mapfile_window acts when reading reaches this */
-    size_t ready;       /* pages are in place (asked for) up to here */
-    size_t dropped;     /* and were let go below here */
+    size_t lo, ready;   /* pages asked for and not let go: [lo, ready) */
+    size_t limit;       /* none asked for past this (mapfile_seek) */
     int slot;           /* its entry among the registered mappings */
 } MappedFile;
 
@@ -49,6 +49,11 @@ void mapfile_unmap(MappedFile *m);
  * Cheap to call per record: it acts once every few MiB. */
 static inline void mapfile_window(MappedFile *m, size_t at);
 void mapfile_advance(MappedFile *m, size_t at);
+
+/* Reading jumps to offset at and will go no further than limit (a chunk's
+ * end, with some room for its last record; bytes past it are still
+ * readable, a page fault each): the pages of the part left are let go. */
+void mapfile_seek(MappedFile *m, size_t at, size_t limit);
 
 /* fn is called (from the signal handler: only async-signal-safe calls)
  * before the SIGBUS exit; NULL removes it. */

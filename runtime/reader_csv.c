@@ -372,6 +372,9 @@ int rd_csv_seek(CsvReader *r, long long offset, long line, long long end)
     if (r->map.data) {
         if (offset > (long long)r->len) return -1;
         r->pos = (size_t)offset;
+        /* the chunk's pages, and a little past its end for its last record */
+        mapfile_seek(&r->map, r->pos, end > offset && end < (long long)r->len - (64 << 10)
+                                          ? (size_t)end + (64 << 10) : r->len);
     } else {
         if (lseek(r->fd, (off_t)offset, SEEK_SET) != (off_t)offset) return -1;
         r->base = offset;

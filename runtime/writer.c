@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { BUF_SIZE = 1 << 16 };
+enum { BUF_SIZE = 1 << 20 };
 /* A CSV row copies a short name (NAME_PAD bytes or fewer) as NAME_PAD bytes
  * at once, past its end: the buffer has room after BUF_SIZE for that. */
 enum { NAME_PAD = 32, BUF_SLACK = 64 };
