@@ -61,7 +61,7 @@ CFLAGS=(-std=c11 -Wall -Wextra -Werror -O2)
 
 "$CC" "${CFLAGS[@]}" bench/gen.c -o "$OUT/gen"
 "$CC" "${CFLAGS[@]}" bench/handwritten.c -o "$OUT/handwritten"
-"$CC" "${CFLAGS[@]}" -Ibase -Iruntime bench/csv_read_bench.c runtime/reader_csv.c base/arena.c \
+"$CC" "${CFLAGS[@]}" -Ibase -Iruntime bench/csv_read_bench.c runtime/reader_csv.c base/arena.c base/mapfile.c \
     base/date.c -o "$OUT/csv_read_bench"
 
 CSV=$OUT/accounts-$N.csv

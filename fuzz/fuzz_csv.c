@@ -57,7 +57,6 @@ static unsigned touch(const RdField *f, size_t n)
     unsigned h = 0;
     for (size_t i = 0; i < n; i++) {
         for (size_t k = 0; k < f[i].len; k++) h = h * 31 + (unsigned char)f[i].ptr[k];
-        if (f[i].ptr[f[i].len] != '\0') abort();    /* the header promises a NUL */
     }
     return h;
 }

@@ -10,7 +10,7 @@
  *   mkdir -p build
  *   cc -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
  *      -Wmissing-prototypes -Wwrite-strings -O2 -Ibase -Iruntime \
- *      tests/unit/test_csv.c runtime/reader_csv.c base/arena.c \
+ *      tests/unit/test_csv.c runtime/reader_csv.c base/arena.c base/mapfile.c \
  *      -o build/test_csv
  *   build/test_csv tests/conformance/csv-spectrum
  *
