@@ -684,6 +684,12 @@ int ses_need_fields(Session *s, const bool *need)
         s->status = ENG_USAGE;
         return -1;
     }
+    if (rd_snap_changed(&s->snap, s->data_path)) {
+        fprintf(s->err, "kam: %s no longer holds the records loaded (:reload reads it again)\n",
+                s->data_path);
+        s->status = ENG_DATA;
+        return -1;
+    }
     EngStatus st;
     SourceOpts in = s->input;       /* the version of the file the records in memory are */
     in.snap = &s->snap;

@@ -292,6 +292,12 @@ static bool snap_same(const RdSnapshot *n, const struct stat *st)
         && n->mtime_nsec == (long long)st->st_mtim.tv_nsec;
 }
 
+bool rd_snap_changed(const RdSnapshot *snap, const char *path)
+{
+    struct stat st;
+    return snap->taken && (stat(path, &st) != 0 || !snap_same(snap, &st));
+}
+
 /* The file s was just opened on, against the run's snapshot (taking it
  * if this is the run's first open). False, with err set, if it is not the
  * file an earlier pass read. */

@@ -106,6 +106,10 @@ typedef struct Source {
 /* The kind `path` is read as: opts->kind if set, else by its name
  * ("csv", "jsonl", "sqlite", "xlsx"). */
 const char *rd_kind(const char *path, const SourceOpts *opts);
+/* Whether the file at path is no longer the one snap was taken of (false
+ * if snap was never taken). */
+bool rd_snap_changed(const RdSnapshot *snap, const char *path);
+
 /* Opens `path` ("-" for stdin) and reads its header. NULL with a message in
  * err if it cannot be opened, has no header or lacks required columns (all
  * named at once). */
