@@ -208,6 +208,18 @@ static const char *captured(void)
     return contents(path);
 }
 
+/* In a child: stderr captured, "new\n" written to an OutFile for t and
+ * flushed, not committed (exit 1 if it cannot be opened). */
+static void child_writes(const char *t, bool unnamed)
+{
+    capture_stderr();
+    char w[WHY_LEN] = "";
+    OutFile *f = open_or_fail(t, unnamed, w);
+    if (!f) _exit(1);
+    fputs("new\n", outfile_stream(f));
+    fflush(outfile_stream(f));
+}
+
 /* SIGTERM while writing, named or unnamed: exit 143, target as it was. */
 static void signal_before_commit(char *why, bool unnamed)
 {
@@ -215,12 +227,7 @@ static void signal_before_commit(char *why, bool unnamed)
     put_file(t, "old\n");
     pid_t pid = fork();
     if (pid == 0) {
-        capture_stderr();
-        char w[WHY_LEN] = "";
-        OutFile *f = open_or_fail(t, unnamed, w);
-        if (!f) _exit(1);
-        fputs("new\n", outfile_stream(f));
-        fflush(outfile_stream(f));
+        child_writes(t, unnamed);
         raise(SIGTERM);
         _exit(2);
     }
@@ -308,12 +315,7 @@ static void data_shrank(char *why, bool unnamed)
     }
     pid_t pid = fork();
     if (pid == 0) {
-        capture_stderr();
-        char w[WHY_LEN] = "";
-        OutFile *f = open_or_fail(t, unnamed, w);
-        if (!f) _exit(1);
-        fputs("new\n", outfile_stream(f));
-        fflush(outfile_stream(f));
+        child_writes(t, unnamed);
         int fd = open(data, O_RDONLY);
         MappedFile m;
         if (fd < 0 || !mapfile_map(&m, fd, sizeof block, 64, "data.csv")) _exit(2);
