@@ -317,7 +317,11 @@ ParSplit *par_split(const RunSession *rs, const RunOptions *o, const char *data_
     if (fd < 0) return NULL;
     long long size = st.st_size;
     long long body = size > s0 ? size - s0 : 0;
-    ParSplit *sp = split_new(data_path, jobs, body / chunk_bytes() + 1, size);
+    long long want = body / chunk_bytes() + 1;
+    /* with the smaller last chunks, 3 more a worker keep the others at
+       most chunk_bytes() */
+    if (split_count(jobs, want + 3LL * jobs) >= 8 * jobs) want += 3LL * jobs;
+    ParSplit *sp = split_new(data_path, jobs, want, size);
     int n = sp->n;
     /* the chunks' line numbers: told by pass 1 with portfolio passes
        (par_note), else counted by the workers before they read */
