@@ -15,7 +15,8 @@ enum {
     SLOTS = 64,             /* files mapped at once (a reader per worker each) */
     NAME_MAX_SHOWN = 255,
     STEP = 2 << 20,         /* pages asked for ahead of the reading, */
-    KEEP = 1 << 20          /* kept behind it (a long record's start) */
+    KEEP = 1 << 20,         /* kept behind it (a long record's start) */
+    FIRST_STEP = 64 << 10   /* asked for first */
 };
 
 /* The registered mappings, read by the signal handler: a slot's name is
@@ -158,9 +159,13 @@ void mapfile_advance(MappedFile *m, size_t at)
     if (!m->data || at > m->size) return;
     size_t page = page_size();
     size_t end = m->limit < m->size ? m->limit : m->size;
-    size_t want = end > at && end - at > STEP ? at + STEP : end;
-    size_t from = (m->ready > at ? m->ready : at) / page * page;
-    if (want > from) {
+    /* ahead: 64 KiB at first, doubling to STEP (a Source opened for its
+       header only asks for little), never past the limit */
+    m->step = m->step ? (m->step < STEP ? m->step * 2 : STEP) : FIRST_STEP;
+    size_t want = end > at && end - at > m->step ? at + m->step : end;
+    size_t have = m->ready > at ? m->ready : at;
+    if (want > have) {
+        size_t from = have / page * page;
 #ifdef MADV_POPULATE_READ
         /* the page tables filled in one call (Linux 5.14 on); else the
            pages come one fault at a time, which only costs time. An error
@@ -174,7 +179,7 @@ void mapfile_advance(MappedFile *m, size_t at)
         drop(m, m->lo, at - KEEP);
         m->lo = (at - KEEP) / page * page;
     }
-    m->next = at + STEP / 2;
+    m->next = at + m->step / 2;
 }
 
 void mapfile_seek(MappedFile *m, size_t at, size_t limit)

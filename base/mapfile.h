@@ -26,6 +26,7 @@ typedef struct MappedFile {
     size_t size;
     size_t maplen;      /* bytes mapped at data (whole pages) */
     size_t next;        /* mapfile_window acts when reading reaches this */
+    size_t step;        /* how far ahead it asks for pages (0: not yet) */
     size_t lo, ready;   /* pages asked for and not let go: [lo, ready) */
     size_t limit;       /* none asked for past this (mapfile_seek) */
     int slot;           /* its entry among the registered mappings */
