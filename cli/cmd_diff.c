@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -454,6 +455,8 @@ typedef struct Stream {
     Outcomes o;
     Counts k;
     Source *src;
+    RdSnapshot snap;        /* the data file as the side's session read it: the
+                               records read again must come from that version */
     int r;                  /* the side's next record (its ordinal) */
     long failed;
     RdPlan plan;            /* the fields the rules read, converted while scanning */
@@ -664,10 +667,25 @@ static int compare_stream(Side *a, Side *b, Stream *A, Stream *B, OutFormat fmt,
     EngStatus est;
     const Session *sa = a->s;
     Session *sb = b->s;
-    A->src = eng_source(sa->pol, sa->data_path, &a->s->input, stderr, &est);
+    /* for tests (data_changed_while_read.sh): stopped here, between the
+       sessions' reading and the records read again, the file can be changed */
+    static bool stopped_once;
+    if (!stopped_once && getenv("KAM_TEST_STOP_BEFORE_STREAM")) {
+        stopped_once = true;
+        raise(SIGSTOP);
+    }
+    SourceOpts in = sa->input;
+    A->snap = sa->snap;
+    in.snap = &A->snap;
+    A->src = eng_source(sa->pol, sa->data_path, &in, stderr, &est);
     if (!A->src) return eng_exit_code(est);
-    if (two && !(B->src = eng_source(sb->pol, sb->data_path, &sb->input, stderr, &est)))
-        return eng_exit_code(est);
+    if (two) {
+        in = sb->input;
+        /* the same file, the same version */
+        B->snap = sb->snap.taken || strcmp(sb->data_path, sa->data_path) != 0 ? sb->snap : A->snap;
+        in.snap = &B->snap;
+        if (!(B->src = eng_source(sb->pol, sb->data_path, &in, stderr, &est))) return eng_exit_code(est);
+    }
     Source *bsrc = two ? B->src : A->src;
     A->plan = rd_plan(A->src, A->c->field_used, A->c->field_reg);
     A->planned = true;
