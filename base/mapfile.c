@@ -5,6 +5,7 @@
 #include "mapfile.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
@@ -30,7 +31,7 @@ static struct {
 } slots[SLOTS];
 
 static void (*fatal_hook)(void);    /* atomic */
-static int installed;               /* atomic: the handler is in place */
+static pthread_once_t installed = PTHREAD_ONCE_INIT;
 static struct sigaction previous;
 
 static void say(const char *s)
@@ -64,9 +65,10 @@ static void on_sigbus(int sig, siginfo_t *info, void *ctx)
     sigaction(sig, &previous, NULL);
 }
 
+/* Once, by pthread_once: a second mapping made meanwhile on another
+ * thread waits until the handler is in place. */
 static void install(void)
 {
-    if (__atomic_exchange_n(&installed, 1, __ATOMIC_ACQ_REL)) return;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = on_sigbus;
@@ -124,7 +126,7 @@ bool mapfile_map(MappedFile *m, int fd, size_t size, size_t pad, const char *nam
     slots[slot].name[n] = '\0';
     __atomic_store_n(&slots[slot].len, size, __ATOMIC_RELAXED);
     __atomic_store_n(&slots[slot].start, (uintptr_t)region, __ATOMIC_RELEASE);
-    install();
+    pthread_once(&installed, install);
     m->data = region;
     m->size = m->limit = size;
     m->maplen = total;
