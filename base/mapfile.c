@@ -17,7 +17,13 @@ enum {
     NAME_MAX_SHOWN = 255,
     STEP = 2 << 20,         /* pages asked for ahead of the reading, */
     KEEP = 1 << 20,         /* kept behind it (a long record's start) */
-    FIRST_STEP = 64 << 10   /* asked for first */
+    FIRST_STEP = 64 << 10,  /* asked for first */
+    /* Pages behind KEEP are let go only when at least this much can go
+       at once. Each MADV_DONTNEED flushes the TLB of every other core
+       running one of the process's threads (an interrupt there): let go
+       a MiB at a time, as at first, the workers of `kam run -j 2` stalled
+       each other (1.13x its wall; docs/performance.md, session 14). */
+    DROP_BATCH = 8 << 20
 };
 
 /* The registered mappings, read by the signal handler: a slot's name is
@@ -177,7 +183,7 @@ void mapfile_advance(MappedFile *m, size_t at)
 #endif
         m->ready = want;
     }
-    if (at > KEEP && at - KEEP > m->lo) {
+    if (at > KEEP && at - KEEP >= m->lo + DROP_BATCH) {
         drop(m, m->lo, at - KEEP);
         m->lo = (at - KEEP) / page * page;
     }
@@ -187,9 +193,15 @@ void mapfile_advance(MappedFile *m, size_t at)
 void mapfile_seek(MappedFile *m, size_t at, size_t limit)
 {
     if (!m->data) return;
-    if (at < m->lo || at > m->ready) {  /* elsewhere: what was kept goes */
+    size_t page = page_size();
+    if (at < m->lo) {           /* back: what was kept goes */
         drop(m, m->lo, m->ready);
-        m->lo = m->ready = at / page_size() * page_size();
+        m->lo = m->ready = at / page * page;
+    } else if (at > m->ready) { /* ahead (a worker's next chunk): what was
+                                   kept goes with the next batch behind
+                                   (mapfile_advance), the gap with it, which
+                                   costs little: pages never asked for */
+        m->ready = at / page * page;
     }
     m->limit = limit;
     m->next = at;
