@@ -76,6 +76,14 @@
  *              pair: 1 for JFGE_N or 0 for JF, its two registers (JF's
  *              twice), w); the sum is kept out of memory along the run;
  *              an overflow is the failing ADD's error, as before
+ *   ACC_CONST  MOV acc <- c; then an ACC_RUN on acc, where c (not -0.0)
+ *              and every weight are constants whose magnitudes add up to
+ *              at most 1e300 (no sum can overflow): acc = c plus the
+ *              weights whose condition holds, in order, without a branch
+ *              or a check (a weight not taken adds +0.0, which leaves
+ *              every sum but -0.0 as it is; a sum is -0.0 only if it was
+ *              before, so none is); x: the table (how many, c's bits,
+ *              then per pair as ACC_RUN's, with w's bits)
  * An aggregate read that needs no lookup:
  *   AGG_SUM    AGG d <- a [x] of total() without `per`: d = the sum
  *   AGG_AVG    the same of avg(): d = sum / count, or 0 when count is 0
@@ -103,6 +111,7 @@ enum {
     /* two conditional jumps to one target; B JF, T JT, G JFGE_N, E JFEQ_I */
     OP_JJ_BB, OP_JJ_BT, OP_JJ_BG, OP_JJ_BE, OP_JJ_TB, OP_JJ_TT, OP_JJ_TG, OP_JJ_TE,
     OP_JJ_GB, OP_JJ_GT, OP_JJ_GG, OP_JJ_GE, OP_JJ_EB, OP_JJ_ET, OP_JJ_EG, OP_JJ_EE,
+    OP_ACC_CONST,
     VM_OP__COUNT
 };
 /* The fused read (AGG_SUM .. AGG_MAX) of aggregate slot x, by its
@@ -262,6 +271,41 @@ static int acc_run_at(Vm *vm, int i)
     return x;
 }
 
+/* The ACC_CONST for the MOV at i (acc <- a constant) before the ACC_RUN
+ * run (its table at vm->sw[run]), its table appended to vm->sw; -1 if
+ * the start or a weight is not a constant, the start is -0.0, or the
+ * magnitudes add up to more than 1e300. */
+static int acc_const_at(Vm *vm, const uint8_t *written, const Instr *mov, int run)
+{
+    const Chunk *c = vm->c;
+    if (!const_reg(c, written, mov->a)) return -1;
+    const Value *c0 = &c->init[mov->a];
+    if (c0->missing || c0->len || !isfinite(c0->u.num) || (signbit(c0->u.num) && c0->u.num == 0))
+        return -1;
+    int n = (int)vm->sw[run];
+    double bound = fabs(c0->u.num);
+    for (int k = 0; k < n; k++) {
+        int w = (int)(vm->sw[run + 1 + 4 * k + 3] / (int64_t)sizeof(Value));
+        if (!const_reg(c, written, w)) return -1;
+        const Value *v = &c->init[w];
+        if (v->missing || v->len || !isfinite(v->u.num)) return -1;
+        bound += fabs(v->u.num);
+    }
+    if (!(bound <= 1e300) || vm->nsw + 2 + 4 * n > MAX_IMM) return -1;
+    int x = vm->nsw;
+    vm->sw = xrealloc(vm->sw, sizeof(int64_t) * (size_t)(vm->nsw + 2 + 4 * n));
+    vm->sw[x] = n;
+    memcpy(&vm->sw[x + 1], &c0->u.num, sizeof(double));
+    for (int k = 0; k < n; k++) {
+        const int64_t *e = vm->sw + run + 1 + 4 * k;
+        int64_t *pair = vm->sw + x + 2 + 4 * k;
+        pair[0] = e[0], pair[1] = e[1], pair[2] = e[2];
+        memcpy(&pair[3], &c->init[e[3] / (int64_t)sizeof(Value)].u.num, sizeof(double));
+    }
+    vm->nsw += 2 + 4 * n;
+    return x;
+}
+
 /* Which fields of an instruction of op hold registers. */
 enum { F_D = 1, F_A = 2, F_B = 4, F_X = 8 };
 
@@ -282,7 +326,7 @@ static int reg_fields(int op)
         return F_D | F_A;
     case OP_SEL_MISS: case OP_JF_MOV2_JMP: case OP_SWITCH_EQ: return F_A;
     case OP_ADD_IF_GE: return F_A | F_B;
-    case OP_ACC_RUN: return F_D;
+    case OP_ACC_RUN: case OP_ACC_CONST: return F_D;
     default: return F_D | F_A | F_B;    /* comparisons' pairs, *SINCE, IN_RANGE */
     }
 }
@@ -323,6 +367,10 @@ static VmInstr *fuse(Vm *vm)
             f.op = (uint8_t)sw;
         } else if (!n) {
             continue;
+        } else if (j->op == OP_MOV && code[i + 1].op == OP_ACC_RUN && code[i + 1].d == j->d &&
+                   (sw = acc_const_at(vm, written, j, code[i + 1].x)) >= 0) {
+            f.op = OP_ACC_CONST;
+            f.x = (uint16_t)sw;
         } else if (j->op == OP_MOV && (since = since_of(n)) && n->a == j->d) {
             f.op = since == 1 ? OP_MOV_DSINCE : OP_MOV_MSINCE;
             f.b = n->d;
@@ -1102,6 +1150,7 @@ int vm_run(Vm *vm, int pc)
         [OP_JJ_TB] = &&L_JJ_TB, [OP_JJ_TT] = &&L_JJ_TT, [OP_JJ_TG] = &&L_JJ_TG, [OP_JJ_TE] = &&L_JJ_TE,
         [OP_JJ_GB] = &&L_JJ_GB, [OP_JJ_GT] = &&L_JJ_GT, [OP_JJ_GG] = &&L_JJ_GG, [OP_JJ_GE] = &&L_JJ_GE,
         [OP_JJ_EB] = &&L_JJ_EB, [OP_JJ_ET] = &&L_JJ_ET, [OP_JJ_EG] = &&L_JJ_EG, [OP_JJ_EE] = &&L_JJ_EE,
+        [OP_ACC_CONST] = &&L_ACC_CONST,
         [VM_OP__COUNT ... 255] = &&bad,
     };
 #endif
@@ -1315,6 +1364,24 @@ int vm_run(Vm *vm, int pc)
             accp->len = len;
             accp->missing = miss;
             ip = in + 2 * n;
+            NEXT;
+        }
+        CASE(ACC_CONST): {
+            const int64_t *t = vm->sw + in->x;
+            int n = (int)t[0];
+            double acc;
+            memcpy(&acc, &t[1], sizeof acc);
+            for (int k = 0; k < n; k++) {
+                const int64_t *e = t + 2 + 4 * k;
+                const Value *c1 = &RG(e[1]), *c2 = &RG(e[2]);
+                bool take = e[0] ? c1->u.num >= c2->u.num : c1->u.i != 0;
+                int64_t wb = e[3] & -(int64_t)take;   /* w, or +0.0 */
+                double w;
+                memcpy(&w, &wb, sizeof w);
+                acc += w;
+            }
+            RG(in->d) = val_num(acc);
+            ip = in + 1 + 2 * n;
             NEXT;
         }
         CASE(AGG_SUM):

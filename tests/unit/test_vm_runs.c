@@ -5,7 +5,8 @@
  * term's JF; MOV; JMP; SET_MISSING, two conditional jumps to one place
  * (every pairing of JF, JT, JFGE_N and JFEQ_I), JFGE_N over an ADD,
  * total() without `per`, a run of those two adding to one register (a
- * score's lines), a chain of JFEQ_I on one register (one table
+ * score's lines), such a run after a MOV of a constant to that register
+ * (a score's start, its weights constants), a chain of JFEQ_I on one register (one table
  * jump), a stage comparison with a constant (a range check); also the
  * stage comparisons (LT_ST .. GE_ST), whose code lost its branches. Each
  * is run fused (as vm_run leaves it) and unfused (a VM told not to fuse,
@@ -731,6 +732,66 @@ static void test_acc_run(void)
     }
 }
 
+/* A score from a constant: MOV r1 <- r0, then pairs k = 0 .. n-1 at
+ * 1 + 2k as in test_acc_run, the start and the weights constants (the
+ * MOV and the run fused into one: ACC_CONST) or not; a start of -0.0,
+ * and magnitudes adding up past 1e300, keep the run as it was (ACC_RUN);
+ * weights of 0 and -0.0 do not. Run from the MOV and from each pair
+ * inside. */
+static void test_acc_const(void)
+{
+    static const double weights[] = {25, 15, 10, -5, 0.1, 1e299, 0.0, -0.0, 1e308};
+    static const double starts[] = {0, 3, -2.5, -0.0, 1e299, 1e308};
+    static const double nums[] = {1, 4, 5, -0.0, 0.0, 3.5};
+    Value bools[4] = {val_int(0), val_int(1), val_int(-7), odd(val_int(0), 0, 1)};
+    uint64_t s = 0x2545f4914f6cdd1dull;
+    long fusedc = 0, kept = 0;
+    for (int n = 2; n <= 4; n++)
+        for (int mask = 0; mask < 1 << n; mask++)
+            for (int rep = 0; rep < 60; rep++) {
+                reset();
+                s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+                bool consts = s % 8 != 0;       /* else the weights are temporaries */
+                double start = starts[(s >> 3) % 6], sum = fabs(start);
+                bool ok = consts && !(start == 0 && signbit(start));
+                code[0] = ins(OP_MOV, 0, 1, 0, 0);
+                init[0] = val_num(start);
+                role[0] = REG_CONST;
+                for (int k = 0; k < n; k++) {
+                    s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+                    if (mask >> k & 1) {
+                        code[1 + 2 * k] = ins(OP_JFGE_N, 0, 2 * k + 3, 2 + k, 10);
+                        init[2 + k] = val_num(nums[s % 6]);
+                    } else {
+                        code[1 + 2 * k] = ins(OP_JF, 0, 0, 2 + k, 2 * k + 3);
+                        init[2 + k] = bools[s % 4];
+                    }
+                    code[2 + 2 * k] = ins(OP_ADD, 0, 1, 1, 6 + k);
+                    /* mostly the small weights: the large ones and zeros now and then */
+                    double w = weights[(s >> 8) % 16 < 10 ? (s >> 8) % 5 : (s >> 12) % 9];
+                    init[6 + k] = val_num(w);
+                    role[6 + k] = consts ? REG_CONST : REG_TEMP;
+                    sum += fabs(w);
+                }
+                ok = ok && sum <= 1e300;
+                init[1] = odd(val_num(7), 2, 1);    /* the MOV overwrites it */
+                init[10] = val_num(4);
+                char name[120];
+                snprintf(name, sizeof name, "score from a constant, %d lines (kinds %d, case %d)%s", n, mask,
+                         rep, ok ? "" : ", not fused");
+                agree_at(name, 0, n + ok);
+                for (int from = 0; from < n; from++) {
+                    snprintf(name, sizeof name, "score from a constant, %d lines (kinds %d, case %d) from line %d",
+                             n, mask, rep, from);
+                    agree_at(name, 1 + 2 * from, n + ok);
+                }
+                ok ? fusedc++ : kept++;
+            }
+    char why[80];
+    snprintf(why, sizeof why, "%ld fused, %ld not", fusedc, kept);
+    check("scores from a constant: both fused and not among the cases", fusedc > 100 && kept > 100, why);
+}
+
 /* <R>_N or <R>_I d <- a, b; JF or JT d: every comparison, both jumps. */
 static void test_cmp_jump(void)
 {
@@ -805,6 +866,7 @@ int main(void)
     test_switch();
     test_in_range();
     test_acc_run();
+    test_acc_const();
     test_cmp_jump();
     test_mov_or_mov();
     return failures ? 1 : 0;
