@@ -18,11 +18,14 @@ enum {
     STEP = 2 << 20,         /* pages asked for ahead of the reading, */
     KEEP = 1 << 20,         /* kept behind it (a long record's start) */
     FIRST_STEP = 64 << 10,  /* asked for first */
-    /* Pages behind KEEP are let go only when at least this much can go
-       at once. Each MADV_DONTNEED flushes the TLB of every other core
-       running one of the process's threads (an interrupt there): let go
-       a MiB at a time, as at first, the workers of `kam run -j 2` stalled
-       each other (1.13x its wall; docs/performance.md, session 14). */
+    /* While several files are mapped (`kam run -j`: a mapping per
+       worker), pages behind KEEP are let go only when at least this much
+       can go at once. Each MADV_DONTNEED flushes the TLB of every other
+       core running one of the process's threads (an interrupt there):
+       let go a MiB at a time, the workers of `kam run -j 2` stalled each
+       other (1.09x its wall; docs/performance.md, session 14). One
+       mapping alone lets go as it reads (no other reader to stall; 8 MiB
+       less at its peak). */
     DROP_BATCH = 8 << 20
 };
 
@@ -36,6 +39,7 @@ static struct {
     char name[NAME_MAX_SHOWN + 1];
 } slots[SLOTS];
 
+static int mapped;                  /* atomic: mappings in place */
 static void (*fatal_hook)(void);    /* atomic */
 static pthread_once_t installed = PTHREAD_ONCE_INIT;
 static struct sigaction previous;
@@ -133,6 +137,7 @@ bool mapfile_map(MappedFile *m, int fd, size_t size, size_t pad, const char *nam
     __atomic_store_n(&slots[slot].len, size, __ATOMIC_RELAXED);
     __atomic_store_n(&slots[slot].start, (uintptr_t)region, __ATOMIC_RELEASE);
     pthread_once(&installed, install);
+    __atomic_add_fetch(&mapped, 1, __ATOMIC_RELAXED);
     m->data = region;
     m->size = m->limit = size;
     m->maplen = total;
@@ -148,6 +153,7 @@ void mapfile_unmap(MappedFile *m)
         __atomic_store_n(&slots[m->slot].taken, 0, __ATOMIC_RELEASE);
     }
     munmap(m->data, m->maplen);
+    __atomic_sub_fetch(&mapped, 1, __ATOMIC_RELAXED);
     m->data = NULL;
     m->slot = -1;
 }
@@ -183,7 +189,8 @@ void mapfile_advance(MappedFile *m, size_t at)
 #endif
         m->ready = want;
     }
-    if (at > KEEP && at - KEEP >= m->lo + DROP_BATCH) {
+    size_t batch = __atomic_load_n(&mapped, __ATOMIC_RELAXED) > 1 ? DROP_BATCH : 0;
+    if (at > KEEP && at - KEEP > m->lo && at - KEEP - m->lo >= batch) {
         drop(m, m->lo, at - KEEP);
         m->lo = (at - KEEP) / page * page;
     }
@@ -194,7 +201,8 @@ void mapfile_seek(MappedFile *m, size_t at, size_t limit)
 {
     if (!m->data) return;
     size_t page = page_size();
-    if (at < m->lo) {           /* back: what was kept goes */
+    bool several = __atomic_load_n(&mapped, __ATOMIC_RELAXED) > 1;
+    if (at < m->lo || (at > m->ready && !several)) {    /* what was kept goes */
         drop(m, m->lo, m->ready);
         m->lo = m->ready = at / page * page;
     } else if (at > m->ready) { /* ahead (a worker's next chunk): what was

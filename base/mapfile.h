@@ -44,8 +44,9 @@ void mapfile_unmap(MappedFile *m);
 
 /* Reading has reached offset at: makes sure the pages of the next few MiB
  * are in place (one system call rather than a page fault each) and lets
- * go of those well behind at (8 MiB or more at a time), so that the
- * resident size stays flat however large the file. Bytes behind at are still readable afterwards
+ * go of those well behind at (while several files are mapped, 8 MiB or
+ * more at a time), so that the resident size stays flat however large
+ * the file. Bytes behind at are still readable afterwards
  * (read again from the file), but anything written to them is lost.
  * Cheap to call per record: it acts once every few MiB. */
 static inline void mapfile_window(MappedFile *m, size_t at);
@@ -54,8 +55,8 @@ void mapfile_advance(MappedFile *m, size_t at);
 /* Reading jumps to offset at and will go no further than limit (a chunk's
  * end, with some room for its last record; bytes past it are still
  * readable, a page fault each): the pages of the part left are let go,
- * at once when at is behind them, else with the next batch behind the
- * reading (mapfile_advance lets go of at least 8 MiB at a time). */
+ * at once when at is behind them or m is the only file mapped, else with
+ * the next batch behind the reading (mapfile_advance). */
 void mapfile_seek(MappedFile *m, size_t at, size_t limit);
 
 /* fn is called (from the signal handler: only async-signal-safe calls)
