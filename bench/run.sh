@@ -10,6 +10,8 @@
 #   KAM=path bench/run.sh     the kam binary to time (default build/kam)
 #   KAM_DUCKDB=path           the DuckDB client (default build/kam-duckdb;
 #                             skipped when it does not exist)
+#   INSTR_N=100000            accounts for the instruction counts (callgrind,
+#                             when valgrind is installed); INSTR_N=0: none
 #
 # Builds bench/gen.c, bench/handwritten.c and bench/csv_read_bench.c into
 # build/bench/, generates build/bench/accounts-N.{csv,jsonl} (kept for the
@@ -302,6 +304,38 @@ echo
 echo "CSV reader alone (bench/csv_read_bench, every field; then the 4 leading ones):"
 "$OUT/csv_read_bench" "$CSV" | sed 's/^/  /'
 "$OUT/csv_read_bench" "$CSV" 4 | sed 's/^/  /'
+
+# Instructions executed (callgrind) by kam -j 1 and handwritten on the
+# same INSTR_N accounts: unlike the times, the machine's load does not
+# move them, so they say what a change did when the times cannot. Each
+# output is checked as above, against handwritten's.
+INSTR_N=${INSTR_N:-100000}
+[[ $INSTR_N =~ ^[0-9]+$ ]] || usage
+instructions() { # FILE CMD...: the instructions CMD executes, its output in FILE
+    local file=$1
+    shift
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2> "$OUT/instr.err" > "$file" ||
+        return 1
+    awk '/Collected :/ { n = $NF } END { if (n == "") exit 1; print n }' "$OUT/instr.err"
+}
+if [[ $INSTR_N -gt 0 ]] && command -v valgrind > /dev/null; then
+    icsv=$OUT/accounts-$INSTR_N.csv
+    if [[ ! -s $icsv || bench/gen.c -nt $icsv ]]; then
+        "$OUT/gen" "$INSTR_N" --format csv > "$icsv.tmp" && mv "$icsv.tmp" "$icsv"
+    fi
+    echo
+    echo "Instructions (callgrind, $INSTR_N accounts, the same CSV for both):"
+    if ih=$(instructions "$OUT/instr-hand.csv" "$OUT/handwritten" "$icsv" --as-of "$AS_OF") &&
+        ik=$(instructions "$OUT/instr-kam.csv" "$KAM" run bench/bench.kam "$icsv" --format csv \
+            --as-of "$AS_OF" -j 1) && cmp -s "$OUT/instr-hand.csv" "$OUT/instr-kam.csv"; then
+        awk -v k="$ik" -v h="$ih" -v n="$INSTR_N" 'BEGIN {
+            printf "  kam -j 1      %14.0f  %6.0f an account  %.3fx\n", k, k / n, k / h
+            printf "  handwritten   %14.0f  %6.0f an account\n", h, h / n }'
+    else
+        echo "  not measured: a run under callgrind failed or the outputs differ ($OUT/instr.err)"
+        status=1
+    fi
+fi
 
 # Issue 16's goals, each with its ratio. The REPL rows are measured by
 # bench/repl.sh when it exists (it prints its own rows in this table's
