@@ -845,14 +845,24 @@ static inline __attribute__((always_inline)) int convert_span(const char *p, con
     int neg = *p == '-';
     const char *q = p + neg, *first = q;
     uint64_t mant = 0;
-    while ((unsigned)(*q - '0') < 10) mant = mant * 10 + (uint64_t)(*q++ - '0');
+    /* each byte less '0', one load a byte; what ends the run is tested in
+       that form after it ('.' - '0' and '%' - '0' wrap around) */
+    uint64_t dg = (uint64_t)(unsigned char)*q - '0';
+    while (dg < 10) {
+        mant = mant * 10 + dg;
+        dg = (uint64_t)(unsigned char)*++q - '0';
+    }
     size_t ndig = (size_t)(q - first), frac = 0, shift = 0;
-    if (*q == '.' && cv != CSV_CONV_INT) {
+    if (dg == (uint64_t)'.' - '0' && cv != CSV_CONV_INT) {
         const char *f = ++q;
-        while ((unsigned)(*q - '0') < 10) mant = mant * 10 + (uint64_t)(*q++ - '0');
+        dg = (uint64_t)(unsigned char)*q - '0';
+        while (dg < 10) {
+            mant = mant * 10 + dg;
+            dg = (uint64_t)(unsigned char)*++q - '0';
+        }
         frac = (size_t)(q - f);
     }
-    if (*q == '%' && cv == CSV_CONV_PCT) {
+    if (dg == (uint64_t)'%' - '0' && cv == CSV_CONV_PCT) {
         q++;
         shift = 2;
     }
