@@ -1101,7 +1101,7 @@ static int fail(Vm *vm, int pc, const char *what)
 #define NEXT                                                                    \
     do {                                                                        \
         in = ip++;                                                              \
-        goto *labels[in->op];                                                   \
+        goto *L_tab[in->op];                                                    \
     } while (0)
 #else
 #define CASE(name) case OP_##name
@@ -1153,6 +1153,8 @@ int vm_run(Vm *vm, int pc)
         [OP_ACC_CONST] = &&L_ACC_CONST,
         [VM_OP__COUNT ... 255] = &&bad,
     };
+    const void *const *L_tab = labels;
+    __asm__("" : "+r"(L_tab));     /* kept in a register, not made again */
 #endif
     for (;;) {
         in = ip++;
