@@ -89,8 +89,10 @@ typedef struct WordKey {
 enum { WORD_SLOTS = 32 };
 typedef struct WordHash {
     uint64_t mul;
-    int ok;
+    int ok;                 /* 2: two words of at most 8 bytes (a bool's
+                               false, true), compared with both instead */
     unsigned char slot[WORD_SLOTS];   /* a word's index + 1, 0 if none */
+    uint64_t mask[2];       /* ok == 2: the low bytes each word fills */
 } WordHash;
 
 struct CsvReader {
@@ -254,6 +256,12 @@ void rd_csv_close(CsvReader *r)
     free(r);
 }
 
+/* A mask of the low k bytes of a word. */
+static inline uint64_t low_bytes(size_t k)
+{
+    return k >= 8 ? ~(uint64_t)0 : ((uint64_t)1 << (8 * k)) - 1;
+}
+
 /* The slot of a word or field: its length and first 16 bytes (the bytes
  * past its end zero) hashed by the column's multiplier. */
 static inline unsigned word_slot(uint64_t mul, uint64_t head, uint64_t tail, size_t n)
@@ -266,6 +274,12 @@ static inline unsigned word_slot(uint64_t mul, uint64_t head, uint64_t tail, siz
 static void word_hash(WordHash *h, const WordKey *keys, int n)
 {
     h->ok = 0;
+    if (n == 2 && keys[0].len <= 8 && keys[1].len <= 8 &&
+        (keys[0].len != keys[1].len || keys[0].head != keys[1].head)) {
+        for (int m = 0; m < 2; m++) h->mask[m] = low_bytes(keys[m].len);
+        h->ok = 2;
+        return;
+    }
     for (int m = 0; m < n; m++)
         if (keys[m].len > 16) return;
     uint64_t seed = 0x243f6a8885a308d3ull;
@@ -779,11 +793,6 @@ static inline __attribute__((always_inline, target("avx2"))) uint64_t block_mark
 }
 #endif
 
-/* A mask of the low k bytes of a word. */
-static inline uint64_t low_bytes(size_t k)
-{
-    return k >= 8 ? ~(uint64_t)0 : ((uint64_t)1 << (8 * k)) - 1;
-}
 
 /* Converts the unquoted field p[0..d) as kind cv (reader_csv.h), its end d
  * already known (*d is the delimiter, '\n' or CR, none of them a digit,
@@ -800,6 +809,12 @@ static inline __attribute__((always_inline)) int convert_span(const char *p, con
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
         uint64_t head;
         memcpy(&head, p, 8);     /* PAD keeps the load inside the buffer */
+        if (wh->ok == 2) {       /* two short words: each compared, no branch on which */
+            int is1 = (n == wlen[1].len) & ((head & wh->mask[1]) == wlen[1].head);
+            int is0 = (n == wlen[0].len) & ((head & wh->mask[0]) == wlen[0].head);
+            val->word = is1;
+            return is0 | is1;
+        }
         if (wh->ok) {            /* one probe, its bytes past the field's end masked off */
             uint64_t tail;
             memcpy(&tail, p + 8, 8);

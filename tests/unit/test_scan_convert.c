@@ -72,6 +72,9 @@ static const char *const odd_words[] = {
     "True", "TRUE", "yes", "no", "1", "0", "tru", "falsey", " true", "false ", "", "t",
     "pre_kam ", "Pre_kam", "early", "early_kam_", "synergistic", "uncoupling", "p", "pp",
     "mid_kam", "partnershi", "true", "false",
+    /* a bool's word with a byte more or less (its two words compared
+       with the field's first 8 bytes, the rest masked off) */
+    "truex", "true1", "true\x01", "truefals", "fals", "falsefal", "false\x01", "ftrue",
     /* the same first 8 bytes as a word (compared at once), a later one not */
     "early_kaM", "partnershiP", "synergistiC", "uncouplinG", "pre_kam\x01",
 };
