@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 enum {
@@ -26,20 +27,36 @@ enum {
        other (1.09x its wall; docs/performance.md, session 14). One
        mapping alone lets go as it reads (no other reader to stall; 8 MiB
        less at its peak). */
-    DROP_BATCH = 8 << 20
+    DROP_BATCH = 8 << 20,
+    /* While mapfile_keep is on, the pages of a file's first KEEP_MAX
+       bytes at most (and of its first sixteenth of the memory) stay in
+       place for the pass after (mapfile.h) */
+    KEEP_MAX = 1 << 30
 };
 
-/* The registered mappings, read by the signal handler: a slot's name is
- * written before its start is published (release), and its start cleared
- * before the mapping goes. */
+/* The mappings, a slot each, shared by the handles of one file: the
+ * signal handler reads start and len (a slot's name is written before its
+ * start is published, release, and its start cleared before the mapping
+ * goes); the rest is under `lock`. */
 static struct {
     uintptr_t start;        /* 0: free (atomic) */
     size_t len;             /* atomic */
-    int taken;              /* atomic: the slot belongs to a mapping */
+    int taken;              /* the slot belongs to a mapping */
     char name[NAME_MAX_SHOWN + 1];
+    int refs;               /* handles on it; 0: kept for the next pass */
+    dev_t dev;              /* the file it maps, as fstat saw it then */
+    ino_t ino;
+    off_t fsize;
+    struct timespec mtime, ctime;
+    size_t size, pad, maplen;
+    size_t kept;            /* atomic: pages below it were asked for while
+                               keeping, and are in place (mapfile_keep) */
 } slots[SLOTS];
 
-static int mapped;                  /* atomic: mappings in place */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static int mapped;                  /* atomic: handles in place */
+static int keeping;                 /* atomic: mapfile_keep */
+static size_t keep_limit;           /* atomic: 0 until worked out (keep_bound) */
 static void (*fatal_hook)(void);    /* atomic */
 static pthread_once_t installed = PTHREAD_ONCE_INIT;
 static struct sigaction previous;
@@ -98,49 +115,132 @@ static size_t page_size(void)
     return pg > 0 ? (size_t)pg : 4096;
 }
 
-bool mapfile_map(MappedFile *m, int fd, size_t size, size_t pad, const char *name)
+/* How much of a file's start keeping holds in place: KEEP_MAX, or a
+ * sixteenth of the memory if that is less. */
+static size_t keep_bound(void)
+{
+    size_t b = __atomic_load_n(&keep_limit, __ATOMIC_RELAXED);
+    if (b) return b;
+    long pages = sysconf(_SC_PHYS_PAGES);
+    b = KEEP_MAX;
+    if (pages > 0 && (size_t)pages / 16 < b / page_size()) b = (size_t)pages / 16 * page_size();
+    if (!b) b = page_size();
+    __atomic_store_n(&keep_limit, b, __ATOMIC_RELAXED);
+    return b;
+}
+
+void mapfile_set_keep_limit(size_t bytes)
+{
+    __atomic_store_n(&keep_limit, bytes, __ATOMIC_RELAXED);
+}
+
+void mapfile_keep(bool on)
+{
+    __atomic_store_n(&keeping, on, __ATOMIC_RELAXED);
+}
+
+/* Unmaps slot i's mapping and frees the slot (under lock, no handles). */
+static void release(int i)
+{
+    void *start = (void *)__atomic_load_n(&slots[i].start, __ATOMIC_RELAXED);
+    __atomic_store_n(&slots[i].start, 0, __ATOMIC_RELEASE);
+    munmap(start, slots[i].maplen);
+    slots[i].taken = 0;
+}
+
+void mapfile_forget(void)
+{
+    pthread_mutex_lock(&lock);
+    for (int i = 0; i < SLOTS; i++)
+        if (slots[i].taken && slots[i].refs == 0) release(i);
+    pthread_mutex_unlock(&lock);
+}
+
+static bool same_time(struct timespec a, struct timespec b)
+{
+    return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+bool mapfile_map(MappedFile *m, int fd, size_t size, size_t pad, int term, const char *name)
 {
     memset(m, 0, sizeof *m);
     m->slot = -1;
     size_t page = page_size();
-    if (size == 0 || size > SIZE_MAX - pad - page) {
+    struct stat st;
+    if (size == 0 || size > SIZE_MAX - pad - page || fstat(fd, &st) != 0) {
         errno = EINVAL;
         return false;
     }
+    pthread_mutex_lock(&lock);
+    /* the file mapped already, by another handle or kept from a pass
+       before: the same mapping (the same file, unchanged since) */
     int slot = -1;
     for (int i = 0; i < SLOTS && slot < 0; i++)
-        if (!__atomic_exchange_n(&slots[i].taken, 1, __ATOMIC_ACQ_REL)) slot = i;
-    if (slot < 0) {
-        errno = EMFILE;
-        return false;
+        if (slots[i].taken && slots[i].dev == st.st_dev && slots[i].ino == st.st_ino &&
+            slots[i].fsize == st.st_size && same_time(slots[i].mtime, st.st_mtim) &&
+            same_time(slots[i].ctime, st.st_ctim) && slots[i].size == size && slots[i].pad == pad)
+            slot = i;
+    if (slot >= 0) {
+        slots[slot].refs++;
+    } else {
+        /* a file kept that no pass takes again gives its slot up first */
+        for (int i = 0; i < SLOTS && slot < 0; i++)
+            if (!slots[i].taken) slot = i;
+        for (int i = 0; i < SLOTS && slot < 0; i++)
+            if (slots[i].refs == 0) {
+                release(i);
+                slot = i;
+            }
+        if (slot < 0) {
+            pthread_mutex_unlock(&lock);
+            errno = EMFILE;
+            return false;
+        }
+        size_t total = (size + pad + page - 1) / page * page;
+        /* the whole span first, anonymous (so the padding past the file's
+           last page is ordinary zeroed memory), then the file over its start */
+        void *region = mmap(NULL, total, PROT_READ | PROT_WRITE,
+                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (region == MAP_FAILED) {
+            pthread_mutex_unlock(&lock);
+            return false;
+        }
+        if (mmap(region, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0) == MAP_FAILED) {
+            int e = errno;
+            munmap(region, total);
+            pthread_mutex_unlock(&lock);
+            errno = e;
+            return false;
+        }
+        if (term >= 0 && pad) ((char *)region)[size] = (char)term;
+        size_t n = strlen(name);
+        if (n > NAME_MAX_SHOWN) n = NAME_MAX_SHOWN;
+        memcpy(slots[slot].name, name, n);
+        slots[slot].name[n] = '\0';
+        slots[slot].taken = 1;
+        slots[slot].refs = 1;
+        slots[slot].dev = st.st_dev;
+        slots[slot].ino = st.st_ino;
+        slots[slot].fsize = st.st_size;
+        slots[slot].mtime = st.st_mtim;
+        slots[slot].ctime = st.st_ctim;
+        slots[slot].size = size;
+        slots[slot].pad = pad;
+        slots[slot].maplen = total;
+        __atomic_store_n(&slots[slot].kept, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&slots[slot].len, size, __ATOMIC_RELAXED);
+        __atomic_store_n(&slots[slot].start, (uintptr_t)region, __ATOMIC_RELEASE);
     }
-    size_t total = (size + pad + page - 1) / page * page;
-    /* the whole span first, anonymous (so the padding past the file's
-       last page is ordinary zeroed memory), then the file over its start */
-    void *region = mmap(NULL, total, PROT_READ | PROT_WRITE,
-                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (region == MAP_FAILED) {
-        __atomic_store_n(&slots[slot].taken, 0, __ATOMIC_RELEASE);
-        return false;
-    }
-    if (mmap(region, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0) == MAP_FAILED) {
-        int e = errno;
-        munmap(region, total);
-        __atomic_store_n(&slots[slot].taken, 0, __ATOMIC_RELEASE);
-        errno = e;
-        return false;
-    }
-    size_t n = strlen(name);
-    if (n > NAME_MAX_SHOWN) n = NAME_MAX_SHOWN;
-    memcpy(slots[slot].name, name, n);
-    slots[slot].name[n] = '\0';
-    __atomic_store_n(&slots[slot].len, size, __ATOMIC_RELAXED);
-    __atomic_store_n(&slots[slot].start, (uintptr_t)region, __ATOMIC_RELEASE);
+    m->data = (char *)__atomic_load_n(&slots[slot].start, __ATOMIC_RELAXED);
+    m->maplen = slots[slot].maplen;
+    /* the pages a pass that kept them asked for (mapfile_keep): in place,
+       but for those another handle has let go of since (its own part, which
+       this one does not read; if it does, a page fault each) */
+    m->present = __atomic_load_n(&slots[slot].kept, __ATOMIC_RELAXED);
+    pthread_mutex_unlock(&lock);
     pthread_once(&installed, install);
     __atomic_add_fetch(&mapped, 1, __ATOMIC_RELAXED);
-    m->data = region;
     m->size = m->limit = size;
-    m->maplen = total;
     m->slot = slot;
     return true;
 }
@@ -148,21 +248,24 @@ bool mapfile_map(MappedFile *m, int fd, size_t size, size_t pad, const char *nam
 void mapfile_unmap(MappedFile *m)
 {
     if (!m->data) return;
-    if (m->slot >= 0) {
-        __atomic_store_n(&slots[m->slot].start, 0, __ATOMIC_RELEASE);
-        __atomic_store_n(&slots[m->slot].taken, 0, __ATOMIC_RELEASE);
-    }
-    munmap(m->data, m->maplen);
+    pthread_mutex_lock(&lock);
+    if (m->slot >= 0 && --slots[m->slot].refs == 0 &&
+        !(__atomic_load_n(&keeping, __ATOMIC_RELAXED) &&
+          __atomic_load_n(&slots[m->slot].kept, __ATOMIC_RELAXED)))
+        release(m->slot);
+    pthread_mutex_unlock(&lock);
     __atomic_sub_fetch(&mapped, 1, __ATOMIC_RELAXED);
     m->data = NULL;
     m->slot = -1;
 }
 
 /* Lets go of the pages of [from, to) (whole pages inside it), never the
- * last page of the file, which holds what was written past its end. */
+ * last page of the file, which holds what was written past its end, and
+ * while keeping (mapfile_keep) none of the file's first keep_bound(). */
 static void drop(MappedFile *m, size_t from, size_t to)
 {
     size_t page = page_size(), last = m->size / page * page;
+    if (__atomic_load_n(&keeping, __ATOMIC_RELAXED) && from < keep_bound()) from = keep_bound();
     from = (from + page - 1) / page * page;
     to = (to < last ? to : last) / page * page;
     if (to > from) (void)madvise(m->data + from, to - from, MADV_DONTNEED);
@@ -178,6 +281,7 @@ void mapfile_advance(MappedFile *m, size_t at)
     m->step = m->step ? (m->step < STEP ? m->step * 2 : STEP) : FIRST_STEP;
     size_t want = end > at && end - at > m->step ? at + m->step : end;
     size_t have = m->ready > at ? m->ready : at;
+    if (have < m->present) have = m->present;    /* kept by the pass before: in place */
     if (want > have) {
         size_t from = have / page * page;
 #ifdef MADV_POPULATE_READ
@@ -187,8 +291,17 @@ void mapfile_advance(MappedFile *m, size_t at)
            meets the SIGBUS and its message. */
         (void)madvise(m->data + from, want - from, MADV_POPULATE_READ);
 #endif
-        m->ready = want;
+        if (__atomic_load_n(&keeping, __ATOMIC_RELAXED)) {
+            /* what the next pass may take as in place: the kept part
+               (the pass reads the file from its start) */
+            size_t k = want < keep_bound() ? want : keep_bound();
+            size_t was = __atomic_load_n(&slots[m->slot].kept, __ATOMIC_RELAXED);
+            while (k > was && !__atomic_compare_exchange_n(&slots[m->slot].kept, &was, k, true,
+                                                           __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+            }
+        }
     }
+    if (want > m->ready) m->ready = want;
     size_t batch = __atomic_load_n(&mapped, __ATOMIC_RELAXED) > 1 ? DROP_BATCH : 0;
     if (at > KEEP && at - KEEP > m->lo && at - KEEP - m->lo >= batch) {
         drop(m, m->lo, at - KEEP);
@@ -202,7 +315,12 @@ void mapfile_seek(MappedFile *m, size_t at, size_t limit)
     if (!m->data) return;
     size_t page = page_size();
     bool several = __atomic_load_n(&mapped, __ATOMIC_RELAXED) > 1;
-    if (at < m->lo || (at > m->ready && !several)) {    /* what was kept goes */
+    /* another handle reads the same mapping (a -j worker): the pages
+       between this handle's part and the next may be that one's */
+    pthread_mutex_lock(&lock);
+    bool shared = slots[m->slot].refs > 1;
+    pthread_mutex_unlock(&lock);
+    if (at < m->lo || (at > m->ready && (!several || shared))) {  /* what was kept goes */
         drop(m, m->lo, m->ready);
         m->lo = m->ready = at / page * page;
     } else if (at > m->ready) { /* ahead (a worker's next chunk): what was

@@ -29,18 +29,43 @@ typedef struct MappedFile {
     size_t step;        /* how far ahead it asks for pages (0: not yet) */
     size_t lo, ready;   /* pages asked for and not let go: [lo, ready) */
     size_t limit;       /* none asked for past this (mapfile_seek) */
+    size_t present;     /* pages below it are in place already (kept) */
     int slot;           /* its entry among the registered mappings */
 } MappedFile;
 
 /* Maps size bytes of the regular file open on fd (from offset 0), with
- * pad writable bytes after them. name is for the SIGBUS message (copied,
- * cut at 255 bytes). False (nothing mapped, errno set) if the mapping is
- * refused or too many files are mapped at once (64): read the file
- * instead. */
-bool mapfile_map(MappedFile *m, int fd, size_t size, size_t pad, const char *name);
+ * pad writable bytes after them, the first of them term (if term >= 0)
+ * and the rest zero. name is for the SIGBUS message (copied, cut at 255
+ * bytes). False (nothing mapped, errno set) if the mapping is refused or
+ * too many files are mapped at once (64): read the file instead.
+ *
+ * A file that is mapped already (the same device and inode, unchanged
+ * since: its size, modification and change times), with the same size
+ * and pad, is not mapped again: m is another handle on that mapping, with
+ * a reading position of its own (a -j worker's; kam run -j maps the file
+ * once). The pad is shared then: write nothing into it but term. */
+bool mapfile_map(MappedFile *m, int fd, size_t size, size_t pad, int term, const char *name);
 
-/* Unmaps m (a no-op on one never mapped or already unmapped). */
+/* Unmaps m (a no-op on one never mapped or already unmapped). The mapping
+ * goes with its last handle, unless it is kept (mapfile_keep). */
 void mapfile_unmap(MappedFile *m);
+
+/* Between the passes of one run over a file (kam run's portfolio passes,
+ * then its record pass): while on, the pages of each mapping's first
+ * keep bytes (1 GiB, or a sixteenth of the memory if less) are not let go
+ * behind the reading, and a mapping whose last handle is unmapped stays
+ * for the next mapfile_map of the same file, which takes it with those
+ * pages in place: the next pass reads them without the kernel filling
+ * the page tables again, nor emptying them twice (about 4% of a
+ * one-thread `kam run`; docs/performance.md). The resident size is then
+ * up to that bound, not flat. Off (the default), mappings behave as
+ * described above; a kept mapping is still taken by the next map of its
+ * file. */
+void mapfile_keep(bool on);
+/* Unmaps the kept mappings no handle has taken (after the last pass). */
+void mapfile_forget(void);
+/* Sets the bound keeping holds to (for tests; 0: the default). */
+void mapfile_set_keep_limit(size_t bytes);
 
 /* Reading has reached offset at: makes sure the pages of the next few MiB
  * are in place (one system call rather than a page fault each) and lets

@@ -10,6 +10,7 @@
 #include "run.h"
 #include "../lang/parse.h"
 #include "../base/date.h"
+#include "../base/mapfile.h"
 #include "../runtime/reader.h"
 #include "../runtime/vm.h"
 #include "outfile.h"
@@ -773,7 +774,11 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
     FILE *out = of ? outfile_stream(of) : spooled ? spooled : stdout;
     eng_passes_reset(&rs.eng);
     for (int attempt = 0;; attempt++) {
+        /* the portfolio passes keep the file's pages in place for the
+           record pass, which reads the same file (base/mapfile.h) */
+        mapfile_keep(true);
         EngStatus est = run_passes(&rs, data_path, &o->input);
+        mapfile_keep(false);
         if (est != ENG_OK) {
             status = eng_exit_code(est);
             goto done;
@@ -854,6 +859,7 @@ int run_policy(const char *policy_path, const char *data_path, const RunOptions 
         status = o->on_error == ON_ERROR_SKIP ? EXIT_OK : EXIT_DATA;
     }
 done:
+    mapfile_forget();   /* what the passes kept and the record pass did not take */
     pass2_forget(&r);
     if (spooled) fclose(spooled);
     if (of) outfile_abort(of);

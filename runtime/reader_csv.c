@@ -215,15 +215,15 @@ CsvReader *rd_csv_open(const char *path, char *err, size_t errlen)
     /* a regular file is mapped rather than read (without read(2)'s copy;
        base/mapfile.h), unless the mapping is refused */
     if (owns && size > 0 && (unsigned long long)size < SIZE_MAX / 2
-        && mapfile_map(&r->map, fd, (size_t)size, 1 + PAD, path)) {
-        r->buf = r->map.data;
+        && mapfile_map(&r->map, fd, (size_t)size, 1 + PAD, '\n', path)) {
+        r->buf = r->map.data;     /* sealed by the mapping: '\n', then zeros */
         r->cap = r->len = (size_t)size;
         r->eof = 1;
     } else {
         r->cap = size > 0 && size < BLOCK ? ((size_t)size + 4096) & ~(size_t)4095 : BLOCK;
         r->buf = r->cap == BLOCK ? xmalloc_huge(r->cap + 1 + PAD) : xmalloc(r->cap + 1 + PAD);
+        seal(r);
     }
-    seal(r);
     r->size = size;
     r->line = 1;
     r->keep = SIZE_MAX;

@@ -318,7 +318,7 @@ static void data_shrank(char *why, bool unnamed)
         child_writes(t, unnamed);
         int fd = open(data, O_RDONLY);
         MappedFile m;
-        if (fd < 0 || !mapfile_map(&m, fd, sizeof block, 64, "data.csv")) _exit(2);
+        if (fd < 0 || !mapfile_map(&m, fd, sizeof block, 64, -1, "data.csv")) _exit(2);
         if (truncate(data, 100) != 0) _exit(3 + 1);
         volatile char c = m.data[2 << 20];  /* a page past the new end */
         (void)c;
