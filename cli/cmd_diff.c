@@ -38,9 +38,15 @@ static void csv_field(const char *s)
 static int changes_out(const OutChange *ch, int n, const char *key, OutFormat fmt, bool *first_json)
 {
     for (int i = 0; i < n && i < 256; i++) {
-        if (fmt == FMT_CSV) {
+        if (fmt == FMT_CSV) {   /* every field quoted as it needs: a term's text may hold a comma */
             csv_field(key);
-            printf(",%s,%s,%s\n", ch[i].name, ch[i].before, ch[i].after);
+            putchar(',');
+            csv_field(ch[i].name);
+            putchar(',');
+            csv_field(ch[i].before);
+            putchar(',');
+            csv_field(ch[i].after);
+            putchar('\n');
         } else if (fmt == FMT_JSONL) {
             fputs(*first_json ? "" : ",", stdout);
             *first_json = false;

@@ -2447,36 +2447,47 @@ int ses_outcomes(Session *s, Outcomes *o, bool filtered)
     return outcomes_of(s, o, filtered, false);
 }
 
+/* s into buf (len bytes), cut to fit, as snprintf's "%s" does without
+ * its cost (a changed account's texts in kam diff are made this way). */
+static void text_in(char *buf, size_t len, const char *s)
+{
+    if (!len) return;
+    size_t n = strlen(s);
+    if (n >= len) n = len - 1;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+}
+
 /* A term's value, every digit: 4, 0.12 (a percent as its ratio, as kam
  * run's CSV), 2026-01-31, gold, the text; "missing". */
 static void term_text(const Outcomes *o, int rec, int c, double v, char *buf, size_t len)
 {
     const OutCol *col = &o->cols[c];
     if (isnan(v)) {
-        snprintf(buf, len, "missing");
+        text_in(buf, len, "missing");
         return;
     }
     char nb[64];
     switch (col->tkind) {
     case RT_INT: case RT_NUMBER: case RT_MONEY: case RT_PERCENT:
         wr_format_number(v, nb);
-        snprintf(buf, len, "%s", nb);
+        text_in(buf, len, nb);
         break;
     case RT_BOOL:
-        snprintf(buf, len, "%s", v != 0 ? "true" : "false");
+        text_in(buf, len, v != 0 ? "true" : "false");
         break;
     case RT_DATE:
         date_format((int32_t)v, nb);
-        snprintf(buf, len, "%s", nb);
+        text_in(buf, len, nb);
         break;
     case RT_ENUM: case RT_STAGE:
-        snprintf(buf, len, "%s", o->members[c] ? o->members[c][(int)v] : "?");
+        text_in(buf, len, o->members[c] ? o->members[c][(int)v] : "?");
         break;
     case RT_STRING:
-        snprintf(buf, len, "%s", col->text && col->text[rec] ? col->text[rec] : "");
+        text_in(buf, len, col->text && col->text[rec] ? col->text[rec] : "");
         break;
     default:
-        snprintf(buf, len, "?");
+        text_in(buf, len, "?");
     }
 }
 
@@ -2496,7 +2507,7 @@ const char *ses_key_text(const Session *s, int rec, char *buf, size_t len)
     const char *d = ses_display_name(s, rec, db, sizeof db);
     wr_display(s->keys[rec], strlen(s->keys[rec]), kb, sizeof kb);
     if (d) snprintf(buf, len, "%s \u2014 %s", kb, d);
-    else snprintf(buf, len, "%s", kb);
+    else text_in(buf, len, kb);
     return buf;
 }
 
@@ -2509,22 +2520,22 @@ void outcome_text(const Outcomes *o, int rec, int c, char *buf, size_t len)
         return;
     }
     if (isnan(v)) {
-        snprintf(buf, len, "-");
+        text_in(buf, len, "-");
         return;
     }
     switch (col->kind) {
     case SYM_SCORE: {
         char nb[40];
         wr_format_number(v, nb);
-        snprintf(buf, len, "%s", nb);
+        text_in(buf, len, nb);
         break;
     }
     case SYM_TIER:
     case SYM_STAGES:
-        snprintf(buf, len, "%s", o->members[c] ? o->members[c][(int)v] : "?");
+        text_in(buf, len, o->members[c] ? o->members[c][(int)v] : "?");
         break;
     default:
-        snprintf(buf, len, "%s", v != 0 ? "true" : "false");
+        text_in(buf, len, v != 0 ? "true" : "false");
     }
 }
 
