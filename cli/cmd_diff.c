@@ -340,7 +340,7 @@ static int compare(Side *a, Side *b, OutFormat fmt, bool two)
         if ((a->failed && a->failed[ra]) || (b->failed && b->failed[rb])) continue;
         if (!diff_in_scope(&b->out, rb) || !outmatch_maybe_differ(&match, &a->out, ra, &b->out, rb)) continue;
         OutChange ch[256];      /* worked out once: listed, then tallied */
-        int n = outcomes_changes(&a->out, ra, &b->out, rb, ch, 256);
+        int n = outcomes_changes_m(&match, &a->out, ra, &b->out, rb, ch, 256);
         if (print_account(&a->out, ra, &b->out, rb, sb, rb, sb->keys[rb], fmt, ch, n)) {
             changed++;
             for (int i = 0; i < n && i < 256; i++) {
@@ -770,7 +770,7 @@ static int compare_stream(Side *a, Side *b, Stream *A, Stream *B, OutFormat fmt,
         stream_key(sb, bsrc, keyb, sizeof keyb);     /* the new side's key, as the load took it */
         /* the changes worked out once: listed, then tallied */
         OutChange ch[256];
-        int nc = outcomes_changes(&A->o, 0, &B->o, 0, ch, 256);
+        int nc = outcomes_changes_m(&match, &A->o, 0, &B->o, 0, ch, 256);
         int nch = print_account(&A->o, 0, &B->o, 0, sb, rb, keyb, fmt, ch, nc);
         ses_override_clear(sb);
         if (!nch) continue;

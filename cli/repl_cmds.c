@@ -344,7 +344,7 @@ static void show_diff(Session *s)
         if (!in_scope || !outmatch_maybe_differ(&match, &s->base, r, &cur, r)) continue;
         if (changed >= 50) {        /* past what is listed: only whether it changed */
             OutChange none[1];
-            if (!match.exact && outcomes_changes(&s->base, r, &cur, r, none, 0) == 0) continue;
+            if (!match.exact && outcomes_changes_m(&match, &s->base, r, &cur, r, none, 0) == 0) continue;
         } else if (outcomes_diff_text(&s->base, r, &cur, r, buf, sizeof buf) == 0) {
             continue;
         }

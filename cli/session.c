@@ -2567,19 +2567,17 @@ static bool holds(const Outcomes *o, int r, const Outcomes *x, const OutCol *col
     return e >= 0 && cell(o, r, e) == 1;
 }
 
-int outcomes_changes(const Outcomes *a, int ra, const Outcomes *b, int rb, OutChange *out, int max)
+int outcomes_changes_m(const OutMatch *m, const Outcomes *a, int ra, const Outcomes *b, int rb,
+                       OutChange *out, int max)
 {
     int n = 0;
     /* every column of b, then those only a has: the union, in b's order */
     for (int side = 0; side < 2; side++) {
-        const Outcomes *x = side ? a : b, *y = side ? b : a;
-        for (int i = 0; i < x->ncols; i++) {
+        const Outcomes *x = side ? a : b;
+        for (int k = 0, nk = side ? m->nonly_a : b->ncols; k < nk; k++) {
+            int i = side ? m->only_a[k] : k;
             const OutCol *col = &x->cols[i];
-            /* the same column at the same place (one policy): no search */
-            int j = i < y->ncols && y->cols[i].kind == col->kind &&
-                            (y->cols[i].name == col->name || strcmp(y->cols[i].name, col->name) == 0)
-                        ? i : find_col(y, col->name, col->kind);
-            if (side && j >= 0) continue;           /* seen from b already */
+            int j = side ? -1 : m->ab[i];
             bool term = col->ent >= 0;
             if (j < 0 && !term && !absent_is_false(col->kind)) continue;
             if (term && !(holds(a, ra, x, col) && holds(b, rb, x, col))) continue;
@@ -2620,6 +2618,15 @@ int outcomes_changes(const Outcomes *a, int ra, const Outcomes *b, int rb, OutCh
             n++;
         }
     }
+    return n;
+}
+
+int outcomes_changes(const Outcomes *a, int ra, const Outcomes *b, int rb, OutChange *out, int max)
+{
+    OutMatch m;
+    outmatch_init(&m, a, b);
+    int n = outcomes_changes_m(&m, a, ra, b, rb, out, max);
+    outmatch_free(&m);
     return n;
 }
 

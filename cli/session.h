@@ -330,6 +330,10 @@ typedef struct OutMatch {
 } OutMatch;
 void outmatch_init(OutMatch *m, const Outcomes *a, const Outcomes *b);
 void outmatch_free(OutMatch *m);
+/* outcomes_changes with the columns matched already (m made of a and b):
+ * the same changes, without matching the columns by name each call. */
+int outcomes_changes_m(const OutMatch *m, const Outcomes *a, int ra, const Outcomes *b, int rb,
+                       OutChange *out, int max);
 /* false only if outcomes_changes would find no change: every outcome the
  * same number (a term's text aside); true means "look closer". */
 bool outmatch_maybe_differ(const OutMatch *m, const Outcomes *a, int ra, const Outcomes *b, int rb);
