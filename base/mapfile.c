@@ -49,6 +49,7 @@ static struct {
     off_t fsize;
     struct timespec mtime, ctime;
     size_t size, pad, maplen;
+    int term;               /* the byte written past the data, or -1 */
     size_t kept;            /* atomic: pages below it were asked for while
                                keeping, and are in place (mapfile_keep) */
 } slots[SLOTS];
@@ -167,10 +168,11 @@ bool mapfile_map(MappedFile *m, int fd, size_t size, size_t pad, int term, const
     m->slot = -1;
     size_t page = page_size();
     struct stat st;
-    if (size == 0 || size > SIZE_MAX - pad - page || fstat(fd, &st) != 0) {
+    if (size == 0 || size > SIZE_MAX - pad - page) {
         errno = EINVAL;
         return false;
     }
+    if (fstat(fd, &st) != 0) return false;      /* errno says why */
     pthread_mutex_lock(&lock);
     /* the file mapped already, by another handle or kept from a pass
        before: the same mapping (the same file, unchanged since) */
@@ -178,7 +180,8 @@ bool mapfile_map(MappedFile *m, int fd, size_t size, size_t pad, int term, const
     for (int i = 0; i < SLOTS && slot < 0; i++)
         if (slots[i].taken && slots[i].dev == st.st_dev && slots[i].ino == st.st_ino &&
             slots[i].fsize == st.st_size && same_time(slots[i].mtime, st.st_mtim) &&
-            same_time(slots[i].ctime, st.st_ctim) && slots[i].size == size && slots[i].pad == pad)
+            same_time(slots[i].ctime, st.st_ctim) && slots[i].size == size && slots[i].pad == pad &&
+            slots[i].term == (pad ? term : -1))
             slot = i;
     if (slot >= 0) {
         slots[slot].refs++;
@@ -226,6 +229,7 @@ bool mapfile_map(MappedFile *m, int fd, size_t size, size_t pad, int term, const
         slots[slot].ctime = st.st_ctim;
         slots[slot].size = size;
         slots[slot].pad = pad;
+        slots[slot].term = pad ? term : -1;
         slots[slot].maplen = total;
         __atomic_store_n(&slots[slot].kept, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&slots[slot].len, size, __ATOMIC_RELAXED);

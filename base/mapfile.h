@@ -40,8 +40,8 @@ typedef struct MappedFile {
  * too many files are mapped at once (64): read the file instead.
  *
  * A file that is mapped already (the same device and inode, unchanged
- * since: its size, modification and change times), with the same size
- * and pad, is not mapped again: m is another handle on that mapping, with
+ * since: its size, modification and change times), with the same size,
+ * pad and term, is not mapped again: m is another handle on that mapping, with
  * a reading position of its own (a -j worker's; kam run -j maps the file
  * once). The pad is shared then: write nothing into it but term. */
 bool mapfile_map(MappedFile *m, int fd, size_t size, size_t pad, int term, const char *name);

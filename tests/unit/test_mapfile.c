@@ -157,6 +157,11 @@ int main(void)
     if (!mapfile_map(&m, fd, size, 64, '\n', path)) goto fail;
     check("the pad: the term byte, then zeros", m.data[size] == '\n' && m.data[size + 1] == 0 &&
           m.data[size + 63] == 0, "%ld %ld", m.data[size], m.data[size + 63]);
+    /* a handle that wants no term byte is not given this mapping */
+    if (!mapfile_map(&m2, fd, size, 64, -1, path)) goto fail;
+    check("another term byte: a mapping of its own, its pad all zeros",
+          m2.data != m.data && m2.data[size] == 0, "%ld %ld", (long)(m2.data == m.data), m2.data[size]);
+    mapfile_unmap(&m2);
     long alone = read_range(&m, path, 0, size, &sum);
     check("mapped alone, the whole file read: at most 5 MiB resident", alone > 0 && alone <= 5 * 1024,
           "%ld kB at most, limit %ld", alone, 5 * 1024);
