@@ -272,6 +272,7 @@ static zip_file_t *open_part(XlsxReader *r, const char *part, long long cap, lon
 static enum XML_Status feed(XlsxReader *r, Px *px, zip_file_t *zf, long long *consumed,
                             long long cap, bool *final)
 {
+    *final = false;             /* on every path: an error says nothing of the end */
     void *buf = XML_GetBuffer(px->xp, CHUNK);
     if (!buf) {
         set_err(r, "%s: %s: out of memory for the XML parser", r->path, px->part);
