@@ -13,7 +13,26 @@
  *                     the delimiter, '\n', CR or '"'
  *   PLAIN_SKIP(p, e)  skip_rest: the '\n' that ends a record whose unread
  *                     rest starts at p, or NULL
+ *   PLAIN_CONVERT     convert_span, or its version for this set
+ *   PLAIN_TAKE        the name of take_field (below) for this set
  * It undefines them at its end. */
+
+/* Stores the unquoted field f[0..d) as field nf, converting it as cv says;
+ * returns 1 if it was converted (words and wlen by column, NULL without
+ * conversions). */
+PLAIN_ATTR static inline __attribute__((always_inline)) unsigned
+PLAIN_TAKE(RdField *fv, size_t nf, char *f, char *d, unsigned cv, CsvValue *const *cdst,
+           unsigned *cgen, unsigned gen, const CsvWords *words, WordKey *const *wlen,
+           const WordHash *wh)
+{
+    fv[nf].ptr = f;
+    fv[nf].len = (size_t)(d - f);
+    CsvValue v;
+    if (!cv || !PLAIN_CONVERT(f, d, cv, &v, &words[nf], wlen[nf], &wh[nf])) return 0;
+    *cdst[nf] = v;
+    cgen[nf] = gen;
+    return 1;
+}
 
 PLAIN_ATTR static int PLAIN_FN(CsvReader *r, RdField **fields, size_t *nfields, long *line,
                                unsigned gen)
@@ -54,7 +73,7 @@ PLAIN_ATTR static int PLAIN_FN(CsvReader *r, RdField **fields, size_t *nfields, 
         m &= m - 1;                     /* past d */
         char c = *d;
         if (c == sep) {                 /* the common case first */
-            count += take_field(fv, nf, f, d, conv[nf], cdst, cgen, gen, cwords, cwlen, cwhash);
+            count += PLAIN_TAKE(fv, nf, f, d, conv[nf], cdst, cgen, gen, cwords, cwlen, cwhash);
             nf++;
         next:
             f = d + 1;
@@ -101,7 +120,7 @@ PLAIN_ATTR static int PLAIN_FN(CsvReader *r, RdField **fields, size_t *nfields, 
             /* '\n' or CR: the last field, if the line end is in the buffer
                and not a lone CR (the general path takes those) */
             if (d == end || (c == '\r' && (d + 1 == end || d[1] != '\n'))) goto bail;
-            count += take_field(fv, nf, f, d, conv[nf], cdst, cgen, gen, cwords, cwlen, cwhash);
+            count += PLAIN_TAKE(fv, nf, f, d, conv[nf], cdst, cgen, gen, cwords, cwlen, cwhash);
         }
         nf++;
         d += c == '\r';                 /* to the LF of a CRLF */
@@ -174,7 +193,7 @@ PLAIN_ATTR static size_t PLAIN_BATCH_FN(CsvReader *r, const unsigned char *conv,
                 if ((long)nf == key && d == f) goto done;
                 if (conv[nf]) {
                     CsvValue v;
-                    if (!convert_span(f, d, conv[nf], &v, NULL, NULL, NULL)) goto done;
+                    if (!PLAIN_CONVERT(f, d, conv[nf], &v, NULL, NULL, NULL)) goto done;
                     vals[nf][n] = v.num;
                 }
                 d += c == '\r';        /* to the LF of a CRLF */
@@ -183,7 +202,7 @@ PLAIN_ATTR static size_t PLAIN_BATCH_FN(CsvReader *r, const unsigned char *conv,
                 if ((long)nf == key && d == f) goto done;   /* an empty key: rd_csv_next's */
                 if (conv[nf]) {
                     CsvValue v;
-                    if (!convert_span(f, d, conv[nf], &v, NULL, NULL, NULL)) goto done;
+                    if (!PLAIN_CONVERT(f, d, conv[nf], &v, NULL, NULL, NULL)) goto done;
                     vals[nf][n] = v.num;
                 }
             }
@@ -217,3 +236,5 @@ done:
 #undef PLAIN_SPLAT
 #undef PLAIN_MARKS
 #undef PLAIN_SKIP
+#undef PLAIN_CONVERT
+#undef PLAIN_TAKE

@@ -30,6 +30,14 @@
 
 #include "unit_check.h"
 
+/* Whether the readers scan with AVX2 (and its vector number conversion)
+ * or SSE2 (and the digit loop): main runs the files under each. */
+static bool use_avx2;
+static const char *isa(void)
+{
+    return use_avx2 ? " (AVX2)" : " (SSE2)";
+}
+
 /* splitmix64: the same numbers everywhere. */
 static uint64_t rng_state;
 
@@ -101,6 +109,12 @@ static const char *const odd_numbers[] = {
     "12\xc2\xb0" "5", "7\xb9", "\xb0" "8", "12345678\xff", "123456789:12", "1.5\x80",
     "12345678", "87654321.5", "1234567.12345678", "12345678.1234567", "12345678.12345678",
     "0.12345678", "123456781234567", "1234567812345678", "12345678123456.7",
+    /* 16 bytes after the sign (the vector conversion's most), 17, and a
+       point or '%' at either end of them */
+    "123456789012345.", ".123456789012345", "-.123456789012345", "-123456789012345.",
+    "12345678901234.5%", "123456789012345%", "1234567890123456%", "1234567890123.45%",
+    "1234567890123456.", ".1234567890123456", "1.%", ".%", "5.%", "1..5", ".5.", "%5",
+    "12%3", "1.2%", "-1.2%", "0.%", "-%5",
 };
 
 static const char *const odd_dates[] = {
@@ -252,6 +266,8 @@ static void run_file(const char *name, uint64_t seed, long nrec, char delim, Sta
     CsvReader *conv = rd_csv_open(path, err, sizeof err);
     rd_csv_set_delimiter(plain, delim);
     rd_csv_set_delimiter(conv, delim);
+    rd_csv_set_avx2(plain, use_avx2);
+    rd_csv_set_avx2(conv, use_avx2);
     /* the money and the date columns written to places of the caller's */
     CsvValue mine[NCOLS];
     void *dst[NCOLS] = {NULL, &mine[1], NULL, NULL, &mine[4], NULL, NULL, &mine[7], NULL};
@@ -320,10 +336,14 @@ static void random_files(void)
              "%ld odd ones converted, %ld with other bits, %ld records differ; first: %s",
              st.fields, st.fast, st.converted, st.fast_missed, st.converted_odd, st.wrong_bits,
              st.differ, st.first);
-    check("random fields: bits as rd_convert's", st.fields > 2000000 && st.wrong_bits == 0, why);
-    check("random fields: converted iff the fast shape",
-          st.converted_odd == 0 && st.fast > st.fields / 2 && st.fast_missed * 1000 < st.fast, why);
-    check("random files: the same records as without conversions", st.differ == 0, why);
+    char name[100];
+    snprintf(name, sizeof name, "random fields: bits as rd_convert's%s", isa());
+    check(name, st.fields > 2000000 && st.wrong_bits == 0, why);
+    snprintf(name, sizeof name, "random fields: converted iff the fast shape%s", isa());
+    check(name, st.converted_odd == 0 && st.fast > st.fields / 2 && st.fast_missed * 1000 < st.fast,
+          why);
+    snprintf(name, sizeof name, "random files: the same records as without conversions%s", isa());
+    check(name, st.differ == 0, why);
 }
 
 /* Fixed files: what a malformed record does, and the boundary values one
@@ -401,6 +421,7 @@ static void boundaries(void)
     fclose(f);
     char err[300];
     CsvReader *r = rd_csv_open(path, err, sizeof err);
+    rd_csv_set_avx2(r, use_avx2);
     const CsvConverted *cc = rd_csv_set_conversions(r, col_conv, NCOLS, NULL, col_words);
     RdField *fv;
     size_t n;
@@ -426,7 +447,9 @@ static void boundaries(void)
     rd_csv_close(r);
     unlink(path);
     if (!why[0]) snprintf(why, sizeof why, "only %d converted", converted);
-    check("boundary values: bits as rd_convert's", bad == 0 && converted > 40, why);
+    char name[100];
+    snprintf(name, sizeof name, "boundary values: bits as rd_convert's%s", isa());
+    check(name, bad == 0 && converted > 40, why);
 }
 
 /* date_parse (base/date.c, which the scanner's dates go through) against
@@ -480,8 +503,20 @@ int main(int argc, char **argv)
     (void)argc;
     (void)argv;
     every_date();
-    boundaries();
     malformed();
+    boundaries();
     random_files();
+    /* the AVX2 scans, where this CPU has them: asked of a reader */
+    char err[256];
+    CsvReader *probe = rd_csv_open("/dev/null", err, sizeof err);
+    bool has = probe && rd_csv_set_avx2(probe, true);
+    rd_csv_close(probe);
+    if (has) {
+        use_avx2 = true;
+        boundaries();
+        random_files();
+    } else {
+        printf("SKIP the AVX2 scans: this CPU (or build) has no AVX2\n");
+    }
     return failures ? 1 : 0;
 }
