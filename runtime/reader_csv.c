@@ -645,19 +645,26 @@ static char *skip_rest(char *p, char *end)
 }
 
 #if KAM_CSV_AVX2
-/* skip_rest, 32 bytes at a time. */
+/* skip_rest, 64 bytes at a time (two 32-byte compares): most records'
+ * rests then take the same number of steps, so the loop's end is
+ * predicted (32 at a time, a rest of 70 to 105 bytes took 3 or 4). */
 static inline __attribute__((always_inline, target("avx2"))) char *skip_rest_avx2(char *p, char *end)
 {
     const __m256i vn = _mm256_set1_epi8('\n'), vq = _mm256_set1_epi8('"'),
                   vr = _mm256_set1_epi8('\r');
-    for (;; p += 32) {
+    for (;; p += 64) {
         __m256i x = _mm256_loadu_si256((const __m256i *)(const void *)p);
-        __m256i m = _mm256_or_si256(_mm256_cmpeq_epi8(x, vn),
-                                    _mm256_or_si256(_mm256_cmpeq_epi8(x, vq),
-                                                    _mm256_cmpeq_epi8(x, vr)));
-        unsigned bits = (unsigned)_mm256_movemask_epi8(m);
-        if (!bits) continue;
-        char *q = p + __builtin_ctz(bits);
+        __m256i y = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
+        __m256i mx = _mm256_or_si256(_mm256_cmpeq_epi8(x, vn),
+                                     _mm256_or_si256(_mm256_cmpeq_epi8(x, vq),
+                                                     _mm256_cmpeq_epi8(x, vr)));
+        __m256i my = _mm256_or_si256(_mm256_cmpeq_epi8(y, vn),
+                                     _mm256_or_si256(_mm256_cmpeq_epi8(y, vq),
+                                                     _mm256_cmpeq_epi8(y, vr)));
+        uint64_t bits = (uint64_t)(unsigned)_mm256_movemask_epi8(mx) |
+                        (uint64_t)(unsigned)_mm256_movemask_epi8(my) << 32;
+        if (!bits) continue;    /* the sentinel '\n' is at or past p + 64 */
+        char *q = p + __builtin_ctzll(bits);
         if (q >= end || *q == '"') return NULL;
         if (*q == '\r') q++;       /* only as the CR of a CRLF that ends the line */
         return q < end && *q == '\n' ? q : NULL;
