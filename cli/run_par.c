@@ -65,6 +65,7 @@
 #include "progress.h"
 #include "report.h"
 #include "../runtime/reader.h"
+#include "../runtime/reader_csv.h"
 #include "../runtime/vm.h"
 
 #include <errno.h>
@@ -855,18 +856,31 @@ static void pass_chunk(Par *p, Worker *wk, Chunk_ *c)
 static bool count_ranges(Par *p)
 {
     ParSplit *sp = p->sp;
-    int fd = open(sp->path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return false;
-    char *block = xmalloc(BLOCK);
+    /* counted in place in the file's mapping (the one the workers read
+       next), else read a block at a time */
+    char err[256];
+    CsvReader *mapped = rd_csv_open(sp->path, err, sizeof err);
+    int fd = -1;
+    char *block = NULL;
     bool ok = true;
     for (;;) {
         int i = __atomic_fetch_add(&p->next_count, 1, __ATOMIC_RELAXED);
         if (i >= sp->n - 1) break;
         long long from = sp->ch[i].start, to = sp->ch[i + 1].start;
-        p->nlines[i] = to > from ? line_ends(fd, from, to, sp->jsonl, block, &ok) : 0;
+        long n = to > from && mapped ? rd_csv_line_ends(mapped, from, to, sp->jsonl) : 0;
+        if (n < 0 || (to > from && !mapped)) {
+            if (fd < 0 && (fd = open(sp->path, O_RDONLY | O_CLOEXEC)) < 0) {
+                ok = false;
+                break;
+            }
+            if (!block) block = xmalloc(BLOCK);
+            n = line_ends(fd, from, to, sp->jsonl, block, &ok);
+        }
+        p->nlines[i] = n;
     }
+    if (mapped) rd_csv_close(mapped);
     free(block);
-    close(fd);
+    if (fd >= 0) close(fd);
     return ok;
 }
 

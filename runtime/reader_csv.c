@@ -69,6 +69,7 @@ enum {
     MAX_RECORD = 64 << 20,    /* longest record accepted, in bytes */
     MAX_FIELDS = 10000,       /* most fields in one record */
     FIELDS_INIT = 64,
+    STEP_COUNT = 1 << 20,     /* rd_csv_line_ends: bytes counted between mapfile_window calls */
     PAD = 64                  /* bytes after the sentinel, zeroed: a 64-byte
                                  load from any byte up to it stays inside */
 };
@@ -1341,6 +1342,77 @@ size_t rd_csv_peek_line(CsvReader *r, const char **text)
         }
         if (refill(r, 0) < 0) return 0;
     }
+}
+
+/* Line ends in s[0..n) for rd_csv_line_ends, byte by byte: each CR is
+ * counted, and taken back when an LF follows it (*carry: the byte before
+ * was a CR so counted). */
+static long line_ends_bytes(const char *s, size_t n, bool lf_only, unsigned *carry)
+{
+    long lines = 0;
+    unsigned c = *carry;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\n') {
+            lines += 1 - (long)c;
+            c = 0;
+        } else {
+            c = !lf_only && s[i] == '\r';
+            lines += c;
+        }
+    }
+    *carry = c;
+    return lines;
+}
+
+#if KAM_CSV_AVX2
+/* line_ends_bytes, 64 bytes a step: the LFs and CRs of the block as bit
+ * masks, a CR followed by an LF (in the block, or the block's last byte
+ * and the next block's first) taken back. */
+static __attribute__((target("avx2,popcnt"))) long line_ends_avx2(const char *s, size_t n,
+                                                                  bool lf_only, unsigned *carry)
+{
+    const __m256i vn = _mm256_set1_epi8('\n'), vr = _mm256_set1_epi8('\r');
+    long lines = 0;
+    uint64_t c = *carry;
+    size_t i = 0;
+    for (; i + 64 <= n; i += 64) {
+        __m256i x = _mm256_loadu_si256((const __m256i *)(const void *)(s + i));
+        __m256i y = _mm256_loadu_si256((const __m256i *)(const void *)(s + i + 32));
+        uint64_t lf = (uint64_t)(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x, vn)) |
+                      (uint64_t)(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(y, vn)) << 32;
+        lines += __builtin_popcountll(lf) - (long)(c & lf & 1);
+        if (lf_only) continue;
+        uint64_t cr = (uint64_t)(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x, vr)) |
+                      (uint64_t)(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(y, vr)) << 32;
+        lines += __builtin_popcountll(cr) - __builtin_popcountll(cr & (lf >> 1));
+        c = cr >> 63;
+    }
+    if (lf_only) c = 0;
+    unsigned left = (unsigned)c;
+    lines += line_ends_bytes(s + i, n - i, lf_only, &left);
+    *carry = left;
+    return lines;
+}
+#endif
+
+long rd_csv_line_ends(CsvReader *r, long long from, long long to, bool lf_only)
+{
+    if (!r->map.data || from < 0 || from > to || (unsigned long long)to > r->map.size) return -1;
+    mapfile_seek(&r->map, (size_t)from, (size_t)to);
+    long lines = 0;
+    unsigned carry = 0;
+    for (size_t at = (size_t)from; at < (size_t)to;) {
+        size_t n = (size_t)to - at < STEP_COUNT ? (size_t)to - at : STEP_COUNT;
+        mapfile_window(&r->map, at);    /* the pages ahead in place, those behind let go */
+#if KAM_CSV_AVX2
+        if (r->avx2 && __builtin_cpu_supports("popcnt"))
+            lines += line_ends_avx2(r->map.data + at, n, lf_only, &carry);
+        else
+#endif
+            lines += line_ends_bytes(r->map.data + at, n, lf_only, &carry);
+        at += n;
+    }
+    return lines;
 }
 
 bool rd_csv_set_avx2(CsvReader *r, bool on)

@@ -174,6 +174,14 @@ size_t rd_csv_batch(CsvReader *r, const unsigned char *conv, long key, long long
  * is on now (false if asked for on a CPU or build without it). For tests,
  * which read the same input both ways. */
 bool rd_csv_set_avx2(CsvReader *r, bool on);
+/* The physical line ends (LF, CRLF and a lone CR once each, as the reader
+ * counts lines; with lf_only LF alone, as JSON Lines has them) in the
+ * file's bytes [from, to), counted in place in r's mapping (kam run -j
+ * counts each chunk's lines before its record pass): a vector compare and
+ * a popcount for 64 bytes, where the CPU has AVX2. A CR as the range's last
+ * byte counts. -1 if r's file is not mapped (read it instead) or the
+ * range is not inside it. Any kind of file: only its bytes are read. */
+long rd_csv_line_ends(CsvReader *r, long long from, long long to, bool lf_only);
 
 /* Whether the input is a mapped file (a regular file other than stdin:
  * base/mapfile.h), rather than read(2) into a buffer. */
