@@ -1070,6 +1070,22 @@ void vm_agg_add_values(Vm *vm, int slot, const double *x, long n)
     AggState *s = &vm->agg[slot];
     SigKind sig = (SigKind)vm->aggsig[slot];
     bool addends = vm->addends;
+    if (sig != SIG_AGG_COUNT && sig != SIG_AGG_RANK && sig != SIG_AGG_PERCENTILE && !addends) {
+        /* state_add's sum, least and greatest, in registers along the run
+           (the same additions in the same order; min and max as its tests) */
+        double sum = s->sum, lo = s->min, hi = s->max;
+        for (long i = 0; i < n; i++) {
+            double v = x[i];
+            sum += v;
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+        }
+        s->sum = sum;
+        s->min = lo;
+        s->max = hi;
+        s->count += n;
+        return;
+    }
     for (long i = 0; i < n; i++) state_add(s, sig, addends, val_num(x[i]));
 }
 
