@@ -1004,6 +1004,7 @@ static const unsigned char no_conv[MAX_FIELDS + 1];
 #define PLAIN_SKIP(p, e) skip_rest(p, e)
 #define PLAIN_CONVERT convert_span
 #define PLAIN_TAKE take_field_sse2
+#define PLAIN_SKIPQ skip_quoted_sse2
 #include "reader_csv_plain.h"
 #if KAM_CSV_AVX2
 #define PLAIN_FN plain_record_avx2
@@ -1015,6 +1016,7 @@ static const unsigned char no_conv[MAX_FIELDS + 1];
 #define PLAIN_SKIP(p, e) skip_rest_avx2(p, e)
 #define PLAIN_CONVERT convert_span_avx2
 #define PLAIN_TAKE take_field_avx2
+#define PLAIN_SKIPQ skip_quoted_avx2
 #include "reader_csv_plain.h"
 #endif
 #else
@@ -1200,6 +1202,15 @@ static __attribute__((noinline)) int general_record(CsvReader *r, RdField **fiel
                 goto more;
             }
             if (escaped && nf < keep) text = unescape_copy(r, text, &tlen, fv, nf);
+            else if (nf < nconv && nf < keep && conv[nf]) {     /* "12.5": as bare */
+                CsvValue v;
+                if (convert_span(text, q, conv[nf], &v, &r->cwords[nf], r->cwlen[nf],
+                                 &r->cwhash[nf])) {
+                    memcpy(r->cdst[nf], &v, sizeof v);
+                    r->cgen[nf] = gen;
+                    r->out.count++;
+                }
+            }
         }
 
         /* The field is complete: store it (unless it is past the limit)

@@ -62,10 +62,11 @@ int rd_csv_next(CsvReader *r, RdField **fields, size_t *nfields, long *line);
 void rd_csv_set_field_limit(CsvReader *r, size_t n);
 
 /* Converting while scanning: for the columns a pass reads as numbers or
- * dates, the scanner converts an unquoted field in the sweep that finds its
- * end, when it has the common shape; anything else (quoted, spaced, longer,
- * an exponent, a decimal comma, malformed) is left to the caller's general
- * path, which then sees the field as text as before. The shapes, exactly
+ * dates, the scanner converts a field in the sweep that finds its end,
+ * bare or quoted without "" inside ("12.5" as 12.5), when it has the
+ * common shape; anything else (spaced, longer, an exponent, a decimal
+ * comma, malformed) is left to the caller's general path, which then sees
+ * the field as text as before. The shapes, exactly
  * those of rd_fill's fast paths (runtime/reader.c):
  *   CSV_CONV_DEC   [-]digits[.digits], 1 to 15 digits in all: the decimal
  *                  as one correctly rounded division (mantissa / 10^frac);

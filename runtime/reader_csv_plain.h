@@ -15,6 +15,7 @@
  *                     rest starts at p, or NULL
  *   PLAIN_CONVERT     convert_span, or its version for this set
  *   PLAIN_TAKE        the name of take_field (below) for this set
+ *   PLAIN_SKIPQ       the name of its PLAIN_SKIP for quoted rests (below)
  * It undefines them at its end. */
 
 /* Stores the unquoted field f[0..d) as field nf, converting it as cv says;
@@ -32,6 +33,62 @@ PLAIN_TAKE(RdField *fv, size_t nf, char *f, char *d, unsigned cv, CsvValue *cons
     *cdst[nf] = v;
     cgen[nf] = gen;
     return 1;
+}
+
+/* PLAIN_SKIP for a rest that holds quoted fields (where PLAIN_SKIP gave
+ * up): the '\n' that ends the record whose unread rest starts at f, a
+ * field's start, if every quoted field in it closes on this line and is
+ * followed by the delimiter or the line end; NULL for anything else (a
+ * quoted line break, a lone CR, text after a closing quote, the record
+ * not whole in the buffer: the general path reads it). Rests with quoted
+ * text fields (an export that quotes every string) were read by the
+ * general path, record by record. */
+PLAIN_ATTR static char *PLAIN_SKIPQ(char *f, char *end, char sep, PLAIN_VEC vs)
+{
+    char *b = f, *d;
+    uint64_t m = PLAIN_MARKS(b, vs);
+    for (;;) {
+        while (!m) {                    /* the sentinel '\n' is at or past it */
+            b += 64;
+            m = PLAIN_MARKS(b, vs);
+        }
+        d = b + __builtin_ctzll(m);
+        m &= m - 1;
+        char c = *d;
+        if (c == sep) {
+            f = d + 1;
+            continue;
+        }
+        if (c == '"') {
+            if (d != f) continue;       /* inside an unquoted field: a literal quote */
+            /* its closing quote from the same marks: a delimiter inside
+               is text, a line break ends the span here, and the second
+               quote of "" is the next mark */
+            for (;;) {
+                while (!m) {
+                    b += 64;
+                    m = PLAIN_MARKS(b, vs);
+                }
+                d = b + __builtin_ctzll(m);
+                m &= m - 1;
+                c = *d;
+                if (c == sep) continue;
+                if (c != '"') return NULL;          /* a line break, or the buffer's end */
+                if (d[1] != '"') break;
+                while (!m) {
+                    b += 64;
+                    m = PLAIN_MARKS(b, vs);
+                }
+                m &= m - 1;             /* the second quote, at d + 1 */
+            }
+            c = d[1];                   /* after the closing quote: its mark is next */
+            if (c != sep && c != '\n' && c != '\r') return NULL;
+            continue;
+        }
+        /* the line's end, if in the buffer and not a lone CR */
+        if (d >= end || (c == '\r' && (d + 1 >= end || d[1] != '\n'))) return NULL;
+        return d + (c == '\r');
+    }
 }
 
 PLAIN_ATTR static int PLAIN_FN(CsvReader *r, RdField **fields, size_t *nfields, long *line,
@@ -79,6 +136,7 @@ PLAIN_ATTR static int PLAIN_FN(CsvReader *r, RdField **fields, size_t *nfields, 
             f = d + 1;
             if (nf < keep) continue;
             d = PLAIN_SKIP(f, end);      /* the last stored field: skip the rest */
+            if (!d) d = PLAIN_SKIPQ(f, end, sep, vs);
             if (!d) goto bail;
             break;
         }
@@ -86,15 +144,34 @@ PLAIN_ATTR static int PLAIN_FN(CsvReader *r, RdField **fields, size_t *nfields, 
             if (d != f) continue;       /* inside an unquoted field: a literal quote */
             /* a quoted field: its closing quote, on this line, then the
                delimiter or the line end (else the general path says what
-               is wrong) */
-            char *q = d + 1;
+               is wrong), from the same marks: a delimiter inside is text,
+               and the second quote of "" is the next mark */
+            char *q;
             int esc = 0;
             for (;;) {
-                while (!quote_stops[(unsigned char)*q]) q++;
+                while (!m) {
+                    b += 64;
+                    if (nf + 64 > r->fcap) {
+                        if (!reserve_fields(r, nf + 64)) goto bail;
+                        fv = r->fields;
+                    }
+                    m = PLAIN_MARKS(b, vs);
+                }
+                q = b + __builtin_ctzll(m);
+                m &= m - 1;
+                if (*q == sep) continue;
                 if (*q != '"') goto bail;           /* a line break, or the buffer's end */
                 if (q[1] != '"') break;
                 esc = 1;
-                q += 2;
+                while (!m) {
+                    b += 64;
+                    if (nf + 64 > r->fcap) {
+                        if (!reserve_fields(r, nf + 64)) goto bail;
+                        fv = r->fields;
+                    }
+                    m = PLAIN_MARKS(b, vs);
+                }
+                m &= m - 1;             /* the second quote, at q + 1 */
             }
             d = q + 1;
             c = *d;
@@ -103,12 +180,23 @@ PLAIN_ATTR static int PLAIN_FN(CsvReader *r, RdField **fields, size_t *nfields, 
             escaped |= (uint64_t)esc << nf;
             fv[nf].ptr = f + 1;
             fv[nf].len = (size_t)(q - f - 1);   /* as it stands, "" and all */
-            b = d;                      /* the block again from the field's end */
-            if (nf + 64 > r->fcap) {
-                if (!reserve_fields(r, nf + 64)) goto bail;
-                fv = r->fields;
+            if (!esc && conv[nf]) {     /* "12.5", "true", "2026-06-30": as bare */
+                CsvValue v;
+                if (PLAIN_CONVERT(f + 1, q, conv[nf], &v, &cwords[nf], cwlen[nf], &cwhash[nf])) {
+                    *cdst[nf] = v;
+                    cgen[nf] = gen;
+                    count++;
+                }
             }
-            m = PLAIN_MARKS(b, vs) & ~(uint64_t)1;
+            while (!m) {                /* d's own mark, next in the marks */
+                b += 64;
+                if (nf + 64 > r->fcap) {
+                    if (!reserve_fields(r, nf + 64)) goto bail;
+                    fv = r->fields;
+                }
+                m = PLAIN_MARKS(b, vs);
+            }
+            m &= m - 1;
             if (c == sep) {
                 nf++;
                 goto next;
@@ -170,16 +258,25 @@ PLAIN_ATTR static size_t PLAIN_BATCH_FN(CsvReader *r, const unsigned char *conv,
             char c = *d;
             if (c == '"') {
                 if (d != f) continue;   /* inside an unquoted field: a literal quote */
-                /* a quoted field, only where neither its text nor its
-                   length matters: its closing quote on this line, then
-                   the delimiter */
-                if ((long)nf == key || conv[nf]) goto done;
+                /* a quoted field: its closing quote on this line, then the
+                   delimiter; the key or a number only without "" inside
+                   (whose text would need unescaping), the key not empty,
+                   a number converted as bare */
                 char *q = d + 1;
+                int esc = 0;
                 for (;;) {
                     while (!quote_stops[(unsigned char)*q]) q++;
                     if (*q != '"') goto done;       /* a line break, or the buffer's end */
                     if (q[1] != '"') break;
+                    esc = 1;
                     q += 2;
+                }
+                if (((long)nf == key || conv[nf]) && esc) goto done;
+                if ((long)nf == key && q == d + 1) goto done;
+                if (conv[nf]) {
+                    CsvValue v;
+                    if (!PLAIN_CONVERT(d + 1, q, conv[nf], &v, NULL, NULL, NULL)) goto done;
+                    vals[nf][n] = v.num;
                 }
                 d = q + 1;
                 if (*d != sep) goto done;
@@ -209,6 +306,7 @@ PLAIN_ATTR static size_t PLAIN_BATCH_FN(CsvReader *r, const unsigned char *conv,
             f = d + 1;
             if (++nf < keep) continue;
             d = PLAIN_SKIP(f, end);     /* the last kept field: skip the rest */
+            if (!d) d = PLAIN_SKIPQ(f, end, sep, vs);
             if (!d) goto done;
             break;
         }
@@ -238,3 +336,4 @@ done:
 #undef PLAIN_SKIP
 #undef PLAIN_CONVERT
 #undef PLAIN_TAKE
+#undef PLAIN_SKIPQ

@@ -6,7 +6,7 @@
  * shapes the scanner converts with every shape it must leave alone: long
  * mantissas, exponents, subnormals, 2^53 and past it, -0, "5." and ".5",
  * a '+' sign, spaces, percent forms (12%, 0.12, 12.5%, "%"), decimal
- * commas in ';' files, quoted numbers, dates at month ends and on 29
+ * commas in ';' files, quoted numbers and words (converted as bare), dates at month ends and on 29
  * February of leap and common years, impossible dates, quoted text with
  * CRLF inside, LF and CRLF line ends. Checked, for every field:
  *   - a converted value has exactly the bits rd_convert gives the text;
@@ -176,9 +176,9 @@ static int put_field(FILE *f, int c, char delim)
                                  : odd_words[below(sizeof odd_words / sizeof *odd_words)];
         int exact = 0;
         for (int m = 0; m < w->n; m++) exact |= strcmp(t, w->w[m]) == 0;
-        if (below(10) == 0 || strchr(t, delim)) {       /* quoted: never converted */
+        if (below(10) == 0 || strchr(t, delim)) {       /* quoted: converted as bare */
             fprintf(f, "\"%s\"", t);
-            return 0;
+            return exact;
         }
         fputs(t, f);
         return exact;
@@ -194,11 +194,11 @@ static int put_field(FILE *f, int c, char delim)
                             ? odd_dates[below(sizeof odd_dates / sizeof *odd_dates)]
                             : odd_numbers[below(sizeof odd_numbers / sizeof *odd_numbers)];
         snprintf(b, sizeof b, "%s", s);
-    } else {                        /* quoted: never converted in the scan */
+    } else {                        /* quoted: converted as bare */
         if (conv == CSV_CONV_DATE) fast_date(b);
         else fast_number(b, conv);
         fprintf(f, "\"%s\"", b);
-        return 0;
+        return 1;
     }
     /* a text the writer cannot leave bare: quote it, and it is not fast */
     if (strchr(b, delim) || strchr(b, '"')) {
