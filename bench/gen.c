@@ -357,12 +357,34 @@ static const char *bool_name(int b)
     return b ? "true" : "false";
 }
 
+/* --format csv-quoted: every text, word, bool and date in quotes, as
+ * exports that quote whatever is not a number write them (Python's
+ * csv.QUOTE_NONNUMERIC, many BI tools); an empty field stays bare. */
+static int quote_all;
+
+static void put_text(FILE *out, const char *s)
+{
+    if (!quote_all || !*s) {
+        put_csv_string(out, s);
+        return;
+    }
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', out);
+        fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
 static void write_csv(FILE *out, const Account *a)
 {
-    fputs(a->id, out);
+    put_text(out, a->id);
     fputc(',', out);
-    put_csv_string(out, a->name);
-    fprintf(out, ",%s,", segment_name[a->segment]);
+    put_text(out, a->name);
+    fputc(',', out);
+    put_text(out, segment_name[a->segment]);
+    fputc(',', out);
     put_money(out, a->revenue_cents);
     fputc(',', out);
     put_percent(out, a->growth, a->pct_form & 1);
@@ -372,12 +394,21 @@ static void write_csv(FILE *out, const Account *a)
     put_percent(out, a->margin, a->pct_form & 4);
     fputc(',', out);
     put_money(out, a->profit_cents);
-    fprintf(out, ",%s,%s,%d,%s,%s,%s,%d,%d,%d,", bool_name(a->innovation_partner),
-            bool_name(a->early_adopter), a->prestige, bool_name(a->competitor_customer),
-            stage_name[a->stage], a->stage_since, a->trust, a->exec_contacts,
-            a->joint_projects);
+    fputc(',', out);
+    put_text(out, bool_name(a->innovation_partner));
+    fputc(',', out);
+    put_text(out, bool_name(a->early_adopter));
+    fprintf(out, ",%d,", a->prestige);
+    put_text(out, bool_name(a->competitor_customer));
+    fputc(',', out);
+    put_text(out, stage_name[a->stage]);
+    fputc(',', out);
+    put_text(out, a->stage_since);
+    fprintf(out, ",%d,%d,%d,", a->trust, a->exec_contacts, a->joint_projects);
     put_percent(out, a->wallet, a->pct_form & 8);
-    fprintf(out, ",%s\n", a->last_review);
+    fputc(',', out);
+    put_text(out, a->last_review);
+    fputc('\n', out);
 }
 
 static void write_jsonl(FILE *out, const Account *a)
@@ -410,7 +441,7 @@ static void write_jsonl(FILE *out, const Account *a)
 
 static int usage(void)
 {
-    fputs("usage: gen N [SEED] [--format csv|jsonl]\n", stderr);
+    fputs("usage: gen N [SEED] [--format csv|csv-quoted|jsonl]\n", stderr);
     return 2;
 }
 
@@ -433,6 +464,7 @@ int main(int argc, char **argv)
             const char *f = argv[++i];
             if (strcmp(f, "jsonl") == 0) jsonl = 1;
             else if (strcmp(f, "csv") == 0) jsonl = 0;
+            else if (strcmp(f, "csv-quoted") == 0) jsonl = 0, quote_all = 1;
             else return usage();
         } else if (!have_n && parse_u64(argv[i], &n) == 0) {
             have_n = 1;

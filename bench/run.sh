@@ -14,7 +14,8 @@
 #                             when valgrind is installed); INSTR_N=0: none
 #
 # Builds bench/gen.c, bench/handwritten.c and bench/csv_read_bench.c into
-# build/bench/, generates build/bench/accounts-N.{csv,jsonl} (kept for the
+# build/bench/, generates build/bench/accounts-N.{csv,jsonl,csv-quoted} (the
+# last the CSV with every string in quotes; kept for the
 # next run with the same N, redone when gen.c is newer), checks that every
 # contender prints exactly what its reference prints (handwritten's output;
 # for the policy with one more avg(), kam's), then times them and prints a
@@ -22,13 +23,15 @@
 # handwritten, then the goals table.
 #
 # The machine may be shared and its speed drift, so the fast contenders
-# (handwritten, kam -j 1, kam on every core, kam --out, kam+avg) are timed in RUNS
+# (handwritten, kam -j 1, kam on every core, kam --out, kam+avg, kam on the
+# quoted CSV) are timed in RUNS
 # interleaved rounds: each round times each of them once (in the listed
 # order, reversed every other round), after one untimed run of each (the
 # correctness check, which also warms the cache). Each ratio is then the
 # median of the per-round ratios (A_i / B_i, run against run of the same
 # round), not the ratio of the medians: wall/hand and cpu/hand, kam's goals
-# against handwritten, and one avg()'s cost (kam+avg over kam -j 1). The
+# against handwritten, one avg()'s cost (kam+avg over kam -j 1) and the
+# quoted file's (kam quoted over kam -j 1). The
 # slow ones (jq, sqlite3, DuckDB) come after, each timed SLOW_RUNS times
 # in a row, every run paired with a handwritten run just before it; their
 # ratios are the median over those pairs. The wall and cpu columns are
@@ -68,7 +71,8 @@ CFLAGS=(-std=c11 -Wall -Wextra -Werror -O2)
 
 CSV=$OUT/accounts-$N.csv
 JSONL=$OUT/accounts-$N.jsonl
-for fmt in csv jsonl; do
+QCSV=$OUT/accounts-$N.csv-quoted   # the same accounts, every string in quotes
+for fmt in csv jsonl csv-quoted; do
     data=$OUT/accounts-$N.$fmt
     if [[ ! -s $data || bench/gen.c -nt $data ]]; then
         echo "generating $data ..." >&2
@@ -89,6 +93,9 @@ run_kam_j1() { "$KAM" run bench/bench.kam "$CSV" --format csv --as-of "$AS_OF" -
 run_kam() { "$KAM" run bench/bench.kam "$CSV" --format csv --as-of "$AS_OF" > "$1"; }
 run_kam_out() { "$KAM" run bench/bench.kam "$CSV" --format csv --as-of "$AS_OF" --out "$1"; }
 run_kam_avg() { "$KAM" run bench/bench_avg.kam "$CSV" --format csv --as-of "$AS_OF" -j 1 > "$1"; }
+# the same accounts from a file that quotes every text, word, bool and date
+# (as many exports do): its own row, not a goal's
+run_kam_quoted() { "$KAM" run bench/bench.kam "$QCSV" --input csv --format csv --as-of "$AS_OF" -j 1 > "$1"; }
 run_jq() { jq -n -r -f bench/ref.jq --arg as_of "$AS_OF" "$JSONL" > "$1"; }
 run_sqlite3() {
     sqlite3 :memory: \
@@ -114,6 +121,7 @@ label() {
         kam) echo "kam -j $(nproc 2> /dev/null || echo '?')" ;;
         kam_out) echo "kam --out" ;;
         kam_avg) echo "kam+avg -j 1" ;;
+        kam_quoted) echo "kam quoted -j 1" ;;
         duckdb_avg) echo "duckdb+avg" ;;
         *) echo "$1" ;;
     esac
@@ -128,7 +136,7 @@ median() {
 contenders=(handwritten)
 notes=()
 if [[ -x $KAM ]]; then
-    contenders+=(kam_j1 kam kam_out kam_avg)
+    contenders+=(kam_j1 kam kam_out kam_avg kam_quoted)
 else
     notes+=("kam: skipped, $KAM does not exist yet (build it, then run again)")
 fi
@@ -362,6 +370,10 @@ fi
 if [[ -n ${cpu[kam_avg]:-} && -n ${cpu[kam_j1]:-} ]]; then
     goal_row "one avg() added (bench_avg.kam / bench.kam, -j 1)" \
         "$(as_pct "$(pair_median "${cpus[kam_avg]}" "${cpus[kam_j1]}")") cpu, $(as_pct "$(pair_median "${walls[kam_avg]}" "${walls[kam_j1]}")") wall" "<= +10%"
+fi
+if [[ -n ${cpu[kam_quoted]:-} && -n ${cpu[kam_j1]:-} ]]; then
+    goal_row "every string quoted in the CSV (-j 1) / bare" \
+        "$(as_x "$(pair_median "${cpus[kam_quoted]}" "${cpus[kam_j1]}")") cpu; file $(awk -v a="$(stat -c %s "$QCSV")" -v b="$(stat -c %s "$CSV")" 'BEGIN { printf "%.2fx", a / b }')" "(no goal)"
 fi
 if [[ -n ${cpu[duckdb]:-} ]]; then
     goal_row "DuckDB (1 thread) / bench/handwritten.c" \
