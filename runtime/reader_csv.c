@@ -535,7 +535,7 @@ static inline __attribute__((always_inline)) char *scan_convert(char *p, unsigne
                                                                 const unsigned char *ends,
                                                                 CsvValue *val, int *ok,
                                                                 const CsvWords *words,
-                                                                const WordKey *wlen)
+                                                                const WordKey *wlen, char sep)
 {
     if (cv == CSV_CONV_WORDS) {
         char *q = scan_plain(p, ends);
@@ -586,7 +586,8 @@ static inline __attribute__((always_inline)) char *scan_convert(char *p, unsigne
     uint64_t mant = 0;
     while ((unsigned)(*q - '0') < 10) mant = mant * 10 + (uint64_t)(*q++ - '0');
     size_t ndig = (size_t)(q - first), frac = 0, shift = 0;
-    if (*q == '.' && cv != CSV_CONV_INT) {
+    int comma = sep == ';' && *q == ',';    /* a decimal comma (DECIMAL_COMMA) */
+    if ((*q == '.' || comma) && cv != CSV_CONV_INT) {
         char *f = ++q;
         while ((unsigned)(*q - '0') < 10) mant = mant * 10 + (uint64_t)(*q++ - '0');
         frac = (size_t)(q - f);
@@ -595,7 +596,9 @@ static inline __attribute__((always_inline)) char *scan_convert(char *p, unsigne
         q++;
         shift = 2;
     }
-    if (!ends[(unsigned char)*q] || ndig + frac == 0 || ndig + frac > 15) return q;
+    if (!ends[(unsigned char)*q] || ndig + frac == 0 || ndig + frac > 15 ||
+        (comma && (ndig == 0 || frac == 0)))
+        return q;
     double v = (double)mant;
     if (frac + shift) v /= pow10_exact[frac + shift];
     val->num = neg && mant ? -v : v;     /* "-0" is 0, as base/decimal.c reads it */
@@ -810,7 +813,7 @@ static inline __attribute__((always_inline)) int convert_span(const char *p, con
                                                               unsigned cv, CsvValue *val,
                                                               const CsvWords *words,
                                                               const WordKey *wlen,
-                                                              const WordHash *wh)
+                                                              const WordHash *wh, char sep)
 {
     size_t n = (size_t)(d - p);
     if (cv == CSV_CONV_WORDS) {
@@ -876,7 +879,8 @@ static inline __attribute__((always_inline)) int convert_span(const char *p, con
         dg = (uint64_t)(unsigned char)*++q - '0';
     }
     size_t ndig = (size_t)(q - first), frac = 0, shift = 0;
-    if (dg == (uint64_t)'.' - '0' && cv != CSV_CONV_INT) {
+    int comma = sep == ';' && dg == (uint64_t)',' - '0';    /* a decimal comma */
+    if ((dg == (uint64_t)'.' - '0' || comma) && cv != CSV_CONV_INT) {
         const char *f = ++q;
         dg = (uint64_t)(unsigned char)*q - '0';
         while (dg < 10) {
@@ -889,7 +893,8 @@ static inline __attribute__((always_inline)) int convert_span(const char *p, con
         q++;
         shift = 2;
     }
-    if (q != d || ndig + frac == 0 || ndig + frac > 15) return 0;
+    if (q != d || ndig + frac == 0 || ndig + frac > 15 || (comma && (ndig == 0 || frac == 0)))
+        return 0;
     /* the sign put on the integer, without a branch (a sign that comes and
        goes would mispredict one): "-0" is then 0, as base/decimal.c reads
        it, and (-a) / b is exactly -(a / b); dividing by 10^0 = 1 is exact */
@@ -916,7 +921,8 @@ static const signed char align_window[32] = {
 static inline __attribute__((always_inline, target("avx2"))) int decimal_span_avx2(const char *p,
                                                                                   const char *d,
                                                                                   unsigned cv,
-                                                                                  CsvValue *val)
+                                                                                  CsvValue *val,
+                                                                                  char sep)
 {
     int neg = *p == '-';
     const char *q = p + neg;
@@ -933,7 +939,9 @@ static inline __attribute__((always_inline, target("avx2"))) int decimal_span_av
     unsigned dot = (unsigned)n, ndig = (unsigned)n;
     if (other) {                    /* one byte that is not a digit: the point */
         dot = (unsigned)__builtin_ctz(other);
-        if ((other & (other - 1)) || q[dot] != '.') return 0;
+        if (other & (other - 1)) return 0;
+        /* a point, or in a ';' file a comma with a digit either side */
+        if (q[dot] != '.' && !(sep == ';' && q[dot] == ',' && dot > 0 && dot + 1 < n)) return 0;
         ndig--;
     }
     if (ndig - 1 >= 15) return 0;   /* no digit (".") */
@@ -959,10 +967,10 @@ static inline __attribute__((always_inline, target("avx2"))) int decimal_span_av
 /* convert_span, numbers and percents in vectors. */
 static inline __attribute__((always_inline, target("avx2"))) int convert_span_avx2(
     const char *p, const char *d, unsigned cv, CsvValue *val, const CsvWords *words,
-    const WordKey *wlen, const WordHash *wh)
+    const WordKey *wlen, const WordHash *wh, char sep)
 {
-    if (cv == CSV_CONV_DEC || cv == CSV_CONV_PCT) return decimal_span_avx2(p, d, cv, val);
-    return convert_span(p, d, cv, val, words, wlen, wh);
+    if (cv == CSV_CONV_DEC || cv == CSV_CONV_PCT) return decimal_span_avx2(p, d, cv, val, sep);
+    return convert_span(p, d, cv, val, words, wlen, wh, sep);
 }
 #endif
 
@@ -1049,7 +1057,7 @@ static int plain_record(CsvReader *r, RdField **fields, size_t *nfields, long *l
         int converted = 0;
         CsvValue v;
         if (cv) {
-            d = scan_convert(f, cv, stops, &v, &converted, &cwords[nf], cwlen[nf]);
+            d = scan_convert(f, cv, stops, &v, &converted, &cwords[nf], cwlen[nf], r->delim);
             if (!converted) d = scan_plain(d, stops);
         } else {
             d = scan_plain(f, stops);
@@ -1140,7 +1148,7 @@ static __attribute__((noinline)) int general_record(CsvReader *r, RdField **fiel
             int converted = 0;
             CsvValue v;
             if (cv) {
-                d = scan_convert(f, cv, ends, &v, &converted, &r->cwords[nf], r->cwlen[nf]);
+                d = scan_convert(f, cv, ends, &v, &converted, &r->cwords[nf], r->cwlen[nf], sep);
                 if (!converted) d = scan_plain(d, ends);
             } else {
                 d = scan_plain(f + resume, ends);
@@ -1205,7 +1213,7 @@ static __attribute__((noinline)) int general_record(CsvReader *r, RdField **fiel
             else if (nf < nconv && nf < keep && conv[nf]) {     /* "12.5": as bare */
                 CsvValue v;
                 if (convert_span(text, q, conv[nf], &v, &r->cwords[nf], r->cwlen[nf],
-                                 &r->cwhash[nf])) {
+                                 &r->cwhash[nf], sep)) {
                     memcpy(r->cdst[nf], &v, sizeof v);
                     r->cgen[nf] = gen;
                     r->out.count++;

@@ -24,12 +24,12 @@
 PLAIN_ATTR static inline __attribute__((always_inline)) unsigned
 PLAIN_TAKE(RdField *fv, size_t nf, char *f, char *d, unsigned cv, CsvValue *const *cdst,
            unsigned *cgen, unsigned gen, const CsvWords *words, WordKey *const *wlen,
-           const WordHash *wh)
+           const WordHash *wh, char sep)
 {
     fv[nf].ptr = f;
     fv[nf].len = (size_t)(d - f);
     CsvValue v;
-    if (!cv || !PLAIN_CONVERT(f, d, cv, &v, &words[nf], wlen[nf], &wh[nf])) return 0;
+    if (!cv || !PLAIN_CONVERT(f, d, cv, &v, &words[nf], wlen[nf], &wh[nf], sep)) return 0;
     *cdst[nf] = v;
     cgen[nf] = gen;
     return 1;
@@ -130,7 +130,8 @@ PLAIN_ATTR static int PLAIN_FN(CsvReader *r, RdField **fields, size_t *nfields, 
         m &= m - 1;                     /* past d */
         char c = *d;
         if (c == sep) {                 /* the common case first */
-            count += PLAIN_TAKE(fv, nf, f, d, conv[nf], cdst, cgen, gen, cwords, cwlen, cwhash);
+            count += PLAIN_TAKE(fv, nf, f, d, conv[nf], cdst, cgen, gen, cwords, cwlen, cwhash,
+                                sep);
             nf++;
         next:
             f = d + 1;
@@ -182,7 +183,8 @@ PLAIN_ATTR static int PLAIN_FN(CsvReader *r, RdField **fields, size_t *nfields, 
             fv[nf].len = (size_t)(q - f - 1);   /* as it stands, "" and all */
             if (!esc && conv[nf]) {     /* "12.5", "true", "2026-06-30": as bare */
                 CsvValue v;
-                if (PLAIN_CONVERT(f + 1, q, conv[nf], &v, &cwords[nf], cwlen[nf], &cwhash[nf])) {
+                if (PLAIN_CONVERT(f + 1, q, conv[nf], &v, &cwords[nf], cwlen[nf], &cwhash[nf],
+                                  sep)) {
                     *cdst[nf] = v;
                     cgen[nf] = gen;
                     count++;
@@ -208,7 +210,8 @@ PLAIN_ATTR static int PLAIN_FN(CsvReader *r, RdField **fields, size_t *nfields, 
             /* '\n' or CR: the last field, if the line end is in the buffer
                and not a lone CR (the general path takes those) */
             if (d == end || (c == '\r' && (d + 1 == end || d[1] != '\n'))) goto bail;
-            count += PLAIN_TAKE(fv, nf, f, d, conv[nf], cdst, cgen, gen, cwords, cwlen, cwhash);
+            count += PLAIN_TAKE(fv, nf, f, d, conv[nf], cdst, cgen, gen, cwords, cwlen, cwhash,
+                                sep);
         }
         nf++;
         d += c == '\r';                 /* to the LF of a CRLF */
@@ -275,7 +278,7 @@ PLAIN_ATTR static size_t PLAIN_BATCH_FN(CsvReader *r, const unsigned char *conv,
                 if ((long)nf == key && q == d + 1) goto done;
                 if (conv[nf]) {
                     CsvValue v;
-                    if (!PLAIN_CONVERT(d + 1, q, conv[nf], &v, NULL, NULL, NULL)) goto done;
+                    if (!PLAIN_CONVERT(d + 1, q, conv[nf], &v, NULL, NULL, NULL, sep)) goto done;
                     vals[nf][n] = v.num;
                 }
                 d = q + 1;
@@ -290,7 +293,7 @@ PLAIN_ATTR static size_t PLAIN_BATCH_FN(CsvReader *r, const unsigned char *conv,
                 if ((long)nf == key && d == f) goto done;
                 if (conv[nf]) {
                     CsvValue v;
-                    if (!PLAIN_CONVERT(f, d, conv[nf], &v, NULL, NULL, NULL)) goto done;
+                    if (!PLAIN_CONVERT(f, d, conv[nf], &v, NULL, NULL, NULL, sep)) goto done;
                     vals[nf][n] = v.num;
                 }
                 d += c == '\r';        /* to the LF of a CRLF */
@@ -299,7 +302,7 @@ PLAIN_ATTR static size_t PLAIN_BATCH_FN(CsvReader *r, const unsigned char *conv,
                 if ((long)nf == key && d == f) goto done;   /* an empty key: rd_csv_next's */
                 if (conv[nf]) {
                     CsvValue v;
-                    if (!PLAIN_CONVERT(f, d, conv[nf], &v, NULL, NULL, NULL)) goto done;
+                    if (!PLAIN_CONVERT(f, d, conv[nf], &v, NULL, NULL, NULL, sep)) goto done;
                     vals[nf][n] = v.num;
                 }
             }

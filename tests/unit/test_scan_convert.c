@@ -6,7 +6,9 @@
  * shapes the scanner converts with every shape it must leave alone: long
  * mantissas, exponents, subnormals, 2^53 and past it, -0, "5." and ".5",
  * a '+' sign, spaces, percent forms (12%, 0.12, 12.5%, "%"), decimal
- * commas in ';' files, quoted numbers and words (converted as bare), dates at month ends and on 29
+ * commas (converted in ';' files: "1,5" with a digit either side, as the
+ * general path reads them; never in ',' files), quoted numbers and words
+ * (converted as bare), dates at month ends and on 29
  * February of leap and common years, impossible dates, quoted text with
  * CRLF inside, LF and CRLF line ends. Checked, for every field:
  *   - a converted value has exactly the bits rd_convert gives the text;
@@ -109,6 +111,9 @@ static const char *const odd_numbers[] = {
     "12\xc2\xb0" "5", "7\xb9", "\xb0" "8", "12345678\xff", "123456789:12", "1.5\x80",
     "12345678", "87654321.5", "1234567.12345678", "12345678.1234567", "12345678.12345678",
     "0.12345678", "123456781234567", "1234567812345678", "12345678123456.7",
+    /* decimal commas: read in ';' files only, a digit either side, no point */
+    "12,5%", ",5", "5,", "1,2,3", "1.234,56", "-0,5", "1,5%%", "123456789012345,6",
+    "12345678901234,5", "0,000000000000001", "-,5",
     /* 16 bytes after the sign (the vector conversion's most), 17, and a
        point or '%' at either end of them */
     "123456789012345.", ".123456789012345", "-.123456789012345", "-123456789012345.",
@@ -210,16 +215,20 @@ static int put_field(FILE *f, int c, char delim)
         for (size_t i = 0; i < n; i++) digits += b[i] >= '0' && b[i] <= '9';
         if (conv != CSV_CONV_DATE && (digits == 0 || digits > 15)) fast = 0;
     } else if (conv != CSV_CONV_DATE) {
-        /* an odd value may have the fast shape after all ("0", "12%") */
-        size_t n = strlen(b), i = 0, digits = 0, points = 0;
+        /* an odd value may have the fast shape after all ("0", "12%"; in a
+           ';' file "1,5", a decimal comma with a digit either side) */
+        size_t n = strlen(b), i = 0, digits = 0, points = 0, commas = 0, at = 0;
         if (i < n && b[i] == '-') i++;
         for (; i < n; i++) {
             if (b[i] >= '0' && b[i] <= '9') digits++;
             else if (b[i] == '.' && conv != CSV_CONV_INT) points++;
+            else if (b[i] == ',' && delim == ';' && conv != CSV_CONV_INT) commas++, at = i;
             else if (b[i] == '%' && conv == CSV_CONV_PCT && i == n - 1) continue;
             else break;
         }
-        fast = i == n && digits >= 1 && digits <= 15 && points <= 1;
+        int comma_ok = commas == 0 || (at > 0 && b[at - 1] >= '0' && b[at - 1] <= '9' &&
+                                       b[at + 1] >= '0' && b[at + 1] <= '9');
+        fast = i == n && digits >= 1 && digits <= 15 && points + commas <= 1 && comma_ok;
     } else {
         int32_t days;
         fast = strlen(b) == 10 && date_parse(b, 10, &days);
@@ -307,7 +316,14 @@ static void run_file(const char *name, uint64_t seed, long nrec, char delim, Sta
             }
             if (!done) continue;
             Value v;
-            int rc = rd_convert(type_of((int)c), cf[c].ptr, cf[c].len, &v);
+            /* a decimal comma as kam's general path reads it in a ';'
+               file (runtime/reader.c): as if it were a point */
+            char text[80];
+            size_t tn = cf[c].len < sizeof text ? cf[c].len : sizeof text - 1;
+            memcpy(text, cf[c].ptr, tn);
+            char *comma = delim == ';' ? memchr(text, ',', tn) : NULL;
+            if (comma) *comma = '.';
+            int rc = rd_convert(type_of((int)c), comma ? text : cf[c].ptr, cf[c].len, &v);
             const CsvValue *fv = cc->at[c];
             int same = rc == 0 && (col_kind[c] == RT_DATE    ? v.u.i == fv->days
                                    : col_conv[c] == CSV_CONV_WORDS ? v.u.i == fv->word
