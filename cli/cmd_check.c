@@ -75,7 +75,8 @@ static int check_data(const Policy *p, const char *path, const SourceOpts *in)
             } else if (!v.missing) {
                 present[i]++;
                 if (p->fields[i]->ty.kind == TY_PERCENT && src->col[i] >= 0)
-                    rd_pct_note(pct, i, src->fields[src->col[i]].ptr, src->fields[src->col[i]].len);
+                    rd_pct_note(pct, i, src->fields[src->col[i]].ptr, src->fields[src->col[i]].len,
+                                src->decimal_comma);
             }
         }
     }

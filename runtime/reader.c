@@ -927,7 +927,7 @@ static __attribute__((noinline)) int fill_text(Source *s, const RdPlanItem *it, 
                 if (s->pct) rd_pct_value(s->pct, it->field, d, p, n);    /* 35 for 35%? */
                 return 0;
             }
-            if (s->pct) rd_pct_note(s->pct, it->field, p, n);
+            if (s->pct) rd_pct_note(s->pct, it->field, p, n, s->decimal_comma);
             break;
         case RT_INT: {
             size_t nfrac = 1;

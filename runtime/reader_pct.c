@@ -29,8 +29,9 @@ static bool is_space(char c)
 }
 
 /* The shape of an unsigned decimal: 0, a fraction (at most 1 in size) or
- * above 1; PCT_NONE for a % sign, an exponent or anything not a number. */
-static int shape(const char *s, size_t n)
+ * above 1; PCT_NONE for a % sign, an exponent or anything not a number.
+ * With comma, a decimal comma counts as the point (a ';' file's 35,5). */
+static int shape(const char *s, size_t n, bool comma)
 {
     while (n && is_space(*s)) s++, n--;
     while (n && is_space(s[n - 1])) n--;
@@ -41,7 +42,7 @@ static int shape(const char *s, size_t n)
     while (i < n && s[i] >= '0' && s[i] <= '9') i++;
     size_t int_digits = i - int_start;
     bool frac_nonzero = false, any_digit = int_digits > 0 || int_start > 0;
-    if (i < n && s[i] == '.') {
+    if (i < n && (s[i] == '.' || (comma && s[i] == ','))) {
         for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
             if (s[i] != '0') frac_nonzero = true;
             any_digit = true;
@@ -70,7 +71,7 @@ void rd_pct_value(RdPctScan *scan, int field, double v, const char *text, size_t
     }
 }
 
-void rd_pct_note(RdPctScan *scan, int field, const char *text, size_t len)
+void rd_pct_note(RdPctScan *scan, int field, const char *text, size_t len, bool decimal_comma)
 {
     if (!scan || field < 0 || field >= scan->n) return;
     while (len && is_space(*text)) text++, len--;
@@ -78,7 +79,7 @@ void rd_pct_note(RdPctScan *scan, int field, const char *text, size_t len)
     if (!len) return;                               /* missing */
     RdPctColumn *c = &scan->col[field];
     c->values++;
-    switch (shape(text, len)) {
+    switch (shape(text, len, decimal_comma)) {
     case PCT_WHOLE:
         c->whole++;
         if (!c->example[0] && len < sizeof c->example) {

@@ -28,8 +28,10 @@ typedef struct RdPctScan {
 
 RdPctScan *rd_pct_new(const Schema *p);
 void rd_pct_free(RdPctScan *scan);
-/* Notes the text of percent field `field` (as read, before conversion). */
-void rd_pct_note(RdPctScan *scan, int field, const char *text, size_t len);
+/* Notes the text of percent field `field` (as read, before conversion);
+ * decimal_comma: the source reads 35,5 as 35.5 (a ';' CSV), so it counts
+ * as the reader's fast path counts the value. */
+void rd_pct_note(RdPctScan *scan, int field, const char *text, size_t len, bool decimal_comma);
 /* The same for a value without a % sign already converted (to v) by the
  * reader's fast path: the cheap way, on every record. */
 void rd_pct_value(RdPctScan *scan, int field, double v, const char *text, size_t len);
