@@ -102,7 +102,11 @@ int rd_pct_report(const RdPctScan *scan, const Schema *p, const char *path, FILE
         const RdPctColumn *c = &scan->col[i];
         if (!c->whole || c->whole <= c->fraction) continue;
         if (c->example[0]) {
-            double v = strtod(c->example, NULL);
+            char num[sizeof c->example];    /* a decimal comma (a ';' file's) read as its point */
+            memcpy(num, c->example, sizeof num);
+            char *comma = strchr(num, ',');
+            if (comma) *comma = '.';
+            double v = strtod(num, NULL);
             fprintf(out, "kam: %s: warning: column %s: %ld of %ld values look like whole "
                     "percentages (e.g. %s, read as %.12g%%); write %s%% or %.12g\n", path,
                     p->fields[i].name, c->whole, c->values, c->example, v * 100,

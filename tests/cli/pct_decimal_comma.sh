@@ -2,7 +2,8 @@
 # points of the same values do. A percent column written as 35,5 and 0,35
 # reads 35,5 as 3550%: the warning must say so. Before, a decimal comma was
 # neither whole nor a fraction to the tally, so a column of them warned
-# less, or (all of them whole) not at all: a silent 3550%. The same data
+# less, or (all of them whole) not at all: a silent 3550%; and its example
+# was read as if the comma ended it (35,5 "read as 3500%"). The same data
 # with points must give the same warning and the same output, whichever
 # way a value is read (converted in the scan; or as text, spaced or
 # quoted with "" elsewhere in the record), with -j 1 and -j 2.
@@ -56,5 +57,15 @@ for j in 1 2; do
         { echo "-j $j: whole.csv: exit $?"; exit 1; }
     grep -q 'column share: 500 of 500 values look like whole percentages' "$t/whole.err" ||
         { echo "-j $j: a column of 35,5 values, no warning:"; cat "$t/whole.err"; exit 1; }
+    # its example read as kam reads it: 35,5 is 3550%, write 0.355
+    python3 - "$t/whole.err" <<'PY' || exit 1
+import re, sys
+m = re.search(r'e\.g\. (\d+),(\d), read as (\d+)%\); write \1,\2% or ([0-9.]+)', open(sys.argv[1]).read())
+if not m:
+    sys.exit('the example is not named as 35,5 with its reading: ' + open(sys.argv[1]).read())
+v = float(m.group(1) + '.' + m.group(2))
+if int(m.group(3)) != round(v * 100) or abs(float(m.group(4)) - v / 100) > 1e-12:
+    sys.exit('the example is misread: ' + m.group(0))
+PY
 done
 exit 0
