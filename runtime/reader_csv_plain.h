@@ -181,7 +181,11 @@ PLAIN_ATTR static int PLAIN_FN(CsvReader *r, RdField **fields, size_t *nfields, 
             escaped |= (uint64_t)esc << nf;
             fv[nf].ptr = f + 1;
             fv[nf].len = (size_t)(q - f - 1);   /* as it stands, "" and all */
-            if (!esc && conv[nf]) {     /* "12.5", "true", "2026-06-30": as bare */
+            /* "12.5", "true", "2026-06-30": as bare; not when the quote
+               taken as closing is the buffer's last byte (then the next
+               read may show it the first of "", and a record left to the
+               general path must not keep this conversion) */
+            if (!esc && conv[nf] && d != end) {
                 CsvValue v;
                 if (PLAIN_CONVERT(f + 1, q, conv[nf], &v, &cwords[nf], cwlen[nf], &cwhash[nf],
                                   sep)) {

@@ -245,7 +245,7 @@ static unsigned col_conv(size_t c)
 
 /* Whether text t[0..n) has column kind cv's fast shape; if so *v is its
  * value, worked out here without the reader's arithmetic. */
-static int expect_value(unsigned cv, const char *t, size_t n, CsvValue *v, int nw)
+static int expect_value(unsigned cv, const char *t, size_t n, CsvValue *v, int nw, char sep)
 {
     if (cv == CSV_CONV_WORDS) {
         for (int m = 0; m < nw; m++)
@@ -266,7 +266,10 @@ static int expect_value(unsigned cv, const char *t, size_t n, CsvValue *v, int n
     int neg = n > 0 && t[0] == '-';
     i = (size_t)neg;
     while (i < n && t[i] >= '0' && t[i] <= '9' && ndig < 40) digits[ndig++] = t[i++];
-    if (cv != CSV_CONV_INT && i < n && t[i] == '.') {
+    /* the point; in a ';' file a decimal comma, with a digit either side */
+    int comma = sep == ';' && i < n && t[i] == ',' && cv != CSV_CONV_INT;
+    if (comma && (i == (size_t)neg || i + 1 >= n || t[i + 1] < '0' || t[i + 1] > '9')) return 0;
+    if (cv != CSV_CONV_INT && i < n && (t[i] == '.' || comma)) {
         i++;
         while (i < n && t[i] >= '0' && t[i] <= '9' && ndig < 40) {
             digits[ndig++] = t[i++];
@@ -459,7 +462,7 @@ static void read_compare(const char *data, size_t n, char sep, const Ref *ref, M
                 const Field *wf = &ref->fields[want->first + c];
                 const char *wt = ref->text.p + wf->off;
                 CsvValue ev;
-                if (wf->escaped || !expect_value(bconv[c], wt, wf->len, &ev, 0)) {
+                if (wf->escaped || !expect_value(bconv[c], wt, wf->len, &ev, 0, sep)) {
                     snprintf(why, whylen, "batch took line %ld field %zu \"%.*s\": not of the shape",
                              want->line, c + 1, (int)wf->len, wt);
                     goto done;
@@ -507,7 +510,8 @@ static void read_compare(const char *data, size_t n, char sep, const Ref *ref, M
             }
             if (!cv || i >= NCONV || col_conv(i) == CSV_CONV_NONE) continue;
             CsvValue ev;
-            int fast = !wf->escaped && expect_value(col_conv(i), wt, wf->len, &ev, col_nwords(i));
+            int fast = !wf->escaped &&
+                       expect_value(col_conv(i), wt, wf->len, &ev, col_nwords(i), sep);
             int got = cv->gen[i] == cv->cur;
             count += (unsigned)got;
             if (got && !fast) {
@@ -618,8 +622,8 @@ static void random_field(Buf *b, char sep, size_t len, int q, int allow_breaks)
         if (below(3) == 0) putc1(b, '-');
         size_t ip = below(10), fp = below(8);
         for (size_t i = 0; i < ip; i++) putc1(b, (char)('0' + below(10)));
-        if (below(2)) {
-            putc1(b, '.');
+        if (below(2)) {         /* in a ';' file now and then a decimal comma */
+            putc1(b, sep == ';' && below(3) == 0 ? ',' : '.');
             for (size_t i = 0; i < fp; i++) putc1(b, (char)('0' + below(10)));
         }
         if (below(4) == 0) putc1(b, '%');
@@ -706,7 +710,7 @@ static void batch_file(Buf *b, char sep, size_t bytes)
                 if (below(4) == 0) putc1(b, '-');
                 for (size_t i = 0, n = 1 + below(9); i < n; i++) putc1(b, (char)('0' + below(10)));
                 if (kind != CSV_CONV_INT && below(2)) {
-                    putc1(b, '.');
+                    putc1(b, sep == ';' && below(3) == 0 ? ',' : '.');
                     for (size_t i = 0, n = below(6); i < n; i++) putc1(b, (char)('0' + below(10)));
                 }
                 if (kind == CSV_CONV_PCT && below(3) == 0) putc1(b, '%');
